@@ -1,0 +1,359 @@
+/* Subcommands: run, validate, models. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <omp.h>
+#include "cli.h"
+#include "reesim/reesim.h"
+#include "diag.h"
+#include "mc.h"
+#include "output.h"
+#include "plan.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+void ree_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "reesim %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'reesim %s --help'.\n", cmd);
+}
+
+int ree_cli_long(const char *opt, const char *arg, long long min, long long max, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(arg, &end, 10);
+    if (!*arg || *end || errno || v < min || v > max) {
+        fprintf(stderr, "reesim: %s expects a whole number from %lld to %lld, found '%s'\n", opt,
+                min, max, arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static ree_plan *load(const char *path, int *code)
+{
+    ree_diag *d = ree_diag_alloc(0);
+    if (!d) {
+        *code = 71;
+        return NULL;
+    }
+    int st = REE_OK;
+    ree_plan *p = ree_plan_load(path, d, &st);
+    ree_diag_print(d, stderr);
+    ree_diag_free(d);
+    *code = p ? 0 : ree_status_exit_code((ree_status)st);
+    return p;
+}
+
+static const char run_help[] =
+    "Usage: reesim run SCENARIO.yaml [OPTIONS]\n"
+    "Simulate a scenario and write its results into a folder.\n"
+    "\n"
+    "  -n, --runs N          number of Monte Carlo runs (default: the scenario's 'runs')\n"
+    "  -s, --seed S          seed (default: the scenario's 'seed')\n"
+    "  -j, --threads T       threads (default: all cores); results do not depend on it\n"
+    "  -o, --out DIR         output folder (default: out/<scenario name>)\n"
+    "  -q, --quiet           no progress bar and no summary table\n"
+    "      --check-balance   check mass balance at every node and step (exit 70 on failure)\n"
+    "      --only-run K      replay run K exactly as inside the full Monte Carlo\n"
+    "      --quantile-k K    points kept per statistic for quantiles (default 512; exact up\n"
+    "                        to 2K runs)\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Writes timeseries.csv, summary.csv, runs.csv, fit.csv (with observations),\n"
+    "scenario.resolved.yaml and meta.json; files appear complete or not at all.\n";
+
+/* The indicators worth a line on stdout: sector outcomes and stockpile exhaustion. */
+static void print_summary(const ree_plan *p, const ree_mc_result *res, const char *dir)
+{
+    printf("%s: %lld runs, %d months from ", p->name, res->nruns, p->nsteps);
+    char date[16];
+    ree_plan_date(p, 0, date, sizeof date);
+    printf("%s; results in %s/\n", date, dir);
+    printf("%-20s %-22s %14s %14s %14s  %s\n", "entity", "indicator", "p05", "median", "p95",
+           "unit");
+    for (int i = 0; i < p->nindicator; i++) {
+        const ree_indicator *ind = &p->indicators[i];
+        const ree_model *m = p->entities[ind->entity].model;
+        int sector = (m->flags & REE_MF_SECTOR) != 0;
+        if (!(sector && (!strcmp(ind->name, "shortfall") || !strcmp(ind->name, "lost_units") ||
+                         !strcmp(ind->name, "months_short"))) &&
+            strcmp(ind->name, "exhausted") != 0)
+            continue;
+        ree_cell_stats cs;
+        ree_acc_cell(res->indicators, (size_t)i, &cs);
+        printf("%-20s %-22s %14.6g %14.6g %14.6g  %s\n", ind->entity_name, ind->name, cs.p05,
+               cs.p50, cs.p95, ind->unit);
+    }
+}
+
+int ree_cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {{"runs", required_argument, 0, 'n'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"threads", required_argument, 0, 'j'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"check-balance", no_argument, 0, 'B'},
+                                         {"only-run", required_argument, 0, 'K'},
+                                         {"quantile-k", required_argument, 0, 'Q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    long long runs = -1, seed = -1, threads = omp_get_num_procs(), only = -1, qk = 0;
+    const char *out = NULL;
+    int quiet = 0, check = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":n:s:j:o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if (ree_cli_long("--runs", optarg, 1, 100000000, &runs))
+                return 64;
+            break;
+        case 's':
+            if (ree_cli_long("--seed", optarg, 0, 9223372036854775807LL, &seed))
+                return 64;
+            break;
+        case 'j':
+            if (ree_cli_long("--threads", optarg, 1, 1024, &threads))
+                return 64;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'B':
+            check = 1;
+            break;
+        case 'K':
+            if (ree_cli_long("--only-run", optarg, 0, 100000000 - 1, &only))
+                return 64;
+            break;
+        case 'Q':
+            if (ree_cli_long("--quantile-k", optarg, 32, 1 << 20, &qk))
+                return 64;
+            break;
+        case 'h':
+            fputs(run_help, stdout);
+            return 0;
+        case ':':
+            ree_cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
+            return 64;
+        default:
+            ree_cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
+            return 64;
+        }
+    }
+    if (optind != argc - 1) {
+        ree_cli_usage_error("run", optind >= argc ? "missing SCENARIO.yaml"
+                                                  : "expected one scenario file, found %d",
+                            argc - optind);
+        return 64;
+    }
+    int code;
+    ree_plan *p = load(argv[optind], &code);
+    if (!p)
+        return code;
+    ree_run_info info = {0, runs > 0 ? runs : p->runs, seed >= 0 ? (unsigned long long)seed : p->seed,
+                         (int)threads, 1, check, "run", wall(), 0};
+    if (only >= 0) {
+        if (runs > 0 && only >= runs) {
+            fprintf(stderr, "reesim run: --only-run %lld is outside the %lld runs\n", only, runs);
+            ree_plan_free(p);
+            return 64;
+        }
+        info.first_run = only;
+        info.nruns = 1;
+    }
+    char dir[1024];
+    if (out)
+        snprintf(dir, sizeof dir, "%s", out);
+    else if (only >= 0)
+        snprintf(dir, sizeof dir, "out/%s/run-%lld", p->name, only);
+    else
+        snprintf(dir, sizeof dir, "out/%s", p->name);
+    char err[512] = "";
+    int st = REE_OK;
+    ree_outset *set = ree_outset_open(dir, &st, err, sizeof err);
+    if (!set) {
+        fprintf(stderr, "reesim: %s\n", err);
+        ree_plan_free(p);
+        return ree_status_exit_code((ree_status)st);
+    }
+    ree_csv *runs_csv = ree_outset_csv(set, "runs.csv", ree_runs_columns, 6, &st);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    ree_mc_opts mo = {info.first_run, info.nruns, info.seed, (int)threads, check,
+                      !quiet && isatty(fileno(stderr)), stderr, (size_t)qk, &interrupted};
+    ree_mc_result res;
+    memset(&res, 0, sizeof res);
+    if (runs_csv)
+        st = ree_mc_run(p, &mo, runs_csv, &res, err, sizeof err);
+    double mape = NAN, inside = NAN;
+    int npoints = 0;
+    if (st == REE_OK)
+        st = ree_output_timeseries(p, &res, set);
+    if (st == REE_OK)
+        st = ree_output_summary(p, &res, set);
+    if (st == REE_OK)
+        st = ree_output_fit(p, &res, set, &mape, &inside, &npoints);
+    FILE *f;
+    if (st == REE_OK && (f = ree_outset_file(set, "scenario.resolved.yaml", &st)))
+        st = ree_output_resolved(p, &info, f);
+    info.finished = wall();
+    if (st == REE_OK && (f = ree_outset_file(set, "meta.json", &st)))
+        st = ree_output_meta(p, &info, &res, f);
+    if (st == REE_OK)
+        st = ree_outset_commit(set, err, sizeof err);
+    else if (!*err)
+        snprintf(err, sizeof err, "%s", ree_status_message((ree_status)st));
+    if (st != REE_OK) {
+        fprintf(stderr, "reesim: %s: %s\n", p->file, err);
+    } else if (!quiet) {
+        print_summary(p, &res, ree_outset_dir(set));
+        if (npoints)
+            printf("fit: %d observed points, %.0f%% inside the p05-p95 band, MAPE of the median "
+                   "%.1f%%\n",
+                   npoints, 100 * inside, mape);
+    }
+    ree_outset_free(set);
+    ree_mc_result_free(&res);
+    ree_plan_free(p);
+    return ree_status_exit_code((ree_status)st);
+}
+
+int ree_cmd_validate(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        FILE *f = argc < 2 ? stderr : stdout;
+        fputs("Usage: reesim validate SCENARIO.yaml...\n"
+              "Check each scenario; print 'FILE: ok' or every error with its location.\n"
+              "Exit status 65 when any scenario is invalid, 66 when one cannot be read.\n",
+              f);
+        return argc < 2 ? 64 : 0;
+    }
+    int worst = 0;
+    for (int i = 1; i < argc; i++) {
+        int code;
+        ree_plan *p = load(argv[i], &code);
+        if (!p) {
+            worst = code > worst ? code : worst;
+            continue;
+        }
+        printf("%s: ok (%s: %d materials, %d nodes, %d links, %d gates, %d events, %d months)\n",
+               argv[i], p->name, p->nmat, p->nnode, p->nlink, p->ngate, p->nevent, p->nsteps);
+        ree_plan_free(p);
+    }
+    return worst;
+}
+
+static void bound(char *buf, size_t len, double x)
+{
+    if (isinf(x))
+        snprintf(buf, len, "%s", x > 0 ? "inf" : "-inf");
+    else
+        snprintf(buf, len, "%g", x);
+}
+
+static void print_model(const ree_model *m)
+{
+    static const char *const kinds[] = {"node", "gate", "link"};
+    static const char *const types[] = {"number", "month", "material", "{material: number}",
+                                        "[material...]", "[end use...]"};
+    printf("%s (%s): %s\n", m->name, kinds[m->kind], m->summary);
+    printf("  parameters:\n");
+    for (size_t i = 0; i < m->nparams; i++) {
+        const ree_param_def *d = &m->params[i];
+        char def[48], lo[24], hi[24];
+        if (d->required)
+            snprintf(def, sizeof def, "required");
+        else if (d->type == REE_PT_NUM && isinf(d->def))
+            snprintf(def, sizeof def, "default none (no limit)");
+        else if (d->type == REE_PT_NUM || d->type == REE_PT_DATE)
+            snprintf(def, sizeof def, "default %g", d->def);
+        else
+            snprintf(def, sizeof def, "default empty");
+        bound(lo, sizeof lo, d->min);
+        bound(hi, sizeof hi, d->max);
+        printf("    %-16s %-18s [%s]  %s", d->key, types[d->type], d->unit, def);
+        if (d->type == REE_PT_NUM)
+            printf(", range %s..%s%s", lo, hi, d->flags & REE_PF_INT ? " (whole)" : "");
+        if (d->flags & REE_PF_TIMELINE)
+            printf(", changeable in timeline");
+        printf("\n%22s%s\n", "", d->doc);
+    }
+    if (m->nmetrics) {
+        printf("  metrics (per step):\n");
+        for (size_t i = 0; i < m->nmetrics; i++)
+            printf("    %-24s [%s]  %s\n", m->metrics[i].name, m->metrics[i].unit,
+                   m->metrics[i].doc);
+    }
+    if (m->nindicators) {
+        printf("  indicators (per run):\n");
+        for (size_t i = 0; i < m->nindicators; i++)
+            printf("    %-24s [%s]  %s\n", m->indicators[i].name, m->indicators[i].unit,
+                   m->indicators[i].doc);
+    }
+}
+
+int ree_cmd_models(int argc, char **argv)
+{
+    if (argc > 2) {
+        ree_cli_usage_error("models", "expected at most one model name");
+        return 64;
+    }
+    if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        fputs("Usage: reesim models [NAME]\nList every model (or one) with its parameters, "
+              "units, defaults, bounds, metrics and indicators.\n",
+              stdout);
+        return 0;
+    }
+    size_t n;
+    const ree_model *const *all = ree_models(&n);
+    if (argc == 2) {
+        const ree_model *m = ree_model_find(argv[1]);
+        if (!m) {
+            ree_cli_usage_error("models", "unknown model '%s'", argv[1]);
+            return 64;
+        }
+        print_model(m);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        print_model(all[i]);
+        if (i + 1 < n)
+            putchar('\n');
+    }
+    return 0;
+}

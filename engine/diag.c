@@ -1,0 +1,279 @@
+/*
+ * Located diagnostics: a bounded, ordered store of messages, printed with the source line and a
+ * caret. Each message owns copies of its file name and source line, so a diagnostic outlives
+ * the source it points into (a failed load frees its text before main prints).
+ */
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_ERRORS 50
+
+enum severity { SEV_ERROR, SEV_WARNING };
+
+typedef struct message {
+    enum severity sev;
+    char *file; /* NULL: no location */
+    int line;
+    int col;
+    char *path; /* NULL: no key path */
+    char *text;
+    char *source_line; /* NULL when the line is unknown */
+} message;
+
+struct ree_diag {
+    size_t max;           /* bound on stored errors, and separately on stored warnings */
+    size_t errors;        /* every error recorded, stored or not */
+    size_t stored_errors; /* errors in msgs */
+    size_t stored_warnings;
+    size_t dropped_warnings;
+    message *msgs;
+    size_t n, cap;
+};
+
+ree_diag *ree_diag_alloc(size_t max_errors)
+{
+    ree_diag *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->max = max_errors ? max_errors : DEFAULT_MAX_ERRORS;
+    return d;
+}
+
+static void message_clear(message *m)
+{
+    free(m->file);
+    free(m->path);
+    free(m->text);
+    free(m->source_line);
+}
+
+void ree_diag_free(ree_diag *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n; i++)
+        message_clear(&d->msgs[i]);
+    free(d->msgs);
+    free(d);
+}
+
+size_t ree_diag_count(const ree_diag *d)
+{
+    return d ? d->errors : 0;
+}
+
+/* Byte length of the line break starting at text[i], or 0 (libyaml's set of breaks). */
+static size_t break_len(const char *text, size_t len, size_t i)
+{
+    const unsigned char *t = (const unsigned char *)text;
+    if (t[i] == '\r')
+        return (i + 1 < len && t[i + 1] == '\n') ? 2 : 1;
+    if (t[i] == '\n')
+        return 1;
+    if (t[i] == 0xC2 && i + 1 < len && t[i + 1] == 0x85)
+        return 2;
+    if (t[i] == 0xE2 && i + 2 < len && t[i + 1] == 0x80 && (t[i + 2] == 0xA8 || t[i + 2] == 0xA9))
+        return 3;
+    return 0;
+}
+
+static size_t bom_len(const ree_source *src)
+{
+    if (src->len >= 3 && memcmp(src->text, "\xEF\xBB\xBF", 3) == 0)
+        return 3;
+    return 0;
+}
+
+static int is_continuation(char c)
+{
+    return ((unsigned char)c & 0xC0) == 0x80;
+}
+
+ree_mark ree_source_locate(const ree_source *src, size_t offset)
+{
+    ree_mark m = {src, 1, 1};
+    if (!src || !src->text)
+        return m;
+    if (offset > src->len)
+        offset = src->len;
+    size_t i = bom_len(src);
+    while (i < offset) {
+        size_t b = break_len(src->text, src->len, i);
+        if (b && i + b <= offset) {
+            m.line++;
+            m.col = 1;
+            i += b;
+            continue;
+        }
+        if (!is_continuation(src->text[i]))
+            m.col++;
+        i++;
+    }
+    /* Inside a multi-byte character: the column is the character's own. */
+    if (offset < src->len && is_continuation(src->text[offset]) && m.col > 1)
+        m.col--;
+    return m;
+}
+
+/* Copy of line `line` (1-based) of `src` without its break, or NULL when absent or OOM. */
+static char *copy_line(const ree_source *src, int line)
+{
+    if (!src->text || line < 1)
+        return NULL;
+    size_t i = bom_len(src);
+    int cur = 1;
+    while (cur < line && i < src->len) {
+        size_t b = break_len(src->text, src->len, i);
+        if (b) {
+            cur++;
+            i += b;
+        } else {
+            i++;
+        }
+    }
+    if (cur < line)
+        return NULL;
+    size_t end = i;
+    while (end < src->len && !break_len(src->text, src->len, end))
+        end++;
+    char *s = malloc(end - i + 1);
+    if (!s)
+        return NULL;
+    memcpy(s, src->text + i, end - i);
+    s[end - i] = '\0';
+    return s;
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *c = malloc(n);
+    if (c)
+        memcpy(c, s, n);
+    return c;
+}
+
+static void record(ree_diag *d, enum severity sev, ree_mark m, const char *path, const char *fmt,
+                   va_list ap)
+{
+    if (!d)
+        return;
+    if (sev == SEV_ERROR)
+        d->errors++;
+    if (sev == SEV_ERROR ? d->stored_errors >= d->max : d->stored_warnings >= d->max) {
+        if (sev == SEV_WARNING)
+            d->dropped_warnings++;
+        return;
+    }
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 8;
+        message *msgs = realloc(d->msgs, cap * sizeof *msgs);
+        if (!msgs)
+            goto oom;
+        d->msgs = msgs;
+        d->cap = cap;
+    }
+
+    message msg = {sev, NULL, m.line, m.col, NULL, NULL, NULL};
+    va_list ap2;
+    va_copy(ap2, ap);
+    int len = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (len < 0)
+        len = 0;
+    msg.text = malloc((size_t)len + 1);
+    if (!msg.text)
+        goto oom;
+    if (len > 0)
+        vsnprintf(msg.text, (size_t)len + 1, fmt, ap);
+    else
+        msg.text[0] = '\0';
+    if (path && path[0] && !(msg.path = dup_str(path)))
+        goto oom_msg;
+    if (m.src) {
+        if (!(msg.file = dup_str(m.src->name ? m.src->name : "<input>")))
+            goto oom_msg;
+        if (m.line > 0)
+            msg.source_line = copy_line(m.src, m.line); /* NULL on OOM: printed without it */
+    }
+    d->msgs[d->n++] = msg;
+    if (sev == SEV_ERROR)
+        d->stored_errors++;
+    else
+        d->stored_warnings++;
+    return;
+
+oom_msg:
+    message_clear(&msg);
+oom:
+    /* Counted but not stored: it shows up in the "more ... not shown" line. */
+    if (sev == SEV_WARNING)
+        d->dropped_warnings++;
+}
+
+void ree_diag_error(ree_diag *d, ree_mark m, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    record(d, SEV_ERROR, m, path, fmt, ap);
+    va_end(ap);
+}
+
+void ree_diag_warning(ree_diag *d, ree_mark m, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    record(d, SEV_WARNING, m, path, fmt, ap);
+    va_end(ap);
+}
+
+/* The caret line: under each of the first col-1 characters a tab (for a tab) or a space. */
+static void print_caret(const char *line, int col, FILE *out)
+{
+    int c = 1;
+    for (const char *p = line; *p && c < col; p++) {
+        if (is_continuation(*p))
+            continue;
+        fputc(*p == '\t' ? '\t' : ' ', out);
+        c++;
+    }
+    for (; c < col; c++)
+        fputc(' ', out);
+    fputs("^\n", out);
+}
+
+void ree_diag_print(const ree_diag *d, FILE *out)
+{
+    if (!d || !out)
+        return;
+    for (size_t i = 0; i < d->n; i++) {
+        const message *m = &d->msgs[i];
+        if (m->file) {
+            fputs(m->file, out);
+            if (m->line > 0) {
+                fprintf(out, ":%d", m->line);
+                if (m->col > 0)
+                    fprintf(out, ":%d", m->col);
+            }
+            fputs(": ", out);
+        }
+        fputs(m->sev == SEV_ERROR ? "error: " : "warning: ", out);
+        if (m->path)
+            fprintf(out, "%s: ", m->path);
+        fprintf(out, "%s\n", m->text);
+        if (m->source_line) {
+            fprintf(out, "%s\n", m->source_line);
+            if (m->col > 0)
+                print_caret(m->source_line, m->col, out);
+        }
+    }
+    size_t dropped = d->errors - d->stored_errors;
+    if (dropped)
+        fprintf(out, "%zu more error%s not shown\n", dropped, dropped == 1 ? "" : "s");
+    if (d->dropped_warnings)
+        fprintf(out, "%zu more warning%s not shown\n", d->dropped_warnings,
+                d->dropped_warnings == 1 ? "" : "s");
+}

@@ -1,0 +1,57 @@
+/*
+ * reesim: the command line. Only this file exits; everything below it returns status.
+ * Results go to stdout, diagnostics and progress to stderr.
+ */
+#include <gsl/gsl_errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+#include "reesim/reesim.h"
+
+static void usage(FILE *f)
+{
+    fputs("Usage: reesim COMMAND [OPTIONS]\n"
+          "Monte Carlo simulation of rare-earth and permanent-magnet supply chains under export\n"
+          "licensing: Chinese producers, licence gates, non-Chinese suppliers, US demand sectors.\n"
+          "\n"
+          "Commands:\n"
+          "  run SCENARIO.yaml        simulate a scenario and write CSV results\n"
+          "  validate SCENARIO.yaml...  check scenarios, report every error with its location\n"
+          "  models [NAME]            list the models with their parameters, units and defaults\n"
+          "\n"
+          "Options:\n"
+          "  -h, --help     show this help (also: reesim COMMAND --help)\n"
+          "  -V, --version  show the version\n"
+          "\n"
+          "Exit status: 0 ok, 64 usage error, 65 invalid scenario, 66 cannot open input,\n"
+          "70 internal error (including a failed mass-balance check), 73 cannot create output,\n"
+          "74 input/output error, 130 interrupted.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    gsl_set_error_handler_off();
+    if (argc < 2) {
+        usage(stderr);
+        return 64;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+        printf("reesim %s (git %s)\n", ree_version(), REESIM_GIT_REV);
+        return 0;
+    }
+    if (!strcmp(cmd, "run"))
+        return ree_cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "validate"))
+        return ree_cmd_validate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "models"))
+        return ree_cmd_models(argc - 1, argv + 1);
+    fprintf(stderr, "reesim: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 64;
+}

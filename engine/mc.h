@@ -1,0 +1,52 @@
+/*
+ * The Monte Carlo driver: runs in fixed blocks of REE_MC_BLOCK consecutive run indices, blocks
+ * processed in parallel by OpenMP threads in waves, and block statistics merged into the totals
+ * strictly in block order. The result depends on the plan, the seed and the run range only:
+ * byte-identical for any number of threads.
+ *
+ * Memory: per thread one run workspace; per block slot in a wave, exact per-cell buffers of at
+ * most REE_MC_BLOCK values; the totals keep at most 2k sketch points per cell (stats.h). None of
+ * it grows with the number of runs.
+ */
+#ifndef REESIM_MC_H
+#define REESIM_MC_H
+
+#include <signal.h>
+#include <stdio.h>
+#include "outfile.h"
+#include "plan.h"
+#include "stats.h"
+
+#define REE_MC_BLOCK 64
+
+typedef struct ree_mc_opts {
+    long long first_run; /* index of the first run (0, or K for --only-run K) */
+    long long nruns;     /* number of runs */
+    unsigned long long seed;
+    int threads;         /* >= 1 */
+    int check;           /* mass-balance check on every step */
+    int progress;        /* draw a progress bar on `progress_to` */
+    FILE *progress_to;
+    size_t sketch_k;     /* quantile sketch size per cell (0: REE_MC_DEFAULT_K) */
+    volatile sig_atomic_t *cancel; /* when set and non-zero, stop after the current wave */
+} ree_mc_opts;
+
+#define REE_MC_DEFAULT_K 512
+
+typedef struct ree_mc_result {
+    ree_acc *series;     /* nseries * nsteps cells, cell s * nsteps + t */
+    ree_acc *indicators; /* nindicator cells */
+    long long nruns;
+    double seconds;      /* wall time of the runs */
+} ree_mc_result;
+
+/* Run the Monte Carlo. When `runs_csv` is not NULL, one row per run and indicator is written
+ * to it in run order (scenario,run,entity,indicator,unit,value). Returns REE_OK and fills *out
+ * (release with ree_mc_result_free), or REE_EBALANCE / REE_ENOMEM / REE_EINTERRUPTED with a
+ * message in `err`. */
+int ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv, ree_mc_result *out,
+               char *err, size_t errlen);
+
+void ree_mc_result_free(ree_mc_result *r);
+
+#endif

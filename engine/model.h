@@ -1,0 +1,167 @@
+/*
+ * Models as type objects (after GSL's gsl_rng_type): a model is a `const ree_model` holding its
+ * name, a parameter table, metric and indicator tables, sizes, and function pointers. The engine
+ * owns parameters and per-run state; a model never parses YAML, allocates, prints, reads a clock
+ * or touches globals. Its hooks are pure per step: they read their parameters, their state and
+ * the io block, draw only from the generator in the io block, and write their outputs.
+ *
+ * Three kinds:
+ *  - node models (sources, processors, inventories, stockpiles, sectors, recyclers): hooks
+ *    produce / order / offer / consume, called in the fixed step order documented in
+ *    docs/engine.md;
+ *  - the gate kind (export licence gates), hooks gate_decide / gate_ship;
+ *  - the link kind: parameters only (lead time, shares, ...), read by the engine.
+ *
+ * Stocks are the engine's: a node hook books what it produces, consumes and loses into the io
+ * arrays, and the engine applies them, so the mass balance of every node is checked rather than
+ * assumed.
+ */
+#ifndef REESIM_MODEL_H
+#define REESIM_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <gsl/gsl_rng.h>
+
+#define REE_MAX_MATERIALS 64 /* material sets are 64-bit masks; more is a located error */
+#define REE_MAX_TAGS      64 /* end-use tags likewise */
+#define REE_WEEKS_PER_MONTH 4.348214285714286 /* 365.25 / 12 / 7 */
+#define REE_DAYS_PER_MONTH  30.4375           /* 365.25 / 12 */
+
+typedef enum ree_ptype {
+    REE_PT_NUM,      /* double: constant or distribution, sampled once per run; timeline-settable */
+    REE_PT_DATE,     /* "YYYY-MM", stored as a double: steps after the horizon start (may be < 0) */
+    REE_PT_MATERIAL, /* a material id, stored as int index */
+    REE_PT_MATMAP,   /* {material: number}, stored as const double * to nmat values (0 if absent) */
+    REE_PT_MATSET,   /* [material, ...], stored as uint64_t bit mask over material indices */
+    REE_PT_TAGSET    /* [end-use tag, ...], stored as uint64_t bit mask over the plan's tags */
+} ree_ptype;
+
+/* Flags of a parameter definition. */
+#define REE_PF_INT      0x1u /* integral values only (still stored as double) */
+#define REE_PF_NULL_INF 0x2u /* YAML null means +infinity ("no limit"); the default is +inf */
+#define REE_PF_TIMELINE 0x4u /* may be changed by timeline events and policy regimes */
+#define REE_PF_IN       0x8u /* MATERIAL/MATMAP: materials the node needs; each must arrive by a
+                                link, and inbound links may carry only IN materials */
+#define REE_PF_OUT      0x10u /* MATERIAL/MATMAP: materials the node makes or holds for others;
+                                 outbound links may carry only OUT materials */
+
+typedef struct ree_param_def {
+    const char *key;
+    ree_ptype type;
+    size_t offset; /* offsetof the field in the model's parameter struct */
+    int required;  /* 1: must be given; 0: `def` applies */
+    double def;    /* default (NUM, DATE) */
+    double min;    /* inclusive bounds (NUM); samples of distributions are truncated to them */
+    double max;
+    unsigned flags;
+    const char *unit; /* e.g. "t/month", "months", "1" for a share */
+    const char *doc;  /* one line */
+} ree_param_def;
+
+typedef struct ree_metric_def {
+    const char *name;
+    const char *unit;
+    const char *doc;
+} ree_metric_def;
+
+typedef enum ree_model_kind { REE_MODEL_NODE, REE_MODEL_GATE, REE_MODEL_LINK } ree_model_kind;
+
+/* Node flags. */
+#define REE_MF_SECTOR 0x1u /* a demand sector: its consumption is final use (shortage, recycling) */
+
+/* Dimensions a model may need to size its state and to check itself. */
+typedef struct ree_model_ctx {
+    int nsteps;  /* horizon length */
+    int nmat;    /* number of materials */
+    int nlink;   /* gates: number of links through the gate; nodes: 0 */
+    const char *const *material_ids; /* nmat ids, for messages */
+} ree_model_ctx;
+
+/* What a node hook sees and writes in one step. Arrays have nmat entries. */
+typedef struct ree_node_io {
+    int step;
+    int nmat;
+    const double *stock;     /* t on hand now (after arrivals; after production in order()) */
+    const double *position;  /* t on hand + in transit + on order (licences pending or granted) */
+    const double *requested; /* t asked of this node by its customers last step */
+    const double *received;  /* t that arrived this step */
+    const double *history;   /* t consumed by all sectors, per step and material: entry
+                                [s * nmat + m] for steps s < step (recyclers read end of life) */
+    const double *scarcity;  /* shortage ratio of each material last step, 0..1 (all sectors) */
+    double *produced;        /* out, t: created from inputs or from nothing (mines) */
+    double *consumed;        /* out, t: used up (inputs of a recipe, final use of a sector) */
+    double *lost;            /* out, t: destroyed or written off */
+    double *order;           /* out, t: wanted from suppliers this step (0 = nothing) */
+    double *offer;           /* out, t: the most this node will ship this step (preset to stock) */
+    double *metrics;         /* out: one value per metric of the model, in table order */
+    gsl_rng *rng;            /* this entity's per-step stream (REE_STREAM_MODEL) */
+} ree_node_io;
+
+/* What a gate hook sees and writes in one step. Arrays have nlink entries (links through it). */
+typedef struct ree_gate_io {
+    int step;
+    int nlink;
+    const int *material;      /* material index carried by each link */
+    const uint64_t *end_use;  /* end-use tag mask of each link's destination */
+    const double *applied;    /* t ordered across each link this step (gate_decide) */
+    const double *shipped;    /* t shipped across each link this step (gate_ship) */
+    double *licensed;         /* out (gate_decide): t that may ship now across each link */
+    double *on_order;         /* out (both): t still pending or licensed, not shipped, per link */
+    double *metrics;          /* out: the gate model's metrics */
+    gsl_rng *rng;             /* this gate's per-step stream (REE_STREAM_GATE) */
+} ree_gate_io;
+
+typedef struct ree_model {
+    const char *name;
+    const char *summary; /* one line for `reesim models` */
+    ree_model_kind kind;
+    unsigned flags;      /* REE_MF_* */
+
+    const ree_param_def *params;
+    size_t nparams;
+    size_t params_size;
+
+    const ree_metric_def *metrics; /* per step, written by hooks into io->metrics */
+    size_t nmetrics;
+    const ree_metric_def *indicators; /* per run, written by finish() */
+    size_t nindicators;
+
+    /* Bytes of per-run state; state_size(ctx) when set, else `state_bytes`. */
+    size_t state_bytes;
+    size_t (*state_size)(const ree_model_ctx *ctx);
+
+    /* Plan-time check of a parameter struct filled with each parameter's central value (constant,
+     * or distribution mean): cross-parameter rules bounds cannot express. Returns 0, or -1 with
+     * `why` set and `*key` naming the offending parameter. May be NULL. */
+    int (*check)(const void *params, const ree_model_ctx *ctx, const char **key, char *why,
+                 size_t whylen);
+
+    /* Start of a run: state from parameters. The state memory is zeroed before the call. */
+    void (*reset)(const void *params, void *state, const ree_model_ctx *ctx);
+
+    /* Node hooks, any may be NULL. */
+    void (*produce)(const void *params, void *state, ree_node_io *io);
+    void (*order)(const void *params, void *state, ree_node_io *io);
+    void (*offer)(const void *params, void *state, ree_node_io *io);
+    void (*consume)(const void *params, void *state, ree_node_io *io);
+
+    /* Gate hooks. */
+    void (*gate_decide)(const void *params, void *state, ree_gate_io *io);
+    void (*gate_ship)(const void *params, void *state, ree_gate_io *io);
+
+    /* End of a run: indicators (in table order) from the state. May be NULL. */
+    void (*finish)(const void *params, const void *state, const ree_model_ctx *ctx,
+                   double *indicators);
+} ree_model;
+
+/* The registry: every model, in a fixed order. */
+const ree_model *const *ree_models(size_t *count);
+
+/* A model by name; NULL when unknown. */
+const ree_model *ree_model_find(const char *name);
+
+/* Index of a parameter by key; -1 when the model has none. */
+int ree_model_param_index(const ree_model *m, const char *key);
+
+#endif

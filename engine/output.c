@@ -1,0 +1,404 @@
+/* Result files: timeseries, summary, fit, resolved scenario, metadata (see output.h). */
+#include <cjson/cJSON.h>
+#include <gsl/gsl_version.h>
+#include <math.h>
+#include <openssl/opensslv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <yaml.h>
+#include "output.h"
+
+const char *const ree_runs_columns[6] = {"scenario", "run", "entity", "indicator", "unit",
+                                         "value"};
+
+static void stats_cols(ree_csv *c, const ree_cell_stats *s)
+{
+    ree_csv_num(c, s->mean);
+    ree_csv_num(c, s->sd);
+    ree_csv_num(c, s->p05);
+    ree_csv_num(c, s->p25);
+    ree_csv_num(c, s->p50);
+    ree_csv_num(c, s->p75);
+    ree_csv_num(c, s->p95);
+}
+
+int ree_output_timeseries(const ree_plan *p, const ree_mc_result *res, ree_outset *set)
+{
+    static const char *const cols[] = {"scenario", "step", "date", "entity", "metric", "unit",
+                                       "mean",     "sd",   "p05",  "p25",    "p50",    "p75",
+                                       "p95"};
+    int st = REE_OK;
+    ree_csv *c = ree_outset_csv(set, "timeseries.csv", cols, 13, &st);
+    if (!c)
+        return st;
+    for (int s = 0; s < p->nseries; s++)
+        for (int t = 0; t < p->nsteps; t++) {
+            ree_cell_stats cs;
+            ree_acc_cell(res->series, (size_t)s * (size_t)p->nsteps + (size_t)t, &cs);
+            char date[16];
+            ree_plan_date(p, t, date, sizeof date);
+            ree_csv_str(c, p->name);
+            ree_csv_int(c, t);
+            ree_csv_str(c, date);
+            ree_csv_str(c, p->series[s].entity_name);
+            ree_csv_str(c, p->series[s].metric);
+            ree_csv_str(c, p->series[s].unit);
+            stats_cols(c, &cs);
+            ree_csv_end_row(c);
+        }
+    return REE_OK;
+}
+
+int ree_output_summary(const ree_plan *p, const ree_mc_result *res, ree_outset *set)
+{
+    static const char *const cols[] = {"scenario", "entity", "indicator", "unit", "runs",
+                                       "mean",     "sd",     "p05",       "p25",  "p50",
+                                       "p75",      "p95",    "min",       "max"};
+    int st = REE_OK;
+    ree_csv *c = ree_outset_csv(set, "summary.csv", cols, 14, &st);
+    if (!c)
+        return st;
+    for (int i = 0; i < p->nindicator; i++) {
+        ree_cell_stats cs;
+        ree_acc_cell(res->indicators, (size_t)i, &cs);
+        ree_csv_str(c, p->name);
+        ree_csv_str(c, p->indicators[i].entity_name);
+        ree_csv_str(c, p->indicators[i].name);
+        ree_csv_str(c, p->indicators[i].unit);
+        ree_csv_int(c, (long long)cs.n);
+        stats_cols(c, &cs);
+        ree_csv_num(c, cs.min);
+        ree_csv_num(c, cs.max);
+        ree_csv_end_row(c);
+    }
+    return REE_OK;
+}
+
+int ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outset *set, double *mape,
+                   double *inside, int *npoints)
+{
+    static const char *const cols[] = {"scenario", "label", "date", "entity",
+                                       "metric",   "observed", "mean", "p05",
+                                       "p50",      "p95",      "within_p05_p95"};
+    *mape = NAN;
+    *inside = NAN;
+    *npoints = 0;
+    if (!p->nobs)
+        return REE_OK;
+    int st = REE_OK;
+    ree_csv *c = ree_outset_csv(set, "fit.csv", cols, 11, &st);
+    if (!c)
+        return st;
+    double ape = 0, in = 0;
+    int nape = 0, n = 0;
+    for (int i = 0; i < p->nobs; i++) {
+        const ree_observation *o = &p->observations[i];
+        const ree_series *se = &p->series[o->series];
+        for (int k = 0; k < o->npoint; k++) {
+            ree_cell_stats cs;
+            ree_acc_cell(res->series, (size_t)o->series * (size_t)p->nsteps + (size_t)o->step[k],
+                         &cs);
+            char date[16];
+            ree_plan_date(p, o->step[k], date, sizeof date);
+            int within = o->value[k] >= cs.p05 && o->value[k] <= cs.p95;
+            ree_csv_str(c, p->name);
+            ree_csv_str(c, o->label);
+            ree_csv_str(c, date);
+            ree_csv_str(c, se->entity_name);
+            ree_csv_str(c, se->metric);
+            ree_csv_num(c, o->value[k]);
+            ree_csv_num(c, cs.mean);
+            ree_csv_num(c, cs.p05);
+            ree_csv_num(c, cs.p50);
+            ree_csv_num(c, cs.p95);
+            ree_csv_int(c, within);
+            ree_csv_end_row(c);
+            if (o->value[k] != 0) {
+                ape += fabs(cs.p50 - o->value[k]) / fabs(o->value[k]);
+                nape++;
+            }
+            in += within;
+            n++;
+        }
+    }
+    *mape = nape ? 100 * ape / nape : NAN;
+    *inside = n ? in / n : NAN;
+    *npoints = n;
+    return REE_OK;
+}
+
+/* A YAML double-quoted string. */
+static void yq(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\x%02x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+static void ynum(FILE *f, double x)
+{
+    char buf[40];
+    if (isinf(x))
+        fputs(x > 0 ? "null" : "-1e308", f);
+    else
+        fputs(ree_format_num(buf, sizeof buf, x), f);
+}
+
+static void yvalue(FILE *f, const ree_plan *p, const ree_param_def *def, const ree_pspec *s)
+{
+    switch (def->type) {
+    case REE_PT_NUM: {
+        const ree_dist *d = &s->dist;
+        if (d->kind == REE_DIST_CONST) {
+            ynum(f, d->a);
+            break;
+        }
+        fprintf(f, "{dist: %s", ree_dist_name(d->kind));
+        const char *n1 = "min", *n2 = "max", *n3 = "mode";
+        if (d->kind == REE_DIST_NORMAL || d->kind == REE_DIST_LOGNORMAL)
+            n1 = "mean", n2 = "sd";
+        if (d->kind == REE_DIST_BETA)
+            n1 = "alpha", n2 = "beta";
+        fprintf(f, ", %s: ", n1);
+        ynum(f, d->a);
+        if (d->kind == REE_DIST_TRIANGULAR || d->kind == REE_DIST_PERT) {
+            fprintf(f, ", %s: ", n3);
+            ynum(f, d->c);
+        }
+        fprintf(f, ", %s: ", n2);
+        ynum(f, d->b);
+        if (d->kind == REE_DIST_NORMAL || d->kind == REE_DIST_LOGNORMAL ||
+            d->kind == REE_DIST_BETA) {
+            if (isfinite(d->lo)) {
+                fputs(", min: ", f);
+                ynum(f, d->lo);
+            }
+            if (isfinite(d->hi)) {
+                fputs(", max: ", f);
+                ynum(f, d->hi);
+            }
+        }
+        fputc('}', f);
+        break;
+    }
+    case REE_PT_DATE: {
+        char date[16];
+        ree_plan_date(p, (int)s->dist.a, date, sizeof date);
+        fputs(date, f);
+        break;
+    }
+    case REE_PT_MATERIAL:
+        fputs(s->ival >= 0 ? p->mat_id[s->ival] : "null", f);
+        break;
+    case REE_PT_MATMAP: {
+        fputc('{', f);
+        int first = 1;
+        for (int m = 0; s->vec && m < p->nmat; m++)
+            if (s->vec[m] != 0) {
+                fprintf(f, "%s%s: ", first ? "" : ", ", p->mat_id[m]);
+                ynum(f, s->vec[m]);
+                first = 0;
+            }
+        fputc('}', f);
+        break;
+    }
+    case REE_PT_MATSET:
+    case REE_PT_TAGSET: {
+        fputc('[', f);
+        int first = 1, n = def->type == REE_PT_MATSET ? p->nmat : p->ntag;
+        for (int m = 0; m < n; m++)
+            if (s->mask & (UINT64_C(1) << m)) {
+                fprintf(f, "%s%s", first ? "" : ", ",
+                        def->type == REE_PT_MATSET ? p->mat_id[m] : p->tags[m]);
+                first = 0;
+            }
+        fputc(']', f);
+        break;
+    }
+    }
+}
+
+static void yparams(FILE *f, const ree_plan *p, const ree_entity *ent, const char *indent)
+{
+    for (size_t k = 0; k < ent->model->nparams; k++) {
+        const ree_param_def *def = &ent->model->params[k];
+        fprintf(f, "%s%s: ", indent, def->key);
+        yvalue(f, p, def, &ent->pspecs[k]);
+        fprintf(f, "  # %s%s%s\n", def->unit, ent->pspecs[k].given ? "" : ", default",
+                (def->flags & REE_PF_NULL_INF) && isinf(ent->pspecs[k].dist.a) ? ", no limit" : "");
+    }
+}
+
+int ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE *f)
+{
+    char date[16];
+    fprintf(f, "# Scenario as resolved by reesim %s: every parameter as used; '# ..., default' "
+               "marks values the scenario did not give.\n",
+            REESIM_VERSION);
+    fprintf(f, "reesim: 1\nname: ");
+    yq(f, p->name);
+    fprintf(f, "\ndescription: ");
+    yq(f, p->description);
+    fprintf(f, "\nsources:\n");
+    for (int i = 0; i < p->nsources; i++) {
+        fputs("  - ", f);
+        yq(f, p->sources[i]);
+        fputc('\n', f);
+    }
+    ree_plan_date(p, 0, date, sizeof date);
+    fprintf(f, "horizon: {start: %s, steps: %d}\n", date, p->nsteps);
+    fprintf(f, "runs: %lld  # as run%s\nseed: %llu\n", info->nruns,
+            info->first_run ? " (one replayed run)" : "", info->seed);
+    fprintf(f, "materials:\n");
+    for (int m = 0; m < p->nmat; m++) {
+        fprintf(f, "  - {id: %s, name: ", p->mat_id[m]);
+        yq(f, p->mat_name[m]);
+        fprintf(f, ", unit: t}\n");
+    }
+    fprintf(f, "nodes:\n");
+    for (int n = 0; n < p->nnode; n++) {
+        const ree_node *node = &p->nodes[n];
+        const ree_entity *ent = &p->entities[node->entity];
+        fprintf(f, "  - id: %s\n    model: %s\n    region: ", ent->id, ent->model->name);
+        yq(f, node->region);
+        fputc('\n', f);
+        if (node->end_use >= 0)
+            fprintf(f, "    end_use: %s\n", p->tags[node->end_use]);
+        fprintf(f, "    stock: {");
+        int first = 1;
+        for (int m = 0; m < p->nmat; m++)
+            if (node->stock0[m] != 0) {
+                fprintf(f, "%s%s: ", first ? "" : ", ", p->mat_id[m]);
+                ynum(f, node->stock0[m]);
+                first = 0;
+            }
+        fprintf(f, "}\n    params:\n");
+        yparams(f, p, ent, "      ");
+    }
+    fprintf(f, "gates:%s\n", p->ngate ? "" : " []");
+    for (int g = 0; g < p->ngate; g++) {
+        const ree_entity *ent = &p->entities[p->gates[g].entity];
+        fprintf(f, "  - id: %s\n    model: %s\n", ent->id, ent->model->name);
+        yparams(f, p, ent, "    ");
+    }
+    fprintf(f, "links:%s\n", p->nlink ? "" : " []");
+    for (int l = 0; l < p->nlink; l++) {
+        const ree_link *lk = &p->links[l];
+        const ree_entity *ent = &p->entities[lk->entity];
+        fprintf(f, "  - id: ");
+        yq(f, ent->id);
+        fprintf(f, "\n    from: %s\n    to: %s\n    material: %s\n",
+                p->entities[p->nodes[lk->from].entity].id, p->entities[p->nodes[lk->to].entity].id,
+                p->mat_id[lk->material]);
+        if (lk->gate >= 0)
+            fprintf(f, "    gate: %s\n", p->entities[p->gates[lk->gate].entity].id);
+        yparams(f, p, ent, "    ");
+    }
+    fprintf(f, "timeline:%s\n", p->nevent ? "" : " []");
+    for (int i = 0; i < p->nevent; i++) {
+        const ree_event *ev = &p->events[i];
+        ree_plan_date(p, ev->step, date, sizeof date);
+        fprintf(f, "  - date: %s\n    note: ", date);
+        yq(f, ev->note);
+        fprintf(f, "\n    set:\n");
+        for (int c = 0; c < ev->nchange; c++) {
+            const ree_change *ch = &ev->changes[c];
+            const ree_entity *ent = &p->entities[ch->entity];
+            const ree_param_def *def = &ent->model->params[ch->param];
+            fprintf(f, "      %s.%s.%s: ", ent->section, ent->id, def->key);
+            yvalue(f, p, def, &ch->value);
+            fputc('\n', f);
+        }
+    }
+    if (p->nregime) {
+        ree_plan_date(p, p->regime_start, date, sizeof date);
+        fprintf(f, "regimes:\n  start: %s\n  initial: %s\n  states:\n", date,
+                p->regimes[p->regime_initial].id);
+        for (int r = 0; r < p->nregime; r++) {
+            fprintf(f, "    - id: %s\n      to: {", p->regimes[r].id);
+            for (int j = 0; j < p->nregime; j++) {
+                fprintf(f, "%s%s: ", j ? ", " : "", p->regimes[j].id);
+                ynum(f, p->regimes[r].to[j]);
+            }
+            fprintf(f, "}\n      set:%s\n", p->regimes[r].nchange ? "" : " {}");
+            for (int c = 0; c < p->regimes[r].nchange; c++) {
+                const ree_change *ch = &p->regimes[r].changes[c];
+                const ree_entity *ent = &p->entities[ch->entity];
+                const ree_param_def *def = &ent->model->params[ch->param];
+                fprintf(f, "        %s.%s.%s: ", ent->section, ent->id, def->key);
+                yvalue(f, p, def, &ch->value);
+                fputc('\n', f);
+            }
+        }
+    }
+    return ferror(f) ? REE_EIO : REE_OK;
+}
+
+static void iso_time(double t, char *buf, size_t len)
+{
+    time_t s = (time_t)t;
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int ree_output_meta(const ree_plan *p, const ree_run_info *info, const ree_mc_result *res,
+                    FILE *f)
+{
+    cJSON *j = cJSON_CreateObject();
+    if (!j)
+        return REE_ENOMEM;
+    char buf[64];
+    cJSON_AddStringToObject(j, "reesim_version", REESIM_VERSION);
+    cJSON_AddStringToObject(j, "git_revision", REESIM_GIT_REV);
+    cJSON_AddStringToObject(j, "command", info->command);
+    cJSON_AddStringToObject(j, "scenario", p->name);
+    cJSON_AddStringToObject(j, "scenario_file", p->file);
+    cJSON_AddStringToObject(j, "scenario_sha256", p->sha256_hex);
+    snprintf(buf, sizeof buf, "%llu", info->seed);
+    cJSON_AddStringToObject(j, "seed", buf); /* a string: JSON numbers lose 64-bit precision */
+    cJSON_AddNumberToObject(j, "runs", (double)info->nruns);
+    cJSON_AddNumberToObject(j, "first_run", (double)info->first_run);
+    cJSON_AddNumberToObject(j, "threads", info->threads);
+    cJSON_AddNumberToObject(j, "ranks", info->ranks);
+    cJSON_AddBoolToObject(j, "balance_checked", info->check);
+    cJSON_AddNumberToObject(j, "steps", p->nsteps);
+    cJSON_AddNumberToObject(j, "series", p->nseries);
+    cJSON_AddNumberToObject(j, "indicators", p->nindicator);
+    cJSON_AddNumberToObject(j, "block_size", REE_MC_BLOCK);
+    iso_time(info->started, buf, sizeof buf);
+    cJSON_AddStringToObject(j, "started", buf);
+    iso_time(info->finished, buf, sizeof buf);
+    cJSON_AddStringToObject(j, "finished", buf);
+    cJSON_AddNumberToObject(j, "wall_seconds", info->finished - info->started);
+    cJSON_AddNumberToObject(j, "runs_per_second",
+                            res->seconds > 0 ? (double)res->nruns / res->seconds : 0);
+    cJSON *lib = cJSON_AddObjectToObject(j, "libraries");
+    if (lib) {
+        cJSON_AddStringToObject(lib, "gsl", GSL_VERSION);
+        snprintf(buf, sizeof buf, "%s", yaml_get_version_string());
+        cJSON_AddStringToObject(lib, "libyaml", buf);
+        cJSON_AddStringToObject(lib, "cjson", cJSON_Version());
+        cJSON_AddStringToObject(lib, "openssl", OPENSSL_VERSION_TEXT);
+        snprintf(buf, sizeof buf, "%d", _OPENMP);
+        cJSON_AddStringToObject(lib, "openmp", buf);
+        cJSON_AddStringToObject(lib, "random123", "philox4x64-10");
+    }
+    char *text = cJSON_Print(j);
+    cJSON_Delete(j);
+    if (!text)
+        return REE_ENOMEM;
+    fputs(text, f);
+    fputc('\n', f);
+    free(text);
+    return ferror(f) ? REE_EIO : REE_OK;
+}

@@ -1,0 +1,187 @@
+/*
+ * The plan: a scenario validated and resolved into flat arrays with integer indices in a fixed
+ * order (the order of the scenario file). Immutable after ree_plan_load; every phase after it
+ * takes `const ree_plan *`. Nothing after the plan sees YAML.
+ *
+ * Entities are everything that has an id and parameters: nodes, links and gates, in that order
+ * (entity e < nnode is node e; then links; then gates). Each entity's random streams are keyed
+ * by a hash of its id, so adding an entity does not reshuffle the draws of the others.
+ */
+#ifndef REESIM_PLAN_H
+#define REESIM_PLAN_H
+
+#include "reesim/reesim.h"
+#include <stddef.h>
+#include <stdint.h>
+#include "diag.h"
+#include "dist.h"
+#include "model.h"
+
+typedef struct ree_plan ree_plan;
+
+/* A parameter as the scenario gives it (or its default). */
+typedef struct ree_pspec {
+    ree_ptype type;
+    int given;        /* 1 when the scenario gave it; 0 for a default */
+    ree_dist dist;    /* NUM and DATE: REE_DIST_CONST or a distribution (truncated to bounds) */
+    int ival;         /* MATERIAL: index */
+    const double *vec; /* MATMAP: nmat values, owned by the plan */
+    uint64_t mask;    /* MATSET, TAGSET */
+    ree_mark mark;    /* where it was given (src NULL for defaults) */
+} ree_pspec;
+
+typedef struct ree_entity {
+    char *id;
+    const char *section; /* "nodes", "links" or "gates" */
+    uint64_t hash;       /* ree_hash_id(id) */
+    const ree_model *model;
+    ree_pspec *pspecs;   /* model->nparams */
+    uint64_t *phash;     /* per parameter: hash of "id.key", keys its sampling stream */
+    ree_mark mark;
+} ree_entity;
+
+typedef struct ree_node {
+    int entity;
+    char *region;
+    int end_use;        /* tag index, -1 for none */
+    double *stock0;     /* nmat, t: initial stock */
+    int *in_links;      /* links arriving here, in file order */
+    int nin;
+    int *out_links;     /* links leaving here, in file order */
+    int nout;
+    uint64_t materials; /* mask of materials this node holds (links, stock, params) */
+} ree_node;
+
+typedef struct ree_link {
+    int entity;
+    int from, to;    /* node indices */
+    int material;
+    int gate;        /* gate index, -1 when ungated */
+    int gate_slot;   /* index among the gate's links */
+} ree_link;
+
+typedef struct ree_gate {
+    int entity;
+    int *links;
+    int nlink;
+} ree_gate;
+
+/* One parameter change: used by timeline events and regime overrides. */
+typedef struct ree_change {
+    int entity;
+    int param;
+    ree_pspec value;
+    uint64_t hash; /* keys the stream that samples `value` when it is a distribution */
+} ree_change;
+
+typedef struct ree_event {
+    int step; /* steps after the horizon start; events before it apply at step 0 */
+    ree_change *changes;
+    int nchange;
+    char *note;
+    ree_mark mark;
+} ree_event;
+
+typedef struct ree_regime {
+    char *id;
+    ree_change *changes;
+    int nchange;
+    double *to; /* nregime: monthly transition probabilities; to[self] = 1 - sum(others) */
+} ree_regime;
+
+/* What a series reports. */
+typedef enum ree_series_kind {
+    REE_S_MODEL,   /* metric `index` of the entity's model */
+    REE_S_STOCK,   /* stock of material `index` at node `entity` */
+    REE_S_SHIPPED, /* t shipped on link */
+    REE_S_TRANSIT, /* t in transit on link */
+    REE_S_REGIME,  /* 1 when in regime `index` */
+    REE_S_SCARCITY /* shortage ratio of material `index` across sectors */
+} ree_series_kind;
+
+typedef struct ree_series {
+    ree_series_kind kind;
+    int entity; /* -1 for regime and scarcity series */
+    int index;
+    char *entity_name;
+    char *metric;
+    const char *unit;
+} ree_series;
+
+typedef struct ree_indicator {
+    int entity;
+    int index; /* in the model's indicator table */
+    char *entity_name;
+    const char *name;
+    const char *unit;
+} ree_indicator;
+
+typedef struct ree_observation {
+    char *label;
+    int series;
+    char *file;   /* path as resolved against the scenario's folder */
+    int npoint;
+    int *step;    /* steps of the observed points inside the horizon */
+    double *value;
+    ree_mark mark;
+} ree_observation;
+
+struct ree_plan {
+    char *file;        /* scenario path as given */
+    char *name;
+    char *description;
+    char **sources;
+    int nsources;
+    char sha256_hex[65];
+
+    int start;  /* months since year 0 of step 0 (year*12 + month-1) */
+    int nsteps;
+    long long runs;
+    unsigned long long seed;
+
+    int nmat;
+    char **mat_id, **mat_name, **mat_unit;
+    int ntag;
+    char **tags; /* end-use tags */
+
+    int nnode, nlink, ngate, nentity;
+    ree_entity *entities;
+    ree_node *nodes;
+    ree_link *links;
+    ree_gate *gates;
+
+    ree_event *events;
+    int nevent;
+
+    ree_regime *regimes;
+    int nregime;
+    int regime_start;   /* step the chain starts at */
+    int regime_initial; /* index */
+    uint64_t regime_hash;
+
+    ree_series *series;
+    int nseries;
+    ree_indicator *indicators;
+    int nindicator;
+
+    ree_observation *observations;
+    int nobs;
+
+    double balance_tol; /* relative tolerance of the mass-balance check */
+};
+
+/* Load, validate and resolve a scenario. Returns the plan, or NULL with *status REE_EINVALID
+ * (errors recorded in `d`, located), REE_ENOINPUT (file cannot be read) or REE_ENOMEM. */
+ree_plan *ree_plan_load(const char *path, ree_diag *d, int *status);
+void ree_plan_free(ree_plan *p);
+
+/* "YYYY-MM" of a step into buf (at least 8 bytes). */
+void ree_plan_date(const ree_plan *p, int step, char *buf, size_t len);
+
+/* Model context of an entity (sizes for state and checks). */
+ree_model_ctx ree_plan_ctx(const ree_plan *p, int entity);
+
+/* Index of an entity by id; -1 when absent. */
+int ree_plan_entity(const ree_plan *p, const char *id);
+
+#endif

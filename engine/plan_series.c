@@ -1,0 +1,271 @@
+/*
+ * Scenario loader, part 5: what a run reports. Every model metric of every entity, the stock
+ * of each material at each node, flows and pipeline stock of links, the regime path and the
+ * shortage ratio of each material are series (one value per step); `report.series` keeps only
+ * those matching its patterns ("ENTITY/METRIC" with shell wildcards, e.g. "us_*\/shortfall").
+ * Indicators (one value per run) come from the models' indicator tables. Observations name a
+ * series and a CSV file of `date,value` to compare with.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "loader.h"
+
+typedef struct filter {
+    const ree_ynode *patterns; /* sequence of scalars, or NULL for "everything" */
+    int *used;
+} filter;
+
+static int keep(const filter *f, const char *entity, const char *metric)
+{
+    if (!f->patterns)
+        return 1;
+    char full[2 * REE_PATH_MAX + 2];
+    snprintf(full, sizeof full, "%s/%s", entity, metric);
+    int hit = 0;
+    for (size_t i = 0; i < f->patterns->n; i++)
+        if (fnmatch(f->patterns->items[i]->str, full, 0) == 0) {
+            f->used[i] = 1;
+            hit = 1;
+        }
+    return hit;
+}
+
+static void add(loader *L, const filter *f, ree_series_kind kind, int entity, int index,
+                const char *ename, const char *metric, const char *unit)
+{
+    ree_plan *p = L->p;
+    if (!keep(f, ename, metric))
+        return;
+    ree_series *s = &p->series[p->nseries++];
+    s->kind = kind;
+    s->entity = entity;
+    s->index = index;
+    s->entity_name = ld_strdup(L, ename);
+    s->metric = ld_strdup(L, metric);
+    s->unit = unit;
+}
+
+static int count_all(const ree_plan *p)
+{
+    int n = p->nregime + p->nmat;
+    for (int e = 0; e < p->nentity; e++)
+        n += (int)p->entities[e].model->nmetrics;
+    n += p->nnode * p->nmat + 2 * p->nlink;
+    return n;
+}
+
+int ld_series(loader *L, const ree_ynode *root);
+int ld_series(loader *L, const ree_ynode *root)
+{
+    ree_plan *p = L->p;
+    filter f = {NULL, NULL};
+    const ree_ynode *rep = ree_ymap_get(root, "report");
+    if (rep && !ree_ynode_is_null(rep)) {
+        if (ld_expect(L, rep, REE_Y_MAP, "report"))
+            return -1;
+        static const char *const keys[] = {"series", NULL};
+        ld_check_keys(L, rep, "report", keys);
+        const ree_ynode *s = ree_ymap_get(rep, "series");
+        if (s && ld_expect(L, s, REE_Y_SEQ, "report.series") == 0) {
+            for (size_t i = 0; i < s->n; i++) {
+                char ip[REE_PATH_MAX];
+                snprintf(ip, sizeof ip, "report.series[%zu]", i);
+                if (ld_expect(L, s->items[i], REE_Y_SCALAR, ip))
+                    return -1;
+            }
+            f.patterns = s;
+            f.used = ld_calloc(L, s->n, sizeof(int));
+            if (!f.used)
+                return -1;
+        }
+    }
+    p->series = ld_calloc(L, (size_t)count_all(p), sizeof *p->series);
+    if (!p->series) {
+        free(f.used);
+        return -1;
+    }
+    for (int n = 0; n < p->nnode; n++) {
+        const ree_entity *ent = &p->entities[p->nodes[n].entity];
+        for (size_t k = 0; k < ent->model->nmetrics; k++)
+            add(L, &f, REE_S_MODEL, p->nodes[n].entity, (int)k, ent->id,
+                ent->model->metrics[k].name, ent->model->metrics[k].unit);
+        for (int m = 0; m < p->nmat; m++)
+            if (p->nodes[n].materials & (UINT64_C(1) << m)) {
+                char metric[REE_PATH_MAX];
+                snprintf(metric, sizeof metric, "stock.%s", p->mat_id[m]);
+                add(L, &f, REE_S_STOCK, n, m, ent->id, metric, "t");
+            }
+    }
+    for (int l = 0; l < p->nlink; l++) {
+        const ree_entity *ent = &p->entities[p->links[l].entity];
+        add(L, &f, REE_S_SHIPPED, l, 0, ent->id, "shipped", "t");
+        add(L, &f, REE_S_TRANSIT, l, 0, ent->id, "in_transit", "t");
+    }
+    for (int g = 0; g < p->ngate; g++) {
+        const ree_entity *ent = &p->entities[p->gates[g].entity];
+        for (size_t k = 0; k < ent->model->nmetrics; k++)
+            add(L, &f, REE_S_MODEL, p->gates[g].entity, (int)k, ent->id,
+                ent->model->metrics[k].name, ent->model->metrics[k].unit);
+    }
+    for (int r = 0; r < p->nregime; r++)
+        add(L, &f, REE_S_REGIME, -1, r, "regime", p->regimes[r].id, "1");
+    int has_sector = 0;
+    for (int n = 0; n < p->nnode; n++)
+        has_sector |= (p->entities[p->nodes[n].entity].model->flags & REE_MF_SECTOR) != 0;
+    for (int m = 0; m < p->nmat && has_sector; m++)
+        add(L, &f, REE_S_SCARCITY, -1, m, p->mat_id[m], "shortage_ratio", "1");
+    if (f.patterns)
+        for (size_t i = 0; i < f.patterns->n; i++)
+            if (!f.used[i]) {
+                char ip[REE_PATH_MAX];
+                snprintf(ip, sizeof ip, "report.series[%zu]", i);
+                ld_err(L, f.patterns->items[i], ip,
+                       "pattern '%s' matches no series (series are ENTITY/METRIC, e.g. "
+                       "us_cars/shortfall; run once without 'report' to list them)",
+                       f.patterns->items[i]->str);
+            }
+    free(f.used);
+    /* Indicators: every model indicator of every entity. */
+    int ni = 0;
+    for (int e = 0; e < p->nentity; e++)
+        ni += (int)p->entities[e].model->nindicators;
+    p->indicators = ld_calloc(L, (size_t)ni, sizeof *p->indicators);
+    for (int e = 0; e < p->nentity && p->indicators; e++) {
+        const ree_model *m = p->entities[e].model;
+        for (size_t k = 0; k < m->nindicators; k++) {
+            ree_indicator *ind = &p->indicators[p->nindicator++];
+            ind->entity = e;
+            ind->index = (int)k;
+            ind->entity_name = ld_strdup(L, p->entities[e].id);
+            ind->name = m->indicators[k].name;
+            ind->unit = m->indicators[k].unit;
+        }
+    }
+    return 0;
+}
+
+/* Directory part of `path` ("." when none), into out. */
+static void dirname_of(const char *path, char *out, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(out, len, ".");
+    else if (slash == path)
+        snprintf(out, len, "/");
+    else
+        snprintf(out, len, "%.*s", (int)(slash - path), path);
+}
+
+/* Read a `date,value` CSV into the observation's points inside the horizon. */
+static int read_points(loader *L, ree_observation *o, const ree_ynode *at, const char *path)
+{
+    FILE *f = fopen(o->file, "r");
+    if (!f) {
+        ld_err(L, at, path, "cannot open %s: %s", o->file, strerror(errno));
+        return -1;
+    }
+    ree_plan *p = L->p;
+    o->step = ld_calloc(L, (size_t)p->nsteps, sizeof(int));
+    o->value = ld_calloc(L, (size_t)p->nsteps, sizeof(double));
+    char line[256];
+    int lineno = 0, bad = 0;
+    while (!L->oom && fgets(line, sizeof line, f)) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = 0;
+        if (lineno == 1) {
+            if (strcmp(line, "date,value") != 0) {
+                ld_err(L, at, path, "%s:1: expected the header 'date,value'", o->file);
+                bad = 1;
+                break;
+            }
+            continue;
+        }
+        if (!*line)
+            continue;
+        int y, m, used = 0;
+        char *end;
+        if (sscanf(line, "%4d-%2d,%n", &y, &m, &used) != 2 || used != 8 || m < 1 || m > 12) {
+            ld_err(L, at, path, "%s:%d: expected YYYY-MM,VALUE, found '%s'", o->file, lineno,
+                   line);
+            bad = 1;
+            break;
+        }
+        errno = 0;
+        double v = strtod(line + used, &end);
+        if (end == line + used || *end || errno || !isfinite(v)) {
+            ld_err(L, at, path, "%s:%d: '%s' is not a number", o->file, lineno, line + used);
+            bad = 1;
+            break;
+        }
+        int step = y * 12 + m - 1 - p->start;
+        if (step < 0 || step >= p->nsteps)
+            continue;
+        o->step[o->npoint] = step;
+        o->value[o->npoint] = v;
+        if (++o->npoint >= p->nsteps)
+            break;
+    }
+    fclose(f);
+    if (!bad && o->npoint == 0)
+        ree_diag_warning(L->d, at->mark, path, "no observed point of %s falls in the horizon",
+                         o->file);
+    return bad ? -1 : 0;
+}
+
+int ld_observations(loader *L, const ree_ynode *root, const char *scenario_path);
+int ld_observations(loader *L, const ree_ynode *root, const char *scenario_path)
+{
+    ree_plan *p = L->p;
+    const ree_ynode *seq = ree_ymap_get(root, "observations");
+    if (!seq || ree_ynode_is_null(seq))
+        return 0;
+    if (ld_expect(L, seq, REE_Y_SEQ, "observations"))
+        return -1;
+    p->observations = ld_calloc(L, seq->n, sizeof *p->observations);
+    if (!p->observations)
+        return -1;
+    char dir[1024];
+    dirname_of(scenario_path, dir, sizeof dir);
+    static const char *const keys[] = {"label", "entity", "metric", "file", NULL};
+    for (size_t i = 0; i < seq->n; i++) {
+        const ree_ynode *n = seq->items[i];
+        char path[REE_PATH_MAX];
+        snprintf(path, sizeof path, "observations[%zu]", i);
+        if (ld_expect(L, n, REE_Y_MAP, path) || ld_check_keys(L, n, path, keys))
+            continue;
+        const char *label = ld_str(L, n, "label", path, 1);
+        const char *ent = ld_str(L, n, "entity", path, 1);
+        const char *met = ld_str(L, n, "metric", path, 1);
+        const char *file = ld_str(L, n, "file", path, 1);
+        if (!label || !ent || !met || !file)
+            continue;
+        int s = -1;
+        for (int k = 0; k < p->nseries; k++)
+            if (strcmp(p->series[k].entity_name, ent) == 0 && strcmp(p->series[k].metric, met) == 0)
+                s = k;
+        if (s < 0) {
+            ld_err(L, n, path, "no series %s/%s (is it excluded by report.series?)", ent, met);
+            continue;
+        }
+        ree_observation *o = &p->observations[p->nobs];
+        o->label = ld_strdup(L, label);
+        o->series = s;
+        o->mark = n->mark;
+        char full[2048];
+        if (file[0] == '/')
+            snprintf(full, sizeof full, "%s", file);
+        else
+            snprintf(full, sizeof full, "%s/%s", dir, file);
+        o->file = ld_strdup(L, full);
+        char fp[REE_PATH_MAX];
+        ld_path(fp, path, "file");
+        p->nobs++;
+        if (o->file)
+            read_points(L, o, ree_ymap_get(n, "file"), fp);
+    }
+    return 0;
+}

@@ -1,0 +1,120 @@
+/*
+ * Keyed random streams: Random123's Philox4x64-10 as a gsl_rng_type.
+ *
+ * The state is plain data (key, counter, the current output block and a position in it), so
+ * gsl_rng_memcpy and gsl_rng_clone work byte for byte. Stream layout, output order and the
+ * double conversions are documented in rng.h and frozen by known-answer tests.
+ */
+#include "rng.h"
+
+#include <stddef.h>
+#include <Random123/philox.h>
+
+/* 32-bit outputs per 4x64 block: four words, low half first. */
+#define HALVES_PER_BLOCK 8u
+
+/* Position of the block number in the counter {run, kind, block, 0}. */
+#define CTR_BLOCK 2
+
+typedef struct philox_state {
+    philox4x64_key_t key; /* {seed, entity} */
+    philox4x64_ctr_t ctr; /* {run, kind, next block, 0} */
+    philox4x64_ctr_t out; /* current output block */
+    unsigned idx;         /* next 32-bit half of `out` to hand out; 8 = block used up */
+} philox_state;
+
+static void position(philox_state *s, const ree_stream_key *k)
+{
+    s->key.v[0] = k->seed;
+    s->key.v[1] = k->entity;
+    s->ctr.v[0] = k->run;
+    s->ctr.v[1] = k->kind;
+    s->ctr.v[CTR_BLOCK] = 0;
+    s->ctr.v[3] = 0;
+    for (int i = 0; i < 4; i++)
+        s->out.v[i] = 0;
+    s->idx = HALVES_PER_BLOCK;
+}
+
+static uint32_t next32(philox_state *s)
+{
+    if (s->idx >= HALVES_PER_BLOCK) {
+        s->out = philox4x64(s->ctr, s->key);
+        s->ctr.v[CTR_BLOCK]++;
+        s->idx = 0;
+    }
+    uint64_t w = s->out.v[s->idx / 2];
+    uint32_t x = (s->idx % 2 == 0) ? (uint32_t)(w & 0xffffffffu) : (uint32_t)(w >> 32);
+    s->idx++;
+    return x;
+}
+
+/* 53 random bits from the next two outputs: the first gives the top 32, the second the rest. */
+static uint64_t next53(philox_state *s)
+{
+    uint64_t hi = next32(s);
+    uint64_t lo = next32(s);
+    return (hi << 21) | (lo >> 11);
+}
+
+static void philox_set(void *vstate, unsigned long int seed)
+{
+    ree_stream_key k = {.seed = (uint64_t)seed, .run = 0, .entity = 0, .kind = 0};
+    position(vstate, &k);
+}
+
+static unsigned long int philox_get(void *vstate)
+{
+    return next32(vstate);
+}
+
+static double philox_get_double(void *vstate)
+{
+    return (double)next53(vstate) * 0x1p-53;
+}
+
+static const gsl_rng_type philox_type = {
+    "philox4x64-10",      /* name */
+    0xffffffffUL,         /* RAND_MAX */
+    0,                    /* RAND_MIN */
+    sizeof(philox_state), /* size of state */
+    &philox_set,          /* seeding */
+    &philox_get,          /* next 32-bit output */
+    &philox_get_double    /* next double in [0,1) */
+};
+
+const gsl_rng_type *ree_rng_philox = &philox_type;
+
+void ree_rng_select(gsl_rng *r, const ree_stream_key *k)
+{
+    position(r->state, k);
+}
+
+double ree_rng_uniform_pos(gsl_rng *r)
+{
+    return ((double)(next53(r->state) >> 1) + 0.5) * 0x1p-52;
+}
+
+/* FNV-1a 64 (Fowler, Noll, Vo): offset basis and prime from the reference. */
+#define FNV64_OFFSET 0xcbf29ce484222325u
+#define FNV64_PRIME  0x100000001b3u
+
+/* SplitMix64's output finaliser (Steele, Lea, Flood 2014; Stafford's Mix13 constants). */
+static uint64_t splitmix64_mix(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+uint64_t ree_hash_id(const char *id)
+{
+    uint64_t h = FNV64_OFFSET;
+    if (id != NULL) {
+        for (const unsigned char *p = (const unsigned char *)id; *p != '\0'; p++) {
+            h ^= *p;
+            h *= FNV64_PRIME;
+        }
+    }
+    return splitmix64_mix(h);
+}

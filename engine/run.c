@@ -1,0 +1,371 @@
+/*
+ * One run: the step loop of docs/engine.md. All memory is taken in ree_run_alloc; reset and
+ * step never allocate. Arrays are flat and indexed by plan order: node-material arrays at
+ * [node * nmat + m], link arrays at [link], gate-slot arrays at [goff[g] + slot].
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "params.h"
+#include "rng.h"
+#include "run.h"
+
+#include "run_priv.h"
+
+static void *cal(size_t n, size_t s, int *bad)
+{
+    void *q = calloc(n ? n : 1, s);
+    if (!q)
+        *bad = 1;
+    return q;
+}
+
+void ree_run_free(ree_run *r)
+{
+    if (!r)
+        return;
+    if (r->rng)
+        for (int e = 0; e < r->p->nentity; e++)
+            gsl_rng_free(r->rng[e]);
+    free(r->rng);
+    gsl_rng_free(r->tmp);
+    gsl_rng_free(r->regime_rng);
+    void *arrays[] = {r->base,      r->eff,       r->poff,         r->par,        r->state,
+                      r->soff,      r->ctx,       r->metrics,      r->moff,       r->stock,
+                      r->prev,      r->recv,      r->ship,         r->prod,       r->cons,
+                      r->lost,      r->order,     r->offer,        r->position,   r->requested,
+                      r->requested_now, r->unmet, r->unmet_next,   r->produced_io, r->consumed_io,
+                      r->lost_io,   r->history,   r->scarcity,     r->need_sum,   r->short_sum,
+                      r->need_idx,  r->short_idx, r->lk,           r->pipe,       r->transit,
+                      r->shipped,   r->req, r->extra, r->before,       r->goff,         r->g_material, r->g_end_use,
+                      r->g_applied, r->g_shipped, r->g_licensed,   r->g_on_order, r->total0,
+                      r->chval,     r->regime_touch, r->sector_mat, r->series,    r->indicators};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+        free(arrays[i]);
+    free(r);
+}
+
+static int metric_index(const ree_model *m, const char *name)
+{
+    for (size_t k = 0; k < m->nmetrics; k++)
+        if (strcmp(m->metrics[k].name, name) == 0)
+            return (int)k;
+    return -1;
+}
+
+ree_run *ree_run_alloc(const ree_plan *p)
+{
+    ree_run *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    int bad = 0, ne = p->nentity, nm = p->nmat, nn = p->nnode, nl = p->nlink;
+    size_t nnm = (size_t)nn * (size_t)nm;
+    r->p = p;
+    r->nsteps = p->nsteps;
+    r->nmat = nm;
+    r->poff = cal((size_t)ne + 1, sizeof(size_t), &bad);
+    r->soff = cal((size_t)ne + 1, sizeof(size_t), &bad);
+    r->moff = cal((size_t)ne + 1, sizeof(size_t), &bad);
+    r->ctx = cal((size_t)ne, sizeof *r->ctx, &bad);
+    r->par = cal((size_t)ne, sizeof *r->par, &bad);
+    r->rng = cal((size_t)ne, sizeof *r->rng, &bad);
+    r->need_idx = cal((size_t)ne, sizeof(int), &bad);
+    r->short_idx = cal((size_t)ne, sizeof(int), &bad);
+    r->regime_touch = cal((size_t)ne, sizeof(int), &bad);
+    r->sector_mat = cal((size_t)ne, sizeof(int), &bad);
+    if (bad) {
+        ree_run_free(r);
+        return NULL;
+    }
+    for (int e = 0; e < ne; e++) {
+        const ree_model *m = p->entities[e].model;
+        r->ctx[e] = ree_plan_ctx(p, e);
+        size_t ss = m->state_size ? m->state_size(&r->ctx[e]) : m->state_bytes;
+        r->poff[e + 1] = r->poff[e] + ALIGN(m->params_size);
+        r->soff[e + 1] = r->soff[e] + ALIGN(ss);
+        r->moff[e + 1] = r->moff[e] + m->nmetrics;
+        r->need_idx[e] = (m->flags & REE_MF_SECTOR) ? metric_index(m, "need") : -1;
+        r->short_idx[e] = (m->flags & REE_MF_SECTOR) ? metric_index(m, "shortfall") : -1;
+        int mk = ree_model_param_index(m, "material");
+        r->sector_mat[e] = (m->flags & REE_MF_SECTOR) && mk >= 0 && m->params[mk].type == REE_PT_MATERIAL
+                               ? p->entities[e].pspecs[mk].ival
+                               : -1;
+        if (!(r->rng[e] = gsl_rng_alloc(ree_rng_philox)))
+            bad = 1;
+    }
+    r->base = cal(r->poff[ne], 1, &bad);
+    r->eff = cal(r->poff[ne], 1, &bad);
+    r->state_bytes = r->soff[ne];
+    r->state = cal(r->state_bytes, 1, &bad);
+    r->metrics = cal(r->moff[ne], sizeof(double), &bad);
+    double **nmarr[] = {&r->stock,    &r->prev,          &r->recv,  &r->ship,     &r->prod,
+                        &r->cons,     &r->lost,          &r->order, &r->offer,    &r->position,
+                        &r->requested, &r->requested_now, &r->unmet, &r->unmet_next};
+    for (size_t i = 0; i < sizeof nmarr / sizeof nmarr[0]; i++)
+        *nmarr[i] = cal(nnm, sizeof(double), &bad);
+    double **marr[] = {&r->produced_io, &r->consumed_io, &r->lost_io, &r->scarcity,
+                       &r->need_sum,    &r->short_sum,   &r->total0};
+    for (size_t i = 0; i < sizeof marr / sizeof marr[0]; i++)
+        *marr[i] = cal((size_t)nm, sizeof(double), &bad);
+    r->history = cal((size_t)p->nsteps * (size_t)nm, sizeof(double), &bad);
+    r->lk = cal((size_t)nl, sizeof *r->lk, &bad);
+    r->pipe = cal((size_t)nl * (size_t)(p->nsteps + 2), sizeof(double), &bad);
+    r->transit = cal((size_t)nl, sizeof(double), &bad);
+    r->shipped = cal((size_t)nl, sizeof(double), &bad);
+    r->req = cal((size_t)nl, sizeof(double), &bad);
+    r->extra = cal((size_t)nl, sizeof(double), &bad);
+    r->before = cal((size_t)nl, sizeof(double), &bad);
+    r->goff = cal((size_t)p->ngate + 1, sizeof(int), &bad);
+    r->g_material = cal((size_t)nl, sizeof(int), &bad);
+    r->g_end_use = cal((size_t)nl, sizeof(uint64_t), &bad);
+    r->g_applied = cal((size_t)nl, sizeof(double), &bad);
+    r->g_shipped = cal((size_t)nl, sizeof(double), &bad);
+    r->g_licensed = cal((size_t)nl, sizeof(double), &bad);
+    r->g_on_order = cal((size_t)nl, sizeof(double), &bad);
+    int nch = 0;
+    for (int i = 0; i < p->nevent; i++)
+        nch += p->events[i].nchange;
+    for (int i = 0; i < p->nregime; i++)
+        nch += p->regimes[i].nchange;
+    r->nchval = nch;
+    r->chval = cal((size_t)nch, sizeof(double), &bad);
+    r->series = cal((size_t)p->nseries * (size_t)p->nsteps, sizeof(double), &bad);
+    r->indicators = cal((size_t)p->nindicator, sizeof(double), &bad);
+    r->tmp = gsl_rng_alloc(ree_rng_philox);
+    r->regime_rng = gsl_rng_alloc(ree_rng_philox);
+    if (bad || !r->tmp || !r->regime_rng) {
+        ree_run_free(r);
+        return NULL;
+    }
+    for (int g = 0; g < p->ngate; g++) {
+        r->goff[g + 1] = r->goff[g] + p->gates[g].nlink;
+        for (int s = 0; s < p->gates[g].nlink; s++) {
+            const ree_link *l = &p->links[p->gates[g].links[s]];
+            int eu = p->nodes[l->to].end_use;
+            r->g_material[r->goff[g] + s] = l->material;
+            r->g_end_use[r->goff[g] + s] = eu >= 0 ? UINT64_C(1) << eu : 0;
+        }
+    }
+    for (int i = 0; i < p->nregime; i++)
+        for (int c = 0; c < p->regimes[i].nchange; c++)
+            r->regime_touch[p->regimes[i].changes[c].entity] = 1;
+    for (int e = 0; e < ne; e++)
+        r->par[e] = (r->regime_touch[e] ? r->eff : r->base) + r->poff[e];
+    return r;
+}
+
+void ree_run_set_check(ree_run *r, int on)
+{
+    r->check = on;
+}
+
+int ree_run_steps_done(const ree_run *r)
+{
+    return r->t;
+}
+
+const double *ree_run_series(const ree_run *r)
+{
+    return r->series;
+}
+
+const double *ree_run_indicators(const ree_run *r)
+{
+    return r->indicators;
+}
+
+double ree_run_stock(const ree_run *r, int node, int material)
+{
+    return r->stock[(size_t)node * (size_t)r->nmat + (size_t)material];
+}
+
+const char *ree_run_error(const ree_run *r)
+{
+    return r->err;
+}
+
+static double getd(const ree_run *r, int e, const char *key)
+{
+    const ree_model *m = r->p->entities[e].model;
+    int k = ree_model_param_index(m, key);
+    double v;
+    memcpy(&v, r->par[e] + m->params[k].offset, sizeof v);
+    return v;
+}
+
+/* Write a change's value (sampled at reset into chval[ci]) into the base parameters. */
+static void apply_change(ree_run *r, const ree_change *c, int ci, unsigned char *params)
+{
+    const ree_param_def *def = &r->p->entities[c->entity].model->params[c->param];
+    if (def->type == REE_PT_NUM || def->type == REE_PT_DATE)
+        memcpy(params + r->poff[c->entity] + def->offset, &r->chval[ci], sizeof(double));
+    else
+        ree_param_write(def, &c->value, params + r->poff[c->entity], NULL);
+}
+
+static int change_base_index(const ree_plan *p, int event)
+{
+    int ci = 0;
+    for (int i = 0; i < event; i++)
+        ci += p->events[i].nchange;
+    return ci;
+}
+
+static void apply_events(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    while (r->next_event < p->nevent && p->events[r->next_event].step <= r->t) {
+        const ree_event *ev = &p->events[r->next_event];
+        int ci = change_base_index(p, r->next_event);
+        for (int c = 0; c < ev->nchange; c++)
+            apply_change(r, &ev->changes[c], ci + c, r->base);
+        r->next_event++;
+    }
+}
+
+/* Effective parameters: base, with the current regime's overrides laid over. */
+static void apply_regime(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    if (!p->nregime)
+        return;
+    for (int e = 0; e < p->nentity; e++)
+        if (r->regime_touch[e])
+            memcpy(r->eff + r->poff[e], r->base + r->poff[e], r->poff[e + 1] - r->poff[e]);
+    if (r->regime < 0)
+        return;
+    int ci = change_base_index(p, p->nevent);
+    for (int i = 0; i < r->regime; i++)
+        ci += p->regimes[i].nchange;
+    const ree_regime *rg = &p->regimes[r->regime];
+    for (int c = 0; c < rg->nchange; c++)
+        apply_change(r, &rg->changes[c], ci + c, r->eff);
+}
+
+static void regime_transition(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    if (!p->nregime || r->t < p->regime_start)
+        return;
+    if (r->t == p->regime_start) {
+        r->regime = p->regime_initial;
+        return;
+    }
+    double u = ree_rng_uniform_pos(r->regime_rng), acc = 0;
+    const double *to = p->regimes[r->regime].to;
+    for (int j = 0; j < p->nregime; j++) {
+        acc += to[j];
+        if (u < acc) {
+            r->regime = j;
+            return;
+        }
+    }
+}
+
+static void sample_change(ree_run *r, const ree_change *c, int ci)
+{
+    const ree_param_def *def = &r->p->entities[c->entity].model->params[c->param];
+    if (def->type != REE_PT_NUM && def->type != REE_PT_DATE)
+        return;
+    double v = c->value.dist.a;
+    if (c->value.dist.kind != REE_DIST_CONST) {
+        ree_stream_key k = {r->seed, (uint64_t)r->run, c->hash, REE_STREAM_PARAMS};
+        ree_rng_select(r->tmp, &k);
+        v = ree_dist_sample(&c->value.dist, r->tmp);
+    }
+    if (def->flags & REE_PF_INT)
+        v = nearbyint(v);
+    r->chval[ci] = v;
+}
+
+/* Link parameters of this run (after events and regime at step start). */
+static void link_params(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    r->maxrank = 0;
+    for (int l = 0; l < p->nlink; l++) {
+        int e = p->links[l].entity;
+        link_rt *k = &r->lk[l];
+        k->lead = getd(r, e, "lead_time");
+        k->delay_prob = getd(r, e, "delay_prob");
+        k->delay_months = getd(r, e, "delay_months");
+        k->share = getd(r, e, "share");
+        k->rank = (int)getd(r, e, "rank");
+        const ree_entity *ent = &p->entities[e];
+        int pk = ree_model_param_index(ent->model, "priority");
+        int to = p->nodes[p->links[l].to].entity;
+        int dk = ree_model_param_index(p->entities[to].model, "priority");
+        k->priority = (!ent->pspecs[pk].given && dk >= 0) ? getd(r, to, "priority")
+                                                          : getd(r, e, "priority");
+        if (k->rank > r->maxrank)
+            r->maxrank = k->rank;
+    }
+    /* Normalise shares within each (destination, material, rank) group. */
+    for (int l = 0; l < p->nlink; l++) {
+        double sum = 0;
+        for (int j = 0; j < p->nlink; j++)
+            if (p->links[j].to == p->links[l].to && p->links[j].material == p->links[l].material &&
+                r->lk[j].rank == r->lk[l].rank)
+                sum += r->lk[j].share;
+        r->lk[l].share = sum > 0 ? r->lk[l].share / sum : 0;
+    }
+}
+
+void ree_run_policy(ree_run *r)
+{
+    apply_events(r);
+    regime_transition(r);
+    apply_regime(r);
+    link_params(r);
+}
+
+void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
+{
+    const ree_plan *p = r->p;
+    int nm = r->nmat;
+    size_t nnm = (size_t)p->nnode * (size_t)nm;
+    r->seed = seed;
+    r->run = run;
+    r->t = 0;
+    r->err[0] = 0;
+    r->next_event = 0;
+    r->regime = -1;
+    for (int e = 0; e < p->nentity; e++) {
+        ree_params_fill(p, e, r->base + r->poff[e], r->tmp, seed, run);
+        uint32_t kind = p->entities[e].model->kind == REE_MODEL_GATE   ? REE_STREAM_GATE
+                        : p->entities[e].model->kind == REE_MODEL_LINK ? REE_STREAM_LEAD
+                                                                       : REE_STREAM_MODEL;
+        ree_stream_key k = {seed, (uint64_t)run, p->entities[e].hash, kind};
+        ree_rng_select(r->rng[e], &k);
+    }
+    ree_stream_key rk = {seed, (uint64_t)run, p->regime_hash, REE_STREAM_REGIME};
+    ree_rng_select(r->regime_rng, &rk);
+    int ci = 0;
+    for (int i = 0; i < p->nevent; i++)
+        for (int c = 0; c < p->events[i].nchange; c++)
+            sample_change(r, &p->events[i].changes[c], ci++);
+    for (int i = 0; i < p->nregime; i++)
+        for (int c = 0; c < p->regimes[i].nchange; c++)
+            sample_change(r, &p->regimes[i].changes[c], ci++);
+    ree_run_policy(r);
+    memset(r->state, 0, r->state_bytes);
+    for (int e = 0; e < p->nentity; e++)
+        if (p->entities[e].model->reset)
+            p->entities[e].model->reset(r->par[e], r->state + r->soff[e], &r->ctx[e]);
+    for (int n = 0; n < p->nnode; n++)
+        memcpy(r->stock + (size_t)n * (size_t)nm, p->nodes[n].stock0, sizeof(double) * (size_t)nm);
+    memset(r->total0, 0, sizeof(double) * (size_t)nm);
+    for (size_t i = 0; i < nnm; i++)
+        r->total0[i % (size_t)nm] += r->stock[i];
+    double *zero_nm[] = {r->requested, r->requested_now, r->unmet, r->unmet_next};
+    for (size_t i = 0; i < sizeof zero_nm / sizeof zero_nm[0]; i++)
+        memset(zero_nm[i], 0, sizeof(double) * nnm);
+    memset(r->scarcity, 0, sizeof(double) * (size_t)nm);
+    memset(r->history, 0, sizeof(double) * (size_t)p->nsteps * (size_t)nm);
+    memset(r->pipe, 0, sizeof(double) * (size_t)p->nlink * (size_t)(p->nsteps + 2));
+    memset(r->transit, 0, sizeof(double) * (size_t)p->nlink);
+    memset(r->g_on_order, 0, sizeof(double) * (size_t)p->nlink);
+    memset(r->series, 0, sizeof(double) * (size_t)p->nseries * (size_t)p->nsteps);
+    memset(r->indicators, 0, sizeof(double) * (size_t)p->nindicator);
+}

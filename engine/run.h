@@ -1,0 +1,47 @@
+/*
+ * One Monte Carlo run, stepped one month at a time (init / step / done), so tests can drive a
+ * run tick by tick. A ree_run is a workspace: allocated once per thread from a plan, reset for
+ * each run, never allocating after ree_run_alloc.
+ */
+#ifndef REESIM_RUN_H
+#define REESIM_RUN_H
+
+#include "plan.h"
+
+typedef struct ree_run ree_run;
+
+/* Workspace for runs of plan `p` (which must outlive it). NULL when out of memory. */
+ree_run *ree_run_alloc(const ree_plan *p);
+void ree_run_free(ree_run *r);
+
+/* Turn the mass-balance check on or off (off by default). */
+void ree_run_set_check(ree_run *r, int on);
+
+/* Start run number `run` (0-based) of seed `seed`: sample every uncertain parameter from its
+ * keyed stream, apply timeline events dated at or before the start, reset every model. */
+void ree_run_reset(ree_run *r, unsigned long long seed, long long run);
+
+/* Advance one step. Returns REE_OK, or REE_EBALANCE with a message (ree_run_error) naming the
+ * node, material, step and residual when the check is on and fails. Calling it after the last
+ * step returns REE_EINTERNAL. */
+int ree_run_step(ree_run *r);
+
+/* Run every remaining step, then compute the indicators. Returns as ree_run_step. */
+int ree_run_finish(ree_run *r);
+
+/* Steps taken so far in this run. */
+int ree_run_steps_done(const ree_run *r);
+
+/* Series values: entry [s * nsteps + t] for series s and step t (steps not yet taken are 0). */
+const double *ree_run_series(const ree_run *r);
+
+/* Indicators of the finished run, in plan order. */
+const double *ree_run_indicators(const ree_run *r);
+
+/* Stock of material m at node n now, in t. */
+double ree_run_stock(const ree_run *r, int node, int material);
+
+/* Message of the last failure ("" when none). */
+const char *ree_run_error(const ree_run *r);
+
+#endif

@@ -1,0 +1,414 @@
+/*
+ * One step of a run, phase by phase, in the fixed order of docs/engine.md:
+ * arrivals, policy, production, orders, gates, shipping, consumption, accounting.
+ * No allocation, no I/O; every draw comes from a stream keyed by what it is for.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "rng.h"
+#include "run_priv.h"
+
+#define NM(r, n) ((size_t)(n) * (size_t)(r)->nmat)
+
+static void node_io(ree_run *r, int n, ree_node_io *io)
+{
+    const ree_plan *p = r->p;
+    int e = p->nodes[n].entity;
+    memset(io, 0, sizeof *io);
+    io->step = r->t;
+    io->nmat = r->nmat;
+    io->stock = r->stock + NM(r, n);
+    io->position = r->position + NM(r, n);
+    io->requested = r->requested + NM(r, n);
+    io->received = r->recv + NM(r, n);
+    io->history = r->history;
+    io->scarcity = r->scarcity;
+    io->produced = r->produced_io;
+    io->consumed = r->consumed_io;
+    io->lost = r->lost_io;
+    io->order = r->order + NM(r, n);
+    io->offer = r->offer + NM(r, n);
+    io->metrics = r->metrics + r->moff[e];
+    io->rng = r->rng[e];
+}
+
+/* Apply what a hook booked to the node's stock and flow totals. */
+static void book(ree_run *r, int n)
+{
+    size_t o = NM(r, n);
+    for (int m = 0; m < r->nmat; m++) {
+        double pr = r->produced_io[m], co = r->consumed_io[m], lo = r->lost_io[m];
+        if (pr == 0 && co == 0 && lo == 0)
+            continue;
+        r->stock[o + m] += pr - co - lo;
+        r->prod[o + m] += pr;
+        r->cons[o + m] += co;
+        r->lost[o + m] += lo;
+        r->total0[m] += pr - co - lo;
+        r->produced_io[m] = r->consumed_io[m] = r->lost_io[m] = 0;
+    }
+}
+
+typedef void (*node_hook)(const void *, void *, ree_node_io *);
+
+static void call_nodes(ree_run *r, int phase)
+{
+    const ree_plan *p = r->p;
+    for (int n = 0; n < p->nnode; n++) {
+        int e = p->nodes[n].entity;
+        const ree_model *m = p->entities[e].model;
+        node_hook h = phase == 3 ? m->produce : phase == 4 ? m->order : m->consume;
+        if (!h)
+            continue;
+        ree_node_io io;
+        node_io(r, n, &io);
+        h(r->par[e], r->state + r->soff[e], &io);
+        book(r, n);
+    }
+}
+
+static void arrivals(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    size_t w = (size_t)r->nsteps + 2;
+    for (int l = 0; l < p->nlink; l++) {
+        double q = r->pipe[(size_t)l * w + (size_t)r->t];
+        if (q == 0)
+            continue;
+        size_t o = NM(r, p->links[l].to) + (size_t)p->links[l].material;
+        r->stock[o] += q;
+        r->recv[o] += q;
+        r->transit[l] -= q;
+        r->pipe[(size_t)l * w + (size_t)r->t] = 0;
+    }
+}
+
+static void positions(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    size_t nnm = NM(r, p->nnode);
+    memcpy(r->position, r->stock, sizeof(double) * nnm);
+    for (int l = 0; l < p->nlink; l++) {
+        size_t o = NM(r, p->links[l].to) + (size_t)p->links[l].material;
+        r->position[o] += r->transit[l];
+        if (p->links[l].gate >= 0)
+            r->position[o] += r->g_on_order[r->goff[p->links[l].gate] + p->links[l].gate_slot];
+    }
+}
+
+static void gates_decide(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    /* Applications: the order split across gated links (rank 0 only, checked at load). */
+    for (int l = 0; l < p->nlink; l++) {
+        const ree_link *lk = &p->links[l];
+        if (lk->gate < 0)
+            continue;
+        size_t o = NM(r, lk->to) + (size_t)lk->material;
+        r->g_applied[r->goff[lk->gate] + lk->gate_slot] = r->order[o] * r->lk[l].share;
+    }
+    for (int g = 0; g < p->ngate; g++) {
+        int e = p->gates[g].entity, off = r->goff[g];
+        ree_gate_io io = {r->t,
+                          p->gates[g].nlink,
+                          r->g_material + off,
+                          r->g_end_use + off,
+                          r->g_applied + off,
+                          r->g_shipped + off,
+                          r->g_licensed + off,
+                          r->g_on_order + off,
+                          r->metrics + r->moff[e],
+                          r->rng[e]};
+        p->entities[e].model->gate_decide(r->par[e], r->state + r->soff[e], &io);
+    }
+}
+
+static void gates_ship(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    for (int l = 0; l < p->nlink; l++)
+        if (p->links[l].gate >= 0)
+            r->g_shipped[r->goff[p->links[l].gate] + p->links[l].gate_slot] = r->shipped[l];
+    for (int g = 0; g < p->ngate; g++) {
+        int e = p->gates[g].entity, off = r->goff[g];
+        ree_gate_io io = {r->t,
+                          p->gates[g].nlink,
+                          r->g_material + off,
+                          r->g_end_use + off,
+                          r->g_applied + off,
+                          r->g_shipped + off,
+                          r->g_licensed + off,
+                          r->g_on_order + off,
+                          r->metrics + r->moff[e],
+                          r->rng[e]};
+        p->entities[e].model->gate_ship(r->par[e], r->state + r->soff[e], &io);
+    }
+}
+
+/* Put q tonnes on link l's pipeline, arriving after its lead time (plus a random delay). */
+static void dispatch(ree_run *r, int l, double q, double extra)
+{
+    size_t w = (size_t)r->nsteps + 2;
+    double d = r->lk[l].lead + extra;
+    if (d < 1)
+        d = 1;
+    double k = floor(d), f = d - k;
+    double s1 = r->t + k, s2 = s1 + 1;
+    size_t i1 = s1 > r->nsteps + 1 ? (size_t)r->nsteps + 1 : (size_t)s1;
+    size_t i2 = s2 > r->nsteps + 1 ? (size_t)r->nsteps + 1 : (size_t)s2;
+    r->pipe[(size_t)l * w + i1] += q * (1 - f);
+    r->pipe[(size_t)l * w + i2] += q * f;
+    r->transit[l] += q;
+}
+
+/* Allocate what sender n offers of material m among the rank-`rank` links that request it:
+ * by priority (highest first), then in proportion to the requests. */
+static void allocate(ree_run *r, int n, int m, int rank, const double *extra)
+{
+    const ree_plan *p = r->p;
+    const ree_node *node = &p->nodes[n];
+    size_t o = NM(r, n) + (size_t)m;
+    double avail = r->offer[o] < r->stock[o] ? r->offer[o] : r->stock[o];
+    if (avail < 0)
+        avail = 0;
+    double level = INFINITY;
+    while (avail > 0) {
+        /* The highest priority below `level` among requesting links. */
+        double pr = -INFINITY, want = 0;
+        for (int i = 0; i < node->nout; i++) {
+            int l = node->out_links[i];
+            if (p->links[l].material == m && r->lk[l].rank == rank && r->req[l] > 0 &&
+                r->lk[l].priority < level && r->lk[l].priority > pr)
+                pr = r->lk[l].priority;
+        }
+        if (pr == -INFINITY)
+            break;
+        for (int i = 0; i < node->nout; i++) {
+            int l = node->out_links[i];
+            if (p->links[l].material == m && r->lk[l].rank == rank && r->lk[l].priority == pr)
+                want += r->req[l];
+        }
+        double give = want < avail ? want : avail, frac = want > 0 ? give / want : 0;
+        for (int i = 0; i < node->nout; i++) {
+            int l = node->out_links[i];
+            if (p->links[l].material != m || r->lk[l].rank != rank || r->lk[l].priority != pr ||
+                r->req[l] <= 0)
+                continue;
+            double q = give >= want ? r->req[l] : r->req[l] * frac;
+            r->shipped[l] += q;
+            r->ship[o] += q;
+            r->stock[o] -= q;
+            dispatch(r, l, q, extra[l]);
+        }
+        avail -= give;
+        level = pr;
+    }
+    if (r->stock[o] < 0 && r->stock[o] > -1e-9 * (r->ship[o] + 1))
+        r->stock[o] = 0; /* rounding of proportional shares */
+}
+
+static void shipping(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    size_t nnm = NM(r, p->nnode);
+    /* Offers: all stock, unless the model says less. */
+    for (size_t i = 0; i < nnm; i++)
+        r->offer[i] = r->stock[i] > 0 ? r->stock[i] : 0;
+    for (int n = 0; n < p->nnode; n++) {
+        int e = p->nodes[n].entity;
+        const ree_model *m = p->entities[e].model;
+        if (!m->offer)
+            continue;
+        ree_node_io io;
+        node_io(r, n, &io);
+        m->offer(r->par[e], r->state + r->soff[e], &io);
+    }
+    /* Random delays: one draw per link and step, whether or not it ships (aligned streams). */
+    double *extra = r->extra;
+    for (int l = 0; l < p->nlink; l++) {
+        double u = ree_rng_uniform_pos(r->rng[p->links[l].entity]);
+        extra[l] = u < r->lk[l].delay_prob ? r->lk[l].delay_months : 0;
+        r->shipped[l] = 0;
+    }
+    memset(r->unmet, 0, sizeof(double) * nnm);
+    for (int rank = 0; rank <= r->maxrank; rank++) {
+        for (int l = 0; l < p->nlink; l++) {
+            const ree_link *lk = &p->links[l];
+            size_t o = NM(r, lk->to) + (size_t)lk->material;
+            r->req[l] = 0;
+            if (r->lk[l].rank != rank)
+                continue;
+            if (lk->gate >= 0)
+                r->req[l] = r->g_licensed[r->goff[lk->gate] + lk->gate_slot];
+            else
+                r->req[l] = (rank == 0 ? r->order[o] : r->unmet[o]) * r->lk[l].share;
+            r->requested_now[NM(r, lk->from) + (size_t)lk->material] += r->req[l];
+        }
+        double *before = r->before;
+        for (int l = 0; l < p->nlink; l++)
+            before[l] = r->shipped[l];
+        for (int n = 0; n < p->nnode; n++)
+            for (int m = 0; m < r->nmat; m++)
+                if (p->nodes[n].materials & (UINT64_C(1) << m))
+                    allocate(r, n, m, rank, extra);
+        memset(r->unmet_next, 0, sizeof(double) * nnm);
+        for (int l = 0; l < p->nlink; l++) {
+            const ree_link *lk = &p->links[l];
+            if (r->lk[l].rank != rank || lk->gate >= 0)
+                continue;
+            double got = r->shipped[l] - before[l];
+            r->unmet_next[NM(r, lk->to) + (size_t)lk->material] += r->req[l] - got;
+        }
+        memcpy(r->unmet, r->unmet_next, sizeof(double) * nnm);
+    }
+    gates_ship(r);
+}
+
+/* Sector consumption: the history recyclers read, and the shortage ratio of each material. */
+static void consumption(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    call_nodes(r, 7);
+    memset(r->need_sum, 0, sizeof(double) * (size_t)r->nmat);
+    memset(r->short_sum, 0, sizeof(double) * (size_t)r->nmat);
+    for (int n = 0; n < p->nnode; n++) {
+        int e = p->nodes[n].entity;
+        if (!(p->entities[e].model->flags & REE_MF_SECTOR))
+            continue;
+        for (int m = 0; m < r->nmat; m++)
+            r->history[(size_t)r->t * (size_t)r->nmat + (size_t)m] += r->cons[NM(r, n) + (size_t)m];
+        int m = r->sector_mat[e];
+        if (m < 0)
+            continue;
+        if (r->need_idx[e] >= 0)
+            r->need_sum[m] += r->metrics[r->moff[e] + (size_t)r->need_idx[e]];
+        if (r->short_idx[e] >= 0)
+            r->short_sum[m] += r->metrics[r->moff[e] + (size_t)r->short_idx[e]];
+    }
+}
+
+static int balance(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    char date[16];
+    for (int n = 0; n < p->nnode; n++)
+        for (int m = 0; m < r->nmat; m++) {
+            size_t o = NM(r, n) + (size_t)m;
+            double flows = r->recv[o] - r->ship[o] + r->prod[o] - r->cons[o] - r->lost[o];
+            double res = r->stock[o] - r->prev[o] - flows;
+            double scale = fabs(r->prev[o]) + r->recv[o] + r->ship[o] + r->prod[o] + r->cons[o] +
+                           r->lost[o];
+            double tol = p->balance_tol * (scale > 1 ? scale : 1);
+            if (fabs(res) > tol || r->stock[o] < -tol) {
+                ree_plan_date(p, r->t, date, sizeof date);
+                snprintf(r->err, sizeof r->err,
+                         "mass balance violated at node '%s', material '%s', step %d (%s): "
+                         "stock %.17g, residual %.3g t",
+                         p->entities[p->nodes[n].entity].id, p->mat_id[m], r->t, date,
+                         r->stock[o], res);
+                return REE_EBALANCE;
+            }
+        }
+    /* Network-wide: stock + in transit = initial + produced - consumed - lost. */
+    size_t w = (size_t)r->nsteps + 2;
+    for (int m = 0; m < r->nmat; m++) {
+        double held = 0, scale = fabs(r->total0[m]);
+        for (int n = 0; n < p->nnode; n++)
+            held += r->stock[NM(r, n) + (size_t)m];
+        for (int l = 0; l < p->nlink; l++)
+            if (p->links[l].material == m)
+                for (size_t s = (size_t)r->t + 1; s < w; s++)
+                    held += r->pipe[(size_t)l * w + s];
+        double res = held - r->total0[m];
+        if (fabs(res) > p->balance_tol * (scale > 1 ? scale : 1)) {
+            ree_plan_date(p, r->t, date, sizeof date);
+            snprintf(r->err, sizeof r->err,
+                     "mass balance violated across the network for material '%s' at step %d "
+                     "(%s): residual %.3g t",
+                     p->mat_id[m], r->t, date, res);
+            return REE_EBALANCE;
+        }
+    }
+    return REE_OK;
+}
+
+static void record(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    size_t T = (size_t)r->nsteps, t = (size_t)r->t;
+    for (int s = 0; s < p->nseries; s++) {
+        const ree_series *se = &p->series[s];
+        double v = 0;
+        switch (se->kind) {
+        case REE_S_MODEL:
+            v = r->metrics[r->moff[se->entity] + (size_t)se->index];
+            break;
+        case REE_S_STOCK:
+            v = r->stock[NM(r, se->entity) + (size_t)se->index];
+            break;
+        case REE_S_SHIPPED:
+            v = r->shipped[se->entity];
+            break;
+        case REE_S_TRANSIT:
+            v = r->transit[se->entity];
+            break;
+        case REE_S_REGIME:
+            v = r->regime == se->index;
+            break;
+        case REE_S_SCARCITY:
+            v = r->scarcity[se->index];
+            break;
+        }
+        r->series[(size_t)s * T + t] = v;
+    }
+}
+
+int ree_run_step(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    if (r->t >= r->nsteps)
+        return REE_EINTERNAL;
+    size_t nnm = NM(r, p->nnode);
+    memcpy(r->prev, r->stock, sizeof(double) * nnm);
+    double *flows[] = {r->recv, r->ship, r->prod, r->cons, r->lost, r->order};
+    for (size_t i = 0; i < sizeof flows / sizeof flows[0]; i++)
+        memset(flows[i], 0, sizeof(double) * nnm);
+    memset(r->metrics, 0, sizeof(double) * r->moff[p->nentity]);
+    memcpy(r->requested, r->requested_now, sizeof(double) * nnm);
+    memset(r->requested_now, 0, sizeof(double) * nnm);
+
+    arrivals(r);                     /* 1 */
+    if (r->t > 0)
+        ree_run_policy(r);           /* 2 (step 0's policy applied at reset) */
+    call_nodes(r, 3);                /* 3 */
+    positions(r);
+    call_nodes(r, 4);                /* 4 */
+    gates_decide(r);                 /* 5 */
+    shipping(r);                     /* 6 */
+    consumption(r);                  /* 7 */
+    int st = r->check ? balance(r) : REE_OK; /* 8 */
+    for (int m = 0; m < r->nmat; m++)
+        r->scarcity[m] = r->need_sum[m] > 0 ? r->short_sum[m] / r->need_sum[m] : 0;
+    record(r);
+    r->t++;
+    return st;
+}
+
+int ree_run_finish(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    while (r->t < r->nsteps) {
+        int st = ree_run_step(r);
+        if (st != REE_OK)
+            return st;
+    }
+    for (int i = 0; i < p->nindicator;) {
+        int e = p->indicators[i].entity;
+        const ree_model *m = p->entities[e].model;
+        if (m->finish)
+            m->finish(r->par[e], r->state + r->soff[e], &r->ctx[e], r->indicators + i);
+        i += (int)m->nindicators;
+    }
+    return REE_OK;
+}

@@ -1,0 +1,73 @@
+/*
+ * Statistics across Monte Carlo runs with memory bounded independently of the number of runs.
+ *
+ * An accumulator holds `ncell` cells (one per output series value: entity x metric x step, or
+ * one per indicator). Each run adds one value per cell. Per cell it keeps:
+ *   - count, mean and the sum of squared deviations (Welford), merged with Chan et al.'s
+ *     pairwise formula;
+ *   - a deterministic mergeable quantile sketch: values with weights 2^level, exact (every value,
+ *     weight 1) while the cell has received at most 2k values; when an add or a merge would
+ *     exceed 2k points it compacts the level holding the most points (ties: the lowest level):
+ *     its points sorted by value, adjacent pairs (2i, 2i+1) merged into one point of double
+ *     weight keeping the even or the odd one, alternating deterministically per level at each
+ *     compaction of that level. No randomness, no dependence on thread or time: the result
+ *     depends only on the sequence of adds and merges.
+ * Quantiles are R's type 7 (Hyndman & Fan) on the multiset in which each point appears as many
+ * times as its weight; bit-identical to R's quantile() while exact.
+ * Error: exact while n <= 2k; beyond, the rank error is guaranteed at most H/(2 floor(k/(H+1)))
+ * of n, H being the number of levels above the first (about log2(n/k) + 2), and is much smaller
+ * in practice (docs/statistics.md gives the derivation and measured errors; tests check both).
+ *
+ * Determinism contract: callers add runs to a block accumulator in run order and merge block
+ * accumulators into the total in block order; the same sequence gives bit-identical results.
+ * Queries sort a cell's points in place (the logical state is unchanged), so one accumulator must
+ * not be queried or merged from by two threads at once.
+ */
+#ifndef REESIM_STATS_H
+#define REESIM_STATS_H
+
+#include <stddef.h>
+
+typedef struct ree_acc ree_acc;
+
+typedef struct ree_cell_stats {
+    double n;
+    double mean, sd; /* sd with n-1 denominator; 0 when n < 2 */
+    double min, max;
+    double p05, p25, p50, p75, p95;
+} ree_cell_stats;
+
+/* An accumulator of `ncell` cells keeping at most 2*k sketch points per cell (k = 0 means the
+ * default REE_ACC_DEFAULT_K; k below 32 is raised to 32 so that a full cell can always compact;
+ * k above 2^30 is refused). Returns NULL when out of memory. Memory is O(ncell * k) for the
+ * cells (each cell's buffer allocated at its first value and grown by doubling, never above 2k
+ * points) plus one 4k-point merge buffer, allocated at the first merge. */
+#define REE_ACC_DEFAULT_K 1024
+ree_acc *ree_acc_alloc(size_t ncell, size_t k);
+void ree_acc_free(ree_acc *a);
+
+/* Forget every value, keep the memory. */
+void ree_acc_reset(ree_acc *a);
+
+/* Add one run: `values[i]` goes to cell i, for all ncell cells. Values must be finite. Returns 0,
+ * or -1 when out of memory (the accumulator is then unchanged). */
+int ree_acc_add(ree_acc *a, const double *values);
+
+/* Merge `from` into `into` (same ncell and k, distinct objects). `from` is unchanged (except for
+ * in-place sorting, as for queries). Returns 0, or -1 when out of memory or when the shapes
+ * differ or into == from (`into` then unchanged). */
+int ree_acc_merge(ree_acc *into, const ree_acc *from);
+
+size_t ree_acc_ncell(const ree_acc *a);
+
+/* Number of sketch points cell `cell` holds now (at most 2k): for tests and memory accounting. */
+size_t ree_acc_points(const ree_acc *a, size_t cell);
+
+/* Summary of one cell. A cell with no values gives n = 0 and NaN elsewhere. */
+void ree_acc_cell(const ree_acc *a, size_t cell, ree_cell_stats *out);
+
+/* Quantile q in [0,1] of one cell (NaN when empty or q outside [0,1]). q = 0 and q = 1 give
+ * the exact minimum and maximum. */
+double ree_acc_quantile(const ree_acc *a, size_t cell, double q);
+
+#endif

@@ -1,0 +1,1003 @@
+/*
+ * YAML -> tree with marks, built from libyaml's event API.
+ *
+ * The event API (rather than yaml_parser_load) is used because it gives the mark of every alias
+ * and key, so the alias-expansion and duplicate-key errors can point at the offending text, and
+ * because the loader would silently accept duplicate keys. Nodes live in an arena owned by the
+ * tree. An alias becomes a second pointer to the anchored node; every node carries its expanded
+ * size and height, so the expansion and depth bounds are checked without ever walking an
+ * expansion. YAML 1.1 merge keys (`<<: *base`, `<<: [*a, *b]`) are resolved here: explicit keys
+ * win over merged ones, earlier merged maps over later ones, and merged pairs take the place of
+ * the `<<` key in document order.
+ */
+#include "ytree.h"
+
+#include "reesim/reesim.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#define ARENA_BLOCK 65536
+#define LIMIT_SIZE  ((size_t)REE_YTREE_MAX_NODES + 1) /* saturation value for node sizes */
+
+/* A node as built here: the public part first, so a `const ree_ynode *` we handed out can be
+ * turned back into its `ynode`. */
+typedef struct ynode {
+    ree_ynode pub;
+    size_t size; /* nodes in the expanded subtree, saturated at LIMIT_SIZE */
+    int height;  /* 1 for a scalar */
+} ynode;
+
+typedef struct block {
+    struct block *next;
+    size_t used, cap;
+    max_align_t data[];
+} block;
+
+struct ree_ytree {
+    ree_source src;
+    block *arena;
+    const ree_ynode *root;
+};
+
+/* A child being collected for an open sequence or mapping, with the mark of where it was
+ * written (the alias's mark for an alias). */
+typedef struct kid {
+    ynode *node;
+    ree_mark mark;
+} kid;
+
+typedef struct frame {
+    ynode *node;
+    const char *anchor; /* anchor of this open node, for "recursive alias" */
+    kid *kids;
+    size_t n, cap;
+} frame;
+
+typedef struct anchor_slot {
+    const char *name;
+    ynode *node;
+} anchor_slot;
+
+/* Everything one parse needs; lives on the stack of load_owned (no file-static state). */
+typedef struct builder {
+    ree_ytree *t;
+    ree_diag *d;
+    frame *frames;
+    size_t depth, frames_cap;
+    anchor_slot *anchors;
+    size_t n_anchors, anchors_cap; /* cap is a power of two or 0 */
+    size_t expanded;               /* nodes so far, aliases counted per use */
+    int errors;
+    int oom;
+    int fatal;
+    ynode *root;
+    ree_mark root_mark;
+} builder;
+
+/* ---- arena ---- */
+
+static void *arena_alloc(ree_ytree *t, size_t n)
+{
+    size_t unit = sizeof(max_align_t);
+    n = (n + unit - 1) / unit * unit;
+    if (n == 0)
+        n = unit;
+    block *b = t->arena;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        b = malloc(sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->cap = cap;
+        b->used = 0;
+        b->next = t->arena;
+        t->arena = b;
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+static char *arena_strdup(ree_ytree *t, const char *s, size_t len)
+{
+    char *c = arena_alloc(t, len + 1);
+    if (c) {
+        memcpy(c, s, len);
+        c[len] = '\0';
+    }
+    return c;
+}
+
+void ree_ytree_free(ree_ytree *t)
+{
+    if (!t)
+        return;
+    for (block *b = t->arena; b;) {
+        block *next = b->next;
+        free(b);
+        b = next;
+    }
+    free((char *)t->src.name);
+    free((char *)t->src.text);
+    free(t);
+}
+
+/* ---- helpers ---- */
+
+static size_t sat_add(size_t a, size_t b)
+{
+    return (a >= LIMIT_SIZE || b >= LIMIT_SIZE || a + b >= LIMIT_SIZE) ? LIMIT_SIZE : a + b;
+}
+
+static ree_mark mark_of(const builder *b, yaml_mark_t m)
+{
+    ree_mark r = {&b->t->src, (int)m.line + 1, (int)m.column + 1};
+    return r;
+}
+
+static const char *kind_article(ree_ykind k)
+{
+    switch (k) {
+    case REE_Y_SCALAR:
+        return "a scalar";
+    case REE_Y_SEQ:
+        return "a sequence";
+    case REE_Y_MAP:
+        return "a mapping";
+    }
+    return "a node";
+}
+
+const char *ree_ykind_name(ree_ykind k)
+{
+    switch (k) {
+    case REE_Y_SCALAR:
+        return "scalar";
+    case REE_Y_SEQ:
+        return "sequence";
+    case REE_Y_MAP:
+        return "mapping";
+    }
+    return "node";
+}
+
+static ynode *new_node(builder *b, ree_ykind kind, ree_mark mark)
+{
+    ynode *n = arena_alloc(b->t, sizeof *n);
+    if (!n) {
+        b->oom = b->fatal = 1;
+        return NULL;
+    }
+    memset(n, 0, sizeof *n);
+    n->pub.kind = kind;
+    n->pub.mark = mark;
+    n->pub.str = "";
+    n->size = 1;
+    n->height = 1;
+    return n;
+}
+
+/* Count `size` more expanded nodes; an error at `m` once past the bound. */
+static void count_expanded(builder *b, size_t size, ree_mark m)
+{
+    b->expanded = sat_add(b->expanded, size);
+    if (b->expanded > REE_YTREE_MAX_NODES && !b->fatal) {
+        ree_diag_error(b->d, m, NULL, "alias expansion exceeds %d nodes", REE_YTREE_MAX_NODES);
+        b->errors++;
+        b->fatal = 1;
+    }
+}
+
+/* ---- anchors: open addressing on the name, later definitions replace earlier ones ---- */
+
+static size_t hash_str(const char *s)
+{
+    size_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static anchor_slot *anchor_find(builder *b, const char *name)
+{
+    if (!b->anchors_cap)
+        return NULL;
+    size_t mask = b->anchors_cap - 1;
+    for (size_t i = hash_str(name) & mask;; i = (i + 1) & mask) {
+        if (!b->anchors[i].name || strcmp(b->anchors[i].name, name) == 0)
+            return &b->anchors[i];
+    }
+}
+
+static void anchor_set(builder *b, const char *name, ynode *node)
+{
+    if (2 * (b->n_anchors + 1) > b->anchors_cap) {
+        size_t cap = b->anchors_cap ? 2 * b->anchors_cap : 16;
+        anchor_slot *old = b->anchors;
+        size_t old_cap = b->anchors_cap;
+        b->anchors = calloc(cap, sizeof *b->anchors);
+        if (!b->anchors) {
+            b->anchors = old;
+            b->oom = b->fatal = 1;
+            return;
+        }
+        b->anchors_cap = cap;
+        b->n_anchors = 0;
+        for (size_t i = 0; i < old_cap; i++) {
+            if (old[i].name) {
+                *anchor_find(b, old[i].name) = old[i];
+                b->n_anchors++;
+            }
+        }
+        free(old);
+    }
+    anchor_slot *s = anchor_find(b, name);
+    if (!s->name)
+        b->n_anchors++;
+    s->name = name;
+    s->node = node;
+}
+
+/* ---- building ---- */
+
+/* Attach a finished node to the open container (or make it the root). */
+static void attach(builder *b, ynode *n, ree_mark m)
+{
+    if (b->depth == 0) {
+        b->root = n;
+        b->root_mark = m;
+        return;
+    }
+    frame *f = &b->frames[b->depth - 1];
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? 2 * f->cap : 8;
+        kid *k = realloc(f->kids, cap * sizeof *k);
+        if (!k) {
+            b->oom = b->fatal = 1;
+            return;
+        }
+        f->kids = k;
+        f->cap = cap;
+    }
+    f->kids[f->n].node = n;
+    f->kids[f->n].mark = m;
+    f->n++;
+}
+
+static int check_depth(builder *b, int height, ree_mark m)
+{
+    if (b->depth + (size_t)height > REE_YTREE_MAX_DEPTH) {
+        ree_diag_error(b->d, m, NULL, "nesting deeper than %d levels", REE_YTREE_MAX_DEPTH);
+        b->errors++;
+        b->fatal = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static int reject_tag(builder *b, const yaml_char_t *tag, ree_mark m)
+{
+    if (!tag)
+        return 0;
+    /* libyaml hands over the resolved tag; show the `!!` shorthand the user wrote. */
+    static const char yaml_prefix[] = "tag:yaml.org,2002:";
+    const char *t = (const char *)tag;
+    if (strncmp(t, yaml_prefix, sizeof yaml_prefix - 1) == 0)
+        ree_diag_error(b->d, m, NULL, "tags are not allowed (found '!!%s')",
+                       t + sizeof yaml_prefix - 1);
+    else
+        ree_diag_error(b->d, m, NULL, "tags are not allowed (found '%s')", t);
+    b->errors++;
+    return -1;
+}
+
+static const char *anchor_copy(builder *b, const yaml_char_t *anchor)
+{
+    if (!anchor)
+        return NULL;
+    const char *a = arena_strdup(b->t, (const char *)anchor, strlen((const char *)anchor));
+    if (!a)
+        b->oom = b->fatal = 1;
+    return a;
+}
+
+static void on_scalar(builder *b, const yaml_event_t *ev)
+{
+    ree_mark m = mark_of(b, ev->start_mark);
+    reject_tag(b, ev->data.scalar.tag, m);
+    if (check_depth(b, 1, m))
+        return;
+    ynode *n = new_node(b, REE_Y_SCALAR, m);
+    if (!n)
+        return;
+    const char *s = arena_strdup(b->t, (const char *)ev->data.scalar.value, ev->data.scalar.length);
+    if (!s) {
+        b->oom = b->fatal = 1;
+        return;
+    }
+    n->pub.str = s;
+    n->pub.len = ev->data.scalar.length;
+    n->pub.quoted = ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                    ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+    count_expanded(b, 1, m);
+    if (ev->data.scalar.anchor) {
+        const char *a = anchor_copy(b, ev->data.scalar.anchor);
+        if (a)
+            anchor_set(b, a, n);
+    }
+    attach(b, n, m);
+}
+
+static void on_start(builder *b, const yaml_event_t *ev, ree_ykind kind)
+{
+    ree_mark m = mark_of(b, ev->start_mark);
+    const yaml_char_t *tag =
+        kind == REE_Y_MAP ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
+    const yaml_char_t *anchor =
+        kind == REE_Y_MAP ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
+    reject_tag(b, tag, m);
+    if (check_depth(b, 1, m))
+        return;
+    ynode *n = new_node(b, kind, m);
+    if (!n)
+        return;
+    count_expanded(b, 1, m);
+    if (b->depth == b->frames_cap) {
+        size_t cap = b->frames_cap ? 2 * b->frames_cap : 16;
+        frame *f = realloc(b->frames, cap * sizeof *f);
+        if (!f) {
+            b->oom = b->fatal = 1;
+            return;
+        }
+        b->frames = f;
+        b->frames_cap = cap;
+    }
+    frame *f = &b->frames[b->depth++];
+    memset(f, 0, sizeof *f);
+    f->node = n;
+    f->anchor = anchor_copy(b, anchor);
+}
+
+static void on_alias(builder *b, const yaml_event_t *ev)
+{
+    ree_mark m = mark_of(b, ev->start_mark);
+    const char *name = (const char *)ev->data.alias.anchor;
+    anchor_slot *s = anchor_find(b, name);
+    ynode *target = s && s->name ? s->node : NULL;
+    if (!target) {
+        int recursive = 0;
+        for (size_t i = 0; i < b->depth; i++)
+            if (b->frames[i].anchor && strcmp(b->frames[i].anchor, name) == 0)
+                recursive = 1;
+        if (recursive)
+            ree_diag_error(b->d, m, NULL, "alias '%s' refers to a node that contains it", name);
+        else
+            ree_diag_error(b->d, m, NULL, "undefined alias '%s'", name);
+        b->errors++;
+        /* Keep the shape of the document with an empty scalar, so later errors still make
+         * sense. */
+        target = new_node(b, REE_Y_SCALAR, m);
+        if (!target)
+            return;
+    }
+    if (check_depth(b, target->height, m))
+        return;
+    count_expanded(b, target->size, m);
+    attach(b, target, m);
+}
+
+static int kid_is_merge_key(const kid *k)
+{
+    const ree_ynode *n = &k->node->pub;
+    return n->kind == REE_Y_SCALAR && !n->quoted && n->len == 2 && memcmp(n->str, "<<", 2) == 0;
+}
+
+/* A candidate pair of a mapping being closed: explicit (prio 0) or merged (prio 1 + index of
+ * the merged map); `ord` is its place in document order. */
+typedef struct cand {
+    const ynode *key;
+    const ynode *value;
+    ree_mark mark;
+    size_t prio;
+    size_t ord;
+    int first_line; /* for a duplicate: line of the first occurrence */
+} cand;
+
+static int cand_by_key(const void *pa, const void *pb)
+{
+    const cand *a = pa, *b = pb;
+    const ree_ynode *ka = &a->key->pub, *kb = &b->key->pub;
+    if (ka->len != kb->len)
+        return ka->len < kb->len ? -1 : 1;
+    int c = memcmp(ka->str, kb->str, ka->len);
+    if (c)
+        return c;
+    if (a->prio != b->prio)
+        return a->prio < b->prio ? -1 : 1;
+    return a->ord < b->ord ? -1 : a->ord > b->ord;
+}
+
+static int cand_by_ord(const void *pa, const void *pb)
+{
+    const cand *a = pa, *b = pb;
+    return a->ord < b->ord ? -1 : a->ord > b->ord;
+}
+
+static int push_cand(builder *b, cand **c, size_t *n, size_t *cap, cand x)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? 2 * *cap : 16;
+        cand *p = realloc(*c, nc * sizeof *p);
+        if (!p) {
+            b->oom = b->fatal = 1;
+            return -1;
+        }
+        *c = p;
+        *cap = nc;
+    }
+    (*c)[(*n)++] = x;
+    return 0;
+}
+
+/* Candidates from the value of a `<<` key: its pairs, or the pairs of each mapping in it. */
+static int merge_cands(builder *b, const kid *val, cand **c, size_t *n, size_t *cap)
+{
+    const ree_ynode *v = &val->node->pub;
+    const ree_ynode *const *maps = NULL;
+    size_t n_maps = 0;
+    const ree_ynode *single = v;
+    if (v->kind == REE_Y_MAP) {
+        maps = &single;
+        n_maps = 1;
+    } else if (v->kind == REE_Y_SEQ) {
+        for (size_t i = 0; i < v->n; i++) {
+            if (v->items[i]->kind != REE_Y_MAP) {
+                ree_diag_error(b->d, v->items[i]->mark, NULL,
+                               "merge key '<<' expects mappings, found %s in its list",
+                               kind_article(v->items[i]->kind));
+                b->errors++;
+                return 0;
+            }
+        }
+        maps = v->items;
+        n_maps = v->n;
+    } else {
+        ree_diag_error(b->d, val->mark, NULL,
+                       "merge key '<<' expects a mapping or a list of mappings, found a scalar");
+        b->errors++;
+        return 0;
+    }
+    for (size_t j = 0; j < n_maps; j++) {
+        for (size_t p = 0; p < maps[j]->n; p++) {
+            const ree_ypair *pr = &maps[j]->pairs[p];
+            cand x = {
+                (const ynode *)pr->key, (const ynode *)pr->value, pr->key->mark, 1 + j, *n, 0};
+            if (push_cand(b, c, n, cap, x))
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static void finish_map(builder *b, frame *f)
+{
+    ynode *node = f->node;
+    cand *c = NULL;
+    size_t n = 0, cap = 0;
+    size_t n_merge = 0;
+    for (size_t i = 0; i + 1 < f->n; i += 2) {
+        const kid *k = &f->kids[i], *v = &f->kids[i + 1];
+        if (k->node->pub.kind != REE_Y_SCALAR) {
+            ree_diag_error(b->d, k->mark, NULL, "mapping keys must be scalars, found %s",
+                           kind_article(k->node->pub.kind));
+            b->errors++;
+            continue;
+        }
+        if (kid_is_merge_key(k)) {
+            if (n_merge++) {
+                ree_diag_error(b->d, k->mark, NULL, "duplicate merge key '<<'");
+                b->errors++;
+                continue;
+            }
+            if (merge_cands(b, v, &c, &n, &cap))
+                goto out;
+            continue;
+        }
+        cand x = {k->node, v->node, k->mark, 0, n, 0};
+        if (push_cand(b, &c, &n, &cap, x))
+            goto out;
+    }
+
+    if (n > 1)
+        qsort(c, n, sizeof *c, cand_by_key);
+    /* Keep the first of each run of equal keys; a second explicit key is an error. Errors are
+     * gathered and reported in document order. */
+    size_t kept = 0, n_dup = 0;
+    cand *dups = NULL;
+    size_t dups_cap = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && c[j].key->pub.len == c[i].key->pub.len &&
+               memcmp(c[j].key->pub.str, c[i].key->pub.str, c[i].key->pub.len) == 0) {
+            if (c[j].prio == 0) {
+                cand dup = c[j];
+                dup.first_line = c[i].mark.line;
+                if (push_cand(b, &dups, &n_dup, &dups_cap, dup)) {
+                    free(dups);
+                    goto out;
+                }
+            }
+            j++;
+        }
+        c[kept++] = c[i];
+        i = j;
+    }
+    if (n_dup > 1)
+        qsort(dups, n_dup, sizeof *dups, cand_by_ord);
+    for (size_t i = 0; i < n_dup; i++) {
+        ree_diag_error(b->d, dups[i].mark, NULL, "duplicate key '%s' (first at line %d)",
+                       dups[i].key->pub.str, dups[i].first_line);
+        b->errors++;
+    }
+    free(dups);
+    if (kept > 1)
+        qsort(c, kept, sizeof *c, cand_by_ord);
+
+    ree_ypair *pairs = arena_alloc(b->t, (kept ? kept : 1) * sizeof *pairs);
+    if (!pairs) {
+        b->oom = b->fatal = 1;
+        goto out;
+    }
+    size_t size = 1;
+    int height = 1;
+    for (size_t i = 0; i < kept; i++) {
+        pairs[i].key = &c[i].key->pub;
+        pairs[i].value = &c[i].value->pub;
+        size = sat_add(size, sat_add(c[i].key->size, c[i].value->size));
+        if (c[i].value->height + 1 > height)
+            height = c[i].value->height + 1;
+        if (c[i].key->height + 1 > height)
+            height = c[i].key->height + 1;
+    }
+    node->pub.pairs = pairs;
+    node->pub.n = kept;
+    node->size = size;
+    node->height = height;
+out:
+    free(c);
+}
+
+static void finish_seq(builder *b, frame *f)
+{
+    ynode *node = f->node;
+    const ree_ynode **items = arena_alloc(b->t, (f->n ? f->n : 1) * sizeof *items);
+    if (!items) {
+        b->oom = b->fatal = 1;
+        return;
+    }
+    size_t size = 1;
+    int height = 1;
+    for (size_t i = 0; i < f->n; i++) {
+        items[i] = &f->kids[i].node->pub;
+        size = sat_add(size, f->kids[i].node->size);
+        if (f->kids[i].node->height + 1 > height)
+            height = f->kids[i].node->height + 1;
+    }
+    node->pub.items = items;
+    node->pub.n = f->n;
+    node->size = size;
+    node->height = height;
+}
+
+static void on_end(builder *b)
+{
+    if (b->depth == 0)
+        return;
+    frame *f = &b->frames[--b->depth];
+    if (f->node->pub.kind == REE_Y_MAP)
+        finish_map(b, f);
+    else
+        finish_seq(b, f);
+    free(f->kids);
+    f->kids = NULL;
+    if (b->fatal)
+        return;
+    if (f->anchor)
+        anchor_set(b, f->anchor, f->node);
+    attach(b, f->node, f->node->pub.mark);
+}
+
+/* Report a libyaml failure as a located diagnostic. */
+static void parser_error(builder *b, const yaml_parser_t *p)
+{
+    const char *problem = p->problem ? p->problem : "unknown error";
+    b->fatal = 1;
+    switch (p->error) {
+    case YAML_MEMORY_ERROR:
+        b->oom = 1;
+        return;
+    case YAML_READER_ERROR: {
+        ree_mark m = ree_source_locate(&b->t->src, p->problem_offset);
+        if (p->problem_value != -1)
+            ree_diag_error(b->d, m, NULL, "%s (byte 0x%02X)", problem, (unsigned)p->problem_value);
+        else
+            ree_diag_error(b->d, m, NULL, "%s", problem);
+        break;
+    }
+    default: {
+        ree_mark m = mark_of(b, p->problem_mark);
+        if (p->context && (p->context_mark.line != p->problem_mark.line ||
+                           p->context_mark.column != p->problem_mark.column))
+            ree_diag_error(b->d, m, NULL, "%s (%s at line %zu, column %zu)", problem, p->context,
+                           p->context_mark.line + 1, p->context_mark.column + 1);
+        else if (p->context)
+            ree_diag_error(b->d, m, NULL, "%s (%s)", problem, p->context);
+        else
+            ree_diag_error(b->d, m, NULL, "%s", problem);
+        break;
+    }
+    }
+    b->errors++;
+}
+
+static void run_parser(builder *b)
+{
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p)) {
+        b->oom = b->fatal = 1;
+        return;
+    }
+    yaml_parser_set_input_string(&p, (const unsigned char *)b->t->src.text, b->t->src.len);
+    int docs = 0, done = 0;
+    while (!done && !b->fatal) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev)) {
+            parser_error(b, &p);
+            break;
+        }
+        switch (ev.type) {
+        case YAML_DOCUMENT_START_EVENT:
+            if (docs++) {
+                ree_mark m = mark_of(b, ev.start_mark);
+                ree_diag_error(b->d, m, NULL,
+                               "more than one document (a scenario file holds exactly one)");
+                b->errors++;
+                b->fatal = 1;
+            }
+            break;
+        case YAML_SCALAR_EVENT:
+            on_scalar(b, &ev);
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+            on_start(b, &ev, REE_Y_SEQ);
+            break;
+        case YAML_MAPPING_START_EVENT:
+            on_start(b, &ev, REE_Y_MAP);
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            on_end(b);
+            break;
+        case YAML_ALIAS_EVENT:
+            on_alias(b, &ev);
+            break;
+        case YAML_STREAM_END_EVENT:
+            done = 1;
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+}
+
+/* Parse the bytes `text` (malloc'd, len + 1 with a NUL; taken over, freed on failure). */
+static ree_ytree *load_owned(const char *name, char *text, size_t len, ree_diag *d, int *status)
+{
+    ree_ytree *t = calloc(1, sizeof *t);
+    char *name_copy = malloc(strlen(name) + 1);
+    if (!t || !name_copy) {
+        free(t);
+        free(name_copy);
+        free(text);
+        *status = REE_ENOMEM;
+        return NULL;
+    }
+    strcpy(name_copy, name);
+    t->src.name = name_copy;
+    t->src.text = text;
+    t->src.len = len;
+
+    builder b;
+    memset(&b, 0, sizeof b);
+    b.t = t;
+    b.d = d;
+    const unsigned char *u = (const unsigned char *)text;
+    if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
+        ree_mark m = {&t->src, 1, 1};
+        ree_diag_error(d, m, NULL, "UTF-16 input is not supported; save the file as UTF-8");
+        b.errors++;
+    } else {
+        run_parser(&b);
+    }
+    for (size_t i = 0; i < b.depth; i++)
+        free(b.frames[i].kids);
+    free(b.frames);
+    free(b.anchors);
+
+    if (!b.oom && !b.errors) {
+        const ree_ynode *r = b.root ? &b.root->pub : NULL;
+        if (!r || (r->kind == REE_Y_SCALAR && !r->quoted && r->len == 0)) {
+            ree_mark m = {&t->src, 0, 0};
+            ree_diag_error(d, m, NULL, "empty document");
+            b.errors++;
+        }
+    }
+    if (b.oom || b.errors) {
+        *status = b.oom ? REE_ENOMEM : REE_EINVALID;
+        ree_ytree_free(t);
+        return NULL;
+    }
+    t->root = &b.root->pub;
+    *status = REE_OK;
+    return t;
+}
+
+ree_ytree *ree_ytree_load_buffer(const char *name, const char *bytes, size_t len, ree_diag *d,
+                                 int *status)
+{
+    char *text = malloc(len + 1);
+    if (!text) {
+        *status = REE_ENOMEM;
+        return NULL;
+    }
+    if (len)
+        memcpy(text, bytes, len);
+    text[len] = '\0';
+    return load_owned(name ? name : "<input>", text, len, d, status);
+}
+
+ree_ytree *ree_ytree_load(const char *path, ree_diag *d, int *status)
+{
+    ree_mark nowhere = {NULL, 0, 0};
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        ree_diag_error(d, nowhere, NULL, "cannot open %s: %s", path, strerror(errno));
+        *status = REE_ENOINPUT;
+        return NULL;
+    }
+    size_t len = 0, cap = 65536;
+    char *text = malloc(cap + 1);
+    while (text) {
+        size_t got = fread(text + len, 1, cap - len, f);
+        len += got;
+        if (len < cap)
+            break;
+        cap *= 2;
+        char *grown = realloc(text, cap + 1);
+        if (!grown) {
+            free(text);
+            text = NULL;
+        } else {
+            text = grown;
+        }
+    }
+    if (!text) {
+        fclose(f);
+        *status = REE_ENOMEM;
+        return NULL;
+    }
+    if (ferror(f)) {
+        int err = errno;
+        fclose(f);
+        free(text);
+        ree_diag_error(d, nowhere, NULL, "cannot read %s: %s", path, strerror(err));
+        *status = REE_ENOINPUT;
+        return NULL;
+    }
+    fclose(f);
+    text[len] = '\0';
+    return load_owned(path, text, len, d, status);
+}
+
+const ree_ynode *ree_ytree_root(const ree_ytree *t)
+{
+    return t ? t->root : NULL;
+}
+
+const ree_source *ree_ytree_source(const ree_ytree *t)
+{
+    return t ? &t->src : NULL;
+}
+
+const ree_ynode *ree_ymap_get(const ree_ynode *map, const char *key)
+{
+    if (!map || map->kind != REE_Y_MAP || !key)
+        return NULL;
+    size_t len = strlen(key);
+    for (size_t i = 0; i < map->n; i++) {
+        const ree_ynode *k = map->pairs[i].key;
+        if (k->len == len && memcmp(k->str, key, len) == 0)
+            return map->pairs[i].value;
+    }
+    return NULL;
+}
+
+int ree_ynode_is_null(const ree_ynode *n)
+{
+    if (!n || n->kind != REE_Y_SCALAR || n->quoted)
+        return 0;
+    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+    for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
+        if (n->len == strlen(nulls[i]) && memcmp(n->str, nulls[i], n->len) == 0)
+            return 1;
+    return 0;
+}
+
+/* ---- strict scalar conversions ---- */
+
+#define SHOWN 60 /* characters of a bad scalar quoted in a reason */
+
+/* Common checks: a plain scalar. On failure writes "expected WHAT, found ..." and returns -1. */
+static int want_plain(const ree_ynode *n, const char *what, int allow_quoted, char *why,
+                      size_t whylen)
+{
+    if (!n) {
+        snprintf(why, whylen, "expected %s, found nothing", what);
+        return -1;
+    }
+    if (n->kind != REE_Y_SCALAR) {
+        snprintf(why, whylen, "expected %s, found %s", what, kind_article(n->kind));
+        return -1;
+    }
+    if (n->quoted && !allow_quoted) {
+        snprintf(why, whylen, "expected %s, found a quoted string", what);
+        return -1;
+    }
+    if (n->len == 0 || strlen(n->str) != n->len) {
+        snprintf(why, whylen, "expected %s, found an empty value", what);
+        if (n->len)
+            snprintf(why, whylen, "expected %s, found a string with a NUL character", what);
+        return -1;
+    }
+    return 0;
+}
+
+static int found(char *why, size_t whylen, const char *what, const ree_ynode *n)
+{
+    snprintf(why, whylen, "expected %s, found '%.*s'%s", what, SHOWN, n->str,
+             n->len > SHOWN ? "..." : "");
+    return -1;
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+int ree_yscalar_double(const ree_ynode *n, double *out, char *why, size_t whylen)
+{
+    const char *what = "a number";
+    if (want_plain(n, what, 0, why, whylen))
+        return -1;
+    /* Decimal grammar: [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)? */
+    const char *s = n->str, *p = s;
+    int nonzero = 0;
+    size_t digits = 0;
+    if (*p == '+' || *p == '-')
+        p++;
+    for (; is_digit(*p); p++, digits++)
+        nonzero |= *p != '0';
+    if (*p == '.')
+        for (p++; is_digit(*p); p++, digits++)
+            nonzero |= *p != '0';
+    if (!digits)
+        return found(why, whylen, what, n);
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!is_digit(*p))
+            return found(why, whylen, what, n);
+        while (is_digit(*p))
+            p++;
+    }
+    if (*p)
+        return found(why, whylen, what, n);
+    errno = 0;
+    char *end;
+    double v = strtod(s, &end);
+    if (end != p)
+        return found(why, whylen, what, n);
+    if (isinf(v) || (errno == ERANGE && fabs(v) > 1.0)) {
+        snprintf(why, whylen, "number '%.*s' is out of range", SHOWN, s);
+        return -1;
+    }
+    if (errno == ERANGE || (nonzero && (v == 0.0 || fabs(v) < DBL_MIN))) {
+        snprintf(why, whylen, "number '%.*s' is too close to zero to be represented", SHOWN, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int ree_yscalar_int(const ree_ynode *n, long long *out, char *why, size_t whylen)
+{
+    const char *what = "an integer";
+    if (want_plain(n, what, 0, why, whylen))
+        return -1;
+    const char *s = n->str, *p = s;
+    if (*p == '+' || *p == '-')
+        p++;
+    if (!is_digit(*p))
+        return found(why, whylen, what, n);
+    while (is_digit(*p))
+        p++;
+    if (*p)
+        return found(why, whylen, what, n);
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (end != p)
+        return found(why, whylen, what, n);
+    if (errno == ERANGE) {
+        snprintf(why, whylen, "integer '%.*s' is out of range", SHOWN, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int ree_yscalar_bool(const ree_ynode *n, int *out, char *why, size_t whylen)
+{
+    const char *what = "true or false";
+    if (want_plain(n, what, 0, why, whylen))
+        return -1;
+    static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes",
+                                      "YES",  "on",   "On",   "ON"};
+    static const char *const no[] = {"false", "False", "FALSE", "no", "No",
+                                     "NO",    "off",   "Off",   "OFF"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (strcmp(n->str, yes[i]) == 0) {
+            *out = 1;
+            return 0;
+        }
+        if (strcmp(n->str, no[i]) == 0) {
+            *out = 0;
+            return 0;
+        }
+    }
+    return found(why, whylen, what, n);
+}
+
+int ree_yscalar_month(const ree_ynode *n, int *out, char *why, size_t whylen)
+{
+    const char *what = "a month YYYY-MM";
+    if (want_plain(n, what, 1, why, whylen))
+        return -1;
+    const char *s = n->str;
+    if (n->len != 7 || s[4] != '-')
+        return found(why, whylen, what, n);
+    for (int i = 0; i < 7; i++)
+        if (i != 4 && !is_digit(s[i]))
+            return found(why, whylen, what, n);
+    int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int month = (s[5] - '0') * 10 + (s[6] - '0');
+    if (month < 1 || month > 12) {
+        snprintf(why, whylen, "month '%s' has no month %d (months are 01 to 12)", s, month);
+        return -1;
+    }
+    if (year < 1900) {
+        snprintf(why, whylen, "month '%s' is before 1900", s);
+        return -1;
+    }
+    *out = year * 12 + month - 1;
+    return 0;
+}

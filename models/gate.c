@@ -1,0 +1,584 @@
+/*
+ * gate: an export licence gate, such as China's licensing of rare earths and magnets under
+ * MOFCOM/GAC Announcement No. 18 of 4 April 2025 (licences for Sm, Gd, Tb, Dy, Lu, Sc, Y and
+ * magnets containing them). Every order placed across a link through the gate is a licence
+ * application. Applications wait a review time, are approved (wholly or in part) or denied,
+ * may then wait for a monthly quota, and become licences that allow shipping for a limited
+ * time. Only licensed tonnage may ship.
+ *
+ * Quantities are tonnes [t] of the link's material; time is in steps of one month.
+ *
+ * State, per link l (sized from ctx->nlink and ctx->nsteps):
+ *   pend[s][l]  t pending review whose decision is due at step s (s = nsteps: past the horizon,
+ *               never decided), with the tonnage-weighted entry step (for waits);
+ *   wait[a][l]  t approved at step a, waiting for quota, with its tonnage-weighted entry step;
+ *   lic[g][l]   t of open licences granted at step g.
+ *
+ * gate_decide(step t), in this order:
+ *  (1) if active = 0 (no licensing): everything pending or waiting for quota is granted now
+ *      (quota and end-use rules do not apply), and in (3) new applications are granted at once.
+ *  (2) expiry: a licence granted at g may be used in steps g .. g + V - 1 (V = validity_months);
+ *      at step t every unused licence with g <= t - V expires.
+ *  (3) entry: q = applied[l]. Materials not in `covers` (and everything while inactive) are
+ *      granted at once. Otherwise the cohort gets a review time
+ *          m = review_days / REE_DAYS_PER_MONTH * f,  f = exp(sigma z - sigma^2 / 2),
+ *          sigma^2 = ln(1 + review_cv^2),  z = Phi^-1(u),  u one uniform from io->rng,
+ *      so f is lognormal with mean 1 and coefficient of variation review_cv (f = 1 when
+ *      review_cv = 0). One uniform is drawn for every covered link every active step, q = 0
+ *      included, before any other draw of the step, so review times stay aligned across
+ *      scenarios (common random numbers). The cohort is due q (1 - frac(m)) at t + floor(m) and
+ *      q frac(m) at t + floor(m) + 1, so its expected wait is exactly m; m = 0 is decided in (4)
+ *      of the same step. Decisions due at or past the horizon stay pending.
+ *  (4) decision of everything due at t on link l, q t as one batch:
+ *        end-use denied (deny_end_use & end_use[l] != 0): all q denied;
+ *        else n = max(1, round(q / application_t)) applications, k ~ Binomial(n, approval)
+ *             (gsl_ran_binomial on io->rng; no draw when approval is 0 or 1),
+ *             approved = q k/n partial, denied = q - approved.
+ *      Small flows are therefore all-or-nothing and noisy; large flows average out.
+ *  (5) quota Q [t/month] over all links: approval months are served oldest first (what waits
+ *      from earlier months, then this month's approvals). Within one month, if its waiting
+ *      total W exceeds the quota left R, every link gets the same share R / W (no order-of-
+ *      iteration effect) and the rest keeps waiting.
+ *  (6) grants become licences; licensed[l] = open licences; on_order[l] = pending + waiting +
+ *      licensed.
+ * gate_ship(step t): shipped[l] (clamped to the open licences) uses the licences that expire
+ *   first (the oldest grants); on_order[l] is updated.
+ *
+ * Balances (tested): with backlog = pending + waiting and licences = open licences,
+ *   backlog_t  = backlog_{t-1}  + applications_t - approved_t - denied_t
+ *   licences_t = licences_{t-1} + approved_t - shipped_t - expired_t   (after shipping)
+ * where "approved" is tonnage granted (released into licences); pass-through (uncovered
+ * materials, inactive gate) counts as applied and approved in the same step with wait 0.
+ *
+ * Where the numbers come from (shared/data/facts.md, facts-detailed.md s.4 and s.6,
+ * timeline_2025.csv):
+ *  - review_days 63: the statutory review is up to 45 working days (MOFCOM Announcement No. 18;
+ *    mining.com "upwards of 45 business days"); 45 working days = 9 weeks = 63 calendar days.
+ *    Bajaj (autocarpro, 2025-05-29) was told licences take 40-45 days.
+ *  - review_cv 0.3: an assumption (no spread is reported); it makes the middle 90% of reviews
+ *    run from about 0.6 to 1.6 times the mean.
+ *  - approval 1 and partial 1 are neutral defaults: scenarios set the historical pace, e.g.
+ *    approval 0.25 for May 2025 (CLEPA 2025-06-04: about 25% of requests granted, Reuters);
+ *    about 0.13 of decided-or-pending for September 2025 (EU Chamber: 141 applications, 19
+ *    approved, 121 pending, 1 rejected, torre.news 2025-09-17), i.e. slow decisions rather
+ *    than refusals, which review_days expresses.
+ *  - application_t 5: an assumption (no statistics of application sizes); US-bound magnet
+ *    exports of 46 t in May 2025 (customs, timeline_2025.csv) would then be about 9 approved
+ *    applications.
+ *  - validity_months 6: China gave 6-month licences to US automakers and suppliers after the
+ *    London talks of June 2025 (WSJ 2025-06-11, facts-detailed.md s.4). The general licences
+ *    from December 2025 are 1-year (Reuters 2025-12-02): validity_months 12 with a short review.
+ *  - quota: none by default; deny_end_use: none by default (Announcement No. 61 of October 2025
+ *    denies military end users in principle: deny_end_use [defense]).
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+
+#include "model.h"
+
+typedef struct gate_params {
+    double active;          /* 1: licensing on; 0: everything licensed at once */
+    uint64_t covers;        /* materials under licence */
+    double review_days;     /* days, mean review time */
+    double review_cv;       /* 1, coefficient of variation of a cohort's review time */
+    double approval;        /* 1, probability an application is approved */
+    double partial;         /* 1, share of an approved application's tonnage granted */
+    double application_t;   /* t, typical tonnage of one application */
+    double quota;           /* t/month, most tonnage released per month (INFINITY: none) */
+    uint64_t deny_end_use;  /* end-use tags whose applications are denied */
+    double validity_months; /* months a licence may be used (integral) */
+} gate_params;
+
+/* Bound on the number of applications of one batch: gsl_ran_binomial takes an unsigned int, and
+ * beyond a billion applications the binomial share k/n is within 2e-5 of its mean anyway. */
+#define MAX_APPLICATIONS 1e9
+
+typedef struct gate_state {
+    int nlink, nsteps;
+    int lic_lo;  /* licence rows below this are empty */
+    int wait_lo; /* waiting rows below this are empty */
+    int pend_hi; /* pending rows above this are empty (-1: none) */
+    double sum_applied, sum_granted, sum_denied, sum_expired; /* t, over the run */
+    double sum_decided_ok;   /* t approved at decision (before quota), over the run */
+    double sum_wait_granted; /* t * months, wait of every granted tonne */
+    double max_backlog;      /* t */
+    double data[];           /* the arrays below, see gate_arrays() */
+} gate_state;
+
+typedef struct gate_arrays {
+    double *pend, *pend_w;                 /* (nsteps + 1) x nlink: t, and t * entry step */
+    double *wait, *wait_w;                 /* nsteps x nlink: t, and t * entry step */
+    double *lic;                           /* nsteps x nlink: t */
+    double *pend_tot, *wait_tot, *lic_tot; /* nlink: t, running totals per link */
+} gate_arrays;
+
+/* Per-step flows of gate_decide, in t (wait_sum in t * months). */
+typedef struct gate_flows {
+    double applied, granted, denied, expired, decided_ok, wait_sum;
+} gate_flows;
+
+static const ree_param_def gate_param_defs[] = {
+    {"active", REE_PT_NUM, offsetof(gate_params, active), 0, 1, 0, 1, REE_PF_INT | REE_PF_TIMELINE,
+     "1", "1: licences required; 0: everything licensed at once, pending released"},
+    {"covers", REE_PT_MATSET, offsetof(gate_params, covers), 1, 0, 0, 0, 0, "",
+     "materials under licence; others pass freely"},
+    {"review_days", REE_PT_NUM, offsetof(gate_params, review_days), 0, 63, 0, INFINITY,
+     REE_PF_TIMELINE, "days", "mean review time (45 working days = 63 days)"},
+    {"review_cv", REE_PT_NUM, offsetof(gate_params, review_cv), 0, 0.3, 0, INFINITY,
+     REE_PF_TIMELINE, "1", "coefficient of variation of a cohort's review time (lognormal)"},
+    {"approval", REE_PT_NUM, offsetof(gate_params, approval), 0, 1, 0, 1, REE_PF_TIMELINE, "1",
+     "probability an application is approved"},
+    {"partial", REE_PT_NUM, offsetof(gate_params, partial), 0, 1, 0, 1, REE_PF_TIMELINE, "1",
+     "share of an approved application's tonnage granted"},
+    {"application_t", REE_PT_NUM, offsetof(gate_params, application_t), 0, 5, 0.001, INFINITY,
+     REE_PF_TIMELINE, "t", "typical tonnage of one application (sets the binomial noise)"},
+    {"quota", REE_PT_NUM, offsetof(gate_params, quota), 0, INFINITY, 0, INFINITY,
+     REE_PF_NULL_INF | REE_PF_TIMELINE, "t/month", "most tonnage released per month, all links"},
+    {"deny_end_use", REE_PT_TAGSET, offsetof(gate_params, deny_end_use), 0, 0, 0, 0,
+     REE_PF_TIMELINE, "", "end uses whose applications are denied"},
+    {"validity_months", REE_PT_NUM, offsetof(gate_params, validity_months), 0, 6, 1, INFINITY,
+     REE_PF_INT | REE_PF_TIMELINE, "months", "steps a licence may be used, grant step included"},
+};
+
+static const ree_metric_def gate_metric_defs[] = {
+    {"applications", "t", "new applications (pass-through included)"},
+    {"approved", "t", "granted this step (released into licences)"},
+    {"denied", "t", "denied at decision"},
+    {"expired", "t", "unused licences expired"},
+    {"backlog", "t", "pending review or waiting for quota, after decisions"},
+    {"licensed", "t", "open licences after decisions, before shipping"},
+    {"approval_rate", "1", "approved / (approved + denied) of this step's decisions; 0 if none"},
+    {"mean_wait", "months", "tonnage-weighted wait of this step's grants; 0 if none"},
+};
+
+enum {
+    M_APPLICATIONS,
+    M_APPROVED,
+    M_DENIED,
+    M_EXPIRED,
+    M_BACKLOG,
+    M_LICENSED,
+    M_APPROVAL_RATE,
+    M_MEAN_WAIT,
+    M_COUNT
+};
+
+static const ree_metric_def gate_indicator_defs[] = {
+    {"applied", "t", "applications over the run"},
+    {"approved", "t", "tonnage granted over the run"},
+    {"denied", "t", "tonnage denied over the run"},
+    {"expired", "t", "licences expired unused over the run"},
+    {"approval_share", "1", "approved / (approved + denied) of all decisions; 0 if none"},
+    {"mean_wait", "months", "tonnage-weighted wait of all grants; 0 if none"},
+    {"max_backlog", "t", "largest backlog after decisions"},
+};
+
+static size_t gate_state_size(const ree_model_ctx *ctx)
+{
+    size_t nl = ctx->nlink > 0 ? (size_t)ctx->nlink : 0;
+    size_t ns = ctx->nsteps > 0 ? (size_t)ctx->nsteps : 0;
+    size_t n = 2 * (ns + 1) * nl + 3 * ns * nl + 3 * nl;
+    return offsetof(gate_state, data) + n * sizeof(double);
+}
+
+static gate_arrays gate_layout(gate_state *s)
+{
+    size_t nl = (size_t)s->nlink, ns = (size_t)s->nsteps;
+    gate_arrays a;
+    double *d = s->data;
+    a.pend = d;
+    d += (ns + 1) * nl;
+    a.pend_w = d;
+    d += (ns + 1) * nl;
+    a.wait = d;
+    d += ns * nl;
+    a.wait_w = d;
+    d += ns * nl;
+    a.lic = d;
+    d += ns * nl;
+    a.pend_tot = d;
+    d += nl;
+    a.wait_tot = d;
+    d += nl;
+    a.lic_tot = d;
+    return a;
+}
+
+static int gate_check(const void *params, const ree_model_ctx *ctx, const char **key, char *why,
+                      size_t whylen)
+{
+    const gate_params *p = params;
+    uint64_t all = ctx->nmat >= 64 ? UINT64_MAX : (((uint64_t)1 << ctx->nmat) - 1);
+    if ((p->covers & all) == 0) {
+        *key = "covers";
+        snprintf(why, whylen, "a gate must cover at least one material (found none)");
+        return -1;
+    }
+    return 0;
+}
+
+static void gate_reset(const void *params, void *state, const ree_model_ctx *ctx)
+{
+    (void)params;
+    gate_state *s = state; /* zeroed by the engine: every array starts empty */
+    s->nlink = ctx->nlink > 0 ? ctx->nlink : 0;
+    s->nsteps = ctx->nsteps > 0 ? ctx->nsteps : 0;
+    s->lic_lo = 0;
+    s->wait_lo = 0;
+    s->pend_hi = -1;
+}
+
+static double nonneg(double x)
+{
+    return x > 0 ? x : 0; /* also maps NaN to 0 */
+}
+
+static int covered(const gate_params *p, int material)
+{
+    return material >= 0 && material < 64 && ((p->covers >> material) & 1u);
+}
+
+static int validity(const gate_params *p)
+{
+    double v = p->validity_months;
+    if (!(v >= 1))
+        return 1;
+    if (v > 1e9)
+        return 1000000000;
+    return (int)v;
+}
+
+/* Review time of a cohort in months from its uniform u in (0,1). */
+static double review_months(const gate_params *p, double u)
+{
+    double base = nonneg(p->review_days) / REE_DAYS_PER_MONTH;
+    if (!(p->review_cv > 0))
+        return base;
+    double s2 = log1p(p->review_cv * p->review_cv);
+    return base * exp(sqrt(s2) * gsl_cdf_ugaussian_Pinv(u) - 0.5 * s2);
+}
+
+/* Share of a batch of q t approved by the binomial rule. */
+static double approved_share(const gate_params *p, double q, gsl_rng *r)
+{
+    if (!(p->approval > 0))
+        return 0;
+    if (p->approval >= 1)
+        return 1;
+    double n = p->application_t > 0 ? round(q / p->application_t) : MAX_APPLICATIONS;
+    if (!(n >= 1))
+        n = 1;
+    if (n > MAX_APPLICATIONS)
+        n = MAX_APPLICATIONS;
+    unsigned int k = gsl_ran_binomial(r, p->approval, (unsigned int)n);
+    return (double)k / n;
+}
+
+/* Grant q t on link l at step t, entered on average at step `entry`. */
+static void grant(gate_state *s, const gate_arrays *a, gate_flows *f, int t, int l, double q,
+                  double entry)
+{
+    if (!(q > 0))
+        return;
+    a->lic[(size_t)t * (size_t)s->nlink + (size_t)l] += q;
+    a->lic_tot[l] += q;
+    f->granted += q;
+    double w = (double)t - entry;
+    f->wait_sum += q * (w > 0 ? w : 0);
+}
+
+/* Add q t entered at step t to the pending row of decision step `due` (nsteps: never). */
+static void add_pending(gate_state *s, const gate_arrays *a, int l, int due, double q, int t)
+{
+    if (!(q > 0))
+        return;
+    size_t i = (size_t)due * (size_t)s->nlink + (size_t)l;
+    a->pend[i] += q;
+    a->pend_w[i] += q * t;
+    a->pend_tot[l] += q;
+    if (due > s->pend_hi)
+        s->pend_hi = due;
+}
+
+/* Enter a covered cohort of q t on link l at step t with review m months. */
+static void enter_cohort(gate_state *s, const gate_arrays *a, int l, double q, double m, int t)
+{
+    int ns = s->nsteps;
+    if (!(m >= 0))
+        m = 0;
+    if (!((double)t + m < (double)ns)) { /* due at or past the horizon (or m infinite) */
+        add_pending(s, a, l, ns, q, t);
+        return;
+    }
+    double fl = floor(m);
+    double fr = m - fl;
+    int d0 = t + (int)fl;
+    int d1 = d0 + 1 < ns ? d0 + 1 : ns;
+    add_pending(s, a, l, d0, q * (1 - fr), t);
+    add_pending(s, a, l, d1, q * fr, t);
+}
+
+/* Step (1): an inactive gate grants everything pending or waiting. */
+static void release_all(gate_state *s, const gate_arrays *a, gate_flows *f, int t)
+{
+    size_t nl = (size_t)s->nlink;
+    for (int d = t; d <= s->pend_hi; d++) {
+        for (size_t l = 0; l < nl; l++) {
+            size_t i = (size_t)d * nl + l;
+            double q = a->pend[i];
+            if (q > 0) {
+                grant(s, a, f, t, (int)l, q, a->pend_w[i] / q);
+                f->decided_ok += q;
+            }
+            a->pend[i] = a->pend_w[i] = 0;
+        }
+    }
+    s->pend_hi = -1;
+    for (size_t l = 0; l < nl; l++)
+        a->pend_tot[l] = 0;
+    for (int m = s->wait_lo; m < t; m++) {
+        for (size_t l = 0; l < nl; l++) {
+            size_t i = (size_t)m * nl + l;
+            double q = a->wait[i];
+            if (q > 0)
+                grant(s, a, f, t, (int)l, q, a->wait_w[i] / q);
+            a->wait[i] = a->wait_w[i] = 0;
+        }
+    }
+    s->wait_lo = t;
+    for (size_t l = 0; l < nl; l++)
+        a->wait_tot[l] = 0;
+}
+
+/* Step (2): expire licences granted at or before t - V. */
+static void expire(gate_state *s, const gate_arrays *a, gate_flows *f, int t, int v)
+{
+    size_t nl = (size_t)s->nlink;
+    int last = t - v; /* last grant step that expires now */
+    for (int g = s->lic_lo; g <= last; g++) {
+        for (size_t l = 0; l < nl; l++) {
+            size_t i = (size_t)g * nl + l;
+            if (a->lic[i] > 0) {
+                f->expired += a->lic[i];
+                a->lic_tot[l] = nonneg(a->lic_tot[l] - a->lic[i]);
+            }
+            a->lic[i] = 0;
+        }
+    }
+    if (last + 1 > s->lic_lo)
+        s->lic_lo = last + 1;
+}
+
+/* Step (4): decide what is due at t on every link; approvals join this month's waiting row. */
+static void decide(const gate_params *p, gate_state *s, const gate_arrays *a, gate_flows *f,
+                   const ree_gate_io *io, int t)
+{
+    size_t nl = (size_t)s->nlink;
+    for (size_t l = 0; l < nl; l++) {
+        size_t i = (size_t)t * nl + l;
+        double q = a->pend[i];
+        double qw = a->pend_w[i];
+        a->pend[i] = a->pend_w[i] = 0;
+        if (!(q > 0))
+            continue;
+        a->pend_tot[l] = nonneg(a->pend_tot[l] - q);
+        uint64_t use = io->end_use ? io->end_use[l] : 0;
+        double ok = 0;
+        if ((use & p->deny_end_use) == 0)
+            ok = q * approved_share(p, q, io->rng) * p->partial;
+        if (ok > q)
+            ok = q;
+        f->denied += q - ok;
+        f->decided_ok += ok;
+        if (ok > 0) {
+            a->wait[i] += ok;
+            a->wait_w[i] += ok * (qw / q);
+            a->wait_tot[l] += ok;
+        }
+    }
+}
+
+/* Step (5): release waiting approvals under the quota, oldest month first, proportionally across
+ * links within a month. */
+static void apply_quota(const gate_params *p, gate_state *s, const gate_arrays *a, gate_flows *f,
+                        int t)
+{
+    size_t nl = (size_t)s->nlink;
+    double left = nonneg(p->quota); /* INFINITY: no quota */
+    int first_waiting = t + 1;
+    for (int m = s->wait_lo; m <= t; m++) {
+        double *row = a->wait + (size_t)m * nl;
+        double *roww = a->wait_w + (size_t)m * nl;
+        double total = 0;
+        for (size_t l = 0; l < nl; l++)
+            total += row[l];
+        if (!(total > 0))
+            continue;
+        double share = total <= left ? 1 : left / total;
+        left = total <= left ? left - total : 0;
+        for (size_t l = 0; l < nl; l++) {
+            if (!(row[l] > 0))
+                continue;
+            double g = share >= 1 ? row[l] : row[l] * share;
+            grant(s, a, f, t, (int)l, g, roww[l] / row[l]);
+            a->wait_tot[l] = nonneg(a->wait_tot[l] - g);
+            if (share >= 1) {
+                row[l] = roww[l] = 0;
+            } else {
+                row[l] -= g;
+                roww[l] *= 1 - share;
+            }
+        }
+        if (share < 1) { /* quota used up: this and every later month keep waiting */
+            first_waiting = m;
+            break;
+        }
+    }
+    s->wait_lo = first_waiting;
+}
+
+static void gate_decide(const void *params, void *state, ree_gate_io *io)
+{
+    const gate_params *p = params;
+    gate_state *s = state;
+    gate_arrays a = gate_layout(s);
+    gate_flows f = {0, 0, 0, 0, 0, 0};
+    int t = io->step;
+    int nl = s->nlink;
+
+    if (t < 0 || t >= s->nsteps || io->nlink != nl) { /* outside the contract: report nothing */
+        for (int l = 0; l < io->nlink; l++)
+            io->licensed[l] = io->on_order[l] = 0;
+        for (int k = 0; k < M_COUNT; k++)
+            io->metrics[k] = 0;
+        return;
+    }
+    int active = p->active >= 0.5;
+
+    if (!active) /* (1) */
+        release_all(s, &a, &f, t);
+
+    expire(s, &a, &f, t, validity(p)); /* (2) */
+
+    for (int l = 0; l < nl; l++) { /* (3) */
+        double q = nonneg(io->applied[l]);
+        f.applied += q;
+        if (!active || !covered(p, io->material[l])) {
+            grant(s, &a, &f, t, l, q, t);
+            f.decided_ok += q;
+            continue;
+        }
+        double u = gsl_rng_uniform_pos(io->rng); /* drawn even for q = 0: aligned streams */
+        if (q > 0)
+            enter_cohort(s, &a, l, q, review_months(p, u), t);
+    }
+
+    if (active) {
+        decide(p, s, &a, &f, io, t);  /* (4) */
+        apply_quota(p, s, &a, &f, t); /* (5) */
+    }
+
+    double backlog = 0, open = 0; /* (6) */
+    for (int l = 0; l < nl; l++) {
+        io->licensed[l] = a.lic_tot[l];
+        io->on_order[l] = a.pend_tot[l] + a.wait_tot[l] + a.lic_tot[l];
+        backlog += a.pend_tot[l] + a.wait_tot[l];
+        open += a.lic_tot[l];
+    }
+
+    double decided = f.decided_ok + f.denied;
+    io->metrics[M_APPLICATIONS] = f.applied;
+    io->metrics[M_APPROVED] = f.granted;
+    io->metrics[M_DENIED] = f.denied;
+    io->metrics[M_EXPIRED] = f.expired;
+    io->metrics[M_BACKLOG] = backlog;
+    io->metrics[M_LICENSED] = open;
+    io->metrics[M_APPROVAL_RATE] = decided > 0 ? f.decided_ok / decided : 0;
+    io->metrics[M_MEAN_WAIT] = f.granted > 0 ? f.wait_sum / f.granted : 0;
+
+    s->sum_applied += f.applied;
+    s->sum_granted += f.granted;
+    s->sum_denied += f.denied;
+    s->sum_expired += f.expired;
+    s->sum_decided_ok += f.decided_ok;
+    s->sum_wait_granted += f.wait_sum;
+    if (backlog > s->max_backlog)
+        s->max_backlog = backlog;
+}
+
+static void gate_ship(const void *params, void *state, ree_gate_io *io)
+{
+    (void)params;
+    gate_state *s = state;
+    gate_arrays a = gate_layout(s);
+    int t = io->step;
+    size_t nl = (size_t)s->nlink;
+    if (t < 0 || t >= s->nsteps || io->nlink != s->nlink)
+        return;
+
+    for (size_t l = 0; l < nl; l++) {
+        double need = nonneg(io->shipped[l]);
+        for (int g = s->lic_lo; g <= t && need > 0; g++) {
+            double *c = &a.lic[(size_t)g * nl + l];
+            double use = *c < need ? *c : need;
+            *c -= use;
+            need -= use;
+        }
+        double open = 0; /* recomputed, not decremented: no drift, exact 0 when used up */
+        for (int g = s->lic_lo; g <= t; g++)
+            open += a.lic[(size_t)g * nl + l];
+        a.lic_tot[l] = open;
+        io->on_order[l] = a.pend_tot[l] + a.wait_tot[l] + open;
+    }
+    while (s->lic_lo <= t) { /* drop fully used rows from the front */
+        const double *row = a.lic + (size_t)s->lic_lo * nl;
+        size_t l = 0;
+        while (l < nl && !(row[l] > 0))
+            l++;
+        if (l < nl)
+            break;
+        s->lic_lo++;
+    }
+}
+
+static void gate_finish(const void *params, const void *state, const ree_model_ctx *ctx,
+                        double *indicators)
+{
+    (void)params;
+    (void)ctx;
+    const gate_state *s = state;
+    double decided = s->sum_decided_ok + s->sum_denied;
+    indicators[0] = s->sum_applied;
+    indicators[1] = s->sum_granted;
+    indicators[2] = s->sum_denied;
+    indicators[3] = s->sum_expired;
+    indicators[4] = decided > 0 ? s->sum_decided_ok / decided : 0;
+    indicators[5] = s->sum_granted > 0 ? s->sum_wait_granted / s->sum_granted : 0;
+    indicators[6] = s->max_backlog;
+}
+
+const ree_model ree_model_gate = {
+    .name = "gate",
+    .summary = "export licence gate: review, approval, quota, end-use denial, licence expiry",
+    .kind = REE_MODEL_GATE,
+    .flags = 0,
+    .params = gate_param_defs,
+    .nparams = sizeof gate_param_defs / sizeof gate_param_defs[0],
+    .params_size = sizeof(gate_params),
+    .metrics = gate_metric_defs,
+    .nmetrics = sizeof gate_metric_defs / sizeof gate_metric_defs[0],
+    .indicators = gate_indicator_defs,
+    .nindicators = sizeof gate_indicator_defs / sizeof gate_indicator_defs[0],
+    .state_bytes = 0,
+    .state_size = gate_state_size,
+    .check = gate_check,
+    .reset = gate_reset,
+    .gate_decide = gate_decide,
+    .gate_ship = gate_ship,
+    .finish = gate_finish,
+};

@@ -1,0 +1,290 @@
+/*
+ * processor: a separation plant, refinery, metal maker or magnet maker. It turns inputs into one
+ * output by a fixed recipe, within a capacity that may ramp up, subject to random outages, a cap
+ * on the stock it holds, and a processing delay.
+ *
+ * Per step t, in the produce() hook:
+ *   cap_t, outage : exactly as in the source model (ramp from ramp_start over ramp_months; one
+ *                   uniform from io->rng every step drives the up/down Markov chain).
+ *   avail    = down ? 0 : cap_t * utilisation                                         [t]
+ *   by_input = min over m with inputs[m] > 0 of stock[m] / inputs[m]                  [t]
+ *   room     = max(0, max_stock - stock[out] - wip)   (wip: all batches not yet out)  [t]
+ *   started  = min(avail, by_input, room)                                             [t]
+ *   consumed[m] = min(stock[m], started * inputs[m])      (inputs are used at the start)
+ *   produced[out] = the batch started `delay` steps ago (delay 0: the batch started now)
+ *   input_limited = 1 when by_input < avail and by_input <= room (inputs are what binds)
+ * In the order() hook, for every input m:
+ *   order[m] = max(0, (1 + input_cover) * cap_t * utilisation * inputs[m] - position[m])
+ * i.e. one month of inputs at the planned rate plus input_cover months of stock. Outages do not
+ * change orders (planned rate).
+ * Work in progress lives in a ring of REE_PROC_RING batches indexed by step, so delay <= 24.
+ *
+ * Parameters: inputs (t of each input per t of output), output material, capacity [t/month],
+ * utilisation [1], ramp_add [t/month], ramp_start [date], ramp_months [months], outage_prob
+ * [1/month], outage_months [months], max_stock [t], input_cover [months], delay [months].
+ *
+ * Where the numbers come from:
+ *  - recipes: NdFeB is about 29-32% Nd by weight (facts.md "Magnet content"); only 60-75% of RE
+ *    oxide input ends up in the finished magnet (discoveryalert, facts-detailed.md s.3). Recipes
+ *    are scenario data, with no default.
+ *  - capacity: e.g. MP Independence ~1,000 t/yr NdFeB (83 t/month), Lynas NdPr 10,500 t/yr
+ *    (875 t/month) (facts-detailed.md s.2c). Required, no default.
+ *  - ramp_months 12 and the outage defaults: as in the source model (Lynas HREE circuit ~11
+ *    months, facts-detailed.md s.7; outage figures are assumptions).
+ *  - input_cover 1 month and delay 0 are assumptions: no plant-level input stock or throughput
+ *    time is given in shared/data.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "model.h"
+
+#define REE_PROC_RING  25 /* work-in-progress slots: delay 0..24 */
+#define INPUT_BIND_TOL 1e-12
+
+typedef struct processor_params {
+    const double *inputs; /* t of input per t of output */
+    int output;           /* material index */
+    double capacity;      /* t/month */
+    double utilisation;   /* 1 */
+    double ramp_add;      /* t/month */
+    double ramp_start;    /* steps after the horizon start */
+    double ramp_months;   /* months */
+    double outage_prob;   /* 1/month */
+    double outage_months; /* months */
+    double max_stock;     /* t */
+    double input_cover;   /* months */
+    double delay;         /* months, integral */
+} processor_params;
+
+typedef struct processor_state {
+    int down;
+    double wip[REE_PROC_RING];  /* t, batch started at step s in slot s % REE_PROC_RING */
+    double cap;                 /* t/month, this step's ramped capacity */
+    double production;          /* t, output completed this step */
+    double input_limited;       /* 1 */
+    double wip_total;           /* t */
+    double total_production;    /* t */
+    double input_limited_steps; /* months */
+} processor_state;
+
+static const ree_param_def processor_param_defs[] = {
+    {"inputs", REE_PT_MATMAP, offsetof(processor_params, inputs), 1, 0, 0, INFINITY, REE_PF_IN,
+     "t/t", "t of each input per t of output"},
+    {"output", REE_PT_MATERIAL, offsetof(processor_params, output), 1, 0, 0, 0, REE_PF_OUT, "",
+     "the material made"},
+    {"capacity", REE_PT_NUM, offsetof(processor_params, capacity), 1, 0, 0, INFINITY, 0, "t/month",
+     "nameplate output capacity before any ramp-up"},
+    {"utilisation", REE_PT_NUM, offsetof(processor_params, utilisation), 0, 1, 0, 1,
+     REE_PF_TIMELINE, "1", "share of capacity used"},
+    {"ramp_add", REE_PT_NUM, offsetof(processor_params, ramp_add), 0, 0, 0, INFINITY,
+     REE_PF_TIMELINE, "t/month", "capacity added by a ramp-up"},
+    {"ramp_start", REE_PT_DATE, offsetof(processor_params, ramp_start), 0, 0, -INFINITY, INFINITY,
+     0, "date", "month the ramp-up starts"},
+    {"ramp_months", REE_PT_NUM, offsetof(processor_params, ramp_months), 0, 12, 0, INFINITY, 0,
+     "months", "length of the linear ramp-up (0: a step)"},
+    {"outage_prob", REE_PT_NUM, offsetof(processor_params, outage_prob), 0, 0, 0, 1,
+     REE_PF_TIMELINE, "1/month", "probability an outage starts in a month"},
+    {"outage_months", REE_PT_NUM, offsetof(processor_params, outage_months), 0, 2, 1, INFINITY, 0,
+     "months", "mean outage duration"},
+    {"max_stock", REE_PT_NUM, offsetof(processor_params, max_stock), 0, INFINITY, 0, INFINITY,
+     REE_PF_NULL_INF, "t", "no new batches once output stock plus work in progress reach this"},
+    {"input_cover", REE_PT_NUM, offsetof(processor_params, input_cover), 0, 1, 0, INFINITY, 0,
+     "months", "input stock target, in months of planned use"},
+    {"delay", REE_PT_NUM, offsetof(processor_params, delay), 0, 0, 0, REE_PROC_RING - 1, REE_PF_INT,
+     "months", "processing time: output appears this many steps after the start"},
+};
+
+static const ree_metric_def processor_metric_defs[] = {
+    {"capacity", "t/month", "capacity this month, ramp included"},
+    {"production", "t", "output completed this month"},
+    {"input_limited", "1", "1 when input stock is what limits the batch started"},
+    {"outage", "1", "1 during an outage"},
+    {"wip", "t", "work in progress after this month's start"},
+};
+
+static const ree_metric_def processor_indicator_defs[] = {
+    {"production", "t", "total output completed over the horizon"},
+    {"input_limited_months", "months", "months in which inputs limited production"},
+};
+
+static double clamp(double x, double lo, double hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+static double ramped_capacity(const processor_params *p, int step)
+{
+    double f;
+    if (p->ramp_months > 0)
+        f = clamp(((double)step - p->ramp_start) / p->ramp_months, 0, 1);
+    else
+        f = (double)step >= p->ramp_start ? 1 : 0;
+    double cap = p->capacity + p->ramp_add * f;
+    return cap > 0 ? cap : 0;
+}
+
+static int delay_steps(const processor_params *p)
+{
+    double d = clamp(p->delay, 0, REE_PROC_RING - 1);
+    return (int)d;
+}
+
+static int processor_check(const void *params, const ree_model_ctx *ctx, const char **key,
+                           char *why, size_t whylen)
+{
+    const processor_params *p = params;
+    int any = 0;
+    for (int m = 0; m < ctx->nmat; m++) {
+        if (!(p->inputs[m] >= 0 && isfinite(p->inputs[m]))) {
+            *key = "inputs";
+            snprintf(why, whylen, "quantity of %s must be finite and >= 0, found %g",
+                     ctx->material_ids ? ctx->material_ids[m] : "?", p->inputs[m]);
+            return -1;
+        }
+        if (p->inputs[m] > 0)
+            any = 1;
+    }
+    if (!any) {
+        *key = "inputs";
+        snprintf(why, whylen, "at least one input must be > 0");
+        return -1;
+    }
+    if (p->output >= 0 && p->output < ctx->nmat && p->inputs[p->output] > 0) {
+        *key = "output";
+        snprintf(why, whylen, "the output %s cannot also be an input",
+                 ctx->material_ids ? ctx->material_ids[p->output] : "?");
+        return -1;
+    }
+    return 0;
+}
+
+static void processor_reset(const void *params, void *state, const ree_model_ctx *ctx)
+{
+    (void)params;
+    (void)ctx;
+    processor_state *s = state;
+    *s = (processor_state){0};
+}
+
+static void write_metrics(const processor_state *s, double *metrics)
+{
+    metrics[0] = s->cap;
+    metrics[1] = s->production;
+    metrics[2] = s->input_limited;
+    metrics[3] = s->down ? 1 : 0;
+    metrics[4] = s->wip_total;
+}
+
+static void processor_produce(const void *params, void *state, ree_node_io *io)
+{
+    const processor_params *p = params;
+    processor_state *s = state;
+    int out = p->output;
+
+    double u = gsl_rng_uniform_pos(io->rng);
+    if (s->down)
+        s->down = !(u < 1.0 / p->outage_months);
+    else
+        s->down = u < p->outage_prob;
+
+    s->cap = ramped_capacity(p, io->step);
+    double avail = s->down ? 0 : s->cap * p->utilisation;
+    double by_input = INFINITY;
+    for (int m = 0; m < io->nmat; m++) {
+        if (p->inputs[m] > 0) {
+            double st = io->stock[m] > 0 ? io->stock[m] : 0;
+            double n = st / p->inputs[m];
+            if (n < by_input)
+                by_input = n;
+        }
+    }
+    if (!isfinite(by_input)) /* no input at all (rejected by check): nothing can start */
+        by_input = 0;
+    double room = p->max_stock - io->stock[out] - s->wip_total;
+    if (!(room > 0))
+        room = 0;
+
+    double started = avail;
+    if (by_input < started)
+        started = by_input;
+    if (room < started)
+        started = room;
+    s->input_limited = (by_input < avail - INPUT_BIND_TOL && by_input <= room) ? 1 : 0;
+
+    for (int m = 0; m < io->nmat; m++) {
+        if (p->inputs[m] > 0) {
+            double c = started * p->inputs[m];
+            double st = io->stock[m] > 0 ? io->stock[m] : 0;
+            io->consumed[m] = c < st ? c : st;
+        }
+    }
+
+    int d = delay_steps(p);
+    double done;
+    if (d == 0) {
+        done = started;
+    } else {
+        int slot_out = (io->step - d) % REE_PROC_RING;
+        if (slot_out < 0)
+            slot_out += REE_PROC_RING;
+        done = s->wip[slot_out];
+        s->wip[slot_out] = 0;
+        s->wip[io->step % REE_PROC_RING] = started;
+    }
+    io->produced[out] = done;
+
+    double w = 0;
+    for (int i = 0; i < REE_PROC_RING; i++)
+        w += s->wip[i];
+    s->wip_total = w;
+    s->production = done;
+    s->total_production += done;
+    s->input_limited_steps += s->input_limited;
+    write_metrics(s, io->metrics);
+}
+
+static void processor_order(const void *params, void *state, ree_node_io *io)
+{
+    const processor_params *p = params;
+    processor_state *s = state;
+    double rate = ramped_capacity(p, io->step) * p->utilisation;
+    for (int m = 0; m < io->nmat; m++) {
+        if (p->inputs[m] > 0) {
+            double want = (1 + p->input_cover) * rate * p->inputs[m] - io->position[m];
+            io->order[m] = want > 0 ? want : 0;
+        }
+    }
+    write_metrics(s, io->metrics);
+}
+
+static void processor_finish(const void *params, const void *state, const ree_model_ctx *ctx,
+                             double *indicators)
+{
+    (void)params;
+    (void)ctx;
+    const processor_state *s = state;
+    indicators[0] = s->total_production;
+    indicators[1] = s->input_limited_steps;
+}
+
+const ree_model ree_model_processor = {
+    .name = "processor",
+    .summary = "separation, refining, metal or magnet making: recipe, capacity, delay, outages",
+    .kind = REE_MODEL_NODE,
+    .flags = 0,
+    .params = processor_param_defs,
+    .nparams = sizeof processor_param_defs / sizeof processor_param_defs[0],
+    .params_size = sizeof(processor_params),
+    .metrics = processor_metric_defs,
+    .nmetrics = sizeof processor_metric_defs / sizeof processor_metric_defs[0],
+    .indicators = processor_indicator_defs,
+    .nindicators = sizeof processor_indicator_defs / sizeof processor_indicator_defs[0],
+    .state_bytes = sizeof(processor_state),
+    .check = processor_check,
+    .reset = processor_reset,
+    .produce = processor_produce,
+    .order = processor_order,
+    .finish = processor_finish,
+};

@@ -1,0 +1,40 @@
+/* The model registry: a static array in a fixed order. Adding a model is one file plus one line
+ * here (and one in the extern list). */
+#include <string.h>
+#include "model.h"
+
+extern const ree_model ree_model_source;
+extern const ree_model ree_model_processor;
+extern const ree_model ree_model_inventory;
+extern const ree_model ree_model_stockpile;
+extern const ree_model ree_model_sector;
+extern const ree_model ree_model_recycler;
+extern const ree_model ree_model_gate;
+extern const ree_model ree_model_link;
+
+static const ree_model *const registry[] = {
+    &ree_model_source,    &ree_model_processor, &ree_model_inventory, &ree_model_stockpile,
+    &ree_model_sector,    &ree_model_recycler,  &ree_model_gate,      &ree_model_link,
+};
+
+const ree_model *const *ree_models(size_t *count)
+{
+    *count = sizeof registry / sizeof registry[0];
+    return registry;
+}
+
+const ree_model *ree_model_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
+}
+
+int ree_model_param_index(const ree_model *m, const char *key)
+{
+    for (size_t i = 0; i < m->nparams; i++)
+        if (strcmp(m->params[i].key, key) == 0)
+            return (int)i;
+    return -1;
+}

@@ -1,0 +1,252 @@
+/*
+ * sector: a US demand sector (cars, defense, electronics, energy, ...) using one material. It
+ * orders to cover next month's need plus a safety stock, uses what it has, and books shortfall,
+ * substitution, demand destruction and the units of output lost. Its consumption is final use
+ * (REE_MF_SECTOR): the engine adds it to the history recyclers read.
+ *
+ * Per step t (m = material, wpm = REE_WEEKS_PER_MONTH), in the order() hook:
+ *   z        = gsl_cdf_ugaussian_Pinv(u), u = gsl_rng_uniform_pos(io->rng): one uniform every
+ *              step whatever `noise` is, so streams stay aligned across scenarios
+ *   demand_t = demand * (1 + growth)^(t / 12) * exp(noise * z - noise^2 / 2)   (mean-1 noise) [t]
+ *   sub      : if last step's shortfall_share > sub_trigger,
+ *                  sub += (sub_max - sub) * min(1, 1 / sub_months)
+ *              else sub -= sub * min(1, 1 / sub_revert_months)                 (sub_0 = 0)   [1]
+ *   dd       = min(dd_max, dd_elasticity * scarcity[m])     (scarcity: last step's, 0..1)    [1]
+ *   need     = demand_t * (1 - sub) * (1 - dd)                                                [t]
+ *   order[m] = max(0, need * (1 + cover_weeks / wpm) - position[m])
+ * and in the consume() hook:
+ *   used = min(stock[m], need); shortfall = need - used; consumed[m] = used
+ *   shortfall_share = shortfall / need (0 when need = 0)
+ *   lost_units = shortfall * 1000 / kg_per_unit
+ * The time constants are clamped at one month (min(1, 1/...)) so any positive value is stable.
+ *
+ * Metrics: demand demand_t [t], need [t], consumed [t], shortfall [t], shortfall_share [1],
+ * substitution sub [1], destroyed = demand_t * (1 - sub) * dd [t], lost_units [units].
+ * Indicators: shortfall [t, total]; shortfall_share = total shortfall / total need (0 if no
+ * need) [1]; months_short = steps with used < service_level * need [months];
+ * max_shortfall_share [1]; lost_units [units, total]; first_short_month = first such step
+ * (nsteps if never) [months].
+ * priority is not used by the hooks: the engine reads it to allocate scarce shipments.
+ *
+ * Where the numbers come from:
+ *  - cover_weeks 4: auto tier-1 suppliers held 3-6 weeks of magnets (CLEPA 2025-06-04 ~3-4 weeks,
+ *    ICRA 2025-06-10 4-6 weeks; shared/data/facts-detailed.md s.6).
+ *  - kg_per_unit (required): ~2 kg NdFeB per EV traction motor (MP Materials/GM, 1,000 t for
+ *    500,000 motors, facts-detailed.md s.3); 0.5-0.85 t/MW for direct-drive wind (Heim & Vander
+ *    Wal 2023, s.3).
+ *  - substitution: short-run substitution in autos ~0 for 6-24 months (Bajaj, May 2025,
+ *    facts-detailed.md s.7); in 2010-11 it reached 10% of demand per year (Sprecher et al. 2017,
+ *    facts.md). Defaults sub_max 0 (off), sub_months 12, sub_revert_months 36 and sub_trigger
+ *    0.05 are assumptions consistent with those figures; demand destruction (dd_*) is off by
+ *    default (Japan cut demand >15% in 2010-12 by substitution in polishing, facts-detailed.md
+ *    s.7, a use outside magnets).
+ *  - service_level 0.95 is an assumption (a month counts as short below 95% of need).
+ */
+#include <float.h>
+#include <math.h>
+#include <stddef.h>
+#include <gsl/gsl_cdf.h>
+
+#include "model.h"
+
+typedef struct sector_params {
+    int material;             /* material index */
+    double demand;            /* t/month at t = 0 */
+    double growth;            /* 1/year */
+    double noise;             /* 1, sd of log demand */
+    double cover_weeks;       /* weeks */
+    double priority;          /* 1, integral; read by the engine */
+    double kg_per_unit;       /* kg/unit */
+    double service_level;     /* 1 */
+    double sub_max;           /* 1 */
+    double sub_months;        /* months */
+    double sub_trigger;       /* 1 */
+    double sub_revert_months; /* months */
+    double dd_max;            /* 1 */
+    double dd_elasticity;     /* 1 per unit of scarcity */
+} sector_params;
+
+typedef struct sector_state {
+    double demand_t;     /* t */
+    double need;         /* t */
+    double sub;          /* 1 */
+    double destroyed;    /* t */
+    double used;         /* t */
+    double shortfall;    /* t */
+    double share;        /* 1, this step's (or last step's, in order()) shortfall share */
+    double lost_units;   /* units */
+    double total_short;  /* t */
+    double total_need;   /* t */
+    double months_short; /* months */
+    double max_share;    /* 1 */
+    double total_lost;   /* units */
+    int first_short;     /* step, -1 if never */
+} sector_state;
+
+static const ree_param_def sector_param_defs[] = {
+    {"material", REE_PT_MATERIAL, offsetof(sector_params, material), 1, 0, 0, 0, REE_PF_IN, "",
+     "the material used"},
+    {"demand", REE_PT_NUM, offsetof(sector_params, demand), 1, 0, 0, INFINITY, REE_PF_TIMELINE,
+     "t/month", "demand at the horizon start, before growth and noise"},
+    {"growth", REE_PT_NUM, offsetof(sector_params, growth), 0, 0, -0.5, 2, 0, "1/year",
+     "annual demand growth rate"},
+    {"noise", REE_PT_NUM, offsetof(sector_params, noise), 0, 0, 0, 1, 0, "1",
+     "sd of the monthly multiplicative lognormal demand noise (mean 1)"},
+    {"cover_weeks", REE_PT_NUM, offsetof(sector_params, cover_weeks), 0, 4, 0, INFINITY, 0, "weeks",
+     "safety stock, in weeks of need"},
+    {"priority", REE_PT_NUM, offsetof(sector_params, priority), 0, 0, 0, 10, REE_PF_INT, "1",
+     "allocation priority when supply is short (higher first)"},
+    {"kg_per_unit", REE_PT_NUM, offsetof(sector_params, kg_per_unit), 1, 0, 1e-6, INFINITY, 0,
+     "kg/unit", "material per unit of output (e.g. 2 kg per EV motor)"},
+    {"service_level", REE_PT_NUM, offsetof(sector_params, service_level), 0, 0.95, 0, 1, 0, "1",
+     "share of need below which a month counts as short"},
+    {"sub_max", REE_PT_NUM, offsetof(sector_params, sub_max), 0, 0, 0, 1, 0, "1",
+     "most of demand that substitution can take over"},
+    {"sub_months", REE_PT_NUM, offsetof(sector_params, sub_months), 0, 12, DBL_MIN, INFINITY, 0,
+     "months", "time constant of substitution under shortage"},
+    {"sub_trigger", REE_PT_NUM, offsetof(sector_params, sub_trigger), 0, 0.05, 0, 1, 0, "1",
+     "shortfall share of need that counts as a shortage"},
+    {"sub_revert_months", REE_PT_NUM, offsetof(sector_params, sub_revert_months), 0, 36, DBL_MIN,
+     INFINITY, 0, "months", "time constant of reverting substitution"},
+    {"dd_max", REE_PT_NUM, offsetof(sector_params, dd_max), 0, 0, 0, 1, 0, "1",
+     "most of demand that scarcity can destroy"},
+    {"dd_elasticity", REE_PT_NUM, offsetof(sector_params, dd_elasticity), 0, 0, 0, INFINITY, 0, "1",
+     "share of demand destroyed per unit of scarcity"},
+};
+
+static const ree_metric_def sector_metric_defs[] = {
+    {"demand", "t", "demand this month, with growth and noise"},
+    {"need", "t", "demand left after substitution and destruction"},
+    {"consumed", "t", "material used"},
+    {"shortfall", "t", "need not met"},
+    {"shortfall_share", "1", "shortfall / need (0 when need is 0)"},
+    {"substitution", "1", "share of demand substituted"},
+    {"destroyed", "t", "demand destroyed by scarcity"},
+    {"lost_units", "units", "units of output lost to the shortfall"},
+};
+
+static const ree_metric_def sector_indicator_defs[] = {
+    {"shortfall", "t", "total shortfall"},
+    {"shortfall_share", "1", "total shortfall / total need (0 if no need)"},
+    {"months_short", "months", "months below the service level"},
+    {"max_shortfall_share", "1", "largest monthly shortfall share"},
+    {"lost_units", "units", "total units of output lost"},
+    {"first_short_month", "months", "first month below the service level (horizon if never)"},
+};
+
+static double rate(double months)
+{
+    return months > 1 ? 1 / months : 1;
+}
+
+static void write_metrics(const sector_state *s, double *metrics)
+{
+    metrics[0] = s->demand_t;
+    metrics[1] = s->need;
+    metrics[2] = s->used;
+    metrics[3] = s->shortfall;
+    metrics[4] = s->share;
+    metrics[5] = s->sub;
+    metrics[6] = s->destroyed;
+    metrics[7] = s->lost_units;
+}
+
+static void sector_reset(const void *params, void *state, const ree_model_ctx *ctx)
+{
+    (void)params;
+    (void)ctx;
+    sector_state *s = state;
+    *s = (sector_state){0};
+    s->first_short = -1;
+}
+
+static void sector_order(const void *params, void *state, ree_node_io *io)
+{
+    const sector_params *p = params;
+    sector_state *s = state;
+    int m = p->material;
+
+    double z = gsl_cdf_ugaussian_Pinv(gsl_rng_uniform_pos(io->rng));
+    double factor = exp(p->noise * z - p->noise * p->noise / 2);
+    s->demand_t = p->demand * pow(1 + p->growth, io->step / 12.0) * factor;
+
+    if (s->share > p->sub_trigger)
+        s->sub += (p->sub_max - s->sub) * rate(p->sub_months);
+    else
+        s->sub -= s->sub * rate(p->sub_revert_months);
+
+    double sc = io->scarcity[m];
+    double dd = p->dd_elasticity * (sc > 0 ? sc : 0);
+    if (dd > p->dd_max)
+        dd = p->dd_max;
+    double kept = s->demand_t * (1 - s->sub);
+    s->destroyed = kept * dd;
+    s->need = kept * (1 - dd);
+
+    double q = s->need * (1 + p->cover_weeks / REE_WEEKS_PER_MONTH) - io->position[m];
+    io->order[m] = q > 0 ? q : 0;
+
+    /* consume() has not run yet this step: show no use rather than last month's. */
+    s->used = 0;
+    s->shortfall = 0;
+    s->lost_units = 0;
+    write_metrics(s, io->metrics);
+}
+
+static void sector_consume(const void *params, void *state, ree_node_io *io)
+{
+    const sector_params *p = params;
+    sector_state *s = state;
+    int m = p->material;
+
+    double stock = io->stock[m] > 0 ? io->stock[m] : 0;
+    s->used = stock < s->need ? stock : s->need;
+    s->shortfall = s->need - s->used;
+    io->consumed[m] = s->used;
+    s->share = s->need > 0 ? s->shortfall / s->need : 0;
+    s->lost_units = s->shortfall * 1000 / p->kg_per_unit;
+
+    s->total_short += s->shortfall;
+    s->total_need += s->need;
+    s->total_lost += s->lost_units;
+    if (s->share > s->max_share)
+        s->max_share = s->share;
+    if (s->used < p->service_level * s->need) {
+        s->months_short += 1;
+        if (s->first_short < 0)
+            s->first_short = io->step;
+    }
+    write_metrics(s, io->metrics);
+}
+
+static void sector_finish(const void *params, const void *state, const ree_model_ctx *ctx,
+                          double *indicators)
+{
+    (void)params;
+    const sector_state *s = state;
+    indicators[0] = s->total_short;
+    indicators[1] = s->total_need > 0 ? s->total_short / s->total_need : 0;
+    indicators[2] = s->months_short;
+    indicators[3] = s->max_share;
+    indicators[4] = s->total_lost;
+    indicators[5] = s->first_short >= 0 ? s->first_short : ctx->nsteps;
+}
+
+const ree_model ree_model_sector = {
+    .name = "sector",
+    .summary = "US demand sector: growth, noise, safety stock, shortfall, substitution",
+    .kind = REE_MODEL_NODE,
+    .flags = REE_MF_SECTOR,
+    .params = sector_param_defs,
+    .nparams = sizeof sector_param_defs / sizeof sector_param_defs[0],
+    .params_size = sizeof(sector_params),
+    .metrics = sector_metric_defs,
+    .nmetrics = sizeof sector_metric_defs / sizeof sector_metric_defs[0],
+    .indicators = sector_indicator_defs,
+    .nindicators = sizeof sector_indicator_defs / sizeof sector_indicator_defs[0],
+    .state_bytes = sizeof(sector_state),
+    .reset = sector_reset,
+    .order = sector_order,
+    .consume = sector_consume,
+    .finish = sector_finish,
+};

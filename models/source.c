@@ -1,0 +1,197 @@
+/*
+ * source: a mine or concentrate producer. It makes its output mix from nothing, at a capacity that
+ * may ramp up, subject to random outages and to a cap on the stock it will hold.
+ *
+ * Per step t (months since the horizon start), in the produce() hook:
+ *   ramp    = clamp((t - ramp_start) / ramp_months, 0, 1)   (ramp_months = 0: 1 once t >=
+ * ramp_start) cap_t   = max(0, capacity + ramp_add * ramp) [t/month] outage  : a two-state Markov
+ * chain. One uniform u in (0,1) is drawn from io->rng every step, whatever the state, so streams
+ * stay aligned across scenarios. Up -> down when u < outage_prob; down -> up when u < 1 /
+ * outage_months (mean outage length outage_months). The chain starts up; the transition is applied
+ * before producing. room    = max(0, max_stock - sum of stock[m] over output materials) [t]
+ *   production = min(down ? 0 : cap_t * utilisation, room)                            [t]
+ *   produced[m] = production * output[m]
+ * Nothing is consumed or lost. order() and consume() are not used: a source has no inputs.
+ *
+ * Parameters (see the table below): output mix (shares summing to 1), capacity [t/month],
+ * utilisation [1], ramp_add [t/month], ramp_start [date], ramp_months [months], outage_prob
+ * [1/month], outage_months [months], max_stock [t].
+ *
+ * Where the numbers come from:
+ *  - capacity has no default (it is required). For scale: Mountain Pass produced a record 51,000 t
+ *    REO of concentrate in 2025, about 4,250 t/month (USGS MCS 2026, shared/data/facts-detailed.md
+ *    s.2a); China's 2024 mining quota was 270,000 t, 22,500 t/month (MIIT via Reuters, s.1a).
+ *  - ramp_months 12: the Lynas Malaysia heavy rare-earth circuit went from start to first Dy oxide
+ *    in about 11 months (australianmining.com.au, facts-detailed.md s.7); greenfield plants take
+ *    3-8 years (IEA, s.7), which scenarios express through ramp_start.
+ *  - outage_prob 0 and outage_months 2 are assumptions (no outage statistics in shared/data): a
+ *    scenario that wants outages sets outage_prob explicitly.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "model.h"
+
+typedef struct source_params {
+    const double *output; /* 1, share of each material in the output */
+    double capacity;      /* t/month */
+    double utilisation;   /* 1 */
+    double ramp_add;      /* t/month */
+    double ramp_start;    /* steps after the horizon start */
+    double ramp_months;   /* months */
+    double outage_prob;   /* 1/month */
+    double outage_months; /* months */
+    double max_stock;     /* t */
+} source_params;
+
+typedef struct source_state {
+    int down;                /* 1 while in an outage */
+    double total_production; /* t */
+    double outage_steps;     /* months */
+} source_state;
+
+#define SHARE_TOL 1e-9 /* tolerance on the output shares summing to 1 */
+
+static const ree_param_def source_param_defs[] = {
+    {"output", REE_PT_MATMAP, offsetof(source_params, output), 1, 0, 0, 1, REE_PF_OUT, "1",
+     "share of each material in the output (sums to 1)"},
+    {"capacity", REE_PT_NUM, offsetof(source_params, capacity), 1, 0, 0, INFINITY, 0, "t/month",
+     "nameplate capacity before any ramp-up"},
+    {"utilisation", REE_PT_NUM, offsetof(source_params, utilisation), 0, 1, 0, 1, REE_PF_TIMELINE,
+     "1", "share of capacity used"},
+    {"ramp_add", REE_PT_NUM, offsetof(source_params, ramp_add), 0, 0, 0, INFINITY, REE_PF_TIMELINE,
+     "t/month", "capacity added by a ramp-up"},
+    {"ramp_start", REE_PT_DATE, offsetof(source_params, ramp_start), 0, 0, -INFINITY, INFINITY, 0,
+     "date", "month the ramp-up starts"},
+    {"ramp_months", REE_PT_NUM, offsetof(source_params, ramp_months), 0, 12, 0, INFINITY, 0,
+     "months", "length of the linear ramp-up (0: a step)"},
+    {"outage_prob", REE_PT_NUM, offsetof(source_params, outage_prob), 0, 0, 0, 1, REE_PF_TIMELINE,
+     "1/month", "probability an outage starts in a month"},
+    {"outage_months", REE_PT_NUM, offsetof(source_params, outage_months), 0, 2, 1, INFINITY, 0,
+     "months", "mean outage duration"},
+    {"max_stock", REE_PT_NUM, offsetof(source_params, max_stock), 0, INFINITY, 0, INFINITY,
+     REE_PF_NULL_INF, "t", "production stops once the output stock reaches this"},
+};
+
+static const ree_metric_def source_metric_defs[] = {
+    {"capacity", "t/month", "capacity this month, ramp included"},
+    {"production", "t", "output produced"},
+    {"outage", "1", "1 during an outage"},
+};
+
+static const ree_metric_def source_indicator_defs[] = {
+    {"production", "t", "total output over the horizon"},
+    {"outage_months", "months", "months spent in an outage"},
+};
+
+static double clamp(double x, double lo, double hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+static double ramped_capacity(const source_params *p, int step)
+{
+    double f;
+    if (p->ramp_months > 0)
+        f = clamp(((double)step - p->ramp_start) / p->ramp_months, 0, 1);
+    else
+        f = (double)step >= p->ramp_start ? 1 : 0;
+    double cap = p->capacity + p->ramp_add * f;
+    return cap > 0 ? cap : 0;
+}
+
+static int source_check(const void *params, const ree_model_ctx *ctx, const char **key, char *why,
+                        size_t whylen)
+{
+    const source_params *p = params;
+    double sum = 0;
+    for (int m = 0; m < ctx->nmat; m++) {
+        if (!(p->output[m] >= 0 && p->output[m] <= 1)) {
+            *key = "output";
+            snprintf(why, whylen, "share of %s must be in [0, 1], found %g",
+                     ctx->material_ids ? ctx->material_ids[m] : "?", p->output[m]);
+            return -1;
+        }
+        sum += p->output[m];
+    }
+    if (fabs(sum - 1) > SHARE_TOL) {
+        *key = "output";
+        snprintf(why, whylen, "shares must sum to 1, found %.12g", sum);
+        return -1;
+    }
+    return 0;
+}
+
+static void source_reset(const void *params, void *state, const ree_model_ctx *ctx)
+{
+    (void)params;
+    (void)ctx;
+    source_state *s = state;
+    s->down = 0;
+    s->total_production = 0;
+    s->outage_steps = 0;
+}
+
+static void source_produce(const void *params, void *state, ree_node_io *io)
+{
+    const source_params *p = params;
+    source_state *s = state;
+
+    double u = gsl_rng_uniform_pos(io->rng);
+    if (s->down)
+        s->down = !(u < 1.0 / p->outage_months);
+    else
+        s->down = u < p->outage_prob;
+
+    double cap = ramped_capacity(p, io->step);
+    double held = 0;
+    for (int m = 0; m < io->nmat; m++)
+        if (p->output[m] > 0)
+            held += io->stock[m];
+    double room = p->max_stock - held;
+    if (!(room > 0))
+        room = 0;
+    double production = s->down ? 0 : cap * p->utilisation;
+    if (production > room)
+        production = room;
+
+    for (int m = 0; m < io->nmat; m++)
+        io->produced[m] = production * p->output[m];
+
+    s->total_production += production;
+    if (s->down)
+        s->outage_steps += 1;
+    io->metrics[0] = cap;
+    io->metrics[1] = production;
+    io->metrics[2] = s->down ? 1 : 0;
+}
+
+static void source_finish(const void *params, const void *state, const ree_model_ctx *ctx,
+                          double *indicators)
+{
+    (void)params;
+    (void)ctx;
+    const source_state *s = state;
+    indicators[0] = s->total_production;
+    indicators[1] = s->outage_steps;
+}
+
+const ree_model ree_model_source = {
+    .name = "source",
+    .summary = "mine or concentrate producer: ramping capacity, random outages",
+    .kind = REE_MODEL_NODE,
+    .flags = 0,
+    .params = source_param_defs,
+    .nparams = sizeof source_param_defs / sizeof source_param_defs[0],
+    .params_size = sizeof(source_params),
+    .metrics = source_metric_defs,
+    .nmetrics = sizeof source_metric_defs / sizeof source_metric_defs[0],
+    .indicators = source_indicator_defs,
+    .nindicators = sizeof source_indicator_defs / sizeof source_indicator_defs[0],
+    .state_bytes = sizeof(source_state),
+    .check = source_check,
+    .reset = source_reset,
+    .produce = source_produce,
+    .finish = source_finish,
+};

@@ -1,0 +1,181 @@
+/*
+ * stockpile: a strategic stockpile of one material (e.g. the National Defense Stockpile). It
+ * releases stock when the material is scarce and the release policy is on, and refills towards a
+ * target otherwise. The engine ships; the model only bounds what may ship (offer) and orders.
+ *
+ * Per step t (m = material, sc = io->scarcity[m], last step's shortage ratio, 0..1):
+ *   releasing = release > 0.5 && sc >= trigger && sc > 0
+ *   order() : order[m] = releasing ? 0 : min(refill_rate, max(0, target - position[m]))
+ *             and the level bookkeeping below (io->stock is the same in order() and offer()).
+ *   offer() : offer[m] = releasing ? clamp(stock[m] - floor, 0, max_release) : 0;
+ *             offer of every other material = 0.
+ *   level   = stock[m] at order time                                                  [t]
+ *   exhausted (this step) = the stockpile has held more than floor + 1e-9 at some step up to
+ *             now, and level <= floor + 1e-9: it had releasable material and has none left.
+ *             A stockpile that starts at or below its floor is not "exhausted" until it has
+ *             first been filled above it.
+ * The model does not see its shipments directly: what it shipped last step shows in io->stock.
+ *
+ * Metrics: level [t], releasing [1], exhausted [1].
+ * Indicators: min_level [t] (least level over the run; 0 for an empty horizon), exhausted [1]
+ * (ever exhausted), exhausted_month [months] (first step exhausted; nsteps if never).
+ *
+ * Where the numbers come from: the National Defense Stockpile's FY2024/25 plans include NdPr
+ * oxide, NdFeB magnet block and SmCo alloy; the 2025 budget law gives $2bn to the NDS through
+ * 2027 (USGS MCS 2025; FT 2025-10-12; shared/data/facts-detailed.md s.2d). No tonnages of
+ * magnet-material holdings are public, so sizes (initial stock, target, refill_rate,
+ * max_release) are scenario assumptions. Defaults: release on, trigger 0 (any scarcity), no
+ * release cap, floor 0, no refill.
+ */
+#include <math.h>
+#include <stddef.h>
+
+#include "model.h"
+
+#define LEVEL_EPS 1e-9 /* t: tolerance on "at the floor" */
+
+typedef struct stockpile_params {
+    int material;       /* material index */
+    double release;     /* 1, policy switch: > 0.5 means releases allowed */
+    double trigger;     /* 1, least scarcity that triggers releases */
+    double max_release; /* t/month */
+    double floor;       /* t, never released */
+    double target;      /* t, refill target */
+    double refill_rate; /* t/month */
+} stockpile_params;
+
+typedef struct stockpile_state {
+    double level; /* t */
+    int releasing;
+    int exhausted;    /* this step */
+    int filled;       /* has been above floor + LEVEL_EPS */
+    double min_level; /* t, INFINITY before the first step */
+    int ever_exhausted;
+    int first_exhausted; /* step, -1 if never */
+} stockpile_state;
+
+static const ree_param_def stockpile_param_defs[] = {
+    {"material", REE_PT_MATERIAL, offsetof(stockpile_params, material), 1, 0, 0, 0,
+     REE_PF_IN | REE_PF_OUT, "", "the material stockpiled"},
+    {"release", REE_PT_NUM, offsetof(stockpile_params, release), 0, 1, 0, 1, REE_PF_TIMELINE, "1",
+     "release policy switch (1 on, 0 off)"},
+    {"trigger", REE_PT_NUM, offsetof(stockpile_params, trigger), 0, 0, 0, 1, 0, "1",
+     "least scarcity of the material that triggers releases"},
+    {"max_release", REE_PT_NUM, offsetof(stockpile_params, max_release), 0, INFINITY, 0, INFINITY,
+     REE_PF_NULL_INF | REE_PF_TIMELINE, "t/month", "most released in a month"},
+    {"floor", REE_PT_NUM, offsetof(stockpile_params, floor), 0, 0, 0, INFINITY, 0, "t",
+     "stock never released"},
+    {"target", REE_PT_NUM, offsetof(stockpile_params, target), 0, 0, 0, INFINITY, 0, "t",
+     "refill target"},
+    {"refill_rate", REE_PT_NUM, offsetof(stockpile_params, refill_rate), 0, 0, 0, INFINITY,
+     REE_PF_TIMELINE, "t/month", "most ordered for refill in a month"},
+};
+
+static const ree_metric_def stockpile_metric_defs[] = {
+    {"level", "t", "stock held"},
+    {"releasing", "1", "1 when releases are allowed this month"},
+    {"exhausted", "1", "1 when a once-filled stockpile is down to its floor"},
+};
+
+static const ree_metric_def stockpile_indicator_defs[] = {
+    {"min_level", "t", "least stock held over the run"},
+    {"exhausted", "1", "1 if ever exhausted"},
+    {"exhausted_month", "months", "first month exhausted (horizon length if never)"},
+};
+
+static int is_releasing(const stockpile_params *p, const ree_node_io *io)
+{
+    double sc = io->scarcity[p->material];
+    return p->release > 0.5 && sc >= p->trigger && sc > 0;
+}
+
+static void write_metrics(const stockpile_state *s, double *metrics)
+{
+    metrics[0] = s->level;
+    metrics[1] = s->releasing;
+    metrics[2] = s->exhausted;
+}
+
+static void stockpile_reset(const void *params, void *state, const ree_model_ctx *ctx)
+{
+    (void)params;
+    (void)ctx;
+    stockpile_state *s = state;
+    *s = (stockpile_state){0};
+    s->min_level = INFINITY;
+    s->first_exhausted = -1;
+}
+
+static void stockpile_order(const void *params, void *state, ree_node_io *io)
+{
+    const stockpile_params *p = params;
+    stockpile_state *s = state;
+    int m = p->material;
+
+    s->releasing = is_releasing(p, io);
+    if (s->releasing) {
+        io->order[m] = 0;
+    } else {
+        double gap = p->target - io->position[m];
+        if (!(gap > 0))
+            gap = 0;
+        io->order[m] = gap < p->refill_rate ? gap : p->refill_rate;
+    }
+
+    s->level = io->stock[m] > 0 ? io->stock[m] : 0;
+    if (s->level < s->min_level)
+        s->min_level = s->level;
+    if (s->level > p->floor + LEVEL_EPS)
+        s->filled = 1;
+    s->exhausted = s->filled && s->level <= p->floor + LEVEL_EPS;
+    if (s->exhausted && !s->ever_exhausted) {
+        s->ever_exhausted = 1;
+        s->first_exhausted = io->step;
+    }
+    write_metrics(s, io->metrics);
+}
+
+static void stockpile_offer(const void *params, void *state, ree_node_io *io)
+{
+    const stockpile_params *p = params;
+    const stockpile_state *s = state;
+    int m = p->material;
+    for (int i = 0; i < io->nmat; i++)
+        io->offer[i] = 0;
+    if (is_releasing(p, io)) {
+        double q = io->stock[m] - p->floor;
+        if (!(q > 0))
+            q = 0;
+        io->offer[m] = q < p->max_release ? q : p->max_release;
+    }
+    write_metrics(s, io->metrics);
+}
+
+static void stockpile_finish(const void *params, const void *state, const ree_model_ctx *ctx,
+                             double *indicators)
+{
+    (void)params;
+    const stockpile_state *s = state;
+    indicators[0] = isinf(s->min_level) ? 0 : s->min_level;
+    indicators[1] = s->ever_exhausted;
+    indicators[2] = s->ever_exhausted ? s->first_exhausted : ctx->nsteps;
+}
+
+const ree_model ree_model_stockpile = {
+    .name = "stockpile",
+    .summary = "strategic stockpile: releases under scarcity, refills towards a target",
+    .kind = REE_MODEL_NODE,
+    .flags = 0,
+    .params = stockpile_param_defs,
+    .nparams = sizeof stockpile_param_defs / sizeof stockpile_param_defs[0],
+    .params_size = sizeof(stockpile_params),
+    .metrics = stockpile_metric_defs,
+    .nmetrics = sizeof stockpile_metric_defs / sizeof stockpile_metric_defs[0],
+    .indicators = stockpile_indicator_defs,
+    .nindicators = sizeof stockpile_indicator_defs / sizeof stockpile_indicator_defs[0],
+    .state_bytes = sizeof(stockpile_state),
+    .reset = stockpile_reset,
+    .order = stockpile_order,
+    .offer = stockpile_offer,
+    .finish = stockpile_finish,
+};

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Install the Debian packages reesim needs, when they are missing.
+# Runs apt-get itself when it can (root, or sudo without a password); otherwise prints
+# the exact command and fails, so `make` never half-builds on a machine without them.
+set -eu
+pkgs="cmake make gcc pkg-config libgsl-dev libyaml-dev libcmocka-dev librandom123-dev libcjson-dev libssl-dev"
+[ "${REESIM_EXTRA_PKGS:-}" ] && pkgs="$pkgs $REESIM_EXTRA_PKGS"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "reesim: installing missing Debian packages:$missing" >&2
+if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >&2
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >&2
+else
+    echo "reesim: cannot install them here; run:" >&2
+    echo "    sudo apt-get install -y$missing" >&2
+    exit 1
+fi

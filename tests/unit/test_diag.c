@@ -1,0 +1,293 @@
+/* Tests for engine/diag.c: message layout, caret placement, bounds, byte offset -> mark. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "diag.h"
+
+/* Everything ree_diag_print writes, as a malloc'd string. */
+static char *printed(const ree_diag *d)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    ree_diag_print(d, f);
+    assert_int_equal(fclose(f), 0);
+    return buf;
+}
+
+static void assert_printed(const ree_diag *d, const char *want)
+{
+    char *got = printed(d);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static ree_source src_of(const char *name, const char *text)
+{
+    ree_source s = {name, text, strlen(text)};
+    return s;
+}
+
+/* The house layout: file:line:col: error: path: message, the line, a caret under column 10. */
+static void test_error_with_path_and_caret(void **state)
+{
+    (void)state;
+    ree_source src = src_of("scen.yaml", "horizon:\n  steps: 12kt\nruns: 10000\n");
+    ree_diag *d = ree_diag_alloc(0);
+    assert_non_null(d);
+    /* "  steps: " is 9 characters, so the value starts in column 10. */
+    ree_mark m = {&src, 2, 10};
+    ree_diag_error(d, m, "horizon.steps", "expected a number, found '%s'", "12kt");
+    assert_int_equal(ree_diag_count(d), 1);
+    assert_printed(d, "scen.yaml:2:10: error: horizon.steps: expected a number, found '12kt'\n"
+                      "  steps: 12kt\n"
+                      "         ^\n");
+    ree_diag_free(d);
+}
+
+/* NULL and "" paths print no path; warnings say "warning:" and are not counted as errors. */
+static void test_no_path_and_warning(void **state)
+{
+    (void)state;
+    ree_source src = src_of("a.yaml", "runs: 10000\nseed: 20250404\n");
+    ree_diag *d = ree_diag_alloc(0);
+    ree_mark m1 = {&src, 1, 7};
+    ree_mark m2 = {&src, 2, 1};
+    ree_diag_error(d, m1, NULL, "runs must be at most %d", 5000);
+    ree_diag_warning(d, m2, "", "seed given twice");
+    ree_diag_error(d, m2, "seed", "bad");
+    assert_int_equal(ree_diag_count(d), 2);
+    assert_printed(d, "a.yaml:1:7: error: runs must be at most 5000\n"
+                      "runs: 10000\n"
+                      "      ^\n"
+                      "a.yaml:2:1: warning: seed given twice\n"
+                      "seed: 20250404\n"
+                      "^\n"
+                      "a.yaml:2:1: error: seed: bad\n"
+                      "seed: 20250404\n"
+                      "^\n");
+    ree_diag_free(d);
+}
+
+/* Marks without a source, without a line, without a column. */
+static void test_partial_marks(void **state)
+{
+    (void)state;
+    ree_source src = src_of("b.yaml", "x: 1\n");
+    ree_diag *d = ree_diag_alloc(0);
+    ree_mark none = {NULL, 0, 0};
+    ree_mark file_only = {&src, 0, 0};
+    ree_mark line_only = {&src, 1, 0};
+    ree_diag_error(d, none, NULL, "cannot open %s: %s", "x.yaml", "No such file or directory");
+    ree_diag_error(d, none, "runs", "missing");
+    ree_diag_error(d, file_only, NULL, "empty document");
+    ree_diag_error(d, line_only, NULL, "odd line");
+    assert_printed(d, "error: cannot open x.yaml: No such file or directory\n"
+                      "error: runs: missing\n"
+                      "b.yaml: error: empty document\n"
+                      "b.yaml:1: error: odd line\n"
+                      "x: 1\n");
+    ree_diag_free(d);
+}
+
+/* A tab before the column is echoed in the caret line, so the caret lines up in a terminal. */
+static void test_caret_under_tabs(void **state)
+{
+    (void)state;
+    /* Characters: tab (1), "capacity:" (2..10), tab (11), '1' (12). */
+    ree_source src = src_of("t.yaml", "\tcapacity:\t12kt\n");
+    ree_diag *d = ree_diag_alloc(0);
+    ree_mark m = {&src, 1, 12};
+    ree_diag_error(d, m, NULL, "bad");
+    assert_printed(d, "t.yaml:1:12: error: bad\n"
+                      "\tcapacity:\t12kt\n"
+                      "\t         \t^\n");
+    ree_diag_free(d);
+}
+
+/* Columns count code points: "é" is two bytes but one column. CRLF is not echoed. */
+static void test_caret_utf8_and_crlf(void **state)
+{
+    (void)state;
+    ree_source src = src_of("u.yaml", "a: 1\r\nname: Défense x\r\nb: 2\r\n");
+    ree_diag *d = ree_diag_alloc(0);
+    /* "name: Défense " is 14 characters; 'x' is column 15. */
+    ree_mark m = {&src, 2, 15};
+    ree_diag_error(d, m, NULL, "bad");
+    assert_printed(d, "u.yaml:2:15: error: bad\n"
+                      "name: Défense x\n"
+                      "              ^\n");
+    ree_diag_free(d);
+}
+
+/* A column past the end of the line (libyaml points there for "unexpected end") pads. */
+static void test_caret_past_end(void **state)
+{
+    (void)state;
+    ree_source src = src_of("p.yaml", "a: [1, 2");
+    ree_diag *d = ree_diag_alloc(0);
+    ree_mark m = {&src, 1, 9};
+    ree_diag_error(d, m, NULL, "unterminated");
+    assert_printed(d, "p.yaml:1:9: error: unterminated\n"
+                      "a: [1, 2\n"
+                      "        ^\n");
+    ree_diag_free(d);
+}
+
+/* A BOM is not part of the first line as printed. */
+static void test_bom_not_printed(void **state)
+{
+    (void)state;
+    ree_source src = src_of("bom.yaml", "\xEF\xBB\xBF"
+                                        "runs: x\n");
+    ree_diag *d = ree_diag_alloc(0);
+    ree_mark m = {&src, 1, 7};
+    ree_diag_error(d, m, NULL, "bad");
+    assert_printed(d, "bom.yaml:1:7: error: bad\n"
+                      "runs: x\n"
+                      "      ^\n");
+    ree_diag_free(d);
+}
+
+/* Past the bound nothing more is stored; the count keeps going and the tail says how many. */
+static void test_bound(void **state)
+{
+    (void)state;
+    ree_diag *d = ree_diag_alloc(2);
+    ree_mark none = {NULL, 0, 0};
+    for (int i = 1; i <= 5; i++)
+        ree_diag_error(d, none, NULL, "error %d", i);
+    assert_int_equal(ree_diag_count(d), 5);
+    assert_printed(d, "error: error 1\n"
+                      "error: error 2\n"
+                      "3 more errors not shown\n");
+    ree_diag_free(d);
+
+    d = ree_diag_alloc(1);
+    ree_diag_error(d, none, NULL, "first");
+    ree_diag_error(d, none, NULL, "second");
+    ree_diag_warning(d, none, NULL, "w1");
+    ree_diag_warning(d, none, NULL, "w2");
+    ree_diag_warning(d, none, NULL, "w3");
+    assert_int_equal(ree_diag_count(d), 2);
+    assert_printed(d, "error: first\n"
+                      "warning: w1\n"
+                      "1 more error not shown\n"
+                      "2 more warnings not shown\n");
+    ree_diag_free(d);
+}
+
+/* The default bound is 50. */
+static void test_default_bound(void **state)
+{
+    (void)state;
+    ree_diag *d = ree_diag_alloc(0);
+    ree_mark none = {NULL, 0, 0};
+    for (int i = 0; i < 51; i++)
+        ree_diag_error(d, none, NULL, "e");
+    char *out = printed(d);
+    assert_non_null(strstr(out, "\n1 more error not shown\n"));
+    free(out);
+    ree_diag_free(d);
+}
+
+/* The collector copies what it needs: the source may be gone before printing. */
+static void test_source_freed_before_print(void **state)
+{
+    (void)state;
+    char *name = malloc(16);
+    char *text = malloc(32);
+    strcpy(name, "gone.yaml");
+    strcpy(text, "k: v\nseed: -1\n");
+    ree_source src = {name, text, strlen(text)};
+    ree_diag *d = ree_diag_alloc(0);
+    ree_mark m = {&src, 2, 7};
+    ree_diag_error(d, m, "seed", "expected a non-negative integer, found '%s'", "-1");
+    free(name);
+    free(text);
+    assert_printed(d, "gone.yaml:2:7: error: seed: expected a non-negative integer, found '-1'\n"
+                      "seed: -1\n"
+                      "      ^\n");
+    ree_diag_free(d);
+}
+
+/* A line number beyond the text prints the header only. */
+static void test_line_beyond_text(void **state)
+{
+    (void)state;
+    ree_source src = src_of("s.yaml", "a: 1\n");
+    ree_diag *d = ree_diag_alloc(0);
+    ree_mark m = {&src, 7, 3};
+    ree_diag_error(d, m, NULL, "far");
+    assert_printed(d, "s.yaml:7:3: error: far\n");
+    ree_diag_free(d);
+}
+
+static void assert_mark(ree_mark m, int line, int col)
+{
+    assert_int_equal(m.line, line);
+    assert_int_equal(m.col, col);
+}
+
+/* Byte offsets -> 1-based marks, counting as libyaml counts. */
+static void test_locate(void **state)
+{
+    (void)state;
+    /* Bytes: "a: 1\n" (0-4), "b: é\xff\n" (5: 'b', 8-9: 'é', 10: 0xFF, 11: '\n'). */
+    ree_source s1 = src_of("l", "a: 1\nb: \xC3\xA9\xFF\n");
+    assert_mark(ree_source_locate(&s1, 0), 1, 1);
+    assert_mark(ree_source_locate(&s1, 3), 1, 4);
+    assert_mark(ree_source_locate(&s1, 5), 2, 1);
+    assert_mark(ree_source_locate(&s1, 8), 2, 4);
+    assert_mark(ree_source_locate(&s1, 9), 2, 4); /* inside 'é': its own column */
+    assert_mark(ree_source_locate(&s1, 10), 2, 5);
+    assert_mark(ree_source_locate(&s1, 1000), 3, 1); /* clamped to the end */
+
+    /* BOM + CRLF: the BOM takes no column; CRLF is one break. */
+    ree_source s2 = src_of("l", "\xEF\xBB\xBFx: 1\r\ny: 2\r\n");
+    assert_mark(ree_source_locate(&s2, 3), 1, 1);
+    assert_mark(ree_source_locate(&s2, 4), 1, 2);
+    assert_mark(ree_source_locate(&s2, 9), 2, 1);
+    assert_mark(ree_source_locate(&s2, 12), 2, 4);
+
+    /* A lone CR and NEL (U+0085) are breaks too. */
+    ree_source s3 = src_of("l", "a\rb\xC2\x85"
+                                "c");
+    assert_mark(ree_source_locate(&s3, 2), 2, 1);
+    assert_mark(ree_source_locate(&s3, 5), 3, 1);
+}
+
+static void test_free_null(void **state)
+{
+    (void)state;
+    ree_diag_free(NULL);
+    assert_int_equal(ree_diag_count(NULL), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_error_with_path_and_caret),
+        cmocka_unit_test(test_no_path_and_warning),
+        cmocka_unit_test(test_partial_marks),
+        cmocka_unit_test(test_caret_under_tabs),
+        cmocka_unit_test(test_caret_utf8_and_crlf),
+        cmocka_unit_test(test_caret_past_end),
+        cmocka_unit_test(test_bom_not_printed),
+        cmocka_unit_test(test_bound),
+        cmocka_unit_test(test_default_bound),
+        cmocka_unit_test(test_source_freed_before_print),
+        cmocka_unit_test(test_line_beyond_text),
+        cmocka_unit_test(test_locate),
+        cmocka_unit_test(test_free_null),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

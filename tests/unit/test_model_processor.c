@@ -1,0 +1,369 @@
+/* Tests for models/processor.c: recipe, input limits, delay ring, stock cap with work in progress,
+ * orders, outages. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <gsl/gsl_rng.h>
+
+#include "model.h"
+
+/* Hand-built parameters, state and io for driving a model's hooks directly. Parameters are set
+ * through the model's own table (offsets and defaults), as the engine does. */
+#define NMAT    3
+#define NMETRIC 16
+
+typedef struct fixture {
+    double stock[NMAT], position[NMAT], requested[NMAT], received[NMAT], scarcity[NMAT];
+    double produced[NMAT], consumed[NMAT], lost[NMAT], order[NMAT], offer[NMAT];
+    double metrics[NMETRIC];
+    ree_node_io io;
+} fixture;
+
+static const char *const mat_ids[NMAT] = {"ndpr_oxide", "dytb_oxide", "ndfeb_magnet"};
+
+static const ree_model_ctx test_ctx = {
+    .nsteps = 36, .nmat = NMAT, .nlink = 0, .material_ids = mat_ids};
+
+static inline const ree_param_def *param_def(const ree_model *m, const char *key)
+{
+    for (size_t i = 0; i < m->nparams; i++)
+        if (strcmp(m->params[i].key, key) == 0)
+            return &m->params[i];
+    fail_msg("no parameter %s", key);
+    return NULL;
+}
+
+/* A zeroed parameter block with every NUM/DATE default applied. */
+static inline void *params_new(const ree_model *m)
+{
+    unsigned char *p = calloc(1, m->params_size);
+    assert_non_null(p);
+    for (size_t i = 0; i < m->nparams; i++)
+        if (m->params[i].type == REE_PT_NUM || m->params[i].type == REE_PT_DATE)
+            memcpy(p + m->params[i].offset, &m->params[i].def, sizeof(double));
+    return p;
+}
+
+static inline void set_num(const ree_model *m, void *p, const char *key, double v)
+{
+    const ree_param_def *d = param_def(m, key);
+    assert_true(d->type == REE_PT_NUM || d->type == REE_PT_DATE);
+    memcpy((unsigned char *)p + d->offset, &v, sizeof v);
+}
+
+static inline void set_mat(const ree_model *m, void *p, const char *key, int v)
+{
+    const ree_param_def *d = param_def(m, key);
+    assert_int_equal(d->type, REE_PT_MATERIAL);
+    memcpy((unsigned char *)p + d->offset, &v, sizeof v);
+}
+
+static inline void set_map(const ree_model *m, void *p, const char *key, const double *v)
+{
+    const ree_param_def *d = param_def(m, key);
+    assert_int_equal(d->type, REE_PT_MATMAP);
+    memcpy((unsigned char *)p + d->offset, &v, sizeof v);
+}
+
+static inline void *state_new(const ree_model *m, const void *params)
+{
+    size_t n = m->state_size ? m->state_size(&test_ctx) : m->state_bytes;
+    void *s = calloc(1, n ? n : 1);
+    assert_non_null(s);
+    m->reset(params, s, &test_ctx);
+    return s;
+}
+
+/* Clear the out arrays for a new hook call at `step`; stocks and positions stay as set. */
+static inline void fx_step(fixture *f, int step, gsl_rng *r)
+{
+    memset(f->produced, 0, sizeof f->produced);
+    memset(f->consumed, 0, sizeof f->consumed);
+    memset(f->lost, 0, sizeof f->lost);
+    memset(f->order, 0, sizeof f->order);
+    memset(f->metrics, 0, sizeof f->metrics);
+    for (int m = 0; m < NMAT; m++)
+        f->offer[m] = f->stock[m];
+    f->io = (ree_node_io){.step = step,
+                          .nmat = NMAT,
+                          .stock = f->stock,
+                          .position = f->position,
+                          .requested = f->requested,
+                          .received = f->received,
+                          .history = NULL,
+                          .scarcity = f->scarcity,
+                          .produced = f->produced,
+                          .consumed = f->consumed,
+                          .lost = f->lost,
+                          .order = f->order,
+                          .offer = f->offer,
+                          .metrics = f->metrics,
+                          .rng = r};
+}
+
+/* Booked flows never exceed what the node has: consumed + lost <= stock + produced. */
+static inline void assert_booked_within_stock(const fixture *f)
+{
+    for (int m = 0; m < NMAT; m++) {
+        assert_true(f->produced[m] >= 0 && f->consumed[m] >= 0 && f->lost[m] >= 0);
+        assert_true(f->consumed[m] + f->lost[m] <= f->stock[m] + f->produced[m]);
+    }
+}
+
+static inline void assert_metrics_finite(const ree_model *m, const fixture *f)
+{
+    for (size_t i = 0; i < m->nmetrics; i++)
+        assert_true(isfinite(f->metrics[i]));
+}
+
+static inline gsl_rng *rng_new(unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    assert_non_null(r);
+    gsl_rng_set(r, seed);
+    return r;
+}
+
+/* cmocka 1.1 compares floats only: a double comparison with an absolute tolerance. */
+static inline void assert_near_at(double a, double b, double tol, const char *file, int line)
+{
+    if (!(fabs(a - b) <= tol)) {
+        print_error("%.17g != %.17g (tolerance %g)\n", a, b, tol);
+        _fail(file, line);
+    }
+}
+#define assert_near(a, b, tol) assert_near_at((a), (b), (tol), __FILE__, __LINE__)
+
+extern const ree_model ree_model_processor;
+#define M (&ree_model_processor)
+
+/* A magnet plant at 250 t/month of NdFeB (between eVAC's 2,000 t/yr target and MP 10X's
+ * 10,000 t/yr, facts-detailed.md s.2c), using 0.32 t NdPr oxide and 0.01 t Dy/Tb oxide per t of
+ * magnet (the recipe of the brief's example). Materials: 0 NdPr oxide, 1 Dy/Tb oxide, 2 magnet. */
+static const double recipe[NMAT] = {0.32, 0.01, 0};
+
+static void *plant(void)
+{
+    void *p = params_new(M);
+    set_map(M, p, "inputs", recipe);
+    set_mat(M, p, "output", 2);
+    set_num(M, p, "capacity", 250);
+    return p;
+}
+
+static void run(void *p, void *s, fixture *f, int step, gsl_rng *r)
+{
+    fx_step(f, step, r);
+    M->produce(p, s, &f->io);
+    assert_booked_within_stock(f);
+    assert_metrics_finite(M, f);
+}
+
+static void test_ample_inputs(void **unused)
+{
+    (void)unused;
+    void *p = plant();
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(5);
+    fixture f = {0};
+    f.stock[0] = 500;
+    f.stock[1] = 20;
+    run(p, s, &f, 0, r);
+    /* 250 t of magnet from 250 * 0.32 = 80 t NdPr oxide and 250 * 0.01 = 2.5 t Dy/Tb oxide. */
+    assert_near(f.produced[2], 250, 1e-9);
+    assert_near(f.consumed[0], 80, 1e-9);
+    assert_near(f.consumed[1], 2.5, 1e-9);
+    assert_near(f.consumed[2], 0, 0);
+    assert_near(f.metrics[0], 250, 1e-9); /* capacity */
+    assert_near(f.metrics[1], 250, 1e-9); /* production */
+    assert_near(f.metrics[2], 0, 0);      /* input_limited */
+    assert_near(f.metrics[3], 0, 0);      /* outage */
+    assert_near(f.metrics[4], 0, 0);      /* wip */
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
+static void test_input_limited(void **unused)
+{
+    (void)unused;
+    void *p = plant();
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(5);
+    fixture f = {0};
+    /* 64 t NdPr oxide makes 64 / 0.32 = 200 t; Dy/Tb would allow 2,000 t. */
+    f.stock[0] = 64;
+    f.stock[1] = 20;
+    run(p, s, &f, 0, r);
+    assert_near(f.produced[2], 200, 1e-9);
+    assert_near(f.consumed[0], 64, 1e-9);
+    assert_near(f.consumed[1], 2, 1e-9);
+    assert_near(f.metrics[2], 1, 0);
+    /* Awkward stocks: the booking never exceeds the stock even by rounding. */
+    f.stock[0] = 0.7;
+    f.stock[1] = 0.1;
+    run(p, s, &f, 1, r);
+    assert_true(f.consumed[0] <= 0.7 && f.consumed[1] <= 0.1);
+    /* No stock at all: nothing starts, inputs bind. */
+    f.stock[0] = 0;
+    run(p, s, &f, 2, r);
+    assert_near(f.produced[2], 0, 0);
+    assert_near(f.consumed[1], 0, 0);
+    assert_near(f.metrics[2], 1, 0);
+    double ind[2];
+    M->finish(p, s, &test_ctx, ind);
+    assert_near(ind[1], 3, 0);
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
+static void test_delay_and_max_stock(void **unused)
+{
+    (void)unused;
+    void *p = plant();
+    set_num(M, p, "delay", 2);
+    set_num(M, p, "max_stock", 600);
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(5);
+    fixture f = {0};
+    f.stock[0] = 1000;
+    f.stock[1] = 100;
+    /* Step 0: room 600 -> start 250, nothing out; wip 250. */
+    run(p, s, &f, 0, r);
+    assert_near(f.produced[2], 0, 0);
+    assert_near(f.consumed[0], 80, 1e-9);
+    assert_near(f.metrics[4], 250, 1e-9);
+    /* Step 1: room 600 - 250 = 350 -> start 250; wip 500. */
+    run(p, s, &f, 1, r);
+    assert_near(f.produced[2], 0, 0);
+    assert_near(f.metrics[4], 500, 1e-9);
+    /* Step 2: room 600 - 0 - 500 = 100 -> start 100 (32 t NdPr oxide); step 0's 250 t come out;
+     * wip 250 + 100 = 350. */
+    run(p, s, &f, 2, r);
+    assert_near(f.produced[2], 250, 1e-9);
+    assert_near(f.consumed[0], 32, 1e-9);
+    assert_near(f.metrics[4], 350, 1e-9);
+    assert_near(f.metrics[2], 0, 0); /* stock room, not inputs, binds */
+    /* Step 3: the engine put step 2's 250 t in stock: room 600 - 250 - 350 = 0. Step 1's 250 t
+     * come out. */
+    f.stock[2] = 250;
+    run(p, s, &f, 3, r);
+    assert_near(f.produced[2], 250, 1e-9);
+    assert_near(f.consumed[0], 0, 0);
+    assert_near(f.metrics[4], 100, 1e-9);
+    double ind[2];
+    M->finish(p, s, &test_ctx, ind);
+    assert_near(ind[0], 500, 1e-9);
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
+static void test_max_delay_ring(void **unused)
+{
+    (void)unused;
+    void *p = plant();
+    set_num(M, p, "delay", 24);
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(5);
+    fixture f = {0};
+    f.stock[0] = 1e6;
+    f.stock[1] = 1e6;
+    /* One batch of 250 t a month; the first comes out at step 24 and one a month after. */
+    for (int t = 0; t < 30; t++) {
+        run(p, s, &f, t, r);
+        assert_near(f.produced[2], t < 24 ? 0 : 250, 1e-9);
+        assert_near(f.metrics[4], (t < 24 ? t + 1 : 24) * 250.0, 1e-6);
+    }
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
+static void test_order(void **unused)
+{
+    (void)unused;
+    void *p = plant();
+    set_num(M, p, "utilisation", 0.8);
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(5);
+    fixture f = {0};
+    /* Planned rate 250 * 0.8 = 200 t/month; input_cover 1: (1 + 1) * 200 * 0.32 = 128 t NdPr
+     * oxide, less a position of 50 t -> 78 t; Dy/Tb: 2 * 200 * 0.01 = 4 t < 10 t held -> 0. */
+    f.position[0] = 50;
+    f.position[1] = 10;
+    fx_step(&f, 0, r);
+    M->order(p, s, &f.io);
+    assert_near(f.order[0], 78, 1e-9);
+    assert_near(f.order[1], 0, 0);
+    assert_near(f.order[2], 0, 0);
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
+static void test_outage_and_ramp(void **unused)
+{
+    (void)unused;
+    void *p = plant();
+    set_num(M, p, "outage_prob", 1);
+    set_num(M, p, "outage_months", 1);
+    set_num(M, p, "ramp_add", 250);
+    set_num(M, p, "ramp_months", 0); /* doubles to 500 t/month at step 0 */
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(5);
+    fixture f = {0};
+    f.stock[0] = 1000;
+    f.stock[1] = 100;
+    run(p, s, &f, 0, r); /* down: nothing started or consumed, inputs do not "bind" */
+    assert_near(f.metrics[0], 500, 1e-9);
+    assert_near(f.metrics[3], 1, 0);
+    assert_near(f.produced[2], 0, 0);
+    assert_near(f.consumed[0], 0, 0);
+    assert_near(f.metrics[2], 0, 0);
+    run(p, s, &f, 1, r); /* up again */
+    assert_near(f.produced[2], 500, 1e-9);
+    assert_near(f.consumed[0], 160, 1e-9);
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
+static void test_check(void **unused)
+{
+    (void)unused;
+    void *p = plant();
+    const char *key = NULL;
+    char why[128];
+    assert_int_equal(M->check(p, &test_ctx, &key, why, sizeof why), 0);
+    const double none[NMAT] = {0, 0, 0};
+    set_map(M, p, "inputs", none);
+    assert_int_equal(M->check(p, &test_ctx, &key, why, sizeof why), -1);
+    assert_string_equal(key, "inputs");
+    const double self[NMAT] = {0.32, 0, 0.1};
+    set_map(M, p, "inputs", self);
+    assert_int_equal(M->check(p, &test_ctx, &key, why, sizeof why), -1);
+    assert_string_equal(key, "output");
+    free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ample_inputs),
+        cmocka_unit_test(test_input_limited),
+        cmocka_unit_test(test_delay_and_max_stock),
+        cmocka_unit_test(test_max_delay_ring),
+        cmocka_unit_test(test_order),
+        cmocka_unit_test(test_outage_and_ramp),
+        cmocka_unit_test(test_check),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,340 @@
+/* Tests for models/sector.c: demand growth and noise, orders, shortfall, substitution, demand
+ * destruction. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <gsl/gsl_rng.h>
+
+#include "model.h"
+
+/* Hand-built parameters, state and io for driving a model's hooks directly. Parameters are set
+ * through the model's own table (offsets and defaults), as the engine does. */
+#define NMAT    3
+#define NMETRIC 16
+
+typedef struct fixture {
+    double stock[NMAT], position[NMAT], requested[NMAT], received[NMAT], scarcity[NMAT];
+    double produced[NMAT], consumed[NMAT], lost[NMAT], order[NMAT], offer[NMAT];
+    double metrics[NMETRIC];
+    ree_node_io io;
+} fixture;
+
+static const char *const mat_ids[NMAT] = {"ndpr_oxide", "dytb_oxide", "ndfeb_magnet"};
+
+static const ree_model_ctx test_ctx = {
+    .nsteps = 36, .nmat = NMAT, .nlink = 0, .material_ids = mat_ids};
+
+static inline const ree_param_def *param_def(const ree_model *m, const char *key)
+{
+    for (size_t i = 0; i < m->nparams; i++)
+        if (strcmp(m->params[i].key, key) == 0)
+            return &m->params[i];
+    fail_msg("no parameter %s", key);
+    return NULL;
+}
+
+/* A zeroed parameter block with every NUM/DATE default applied. */
+static inline void *params_new(const ree_model *m)
+{
+    unsigned char *p = calloc(1, m->params_size);
+    assert_non_null(p);
+    for (size_t i = 0; i < m->nparams; i++)
+        if (m->params[i].type == REE_PT_NUM || m->params[i].type == REE_PT_DATE)
+            memcpy(p + m->params[i].offset, &m->params[i].def, sizeof(double));
+    return p;
+}
+
+static inline void set_num(const ree_model *m, void *p, const char *key, double v)
+{
+    const ree_param_def *d = param_def(m, key);
+    assert_true(d->type == REE_PT_NUM || d->type == REE_PT_DATE);
+    memcpy((unsigned char *)p + d->offset, &v, sizeof v);
+}
+
+static inline void set_mat(const ree_model *m, void *p, const char *key, int v)
+{
+    const ree_param_def *d = param_def(m, key);
+    assert_int_equal(d->type, REE_PT_MATERIAL);
+    memcpy((unsigned char *)p + d->offset, &v, sizeof v);
+}
+
+static inline void set_map(const ree_model *m, void *p, const char *key, const double *v)
+{
+    const ree_param_def *d = param_def(m, key);
+    assert_int_equal(d->type, REE_PT_MATMAP);
+    memcpy((unsigned char *)p + d->offset, &v, sizeof v);
+}
+
+static inline void *state_new(const ree_model *m, const void *params)
+{
+    size_t n = m->state_size ? m->state_size(&test_ctx) : m->state_bytes;
+    void *s = calloc(1, n ? n : 1);
+    assert_non_null(s);
+    m->reset(params, s, &test_ctx);
+    return s;
+}
+
+/* Clear the out arrays for a new hook call at `step`; stocks and positions stay as set. */
+static inline void fx_step(fixture *f, int step, gsl_rng *r)
+{
+    memset(f->produced, 0, sizeof f->produced);
+    memset(f->consumed, 0, sizeof f->consumed);
+    memset(f->lost, 0, sizeof f->lost);
+    memset(f->order, 0, sizeof f->order);
+    memset(f->metrics, 0, sizeof f->metrics);
+    for (int m = 0; m < NMAT; m++)
+        f->offer[m] = f->stock[m];
+    f->io = (ree_node_io){.step = step,
+                          .nmat = NMAT,
+                          .stock = f->stock,
+                          .position = f->position,
+                          .requested = f->requested,
+                          .received = f->received,
+                          .history = NULL,
+                          .scarcity = f->scarcity,
+                          .produced = f->produced,
+                          .consumed = f->consumed,
+                          .lost = f->lost,
+                          .order = f->order,
+                          .offer = f->offer,
+                          .metrics = f->metrics,
+                          .rng = r};
+}
+
+/* Booked flows never exceed what the node has: consumed + lost <= stock + produced. */
+static inline void assert_booked_within_stock(const fixture *f)
+{
+    for (int m = 0; m < NMAT; m++) {
+        assert_true(f->produced[m] >= 0 && f->consumed[m] >= 0 && f->lost[m] >= 0);
+        assert_true(f->consumed[m] + f->lost[m] <= f->stock[m] + f->produced[m]);
+    }
+}
+
+static inline void assert_metrics_finite(const ree_model *m, const fixture *f)
+{
+    for (size_t i = 0; i < m->nmetrics; i++)
+        assert_true(isfinite(f->metrics[i]));
+}
+
+static inline gsl_rng *rng_new(unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    assert_non_null(r);
+    gsl_rng_set(r, seed);
+    return r;
+}
+
+/* cmocka 1.1 compares floats only: a double comparison with an absolute tolerance. */
+static inline void assert_near_at(double a, double b, double tol, const char *file, int line)
+{
+    if (!(fabs(a - b) <= tol)) {
+        print_error("%.17g != %.17g (tolerance %g)\n", a, b, tol);
+        _fail(file, line);
+    }
+}
+#define assert_near(a, b, tol) assert_near_at((a), (b), (tol), __FILE__, __LINE__)
+
+extern const ree_model ree_model_sector;
+#define M   (&ree_model_sector)
+#define WPM REE_WEEKS_PER_MONTH
+
+/* US automotive: ~40% of 8-9 kt/yr of magnet imports ~ 300 t/month (facts-detailed.md s.3,
+ * an unverified split); 2 kg NdFeB per EV traction motor (MP/GM, s.3). Material 2 = magnets. */
+static void *autos(void)
+{
+    void *p = params_new(M);
+    set_mat(M, p, "material", 2);
+    set_num(M, p, "demand", 300);
+    set_num(M, p, "kg_per_unit", 2);
+    return p;
+}
+
+static void test_order_consume(void **unused)
+{
+    (void)unused;
+    void *p = autos(); /* cover 4 weeks, no noise, growth, substitution or destruction */
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(17);
+    fixture f = {0};
+    /* need 300; order 300 * (1 + 4 / wpm) - 200 = 300 * 1.91992 - 200 = 375.98 t. */
+    f.position[2] = 200;
+    f.stock[2] = 240;
+    fx_step(&f, 0, r);
+    M->order(p, s, &f.io);
+    assert_near(f.metrics[0], 300, 1e-9);
+    assert_near(f.metrics[1], 300, 1e-9);
+    assert_near(f.order[2], 300 * (1 + 4 / WPM) - 200, 1e-9);
+    assert_near(f.order[2], 375.98, 0.01);
+    /* 240 t on hand: used 240, short 60 t = 20%, 60,000 kg / 2 kg = 30,000 motors lost. */
+    M->consume(p, s, &f.io);
+    assert_near(f.consumed[2], 240, 0);
+    assert_near(f.metrics[2], 240, 0);
+    assert_near(f.metrics[3], 60, 1e-9);
+    assert_near(f.metrics[4], 0.2, 1e-12);
+    assert_near(f.metrics[7], 30000, 1e-6);
+    assert_booked_within_stock(&f);
+    /* Plenty next month: used = need, no shortfall. */
+    f.stock[2] = 1000;
+    fx_step(&f, 1, r);
+    M->order(p, s, &f.io);
+    M->consume(p, s, &f.io);
+    assert_near(f.consumed[2], 300, 1e-9);
+    assert_near(f.metrics[3], 0, 0);
+    assert_booked_within_stock(&f);
+    double ind[6];
+    M->finish(p, s, &test_ctx, ind);
+    assert_near(ind[0], 60, 1e-9);
+    assert_near(ind[1], 60.0 / 600, 1e-12);
+    assert_near(ind[2], 1, 0); /* 240 < 0.95 * 300 = 285 */
+    assert_near(ind[3], 0.2, 1e-12);
+    assert_near(ind[4], 30000, 1e-6);
+    assert_near(ind[5], 0, 0);
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
+static void test_growth(void **unused)
+{
+    (void)unused;
+    void *p = autos();
+    set_num(M, p, "growth", 0.1);
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(17);
+    fixture f = {0};
+    fx_step(&f, 12, r); /* one year on: 330 t */
+    M->order(p, s, &f.io);
+    assert_near(f.metrics[0], 330, 1e-9);
+    fx_step(&f, 6, r); /* half a year: 300 * sqrt(1.1) = 314.64 t */
+    M->order(p, s, &f.io);
+    assert_near(f.metrics[0], 300 * sqrt(1.1), 1e-9);
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
+static void test_substitution_and_destruction(void **unused)
+{
+    (void)unused;
+    void *p = autos();
+    set_num(M, p, "sub_max", 0.3);
+    set_num(M, p, "dd_max", 0.1);
+    set_num(M, p, "dd_elasticity", 0.5);
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(17);
+    fixture f = {0};
+    /* Step 0: stock 150 of 300: 50% short. */
+    f.stock[2] = 150;
+    fx_step(&f, 0, r);
+    M->order(p, s, &f.io);
+    M->consume(p, s, &f.io);
+    assert_near(f.metrics[4], 0.5, 1e-12);
+    /* Step 1: 0.5 > trigger 0.05, so sub = 0 + (0.3 - 0) / 12 = 0.025. Scarcity 0.4:
+     * dd = min(0.1, 0.5 * 0.4) = 0.1. need = 300 * 0.975 * 0.9 = 263.25 t; destroyed =
+     * 300 * 0.975 * 0.1 = 29.25 t. */
+    f.scarcity[2] = 0.4;
+    f.stock[2] = 1000;
+    fx_step(&f, 1, r);
+    M->order(p, s, &f.io);
+    assert_near(f.metrics[5], 0.025, 1e-12);
+    assert_near(f.metrics[1], 263.25, 1e-9);
+    assert_near(f.metrics[6], 29.25, 1e-9);
+    M->consume(p, s, &f.io);
+    assert_near(f.metrics[3], 0, 0);
+    /* Step 2: no shortage last month: sub = 0.025 - 0.025 / 36 = 0.0243056. */
+    f.scarcity[2] = 0;
+    fx_step(&f, 2, r);
+    M->order(p, s, &f.io);
+    assert_near(f.metrics[5], 0.025 * (1 - 1.0 / 36), 1e-12);
+    assert_near(f.metrics[1], 300 * (1 - 0.025 * (1 - 1.0 / 36)), 1e-9);
+    /* Time constants below a month are clamped to one month: sub jumps straight to sub_max. */
+    set_num(M, p, "sub_months", 0.25);
+    M->consume(p, s, &f.io);
+    f.stock[2] = 0;
+    fx_step(&f, 3, r);
+    M->order(p, s, &f.io);
+    M->consume(p, s, &f.io); /* fully short */
+    fx_step(&f, 4, r);
+    M->order(p, s, &f.io);
+    assert_near(f.metrics[5], 0.3, 1e-12);
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
+static void test_noise(void **unused)
+{
+    (void)unused;
+    void *p = autos();
+    set_num(M, p, "noise", 0.2);
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(4242), *ref = rng_new(4242);
+    fixture f = {0};
+    /* Mean-one lognormal factor: the average demand over 100,000 months is 300 within about
+     * 3 * 300 * 0.2 / sqrt(1e5) = 0.6 t. One uniform per step: the stream stays in step with a
+     * reference generator drawing one uniform_pos per month. */
+    double sum = 0;
+    int n = 100000;
+    for (int t = 0; t < n; t++) {
+        fx_step(&f, 0, r);
+        M->order(p, s, &f.io);
+        sum += f.metrics[0];
+        assert_true(f.metrics[0] > 0 && isfinite(f.metrics[0]));
+        (void)gsl_rng_uniform_pos(ref);
+    }
+    assert_near(sum / n, 300, 1.0);
+    assert_true(gsl_rng_get(r) == gsl_rng_get(ref));
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+    gsl_rng_free(ref);
+}
+
+static void test_zero_demand(void **unused)
+{
+    (void)unused;
+    void *p = autos();
+    set_num(M, p, "demand", 0);
+    set_num(M, p, "sub_max", 1);
+    set_num(M, p, "dd_max", 1);
+    set_num(M, p, "dd_elasticity", 10);
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(17);
+    fixture f = {0};
+    f.scarcity[2] = 1;
+    fx_step(&f, 0, r);
+    M->order(p, s, &f.io);
+    M->consume(p, s, &f.io);
+    assert_metrics_finite(M, &f);
+    assert_near(f.order[2], 0, 0);
+    assert_near(f.metrics[4], 0, 0);
+    assert_booked_within_stock(&f);
+    double ind[6];
+    M->finish(p, s, &test_ctx, ind);
+    for (int i = 0; i < 6; i++)
+        assert_true(isfinite(ind[i]));
+    assert_near(ind[1], 0, 0);
+    assert_near(ind[2], 0, 0);
+    assert_near(ind[5], 36, 0); /* never short: the horizon length */
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_order_consume),
+        cmocka_unit_test(test_growth),
+        cmocka_unit_test(test_substitution_and_destruction),
+        cmocka_unit_test(test_noise),
+        cmocka_unit_test(test_zero_demand),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,374 @@
+/* Tests for models/source.c: ramp, utilisation, output split, stock cap, Markov outages, one draw
+ * per step. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <gsl/gsl_rng.h>
+
+#include "model.h"
+
+/* Hand-built parameters, state and io for driving a model's hooks directly. Parameters are set
+ * through the model's own table (offsets and defaults), as the engine does. */
+#define NMAT    3
+#define NMETRIC 16
+
+typedef struct fixture {
+    double stock[NMAT], position[NMAT], requested[NMAT], received[NMAT], scarcity[NMAT];
+    double produced[NMAT], consumed[NMAT], lost[NMAT], order[NMAT], offer[NMAT];
+    double metrics[NMETRIC];
+    ree_node_io io;
+} fixture;
+
+static const char *const mat_ids[NMAT] = {"ndpr_oxide", "dytb_oxide", "ndfeb_magnet"};
+
+static const ree_model_ctx test_ctx = {
+    .nsteps = 36, .nmat = NMAT, .nlink = 0, .material_ids = mat_ids};
+
+static inline const ree_param_def *param_def(const ree_model *m, const char *key)
+{
+    for (size_t i = 0; i < m->nparams; i++)
+        if (strcmp(m->params[i].key, key) == 0)
+            return &m->params[i];
+    fail_msg("no parameter %s", key);
+    return NULL;
+}
+
+/* A zeroed parameter block with every NUM/DATE default applied. */
+static inline void *params_new(const ree_model *m)
+{
+    unsigned char *p = calloc(1, m->params_size);
+    assert_non_null(p);
+    for (size_t i = 0; i < m->nparams; i++)
+        if (m->params[i].type == REE_PT_NUM || m->params[i].type == REE_PT_DATE)
+            memcpy(p + m->params[i].offset, &m->params[i].def, sizeof(double));
+    return p;
+}
+
+static inline void set_num(const ree_model *m, void *p, const char *key, double v)
+{
+    const ree_param_def *d = param_def(m, key);
+    assert_true(d->type == REE_PT_NUM || d->type == REE_PT_DATE);
+    memcpy((unsigned char *)p + d->offset, &v, sizeof v);
+}
+
+static inline void set_mat(const ree_model *m, void *p, const char *key, int v)
+{
+    const ree_param_def *d = param_def(m, key);
+    assert_int_equal(d->type, REE_PT_MATERIAL);
+    memcpy((unsigned char *)p + d->offset, &v, sizeof v);
+}
+
+static inline void set_map(const ree_model *m, void *p, const char *key, const double *v)
+{
+    const ree_param_def *d = param_def(m, key);
+    assert_int_equal(d->type, REE_PT_MATMAP);
+    memcpy((unsigned char *)p + d->offset, &v, sizeof v);
+}
+
+static inline void *state_new(const ree_model *m, const void *params)
+{
+    size_t n = m->state_size ? m->state_size(&test_ctx) : m->state_bytes;
+    void *s = calloc(1, n ? n : 1);
+    assert_non_null(s);
+    m->reset(params, s, &test_ctx);
+    return s;
+}
+
+/* Clear the out arrays for a new hook call at `step`; stocks and positions stay as set. */
+static inline void fx_step(fixture *f, int step, gsl_rng *r)
+{
+    memset(f->produced, 0, sizeof f->produced);
+    memset(f->consumed, 0, sizeof f->consumed);
+    memset(f->lost, 0, sizeof f->lost);
+    memset(f->order, 0, sizeof f->order);
+    memset(f->metrics, 0, sizeof f->metrics);
+    for (int m = 0; m < NMAT; m++)
+        f->offer[m] = f->stock[m];
+    f->io = (ree_node_io){.step = step,
+                          .nmat = NMAT,
+                          .stock = f->stock,
+                          .position = f->position,
+                          .requested = f->requested,
+                          .received = f->received,
+                          .history = NULL,
+                          .scarcity = f->scarcity,
+                          .produced = f->produced,
+                          .consumed = f->consumed,
+                          .lost = f->lost,
+                          .order = f->order,
+                          .offer = f->offer,
+                          .metrics = f->metrics,
+                          .rng = r};
+}
+
+/* Booked flows never exceed what the node has: consumed + lost <= stock + produced. */
+static inline void assert_booked_within_stock(const fixture *f)
+{
+    for (int m = 0; m < NMAT; m++) {
+        assert_true(f->produced[m] >= 0 && f->consumed[m] >= 0 && f->lost[m] >= 0);
+        assert_true(f->consumed[m] + f->lost[m] <= f->stock[m] + f->produced[m]);
+    }
+}
+
+static inline void assert_metrics_finite(const ree_model *m, const fixture *f)
+{
+    for (size_t i = 0; i < m->nmetrics; i++)
+        assert_true(isfinite(f->metrics[i]));
+}
+
+static inline gsl_rng *rng_new(unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    assert_non_null(r);
+    gsl_rng_set(r, seed);
+    return r;
+}
+
+/* cmocka 1.1 compares floats only: a double comparison with an absolute tolerance. */
+static inline void assert_near_at(double a, double b, double tol, const char *file, int line)
+{
+    if (!(fabs(a - b) <= tol)) {
+        print_error("%.17g != %.17g (tolerance %g)\n", a, b, tol);
+        _fail(file, line);
+    }
+}
+#define assert_near(a, b, tol) assert_near_at((a), (b), (tol), __FILE__, __LINE__)
+
+extern const ree_model ree_model_source;
+#define M (&ree_model_source)
+
+/* Mountain Pass scale: 51,000 t/yr concentrate ~ 4,250 t/month (facts-detailed.md s.2a). The
+ * output is split 70/30 between materials 0 and 1 for the test. */
+static const double mix[NMAT] = {0.7, 0.3, 0};
+
+static void *mine(void)
+{
+    void *p = params_new(M);
+    set_map(M, p, "output", mix);
+    set_num(M, p, "capacity", 4250);
+    return p;
+}
+
+static double cap_at(void *p, int step)
+{
+    fixture f = {0};
+    gsl_rng *r = rng_new(1);
+    void *s = state_new(M, p);
+    fx_step(&f, step, r);
+    M->produce(p, s, &f.io);
+    double c = f.metrics[0];
+    free(s);
+    gsl_rng_free(r);
+    return c;
+}
+
+static void test_defaults_and_split(void **unused)
+{
+    (void)unused;
+    void *p = mine();
+    set_num(M, p, "utilisation", 0.8);
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(7);
+    fixture f = {0};
+    fx_step(&f, 0, r);
+    M->produce(p, s, &f.io);
+    /* 4,250 * 0.8 = 3,400 t: 2,380 t of material 0 and 1,020 t of material 1. */
+    assert_near(f.metrics[0], 4250, 1e-9);
+    assert_near(f.metrics[1], 3400, 1e-9);
+    assert_near(f.metrics[2], 0, 0);
+    assert_near(f.produced[0], 2380, 1e-9);
+    assert_near(f.produced[1], 1020, 1e-9);
+    assert_near(f.produced[2], 0, 0);
+    assert_booked_within_stock(&f);
+    double ind[2];
+    M->finish(p, s, &test_ctx, ind);
+    assert_near(ind[0], 3400, 1e-9);
+    assert_near(ind[1], 0, 0);
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
+static void test_ramp(void **unused)
+{
+    (void)unused;
+    void *p = mine();
+    /* +1,000 t/month over 12 months from step 6. */
+    set_num(M, p, "ramp_add", 1000);
+    set_num(M, p, "ramp_start", 6);
+    assert_near(cap_at(p, 0), 4250, 1e-9);
+    assert_near(cap_at(p, 6), 4250, 1e-9);
+    assert_near(cap_at(p, 9), 4500, 1e-9);  /* 3/12 of the way */
+    assert_near(cap_at(p, 12), 4750, 1e-9); /* half way */
+    assert_near(cap_at(p, 18), 5250, 1e-9);
+    assert_near(cap_at(p, 35), 5250, 1e-9);
+    /* ramp_months 0: a step at ramp_start. */
+    set_num(M, p, "ramp_months", 0);
+    assert_near(cap_at(p, 5), 4250, 1e-9);
+    assert_near(cap_at(p, 6), 5250, 1e-9);
+    /* A ramp that began 6 months before the horizon: half done at step 0. */
+    set_num(M, p, "ramp_months", 12);
+    set_num(M, p, "ramp_start", -6);
+    assert_near(cap_at(p, 0), 4750, 1e-9);
+    free(p);
+}
+
+static void test_max_stock(void **unused)
+{
+    (void)unused;
+    void *p = mine();
+    set_num(M, p, "max_stock", 5000);
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(7);
+    fixture f = {0};
+    /* 2,000 + 1,000 t of the output materials held; material 2 is not output and not counted.
+     * Room = 5,000 - 3,000 = 2,000 t < 4,250 t capacity. */
+    f.stock[0] = 2000;
+    f.stock[1] = 1000;
+    f.stock[2] = 9999;
+    fx_step(&f, 0, r);
+    M->produce(p, s, &f.io);
+    assert_near(f.metrics[1], 2000, 1e-9);
+    assert_near(f.produced[0], 1400, 1e-9);
+    assert_near(f.produced[1], 600, 1e-9);
+    /* Full: nothing. Over-full: still nothing, never negative. */
+    f.stock[0] = 4000;
+    fx_step(&f, 1, r);
+    M->produce(p, s, &f.io);
+    assert_near(f.metrics[1], 0, 0);
+    assert_near(f.produced[0], 0, 0);
+    assert_booked_within_stock(&f);
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
+static void test_outage_deterministic(void **unused)
+{
+    (void)unused;
+    void *p = mine();
+    /* outage_prob 1: up -> down surely; outage_months 1: down -> up surely. So the chain
+     * alternates down, up, down, up from the start (it starts up). */
+    set_num(M, p, "outage_prob", 1);
+    set_num(M, p, "outage_months", 1);
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(11);
+    fixture f = {0};
+    for (int t = 0; t < 4; t++) {
+        fx_step(&f, t, r);
+        M->produce(p, s, &f.io);
+        int down = (t % 2) == 0;
+        assert_near(f.metrics[2], down, 0);
+        assert_near(f.metrics[1], down ? 0 : 4250, 1e-9);
+        assert_near(f.produced[0], down ? 0 : 2975, 1e-9);
+        assert_metrics_finite(M, &f);
+    }
+    double ind[2];
+    M->finish(p, s, &test_ctx, ind);
+    assert_near(ind[0], 8500, 1e-9); /* two months up */
+    assert_near(ind[1], 2, 0);
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
+static void test_outage_stationary_share(void **unused)
+{
+    (void)unused;
+    void *p = mine();
+    /* p = 0.1, q = 1/2: stationary share down = p / (p + q) = 1/6 = 0.1667. Fixed seed, so this
+     * is deterministic; 200,000 steps give a standard error of about 0.002. */
+    set_num(M, p, "outage_prob", 0.1);
+    set_num(M, p, "outage_months", 2);
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(2025);
+    fixture f = {0};
+    int n = 200000;
+    for (int t = 0; t < n; t++) {
+        fx_step(&f, t, r);
+        M->produce(p, s, &f.io);
+    }
+    double ind[2];
+    M->finish(p, s, &test_ctx, ind);
+    assert_near(ind[1] / n, 1.0 / 6, 0.01);
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
+static void test_one_draw_per_step(void **unused)
+{
+    (void)unused;
+    void *p = mine(); /* outage_prob 0: never down, but a uniform is drawn every step */
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(99), *ref = rng_new(99);
+    fixture f = {0};
+    for (int t = 0; t < 5; t++) {
+        fx_step(&f, t, r);
+        M->produce(p, s, &f.io);
+        gsl_rng_uniform_pos(ref);
+        assert_near(f.metrics[2], 0, 0);
+    }
+    assert_true(gsl_rng_get(r) == gsl_rng_get(ref));
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+    gsl_rng_free(ref);
+}
+
+static void test_zero_capacity(void **unused)
+{
+    (void)unused;
+    void *p = mine();
+    set_num(M, p, "capacity", 0);
+    set_num(M, p, "utilisation", 0);
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(3);
+    fixture f = {0};
+    fx_step(&f, 0, r);
+    M->produce(p, s, &f.io);
+    assert_near(f.metrics[1], 0, 0);
+    assert_metrics_finite(M, &f);
+    assert_booked_within_stock(&f);
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
+static void test_check(void **unused)
+{
+    (void)unused;
+    void *p = mine();
+    const char *key = NULL;
+    char why[128];
+    assert_int_equal(M->check(p, &test_ctx, &key, why, sizeof why), 0);
+    const double short_mix[NMAT] = {0.7, 0.299, 0};
+    set_map(M, p, "output", short_mix);
+    assert_int_equal(M->check(p, &test_ctx, &key, why, sizeof why), -1);
+    assert_string_equal(key, "output");
+    const double neg_mix[NMAT] = {1.2, -0.2, 0};
+    set_map(M, p, "output", neg_mix);
+    assert_int_equal(M->check(p, &test_ctx, &key, why, sizeof why), -1);
+    free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults_and_split),
+        cmocka_unit_test(test_ramp),
+        cmocka_unit_test(test_max_stock),
+        cmocka_unit_test(test_outage_deterministic),
+        cmocka_unit_test(test_outage_stationary_share),
+        cmocka_unit_test(test_one_draw_per_step),
+        cmocka_unit_test(test_zero_capacity),
+        cmocka_unit_test(test_check),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

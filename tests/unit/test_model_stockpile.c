@@ -1,0 +1,276 @@
+/* Tests for models/stockpile.c: release rule and offer, refill orders, exhaustion bookkeeping. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <gsl/gsl_rng.h>
+
+#include "model.h"
+
+/* Hand-built parameters, state and io for driving a model's hooks directly. Parameters are set
+ * through the model's own table (offsets and defaults), as the engine does. */
+#define NMAT    3
+#define NMETRIC 16
+
+typedef struct fixture {
+    double stock[NMAT], position[NMAT], requested[NMAT], received[NMAT], scarcity[NMAT];
+    double produced[NMAT], consumed[NMAT], lost[NMAT], order[NMAT], offer[NMAT];
+    double metrics[NMETRIC];
+    ree_node_io io;
+} fixture;
+
+static const char *const mat_ids[NMAT] = {"ndpr_oxide", "dytb_oxide", "ndfeb_magnet"};
+
+static const ree_model_ctx test_ctx = {
+    .nsteps = 36, .nmat = NMAT, .nlink = 0, .material_ids = mat_ids};
+
+static inline const ree_param_def *param_def(const ree_model *m, const char *key)
+{
+    for (size_t i = 0; i < m->nparams; i++)
+        if (strcmp(m->params[i].key, key) == 0)
+            return &m->params[i];
+    fail_msg("no parameter %s", key);
+    return NULL;
+}
+
+/* A zeroed parameter block with every NUM/DATE default applied. */
+static inline void *params_new(const ree_model *m)
+{
+    unsigned char *p = calloc(1, m->params_size);
+    assert_non_null(p);
+    for (size_t i = 0; i < m->nparams; i++)
+        if (m->params[i].type == REE_PT_NUM || m->params[i].type == REE_PT_DATE)
+            memcpy(p + m->params[i].offset, &m->params[i].def, sizeof(double));
+    return p;
+}
+
+static inline void set_num(const ree_model *m, void *p, const char *key, double v)
+{
+    const ree_param_def *d = param_def(m, key);
+    assert_true(d->type == REE_PT_NUM || d->type == REE_PT_DATE);
+    memcpy((unsigned char *)p + d->offset, &v, sizeof v);
+}
+
+static inline void set_mat(const ree_model *m, void *p, const char *key, int v)
+{
+    const ree_param_def *d = param_def(m, key);
+    assert_int_equal(d->type, REE_PT_MATERIAL);
+    memcpy((unsigned char *)p + d->offset, &v, sizeof v);
+}
+
+static inline void set_map(const ree_model *m, void *p, const char *key, const double *v)
+{
+    const ree_param_def *d = param_def(m, key);
+    assert_int_equal(d->type, REE_PT_MATMAP);
+    memcpy((unsigned char *)p + d->offset, &v, sizeof v);
+}
+
+static inline void *state_new(const ree_model *m, const void *params)
+{
+    size_t n = m->state_size ? m->state_size(&test_ctx) : m->state_bytes;
+    void *s = calloc(1, n ? n : 1);
+    assert_non_null(s);
+    m->reset(params, s, &test_ctx);
+    return s;
+}
+
+/* Clear the out arrays for a new hook call at `step`; stocks and positions stay as set. */
+static inline void fx_step(fixture *f, int step, gsl_rng *r)
+{
+    memset(f->produced, 0, sizeof f->produced);
+    memset(f->consumed, 0, sizeof f->consumed);
+    memset(f->lost, 0, sizeof f->lost);
+    memset(f->order, 0, sizeof f->order);
+    memset(f->metrics, 0, sizeof f->metrics);
+    for (int m = 0; m < NMAT; m++)
+        f->offer[m] = f->stock[m];
+    f->io = (ree_node_io){.step = step,
+                          .nmat = NMAT,
+                          .stock = f->stock,
+                          .position = f->position,
+                          .requested = f->requested,
+                          .received = f->received,
+                          .history = NULL,
+                          .scarcity = f->scarcity,
+                          .produced = f->produced,
+                          .consumed = f->consumed,
+                          .lost = f->lost,
+                          .order = f->order,
+                          .offer = f->offer,
+                          .metrics = f->metrics,
+                          .rng = r};
+}
+
+/* Booked flows never exceed what the node has: consumed + lost <= stock + produced. */
+static inline void assert_booked_within_stock(const fixture *f)
+{
+    for (int m = 0; m < NMAT; m++) {
+        assert_true(f->produced[m] >= 0 && f->consumed[m] >= 0 && f->lost[m] >= 0);
+        assert_true(f->consumed[m] + f->lost[m] <= f->stock[m] + f->produced[m]);
+    }
+}
+
+static inline void assert_metrics_finite(const ree_model *m, const fixture *f)
+{
+    for (size_t i = 0; i < m->nmetrics; i++)
+        assert_true(isfinite(f->metrics[i]));
+}
+
+static inline gsl_rng *rng_new(unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    assert_non_null(r);
+    gsl_rng_set(r, seed);
+    return r;
+}
+
+/* cmocka 1.1 compares floats only: a double comparison with an absolute tolerance. */
+static inline void assert_near_at(double a, double b, double tol, const char *file, int line)
+{
+    if (!(fabs(a - b) <= tol)) {
+        print_error("%.17g != %.17g (tolerance %g)\n", a, b, tol);
+        _fail(file, line);
+    }
+}
+#define assert_near(a, b, tol) assert_near_at((a), (b), (tol), __FILE__, __LINE__)
+
+extern const ree_model ree_model_stockpile;
+#define M (&ree_model_stockpile)
+
+/* A strategic NdPr oxide stockpile (material 0). No public tonnages exist (facts-detailed.md
+ * s.2d), so sizes are illustrative: 400 t held, 100 t floor, 50 t/month release cap. */
+static void *pile(void)
+{
+    void *p = params_new(M);
+    set_mat(M, p, "material", 0);
+    set_num(M, p, "floor", 100);
+    set_num(M, p, "max_release", 50);
+    set_num(M, p, "trigger", 0.1);
+    return p;
+}
+
+static void step_both(void *p, void *s, fixture *f, int t)
+{
+    fx_step(f, t, NULL);
+    M->order(p, s, &f->io);
+    M->offer(p, s, &f->io);
+    assert_metrics_finite(M, f);
+    for (int m = 0; m < NMAT; m++)
+        assert_true(f->offer[m] >= 0 && f->offer[m] <= f->stock[m]);
+}
+
+static void test_release(void **unused)
+{
+    (void)unused;
+    void *p = pile();
+    void *s = state_new(M, p);
+    fixture f = {0};
+    f.stock[0] = 400;
+    f.stock[1] = 30;
+    f.position[0] = 400;
+    f.scarcity[0] = 0.2; /* >= trigger 0.1: release min(400 - 100, 50) = 50 t */
+    step_both(p, s, &f, 0);
+    assert_near(f.offer[0], 50, 0);
+    assert_near(f.offer[1], 0, 0); /* never other materials */
+    assert_near(f.metrics[1], 1, 0);
+    assert_near(f.order[0], 0, 0);
+    set_num(M, p, "max_release", INFINITY); /* no cap: all above the floor, 300 t */
+    step_both(p, s, &f, 1);
+    assert_near(f.offer[0], 300, 0);
+    f.stock[0] = 80; /* below the floor: nothing */
+    step_both(p, s, &f, 2);
+    assert_near(f.offer[0], 0, 0);
+    f.stock[0] = 400;
+    set_num(M, p, "release", 0); /* policy off */
+    step_both(p, s, &f, 3);
+    assert_near(f.offer[0], 0, 0);
+    assert_near(f.metrics[1], 0, 0);
+    set_num(M, p, "release", 1);
+    f.scarcity[0] = 0.05; /* below trigger */
+    step_both(p, s, &f, 4);
+    assert_near(f.offer[0], 0, 0);
+    set_num(M, p, "trigger", 0);
+    f.scarcity[0] = 0; /* trigger 0 still needs some scarcity */
+    step_both(p, s, &f, 5);
+    assert_near(f.offer[0], 0, 0);
+    free(s);
+    free(p);
+}
+
+static void test_refill(void **unused)
+{
+    (void)unused;
+    void *p = pile();
+    set_num(M, p, "target", 1000);
+    set_num(M, p, "refill_rate", 80);
+    void *s = state_new(M, p);
+    fixture f = {0};
+    f.stock[0] = 400;
+    f.position[0] = 950; /* gap 50 < rate 80 */
+    step_both(p, s, &f, 0);
+    assert_near(f.order[0], 50, 1e-12);
+    f.position[0] = 500; /* gap 500: the rate binds */
+    step_both(p, s, &f, 1);
+    assert_near(f.order[0], 80, 0);
+    f.position[0] = 1200; /* above target */
+    step_both(p, s, &f, 2);
+    assert_near(f.order[0], 0, 0);
+    f.position[0] = 500;
+    f.scarcity[0] = 0.3; /* releasing: no refill */
+    step_both(p, s, &f, 3);
+    assert_near(f.order[0], 0, 0);
+    assert_near(f.offer[0], 50, 0);
+    free(s);
+    free(p);
+}
+
+static void test_exhaustion(void **unused)
+{
+    (void)unused;
+    void *p = pile();
+    void *s = state_new(M, p);
+    fixture f = {0};
+    double ind[3];
+    /* Starts empty (below its floor): not exhausted, it never held anything to release. */
+    step_both(p, s, &f, 0);
+    assert_near(f.metrics[2], 0, 0);
+    f.stock[0] = 400; /* filled */
+    step_both(p, s, &f, 1);
+    assert_near(f.metrics[0], 400, 0);
+    assert_near(f.metrics[2], 0, 0);
+    f.stock[0] = 100; /* down to the floor at step 2 */
+    step_both(p, s, &f, 2);
+    assert_near(f.metrics[2], 1, 0);
+    f.stock[0] = 150; /* refilled */
+    step_both(p, s, &f, 3);
+    assert_near(f.metrics[2], 0, 0);
+    M->finish(p, s, &test_ctx, ind);
+    assert_near(ind[0], 0, 0);
+    assert_near(ind[1], 1, 0);
+    assert_near(ind[2], 2, 0);
+    /* A run that never exhausts reports the horizon length. */
+    M->reset(p, s, &test_ctx);
+    f.stock[0] = 400;
+    step_both(p, s, &f, 0);
+    M->finish(p, s, &test_ctx, ind);
+    assert_near(ind[0], 400, 0);
+    assert_near(ind[1], 0, 0);
+    assert_near(ind[2], 36, 0);
+    free(s);
+    free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_release),
+        cmocka_unit_test(test_refill),
+        cmocka_unit_test(test_exhaustion),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

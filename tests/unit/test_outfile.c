@@ -1,0 +1,351 @@
+/* Tests for engine/outfile.c: atomic output sets, CSV quoting, number format, SHA-256. */
+#include <dirent.h>
+#include <locale.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "outfile.h"
+#include "reesim/reesim.h"
+
+static char base[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(base, sizeof base, "/tmp/ree_outfile_test.%ld", (long)getpid());
+    return mkdir(base, 0777);
+}
+
+static void rm_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        struct dirent *de;
+        while (d && (de = readdir(d)) != NULL) {
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                continue;
+            char sub[512];
+            snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
+            rm_tree(sub);
+        }
+        if (d)
+            closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    rm_tree(base);
+    return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* Names in `dir`, sorted and joined by spaces ("" when empty). */
+static void listing(const char *dir, char *out, size_t len)
+{
+    char names[16][256];
+    size_t n = 0;
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL && n < 16)
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+            snprintf(names[n++], sizeof names[0], "%s", de->d_name);
+    closedir(d);
+    qsort(names, n, sizeof names[0], cmp_name);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strncat(out, " ", len - strlen(out) - 1);
+        strncat(out, names[i], len - strlen(out) - 1);
+    }
+}
+
+static void slurp(const char *path, char *out, size_t len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(out, 1, len - 1, f);
+    out[n] = '\0';
+    fclose(f);
+}
+
+static void test_commit_renames_all(void **state)
+{
+    (void)state;
+    char dir[128], got[512], path[256], err[256];
+    snprintf(dir, sizeof dir, "%s/a/b/run1", base); /* two missing parents */
+    int st = -1;
+    ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(st, REE_OK);
+    assert_string_equal(ree_outset_dir(s), dir);
+
+    static const char *const cols[] = {"scenario", "step", "mean"};
+    ree_csv *c = ree_outset_csv(s, "summary.csv", cols, 3, &st);
+    assert_non_null(c);
+    ree_csv_str(c, "london-2025");
+    ree_csv_int(c, 7);
+    ree_csv_num(c, 2.385);
+    ree_csv_end_row(c);
+    FILE *f = ree_outset_file(s, "meta.json", &st);
+    assert_non_null(f);
+    fputs("{\"runs\": 10000}\n", f);
+    /* A second file of the same name, or a path, is refused. */
+    assert_null(ree_outset_file(s, "meta.json", &st));
+    assert_int_equal(st, REE_ECANTCREATE);
+    assert_null(ree_outset_file(s, "../escape", &st));
+
+    /* Before commit only hidden temporaries exist. */
+    char want[128];
+    snprintf(want, sizeof want, ".meta.json.tmp.%ld .summary.csv.tmp.%ld", (long)getpid(),
+             (long)getpid());
+    listing(dir, got, sizeof got);
+    assert_string_equal(got, want);
+
+    assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_OK);
+    listing(dir, got, sizeof got);
+    assert_string_equal(got, "meta.json summary.csv");
+    snprintf(path, sizeof path, "%s/summary.csv", dir);
+    slurp(path, got, sizeof got);
+    assert_string_equal(got, "scenario,step,mean\nlondon-2025,7,2.385\n");
+    /* Committing twice is an error and changes nothing. */
+    assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_EIO);
+    ree_outset_free(s);
+    listing(dir, got, sizeof got);
+    assert_string_equal(got, "meta.json summary.csv");
+
+    /* Reopening an existing directory works too. */
+    s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    ree_outset_free(s);
+}
+
+static void test_abort_leaves_nothing(void **state)
+{
+    (void)state;
+    char dir[128], got[512], err[256];
+    snprintf(dir, sizeof dir, "%s/aborted", base);
+    int st;
+    ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    FILE *f = ree_outset_file(s, "timeseries.csv", &st);
+    assert_non_null(f);
+    fputs("half a row,", f);
+    assert_non_null(ree_outset_file(s, "runs.csv", &st));
+    ree_outset_abort(s);
+    listing(dir, got, sizeof got);
+    assert_string_equal(got, "");
+    assert_null(ree_outset_file(s, "late.csv", &st));
+    ree_outset_free(s);
+
+    /* Free without commit aborts as well. */
+    s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    assert_non_null(ree_outset_file(s, "summary.csv", &st));
+    ree_outset_free(s);
+    listing(dir, got, sizeof got);
+    assert_string_equal(got, "");
+    ree_outset_free(NULL);
+    ree_outset_abort(NULL);
+}
+
+static void test_cannot_create_directory(void **state)
+{
+    (void)state;
+    char file[128], dir[160], err[256];
+    snprintf(file, sizeof file, "%s/plain", base);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    int st = -1;
+
+    /* The path is a file. */
+    assert_null(ree_outset_open(file, &st, err, sizeof err));
+    assert_int_equal(st, REE_ECANTCREATE);
+    assert_non_null(strstr(err, "cannot create directory"));
+    assert_non_null(strstr(err, file));
+
+    /* A parent is a file. */
+    snprintf(dir, sizeof dir, "%s/sub/out", file);
+    assert_null(ree_outset_open(dir, &st, err, sizeof err));
+    assert_int_equal(st, REE_ECANTCREATE);
+    assert_non_null(strstr(err, "Not a directory"));
+
+    /* No permission (meaningless as root, who may write anywhere). */
+    if (geteuid() != 0) {
+        snprintf(dir, sizeof dir, "%s/locked", base);
+        assert_int_equal(mkdir(dir, 0555), 0);
+        snprintf(file, sizeof file, "%s/locked/out", base);
+        assert_null(ree_outset_open(file, &st, err, sizeof err));
+        assert_int_equal(st, REE_ECANTCREATE);
+        assert_non_null(strstr(err, "ermission"));
+        assert_null(ree_outset_open(dir, &st, err, sizeof err));
+        assert_non_null(strstr(err, "cannot write to directory"));
+    }
+    assert_null(ree_outset_open("", &st, err, sizeof err));
+}
+
+/* The temporary name is a symlink to /dev/full: the data is lost, commit must say so. */
+static void test_write_error_on_commit(void **state)
+{
+    (void)state;
+    if (access("/dev/full", W_OK) != 0) {
+        skip();
+        return;
+    }
+    char dir[128], tmp[192], got[512], err[256];
+    snprintf(dir, sizeof dir, "%s/full", base);
+    int st;
+    ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    snprintf(tmp, sizeof tmp, "%s/.timeseries.csv.tmp.%ld", dir, (long)getpid());
+    assert_int_equal(symlink("/dev/full", tmp), 0);
+    static const char *const cols[] = {"step", "p50"};
+    ree_csv *c = ree_outset_csv(s, "timeseries.csv", cols, 2, &st);
+    assert_non_null(c);
+    for (int i = 0; i < 100; i++) {
+        ree_csv_int(c, i);
+        ree_csv_num(c, 17.5 * i);
+        ree_csv_end_row(c);
+    }
+    assert_non_null(ree_outset_file(s, "meta.json", &st));
+    assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_EIO);
+    assert_non_null(strstr(err, "cannot write"));
+    ree_outset_free(s);
+    listing(dir, got, sizeof got);
+    assert_string_equal(got, "");
+}
+
+static void test_csv_quoting(void **state)
+{
+    (void)state;
+    char dir[128], path[192], got[512], err[256];
+    snprintf(dir, sizeof dir, "%s/quote", base);
+    int st;
+    ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    static const char *const cols[] = {"entity", "note"};
+    ree_csv *c = ree_outset_csv(s, "q.csv", cols, 2, &st);
+    assert_non_null(c);
+    ree_csv_str(c, "us_cars");
+    ree_csv_str(c, "plain text; no specials");
+    ree_csv_end_row(c);
+    ree_csv_str(c, "Dy, Tb oxides");
+    ree_csv_str(c, "the \"London\" framework");
+    ree_csv_end_row(c);
+    ree_csv_str(c, "two\nlines");
+    ree_csv_str(c, "cr\r");
+    ree_csv_end_row(c);
+    ree_csv_str(c, "");
+    ree_csv_str(c, NULL);
+    ree_csv_end_row(c);
+    ree_csv_str(c, "\"");
+    ree_csv_num(c, NAN);
+    ree_csv_end_row(c);
+    assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_OK);
+    ree_outset_free(s);
+    snprintf(path, sizeof path, "%s/q.csv", dir);
+    slurp(path, got, sizeof got);
+    assert_string_equal(got, "entity,note\n"
+                             "us_cars,plain text; no specials\n"
+                             "\"Dy, Tb oxides\",\"the \"\"London\"\" framework\"\n"
+                             "\"two\nlines\",\"cr\r\"\n"
+                             ",\n"
+                             "\"\"\"\",\n");
+}
+
+static void check_numbers(void)
+{
+    char b[32];
+    assert_string_equal(ree_format_num(b, sizeof b, 2.385), "2.385");
+    assert_string_equal(ree_format_num(b, sizeof b, 0.1), "0.1");
+    assert_string_equal(ree_format_num(b, sizeof b, -17500.25), "-17500.25");
+    assert_string_equal(ree_format_num(b, sizeof b, 1.0 / 3.0), "0.3333333333");
+    assert_string_equal(ree_format_num(b, sizeof b, 2.0 / 3.0), "0.6666666667");
+    assert_string_equal(ree_format_num(b, sizeof b, 310.0), "310");
+    assert_string_equal(ree_format_num(b, sizeof b, 1e21), "1e+21");
+    assert_string_equal(ree_format_num(b, sizeof b, 1.5e-7), "1.5e-07");
+    assert_string_equal(ree_format_num(b, sizeof b, 12345678901.0), "1.23456789e+10");
+    assert_string_equal(ree_format_num(b, sizeof b, 0.0), "0");
+    assert_string_equal(ree_format_num(b, sizeof b, -0.0), "0");
+    assert_string_equal(ree_format_num(b, sizeof b, NAN), "");
+    assert_string_equal(ree_format_num(b, sizeof b, INFINITY), "inf");
+    assert_string_equal(ree_format_num(b, sizeof b, -INFINITY), "-inf");
+}
+
+static void test_number_format(void **state)
+{
+    (void)state;
+    check_numbers();
+}
+
+/* Under a locale whose decimal point is ',' the output is unchanged. */
+static void test_number_format_locale(void **state)
+{
+    (void)state;
+    static const char *const locales[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8",
+                                          "nl_NL.UTF-8"};
+    const char *used = NULL;
+    for (size_t i = 0; i < sizeof locales / sizeof locales[0] && !used; i++)
+        if (setlocale(LC_NUMERIC, locales[i]))
+            used = locales[i];
+    if (!used) {
+        skip(); /* no locale with a ',' decimal point is installed */
+        return;
+    }
+    char b[32];
+    snprintf(b, sizeof b, "%.1f", 2.5);
+    assert_string_equal(b, "2,5"); /* the locale is really in effect */
+    check_numbers();
+    setlocale(LC_NUMERIC, "C");
+}
+
+static void test_sha256(void **state)
+{
+    (void)state;
+    char hex[65];
+    assert_int_equal(ree_sha256_hex("abc", 3, hex), 0);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_int_equal(ree_sha256_hex("", 0, hex), 0);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    /* FIPS 180-2 two-block message. */
+    const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    assert_int_equal(ree_sha256_hex(m, strlen(m), hex), 0);
+    assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_commit_renames_all),
+        cmocka_unit_test(test_abort_leaves_nothing),
+        cmocka_unit_test(test_cannot_create_directory),
+        cmocka_unit_test(test_write_error_on_commit),
+        cmocka_unit_test(test_csv_quoting),
+        cmocka_unit_test(test_number_format),
+        cmocka_unit_test(test_number_format_locale),
+        cmocka_unit_test(test_sha256),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
