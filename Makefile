@@ -10,7 +10,7 @@ SCENARIO ?= scenarios/baseline-2024.yaml
 all: build
 
 deps:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh $(DEPS)
 
 configure: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(TYPE) -DREESIM_WERROR=$(if $(WERROR),$(WERROR),OFF) >/dev/null
@@ -22,6 +22,7 @@ run: build
 	@$(BUILD)/reesim run $(SCENARIO)
 
 test: WERROR = ON
+test: DEPS = test
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 

@@ -115,16 +115,12 @@ static void print_summary(const ree_plan *p, const ree_mc_result *res, const cha
 
 int ree_cmd_run(int argc, char **argv)
 {
-    static const struct option opts[] = {{"runs", required_argument, 0, 'n'},
-                                         {"seed", required_argument, 0, 's'},
-                                         {"threads", required_argument, 0, 'j'},
-                                         {"out", required_argument, 0, 'o'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"check-balance", no_argument, 0, 'B'},
-                                         {"only-run", required_argument, 0, 'K'},
-                                         {"quantile-k", required_argument, 0, 'Q'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"runs", required_argument, 0, 'n'},     {"seed", required_argument, 0, 's'},
+        {"threads", required_argument, 0, 'j'},  {"out", required_argument, 0, 'o'},
+        {"quiet", no_argument, 0, 'q'},          {"check-balance", no_argument, 0, 'B'},
+        {"only-run", required_argument, 0, 'K'}, {"quantile-k", required_argument, 0, 'Q'},
+        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     long long runs = -1, seed = -1, threads = omp_get_num_procs(), only = -1, qk = 0;
     const char *out = NULL;
     int quiet = 0, check = 0, c;
@@ -173,8 +169,9 @@ int ree_cmd_run(int argc, char **argv)
         }
     }
     if (optind != argc - 1) {
-        ree_cli_usage_error("run", optind >= argc ? "missing SCENARIO.yaml"
-                                                  : "expected one scenario file, found %d",
+        ree_cli_usage_error("run",
+                            optind >= argc ? "missing SCENARIO.yaml"
+                                           : "expected one scenario file, found %d",
                             argc - optind);
         return 64;
     }
@@ -182,8 +179,15 @@ int ree_cmd_run(int argc, char **argv)
     ree_plan *p = load(argv[optind], &code);
     if (!p)
         return code;
-    ree_run_info info = {0, runs > 0 ? runs : p->runs, seed >= 0 ? (unsigned long long)seed : p->seed,
-                         (int)threads, 1, check, "run", wall(), 0};
+    ree_run_info info = {0,
+                         runs > 0 ? runs : p->runs,
+                         seed >= 0 ? (unsigned long long)seed : p->seed,
+                         (int)threads,
+                         1,
+                         check,
+                         "run",
+                         wall(),
+                         0};
     if (only >= 0) {
         if (runs > 0 && only >= runs) {
             fprintf(stderr, "reesim run: --only-run %lld is outside the %lld runs\n", only, runs);
@@ -214,8 +218,9 @@ int ree_cmd_run(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    ree_mc_opts mo = {info.first_run, info.nruns, info.seed, (int)threads, check,
-                      !quiet && isatty(fileno(stderr)), stderr, (size_t)qk, &interrupted};
+    ree_mc_opts mo = {info.first_run, info.nruns, info.seed,
+                      (int)threads,   check,      !quiet && isatty(fileno(stderr)),
+                      stderr,         (size_t)qk, &interrupted};
     ree_mc_result res;
     memset(&res, 0, sizeof res);
     if (runs_csv)
@@ -289,8 +294,8 @@ static void bound(char *buf, size_t len, double x)
 static void print_model(const ree_model *m)
 {
     static const char *const kinds[] = {"node", "gate", "link"};
-    static const char *const types[] = {"number", "month", "material", "{material: number}",
-                                        "[material...]", "[end use...]"};
+    static const char *const types[] = {
+        "number", "month", "material", "{material: number}", "[material...]", "[end use...]"};
     printf("%s (%s): %s\n", m->name, kinds[m->kind], m->summary);
     printf("  parameters:\n");
     for (size_t i = 0; i < m->nparams; i++) {

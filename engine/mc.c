@@ -8,8 +8,8 @@
 
 typedef struct slot {
     ree_acc *series, *ind;
-    double *values;   /* REE_MC_BLOCK x nindicator, for runs.csv */
-    long long first;  /* first run of the block */
+    double *values;  /* REE_MC_BLOCK x nindicator, for runs.csv */
+    long long first; /* first run of the block */
     int count;
     int status;
     char err[256];
@@ -105,8 +105,7 @@ int ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv, ree_m
                 ree_run_reset(r, o->seed, s->first + j);
                 s->status = ree_run_finish(r);
                 if (s->status != REE_OK) {
-                    snprintf(s->err, sizeof s->err, "run %lld: %s", s->first + j,
-                             ree_run_error(r));
+                    snprintf(s->err, sizeof s->err, "run %lld: %s", s->first + j, ree_run_error(r));
                     break;
                 }
                 memcpy(s->values + (size_t)j * nind, ree_run_indicators(r), nind * sizeof(double));

@@ -23,11 +23,11 @@ typedef struct ree_mc_opts {
     long long first_run; /* index of the first run (0, or K for --only-run K) */
     long long nruns;     /* number of runs */
     unsigned long long seed;
-    int threads;         /* >= 1 */
-    int check;           /* mass-balance check on every step */
-    int progress;        /* draw a progress bar on `progress_to` */
+    int threads;  /* >= 1 */
+    int check;    /* mass-balance check on every step */
+    int progress; /* draw a progress bar on `progress_to` */
     FILE *progress_to;
-    size_t sketch_k;     /* quantile sketch size per cell (0: REE_MC_DEFAULT_K) */
+    size_t sketch_k;               /* quantile sketch size per cell (0: REE_MC_DEFAULT_K) */
     volatile sig_atomic_t *cancel; /* when set and non-zero, stop after the current wave */
 } ree_mc_opts;
 
@@ -37,7 +37,7 @@ typedef struct ree_mc_result {
     ree_acc *series;     /* nseries * nsteps cells, cell s * nsteps + t */
     ree_acc *indicators; /* nindicator cells */
     long long nruns;
-    double seconds;      /* wall time of the runs */
+    double seconds; /* wall time of the runs */
 } ree_mc_result;
 
 /* Run the Monte Carlo. When `runs_csv` is not NULL, one row per run and indicator is written

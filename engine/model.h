@@ -23,8 +23,8 @@
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
 
-#define REE_MAX_MATERIALS 64 /* material sets are 64-bit masks; more is a located error */
-#define REE_MAX_TAGS      64 /* end-use tags likewise */
+#define REE_MAX_MATERIALS   64 /* material sets are 64-bit masks; more is a located error */
+#define REE_MAX_TAGS        64 /* end-use tags likewise */
 #define REE_WEEKS_PER_MONTH 4.348214285714286 /* 365.25 / 12 / 7 */
 #define REE_DAYS_PER_MONTH  30.4375           /* 365.25 / 12 */
 
@@ -41,10 +41,12 @@ typedef enum ree_ptype {
 #define REE_PF_INT      0x1u /* integral values only (still stored as double) */
 #define REE_PF_NULL_INF 0x2u /* YAML null means +infinity ("no limit"); the default is +inf */
 #define REE_PF_TIMELINE 0x4u /* may be changed by timeline events and policy regimes */
-#define REE_PF_IN       0x8u /* MATERIAL/MATMAP: materials the node needs; each must arrive by a
-                                link, and inbound links may carry only IN materials */
-#define REE_PF_OUT      0x10u /* MATERIAL/MATMAP: materials the node makes or holds for others;
-                                 outbound links may carry only OUT materials */
+#define REE_PF_IN                                                                                  \
+    0x8u /* MATERIAL/MATMAP: materials the node needs; each must arrive by a                       \
+            link, and inbound links may carry only IN materials */
+#define REE_PF_OUT                                                                                 \
+    0x10u /* MATERIAL/MATMAP: materials the node makes or holds for others;                        \
+             outbound links may carry only OUT materials */
 
 typedef struct ree_param_def {
     const char *key;
@@ -68,13 +70,14 @@ typedef struct ree_metric_def {
 typedef enum ree_model_kind { REE_MODEL_NODE, REE_MODEL_GATE, REE_MODEL_LINK } ree_model_kind;
 
 /* Node flags. */
-#define REE_MF_SECTOR 0x1u /* a demand sector: its consumption is final use (shortage, recycling) */
+#define REE_MF_SECTOR 0x1u /* a demand sector: its consumption is final use (shortage, recycling)  \
+                            */
 
 /* Dimensions a model may need to size its state and to check itself. */
 typedef struct ree_model_ctx {
-    int nsteps;  /* horizon length */
-    int nmat;    /* number of materials */
-    int nlink;   /* gates: number of links through the gate; nodes: 0 */
+    int nsteps;                      /* horizon length */
+    int nmat;                        /* number of materials */
+    int nlink;                       /* gates: number of links through the gate; nodes: 0 */
     const char *const *material_ids; /* nmat ids, for messages */
 } ree_model_ctx;
 
@@ -89,6 +92,9 @@ typedef struct ree_node_io {
     const double *history;   /* t consumed by all sectors, per step and material: entry
                                 [s * nmat + m] for steps s < step (recyclers read end of life) */
     const double *scarcity;  /* shortage ratio of each material last step, 0..1 (all sectors) */
+    const double *lead;      /* months: share-weighted lead time of the node's rank-0 supply
+                                links of each material (0 when none); ordering policies cover
+                                demand over it. May be NULL (hand-built io in tests): read 0. */
     double *produced;        /* out, t: created from inputs or from nothing (mines) */
     double *consumed;        /* out, t: used up (inputs of a recipe, final use of a sector) */
     double *lost;            /* out, t: destroyed or written off */
@@ -102,21 +108,21 @@ typedef struct ree_node_io {
 typedef struct ree_gate_io {
     int step;
     int nlink;
-    const int *material;      /* material index carried by each link */
-    const uint64_t *end_use;  /* end-use tag mask of each link's destination */
-    const double *applied;    /* t ordered across each link this step (gate_decide) */
-    const double *shipped;    /* t shipped across each link this step (gate_ship) */
-    double *licensed;         /* out (gate_decide): t that may ship now across each link */
-    double *on_order;         /* out (both): t still pending or licensed, not shipped, per link */
-    double *metrics;          /* out: the gate model's metrics */
-    gsl_rng *rng;             /* this gate's per-step stream (REE_STREAM_GATE) */
+    const int *material;     /* material index carried by each link */
+    const uint64_t *end_use; /* end-use tag mask of each link's destination */
+    const double *applied;   /* t ordered across each link this step (gate_decide) */
+    const double *shipped;   /* t shipped across each link this step (gate_ship) */
+    double *licensed;        /* out (gate_decide): t that may ship now across each link */
+    double *on_order;        /* out (both): t still pending or licensed, not shipped, per link */
+    double *metrics;         /* out: the gate model's metrics */
+    gsl_rng *rng;            /* this gate's per-step stream (REE_STREAM_GATE) */
 } ree_gate_io;
 
 typedef struct ree_model {
     const char *name;
     const char *summary; /* one line for `reesim models` */
     ree_model_kind kind;
-    unsigned flags;      /* REE_MF_* */
+    unsigned flags; /* REE_MF_* */
 
     const ree_param_def *params;
     size_t nparams;

@@ -9,8 +9,7 @@
 #include <yaml.h>
 #include "output.h"
 
-const char *const ree_runs_columns[6] = {"scenario", "run", "entity", "indicator", "unit",
-                                         "value"};
+const char *const ree_runs_columns[6] = {"scenario", "run", "entity", "indicator", "unit", "value"};
 
 static void stats_cols(ree_csv *c, const ree_cell_stats *s)
 {
@@ -25,9 +24,9 @@ static void stats_cols(ree_csv *c, const ree_cell_stats *s)
 
 int ree_output_timeseries(const ree_plan *p, const ree_mc_result *res, ree_outset *set)
 {
-    static const char *const cols[] = {"scenario", "step", "date", "entity", "metric", "unit",
-                                       "mean",     "sd",   "p05",  "p25",    "p50",    "p75",
-                                       "p95"};
+    static const char *const cols[] = {"scenario", "step", "date", "entity", "metric",
+                                       "unit",     "mean", "sd",   "p05",    "p25",
+                                       "p50",      "p75",  "p95"};
     int st = REE_OK;
     ree_csv *c = ree_outset_csv(set, "timeseries.csv", cols, 13, &st);
     if (!c)
@@ -78,8 +77,8 @@ int ree_output_summary(const ree_plan *p, const ree_mc_result *res, ree_outset *
 int ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outset *set, double *mape,
                    double *inside, int *npoints)
 {
-    static const char *const cols[] = {"scenario", "label", "date", "entity",
-                                       "metric",   "observed", "mean", "p05",
+    static const char *const cols[] = {"scenario", "label",    "date",          "entity",
+                                       "metric",   "observed", "mean",          "p05",
                                        "p50",      "p95",      "within_p05_p95"};
     *mape = NAN;
     *inside = NAN;
@@ -241,8 +240,9 @@ static void yparams(FILE *f, const ree_plan *p, const ree_entity *ent, const cha
 int ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE *f)
 {
     char date[16];
-    fprintf(f, "# Scenario as resolved by reesim %s: every parameter as used; '# ..., default' "
-               "marks values the scenario did not give.\n",
+    fprintf(f,
+            "# Scenario as resolved by reesim %s: every parameter as used; '# ..., default' "
+            "marks values the scenario did not give.\n",
             REESIM_VERSION);
     fprintf(f, "reesim: 1\nname: ");
     yq(f, p->name);
@@ -351,8 +351,7 @@ static void iso_time(double t, char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int ree_output_meta(const ree_plan *p, const ree_run_info *info, const ree_mc_result *res,
-                    FILE *f)
+int ree_output_meta(const ree_plan *p, const ree_run_info *info, const ree_mc_result *res, FILE *f)
 {
     cJSON *j = cJSON_CreateObject();
     if (!j)

@@ -18,7 +18,7 @@ typedef struct ree_run_info {
     int threads;
     int ranks;
     int check;
-    const char *command; /* "run" or "compare" */
+    const char *command;      /* "run" or "compare" */
     double started, finished; /* seconds since the epoch */
 } ree_run_info;
 
@@ -37,7 +37,6 @@ int ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outset *set,
 /* Every parameter as used, defaults marked. */
 int ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE *f);
 
-int ree_output_meta(const ree_plan *p, const ree_run_info *info, const ree_mc_result *res,
-                    FILE *f);
+int ree_output_meta(const ree_plan *p, const ree_run_info *info, const ree_mc_result *res, FILE *f);
 
 #endif

@@ -22,12 +22,12 @@ typedef struct ree_plan ree_plan;
 /* A parameter as the scenario gives it (or its default). */
 typedef struct ree_pspec {
     ree_ptype type;
-    int given;        /* 1 when the scenario gave it; 0 for a default */
-    ree_dist dist;    /* NUM and DATE: REE_DIST_CONST or a distribution (truncated to bounds) */
-    int ival;         /* MATERIAL: index */
+    int given;         /* 1 when the scenario gave it; 0 for a default */
+    ree_dist dist;     /* NUM and DATE: REE_DIST_CONST or a distribution (truncated to bounds) */
+    int ival;          /* MATERIAL: index */
     const double *vec; /* MATMAP: nmat values, owned by the plan */
-    uint64_t mask;    /* MATSET, TAGSET */
-    ree_mark mark;    /* where it was given (src NULL for defaults) */
+    uint64_t mask;     /* MATSET, TAGSET */
+    ree_mark mark;     /* where it was given (src NULL for defaults) */
 } ree_pspec;
 
 typedef struct ree_entity {
@@ -35,29 +35,29 @@ typedef struct ree_entity {
     const char *section; /* "nodes", "links" or "gates" */
     uint64_t hash;       /* ree_hash_id(id) */
     const ree_model *model;
-    ree_pspec *pspecs;   /* model->nparams */
-    uint64_t *phash;     /* per parameter: hash of "id.key", keys its sampling stream */
+    ree_pspec *pspecs; /* model->nparams */
+    uint64_t *phash;   /* per parameter: hash of "id.key", keys its sampling stream */
     ree_mark mark;
 } ree_entity;
 
 typedef struct ree_node {
     int entity;
     char *region;
-    int end_use;        /* tag index, -1 for none */
-    double *stock0;     /* nmat, t: initial stock */
-    int *in_links;      /* links arriving here, in file order */
+    int end_use;    /* tag index, -1 for none */
+    double *stock0; /* nmat, t: initial stock */
+    int *in_links;  /* links arriving here, in file order */
     int nin;
-    int *out_links;     /* links leaving here, in file order */
+    int *out_links; /* links leaving here, in file order */
     int nout;
     uint64_t materials; /* mask of materials this node holds (links, stock, params) */
 } ree_node;
 
 typedef struct ree_link {
     int entity;
-    int from, to;    /* node indices */
+    int from, to; /* node indices */
     int material;
-    int gate;        /* gate index, -1 when ungated */
-    int gate_slot;   /* index among the gate's links */
+    int gate;      /* gate index, -1 when ungated */
+    int gate_slot; /* index among the gate's links */
 } ree_link;
 
 typedef struct ree_gate {
@@ -119,22 +119,22 @@ typedef struct ree_indicator {
 typedef struct ree_observation {
     char *label;
     int series;
-    char *file;   /* path as resolved against the scenario's folder */
+    char *file; /* path as resolved against the scenario's folder */
     int npoint;
-    int *step;    /* steps of the observed points inside the horizon */
+    int *step; /* steps of the observed points inside the horizon */
     double *value;
     ree_mark mark;
 } ree_observation;
 
 struct ree_plan {
-    char *file;        /* scenario path as given */
+    char *file; /* scenario path as given */
     char *name;
     char *description;
     char **sources;
     int nsources;
     char sha256_hex[65];
 
-    int start;  /* months since year 0 of step 0 (year*12 + month-1) */
+    int start; /* months since year 0 of step 0 (year*12 + month-1) */
     int nsteps;
     long long runs;
     unsigned long long seed;

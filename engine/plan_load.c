@@ -102,8 +102,9 @@ static int horizon(loader *L, const ree_ynode *root)
     ree_plan *p = L->p;
     const ree_ynode *h = ree_ymap_get(root, "horizon");
     if (!h) {
-        ld_err(L, root, "", "missing required key 'horizon' (e.g. horizon: {start: 2025-01, "
-                            "steps: 24})");
+        ld_err(L, root, "",
+               "missing required key 'horizon' (e.g. horizon: {start: 2025-01, "
+               "steps: 24})");
         return -1;
     }
     if (ld_expect(L, h, REE_Y_MAP, "horizon"))
@@ -225,8 +226,8 @@ static void entity_params(loader *L, int e, const ree_ynode *map, const ree_ynod
         }
         char kp[REE_PATH_MAX];
         ld_path(kp, path, k);
-        ld_err(L, map->pairs[i].key, kp, "unknown parameter '%s' of model %s (parameters: %s)",
-               k, m->name, list);
+        ld_err(L, map->pairs[i].key, kp, "unknown parameter '%s' of model %s (parameters: %s)", k,
+               m->name, list);
     }
     for (size_t i = 0; i < m->nparams; i++) {
         const ree_param_def *def = &m->params[i];
@@ -245,8 +246,8 @@ static void entity_params(loader *L, int e, const ree_ynode *map, const ree_ynod
     }
 }
 
-static int new_entity(loader *L, int e, const char *id, const char *section,
-                      const ree_model *model, const ree_ynode *n)
+static int new_entity(loader *L, int e, const char *id, const char *section, const ree_model *model,
+                      const ree_ynode *n)
 {
     ree_entity *ent = &L->p->entities[e];
     ent->id = ld_strdup(L, id);
@@ -268,8 +269,7 @@ static int find_entity(const ree_plan *p, const char *id, int from, int to)
 static int nodes(loader *L, const ree_ynode *root, const ree_ynode *seq)
 {
     ree_plan *p = L->p;
-    static const char *const keys[] = {"id",    "model",  "region", "end_use",
-                                       "stock", "params", NULL};
+    static const char *const keys[] = {"id", "model", "region", "end_use", "stock", "params", NULL};
     char **tags = ld_calloc(L, REE_MAX_TAGS, sizeof *tags);
     p->tags = tags;
     (void)root;
@@ -373,8 +373,9 @@ static int gates(loader *L, const ree_ynode *seq, int base)
         if (ld_ident(L, ree_ymap_get(n, "id"), ip))
             continue;
         if (find_entity(p, id, 0, base + (int)i) >= 0) {
-            ld_err(L, ree_ymap_get(n, "id"), ip, "duplicate id '%s' (ids of nodes, links and "
-                                                 "gates share one name space)",
+            ld_err(L, ree_ymap_get(n, "id"), ip,
+                   "duplicate id '%s' (ids of nodes, links and "
+                   "gates share one name space)",
                    id);
             continue;
         }
@@ -452,8 +453,7 @@ static int links(loader *L, const ree_ynode *seq, int base, int gbase)
         }
         if (find_entity(p, id, 0, base + (int)i) >= 0 ||
             find_entity(p, id, gbase, gbase + p->ngate) >= 0) {
-            ld_err(L, n, path,
-                   "duplicate id '%s'%s", id,
+            ld_err(L, n, path, "duplicate id '%s'%s", id,
                    given ? "" : ": two links join the same nodes, give each an 'id'");
             continue;
         }
@@ -504,10 +504,10 @@ ree_plan *ree_plan_load(const char *path, ree_diag *d, int *status)
     const ree_ynode *root = ree_ytree_root(t);
     size_t before = ree_diag_count(d);
     if (ld_expect(&L, root, REE_Y_MAP, "") == 0) {
-        static const char *const keys[] = {
-            "reesim", "name",    "description", "sources", "horizon", "runs",
-            "seed",   "materials", "nodes",     "links",   "gates",   "timeline",
-            "regimes", "report", "observations", NULL};
+        static const char *const keys[] = {"reesim",  "name",   "description",  "sources",
+                                           "horizon", "runs",   "seed",         "materials",
+                                           "nodes",   "links",  "gates",        "timeline",
+                                           "regimes", "report", "observations", NULL};
         ld_check_keys(&L, root, "", keys);
         header(&L, root);
         int hz = horizon(&L, root);

@@ -104,9 +104,9 @@ int ld_network(loader *L)
                    p->mat_id[lk->material]);
         uint64_t in = flagged_materials(&p->entities[to->entity], REE_PF_IN, p->nmat, &any);
         if (any && !(in & (UINT64_C(1) << lk->material)))
-            ld_err(L, mark_node(le, &tmp), path,
-                   "node '%s' (model %s) does not take material '%s'", p->entities[to->entity].id,
-                   p->entities[to->entity].model->name, p->mat_id[lk->material]);
+            ld_err(L, mark_node(le, &tmp), path, "node '%s' (model %s) does not take material '%s'",
+                   p->entities[to->entity].id, p->entities[to->entity].model->name,
+                   p->mat_id[lk->material]);
     }
     /* Every material a node needs must reach it; materials it names are materials it holds. */
     for (int n = 0; n < p->nnode; n++) {

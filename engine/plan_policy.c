@@ -271,8 +271,7 @@ int ld_regimes(loader *L, const ree_ynode *root)
             if (strcmp(p->regimes[q].id, init) == 0)
                 p->regime_initial = q;
         if (p->regime_initial < 0)
-            ld_err(L, ree_ymap_get(r, "initial"), "regimes.initial", "unknown regime '%s'",
-                   init);
+            ld_err(L, ree_ymap_get(r, "initial"), "regimes.initial", "unknown regime '%s'", init);
     }
     p->regime_hash = ree_hash_id("regimes");
     return 0;

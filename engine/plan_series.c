@@ -189,8 +189,7 @@ static int read_points(loader *L, ree_observation *o, const ree_ynode *at, const
         int y, m, used = 0;
         char *end;
         if (sscanf(line, "%4d-%2d,%n", &y, &m, &used) != 2 || used != 8 || m < 1 || m > 12) {
-            ld_err(L, at, path, "%s:%d: expected YYYY-MM,VALUE, found '%s'", o->file, lineno,
-                   line);
+            ld_err(L, at, path, "%s:%d: expected YYYY-MM,VALUE, found '%s'", o->file, lineno, line);
             bad = 1;
             break;
         }

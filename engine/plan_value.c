@@ -46,16 +46,11 @@ void ld_path(char *out, const char *base, const char *key)
         snprintf(out, REE_PATH_MAX, "%s", key);
 }
 
-static const char *article(ree_ykind k)
-{
-    return k == REE_Y_SCALAR ? "a scalar" : k == REE_Y_SEQ ? "a sequence" : "a mapping";
-}
-
 int ld_expect(loader *L, const ree_ynode *n, ree_ykind k, const char *path)
 {
     if (n->kind == k)
         return 0;
-    ld_err(L, n, path, "expected %s, found %s", article(k), article(n->kind));
+    ld_err(L, n, path, "expected %s, found %s", ree_ykind_article(k), ree_ykind_article(n->kind));
     return -1;
 }
 
@@ -86,8 +81,7 @@ int ld_check_keys(loader *L, const ree_ynode *map, const char *path, const char 
     return bad;
 }
 
-const char *ld_str(loader *L, const ree_ynode *map, const char *key, const char *path,
-                   int required)
+const char *ld_str(loader *L, const ree_ynode *map, const char *key, const char *path, int required)
 {
     const ree_ynode *n = ree_ymap_get(map, key);
     char kp[REE_PATH_MAX];
@@ -172,8 +166,8 @@ static void fmt_bound(char *buf, size_t len, double x)
 static int dist_value(loader *L, const ree_param_def *def, const ree_ynode *n, const char *path,
                       ree_dist *d)
 {
-    static const char *const keys[] = {"dist", "value", "min", "max", "mode", "mean",
-                                       "sd",   "alpha", "beta", NULL};
+    static const char *const keys[] = {"dist", "value", "min",   "max",  "mode",
+                                       "mean", "sd",    "alpha", "beta", NULL};
     if (ld_check_keys(L, n, path, keys))
         return -1;
     const char *kind = ld_str(L, n, "dist", path, 1);
@@ -217,8 +211,7 @@ static int dist_value(loader *L, const ree_param_def *def, const ree_ynode *n, c
         if (!ok) {
             char kp[REE_PATH_MAX];
             ld_path(kp, path, k);
-            ld_err(L, n->pairs[i].key, kp, "key '%s' does not apply to a %s distribution", k,
-                   kind);
+            ld_err(L, n->pairs[i].key, kp, "key '%s' does not apply to a %s distribution", k, kind);
             bad++;
         }
     }
@@ -339,8 +332,7 @@ static int set_value(loader *L, const ree_param_def *def, const ree_ynode *n, co
             }
         } else if ((k = ld_tag(L->p, it->str)) < 0) {
             char list[200] = "";
-            for (int t = 0; t < L->p->ntag && strlen(list) + strlen(L->p->tags[t]) + 3 < 200;
-                 t++) {
+            for (int t = 0; t < L->p->ntag && strlen(list) + strlen(L->p->tags[t]) + 3 < 200; t++) {
                 if (t)
                     strcat(list, ", ");
                 strcat(list, L->p->tags[t]);

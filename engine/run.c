@@ -31,16 +31,18 @@ void ree_run_free(ree_run *r)
     free(r->rng);
     gsl_rng_free(r->tmp);
     gsl_rng_free(r->regime_rng);
-    void *arrays[] = {r->base,      r->eff,       r->poff,         r->par,        r->state,
-                      r->soff,      r->ctx,       r->metrics,      r->moff,       r->stock,
-                      r->prev,      r->recv,      r->ship,         r->prod,       r->cons,
-                      r->lost,      r->order,     r->offer,        r->position,   r->requested,
-                      r->requested_now, r->unmet, r->unmet_next,   r->produced_io, r->consumed_io,
-                      r->lost_io,   r->history,   r->scarcity,     r->need_sum,   r->short_sum,
-                      r->need_idx,  r->short_idx, r->lk,           r->pipe,       r->transit,
-                      r->shipped,   r->req, r->extra, r->before,       r->goff,         r->g_material, r->g_end_use,
-                      r->g_applied, r->g_shipped, r->g_licensed,   r->g_on_order, r->total0,
-                      r->chval,     r->regime_touch, r->sector_mat, r->series,    r->indicators};
+    void *arrays[] = {
+        r->base,          r->eff,        r->poff,       r->par,         r->state,
+        r->soff,          r->ctx,        r->metrics,    r->moff,        r->stock,
+        r->prev,          r->recv,       r->ship,       r->prod,        r->cons,
+        r->lost,          r->order,      r->offer,      r->position,    r->requested,
+        r->requested_now, r->unmet,      r->unmet_next, r->produced_io, r->consumed_io,
+        r->lost_io,       r->history,    r->scarcity,   r->need_sum,    r->short_sum,
+        r->need_idx,      r->short_idx,  r->lk,         r->pipe,        r->transit,
+        r->shipped,       r->req,        r->lead_in,    r->extra,       r->before,
+        r->goff,          r->g_material, r->g_end_use,  r->g_applied,   r->g_shipped,
+        r->g_licensed,    r->g_on_order, r->total0,     r->chval,       r->regime_touch,
+        r->sector_mat,    r->series,     r->indicators};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -88,9 +90,10 @@ ree_run *ree_run_alloc(const ree_plan *p)
         r->need_idx[e] = (m->flags & REE_MF_SECTOR) ? metric_index(m, "need") : -1;
         r->short_idx[e] = (m->flags & REE_MF_SECTOR) ? metric_index(m, "shortfall") : -1;
         int mk = ree_model_param_index(m, "material");
-        r->sector_mat[e] = (m->flags & REE_MF_SECTOR) && mk >= 0 && m->params[mk].type == REE_PT_MATERIAL
-                               ? p->entities[e].pspecs[mk].ival
-                               : -1;
+        r->sector_mat[e] =
+            (m->flags & REE_MF_SECTOR) && mk >= 0 && m->params[mk].type == REE_PT_MATERIAL
+                ? p->entities[e].pspecs[mk].ival
+                : -1;
         if (!(r->rng[e] = gsl_rng_alloc(ree_rng_philox)))
             bad = 1;
     }
@@ -99,9 +102,9 @@ ree_run *ree_run_alloc(const ree_plan *p)
     r->state_bytes = r->soff[ne];
     r->state = cal(r->state_bytes, 1, &bad);
     r->metrics = cal(r->moff[ne], sizeof(double), &bad);
-    double **nmarr[] = {&r->stock,    &r->prev,          &r->recv,  &r->ship,     &r->prod,
-                        &r->cons,     &r->lost,          &r->order, &r->offer,    &r->position,
-                        &r->requested, &r->requested_now, &r->unmet, &r->unmet_next};
+    double **nmarr[] = {&r->lead_in,  &r->stock,     &r->prev,          &r->recv,  &r->ship,
+                        &r->prod,     &r->cons,      &r->lost,          &r->order, &r->offer,
+                        &r->position, &r->requested, &r->requested_now, &r->unmet, &r->unmet_next};
     for (size_t i = 0; i < sizeof nmarr / sizeof nmarr[0]; i++)
         *nmarr[i] = cal(nnm, sizeof(double), &bad);
     double **marr[] = {&r->produced_io, &r->consumed_io, &r->lost_io, &r->scarcity,
@@ -296,8 +299,8 @@ static void link_params(ree_run *r)
         int pk = ree_model_param_index(ent->model, "priority");
         int to = p->nodes[p->links[l].to].entity;
         int dk = ree_model_param_index(p->entities[to].model, "priority");
-        k->priority = (!ent->pspecs[pk].given && dk >= 0) ? getd(r, to, "priority")
-                                                          : getd(r, e, "priority");
+        k->priority =
+            (!ent->pspecs[pk].given && dk >= 0) ? getd(r, to, "priority") : getd(r, e, "priority");
         if (k->rank > r->maxrank)
             r->maxrank = k->rank;
     }
@@ -310,6 +313,12 @@ static void link_params(ree_run *r)
                 sum += r->lk[j].share;
         r->lk[l].share = sum > 0 ? r->lk[l].share / sum : 0;
     }
+    /* Lead time each node sees on its supply: share-weighted over rank-0 links. */
+    memset(r->lead_in, 0, sizeof(double) * (size_t)p->nnode * (size_t)r->nmat);
+    for (int l = 0; l < p->nlink; l++)
+        if (r->lk[l].rank == 0)
+            r->lead_in[(size_t)p->links[l].to * (size_t)r->nmat + (size_t)p->links[l].material] +=
+                r->lk[l].share * (r->lk[l].lead < 1 ? 1 : r->lk[l].lead);
 }
 
 void ree_run_policy(ree_run *r)

@@ -21,46 +21,46 @@ struct ree_run {
 
     unsigned char *base, *eff; /* parameter structs, at poff[e] */
     size_t *poff;
-    unsigned char **par;      /* effective parameters of each entity */
-    unsigned char *state;      /* model states, at soff[e] */
+    unsigned char **par;  /* effective parameters of each entity */
+    unsigned char *state; /* model states, at soff[e] */
     size_t *soff;
     size_t state_bytes;
-    gsl_rng **rng;             /* per entity per-step stream */
-    gsl_rng *tmp;              /* parameter sampling */
+    gsl_rng **rng; /* per entity per-step stream */
+    gsl_rng *tmp;  /* parameter sampling */
     gsl_rng *regime_rng;
     ree_model_ctx *ctx;
 
-    double *metrics;           /* per entity, at moff[e] */
+    double *metrics; /* per entity, at moff[e] */
     size_t *moff;
 
     double *stock, *prev, *recv, *ship, *prod, *cons, *lost; /* node x material */
     double *order, *offer, *position, *requested, *requested_now, *unmet, *unmet_next;
     double *produced_io, *consumed_io, *lost_io; /* nmat scratch */
-    double *history;           /* nsteps x nmat: sector consumption */
-    double *scarcity, *need_sum, *short_sum;    /* nmat */
+    double *history;                             /* nsteps x nmat: sector consumption */
+    double *scarcity, *need_sum, *short_sum;     /* nmat */
     int *need_idx, *short_idx; /* per entity: sector metric indices, -1 otherwise */
     int *sector_mat;           /* per entity: a sector's `material`, -1 otherwise */
 
     link_rt *lk;
-    double *pipe;              /* nlink x (nsteps + 2) */
+    double *pipe; /* nlink x (nsteps + 2) */
     double *transit, *shipped, *req;
-    double *extra, *before;    /* per link: delay this step, shipped before this rank */
-    int *goff;                 /* gate offsets into gate-slot arrays */
+    double *lead_in;        /* node x material: rank-0 supply lead time [months] */
+    double *extra, *before; /* per link: delay this step, shipped before this rank */
+    int *goff;              /* gate offsets into gate-slot arrays */
     int *g_material;
     uint64_t *g_end_use;
     double *g_applied, *g_shipped, *g_licensed, *g_on_order;
-    double *total0;            /* nmat: initial network stock (global check) */
+    double *total0; /* nmat: initial network stock (global check) */
 
-    double *chval;             /* sampled values of timeline and regime changes */
+    double *chval; /* sampled values of timeline and regime changes */
     int nchval;
     int next_event;
-    int regime;                /* current regime, -1 before the chain starts */
-    int *regime_touch;         /* per entity: 1 when some regime overrides it */
+    int regime;        /* current regime, -1 before the chain starts */
+    int *regime_touch; /* per entity: 1 when some regime overrides it */
 
-    double *series;            /* nseries x nsteps */
+    double *series; /* nseries x nsteps */
     double *indicators;
 };
-
 
 /* Phase 2 of a step after the first (run.c): timeline events of this step, the regime's
  * transition and overrides, and the link parameters that follow from them. */

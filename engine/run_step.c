@@ -24,6 +24,7 @@ static void node_io(ree_run *r, int n, ree_node_io *io)
     io->received = r->recv + NM(r, n);
     io->history = r->history;
     io->scarcity = r->scarcity;
+    io->lead = r->lead_in + NM(r, n);
     io->produced = r->produced_io;
     io->consumed = r->consumed_io;
     io->lost = r->lost_io;
@@ -297,16 +298,16 @@ static int balance(ree_run *r)
             size_t o = NM(r, n) + (size_t)m;
             double flows = r->recv[o] - r->ship[o] + r->prod[o] - r->cons[o] - r->lost[o];
             double res = r->stock[o] - r->prev[o] - flows;
-            double scale = fabs(r->prev[o]) + r->recv[o] + r->ship[o] + r->prod[o] + r->cons[o] +
-                           r->lost[o];
+            double scale =
+                fabs(r->prev[o]) + r->recv[o] + r->ship[o] + r->prod[o] + r->cons[o] + r->lost[o];
             double tol = p->balance_tol * (scale > 1 ? scale : 1);
             if (fabs(res) > tol || r->stock[o] < -tol) {
                 ree_plan_date(p, r->t, date, sizeof date);
                 snprintf(r->err, sizeof r->err,
                          "mass balance violated at node '%s', material '%s', step %d (%s): "
                          "stock %.17g, residual %.3g t",
-                         p->entities[p->nodes[n].entity].id, p->mat_id[m], r->t, date,
-                         r->stock[o], res);
+                         p->entities[p->nodes[n].entity].id, p->mat_id[m], r->t, date, r->stock[o],
+                         res);
                 return REE_EBALANCE;
             }
         }
@@ -378,15 +379,15 @@ int ree_run_step(ree_run *r)
     memcpy(r->requested, r->requested_now, sizeof(double) * nnm);
     memset(r->requested_now, 0, sizeof(double) * nnm);
 
-    arrivals(r);                     /* 1 */
+    arrivals(r); /* 1 */
     if (r->t > 0)
-        ree_run_policy(r);           /* 2 (step 0's policy applied at reset) */
-    call_nodes(r, 3);                /* 3 */
+        ree_run_policy(r); /* 2 (step 0's policy applied at reset) */
+    call_nodes(r, 3);      /* 3 */
     positions(r);
-    call_nodes(r, 4);                /* 4 */
-    gates_decide(r);                 /* 5 */
-    shipping(r);                     /* 6 */
-    consumption(r);                  /* 7 */
+    call_nodes(r, 4);                        /* 4 */
+    gates_decide(r);                         /* 5 */
+    shipping(r);                             /* 6 */
+    consumption(r);                          /* 7 */
     int st = r->check ? balance(r) : REE_OK; /* 8 */
     for (int m = 0; m < r->nmat; m++)
         r->scarcity[m] = r->need_sum[m] > 0 ? r->short_sum[m] / r->need_sum[m] : 0;

@@ -350,7 +350,7 @@ static void merge_cell(struct cell *c, const struct cell *f, double *scratch, si
 
 int ree_acc_merge(ree_acc *into, const ree_acc *from)
 {
-    if (into == from || into->ncell != from->ncell || into->k != from->k)
+    if (into == from || into->ncell != from->ncell || from->k > into->k)
         return -1;
     size_t limit = 2 * into->k;
     int need_scratch = 0;

@@ -53,9 +53,10 @@ void ree_acc_reset(ree_acc *a);
  * or -1 when out of memory (the accumulator is then unchanged). */
 int ree_acc_add(ree_acc *a, const double *values);
 
-/* Merge `from` into `into` (same ncell and k, distinct objects). `from` is unchanged (except for
+/* Merge `from` into `into` (same ncell, from's k at most into's k -- e.g. small exact block
+ * accumulators into a larger total -- distinct objects). `from` is unchanged (except for
  * in-place sorting, as for queries). Returns 0, or -1 when out of memory or when the shapes
- * differ or into == from (`into` then unchanged). */
+ * do not fit or into == from (`into` then unchanged). */
 int ree_acc_merge(ree_acc *into, const ree_acc *from);
 
 size_t ree_acc_ncell(const ree_acc *a);

@@ -141,19 +141,6 @@ static ree_mark mark_of(const builder *b, yaml_mark_t m)
     return r;
 }
 
-static const char *kind_article(ree_ykind k)
-{
-    switch (k) {
-    case REE_Y_SCALAR:
-        return "a scalar";
-    case REE_Y_SEQ:
-        return "a sequence";
-    case REE_Y_MAP:
-        return "a mapping";
-    }
-    return "a node";
-}
-
 const char *ree_ykind_name(ree_ykind k)
 {
     switch (k) {
@@ -460,7 +447,7 @@ static int merge_cands(builder *b, const kid *val, cand **c, size_t *n, size_t *
             if (v->items[i]->kind != REE_Y_MAP) {
                 ree_diag_error(b->d, v->items[i]->mark, NULL,
                                "merge key '<<' expects mappings, found %s in its list",
-                               kind_article(v->items[i]->kind));
+                               ree_ykind_article(v->items[i]->kind));
                 b->errors++;
                 return 0;
             }
@@ -495,7 +482,7 @@ static void finish_map(builder *b, frame *f)
         const kid *k = &f->kids[i], *v = &f->kids[i + 1];
         if (k->node->pub.kind != REE_Y_SCALAR) {
             ree_diag_error(b->d, k->mark, NULL, "mapping keys must be scalars, found %s",
-                           kind_article(k->node->pub.kind));
+                           ree_ykind_article(k->node->pub.kind));
             b->errors++;
             continue;
         }
@@ -815,189 +802,4 @@ const ree_ynode *ree_ytree_root(const ree_ytree *t)
 const ree_source *ree_ytree_source(const ree_ytree *t)
 {
     return t ? &t->src : NULL;
-}
-
-const ree_ynode *ree_ymap_get(const ree_ynode *map, const char *key)
-{
-    if (!map || map->kind != REE_Y_MAP || !key)
-        return NULL;
-    size_t len = strlen(key);
-    for (size_t i = 0; i < map->n; i++) {
-        const ree_ynode *k = map->pairs[i].key;
-        if (k->len == len && memcmp(k->str, key, len) == 0)
-            return map->pairs[i].value;
-    }
-    return NULL;
-}
-
-int ree_ynode_is_null(const ree_ynode *n)
-{
-    if (!n || n->kind != REE_Y_SCALAR || n->quoted)
-        return 0;
-    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
-    for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
-        if (n->len == strlen(nulls[i]) && memcmp(n->str, nulls[i], n->len) == 0)
-            return 1;
-    return 0;
-}
-
-/* ---- strict scalar conversions ---- */
-
-#define SHOWN 60 /* characters of a bad scalar quoted in a reason */
-
-/* Common checks: a plain scalar. On failure writes "expected WHAT, found ..." and returns -1. */
-static int want_plain(const ree_ynode *n, const char *what, int allow_quoted, char *why,
-                      size_t whylen)
-{
-    if (!n) {
-        snprintf(why, whylen, "expected %s, found nothing", what);
-        return -1;
-    }
-    if (n->kind != REE_Y_SCALAR) {
-        snprintf(why, whylen, "expected %s, found %s", what, kind_article(n->kind));
-        return -1;
-    }
-    if (n->quoted && !allow_quoted) {
-        snprintf(why, whylen, "expected %s, found a quoted string", what);
-        return -1;
-    }
-    if (n->len == 0 || strlen(n->str) != n->len) {
-        snprintf(why, whylen, "expected %s, found an empty value", what);
-        if (n->len)
-            snprintf(why, whylen, "expected %s, found a string with a NUL character", what);
-        return -1;
-    }
-    return 0;
-}
-
-static int found(char *why, size_t whylen, const char *what, const ree_ynode *n)
-{
-    snprintf(why, whylen, "expected %s, found '%.*s'%s", what, SHOWN, n->str,
-             n->len > SHOWN ? "..." : "");
-    return -1;
-}
-
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-int ree_yscalar_double(const ree_ynode *n, double *out, char *why, size_t whylen)
-{
-    const char *what = "a number";
-    if (want_plain(n, what, 0, why, whylen))
-        return -1;
-    /* Decimal grammar: [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)? */
-    const char *s = n->str, *p = s;
-    int nonzero = 0;
-    size_t digits = 0;
-    if (*p == '+' || *p == '-')
-        p++;
-    for (; is_digit(*p); p++, digits++)
-        nonzero |= *p != '0';
-    if (*p == '.')
-        for (p++; is_digit(*p); p++, digits++)
-            nonzero |= *p != '0';
-    if (!digits)
-        return found(why, whylen, what, n);
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!is_digit(*p))
-            return found(why, whylen, what, n);
-        while (is_digit(*p))
-            p++;
-    }
-    if (*p)
-        return found(why, whylen, what, n);
-    errno = 0;
-    char *end;
-    double v = strtod(s, &end);
-    if (end != p)
-        return found(why, whylen, what, n);
-    if (isinf(v) || (errno == ERANGE && fabs(v) > 1.0)) {
-        snprintf(why, whylen, "number '%.*s' is out of range", SHOWN, s);
-        return -1;
-    }
-    if (errno == ERANGE || (nonzero && (v == 0.0 || fabs(v) < DBL_MIN))) {
-        snprintf(why, whylen, "number '%.*s' is too close to zero to be represented", SHOWN, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-int ree_yscalar_int(const ree_ynode *n, long long *out, char *why, size_t whylen)
-{
-    const char *what = "an integer";
-    if (want_plain(n, what, 0, why, whylen))
-        return -1;
-    const char *s = n->str, *p = s;
-    if (*p == '+' || *p == '-')
-        p++;
-    if (!is_digit(*p))
-        return found(why, whylen, what, n);
-    while (is_digit(*p))
-        p++;
-    if (*p)
-        return found(why, whylen, what, n);
-    errno = 0;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (end != p)
-        return found(why, whylen, what, n);
-    if (errno == ERANGE) {
-        snprintf(why, whylen, "integer '%.*s' is out of range", SHOWN, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-int ree_yscalar_bool(const ree_ynode *n, int *out, char *why, size_t whylen)
-{
-    const char *what = "true or false";
-    if (want_plain(n, what, 0, why, whylen))
-        return -1;
-    static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes",
-                                      "YES",  "on",   "On",   "ON"};
-    static const char *const no[] = {"false", "False", "FALSE", "no", "No",
-                                     "NO",    "off",   "Off",   "OFF"};
-    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
-        if (strcmp(n->str, yes[i]) == 0) {
-            *out = 1;
-            return 0;
-        }
-        if (strcmp(n->str, no[i]) == 0) {
-            *out = 0;
-            return 0;
-        }
-    }
-    return found(why, whylen, what, n);
-}
-
-int ree_yscalar_month(const ree_ynode *n, int *out, char *why, size_t whylen)
-{
-    const char *what = "a month YYYY-MM";
-    if (want_plain(n, what, 1, why, whylen))
-        return -1;
-    const char *s = n->str;
-    if (n->len != 7 || s[4] != '-')
-        return found(why, whylen, what, n);
-    for (int i = 0; i < 7; i++)
-        if (i != 4 && !is_digit(s[i]))
-            return found(why, whylen, what, n);
-    int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-    int month = (s[5] - '0') * 10 + (s[6] - '0');
-    if (month < 1 || month > 12) {
-        snprintf(why, whylen, "month '%s' has no month %d (months are 01 to 12)", s, month);
-        return -1;
-    }
-    if (year < 1900) {
-        snprintf(why, whylen, "month '%s' is before 1900", s);
-        return -1;
-    }
-    *out = year * 12 + month - 1;
-    return 0;
 }

@@ -88,6 +88,9 @@ int ree_yscalar_int(const ree_ynode *n, long long *out, char *why, size_t whylen
 int ree_yscalar_bool(const ree_ynode *n, int *out, char *why, size_t whylen);
 int ree_yscalar_month(const ree_ynode *n, int *out, char *why, size_t whylen);
 
+/* Name of a kind with its article, for messages: "a scalar", "a sequence", "a mapping". */
+const char *ree_ykind_article(ree_ykind k);
+
 /* Name of a kind for messages: "scalar", "sequence", "mapping". */
 const char *ree_ykind_name(ree_ykind k);
 

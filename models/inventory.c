@@ -5,8 +5,11 @@
  * Per step t, in the order() hook (m = material, wpm = REE_WEEKS_PER_MONTH):
  *   F_t = smoothing * requested[m] + (1 - smoothing) * F_{t-1},  F_{-1} = demand0     [t/month]
  *         (io->requested is what customers asked of this node last step)
- *   S   = F_t * cover_weeks / wpm                                 order-up-to level   [t]
- *   s   = min(S, F_t * reorder_weeks / wpm)                       reorder point       [t]
+ *   S   = F_t * (1 + L + cover_weeks / wpm)                       order-up-to level   [t]
+ *   s   = min(S, F_t * (1 + L + reorder_weeks / wpm))             reorder point       [t]
+ *   where L = io->lead[m], the lead time of the node's supply [months]: the position must cover
+ *   this month's shipments (1), the demand until an order placed now arrives (L), and the safety
+ *   stock (cover_weeks), which is what stays on hand in a steady state.
  *   order[m] = position <= s ? max(0, S - position) : 0
  *   With reorder_weeks = null (+inf) the policy is base-stock: order[m] = max(0, S - position)
  *   every month.
@@ -18,8 +21,8 @@
  * min_cover_weeks = the least cover_weeks over steps with F_t > 0 (0 if there is none).
  *
  * Where the numbers come from:
- *  - cover_weeks 8 is an assumption for importers and distributors, who hold more than the 3-6
- *    weeks reported for auto tier-1 suppliers (CLEPA 2025-06-04, ICRA 2025-06-10,
+ *  - cover_weeks 8 (safety stock) is an assumption for importers and distributors, who hold more
+ * than the 3-6 weeks reported for auto tier-1 suppliers (CLEPA 2025-06-04, ICRA 2025-06-10,
  *    shared/data/facts-detailed.md s.6); some OEMs held months (Mahindra, same section).
  *  - smoothing 0.3 is a conventional exponential-smoothing constant (an assumption; no figure in
  *    shared/data). demand0 0: scenarios should set it to the expected flow (e.g. ~620 t/month of
@@ -92,13 +95,14 @@ static void inventory_order(const void *params, void *state, ree_node_io *io)
     s->forecast = p->smoothing * req + (1 - p->smoothing) * s->forecast;
     double f = s->forecast;
 
-    double target = f * p->cover_weeks / REE_WEEKS_PER_MONTH;
+    double lead = io->lead ? io->lead[m] : 0;
+    double target = f * (1 + lead + p->cover_weeks / REE_WEEKS_PER_MONTH);
     double pos = io->position[m];
     double q;
     if (isinf(p->reorder_weeks)) {
         q = target - pos;
     } else {
-        double rp = f * p->reorder_weeks / REE_WEEKS_PER_MONTH;
+        double rp = f * (1 + lead + p->reorder_weeks / REE_WEEKS_PER_MONTH);
         if (rp > target)
             rp = target;
         q = pos <= rp ? target - pos : 0;

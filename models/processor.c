@@ -14,8 +14,10 @@
  *   produced[out] = the batch started `delay` steps ago (delay 0: the batch started now)
  *   input_limited = 1 when by_input < avail and by_input <= room (inputs are what binds)
  * In the order() hook, for every input m:
- *   order[m] = max(0, (1 + input_cover) * cap_t * utilisation * inputs[m] - position[m])
- * i.e. one month of inputs at the planned rate plus input_cover months of stock. Outages do not
+ *   order[m] = max(0, (1 + L + input_cover) * cap_t * utilisation * inputs[m] - position[m])
+ * with L = io->lead[m] the lead time of the input's supply [months],
+ * i.e. this month's inputs at the planned rate, the inputs used until an order arrives, plus
+ * input_cover months of stock. Outages do not
  * change orders (planned rate).
  * Work in progress lives in a ring of REE_PROC_RING batches indexed by step, so delay <= 24.
  *
@@ -252,7 +254,8 @@ static void processor_order(const void *params, void *state, ree_node_io *io)
     double rate = ramped_capacity(p, io->step) * p->utilisation;
     for (int m = 0; m < io->nmat; m++) {
         if (p->inputs[m] > 0) {
-            double want = (1 + p->input_cover) * rate * p->inputs[m] - io->position[m];
+            double lead = io->lead ? io->lead[m] : 0;
+            double want = (1 + lead + p->input_cover) * rate * p->inputs[m] - io->position[m];
             io->order[m] = want > 0 ? want : 0;
         }
     }

@@ -13,7 +13,9 @@
  *              else sub -= sub * min(1, 1 / sub_revert_months)                 (sub_0 = 0)   [1]
  *   dd       = min(dd_max, dd_elasticity * scarcity[m])     (scarcity: last step's, 0..1)    [1]
  *   need     = demand_t * (1 - sub) * (1 - dd)                                                [t]
- *   order[m] = max(0, need * (1 + cover_weeks / wpm) - position[m])
+ *   order[m] = max(0, need * (1 + L + cover_weeks / wpm) - position[m])
+ *   with L = io->lead[m] the lead time of the sector's supply [months]: this month's need, the
+ *   need until an order placed now arrives, and the safety stock.
  * and in the consume() hook:
  *   used = min(stock[m], need); shortfall = need - used; consumed[m] = used
  *   shortfall_share = shortfall / need (0 when need = 0)
@@ -183,7 +185,8 @@ static void sector_order(const void *params, void *state, ree_node_io *io)
     s->destroyed = kept * dd;
     s->need = kept * (1 - dd);
 
-    double q = s->need * (1 + p->cover_weeks / REE_WEEKS_PER_MONTH) - io->position[m];
+    double lead = io->lead ? io->lead[m] : 0;
+    double q = s->need * (1 + lead + p->cover_weeks / REE_WEEKS_PER_MONTH) - io->position[m];
     io->order[m] = q > 0 ? q : 0;
 
     /* consume() has not run yet this step: show no use rather than last month's. */

@@ -55,8 +55,8 @@ typedef struct stockpile_state {
 } stockpile_state;
 
 static const ree_param_def stockpile_param_defs[] = {
-    {"material", REE_PT_MATERIAL, offsetof(stockpile_params, material), 1, 0, 0, 0,
-     REE_PF_IN | REE_PF_OUT, "", "the material stockpiled"},
+    {"material", REE_PT_MATERIAL, offsetof(stockpile_params, material), 1, 0, 0, 0, REE_PF_OUT, "",
+     "the material stockpiled"},
     {"release", REE_PT_NUM, offsetof(stockpile_params, release), 0, 1, 0, 1, REE_PF_TIMELINE, "1",
      "release policy switch (1 on, 0 off)"},
     {"trigger", REE_PT_NUM, offsetof(stockpile_params, trigger), 0, 0, 0, 1, 0, "1",

@@ -3,8 +3,10 @@
 # Runs apt-get itself when it can (root, or sudo without a password); otherwise prints
 # the exact command and fails, so `make` never half-builds on a machine without them.
 set -eu
-pkgs="cmake make gcc pkg-config libgsl-dev libyaml-dev libcmocka-dev librandom123-dev libcjson-dev libssl-dev"
-[ "${REESIM_EXTRA_PKGS:-}" ] && pkgs="$pkgs $REESIM_EXTRA_PKGS"
+# Build: compiler, CMake, libraries. Test (`deps.sh test`): cmocka, clang-format for the format
+# check, Debian's pandas to prove every CSV reads unchanged, help2man for the man page.
+pkgs="cmake make gcc pkg-config libgsl-dev libyaml-dev librandom123-dev libcjson-dev libssl-dev libcmocka-dev help2man"
+[ "${1:-}" = test ] && pkgs="$pkgs clang-format python3-pandas"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

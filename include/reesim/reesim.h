@@ -25,7 +25,7 @@
     X(REE_EBALANCE, 70, "mass balance violated")                                                   \
     X(REE_ENOMEM, 71, "out of memory")                                                             \
     X(REE_ECANTCREATE, 73, "cannot create output")                                                 \
-    X(REE_EIO, 74, "input/output error")                                                          \
+    X(REE_EIO, 74, "input/output error")                                                           \
     X(REE_EINTERRUPTED, 130, "interrupted")
 
 typedef enum ree_status {

@@ -161,21 +161,23 @@ static void test_base_stock(void **unused)
     void *p = importer(); /* cover 8 weeks, reorder null (base-stock), smoothing 0.3 */
     void *s = state_new(M, p);
     fixture f = {0};
-    /* F = 0.3 * 700 + 0.7 * 620 = 644 t/month; S = 644 * 8 / wpm = 1,184.85 t; position 900:
-     * order 284.85 t. Stock 322 t = half a month = 322 / 644 * wpm = 2.174 weeks. */
+    /* F = 0.3 * 700 + 0.7 * 620 = 644 t/month; no lead time given (L = 0): S = 644 * (1 + 8 /
+     * wpm) = 1,828.85 t; position 900: order 928.85 t. Stock 322 t = half a month = 322 / 644 *
+     * wpm = 2.174 weeks. */
     f.requested[2] = 700;
     f.position[2] = 900;
     f.stock[2] = 322;
     fx_step(&f, 0, NULL);
     M->order(p, s, &f.io);
     assert_near(f.metrics[0], 644, 1e-9);
-    assert_near(f.metrics[1], 644 * 8 / WPM, 1e-9);
-    assert_near(f.metrics[1], 1184.85, 0.01);
-    assert_near(f.order[2], 644 * 8 / WPM - 900, 1e-9);
+    assert_near(f.metrics[1], 644 * (1 + 8 / WPM), 1e-9);
+    assert_near(f.metrics[1], 1828.85, 0.01);
+    assert_near(f.order[2], 644 * (1 + 8 / WPM) - 900, 1e-9);
     assert_near(f.metrics[2], 0.5 * WPM, 1e-9);
     assert_near(f.order[0] + f.order[1], 0, 0);
-    /* Next month, nothing requested: F = 0.7 * 644 = 450.8; S = 829.4 < position 900: 0. */
+    /* Next month, nothing requested: F = 0.7 * 644 = 450.8; S = 1,280.2 < position 1,300: 0. */
     f.requested[2] = 0;
+    f.position[2] = 1300;
     fx_step(&f, 1, NULL);
     M->order(p, s, &f.io);
     assert_near(f.metrics[0], 450.8, 1e-9);
@@ -196,22 +198,22 @@ static void test_reorder_point(void **unused)
     set_num(M, p, "smoothing", 0); /* F stays 620 */
     void *s = state_new(M, p);
     fixture f = {0};
-    /* S = 620 * 8 / wpm = 1,140.70 t; s = 620 * 4 / wpm = 570.35 t. */
+    /* S = 620 * (1 + 8 / wpm) = 1,760.70 t; s = 620 * (1 + 4 / wpm) = 1,190.35 t. */
     f.stock[2] = 300;
-    f.position[2] = 600; /* above s: no order */
+    f.position[2] = 1200; /* above s: no order */
     fx_step(&f, 0, NULL);
     M->order(p, s, &f.io);
     assert_near(f.order[2], 0, 0);
-    f.position[2] = 570; /* at or below s: up to S */
+    f.position[2] = 1190; /* at or below s: up to S */
     fx_step(&f, 1, NULL);
     M->order(p, s, &f.io);
-    assert_near(f.order[2], 620 * 8 / WPM - 570, 1e-9);
+    assert_near(f.order[2], 620 * (1 + 8 / WPM) - 1190, 1e-9);
     /* A reorder point above S is capped at S. */
     set_num(M, p, "reorder_weeks", 12);
-    f.position[2] = 1140;
+    f.position[2] = 1760;
     fx_step(&f, 2, NULL);
     M->order(p, s, &f.io);
-    assert_near(f.order[2], 620 * 8 / WPM - 1140, 1e-9);
+    assert_near(f.order[2], 620 * (1 + 8 / WPM) - 1760, 1e-9);
     free(s);
     free(p);
 }
@@ -239,7 +241,7 @@ static void test_stockout_and_zero_forecast(void **unused)
     fx_step(&f, 1, NULL);
     M->order(p, s, &f.io);
     assert_near(f.metrics[0], 30, 1e-12);
-    assert_near(f.order[2], 30 * 8 / WPM, 1e-9);
+    assert_near(f.order[2], 30 * (1 + 8 / WPM), 1e-9);
     M->finish(p, s, &test_ctx, ind);
     assert_near(ind[0], 1, 0);
     assert_near(ind[1], 0, 0);

@@ -1,0 +1,378 @@
+/*
+ * reesim-bench: throughput and memory of the Monte Carlo driver. Never pass/fail: it prints one
+ * machine-readable line per measurement on stdout and notes on stderr (see bench/README.md).
+ *
+ *   bench scenario=NAME threads=T runs=N seconds=S runs_per_s=R ns_per_node_step=X peak_rss_kb=M
+ *   bench-memory scenario=NAME threads=T runs=N rss_kb=A runs=4N rss_kb=B
+ *
+ * Every measurement runs in a child process of its own (fork), so its peak resident set size
+ * (getrusage ru_maxrss) is its own and not the high-water mark of earlier measurements, and a
+ * scenario that fails does not stop the others. The parent never loads a plan and never enters
+ * an OpenMP region, so each child starts from the same small process. Children report back
+ * through a pipe; only the parent prints the result lines.
+ *
+ * Run counts are calibrated per (scenario, threads): a short run of one wave of blocks, grown
+ * until it takes CALIB_MIN_S, then scaled to the target time and rounded up to whole waves
+ * (2 * threads blocks of REE_MC_BLOCK runs, the unit ree_mc_run schedules), so the timed run has
+ * no ragged last wave.
+ */
+#include <errno.h>
+#include <glob.h>
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "mc.h"
+#include "plan.h"
+
+#define CALIB_MIN_S      0.2         /* s: least duration of the calibration run used for scaling */
+#define DEFAULT_TARGET_S 1.5         /* s: wanted duration of each timed run */
+#define MAX_RUNS         100000000LL /* the loader's bound on runs */
+
+/* What a child sends back. Fixed size, written with one write(2) (below PIPE_BUF is not
+ * needed: the parent reads until EOF). */
+typedef struct report {
+    int status; /* REE_OK, or the failure */
+    char name[128];
+    char err[512];
+    int nsteps;
+    int nentity; /* nodes + links + gates */
+    long long calib_runs;
+    double calib_s;
+    long long runs;
+    double seconds;
+    long rss_kb;
+} report;
+
+typedef struct options {
+    double target_s;
+    int threads; /* "all cores" */
+    int memory;  /* 1: also the N / 4N memory measurement */
+    int check;   /* mass-balance check on every step */
+} options;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static long peak_rss_kb(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return -1;
+    return ru.ru_maxrss; /* Linux: kilobytes */
+}
+
+static long long wave_runs(int threads)
+{
+    return 2LL * threads * REE_MC_BLOCK;
+}
+
+static long long round_up(long long n, long long unit)
+{
+    if (n < unit)
+        return unit;
+    n = (n + unit - 1) / unit * unit;
+    return n < MAX_RUNS ? n : MAX_RUNS / unit * unit;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* One timed Monte Carlo of `runs` runs; returns the status and the wall time in *secs. */
+static int time_mc(const ree_plan *p, long long runs, int threads, int check, double *secs,
+                   char *err, size_t errlen)
+{
+    ree_mc_opts o;
+    memset(&o, 0, sizeof o);
+    o.first_run = 0;
+    o.nruns = runs;
+    o.seed = p->seed;
+    o.threads = threads;
+    o.check = check;
+    ree_mc_result res;
+    memset(&res, 0, sizeof res);
+    double t0 = now();
+    int st = ree_mc_run(p, &o, NULL, &res, err, errlen);
+    *secs = now() - t0;
+    ree_mc_result_free(&res);
+    return st;
+}
+
+/* The child's work. `runs` > 0: exactly that many runs; 0: calibrate, then the timed run. */
+static void child(const char *path, int threads, long long runs, const options *opt, report *r)
+{
+    gsl_set_error_handler_off();
+    snprintf(r->name, sizeof r->name, "%s", base_name(path));
+    ree_diag *d = ree_diag_alloc(0);
+    if (!d) {
+        r->status = REE_ENOMEM;
+        snprintf(r->err, sizeof r->err, "out of memory");
+        return;
+    }
+    int st = REE_OK;
+    ree_plan *p = ree_plan_load(path, d, &st);
+    if (!p) {
+        r->status = st ? st : REE_EINVALID;
+        snprintf(r->err, sizeof r->err, "cannot load: %s (%zu errors; see reesim validate)",
+                 ree_status_message((ree_status)r->status), ree_diag_count(d));
+        ree_diag_free(d);
+        return;
+    }
+    ree_diag_free(d);
+    snprintf(r->name, sizeof r->name, "%s", p->name);
+    r->nsteps = p->nsteps;
+    r->nentity = p->nentity;
+    if (runs <= 0) {
+        long long n = wave_runs(threads);
+        double t = 0;
+        for (;;) {
+            st = time_mc(p, n, threads, opt->check, &t, r->err, sizeof r->err);
+            if (st != REE_OK || t >= CALIB_MIN_S || n >= MAX_RUNS)
+                break;
+            /* Aim a little past the threshold; at most x16 per try in case the first was noise. */
+            double f = t > 0 ? 1.5 * CALIB_MIN_S / t : 16;
+            n = round_up((long long)ceil((double)n * (f < 16 ? f : 16)), wave_runs(threads));
+        }
+        r->calib_runs = n;
+        r->calib_s = t;
+        if (st == REE_OK)
+            runs = round_up((long long)ceil(opt->target_s * (double)n / (t > 0 ? t : 1e-9)),
+                            wave_runs(threads));
+    }
+    if (st == REE_OK) {
+        r->runs = runs;
+        st = time_mc(p, runs, threads, opt->check, &r->seconds, r->err, sizeof r->err);
+    }
+    r->status = st;
+    r->rss_kb = peak_rss_kb();
+    ree_plan_free(p);
+}
+
+/* Fork a child for one measurement and collect its report. Returns 0 when the report arrived. */
+static int measure(const char *path, int threads, long long runs, const options *opt, report *r)
+{
+    memset(r, 0, sizeof *r);
+    int fd[2];
+    if (pipe(fd) != 0) {
+        snprintf(r->err, sizeof r->err, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(r->err, sizeof r->err, "fork: %s", strerror(errno));
+        close(fd[0]);
+        close(fd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fd[0]);
+        report mine;
+        memset(&mine, 0, sizeof mine);
+        child(path, threads, runs, opt, &mine);
+        const char *b = (const char *)&mine;
+        size_t left = sizeof mine;
+        while (left > 0) {
+            ssize_t w = write(fd[1], b, left);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                _exit(1);
+            b += w;
+            left -= (size_t)w;
+        }
+        _exit(0);
+    }
+    close(fd[1]);
+    char *b = (char *)r;
+    size_t got = 0;
+    while (got < sizeof *r) {
+        ssize_t n = read(fd[0], b + got, sizeof *r - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd[0]);
+    int ws = 0;
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+        ;
+    if (got != sizeof *r) {
+        memset(r, 0, sizeof *r);
+        if (WIFSIGNALED(ws))
+            snprintf(r->err, sizeof r->err, "child killed by signal %d", WTERMSIG(ws));
+        else
+            snprintf(r->err, sizeof r->err, "child exited without a report");
+        return -1;
+    }
+    return 0;
+}
+
+static void print_error(const char *path, const report *r)
+{
+    printf("bench-error scenario=%s file=%s status=%d message=\"%s\"\n",
+           r->name[0] ? r->name : base_name(path), path, r->status, r->err);
+}
+
+/* All measurements of one scenario. Returns the number of result lines printed. */
+static int bench_scenario(const char *path, const options *opt)
+{
+    int counts[2] = {1, opt->threads};
+    int ncount = opt->threads > 1 ? 2 : 1;
+    long long mem_runs = 0;
+    int printed = 0;
+    for (int i = 0; i < ncount; i++) {
+        report r;
+        if (measure(path, counts[i], 0, opt, &r) != 0 || r.status != REE_OK) {
+            print_error(path, &r);
+            return printed;
+        }
+        double steps = (double)r.runs * r.nsteps * r.nentity;
+        printf("bench scenario=%s threads=%d runs=%lld seconds=%.3f runs_per_s=%.1f "
+               "ns_per_node_step=%.2f peak_rss_kb=%ld\n",
+               r.name, counts[i], r.runs, r.seconds, (double)r.runs / r.seconds,
+               steps > 0 ? r.seconds * 1e9 / steps : 0.0, r.rss_kb);
+        fprintf(stderr, "  (%s: %d steps x %d entities; calibrated on %lld runs in %.3f s)\n",
+                r.name, r.nsteps, r.nentity, r.calib_runs, r.calib_s);
+        fflush(stdout);
+        printed++;
+        /* The memory pair: 4N runs take about the target time at the largest thread count. */
+        mem_runs = round_up(r.runs / 4, wave_runs(counts[i]));
+    }
+    if (!opt->memory)
+        return printed;
+    int t = counts[ncount - 1];
+    report a, b;
+    if (measure(path, t, mem_runs, opt, &a) != 0 || a.status != REE_OK) {
+        print_error(path, &a);
+        return printed;
+    }
+    if (measure(path, t, 4 * mem_runs, opt, &b) != 0 || b.status != REE_OK) {
+        print_error(path, &b);
+        return printed;
+    }
+    printf("bench-memory scenario=%s threads=%d runs=%lld rss_kb=%ld runs=%lld rss_kb=%ld\n",
+           a.name, t, a.runs, a.rss_kb, b.runs, b.rss_kb);
+    fflush(stdout);
+    return printed + 1;
+}
+
+static const char usage[] =
+    "Usage: reesim-bench [OPTIONS] [SCENARIO.yaml...]\n"
+    "Time the Monte Carlo at 1 thread and at all cores, and its memory at N and 4N runs.\n"
+    "Without scenarios: scenarios/*.yaml, scenarios/examples/*.yaml and bench/scenarios/*.yaml\n"
+    "under the root folder.\n"
+    "\n"
+    "  -t, --target S     seconds each timed run should take (default 1.5)\n"
+    "  -j, --threads T    thread count for the parallel measurement (default: all cores)\n"
+    "  -r, --root DIR     folder the default scenario list is relative to (default .)\n"
+    "      --no-memory    skip the N / 4N memory measurement\n"
+    "      --check        check the mass balance on every step (as the tests do)\n"
+    "  -h, --help         this help\n";
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v > 0) || v > 3600)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    options opt = {DEFAULT_TARGET_S, omp_get_num_procs(), 1, 0};
+    const char *root = ".";
+    char **files = calloc((size_t)argc + 1, sizeof *files);
+    int nfiles = 0;
+    if (!files)
+        return 71;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        double d;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage, stdout);
+            free(files);
+            return 0;
+        } else if ((!strcmp(a, "-t") || !strcmp(a, "--target")) && val) {
+            if (parse_double(val, &d)) {
+                fprintf(stderr,
+                        "reesim-bench: --target: expected seconds in (0, 3600], found '%s'\n", val);
+                free(files);
+                return 64;
+            }
+            opt.target_s = d;
+            i++;
+        } else if ((!strcmp(a, "-j") || !strcmp(a, "--threads")) && val) {
+            if (parse_double(val, &d) || d != floor(d) || d > 1024) {
+                fprintf(stderr, "reesim-bench: --threads: expected 1 to 1024, found '%s'\n", val);
+                free(files);
+                return 64;
+            }
+            opt.threads = (int)d;
+            i++;
+        } else if ((!strcmp(a, "-r") || !strcmp(a, "--root")) && val) {
+            root = val;
+            i++;
+        } else if (!strcmp(a, "--no-memory")) {
+            opt.memory = 0;
+        } else if (!strcmp(a, "--check")) {
+            opt.check = 1;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "reesim-bench: unknown or incomplete option '%s'\n%s", a, usage);
+            free(files);
+            return 64;
+        } else {
+            files[nfiles++] = argv[i];
+        }
+    }
+
+    glob_t g;
+    memset(&g, 0, sizeof g);
+    if (nfiles == 0) {
+        static const char *const patterns[] = {"scenarios/*.yaml", "scenarios/examples/*.yaml",
+                                               "bench/scenarios/*.yaml"};
+        for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
+            char pat[4096];
+            snprintf(pat, sizeof pat, "%s/%s", root, patterns[i]);
+            glob(pat, i ? GLOB_APPEND : 0, NULL, &g);
+        }
+        if (g.gl_pathc == 0) {
+            fprintf(stderr, "reesim-bench: no scenarios under '%s' (give files, or --root)\n",
+                    root);
+            free(files);
+            globfree(&g);
+            return 66;
+        }
+    }
+    int n = nfiles ? nfiles : (int)g.gl_pathc;
+    char **list = nfiles ? files : g.gl_pathv;
+
+    printf("bench-info cores=%d threads=%d target_s=%.2f block=%d check=%d scenarios=%d\n",
+           omp_get_num_procs(), opt.threads, opt.target_s, REE_MC_BLOCK, opt.check, n);
+    fflush(stdout);
+    int printed = 0;
+    for (int i = 0; i < n; i++)
+        printed += bench_scenario(list[i], &opt);
+    globfree(&g);
+    free(files);
+    return printed > 0 ? 0 : 1;
+}
