@@ -48,6 +48,7 @@ typedef struct report {
     double calib_s;
     long long runs;
     double seconds;
+    double cpu_s; /* user + system CPU time of the timed run, all threads */
     long rss_kb;
 } report;
 
@@ -71,6 +72,15 @@ static long peak_rss_kb(void)
     if (getrusage(RUSAGE_SELF, &ru) != 0)
         return -1;
     return ru.ru_maxrss; /* Linux: kilobytes */
+}
+
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+           (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
 }
 
 static long long wave_runs(int threads)
@@ -155,7 +165,9 @@ static void child(const char *path, int threads, long long runs, const options *
     }
     if (st == REE_OK) {
         r->runs = runs;
+        double c0 = cpu_seconds();
         st = time_mc(p, runs, threads, opt->check, &r->seconds, r->err, sizeof r->err);
+        r->cpu_s = cpu_seconds() - c0;
     }
     r->status = st;
     r->rss_kb = peak_rss_kb();
@@ -244,11 +256,11 @@ static int bench_scenario(const char *path, const options *opt)
         }
         double steps = (double)r.runs * r.nsteps * r.nentity;
         printf("bench scenario=%s threads=%d runs=%lld seconds=%.3f runs_per_s=%.1f "
-               "ns_per_node_step=%.2f peak_rss_kb=%ld\n",
+               "ns_per_node_step=%.2f peak_rss_kb=%ld cpu_s=%.3f\n",
                r.name, counts[i], r.runs, r.seconds, (double)r.runs / r.seconds,
-               steps > 0 ? r.seconds * 1e9 / steps : 0.0, r.rss_kb);
-        fprintf(stderr, "  (%s: %d steps x %d entities; calibrated on %lld runs in %.3f s)\n",
-                r.name, r.nsteps, r.nentity, r.calib_runs, r.calib_s);
+               steps > 0 ? r.seconds * 1e9 / steps : 0.0, r.rss_kb, r.cpu_s);
+        fprintf(stderr, "# %s (%s): %d steps x %d entities; calibrated on %lld runs in %.3f s\n",
+                r.name, path, r.nsteps, r.nentity, r.calib_runs, r.calib_s);
         fflush(stdout);
         printed++;
         /* The memory pair: 4N runs take about the target time at the largest thread count. */

@@ -1,5 +1,6 @@
 /* Subcommands: run, validate, models. */
 #include <errno.h>
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -285,7 +286,9 @@ int ree_cmd_validate(int argc, char **argv)
 
 static void bound(char *buf, size_t len, double x)
 {
-    if (isinf(x))
+    if (x == DBL_MIN) /* the models' way of saying "above zero" */
+        snprintf(buf, len, "(0");
+    else if (isinf(x))
         snprintf(buf, len, "%s", x > 0 ? "inf" : "-inf");
     else
         snprintf(buf, len, "%g", x);

@@ -238,8 +238,8 @@ static void entity_params(loader *L, int e, const ree_ynode *map, const ree_ynod
         snprintf(hk, sizeof hk, "%s.%s", ent->id, def->key);
         ent->phash[i] = ree_hash_id(hk);
         if (!v && def->required) {
-            ld_err(L, map ? map : at, path, "missing required parameter '%s' (%s, %s)", def->key,
-                   def->doc, def->unit);
+            ld_err(L, map ? map : at, path, "missing required parameter '%s' [%s]: %s", def->key,
+                   def->unit, def->doc);
             continue;
         }
         ld_param_value(L, def, v, kp, &ent->pspecs[i]);
@@ -250,7 +250,8 @@ static int new_entity(loader *L, int e, const char *id, const char *section, con
                       const ree_ynode *n)
 {
     ree_entity *ent = &L->p->entities[e];
-    ent->id = ld_strdup(L, id);
+    if (!ent->id)
+        ent->id = ld_strdup(L, id);
     ent->section = section;
     ent->hash = ree_hash_id(id);
     ent->model = model;
@@ -296,6 +297,9 @@ static int nodes(loader *L, const ree_ynode *root, const ree_ynode *seq)
             continue;
         }
         snprintf(path, sizeof path, "nodes.%s", id);
+        /* The id is known even if the rest is broken, so links to it are not reported too. */
+        p->entities[i].id = ld_strdup(L, id);
+        p->entities[i].section = "nodes";
         const char *mname = ld_str(L, n, "model", path, 1);
         if (!mname)
             continue;

@@ -30,31 +30,37 @@ static int resolve_path(loader *L, const ree_ynode *at, const char *where, const
     if (np == 3 && !strchr(parts[2], '.')) {
         section = parts[0], id = parts[1], key = parts[2];
         if (strcmp(section, "nodes") && strcmp(section, "links") && strcmp(section, "gates")) {
-            ld_err(L, at, where, "'%s': a path starts with nodes, links or gates", path);
+            ld_err(L, at, where, "a path starts with nodes, links or gates");
             return -1;
         }
     } else if (np == 2) {
         id = parts[0], key = parts[1];
     } else {
-        ld_err(L, at, where, "'%s' is not a parameter path (expected SECTION.ID.KEY or ID.KEY)",
-               path);
+        ld_err(L, at, where, "not a parameter path (expected SECTION.ID.KEY or ID.KEY)");
         return -1;
     }
     int e = ree_plan_entity(p, id);
     if (e < 0 || (section && strcmp(section, p->entities[e].section) != 0)) {
-        ld_err(L, at, where, "'%s': no %s with id '%s'", path,
-               section ? section : "node, link or gate", id);
+        ld_err(L, at, where, "no %s with id '%s'", section ? section : "node, link or gate", id);
         return -1;
     }
     int k = ree_model_param_index(p->entities[e].model, key);
     if (k < 0) {
-        ld_err(L, at, where, "'%s': model %s has no parameter '%s'", path,
-               p->entities[e].model->name, key);
+        char list[300] = "";
+        const ree_model *m = p->entities[e].model;
+        for (size_t j = 0; j < m->nparams; j++)
+            if ((m->params[j].flags & REE_PF_TIMELINE) && strlen(list) + 32 < sizeof list) {
+                if (*list)
+                    strcat(list, ", ");
+                strcat(list, m->params[j].key);
+            }
+        ld_err(L, at, where, "model %s has no parameter '%s' (changeable parameters: %s)", m->name,
+               key, list);
         return -1;
     }
     if (!(p->entities[e].model->params[k].flags & REE_PF_TIMELINE)) {
-        ld_err(L, at, where, "'%s': parameter '%s' of model %s cannot change during a run", path,
-               key, p->entities[e].model->name);
+        ld_err(L, at, where, "parameter '%s' of model %s cannot change during a run", key,
+               p->entities[e].model->name);
         return -1;
     }
     *entity = e;
@@ -133,7 +139,7 @@ int ld_timeline(loader *L, const ree_ynode *root)
             continue;
         }
         if (month < last) {
-            ld_err(L, dn, dp, "events must be in date order: %s comes after a later event",
+            ld_err(L, dn, dp, "events must be in date order: %s comes after an event dated later",
                    dn->str);
             continue;
         }

@@ -1,6 +1,7 @@
 /*
  * Scenario loader, part 5: what a run reports. Every model metric of every entity, the stock
- * of each material at each node, flows and pipeline stock of links, the regime path and the
+ * of each material at each node, flows and pipeline stock of links, what crosses each gate, the
+ * regime path and the
  * shortage ratio of each material are series (one value per step); `report.series` keeps only
  * those matching its patterns ("ENTITY/METRIC" with shell wildcards, e.g. "us_*\/shortfall").
  * Indicators (one value per run) come from the models' indicator tables. Observations name a
@@ -54,7 +55,7 @@ static int count_all(const ree_plan *p)
     int n = p->nregime + p->nmat;
     for (int e = 0; e < p->nentity; e++)
         n += (int)p->entities[e].model->nmetrics;
-    n += p->nnode * p->nmat + 2 * p->nlink;
+    n += p->nnode * p->nmat + 2 * p->nlink + p->ngate;
     return n;
 }
 
@@ -110,6 +111,7 @@ int ld_series(loader *L, const ree_ynode *root)
         for (size_t k = 0; k < ent->model->nmetrics; k++)
             add(L, &f, REE_S_MODEL, p->gates[g].entity, (int)k, ent->id,
                 ent->model->metrics[k].name, ent->model->metrics[k].unit);
+        add(L, &f, REE_S_GATE_SHIPPED, p->gates[g].entity, g, ent->id, "shipped", "t");
     }
     for (int r = 0; r < p->nregime; r++)
         add(L, &f, REE_S_REGIME, -1, r, "regime", p->regimes[r].id, "1");

@@ -3,6 +3,7 @@
  * distributions). Every error names the key path and is located at the offending node.
  */
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -156,7 +157,9 @@ static int num_field(loader *L, const ree_ynode *map, const char *key, const cha
 
 static void fmt_bound(char *buf, size_t len, double x)
 {
-    if (isinf(x))
+    if (x == DBL_MIN) /* the models' way of saying "above zero" */
+        snprintf(buf, len, "above 0");
+    else if (isinf(x))
         snprintf(buf, len, "%sinf", x < 0 ? "-" : "");
     else
         snprintf(buf, len, "%g", x);
@@ -273,8 +276,9 @@ static int dist_value(loader *L, const ree_param_def *def, const ree_ynode *n, c
         char b1[32], b2[32], b3[32], b4[32];
         fmt_bound(b1, sizeof b1, slo), fmt_bound(b2, sizeof b2, shi);
         fmt_bound(b3, sizeof b3, def->min), fmt_bound(b4, sizeof b4, def->max);
-        ld_err(L, n, path, "distribution takes values in [%s, %s], outside the range [%s, %s] %s",
-               b1, b2, b3, b4, def->unit);
+        ld_err(L, n, path, "distribution takes values in [%s, %s], outside the range [%s, %s]%s%s",
+               b1, b2, b3, b4, strcmp(def->unit, "1") ? " " : "",
+               strcmp(def->unit, "1") ? def->unit : "");
         return -1;
     }
     return 0;
@@ -286,7 +290,8 @@ static int const_value(loader *L, const ree_param_def *def, const ree_ynode *n, 
     char b1[32], b2[32];
     fmt_bound(b1, sizeof b1, def->min), fmt_bound(b2, sizeof b2, def->max);
     if (v < def->min || v > def->max) {
-        ld_err(L, n, path, "%g is out of range: expected %s to %s %s", v, b1, b2, def->unit);
+        ld_err(L, n, path, "%g is out of range: expected %s to %s%s%s", v, b1, b2,
+               strcmp(def->unit, "1") ? " " : "", strcmp(def->unit, "1") ? def->unit : "");
         return -1;
     }
     if ((def->flags & REE_PF_INT) && v != floor(v)) {

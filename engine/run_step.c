@@ -360,6 +360,10 @@ static void record(ree_run *r)
         case REE_S_SCARCITY:
             v = r->scarcity[se->index];
             break;
+        case REE_S_GATE_SHIPPED:
+            for (int i = 0; i < p->gates[se->index].nlink; i++)
+                v += r->shipped[p->gates[se->index].links[i]];
+            break;
         }
         r->series[(size_t)s * T + t] = v;
     }

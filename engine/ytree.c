@@ -619,8 +619,12 @@ static void parser_error(builder *b, const yaml_parser_t *p)
     }
     default: {
         ree_mark m = mark_of(b, p->problem_mark);
-        if (p->context && (p->context_mark.line != p->problem_mark.line ||
-                           p->context_mark.column != p->problem_mark.column))
+        size_t at = p->problem_mark.index;
+        if (at < b->t->src.len && b->t->src.text[at] == '\t') {
+            ree_diag_error(b->d, m, NULL, "tab character: YAML indents with spaces only (%s)",
+                           problem);
+        } else if (p->context && (p->context_mark.line != p->problem_mark.line ||
+                                  p->context_mark.column != p->problem_mark.column))
             ree_diag_error(b->d, m, NULL, "%s (%s at line %zu, column %zu)", problem, p->context,
                            p->context_mark.line + 1, p->context_mark.column + 1);
         else if (p->context)
@@ -722,8 +726,8 @@ static ree_ytree *load_owned(const char *name, char *text, size_t len, ree_diag 
     if (!b.oom && !b.errors) {
         const ree_ynode *r = b.root ? &b.root->pub : NULL;
         if (!r || (r->kind == REE_Y_SCALAR && !r->quoted && r->len == 0)) {
-            ree_mark m = {&t->src, 0, 0};
-            ree_diag_error(d, m, NULL, "empty document");
+            ree_mark m = {&t->src, 1, 1};
+            ree_diag_error(d, m, NULL, "empty document: a scenario starts with 'reesim: 1'");
             b.errors++;
         }
     }
