@@ -254,13 +254,13 @@ static int bench_scenario(const char *path, const options *opt)
             print_error(path, &r);
             return printed;
         }
+        fprintf(stderr, "# %s (%s): %d steps x %d entities; calibrated on %lld runs in %.3f s\n",
+                r.name, path, r.nsteps, r.nentity, r.calib_runs, r.calib_s);
         double steps = (double)r.runs * r.nsteps * r.nentity;
         printf("bench scenario=%s threads=%d runs=%lld seconds=%.3f runs_per_s=%.1f "
                "ns_per_node_step=%.2f peak_rss_kb=%ld cpu_s=%.3f\n",
                r.name, counts[i], r.runs, r.seconds, (double)r.runs / r.seconds,
                steps > 0 ? r.seconds * 1e9 / steps : 0.0, r.rss_kb, r.cpu_s);
-        fprintf(stderr, "# %s (%s): %d steps x %d entities; calibrated on %lld runs in %.3f s\n",
-                r.name, path, r.nsteps, r.nentity, r.calib_runs, r.calib_s);
         fflush(stdout);
         printed++;
         /* The memory pair: 4N runs take about the target time at the largest thread count. */

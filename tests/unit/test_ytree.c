@@ -308,9 +308,12 @@ static void test_two_documents(void **state)
 static void test_empty_document(void **state)
 {
     (void)state;
-    load_fails("", "s.yaml: error: empty document\n");
-    load_fails("# nothing but a comment\n\n", "s.yaml: error: empty document\n");
-    load_fails("---\n...\n", "s.yaml: error: empty document\n");
+    load_fails("", "s.yaml:1:1: error: empty document: a scenario starts with 'reesim: 1'\n\n^\n");
+    load_fails("# nothing but a comment\n\n",
+               "s.yaml:1:1: error: empty document: a scenario starts with 'reesim: 1'\n"
+               "# nothing but a comment\n^\n");
+    load_fails("---\n...\n",
+               "s.yaml:1:1: error: empty document: a scenario starts with 'reesim: 1'\n---\n^\n");
 }
 
 /* A reader error (bad UTF-8) carries only a byte offset; the mark is computed from the bytes.
