@@ -137,7 +137,7 @@ static void child(const char *path, int threads, long long runs, const options *
     ree_plan *p = ree_plan_load(path, d, &st);
     if (!p) {
         r->status = st ? st : REE_EINVALID;
-        snprintf(r->err, sizeof r->err, "cannot load: %s (%zu errors; see reesim validate)",
+        snprintf(r->err, sizeof r->err, "cannot load: %s (errors: %zu; see reesim validate)",
                  ree_status_message((ree_status)r->status), ree_diag_count(d));
         ree_diag_free(d);
         return;

@@ -620,7 +620,7 @@ static void parser_error(builder *b, const yaml_parser_t *p)
     default: {
         ree_mark m = mark_of(b, p->problem_mark);
         size_t at = p->problem_mark.index;
-        if (at < b->t->src.len && b->t->src.text[at] == '\t') {
+        if (at < b->t->src.len && b->t->src.text[at] == '\t' && !strstr(problem, "tab")) {
             ree_diag_error(b->d, m, NULL, "tab character: YAML indents with spaces only (%s)",
                            problem);
         } else if (p->context && (p->context_mark.line != p->problem_mark.line ||
