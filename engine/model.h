@@ -70,8 +70,9 @@ typedef struct ree_metric_def {
 typedef enum ree_model_kind { REE_MODEL_NODE, REE_MODEL_GATE, REE_MODEL_LINK } ree_model_kind;
 
 /* Node flags. */
-#define REE_MF_SECTOR 0x1u /* a demand sector: its consumption is final use (shortage, recycling)  \
-                            */
+#define REE_MF_SECTOR                                                                              \
+    0x1u /* a demand sector: its consumption is final use (shortage, recycling)                    \
+          */
 
 /* Dimensions a model may need to size its state and to check itself. */
 typedef struct ree_model_ctx {

@@ -294,10 +294,15 @@ int ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE *f)
     for (int l = 0; l < p->nlink; l++) {
         const ree_link *lk = &p->links[l];
         const ree_entity *ent = &p->entities[lk->entity];
-        fprintf(f, "  - id: ");
-        yq(f, ent->id);
-        fprintf(f, "\n    from: %s\n    to: %s\n    material: %s\n",
-                p->entities[p->nodes[lk->from].entity].id, p->entities[p->nodes[lk->to].entity].id,
+        const char *from = p->entities[p->nodes[lk->from].entity].id;
+        const char *to = p->entities[p->nodes[lk->to].entity].id;
+        char auto_id[160];
+        snprintf(auto_id, sizeof auto_id, "%s->%s", from, to);
+        if (strcmp(auto_id, ent->id) == 0)
+            fprintf(f, "  - # id: %s (from->to)\n", ent->id);
+        else
+            fprintf(f, "  - id: %s\n", ent->id);
+        fprintf(f, "    from: %s\n    to: %s\n    material: %s\n", from, to,
                 p->mat_id[lk->material]);
         if (lk->gate >= 0)
             fprintf(f, "    gate: %s\n", p->entities[p->gates[lk->gate].entity].id);
@@ -325,11 +330,16 @@ int ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE *f)
                 p->regimes[p->regime_initial].id);
         for (int r = 0; r < p->nregime; r++) {
             fprintf(f, "    - id: %s\n      to: {", p->regimes[r].id);
-            for (int j = 0; j < p->nregime; j++) {
-                fprintf(f, "%s%s: ", j ? ", " : "", p->regimes[j].id);
+            for (int j = 0, first = 1; j < p->nregime; j++) {
+                if (j == r)
+                    continue;
+                fprintf(f, "%s%s: ", first ? "" : ", ", p->regimes[j].id);
                 ynum(f, p->regimes[r].to[j]);
+                first = 0;
             }
-            fprintf(f, "}\n      set:%s\n", p->regimes[r].nchange ? "" : " {}");
+            fprintf(f, "}  # stays with probability ");
+            ynum(f, p->regimes[r].to[r]);
+            fprintf(f, "\n      set:%s\n", p->regimes[r].nchange ? "" : " {}");
             for (int c = 0; c < p->regimes[r].nchange; c++) {
                 const ree_change *ch = &p->regimes[r].changes[c];
                 const ree_entity *ent = &p->entities[ch->entity];

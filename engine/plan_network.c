@@ -159,6 +159,15 @@ int ld_network(loader *L)
             }
         }
     }
+    /* A link's priority, when not given, is its destination's (if that model has one). */
+    for (int l = 0; l < p->nlink; l++) {
+        ree_entity *le = &p->entities[p->links[l].entity];
+        const ree_entity *de = &p->entities[p->nodes[p->links[l].to].entity];
+        int lk = ree_model_param_index(le->model, "priority");
+        int dk = ree_model_param_index(de->model, "priority");
+        if (lk >= 0 && dk >= 0 && !le->pspecs[lk].given)
+            le->pspecs[lk].dist = de->pspecs[dk].dist;
+    }
     /* Each model's cross-parameter check, on central values. */
     for (int e = 0; e < p->nentity; e++) {
         const ree_entity *ent = &p->entities[e];

@@ -295,12 +295,7 @@ static void link_params(ree_run *r)
         k->delay_months = getd(r, e, "delay_months");
         k->share = getd(r, e, "share");
         k->rank = (int)getd(r, e, "rank");
-        const ree_entity *ent = &p->entities[e];
-        int pk = ree_model_param_index(ent->model, "priority");
-        int to = p->nodes[p->links[l].to].entity;
-        int dk = ree_model_param_index(p->entities[to].model, "priority");
-        k->priority =
-            (!ent->pspecs[pk].given && dk >= 0) ? getd(r, to, "priority") : getd(r, e, "priority");
+        k->priority = getd(r, e, "priority"); /* the destination's unless given (plan) */
         if (k->rank > r->maxrank)
             r->maxrank = k->rank;
     }

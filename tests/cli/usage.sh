@@ -1,0 +1,50 @@
+#!/bin/sh
+# The command-line contract: help and version on stdout with status 0, usage errors with 64 and
+# a message on stderr, `models` documents every model, nothing but results on stdout, and an
+# output folder that cannot be created gives 73 and leaves nothing behind.
+bin=$1 src=$2 work=$3
+. "$src/tests/cli/lib.sh"
+rm -rf "$work" && mkdir -p "$work"
+scn="$src/tests/golden/golden.yaml"
+status() { "$@" >"$work/stdout" 2>"$work/stderr"; echo $?; }
+check "--help exits 0" test "$(status "$bin" --help)" = 0
+check "--help prints usage on stdout" grep -q "^Usage: reesim COMMAND" "$work/stdout"
+check "--version exits 0" test "$(status "$bin" --version)" = 0
+check "--version names reesim" grep -q "^reesim [0-9]" "$work/stdout"
+check "no command is a usage error" test "$(status "$bin")" = 64
+check "unknown command is a usage error" test "$(status "$bin" frobnicate)" = 64
+check "unknown command named on stderr" grep -q "unknown command 'frobnicate'" "$work/stderr"
+check "run --help exits 0" test "$(status "$bin" run --help)" = 0
+check "run --help lists --only-run" grep -q -- "--only-run" "$work/stdout"
+check "run without scenario is 64" test "$(status "$bin" run)" = 64
+check "run with unknown option is 64" test "$(status "$bin" run "$scn" --bogus)" = 64
+check "run -n 0 is 64" test "$(status "$bin" run "$scn" -n 0)" = 64
+check "run -n abc is 64" test "$(status "$bin" run "$scn" -n abc)" = 64
+check "run -j without value is 64" test "$(status "$bin" run "$scn" -j)" = 64
+check "missing scenario file is 66" test "$(status "$bin" run "$work/nope.yaml")" = 66
+check "validate good scenario is 0" test "$(status "$bin" validate "$scn")" = 0
+check "validate says ok on stdout" grep -q "golden.yaml: ok" "$work/stdout"
+check "models exits 0" test "$(status "$bin" models)" = 0
+for m in source processor inventory stockpile sector recycler gate link; do
+    check "models lists $m" grep -q "^$m (" "$work/stdout"
+done
+check "models gate shows review_days with unit and default" \
+    sh -c "'$bin' models gate | grep -q 'review_days .*\[days\].*default 63'"
+check "models unknown name is 64" test "$(status "$bin" models nosuch)" = 64
+# stdout holds results only: with --quiet a run prints nothing at all.
+check "quiet run exits 0" test "$(status "$bin" run "$scn" -n 64 -q -o "$work/q")" = 0
+check "quiet run prints nothing on stdout" test ! -s "$work/stdout"
+check "quiet run prints nothing on stderr when not a terminal" test ! -s "$work/stderr"
+for f in timeseries.csv summary.csv runs.csv fit.csv scenario.resolved.yaml meta.json; do
+    check "run wrote $f" test -s "$work/q/$f"
+done
+check "no temporary files left" sh -c "! ls -a '$work/q' | grep -q tmp"
+check "resolved scenario validates" test "$(status "$bin" validate "$work/q/scenario.resolved.yaml")" = 0
+"$bin" run "$work/q/scenario.resolved.yaml" -n 64 -q -o "$work/q2"
+check "resolved scenario reproduces the run" cmp -s "$work/q/runs.csv" "$work/q2/runs.csv"
+check "resolved scenario marks defaults" grep -q "default" "$work/q/scenario.resolved.yaml"
+check "meta.json records the seed" grep -q '"seed":.*"20250404"' "$work/q/meta.json"
+# An output folder that cannot be created: a file stands in the way.
+: > "$work/blocker"
+check "uncreatable output is 73" test "$(status "$bin" run "$scn" -n 64 -q -o "$work/blocker/out")" = 73
+finish
