@@ -70,9 +70,10 @@ typedef struct ree_metric_def {
 typedef enum ree_model_kind { REE_MODEL_NODE, REE_MODEL_GATE, REE_MODEL_LINK } ree_model_kind;
 
 /* Node flags. */
-#define REE_MF_SECTOR                                                                              \
-    0x1u /* a demand sector: its consumption is final use (shortage, recycling)                    \
-          */
+/* a demand sector: its consumption is final use (shortage, recycling) */
+#define REE_MF_SECTOR 0x1u
+/* a price index: writes io->price in account(); at most one per material */
+#define REE_MF_PRICE 0x2u
 
 /* Dimensions a model may need to size its state and to check itself. */
 typedef struct ree_model_ctx {
@@ -102,6 +103,8 @@ typedef struct ree_node_io {
     double *order;           /* out, t: wanted from suppliers this step (0 = nothing) */
     double *offer;           /* out, t: the most this node will ship this step (preset to stock) */
     double *metrics;         /* out: one value per metric of the model, in table order */
+    double *price;           /* scarcity price index of each material (1 when none is modelled):
+                                read by any hook, written only by price models in account() */
     gsl_rng *rng;            /* this entity's per-step stream (REE_STREAM_MODEL) */
 } ree_node_io;
 
@@ -152,6 +155,8 @@ typedef struct ree_model {
     void (*order)(const void *params, void *state, ree_node_io *io);
     void (*offer)(const void *params, void *state, ree_node_io *io);
     void (*consume)(const void *params, void *state, ree_node_io *io);
+    /* Accounting phase, after consumption and the shortage ratios (io->scarcity is this step's). */
+    void (*account)(const void *params, void *state, ree_node_io *io);
 
     /* Gate hooks. */
     void (*gate_decide)(const void *params, void *state, ree_gate_io *io);

@@ -159,6 +159,26 @@ int ld_network(loader *L)
             }
         }
     }
+    /* At most one price index per material. */
+    for (int n = 0; n < p->nnode; n++) {
+        const ree_entity *ent = &p->entities[p->nodes[n].entity];
+        int k = ree_model_param_index(ent->model, "material");
+        if (!(ent->model->flags & REE_MF_PRICE) || k < 0)
+            continue;
+        for (int j = 0; j < n; j++) {
+            const ree_entity *other = &p->entities[p->nodes[j].entity];
+            if ((other->model->flags & REE_MF_PRICE) &&
+                other->pspecs[k].ival == ent->pspecs[k].ival) {
+                char path[REE_PATH_MAX];
+                snprintf(path, sizeof path, "nodes.%s.params.material", ent->id);
+                ree_ynode at;
+                memset(&at, 0, sizeof at);
+                at.mark = ent->pspecs[k].mark;
+                ld_err(L, &at, path, "material '%s' already has a price index ('%s')",
+                       p->mat_id[ent->pspecs[k].ival], other->id);
+            }
+        }
+    }
     /* A link's priority, when not given, is its destination's (if that model has one). */
     for (int l = 0; l < p->nlink; l++) {
         ree_entity *le = &p->entities[p->links[l].entity];

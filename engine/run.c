@@ -107,8 +107,8 @@ ree_run *ree_run_alloc(const ree_plan *p)
                         &r->position, &r->requested, &r->requested_now, &r->unmet, &r->unmet_next};
     for (size_t i = 0; i < sizeof nmarr / sizeof nmarr[0]; i++)
         *nmarr[i] = cal(nnm, sizeof(double), &bad);
-    double **marr[] = {&r->produced_io, &r->consumed_io, &r->lost_io, &r->scarcity,
-                       &r->need_sum,    &r->short_sum,   &r->total0};
+    double **marr[] = {&r->price,    &r->produced_io, &r->consumed_io, &r->lost_io,
+                       &r->scarcity, &r->need_sum,    &r->short_sum,   &r->total0};
     for (size_t i = 0; i < sizeof marr / sizeof marr[0]; i++)
         *marr[i] = cal((size_t)nm, sizeof(double), &bad);
     r->history = cal((size_t)p->nsteps * (size_t)nm, sizeof(double), &bad);
@@ -366,6 +366,8 @@ void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
     for (size_t i = 0; i < sizeof zero_nm / sizeof zero_nm[0]; i++)
         memset(zero_nm[i], 0, sizeof(double) * nnm);
     memset(r->scarcity, 0, sizeof(double) * (size_t)nm);
+    for (int m = 0; m < nm; m++)
+        r->price[m] = 1;
     memset(r->history, 0, sizeof(double) * (size_t)p->nsteps * (size_t)nm);
     memset(r->pipe, 0, sizeof(double) * (size_t)p->nlink * (size_t)(p->nsteps + 2));
     memset(r->transit, 0, sizeof(double) * (size_t)p->nlink);

@@ -38,6 +38,7 @@ struct ree_run {
     double *produced_io, *consumed_io, *lost_io; /* nmat scratch */
     double *history;                             /* nsteps x nmat: sector consumption */
     double *scarcity, *need_sum, *short_sum;     /* nmat */
+    double *price;                               /* nmat: price index, 1 when not modelled */
     int *need_idx, *short_idx; /* per entity: sector metric indices, -1 otherwise */
     int *sector_mat;           /* per entity: a sector's `material`, -1 otherwise */
 

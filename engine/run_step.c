@@ -31,6 +31,7 @@ static void node_io(ree_run *r, int n, ree_node_io *io)
     io->order = r->order + NM(r, n);
     io->offer = r->offer + NM(r, n);
     io->metrics = r->metrics + r->moff[e];
+    io->price = r->price;
     io->rng = r->rng[e];
 }
 
@@ -59,7 +60,10 @@ static void call_nodes(ree_run *r, int phase)
     for (int n = 0; n < p->nnode; n++) {
         int e = p->nodes[n].entity;
         const ree_model *m = p->entities[e].model;
-        node_hook h = phase == 3 ? m->produce : phase == 4 ? m->order : m->consume;
+        node_hook h = phase == 3   ? m->produce
+                      : phase == 4 ? m->order
+                      : phase == 7 ? m->consume
+                                   : m->account;
         if (!h)
             continue;
         ree_node_io io;
@@ -256,10 +260,18 @@ static void shipping(ree_run *r)
         memset(r->unmet_next, 0, sizeof(double) * nnm);
         for (int l = 0; l < p->nlink; l++) {
             const ree_link *lk = &p->links[l];
-            if (r->lk[l].rank != rank || lk->gate >= 0)
+            if (r->lk[l].rank != rank)
                 continue;
+            size_t o = NM(r, lk->to) + (size_t)lk->material;
             double got = r->shipped[l] - before[l];
-            r->unmet_next[NM(r, lk->to) + (size_t)lk->material] += r->req[l] - got;
+            if (lk->gate < 0) {
+                r->unmet_next[o] += r->req[l] - got;
+            } else {
+                /* A gated link's request is its licences, not the order: what it fails to
+                 * deliver of this month's order share is asked of the next rank. */
+                double want = r->order[o] * r->lk[l].share - got;
+                r->unmet_next[o] += want > 0 ? want : 0;
+            }
         }
         memcpy(r->unmet, r->unmet_next, sizeof(double) * nnm);
     }
@@ -395,6 +407,7 @@ int ree_run_step(ree_run *r)
     int st = r->check ? balance(r) : REE_OK; /* 8 */
     for (int m = 0; m < r->nmat; m++)
         r->scarcity[m] = r->need_sum[m] > 0 ? r->short_sum[m] / r->need_sum[m] : 0;
+    call_nodes(r, 8);
     record(r);
     r->t++;
     return st;

@@ -4,7 +4,8 @@
  *
  * Per step t, in the order() hook (m = material, wpm = REE_WEEKS_PER_MONTH):
  *   F_t = smoothing * requested[m] + (1 - smoothing) * F_{t-1},  F_{-1} = demand0     [t/month]
- *         (io->requested is what customers asked of this node last step)
+ *         (io->requested is what customers asked of this node last step; at the first step
+ *         there is no last step, so F_0 = demand0)
  *   S   = F_t * (1 + L + cover_weeks / wpm)                       order-up-to level   [t]
  *   s   = min(S, F_t * (1 + L + reorder_weeks / wpm))             reorder point       [t]
  *   where L = io->lead[m], the lead time of the node's supply [months]: the position must cover
@@ -92,7 +93,8 @@ static void inventory_order(const void *params, void *state, ree_node_io *io)
     int m = p->material;
 
     double req = io->requested[m] > 0 ? io->requested[m] : 0;
-    s->forecast = p->smoothing * req + (1 - p->smoothing) * s->forecast;
+    if (io->step > 0) /* nothing was requested before the first step: keep demand0 */
+        s->forecast = p->smoothing * req + (1 - p->smoothing) * s->forecast;
     double f = s->forecast;
 
     double lead = io->lead ? io->lead[m] : 0;

@@ -161,13 +161,13 @@ static void test_base_stock(void **unused)
     void *p = importer(); /* cover 8 weeks, reorder null (base-stock), smoothing 0.3 */
     void *s = state_new(M, p);
     fixture f = {0};
-    /* F = 0.3 * 700 + 0.7 * 620 = 644 t/month; no lead time given (L = 0): S = 644 * (1 + 8 /
-     * wpm) = 1,828.85 t; position 900: order 928.85 t. Stock 322 t = half a month = 322 / 644 *
-     * wpm = 2.174 weeks. */
+    /* Month 1 (month 0 keeps demand0): F = 0.3 * 700 + 0.7 * 620 = 644 t/month; no lead time given
+     * (L = 0): S = 644 * (1 + 8 / wpm) = 1,828.85 t; position 900: order 928.85 t. Stock 322 t =
+     * half a month = 322 / 644 * wpm = 2.174 weeks. */
     f.requested[2] = 700;
     f.position[2] = 900;
     f.stock[2] = 322;
-    fx_step(&f, 0, NULL);
+    fx_step(&f, 1, NULL);
     M->order(p, s, &f.io);
     assert_near(f.metrics[0], 644, 1e-9);
     assert_near(f.metrics[1], 644 * (1 + 8 / WPM), 1e-9);
@@ -178,7 +178,7 @@ static void test_base_stock(void **unused)
     /* Next month, nothing requested: F = 0.7 * 644 = 450.8; S = 1,280.2 < position 1,300: 0. */
     f.requested[2] = 0;
     f.position[2] = 1300;
-    fx_step(&f, 1, NULL);
+    fx_step(&f, 2, NULL);
     M->order(p, s, &f.io);
     assert_near(f.metrics[0], 450.8, 1e-9);
     assert_near(f.order[2], 0, 0);
@@ -186,6 +186,20 @@ static void test_base_stock(void **unused)
     M->finish(p, s, &test_ctx, ind);
     assert_near(ind[0], 0, 0);
     assert_near(ind[1], 0.5 * WPM, 1e-9); /* the smaller cover: 2.17 weeks, not 322 / 450.8 */
+    free(s);
+    free(p);
+}
+
+static void test_first_step_keeps_demand0(void **unused)
+{
+    (void)unused;
+    void *p = importer();
+    void *s = state_new(M, p);
+    fixture f = {0};
+    /* Nothing was requested before the first month: the forecast stays at demand0 = 620. */
+    fx_step(&f, 0, NULL);
+    M->order(p, s, &f.io);
+    assert_near(f.metrics[0], 620, 0);
     free(s);
     free(p);
 }
@@ -255,6 +269,7 @@ int main(void)
         cmocka_unit_test(test_base_stock),
         cmocka_unit_test(test_reorder_point),
         cmocka_unit_test(test_stockout_and_zero_forecast),
+        cmocka_unit_test(test_first_step_keeps_demand0),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

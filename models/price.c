@@ -1,0 +1,113 @@
+/*
+ * price_index: a scarcity price index for one material, 1 in normal times. It rises with the
+ * shortage ratio of the material (unmet over needed demand across all sectors) and decays back
+ * when supply recovers. It holds no stock and ships nothing; the engine hands its value to every
+ * node's hooks (io->price) in the following step, so models may respond to it.
+ *
+ * Per step t, in the account() hook, after consumption (s_t = io->scarcity[material], 0..1):
+ *   P_t = min(cap, 1 + (P_{t-1} - 1) * (1 - 1/decay_months) + elasticity * s_t),  P_{-1} = 1
+ * so a shortage of s each month drives the index towards 1 + elasticity * s * decay_months, and
+ * without shortage the excess over 1 halves in about 0.69 * decay_months months.
+ *
+ * Metrics: index [1]. Indicators: max_index [1], mean_index [1] (over the horizon).
+ *
+ * Where the numbers come from (shared/data/facts-detailed.md s.6 and facts.md):
+ *  - elasticity 3: ex-China Dy/Tb prices rose 3-4x within a month of MOFCOM No. 18 (Argus,
+ *    2025-05-06) while US-bound magnet flows fell by ~60-90%: 1 + 3 * 0.8 = 3.4x (derived).
+ *  - decay_months 6: Chinese NdPr oxide rose 443k -> 632k yuan/t from June to August 2025 and
+ *    fell back to ~555k by November (SMM weekly reviews), about half the excess in 3-4 months:
+ *    decay ~6 months (derived, indicative).
+ *  - cap 30: Dy oxide rose 26-fold in 31 months in the 2010-2011 quota crisis (US$91 -> 2,377/kg,
+ *    mining.com, facts.md).
+ * Caveat (Adamas, facts-detailed s.6): the ex-China prices are thin intermediary markets; the
+ * index is a scarcity signal, not a transaction price.
+ */
+#include <math.h>
+#include <stddef.h>
+
+#include "model.h"
+
+typedef struct price_params {
+    int material;
+    double elasticity;   /* 1 per unit of shortage ratio per month */
+    double decay_months; /* months */
+    double cap;          /* 1 */
+} price_params;
+
+typedef struct price_state {
+    double index; /* 1 */
+    double max, sum;
+    int steps;
+} price_state;
+
+static const ree_param_def price_param_defs[] = {
+    {"material", REE_PT_MATERIAL, offsetof(price_params, material), 1, 0, 0, 0, 0, "",
+     "the material priced"},
+    {"elasticity", REE_PT_NUM, offsetof(price_params, elasticity), 0, 3, 0, INFINITY,
+     REE_PF_TIMELINE, "1/month", "rise of the index per month per unit of shortage ratio"},
+    {"decay_months", REE_PT_NUM, offsetof(price_params, decay_months), 0, 6, 1, INFINITY,
+     REE_PF_TIMELINE, "months", "time constant of the index's return to 1"},
+    {"cap", REE_PT_NUM, offsetof(price_params, cap), 0, 30, 1, INFINITY, 0, "1",
+     "highest value of the index"},
+};
+
+static const ree_metric_def price_metrics[] = {
+    {"index", "1", "scarcity price index (1 = no shortage)"},
+};
+
+static const ree_metric_def price_indicators[] = {
+    {"max_index", "1", "highest index over the horizon"},
+    {"mean_index", "1", "mean index over the horizon"},
+};
+
+static void price_reset(const void *params, void *state, const ree_model_ctx *ctx)
+{
+    (void)params;
+    (void)ctx;
+    price_state *s = state;
+    s->index = 1;
+    s->max = 1;
+}
+
+static void price_account(const void *params, void *state, ree_node_io *io)
+{
+    const price_params *p = params;
+    price_state *s = state;
+    double sc = io->scarcity[p->material];
+    double v = 1 + (s->index - 1) * (1 - 1 / p->decay_months) + p->elasticity * (sc > 0 ? sc : 0);
+    s->index = v > p->cap ? p->cap : v;
+    if (s->index > s->max)
+        s->max = s->index;
+    s->sum += s->index;
+    s->steps++;
+    io->price[p->material] = s->index;
+    io->metrics[0] = s->index;
+}
+
+static void price_finish(const void *params, const void *state, const ree_model_ctx *ctx,
+                         double *indicators)
+{
+    (void)params;
+    (void)ctx;
+    const price_state *s = state;
+    indicators[0] = s->max;
+    indicators[1] = s->steps ? s->sum / s->steps : 1;
+}
+
+const ree_model ree_model_price = {
+    .name = "price_index",
+    .summary = "scarcity price index of a material: rises with shortage, decays back",
+    .kind = REE_MODEL_NODE,
+    .flags = REE_MF_PRICE,
+    .params = price_param_defs,
+    .nparams = sizeof price_param_defs / sizeof price_param_defs[0],
+    .params_size = sizeof(price_params),
+    .metrics = price_metrics,
+    .nmetrics = 1,
+    .indicators = price_indicators,
+    .nindicators = 2,
+    .state_bytes = sizeof(price_state),
+    .reset = price_reset,
+    .account = price_account,
+    .finish = price_finish,
+};
