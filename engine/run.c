@@ -188,15 +188,6 @@ const char *ree_run_error(const ree_run *r)
     return r->err;
 }
 
-static double getd(const ree_run *r, int e, const char *key)
-{
-    const ree_model *m = r->p->entities[e].model;
-    int k = ree_model_param_index(m, key);
-    double v;
-    memcpy(&v, r->par[e] + m->params[k].offset, sizeof v);
-    return v;
-}
-
 /* Write a change's value (sampled at reset into chval[ci]) into the base parameters. */
 static void apply_change(ree_run *r, const ree_change *c, int ci, unsigned char *params)
 {
@@ -283,19 +274,43 @@ static void sample_change(ree_run *r, const ree_change *c, int ci)
 }
 
 /* Link parameters of this run (after events and regime at step start). */
-static void link_params(ree_run *r)
+/* Offset of link parameter `key` in the link model's parameter struct. */
+static size_t link_offset(const ree_plan *p, const char *key)
+{
+    const ree_model *m = p->entities[p->links[0].entity].model;
+    return m->params[ree_model_param_index(m, key)].offset;
+}
+
+static double link_value(const ree_run *r, int l, size_t offset)
+{
+    double v;
+    memcpy(&v, r->par[r->p->links[l].entity] + offset, sizeof v);
+    return v;
+}
+
+/* Link parameters of this run. Only delay_prob may change during a run (the link model marks
+ * nothing else changeable), so `all` is set at reset and the step loop refreshes that alone. */
+static void link_params(ree_run *r, int all)
 {
     const ree_plan *p = r->p;
+    if (!p->nlink)
+        return;
+    size_t o_delay = link_offset(p, "delay_prob");
+    for (int l = 0; l < p->nlink; l++)
+        r->lk[l].delay_prob = link_value(r, l, o_delay);
+    if (!all)
+        return;
+    size_t o_lead = link_offset(p, "lead_time"), o_dm = link_offset(p, "delay_months");
+    size_t o_share = link_offset(p, "share"), o_rank = link_offset(p, "rank");
+    size_t o_prio = link_offset(p, "priority");
     r->maxrank = 0;
     for (int l = 0; l < p->nlink; l++) {
-        int e = p->links[l].entity;
         link_rt *k = &r->lk[l];
-        k->lead = getd(r, e, "lead_time");
-        k->delay_prob = getd(r, e, "delay_prob");
-        k->delay_months = getd(r, e, "delay_months");
-        k->share = getd(r, e, "share");
-        k->rank = (int)getd(r, e, "rank");
-        k->priority = getd(r, e, "priority"); /* the destination's unless given (plan) */
+        k->lead = link_value(r, l, o_lead);
+        k->delay_months = link_value(r, l, o_dm);
+        k->share = link_value(r, l, o_share);
+        k->rank = (int)link_value(r, l, o_rank);
+        k->priority = link_value(r, l, o_prio); /* the destination's unless given (plan) */
         if (k->rank > r->maxrank)
             r->maxrank = k->rank;
     }
@@ -321,7 +336,7 @@ void ree_run_policy(ree_run *r)
     apply_events(r);
     regime_transition(r);
     apply_regime(r);
-    link_params(r);
+    link_params(r, r->t == 0);
 }
 
 void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
