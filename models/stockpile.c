@@ -4,8 +4,14 @@
  * target otherwise. The engine ships; the model only bounds what may ship (offer) and orders.
  *
  * Per step t (m = material, sc = io->scarcity[m], last step's shortage ratio, 0..1):
- *   releasing = release > 0.5 && sc >= trigger && sc > 0
- *   order() : order[m] = releasing ? 0 : min(refill_rate, max(0, target - position[m]))
+ *   releasing = release > 0.5 && ((sc >= trigger && sc > 0)
+ *                                  || (releasing last step && requested[m] > 0))
+ *             i.e. a release starts when scarcity reaches the trigger and goes on while its
+ *             customers keep asking (they ask a rank-1 stockpile only when their first-choice
+ *             supply falls short), so a release that hides the shortage does not switch itself
+ *             off the next month.
+ *   order() : order[m] = releasing || sc > 0 ? 0 : min(refill_rate, max(0, target - position[m]))
+ *             (no refill while the material is scarce)
  *             and the level bookkeeping below (io->stock is the same in order() and offer()).
  *   offer() : offer[m] = releasing ? clamp(stock[m] - floor, 0, max_release) : 0;
  *             offer of every other material = 0.
@@ -83,10 +89,12 @@ static const ree_metric_def stockpile_indicator_defs[] = {
     {"exhausted_month", "months", "first month exhausted (horizon length if never)"},
 };
 
-static int is_releasing(const stockpile_params *p, const ree_node_io *io)
+static int is_releasing(const stockpile_params *p, const stockpile_state *s, const ree_node_io *io)
 {
     double sc = io->scarcity[p->material];
-    return p->release > 0.5 && sc >= p->trigger && sc > 0;
+    int triggered = sc >= p->trigger && sc > 0;
+    int still_asked = s->releasing && io->requested[p->material] > 0;
+    return p->release > 0.5 && (triggered || still_asked);
 }
 
 static void write_metrics(const stockpile_state *s, double *metrics)
@@ -112,8 +120,8 @@ static void stockpile_order(const void *params, void *state, ree_node_io *io)
     stockpile_state *s = state;
     int m = p->material;
 
-    s->releasing = is_releasing(p, io);
-    if (s->releasing) {
+    s->releasing = is_releasing(p, s, io);
+    if (s->releasing || io->scarcity[m] > 0) {
         io->order[m] = 0;
     } else {
         double gap = p->target - io->position[m];
@@ -142,7 +150,7 @@ static void stockpile_offer(const void *params, void *state, ree_node_io *io)
     int m = p->material;
     for (int i = 0; i < io->nmat; i++)
         io->offer[i] = 0;
-    if (is_releasing(p, io)) {
+    if (s->releasing) { /* decided in order(), earlier in the same step */
         double q = io->stock[m] - p->floor;
         if (!(q > 0))
             q = 0;

@@ -202,6 +202,32 @@ static void test_release(void **unused)
     free(p);
 }
 
+/* A release goes on while customers keep asking, even once it has hidden the shortage. */
+static void test_release_persists_while_asked(void **unused)
+{
+    (void)unused;
+    void *p = pile(); /* floor 100, max_release 50, trigger 0.1 */
+    void *s = state_new(M, p);
+    fixture f = {0};
+    f.stock[0] = 400;
+    f.position[0] = 400;
+    f.scarcity[0] = 0.3; /* month 0: triggered */
+    step_both(p, s, &f, 0);
+    assert_near(f.offer[0], 50, 0);
+    f.scarcity[0] = 0; /* month 1: the release covered the gap, but 40 t were asked */
+    f.requested[0] = 40;
+    f.stock[0] = 360;
+    step_both(p, s, &f, 1);
+    assert_near(f.offer[0], 50, 0);
+    assert_near(f.order[0], 0, 0); /* no refill while releasing */
+    f.requested[0] = 0;            /* month 2: nobody asked: the release ends */
+    step_both(p, s, &f, 2);
+    assert_near(f.offer[0], 0, 0);
+    assert_near(f.metrics[1], 0, 0);
+    free(s);
+    free(p);
+}
+
 static void test_refill(void **unused)
 {
     (void)unused;
@@ -269,6 +295,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_release),
+        cmocka_unit_test(test_release_persists_while_asked),
         cmocka_unit_test(test_refill),
         cmocka_unit_test(test_exhaustion),
     };
