@@ -176,6 +176,11 @@ struct ree_plan {
 ree_plan *ree_plan_load(const char *path, ree_diag *d, int *status);
 void ree_plan_free(ree_plan *p);
 
+/* Same, from bytes in memory; `name` stands for the file in diagnostics and relative paths
+ * (observations) resolve against its folder. For tests and the loader's fuzz target. */
+ree_plan *ree_plan_load_buffer(const char *name, const char *bytes, size_t len, ree_diag *d,
+                               int *status);
+
 /* "YYYY-MM" of a step into buf (at least 8 bytes). */
 void ree_plan_date(const ree_plan *p, int step, char *buf, size_t len);
 

@@ -484,14 +484,9 @@ int ld_timeline(loader *L, const ree_ynode *root);
 int ld_regimes(loader *L, const ree_ynode *root);
 int ld_network(loader *L);
 
-ree_plan *ree_plan_load(const char *path, ree_diag *d, int *status)
+/* The plan of a loaded tree; takes ownership of `t`. */
+static ree_plan *plan_from_tree(ree_ytree *t, const char *path, ree_diag *d, int *status)
 {
-    int st = REE_OK;
-    ree_ytree *t = ree_ytree_load(path, d, &st);
-    if (!t) {
-        *status = st;
-        return NULL;
-    }
     ree_plan *p = calloc(1, sizeof *p);
     loader L = {p, d, 0};
     if (!p) {
@@ -552,4 +547,27 @@ ree_plan *ree_plan_load(const char *path, ree_diag *d, int *status)
     }
     *status = REE_OK;
     return p;
+}
+
+ree_plan *ree_plan_load(const char *path, ree_diag *d, int *status)
+{
+    int st = REE_OK;
+    ree_ytree *t = ree_ytree_load(path, d, &st);
+    if (!t) {
+        *status = st;
+        return NULL;
+    }
+    return plan_from_tree(t, path, d, status);
+}
+
+ree_plan *ree_plan_load_buffer(const char *name, const char *bytes, size_t len, ree_diag *d,
+                               int *status)
+{
+    int st = REE_OK;
+    ree_ytree *t = ree_ytree_load_buffer(name, bytes, len, d, &st);
+    if (!t) {
+        *status = st;
+        return NULL;
+    }
+    return plan_from_tree(t, name, d, status);
 }
