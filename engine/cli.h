@@ -5,6 +5,7 @@
 int ree_cmd_run(int argc, char **argv);
 int ree_cmd_validate(int argc, char **argv);
 int ree_cmd_models(int argc, char **argv);
+int ree_cmd_compare(int argc, char **argv); /* engine/cmd_compare.c */
 
 /* Shared option parsing helpers. */
 int ree_cli_long(const char *opt, const char *arg, long long min, long long max, long long *out);

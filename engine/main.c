@@ -49,6 +49,8 @@ int main(int argc, char **argv)
         return ree_cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate"))
         return ree_cmd_validate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compare"))
+        return ree_cmd_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "models"))
         return ree_cmd_models(argc - 1, argv + 1);
     fprintf(stderr, "reesim: unknown command '%s'\n", cmd);

@@ -24,10 +24,24 @@
  *
  * Metrics: demand demand_t [t], need [t], consumed [t], shortfall [t], shortfall_share [1],
  * substitution sub [1], destroyed = demand_t * (1 - sub) * dd [t], lost_units [units].
- * Indicators: shortfall [t, total]; shortfall_share = total shortfall / total need (0 if no
- * need) [1]; months_short = steps with used < service_level * need [months];
- * max_shortfall_share [1]; lost_units [units, total]; first_short_month = first such step
- * (nsteps if never) [months].
+ * Indicators (per run; docs/indicators.md has them all with their formulas). A month is short
+ * when used < service_level * need. With T = nsteps, S = shock_start (steps after the horizon
+ * start, rounded up to a whole step), N = recover_months:
+ *   shortfall           = sum_t shortfall_t                      [t] (the depth-duration area)
+ *   shortfall_share     = shortfall / sum_t need_t (0 if no need)                          [1]
+ *   months_short        = number of short months (months below the service level)     [months]
+ *   max_shortfall_share = max_t shortfall_share_t                                          [1]
+ *   lost_units          = sum_t lost_units_t                                           [units]
+ *   first_short_month   = first short step (T if none)                                [months]
+ *   max_shortfall       = max_t shortfall_t                                                [t]
+ *   depth_duration      = sum_t shortfall_share_t: months of complete outage equivalent
+ *                         (Bruneau's resilience triangle on the share of need met)    [months]
+ *   onset_lag           = f - S, f the first short step at or after S (T if none)     [months]
+ *   time_to_recover     = r - f, r the first step after f opening N consecutive months
+ *                         that are not short; 0 if there is no f; T - f if there is no r
+ *                         within the horizon                                          [months]
+ * Resilience indicators after Sprecher et al. 2017 (ES&T 51(7), 3860-3870: onset, depth,
+ * duration of a supply disruption) and the service-level view of supply-chain risk tools.
  * priority is not used by the hooks: the engine reads it to allocate scarce shipments.
  *
  * Where the numbers come from:
@@ -42,7 +56,10 @@
  *    0.05 are assumptions consistent with those figures; demand destruction (dd_*) is off by
  *    default (Japan cut demand >15% in 2010-12 by substitution in polishing, facts-detailed.md
  *    s.7, a use outside magnets).
- *  - service_level 0.95 is an assumption (a month counts as short below 95% of need).
+ *  - service_level 0.95 is an assumption (a month counts as short below 95% of need);
+ *    recover_months 3 (a quarter back at service before a sector counts as recovered) is an
+ *    assumption in the spirit of the quarterly reporting of the firms concerned; shock_start
+ *    defaults to the horizon start (the scenario's shock is assumed to open the horizon).
  */
 #include <float.h>
 #include <math.h>
@@ -66,6 +83,8 @@ typedef struct sector_params {
     double sub_revert_months; /* months */
     double dd_max;            /* 1 */
     double dd_elasticity;     /* 1 per unit of scarcity */
+    double shock_start;       /* steps after the horizon start (DATE) */
+    double recover_months;    /* months, integral */
 } sector_params;
 
 typedef struct sector_state {
@@ -82,7 +101,12 @@ typedef struct sector_state {
     double months_short; /* months */
     double max_share;    /* 1 */
     double total_lost;   /* units */
+    double max_short;    /* t */
+    double sum_share;    /* months: sum of monthly shortfall shares */
     int first_short;     /* step, -1 if never */
+    int onset;           /* first short step at or after shock_start, -1 if none yet */
+    int ok_from;         /* first step of the current run of months not short since onset */
+    int recovered;       /* step recovery began (ok_from once it lasted recover_months), -1 */
 } sector_state;
 
 static const ree_param_def sector_param_defs[] = {
@@ -114,6 +138,10 @@ static const ree_param_def sector_param_defs[] = {
      "most of demand that scarcity can destroy"},
     {"dd_elasticity", REE_PT_NUM, offsetof(sector_params, dd_elasticity), 0, 0, 0, INFINITY, 0, "1",
      "share of demand destroyed per unit of scarcity"},
+    {"shock_start", REE_PT_DATE, offsetof(sector_params, shock_start), 0, 0, -INFINITY, INFINITY, 0,
+     "date", "month of the shock onset_lag counts from (default: the horizon start)"},
+    {"recover_months", REE_PT_NUM, offsetof(sector_params, recover_months), 0, 3, 1, INFINITY,
+     REE_PF_INT, "months", "consecutive months at service level that count as recovered"},
 };
 
 static const ree_metric_def sector_metric_defs[] = {
@@ -134,6 +162,11 @@ static const ree_metric_def sector_indicator_defs[] = {
     {"max_shortfall_share", "1", "largest monthly shortfall share"},
     {"lost_units", "units", "total units of output lost"},
     {"first_short_month", "months", "first month below the service level (horizon if never)"},
+    {"max_shortfall", "t", "largest monthly shortfall"},
+    {"depth_duration", "months", "sum of monthly shortfall shares (months of full outage)"},
+    {"onset_lag", "months", "months from shock_start to the first short month (horizon if none)"},
+    {"time_to_recover", "months",
+     "months from the onset to recover_months in a row at service level (0 if no onset)"},
 };
 
 static double rate(double months)
@@ -160,6 +193,9 @@ static void sector_reset(const void *params, void *state, const ree_model_ctx *c
     sector_state *s = state;
     *s = (sector_state){0};
     s->first_short = -1;
+    s->onset = -1;
+    s->ok_from = -1;
+    s->recovered = -1;
 }
 
 static void sector_order(const void *params, void *state, ree_node_io *io)
@@ -214,10 +250,28 @@ static void sector_consume(const void *params, void *state, ree_node_io *io)
     s->total_lost += s->lost_units;
     if (s->share > s->max_share)
         s->max_share = s->share;
-    if (s->used < p->service_level * s->need) {
+    if (s->shortfall > s->max_short)
+        s->max_short = s->shortfall;
+    s->sum_share += s->share;
+    int is_short = s->used < p->service_level * s->need;
+    if (is_short) {
         s->months_short += 1;
         if (s->first_short < 0)
             s->first_short = io->step;
+    }
+    /* Recovery of the first episode after the shock: a run of recover_months months not short. */
+    if (s->onset < 0) {
+        if (is_short && io->step >= ceil(p->shock_start))
+            s->onset = io->step;
+    } else if (s->recovered < 0) {
+        if (is_short)
+            s->ok_from = -1;
+        else {
+            if (s->ok_from < 0)
+                s->ok_from = io->step;
+            if (io->step - s->ok_from + 1 >= p->recover_months)
+                s->recovered = s->ok_from;
+        }
     }
     write_metrics(s, io->metrics);
 }
@@ -225,14 +279,19 @@ static void sector_consume(const void *params, void *state, ree_node_io *io)
 static void sector_finish(const void *params, const void *state, const ree_model_ctx *ctx,
                           double *indicators)
 {
-    (void)params;
+    const sector_params *p = params;
     const sector_state *s = state;
+    int n = ctx->nsteps;
     indicators[0] = s->total_short;
     indicators[1] = s->total_need > 0 ? s->total_short / s->total_need : 0;
     indicators[2] = s->months_short;
     indicators[3] = s->max_share;
     indicators[4] = s->total_lost;
-    indicators[5] = s->first_short >= 0 ? s->first_short : ctx->nsteps;
+    indicators[5] = s->first_short >= 0 ? s->first_short : n;
+    indicators[6] = s->max_short;
+    indicators[7] = s->sum_share;
+    indicators[8] = s->onset >= 0 ? s->onset - ceil(p->shock_start) : n;
+    indicators[9] = s->onset < 0 ? 0 : s->recovered >= 0 ? s->recovered - s->onset : n - s->onset;
 }
 
 const ree_model ree_model_sector = {

@@ -1,5 +1,6 @@
 /* Tests for models/sector.c: demand growth and noise, orders, shortfall, substitution, demand
- * destruction. */
+ * destruction, and the resilience indicators on hand-made trajectories (a shock, a recovery,
+ * no shock). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -141,8 +142,9 @@ static inline void assert_near_at(double a, double b, double tol, const char *fi
 #define assert_near(a, b, tol) assert_near_at((a), (b), (tol), __FILE__, __LINE__)
 
 extern const ree_model ree_model_sector;
-#define M   (&ree_model_sector)
-#define WPM REE_WEEKS_PER_MONTH
+#define M    (&ree_model_sector)
+#define NIND 10
+#define WPM  REE_WEEKS_PER_MONTH
 
 /* US automotive: ~40% of 8-9 kt/yr of magnet imports ~ 300 t/month (facts-detailed.md s.3,
  * an unverified split); 2 kg NdFeB per EV traction motor (MP/GM, s.3). Material 2 = magnets. */
@@ -187,7 +189,7 @@ static void test_order_consume(void **unused)
     assert_near(f.consumed[2], 300, 1e-9);
     assert_near(f.metrics[3], 0, 0);
     assert_booked_within_stock(&f);
-    double ind[6];
+    double ind[NIND];
     M->finish(p, s, &test_ctx, ind);
     assert_near(ind[0], 60, 1e-9);
     assert_near(ind[1], 60.0 / 600, 1e-12);
@@ -315,9 +317,9 @@ static void test_zero_demand(void **unused)
     assert_near(f.order[2], 0, 0);
     assert_near(f.metrics[4], 0, 0);
     assert_booked_within_stock(&f);
-    double ind[6];
+    double ind[NIND];
     M->finish(p, s, &test_ctx, ind);
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < NIND; i++)
         assert_true(isfinite(ind[i]));
     assert_near(ind[1], 0, 0);
     assert_near(ind[2], 0, 0);
@@ -325,6 +327,141 @@ static void test_zero_demand(void **unused)
     free(s);
     free(p);
     gsl_rng_free(r);
+}
+
+/* Indicator positions in the model's table (checked by test_indicator_table). */
+enum {
+    I_SHORTFALL,
+    I_SHARE,
+    I_MONTHS_SHORT,
+    I_MAX_SHARE,
+    I_LOST,
+    I_FIRST_SHORT,
+    I_MAX_SHORTFALL,
+    I_DEPTH,
+    I_ONSET,
+    I_RECOVER
+};
+
+static void test_indicator_table(void **unused)
+{
+    (void)unused;
+    static const char *const names[NIND] = {
+        "shortfall",  "shortfall_share",   "months_short",  "max_shortfall_share",
+        "lost_units", "first_short_month", "max_shortfall", "depth_duration",
+        "onset_lag",  "time_to_recover"};
+    assert_int_equal(M->nindicators, NIND);
+    for (int i = 0; i < NIND; i++)
+        assert_string_equal(M->indicators[i].name, names[i]);
+}
+
+/* Drive the autos sector (need 300 t every month, service level 0.95: short below 285 t) through
+ * `n` months with stock[t] on hand in month t, then compute the indicators. */
+static void trajectory(void *p, const double *stock, int n, double *ind)
+{
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(17);
+    fixture f = {0};
+    for (int t = 0; t < n; t++) {
+        f.stock[2] = stock[t];
+        fx_step(&f, t, r);
+        M->order(p, s, &f.io);
+        M->consume(p, s, &f.io);
+        assert_booked_within_stock(&f);
+    }
+    M->finish(p, s, &test_ctx, ind);
+    free(s);
+    gsl_rng_free(r);
+}
+
+/* A shock in month 2 (shock_start month 1), a false recovery in month 4 (290 t >= 285 t: at
+ * service, though 10 t short), short again in month 5, then three months at service from 6. */
+static void test_shock_and_recovery(void **unused)
+{
+    (void)unused;
+    void *p = autos();
+    set_num(M, p, "shock_start", 1);
+    const double stock[9] = {1000, 1000, 150, 0, 290, 200, 1000, 1000, 1000};
+    double ind[NIND];
+    trajectory(p, stock, 9, ind);
+    /* Shortfalls 150, 300, 10, 100 t = 560 t of 9 * 300 = 2700 t needed. */
+    assert_near(ind[I_SHORTFALL], 560, 1e-9);
+    assert_near(ind[I_SHARE], 560.0 / 2700, 1e-12);
+    assert_near(ind[I_MONTHS_SHORT], 3, 0); /* months 2, 3, 5 */
+    assert_near(ind[I_MAX_SHARE], 1, 0);
+    assert_near(ind[I_LOST], 560 * 1000 / 2.0, 1e-6); /* 280,000 motors */
+    assert_near(ind[I_FIRST_SHORT], 2, 0);
+    assert_near(ind[I_MAX_SHORTFALL], 300, 0);
+    /* 0.5 + 1 + 10/300 + 100/300 = 1.8667 months of complete outage. */
+    assert_near(ind[I_DEPTH], 0.5 + 1 + 10.0 / 300 + 100.0 / 300, 1e-12);
+    assert_near(ind[I_ONSET], 1, 0);   /* month 2 - shock month 1 */
+    assert_near(ind[I_RECOVER], 4, 0); /* at service for 3 months from month 6: 6 - 2 */
+    free(p);
+}
+
+/* Short before the shock month counts for first_short_month, not for the onset; a recovery that
+ * has not lasted recover_months by the horizon end is censored at the horizon (36 months). */
+static void test_shock_month_and_censoring(void **unused)
+{
+    (void)unused;
+    void *p = autos();
+    set_num(M, p, "shock_start", 5);
+    double stock[36];
+    for (int t = 0; t < 36; t++)
+        stock[t] = 1000;
+    stock[1] = 100;  /* before the shock */
+    stock[7] = 0;    /* onset: 2 months after the shock */
+    stock[8] = 280;  /* 280 < 285: still short */
+    stock[12] = 100; /* after recovery (months 9-11): a second episode, not timed */
+    double ind[NIND];
+    trajectory(p, stock, 36, ind);
+    assert_near(ind[I_FIRST_SHORT], 1, 0);
+    assert_near(ind[I_ONSET], 2, 0);
+    assert_near(ind[I_RECOVER], 2, 0); /* 9 - 7 */
+    assert_near(ind[I_MONTHS_SHORT], 4, 0);
+    assert_near(ind[I_MAX_SHORTFALL], 300, 0);
+    /* Never recovered: short from month 33, at service in 34 and 35 only (2 < 3 months). */
+    for (int t = 0; t < 36; t++)
+        stock[t] = 1000;
+    stock[33] = 0;
+    set_num(M, p, "shock_start", 0);
+    trajectory(p, stock, 36, ind);
+    assert_near(ind[I_ONSET], 33, 0);
+    assert_near(ind[I_RECOVER], 36 - 33, 0);
+    /* With recover_months 2 the same months count as a recovery in month 34. */
+    set_num(M, p, "recover_months", 2);
+    trajectory(p, stock, 36, ind);
+    assert_near(ind[I_RECOVER], 1, 0);
+    /* A shock dated after the horizon: no onset. */
+    set_num(M, p, "shock_start", 40);
+    trajectory(p, stock, 36, ind);
+    assert_near(ind[I_ONSET], 36, 0);
+    assert_near(ind[I_RECOVER], 0, 0);
+    free(p);
+}
+
+/* No shock: everything at service. Indicators of quantity are 0, the onset is the horizon. */
+static void test_no_shock(void **unused)
+{
+    (void)unused;
+    void *p = autos();
+    double stock[36];
+    for (int t = 0; t < 36; t++)
+        stock[t] = 290; /* above the service level: short 10 t, but not a short month */
+    double ind[NIND];
+    trajectory(p, stock, 36, ind);
+    assert_near(ind[I_MONTHS_SHORT], 0, 0);
+    assert_near(ind[I_FIRST_SHORT], 36, 0);
+    assert_near(ind[I_ONSET], 36, 0);
+    assert_near(ind[I_RECOVER], 0, 0);
+    assert_near(ind[I_MAX_SHORTFALL], 10, 1e-9);
+    assert_near(ind[I_DEPTH], 36 * 10.0 / 300, 1e-12);
+    for (int t = 0; t < 36; t++)
+        stock[t] = 1000;
+    trajectory(p, stock, 36, ind);
+    for (int i = 0; i < NIND; i++)
+        assert_near(ind[i], i == I_FIRST_SHORT || i == I_ONSET ? 36 : 0, 0);
+    free(p);
 }
 
 int main(void)
@@ -335,6 +472,10 @@ int main(void)
         cmocka_unit_test(test_substitution_and_destruction),
         cmocka_unit_test(test_noise),
         cmocka_unit_test(test_zero_demand),
+        cmocka_unit_test(test_indicator_table),
+        cmocka_unit_test(test_shock_and_recovery),
+        cmocka_unit_test(test_shock_month_and_censoring),
+        cmocka_unit_test(test_no_shock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,608 @@
+/* Paired comparison with common random numbers: matching, paired sums, output (see compare.h). */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_cdf.h>
+#include "compare.h"
+#include "run.h"
+
+/* ---- paired statistics ---------------------------------------------------------------------- */
+
+void ree_pair_add(ree_pair_acc *s, double a, double b)
+{
+    double d = b - a;
+    s->n += 1;
+    double da = a - s->mean_a, db = b - s->mean_b, dd = d - s->mean_d;
+    s->mean_a += da / s->n;
+    s->mean_b += db / s->n;
+    s->mean_d += dd / s->n;
+    s->m2_a += da * (a - s->mean_a);
+    s->m2_b += db * (b - s->mean_b);
+    s->m2_d += dd * (d - s->mean_d);
+    s->n_up += d > 0;
+    s->n_down += d < 0;
+}
+
+static void chan(double na, double nb, double *mean, double *m2, double mean_b, double m2_b)
+{
+    double n = na + nb, delta = mean_b - *mean;
+    *mean += delta * nb / n;
+    *m2 += m2_b + delta * delta * na * nb / n;
+}
+
+void ree_pair_merge(ree_pair_acc *into, const ree_pair_acc *from)
+{
+    if (from->n == 0)
+        return;
+    if (into->n == 0) {
+        *into = *from;
+        return;
+    }
+    chan(into->n, from->n, &into->mean_a, &into->m2_a, from->mean_a, from->m2_a);
+    chan(into->n, from->n, &into->mean_b, &into->m2_b, from->mean_b, from->m2_b);
+    chan(into->n, from->n, &into->mean_d, &into->m2_d, from->mean_d, from->m2_d);
+    into->n += from->n;
+    into->n_up += from->n_up;
+    into->n_down += from->n_down;
+}
+
+void ree_pair_summarize(const ree_pair_acc *s, ree_pair_stats *out)
+{
+    double n = s->n;
+    out->n = n;
+    out->base_mean = n > 0 ? s->mean_a : NAN;
+    out->scenario_mean = n > 0 ? s->mean_b : NAN;
+    out->diff_mean = n > 0 ? s->mean_d : NAN;
+    out->prob_up = n > 0 ? s->n_up / n : NAN;
+    out->prob_down = n > 0 ? s->n_down / n : NAN;
+    if (n < 2) {
+        out->diff_sd = out->ci_low = out->ci_high = out->paired_width = out->unpaired_width = NAN;
+        return;
+    }
+    double t = gsl_cdf_tdist_Pinv(0.975, n - 1);
+    out->diff_sd = sqrt(s->m2_d / (n - 1));
+    double half = t * out->diff_sd / sqrt(n);
+    out->ci_low = s->mean_d - half;
+    out->ci_high = s->mean_d + half;
+    out->paired_width = 2 * half;
+    out->unpaired_width = 2 * t * sqrt((s->m2_a / (n - 1) + s->m2_b / (n - 1)) / n);
+}
+
+/* ---- directions ----------------------------------------------------------------------------- */
+
+/* Which way is worse, by model and indicator name. A table here rather than a field of
+ * ree_metric_def: the direction is a reading of an indicator from the point of view of US
+ * supply (more production upstream is better for it), which is this command's question, not the
+ * model's; and a name missing from the table fails safe (no prob_worse) rather than wrong. A
+ * NULL model matches any model. */
+static const struct {
+    const char *model, *indicator;
+    ree_direction dir;
+} directions[] = {
+    {"sector", "shortfall", REE_DIR_MORE_WORSE},
+    {"sector", "shortfall_share", REE_DIR_MORE_WORSE},
+    {"sector", "months_short", REE_DIR_MORE_WORSE},
+    {"sector", "max_shortfall_share", REE_DIR_MORE_WORSE},
+    {"sector", "lost_units", REE_DIR_MORE_WORSE},
+    {"sector", "first_short_month", REE_DIR_LESS_WORSE},
+    {"sector", "max_shortfall", REE_DIR_MORE_WORSE},
+    {"sector", "depth_duration", REE_DIR_MORE_WORSE},
+    {"sector", "onset_lag", REE_DIR_LESS_WORSE},
+    {"sector", "time_to_recover", REE_DIR_MORE_WORSE},
+    {"stockpile", "min_level", REE_DIR_LESS_WORSE},
+    {"stockpile", "exhausted", REE_DIR_MORE_WORSE},
+    {"stockpile", "exhausted_month", REE_DIR_LESS_WORSE},
+    {"inventory", "stockout_months", REE_DIR_MORE_WORSE},
+    {"inventory", "min_cover_weeks", REE_DIR_LESS_WORSE},
+    {"gate", "approved", REE_DIR_LESS_WORSE},
+    {"gate", "denied", REE_DIR_MORE_WORSE},
+    {"gate", "expired", REE_DIR_MORE_WORSE},
+    {"gate", "approval_share", REE_DIR_LESS_WORSE},
+    {"gate", "mean_wait", REE_DIR_MORE_WORSE},
+    {"gate", "max_backlog", REE_DIR_MORE_WORSE},
+    {"price", "max_index", REE_DIR_MORE_WORSE},
+    {"price", "mean_index", REE_DIR_MORE_WORSE},
+    {NULL, "production", REE_DIR_LESS_WORSE},
+    {NULL, "input_limited_months", REE_DIR_MORE_WORSE},
+    {NULL, "outage_months", REE_DIR_MORE_WORSE},
+    {NULL, "recovered", REE_DIR_LESS_WORSE},
+};
+
+ree_direction ree_compare_direction(const char *model, const char *indicator)
+{
+    for (size_t i = 0; i < sizeof directions / sizeof directions[0]; i++)
+        if ((!directions[i].model || !strcmp(directions[i].model, model)) &&
+            !strcmp(directions[i].indicator, indicator))
+            return directions[i].dir;
+    return REE_DIR_NONE;
+}
+
+double ree_pair_prob_worse(const ree_pair_stats *s, ree_direction dir)
+{
+    return dir == REE_DIR_MORE_WORSE ? s->prob_up : dir == REE_DIR_LESS_WORSE ? s->prob_down : NAN;
+}
+
+/* ---- matching ------------------------------------------------------------------------------- */
+
+typedef struct matched {
+    const ree_plan *p;
+    int nind, *bi, *oi; /* indicator pairs: base index, scenario index */
+    int nser, *bs, *os; /* series pairs */
+    int t0, nt, off;    /* base steps t0 .. t0+nt-1 pair with scenario steps t - off */
+    size_t cell0;       /* first cell of this scenario */
+} matched;
+
+struct ree_compare {
+    const ree_plan *base;
+    int nother;
+    matched *m;
+    size_t ncell;
+    ree_pair_acc *total;
+    long long nruns;
+    unsigned long long seed;
+};
+
+void ree_compare_free(ree_compare *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; c->m && i < c->nother; i++) {
+        free(c->m[i].bi);
+        free(c->m[i].oi);
+        free(c->m[i].bs);
+        free(c->m[i].os);
+    }
+    free(c->m);
+    free(c->total);
+    free(c);
+}
+
+static int find_indicator(const ree_plan *p, const char *entity, const char *name)
+{
+    for (int i = 0; i < p->nindicator; i++)
+        if (!strcmp(p->indicators[i].entity_name, entity) && !strcmp(p->indicators[i].name, name))
+            return i;
+    return -1;
+}
+
+static int find_series(const ree_plan *p, const char *entity, const char *metric)
+{
+    for (int i = 0; i < p->nseries; i++)
+        if (!strcmp(p->series[i].entity_name, entity) && !strcmp(p->series[i].metric, metric))
+            return i;
+    return -1;
+}
+
+/* One "skipped:" line per entity, kind and reason, listing the names (items of an entity are
+ * consecutive in plan order): "skipped: us_recycler series collected, recovered (only in ...)". */
+typedef struct skiplog {
+    FILE *f;
+    const char *entity, *kind, *why;
+} skiplog;
+
+static void skip_end(skiplog *l)
+{
+    if (l->f && l->entity)
+        fprintf(l->f, " (%s)\n", l->why);
+    l->entity = NULL;
+}
+
+static void skip(skiplog *l, const char *entity, const char *name, const char *kind,
+                 const char *why)
+{
+    if (!l->f)
+        return;
+    if (l->entity && !strcmp(l->entity, entity) && l->kind == kind && !strcmp(l->why, why)) {
+        fprintf(l->f, ", %s", name);
+        return;
+    }
+    skip_end(l);
+    fprintf(l->f, "skipped: %s %s %s", entity, kind, name);
+    l->entity = entity;
+    l->kind = kind;
+    l->why = why;
+}
+
+static int match(const ree_plan *b, matched *m, FILE *diag)
+{
+    const ree_plan *o = m->p;
+    int nb = b->nindicator, ns = b->nseries;
+    m->bi = malloc((size_t)(nb ? nb : 1) * sizeof(int));
+    m->oi = malloc((size_t)(nb ? nb : 1) * sizeof(int));
+    m->bs = malloc((size_t)(ns ? ns : 1) * sizeof(int));
+    m->os = malloc((size_t)(ns ? ns : 1) * sizeof(int));
+    if (!m->bi || !m->oi || !m->bs || !m->os)
+        return -1;
+    char only_base[300], only_other[300], units[300];
+    snprintf(only_base, sizeof only_base, "only in the base %s, not in %s", b->name, o->name);
+    snprintf(only_other, sizeof only_other, "only in %s, not in the base %s", o->name, b->name);
+    snprintf(units, sizeof units, "units differ between %s and %s", b->name, o->name);
+    skiplog l = {diag, NULL, NULL, NULL};
+    for (int i = 0; i < nb; i++) {
+        const ree_indicator *ind = &b->indicators[i];
+        int j = find_indicator(o, ind->entity_name, ind->name);
+        if (j < 0)
+            skip(&l, ind->entity_name, ind->name, "indicators", only_base);
+        else if (strcmp(ind->unit, o->indicators[j].unit) != 0)
+            skip(&l, ind->entity_name, ind->name, "indicators", units);
+        else {
+            m->bi[m->nind] = i;
+            m->oi[m->nind++] = j;
+        }
+    }
+    for (int j = 0; j < o->nindicator; j++)
+        if (find_indicator(b, o->indicators[j].entity_name, o->indicators[j].name) < 0)
+            skip(&l, o->indicators[j].entity_name, o->indicators[j].name, "indicators", only_other);
+    for (int i = 0; i < ns; i++) {
+        const ree_series *s = &b->series[i];
+        int j = find_series(o, s->entity_name, s->metric);
+        if (j < 0)
+            skip(&l, s->entity_name, s->metric, "series", only_base);
+        else if (strcmp(s->unit, o->series[j].unit) != 0)
+            skip(&l, s->entity_name, s->metric, "series", units);
+        else {
+            m->bs[m->nser] = i;
+            m->os[m->nser++] = j;
+        }
+    }
+    for (int j = 0; j < o->nseries; j++)
+        if (find_series(b, o->series[j].entity_name, o->series[j].metric) < 0)
+            skip(&l, o->series[j].entity_name, o->series[j].metric, "series", only_other);
+    skip_end(&l);
+    m->off = o->start - b->start;
+    int t0 = m->off > 0 ? m->off : 0;
+    int t1 = o->nsteps + m->off < b->nsteps ? o->nsteps + m->off : b->nsteps;
+    m->t0 = t0;
+    m->nt = t1 > t0 ? t1 - t0 : 0;
+    if (diag && (m->off != 0 || o->nsteps != b->nsteps))
+        fprintf(diag,
+                "note: %s and %s have different horizons: series compare on the %d months they "
+                "share; indicators cover each case's own horizon\n",
+                b->name, o->name, m->nt);
+    return 0;
+}
+
+ree_compare *ree_compare_alloc(const ree_plan *base, const ree_plan *const *others, int nother,
+                               FILE *diag)
+{
+    ree_compare *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->base = base;
+    c->nother = nother;
+    c->m = calloc((size_t)(nother > 0 ? nother : 1), sizeof *c->m);
+    if (!c->m) {
+        ree_compare_free(c);
+        return NULL;
+    }
+    for (int i = 0; i < nother; i++) {
+        c->m[i].p = others[i];
+        if (match(base, &c->m[i], diag)) {
+            ree_compare_free(c);
+            return NULL;
+        }
+        c->m[i].cell0 = c->ncell;
+        c->ncell += (size_t)c->m[i].nind + (size_t)c->m[i].nser * (size_t)c->m[i].nt;
+    }
+    c->total = calloc(c->ncell ? c->ncell : 1, sizeof *c->total);
+    if (!c->total) {
+        ree_compare_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* ---- the paired Monte Carlo ----------------------------------------------------------------- */
+
+typedef struct slot {
+    ree_pair_acc *acc;
+    long long first;
+    int count;
+    int status;
+    char err[256];
+} slot;
+
+/* Add run j's pairs of every scenario; runs[0] is the base. */
+static void add_run(const ree_compare *c, ree_run *const *runs, ree_pair_acc *acc)
+{
+    const double *bi = ree_run_indicators(runs[0]), *bs = ree_run_series(runs[0]);
+    int bsteps = c->base->nsteps;
+    for (int i = 0; i < c->nother; i++) {
+        const matched *m = &c->m[i];
+        const double *oi = ree_run_indicators(runs[i + 1]), *os = ree_run_series(runs[i + 1]);
+        int osteps = m->p->nsteps;
+        ree_pair_acc *a = acc + m->cell0;
+        for (int k = 0; k < m->nind; k++)
+            ree_pair_add(a++, bi[m->bi[k]], oi[m->oi[k]]);
+        for (int k = 0; k < m->nser; k++) {
+            const double *x = bs + (size_t)m->bs[k] * (size_t)bsteps;
+            const double *y = os + (size_t)m->os[k] * (size_t)osteps;
+            for (int t = m->t0; t < m->t0 + m->nt; t++)
+                ree_pair_add(a++, x[t], y[t - m->off]);
+        }
+    }
+}
+
+static void run_block(const ree_compare *c, const ree_mc_opts *o, ree_run *const *runs, slot *s)
+{
+    memset(s->acc, 0, c->ncell * sizeof *s->acc);
+    s->status = REE_OK;
+    for (int j = 0; j < s->count; j++) {
+        for (int q = 0; q <= c->nother; q++) {
+            ree_run_reset(runs[q], o->seed, s->first + j);
+            s->status = ree_run_finish(runs[q]);
+            if (s->status != REE_OK) {
+                const ree_plan *p = q ? c->m[q - 1].p : c->base;
+                snprintf(s->err, sizeof s->err, "%s: run %lld: %s", p->name, s->first + j,
+                         ree_run_error(runs[q]));
+                return;
+            }
+        }
+        add_run(c, runs, s->acc);
+    }
+}
+
+static double now(void)
+{
+    return omp_get_wtime();
+}
+
+int ree_compare_run(ree_compare *c, const ree_mc_opts *o, char *err, size_t errlen)
+{
+    int nthreads = o->threads > 0 ? o->threads : 1, nplan = c->nother + 1;
+    long long nblocks = (o->nruns + REE_MC_BLOCK - 1) / REE_MC_BLOCK;
+    int wave = nthreads * 2, status = REE_OK;
+    memset(c->total, 0, c->ncell * sizeof *c->total);
+    c->nruns = o->nruns;
+    c->seed = o->seed;
+    slot *slots = calloc((size_t)wave, sizeof *slots);
+    ree_run **ws = calloc((size_t)nthreads * (size_t)nplan, sizeof *ws);
+    int bad = !slots || !ws;
+    for (int i = 0; !bad && i < wave; i++)
+        bad = !(slots[i].acc = calloc(c->ncell ? c->ncell : 1, sizeof *slots[i].acc));
+    for (int i = 0; !bad && i < nthreads * nplan; i++) {
+        int q = i % nplan;
+        ws[i] = ree_run_alloc(q ? c->m[q - 1].p : c->base);
+        bad = !ws[i];
+        if (!bad)
+            ree_run_set_check(ws[i], o->check);
+    }
+    if (bad) {
+        snprintf(err, errlen, "out of memory setting up %d threads", nthreads);
+        status = REE_ENOMEM;
+    }
+    double t0 = now();
+    for (long long b0 = 0; status == REE_OK && b0 < nblocks; b0 += wave) {
+        int nb = (int)(nblocks - b0 < wave ? nblocks - b0 : wave);
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
+        for (int i = 0; i < nb; i++) {
+            slot *s = &slots[i];
+            long long first = (b0 + i) * REE_MC_BLOCK;
+            s->first = o->first_run + first;
+            s->count = (int)(o->nruns - first < REE_MC_BLOCK ? o->nruns - first : REE_MC_BLOCK);
+            run_block(c, o, ws + (size_t)omp_get_thread_num() * (size_t)nplan, s);
+        }
+        for (int i = 0; i < nb && status == REE_OK; i++) {
+            if (slots[i].status != REE_OK) {
+                status = slots[i].status;
+                snprintf(err, errlen, "%s", slots[i].err);
+                break;
+            }
+            for (size_t k = 0; k < c->ncell; k++)
+                ree_pair_merge(&c->total[k], &slots[i].acc[k]);
+        }
+        if (status == REE_OK && o->cancel && *o->cancel) {
+            status = REE_EINTERRUPTED;
+            snprintf(err, errlen, "interrupted");
+        }
+        if (o->progress && o->progress_to) {
+            long long done = (b0 + nb) * REE_MC_BLOCK;
+            done = done < o->nruns ? done : o->nruns;
+            double el = now() - t0;
+            fprintf(o->progress_to, "\r%lld/%lld paired runs of %d cases  %.0f runs/s ", done,
+                    o->nruns, nplan, el > 0 ? (double)done / el : 0);
+            fflush(o->progress_to);
+        }
+    }
+    if (o->progress && o->progress_to)
+        fprintf(o->progress_to, "\n");
+    for (int i = 0; slots && i < wave; i++)
+        free(slots[i].acc);
+    free(slots);
+    for (int i = 0; ws && i < nthreads * nplan; i++)
+        ree_run_free(ws[i]);
+    free(ws);
+    return status;
+}
+
+/* ---- output --------------------------------------------------------------------------------- */
+
+static void stat_cols(ree_csv *csv, const ree_pair_stats *s)
+{
+    ree_csv_num(csv, s->base_mean);
+    ree_csv_num(csv, s->scenario_mean);
+    ree_csv_num(csv, s->diff_mean);
+    ree_csv_num(csv, s->ci_low);
+    ree_csv_num(csv, s->ci_high);
+}
+
+static const ree_model *model_of(const ree_plan *p, int indicator)
+{
+    return p->entities[p->indicators[indicator].entity].model;
+}
+
+int ree_compare_write(const ree_compare *c, ree_outset *set)
+{
+    static const char *const cols[] = {
+        "base",       "scenario",        "entity",           "indicator",     "unit",
+        "base_mean",  "scenario_mean",   "diff_mean",        "diff_ci95_low", "diff_ci95_high",
+        "prob_worse", "paired_ci_width", "unpaired_ci_width"};
+    static const char *const tcols[] = {
+        "base", "scenario",  "step",          "date",      "entity",        "metric",
+        "unit", "base_mean", "scenario_mean", "diff_mean", "diff_ci95_low", "diff_ci95_high"};
+    int st = REE_OK;
+    ree_csv *csv = ree_outset_csv(set, "compare.csv", cols, sizeof cols / sizeof cols[0], &st);
+    if (!csv)
+        return st;
+    ree_csv *ts =
+        ree_outset_csv(set, "compare_timeseries.csv", tcols, sizeof tcols / sizeof tcols[0], &st);
+    if (!ts)
+        return st;
+    const ree_plan *b = c->base;
+    for (int i = 0; i < c->nother; i++) {
+        const matched *m = &c->m[i];
+        const ree_pair_acc *a = c->total + m->cell0;
+        for (int k = 0; k < m->nind; k++) {
+            const ree_indicator *ind = &b->indicators[m->bi[k]];
+            ree_pair_stats s;
+            ree_pair_summarize(a++, &s);
+            ree_csv_str(csv, b->name);
+            ree_csv_str(csv, m->p->name);
+            ree_csv_str(csv, ind->entity_name);
+            ree_csv_str(csv, ind->name);
+            ree_csv_str(csv, ind->unit);
+            stat_cols(csv, &s);
+            ree_csv_num(csv, ree_pair_prob_worse(&s, ree_compare_direction(
+                                                         model_of(b, m->bi[k])->name, ind->name)));
+            ree_csv_num(csv, s.paired_width);
+            ree_csv_num(csv, s.unpaired_width);
+            ree_csv_end_row(csv);
+        }
+        for (int k = 0; k < m->nser; k++) {
+            const ree_series *se = &b->series[m->bs[k]];
+            for (int t = m->t0; t < m->t0 + m->nt; t++) {
+                ree_pair_stats s;
+                ree_pair_summarize(a++, &s);
+                char date[16];
+                ree_plan_date(b, t, date, sizeof date);
+                ree_csv_str(ts, b->name);
+                ree_csv_str(ts, m->p->name);
+                ree_csv_int(ts, t);
+                ree_csv_str(ts, date);
+                ree_csv_str(ts, se->entity_name);
+                ree_csv_str(ts, se->metric);
+                ree_csv_str(ts, se->unit);
+                stat_cols(ts, &s);
+                ree_csv_end_row(ts);
+            }
+        }
+    }
+    return REE_OK;
+}
+
+/* Indicators that say most about US supply; they rank first in the printed table. */
+static int headline(const ree_plan *p, int indicator)
+{
+    const char *name = p->indicators[indicator].name;
+    return (model_of(p, indicator)->flags & REE_MF_SECTOR) &&
+           (!strcmp(name, "lost_units") || !strcmp(name, "shortfall") ||
+            !strcmp(name, "months_short"));
+}
+
+typedef struct ranked {
+    int k;           /* pair index */
+    int significant; /* the 95% CI excludes 0 */
+    double score;
+} ranked;
+
+/* Differences whose CI excludes 0 first, then by score, then in plan order. */
+static int by_score(const void *x, const void *y)
+{
+    const ranked *a = x, *b = y;
+    if (a->significant != b->significant)
+        return b->significant - a->significant;
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    return (a->k > b->k) - (a->k < b->k);
+}
+
+static int by_value(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+#define HEADLINE_WEIGHT 2.0 /* how much a headline indicator's relative change counts */
+
+static void print_one(const ree_compare *c, const matched *m, FILE *out, int top)
+{
+    const ree_plan *b = c->base;
+    const ree_pair_acc *acc = c->total + m->cell0;
+    ranked *r = malloc((size_t)(m->nind ? m->nind : 1) * sizeof *r);
+    double *ratio = malloc((size_t)(m->nind ? m->nind : 1) * sizeof *ratio);
+    if (!r || !ratio) {
+        free(r);
+        free(ratio);
+        return;
+    }
+    int nr = 0, nratio = 0, exact = 0;
+    for (int k = 0; k < m->nind; k++) {
+        ree_pair_stats s;
+        ree_pair_summarize(&acc[k], &s);
+        if (s.paired_width > 0 && s.unpaired_width > 0)
+            ratio[nratio++] = s.unpaired_width / s.paired_width;
+        else if (s.paired_width == 0 && s.unpaired_width > 0)
+            exact++;
+        if (!(s.diff_mean != 0))
+            continue;
+        double scale = fmax(fabs(s.base_mean), fabs(s.scenario_mean));
+        r[nr].k = k;
+        r[nr].significant = s.ci_low > 0 || s.ci_high < 0;
+        r[nr].score = (scale > 0 ? fabs(s.diff_mean) / scale : 0) *
+                      (headline(b, m->bi[k]) ? HEADLINE_WEIGHT : 1);
+        nr++;
+    }
+    qsort(r, (size_t)nr, sizeof *r, by_score);
+    fprintf(out, "%s vs %s (base): %lld paired runs, seed %llu\n", m->p->name, b->name, c->nruns,
+            c->seed);
+    if (nr == 0)
+        fprintf(out, "  no indicator differs on average\n");
+    else
+        fprintf(out, "  %-18s %-20s %11s %11s %11s  %-25s %8s  %s\n", "entity", "indicator", "base",
+                "scenario", "difference", "95% CI", "P(worse)", "unit");
+    for (int i = 0; i < nr && i < top; i++) {
+        int k = r[i].k;
+        const ree_indicator *ind = &b->indicators[m->bi[k]];
+        ree_pair_stats s;
+        ree_pair_summarize(&acc[k], &s);
+        double pw =
+            ree_pair_prob_worse(&s, ree_compare_direction(model_of(b, m->bi[k])->name, ind->name));
+        char ci[64], pws[16];
+        if (isnan(s.ci_low))
+            snprintf(ci, sizeof ci, "- (needs 2 runs)");
+        else
+            snprintf(ci, sizeof ci, "[%.4g, %.4g]", s.ci_low, s.ci_high);
+        if (isnan(pw))
+            snprintf(pws, sizeof pws, "-");
+        else
+            snprintf(pws, sizeof pws, "%.2f", pw);
+        fprintf(out, "  %-18s %-20s %11.4g %11.4g %+11.4g  %-25s %8s  %s\n", ind->entity_name,
+                ind->name, s.base_mean, s.scenario_mean, s.diff_mean, ci, pws, ind->unit);
+    }
+    if (nratio > 0) {
+        qsort(ratio, (size_t)nratio, sizeof *ratio, by_value);
+        double med =
+            nratio % 2 ? ratio[nratio / 2] : (ratio[nratio / 2 - 1] + ratio[nratio / 2]) / 2;
+        fprintf(out,
+                "  common random numbers: paired 95%% CIs are %.3g times narrower than unpaired "
+                "(median over %d indicators, range %.3g-%.3g)",
+                med, nratio, ratio[0], ratio[nratio - 1]);
+        if (exact)
+            fprintf(out, "; %d more have the same difference in every run (paired width 0)", exact);
+        fputc('\n', out);
+    } else if (exact) {
+        fprintf(out,
+                "  common random numbers: %d indicators have the same difference in every run "
+                "(paired CI width 0)\n",
+                exact);
+    }
+    free(r);
+    free(ratio);
+}
+
+void ree_compare_print(const ree_compare *c, FILE *out, int top)
+{
+    for (int i = 0; i < c->nother; i++)
+        print_one(c, &c->m[i], out, top);
+}
