@@ -331,6 +331,22 @@ static void link_params(ree_run *r, int all)
                 r->lk[l].share * (r->lk[l].lead < 1 ? 1 : r->lk[l].lead);
 }
 
+void ree_run_streams(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    uint32_t step = (uint32_t)(r->t + 1) << 8;
+    for (int e = 0; e < p->nentity; e++) {
+        ree_model_kind mk = p->entities[e].model->kind;
+        uint32_t kind = mk == REE_MODEL_GATE   ? REE_STREAM_GATE
+                        : mk == REE_MODEL_LINK ? REE_STREAM_LEAD
+                                               : REE_STREAM_MODEL;
+        ree_stream_key k = {r->seed, (uint64_t)r->run, p->entities[e].hash, kind | step};
+        ree_rng_select(r->rng[e], &k);
+    }
+    ree_stream_key rk = {r->seed, (uint64_t)r->run, p->regime_hash, REE_STREAM_REGIME | step};
+    ree_rng_select(r->regime_rng, &rk);
+}
+
 void ree_run_policy(ree_run *r)
 {
     apply_events(r);
@@ -352,14 +368,9 @@ void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
     r->regime = -1;
     for (int e = 0; e < p->nentity; e++) {
         ree_params_fill(p, e, r->base + r->poff[e], r->tmp, seed, run);
-        uint32_t kind = p->entities[e].model->kind == REE_MODEL_GATE   ? REE_STREAM_GATE
-                        : p->entities[e].model->kind == REE_MODEL_LINK ? REE_STREAM_LEAD
-                                                                       : REE_STREAM_MODEL;
-        ree_stream_key k = {seed, (uint64_t)run, p->entities[e].hash, kind};
-        ree_rng_select(r->rng[e], &k);
+        /* Per-step streams are selected at the start of each step (ree_run_streams). */
     }
-    ree_stream_key rk = {seed, (uint64_t)run, p->regime_hash, REE_STREAM_REGIME};
-    ree_rng_select(r->regime_rng, &rk);
+    ree_run_streams(r);
     int ci = 0;
     for (int i = 0; i < p->nevent; i++)
         for (int c = 0; c < p->events[i].nchange; c++)

@@ -67,4 +67,11 @@ struct ree_run {
  * transition and overrides, and the link parameters that follow from them. */
 void ree_run_policy(ree_run *r);
 
+/* Select this step's random streams: each entity's per-step stream is keyed by (seed, run,
+ * entity, kind | (step + 1) << 8), so the draws of a month do not depend on how many draws the
+ * entity made in earlier months. Two scenarios whose models draw differently once (a gate
+ * approving at 10% against one at 60% takes a different number of binomial draws) therefore
+ * still share every later month's draws: common random numbers survive divergence. */
+void ree_run_streams(ree_run *r);
+
 #endif

@@ -395,7 +395,9 @@ int ree_run_step(ree_run *r)
     memcpy(r->requested, r->requested_now, sizeof(double) * nnm);
     memset(r->requested_now, 0, sizeof(double) * nnm);
 
-    arrivals(r); /* 1 */
+    if (r->t > 0)
+        ree_run_streams(r); /* the first step's are selected at reset */
+    arrivals(r);            /* 1 */
     if (r->t > 0)
         ree_run_policy(r); /* 2 (step 0's policy applied at reset) */
     call_nodes(r, 3);      /* 3 */
