@@ -17,6 +17,8 @@ static void usage(FILE *f)
           "Commands:\n"
           "  run SCENARIO.yaml        simulate a scenario and write CSV results\n"
           "  validate SCENARIO.yaml...  check scenarios, report every error with its location\n"
+          "  compare BASE.yaml OTHER.yaml...  paired comparison with common random numbers\n"
+          "  plot OUTDIR              charts of a run or a comparison (needs gnuplot)\n"
           "  models [NAME]            list the models with their parameters, units and defaults\n"
           "\n"
           "Options:\n"
@@ -53,6 +55,8 @@ int main(int argc, char **argv)
         return ree_cmd_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "models"))
         return ree_cmd_models(argc - 1, argv + 1);
+    if (!strcmp(cmd, "plot"))
+        return ree_cmd_plot(argc - 1, argv + 1);
     fprintf(stderr, "reesim: unknown command '%s'\n", cmd);
     usage(stderr);
     return 64;

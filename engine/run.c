@@ -37,12 +37,12 @@ void ree_run_free(ree_run *r)
         r->prev,          r->recv,       r->ship,       r->prod,        r->cons,
         r->lost,          r->order,      r->offer,      r->position,    r->requested,
         r->requested_now, r->unmet,      r->unmet_next, r->produced_io, r->consumed_io,
-        r->lost_io,       r->history,    r->scarcity,   r->need_sum,    r->short_sum,
-        r->need_idx,      r->short_idx,  r->lk,         r->pipe,        r->transit,
-        r->shipped,       r->req,        r->lead_in,    r->extra,       r->before,
-        r->goff,          r->g_material, r->g_end_use,  r->g_applied,   r->g_shipped,
-        r->g_licensed,    r->g_on_order, r->total0,     r->chval,       r->regime_touch,
-        r->sector_mat,    r->series,     r->indicators};
+        r->lost_io,       r->price,      r->history,    r->scarcity,    r->need_sum,
+        r->short_sum,     r->need_idx,   r->short_idx,  r->lk,          r->pipe,
+        r->transit,       r->shipped,    r->req,        r->lead_in,     r->extra,
+        r->before,        r->goff,       r->g_material, r->g_end_use,   r->g_applied,
+        r->g_shipped,     r->g_licensed, r->g_on_order, r->total0,      r->chval,
+        r->regime_touch,  r->sector_mat, r->series,     r->indicators};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);

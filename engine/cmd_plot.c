@@ -1,0 +1,809 @@
+/*
+ * `reesim plot OUTDIR`: charts of the CSV files a `reesim run` or `reesim compare` wrote.
+ *
+ * timeseries.csv gives fan charts (one per entity and metric), compare_timeseries.csv gives
+ * comparison overlays (one per entity and metric, every scenario against its base), compare.csv
+ * gives bar charts of indicator differences (one per scenario and unit: bars in tonnes and bars
+ * in months do not share an axis). Without --series, the fan and overlay charts cover sector
+ * shortfall, stocks (stock.*), stockpile level and gate approvals and backlog; --series
+ * ENTITY/METRIC globs choose instead, and filter the bars on ENTITY/INDICATOR.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "outfile.h"
+#include "plot.h"
+#include "reesim/reesim.h"
+
+/* Exit status when gnuplot is not installed: sysexits(3) EX_UNAVAILABLE. */
+enum { EXIT_NO_GNUPLOT = 69, MAX_PATTERNS = 64, MAX_CASES = 32 };
+
+static const char plot_help[] =
+    "Usage: reesim plot OUTDIR [OPTIONS]\n"
+    "Draw charts from the CSV files of a 'reesim run' or 'reesim compare' output folder, with\n"
+    "gnuplot (Debian package gnuplot-nox).\n"
+    "\n"
+    "  -o, --out DIR|FILE     where the charts go (default: OUTDIR/plots/); a name ending in\n"
+    "                         .svg or .png writes the one selected chart to that file\n"
+    "      --format svg|png   image format (default svg, or the -o FILE extension)\n"
+    "      --series PATTERN   ENTITY/METRIC glob, e.g. 'us_*/shortfall' or 'cn_export/*';\n"
+    "                         repeatable. Default: sector shortfall, stocks, stockpile level,\n"
+    "                         gate approvals and backlog; all indicators for the bars\n"
+    "      --chart KIND       only charts of this kind: fan, compare or diff; repeatable\n"
+    "  -q, --quiet            do not list the files written\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Charts: fan-ENTITY-METRIC (timeseries.csv: median, p25-p75 and p05-p95 bands),\n"
+    "compare-ENTITY-METRIC (compare_timeseries.csv: case means and paired differences with\n"
+    "95% CI), diff-SCENARIO-UNIT (compare.csv: indicator differences with 95% CI).\n"
+    "Each chart file appears complete or not at all.\n"
+    "\n"
+    "Exit status: 0 ok, 64 usage error, 65 malformed CSV, 66 no results in OUTDIR,\n"
+    "69 gnuplot not installed, 70 gnuplot failed, 73 cannot create output, 74 I/O error.\n";
+
+enum chart_kind { CHART_FAN, CHART_COMPARE, CHART_BARS };
+
+typedef struct job {
+    enum chart_kind kind;
+    char name[192];
+    char title[320], subtitle[320], ylabel[160];
+    ree_fan_point *fan; /* CHART_FAN: n points */
+    ree_cmp_point *cmp; /* CHART_COMPARE: ncase blocks of n points */
+    ree_bar *bars;      /* CHART_BARS: n bars */
+    const char *cases[MAX_CASES], *base;
+    char *labels; /* CHART_BARS: label storage */
+    size_t n, ncase;
+} job;
+
+typedef struct plotter {
+    const char *dir;
+    const char *patterns[MAX_PATTERNS];
+    int matched[MAX_PATTERNS];
+    int npat;
+    job *jobs;
+    size_t njob, capjob;
+    char err[1024];
+} plotter;
+
+/* A series (rows of one entity and metric) found in a table. */
+typedef struct series {
+    size_t *rows;
+    size_t n, cap;
+} series;
+
+static job *new_job(plotter *pl)
+{
+    if (pl->njob == pl->capjob) {
+        size_t cap = pl->capjob ? 2 * pl->capjob : 32;
+        job *nj = realloc(pl->jobs, cap * sizeof *nj);
+        if (!nj)
+            return NULL;
+        pl->jobs = nj;
+        pl->capjob = cap;
+    }
+    job *j = &pl->jobs[pl->njob++];
+    memset(j, 0, sizeof *j);
+    return j;
+}
+
+static void free_jobs(plotter *pl)
+{
+    for (size_t i = 0; i < pl->njob; i++) {
+        free(pl->jobs[i].fan);
+        free(pl->jobs[i].cmp);
+        free(pl->jobs[i].bars);
+        free(pl->jobs[i].labels);
+    }
+    free(pl->jobs);
+}
+
+/* Default selection: what the issue asks to see, sector shortfall, stocks, stockpile level, gate
+ * approvals and backlog. */
+static int default_metric(const char *metric)
+{
+    return !strcmp(metric, "shortfall") || !strncmp(metric, "stock.", 6) ||
+           !strcmp(metric, "level") || !strcmp(metric, "approved") || !strcmp(metric, "backlog");
+}
+
+/* Whether ENTITY/METRIC is selected; records which patterns matched. */
+static int selected(plotter *pl, const char *entity, const char *metric, int dflt)
+{
+    if (!pl->npat)
+        return dflt;
+    char full[512];
+    snprintf(full, sizeof full, "%s/%s", entity, metric);
+    int hit = 0;
+    for (int i = 0; i < pl->npat; i++)
+        if (fnmatch(pl->patterns[i], full, 0) == 0)
+            hit = pl->matched[i] = 1;
+    return hit;
+}
+
+static const char *unit_text(const char *unit)
+{
+    return !strcmp(unit, "1") ? "fraction" : unit;
+}
+
+/* File-name-safe copy of s: "->" becomes "-to-", anything but [A-Za-z0-9._-] becomes '_'. */
+static void safe_append(char *dst, size_t len, const char *s)
+{
+    size_t k = strlen(dst);
+    for (; *s && k + 4 < len; s++) {
+        if (s[0] == '-' && s[1] == '>') {
+            memcpy(dst + k, "-to-", 4);
+            k += 4;
+            s++;
+            continue;
+        }
+        char c = *s;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '-' || c == '_';
+        dst[k++] = ok ? c : '_';
+    }
+    dst[k] = '\0';
+}
+
+static void set_name(plotter *pl, job *j, const char *prefix, const char *a, const char *b,
+                     const char *c)
+{
+    char name[sizeof j->name - 16];
+    snprintf(name, sizeof name, "%s", prefix);
+    const char *parts[3] = {a, b, c};
+    for (int i = 0; i < 3; i++)
+        if (parts[i]) {
+            safe_append(name, sizeof name, "-");
+            safe_append(name, sizeof name, parts[i]);
+        }
+    /* Distinct names for distinct charts even when sanitising made two alike. */
+    snprintf(j->name, sizeof j->name, "%s", name);
+    for (int k = 2;; k++) {
+        int clash = 0;
+        for (size_t i = 0; i + 1 < pl->njob; i++)
+            if (&pl->jobs[i] != j && !strcmp(pl->jobs[i].name, j->name))
+                clash = 1;
+        if (!clash)
+            break;
+        snprintf(j->name, sizeof j->name, "%s-%d", name, k);
+    }
+}
+
+/* Group the rows of `t` by the columns `keys` (nkey of them). Returns the number of groups, or
+ * (size_t)-1 when out of memory. Rows keep file order within a group. */
+static size_t group_rows(const ree_table *t, const int *keys, int nkey, series **out)
+{
+    series *g = NULL;
+    size_t ng = 0, cap = 0, last = 0;
+    for (size_t r = 0; r < ree_table_nrows(t); r++) {
+        size_t hit = ng;
+        for (size_t pass = 0; pass < 2 && hit == ng; pass++) {
+            size_t from = pass ? 0 : last, to = pass ? ng : (ng ? last + 1 : 0);
+            for (size_t i = from; i < to; i++) {
+                int same = 1;
+                for (int k = 0; k < nkey && same; k++)
+                    same = !strcmp(ree_table_cell(t, g[i].rows[0], keys[k]),
+                                   ree_table_cell(t, r, keys[k]));
+                if (same) {
+                    hit = i;
+                    break;
+                }
+            }
+        }
+        if (hit == ng) {
+            if (ng == cap) {
+                size_t nc = cap ? 2 * cap : 64;
+                series *ngp = realloc(g, nc * sizeof *ngp);
+                if (!ngp)
+                    goto nomem;
+                g = ngp;
+                cap = nc;
+            }
+            memset(&g[ng++], 0, sizeof *g);
+        }
+        series *s = &g[hit];
+        if (s->n == s->cap) {
+            size_t nc = s->cap ? 2 * s->cap : 16;
+            size_t *nr = realloc(s->rows, nc * sizeof *nr);
+            if (!nr)
+                goto nomem;
+            s->rows = nr;
+            s->cap = nc;
+        }
+        s->rows[s->n++] = r;
+        last = hit;
+    }
+    *out = g;
+    return ng;
+nomem:
+    for (size_t i = 0; i < ng; i++)
+        free(g[i].rows);
+    free(g);
+    return (size_t)-1;
+}
+
+/* Whether column `col` differs between groups (then file names carry it). */
+static int varies(const ree_table *t, const series *g, size_t ng, int col)
+{
+    for (size_t i = 1; i < ng; i++)
+        if (strcmp(ree_table_cell(t, g[i].rows[0], col), ree_table_cell(t, g[0].rows[0], col)))
+            return 1;
+    return 0;
+}
+
+static void free_groups(series *g, size_t n)
+{
+    for (size_t i = 0; g && i < n; i++)
+        free(g[i].rows);
+    free(g);
+}
+
+/* Order the rows of a series by the integer `step` column; a step that is not a whole number,
+ * or repeats, is a located error. */
+typedef struct step_row {
+    long step;
+    size_t row;
+} step_row;
+
+static int by_step(const void *a, const void *b)
+{
+    long x = ((const step_row *)a)->step, y = ((const step_row *)b)->step;
+    return (x > y) - (x < y);
+}
+
+static int sort_steps(const ree_table *t, int col, series *s, char *err, size_t errlen)
+{
+    step_row *sr = malloc((s->n ? s->n : 1) * sizeof *sr);
+    if (!sr) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        const char *v = ree_table_cell(t, s->rows[i], col);
+        char *e;
+        errno = 0;
+        long x = strtol(v, &e, 10);
+        if (!*v || *e || x < 0 || errno) {
+            snprintf(err, errlen, "%s:%ld: column 'step': expected a whole number, found '%.40s'",
+                     ree_table_path(t), ree_table_line(t, s->rows[i]), v);
+            free(sr);
+            return -1;
+        }
+        sr[i].step = x;
+        sr[i].row = s->rows[i];
+    }
+    qsort(sr, s->n, sizeof *sr, by_step);
+    for (size_t i = 0; i < s->n; i++) {
+        s->rows[i] = sr[i].row;
+        if (i && sr[i].step == sr[i - 1].step) {
+            snprintf(err, errlen, "%s:%ld: step %ld appears twice for the same series",
+                     ree_table_path(t), ree_table_line(t, sr[i].row), sr[i].step);
+            free(sr);
+            return -1;
+        }
+    }
+    free(sr);
+    return 0;
+}
+
+/* Number of runs, from summary.csv when present; 0 when unknown. */
+static int runs_count(const ree_table *summary, long long *runs, char *err, size_t errlen)
+{
+    *runs = 0;
+    if (!summary || !ree_table_nrows(summary))
+        return 0;
+    int c = ree_table_col(summary, "runs");
+    double v;
+    if (c < 0)
+        return 0;
+    if (ree_table_num(summary, 0, c, &v, err, errlen) < 0)
+        return -1;
+    *runs = isfinite(v) && v > 0 ? (long long)v : 0;
+    return 0;
+}
+
+static int add_fans(plotter *pl, const ree_table *t, long long runs)
+{
+    static const char *const cols[] = {"scenario", "step", "date", "entity", "metric", "unit",
+                                       "mean",     "p05",  "p25",  "p50",    "p75",    "p95"};
+    if (ree_table_require(t, cols, 12, pl->err, sizeof pl->err) < 0)
+        return REE_EINVALID;
+    int c[12];
+    for (int i = 0; i < 12; i++)
+        c[i] = ree_table_col(t, cols[i]);
+    int keys[3] = {c[0], c[3], c[4]};
+    series *g;
+    size_t ng = group_rows(t, keys, 3, &g);
+    if (ng == (size_t)-1)
+        return REE_ENOMEM;
+    int multi = varies(t, g, ng, c[0]);
+    int st = REE_OK;
+    for (size_t i = 0; i < ng && st == REE_OK; i++) {
+        size_t r0 = g[i].rows[0];
+        const char *scn = ree_table_cell(t, r0, c[0]), *ent = ree_table_cell(t, r0, c[3]),
+                   *met = ree_table_cell(t, r0, c[4]), *unit = ree_table_cell(t, r0, c[5]);
+        if (!selected(pl, ent, met, default_metric(met)))
+            continue;
+        if (sort_steps(t, c[1], &g[i], pl->err, sizeof pl->err) < 0) {
+            st = REE_EINVALID;
+            break;
+        }
+        job *j = new_job(pl);
+        if (!j || !(j->fan = calloc(g[i].n, sizeof *j->fan))) {
+            st = REE_ENOMEM;
+            break;
+        }
+        j->kind = CHART_FAN;
+        j->n = g[i].n;
+        for (size_t k = 0; k < g[i].n && st == REE_OK; k++) {
+            size_t r = g[i].rows[k];
+            ree_fan_point *q = &j->fan[k];
+            q->date = ree_table_cell(t, r, c[2]);
+            double *v[6] = {&q->mean, &q->p05, &q->p25, &q->p50, &q->p75, &q->p95};
+            for (int m = 0; m < 6; m++)
+                if (ree_table_num(t, r, c[6 + m], v[m], pl->err, sizeof pl->err) < 0)
+                    st = REE_EINVALID;
+        }
+        snprintf(j->title, sizeof j->title, "%s: %s %s", scn, ent, met);
+        if (runs)
+            snprintf(j->subtitle, sizeof j->subtitle,
+                     "%lld runs: median, middle 50%% and middle 90%% of runs each month", runs);
+        else
+            snprintf(j->subtitle, sizeof j->subtitle,
+                     "median, middle 50%% and middle 90%% of runs each month");
+        snprintf(j->ylabel, sizeof j->ylabel, "%s (%s)", met, unit_text(unit));
+        set_name(pl, j, "fan", multi ? scn : NULL, ent, met);
+    }
+    free_groups(g, ng);
+    return st;
+}
+
+static int add_compare(plotter *pl, const ree_table *t)
+{
+    static const char *const cols[] = {
+        "base", "scenario",  "step",          "date",      "entity",        "metric",
+        "unit", "base_mean", "scenario_mean", "diff_mean", "diff_ci95_low", "diff_ci95_high"};
+    if (ree_table_require(t, cols, 12, pl->err, sizeof pl->err) < 0)
+        return REE_EINVALID;
+    int c[12];
+    for (int i = 0; i < 12; i++)
+        c[i] = ree_table_col(t, cols[i]);
+    int keys[4] = {c[0], c[4], c[5], c[1]}; /* base, entity, metric, scenario */
+    series *g;
+    size_t ng = group_rows(t, keys, 4, &g);
+    if (ng == (size_t)-1)
+        return REE_ENOMEM;
+    int multi = varies(t, g, ng, c[0]);
+    int st = REE_OK;
+    for (size_t i = 0; i < ng && st == REE_OK; i++)
+        if (sort_steps(t, c[2], &g[i], pl->err, sizeof pl->err) < 0)
+            st = REE_EINVALID;
+    char *done = calloc(ng ? ng : 1, 1);
+    if (!done)
+        st = REE_ENOMEM;
+    for (size_t i = 0; i < ng && st == REE_OK; i++) {
+        if (done[i])
+            continue;
+        size_t r0 = g[i].rows[0];
+        const char *base = ree_table_cell(t, r0, c[0]), *ent = ree_table_cell(t, r0, c[4]),
+                   *met = ree_table_cell(t, r0, c[5]), *unit = ree_table_cell(t, r0, c[6]);
+        /* The cases of this (base, entity, metric), in order of first appearance. */
+        size_t idx[MAX_CASES], ncase = 0;
+        for (size_t k = i; k < ng; k++) {
+            size_t rk = g[k].rows[0];
+            if (done[k] || strcmp(ree_table_cell(t, rk, c[0]), base) ||
+                strcmp(ree_table_cell(t, rk, c[4]), ent) ||
+                strcmp(ree_table_cell(t, rk, c[5]), met))
+                continue;
+            done[k] = 1;
+            if (ncase < MAX_CASES)
+                idx[ncase++] = k;
+        }
+        if (!selected(pl, ent, met, default_metric(met)))
+            continue;
+        size_t n = g[i].n;
+        job *j = new_job(pl);
+        if (!j || !(j->cmp = calloc(n * ncase, sizeof *j->cmp))) {
+            st = REE_ENOMEM;
+            break;
+        }
+        j->kind = CHART_COMPARE;
+        j->n = n;
+        j->ncase = ncase;
+        j->base = base;
+        for (size_t k = 0; k < ncase && st == REE_OK; k++) {
+            series *s = &g[idx[k]];
+            j->cases[k] = ree_table_cell(t, s->rows[0], c[1]);
+            /* Align on the first case's steps; a month another case lacks is NaN. */
+            size_t m = 0;
+            for (size_t p = 0; p < n && st == REE_OK; p++) {
+                size_t rp = g[i].rows[p];
+                long step = atol(ree_table_cell(t, rp, c[2]));
+                ree_cmp_point *q = &j->cmp[k * n + p];
+                q->date = ree_table_cell(t, rp, c[3]);
+                while (m < s->n && atol(ree_table_cell(t, s->rows[m], c[2])) < step)
+                    m++;
+                if (m >= s->n || atol(ree_table_cell(t, s->rows[m], c[2])) != step) {
+                    q->base_mean = q->scenario_mean = q->diff_mean = q->diff_lo = q->diff_hi = NAN;
+                    continue;
+                }
+                double *v[5] = {&q->base_mean, &q->scenario_mean, &q->diff_mean, &q->diff_lo,
+                                &q->diff_hi};
+                for (int f = 0; f < 5; f++)
+                    if (ree_table_num(t, s->rows[m], c[7 + f], v[f], pl->err, sizeof pl->err) < 0)
+                        st = REE_EINVALID;
+            }
+        }
+        int len = snprintf(j->title, sizeof j->title, "%s vs", base);
+        for (size_t k = 0; k < ncase && len > 0 && (size_t)len < sizeof j->title; k++)
+            len += snprintf(j->title + len, sizeof j->title - (size_t)len, "%s %s", k ? "," : "",
+                            j->cases[k]);
+        if (len > 0 && (size_t)len < sizeof j->title)
+            snprintf(j->title + len, sizeof j->title - (size_t)len, ": %s %s", ent, met);
+        snprintf(j->subtitle, sizeof j->subtitle,
+                 "top: mean of the paired runs per case; bottom: mean difference with 95%% CI");
+        snprintf(j->ylabel, sizeof j->ylabel, "%s (%s)", met, unit_text(unit));
+        set_name(pl, j, "compare", multi ? base : NULL, ent, met);
+    }
+    free(done);
+    free_groups(g, ng);
+    return st;
+}
+
+/* Largest difference first; NaN last; ties by label, so the order does not depend on qsort. */
+static int by_size(const void *a, const void *b)
+{
+    const ree_bar *p = a, *q = b;
+    double x = fabs(p->diff), y = fabs(q->diff);
+    if (isnan(x))
+        x = -1;
+    if (isnan(y))
+        y = -1;
+    if (x != y)
+        return x < y ? 1 : -1;
+    return strcmp(p->label, q->label);
+}
+
+static int add_bars(plotter *pl, const ree_table *t)
+{
+    int ind = ree_table_col(t, "indicator") >= 0 ? ree_table_col(t, "indicator")
+                                                 : ree_table_col(t, "metric");
+    if (ind < 0) {
+        static const char *const one[] = {"indicator"};
+        ree_table_require(t, one, 1, pl->err, sizeof pl->err);
+        return REE_EINVALID;
+    }
+    static const char *const cols[] = {"base",      "scenario",      "entity",        "unit",
+                                       "diff_mean", "diff_ci95_low", "diff_ci95_high"};
+    if (ree_table_require(t, cols, 7, pl->err, sizeof pl->err) < 0)
+        return REE_EINVALID;
+    int c[7];
+    for (int i = 0; i < 7; i++)
+        c[i] = ree_table_col(t, cols[i]);
+    int pw = ree_table_col(t, "prob_worse");
+    int keys[3] = {c[0], c[1], c[3]};
+    series *g;
+    size_t ng = group_rows(t, keys, 3, &g);
+    if (ng == (size_t)-1)
+        return REE_ENOMEM;
+    int multi_base = varies(t, g, ng, c[0]);
+    int st = REE_OK;
+    for (size_t i = 0; i < ng && st == REE_OK; i++) {
+        size_t r0 = g[i].rows[0];
+        const char *base = ree_table_cell(t, r0, c[0]), *scn = ree_table_cell(t, r0, c[1]),
+                   *unit = ree_table_cell(t, r0, c[3]);
+        ree_bar *bars = calloc(g[i].n, sizeof *bars);
+        size_t lablen = 0;
+        for (size_t k = 0; k < g[i].n; k++)
+            lablen += strlen(ree_table_cell(t, g[i].rows[k], c[2])) +
+                      strlen(ree_table_cell(t, g[i].rows[k], ind)) + 2;
+        char *labels = malloc(lablen + 1), *lp = labels;
+        if (!bars || !labels) {
+            free(bars);
+            free(labels);
+            st = REE_ENOMEM;
+            break;
+        }
+        size_t n = 0, same = 0;
+        for (size_t k = 0; k < g[i].n && st == REE_OK; k++) {
+            size_t r = g[i].rows[k];
+            const char *ent = ree_table_cell(t, r, c[2]), *name = ree_table_cell(t, r, ind);
+            ree_bar *b = &bars[n];
+            if (ree_table_num(t, r, c[4], &b->diff, pl->err, sizeof pl->err) < 0 ||
+                ree_table_num(t, r, c[5], &b->lo, pl->err, sizeof pl->err) < 0 ||
+                ree_table_num(t, r, c[6], &b->hi, pl->err, sizeof pl->err) < 0) {
+                st = REE_EINVALID;
+                break;
+            }
+            b->prob_worse = NAN;
+            if (pw >= 0 && ree_table_num(t, r, pw, &b->prob_worse, pl->err, sizeof pl->err) < 0) {
+                st = REE_EINVALID;
+                break;
+            }
+            if (!selected(pl, ent, name, 1))
+                continue;
+            if (b->diff == 0 && b->lo == 0 && b->hi == 0) {
+                same++; /* identical in every run: nothing to draw */
+                continue;
+            }
+            b->label = lp;
+            lp += sprintf(lp, "%s %s", ent, name) + 1;
+            n++;
+        }
+        if (st != REE_OK || n == 0) {
+            free(bars);
+            free(labels);
+            continue;
+        }
+        qsort(bars, n, sizeof *bars, by_size);
+        job *j = new_job(pl);
+        if (!j) {
+            free(bars);
+            free(labels);
+            st = REE_ENOMEM;
+            break;
+        }
+        j->kind = CHART_BARS;
+        j->bars = bars;
+        j->labels = labels;
+        j->n = n;
+        snprintf(j->title, sizeof j->title, "%s vs %s: indicator differences in %s", scn, base,
+                 unit_text(unit));
+        int w = snprintf(j->subtitle, sizeof j->subtitle,
+                         "mean paired difference with 95%% CI, largest first");
+        if (same && w > 0 && (size_t)w < sizeof j->subtitle)
+            snprintf(j->subtitle + w, sizeof j->subtitle - (size_t)w,
+                     "; %zu indicator%s equal in every run not shown", same, same == 1 ? "" : "s");
+        snprintf(j->ylabel, sizeof j->ylabel, "difference (%s)", unit_text(unit));
+        set_name(pl, j, "diff", multi_base ? base : NULL, scn, unit_text(unit));
+    }
+    free_groups(g, ng);
+    return st;
+}
+
+/* Load DIR/NAME when it exists: 0 and *t NULL when absent. */
+static int load_opt(plotter *pl, const char *name, ree_table **t)
+{
+    char path[4096];
+    *t = NULL;
+    snprintf(path, sizeof path, "%s/%s", pl->dir, name);
+    if (access(path, F_OK) != 0)
+        return REE_OK;
+    int st;
+    *t = ree_table_load(path, &st, pl->err, sizeof pl->err);
+    return *t ? REE_OK : st;
+}
+
+static int render(const job *j, const char *image, ree_plot_format fmt, int *missing, char *err,
+                  size_t errlen)
+{
+    char tmp[4096];
+    if (ree_plot_tmpname(image, tmp, sizeof tmp) < 0) {
+        snprintf(err, errlen, "output path too long: '%.200s...'", image);
+        return REE_ECANTCREATE;
+    }
+    char *script = NULL;
+    size_t len = 0;
+    FILE *s = open_memstream(&script, &len);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return REE_ENOMEM;
+    }
+    ree_chart_text tx = {j->title, *j->subtitle ? j->subtitle : NULL, j->ylabel, NULL};
+    if (j->kind == CHART_FAN)
+        ree_plot_fan_script(s, fmt, tmp, &tx, j->fan, j->n);
+    else if (j->kind == CHART_COMPARE)
+        ree_plot_compare_script(s, fmt, tmp, &tx, j->base, j->cases, j->ncase, j->cmp, j->n);
+    else
+        ree_plot_bars_script(s, fmt, tmp, &tx, j->bars, j->n);
+    if (fclose(s) != 0) {
+        free(script);
+        snprintf(err, errlen, "out of memory");
+        return REE_ENOMEM;
+    }
+    int st = ree_plot_render(image, tmp, script, len, missing, err, errlen);
+    free(script);
+    return st;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+int ree_cmd_plot(int argc, char **argv)
+{
+    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
+                                         {"format", required_argument, 0, 'F'},
+                                         {"series", required_argument, 0, 'S'},
+                                         {"chart", required_argument, 0, 'C'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    plotter pl;
+    memset(&pl, 0, sizeof pl);
+    const char *out = NULL;
+    int fmt = -1, quiet = 0, kinds = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            out = optarg;
+            break;
+        case 'F':
+            if (!strcmp(optarg, "svg"))
+                fmt = REE_PLOT_SVG;
+            else if (!strcmp(optarg, "png"))
+                fmt = REE_PLOT_PNG;
+            else {
+                ree_cli_usage_error("plot", "--format expects svg or png, found '%s'", optarg);
+                return 64;
+            }
+            break;
+        case 'C':
+            if (!strcmp(optarg, "fan"))
+                kinds |= 1 << CHART_FAN;
+            else if (!strcmp(optarg, "compare"))
+                kinds |= 1 << CHART_COMPARE;
+            else if (!strcmp(optarg, "diff"))
+                kinds |= 1 << CHART_BARS;
+            else {
+                ree_cli_usage_error("plot", "--chart expects fan, compare or diff, found '%s'",
+                                    optarg);
+                return 64;
+            }
+            break;
+        case 'S':
+            if (pl.npat == MAX_PATTERNS) {
+                ree_cli_usage_error("plot", "at most %d --series patterns", MAX_PATTERNS);
+                return 64;
+            }
+            pl.patterns[pl.npat++] = optarg;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            fputs(plot_help, stdout);
+            return 0;
+        case ':':
+            ree_cli_usage_error("plot", "option '%s' needs a value", argv[optind - 1]);
+            return 64;
+        default:
+            ree_cli_usage_error("plot", "unknown option '%s'", argv[optind - 1]);
+            return 64;
+        }
+    }
+    if (optind != argc - 1) {
+        ree_cli_usage_error("plot",
+                            optind >= argc ? "missing OUTDIR (the folder of a reesim run or "
+                                             "compare)"
+                                           : "expected one OUTDIR, found %d",
+                            argc - optind);
+        return 64;
+    }
+    pl.dir = argv[optind];
+    int single = out && (ends_with(out, ".svg") || ends_with(out, ".png"));
+    if (single) {
+        int ext = ends_with(out, ".png") ? REE_PLOT_PNG : REE_PLOT_SVG;
+        if (fmt >= 0 && fmt != ext) {
+            ree_cli_usage_error("plot", "--format %s contradicts the -o file name '%s'",
+                                ree_plot_ext((ree_plot_format)fmt), out);
+            return 64;
+        }
+        fmt = ext;
+    }
+    if (fmt < 0)
+        fmt = REE_PLOT_SVG;
+
+    ree_table *ts = NULL, *summary = NULL, *cmp = NULL, *cmpts = NULL;
+    int st = load_opt(&pl, "timeseries.csv", &ts);
+    if (st == REE_OK)
+        st = load_opt(&pl, "summary.csv", &summary);
+    if (st == REE_OK)
+        st = load_opt(&pl, "compare_timeseries.csv", &cmpts);
+    if (st == REE_OK)
+        st = load_opt(&pl, "compare.csv", &cmp);
+    if (st == REE_OK && !ts && !cmp && !cmpts) {
+        snprintf(pl.err, sizeof pl.err,
+                 "%s holds no timeseries.csv, compare_timeseries.csv or compare.csv (the output "
+                 "of 'reesim run' or 'reesim compare')",
+                 pl.dir);
+        st = REE_ENOINPUT;
+    }
+    long long runs = 0;
+    if (st == REE_OK && runs_count(summary, &runs, pl.err, sizeof pl.err) < 0)
+        st = REE_EINVALID;
+    if (!kinds)
+        kinds = 1 << CHART_FAN | 1 << CHART_COMPARE | 1 << CHART_BARS;
+    if (st == REE_OK && ts && (kinds & 1 << CHART_FAN))
+        st = add_fans(&pl, ts, runs);
+    if (st == REE_OK && cmpts && (kinds & 1 << CHART_COMPARE))
+        st = add_compare(&pl, cmpts);
+    if (st == REE_OK && cmp && (kinds & 1 << CHART_BARS))
+        st = add_bars(&pl, cmp);
+    int code = 0;
+    if (st != REE_OK) {
+        fprintf(stderr, "reesim plot: %s\n", *pl.err ? pl.err : ree_status_message(st));
+        code = ree_status_exit_code((ree_status)st);
+        goto done;
+    }
+    for (int i = 0; i < pl.npat; i++)
+        if (!pl.matched[i]) {
+            ree_cli_usage_error("plot", "--series '%s' matches no series in %s", pl.patterns[i],
+                                pl.dir);
+            code = 64;
+            goto done;
+        }
+    if (!pl.njob) {
+        fprintf(stderr, "reesim plot: nothing to draw in %s\n", pl.dir);
+        code = 65;
+        goto done;
+    }
+    if (single && pl.njob != 1) {
+        ree_cli_usage_error("plot",
+                            "-o %s writes one chart but %zu are selected; choose one with "
+                            "--series or give a directory",
+                            out, pl.njob);
+        code = 64;
+        goto done;
+    }
+    char dir[4096];
+    if (single) {
+        const char *slash = strrchr(out, '/');
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - out) : 1, slash ? out : ".");
+        if (!*dir)
+            snprintf(dir, sizeof dir, "/");
+    } else if (out) {
+        snprintf(dir, sizeof dir, "%s", out);
+    } else {
+        snprintf(dir, sizeof dir, "%s/plots", pl.dir);
+    }
+    /* ree_outset_open creates the directory (with parents) and checks it is writable. */
+    ree_outset *set = ree_outset_open(dir, &st, pl.err, sizeof pl.err);
+    if (!set) {
+        fprintf(stderr, "reesim plot: %s\n", pl.err);
+        code = ree_status_exit_code((ree_status)st);
+        goto done;
+    }
+    ree_outset_free(set);
+    for (size_t i = 0; i < pl.njob; i++) {
+        char image[4096];
+        int w = single ? snprintf(image, sizeof image, "%s", out)
+                       : snprintf(image, sizeof image, "%s/%s.%s", dir, pl.jobs[i].name,
+                                  ree_plot_ext((ree_plot_format)fmt));
+        if (w < 0 || (size_t)w >= sizeof image) {
+            fprintf(stderr, "reesim plot: output path too long in '%s'\n", dir);
+            code = 73;
+            goto done;
+        }
+        int missing = 0;
+        st = render(&pl.jobs[i], image, (ree_plot_format)fmt, &missing, pl.err, sizeof pl.err);
+        if (missing) {
+            fprintf(stderr, "reesim plot needs gnuplot: apt-get install gnuplot-nox (%s)\n",
+                    pl.err);
+            code = EXIT_NO_GNUPLOT;
+            goto done;
+        }
+        if (st != REE_OK) {
+            fprintf(stderr, "reesim plot: %s: %s\n", image, pl.err);
+            code = ree_status_exit_code((ree_status)st);
+            goto done;
+        }
+        if (!quiet)
+            printf("%s\n", image);
+    }
+done:
+    free_jobs(&pl);
+    ree_table_free(ts);
+    ree_table_free(summary);
+    ree_table_free(cmp);
+    ree_table_free(cmpts);
+    return code;
+}

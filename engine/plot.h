@@ -1,0 +1,129 @@
+/*
+ * Charts of reesim results: an RFC 4180 CSV reader for the files `reesim run` and `reesim
+ * compare` write, and the gnuplot back end that draws fan charts, comparison overlays and bar
+ * charts of indicator differences.
+ *
+ * gnuplot is an external program found at run time on PATH (Debian package gnuplot-nox); each
+ * chart is one gnuplot process reading its script, data inlined as a datablock, on stdin. A chart
+ * is written under a temporary name (".NAME.tmp.PID") in its directory and renamed into place
+ * when gnuplot succeeded, so a chart file is complete or absent.
+ */
+#ifndef REESIM_PLOT_H
+#define REESIM_PLOT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* ---- CSV tables --------------------------------------------------------------------------- */
+
+/* A CSV file read whole: a header row of distinct column names, then rows of exactly as many
+ * fields. Quoting follows RFC 4180 (fields quoted with '"', embedded quotes doubled, quoted
+ * fields may hold commas, CR and LF); rows end with LF or CRLF; a UTF-8 byte-order mark is
+ * skipped; empty lines are skipped. A NUL byte, a quote inside an unquoted field, text after a
+ * closing quote, an unterminated quote or a row of the wrong length is an error. */
+typedef struct ree_table ree_table;
+
+/* Read and parse `path`. Returns NULL on failure with *status REE_ENOINPUT (cannot open),
+ * REE_EIO (read error), REE_EINVALID (malformed CSV) or REE_ENOMEM, and a message in `err`
+ * located as "PATH:LINE: what was expected, what was found" (PATH alone for open/read errors). */
+ree_table *ree_table_load(const char *path, int *status, char *err, size_t errlen);
+
+void ree_table_free(ree_table *t);
+
+const char *ree_table_path(const ree_table *t);
+size_t ree_table_nrows(const ree_table *t);
+
+/* Index of the column named `name`, or -1. */
+int ree_table_col(const ree_table *t, const char *name);
+
+/* Field of data row `row` (0-based, header excluded) in column `col`, NUL-terminated with quotes
+ * removed; borrowed from the table. */
+const char *ree_table_cell(const ree_table *t, size_t row, int col);
+
+/* Line of the file where data row `row` starts (the header is line 1 or later). */
+long ree_table_line(const ree_table *t, size_t row);
+
+/* Parse the field as a number (strtod, whole field): an empty field is NaN, "inf"/"-inf" are
+ * infinities. Returns 0, or -1 with "PATH:LINE: column 'COL': expected a number, found 'X'" in
+ * `err`. */
+int ree_table_num(const ree_table *t, size_t row, int col, double *out, char *err, size_t errlen);
+
+/* Check that every one of the `n` names is a column. Returns 0, or -1 with
+ * "PATH:LINE: missing column 'NAME'" (LINE of the header) in `err`. */
+int ree_table_require(const ree_table *t, const char *const *names, size_t n, char *err,
+                      size_t errlen);
+
+/* ---- Charts ------------------------------------------------------------------------------- */
+
+typedef enum ree_plot_format { REE_PLOT_SVG, REE_PLOT_PNG } ree_plot_format;
+
+/* Image file extension for a format, without the dot: "svg" or "png". */
+const char *ree_plot_ext(ree_plot_format f);
+
+/* One month of a fan chart: quantiles of a metric across runs. */
+typedef struct ree_fan_point {
+    const char *date; /* YYYY-MM, borrowed */
+    double mean, p05, p25, p50, p75, p95;
+} ree_fan_point;
+
+/* One month of a comparison overlay for one scenario against the base case. */
+typedef struct ree_cmp_point {
+    const char *date; /* YYYY-MM, borrowed */
+    double base_mean, scenario_mean, diff_mean, diff_lo, diff_hi;
+} ree_cmp_point;
+
+/* One bar of a difference chart: an indicator's mean paired difference with its 95% CI and the
+ * probability that the scenario is worse than the base (NaN when unknown). */
+typedef struct ree_bar {
+    const char *label; /* "entity indicator", borrowed */
+    double diff, lo, hi, prob_worse;
+} ree_bar;
+
+/* Texts common to every chart; strings are borrowed and may hold any bytes (they are escaped
+ * for gnuplot). */
+typedef struct ree_chart_text {
+    const char *title;    /* first title line, names the scenario(s) */
+    const char *subtitle; /* second title line (may be NULL) */
+    const char *ylabel;   /* y axis, with the unit */
+    const char *xlabel;   /* x axis (may be NULL) */
+} ree_chart_text;
+
+/* Each writer below prints a complete gnuplot script for one chart to `out`: terminal for
+ * `fmt`, `set output` to `image` (a path), data inlined as a datablock. Nothing else is done:
+ * run the script with ree_plot_run. Returns 0, or -1 when there is nothing to draw (n == 0). */
+
+/* Fan chart over months: p05-p95 band, p25-p75 band, median line, mean dashed. */
+int ree_plot_fan_script(FILE *out, ree_plot_format fmt, const char *image, const ree_chart_text *tx,
+                        const ree_fan_point *pts, size_t n);
+
+/* Comparison of cases over months: the top panel overlays the base mean and each scenario's
+ * mean; the bottom panel shows each scenario's mean difference with its 95% CI band. `pts` holds
+ * `ncase` consecutive blocks of `n` points (same months in each), `cases` their names; the base
+ * mean is taken from the first block. `base` names the base case. */
+int ree_plot_compare_script(FILE *out, ree_plot_format fmt, const char *image,
+                            const ree_chart_text *tx, const char *base, const char *const *cases,
+                            size_t ncase, const ree_cmp_point *pts, size_t n);
+
+/* Horizontal bar chart of differences with 95% CI error bars, bars coloured by the probability
+ * that the scenario is worse. */
+int ree_plot_bars_script(FILE *out, ree_plot_format fmt, const char *image,
+                         const ree_chart_text *tx, const ree_bar *bars, size_t n);
+
+/* Run gnuplot (found on PATH) on the script held in `script` (len bytes, read from its stdin).
+ * Returns REE_OK; REE_ENOINPUT with *missing = 1 when gnuplot cannot be executed (not
+ * installed); REE_EINTERNAL when gnuplot failed (its own messages went to stderr); REE_EIO when
+ * the script could not be handed over. `err` gets a message. */
+int ree_plot_run(const char *script, size_t len, int *missing, char *err, size_t errlen);
+
+/* Temporary name for `image`: ".NAME.tmp.PID" in the same directory, into buf. Returns 0, or -1
+ * when buf is too small. */
+int ree_plot_tmpname(const char *image, char *buf, size_t len);
+
+/* Render one chart: run `script` (which must write `tmpimage`) with ree_plot_run, check that
+ * `tmpimage` is a non-empty file and rename it to `image`. On any failure `tmpimage` is removed
+ * and `image` is left as it was. Returns as ree_plot_run, REE_EINTERNAL when gnuplot produced
+ * no file, or REE_ECANTCREATE when the rename fails. */
+int ree_plot_render(const char *image, const char *tmpimage, const char *script, size_t len,
+                    int *missing, char *err, size_t errlen);
+
+#endif

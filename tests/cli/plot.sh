@@ -1,0 +1,143 @@
+#!/bin/sh
+# reesim plot: every chart type renders as a valid PNG and SVG from a run (fan charts) and from
+# compare outputs (overlays and difference bars, from a hand-written sample with RFC 4180
+# quoting); --series and -o FILE select; malformed CSV gives a located error and no crash; a
+# missing gnuplot gives the install hint and exit 69. Needs gnuplot (scripts/deps.sh test).
+# Usage: plot.sh REESIM SOURCE_DIR WORKDIR
+bin=$1 src=$2 work=$3
+. "$src/tests/cli/lib.sh"
+rm -rf "$work" && mkdir -p "$work"
+
+if ! command -v gnuplot >/dev/null 2>&1; then
+    echo "reesim plot needs gnuplot: apt-get install gnuplot-nox (or: sh scripts/deps.sh test)"
+    fail=$((fail + 1))
+fi
+
+is_png() { [ "$(od -An -tx1 -N4 "$1" | tr -d ' \n')" = 89504e47 ]; }
+is_svg() { grep -q '<svg' "$1" && tail -c 200 "$1" | grep -q '</svg>'; }
+all_png() { n=0; for f in "$1"/*.png; do is_png "$f" || return 1; n=$((n + 1)); done; [ "$n" -ge "$2" ]; }
+all_svg() { n=0; for f in "$1"/*.svg; do is_svg "$f" || return 1; n=$((n + 1)); done; [ "$n" -ge "$2" ]; }
+no_tmp() { [ -z "$(find "$1" -name '.*.tmp.*')" ]; }
+small() { [ -z "$(find "$1" -type f -size +200k)" ]; }
+
+# ---- fan charts from a run --------------------------------------------------------------------
+"$bin" run "$src/tests/golden/golden.yaml" -n 200 -q -o "$work/run"
+"$bin" plot "$work/run" > "$work/svg.out" 2> "$work/svg.err"
+check "plot a run (SVG) exits 0" test $? -eq 0
+check "SVG fan charts are SVG" all_svg "$work/run/plots" 10
+for c in fan-us_cars-shortfall fan-us_importers-stock.ndfeb fan-us_stockpile-level \
+         fan-cn_export-approved fan-cn_export-backlog; do
+    check "SVG $c" is_svg "$work/run/plots/$c.svg"
+done
+check "files listed on stdout" grep -q 'plots/fan-us_cars-shortfall.svg$' "$work/svg.out"
+check "no temporary files left" no_tmp "$work/run/plots"
+"$bin" plot "$work/run" --format png -q -o "$work/png"
+check "plot a run (PNG) exits 0" test $? -eq 0
+check "PNG fan charts are PNG" all_png "$work/png" 10
+check "PNG fan chart us_cars shortfall" is_png "$work/png/fan-us_cars-shortfall.png"
+check "charts under 200 KB" small "$work/png"
+
+# ---- --series and -o FILE ---------------------------------------------------------------------
+"$bin" plot "$work/run" --series 'us_cars/demand' -o "$work/one/cars.png" -q
+check "--series with -o FILE.png writes that PNG" is_png "$work/one/cars.png"
+check "-o FILE writes nothing else" test "$(ls "$work/one" | wc -l)" -eq 1
+"$bin" plot "$work/run" --series 'us_*/shortfall' --series 'cn_export/approval_rate' -q -o "$work/sel"
+check "--series globs select 3 charts" test "$(ls "$work/sel" | wc -l)" -eq 3
+"$bin" plot "$work/run" -o "$work/x.svg" -q 2> "$work/many.err"
+check "-o FILE with many charts is a usage error" test $? -eq 64
+check "... saying how many" grep -q 'charts\? \|are selected' "$work/many.err"
+"$bin" plot "$work/run" --series 'nobody/*' -q 2> "$work/nomatch.err"
+check "--series matching nothing exits 64" test $? -eq 64
+check "... and names the pattern" grep -q "nobody/\*" "$work/nomatch.err"
+"$bin" plot "$work/run" --format jpeg 2> /dev/null
+check "--format jpeg exits 64" test $? -eq 64
+"$bin" plot "$work/run" --format svg -o "$work/y.png" 2> /dev/null
+check "--format contradicting -o exits 64" test $? -eq 64
+
+# ---- comparison charts from a hand-written compare output -------------------------------------
+# Two scenarios against one base; an entity name with a comma and a quote (RFC 4180 quoting),
+# CRLF line ends on one row, a NaN (empty) CI bound.
+mkdir -p "$work/cmp"
+{
+    echo 'base,scenario,step,date,entity,metric,unit,base_mean,scenario_mean,diff_mean,diff_ci95_low,diff_ci95_high'
+    for s in 0 1 2 3 4 5 6 7 8 9 10 11 12 13; do
+        m=$((s % 12 + 1)); y=$((2025 + s / 12)); d=$(printf '%d-%02d' $y $m)
+        echo "licensing,embargo,$s,$d,us_cars,shortfall,t,$((s * 2)).5,$((s * 9)).25,$((s * 7 - 2)).75,$((s * 6 - 3)).1,$((s * 8)).4"
+        echo "licensing,truce,$s,$d,us_cars,shortfall,t,$((s * 2)).5,$s.125,-$s.375,-$((s + 1)).5,0.25"
+        printf 'licensing,embargo,%s,%s,"us_""fleet"", west",stock.ndfeb,t,%s,%s,%s,,%s\r\n' \
+            $s $d $((400 - s * 10)) $((380 - s * 20)) -$((20 + s * 10)) -$((10 + s * 10))
+        echo "licensing,embargo,$s,$d,cn_export,backlog,t,$((s * 100)),$((s * 150)),$((s * 50)),$((s * 40)),$((s * 60))"
+    done
+} > "$work/cmp/compare_timeseries.csv"
+cat > "$work/cmp/compare.csv" <<'EOF'
+base,scenario,entity,indicator,unit,base_mean,scenario_mean,diff_mean,diff_ci95_low,diff_ci95_high,prob_worse
+licensing,embargo,us_cars,shortfall,t,120.5,1893.25,1772.75,1650.5,1895,1
+licensing,embargo,us_cars,lost_units,units,80333,1262166,1181833,1100333,1263333,1
+licensing,embargo,us_defense,shortfall,t,0,3.5,3.5,2.1,4.9,0.41
+licensing,embargo,us_defense,months_short,months,0.2,2.85,2.65,2.4,2.9,0.62
+licensing,embargo,"us_""fleet"", west",max_shortfall_share,1,0.02,0.35,0.33,0.3,0.36,0.97
+licensing,embargo,cn_export,approved,t,64000,12000,-52000,-53500,-50500,0
+licensing,embargo,cn_mine,production,t,72000,72000,0,0,0,0
+licensing,truce,us_cars,shortfall,t,120.5,60.25,-60.25,-70.5,-50,0
+licensing,truce,us_cars,months_short,months,1.5,0.75,-0.75,-1,-0.5,0.02
+EOF
+"$bin" plot "$work/cmp" --format png -q -o "$work/cmp_png"
+check "plot a comparison (PNG) exits 0" test $? -eq 0
+for c in compare-us_cars-shortfall compare-cn_export-backlog \
+         'compare-us__fleet___west-stock.ndfeb' diff-embargo-t diff-embargo-months \
+         diff-embargo-units diff-embargo-fraction diff-truce-t diff-truce-months; do
+    check "PNG $c" is_png "$work/cmp_png/$c.png"
+done
+"$bin" plot "$work/cmp" -q
+check "plot a comparison (SVG) exits 0" test $? -eq 0
+check "SVG comparison and bar charts" all_svg "$work/cmp/plots" 9
+check "quoted entity name drawn unchanged" grep -q 'us_&quot;fleet&quot;, west\|us_"fleet", west' \
+    "$work/cmp/plots/diff-embargo-fraction.svg"
+check "no temporary files left (compare)" no_tmp "$work/cmp/plots"
+
+# A real comparison of two shipped licensing cases, when `reesim compare` is built in.
+if "$bin" compare --help >/dev/null 2>&1; then
+    "$bin" compare "$src/scenarios/licensing-april-2025.yaml" \
+        "$src/scenarios/geneva-london-2025.yaml" -n 40 -q -o "$work/real" 2> /dev/null
+    "$bin" plot "$work/real" --format png -q --series 'us_cars/*' --series 'cn_export/backlog'
+    check "plot a reesim compare output" all_png "$work/real/plots" 3
+fi
+
+# ---- malformed input: located errors, no crash ------------------------------------------------
+bad() { # NAME CONTENT EXPECTED-EXIT EXPECTED-MESSAGE
+    rm -rf "$work/bad" && mkdir -p "$work/bad"
+    printf '%b' "$2" > "$work/bad/timeseries.csv"
+    "$bin" plot "$work/bad" -q 2> "$work/bad.err"
+    code=$?
+    check "$1: exit $3" test "$code" -eq "$3"
+    check "$1: message" grep -q "$4" "$work/bad.err"
+}
+hdr='scenario,step,date,entity,metric,unit,mean,sd,p05,p25,p50,p75,p95\n'
+row='g,0,2025-01,us_cars,shortfall,t,1,0,0,0,1,2,3\n'
+bad "unterminated quote" "$hdr$row"'g,1,2025-02,"us_cars,shortfall,t,1,0,0,0,1,2,3\n' 65 \
+    'timeseries.csv:3: quoted field is never closed'
+bad "short row" "$hdr${row}g,1,2025-02,us_cars,shortfall\n" 65 \
+    'timeseries.csv:3: expected 13 fields as in the header, found 5'
+bad "text after a closing quote" "$hdr$row"'g,1,2025-02,"us_cars"x,shortfall,t,1,0,0,0,1,2,3\n' \
+    65 'timeseries.csv:3: expected .,. or end of line after a closing quote'
+bad "stray quote" "$hdr$row"'g,1,2025-02,us"cars,shortfall,t,1,0,0,0,1,2,3\n' 65 \
+    'timeseries.csv:3: quote inside an unquoted field'
+bad "bad number" "$hdr${row}g,1,2025-02,us_cars,shortfall,t,1,0,0,0,12kt,2,3\n" 65 \
+    "timeseries.csv:3: column 'p50': expected a number, found '12kt'"
+bad "missing column" 'scenario,step,date,entity,metric,unit,mean\n' 65 \
+    "timeseries.csv:1: missing column 'p05'"
+bad "duplicate step" "$hdr$row$row" 65 'timeseries.csv:3: step 0 appears twice'
+bad "NUL byte" "$hdr\0$row" 65 'timeseries.csv:2: NUL byte'
+bad "empty file" "" 65 'timeseries.csv:1: empty file'
+mkdir -p "$work/empty"
+"$bin" plot "$work/empty" 2> "$work/empty.err"
+check "folder without results exits 66" test $? -eq 66
+check "... and says what it looked for" grep -q 'holds no timeseries.csv' "$work/empty.err"
+
+# ---- gnuplot missing --------------------------------------------------------------------------
+env PATH=/nonexistent "$bin" plot "$work/run" -q -o "$work/nognuplot" 2> "$work/nognuplot.err"
+check "without gnuplot: exit 69" test $? -eq 69
+check "without gnuplot: install hint" grep -q 'reesim plot needs gnuplot: apt-get install gnuplot-nox' \
+    "$work/nognuplot.err"
+check "without gnuplot: no partial file" sh -c "[ -z \"\$(ls -A '$work/nognuplot' 2>/dev/null)\" ]"
+finish
