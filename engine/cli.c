@@ -50,6 +50,39 @@ int ree_cli_long(const char *opt, const char *arg, long long min, long long max,
     return 0;
 }
 
+void ree_cli_common_init(ree_cli_common *o)
+{
+    o->runs = -1;
+    o->seed = -1;
+    o->threads = omp_get_num_procs();
+    o->out = NULL;
+    o->quiet = 0;
+    o->check = 0;
+}
+
+int ree_cli_common_opt(int c, const char *arg, ree_cli_common *o)
+{
+    switch (c) {
+    case 'n':
+        return ree_cli_long("--runs", arg, 1, 100000000, &o->runs) ? -1 : 1;
+    case 's':
+        return ree_cli_long("--seed", arg, 0, 9223372036854775807LL, &o->seed) ? -1 : 1;
+    case 'j':
+        return ree_cli_long("--threads", arg, 1, 1024, &o->threads) ? -1 : 1;
+    case 'o':
+        o->out = arg;
+        return 1;
+    case 'q':
+        o->quiet = 1;
+        return 1;
+    case 'B':
+        o->check = 1;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static double wall(void)
 {
     struct timespec ts;
@@ -122,34 +155,19 @@ int ree_cmd_run(int argc, char **argv)
         {"quiet", no_argument, 0, 'q'},          {"check-balance", no_argument, 0, 'B'},
         {"only-run", required_argument, 0, 'K'}, {"quantile-k", required_argument, 0, 'Q'},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
-    long long runs = -1, seed = -1, threads = omp_get_num_procs(), only = -1, qk = 0;
-    const char *out = NULL;
-    int quiet = 0, check = 0, c;
+    long long only = -1, qk = 0;
+    ree_cli_common co;
+    ree_cli_common_init(&co);
+    int c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":n:s:j:o:qh", opts, NULL)) != -1) {
+        int handled = ree_cli_common_opt(c, optarg, &co);
+        if (handled < 0)
+            return 64;
+        if (handled)
+            continue;
         switch (c) {
-        case 'n':
-            if (ree_cli_long("--runs", optarg, 1, 100000000, &runs))
-                return 64;
-            break;
-        case 's':
-            if (ree_cli_long("--seed", optarg, 0, 9223372036854775807LL, &seed))
-                return 64;
-            break;
-        case 'j':
-            if (ree_cli_long("--threads", optarg, 1, 1024, &threads))
-                return 64;
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'B':
-            check = 1;
-            break;
         case 'K':
             if (ree_cli_long("--only-run", optarg, 0, 100000000 - 1, &only))
                 return 64;
@@ -181,17 +199,18 @@ int ree_cmd_run(int argc, char **argv)
     if (!p)
         return code;
     ree_run_info info = {0,
-                         runs > 0 ? runs : p->runs,
-                         seed >= 0 ? (unsigned long long)seed : p->seed,
-                         (int)threads,
+                         co.runs > 0 ? co.runs : p->runs,
+                         co.seed >= 0 ? (unsigned long long)co.seed : p->seed,
+                         (int)co.threads,
                          1,
-                         check,
+                         co.check,
                          "run",
                          wall(),
                          0};
     if (only >= 0) {
-        if (runs > 0 && only >= runs) {
-            fprintf(stderr, "reesim run: --only-run %lld is outside the %lld runs\n", only, runs);
+        if (co.runs > 0 && only >= co.runs) {
+            fprintf(stderr, "reesim run: --only-run %lld is outside the %lld runs\n", only,
+                    co.runs);
             ree_plan_free(p);
             return 64;
         }
@@ -199,8 +218,8 @@ int ree_cmd_run(int argc, char **argv)
         info.nruns = 1;
     }
     char dir[1024];
-    if (out)
-        snprintf(dir, sizeof dir, "%s", out);
+    if (co.out)
+        snprintf(dir, sizeof dir, "%s", co.out);
     else if (only >= 0)
         snprintf(dir, sizeof dir, "out/%s/run-%lld", p->name, only);
     else
@@ -219,9 +238,9 @@ int ree_cmd_run(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    ree_mc_opts mo = {info.first_run, info.nruns, info.seed,
-                      (int)threads,   check,      !quiet && isatty(fileno(stderr)),
-                      stderr,         (size_t)qk, &interrupted};
+    ree_mc_opts mo = {info.first_run,  info.nruns, info.seed,
+                      (int)co.threads, co.check,   !co.quiet && isatty(fileno(stderr)),
+                      stderr,          (size_t)qk, &interrupted};
     ree_mc_result res;
     memset(&res, 0, sizeof res);
     if (runs_csv)
@@ -246,7 +265,7 @@ int ree_cmd_run(int argc, char **argv)
         snprintf(err, sizeof err, "%s", ree_status_message((ree_status)st));
     if (st != REE_OK) {
         fprintf(stderr, "reesim: %s: %s\n", p->file, err);
-    } else if (!quiet) {
+    } else if (!co.quiet) {
         print_summary(p, &res, ree_outset_dir(set));
         if (npoints)
             printf("fit: %d observed points, %.0f%% inside the p05-p95 band, MAPE of the median "

@@ -8,6 +8,20 @@ int ree_cmd_models(int argc, char **argv);
 int ree_cmd_plot(int argc, char **argv);
 int ree_cmd_compare(int argc, char **argv); /* engine/cmd_compare.c */
 
+/* Options shared by `run` and `compare`. */
+typedef struct ree_cli_common {
+    long long runs, seed, threads; /* -1 for runs and seed: the scenario's */
+    const char *out;
+    int quiet, check;
+} ree_cli_common;
+
+/* Defaults: the scenario's runs and seed, all cores, no folder, not quiet, no balance check. */
+void ree_cli_common_init(ree_cli_common *o);
+
+/* Handle one of -n, -s, -j, -o, -q, --check-balance ('B'). Returns 1 when handled, 0 when `c`
+ * is not one of them, -1 (message printed) when its value is invalid. */
+int ree_cli_common_opt(int c, const char *arg, ree_cli_common *o);
+
 /* Shared option parsing helpers. */
 int ree_cli_long(const char *opt, const char *arg, long long min, long long max, long long *out);
 void ree_cli_usage_error(const char *cmd, const char *fmt, ...)

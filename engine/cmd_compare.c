@@ -111,34 +111,18 @@ int ree_cmd_compare(int argc, char **argv)
         {"threads", required_argument, 0, 'j'}, {"out", required_argument, 0, 'o'},
         {"quiet", no_argument, 0, 'q'},         {"check-balance", no_argument, 0, 'B'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
-    long long runs = -1, seed = -1, threads = omp_get_num_procs();
-    const char *out = NULL;
-    int quiet = 0, check = 0, c;
+    ree_cli_common co;
+    ree_cli_common_init(&co);
+    int c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":n:s:j:o:qh", opts, NULL)) != -1) {
+        int handled = ree_cli_common_opt(c, optarg, &co);
+        if (handled < 0)
+            return 64;
+        if (handled)
+            continue;
         switch (c) {
-        case 'n':
-            if (ree_cli_long("--runs", optarg, 1, 100000000, &runs))
-                return 64;
-            break;
-        case 's':
-            if (ree_cli_long("--seed", optarg, 0, 9223372036854775807LL, &seed))
-                return 64;
-            break;
-        case 'j':
-            if (ree_cli_long("--threads", optarg, 1, 1024, &threads))
-                return 64;
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'B':
-            check = 1;
-            break;
         case 'h':
             fputs(compare_help, stdout);
             return 0;
@@ -179,17 +163,17 @@ int ree_cmd_compare(int argc, char **argv)
         goto done;
     }
     ree_run_info info = {0,
-                         runs > 0 ? runs : plans[0]->runs,
-                         seed >= 0 ? (unsigned long long)seed : plans[0]->seed,
-                         (int)threads,
+                         co.runs > 0 ? co.runs : plans[0]->runs,
+                         co.seed >= 0 ? (unsigned long long)co.seed : plans[0]->seed,
+                         (int)co.threads,
                          1,
-                         check,
+                         co.check,
                          "compare",
                          wall(),
                          0};
     char dir[1024];
-    if (out)
-        snprintf(dir, sizeof dir, "%s", out);
+    if (co.out)
+        snprintf(dir, sizeof dir, "%s", co.out);
     else
         default_dir(dir, sizeof dir, plans, nplan);
     set = ree_outset_open(dir, &st, err, sizeof err);
@@ -200,9 +184,11 @@ int ree_cmd_compare(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    ree_mc_opts mo = {
-        0,      info.nruns, info.seed,   (int)threads, check, !quiet && isatty(fileno(stderr)),
-        stderr, 0,          &interrupted};
+    ree_mc_opts mo = {0,           info.nruns,
+                      info.seed,   (int)co.threads,
+                      co.check,    !co.quiet && isatty(fileno(stderr)),
+                      stderr,      0,
+                      &interrupted};
     st = ree_compare_run(cmp, &mo, err, sizeof err);
     if (st == REE_OK)
         st = ree_compare_write(cmp, set);
@@ -210,7 +196,7 @@ int ree_cmd_compare(int argc, char **argv)
         st = write_resolved(set, plans, nplan, &info);
     if (st == REE_OK)
         st = ree_outset_commit(set, err, sizeof err);
-    if (st == REE_OK && !quiet) {
+    if (st == REE_OK && !co.quiet) {
         printf("results in %s/\n", ree_outset_dir(set));
         ree_compare_print(cmp, stdout, TOP_ROWS);
     }
