@@ -90,6 +90,16 @@ static const struct {
     {"sector", "depth_duration", REE_DIR_MORE_WORSE},
     {"sector", "onset_lag", REE_DIR_LESS_WORSE},
     {"sector", "time_to_recover", REE_DIR_MORE_WORSE},
+    /* A region's total over its sectors (REE_IND_REGION, engine/resilience.c). */
+    {"region", "shortfall", REE_DIR_MORE_WORSE},
+    {"region", "shortfall_share", REE_DIR_MORE_WORSE},
+    {"region", "months_short", REE_DIR_MORE_WORSE},
+    {"region", "max_shortfall_share", REE_DIR_MORE_WORSE},
+    {"region", "lost_units", REE_DIR_MORE_WORSE},
+    {"region", "max_shortfall", REE_DIR_MORE_WORSE},
+    {"region", "depth_duration", REE_DIR_MORE_WORSE},
+    {"region", "onset_lag", REE_DIR_LESS_WORSE},
+    {"region", "time_to_recover", REE_DIR_MORE_WORSE},
     {"stockpile", "min_level", REE_DIR_LESS_WORSE},
     {"stockpile", "exhausted", REE_DIR_MORE_WORSE},
     {"stockpile", "exhausted_month", REE_DIR_LESS_WORSE},
@@ -432,6 +442,14 @@ static const ree_model *model_of(const ree_plan *p, int indicator)
     return p->entities[p->indicators[indicator].entity].model;
 }
 
+/* The name the direction table knows an indicator's source by: its model, or "region" for a
+ * region total. */
+static const char *source_of(const ree_plan *p, int indicator)
+{
+    return p->indicators[indicator].kind == REE_IND_REGION ? "region"
+                                                           : model_of(p, indicator)->name;
+}
+
 int ree_compare_write(const ree_compare *c, ree_outset *set)
 {
     static const char *const cols[] = {
@@ -463,8 +481,8 @@ int ree_compare_write(const ree_compare *c, ree_outset *set)
             ree_csv_str(csv, ind->name);
             ree_csv_str(csv, ind->unit);
             stat_cols(csv, &s);
-            ree_csv_num(csv, ree_pair_prob_worse(&s, ree_compare_direction(
-                                                         model_of(b, m->bi[k])->name, ind->name)));
+            ree_csv_num(csv, ree_pair_prob_worse(
+                                 &s, ree_compare_direction(source_of(b, m->bi[k]), ind->name)));
             ree_csv_num(csv, s.paired_width);
             ree_csv_num(csv, s.unpaired_width);
             ree_csv_end_row(csv);
@@ -567,7 +585,7 @@ static void print_one(const ree_compare *c, const matched *m, FILE *out, int top
         ree_pair_stats s;
         ree_pair_summarize(&acc[k], &s);
         double pw =
-            ree_pair_prob_worse(&s, ree_compare_direction(model_of(b, m->bi[k])->name, ind->name));
+            ree_pair_prob_worse(&s, ree_compare_direction(source_of(b, m->bi[k]), ind->name));
         char ci[64], pws[16];
         if (isnan(s.ci_low))
             snprintf(ci, sizeof ci, "- (needs 2 runs)");

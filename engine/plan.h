@@ -109,9 +109,17 @@ typedef struct ree_series {
     const char *unit;
 } ree_series;
 
+/* Where an indicator comes from. */
+typedef enum ree_indicator_kind {
+    REE_IND_MODEL, /* the finish() of entity `entity`'s model */
+    REE_IND_REGION /* the engine's total over the sector nodes of region `entity_name` */
+} ree_indicator_kind;
+
 typedef struct ree_indicator {
-    int entity;
-    int index; /* in the model's indicator table */
+    ree_indicator_kind kind;
+    int entity; /* MODEL: the entity; REGION: the region's first sector node's entity, so its
+                   model (a sector) still says what kind of indicator this is */
+    int index;  /* MODEL: in the model's indicator table; REGION: in ree_resil_region_defs */
     char *entity_name;
     const char *name;
     const char *unit;
@@ -162,7 +170,8 @@ struct ree_plan {
 
     ree_series *series;
     int nseries;
-    ree_indicator *indicators;
+    ree_indicator *indicators; /* model indicators of every entity in order, then region totals
+                                  (REE_IND_REGION, ree_resil_region_count per region in a row) */
     int nindicator;
 
     ree_observation *observations;

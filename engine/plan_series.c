@@ -4,7 +4,8 @@
  * regime path and the
  * shortage ratio of each material are series (one value per step); `report.series` keeps only
  * those matching its patterns ("ENTITY/METRIC" with shell wildcards, e.g. "us_*\/shortfall").
- * Indicators (one value per run) come from the models' indicator tables. Observations name a
+ * Indicators (one value per run) come from the models' indicator tables, then the engine's
+ * totals of each region with two sector nodes or more (engine/resilience.h). Observations name a
  * series and a CSV file of `date,value` to compare with.
  */
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "loader.h"
+#include "resilience.h"
 
 typedef struct filter {
     const ree_ynode *patterns; /* sequence of scalars, or NULL for "everything" */
@@ -57,6 +59,58 @@ static int count_all(const ree_plan *p)
         n += (int)p->entities[e].model->nmetrics;
     n += p->nnode * p->nmat + 2 * p->nlink + p->ngate;
     return n;
+}
+
+/* Whether node n is a sector whose region is named (non-empty). */
+static int sector_in_region(const ree_plan *p, int n)
+{
+    return (p->entities[p->nodes[n].entity].model->flags & REE_MF_SECTOR) && p->nodes[n].region &&
+           p->nodes[n].region[0];
+}
+
+/* Region totals: one per region with at least two sector nodes, in the order of each region's
+ * first sector node, named by the region (docs/indicators.md, "Region totals"). With out NULL,
+ * count them; else append their indicators to p->indicators. A region named like an entity
+ * would make `entity` ambiguous in the outputs: it gets no total (a warning says so). */
+static int region_totals(loader *L, ree_indicator *out)
+{
+    ree_plan *p = L->p;
+    int count = 0;
+    for (int n = 0; n < p->nnode; n++) {
+        if (!sector_in_region(p, n))
+            continue;
+        const char *region = p->nodes[n].region;
+        int first = 1, members = 0;
+        for (int j = 0; j < p->nnode; j++)
+            if (sector_in_region(p, j) && !strcmp(p->nodes[j].region, region)) {
+                first &= j >= n;
+                members++;
+            }
+        if (!first || members < 2)
+            continue;
+        int clash = ree_plan_entity(p, region);
+        if (clash >= 0) {
+            if (out)
+                ree_diag_warning(L->d, p->entities[clash].mark, p->entities[clash].section,
+                                 "region '%s' has the same name as this entity: no region total "
+                                 "is reported for it",
+                                 region);
+            continue;
+        }
+        count++;
+        if (!out)
+            continue;
+        for (size_t k = 0; k < ree_resil_region_count; k++) {
+            ree_indicator *ind = &out[p->nindicator++];
+            ind->kind = REE_IND_REGION;
+            ind->entity = p->nodes[n].entity;
+            ind->index = (int)k;
+            ind->entity_name = ld_strdup(L, region);
+            ind->name = ree_resil_region_defs[k].name;
+            ind->unit = ree_resil_region_defs[k].unit;
+        }
+    }
+    return count;
 }
 
 int ld_series(loader *L, const ree_ynode *root);
@@ -131,15 +185,18 @@ int ld_series(loader *L, const ree_ynode *root)
                        f.patterns->items[i]->str);
             }
     free(f.used);
-    /* Indicators: every model indicator of every entity. */
+    /* Indicators: every model indicator of every entity, then the region totals. */
     int ni = 0;
     for (int e = 0; e < p->nentity; e++)
         ni += (int)p->entities[e].model->nindicators;
+    int nregion = region_totals(L, NULL);
+    ni += nregion * (int)ree_resil_region_count;
     p->indicators = ld_calloc(L, (size_t)ni, sizeof *p->indicators);
     for (int e = 0; e < p->nentity && p->indicators; e++) {
         const ree_model *m = p->entities[e].model;
         for (size_t k = 0; k < m->nindicators; k++) {
             ree_indicator *ind = &p->indicators[p->nindicator++];
+            ind->kind = REE_IND_MODEL;
             ind->entity = e;
             ind->index = (int)k;
             ind->entity_name = ld_strdup(L, p->entities[e].id);
@@ -147,6 +204,8 @@ int ld_series(loader *L, const ree_ynode *root)
             ind->unit = m->indicators[k].unit;
         }
     }
+    if (p->indicators)
+        region_totals(L, p->indicators);
     return 0;
 }
 

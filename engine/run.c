@@ -42,7 +42,8 @@ void ree_run_free(ree_run *r)
         r->transit,       r->shipped,    r->req,        r->lead_in,     r->extra,
         r->before,        r->goff,       r->g_material, r->g_end_use,   r->g_applied,
         r->g_shipped,     r->g_licensed, r->g_on_order, r->total0,      r->chval,
-        r->regime_touch,  r->sector_mat, r->series,     r->indicators};
+        r->regime_touch,  r->sector_mat, r->series,     r->indicators,  r->region_ind,
+        r->region_of,     r->cons_idx,   r->lost_idx,   r->region_sum,  r->region_acc};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -54,6 +55,55 @@ static int metric_index(const ree_model *m, const char *name)
         if (strcmp(m->metrics[k].name, name) == 0)
             return (int)k;
     return -1;
+}
+
+/* Region totals: group g gathers the sector nodes of the region its indicators name. */
+static void region_setup(ree_run *r, int *bad)
+{
+    const ree_plan *p = r->p;
+    int ng = 0;
+    for (int i = 0; i < p->nindicator; i++)
+        ng += p->indicators[i].kind == REE_IND_REGION && p->indicators[i].index == 0;
+    r->region_ind = cal((size_t)ng, sizeof(int), bad);
+    r->region_sum = cal((size_t)ng * 3, sizeof(double), bad);
+    r->region_acc = cal((size_t)ng, sizeof(ree_resil), bad);
+    if (*bad)
+        return;
+    for (int i = 0; i < p->nindicator; i++) {
+        const ree_indicator *ind = &p->indicators[i];
+        if (ind->kind != REE_IND_REGION || ind->index != 0)
+            continue;
+        r->region_ind[r->nregion] = i;
+        for (int n = 0; n < p->nnode; n++) {
+            int e = p->nodes[n].entity;
+            if ((p->entities[e].model->flags & REE_MF_SECTOR) && p->nodes[n].region &&
+                !strcmp(p->nodes[n].region, ind->entity_name))
+                r->region_of[e] = r->nregion;
+        }
+        r->nregion++;
+    }
+}
+
+/* Service level of region group g this run: its sectors' common service_level, else 0.95. */
+static double region_service_level(const ree_run *r, int g)
+{
+    const ree_plan *p = r->p;
+    double sl = NAN;
+    for (int e = 0; e < p->nentity; e++) {
+        if (r->region_of[e] != g)
+            continue;
+        const ree_model *m = p->entities[e].model;
+        int k = ree_model_param_index(m, "service_level");
+        if (k < 0 || m->params[k].type != REE_PT_NUM)
+            return REE_RESIL_SERVICE_LEVEL;
+        double v;
+        memcpy(&v, r->par[e] + m->params[k].offset, sizeof v);
+        if (isnan(sl))
+            sl = v;
+        else if (v != sl)
+            return REE_RESIL_SERVICE_LEVEL;
+    }
+    return isnan(sl) ? REE_RESIL_SERVICE_LEVEL : sl;
 }
 
 ree_run *ree_run_alloc(const ree_plan *p)
@@ -76,6 +126,9 @@ ree_run *ree_run_alloc(const ree_plan *p)
     r->short_idx = cal((size_t)ne, sizeof(int), &bad);
     r->regime_touch = cal((size_t)ne, sizeof(int), &bad);
     r->sector_mat = cal((size_t)ne, sizeof(int), &bad);
+    r->region_of = cal((size_t)ne, sizeof(int), &bad);
+    r->cons_idx = cal((size_t)ne, sizeof(int), &bad);
+    r->lost_idx = cal((size_t)ne, sizeof(int), &bad);
     if (bad) {
         ree_run_free(r);
         return NULL;
@@ -89,6 +142,9 @@ ree_run *ree_run_alloc(const ree_plan *p)
         r->moff[e + 1] = r->moff[e] + m->nmetrics;
         r->need_idx[e] = (m->flags & REE_MF_SECTOR) ? metric_index(m, "need") : -1;
         r->short_idx[e] = (m->flags & REE_MF_SECTOR) ? metric_index(m, "shortfall") : -1;
+        r->cons_idx[e] = (m->flags & REE_MF_SECTOR) ? metric_index(m, "consumed") : -1;
+        r->lost_idx[e] = (m->flags & REE_MF_SECTOR) ? metric_index(m, "lost_units") : -1;
+        r->region_of[e] = -1;
         int mk = ree_model_param_index(m, "material");
         r->sector_mat[e] =
             (m->flags & REE_MF_SECTOR) && mk >= 0 && m->params[mk].type == REE_PT_MATERIAL
@@ -135,6 +191,7 @@ ree_run *ree_run_alloc(const ree_plan *p)
     r->chval = cal((size_t)nch, sizeof(double), &bad);
     r->series = cal((size_t)p->nseries * (size_t)p->nsteps, sizeof(double), &bad);
     r->indicators = cal((size_t)p->nindicator, sizeof(double), &bad);
+    region_setup(r, &bad);
     r->tmp = gsl_rng_alloc(ree_rng_philox);
     r->regime_rng = gsl_rng_alloc(ree_rng_philox);
     if (bad || !r->tmp || !r->regime_rng) {
@@ -400,4 +457,6 @@ void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
     memset(r->g_on_order, 0, sizeof(double) * (size_t)p->nlink);
     memset(r->series, 0, sizeof(double) * (size_t)p->nseries * (size_t)p->nsteps);
     memset(r->indicators, 0, sizeof(double) * (size_t)p->nindicator);
+    for (int g = 0; g < r->nregion; g++)
+        ree_resil_reset(&r->region_acc[g], region_service_level(r, g), 0, REE_RESIL_RECOVER_MONTHS);
 }

@@ -3,6 +3,7 @@
 #define REESIM_RUN_PRIV_H
 
 #include <gsl/gsl_rng.h>
+#include "resilience.h"
 #include "run.h"
 
 #define ALIGN(n) (((n) + 15) & ~(size_t)15)
@@ -58,6 +59,14 @@ struct ree_run {
     int next_event;
     int regime;        /* current regime, -1 before the chain starts */
     int *regime_touch; /* per entity: 1 when some regime overrides it */
+
+    /* Region totals (plan indicators of kind REE_IND_REGION), one group per region. */
+    int nregion;
+    int *region_ind;          /* nregion: the group's first indicator */
+    int *region_of;           /* per entity: its region group, -1 when none */
+    int *cons_idx, *lost_idx; /* per entity: sector metric indices, -1 otherwise */
+    double *region_sum;       /* nregion x 3: need, consumed, lost_units this step */
+    ree_resil *region_acc;    /* nregion */
 
     double *series; /* nseries x nsteps */
     double *indicators;

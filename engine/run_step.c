@@ -278,6 +278,30 @@ static void shipping(ree_run *r)
     gates_ship(r);
 }
 
+/* Region totals: this step's need, use and lost units summed over each region's sectors, in
+ * node order, fed to the region's resilience accumulator. */
+static void region_totals(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    if (!r->nregion)
+        return;
+    memset(r->region_sum, 0, sizeof(double) * 3 * (size_t)r->nregion);
+    for (int n = 0; n < p->nnode; n++) {
+        int e = p->nodes[n].entity, g = r->region_of[e];
+        if (g < 0)
+            continue;
+        const double *mt = r->metrics + r->moff[e];
+        double *sum = r->region_sum + 3 * (size_t)g;
+        sum[0] += r->need_idx[e] >= 0 ? mt[r->need_idx[e]] : 0;
+        sum[1] += r->cons_idx[e] >= 0 ? mt[r->cons_idx[e]] : 0;
+        sum[2] += r->lost_idx[e] >= 0 ? mt[r->lost_idx[e]] : 0;
+    }
+    for (int g = 0; g < r->nregion; g++) {
+        const double *sum = r->region_sum + 3 * (size_t)g;
+        ree_resil_step(&r->region_acc[g], r->t, sum[0], sum[1], sum[2]);
+    }
+}
+
 /* Sector consumption: the history recyclers read, and the shortage ratio of each material. */
 static void consumption(ree_run *r)
 {
@@ -299,6 +323,7 @@ static void consumption(ree_run *r)
         if (r->short_idx[e] >= 0)
             r->short_sum[m] += r->metrics[r->moff[e] + (size_t)r->short_idx[e]];
     }
+    region_totals(r);
 }
 
 static int balance(ree_run *r)
@@ -424,11 +449,21 @@ int ree_run_finish(ree_run *r)
             return st;
     }
     for (int i = 0; i < p->nindicator;) {
+        if (p->indicators[i].kind != REE_IND_MODEL) {
+            i++;
+            continue;
+        }
         int e = p->indicators[i].entity;
         const ree_model *m = p->entities[e].model;
         if (m->finish)
             m->finish(r->par[e], r->state + r->soff[e], &r->ctx[e], r->indicators + i);
         i += (int)m->nindicators;
+    }
+    for (int g = 0; g < r->nregion; g++) {
+        ree_resil_result res;
+        ree_resil_finish(&r->region_acc[g], r->nsteps, &res);
+        for (size_t k = 0; k < ree_resil_region_count; k++)
+            r->indicators[(size_t)r->region_ind[g] + k] = ree_resil_region_value(&res, k);
     }
     return REE_OK;
 }

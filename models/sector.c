@@ -40,6 +40,7 @@
  *   time_to_recover     = r - f, r the first step after f opening N consecutive months
  *                         that are not short; 0 if there is no f; T - f if there is no r
  *                         within the horizon                                          [months]
+ * They are computed by engine/resilience.c (shared with the engine's region totals).
  * Resilience indicators after Sprecher et al. 2017 (ES&T 51(7), 3860-3870: onset, depth,
  * duration of a supply disruption) and the service-level view of supply-chain risk tools.
  * priority is not used by the hooks: the engine reads it to allocate scarce shipments.
@@ -67,6 +68,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "model.h"
+#include "resilience.h"
 
 typedef struct sector_params {
     int material;             /* material index */
@@ -88,25 +90,15 @@ typedef struct sector_params {
 } sector_params;
 
 typedef struct sector_state {
-    double demand_t;     /* t */
-    double need;         /* t */
-    double sub;          /* 1 */
-    double destroyed;    /* t */
-    double used;         /* t */
-    double shortfall;    /* t */
-    double share;        /* 1, this step's (or last step's, in order()) shortfall share */
-    double lost_units;   /* units */
-    double total_short;  /* t */
-    double total_need;   /* t */
-    double months_short; /* months */
-    double max_share;    /* 1 */
-    double total_lost;   /* units */
-    double max_short;    /* t */
-    double sum_share;    /* months: sum of monthly shortfall shares */
-    int first_short;     /* step, -1 if never */
-    int onset;           /* first short step at or after shock_start, -1 if none yet */
-    int ok_from;         /* first step of the current run of months not short since onset */
-    int recovered;       /* step recovery began (ok_from once it lasted recover_months), -1 */
+    double demand_t;   /* t */
+    double need;       /* t */
+    double sub;        /* 1 */
+    double destroyed;  /* t */
+    double used;       /* t */
+    double shortfall;  /* t */
+    double share;      /* 1, this step's (or last step's, in order()) shortfall share */
+    double lost_units; /* units */
+    ree_resil resil;   /* the indicators' accumulator (engine/resilience.h) */
 } sector_state;
 
 static const ree_param_def sector_param_defs[] = {
@@ -188,14 +180,11 @@ static void write_metrics(const sector_state *s, double *metrics)
 
 static void sector_reset(const void *params, void *state, const ree_model_ctx *ctx)
 {
-    (void)params;
+    const sector_params *p = params;
     (void)ctx;
     sector_state *s = state;
     *s = (sector_state){0};
-    s->first_short = -1;
-    s->onset = -1;
-    s->ok_from = -1;
-    s->recovered = -1;
+    ree_resil_reset(&s->resil, p->service_level, ceil(p->shock_start), p->recover_months);
 }
 
 static void sector_order(const void *params, void *state, ree_node_io *io)
@@ -245,53 +234,27 @@ static void sector_consume(const void *params, void *state, ree_node_io *io)
     s->share = s->need > 0 ? s->shortfall / s->need : 0;
     s->lost_units = s->shortfall * 1000 / p->kg_per_unit;
 
-    s->total_short += s->shortfall;
-    s->total_need += s->need;
-    s->total_lost += s->lost_units;
-    if (s->share > s->max_share)
-        s->max_share = s->share;
-    if (s->shortfall > s->max_short)
-        s->max_short = s->shortfall;
-    s->sum_share += s->share;
-    int is_short = s->used < p->service_level * s->need;
-    if (is_short) {
-        s->months_short += 1;
-        if (s->first_short < 0)
-            s->first_short = io->step;
-    }
-    /* Recovery of the first episode after the shock: a run of recover_months months not short. */
-    if (s->onset < 0) {
-        if (is_short && io->step >= ceil(p->shock_start))
-            s->onset = io->step;
-    } else if (s->recovered < 0) {
-        if (is_short)
-            s->ok_from = -1;
-        else {
-            if (s->ok_from < 0)
-                s->ok_from = io->step;
-            if (io->step - s->ok_from + 1 >= p->recover_months)
-                s->recovered = s->ok_from;
-        }
-    }
+    ree_resil_step(&s->resil, io->step, s->need, s->used, s->lost_units);
     write_metrics(s, io->metrics);
 }
 
 static void sector_finish(const void *params, const void *state, const ree_model_ctx *ctx,
                           double *indicators)
 {
-    const sector_params *p = params;
+    (void)params;
     const sector_state *s = state;
-    int n = ctx->nsteps;
-    indicators[0] = s->total_short;
-    indicators[1] = s->total_need > 0 ? s->total_short / s->total_need : 0;
-    indicators[2] = s->months_short;
-    indicators[3] = s->max_share;
-    indicators[4] = s->total_lost;
-    indicators[5] = s->first_short >= 0 ? s->first_short : n;
-    indicators[6] = s->max_short;
-    indicators[7] = s->sum_share;
-    indicators[8] = s->onset >= 0 ? s->onset - ceil(p->shock_start) : n;
-    indicators[9] = s->onset < 0 ? 0 : s->recovered >= 0 ? s->recovered - s->onset : n - s->onset;
+    ree_resil_result res;
+    ree_resil_finish(&s->resil, ctx->nsteps, &res);
+    indicators[0] = res.shortfall;
+    indicators[1] = res.shortfall_share;
+    indicators[2] = res.months_short;
+    indicators[3] = res.max_shortfall_share;
+    indicators[4] = res.lost_units;
+    indicators[5] = res.first_short_month;
+    indicators[6] = res.max_shortfall;
+    indicators[7] = res.depth_duration;
+    indicators[8] = res.onset_lag;
+    indicators[9] = res.time_to_recover;
 }
 
 const ree_model ree_model_sector = {

@@ -1,0 +1,94 @@
+/*
+ * Resilience indicators of a need / use trajectory (resilience.h; docs/indicators.md has the
+ * formulas and their sources: Sprecher et al. 2017 for onset, depth and duration, Bruneau et
+ * al. 2003 for the depth-duration area).
+ */
+#include "resilience.h"
+
+void ree_resil_reset(ree_resil *a, double service_level, double shock, double recover_months)
+{
+    *a = (ree_resil){0};
+    a->service_level = service_level;
+    a->shock = shock;
+    a->recover_months = recover_months;
+    a->first_short = -1;
+    a->onset = -1;
+    a->ok_from = -1;
+    a->recovered = -1;
+}
+
+int ree_resil_step(ree_resil *a, int step, double need, double used, double lost)
+{
+    double shortfall = need - used;
+    double share = need > 0 ? shortfall / need : 0;
+    a->total_short += shortfall;
+    a->total_need += need;
+    a->total_lost += lost;
+    if (share > a->max_share)
+        a->max_share = share;
+    if (shortfall > a->max_short)
+        a->max_short = shortfall;
+    a->sum_share += share;
+    int is_short = used < a->service_level * need;
+    if (is_short) {
+        a->months_short += 1;
+        if (a->first_short < 0)
+            a->first_short = step;
+    }
+    /* Recovery of the first episode after the shock: a run of recover_months months not short. */
+    if (a->onset < 0) {
+        if (is_short && step >= a->shock)
+            a->onset = step;
+    } else if (a->recovered < 0) {
+        if (is_short)
+            a->ok_from = -1;
+        else {
+            if (a->ok_from < 0)
+                a->ok_from = step;
+            if (step - a->ok_from + 1 >= a->recover_months)
+                a->recovered = a->ok_from;
+        }
+    }
+    return is_short;
+}
+
+void ree_resil_finish(const ree_resil *a, int nsteps, ree_resil_result *out)
+{
+    int n = nsteps;
+    out->shortfall = a->total_short;
+    out->shortfall_share = a->total_need > 0 ? a->total_short / a->total_need : 0;
+    out->months_short = a->months_short;
+    out->max_shortfall_share = a->max_share;
+    out->lost_units = a->total_lost;
+    out->first_short_month = a->first_short >= 0 ? a->first_short : n;
+    out->max_shortfall = a->max_short;
+    out->depth_duration = a->sum_share;
+    out->onset_lag = a->onset >= 0 ? a->onset - a->shock : n;
+    out->time_to_recover = a->onset < 0        ? 0
+                           : a->recovered >= 0 ? a->recovered - a->onset
+                                               : n - a->onset;
+}
+
+const ree_metric_def ree_resil_region_defs[] = {
+    {"shortfall", "t", "total shortfall of the region's sectors"},
+    {"shortfall_share", "1", "total shortfall / total need of the region (0 if no need)"},
+    {"months_short", "months", "months the region's summed use is below the service level"},
+    {"max_shortfall_share", "1", "largest monthly shortfall share of the summed need"},
+    {"lost_units", "units", "units of output lost, summed over the region's sectors"},
+    {"max_shortfall", "t", "largest monthly shortfall of the summed need"},
+    {"depth_duration", "months", "sum of the region's monthly shortfall shares"},
+    {"onset_lag", "months", "first short month of the region (horizon if none)"},
+    {"time_to_recover", "months",
+     "months from the onset to 3 in a row at service level (0 if no onset)"},
+};
+
+const size_t ree_resil_region_count =
+    sizeof ree_resil_region_defs / sizeof ree_resil_region_defs[0];
+
+double ree_resil_region_value(const ree_resil_result *res, size_t k)
+{
+    const double v[] = {res->shortfall,           res->shortfall_share, res->months_short,
+                        res->max_shortfall_share, res->lost_units,      res->max_shortfall,
+                        res->depth_duration,      res->onset_lag,       res->time_to_recover};
+    return k < sizeof v / sizeof v[0] ? v[k] : 0;
+}
