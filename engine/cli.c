@@ -18,12 +18,12 @@
 #include "output.h"
 #include "plan.h"
 
-static volatile sig_atomic_t interrupted;
+volatile sig_atomic_t ree_cli_interrupted;
 
-static void on_signal(int sig)
+void ree_cli_on_signal(int sig)
 {
     (void)sig;
-    interrupted = 1;
+    ree_cli_interrupted = 1;
 }
 
 void ree_cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -83,14 +83,14 @@ int ree_cli_common_opt(int c, const char *arg, ree_cli_common *o)
     }
 }
 
-static double wall(void)
+double ree_cli_wall(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static ree_plan *load(const char *path, int *code)
+ree_plan *ree_cli_load(const char *path, int *code)
 {
     ree_diag *d = ree_diag_alloc(0);
     if (!d) {
@@ -195,7 +195,7 @@ int ree_cmd_run(int argc, char **argv)
         return 64;
     }
     int code;
-    ree_plan *p = load(argv[optind], &code);
+    ree_plan *p = ree_cli_load(argv[optind], &code);
     if (!p)
         return code;
     ree_run_info info = {0,
@@ -205,7 +205,7 @@ int ree_cmd_run(int argc, char **argv)
                          1,
                          co.check,
                          "run",
-                         wall(),
+                         ree_cli_wall(),
                          0};
     if (only >= 0) {
         if (co.runs > 0 && only >= co.runs) {
@@ -235,12 +235,12 @@ int ree_cmd_run(int argc, char **argv)
     ree_csv *runs_csv = ree_outset_csv(set, "runs.csv", ree_runs_columns, 6, &st);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
+    sa.sa_handler = ree_cli_on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     ree_mc_opts mo = {info.first_run,  info.nruns, info.seed,
                       (int)co.threads, co.check,   !co.quiet && isatty(fileno(stderr)),
-                      stderr,          (size_t)qk, &interrupted};
+                      stderr,          (size_t)qk, &ree_cli_interrupted};
     ree_mc_result res;
     memset(&res, 0, sizeof res);
     if (runs_csv)
@@ -256,7 +256,7 @@ int ree_cmd_run(int argc, char **argv)
     FILE *f;
     if (st == REE_OK && (f = ree_outset_file(set, "scenario.resolved.yaml", &st)))
         st = ree_output_resolved(p, &info, f);
-    info.finished = wall();
+    info.finished = ree_cli_wall();
     if (st == REE_OK && (f = ree_outset_file(set, "meta.json", &st)))
         st = ree_output_meta(p, &info, &res, f);
     if (st == REE_OK)
@@ -291,7 +291,7 @@ int ree_cmd_validate(int argc, char **argv)
     int worst = 0;
     for (int i = 1; i < argc; i++) {
         int code;
-        ree_plan *p = load(argv[i], &code);
+        ree_plan *p = ree_cli_load(argv[i], &code);
         if (!p) {
             worst = code > worst ? code : worst;
             continue;

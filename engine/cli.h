@@ -2,6 +2,8 @@
 #ifndef REESIM_CLI_H
 #define REESIM_CLI_H
 
+#include <signal.h>
+
 int ree_cmd_run(int argc, char **argv);
 int ree_cmd_validate(int argc, char **argv);
 int ree_cmd_models(int argc, char **argv);
@@ -21,6 +23,18 @@ void ree_cli_common_init(ree_cli_common *o);
 /* Handle one of -n, -s, -j, -o, -q, --check-balance ('B'). Returns 1 when handled, 0 when `c`
  * is not one of them, -1 (message printed) when its value is invalid. */
 int ree_cli_common_opt(int c, const char *arg, ree_cli_common *o);
+
+/* Load a scenario, printing its diagnostics on stderr; NULL with *code the exit status. */
+struct ree_plan;
+struct ree_plan *ree_cli_load(const char *path, int *code);
+
+/* Wall-clock time in seconds since the epoch (for meta.json). */
+double ree_cli_wall(void);
+
+/* SIGINT/SIGTERM handler setting ree_cli_interrupted, which the Monte Carlo polls between waves
+ * so an interrupted run stops cleanly and leaves no partial output. */
+extern volatile sig_atomic_t ree_cli_interrupted;
+void ree_cli_on_signal(int sig);
 
 /* Shared option parsing helpers. */
 int ree_cli_long(const char *opt, const char *arg, long long min, long long max, long long *out);

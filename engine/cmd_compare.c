@@ -16,14 +16,6 @@
 
 #define TOP_ROWS 10 /* rows of the printed table of largest differences */
 
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
 static const char compare_help[] =
     "Usage: reesim compare BASE.yaml OTHER.yaml... [OPTIONS]\n"
     "Run every case with the same seed and run indices (common random numbers: run k of each\n"
@@ -44,28 +36,6 @@ static const char compare_help[] =
     "scenario1.resolved.yaml, ...). Quantities only one case has are listed on stderr as\n"
     "'skipped: ...'. Prints the largest differences and the CI narrowing that common random\n"
     "numbers bought.\n";
-
-static ree_plan *load(const char *path, int *code)
-{
-    ree_diag *d = ree_diag_alloc(0);
-    if (!d) {
-        *code = 71;
-        return NULL;
-    }
-    int st = REE_OK;
-    ree_plan *p = ree_plan_load(path, d, &st);
-    ree_diag_print(d, stderr);
-    ree_diag_free(d);
-    *code = p ? 0 : ree_status_exit_code((ree_status)st);
-    return p;
-}
-
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Append `name` to buf with '/' and other unsafe characters replaced. */
 static void append_name(char *buf, size_t len, const char *name)
@@ -147,7 +117,7 @@ int ree_cmd_compare(int argc, char **argv)
     int worst = 0;
     for (int i = 0; i < nplan; i++) {
         int code;
-        plans[i] = load(argv[optind + i], &code);
+        plans[i] = ree_cli_load(argv[optind + i], &code);
         worst = code > worst ? code : worst;
     }
     int st = REE_OK;
@@ -169,7 +139,7 @@ int ree_cmd_compare(int argc, char **argv)
                          1,
                          co.check,
                          "compare",
-                         wall(),
+                         ree_cli_wall(),
                          0};
     char dir[1024];
     if (co.out)
@@ -181,14 +151,18 @@ int ree_cmd_compare(int argc, char **argv)
         goto done;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
+    sa.sa_handler = ree_cli_on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    ree_mc_opts mo = {0,           info.nruns,
-                      info.seed,   (int)co.threads,
-                      co.check,    !co.quiet && isatty(fileno(stderr)),
-                      stderr,      0,
-                      &interrupted};
+    ree_mc_opts mo = {0,
+                      info.nruns,
+                      info.seed,
+                      (int)co.threads,
+                      co.check,
+                      !co.quiet && isatty(fileno(stderr)),
+                      stderr,
+                      0,
+                      &ree_cli_interrupted};
     st = ree_compare_run(cmp, &mo, err, sizeof err);
     if (st == REE_OK)
         st = ree_compare_write(cmp, set);
