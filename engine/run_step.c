@@ -102,6 +102,24 @@ static void positions(ree_run *r)
     }
 }
 
+/* The io block of gate g: its slice of the gate-slot arrays. */
+static ree_gate_io gate_io(ree_run *r, int g)
+{
+    const ree_plan *p = r->p;
+    int e = p->gates[g].entity, off = r->goff[g];
+    ree_gate_io io = {r->t,
+                      p->gates[g].nlink,
+                      r->g_material + off,
+                      r->g_end_use + off,
+                      r->g_applied + off,
+                      r->g_shipped + off,
+                      r->g_licensed + off,
+                      r->g_on_order + off,
+                      r->metrics + r->moff[e],
+                      r->rng[e]};
+    return io;
+}
+
 static void gates_decide(ree_run *r)
 {
     const ree_plan *p = r->p;
@@ -114,17 +132,8 @@ static void gates_decide(ree_run *r)
         r->g_applied[r->goff[lk->gate] + lk->gate_slot] = r->order[o] * r->lk[l].share;
     }
     for (int g = 0; g < p->ngate; g++) {
-        int e = p->gates[g].entity, off = r->goff[g];
-        ree_gate_io io = {r->t,
-                          p->gates[g].nlink,
-                          r->g_material + off,
-                          r->g_end_use + off,
-                          r->g_applied + off,
-                          r->g_shipped + off,
-                          r->g_licensed + off,
-                          r->g_on_order + off,
-                          r->metrics + r->moff[e],
-                          r->rng[e]};
+        int e = p->gates[g].entity;
+        ree_gate_io io = gate_io(r, g);
         p->entities[e].model->gate_decide(r->par[e], r->state + r->soff[e], &io);
     }
 }
@@ -136,17 +145,8 @@ static void gates_ship(ree_run *r)
         if (p->links[l].gate >= 0)
             r->g_shipped[r->goff[p->links[l].gate] + p->links[l].gate_slot] = r->shipped[l];
     for (int g = 0; g < p->ngate; g++) {
-        int e = p->gates[g].entity, off = r->goff[g];
-        ree_gate_io io = {r->t,
-                          p->gates[g].nlink,
-                          r->g_material + off,
-                          r->g_end_use + off,
-                          r->g_applied + off,
-                          r->g_shipped + off,
-                          r->g_licensed + off,
-                          r->g_on_order + off,
-                          r->metrics + r->moff[e],
-                          r->rng[e]};
+        int e = p->gates[g].entity;
+        ree_gate_io io = gate_io(r, g);
         p->entities[e].model->gate_ship(r->par[e], r->state + r->soff[e], &io);
     }
 }
