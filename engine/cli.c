@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <omp.h>
 #include "cli.h"
+#include "progress.h"
 #include "reesim/reesim.h"
 #include "diag.h"
 #include "mc.h"
@@ -238,13 +239,23 @@ int ree_cmd_run(int argc, char **argv)
     sa.sa_handler = ree_cli_on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    ree_mc_opts mo = {info.first_run,  info.nruns, info.seed,
-                      (int)co.threads, co.check,   !co.quiet && isatty(fileno(stderr)),
-                      stderr,          (size_t)qk, &ree_cli_interrupted};
+    ree_progress bar;
+    ree_progress_start(&bar, stderr, "runs");
+    int show = !co.quiet && isatty(fileno(stderr));
+    ree_mc_opts mo = {.first_run = info.first_run,
+                      .nruns = info.nruns,
+                      .seed = info.seed,
+                      .threads = (int)co.threads,
+                      .check = co.check,
+                      .sketch_k = (size_t)qk,
+                      .cancel = &ree_cli_interrupted,
+                      .progress = show ? ree_progress_draw : NULL,
+                      .progress_arg = &bar};
     ree_mc_result res;
     memset(&res, 0, sizeof res);
     if (runs_csv)
         st = ree_mc_run(p, &mo, runs_csv, &res, err, sizeof err);
+    ree_progress_end(&bar);
     double mape = NAN, inside = NAN;
     int npoints = 0;
     if (st == REE_OK)

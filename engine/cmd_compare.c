@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <omp.h>
 #include "cli.h"
+#include "progress.h"
 #include "reesim/reesim.h"
 #include "compare.h"
 #include "diag.h"
@@ -154,16 +155,18 @@ int ree_cmd_compare(int argc, char **argv)
     sa.sa_handler = ree_cli_on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    ree_mc_opts mo = {0,
-                      info.nruns,
-                      info.seed,
-                      (int)co.threads,
-                      co.check,
-                      !co.quiet && isatty(fileno(stderr)),
-                      stderr,
-                      0,
-                      &ree_cli_interrupted};
+    ree_progress bar;
+    ree_progress_start(&bar, stderr, "paired runs");
+    int show = !co.quiet && isatty(fileno(stderr));
+    ree_mc_opts mo = {.nruns = info.nruns,
+                      .seed = info.seed,
+                      .threads = (int)co.threads,
+                      .check = co.check,
+                      .cancel = &ree_cli_interrupted,
+                      .progress = show ? ree_progress_draw : NULL,
+                      .progress_arg = &bar};
     st = ree_compare_run(cmp, &mo, err, sizeof err);
+    ree_progress_end(&bar);
     if (st == REE_OK)
         st = ree_compare_write(cmp, set);
     if (st == REE_OK)

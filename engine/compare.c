@@ -1,6 +1,5 @@
 /* Paired comparison with common random numbers: matching, paired sums, output (see compare.h). */
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_cdf.h>
@@ -305,13 +304,16 @@ ree_compare *ree_compare_alloc(const ree_plan *base, const ree_plan *const *othe
 
 /* ---- the paired Monte Carlo ----------------------------------------------------------------- */
 
-typedef struct slot {
+/* One thread's worker: a run workspace per scenario (base first) and its block's paired sums. */
+typedef struct worker {
+    ree_run **runs;
     ree_pair_acc *acc;
-    long long first;
-    int count;
-    int status;
-    char err[256];
-} slot;
+} worker;
+
+typedef struct job {
+    ree_compare *c;
+    const ree_mc_opts *o;
+} job;
 
 /* Add run j's pairs of every scenario; runs[0] is the base. */
 static void add_run(const ree_compare *c, ree_run *const *runs, ree_pair_acc *acc)
@@ -334,96 +336,94 @@ static void add_run(const ree_compare *c, ree_run *const *runs, ree_pair_acc *ac
     }
 }
 
-static void run_block(const ree_compare *c, const ree_mc_opts *o, ree_run *const *runs, slot *s)
+static void worker_free(void *ctx, void *wp)
 {
-    memset(s->acc, 0, c->ncell * sizeof *s->acc);
-    s->status = REE_OK;
-    for (int j = 0; j < s->count; j++) {
-        for (int q = 0; q <= c->nother; q++) {
-            ree_run_reset(runs[q], o->seed, s->first + j);
-            s->status = ree_run_finish(runs[q]);
-            if (s->status != REE_OK) {
-                const ree_plan *p = q ? c->m[q - 1].p : c->base;
-                snprintf(s->err, sizeof s->err, "%s: run %lld: %s", p->name, s->first + j,
-                         ree_run_error(runs[q]));
-                return;
-            }
-        }
-        add_run(c, runs, s->acc);
-    }
+    const job *j = ctx;
+    worker *w = wp;
+    if (!w)
+        return;
+    for (int q = 0; w->runs && q <= j->c->nother; q++)
+        ree_run_free(w->runs[q]);
+    free(w->runs);
+    free(w->acc);
+    free(w);
 }
 
-static double now(void)
+static void *worker_alloc(void *ctx)
 {
-    return omp_get_wtime();
+    const job *j = ctx;
+    const ree_compare *c = j->c;
+    worker *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->runs = calloc((size_t)c->nother + 1, sizeof *w->runs);
+    w->acc = calloc(c->ncell ? c->ncell : 1, sizeof *w->acc);
+    int bad = !w->runs || !w->acc;
+    for (int q = 0; !bad && q <= c->nother; q++) {
+        w->runs[q] = ree_run_alloc(q ? c->m[q - 1].p : c->base);
+        bad = !w->runs[q];
+        if (!bad)
+            ree_run_set_check(w->runs[q], j->o->check);
+    }
+    if (bad) {
+        worker_free(ctx, w);
+        return NULL;
+    }
+    return w;
+}
+
+static ree_status run_block(void *ctx, void *wp, long long first, int count, char *err,
+                            size_t errlen)
+{
+    const job *j = ctx;
+    const ree_compare *c = j->c;
+    worker *w = wp;
+    memset(w->acc, 0, c->ncell * sizeof *w->acc);
+    for (int i = 0; i < count; i++) {
+        for (int q = 0; q <= c->nother; q++) {
+            ree_run_reset(w->runs[q], j->o->seed, first + i);
+            ree_status st = (ree_status)ree_run_finish(w->runs[q]);
+            if (st != REE_OK) {
+                const ree_plan *p = q ? c->m[q - 1].p : c->base;
+                snprintf(err, errlen, "%s: run %lld: %s", p->name, first + i,
+                         ree_run_error(w->runs[q]));
+                return st;
+            }
+        }
+        add_run(c, w->runs, w->acc);
+    }
+    return REE_OK;
+}
+
+static ree_status merge_block(void *ctx, void *wp, long long first, int count, char *err,
+                              size_t errlen)
+{
+    (void)first, (void)count, (void)err, (void)errlen;
+    const job *j = ctx;
+    const worker *w = wp;
+    for (size_t k = 0; k < j->c->ncell; k++)
+        ree_pair_merge(&j->c->total[k], &w->acc[k]);
+    return REE_OK;
 }
 
 int ree_compare_run(ree_compare *c, const ree_mc_opts *o, char *err, size_t errlen)
 {
-    int nthreads = o->threads > 0 ? o->threads : 1, nplan = c->nother + 1;
-    long long nblocks = (o->nruns + REE_MC_BLOCK - 1) / REE_MC_BLOCK;
-    int wave = nthreads * 2, status = REE_OK;
     memset(c->total, 0, c->ncell * sizeof *c->total);
     c->nruns = o->nruns;
     c->seed = o->seed;
-    slot *slots = calloc((size_t)wave, sizeof *slots);
-    ree_run **ws = calloc((size_t)nthreads * (size_t)nplan, sizeof *ws);
-    int bad = !slots || !ws;
-    for (int i = 0; !bad && i < wave; i++)
-        bad = !(slots[i].acc = calloc(c->ncell ? c->ncell : 1, sizeof *slots[i].acc));
-    for (int i = 0; !bad && i < nthreads * nplan; i++) {
-        int q = i % nplan;
-        ws[i] = ree_run_alloc(q ? c->m[q - 1].p : c->base);
-        bad = !ws[i];
-        if (!bad)
-            ree_run_set_check(ws[i], o->check);
-    }
-    if (bad) {
-        snprintf(err, errlen, "out of memory setting up %d threads", nthreads);
-        status = REE_ENOMEM;
-    }
-    double t0 = now();
-    for (long long b0 = 0; status == REE_OK && b0 < nblocks; b0 += wave) {
-        int nb = (int)(nblocks - b0 < wave ? nblocks - b0 : wave);
-#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
-        for (int i = 0; i < nb; i++) {
-            slot *s = &slots[i];
-            long long first = (b0 + i) * REE_MC_BLOCK;
-            s->first = o->first_run + first;
-            s->count = (int)(o->nruns - first < REE_MC_BLOCK ? o->nruns - first : REE_MC_BLOCK);
-            run_block(c, o, ws + (size_t)omp_get_thread_num() * (size_t)nplan, s);
-        }
-        for (int i = 0; i < nb && status == REE_OK; i++) {
-            if (slots[i].status != REE_OK) {
-                status = slots[i].status;
-                snprintf(err, errlen, "%s", slots[i].err);
-                break;
-            }
-            for (size_t k = 0; k < c->ncell; k++)
-                ree_pair_merge(&c->total[k], &slots[i].acc[k]);
-        }
-        if (status == REE_OK && o->cancel && *o->cancel) {
-            status = REE_EINTERRUPTED;
-            snprintf(err, errlen, "interrupted");
-        }
-        if (o->progress && o->progress_to) {
-            long long done = (b0 + nb) * REE_MC_BLOCK;
-            done = done < o->nruns ? done : o->nruns;
-            double el = now() - t0;
-            fprintf(o->progress_to, "\r%lld/%lld paired runs of %d cases  %.0f runs/s ", done,
-                    o->nruns, nplan, el > 0 ? (double)done / el : 0);
-            fflush(o->progress_to);
-        }
-    }
-    if (o->progress && o->progress_to)
-        fprintf(o->progress_to, "\n");
-    for (int i = 0; slots && i < wave; i++)
-        free(slots[i].acc);
-    free(slots);
-    for (int i = 0; ws && i < nthreads * nplan; i++)
-        ree_run_free(ws[i]);
-    free(ws);
-    return status;
+    job j = {.c = c, .o = o};
+    ree_exec_ops ops = {.ctx = &j,
+                        .worker_alloc = worker_alloc,
+                        .worker_free = worker_free,
+                        .block = run_block,
+                        .merge = merge_block};
+    ree_exec_opts eo = {.first_run = o->first_run,
+                        .nruns = o->nruns,
+                        .threads = o->threads,
+                        .cancel = o->cancel,
+                        .progress = o->progress,
+                        .progress_arg = o->progress_arg};
+    return (int)ree_exec_run(&ops, &eo, err, errlen);
 }
 
 /* ---- output --------------------------------------------------------------------------------- */

@@ -1,34 +1,35 @@
 /*
- * The Monte Carlo driver: runs in fixed blocks of REE_MC_BLOCK consecutive run indices, blocks
- * processed in parallel by OpenMP threads in waves, and block statistics merged into the totals
- * strictly in block order. The result depends on the plan, the seed and the run range only:
- * byte-identical for any number of threads.
+ * The Monte Carlo driver of one scenario, on the block executor (exec.h): runs in fixed blocks of
+ * REE_MC_BLOCK consecutive run indices, simulated by OpenMP threads in any order, block
+ * statistics merged into the totals strictly in block order. The result depends on the plan,
+ * the seed and the run range only: byte-identical for any number of threads.
  *
- * Memory: per thread one run workspace; per block slot in a wave, exact per-cell buffers of at
- * most REE_MC_BLOCK values; the totals keep at most 2k sketch points per cell (stats.h). None of
- * it grows with the number of runs.
+ * Memory: per thread one run workspace and exact per-cell buffers of at most REE_MC_BLOCK
+ * values; the totals keep at most 2k sketch points per cell (stats.h). None of it grows with the
+ * number of runs.
  */
 #ifndef REESIM_MC_H
 #define REESIM_MC_H
 
 #include <signal.h>
 #include <stdio.h>
+#include "exec.h"
 #include "outfile.h"
 #include "plan.h"
 #include "stats.h"
 
-#define REE_MC_BLOCK 64
+#define REE_MC_BLOCK REE_EXEC_BLOCK
 
 typedef struct ree_mc_opts {
     long long first_run; /* index of the first run (0, or K for --only-run K) */
     long long nruns;     /* number of runs */
     unsigned long long seed;
-    int threads;  /* >= 1 */
-    int check;    /* mass-balance check on every step */
-    int progress; /* draw a progress bar on `progress_to` */
-    FILE *progress_to;
+    int threads;                   /* >= 1 */
+    int check;                     /* mass-balance check on every step */
     size_t sketch_k;               /* quantile sketch size per cell (0: REE_MC_DEFAULT_K) */
-    volatile sig_atomic_t *cancel; /* when set and non-zero, stop after the current wave */
+    volatile sig_atomic_t *cancel; /* when set and non-zero, stop before the next block */
+    ree_progress_fn progress;      /* called after each merged block; may be NULL */
+    void *progress_arg;
 } ree_mc_opts;
 
 #define REE_MC_DEFAULT_K 512

@@ -1,0 +1,62 @@
+/*
+ * The block executor: the one loop over runs that `run`, `compare` (and later sweeps and MPI)
+ * share.
+ *
+ * Runs first_run .. first_run + nruns - 1 are cut into fixed blocks of REE_EXEC_BLOCK
+ * consecutive run indices (the last block may be shorter). OpenMP threads take blocks in any
+ * order (dynamic schedule); each thread owns one worker (its run workspaces and one block's
+ * partial results), fills it with `block`, then hands it to `merge`. Merges happen one at a
+ * time and strictly in block order, whoever ran the block, so any result built by `merge` is
+ * byte-identical for every thread count. A thread waits only for the merge of the block before
+ * its own; there are no waves and no barrier between blocks.
+ *
+ * Cancellation: `cancel` is polled before each block; once set, remaining blocks are skipped
+ * and REE_EINTERRUPTED is returned. Errors: the first failing block *in block order* decides the
+ * status and message, so even a failure is reported identically for every thread count.
+ *
+ * The executor allocates only its array of workers; it prints nothing (progress goes through the
+ * caller's callback, called after each merge from one thread at a time).
+ */
+#ifndef REESIM_EXEC_H
+#define REESIM_EXEC_H
+
+#include <signal.h>
+#include <stddef.h>
+#include "reesim/reesim.h"
+
+#define REE_EXEC_BLOCK 64
+
+/* What the caller plugs in. `ctx` is passed back to every hook. A hook returning a status other
+ * than REE_OK writes a message into `err` (errlen bytes). */
+typedef struct ree_exec_ops {
+    void *ctx;
+    /* One worker per thread, allocated before any block runs; NULL when out of memory. */
+    void *(*worker_alloc)(void *ctx);
+    void (*worker_free)(void *ctx, void *worker);
+    /* Simulate runs first .. first + count - 1 into the worker (runs concurrently with other
+     * blocks, on other workers). */
+    ree_status (*block)(void *ctx, void *worker, long long first, int count, char *err,
+                        size_t errlen);
+    /* Fold the worker's block into the caller's totals (one at a time, in block order). */
+    ree_status (*merge)(void *ctx, void *worker, long long first, int count, char *err,
+                        size_t errlen);
+} ree_exec_ops;
+
+/* Progress callback: `done` of `total` runs merged so far. */
+typedef void (*ree_progress_fn)(void *arg, long long done, long long total);
+
+typedef struct ree_exec_opts {
+    long long first_run;           /* index of the first run */
+    long long nruns;               /* number of runs, >= 0 */
+    int threads;                   /* >= 1 (values below 1 mean 1) */
+    volatile sig_atomic_t *cancel; /* when set and non-zero: stop before the next block */
+    ree_progress_fn progress;      /* may be NULL */
+    void *progress_arg;
+} ree_exec_opts;
+
+/* Run every block. Returns REE_OK; REE_ENOMEM when a worker cannot be allocated; the status of
+ * the first failing block (in block order) with its message in `err`; or REE_EINTERRUPTED.
+ * Workers are freed before return. */
+ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *err, size_t errlen);
+
+#endif
