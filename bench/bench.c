@@ -133,7 +133,7 @@ static void child(const char *path, int threads, long long runs, const options *
         snprintf(r->err, sizeof r->err, "out of memory");
         return;
     }
-    int st = REE_OK;
+    ree_status st = REE_OK;
     ree_plan *p = ree_plan_load(path, d, &st);
     if (!p) {
         r->status = st ? st : REE_EINVALID;

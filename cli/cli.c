@@ -98,7 +98,7 @@ ree_plan *ree_cli_load(const char *path, int *code)
         *code = 71;
         return NULL;
     }
-    int st = REE_OK;
+    ree_status st = REE_OK;
     ree_plan *p = ree_plan_load(path, d, &st);
     ree_diag_print(d, stderr);
     ree_diag_free(d);

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include "reesim/reesim.h"
 
 /* A loaded source text: the file name as the user gave it and its bytes (not NUL-terminated
  * necessarily; `len` counts them). Owned by whoever loaded it (the YAML tree). */
@@ -28,13 +29,7 @@ typedef struct ree_mark {
     int col;  /* 1-based; 0 when unknown */
 } ree_mark;
 
-typedef struct ree_diag ree_diag;
-
-/* A collector that stores at most `max_errors` errors, and at most as many warnings (0 means a
- * default of 50).
- * Returns NULL when out of memory. */
-ree_diag *ree_diag_alloc(size_t max_errors);
-void ree_diag_free(ree_diag *d);
+/* ree_diag, ree_diag_alloc and ree_diag_free are public (reesim/reesim.h). */
 
 /* Record an error at `m` about the key path `path` (may be NULL or "" for none); printf-style.
  * Never fails visibly: when out of memory the message is counted but not stored. */
@@ -51,12 +46,13 @@ void ree_diag_warning(ree_diag *d, ree_mark m, const char *path, const char *fmt
 #endif
     ;
 
-/* Number of errors recorded (including those past the bound). Warnings do not count. */
-size_t ree_diag_count(const ree_diag *d);
-
-/* Print every stored message in the order recorded, each followed by its source line and a
- * caret line when the mark has a source and a line, then "N more errors not shown" (for N == 1,
- * "1 more error not shown") if any were dropped; likewise for dropped warnings.
+/* ree_diag_count (declared in reesim/reesim.h) counts errors recorded, including those past the
+ * bound; warnings do not count.
+ *
+ * ree_diag_print (reesim/reesim.h) prints every stored message in the order recorded, each followed
+ * by its source line and a caret line when the mark has a source and a line, then "N more errors
+ * not shown" (for N == 1, "1 more error not shown") if any were dropped; likewise for dropped
+ * warnings.
  *
  * Layout: `file:line:col: error: path: message`; `file:line: ...` when the column is 0,
  * `file: ...` when the line is 0, and `error: path: message` when the mark has no source. The
@@ -66,7 +62,6 @@ size_t ree_diag_count(const ree_diag *d);
  *
  * The collector copies the file name and the source line when a message is recorded, so the
  * source may be freed before printing. */
-void ree_diag_print(const ree_diag *d, FILE *out);
 
 /* The mark of byte `offset` in `src` (clamped to src->len), counted as libyaml counts: line
  * breaks are LF, CR, CRLF, U+0085, U+2028 and U+2029; columns count UTF-8 code points (a byte

@@ -180,18 +180,8 @@ struct ree_plan {
     double balance_tol; /* relative tolerance of the mass-balance check */
 };
 
-/* Load, validate and resolve a scenario. Returns the plan, or NULL with *status REE_EINVALID
- * (errors recorded in `d`, located), REE_ENOINPUT (file cannot be read) or REE_ENOMEM. */
-ree_plan *ree_plan_load(const char *path, ree_diag *d, int *status);
-void ree_plan_free(ree_plan *p);
-
-/* Same, from bytes in memory; `name` stands for the file in diagnostics and relative paths
- * (observations) resolve against its folder. For tests and the loader's fuzz target. */
-ree_plan *ree_plan_load_buffer(const char *name, const char *bytes, size_t len, ree_diag *d,
-                               int *status);
-
-/* "YYYY-MM" of a step into buf (at least 8 bytes). */
-void ree_plan_date(const ree_plan *p, int step, char *buf, size_t len);
+/* ree_plan_load, ree_plan_load_buffer, ree_plan_free, ree_plan_date and the accessors are
+ * public: reesim/reesim.h. */
 
 /* Model context of an entity (sizes for state and checks). */
 ree_model_ctx ree_plan_ctx(const ree_plan *p, int entity);

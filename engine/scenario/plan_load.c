@@ -485,7 +485,7 @@ int ld_regimes(loader *L, const ree_ynode *root);
 int ld_network(loader *L);
 
 /* The plan of a loaded tree; takes ownership of `t`. */
-static ree_plan *plan_from_tree(ree_ytree *t, const char *path, ree_diag *d, int *status)
+static ree_plan *plan_from_tree(ree_ytree *t, const char *path, ree_diag *d, ree_status *status)
 {
     ree_plan *p = calloc(1, sizeof *p);
     loader L = {p, d, 0};
@@ -549,24 +549,24 @@ static ree_plan *plan_from_tree(ree_ytree *t, const char *path, ree_diag *d, int
     return p;
 }
 
-ree_plan *ree_plan_load(const char *path, ree_diag *d, int *status)
+ree_plan *ree_plan_load(const char *path, ree_diag *d, ree_status *status)
 {
     int st = REE_OK;
     ree_ytree *t = ree_ytree_load(path, d, &st);
     if (!t) {
-        *status = st;
+        *status = (ree_status)st;
         return NULL;
     }
     return plan_from_tree(t, path, d, status);
 }
 
 ree_plan *ree_plan_load_buffer(const char *name, const char *bytes, size_t len, ree_diag *d,
-                               int *status)
+                               ree_status *status)
 {
     int st = REE_OK;
     ree_ytree *t = ree_ytree_load_buffer(name, bytes, len, d, &st);
     if (!t) {
-        *status = st;
+        *status = (ree_status)st;
         return NULL;
     }
     return plan_from_tree(t, name, d, status);

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ree_diag *d = ree_diag_alloc(0);
     if (!d)
         return 0;
-    int st = 0;
+    ree_status st = REE_OK;
     ree_plan *p = ree_plan_load_buffer("fuzz.yaml", (const char *)data, size, d, &st);
     FILE *sink = fopen("/dev/null", "w");
     if (sink) {

@@ -135,7 +135,7 @@ static void test_engine_region_totals(void **unused)
 {
     (void)unused;
     ree_diag *d = ree_diag_alloc(20);
-    int st = 0;
+    ree_status st = REE_OK;
     ree_plan *p = ree_plan_load_buffer("regions.yaml", scenario, sizeof scenario - 1, d, &st);
     assert_non_null(p);
     assert_int_equal(find(p, "EU", "shortfall"), -1);
