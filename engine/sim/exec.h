@@ -42,15 +42,12 @@ typedef struct ree_exec_ops {
                         size_t errlen);
 } ree_exec_ops;
 
-/* Progress callback: `done` of `total` runs merged so far. */
-typedef void (*ree_progress_fn)(void *arg, long long done, long long total);
-
 typedef struct ree_exec_opts {
     long long first_run;           /* index of the first run */
     long long nruns;               /* number of runs, >= 0 */
     int threads;                   /* >= 1 (values below 1 mean 1) */
     volatile sig_atomic_t *cancel; /* when set and non-zero: stop before the next block */
-    ree_progress_fn progress;      /* may be NULL */
+    ree_progress_fn progress;      /* reesim.h; called after each merge; may be NULL */
     void *progress_arg;
 } ree_exec_opts;
 
