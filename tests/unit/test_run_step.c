@@ -388,6 +388,41 @@ static void test_chain_processor(void **unused)
     stop(&s);
 }
 
+/* A recycler collecting half of what the users used two months earlier (the engine's sector
+ * consumption history), recovering 80% of it (yield), on the lead-1 two-node plan where the users
+ * use 300 t every month. Before the horizon the end-of-life flow is eol0 = 100 t/month.
+ *  t=0, 1: eol0: collected 0.5 * 100 = 50, recovered 0.8 * 50 = 40.
+ *  t=2..4: the use of t-2, 300 t: collected 150, recovered 120.
+ * It ships nothing (no link), so its stock is the running total: 40, 80, 200, 320, 440. */
+static void test_recycler_yield(void **unused)
+{
+    (void)unused;
+    sim s = start("reesim: 1\n"
+                  "name: recycler\n"
+                  "horizon: {start: 2025-01, steps: 5}\n"
+                  "materials: [{id: ndfeb}]\n"
+                  "nodes:\n"
+                  "  - {id: src, model: source, params: {output: {ndfeb: 1}, capacity: 500}}\n"
+                  "  - id: users\n"
+                  "    model: sector\n"
+                  "    stock: {ndfeb: 600}\n"
+                  "    params: {material: ndfeb, demand: 300, cover_weeks: 0, kg_per_unit: 2}\n"
+                  "  - id: rec\n"
+                  "    model: recycler\n"
+                  "    params: {material: ndfeb, feed: ndfeb, collect: 0.5, yield: 0.8,\n"
+                  "             lag_months: 2, eol0: 100}\n"
+                  "links:\n"
+                  "  - {from: src, to: users, material: ndfeb}\n");
+    static const row rows[] = {
+        {"rec", "collected", {50, 50, 150, 150, 150}},
+        {"rec", "recovered", {40, 40, 120, 120, 120}},
+        {"rec", "stock.ndfeb", {40, 80, 200, 320, 440}},
+        {"users", "consumed", {300, 300, 300, 300, 300}},
+    };
+    step_and_check(&s, rows, NROWS(rows));
+    stop(&s);
+}
+
 /* ---- (3) a gated link --------------------------------------------------------------------- */
 
 /* A Chinese maker with ample output (1000 t/month) ships to users needing 100 t/month (300 t on
@@ -886,6 +921,7 @@ int main(void)
         cmocka_unit_test(test_two_node_safety_stock),
         cmocka_unit_test(test_two_node_shortfall),
         cmocka_unit_test(test_chain_processor),
+        cmocka_unit_test(test_recycler_yield),
         cmocka_unit_test(test_gate_approval_one),
         cmocka_unit_test(test_gate_review_two_months),
         cmocka_unit_test(test_gate_approval_zero),
