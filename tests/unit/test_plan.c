@@ -75,7 +75,7 @@ static ree_plan *load(const char *extra, char *printed, size_t len)
     snprintf(buf, sizeof buf, scenario, extra);
     ree_diag *d = ree_diag_alloc(0);
     assert_non_null(d);
-    int st = -1;
+    ree_status st = REE_STATUS_COUNT;
     ree_plan *p = ree_plan_load_buffer("plan.yaml", buf, strlen(buf), d, &st);
     FILE *f = tmpfile();
     assert_non_null(f);

@@ -43,7 +43,7 @@ static ree_plan *load(const char *yaml)
 {
     ree_diag *d = ree_diag_alloc(0);
     assert_non_null(d);
-    int st = -1;
+    ree_status st = REE_STATUS_COUNT;
     ree_plan *p = ree_plan_load_buffer("step.yaml", yaml, strlen(yaml), d, &st);
     if (!p)
         ree_diag_print(d, stderr);
