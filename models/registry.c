@@ -1,17 +1,7 @@
 /* The model registry: a static array in a fixed order. Adding a model is one file plus one line
- * here (and one in the extern list). */
+ * here and one in models.h. */
 #include <string.h>
-#include "model.h"
-
-extern const ree_model ree_model_source;
-extern const ree_model ree_model_processor;
-extern const ree_model ree_model_inventory;
-extern const ree_model ree_model_stockpile;
-extern const ree_model ree_model_sector;
-extern const ree_model ree_model_recycler;
-extern const ree_model ree_model_price;
-extern const ree_model ree_model_gate;
-extern const ree_model ree_model_link;
+#include "models.h"
 
 static const ree_model *const registry[] = {
     &ree_model_source,    &ree_model_processor, &ree_model_inventory,

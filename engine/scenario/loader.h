@@ -48,6 +48,14 @@ int ld_ident(loader *L, const ree_ynode *n, const char *path);
 int ld_param_value(loader *L, const ree_param_def *def, const ree_ynode *n, const char *path,
                    ree_pspec *spec);
 
+/* The loader's passes, each in its own file: every one records its errors in L->d and returns
+ * 0, or -1 when it found errors (or ran out of memory: L->oom). */
+int ld_network(loader *L);                         /* plan_network.c */
+int ld_timeline(loader *L, const ree_ynode *root); /* plan_policy.c */
+int ld_regimes(loader *L, const ree_ynode *root);  /* plan_policy.c */
+int ld_series(loader *L, const ree_ynode *root);   /* plan_series.c */
+int ld_observations(loader *L, const ree_ynode *root, const char *scenario_path);
+
 /* Material or tag index by name, -1 when unknown (no error recorded). */
 int ld_material(const ree_plan *p, const char *id);
 int ld_tag(const ree_plan *p, const char *id);

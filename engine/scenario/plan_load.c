@@ -13,9 +13,6 @@
 #include "params.h"
 #include "rng.h"
 
-int ld_series(loader *L, const ree_ynode *root);
-int ld_observations(loader *L, const ree_ynode *root, const char *scenario_path);
-
 static int nonempty_seq(loader *L, const ree_ynode *root, const char *key, int required,
                         const ree_ynode **out)
 {
@@ -479,10 +476,6 @@ static int links(loader *L, const ree_ynode *seq, int base, int gbase)
     }
     return 0;
 }
-
-int ld_timeline(loader *L, const ree_ynode *root);
-int ld_regimes(loader *L, const ree_ynode *root);
-int ld_network(loader *L);
 
 /* The plan of a loaded tree; takes ownership of `t`. */
 static ree_plan *plan_from_tree(ree_ytree *t, const char *path, ree_diag *d, ree_status *status)

@@ -56,7 +56,6 @@ static int link_rank(const ree_plan *p, int l)
     return (int)ent->pspecs[k].dist.a;
 }
 
-int ld_network(loader *L);
 int ld_network(loader *L)
 {
     ree_plan *p = L->p;

@@ -100,7 +100,6 @@ static int changes(loader *L, const ree_ynode *set, const char *path, const char
     return 0;
 }
 
-int ld_timeline(loader *L, const ree_ynode *root);
 int ld_timeline(loader *L, const ree_ynode *root)
 {
     ree_plan *p = L->p;
@@ -162,7 +161,6 @@ int ld_timeline(loader *L, const ree_ynode *root)
     return 0;
 }
 
-int ld_regimes(loader *L, const ree_ynode *root);
 int ld_regimes(loader *L, const ree_ynode *root)
 {
     ree_plan *p = L->p;

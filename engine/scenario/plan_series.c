@@ -113,7 +113,6 @@ static int region_totals(loader *L, ree_indicator *out)
     return count;
 }
 
-int ld_series(loader *L, const ree_ynode *root);
 int ld_series(loader *L, const ree_ynode *root)
 {
     ree_plan *p = L->p;
@@ -276,7 +275,6 @@ static int read_points(loader *L, ree_observation *o, const ree_ynode *at, const
     return bad ? -1 : 0;
 }
 
-int ld_observations(loader *L, const ree_ynode *root, const char *scenario_path);
 int ld_observations(loader *L, const ree_ynode *root, const char *scenario_path)
 {
     ree_plan *p = L->p;

@@ -25,9 +25,7 @@
 
 #include "model.h"
 #include "rng.h"
-
-extern const ree_model ree_model_gate;
-extern const ree_model ree_model_link;
+#include "models.h"
 
 enum { NDFEB, DYTB, NDPR };
 #define TAG_CARS    ((uint64_t)1 << 0)

@@ -1,8 +1,8 @@
 /* Tests for models/inventory.c: exponential forecast, base-stock and (s, S) ordering, cover,
  * stock-outs. */
 #include "model_fixture.h"
+#include "models.h"
 
-extern const ree_model ree_model_inventory;
 #define M (&ree_model_inventory)
 
 /* A US magnet importer: forecast starts at ~620 t/month, the 2024 China -> US flow

@@ -8,8 +8,8 @@
 #include <cmocka.h>
 
 #include "model.h"
+#include "models.h"
 
-extern const ree_model ree_model_price;
 #define M (&ree_model_price)
 
 static void near(double a, double b, double tol)

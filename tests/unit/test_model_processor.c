@@ -1,8 +1,8 @@
 /* Tests for models/processor.c: recipe, input limits, delay ring, stock cap with work in progress,
  * orders, outages. */
 #include "model_fixture.h"
+#include "models.h"
 
-extern const ree_model ree_model_processor;
 #define M (&ree_model_processor)
 
 /* A magnet plant at 250 t/month of NdFeB (between eVAC's 2,000 t/yr target and MP 10X's

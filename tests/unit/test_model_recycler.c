@@ -1,7 +1,7 @@
 /* Tests for models/recycler.c: end-of-life lag, pre-horizon flow, collection, yield, capacity. */
 #include "model_fixture.h"
+#include "models.h"
 
-extern const ree_model ree_model_recycler;
 #define M (&ree_model_recycler)
 
 /* Recovers NdPr oxide (material 0) from end-of-life magnets (material 2) that US sectors used,

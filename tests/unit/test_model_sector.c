@@ -2,8 +2,8 @@
  * destruction, and the resilience indicators on hand-made trajectories (a shock, a recovery,
  * no shock). */
 #include "model_fixture.h"
+#include "models.h"
 
-extern const ree_model ree_model_sector;
 #define M    (&ree_model_sector)
 #define NIND 10
 #define WPM  REE_WEEKS_PER_MONTH

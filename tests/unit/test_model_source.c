@@ -1,8 +1,8 @@
 /* Tests for models/source.c: ramp, utilisation, output split, stock cap, Markov outages, one draw
  * per step. */
 #include "model_fixture.h"
+#include "models.h"
 
-extern const ree_model ree_model_source;
 #define M (&ree_model_source)
 
 /* Mountain Pass scale: 51,000 t/yr concentrate ~ 4,250 t/month (facts-detailed.md s.2a). The

@@ -1,7 +1,7 @@
 /* Tests for models/stockpile.c: release rule and offer, refill orders, exhaustion bookkeeping. */
 #include "model_fixture.h"
+#include "models.h"
 
-extern const ree_model ree_model_stockpile;
 #define M (&ree_model_stockpile)
 
 /* A strategic NdPr oxide stockpile (material 0). No public tonnages exist (facts-detailed.md
