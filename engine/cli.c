@@ -202,7 +202,6 @@ int ree_cmd_run(int argc, char **argv)
                          co.runs > 0 ? co.runs : p->runs,
                          co.seed >= 0 ? (unsigned long long)co.seed : p->seed,
                          (int)co.threads,
-                         1,
                          co.check,
                          "run",
                          ree_cli_wall(),
