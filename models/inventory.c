@@ -23,7 +23,7 @@
  *
  * Where the numbers come from:
  *  - cover_weeks 8 (safety stock) is an assumption for importers and distributors, who hold more
- * than the 3-6 weeks reported for auto tier-1 suppliers (CLEPA 2025-06-04, ICRA 2025-06-10,
+ *    than the 3-6 weeks reported for auto tier-1 suppliers (CLEPA 2025-06-04, ICRA 2025-06-10,
  *    shared/data/facts-detailed.md s.6); some OEMs held months (Mahindra, same section).
  *  - smoothing 0.3 is a conventional exponential-smoothing constant (an assumption; no figure in
  *    shared/data). demand0 0: scenarios should set it to the expected flow (e.g. ~620 t/month of

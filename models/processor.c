@@ -15,10 +15,9 @@
  *   input_limited = 1 when by_input < avail and by_input <= room (inputs are what binds)
  * In the order() hook, for every input m:
  *   order[m] = max(0, (1 + L + input_cover) * cap_t * utilisation * inputs[m] - position[m])
- * with L = io->lead[m] the lead time of the input's supply [months],
- * i.e. this month's inputs at the planned rate, the inputs used until an order arrives, plus
- * input_cover months of stock. Outages do not
- * change orders (planned rate).
+ * with L = io->lead[m] the lead time of the input's supply [months], i.e. this month's inputs
+ * at the planned rate, the inputs used until an order arrives, plus input_cover months of
+ * stock. Outages do not change orders (planned rate).
  * Work in progress lives in a ring of REE_PROC_RING batches indexed by step, so delay <= 24.
  *
  * Parameters: inputs (t of each input per t of output), output material, capacity [t/month],
