@@ -123,7 +123,8 @@ static const char run_help[] =
     "Writes timeseries.csv, summary.csv, runs.csv, fit.csv (with observations),\n"
     "scenario.resolved.yaml and meta.json; files appear complete or not at all.\n";
 
-/* The indicators worth a line on stdout: sector outcomes and stockpile exhaustion. */
+/* The indicators worth a line on stdout: the headlines of their tables (REE_MD_HEADLINE), e.g.
+ * sector outcomes and stockpile exhaustion. */
 static void print_summary(const ree_plan *p, const ree_mc_result *res, const char *dir)
 {
     printf("%s: %lld runs, %d months from ", p->name, res->nruns, p->nsteps);
@@ -134,11 +135,7 @@ static void print_summary(const ree_plan *p, const ree_mc_result *res, const cha
            "unit");
     for (int i = 0; i < p->nindicator; i++) {
         const ree_indicator *ind = &p->indicators[i];
-        const ree_model *m = p->entities[ind->entity].model;
-        int sector = (m->flags & REE_MF_SECTOR) != 0;
-        if (!(sector && (!strcmp(ind->name, "shortfall") || !strcmp(ind->name, "lost_units") ||
-                         !strcmp(ind->name, "months_short"))) &&
-            strcmp(ind->name, "exhausted") != 0)
+        if (!(ind->def->flags & REE_MD_HEADLINE))
             continue;
         ree_cell_stats cs;
         ree_acc_cell(res->indicators, (size_t)i, &cs);

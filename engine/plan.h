@@ -123,6 +123,7 @@ typedef struct ree_indicator {
     char *entity_name;
     const char *name;
     const char *unit;
+    const ree_metric_def *def; /* its table entry: unit, direction, headline flag */
 } ree_indicator;
 
 typedef struct ree_observation {

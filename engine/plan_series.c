@@ -108,6 +108,7 @@ static int region_totals(loader *L, ree_indicator *out)
             ind->entity_name = ld_strdup(L, region);
             ind->name = ree_resil_region_defs[k].name;
             ind->unit = ree_resil_region_defs[k].unit;
+            ind->def = &ree_resil_region_defs[k];
         }
     }
     return count;
@@ -202,6 +203,7 @@ int ld_series(loader *L, const ree_ynode *root)
             ind->entity_name = ld_strdup(L, p->entities[e].id);
             ind->name = m->indicators[k].name;
             ind->unit = m->indicators[k].unit;
+            ind->def = &m->indicators[k];
         }
     }
     if (p->indicators)

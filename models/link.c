@@ -66,6 +66,15 @@ static const ree_param_def link_param_defs[] = {
      "allocation priority at the sender (default: the destination's priority)"},
 };
 
+static const ree_link_contract link_contract = {
+    .lead_time = offsetof(link_params, lead_time),
+    .delay_prob = offsetof(link_params, delay_prob),
+    .delay_months = offsetof(link_params, delay_months),
+    .share = offsetof(link_params, share),
+    .rank = offsetof(link_params, rank),
+    .priority = offsetof(link_params, priority),
+};
+
 const ree_model ree_model_link = {
     .name = "link",
     .summary = "shipping route: lead time, delays, order share, rank and priority",
@@ -78,6 +87,7 @@ const ree_model ree_model_link = {
     .nmetrics = 0,
     .indicators = NULL,
     .nindicators = 0,
+    .link = &link_contract,
     .state_bytes = 0,
     .state_size = NULL,
     .check = NULL,

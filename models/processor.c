@@ -98,16 +98,18 @@ static const ree_param_def processor_param_defs[] = {
 };
 
 static const ree_metric_def processor_metric_defs[] = {
-    {"capacity", "t/month", "capacity this month, ramp included"},
-    {"production", "t", "output completed this month"},
-    {"input_limited", "1", "1 when input stock is what limits the batch started"},
-    {"outage", "1", "1 during an outage"},
-    {"wip", "t", "work in progress after this month's start"},
+    {"capacity", "t/month", "capacity this month, ramp included", REE_DIR_HIGHER_BETTER, 0},
+    {"production", "t", "output completed this month", REE_DIR_HIGHER_BETTER, 0},
+    {"input_limited", "1", "1 when input stock is what limits the batch started",
+     REE_DIR_HIGHER_WORSE, 0},
+    {"outage", "1", "1 during an outage", REE_DIR_HIGHER_WORSE, 0},
+    {"wip", "t", "work in progress after this month's start", REE_DIR_NEUTRAL, 0},
 };
 
 static const ree_metric_def processor_indicator_defs[] = {
-    {"production", "t", "total output completed over the horizon"},
-    {"input_limited_months", "months", "months in which inputs limited production"},
+    {"production", "t", "total output completed over the horizon", REE_DIR_HIGHER_BETTER, 0},
+    {"input_limited_months", "months", "months in which inputs limited production",
+     REE_DIR_HIGHER_WORSE, 0},
 };
 
 static double clamp(double x, double lo, double hi)

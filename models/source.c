@@ -78,14 +78,14 @@ static const ree_param_def source_param_defs[] = {
 };
 
 static const ree_metric_def source_metric_defs[] = {
-    {"capacity", "t/month", "capacity this month, ramp included"},
-    {"production", "t", "output produced"},
-    {"outage", "1", "1 during an outage"},
+    {"capacity", "t/month", "capacity this month, ramp included", REE_DIR_HIGHER_BETTER, 0},
+    {"production", "t", "output produced", REE_DIR_HIGHER_BETTER, 0},
+    {"outage", "1", "1 during an outage", REE_DIR_HIGHER_WORSE, 0},
 };
 
 static const ree_metric_def source_indicator_defs[] = {
-    {"production", "t", "total output over the horizon"},
-    {"outage_months", "months", "months spent in an outage"},
+    {"production", "t", "total output over the horizon", REE_DIR_HIGHER_BETTER, 0},
+    {"outage_months", "months", "months spent in an outage", REE_DIR_HIGHER_WORSE, 0},
 };
 
 static double clamp(double x, double lo, double hi)
