@@ -172,7 +172,8 @@ struct ree_plan {
     ree_series *series;
     int nseries;
     ree_indicator *indicators; /* model indicators of every entity in order, then region totals
-                                  (REE_IND_REGION, ree_resil_region_count per region in a row) */
+                                  (REE_IND_REGION): a region's in a row, from its shortfall;
+                                  lost_units may be left out */
     int nindicator;
 
     ree_observation *observations;

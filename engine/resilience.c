@@ -78,8 +78,10 @@ const ree_metric_def ree_resil_region_defs[] = {
      REE_DIR_HIGHER_WORSE, REE_MD_HEADLINE},
     {"max_shortfall_share", "1", "largest monthly shortfall share of the summed need",
      REE_DIR_HIGHER_WORSE, 0},
-    {"lost_units", "units", "units of output lost, summed over the region's sectors",
-     REE_DIR_HIGHER_WORSE, REE_MD_HEADLINE},
+    [REE_RESIL_REGION_LOST_UNITS] = {"lost_units", "units",
+                                     "units of output lost, summed over the region's sectors "
+                                     "(only when they share kg_per_unit)",
+                                     REE_DIR_HIGHER_WORSE, REE_MD_HEADLINE},
     {"max_shortfall", "t", "largest monthly shortfall of the summed need", REE_DIR_HIGHER_WORSE, 0},
     {"depth_duration", "months", "sum of the region's monthly shortfall shares",
      REE_DIR_HIGHER_WORSE, 0},
