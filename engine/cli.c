@@ -15,6 +15,7 @@
 #include "reesim/reesim.h"
 #include "diag.h"
 #include "mc.h"
+#include "numfmt.h"
 #include "output.h"
 #include "plan.h"
 
@@ -139,8 +140,11 @@ static void print_summary(const ree_plan *p, const ree_mc_result *res, const cha
             continue;
         ree_cell_stats cs;
         ree_acc_cell(res->indicators, (size_t)i, &cs);
-        printf("%-20s %-22s %14.6g %14.6g %14.6g  %s\n", ind->entity_name, ind->name, cs.p05,
-               cs.p50, cs.p95, ind->unit);
+        char q05[REE_FMT_MAX], q50[REE_FMT_MAX], q95[REE_FMT_MAX];
+        printf("%-20s %-22s %14s %14s %14s  %s\n", ind->entity_name, ind->name,
+               ree_fmt_number(q05, sizeof q05, cs.p05, 0),
+               ree_fmt_number(q50, sizeof q50, cs.p50, 0),
+               ree_fmt_number(q95, sizeof q95, cs.p95, 0), ind->unit);
     }
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <gsl/gsl_cdf.h>
 #include "compare.h"
+#include "numfmt.h"
 #include "run.h"
 
 /* ---- paired statistics ---------------------------------------------------------------------- */
@@ -513,17 +514,21 @@ static void print_one(const ree_compare *c, const matched *m, FILE *out, int top
         ree_pair_stats s;
         ree_pair_summarize(&acc[k], &s);
         double pw = ree_pair_prob_worse(&s, ind->def->dir);
-        char ci[64], pws[16];
+        char ci[2 * REE_FMT_MAX + 8], pws[16], lo[REE_FMT_MAX], hi[REE_FMT_MAX];
+        char bm[REE_FMT_MAX], sm[REE_FMT_MAX], dm[REE_FMT_MAX];
         if (isnan(s.ci_low))
             snprintf(ci, sizeof ci, "- (needs 2 runs)");
         else
-            snprintf(ci, sizeof ci, "[%.4g, %.4g]", s.ci_low, s.ci_high);
+            snprintf(ci, sizeof ci, "[%s, %s]", ree_fmt_number(lo, sizeof lo, s.ci_low, 0),
+                     ree_fmt_number(hi, sizeof hi, s.ci_high, 0));
         if (isnan(pw))
             snprintf(pws, sizeof pws, "-");
         else
-            snprintf(pws, sizeof pws, "%.2f", pw);
-        fprintf(out, "  %-18s %-20s %11.4g %11.4g %+11.4g  %-25s %8s  %s\n", ind->entity_name,
-                ind->name, s.base_mean, s.scenario_mean, s.diff_mean, ci, pws, ind->unit);
+            ree_fmt_number(pws, sizeof pws, pw, 0);
+        fprintf(out, "  %-18s %-20s %11s %11s %11s  %-25s %8s  %s\n", ind->entity_name, ind->name,
+                ree_fmt_number(bm, sizeof bm, s.base_mean, 0),
+                ree_fmt_number(sm, sizeof sm, s.scenario_mean, 0),
+                ree_fmt_number(dm, sizeof dm, s.diff_mean, REE_FMT_SIGN), ci, pws, ind->unit);
     }
     if (nratio > 0) {
         qsort(ratio, (size_t)nratio, sizeof *ratio, by_value);
