@@ -5,7 +5,7 @@ TYPE     ?= Release
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 SCENARIO ?= scenarios/baseline-2024.yaml
 
-.PHONY: all deps configure build run test bench format format-check install clean
+.PHONY: all deps configure build run test bench format install clean
 
 all: build
 

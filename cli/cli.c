@@ -16,6 +16,7 @@
 #include "reesim/reesim.h"
 #include "diag.h"
 #include "mc.h"
+#include "numfmt.h"
 #include "output.h"
 #include "plan.h"
 
@@ -124,7 +125,8 @@ static const char run_help[] =
     "Writes timeseries.csv, summary.csv, runs.csv, fit.csv (with observations),\n"
     "scenario.resolved.yaml and meta.json; files appear complete or not at all.\n";
 
-/* The indicators worth a line on stdout: sector outcomes and stockpile exhaustion. */
+/* The indicators worth a line on stdout: the headlines of their tables (REE_MD_HEADLINE), e.g.
+ * sector outcomes and stockpile exhaustion. */
 static void print_summary(const ree_plan *p, const ree_mc_result *res, const char *dir)
 {
     printf("%s: %lld runs, %d months from ", p->name, res->nruns, p->nsteps);
@@ -135,16 +137,15 @@ static void print_summary(const ree_plan *p, const ree_mc_result *res, const cha
            "unit");
     for (int i = 0; i < p->nindicator; i++) {
         const ree_indicator *ind = &p->indicators[i];
-        const ree_model *m = p->entities[ind->entity].model;
-        int sector = (m->flags & REE_MF_SECTOR) != 0;
-        if (!(sector && (!strcmp(ind->name, "shortfall") || !strcmp(ind->name, "lost_units") ||
-                         !strcmp(ind->name, "months_short"))) &&
-            strcmp(ind->name, "exhausted") != 0)
+        if (!(ind->def->flags & REE_MD_HEADLINE))
             continue;
         ree_cell_stats cs;
         ree_acc_cell(res->indicators, (size_t)i, &cs);
-        printf("%-20s %-22s %14.6g %14.6g %14.6g  %s\n", ind->entity_name, ind->name, cs.p05,
-               cs.p50, cs.p95, ind->unit);
+        char q05[REE_FMT_MAX], q50[REE_FMT_MAX], q95[REE_FMT_MAX];
+        printf("%-20s %-22s %14s %14s %14s  %s\n", ind->entity_name, ind->name,
+               ree_fmt_number(q05, sizeof q05, cs.p05, 0),
+               ree_fmt_number(q50, sizeof q50, cs.p50, 0),
+               ree_fmt_number(q95, sizeof q95, cs.p95, 0), ind->unit);
     }
 }
 
@@ -203,7 +204,6 @@ int ree_cmd_run(int argc, char **argv)
                          co.runs > 0 ? co.runs : p->runs,
                          co.seed >= 0 ? (unsigned long long)co.seed : p->seed,
                          (int)co.threads,
-                         1,
                          co.check,
                          "run",
                          ree_cli_wall(),

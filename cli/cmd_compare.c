@@ -137,7 +137,6 @@ int ree_cmd_compare(int argc, char **argv)
                          co.runs > 0 ? co.runs : plans[0]->runs,
                          co.seed >= 0 ? (unsigned long long)co.seed : plans[0]->seed,
                          (int)co.threads,
-                         1,
                          co.check,
                          "compare",
                          ree_cli_wall(),

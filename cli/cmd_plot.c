@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "model.h"
 #include "outfile.h"
 #include "plot.h"
 #include "reesim/reesim.h"
@@ -103,12 +104,21 @@ static void free_jobs(plotter *pl)
     free(pl->jobs);
 }
 
-/* Default selection: what the issue asks to see, sector shortfall, stocks, stockpile level, gate
- * approvals and backlog. */
+/* Default selection: stocks, and the metrics some model's table marks as headlines
+ * (REE_MD_HEADLINE: sector shortfall, stockpile level, gate approvals and backlog). The CSV names
+ * no model, so a metric is a headline when any model's table says so under that name. */
 static int default_metric(const char *metric)
 {
-    return !strcmp(metric, "shortfall") || !strncmp(metric, "stock.", 6) ||
-           !strcmp(metric, "level") || !strcmp(metric, "approved") || !strcmp(metric, "backlog");
+    if (!strncmp(metric, "stock.", 6))
+        return 1;
+    size_t nm;
+    const ree_model *const *models = ree_models(&nm);
+    for (size_t i = 0; i < nm; i++)
+        for (size_t k = 0; k < models[i]->nmetrics; k++)
+            if ((models[i]->metrics[k].flags & REE_MD_HEADLINE) &&
+                !strcmp(models[i]->metrics[k].name, metric))
+                return 1;
+    return 0;
 }
 
 /* Whether ENTITY/METRIC is selected; records which patterns matched. */

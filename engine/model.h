@@ -41,12 +41,12 @@ typedef enum ree_ptype {
 #define REE_PF_INT      0x1u /* integral values only (still stored as double) */
 #define REE_PF_NULL_INF 0x2u /* YAML null means +infinity ("no limit"); the default is +inf */
 #define REE_PF_TIMELINE 0x4u /* may be changed by timeline events and policy regimes */
-#define REE_PF_IN                                                                                  \
-    0x8u /* MATERIAL/MATMAP: materials the node needs; each must arrive by a                       \
-            link, and inbound links may carry only IN materials */
-#define REE_PF_OUT                                                                                 \
-    0x10u /* MATERIAL/MATMAP: materials the node makes or holds for others;                        \
-             outbound links may carry only OUT materials */
+/* MATERIAL/MATMAP: materials the node needs; each must arrive by a link, and inbound links may
+ * carry only IN materials. */
+#define REE_PF_IN 0x8u
+/* MATERIAL/MATMAP: materials the node makes or holds for others; outbound links may carry only
+ * OUT materials. */
+#define REE_PF_OUT 0x10u
 
 typedef struct ree_param_def {
     const char *key;
@@ -61,11 +61,48 @@ typedef struct ree_param_def {
     const char *doc;  /* one line */
 } ree_param_def;
 
+/* Which way a metric or indicator is worse, from the point of view of US supply (the question
+ * reesim answers): more production upstream is better for it, more shortfall worse. Read by
+ * `reesim compare` (prob_worse). 0 is no direction at all: the registry test rejects it, so a
+ * model cannot forget to declare one. */
+typedef enum ree_direction {
+    REE_DIR_HIGHER_WORSE = 1,  /* e.g. shortfall, lost_units, months_short, mean_wait */
+    REE_DIR_HIGHER_BETTER = 2, /* e.g. production, min_level, onset_lag, approved */
+    REE_DIR_NEUTRAL = 3        /* neither (e.g. applications, demand): no prob_worse */
+} ree_direction;
+
+/* Flags of a metric or indicator definition. */
+#define REE_MD_HEADLINE                                                                            \
+    0x1u /* says most about US supply: printed by `reesim run`, ranked first
+                                by `reesim compare`, plotted by default by `reesim plot` */
+
 typedef struct ree_metric_def {
     const char *name;
-    const char *unit;
-    const char *doc;
+    const char *unit; /* e.g. "t", "months", "1" for a share */
+    const char *doc;  /* one line */
+    ree_direction dir;
+    unsigned flags; /* REE_MD_* */
 } ree_metric_def;
+
+/* What the engine relies on in a demand sector (a node model with REE_MF_SECTOR): typed, so a
+ * misspelt name cannot compile. Metric indices into the model's metric table; parameters by
+ * offsetof in its parameter struct. The registry test checks every field against the tables. */
+typedef struct ree_sector_contract {
+    size_t need;          /* metric [t]: material needed this step */
+    size_t consumed;      /* metric [t]: material used */
+    size_t shortfall;     /* metric [t]: need not met */
+    size_t lost_units;    /* metric [units]: output lost to the shortfall */
+    size_t material;      /* REE_PT_MATERIAL parameter: the material used (int) */
+    size_t service_level; /* REE_PT_NUM parameter [1]: share of need below which a month is short */
+    size_t kg_per_unit;   /* REE_PT_NUM parameter [kg/unit]: what one unit of lost output is */
+    size_t priority;      /* REE_PT_NUM parameter [1]: allocation priority, links' default */
+} ree_sector_contract;
+
+/* What the engine reads of the link model's parameters (docs/engine.md steps 4 and 6), by
+ * offsetof in its parameter struct; all REE_PT_NUM. */
+typedef struct ree_link_contract {
+    size_t lead_time, delay_prob, delay_months, share, rank, priority;
+} ree_link_contract;
 
 typedef enum ree_model_kind { REE_MODEL_NODE, REE_MODEL_GATE, REE_MODEL_LINK } ree_model_kind;
 
@@ -137,6 +174,9 @@ typedef struct ree_model {
     const ree_metric_def *indicators; /* per run, written by finish() */
     size_t nindicators;
 
+    const ree_sector_contract *sector; /* set exactly when flags has REE_MF_SECTOR */
+    const ree_link_contract *link;     /* set exactly when kind is REE_MODEL_LINK */
+
     /* Bytes of per-run state; state_size(ctx) when set, else `state_bytes`. */
     size_t state_bytes;
     size_t (*state_size)(const ree_model_ctx *ctx);
@@ -175,5 +215,9 @@ const ree_model *ree_model_find(const char *name);
 
 /* Index of a parameter by key; -1 when the model has none. */
 int ree_model_param_index(const ree_model *m, const char *key);
+
+/* Index of the parameter stored at `offset` of the model's parameter struct (a contract field);
+ * -1 when none is. */
+int ree_model_param_at(const ree_model *m, size_t offset);
 
 #endif

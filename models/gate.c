@@ -146,14 +146,18 @@ static const ree_param_def gate_param_defs[] = {
 };
 
 static const ree_metric_def gate_metric_defs[] = {
-    {"applications", "t", "new applications (pass-through included)"},
-    {"approved", "t", "granted this step (released into licences)"},
-    {"denied", "t", "denied at decision"},
-    {"expired", "t", "unused licences expired"},
-    {"backlog", "t", "pending review or waiting for quota, after decisions"},
-    {"licensed", "t", "open licences after decisions, before shipping"},
-    {"approval_rate", "1", "approved / (approved + denied) of this step's decisions; 0 if none"},
-    {"mean_wait", "months", "tonnage-weighted wait of this step's grants; 0 if none"},
+    {"applications", "t", "new applications (pass-through included)", REE_DIR_NEUTRAL, 0},
+    {"approved", "t", "granted this step (released into licences)", REE_DIR_HIGHER_BETTER,
+     REE_MD_HEADLINE},
+    {"denied", "t", "denied at decision", REE_DIR_HIGHER_WORSE, 0},
+    {"expired", "t", "unused licences expired", REE_DIR_HIGHER_WORSE, 0},
+    {"backlog", "t", "pending review or waiting for quota, after decisions", REE_DIR_HIGHER_WORSE,
+     REE_MD_HEADLINE},
+    {"licensed", "t", "open licences after decisions, before shipping", REE_DIR_HIGHER_BETTER, 0},
+    {"approval_rate", "1", "approved / (approved + denied) of this step's decisions; 0 if none",
+     REE_DIR_HIGHER_BETTER, 0},
+    {"mean_wait", "months", "tonnage-weighted wait of this step's grants; 0 if none",
+     REE_DIR_HIGHER_WORSE, 0},
 };
 
 enum {
@@ -169,13 +173,15 @@ enum {
 };
 
 static const ree_metric_def gate_indicator_defs[] = {
-    {"applied", "t", "applications over the run"},
-    {"approved", "t", "tonnage granted over the run"},
-    {"denied", "t", "tonnage denied over the run"},
-    {"expired", "t", "licences expired unused over the run"},
-    {"approval_share", "1", "approved / (approved + denied) of all decisions; 0 if none"},
-    {"mean_wait", "months", "tonnage-weighted wait of all grants; 0 if none"},
-    {"max_backlog", "t", "largest backlog after decisions"},
+    {"applied", "t", "applications over the run", REE_DIR_NEUTRAL, 0},
+    {"approved", "t", "tonnage granted over the run", REE_DIR_HIGHER_BETTER, 0},
+    {"denied", "t", "tonnage denied over the run", REE_DIR_HIGHER_WORSE, 0},
+    {"expired", "t", "licences expired unused over the run", REE_DIR_HIGHER_WORSE, 0},
+    {"approval_share", "1", "approved / (approved + denied) of all decisions; 0 if none",
+     REE_DIR_HIGHER_BETTER, 0},
+    {"mean_wait", "months", "tonnage-weighted wait of all grants; 0 if none", REE_DIR_HIGHER_WORSE,
+     0},
+    {"max_backlog", "t", "largest backlog after decisions", REE_DIR_HIGHER_WORSE, 0},
 };
 
 static size_t gate_state_size(const ree_model_ctx *ctx)

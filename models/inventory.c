@@ -23,7 +23,7 @@
  *
  * Where the numbers come from:
  *  - cover_weeks 8 (safety stock) is an assumption for importers and distributors, who hold more
- * than the 3-6 weeks reported for auto tier-1 suppliers (CLEPA 2025-06-04, ICRA 2025-06-10,
+ *    than the 3-6 weeks reported for auto tier-1 suppliers (CLEPA 2025-06-04, ICRA 2025-06-10,
  *    shared/data/facts-detailed.md s.6); some OEMs held months (Mahindra, same section).
  *  - smoothing 0.3 is a conventional exponential-smoothing constant (an assumption; no figure in
  *    shared/data). demand0 0: scenarios should set it to the expected flow (e.g. ~620 t/month of
@@ -66,14 +66,17 @@ static const ree_param_def inventory_param_defs[] = {
 };
 
 static const ree_metric_def inventory_metric_defs[] = {
-    {"forecast", "t/month", "smoothed demand forecast"},
-    {"target", "t", "order-up-to level S"},
-    {"cover_weeks", "weeks", "stock in weeks of forecast demand (0 when the forecast is 0)"},
+    {"forecast", "t/month", "smoothed demand forecast", REE_DIR_NEUTRAL, 0},
+    {"target", "t", "order-up-to level S", REE_DIR_NEUTRAL, 0},
+    {"cover_weeks", "weeks", "stock in weeks of forecast demand (0 when the forecast is 0)",
+     REE_DIR_HIGHER_BETTER, 0},
 };
 
 static const ree_metric_def inventory_indicator_defs[] = {
-    {"stockout_months", "months", "months with no stock while demand was forecast"},
-    {"min_cover_weeks", "weeks", "least cover over months with a forecast (0 if none)"},
+    {"stockout_months", "months", "months with no stock while demand was forecast",
+     REE_DIR_HIGHER_WORSE, 0},
+    {"min_cover_weeks", "weeks", "least cover over months with a forecast (0 if none)",
+     REE_DIR_HIGHER_BETTER, 0},
 };
 
 static void inventory_reset(const void *params, void *state, const ree_model_ctx *ctx)

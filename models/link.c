@@ -11,9 +11,11 @@
  *  - Shipping: a sender allocates among the requests on its links by `priority` (highest first),
  *    then in proportion within a priority. A link without its own `priority` takes the
  *    destination's `priority` parameter when the destination's model has one.
- *  - Pipeline: a shipment of q t with lead time d months arrives q (1 - frac(d)) at
- *    t + floor(d) and q frac(d) at t + floor(d) + 1. With probability delay_prob (drawn by the
- *    engine per link and month) that month's whole shipment takes a further delay_months.
+ *  - Pipeline: a shipment of q t with lead time d months arrives
+ *        q (1 - frac(d))  at t + floor(d)
+ *        q frac(d)        at t + floor(d) + 1
+ *    With probability delay_prob (drawn by the engine per link and month) that month's whole
+ *    shipment takes a further delay_months.
  *
  * Units: lead_time, delay_months [months]; delay_prob [1] per month; share [1]; rank and
  * priority are integers [1].
@@ -25,8 +27,8 @@
  *    (en.56ok.com, "Global ocean freight transit times", 2025). So about 1-1.5 months door to
  *    door; congestion can double it (Shanghai to US customers through San Pedro Bay 62 days in
  *    2021, Flexport, quoted on rejectfreetrade.com). One month is also the shortest the engine
- * allows: a lead time of at least one step breaks every cycle. Use {dist: uniform, min: 1,
- * max: 1.5} for the spread.
+ *    allows: a lead time of at least one step breaks every cycle. Use
+ *    {dist: uniform, min: 1, max: 1.5} for the spread.
  *  - delay_prob 0, delay_months 1: no delays unless a scenario says so (assumption).
  *  - share 1, rank 0: a single supplier per material by default.
  *  - priority 0: the lowest; the destination's own priority usually decides.
@@ -64,6 +66,15 @@ static const ree_param_def link_param_defs[] = {
      "allocation priority at the sender (default: the destination's priority)"},
 };
 
+static const ree_link_contract link_contract = {
+    .lead_time = offsetof(link_params, lead_time),
+    .delay_prob = offsetof(link_params, delay_prob),
+    .delay_months = offsetof(link_params, delay_months),
+    .share = offsetof(link_params, share),
+    .rank = offsetof(link_params, rank),
+    .priority = offsetof(link_params, priority),
+};
+
 const ree_model ree_model_link = {
     .name = "link",
     .summary = "shipping route: lead time, delays, order share, rank and priority",
@@ -76,6 +87,7 @@ const ree_model ree_model_link = {
     .nmetrics = 0,
     .indicators = NULL,
     .nindicators = 0,
+    .link = &link_contract,
     .state_bytes = 0,
     .state_size = NULL,
     .check = NULL,

@@ -52,12 +52,12 @@ static const ree_param_def price_param_defs[] = {
 };
 
 static const ree_metric_def price_metrics[] = {
-    {"index", "1", "scarcity price index (1 = no shortage)"},
+    {"index", "1", "scarcity price index (1 = no shortage)", REE_DIR_HIGHER_WORSE, 0},
 };
 
 static const ree_metric_def price_indicators[] = {
-    {"max_index", "1", "highest index over the horizon"},
-    {"mean_index", "1", "mean index over the horizon"},
+    {"max_index", "1", "highest index over the horizon", REE_DIR_HIGHER_WORSE, 0},
+    {"mean_index", "1", "mean index over the horizon", REE_DIR_HIGHER_WORSE, 0},
 };
 
 static void price_reset(const void *params, void *state, const ree_model_ctx *ctx)

@@ -15,10 +15,9 @@
  *   input_limited = 1 when by_input < avail and by_input <= room (inputs are what binds)
  * In the order() hook, for every input m:
  *   order[m] = max(0, (1 + L + input_cover) * cap_t * utilisation * inputs[m] - position[m])
- * with L = io->lead[m] the lead time of the input's supply [months],
- * i.e. this month's inputs at the planned rate, the inputs used until an order arrives, plus
- * input_cover months of stock. Outages do not
- * change orders (planned rate).
+ * with L = io->lead[m] the lead time of the input's supply [months], i.e. this month's inputs
+ * at the planned rate, the inputs used until an order arrives, plus input_cover months of
+ * stock. Outages do not change orders (planned rate).
  * Work in progress lives in a ring of REE_PROC_RING batches indexed by step, so delay <= 24.
  *
  * Parameters: inputs (t of each input per t of output), output material, capacity [t/month],
@@ -99,16 +98,18 @@ static const ree_param_def processor_param_defs[] = {
 };
 
 static const ree_metric_def processor_metric_defs[] = {
-    {"capacity", "t/month", "capacity this month, ramp included"},
-    {"production", "t", "output completed this month"},
-    {"input_limited", "1", "1 when input stock is what limits the batch started"},
-    {"outage", "1", "1 during an outage"},
-    {"wip", "t", "work in progress after this month's start"},
+    {"capacity", "t/month", "capacity this month, ramp included", REE_DIR_HIGHER_BETTER, 0},
+    {"production", "t", "output completed this month", REE_DIR_HIGHER_BETTER, 0},
+    {"input_limited", "1", "1 when input stock is what limits the batch started",
+     REE_DIR_HIGHER_WORSE, 0},
+    {"outage", "1", "1 during an outage", REE_DIR_HIGHER_WORSE, 0},
+    {"wip", "t", "work in progress after this month's start", REE_DIR_NEUTRAL, 0},
 };
 
 static const ree_metric_def processor_indicator_defs[] = {
-    {"production", "t", "total output completed over the horizon"},
-    {"input_limited_months", "months", "months in which inputs limited production"},
+    {"production", "t", "total output completed over the horizon", REE_DIR_HIGHER_BETTER, 0},
+    {"input_limited_months", "months", "months in which inputs limited production",
+     REE_DIR_HIGHER_WORSE, 0},
 };
 
 static double clamp(double x, double lo, double hi)

@@ -63,12 +63,12 @@ static const ree_param_def recycler_param_defs[] = {
 };
 
 static const ree_metric_def recycler_metric_defs[] = {
-    {"collected", "t", "end-of-life material collected"},
-    {"recovered", "t", "material recovered into stock"},
+    {"collected", "t", "end-of-life material collected", REE_DIR_HIGHER_BETTER, 0},
+    {"recovered", "t", "material recovered into stock", REE_DIR_HIGHER_BETTER, 0},
 };
 
 static const ree_metric_def recycler_indicator_defs[] = {
-    {"recovered", "t", "total material recovered"},
+    {"recovered", "t", "total material recovered", REE_DIR_HIGHER_BETTER, 0},
 };
 
 static void recycler_reset(const void *params, void *state, const ree_model_ctx *ctx)

@@ -30,3 +30,11 @@ int ree_model_param_index(const ree_model *m, const char *key)
             return (int)i;
     return -1;
 }
+
+int ree_model_param_at(const ree_model *m, size_t offset)
+{
+    for (size_t i = 0; i < m->nparams; i++)
+        if (m->params[i].offset == offset)
+            return (int)i;
+    return -1;
+}

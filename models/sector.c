@@ -136,29 +136,61 @@ static const ree_param_def sector_param_defs[] = {
      REE_PF_INT, "months", "consecutive months at service level that count as recovered"},
 };
 
-static const ree_metric_def sector_metric_defs[] = {
-    {"demand", "t", "demand this month, with growth and noise"},
-    {"need", "t", "demand left after substitution and destruction"},
-    {"consumed", "t", "material used"},
-    {"shortfall", "t", "need not met"},
-    {"shortfall_share", "1", "shortfall / need (0 when need is 0)"},
-    {"substitution", "1", "share of demand substituted"},
-    {"destroyed", "t", "demand destroyed by scarcity"},
-    {"lost_units", "units", "units of output lost to the shortfall"},
+/* Metric indices: the engine reads need, consumed, shortfall and lost_units (sector_contract). */
+enum {
+    M_DEMAND,
+    M_NEED,
+    M_CONSUMED,
+    M_SHORTFALL,
+    M_SHORTFALL_SHARE,
+    M_SUBSTITUTION,
+    M_DESTROYED,
+    M_LOST_UNITS,
+    M_COUNT
+};
+
+static const ree_metric_def sector_metric_defs[M_COUNT] = {
+    [M_DEMAND] = {"demand", "t", "demand this month, with growth and noise", REE_DIR_NEUTRAL, 0},
+    [M_NEED] = {"need", "t", "demand left after substitution and destruction", REE_DIR_NEUTRAL, 0},
+    [M_CONSUMED] = {"consumed", "t", "material used", REE_DIR_NEUTRAL, 0},
+    [M_SHORTFALL] = {"shortfall", "t", "need not met", REE_DIR_HIGHER_WORSE, REE_MD_HEADLINE},
+    [M_SHORTFALL_SHARE] = {"shortfall_share", "1", "shortfall / need (0 when need is 0)",
+                           REE_DIR_HIGHER_WORSE, 0},
+    [M_SUBSTITUTION] = {"substitution", "1", "share of demand substituted", REE_DIR_NEUTRAL, 0},
+    [M_DESTROYED] = {"destroyed", "t", "demand destroyed by scarcity", REE_DIR_HIGHER_WORSE, 0},
+    [M_LOST_UNITS] = {"lost_units", "units", "units of output lost to the shortfall",
+                      REE_DIR_HIGHER_WORSE, 0},
 };
 
 static const ree_metric_def sector_indicator_defs[] = {
-    {"shortfall", "t", "total shortfall"},
-    {"shortfall_share", "1", "total shortfall / total need (0 if no need)"},
-    {"months_short", "months", "months below the service level"},
-    {"max_shortfall_share", "1", "largest monthly shortfall share"},
-    {"lost_units", "units", "total units of output lost"},
-    {"first_short_month", "months", "first month below the service level (horizon if never)"},
-    {"max_shortfall", "t", "largest monthly shortfall"},
-    {"depth_duration", "months", "sum of monthly shortfall shares (months of full outage)"},
-    {"onset_lag", "months", "months from shock_start to the first short month (horizon if none)"},
+    {"shortfall", "t", "total shortfall", REE_DIR_HIGHER_WORSE, REE_MD_HEADLINE},
+    {"shortfall_share", "1", "total shortfall / total need (0 if no need)", REE_DIR_HIGHER_WORSE,
+     0},
+    {"months_short", "months", "months below the service level", REE_DIR_HIGHER_WORSE,
+     REE_MD_HEADLINE},
+    {"max_shortfall_share", "1", "largest monthly shortfall share", REE_DIR_HIGHER_WORSE, 0},
+    {"lost_units", "units", "total units of output lost", REE_DIR_HIGHER_WORSE, REE_MD_HEADLINE},
+    {"first_short_month", "months", "first month below the service level (horizon if never)",
+     REE_DIR_HIGHER_BETTER, 0},
+    {"max_shortfall", "t", "largest monthly shortfall", REE_DIR_HIGHER_WORSE, 0},
+    {"depth_duration", "months", "sum of monthly shortfall shares (months of full outage)",
+     REE_DIR_HIGHER_WORSE, 0},
+    {"onset_lag", "months", "months from shock_start to the first short month (horizon if none)",
+     REE_DIR_HIGHER_BETTER, 0},
     {"time_to_recover", "months",
-     "months from the onset to recover_months in a row at service level (0 if no onset)"},
+     "months from the onset to recover_months in a row at service level (0 if no onset)",
+     REE_DIR_HIGHER_WORSE, 0},
+};
+
+static const ree_sector_contract sector_contract = {
+    .need = M_NEED,
+    .consumed = M_CONSUMED,
+    .shortfall = M_SHORTFALL,
+    .lost_units = M_LOST_UNITS,
+    .material = offsetof(sector_params, material),
+    .service_level = offsetof(sector_params, service_level),
+    .kg_per_unit = offsetof(sector_params, kg_per_unit),
+    .priority = offsetof(sector_params, priority),
 };
 
 static double rate(double months)
@@ -168,14 +200,14 @@ static double rate(double months)
 
 static void write_metrics(const sector_state *s, double *metrics)
 {
-    metrics[0] = s->demand_t;
-    metrics[1] = s->need;
-    metrics[2] = s->used;
-    metrics[3] = s->shortfall;
-    metrics[4] = s->share;
-    metrics[5] = s->sub;
-    metrics[6] = s->destroyed;
-    metrics[7] = s->lost_units;
+    metrics[M_DEMAND] = s->demand_t;
+    metrics[M_NEED] = s->need;
+    metrics[M_CONSUMED] = s->used;
+    metrics[M_SHORTFALL] = s->shortfall;
+    metrics[M_SHORTFALL_SHARE] = s->share;
+    metrics[M_SUBSTITUTION] = s->sub;
+    metrics[M_DESTROYED] = s->destroyed;
+    metrics[M_LOST_UNITS] = s->lost_units;
 }
 
 static void sector_reset(const void *params, void *state, const ree_model_ctx *ctx)
@@ -269,6 +301,7 @@ const ree_model ree_model_sector = {
     .nmetrics = sizeof sector_metric_defs / sizeof sector_metric_defs[0],
     .indicators = sector_indicator_defs,
     .nindicators = sizeof sector_indicator_defs / sizeof sector_indicator_defs[0],
+    .sector = &sector_contract,
     .state_bytes = sizeof(sector_state),
     .reset = sector_reset,
     .order = sector_order,

@@ -3,14 +3,17 @@
  * may ramp up, subject to random outages and to a cap on the stock it will hold.
  *
  * Per step t (months since the horizon start), in the produce() hook:
- *   ramp    = clamp((t - ramp_start) / ramp_months, 0, 1)   (ramp_months = 0: 1 once t >=
- * ramp_start) cap_t   = max(0, capacity + ramp_add * ramp) [t/month] outage  : a two-state Markov
- * chain. One uniform u in (0,1) is drawn from io->rng every step, whatever the state, so streams
- * stay aligned across scenarios. Up -> down when u < outage_prob; down -> up when u < 1 /
- * outage_months (mean outage length outage_months). The chain starts up; the transition is applied
- * before producing. room    = max(0, max_stock - sum of stock[m] over output materials) [t]
+ *   ramp       = clamp((t - ramp_start) / ramp_months, 0, 1)                          [1]
+ *                (ramp_months = 0: 1 once t >= ramp_start)
+ *   cap_t      = max(0, capacity + ramp_add * ramp)                                   [t/month]
+ *   outage     : a two-state Markov chain. One uniform u in (0,1) is drawn from io->rng
+ *                every step, whatever the state, so streams stay aligned across scenarios.
+ *                up -> down when u < outage_prob;
+ *                down -> up when u < 1 / outage_months (mean outage length outage_months).
+ *                The chain starts up; the transition is applied before producing.
+ *   room       = max(0, max_stock - sum of stock[m] over output materials)            [t]
  *   production = min(down ? 0 : cap_t * utilisation, room)                            [t]
- *   produced[m] = production * output[m]
+ *   produced[m] = production * output[m]                                              [t]
  * Nothing is consumed or lost. order() and consume() are not used: a source has no inputs.
  *
  * Parameters (see the table below): output mix (shares summing to 1), capacity [t/month],
@@ -75,14 +78,14 @@ static const ree_param_def source_param_defs[] = {
 };
 
 static const ree_metric_def source_metric_defs[] = {
-    {"capacity", "t/month", "capacity this month, ramp included"},
-    {"production", "t", "output produced"},
-    {"outage", "1", "1 during an outage"},
+    {"capacity", "t/month", "capacity this month, ramp included", REE_DIR_HIGHER_BETTER, 0},
+    {"production", "t", "output produced", REE_DIR_HIGHER_BETTER, 0},
+    {"outage", "1", "1 during an outage", REE_DIR_HIGHER_WORSE, 0},
 };
 
 static const ree_metric_def source_indicator_defs[] = {
-    {"production", "t", "total output over the horizon"},
-    {"outage_months", "months", "months spent in an outage"},
+    {"production", "t", "total output over the horizon", REE_DIR_HIGHER_BETTER, 0},
+    {"outage_months", "months", "months spent in an outage", REE_DIR_HIGHER_WORSE, 0},
 };
 
 static double clamp(double x, double lo, double hi)

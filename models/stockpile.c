@@ -78,15 +78,17 @@ static const ree_param_def stockpile_param_defs[] = {
 };
 
 static const ree_metric_def stockpile_metric_defs[] = {
-    {"level", "t", "stock held"},
-    {"releasing", "1", "1 when releases are allowed this month"},
-    {"exhausted", "1", "1 when a once-filled stockpile is down to its floor"},
+    {"level", "t", "stock held", REE_DIR_HIGHER_BETTER, REE_MD_HEADLINE},
+    {"releasing", "1", "1 when releases are allowed this month", REE_DIR_NEUTRAL, 0},
+    {"exhausted", "1", "1 when a once-filled stockpile is down to its floor", REE_DIR_HIGHER_WORSE,
+     0},
 };
 
 static const ree_metric_def stockpile_indicator_defs[] = {
-    {"min_level", "t", "least stock held over the run"},
-    {"exhausted", "1", "1 if ever exhausted"},
-    {"exhausted_month", "months", "first month exhausted (horizon length if never)"},
+    {"min_level", "t", "least stock held over the run", REE_DIR_HIGHER_BETTER, 0},
+    {"exhausted", "1", "1 if ever exhausted", REE_DIR_HIGHER_WORSE, REE_MD_HEADLINE},
+    {"exhausted_month", "months", "first month exhausted (horizon length if never)",
+     REE_DIR_HIGHER_BETTER, 0},
 };
 
 static int is_releasing(const stockpile_params *p, const stockpile_state *s, const ree_node_io *io)

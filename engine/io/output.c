@@ -378,7 +378,6 @@ int ree_output_meta(const ree_plan *p, const ree_run_info *info, const ree_mc_re
     cJSON_AddNumberToObject(j, "runs", (double)info->nruns);
     cJSON_AddNumberToObject(j, "first_run", (double)info->first_run);
     cJSON_AddNumberToObject(j, "threads", info->threads);
-    cJSON_AddNumberToObject(j, "ranks", info->ranks);
     cJSON_AddBoolToObject(j, "balance_checked", info->check);
     cJSON_AddNumberToObject(j, "steps", p->nsteps);
     cJSON_AddNumberToObject(j, "series", p->nseries);

@@ -16,7 +16,6 @@ typedef struct ree_run_info {
     long long first_run, nruns;
     unsigned long long seed;
     int threads;
-    int ranks;
     int check;
     const char *command;      /* "run" or "compare" */
     double started, finished; /* seconds since the epoch */

@@ -123,6 +123,7 @@ typedef struct ree_indicator {
     char *entity_name;
     const char *name;
     const char *unit;
+    const ree_metric_def *def; /* its table entry: unit, direction, headline flag */
 } ree_indicator;
 
 typedef struct ree_observation {
@@ -171,7 +172,8 @@ struct ree_plan {
     ree_series *series;
     int nseries;
     ree_indicator *indicators; /* model indicators of every entity in order, then region totals
-                                  (REE_IND_REGION, ree_resil_region_count per region in a row) */
+                                  (REE_IND_REGION): a region's in a row, from its shortfall;
+                                  lost_units may be left out */
     int nindicator;
 
     ree_observation *observations;

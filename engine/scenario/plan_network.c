@@ -43,7 +43,7 @@ static const ree_ynode *mark_node(const ree_entity *ent, ree_ynode *tmp)
 static double link_share(const ree_plan *p, int l, int *is_const)
 {
     const ree_entity *ent = &p->entities[p->links[l].entity];
-    int k = ree_model_param_index(ent->model, "share");
+    int k = ree_model_param_at(ent->model, ent->model->link->share);
     const ree_pspec *s = &ent->pspecs[k];
     *is_const = s->dist.kind == REE_DIST_CONST;
     return *is_const ? s->dist.a : ree_dist_mean(&s->dist);
@@ -52,7 +52,7 @@ static double link_share(const ree_plan *p, int l, int *is_const)
 static int link_rank(const ree_plan *p, int l)
 {
     const ree_entity *ent = &p->entities[p->links[l].entity];
-    int k = ree_model_param_index(ent->model, "rank");
+    int k = ree_model_param_at(ent->model, ent->model->link->rank);
     return (int)ent->pspecs[k].dist.a;
 }
 
@@ -182,8 +182,9 @@ int ld_network(loader *L)
     for (int l = 0; l < p->nlink; l++) {
         ree_entity *le = &p->entities[p->links[l].entity];
         const ree_entity *de = &p->entities[p->nodes[p->links[l].to].entity];
-        int lk = ree_model_param_index(le->model, "priority");
-        int dk = ree_model_param_index(de->model, "priority");
+        int lk = ree_model_param_at(le->model, le->model->link->priority);
+        int dk =
+            de->model->sector ? ree_model_param_at(de->model, de->model->sector->priority) : -1;
         if (lk >= 0 && dk >= 0 && !le->pspecs[lk].given)
             le->pspecs[lk].dist = de->pspecs[dk].dist;
     }

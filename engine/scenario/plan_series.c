@@ -68,9 +68,20 @@ static int sector_in_region(const ree_plan *p, int n)
            p->nodes[n].region[0];
 }
 
+/* kg_per_unit of sector node n when it is a constant; NaN when it is uncertain. */
+static double lost_unit_of(const ree_plan *p, int n)
+{
+    const ree_entity *ent = &p->entities[p->nodes[n].entity];
+    const ree_pspec *s =
+        &ent->pspecs[ree_model_param_at(ent->model, ent->model->sector->kg_per_unit)];
+    return s->dist.kind == REE_DIST_CONST ? s->dist.a : NAN;
+}
+
 /* Region totals: one per region with at least two sector nodes, in the order of each region's
  * first sector node, named by the region (docs/indicators.md, "Region totals"). With out NULL,
- * count them; else append their indicators to p->indicators. A region named like an entity
+ * count their indicators; else append them to p->indicators. lost_units is summed only when
+ * every sector of the region counts a unit of output as the same constant kg_per_unit: units
+ * of different products (vehicles, devices, MW) do not add up. A region named like an entity
  * would make `entity` ambiguous in the outputs: it gets no total (a warning says so). */
 static int region_totals(loader *L, ree_indicator *out)
 {
@@ -81,10 +92,13 @@ static int region_totals(loader *L, ree_indicator *out)
             continue;
         const char *region = p->nodes[n].region;
         int first = 1, members = 0;
+        double unit = lost_unit_of(p, n);
+        int same_unit = !isnan(unit);
         for (int j = 0; j < p->nnode; j++)
             if (sector_in_region(p, j) && !strcmp(p->nodes[j].region, region)) {
                 first &= j >= n;
                 members++;
+                same_unit &= lost_unit_of(p, j) == unit;
             }
         if (!first || members < 2)
             continue;
@@ -97,10 +111,12 @@ static int region_totals(loader *L, ree_indicator *out)
                                  region);
             continue;
         }
-        count++;
+        count += (int)ree_resil_region_count - !same_unit;
         if (!out)
             continue;
         for (size_t k = 0; k < ree_resil_region_count; k++) {
+            if (k == REE_RESIL_REGION_LOST_UNITS && !same_unit)
+                continue;
             ree_indicator *ind = &out[p->nindicator++];
             ind->kind = REE_IND_REGION;
             ind->entity = p->nodes[n].entity;
@@ -108,6 +124,7 @@ static int region_totals(loader *L, ree_indicator *out)
             ind->entity_name = ld_strdup(L, region);
             ind->name = ree_resil_region_defs[k].name;
             ind->unit = ree_resil_region_defs[k].unit;
+            ind->def = &ree_resil_region_defs[k];
         }
     }
     return count;
@@ -188,8 +205,7 @@ int ld_series(loader *L, const ree_ynode *root)
     int ni = 0;
     for (int e = 0; e < p->nentity; e++)
         ni += (int)p->entities[e].model->nindicators;
-    int nregion = region_totals(L, NULL);
-    ni += nregion * (int)ree_resil_region_count;
+    ni += region_totals(L, NULL);
     p->indicators = ld_calloc(L, (size_t)ni, sizeof *p->indicators);
     for (int e = 0; e < p->nentity && p->indicators; e++) {
         const ree_model *m = p->entities[e].model;
@@ -201,6 +217,7 @@ int ld_series(loader *L, const ree_ynode *root)
             ind->entity_name = ld_strdup(L, p->entities[e].id);
             ind->name = m->indicators[k].name;
             ind->unit = m->indicators[k].unit;
+            ind->def = &m->indicators[k];
         }
     }
     if (p->indicators)

@@ -30,11 +30,10 @@
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
 
-/* What a stream's draws are for. Values are part of the key: never renumber them. */
+/* What a stream's draws are for. Values are part of the key: never renumber them, and never
+ * reuse 2 and 3 (once outages and demand noise; both now draw from REE_STREAM_MODEL). */
 typedef enum ree_stream_kind {
     REE_STREAM_PARAMS = 1, /* per-run sampling of uncertain parameters */
-    REE_STREAM_OUTAGE = 2, /* random outages */
-    REE_STREAM_DEMAND = 3, /* per-step demand noise */
     REE_STREAM_LEAD = 4,   /* per-shipment lead-time delays */
     REE_STREAM_GATE = 5,   /* licence decisions and review times */
     REE_STREAM_REGIME = 6, /* stochastic policy regime transitions */

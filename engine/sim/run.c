@@ -49,14 +49,6 @@ void ree_run_free(ree_run *r)
     free(r);
 }
 
-static int metric_index(const ree_model *m, const char *name)
-{
-    for (size_t k = 0; k < m->nmetrics; k++)
-        if (strcmp(m->metrics[k].name, name) == 0)
-            return (int)k;
-    return -1;
-}
-
 /* Region totals: group g gathers the sector nodes of the region its indicators name. */
 static void region_setup(ree_run *r, int *bad)
 {
@@ -92,12 +84,9 @@ static double region_service_level(const ree_run *r, int g)
     for (int e = 0; e < p->nentity; e++) {
         if (r->region_of[e] != g)
             continue;
-        const ree_model *m = p->entities[e].model;
-        int k = ree_model_param_index(m, "service_level");
-        if (k < 0 || m->params[k].type != REE_PT_NUM)
-            return REE_RESIL_SERVICE_LEVEL;
+        const ree_sector_contract *sc = p->entities[e].model->sector;
         double v;
-        memcpy(&v, r->par[e] + m->params[k].offset, sizeof v);
+        memcpy(&v, r->par[e] + sc->service_level, sizeof v);
         if (isnan(sl))
             sl = v;
         else if (v != sl)
@@ -140,16 +129,14 @@ ree_run *ree_run_alloc(const ree_plan *p)
         r->poff[e + 1] = r->poff[e] + ALIGN(m->params_size);
         r->soff[e + 1] = r->soff[e] + ALIGN(ss);
         r->moff[e + 1] = r->moff[e] + m->nmetrics;
-        r->need_idx[e] = (m->flags & REE_MF_SECTOR) ? metric_index(m, "need") : -1;
-        r->short_idx[e] = (m->flags & REE_MF_SECTOR) ? metric_index(m, "shortfall") : -1;
-        r->cons_idx[e] = (m->flags & REE_MF_SECTOR) ? metric_index(m, "consumed") : -1;
-        r->lost_idx[e] = (m->flags & REE_MF_SECTOR) ? metric_index(m, "lost_units") : -1;
+        const ree_sector_contract *sc = m->sector;
+        r->need_idx[e] = sc ? (int)sc->need : -1;
+        r->short_idx[e] = sc ? (int)sc->shortfall : -1;
+        r->cons_idx[e] = sc ? (int)sc->consumed : -1;
+        r->lost_idx[e] = sc ? (int)sc->lost_units : -1;
         r->region_of[e] = -1;
-        int mk = ree_model_param_index(m, "material");
         r->sector_mat[e] =
-            (m->flags & REE_MF_SECTOR) && mk >= 0 && m->params[mk].type == REE_PT_MATERIAL
-                ? p->entities[e].pspecs[mk].ival
-                : -1;
+            sc ? p->entities[e].pspecs[ree_model_param_at(m, sc->material)].ival : -1;
         if (!(r->rng[e] = gsl_rng_alloc(ree_rng_philox)))
             bad = 1;
     }
@@ -330,14 +317,6 @@ static void sample_change(ree_run *r, const ree_change *c, int ci)
     r->chval[ci] = v;
 }
 
-/* Link parameters of this run (after events and regime at step start). */
-/* Offset of link parameter `key` in the link model's parameter struct. */
-static size_t link_offset(const ree_plan *p, const char *key)
-{
-    const ree_model *m = p->entities[p->links[0].entity].model;
-    return m->params[ree_model_param_index(m, key)].offset;
-}
-
 static double link_value(const ree_run *r, int l, size_t offset)
 {
     double v;
@@ -352,22 +331,19 @@ static void link_params(ree_run *r, int all)
     const ree_plan *p = r->p;
     if (!p->nlink)
         return;
-    size_t o_delay = link_offset(p, "delay_prob");
+    const ree_link_contract *lc = p->entities[p->links[0].entity].model->link;
     for (int l = 0; l < p->nlink; l++)
-        r->lk[l].delay_prob = link_value(r, l, o_delay);
+        r->lk[l].delay_prob = link_value(r, l, lc->delay_prob);
     if (!all)
         return;
-    size_t o_lead = link_offset(p, "lead_time"), o_dm = link_offset(p, "delay_months");
-    size_t o_share = link_offset(p, "share"), o_rank = link_offset(p, "rank");
-    size_t o_prio = link_offset(p, "priority");
     r->maxrank = 0;
     for (int l = 0; l < p->nlink; l++) {
         link_rt *k = &r->lk[l];
-        k->lead = link_value(r, l, o_lead);
-        k->delay_months = link_value(r, l, o_dm);
-        k->share = link_value(r, l, o_share);
-        k->rank = (int)link_value(r, l, o_rank);
-        k->priority = link_value(r, l, o_prio); /* the destination's unless given (plan) */
+        k->lead = link_value(r, l, lc->lead_time);
+        k->delay_months = link_value(r, l, lc->delay_months);
+        k->share = link_value(r, l, lc->share);
+        k->rank = (int)link_value(r, l, lc->rank);
+        k->priority = link_value(r, l, lc->priority); /* the destination's unless given (plan) */
         if (k->rank > r->maxrank)
             r->maxrank = k->rank;
     }

@@ -462,8 +462,12 @@ int ree_run_finish(ree_run *r)
     for (int g = 0; g < r->nregion; g++) {
         ree_resil_result res;
         ree_resil_finish(&r->region_acc[g], r->nsteps, &res);
-        for (size_t k = 0; k < ree_resil_region_count; k++)
-            r->indicators[(size_t)r->region_ind[g] + k] = ree_resil_region_value(&res, k);
+        /* The group's indicators follow its first in a row (lost_units may be left out). */
+        for (int i = r->region_ind[g];
+             i < p->nindicator && p->indicators[i].kind == REE_IND_REGION &&
+             (i == r->region_ind[g] || p->indicators[i].index != 0);
+             i++)
+            r->indicators[i] = ree_resil_region_value(&res, (size_t)p->indicators[i].index);
     }
     return REE_OK;
 }

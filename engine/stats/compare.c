@@ -4,6 +4,7 @@
 #include <string.h>
 #include <gsl/gsl_cdf.h>
 #include "compare.h"
+#include "numfmt.h"
 #include "run.h"
 
 /* ---- paired statistics ---------------------------------------------------------------------- */
@@ -70,66 +71,11 @@ void ree_pair_summarize(const ree_pair_acc *s, ree_pair_stats *out)
 
 /* ---- directions ----------------------------------------------------------------------------- */
 
-/* Which way is worse, by model and indicator name. A table here rather than a field of
- * ree_metric_def: the direction is a reading of an indicator from the point of view of US
- * supply (more production upstream is better for it), which is this command's question, not the
- * model's; and a name missing from the table fails safe (no prob_worse) rather than wrong. A
- * NULL model matches any model. */
-static const struct {
-    const char *model, *indicator;
-    ree_direction dir;
-} directions[] = {
-    {"sector", "shortfall", REE_DIR_MORE_WORSE},
-    {"sector", "shortfall_share", REE_DIR_MORE_WORSE},
-    {"sector", "months_short", REE_DIR_MORE_WORSE},
-    {"sector", "max_shortfall_share", REE_DIR_MORE_WORSE},
-    {"sector", "lost_units", REE_DIR_MORE_WORSE},
-    {"sector", "first_short_month", REE_DIR_LESS_WORSE},
-    {"sector", "max_shortfall", REE_DIR_MORE_WORSE},
-    {"sector", "depth_duration", REE_DIR_MORE_WORSE},
-    {"sector", "onset_lag", REE_DIR_LESS_WORSE},
-    {"sector", "time_to_recover", REE_DIR_MORE_WORSE},
-    /* A region's total over its sectors (REE_IND_REGION, engine/resilience.c). */
-    {"region", "shortfall", REE_DIR_MORE_WORSE},
-    {"region", "shortfall_share", REE_DIR_MORE_WORSE},
-    {"region", "months_short", REE_DIR_MORE_WORSE},
-    {"region", "max_shortfall_share", REE_DIR_MORE_WORSE},
-    {"region", "lost_units", REE_DIR_MORE_WORSE},
-    {"region", "max_shortfall", REE_DIR_MORE_WORSE},
-    {"region", "depth_duration", REE_DIR_MORE_WORSE},
-    {"region", "onset_lag", REE_DIR_LESS_WORSE},
-    {"region", "time_to_recover", REE_DIR_MORE_WORSE},
-    {"stockpile", "min_level", REE_DIR_LESS_WORSE},
-    {"stockpile", "exhausted", REE_DIR_MORE_WORSE},
-    {"stockpile", "exhausted_month", REE_DIR_LESS_WORSE},
-    {"inventory", "stockout_months", REE_DIR_MORE_WORSE},
-    {"inventory", "min_cover_weeks", REE_DIR_LESS_WORSE},
-    {"gate", "approved", REE_DIR_LESS_WORSE},
-    {"gate", "denied", REE_DIR_MORE_WORSE},
-    {"gate", "expired", REE_DIR_MORE_WORSE},
-    {"gate", "approval_share", REE_DIR_LESS_WORSE},
-    {"gate", "mean_wait", REE_DIR_MORE_WORSE},
-    {"gate", "max_backlog", REE_DIR_MORE_WORSE},
-    {"price", "max_index", REE_DIR_MORE_WORSE},
-    {"price", "mean_index", REE_DIR_MORE_WORSE},
-    {NULL, "production", REE_DIR_LESS_WORSE},
-    {NULL, "input_limited_months", REE_DIR_MORE_WORSE},
-    {NULL, "outage_months", REE_DIR_MORE_WORSE},
-    {NULL, "recovered", REE_DIR_LESS_WORSE},
-};
-
-ree_direction ree_compare_direction(const char *model, const char *indicator)
-{
-    for (size_t i = 0; i < sizeof directions / sizeof directions[0]; i++)
-        if ((!directions[i].model || !strcmp(directions[i].model, model)) &&
-            !strcmp(directions[i].indicator, indicator))
-            return directions[i].dir;
-    return REE_DIR_NONE;
-}
-
 double ree_pair_prob_worse(const ree_pair_stats *s, ree_direction dir)
 {
-    return dir == REE_DIR_MORE_WORSE ? s->prob_up : dir == REE_DIR_LESS_WORSE ? s->prob_down : NAN;
+    return dir == REE_DIR_HIGHER_WORSE    ? s->prob_up
+           : dir == REE_DIR_HIGHER_BETTER ? s->prob_down
+                                          : NAN;
 }
 
 /* ---- matching ------------------------------------------------------------------------------- */
@@ -437,19 +383,6 @@ static void stat_cols(ree_csv *csv, const ree_pair_stats *s)
     ree_csv_num(csv, s->ci_high);
 }
 
-static const ree_model *model_of(const ree_plan *p, int indicator)
-{
-    return p->entities[p->indicators[indicator].entity].model;
-}
-
-/* The name the direction table knows an indicator's source by: its model, or "region" for a
- * region total. */
-static const char *source_of(const ree_plan *p, int indicator)
-{
-    return p->indicators[indicator].kind == REE_IND_REGION ? "region"
-                                                           : model_of(p, indicator)->name;
-}
-
 int ree_compare_write(const ree_compare *c, ree_outset *set)
 {
     static const char *const cols[] = {
@@ -481,8 +414,7 @@ int ree_compare_write(const ree_compare *c, ree_outset *set)
             ree_csv_str(csv, ind->name);
             ree_csv_str(csv, ind->unit);
             stat_cols(csv, &s);
-            ree_csv_num(csv, ree_pair_prob_worse(
-                                 &s, ree_compare_direction(source_of(b, m->bi[k]), ind->name)));
+            ree_csv_num(csv, ree_pair_prob_worse(&s, ind->def->dir));
             ree_csv_num(csv, s.paired_width);
             ree_csv_num(csv, s.unpaired_width);
             ree_csv_end_row(csv);
@@ -509,13 +441,10 @@ int ree_compare_write(const ree_compare *c, ree_outset *set)
     return REE_OK;
 }
 
-/* Indicators that say most about US supply; they rank first in the printed table. */
+/* Indicators that say most about US supply (REE_MD_HEADLINE in their table) rank first. */
 static int headline(const ree_plan *p, int indicator)
 {
-    const char *name = p->indicators[indicator].name;
-    return (model_of(p, indicator)->flags & REE_MF_SECTOR) &&
-           (!strcmp(name, "lost_units") || !strcmp(name, "shortfall") ||
-            !strcmp(name, "months_short"));
+    return (p->indicators[indicator].def->flags & REE_MD_HEADLINE) != 0;
 }
 
 typedef struct ranked {
@@ -584,19 +513,22 @@ static void print_one(const ree_compare *c, const matched *m, FILE *out, int top
         const ree_indicator *ind = &b->indicators[m->bi[k]];
         ree_pair_stats s;
         ree_pair_summarize(&acc[k], &s);
-        double pw =
-            ree_pair_prob_worse(&s, ree_compare_direction(source_of(b, m->bi[k]), ind->name));
-        char ci[64], pws[16];
+        double pw = ree_pair_prob_worse(&s, ind->def->dir);
+        char ci[2 * REE_FMT_MAX + 8], pws[16], lo[REE_FMT_MAX], hi[REE_FMT_MAX];
+        char bm[REE_FMT_MAX], sm[REE_FMT_MAX], dm[REE_FMT_MAX];
         if (isnan(s.ci_low))
             snprintf(ci, sizeof ci, "- (needs 2 runs)");
         else
-            snprintf(ci, sizeof ci, "[%.4g, %.4g]", s.ci_low, s.ci_high);
+            snprintf(ci, sizeof ci, "[%s, %s]", ree_fmt_number(lo, sizeof lo, s.ci_low, 0),
+                     ree_fmt_number(hi, sizeof hi, s.ci_high, 0));
         if (isnan(pw))
             snprintf(pws, sizeof pws, "-");
         else
-            snprintf(pws, sizeof pws, "%.2f", pw);
-        fprintf(out, "  %-18s %-20s %11.4g %11.4g %+11.4g  %-25s %8s  %s\n", ind->entity_name,
-                ind->name, s.base_mean, s.scenario_mean, s.diff_mean, ci, pws, ind->unit);
+            ree_fmt_number(pws, sizeof pws, pw, 0);
+        fprintf(out, "  %-18s %-20s %11s %11s %11s  %-25s %8s  %s\n", ind->entity_name, ind->name,
+                ree_fmt_number(bm, sizeof bm, s.base_mean, 0),
+                ree_fmt_number(sm, sizeof sm, s.scenario_mean, 0),
+                ree_fmt_number(dm, sizeof dm, s.diff_mean, REE_FMT_SIGN), ci, pws, ind->unit);
     }
     if (nratio > 0) {
         qsort(ratio, (size_t)nratio, sizeof *ratio, by_value);

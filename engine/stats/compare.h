@@ -56,17 +56,9 @@ void ree_pair_merge(ree_pair_acc *into, const ree_pair_acc *from);
 
 void ree_pair_summarize(const ree_pair_acc *s, ree_pair_stats *out);
 
-/* Direction of an indicator: which way is worse for US supply. */
-typedef enum ree_direction {
-    REE_DIR_LESS_WORSE = -1, /* e.g. onset_lag, min_level, production */
-    REE_DIR_NONE = 0,        /* no direction (e.g. applications): prob_worse is left empty */
-    REE_DIR_MORE_WORSE = 1   /* e.g. shortfall, lost_units, months_short, time_to_recover */
-} ree_direction;
-
-/* Direction of indicator `indicator` of model `model` (the table in compare.c). */
-ree_direction ree_compare_direction(const char *model, const char *indicator);
-
-/* Share of runs that came out worse in the scenario: prob_up, prob_down or NaN by direction. */
+/* Share of runs that came out worse in the scenario, by the direction an indicator's table
+ * declares (ree_direction, engine/model.h): prob_up when higher is worse, prob_down when higher
+ * is better, NaN when neutral (prob_worse is left empty). */
 double ree_pair_prob_worse(const ree_pair_stats *s, ree_direction dir);
 
 typedef struct ree_compare ree_compare;

@@ -70,16 +70,26 @@ void ree_resil_finish(const ree_resil *a, int nsteps, ree_resil_result *out)
 }
 
 const ree_metric_def ree_resil_region_defs[] = {
-    {"shortfall", "t", "total shortfall of the region's sectors"},
-    {"shortfall_share", "1", "total shortfall / total need of the region (0 if no need)"},
-    {"months_short", "months", "months the region's summed use is below the service level"},
-    {"max_shortfall_share", "1", "largest monthly shortfall share of the summed need"},
-    {"lost_units", "units", "units of output lost, summed over the region's sectors"},
-    {"max_shortfall", "t", "largest monthly shortfall of the summed need"},
-    {"depth_duration", "months", "sum of the region's monthly shortfall shares"},
-    {"onset_lag", "months", "first short month of the region (horizon if none)"},
+    {"shortfall", "t", "total shortfall of the region's sectors", REE_DIR_HIGHER_WORSE,
+     REE_MD_HEADLINE},
+    {"shortfall_share", "1", "total shortfall / total need of the region (0 if no need)",
+     REE_DIR_HIGHER_WORSE, 0},
+    {"months_short", "months", "months the region's summed use is below the service level",
+     REE_DIR_HIGHER_WORSE, REE_MD_HEADLINE},
+    {"max_shortfall_share", "1", "largest monthly shortfall share of the summed need",
+     REE_DIR_HIGHER_WORSE, 0},
+    [REE_RESIL_REGION_LOST_UNITS] = {"lost_units", "units",
+                                     "units of output lost, summed over the region's sectors "
+                                     "(only when they share kg_per_unit)",
+                                     REE_DIR_HIGHER_WORSE, REE_MD_HEADLINE},
+    {"max_shortfall", "t", "largest monthly shortfall of the summed need", REE_DIR_HIGHER_WORSE, 0},
+    {"depth_duration", "months", "sum of the region's monthly shortfall shares",
+     REE_DIR_HIGHER_WORSE, 0},
+    {"onset_lag", "months", "first short month of the region (horizon if none)",
+     REE_DIR_HIGHER_BETTER, 0},
     {"time_to_recover", "months",
-     "months from the onset to 3 in a row at service level (0 if no onset)"},
+     "months from the onset to 3 in a row at service level (0 if no onset)", REE_DIR_HIGHER_WORSE,
+     0},
 };
 
 const size_t ree_resil_region_count =

@@ -63,7 +63,9 @@ void ree_resil_finish(const ree_resil *a, int nsteps, ree_resil_result *out);
 #define REE_RESIL_RECOVER_MONTHS 3
 
 /* The indicators the engine reports for a region's total (docs/indicators.md, "Region totals"),
- * in the order of ree_resil_region_value. */
+ * in the order of ree_resil_region_value. A region whose sectors count lost output in different
+ * units (different kg_per_unit) gets no lost_units (REE_RESIL_REGION_LOST_UNITS). */
+#define REE_RESIL_REGION_LOST_UNITS 4
 extern const ree_metric_def ree_resil_region_defs[];
 extern const size_t ree_resil_region_count;
 

@@ -111,7 +111,9 @@ static int find(const ree_plan *p, const char *entity, const char *name)
     return -1;
 }
 
-/* Two sectors in region US behind one importer (a shortage), one in EU (no total). */
+/* Two sectors in region US behind one importer (a shortage), one in EU (no total). The US
+ * sectors count lost output in different units (2 and 1 kg of material per unit); SAME_UNIT
+ * (below) gives them the same. */
 static const char scenario[] =
     "reesim: 1\n"
     "name: regions\n"
@@ -131,18 +133,25 @@ static const char scenario[] =
     "  - {from: mine, to: us_b, material: m}\n"
     "  - {from: mine, to: eu_a, material: m}\n";
 
+static ree_plan *load(const char *text, ree_diag *d)
+{
+    ree_status st = REE_OK;
+    return ree_plan_load_buffer("regions.yaml", text, strlen(text), d, &st);
+}
+
 static void test_engine_region_totals(void **unused)
 {
     (void)unused;
     ree_diag *d = ree_diag_alloc(20);
-    ree_status st = REE_OK;
-    ree_plan *p = ree_plan_load_buffer("regions.yaml", scenario, sizeof scenario - 1, d, &st);
+    ree_plan *p = load(scenario, d);
     assert_non_null(p);
     assert_int_equal(find(p, "EU", "shortfall"), -1);
     int i0 = find(p, "US", "shortfall");
     assert_true(i0 >= 0);
     assert_int_equal(p->indicators[i0].kind, REE_IND_REGION);
-    assert_int_equal(p->nindicator - i0, (int)ree_resil_region_count); /* last, in a row */
+    /* Last, in a row; no lost_units, as the sectors' units of output differ. */
+    assert_int_equal(p->nindicator - i0, (int)ree_resil_region_count - 1);
+    assert_int_equal(find(p, "US", "lost_units"), -1);
     ree_run *r = ree_run_alloc(p);
     assert_non_null(r);
     ree_run_set_check(r, 1);
@@ -153,9 +162,6 @@ static void test_engine_region_totals(void **unused)
     double total = v[a] + v[b];
     assert_true(total > 0); /* 250 t/month needed, 200 made */
     assert_true(fabs(v[i0] - total) < 1e-9 * total);
-    int la = find(p, "us_a", "lost_units"), lb = find(p, "us_b", "lost_units");
-    int lu = find(p, "US", "lost_units");
-    assert_true(fabs(v[lu] - (v[la] + v[lb])) < 1e-9 * (v[la] + v[lb]));
     /* Shares and maxima come from the summed trajectory, not from the sectors' values. */
     int ms = find(p, "US", "max_shortfall_share");
     assert_true(v[ms] <= fmax(v[find(p, "us_a", "max_shortfall_share")],
@@ -165,10 +171,46 @@ static void test_engine_region_totals(void **unused)
                 v[find(p, "us_a", "max_shortfall")] + v[find(p, "us_b", "max_shortfall")] + EPS);
     /* Same run again: same values (the accumulators are reset). */
     double first[16];
-    memcpy(first, v + i0, sizeof(double) * ree_resil_region_count);
+    size_t nr = (size_t)(p->nindicator - i0);
+    memcpy(first, v + i0, sizeof(double) * nr);
     ree_run_reset(r, p->seed, 0);
     assert_int_equal(ree_run_finish(r), REE_OK);
-    assert_memory_equal(first, ree_run_indicators(r) + i0, sizeof(double) * ree_resil_region_count);
+    assert_memory_equal(first, ree_run_indicators(r) + i0, sizeof(double) * nr);
+    ree_run_free(r);
+    ree_plan_free(p);
+    ree_diag_free(d);
+}
+
+/* Sectors that count output in the same unit (same constant kg_per_unit): the region's
+ * lost_units is their sum, and the indicators after it are still in their places. */
+static void test_region_lost_units_same_unit(void **unused)
+{
+    (void)unused;
+    char text[sizeof scenario];
+    strcpy(text, scenario);
+    char *b = strstr(text, "demand: 100, kg_per_unit: 1,");
+    assert_non_null(b);
+    memcpy(strstr(b, "kg_per_unit: 1") + strlen("kg_per_unit: "), "2", 1);
+    ree_diag *d = ree_diag_alloc(20);
+    ree_plan *p = load(text, d);
+    assert_non_null(p);
+    int i0 = find(p, "US", "shortfall"), lu = find(p, "US", "lost_units");
+    assert_true(i0 >= 0 && lu >= 0);
+    assert_int_equal(p->nindicator - i0, (int)ree_resil_region_count);
+    assert_int_equal(lu - i0, REE_RESIL_REGION_LOST_UNITS);
+    ree_run *r = ree_run_alloc(p);
+    assert_non_null(r);
+    ree_run_reset(r, p->seed, 0);
+    assert_int_equal(ree_run_finish(r), REE_OK);
+    const double *v = ree_run_indicators(r);
+    int la = find(p, "us_a", "lost_units"), lb = find(p, "us_b", "lost_units");
+    assert_true(v[la] + v[lb] > 0);
+    assert_true(fabs(v[lu] - (v[la] + v[lb])) < 1e-9 * (v[la] + v[lb]));
+    int a = find(p, "us_a", "shortfall"), c = find(p, "us_b", "shortfall");
+    assert_true(fabs(v[i0] - (v[a] + v[c])) < 1e-9 * (v[a] + v[c]));
+    int ms = find(p, "US", "max_shortfall");
+    assert_true(v[ms] > 0 && v[ms] <= v[find(p, "us_a", "max_shortfall")] +
+                                          v[find(p, "us_b", "max_shortfall")] + EPS);
     ree_run_free(r);
     ree_plan_free(p);
     ree_diag_free(d);
@@ -182,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_no_shock),
         cmocka_unit_test(test_region_table),
         cmocka_unit_test(test_engine_region_totals),
+        cmocka_unit_test(test_region_lost_units_same_unit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,7 +49,7 @@ static void test_stream_layout(void **state)
 {
     (void)state;
     ree_stream_key k = {
-        .seed = 20250401u, .run = 7u, .entity = 0x3d4483e621bcabf1u, .kind = REE_STREAM_OUTAGE};
+        .seed = 20250401u, .run = 7u, .entity = 0x3d4483e621bcabf1u, .kind = REE_STREAM_LEAD};
     gsl_rng *r = gsl_rng_alloc(ree_rng_philox);
     assert_non_null(r);
     ree_rng_select(r, &k);
@@ -66,7 +66,7 @@ static void test_stream_layout(void **state)
 }
 
 /* Reproducibility contract: the first ten 32-bit draws of the stream (seed 20250401, run 7,
- * entity "cn_magnets", outage), computed once with this implementation and frozen. Ten draws
+ * entity "cn_magnets", kind 2), computed once with this implementation and frozen. Ten draws
  * cross the first block boundary. If this test fails, every stored result has changed. */
 static void test_stream_frozen(void **state)
 {
@@ -77,7 +77,7 @@ static void test_stream_frozen(void **state)
     ree_stream_key k = {.seed = 20250401u,
                         .run = 7u,
                         .entity = ree_hash_id("cn_magnets"),
-                        .kind = REE_STREAM_OUTAGE};
+                        .kind = 2u /* a retired kind: the vector was frozen with it */};
     gsl_rng *r = gsl_rng_alloc(ree_rng_philox);
     assert_non_null(r);
     ree_rng_select(r, &k);
@@ -128,7 +128,7 @@ static void test_streams_distinct_and_replay(void **state)
 {
     (void)state;
     const ree_stream_key base = {
-        .seed = 1u, .run = 12u, .entity = ree_hash_id("us_cars"), .kind = REE_STREAM_DEMAND};
+        .seed = 1u, .run = 12u, .entity = ree_hash_id("us_cars"), .kind = REE_STREAM_MODEL};
     ree_stream_key keys[5] = {base, base, base, base, base};
     keys[1].seed++;
     keys[2].run++;
