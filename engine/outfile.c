@@ -202,6 +202,17 @@ static int remove_set(int at, const char *name, int fd)
     return unlinkat(at, name, AT_REMOVEDIR);
 }
 
+/* remove_set on the folder `path`, tried a few times: a transient failure (EINTR, EIO while
+ * listing) should not leave a hidden folder behind. */
+static void remove_retry(const char *path)
+{
+    for (int i = 0; i < 3; i++) {
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || remove_set(AT_FDCWD, path, fd) == 0)
+            return;
+    }
+}
+
 /* Remove temporary folders ".BASE.tmp.XXXXXX" in the parent that no live reesim holds (their
  * flock is free); remember the first one that stays. */
 static void clean_leftovers(ree_outset *s)
@@ -482,13 +493,13 @@ static void remove_temps(ree_outset *s)
             fclose(e->f);
             e->f = NULL;
         }
+        if (s->tmpfd >= 0)
+            unlinkat(s->tmpfd, e->name, 0);
     }
-    /* The temporary folder is private (0700): whatever is in it is removed, never followed. */
-    if (s->tmp && s->tmpfd >= 0) {
-        int fd = openat(s->tmpfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0)
-            remove_set(AT_FDCWD, s->tmp, fd);
-    }
+    /* The temporary folder is private (0700): whatever else is in it is removed, never
+     * followed. */
+    if (s->tmp && s->tmpfd >= 0)
+        remove_retry(s->tmp);
     if (s->tmp) {
         free(s->tmp);
         s->tmp = NULL;
@@ -628,14 +639,30 @@ int ree_outset_commit(ree_outset *s, char *err, size_t errlen)
      * folder that the next run cleans. */
     close(s->tmpfd);
     s->tmpfd = -1;
-    if (exists) {
-        int fd = open(s->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd >= 0)
-            remove_set(AT_FDCWD, s->tmp, fd);
-    }
+    if (exists)
+        remove_retry(s->tmp);
     free(s->tmp);
     s->tmp = NULL;
     sync_dir(s->parent);
+    return REE_OK;
+}
+
+int ree_outset_check(ree_outset *s, char *err, size_t errlen)
+{
+    int e0 = errno; /* the failed write's reason, when called right after it */
+    for (size_t i = 0; i < s->n; i++) {
+        struct entry *e = &s->e[i];
+        if (!e->f)
+            continue;
+        errno = 0;
+        if (fflush(e->f) != 0 || ferror(e->f)) {
+            int e1 = errno ? errno : e0 ? e0 : EIO;
+            char *shown = s->single ? dup_str(s->dir) : join(s->dir, e->name, "", "");
+            set_err(err, errlen, "cannot write", shown ? shown : e->name, e1);
+            free(shown);
+            return REE_EIO;
+        }
+    }
     return REE_OK;
 }
 

@@ -81,6 +81,12 @@ ree_csv *ree_outset_csv(ree_outset *s, const char *name, const char *const *colu
  * or after abort. */
 int ree_outset_commit(ree_outset *s, char *err, size_t errlen);
 
+/* Flush every open file of the set and report the first write error as ree_outset_commit does
+ * ("cannot write 'DIR/NAME': REASON"): REE_EIO, or REE_OK when none. Commits nothing. When the
+ * stream holds an error but flushing gives no reason, errno on entry is used: call it right
+ * after the failed write. */
+int ree_outset_check(ree_outset *s, char *err, size_t errlen);
+
 /* Remove every temporary file; the set accepts no more files. NULL is a no-op. */
 void ree_outset_abort(ree_outset *s);
 
