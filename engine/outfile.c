@@ -202,13 +202,16 @@ static int remove_set(int at, const char *name, int fd)
     return unlinkat(at, name, AT_REMOVEDIR);
 }
 
-/* remove_set on the folder `path`, tried a few times: a transient failure (EINTR, EIO while
+/* remove_set on the folder `path`, tried up to 20 times: a transient failure (EINTR, EIO while
  * listing) should not leave a hidden folder behind. */
 static void remove_retry(const char *path)
 {
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 20; i++) {
+        struct stat st;
+        if (lstat(path, &st) != 0 && errno == ENOENT)
+            return;
         int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 || remove_set(AT_FDCWD, path, fd) == 0)
+        if (fd >= 0 && remove_set(AT_FDCWD, path, fd) == 0)
             return;
     }
 }
@@ -498,7 +501,7 @@ static void remove_temps(ree_outset *s)
     }
     /* The temporary folder is private (0700): whatever else is in it is removed, never
      * followed. */
-    if (s->tmp && s->tmpfd >= 0)
+    if (s->tmp)
         remove_retry(s->tmp);
     if (s->tmp) {
         free(s->tmp);
