@@ -81,6 +81,17 @@ sums "$o" >"$work/now.sums"
 check "SIGXFSZ: the old set is intact" cmp -s "$work/old.sums" "$work/now.sums"
 check "SIGXFSZ: no temporary folder" no_tmp "$work"
 
+# Address-space limits: libgomp failing to create 64 threads (it calls exit(1)) or malloc
+# failing both give a message and exit 71, the old set intact, no temporary folder.
+for v in 150000 40000; do
+    code=$( (ulimit -v $v; "$bin" run "$g" -n 500 -j 64 -q -o "$o" >/dev/null 2>"$work/stderr"; echo $?) )
+    check "ulimit -v $v, -j 64: exit 71" test "$code" = 71
+    check "ulimit -v $v: a message" grep -q "^reesim: .*\(out of memory\|no output written\)" "$work/stderr"
+    sums "$o" >"$work/now.sums"
+    check "ulimit -v $v: the old set is intact" cmp -s "$work/old.sums" "$work/now.sums"
+    check "ulimit -v $v: no temporary folder" no_tmp "$work"
+done
+
 # Disk full: the output file and strerror, exit 74.
 if command -v fiu-run >/dev/null 2>&1; then
     code=$(status fiu-run -x -c 'enable name=posix/stdio/rw/fwrite,failinfo=28' "$bin" run "$g" -n 64 -j 1 -q -o "$o")
