@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "mc.h"
 #include "numfmt.h"
+#include "outfile.h"
 #include "output.h"
 #include "plan.h"
 
@@ -24,8 +25,62 @@ volatile sig_atomic_t ree_cli_interrupted;
 
 void ree_cli_on_signal(int sig)
 {
-    (void)sig;
-    ree_cli_interrupted = 1;
+    if (!ree_cli_interrupted)
+        ree_cli_interrupted = sig;
+}
+
+void ree_cli_catch_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGXFSZ};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = ree_cli_on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
+int ree_cli_exit_code(int status)
+{
+    if (status != REE_OK && ree_cli_interrupted)
+        return 128 + ree_cli_interrupted;
+    return ree_status_exit_code((ree_status)status);
+}
+
+void ree_cli_report_oom(const char *what)
+{
+    /* write(2) and static text: works when malloc (and so stdio) cannot. */
+    static const char head[] = "reesim: out of memory ";
+    size_t skip = strncmp(what, head + 8, sizeof head - 9) ? 0 : sizeof head - 9;
+    ssize_t w = write(STDERR_FILENO, head, sizeof head - 1);
+    what += skip;
+    w = write(STDERR_FILENO, what, strlen(what));
+    w = write(STDERR_FILENO, "\n", 1);
+    (void)w;
+}
+
+/* The output set being written, removed if the program exits from elsewhere (libgomp calls
+ * exit(1) when it cannot create a thread). */
+static ree_outset *pending_set;
+static void exit_cleanup(void)
+{
+    if (!pending_set)
+        return;
+    ree_outset_abort(pending_set);
+    pending_set = NULL;
+    static const char msg[] = "reesim: stopped by a fatal error of the OpenMP runtime or a "
+                              "library (message above); no output written\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+    _exit(71);
+}
+
+void ree_cli_guard(ree_outset *set)
+{
+    static int registered;
+    if (!registered)
+        registered = atexit(exit_cleanup) == 0;
+    pending_set = set;
 }
 
 void ree_cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -96,6 +151,7 @@ ree_plan *ree_cli_load(const char *path, int *code)
 {
     ree_diag *d = ree_diag_alloc(0);
     if (!d) {
+        ree_cli_report_oom("loading the scenario");
         *code = 71;
         return NULL;
     }
@@ -103,6 +159,8 @@ ree_plan *ree_cli_load(const char *path, int *code)
     ree_plan *p = ree_plan_load(path, d, &st);
     ree_diag_print(d, stderr);
     ree_diag_free(d);
+    if (!p && st == REE_ENOMEM)
+        ree_cli_report_oom("loading the scenario");
     *code = p ? 0 : ree_status_exit_code((ree_status)st);
     return p;
 }
@@ -227,18 +285,24 @@ int ree_cmd_run(int argc, char **argv)
         snprintf(dir, sizeof dir, "out/%s", p->name);
     char err[512] = "";
     int st = REE_OK;
+    ree_cli_catch_signals();
     ree_outset *set = ree_outset_open(dir, &st, err, sizeof err);
     if (!set) {
-        fprintf(stderr, "reesim: %s\n", err);
+        if (st == REE_ENOMEM)
+            ree_cli_report_oom("preparing the output folder");
+        else
+            fprintf(stderr, "reesim: %s\n", err);
         ree_plan_free(p);
-        return ree_status_exit_code((ree_status)st);
+        return ree_cli_exit_code(st);
     }
+    if (ree_outset_leftover(set))
+        fprintf(stderr,
+                "reesim: note: '%s' is left from an earlier run and holds files reesim "
+                "did not write; remove it\n",
+                ree_outset_leftover(set));
+    ree_outset_set_cancel(set, &ree_cli_interrupted);
+    ree_cli_guard(set);
     ree_csv *runs_csv = ree_outset_csv(set, "runs.csv", ree_runs_columns, 6, &st);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = ree_cli_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     ree_progress bar;
     ree_progress_start(&bar, stderr, "runs");
     int show = !co.quiet && isatty(fileno(stderr));
@@ -272,10 +336,21 @@ int ree_cmd_run(int argc, char **argv)
         st = ree_output_meta(p, &info, &res, f);
     if (st == REE_OK)
         st = ree_outset_commit(set, err, sizeof err);
-    else if (!*err)
-        snprintf(err, sizeof err, "%s", ree_status_message((ree_status)st));
-    if (st != REE_OK) {
-        fprintf(stderr, "reesim: %s: %s\n", p->file, err);
+    else if ((st == REE_EIO || st == REE_EINTERRUPTED) && (!*err || !strcmp(err, "interrupted")))
+        ree_outset_check(set, err, sizeof err); /* a write error, named, if there is one */
+    ree_cli_guard(NULL);
+    if (st == REE_ENOMEM) {
+        ree_cli_report_oom(*err ? err : "running the scenario");
+    } else if (st != REE_OK && ree_cli_interrupted) {
+        int named = *err && strcmp(err, "interrupted") != 0;
+        fprintf(stderr, "reesim: %s (signal %d)%s%s; no output written\n",
+                ree_cli_interrupted == SIGXFSZ ? "stopped at the file size limit" : "interrupted",
+                (int)ree_cli_interrupted, named ? ": " : "", named ? err : "");
+    } else if (st == REE_EIO || st == REE_ECANTCREATE) {
+        fprintf(stderr, "reesim: %s\n", *err ? err : ree_status_message((ree_status)st));
+    } else if (st != REE_OK) {
+        fprintf(stderr, "reesim: %s: %s\n", p->file,
+                *err ? err : ree_status_message((ree_status)st));
     } else if (!co.quiet) {
         print_summary(p, &res, ree_outset_dir(set));
         if (npoints)
@@ -286,7 +361,7 @@ int ree_cmd_run(int argc, char **argv)
     ree_outset_free(set);
     ree_mc_result_free(&res);
     ree_plan_free(p);
-    return ree_status_exit_code((ree_status)st);
+    return ree_cli_exit_code(st);
 }
 
 int ree_cmd_validate(int argc, char **argv)

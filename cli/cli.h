@@ -31,10 +31,25 @@ struct ree_plan *ree_cli_load(const char *path, int *code);
 /* Wall-clock time in seconds since the epoch (for meta.json). */
 double ree_cli_wall(void);
 
-/* SIGINT/SIGTERM handler setting ree_cli_interrupted, which the Monte Carlo polls between waves
- * so an interrupted run stops cleanly and leaves no partial output. */
+/* Signal handler storing the first caught signal's number in ree_cli_interrupted, which the Monte
+ * Carlo polls between waves and ree_outset_commit checks, so an interrupted run stops cleanly and
+ * leaves no partial output. ree_cli_catch_signals installs it for SIGINT, SIGTERM, SIGHUP,
+ * SIGQUIT and SIGXFSZ (docs/reliability.md, "Signals and limits"). */
 extern volatile sig_atomic_t ree_cli_interrupted;
 void ree_cli_on_signal(int sig);
+void ree_cli_catch_signals(void);
+
+/* Exit code for a status: 128 + the signal number when a caught signal stopped the command,
+ * else the status's sysexits code. */
+int ree_cli_exit_code(int status);
+
+/* "reesim: out of memory WHAT" on stderr through write(2): works with no memory left. */
+void ree_cli_report_oom(const char *what);
+
+/* Remember the output set being written (NULL: none) so that an exit from inside a library
+ * (libgomp's exit(1) when it cannot create a thread) removes it, says so and exits 71. */
+struct ree_outset;
+void ree_cli_guard(struct ree_outset *set);
 
 /* Shared option parsing helpers. */
 int ree_cli_long(const char *opt, const char *arg, long long min, long long max, long long *out);

@@ -12,6 +12,7 @@
 #include "reesim/reesim.h"
 #include "compare.h"
 #include "diag.h"
+#include "outfile.h"
 #include "output.h"
 #include "plan.h"
 
@@ -113,8 +114,10 @@ int ree_cmd_compare(int argc, char **argv)
         return 64;
     }
     ree_plan **plans = calloc((size_t)nplan, sizeof *plans);
-    if (!plans)
+    if (!plans) {
+        ree_cli_report_oom("loading the scenarios");
         return 71;
+    }
     int worst = 0;
     for (int i = 0; i < nplan; i++) {
         int code;
@@ -146,14 +149,17 @@ int ree_cmd_compare(int argc, char **argv)
         snprintf(dir, sizeof dir, "%s", co.out);
     else
         default_dir(dir, sizeof dir, plans, nplan);
+    ree_cli_catch_signals();
     set = ree_outset_open(dir, &st, err, sizeof err);
     if (!set)
         goto done;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = ree_cli_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    if (ree_outset_leftover(set))
+        fprintf(stderr,
+                "reesim compare: note: '%s' is left from an earlier run and holds files "
+                "reesim did not write; remove it\n",
+                ree_outset_leftover(set));
+    ree_outset_set_cancel(set, &ree_cli_interrupted);
+    ree_cli_guard(set);
     ree_progress bar;
     ree_progress_start(&bar, stderr, "paired runs");
     int show = !co.quiet && isatty(fileno(stderr));
@@ -172,17 +178,26 @@ int ree_cmd_compare(int argc, char **argv)
         st = write_resolved(set, plans, nplan, &info);
     if (st == REE_OK)
         st = ree_outset_commit(set, err, sizeof err);
+    else if ((st == REE_EIO || st == REE_EINTERRUPTED) && (!*err || !strcmp(err, "interrupted")))
+        ree_outset_check(set, err, sizeof err); /* a write error, named, if there is one */
+    ree_cli_guard(NULL);
     if (st == REE_OK && !co.quiet) {
         printf("results in %s/\n", ree_outset_dir(set));
         ree_compare_print(cmp, stdout, TOP_ROWS);
     }
 done:
-    if (st != REE_OK)
+    if (st == REE_ENOMEM)
+        ree_cli_report_oom(*err ? err : "comparing the scenarios");
+    else if (st != REE_OK && ree_cli_interrupted)
+        fprintf(stderr, "reesim compare: stopped by signal %d%s%s; no output written\n",
+                (int)ree_cli_interrupted, strcmp(err, "interrupted") && *err ? ": " : "",
+                strcmp(err, "interrupted") ? err : "");
+    else if (st != REE_OK)
         fprintf(stderr, "reesim compare: %s\n", *err ? err : ree_status_message((ree_status)st));
     ree_outset_free(set);
     ree_compare_free(cmp);
     for (int i = 0; i < nplan; i++)
         ree_plan_free(plans[i]);
     free(plans);
-    return worst ? worst : ree_status_exit_code((ree_status)st);
+    return worst ? worst : ree_cli_exit_code(st);
 }

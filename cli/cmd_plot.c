@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
 #include "model.h"
@@ -588,19 +589,29 @@ static int load_opt(plotter *pl, const char *name, ree_table **t)
     return *t ? REE_OK : st;
 }
 
+/* Draw one chart into `image`, replaced as a whole: gnuplot writes into a private temporary
+ * folder beside it (ree_outset_open_file), so no symlink is followed and a failure leaves the
+ * old image. */
 static int render(const job *j, const char *image, ree_plot_format fmt, int *missing, char *err,
                   size_t errlen)
 {
+    int st;
+    ree_outset *o = ree_outset_open_file(image, &st, err, errlen);
+    if (!o)
+        return st;
     char tmp[4096];
-    if (ree_plot_tmpname(image, tmp, sizeof tmp) < 0) {
-        snprintf(err, errlen, "output path too long: '%.200s...'", image);
-        return REE_ECANTCREATE;
+    const char *slash = strrchr(image, '/');
+    if (ree_outset_path(o, slash ? slash + 1 : image, tmp, sizeof tmp, &st) < 0) {
+        snprintf(err, errlen, "cannot create a temporary file for '%.200s'", image);
+        ree_outset_free(o);
+        return st;
     }
     char *script = NULL;
     size_t len = 0;
     FILE *s = open_memstream(&script, &len);
     if (!s) {
         snprintf(err, errlen, "out of memory");
+        ree_outset_free(o);
         return REE_ENOMEM;
     }
     ree_chart_text tx = {j->title, *j->subtitle ? j->subtitle : NULL, j->ylabel, NULL};
@@ -613,10 +624,19 @@ static int render(const job *j, const char *image, ree_plot_format fmt, int *mis
     if (fclose(s) != 0) {
         free(script);
         snprintf(err, errlen, "out of memory");
+        ree_outset_free(o);
         return REE_ENOMEM;
     }
-    int st = ree_plot_render(image, tmp, script, len, missing, err, errlen);
+    st = ree_plot_run(script, len, missing, err, errlen);
     free(script);
+    struct stat sb;
+    if (st == REE_OK && (stat(tmp, &sb) < 0 || sb.st_size == 0)) {
+        snprintf(err, errlen, "gnuplot wrote no image");
+        st = REE_EINTERNAL;
+    }
+    if (st == REE_OK)
+        st = ree_outset_commit(o, err, errlen);
+    ree_outset_free(o);
     return st;
 }
 
@@ -775,14 +795,6 @@ int ree_cmd_plot(int argc, char **argv)
     } else {
         snprintf(dir, sizeof dir, "%s/plots", pl.dir);
     }
-    /* ree_outset_open creates the directory (with parents) and checks it is writable. */
-    ree_outset *set = ree_outset_open(dir, &st, pl.err, sizeof pl.err);
-    if (!set) {
-        fprintf(stderr, "reesim plot: %s\n", pl.err);
-        code = ree_status_exit_code((ree_status)st);
-        goto done;
-    }
-    ree_outset_free(set);
     for (size_t i = 0; i < pl.njob; i++) {
         char image[4096];
         int w = single ? snprintf(image, sizeof image, "%s", out)

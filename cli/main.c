@@ -26,8 +26,9 @@ static void usage(FILE *f)
           "  -V, --version  show the version\n"
           "\n"
           "Exit status: 0 ok, 64 usage error, 65 invalid scenario, 66 cannot open input,\n"
-          "70 internal error (including a failed mass-balance check), 73 cannot create output,\n"
-          "74 input/output error, 130 interrupted.\n",
+          "70 internal error (including a failed mass-balance check), 71 out of memory or no\n"
+          "threads, 73 cannot create output, 74 input/output error, 128+N stopped by signal N\n"
+          "(129 SIGHUP, 130 SIGINT, 131 SIGQUIT, 143 SIGTERM, 153 SIGXFSZ).\n",
           f);
 }
 

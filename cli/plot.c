@@ -743,30 +743,3 @@ int ree_plot_run(const char *script, size_t len, int *missing, char *err, size_t
     }
     return REE_OK;
 }
-
-int ree_plot_tmpname(const char *image, char *buf, size_t len)
-{
-    const char *slash = strrchr(image, '/');
-    int dirlen = slash ? (int)(slash - image + 1) : 0;
-    int n = snprintf(buf, len, "%.*s.%s.tmp.%ld", dirlen, image, slash ? slash + 1 : image,
-                     (long)getpid());
-    return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-int ree_plot_render(const char *image, const char *tmpimage, const char *script, size_t len,
-                    int *missing, char *err, size_t errlen)
-{
-    int st = ree_plot_run(script, len, missing, err, errlen);
-    struct stat sb;
-    if (st == REE_OK && (stat(tmpimage, &sb) < 0 || sb.st_size == 0)) {
-        snprintf(err, errlen, "gnuplot wrote no image '%s'", tmpimage);
-        st = REE_EINTERNAL;
-    }
-    if (st == REE_OK && rename(tmpimage, image) < 0) {
-        snprintf(err, errlen, "cannot rename '%s' to '%s': %s", tmpimage, image, strerror(errno));
-        st = REE_ECANTCREATE;
-    }
-    if (st != REE_OK)
-        remove(tmpimage);
-    return st;
-}

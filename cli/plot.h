@@ -115,15 +115,4 @@ int ree_plot_bars_script(FILE *out, ree_plot_format fmt, const char *image,
  * the script could not be handed over. `err` gets a message. */
 int ree_plot_run(const char *script, size_t len, int *missing, char *err, size_t errlen);
 
-/* Temporary name for `image`: ".NAME.tmp.PID" in the same directory, into buf. Returns 0, or -1
- * when buf is too small. */
-int ree_plot_tmpname(const char *image, char *buf, size_t len);
-
-/* Render one chart: run `script` (which must write `tmpimage`) with ree_plot_run, check that
- * `tmpimage` is a non-empty file and rename it to `image`. On any failure `tmpimage` is removed
- * and `image` is left as it was. Returns as ree_plot_run, REE_EINTERNAL when gnuplot produced
- * no file, or REE_ECANTCREATE when the rename fails. */
-int ree_plot_render(const char *image, const char *tmpimage, const char *script, size_t len,
-                    int *missing, char *err, size_t errlen);
-
 #endif

@@ -1,19 +1,31 @@
 /*
- * Output files that appear complete or not at all: temporary names in the target directory,
- * renamed together on commit. CSV writing with RFC 4180 quoting and locale-free numbers.
+ * Output sets committed as one unit. A set is written into a private temporary folder beside the
+ * target (PARENT/.NAME.tmp.XXXXXX from mkdtemp, mode 0700, locked with flock while in use), every
+ * file created there with O_CREAT|O_EXCL|O_NOFOLLOW, then fsynced and swapped in with one rename
+ * (renameat2 RENAME_EXCHANGE when the target exists), and the old set removed. CSV writing with
+ * RFC 4180 quoting and locale-free numbers.
  */
+#define _GNU_SOURCE /* flock, syscall, SYS_renameat2 */
 #include "outfile.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "reesim/reesim.h"
+
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
 
 struct ree_csv {
     FILE *f;
@@ -21,14 +33,21 @@ struct ree_csv {
 };
 
 struct entry {
-    char *name; /* final path */
-    char *tmp;  /* temporary path */
+    char *name; /* plain file name inside the set */
     FILE *f;    /* NULL once closed */
     ree_csv *csv;
 };
 
 struct ree_outset {
-    char *dir;
+    char *dir;    /* target folder as given, without trailing slashes */
+    char *parent; /* folder holding the target ("." when none given) */
+    char *base;   /* last component of the target */
+    char *tmp;    /* private temporary folder PARENT/.BASE.tmp.XXXXXX; NULL once gone */
+    int tmpfd;    /* open on tmp, flock'ed; -1 when closed */
+    int single;   /* one file replacing `dir` (ree_outset_open_file) rather than a folder */
+    mode_t mode;  /* mode for the committed folder: 0777 & ~umask */
+    const volatile sig_atomic_t *cancel;
+    char *leftover; /* a stale temporary folder of an earlier run that could not be removed */
     struct entry *e;
     size_t n, cap;
     int done; /* committed or aborted: no more files */
@@ -85,53 +104,318 @@ static int make_dirs(char *path)
     return 0;
 }
 
-ree_outset *ree_outset_open(const char *dir, int *status, char *err, size_t errlen)
+static int has_suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && !strcmp(s + n - m, suf);
+}
+
+/* Files a reesim output folder may hold: what `run` and `compare` write, and temporaries older
+ * versions left (".NAME.tmp.PID"). */
+static int known_file(const char *name)
+{
+    static const char *const names[] = {
+        "meta.json", "timeseries.csv", "summary.csv",           "runs.csv",
+        "fit.csv",   "compare.csv",    "compare_timeseries.csv"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(name, names[i]))
+            return 1;
+    if (has_suffix(name, ".resolved.yaml") && name[0] != '.')
+        return 1;
+    return name[0] == '.' && strstr(name, ".tmp.") != NULL;
+}
+
+static int chart_file(const char *name)
+{
+    return (name[0] != '.' && (has_suffix(name, ".svg") || has_suffix(name, ".png"))) ||
+           (name[0] == '.' && strstr(name, ".tmp.") != NULL);
+}
+
+/* What classify() found in a folder. */
+enum { F_FOREIGN = 1, F_ANCHOR = 2, F_KNOWN = 4, F_CHART = 8 };
+
+/* Classify the folder open on `fd` (consumed): F_FOREIGN, with the offending entry in `why`, when
+ * it holds anything reesim does not write (a symlink, another folder, an unknown file); F_ANCHOR
+ * for meta.json (run) or compare.csv (compare); F_KNOWN for other result files, and a `plots`
+ * folder of charts; F_CHART for .svg/.png files (`depth` 1 is inside `plots`). 0 when empty. */
+static int classify(int fd, char *why, size_t whylen, int depth)
+{
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        snprintf(why, whylen, "it cannot be read");
+        return F_FOREIGN;
+    }
+    int flags = 0;
+    struct dirent *de;
+    while (!(flags & F_FOREIGN) && (de = readdir(d)) != NULL) {
+        const char *nm = de->d_name;
+        if (!strcmp(nm, ".") || !strcmp(nm, ".."))
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            flags |= F_FOREIGN;
+        } else if (S_ISREG(st.st_mode) && chart_file(nm)) {
+            flags |= F_CHART;
+        } else if (S_ISREG(st.st_mode) && depth == 0 && known_file(nm)) {
+            flags |= !strcmp(nm, "meta.json") || !strcmp(nm, "compare.csv") ? F_ANCHOR : F_KNOWN;
+        } else if (S_ISDIR(st.st_mode) && depth == 0 && !strcmp(nm, "plots")) {
+            int sub = openat(dirfd(d), nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            char subwhy[256];
+            int k = sub < 0 ? F_FOREIGN : classify(sub, subwhy, sizeof subwhy, 1);
+            flags |= (k & ~F_CHART) ? F_FOREIGN : F_KNOWN;
+        } else {
+            flags |= F_FOREIGN;
+        }
+        if (flags & F_FOREIGN)
+            snprintf(why, whylen, "it holds '%s'", nm);
+    }
+    closedir(d);
+    return flags;
+}
+
+/* Remove a folder that classify() accepted, open on `fd` (consumed), then `name` in `at`.
+ * Removes only regular files and the `plots` folder; never follows a symlink. */
+static int remove_set(int at, const char *name, int fd)
+{
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return -1;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        const char *nm = de->d_name;
+        struct stat st;
+        if (!strcmp(nm, ".") || !strcmp(nm, "..") ||
+            fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            int sub = openat(dirfd(d), nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub >= 0)
+                remove_set(dirfd(d), nm, sub);
+        } else {
+            unlinkat(dirfd(d), nm, 0);
+        }
+    }
+    closedir(d);
+    return unlinkat(at, name, AT_REMOVEDIR);
+}
+
+/* remove_set on the folder `path`, tried up to 20 times: a transient failure (EINTR, EIO while
+ * listing) should not leave a hidden folder behind. */
+static void remove_retry(const char *path)
+{
+    for (int i = 0; i < 20; i++) {
+        struct stat st;
+        if (lstat(path, &st) != 0 && errno == ENOENT)
+            return;
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0 && remove_set(AT_FDCWD, path, fd) == 0)
+            return;
+    }
+}
+
+/* Remove temporary folders ".BASE.tmp.XXXXXX" in the parent that no live reesim holds (their
+ * flock is free); remember the first one that stays. */
+static void clean_leftovers(ree_outset *s)
+{
+    DIR *d = opendir(s->parent);
+    if (!d)
+        return;
+    size_t bl = strlen(s->base);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        const char *nm = de->d_name;
+        if (nm[0] != '.' || strncmp(nm + 1, s->base, bl) || strncmp(nm + 1 + bl, ".tmp.", 5) ||
+            strlen(nm + 1 + bl + 5) != 6)
+            continue;
+        int fd = openat(dirfd(d), nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int removed = 0;
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            int fd2 = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            char why[256];
+            if (fd2 >= 0 && !(classify(fd2, why, sizeof why, 0) & F_FOREIGN)) {
+                fd2 = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                removed = fd2 >= 0 && remove_set(dirfd(d), nm, fd2) == 0;
+            }
+        } else if (fd >= 0) {
+            removed = 1; /* held by a live reesim: its own business */
+        }
+        if (fd >= 0)
+            close(fd);
+        if (!removed && !s->leftover)
+            s->leftover = join(s->parent, nm, "", "");
+    }
+    closedir(d);
+}
+
+/* Check that the target may be replaced: absent, or a folder (file, for a single-file set)
+ * reesim wrote. The target itself is never followed when it is a symlink. */
+static int check_target(const ree_outset *s, int *status, char *err, size_t errlen)
+{
+    struct stat st;
+    *status = REE_ECANTCREATE;
+    if (lstat(s->dir, &st) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        set_err(err, errlen, "cannot create directory", s->dir, errno);
+        return -1;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        if (err && errlen > 0)
+            snprintf(err, errlen,
+                     "refusing to replace '%s': it is a symbolic link (give the folder it "
+                     "points to)",
+                     s->dir);
+        return -1;
+    }
+    if (s->single) {
+        if (!S_ISREG(st.st_mode)) {
+            if (err && errlen > 0)
+                snprintf(err, errlen, "refusing to replace '%s': it is not a regular file", s->dir);
+            return -1;
+        }
+        return 0;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        set_err(err, errlen, "cannot create directory", s->dir, ENOTDIR);
+        return -1;
+    }
+    int fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        set_err(err, errlen, "cannot read directory", s->dir, errno);
+        return -1;
+    }
+    char why[300] = "";
+    int k = classify(fd, why, sizeof why, 0);
+    if (k && !(k & F_FOREIGN) && !(k & F_ANCHOR))
+        snprintf(why, sizeof why, "it has neither meta.json nor compare.csv");
+    if (k && ((k & F_FOREIGN) || !(k & F_ANCHOR))) {
+        if (err && errlen > 0)
+            snprintf(err, errlen,
+                     "refusing to replace '%s': not a reesim output folder (%s); choose "
+                     "another folder with -o or remove it",
+                     s->dir, why);
+        return -1;
+    }
+    return 0;
+}
+
+static ree_outset *open_set(const char *dir, int single, int *status, char *err, size_t errlen)
 {
     *status = REE_ECANTCREATE;
     if (!dir || !*dir) {
         if (err && errlen > 0)
-            snprintf(err, errlen, "empty output directory name");
+            snprintf(err, errlen, "empty output %s name", single ? "file" : "directory");
         return NULL;
     }
     ree_outset *s = calloc(1, sizeof *s);
-    char *work = dup_str(dir);
-    if (s)
+    if (s) {
+        s->tmpfd = -1;
+        s->single = single;
         s->dir = dup_str(dir);
-    if (!s || !work || !s->dir) {
-        free(work);
+    }
+    if (s && s->dir) {
+        /* Trailing slashes would give "dir//name"; drop them (keep a lone "/"). */
+        for (size_t n = strlen(s->dir); n > 1 && s->dir[n - 1] == '/'; n--)
+            s->dir[n - 1] = '\0';
+        char *slash = strrchr(s->dir, '/');
+        s->base = dup_str(slash ? slash + 1 : s->dir);
+        s->parent = slash ? dup_str(s->dir) : dup_str(".");
+        if (slash && s->parent)
+            s->parent[slash == s->dir ? 1 : slash - s->dir] = '\0';
+    }
+    if (!s || !s->dir || !s->base || !s->parent) {
         ree_outset_free(s);
         *status = REE_ENOMEM;
         if (err && errlen > 0)
             snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    /* Trailing slashes would give "dir//name"; drop them (keep a lone "/"). */
-    for (size_t n = strlen(s->dir); n > 1 && s->dir[n - 1] == '/'; n--)
-        s->dir[n - 1] = '\0';
-    if (make_dirs(work) != 0) {
-        set_err(err, errlen, "cannot create directory", work, errno);
+    if (!*s->base || !strcmp(s->base, ".") || !strcmp(s->base, "..")) {
+        if (err && errlen > 0)
+            snprintf(err, errlen, "refusing to replace '%s': name a folder of its own", s->dir);
+        ree_outset_free(s);
+        return NULL;
+    }
+    char *work = dup_str(s->parent);
+    if (!work || make_dirs(work) != 0) {
+        if (work) {
+            set_err(err, errlen, "cannot create directory", work, errno);
+        } else {
+            *status = REE_ENOMEM;
+            snprintf(err, errlen, "out of memory");
+        }
         free(work);
         ree_outset_free(s);
         return NULL;
     }
     free(work);
-    if (access(s->dir, W_OK | X_OK) != 0) {
-        set_err(err, errlen, "cannot write to directory", s->dir, errno);
+    if (check_target(s, status, err, errlen) != 0) {
         ree_outset_free(s);
         return NULL;
     }
+    if (access(s->parent, W_OK | X_OK) != 0) {
+        set_err(err, errlen, "cannot write to directory", s->parent, errno);
+        ree_outset_free(s);
+        return NULL;
+    }
+    clean_leftovers(s);
+    s->tmp = join(s->parent, ".", s->base, ".tmp.XXXXXX");
+    if (!s->tmp) {
+        *status = REE_ENOMEM;
+        ree_outset_free(s);
+        return NULL;
+    }
+    if (!mkdtemp(s->tmp)) {
+        set_err(err, errlen, "cannot create directory", s->tmp, errno);
+        free(s->tmp);
+        s->tmp = NULL;
+        ree_outset_free(s);
+        return NULL;
+    }
+    s->tmpfd = open(s->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (s->tmpfd < 0 || flock(s->tmpfd, LOCK_EX | LOCK_NB) != 0) {
+        set_err(err, errlen, "cannot open directory", s->tmp, errno);
+        ree_outset_free(s);
+        return NULL;
+    }
+    mode_t um = umask(0);
+    umask(um);
+    s->mode = 0777 & ~um;
     *status = REE_OK;
     return s;
+}
+
+ree_outset *ree_outset_open(const char *dir, int *status, char *err, size_t errlen)
+{
+    return open_set(dir, 0, status, err, errlen);
+}
+
+ree_outset *ree_outset_open_file(const char *path, int *status, char *err, size_t errlen)
+{
+    return open_set(path, 1, status, err, errlen);
+}
+
+void ree_outset_set_cancel(ree_outset *s, const volatile sig_atomic_t *cancel)
+{
+    s->cancel = cancel;
+}
+
+const char *ree_outset_leftover(const ree_outset *s)
+{
+    return s->leftover;
 }
 
 static struct entry *new_entry(ree_outset *s, const char *name, int *status)
 {
     *status = REE_ECANTCREATE;
     if (s->done || !name || !*name || strchr(name, '/') || !strcmp(name, ".") ||
-        !strcmp(name, ".."))
+        !strcmp(name, "..") || (s->single && s->n > 0))
         return NULL;
     for (size_t i = 0; i < s->n; i++)
-        if (!strcmp(strrchr(s->e[i].name, '/') + 1, name))
+        if (!strcmp(s->e[i].name, name))
             return NULL;
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 8;
@@ -143,22 +427,21 @@ static struct entry *new_entry(ree_outset *s, const char *name, int *status)
         s->e = e;
         s->cap = cap;
     }
-    char pid[32];
-    snprintf(pid, sizeof pid, ".tmp.%ld", (long)getpid());
     struct entry *e = &s->e[s->n];
     memset(e, 0, sizeof *e);
-    e->name = join(s->dir, name, "", "");
-    e->tmp = join(s->dir, ".", name, pid);
-    if (!e->name || !e->tmp) {
-        free(e->name);
-        free(e->tmp);
+    e->name = dup_str(name);
+    if (!e->name) {
         *status = REE_ENOMEM;
         return NULL;
     }
-    e->f = fopen(e->tmp, "wb");
+    int fd = openat(s->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    e->f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!e->f) {
+        if (fd >= 0) {
+            close(fd);
+            unlinkat(s->tmpfd, name, 0);
+        }
         free(e->name);
-        free(e->tmp);
         return NULL;
     }
     s->n++;
@@ -170,6 +453,21 @@ FILE *ree_outset_file(ree_outset *s, const char *name, int *status)
 {
     struct entry *e = new_entry(s, name, status);
     return e ? e->f : NULL;
+}
+
+int ree_outset_path(ree_outset *s, const char *name, char *path, size_t len, int *status)
+{
+    struct entry *e = new_entry(s, name, status);
+    if (!e)
+        return -1;
+    fclose(e->f); /* the other program truncates and writes the empty file */
+    e->f = NULL;
+    int n = snprintf(path, len, "%s/%s", s->tmp, name);
+    if (n < 0 || (size_t)n >= len) {
+        *status = REE_ECANTCREATE;
+        return -1;
+    }
+    return 0;
 }
 
 ree_csv *ree_outset_csv(ree_outset *s, const char *name, const char *const *columns, size_t ncol,
@@ -198,11 +496,65 @@ static void remove_temps(ree_outset *s)
             fclose(e->f);
             e->f = NULL;
         }
-        if (e->tmp) {
-            unlink(e->tmp);
-            free(e->tmp);
-            e->tmp = NULL;
-        }
+        if (s->tmpfd >= 0)
+            unlinkat(s->tmpfd, e->name, 0);
+    }
+    /* The temporary folder is private (0700): whatever else is in it is removed, never
+     * followed. */
+    if (s->tmp)
+        remove_retry(s->tmp);
+    if (s->tmp) {
+        free(s->tmp);
+        s->tmp = NULL;
+    }
+    if (s->tmpfd >= 0) {
+        close(s->tmpfd);
+        s->tmpfd = -1;
+    }
+}
+
+/* Swap the folder at `from` with the existing `to`: after success `to` holds the new set and
+ * `from` the old one. renameat2(RENAME_EXCHANGE) where the kernel and file system offer it;
+ * otherwise the old set goes aside under a fresh hidden name (reported back in `from`). */
+static int exchange(char *from, const char *to, const char *parent, const char *base)
+{
+#ifdef SYS_renameat2
+    if (syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_EXCHANGE) == 0)
+        return 0;
+    if (errno != ENOSYS && errno != EINVAL)
+        return -1;
+#endif
+    char *aside = join(parent, ".", base, ".tmp.XXXXXX");
+    if (!aside) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (!mkdtemp(aside) || rename(to, aside) != 0) {
+        int e = errno;
+        rmdir(aside);
+        free(aside);
+        errno = e;
+        return -1;
+    }
+    if (rename(from, to) != 0) {
+        int e = errno;
+        rename(aside, to);
+        free(aside);
+        errno = e;
+        return -1;
+    }
+    /* `from` now names the old set's place: copy the aside name into it (same length). */
+    memcpy(from, aside, strlen(aside) + 1);
+    free(aside);
+    return 0;
+}
+
+static void sync_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
     }
 }
 
@@ -216,29 +568,103 @@ int ree_outset_commit(ree_outset *s, char *err, size_t errlen)
     s->done = 1;
     for (size_t i = 0; i < s->n; i++) {
         struct entry *e = &s->e[i];
+        if (!e->f) { /* written by another program through ree_outset_path */
+            int fd = openat(s->tmpfd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+            int bad = fd < 0 || (fsync(fd) != 0 && errno != EINVAL && errno != EROFS);
+            int e1 = errno;
+            if (fd >= 0)
+                close(fd);
+            if (bad) {
+                set_err(err, errlen, "cannot write", s->single ? s->dir : e->name, e1);
+                remove_temps(s);
+                return REE_EIO;
+            }
+            continue;
+        }
         errno = 0;
         int bad = fflush(e->f) != 0 || ferror(e->f);
         int e1 = errno;
+        if (!bad && fsync(fileno(e->f)) != 0 && errno != EINVAL && errno != EROFS) {
+            bad = 1;
+            e1 = errno;
+        }
         if (fclose(e->f) != 0 && !bad) {
             bad = 1;
             e1 = errno;
         }
         e->f = NULL;
         if (bad) {
-            set_err(err, errlen, "cannot write", e->tmp, e1 ? e1 : EIO);
+            char *shown = s->single ? dup_str(s->dir) : join(s->dir, e->name, "", "");
+            set_err(err, errlen, "cannot write", shown ? shown : e->name, e1 ? e1 : EIO);
+            free(shown);
             remove_temps(s);
             return REE_EIO;
         }
     }
-    for (size_t i = 0; i < s->n; i++) {
-        struct entry *e = &s->e[i];
-        if (rename(e->tmp, e->name) != 0) {
-            set_err(err, errlen, "cannot rename to", e->name, errno);
+    if (s->cancel && *s->cancel) {
+        if (err && errlen > 0)
+            snprintf(err, errlen, "interrupted");
+        remove_temps(s);
+        return REE_EINTERRUPTED;
+    }
+    int st = REE_OK;
+    if (check_target(s, &st, err, errlen) != 0) {
+        remove_temps(s);
+        return st;
+    }
+    if (s->single) {
+        char *from = s->n ? join(s->tmp, s->e[0].name, "", "") : NULL;
+        if (!from || rename(from, s->dir) != 0) {
+            set_err(err, errlen, "cannot rename to", s->dir, from ? errno : ENOMEM);
+            free(from);
             remove_temps(s);
             return REE_EIO;
         }
-        free(e->tmp);
-        e->tmp = NULL;
+        free(from);
+        remove_temps(s);
+        sync_dir(s->parent);
+        return REE_OK;
+    }
+    if (fchmod(s->tmpfd, s->mode) != 0 || fsync(s->tmpfd) != 0) {
+        set_err(err, errlen, "cannot write", s->tmp, errno);
+        remove_temps(s);
+        return REE_EIO;
+    }
+    struct stat sb;
+    int exists = lstat(s->dir, &sb) == 0;
+    int rc = exists ? exchange(s->tmp, s->dir, s->parent, s->base) : rename(s->tmp, s->dir);
+    if (rc != 0) {
+        set_err(err, errlen, "cannot rename to", s->dir, errno);
+        remove_temps(s);
+        return REE_EIO;
+    }
+    /* s->tmp now holds the old set (or nothing): remove it; a failure only leaves a hidden
+     * folder that the next run cleans. */
+    close(s->tmpfd);
+    s->tmpfd = -1;
+    if (exists)
+        remove_retry(s->tmp);
+    free(s->tmp);
+    s->tmp = NULL;
+    sync_dir(s->parent);
+    return REE_OK;
+}
+
+int ree_outset_check(ree_outset *s, char *err, size_t errlen)
+{
+    int e0 = errno; /* the failed write's reason, when called right after it */
+    for (size_t i = 0; i < s->n; i++) {
+        struct entry *e = &s->e[i];
+        if (!e->f)
+            continue;
+        errno = 0;
+        if (fflush(e->f) != 0 || ferror(e->f)) {
+            int e1 = errno ? errno : e0 ? e0 : EIO;
+            char *shown = s->single ? dup_str(s->dir) : join(s->dir, e->name, "", "");
+            set_err(err, errlen, "cannot write", shown ? shown : e->name, e1);
+            free(shown);
+            return REE_EIO;
+        }
     }
     return REE_OK;
 }
@@ -262,6 +688,9 @@ void ree_outset_free(ree_outset *s)
     }
     free(s->e);
     free(s->dir);
+    free(s->parent);
+    free(s->base);
+    free(s->leftover);
     free(s);
 }
 

@@ -1,11 +1,23 @@
 /*
- * Output files that appear complete or not at all.
+ * Output sets committed as one unit (docs/reliability.md, "Output sets").
  *
- * A ree_outset is a group of files written into one directory under temporary names
- * (".NAME.tmp.PID") and renamed to their real names together by ree_outset_commit; if anything
- * fails, ree_outset_abort (or ree_outset_free without commit) removes every temporary file,
- * so a failed or interrupted run leaves no partial output. The directory is created (with
- * parents) when missing.
+ * A ree_outset is a group of files that replaces a target folder DIR as a whole. The files are
+ * written into a private temporary folder beside it, PARENT/.NAME.tmp.XXXXXX (mkdtemp: an
+ * unpredictable name, mode 0700, flock'ed while this set lives), each created with
+ * O_CREAT|O_EXCL|O_NOFOLLOW, so nothing written follows a symlink. ree_outset_commit fsyncs them
+ * and swaps the folder in with one rename (renameat2 RENAME_EXCHANGE when DIR exists; else the
+ * old folder is renamed aside first), then removes the old set: DIR holds the complete old set
+ * or the complete new one, and no file of an earlier run survives. If anything fails,
+ * ree_outset_abort (or ree_outset_free without commit) removes the temporary folder.
+ *
+ * DIR is replaced only when it is absent, an empty folder, or a reesim output folder: it holds
+ * meta.json or compare.csv and nothing but regular files reesim writes (meta.json,
+ * timeseries.csv, summary.csv, runs.csv, fit.csv, compare.csv, compare_timeseries.csv,
+ * *.resolved.yaml, .svg/.png charts, hidden ".*.tmp.*" files of older versions) and a `plots`
+ * folder of .svg/.png charts. Anything else (a symlink, another folder, an unknown file) is
+ * refused with REE_ECANTCREATE, so `-o ~` never deletes a home folder. A DIR that is itself a
+ * symlink is refused, never followed. Temporary folders of earlier runs that no live process
+ * holds are removed when the next set for the same DIR opens.
  *
  * CSV follows RFC 4180 quoting: fields separated by commas, quoted with '"' when they contain a
  * comma, quote, CR or LF, embedded quotes doubled. Rows end with LF rather than RFC 4180's CRLF:
@@ -24,11 +36,31 @@
 typedef struct ree_outset ree_outset;
 typedef struct ree_csv ree_csv;
 
-/* Prepare the directory `dir` (created with its parents when missing). Returns NULL and sets
- * *status (REE_ECANTCREATE with a message in `err`, e.g. "cannot create directory 'a/b': Not a
- * directory"; REE_ENOMEM when out of memory) when it cannot be created or written; REE_OK
- * otherwise. */
+#include <signal.h>
+
+/* Prepare a set replacing the folder `dir` (its parents are created when missing) and create its
+ * temporary folder. Returns NULL and sets *status (REE_ECANTCREATE with a message in `err`, e.g.
+ * "cannot create directory 'a/b': Not a directory", "refusing to replace 'x': not a reesim output
+ * folder (it holds '.bashrc'); ..."; REE_ENOMEM when out of memory) when the target may not be
+ * replaced or the parent cannot be written; REE_OK otherwise. */
 ree_outset *ree_outset_open(const char *dir, int *status, char *err, size_t errlen);
+
+/* A set of exactly one file replacing the regular file `path` (absent, or a regular file; a
+ * symlink or folder is refused), written in a private folder PARENT/.NAME.tmp.XXXXXX and renamed
+ * over `path` on commit. Same errors as ree_outset_open. */
+ree_outset *ree_outset_open_file(const char *path, int *status, char *err, size_t errlen);
+
+/* Let ree_outset_commit refuse (REE_EINTERRUPTED, temporaries removed) once *cancel is nonzero.
+ * The caller owns the flag (set from a signal handler, say); NULL disables the check. */
+void ree_outset_set_cancel(ree_outset *s, const volatile sig_atomic_t *cancel);
+
+/* A temporary folder of an earlier run beside the target that could not be removed (it holds
+ * something reesim does not write), for the caller to mention; NULL when none. Borrowed. */
+const char *ree_outset_leftover(const ree_outset *s);
+
+/* Reserve `name` in the set for another program (gnuplot) to write: creates it empty and puts
+ * its temporary path in `path`. Returns 0, or -1 with *status as ree_outset_file. */
+int ree_outset_path(ree_outset *s, const char *name, char *path, size_t len, int *status);
 
 /* Open a plain file `name` in the set for writing (binary mode). `name` is a plain file name
  * (no '/'), not already in the set. NULL on failure, with *status REE_ECANTCREATE (REE_ENOMEM
@@ -41,10 +73,19 @@ FILE *ree_outset_file(ree_outset *s, const char *name, int *status);
 ree_csv *ree_outset_csv(ree_outset *s, const char *name, const char *const *columns, size_t ncol,
                         int *status);
 
-/* Close every file, check for write errors, rename all to their final names. Returns REE_OK, or
- * REE_EIO with a message in `err` (and removes every temporary file) on error; REE_EIO also when
- * called twice or after abort. A rename failing midway leaves the files renamed before it. */
+/* Close and fsync every file, check for write errors, swap the set in. Returns REE_OK; REE_EIO
+ * with "cannot write 'DIR/NAME': REASON" (the final name and strerror, e.g. "No space left on
+ * device") or "cannot rename to 'DIR': REASON" in `err`; REE_ECANTCREATE when the target changed
+ * into something that may not be replaced; REE_EINTERRUPTED when the cancel flag is set; on any
+ * error the target is unchanged and the temporaries are removed. REE_EIO also when called twice
+ * or after abort. */
 int ree_outset_commit(ree_outset *s, char *err, size_t errlen);
+
+/* Flush every open file of the set and report the first write error as ree_outset_commit does
+ * ("cannot write 'DIR/NAME': REASON"): REE_EIO, or REE_OK when none. Commits nothing. When the
+ * stream holds an error but flushing gives no reason, errno on entry is used: call it right
+ * after the failed write. */
+int ree_outset_check(ree_outset *s, char *err, size_t errlen);
 
 /* Remove every temporary file; the set accepts no more files. NULL is a no-op. */
 void ree_outset_abort(ree_outset *s);

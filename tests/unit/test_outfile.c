@@ -1,5 +1,6 @@
 /* Tests for engine/outfile.c: atomic output sets, CSV quoting, number format, SHA-256. */
 #include <dirent.h>
+#include <errno.h>
 #include <locale.h>
 #include <math.h>
 #include <setjmp.h>
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,11 +93,59 @@ static void slurp(const char *path, char *out, size_t len)
     fclose(f);
 }
 
+/* The one temporary folder ".NAME.tmp.XXXXXX" in `parent` into `out`; fails unless exactly one. */
+static void temp_folder(const char *parent, const char *name, char *out, size_t len)
+{
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, ".%s.tmp.", name);
+    int found = 0;
+    DIR *d = opendir(parent);
+    assert_non_null(d);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        if (!strncmp(de->d_name, prefix, strlen(prefix)) &&
+            strlen(de->d_name) == strlen(prefix) + 6) {
+            snprintf(out, len, "%s/%s", parent, de->d_name);
+            found++;
+        }
+    closedir(d);
+    assert_int_equal(found, 1);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A complete small set: summary.csv and meta.json holding `tag`. */
+static int write_set(const char *dir, const char *tag, char *err, size_t errlen)
+{
+    int st;
+    ree_outset *s = ree_outset_open(dir, &st, err, errlen);
+    if (!s)
+        return st;
+    static const char *const cols[] = {"scenario", "step", "mean"};
+    ree_csv *c = ree_outset_csv(s, "summary.csv", cols, 3, &st);
+    assert_non_null(c);
+    ree_csv_str(c, tag);
+    ree_csv_end_row(c);
+    FILE *f = ree_outset_file(s, "meta.json", &st);
+    assert_non_null(f);
+    fprintf(f, "{\"tag\": \"%s\"}\n", tag);
+    st = ree_outset_commit(s, err, errlen);
+    ree_outset_free(s);
+    return st;
+}
+
 static void test_commit_renames_all(void **state)
 {
     (void)state;
-    char dir[128], got[512], path[256], err[256];
-    snprintf(dir, sizeof dir, "%s/a/b/run1", base); /* two missing parents */
+    char dir[192], parent[128], tmp[256], got[512], path[256], err[256];
+    snprintf(parent, sizeof parent, "%s/a/b", base);
+    snprintf(dir, sizeof dir, "%s/run1", parent); /* two missing parents */
     int st = -1;
     ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
     assert_non_null(s);
@@ -116,14 +167,19 @@ static void test_commit_renames_all(void **state)
     assert_int_equal(st, REE_ECANTCREATE);
     assert_null(ree_outset_file(s, "../escape", &st));
 
-    /* Before commit only hidden temporaries exist. */
-    char want[128];
-    snprintf(want, sizeof want, ".meta.json.tmp.%ld .summary.csv.tmp.%ld", (long)getpid(),
-             (long)getpid());
-    listing(dir, got, sizeof got);
-    assert_string_equal(got, want);
+    /* Before commit the target does not exist; the files are in a private hidden folder. */
+    listing(parent, got, sizeof got);
+    assert_int_equal(strncmp(got, ".run1.tmp.", 10), 0);
+    temp_folder(parent, "run1", tmp, sizeof tmp);
+    struct stat sb;
+    assert_int_equal(lstat(tmp, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    listing(tmp, got, sizeof got);
+    assert_string_equal(got, "meta.json summary.csv");
 
     assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_OK);
+    listing(parent, got, sizeof got);
+    assert_string_equal(got, "run1");
     listing(dir, got, sizeof got);
     assert_string_equal(got, "meta.json summary.csv");
     snprintf(path, sizeof path, "%s/summary.csv", dir);
@@ -135,10 +191,12 @@ static void test_commit_renames_all(void **state)
     listing(dir, got, sizeof got);
     assert_string_equal(got, "meta.json summary.csv");
 
-    /* Reopening an existing directory works too. */
+    /* Reopening an existing output folder works too. */
     s = ree_outset_open(dir, &st, err, sizeof err);
     assert_non_null(s);
     ree_outset_free(s);
+    listing(parent, got, sizeof got);
+    assert_string_equal(got, "run1");
 }
 
 static void test_abort_leaves_nothing(void **state)
@@ -154,18 +212,22 @@ static void test_abort_leaves_nothing(void **state)
     fputs("half a row,", f);
     assert_non_null(ree_outset_file(s, "runs.csv", &st));
     ree_outset_abort(s);
-    listing(dir, got, sizeof got);
-    assert_string_equal(got, "");
+    assert_int_equal(access(dir, F_OK), -1);
+    listing(base, got, sizeof got);
+    assert_null(strstr(got, "aborted"));
     assert_null(ree_outset_file(s, "late.csv", &st));
     ree_outset_free(s);
 
-    /* Free without commit aborts as well. */
+    /* Free without commit aborts as well, and an existing set is left as it was. */
+    assert_int_equal(write_set(dir, "old", err, sizeof err), REE_OK);
     s = ree_outset_open(dir, &st, err, sizeof err);
     assert_non_null(s);
     assert_non_null(ree_outset_file(s, "summary.csv", &st));
     ree_outset_free(s);
     listing(dir, got, sizeof got);
-    assert_string_equal(got, "");
+    assert_string_equal(got, "meta.json summary.csv");
+    listing(base, got, sizeof got);
+    assert_null(strstr(got, ".aborted.tmp."));
     ree_outset_free(NULL);
     ree_outset_abort(NULL);
 }
@@ -175,9 +237,7 @@ static void test_cannot_create_directory(void **state)
     (void)state;
     char file[128], dir[160], err[256];
     snprintf(file, sizeof file, "%s/plain", base);
-    FILE *f = fopen(file, "w");
-    assert_non_null(f);
-    fclose(f);
+    write_file(file, "");
     int st = -1;
 
     /* The path is a file. */
@@ -200,41 +260,170 @@ static void test_cannot_create_directory(void **state)
         assert_null(ree_outset_open(file, &st, err, sizeof err));
         assert_int_equal(st, REE_ECANTCREATE);
         assert_non_null(strstr(err, "ermission"));
-        assert_null(ree_outset_open(dir, &st, err, sizeof err));
-        assert_non_null(strstr(err, "cannot write to directory"));
     }
     assert_null(ree_outset_open("", &st, err, sizeof err));
+    assert_null(ree_outset_open("/", &st, err, sizeof err));
+    assert_null(ree_outset_open("..", &st, err, sizeof err));
 }
 
-/* The temporary name is a symlink to /dev/full: the data is lost, commit must say so. */
+/* A write failing (here: over the file size limit, EFBIG) names the final file and the reason,
+ * and leaves the old set and no temporary folder. */
 static void test_write_error_on_commit(void **state)
 {
     (void)state;
-    if (access("/dev/full", W_OK) != 0) {
-        skip();
-        return;
-    }
-    char dir[128], tmp[192], got[512], err[256];
+    char dir[128], got[512], err[256], want[256];
     snprintf(dir, sizeof dir, "%s/full", base);
+    assert_int_equal(write_set(dir, "old", err, sizeof err), REE_OK);
     int st;
     ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
     assert_non_null(s);
-    snprintf(tmp, sizeof tmp, "%s/.timeseries.csv.tmp.%ld", dir, (long)getpid());
-    assert_int_equal(symlink("/dev/full", tmp), 0);
     static const char *const cols[] = {"step", "p50"};
     ree_csv *c = ree_outset_csv(s, "timeseries.csv", cols, 2, &st);
     assert_non_null(c);
-    for (int i = 0; i < 100; i++) {
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = 1024;
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    for (int i = 0; i < 1000; i++) {
         ree_csv_int(c, i);
         ree_csv_num(c, 17.5 * i);
         ree_csv_end_row(c);
     }
     assert_non_null(ree_outset_file(s, "meta.json", &st));
-    assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_EIO);
-    assert_non_null(strstr(err, "cannot write"));
+    int rc = ree_outset_commit(s, err, sizeof err);
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, prev);
+    assert_int_equal(rc, REE_EIO);
+    snprintf(want, sizeof want, "cannot write '%s/timeseries.csv': %s", dir, strerror(EFBIG));
+    assert_string_equal(err, want);
     ree_outset_free(s);
     listing(dir, got, sizeof got);
-    assert_string_equal(got, "");
+    assert_string_equal(got, "meta.json summary.csv");
+    listing(base, got, sizeof got);
+    assert_null(strstr(got, ".full.tmp."));
+}
+
+/* A new set replaces the old one whole: files this set does not write are gone. */
+static void test_replaces_whole_set(void **state)
+{
+    (void)state;
+    char dir[128], path[256], got[512], err[256];
+    snprintf(dir, sizeof dir, "%s/whole", base);
+    assert_int_equal(write_set(dir, "old", err, sizeof err), REE_OK);
+    snprintf(path, sizeof path, "%s/fit.csv", dir);
+    write_file(path, "stale\n");
+    snprintf(path, sizeof path, "%s/plots", dir);
+    assert_int_equal(mkdir(path, 0777), 0);
+    snprintf(path, sizeof path, "%s/plots/fan-us_cars-shortfall.svg", dir);
+    write_file(path, "<svg/>\n");
+    assert_int_equal(write_set(dir, "new", err, sizeof err), REE_OK);
+    listing(dir, got, sizeof got);
+    assert_string_equal(got, "meta.json summary.csv");
+    snprintf(path, sizeof path, "%s/meta.json", dir);
+    slurp(path, got, sizeof got);
+    assert_string_equal(got, "{\"tag\": \"new\"}\n");
+    listing(base, got, sizeof got);
+    assert_null(strstr(got, ".whole.tmp."));
+}
+
+/* A folder reesim did not write, or a symlink, is never replaced. */
+static void test_refuses_foreign_target(void **state)
+{
+    (void)state;
+    char dir[128], path[256], got[512], err[512], link[160];
+    int st;
+    snprintf(dir, sizeof dir, "%s/home", base);
+    assert_int_equal(mkdir(dir, 0777), 0);
+    snprintf(path, sizeof path, "%s/.bashrc", dir);
+    write_file(path, "alias ll='ls -l'\n");
+    assert_null(ree_outset_open(dir, &st, err, sizeof err));
+    assert_int_equal(st, REE_ECANTCREATE);
+    assert_non_null(strstr(err, "not a reesim output folder (it holds '.bashrc')"));
+    /* Result files without meta.json or compare.csv: not known to be ours. */
+    unlink(path);
+    snprintf(path, sizeof path, "%s/summary.csv", dir);
+    write_file(path, "mine\n");
+    assert_null(ree_outset_open(dir, &st, err, sizeof err));
+    assert_non_null(strstr(err, "neither meta.json nor compare.csv"));
+    /* A symlink inside an output folder makes it foreign too. */
+    snprintf(path, sizeof path, "%s/meta.json", dir);
+    write_file(path, "{}\n");
+    snprintf(path, sizeof path, "%s/runs.csv", dir);
+    assert_int_equal(symlink("/etc/passwd", path), 0);
+    assert_null(ree_outset_open(dir, &st, err, sizeof err));
+    assert_non_null(strstr(err, "it holds 'runs.csv'"));
+    listing(dir, got, sizeof got);
+    assert_string_equal(got, "meta.json runs.csv summary.csv");
+    /* The target a symlink to an output folder: refused, neither followed nor replaced. */
+    snprintf(dir, sizeof dir, "%s/real", base);
+    assert_int_equal(write_set(dir, "old", err, sizeof err), REE_OK);
+    snprintf(link, sizeof link, "%s/link", base);
+    assert_int_equal(symlink("real", link), 0);
+    assert_int_equal(write_set(link, "new", err, sizeof err), REE_ECANTCREATE);
+    assert_non_null(strstr(err, "is a symbolic link"));
+    struct stat sb;
+    assert_int_equal(lstat(link, &sb), 0);
+    assert_true(S_ISLNK(sb.st_mode));
+    snprintf(path, sizeof path, "%s/meta.json", dir);
+    slurp(path, got, sizeof got);
+    assert_string_equal(got, "{\"tag\": \"old\"}\n");
+}
+
+/* A symlink planted in the temporary folder is not written through; a stale temporary folder of
+ * a dead run is removed by the next one. */
+static void test_symlink_not_followed(void **state)
+{
+    (void)state;
+    char dir[128], tmp[256], path[320], victim[160], got[512], err[256];
+    snprintf(dir, sizeof dir, "%s/planted", base);
+    snprintf(victim, sizeof victim, "%s/victim", base);
+    write_file(victim, "precious\n");
+    int st;
+    ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    temp_folder(base, "planted", tmp, sizeof tmp);
+    snprintf(path, sizeof path, "%s/summary.csv", tmp);
+    assert_int_equal(symlink(victim, path), 0);
+    static const char *const cols[] = {"a"};
+    assert_null(ree_outset_csv(s, "summary.csv", cols, 1, &st));
+    assert_int_equal(st, REE_ECANTCREATE);
+    ree_outset_free(s);
+    slurp(victim, got, sizeof got);
+    assert_string_equal(got, "precious\n");
+
+    /* A leftover of a killed run (nobody holds its lock) is cleaned by the next open. */
+    snprintf(tmp, sizeof tmp, "%s/.planted.tmp.AbC123", base);
+    assert_int_equal(mkdir(tmp, 0700), 0);
+    snprintf(path, sizeof path, "%s/runs.csv", tmp);
+    write_file(path, "run,entity\n");
+    s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    assert_null(ree_outset_leftover(s));
+    assert_int_equal(access(tmp, F_OK), -1);
+    ree_outset_free(s);
+}
+
+/* A single file replaced whole (reesim plot -o FILE). */
+static void test_single_file(void **state)
+{
+    (void)state;
+    char file[128], path[256], got[512], err[256];
+    snprintf(file, sizeof file, "%s/charts/one.svg", base);
+    int st;
+    ree_outset *s = ree_outset_open_file(file, &st, err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(ree_outset_path(s, "one.svg", path, sizeof path, &st), 0);
+    assert_null(ree_outset_file(s, "two.svg", &st)); /* one file only */
+    write_file(path, "<svg/>\n");
+    assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_OK);
+    ree_outset_free(s);
+    snprintf(path, sizeof path, "%s/charts", base);
+    listing(path, got, sizeof got);
+    assert_string_equal(got, "one.svg");
+    slurp(file, got, sizeof got);
+    assert_string_equal(got, "<svg/>\n");
 }
 
 static void test_csv_quoting(void **state)
@@ -342,6 +531,10 @@ int main(void)
         cmocka_unit_test(test_abort_leaves_nothing),
         cmocka_unit_test(test_cannot_create_directory),
         cmocka_unit_test(test_write_error_on_commit),
+        cmocka_unit_test(test_replaces_whole_set),
+        cmocka_unit_test(test_refuses_foreign_target),
+        cmocka_unit_test(test_symlink_not_followed),
+        cmocka_unit_test(test_single_file),
         cmocka_unit_test(test_csv_quoting),
         cmocka_unit_test(test_number_format),
         cmocka_unit_test(test_number_format_locale),

@@ -1,0 +1,60 @@
+#!/bin/sh
+# All-or-nothing output sets under injected I/O faults (libfiu's fiu-run, Debian fiu-utils):
+# `reesim run` into a folder holding a complete earlier set, with random faults in posix/io/*
+# (open, close, read, write, fsync, rename, unlink, readdir...) and posix/stdio/* (fwrite, fputs,
+# fprintf, fflush, fclose...; glibc's stdio calls write() internally, out of reach of the
+# posix/io preload) at several probabilities and seeds. After each run the folder holds exactly
+# the old set or exactly the new one (file list and SHA-256 of every file; meta.json by its seed),
+# no temporary folder is left, and the exit code is 0 or a documented one.
+# Usage: faults.sh REESIM SOURCE_DIR WORKDIR
+bin=$1 src=$2 work=$3
+. "$src/tests/cli/lib.sh"
+if ! command -v fiu-run >/dev/null 2>&1; then
+    echo "skip: fiu-run not installed (Debian fiu-utils)"
+    exit 0
+fi
+rm -rf "$work" && mkdir -p "$work"
+g="$src/tests/golden/golden.yaml"
+sums() { (cd "$1" && find . -type f ! -name meta.json | sort | xargs sha256sum; ls -A) 2>&1; }
+run() { "$bin" run "$g" -n 64 -j 1 -q -s "$1" -o "$2"; }
+run 11 "$work/old" && run 22 "$work/new" || echo "reference runs failed"
+sums "$work/old" >"$work/old.sums"
+sums "$work/new" >"$work/new.sums"
+o="$work/out"
+bad_mix=0 bad_tmp=0 bad_code=0 failed=0 n=0
+for p in 0.01 0.03 0.05 0.1; do
+    for kind in io stdio; do
+        for seed in 1 2 3 4 5 6 7 8; do
+            rm -rf "$o" && cp -R "$work/old" "$o"
+            n=$((n + 1))
+            FIU_PRNG_SEED=$seed fiu-run -x -c "enable_random name=posix/$kind/*,probability=$p" \
+                "$bin" run "$g" -n 64 -j 1 -q -s 22 -o "$o" >/dev/null 2>"$work/stderr"
+            code=$?
+            sums "$o" >"$work/now.sums"
+            if cmp -s "$work/now.sums" "$work/old.sums" && grep -q "\"seed\":[[:space:]]*\"11\"" "$o/meta.json"; then
+                :
+            elif cmp -s "$work/now.sums" "$work/new.sums" && grep -q "\"seed\":[[:space:]]*\"22\"" "$o/meta.json"; then
+                :
+            else
+                bad_mix=$((bad_mix + 1))
+                echo "mixed set: posix/$kind/* p=$p seed=$seed exit $code: $(head -c 300 "$work/stderr")"
+            fi
+            if [ -n "$(find "$work" -name '.*.tmp.*')" ]; then
+                bad_tmp=$((bad_tmp + 1))
+                echo "temporary left: posix/$kind/* p=$p seed=$seed exit $code: $(find "$work" -name '.*.tmp.*')"
+                find "$work" -name '.*.tmp.*' -prune -exec rm -rf {} +
+            fi
+            case $code in
+            0) ;;
+            65 | 66 | 70 | 71 | 73 | 74) failed=$((failed + 1)) ;;
+            *) bad_code=$((bad_code + 1)); echo "exit $code: posix/$kind/* p=$p seed=$seed: $(head -c 300 "$work/stderr")" ;;
+            esac
+        done
+    done
+done
+echo "$n runs with faults, $failed failed with a documented code"
+check "every run left the old or the new set" test "$bad_mix" = 0
+check "no run left a temporary folder" test "$bad_tmp" = 0
+check "every exit code is 0 or documented" test "$bad_code" = 0
+check "faults were injected (some runs failed)" test "$failed" -gt 0
+finish
