@@ -82,9 +82,10 @@ check "SIGXFSZ: the old set is intact" cmp -s "$work/old.sums" "$work/now.sums"
 check "SIGXFSZ: no temporary folder" no_tmp "$work"
 
 # Address-space limits: libgomp failing to create 64 threads (it calls exit(1)) or malloc
-# failing both give a message and exit 71, the old set intact, no temporary folder.
+# failing both give a message and exit 71, the old set intact, no temporary folder. The executor
+# starts no more threads than there are blocks of 64 runs, so 64 threads need 64 blocks or more.
 for v in 150000 40000; do
-    code=$( (ulimit -v $v; "$bin" run "$g" -n 500 -j 64 -q -o "$o" >/dev/null 2>"$work/stderr"; echo $?) )
+    code=$( (ulimit -v $v; "$bin" run "$g" -n 4160 -j 64 -q -o "$o" >/dev/null 2>"$work/stderr"; echo $?) )
     check "ulimit -v $v, -j 64: exit 71" test "$code" = 71
     check "ulimit -v $v: a message" grep -q "^reesim: .*\(out of memory\|no output written\)" "$work/stderr"
     sums "$o" >"$work/now.sums"
