@@ -326,6 +326,8 @@ static void consumption(ree_run *r)
     region_totals(r);
 }
 
+/* Mass balance of every node and material, then of the network. A residual or stock that is
+ * not finite fails the check (the comparisons are written so that NaN fails them). */
 static int balance(ree_run *r)
 {
     const ree_plan *p = r->p;
@@ -338,14 +340,15 @@ static int balance(ree_run *r)
             double scale =
                 fabs(r->prev[o]) + r->recv[o] + r->ship[o] + r->prod[o] + r->cons[o] + r->lost[o];
             double tol = p->balance_tol * (scale > 1 ? scale : 1);
-            if (fabs(res) > tol || r->stock[o] < -tol) {
+            if (!(fabs(res) <= tol) || !(r->stock[o] >= -tol)) {
+                int nf = !isfinite(res) || !isfinite(r->stock[o]);
                 ree_plan_date(p, r->t, date, sizeof date);
                 snprintf(r->err, sizeof r->err,
                          "mass balance violated at node '%s', material '%s', step %d (%s): "
-                         "stock %.17g, residual %.3g t",
-                         p->entities[p->nodes[n].entity].id, p->mat_id[m], r->t, date, r->stock[o],
-                         res);
-                return REE_EBALANCE;
+                         "%sstock %.17g, residual %.3g t",
+                         p->entities[p->nodes[n].entity].id, p->mat_id[m], r->t, date,
+                         nf ? "non-finite value, " : "", r->stock[o], res);
+                return nf ? REE_ENONFINITE : REE_EBALANCE;
             }
         }
     /* Network-wide: stock + in transit = initial + produced - consumed - lost. */
@@ -359,22 +362,60 @@ static int balance(ree_run *r)
                 for (size_t s = (size_t)r->t + 1; s < w; s++)
                     held += r->pipe[(size_t)l * w + s];
         double res = held - r->total0[m];
-        if (fabs(res) > p->balance_tol * (scale > 1 ? scale : 1)) {
+        if (!(fabs(res) <= p->balance_tol * (scale > 1 ? scale : 1))) {
+            int nf = !isfinite(res);
             ree_plan_date(p, r->t, date, sizeof date);
             snprintf(r->err, sizeof r->err,
                      "mass balance violated across the network for material '%s' at step %d "
-                     "(%s): residual %.3g t",
-                     p->mat_id[m], r->t, date, res);
-            return REE_EBALANCE;
+                     "(%s): %sresidual %.3g t",
+                     p->mat_id[m], r->t, date, nf ? "non-finite value, " : "", res);
+            return nf ? REE_ENONFINITE : REE_EBALANCE;
         }
     }
     return REE_OK;
 }
 
-static void record(ree_run *r)
+/* Name the first non-finite value of step t among the series and the node-material state (stock,
+ * order) in r->err; returns REE_ENONFINITE, or REE_OK when there is none. */
+static int nonfinite(ree_run *r)
 {
     const ree_plan *p = r->p;
     size_t T = (size_t)r->nsteps, t = (size_t)r->t;
+    char date[16];
+    ree_plan_date(p, r->t, date, sizeof date);
+    for (int s = 0; s < p->nseries; s++) {
+        double v = r->series[(size_t)s * T + t];
+        if (isfinite(v))
+            continue;
+        snprintf(r->err, sizeof r->err,
+                 "non-finite value %g of '%s' metric '%s' at step %d (%s); the scenario's values "
+                 "compound beyond the range of a double",
+                 v, p->series[s].entity_name, p->series[s].metric, r->t, date);
+        return REE_ENONFINITE;
+    }
+    for (int n = 0; n < p->nnode; n++)
+        for (int m = 0; m < r->nmat; m++) {
+            double st = r->stock[NM(r, n) + (size_t)m], od = r->order[NM(r, n) + (size_t)m];
+            if (isfinite(st) && isfinite(od))
+                continue;
+            snprintf(r->err, sizeof r->err,
+                     "non-finite value %g of '%s' %s of '%s' at step %d (%s); the scenario's "
+                     "values compound beyond the range of a double",
+                     isfinite(st) ? od : st, p->entities[p->nodes[n].entity].id,
+                     isfinite(st) ? "order" : "stock", p->mat_id[m], r->t, date);
+            return REE_ENONFINITE;
+        }
+    return REE_OK;
+}
+
+/* Record the step's series values, and check them and the node stocks and orders finite at the
+ * cost of one multiply-add each: `chk` stays 0 unless some value is infinite or NaN (0 * inf is
+ * NaN). Returns 1 when all are finite, else 0 (nonfinite() then names the first). */
+static int record(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    size_t T = (size_t)r->nsteps, t = (size_t)r->t;
+    double chk = 0;
     for (int s = 0; s < p->nseries; s++) {
         const ree_series *se = &p->series[s];
         double v = 0;
@@ -403,7 +444,12 @@ static void record(ree_run *r)
             break;
         }
         r->series[(size_t)s * T + t] = v;
+        chk += v * 0.0;
     }
+    size_t nnm = NM(r, p->nnode);
+    for (size_t i = 0; i < nnm; i++)
+        chk += r->stock[i] * 0.0 + r->order[i] * 0.0;
+    return chk == 0;
 }
 
 int ree_run_step(ree_run *r)
@@ -435,7 +481,8 @@ int ree_run_step(ree_run *r)
     for (int m = 0; m < r->nmat; m++)
         r->scarcity[m] = r->need_sum[m] > 0 ? r->short_sum[m] / r->need_sum[m] : 0;
     call_nodes(r, 8);
-    record(r);
+    if (!record(r) && st == REE_OK)
+        st = nonfinite(r);
     r->t++;
     return st;
 }
@@ -464,6 +511,17 @@ int ree_run_finish(ree_run *r)
         ree_resil_finish(&r->region_acc[g], r->nsteps, &res);
         for (size_t k = 0; k < ree_resil_region_count; k++)
             r->indicators[(size_t)r->region_ind[g] + k] = ree_resil_region_value(&res, k);
+    }
+    for (int i = 0; i < p->nindicator; i++) {
+        if (isfinite(r->indicators[i]))
+            continue;
+        char date[16];
+        ree_plan_date(p, r->nsteps - 1, date, sizeof date);
+        snprintf(r->err, sizeof r->err,
+                 "non-finite value %g of '%s' indicator '%s' at the end of the run (step %d, %s)",
+                 r->indicators[i], p->indicators[i].entity_name, p->indicators[i].name,
+                 r->nsteps - 1, date);
+        return REE_ENONFINITE;
     }
     return REE_OK;
 }
