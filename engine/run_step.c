@@ -375,47 +375,52 @@ static int balance(ree_run *r)
     return REE_OK;
 }
 
-/* Name the first non-finite value of step t among the series and the node-material state (stock,
- * order) in r->err; returns REE_ENONFINITE, or REE_OK when there is none. */
-static int nonfinite(ree_run *r)
+/* Name the first value of step t out of range (IN_RANGE: not finite, or beyond
+ * REE_RUN_VALUE_MAX) among the series and the node-material state (stock, order) in r->err;
+ * returns REE_ENONFINITE, or REE_OK when there is none. */
+static int out_of_range(ree_run *r)
 {
     const ree_plan *p = r->p;
     size_t T = (size_t)r->nsteps, t = (size_t)r->t;
-    char date[16];
+    char date[16], what[96];
+    const char *ent = NULL, *mat = NULL;
+    double v = 0;
     ree_plan_date(p, r->t, date, sizeof date);
-    for (int s = 0; s < p->nseries; s++) {
-        double v = r->series[(size_t)s * T + t];
-        if (isfinite(v))
-            continue;
-        snprintf(r->err, sizeof r->err,
-                 "non-finite value %g of '%s' metric '%s' at step %d (%s); the scenario's values "
-                 "compound beyond the range of a double",
-                 v, p->series[s].entity_name, p->series[s].metric, r->t, date);
-        return REE_ENONFINITE;
-    }
-    for (int n = 0; n < p->nnode; n++)
-        for (int m = 0; m < r->nmat; m++) {
-            double st = r->stock[NM(r, n) + (size_t)m], od = r->order[NM(r, n) + (size_t)m];
-            if (isfinite(st) && isfinite(od))
-                continue;
-            snprintf(r->err, sizeof r->err,
-                     "non-finite value %g of '%s' %s of '%s' at step %d (%s); the scenario's "
-                     "values compound beyond the range of a double",
-                     isfinite(st) ? od : st, p->entities[p->nodes[n].entity].id,
-                     isfinite(st) ? "order" : "stock", p->mat_id[m], r->t, date);
-            return REE_ENONFINITE;
+    for (int s = 0; s < p->nseries && !ent; s++) {
+        v = r->series[(size_t)s * T + t];
+        if (!IN_RANGE(v)) {
+            ent = p->series[s].entity_name;
+            snprintf(what, sizeof what, "metric '%s'", p->series[s].metric);
         }
-    return REE_OK;
+    }
+    for (int n = 0; n < p->nnode && !ent; n++)
+        for (int m = 0; m < r->nmat && !ent; m++) {
+            double st = r->stock[NM(r, n) + (size_t)m], od = r->order[NM(r, n) + (size_t)m];
+            if (IN_RANGE(st) && IN_RANGE(od))
+                continue;
+            v = IN_RANGE(st) ? od : st;
+            ent = p->entities[p->nodes[n].entity].id;
+            mat = p->mat_id[m];
+            snprintf(what, sizeof what, "%s of '%s'", IN_RANGE(st) ? "order" : "stock", mat);
+        }
+    if (!ent)
+        return REE_OK;
+    snprintf(r->err, sizeof r->err,
+             "%s value %g of '%s' %s at step %d (%s)%s; the scenario's values compound beyond "
+             "what the statistics can hold",
+             isfinite(v) ? "overflowing" : "non-finite", v, ent, what, r->t, date,
+             isfinite(v) ? " (above 1e100)" : "");
+    return REE_ENONFINITE;
 }
 
-/* Record the step's series values, and check them and the node stocks and orders finite at the
- * cost of one multiply-add each: `chk` stays 0 unless some value is infinite or NaN (0 * inf is
- * NaN). Returns 1 when all are finite, else 0 (nonfinite() then names the first). */
+/* Record the step's series values, and check them and the node stocks and orders in range
+ * (IN_RANGE) at the cost of one comparison each, without a branch; only on failure are they
+ * searched. Returns 1 when all are in range, else 0 (out_of_range() then names the first). */
 static int record(ree_run *r)
 {
     const ree_plan *p = r->p;
     size_t T = (size_t)r->nsteps, t = (size_t)r->t;
-    double chk = 0;
+    int ok = 1;
     for (int s = 0; s < p->nseries; s++) {
         const ree_series *se = &p->series[s];
         double v = 0;
@@ -444,12 +449,12 @@ static int record(ree_run *r)
             break;
         }
         r->series[(size_t)s * T + t] = v;
-        chk += v * 0.0;
+        ok &= IN_RANGE(v);
     }
     size_t nnm = NM(r, p->nnode);
     for (size_t i = 0; i < nnm; i++)
-        chk += r->stock[i] * 0.0 + r->order[i] * 0.0;
-    return chk == 0;
+        ok &= IN_RANGE(r->stock[i]) & IN_RANGE(r->order[i]);
+    return ok;
 }
 
 int ree_run_step(ree_run *r)
@@ -482,7 +487,7 @@ int ree_run_step(ree_run *r)
         r->scarcity[m] = r->need_sum[m] > 0 ? r->short_sum[m] / r->need_sum[m] : 0;
     call_nodes(r, 8);
     if (!record(r) && st == REE_OK)
-        st = nonfinite(r);
+        st = out_of_range(r);
     r->t++;
     return st;
 }
@@ -513,14 +518,15 @@ int ree_run_finish(ree_run *r)
             r->indicators[(size_t)r->region_ind[g] + k] = ree_resil_region_value(&res, k);
     }
     for (int i = 0; i < p->nindicator; i++) {
-        if (isfinite(r->indicators[i]))
+        double v = r->indicators[i];
+        if (IN_RANGE(v))
             continue;
         char date[16];
         ree_plan_date(p, r->nsteps - 1, date, sizeof date);
         snprintf(r->err, sizeof r->err,
-                 "non-finite value %g of '%s' indicator '%s' at the end of the run (step %d, %s)",
-                 r->indicators[i], p->indicators[i].entity_name, p->indicators[i].name,
-                 r->nsteps - 1, date);
+                 "%s value %g of '%s' indicator '%s' at the end of the run (step %d, %s)%s",
+                 isfinite(v) ? "overflowing" : "non-finite", v, p->indicators[i].entity_name,
+                 p->indicators[i].name, r->nsteps - 1, date, isfinite(v) ? " (above 1e100)" : "");
         return REE_ENONFINITE;
     }
     return REE_OK;
