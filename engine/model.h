@@ -28,6 +28,18 @@
 #define REE_WEEKS_PER_MONTH 4.348214285714286 /* 365.25 / 12 / 7 */
 #define REE_DAYS_PER_MONTH  30.4375           /* 365.25 / 12 */
 
+/* Upper bounds of parameters, chosen so that no single legal value can overflow a double in a
+ * run; what compounds across a network is caught by the run's guard (docs/reliability.md,
+ * "Non-finite values"; docs/models.md):
+ *  - REE_MAX_TONNES bounds every tonnage and tonnage rate (t, t/month): world rare-earth mine
+ *    production is about 390,000 t/yr (USGS 2025, shared/data), so 1e9 t leaves a headroom of
+ *    more than 2,500 years of world output while sums over nodes and 1200 steps stay near 1e15;
+ *  - REE_MAX_WEEKS bounds covers in weeks of demand (ten years of stock);
+ *  - REE_MAX_MONTHS bounds durations and time constants in months (the longest horizon). */
+#define REE_MAX_TONNES 1e9
+#define REE_MAX_WEEKS  520.0
+#define REE_MAX_MONTHS 1200.0
+
 typedef enum ree_ptype {
     REE_PT_NUM,      /* double: constant or distribution, sampled once per run; timeline-settable */
     REE_PT_DATE,     /* "YYYY-MM", stored as a double: steps after the horizon start (may be < 0) */

@@ -97,6 +97,10 @@ typedef struct gate_params {
 /* Bound on the number of applications of one batch: gsl_ran_binomial takes an unsigned int, and
  * beyond a billion applications the binomial share k/n is within 2e-5 of its mean anyway. */
 #define MAX_APPLICATIONS 1e9
+/* Bounds: 100 years of review (the longest horizon), and a review-time coefficient of variation
+ * of 10 (its lognormal factor then has a median of 0.1; above ~1e154, cv^2 overflows). */
+#define REVIEW_DAYS_MAX 36525.0
+#define REVIEW_CV_MAX   10.0
 
 typedef struct gate_state {
     int nlink, nsteps;
@@ -127,21 +131,21 @@ static const ree_param_def gate_param_defs[] = {
      "1", "1: licences required; 0: everything licensed at once, pending released"},
     {"covers", REE_PT_MATSET, offsetof(gate_params, covers), 1, 0, 0, 0, 0, "",
      "materials under licence; others pass freely"},
-    {"review_days", REE_PT_NUM, offsetof(gate_params, review_days), 0, 63, 0, INFINITY,
+    {"review_days", REE_PT_NUM, offsetof(gate_params, review_days), 0, 63, 0, REVIEW_DAYS_MAX,
      REE_PF_TIMELINE, "days", "mean review time (45 working days = 63 days)"},
-    {"review_cv", REE_PT_NUM, offsetof(gate_params, review_cv), 0, 0.3, 0, INFINITY,
+    {"review_cv", REE_PT_NUM, offsetof(gate_params, review_cv), 0, 0.3, 0, REVIEW_CV_MAX,
      REE_PF_TIMELINE, "1", "coefficient of variation of a cohort's review time (lognormal)"},
     {"approval", REE_PT_NUM, offsetof(gate_params, approval), 0, 1, 0, 1, REE_PF_TIMELINE, "1",
      "probability an application is approved"},
     {"partial", REE_PT_NUM, offsetof(gate_params, partial), 0, 1, 0, 1, REE_PF_TIMELINE, "1",
      "share of an approved application's tonnage granted"},
-    {"application_t", REE_PT_NUM, offsetof(gate_params, application_t), 0, 5, 0.001, INFINITY,
+    {"application_t", REE_PT_NUM, offsetof(gate_params, application_t), 0, 5, 0.001, REE_MAX_TONNES,
      REE_PF_TIMELINE, "t", "typical tonnage of one application (sets the binomial noise)"},
-    {"quota", REE_PT_NUM, offsetof(gate_params, quota), 0, INFINITY, 0, INFINITY,
+    {"quota", REE_PT_NUM, offsetof(gate_params, quota), 0, INFINITY, 0, REE_MAX_TONNES,
      REE_PF_NULL_INF | REE_PF_TIMELINE, "t/month", "most tonnage released per month, all links"},
     {"deny_end_use", REE_PT_TAGSET, offsetof(gate_params, deny_end_use), 0, 0, 0, 0,
      REE_PF_TIMELINE, "", "end uses whose applications are denied"},
-    {"validity_months", REE_PT_NUM, offsetof(gate_params, validity_months), 0, 6, 1, INFINITY,
+    {"validity_months", REE_PT_NUM, offsetof(gate_params, validity_months), 0, 6, 1, REE_MAX_MONTHS,
      REE_PF_INT | REE_PF_TIMELINE, "months", "steps a licence may be used, grant step included"},
 };
 

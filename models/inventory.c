@@ -54,15 +54,15 @@ typedef struct inventory_state {
 static const ree_param_def inventory_param_defs[] = {
     {"material", REE_PT_MATERIAL, offsetof(inventory_params, material), 1, 0, 0, 0,
      REE_PF_IN | REE_PF_OUT, "", "the material held"},
-    {"cover_weeks", REE_PT_NUM, offsetof(inventory_params, cover_weeks), 0, 8, 0, INFINITY,
+    {"cover_weeks", REE_PT_NUM, offsetof(inventory_params, cover_weeks), 0, 8, 0, REE_MAX_WEEKS,
      REE_PF_TIMELINE, "weeks", "order-up-to level S, in weeks of forecast demand"},
     {"reorder_weeks", REE_PT_NUM, offsetof(inventory_params, reorder_weeks), 0, INFINITY, 0,
-     INFINITY, REE_PF_NULL_INF | REE_PF_TIMELINE, "weeks",
+     REE_MAX_WEEKS, REE_PF_NULL_INF | REE_PF_TIMELINE, "weeks",
      "reorder point s in weeks of forecast demand (null: order every month)"},
     {"smoothing", REE_PT_NUM, offsetof(inventory_params, smoothing), 0, 0.3, 0, 1, 0, "1",
      "weight of last month's requests in the demand forecast"},
-    {"demand0", REE_PT_NUM, offsetof(inventory_params, demand0), 0, 0, 0, INFINITY, 0, "t/month",
-     "initial demand forecast"},
+    {"demand0", REE_PT_NUM, offsetof(inventory_params, demand0), 0, 0, 0, REE_MAX_TONNES, 0,
+     "t/month", "initial demand forecast"},
 };
 
 static const ree_metric_def inventory_metric_defs[] = {

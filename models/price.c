@@ -27,6 +27,12 @@
 
 #include "model.h"
 
+/* Bounds: the index is a multiple of the normal price; the 2010-11 peaks were ~10-20x, so a cap
+ * of 1e4 and a monthly rise of 1000 per unit of shortage leave ample headroom and keep the index
+ * and its sums finite. */
+#define PRICE_CAP_MAX        1e4
+#define PRICE_ELASTICITY_MAX 1000.0
+
 typedef struct price_params {
     int material;
     double elasticity;   /* 1 per unit of shortage ratio per month */
@@ -43,11 +49,11 @@ typedef struct price_state {
 static const ree_param_def price_param_defs[] = {
     {"material", REE_PT_MATERIAL, offsetof(price_params, material), 1, 0, 0, 0, 0, "",
      "the material priced"},
-    {"elasticity", REE_PT_NUM, offsetof(price_params, elasticity), 0, 3, 0, INFINITY,
+    {"elasticity", REE_PT_NUM, offsetof(price_params, elasticity), 0, 3, 0, PRICE_ELASTICITY_MAX,
      REE_PF_TIMELINE, "1/month", "rise of the index per month per unit of shortage ratio"},
-    {"decay_months", REE_PT_NUM, offsetof(price_params, decay_months), 0, 6, 1, INFINITY,
+    {"decay_months", REE_PT_NUM, offsetof(price_params, decay_months), 0, 6, 1, REE_MAX_MONTHS,
      REE_PF_TIMELINE, "months", "time constant of the index's return to 1"},
-    {"cap", REE_PT_NUM, offsetof(price_params, cap), 0, 30, 1, INFINITY, 0, "1",
+    {"cap", REE_PT_NUM, offsetof(price_params, cap), 0, 30, 1, PRICE_CAP_MAX, 0, "1",
      "highest value of the index"},
 };
 

@@ -43,6 +43,9 @@
 
 #define REE_PROC_RING  25 /* work-in-progress slots: delay 0..24 */
 #define INPUT_BIND_TOL 1e-12
+/* t of an input per t of output: the leanest step of the chain (ore at ~1% oxide grade to
+ * concentrate) takes ~100 t/t; 1000 leaves a tenfold headroom and keeps input orders finite. */
+#define REE_MAX_INPUT_RATIO 1000.0
 
 typedef struct processor_params {
     const double *inputs; /* t of input per t of output */
@@ -71,27 +74,27 @@ typedef struct processor_state {
 } processor_state;
 
 static const ree_param_def processor_param_defs[] = {
-    {"inputs", REE_PT_MATMAP, offsetof(processor_params, inputs), 1, 0, 0, INFINITY, REE_PF_IN,
-     "t/t", "t of each input per t of output"},
+    {"inputs", REE_PT_MATMAP, offsetof(processor_params, inputs), 1, 0, 0, REE_MAX_INPUT_RATIO,
+     REE_PF_IN, "t/t", "t of each input per t of output"},
     {"output", REE_PT_MATERIAL, offsetof(processor_params, output), 1, 0, 0, 0, REE_PF_OUT, "",
      "the material made"},
-    {"capacity", REE_PT_NUM, offsetof(processor_params, capacity), 1, 0, 0, INFINITY, 0, "t/month",
-     "nameplate output capacity before any ramp-up"},
+    {"capacity", REE_PT_NUM, offsetof(processor_params, capacity), 1, 0, 0, REE_MAX_TONNES, 0,
+     "t/month", "nameplate output capacity before any ramp-up"},
     {"utilisation", REE_PT_NUM, offsetof(processor_params, utilisation), 0, 1, 0, 1,
      REE_PF_TIMELINE, "1", "share of capacity used"},
-    {"ramp_add", REE_PT_NUM, offsetof(processor_params, ramp_add), 0, 0, 0, INFINITY,
+    {"ramp_add", REE_PT_NUM, offsetof(processor_params, ramp_add), 0, 0, 0, REE_MAX_TONNES,
      REE_PF_TIMELINE, "t/month", "capacity added by a ramp-up"},
     {"ramp_start", REE_PT_DATE, offsetof(processor_params, ramp_start), 0, 0, -INFINITY, INFINITY,
      0, "date", "month the ramp-up starts"},
-    {"ramp_months", REE_PT_NUM, offsetof(processor_params, ramp_months), 0, 12, 0, INFINITY, 0,
-     "months", "length of the linear ramp-up (0: a step)"},
+    {"ramp_months", REE_PT_NUM, offsetof(processor_params, ramp_months), 0, 12, 0, REE_MAX_MONTHS,
+     0, "months", "length of the linear ramp-up (0: a step)"},
     {"outage_prob", REE_PT_NUM, offsetof(processor_params, outage_prob), 0, 0, 0, 1,
      REE_PF_TIMELINE, "1/month", "probability an outage starts in a month"},
-    {"outage_months", REE_PT_NUM, offsetof(processor_params, outage_months), 0, 2, 1, INFINITY, 0,
-     "months", "mean outage duration"},
-    {"max_stock", REE_PT_NUM, offsetof(processor_params, max_stock), 0, INFINITY, 0, INFINITY,
+    {"outage_months", REE_PT_NUM, offsetof(processor_params, outage_months), 0, 2, 1,
+     REE_MAX_MONTHS, 0, "months", "mean outage duration"},
+    {"max_stock", REE_PT_NUM, offsetof(processor_params, max_stock), 0, INFINITY, 0, REE_MAX_TONNES,
      REE_PF_NULL_INF, "t", "no new batches once output stock plus work in progress reach this"},
-    {"input_cover", REE_PT_NUM, offsetof(processor_params, input_cover), 0, 1, 0, INFINITY, 0,
+    {"input_cover", REE_PT_NUM, offsetof(processor_params, input_cover), 0, 1, 0, REE_MAX_MONTHS, 0,
      "months", "input stock target, in months of planned use"},
     {"delay", REE_PT_NUM, offsetof(processor_params, delay), 0, 0, 0, REE_PROC_RING - 1, REE_PF_INT,
      "months", "processing time: output appears this many steps after the start"},

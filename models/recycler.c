@@ -54,11 +54,11 @@ static const ree_param_def recycler_param_defs[] = {
      "share of end-of-life material collected"},
     {"lag_months", REE_PT_NUM, offsetof(recycler_params, lag_months), 0, 0, 0, 600, REE_PF_INT,
      "months", "months between final use and collection (at least 1 in effect)"},
-    {"eol0", REE_PT_NUM, offsetof(recycler_params, eol0), 0, 0, 0, INFINITY, 0, "t/month",
+    {"eol0", REE_PT_NUM, offsetof(recycler_params, eol0), 0, 0, 0, REE_MAX_TONNES, 0, "t/month",
      "end-of-life flow before the horizon"},
     {"yield", REE_PT_NUM, offsetof(recycler_params, yield), 0, 0.9, 0, 1, 0, "1",
      "share of collected material recovered"},
-    {"capacity", REE_PT_NUM, offsetof(recycler_params, capacity), 0, INFINITY, 0, INFINITY,
+    {"capacity", REE_PT_NUM, offsetof(recycler_params, capacity), 0, INFINITY, 0, REE_MAX_TONNES,
      REE_PF_NULL_INF | REE_PF_TIMELINE, "t/month", "most recovered in a month"},
 };
 

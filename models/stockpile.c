@@ -67,13 +67,13 @@ static const ree_param_def stockpile_param_defs[] = {
      "release policy switch (1 on, 0 off)"},
     {"trigger", REE_PT_NUM, offsetof(stockpile_params, trigger), 0, 0, 0, 1, 0, "1",
      "least scarcity of the material that triggers releases"},
-    {"max_release", REE_PT_NUM, offsetof(stockpile_params, max_release), 0, INFINITY, 0, INFINITY,
-     REE_PF_NULL_INF | REE_PF_TIMELINE, "t/month", "most released in a month"},
-    {"floor", REE_PT_NUM, offsetof(stockpile_params, floor), 0, 0, 0, INFINITY, 0, "t",
+    {"max_release", REE_PT_NUM, offsetof(stockpile_params, max_release), 0, INFINITY, 0,
+     REE_MAX_TONNES, REE_PF_NULL_INF | REE_PF_TIMELINE, "t/month", "most released in a month"},
+    {"floor", REE_PT_NUM, offsetof(stockpile_params, floor), 0, 0, 0, REE_MAX_TONNES, 0, "t",
      "stock never released"},
-    {"target", REE_PT_NUM, offsetof(stockpile_params, target), 0, 0, 0, INFINITY, 0, "t",
+    {"target", REE_PT_NUM, offsetof(stockpile_params, target), 0, 0, 0, REE_MAX_TONNES, 0, "t",
      "refill target"},
-    {"refill_rate", REE_PT_NUM, offsetof(stockpile_params, refill_rate), 0, 0, 0, INFINITY,
+    {"refill_rate", REE_PT_NUM, offsetof(stockpile_params, refill_rate), 0, 0, 0, REE_MAX_TONNES,
      REE_PF_TIMELINE, "t/month", "most ordered for refill in a month"},
 };
 

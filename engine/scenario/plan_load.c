@@ -339,7 +339,7 @@ static int nodes(loader *L, const ree_ynode *root, const ree_ynode *seq)
         if (st) {
             char sp[REE_PATH_MAX];
             ld_path(sp, path, "stock");
-            ree_param_def def = {"stock", REE_PT_MATMAP, 0, 0, 0, 0, INFINITY, 0, "t", ""};
+            ree_param_def def = {"stock", REE_PT_MATMAP, 0, 0, 0, 0, REE_MAX_TONNES, 0, "t", ""};
             ree_pspec spec;
             if (ld_param_value(L, &def, st, sp, &spec) == 0 && spec.vec) {
                 memcpy(node->stock0, spec.vec, sizeof(double) * (size_t)p->nmat);

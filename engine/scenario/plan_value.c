@@ -356,7 +356,8 @@ static int set_value(loader *L, const ree_param_def *def, const ree_ynode *n, co
     return bad ? -1 : 0;
 }
 
-static int map_value(loader *L, const ree_ynode *n, const char *path, ree_pspec *spec)
+static int map_value(loader *L, const ree_param_def *def, const ree_ynode *n, const char *path,
+                     ree_pspec *spec)
 {
     if (ld_expect(L, n, REE_Y_MAP, path))
         return -1;
@@ -382,6 +383,14 @@ static int map_value(loader *L, const ree_ynode *n, const char *path, ree_pspec 
         }
         if (v < 0) {
             ld_err(L, n->pairs[i].value, kp, "expected a number >= 0, found %g", v);
+            bad++;
+            continue;
+        }
+        if (v > def->max) {
+            char b[32];
+            fmt_bound(b, sizeof b, def->max);
+            ld_err(L, n->pairs[i].value, kp, "%g is out of range: expected 0 to %s%s%s", v, b,
+                   strcmp(def->unit, "1") ? " " : "", strcmp(def->unit, "1") ? def->unit : "");
             bad++;
             continue;
         }
@@ -442,7 +451,7 @@ int ld_param_value(loader *L, const ree_param_def *def, const ree_ynode *n, cons
     case REE_PT_MATERIAL:
         return material_value(L, n, path, &spec->ival);
     case REE_PT_MATMAP:
-        return map_value(L, n, path, spec);
+        return map_value(L, def, n, path, spec);
     case REE_PT_MATSET:
     case REE_PT_TAGSET:
         return set_value(L, def, n, path, &spec->mask);

@@ -22,11 +22,16 @@ void ree_run_set_check(ree_run *r, int on);
 void ree_run_reset(ree_run *r, unsigned long long seed, long long run);
 
 /* Advance one step. Returns REE_OK, or REE_EBALANCE with a message (ree_run_error) naming the
- * node, material, step and residual when the check is on and fails. Calling it after the last
- * step returns REE_EINTERNAL. */
+ * node, material, step and residual when the check is on and fails, or REE_ENONFINITE when a
+ * stock or residual is not finite (check on), or when any value recorded for the step or any
+ * node's stock or order is not finite or exceeds REE_RUN_VALUE_MAX (1e100) in magnitude
+ * (always), with a message naming the entity, metric, step and month. The step is taken
+ * either way.
+ * Calling it after the last step returns REE_EINTERNAL. */
 int ree_run_step(ree_run *r);
 
-/* Run every remaining step, then compute the indicators. Returns as ree_run_step. */
+/* Run every remaining step, then compute the indicators. Returns as ree_run_step, stopping at the
+ * first failing step; REE_ENONFINITE also when an indicator is out of that range. */
 int ree_run_finish(ree_run *r);
 
 /* Steps taken so far in this run. */

@@ -326,6 +326,8 @@ static void consumption(ree_run *r)
     region_totals(r);
 }
 
+/* Mass balance of every node and material, then of the network. A residual or stock that is
+ * not finite fails the check (the comparisons are written so that NaN fails them). */
 static int balance(ree_run *r)
 {
     const ree_plan *p = r->p;
@@ -338,14 +340,15 @@ static int balance(ree_run *r)
             double scale =
                 fabs(r->prev[o]) + r->recv[o] + r->ship[o] + r->prod[o] + r->cons[o] + r->lost[o];
             double tol = p->balance_tol * (scale > 1 ? scale : 1);
-            if (fabs(res) > tol || r->stock[o] < -tol) {
+            if (!(fabs(res) <= tol) || !(r->stock[o] >= -tol)) {
+                int nf = !isfinite(res) || !isfinite(r->stock[o]);
                 ree_plan_date(p, r->t, date, sizeof date);
                 snprintf(r->err, sizeof r->err,
                          "mass balance violated at node '%s', material '%s', step %d (%s): "
-                         "stock %.17g, residual %.3g t",
-                         p->entities[p->nodes[n].entity].id, p->mat_id[m], r->t, date, r->stock[o],
-                         res);
-                return REE_EBALANCE;
+                         "%sstock %.17g, residual %.3g t",
+                         p->entities[p->nodes[n].entity].id, p->mat_id[m], r->t, date,
+                         nf ? "non-finite value, " : "", r->stock[o], res);
+                return nf ? REE_ENONFINITE : REE_EBALANCE;
             }
         }
     /* Network-wide: stock + in transit = initial + produced - consumed - lost. */
@@ -359,22 +362,65 @@ static int balance(ree_run *r)
                 for (size_t s = (size_t)r->t + 1; s < w; s++)
                     held += r->pipe[(size_t)l * w + s];
         double res = held - r->total0[m];
-        if (fabs(res) > p->balance_tol * (scale > 1 ? scale : 1)) {
+        if (!(fabs(res) <= p->balance_tol * (scale > 1 ? scale : 1))) {
+            int nf = !isfinite(res);
             ree_plan_date(p, r->t, date, sizeof date);
             snprintf(r->err, sizeof r->err,
                      "mass balance violated across the network for material '%s' at step %d "
-                     "(%s): residual %.3g t",
-                     p->mat_id[m], r->t, date, res);
-            return REE_EBALANCE;
+                     "(%s): %sresidual %.3g t",
+                     p->mat_id[m], r->t, date, nf ? "non-finite value, " : "", res);
+            return nf ? REE_ENONFINITE : REE_EBALANCE;
         }
     }
     return REE_OK;
 }
 
-static void record(ree_run *r)
+/* Name the first value of step t out of range (IN_RANGE: not finite, or beyond
+ * REE_RUN_VALUE_MAX) among the series and the node-material state (stock, order) in r->err;
+ * returns REE_ENONFINITE, or REE_OK when there is none. */
+static int out_of_range(ree_run *r)
 {
     const ree_plan *p = r->p;
     size_t T = (size_t)r->nsteps, t = (size_t)r->t;
+    char date[16], what[96];
+    const char *ent = NULL, *mat = NULL;
+    double v = 0;
+    ree_plan_date(p, r->t, date, sizeof date);
+    for (int s = 0; s < p->nseries && !ent; s++) {
+        v = r->series[(size_t)s * T + t];
+        if (!IN_RANGE(v)) {
+            ent = p->series[s].entity_name;
+            snprintf(what, sizeof what, "metric '%s'", p->series[s].metric);
+        }
+    }
+    for (int n = 0; n < p->nnode && !ent; n++)
+        for (int m = 0; m < r->nmat && !ent; m++) {
+            double st = r->stock[NM(r, n) + (size_t)m], od = r->order[NM(r, n) + (size_t)m];
+            if (IN_RANGE(st) && IN_RANGE(od))
+                continue;
+            v = IN_RANGE(st) ? od : st;
+            ent = p->entities[p->nodes[n].entity].id;
+            mat = p->mat_id[m];
+            snprintf(what, sizeof what, "%s of '%s'", IN_RANGE(st) ? "order" : "stock", mat);
+        }
+    if (!ent)
+        return REE_OK;
+    snprintf(r->err, sizeof r->err,
+             "%s value %g of '%s' %s at step %d (%s)%s; the scenario's values compound beyond "
+             "what the statistics can hold",
+             isfinite(v) ? "overflowing" : "non-finite", v, ent, what, r->t, date,
+             isfinite(v) ? " (above 1e100)" : "");
+    return REE_ENONFINITE;
+}
+
+/* Record the step's series values, and check them and the node stocks and orders in range
+ * (IN_RANGE) at the cost of one comparison each, without a branch; only on failure are they
+ * searched. Returns 1 when all are in range, else 0 (out_of_range() then names the first). */
+static int record(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    size_t T = (size_t)r->nsteps, t = (size_t)r->t;
+    int ok = 1;
     for (int s = 0; s < p->nseries; s++) {
         const ree_series *se = &p->series[s];
         double v = 0;
@@ -403,7 +449,12 @@ static void record(ree_run *r)
             break;
         }
         r->series[(size_t)s * T + t] = v;
+        ok &= IN_RANGE(v);
     }
+    size_t nnm = NM(r, p->nnode);
+    for (size_t i = 0; i < nnm; i++)
+        ok &= IN_RANGE(r->stock[i]) & IN_RANGE(r->order[i]);
+    return ok;
 }
 
 int ree_run_step(ree_run *r)
@@ -435,7 +486,8 @@ int ree_run_step(ree_run *r)
     for (int m = 0; m < r->nmat; m++)
         r->scarcity[m] = r->need_sum[m] > 0 ? r->short_sum[m] / r->need_sum[m] : 0;
     call_nodes(r, 8);
-    record(r);
+    if (!record(r) && st == REE_OK)
+        st = out_of_range(r);
     r->t++;
     return st;
 }
@@ -468,6 +520,18 @@ int ree_run_finish(ree_run *r)
              (i == r->region_ind[g] || p->indicators[i].index != 0);
              i++)
             r->indicators[i] = ree_resil_region_value(&res, (size_t)p->indicators[i].index);
+    }
+    for (int i = 0; i < p->nindicator; i++) {
+        double v = r->indicators[i];
+        if (IN_RANGE(v))
+            continue;
+        char date[16];
+        ree_plan_date(p, r->nsteps - 1, date, sizeof date);
+        snprintf(r->err, sizeof r->err,
+                 "%s value %g of '%s' indicator '%s' at the end of the run (step %d, %s)%s",
+                 isfinite(v) ? "overflowing" : "non-finite", v, p->indicators[i].entity_name,
+                 p->indicators[i].name, r->nsteps - 1, date, isfinite(v) ? " (above 1e100)" : "");
+        return REE_ENONFINITE;
     }
     return REE_OK;
 }

@@ -25,6 +25,7 @@
     X(REE_ENOINPUT, 66, "cannot open input")                                                       \
     X(REE_EINTERNAL, 70, "internal error")                                                         \
     X(REE_EBALANCE, 70, "mass balance violated")                                                   \
+    X(REE_ENONFINITE, 70, "non-finite value")                                                      \
     X(REE_ENOMEM, 71, "out of memory")                                                             \
     X(REE_ECANTCREATE, 73, "cannot create output")                                                 \
     X(REE_EIO, 74, "input/output error")                                                           \

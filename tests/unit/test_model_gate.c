@@ -195,7 +195,10 @@ static void check_table(const ree_model *m)
         if (d->type != REE_PT_NUM || d->required)
             continue;
         assert_true(d->min <= d->max);
-        assert_true(d->def >= d->min && d->def <= d->max); /* defaults inside bounds */
+        /* Defaults inside bounds; a null-means-no-limit default (+inf) lies above a finite max. */
+        assert_true(d->def >= d->min &&
+                    (d->def <= d->max || ((d->flags & REE_PF_NULL_INF) && isinf(d->def))));
+        assert_true(isfinite(d->max) || d->max == INFINITY); /* no NaN bound */
         if (d->flags & REE_PF_INT)
             assert_true(d->def == floor(d->def));
         if (d->flags & REE_PF_NULL_INF)
