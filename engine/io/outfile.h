@@ -108,8 +108,4 @@ void ree_csv_end_row(ree_csv *c);
  * buf. */
 char *ree_format_num(char *buf, size_t len, double x);
 
-/* SHA-256 of a byte buffer, as 64 lowercase hex characters plus NUL in `hex` (65 bytes), via
- * OpenSSL's EVP interface. Returns 0, or -1 on failure. */
-int ree_sha256_hex(const void *data, size_t len, char hex[65]);
-
 #endif

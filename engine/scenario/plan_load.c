@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "loader.h"
-#include "outfile.h"
+#include "sha256.h"
 #include "params.h"
 #include "rng.h"
 
