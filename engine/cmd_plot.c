@@ -581,11 +581,6 @@ static int load_opt(plotter *pl, const char *name, ree_table **t)
 static int render(const job *j, const char *image, ree_plot_format fmt, int *missing, char *err,
                   size_t errlen)
 {
-    char tmp[4096];
-    if (ree_plot_tmpname(image, tmp, sizeof tmp) < 0) {
-        snprintf(err, errlen, "output path too long: '%.200s...'", image);
-        return REE_ECANTCREATE;
-    }
     char *script = NULL;
     size_t len = 0;
     FILE *s = open_memstream(&script, &len);
@@ -595,17 +590,17 @@ static int render(const job *j, const char *image, ree_plot_format fmt, int *mis
     }
     ree_chart_text tx = {j->title, *j->subtitle ? j->subtitle : NULL, j->ylabel, NULL};
     if (j->kind == CHART_FAN)
-        ree_plot_fan_script(s, fmt, tmp, &tx, j->fan, j->n);
+        ree_plot_fan_script(s, fmt, &tx, j->fan, j->n);
     else if (j->kind == CHART_COMPARE)
-        ree_plot_compare_script(s, fmt, tmp, &tx, j->base, j->cases, j->ncase, j->cmp, j->n);
+        ree_plot_compare_script(s, fmt, &tx, j->base, j->cases, j->ncase, j->cmp, j->n);
     else
-        ree_plot_bars_script(s, fmt, tmp, &tx, j->bars, j->n);
+        ree_plot_bars_script(s, fmt, &tx, j->bars, j->n);
     if (fclose(s) != 0) {
         free(script);
         snprintf(err, errlen, "out of memory");
         return REE_ENOMEM;
     }
-    int st = ree_plot_render(image, tmp, script, len, missing, err, errlen);
+    int st = ree_plot_render(image, script, len, missing, err, errlen);
     free(script);
     return st;
 }
