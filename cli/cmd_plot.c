@@ -9,6 +9,7 @@
  * ENTITY/METRIC globs choose instead, and filter the bars on ENTITY/INDICATOR.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <math.h>
@@ -616,18 +617,30 @@ static int render(const job *j, const char *image, ree_plot_format fmt, int *mis
     }
     ree_chart_text tx = {j->title, *j->subtitle ? j->subtitle : NULL, j->ylabel, NULL};
     if (j->kind == CHART_FAN)
-        ree_plot_fan_script(s, fmt, tmp, &tx, j->fan, j->n);
+        ree_plot_fan_script(s, fmt, &tx, j->fan, j->n);
     else if (j->kind == CHART_COMPARE)
-        ree_plot_compare_script(s, fmt, tmp, &tx, j->base, j->cases, j->ncase, j->cmp, j->n);
+        ree_plot_compare_script(s, fmt, &tx, j->base, j->cases, j->ncase, j->cmp, j->n);
     else
-        ree_plot_bars_script(s, fmt, tmp, &tx, j->bars, j->n);
+        ree_plot_bars_script(s, fmt, &tx, j->bars, j->n);
     if (fclose(s) != 0) {
         free(script);
         snprintf(err, errlen, "out of memory");
         ree_outset_free(o);
         return REE_ENOMEM;
     }
-    st = ree_plot_run(script, len, missing, err, errlen);
+    /* The image goes to gnuplot's stdout (the script names no file), into the file the set
+     * reserved in its private folder, opened without following links. */
+    int fd = open(tmp, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create '%.200s': %s", tmp, strerror(errno));
+        st = REE_ECANTCREATE;
+    } else {
+        st = ree_plot_run(script, len, fd, missing, err, errlen);
+        if (close(fd) < 0 && st == REE_OK) {
+            snprintf(err, errlen, "cannot write '%.200s': %s", image, strerror(errno));
+            st = REE_EIO;
+        }
+    }
     free(script);
     struct stat sb;
     if (st == REE_OK && (stat(tmp, &sb) < 0 || sb.st_size == 0)) {

@@ -2,11 +2,12 @@
  * Charts of reesim results: the CSV reader and the gnuplot back end (see plot.h).
  *
  * gnuplot reads each script on its stdin from an anonymous temporary file (tmpfile), so there is
- * no pipe to fill or break and no script file left behind. Data go inline as datablocks with tab
- * separators, numbers printed with "%.10g" ('.' decimal point: reesim never changes LC_NUMERIC),
- * NaN as "NaN", declared missing. Every text is printed as a double-quoted gnuplot string with
- * '\\', '"' and control bytes escaped, and the terminals are noenhanced, so an entity named
- * "us_cars" is not typeset with a subscript.
+ * no pipe to fill or break and no script file left behind, and writes the image on its stdout.
+ * Data go inline as datablocks with tab separators, numbers printed with "%.10g" ('.' decimal
+ * point: reesim never changes LC_NUMERIC), NaN as "NaN", declared missing. Every text is printed
+ * by gp_text as a single-quoted gnuplot string (no command substitution, no macros, no escapes
+ * inside) and marked noenhanced, and the terminals are noenhanced too, so an entity named
+ * "us_cars" is not typeset with a subscript and a name holding `...` runs nothing.
  */
 #include "plot.h"
 #include <errno.h>
@@ -19,9 +20,46 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "infile.h"
 #include "reesim/reesim.h"
 
 /* ---- CSV tables --------------------------------------------------------------------------- */
+
+/* Bytes in the UTF-8 sequence that starts with `c` (1 for a stray or ASCII byte). */
+static size_t seq_len(unsigned char c)
+{
+    return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+}
+
+const char *ree_plot_snippet(const char *s, size_t n, char *buf, size_t len)
+{
+    size_t k = 0, i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        size_t seq = seq_len(c);
+        if (seq > n - i)
+            seq = n - i;
+        int ctl = c < 0x20 || c == 0x7f;
+        size_t w = ctl ? 4 : seq;
+        /* Keep room for "..." unless this is the last character. */
+        if (k + w + (i + seq < n ? 3 : 0) + 1 > len) {
+            if (k + 4 <= len) {
+                memcpy(buf + k, "...", 3);
+                k += 3;
+            }
+            break;
+        }
+        if (ctl)
+            snprintf(buf + k, 5, "\\x%02x", c);
+        else
+            memcpy(buf + k, s + i, seq);
+        k += w;
+        i += seq;
+    }
+    if (len)
+        buf[k] = '\0';
+    return buf;
+}
 
 struct ree_table {
     char *path;
@@ -35,10 +73,10 @@ struct ree_table {
 static int read_all(const char *path, char **out, size_t *len, int *status, char *err,
                     size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
+    char why[128];
+    FILE *f = ree_infile_open(path, status, why, sizeof why);
     if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        *status = errno == ENOMEM ? REE_ENOMEM : REE_ENOINPUT;
+        snprintf(err, errlen, "%s: cannot open: %s", path, why);
         return -1;
     }
     size_t cap = 1 << 16, n = 0;
@@ -135,10 +173,14 @@ static int parse(ree_table *t, size_t len, int *status, char *err, size_t errlen
                 }
                 if (p < end && *p != ',' && *p != '\n' &&
                     !(*p == '\r' && p + 1 < end && p[1] == '\n') && !(*p == '\r' && p + 1 == end)) {
+                    char what[16];
+                    size_t n = seq_len((unsigned char)*p);
+                    ree_plot_snippet(p, n < (size_t)(end - p) ? n : (size_t)(end - p), what,
+                                     sizeof what);
                     snprintf(err, errlen,
                              "%s:%ld: expected ',' or end of line after a closing quote, found "
-                             "'%c'",
-                             t->path, line, *p);
+                             "'%s'",
+                             t->path, line, what);
                     *status = REE_EINVALID;
                     return -1;
                 }
@@ -179,14 +221,23 @@ static int parse(ree_table *t, size_t len, int *status, char *err, size_t errlen
             break;
         }
         if (header) {
+            if (rowf > REE_TABLE_MAX_COLUMNS) {
+                snprintf(err, errlen, "%s:%ld: %zu columns in the header, at most %d expected",
+                         t->path, row_line, rowf, REE_TABLE_MAX_COLUMNS);
+                *status = REE_EINVALID;
+                return -1;
+            }
             t->ncol = rowf;
             t->header_line = row_line;
             header = 0;
             for (size_t i = 0; i < rowf; i++)
                 for (size_t j = 0; j < i; j++)
                     if (!strcmp(t->fields[i], t->fields[j])) {
+                        char name[REE_SNIPPET_LEN];
                         snprintf(err, errlen, "%s:%ld: column '%s' appears twice in the header",
-                                 t->path, row_line, t->fields[i]);
+                                 t->path, row_line,
+                                 ree_plot_snippet(t->fields[i], strlen(t->fields[i]), name,
+                                                  sizeof name));
                         *status = REE_EINVALID;
                         return -1;
                     }
@@ -290,8 +341,11 @@ int ree_table_num(const ree_table *t, size_t row, int col, double *out, char *er
     errno = 0;
     double v = strtod(s, &e);
     if (*e || e == s || (errno == ERANGE && fabs(v) > 1)) {
-        snprintf(err, errlen, "%s:%ld: column '%s': expected a number, found '%.40s'", t->path,
-                 t->lines[row], t->fields[col], s);
+        char name[REE_SNIPPET_LEN], found[REE_SNIPPET_LEN];
+        snprintf(err, errlen, "%s:%ld: column '%s': expected a number, found '%s'", t->path,
+                 t->lines[row],
+                 ree_plot_snippet(t->fields[col], strlen(t->fields[col]), name, sizeof name),
+                 ree_plot_snippet(s, strlen(s), found, sizeof found));
         return -1;
     }
     *out = v;
@@ -323,20 +377,66 @@ const char *ree_plot_ext(ree_plot_format f)
     return f == REE_PLOT_PNG ? "png" : "svg";
 }
 
-/* A double-quoted gnuplot string holding exactly the bytes of s. */
-static void gp_str(FILE *out, const char *s)
+/* Longest text put into a chart, in bytes: titles; axis and key labels; tic labels (bar names
+ * share the width with the bars: longer ones leave gnuplot no room to draw). */
+enum { GP_TITLE_MAX = 400, GP_LABEL_MAX = 100, GP_TIC_MAX = 48 };
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0 when the bytes are not one. */
+static size_t utf8_valid(const unsigned char *s, size_t n)
 {
-    fputc('"', out);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20 || c == 0x7f)
-            fprintf(out, "\\%03o", c);
-        else
-            fputc(c, out);
+    size_t k = s[0] < 0x80                    ? 1
+               : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+               : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+               : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
+                                              : 0;
+    if (!k || k > n)
+        return 0;
+    for (size_t i = 1; i < k; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+        return 0; /* overlong, surrogate or past U+10FFFF */
+    return k;
+}
+
+/* The text s as a single-quoted gnuplot string, followed by " noenhanced" when `kw`.
+ *
+ * Texts come from CSV files that may come from anyone, so they must never act as gnuplot code.
+ * Inside single quotes gnuplot expands neither backquotes (which run shell commands in
+ * double-quoted strings) nor '@' macros nor backslash escapes; the only special character is
+ * the quote itself, written twice. A string cannot span lines, so control bytes (CR, LF, tab,
+ * ESC...) become spaces; bytes that are not valid UTF-8 become '?' (the SVG terminal copies
+ * them into the XML, which would no longer parse); text past `max` bytes is cut at a character
+ * boundary and ends with "...". "noenhanced" keeps {}^_@& as themselves even in a terminal
+ * set to enhanced text. */
+static void gp_text(FILE *out, const char *s, size_t max, int kw)
+{
+    fputc('\'', out);
+    size_t n = s ? strlen(s) : 0, used = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_valid(p + i, n - i);
+        if (used + (k ? k : 1) > max) {
+            fputs("...", out);
+            break;
+        }
+        if (!k) {
+            fputc('?', out);
+            k = 1;
+        } else if (p[i] < 0x20 || p[i] == 0x7f) {
+            fputc(' ', out);
+        } else if (p[i] == '\'') {
+            fputs("''", out);
+        } else {
+            fwrite(p + i, 1, k, out);
+        }
+        used += k;
+        i += k;
     }
-    fputc('"', out);
+    fputc('\'', out);
+    if (kw)
+        fputs(" noenhanced", out);
 }
 
 static void gp_num(FILE *out, double x)
@@ -349,8 +449,7 @@ static void gp_num(FILE *out, double x)
         fprintf(out, "%.10g", x);
 }
 
-static void gp_header(FILE *out, ree_plot_format fmt, const char *image, int w, int h,
-                      const ree_chart_text *tx)
+static void gp_header(FILE *out, ree_plot_format fmt, int w, int h, const ree_chart_text *tx)
 {
     if (fmt == REE_PLOT_PNG)
         fprintf(out,
@@ -362,23 +461,23 @@ static void gp_header(FILE *out, ree_plot_format fmt, const char *image, int w, 
                 "set terminal svg size %d,%d dynamic noenhanced font \"sans,13\" "
                 "background \"#ffffff\"\n",
                 w, h);
-    fputs("set output ", out);
-    gp_str(out, image);
-    fputs("\nset encoding utf8\nset datafile separator \"\\t\"\nset datafile missing \"NaN\"\n"
+    /* No "set output": gnuplot writes the image on its stdout, which ree_plot_render points at a
+     * file it created itself, so no path is ever part of the script. */
+    fputs("set encoding utf8\nset datafile separator \"\\t\"\nset datafile missing \"NaN\"\n"
           "set grid lc rgb \"#dddddd\"\nset border lc rgb \"#555555\"\n",
           out);
     fputs("set title ", out);
-    gp_str(out, tx->title);
+    gp_text(out, tx->title, GP_TITLE_MAX, !tx->subtitle);
     if (tx->subtitle) {
         fputs(" . \"\\n\" . ", out);
-        gp_str(out, tx->subtitle);
+        gp_text(out, tx->subtitle, GP_TITLE_MAX, 1);
     }
     fputs("\nset ylabel ", out);
-    gp_str(out, tx->ylabel);
+    gp_text(out, tx->ylabel, GP_LABEL_MAX, 1);
     fputs("\n", out);
     if (tx->xlabel) {
         fputs("set xlabel ", out);
-        gp_str(out, tx->xlabel);
+        gp_text(out, tx->xlabel, GP_LABEL_MAX, 1);
         fputs("\n", out);
     }
 }
@@ -403,7 +502,7 @@ static void gp_month_axis(FILE *out, const char *const *dates, size_t stride, si
             k = steps[i];
             break;
         }
-    fputs("set xtics nomirror (", out);
+    fputs("set xtics nomirror noenhanced (", out);
     int first = 1;
     for (size_t i = 0; i < n; i++) {
         const char *d = *(const char *const *)((const char *)dates + i * stride);
@@ -414,7 +513,7 @@ static void gp_month_axis(FILE *out, const char *const *dates, size_t stride, si
         if (!show)
             continue;
         fputs(first ? "" : ", ", out);
-        gp_str(out, d);
+        gp_text(out, d, GP_TIC_MAX, 0);
         fprintf(out, " %zu", i);
         first = 0;
     }
@@ -449,12 +548,12 @@ static void gp_yrange(FILE *out, const char *axis, const double *v, size_t n)
     }
 }
 
-int ree_plot_fan_script(FILE *out, ree_plot_format fmt, const char *image, const ree_chart_text *tx,
+int ree_plot_fan_script(FILE *out, ree_plot_format fmt, const ree_chart_text *tx,
                         const ree_fan_point *pts, size_t n)
 {
     if (!n)
         return -1;
-    gp_header(out, fmt, image, CHART_W, CHART_H, tx);
+    gp_header(out, fmt, CHART_W, CHART_H, tx);
     gp_month_axis(out, &pts[0].date, sizeof *pts, n);
     double *all = malloc(6 * n * sizeof *all);
     if (all) {
@@ -490,13 +589,13 @@ int ree_plot_fan_script(FILE *out, ree_plot_format fmt, const char *image, const
     return 0;
 }
 
-int ree_plot_compare_script(FILE *out, ree_plot_format fmt, const char *image,
-                            const ree_chart_text *tx, const char *base, const char *const *cases,
-                            size_t ncase, const ree_cmp_point *pts, size_t n)
+int ree_plot_compare_script(FILE *out, ree_plot_format fmt, const ree_chart_text *tx,
+                            const char *base, const char *const *cases, size_t ncase,
+                            const ree_cmp_point *pts, size_t n)
 {
     if (!n || !ncase)
         return -1;
-    gp_header(out, fmt, image, CHART_W, CHART_H + 140, tx);
+    gp_header(out, fmt, CHART_W, CHART_H + 140, tx);
     for (size_t c = 0; c < ncase; c++) {
         fprintf(out, "$case%zu << EOD\n", c);
         for (size_t i = 0; i < n; i++) {
@@ -529,12 +628,12 @@ int ree_plot_compare_script(FILE *out, ree_plot_format fmt, const char *image,
     {
         char t[256];
         snprintf(t, sizeof t, "%s (base)", base);
-        gp_str(out, t);
+        gp_text(out, t, GP_LABEL_MAX, 1);
     }
     for (size_t c = 0; c < ncase; c++) {
         fprintf(out, ", \\\n     $case%zu using 1:3 with lines lw 2 lc rgb \"%s\" title ", c,
                 case_colours[c % NCOLOURS]);
-        gp_str(out, cases[c]);
+        gp_text(out, cases[c], GP_LABEL_MAX, 1);
     }
     fputs("\nunset title\nset origin 0,0\nset size 1,0.40\nset autoscale y\n", out);
     if (all) {
@@ -562,11 +661,11 @@ int ree_plot_compare_script(FILE *out, ree_plot_format fmt, const char *image,
     {
         char t[256];
         snprintf(t, sizeof t, "difference in %s", tx->ylabel);
-        gp_str(out, t);
+        gp_text(out, t, GP_LABEL_MAX, 1);
     }
     if (tx->xlabel) {
         fputs("\nset xlabel ", out);
-        gp_str(out, tx->xlabel);
+        gp_text(out, tx->xlabel, GP_LABEL_MAX, 1);
     }
     fputs("\nplot 0 with lines lc rgb \"#888888\" notitle", out);
     for (size_t c = 0; c < ncase; c++) {
@@ -584,7 +683,7 @@ int ree_plot_compare_script(FILE *out, ree_plot_format fmt, const char *image,
             fprintf(out, ", \\\n     $case%zu using 1:4 with lines lw 2 lc rgb \"%s\" title ", c,
                     col);
         snprintf(t, sizeof t, band ? "%s - %s, 95%% CI" : "%s - %s", cases[c], base);
-        gp_str(out, t);
+        gp_text(out, t, GP_LABEL_MAX, 1);
         if (band)
             fprintf(out, ", \\\n     $case%zu using 1:4 with lines lw 2 lc rgb \"%s\" notitle", c,
                     col);
@@ -599,13 +698,13 @@ int ree_plot_compare_script(FILE *out, ree_plot_format fmt, const char *image,
 /* ...and the linear zone is at least this fraction of the largest bar (four decades shown). */
 #define BAR_ASINH_MIN_SCALE 1e-4
 
-int ree_plot_bars_script(FILE *out, ree_plot_format fmt, const char *image,
-                         const ree_chart_text *tx, const ree_bar *bars, size_t n)
+int ree_plot_bars_script(FILE *out, ree_plot_format fmt, const ree_chart_text *tx,
+                         const ree_bar *bars, size_t n)
 {
     if (!n)
         return -1;
     int h = BAR_EXTRA_H + BAR_ROW_H * (int)(n > 200 ? 200 : n < 6 ? 6 : n);
-    gp_header(out, fmt, image, CHART_W, h, tx);
+    gp_header(out, fmt, CHART_W, h, tx);
     double lo = 0, hi = 0, minnz = INFINITY;
     fputs("$bars << EOD\n", out);
     for (size_t i = 0; i < n; i++) {
@@ -632,7 +731,7 @@ int ree_plot_bars_script(FILE *out, ree_plot_format fmt, const char *image,
     if (nonlinear) {
         char t[512];
         snprintf(t, sizeof t, "%s; asinh scale: linear near 0, logarithmic beyond", tx->ylabel);
-        gp_str(out, t);
+        gp_text(out, t, GP_LABEL_MAX, 1);
         double sc = pow(10, floor(log10(fmax(minnz, maxabs * BAR_ASINH_MIN_SCALE))));
         fprintf(out, "\nsc = %.10g\nset nonlinear x via asinh(x/sc) inverse sc*sinh(x)\n", sc);
         /* Range padded by 5% in the transformed space; tics at 0 and +-sc*10^k. */
@@ -652,15 +751,15 @@ int ree_plot_bars_script(FILE *out, ree_plot_format fmt, const char *image,
         }
         fputs(")\n", out);
     } else {
-        gp_str(out, tx->ylabel);
+        gp_text(out, tx->ylabel, GP_LABEL_MAX, 1);
         fputs("\nset offsets graph 0.05, graph 0.05, 0, 0\n", out);
     }
     /* Labels as tics rather than a data column: gnuplot's data reader would take quotes in
      * an entity name as its own quoting. */
-    fputs("set ytics (", out);
+    fputs("set ytics noenhanced (", out);
     for (size_t i = 0; i < n; i++) {
         fputs(i ? ", " : "", out);
-        gp_str(out, bars[i].label);
+        gp_text(out, bars[i].label, GP_TIC_MAX, 0);
         fprintf(out, " %zu", i);
     }
     fprintf(out,
@@ -680,7 +779,7 @@ int ree_plot_bars_script(FILE *out, ree_plot_format fmt, const char *image,
 
 /* ---- running gnuplot ---------------------------------------------------------------------- */
 
-int ree_plot_run(const char *script, size_t len, int *missing, char *err, size_t errlen)
+int ree_plot_run(const char *script, size_t len, int outfd, int *missing, char *err, size_t errlen)
 {
     *missing = 0;
     FILE *tmp = tmpfile();
@@ -709,7 +808,8 @@ int ree_plot_run(const char *script, size_t len, int *missing, char *err, size_t
     }
     if (pid == 0) {
         close(fds[0]);
-        if (dup2(fileno(tmp), STDIN_FILENO) >= 0) {
+        if (dup2(fileno(tmp), STDIN_FILENO) >= 0 &&
+            (outfd < 0 || dup2(outfd, STDOUT_FILENO) >= 0)) {
             char *const argv[] = {"gnuplot", NULL};
             execvp("gnuplot", argv);
         }

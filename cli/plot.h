@@ -4,9 +4,11 @@
  * charts of indicator differences.
  *
  * gnuplot is an external program found at run time on PATH (Debian package gnuplot-nox); each
- * chart is one gnuplot process reading its script, data inlined as a datablock, on stdin. A chart
- * is written under a temporary name (".NAME.tmp.PID") in its directory and renamed into place
- * when gnuplot succeeded, so a chart file is complete or absent.
+ * chart is one gnuplot process reading its script, data inlined as a datablock, on stdin, and
+ * writing the image on its stdout into a temporary file (".NAME.tmp.XXXXXX", created by reesim
+ * with mkstemp in the chart's directory) that is renamed into place when gnuplot succeeded, so a
+ * chart file is complete or absent. Text from the CSV files reaches gnuplot only as data-like
+ * single-quoted strings, never as code, and no path is written into a script.
  */
 #ifndef REESIM_PLOT_H
 #define REESIM_PLOT_H
@@ -22,6 +24,18 @@
  * skipped; empty lines are skipped. A NUL byte, a quote inside an unquoted field, text after a
  * closing quote, an unterminated quote or a row of the wrong length is an error. */
 typedef struct ree_table ree_table;
+
+/* A header of more columns than this is an error (reesim writes at most a few dozen; the bound
+ * keeps the duplicate-name check and column lookups cheap on a hostile file). */
+#define REE_TABLE_MAX_COLUMNS 1024
+
+/* Room for a quoted snippet of CSV text in a message (see ree_plot_snippet). */
+#define REE_SNIPPET_LEN 64
+
+/* A printable copy of the `n` bytes at `s` for a message, into buf (len >= 8 bytes): control
+ * bytes (CR, LF, tab, ESC...) written as "\xHH", cut with "..." so that it fits, never inside a
+ * UTF-8 sequence. Text from a CSV file reaches the terminal only through this. Returns buf. */
+const char *ree_plot_snippet(const char *s, size_t n, char *buf, size_t len);
 
 /* Read and parse `path`. Returns NULL on failure with *status REE_ENOINPUT (cannot open),
  * REE_EIO (read error), REE_EINVALID (malformed CSV) or REE_ENOMEM, and a message in `err`
@@ -79,8 +93,8 @@ typedef struct ree_bar {
     double diff, lo, hi, prob_worse;
 } ree_bar;
 
-/* Texts common to every chart; strings are borrowed and may hold any bytes (they are escaped
- * for gnuplot). */
+/* Texts common to every chart; strings are borrowed and may hold any bytes: they reach gnuplot
+ * only as single-quoted strings, never as code (see docs/reliability.md). */
 typedef struct ree_chart_text {
     const char *title;    /* first title line, names the scenario(s) */
     const char *subtitle; /* second title line (may be NULL) */
@@ -89,30 +103,32 @@ typedef struct ree_chart_text {
 } ree_chart_text;
 
 /* Each writer below prints a complete gnuplot script for one chart to `out`: terminal for
- * `fmt`, `set output` to `image` (a path), data inlined as a datablock. Nothing else is done:
- * run the script with ree_plot_run. Returns 0, or -1 when there is nothing to draw (n == 0). */
+ * `fmt`, no output file (the image goes to gnuplot's stdout), data inlined as a datablock.
+ * Nothing else is done: run the script with ree_plot_render. Returns 0, or -1 when there is
+ * nothing to draw (n == 0). */
 
 /* Fan chart over months: p05-p95 band, p25-p75 band, median line, mean dashed. */
-int ree_plot_fan_script(FILE *out, ree_plot_format fmt, const char *image, const ree_chart_text *tx,
+int ree_plot_fan_script(FILE *out, ree_plot_format fmt, const ree_chart_text *tx,
                         const ree_fan_point *pts, size_t n);
 
 /* Comparison of cases over months: the top panel overlays the base mean and each scenario's
  * mean; the bottom panel shows each scenario's mean difference with its 95% CI band. `pts` holds
  * `ncase` consecutive blocks of `n` points (same months in each), `cases` their names; the base
  * mean is taken from the first block. `base` names the base case. */
-int ree_plot_compare_script(FILE *out, ree_plot_format fmt, const char *image,
-                            const ree_chart_text *tx, const char *base, const char *const *cases,
-                            size_t ncase, const ree_cmp_point *pts, size_t n);
+int ree_plot_compare_script(FILE *out, ree_plot_format fmt, const ree_chart_text *tx,
+                            const char *base, const char *const *cases, size_t ncase,
+                            const ree_cmp_point *pts, size_t n);
 
 /* Horizontal bar chart of differences with 95% CI error bars, bars coloured by the probability
  * that the scenario is worse. */
-int ree_plot_bars_script(FILE *out, ree_plot_format fmt, const char *image,
-                         const ree_chart_text *tx, const ree_bar *bars, size_t n);
+int ree_plot_bars_script(FILE *out, ree_plot_format fmt, const ree_chart_text *tx,
+                         const ree_bar *bars, size_t n);
 
-/* Run gnuplot (found on PATH) on the script held in `script` (len bytes, read from its stdin).
- * Returns REE_OK; REE_ENOINPUT with *missing = 1 when gnuplot cannot be executed (not
- * installed); REE_EINTERNAL when gnuplot failed (its own messages went to stderr); REE_EIO when
- * the script could not be handed over. `err` gets a message. */
-int ree_plot_run(const char *script, size_t len, int *missing, char *err, size_t errlen);
+/* Run gnuplot (found on PATH) on the script held in `script` (len bytes, read from its stdin),
+ * with its stdout on the descriptor `outfd` (the image goes there: the scripts hold no "set
+ * output"; -1 keeps reesim's stdout). Returns REE_OK; REE_ENOINPUT with *missing = 1 when gnuplot
+ * cannot be executed (not installed); REE_EINTERNAL when gnuplot failed (its own messages went to
+ * stderr); REE_EIO when the script could not be handed over. `err` gets a message. */
+int ree_plot_run(const char *script, size_t len, int outfd, int *missing, char *err, size_t errlen);
 
 #endif

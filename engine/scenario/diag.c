@@ -11,6 +11,10 @@
 
 #define DEFAULT_MAX_ERRORS 50
 
+/* A source line longer than this many characters is shown as a window of this many around the
+ * caret, with "..." on the cut side(s): one error in a 1 MB line prints a few hundred bytes. */
+#define SOURCE_WINDOW 120
+
 enum severity { SEV_ERROR, SEV_WARNING };
 
 typedef struct message {
@@ -20,7 +24,10 @@ typedef struct message {
     int col;
     char *path; /* NULL: no key path */
     char *text;
-    char *source_line; /* NULL when the line is unknown */
+    char *source_line; /* NULL when the line is unknown; at most a window of it (see below) */
+    int caret;         /* column of the caret within source_line, 1-based; 0: no caret */
+    int cut_left;      /* source_line starts after the start of the line */
+    int cut_right;     /* source_line ends before the end of the line */
 } message;
 
 struct ree_diag {
@@ -147,6 +154,49 @@ static char *copy_line(const ree_source *src, int line)
     return s;
 }
 
+/* Cut `m->source_line` down to at most SOURCE_WINDOW characters (UTF-8 code points, a tab
+ * counting as one, as columns do) around column `col` (0: the start), and set the caret column
+ * within the window and the cut flags. The window starts and ends on character boundaries, so
+ * no UTF-8 sequence is split. The copy is shrunk in place. */
+static void window(message *m, int col)
+{
+    char *s = m->source_line;
+    size_t nbytes = strlen(s), nchars = 0;
+    for (size_t i = 0; i < nbytes; i++)
+        nchars += !is_continuation(s[i]);
+    m->caret = col;
+    if (nchars <= SOURCE_WINDOW)
+        return;
+    /* The caret sits about a third of the way in, so more of what follows it shows. */
+    size_t at = col > 0 ? (size_t)col - 1 : 0, first = 0;
+    if (at > SOURCE_WINDOW / 3)
+        first = at - SOURCE_WINDOW / 3;
+    if (first > nchars - SOURCE_WINDOW)
+        first = nchars - SOURCE_WINDOW;
+    size_t last = first + SOURCE_WINDOW; /* one past the last character shown */
+    size_t from = nbytes, to = nbytes, k = 0;
+    for (size_t i = 0; i < nbytes; i++) {
+        if (is_continuation(s[i]))
+            continue;
+        if (k == first)
+            from = i;
+        if (k == last) {
+            to = i;
+            break;
+        }
+        k++;
+    }
+    memmove(s, s + from, to - from);
+    s[to - from] = '\0';
+    m->cut_left = first > 0;
+    m->cut_right = last < nchars;
+    if (col > 0)
+        m->caret = col - (int)first;
+    char *shrunk = realloc(s, to - from + 1);
+    if (shrunk)
+        m->source_line = shrunk;
+}
+
 static char *dup_str(const char *s)
 {
     size_t n = strlen(s) + 1;
@@ -177,7 +227,7 @@ static void record(ree_diag *d, enum severity sev, ree_mark m, const char *path,
         d->cap = cap;
     }
 
-    message msg = {sev, NULL, m.line, m.col, NULL, NULL, NULL};
+    message msg = {sev, NULL, m.line, m.col, NULL, NULL, NULL, 0, 0, 0};
     va_list ap2;
     va_copy(ap2, ap);
     int len = vsnprintf(NULL, 0, fmt, ap2);
@@ -198,6 +248,8 @@ static void record(ree_diag *d, enum severity sev, ree_mark m, const char *path,
             goto oom_msg;
         if (m.line > 0)
             msg.source_line = copy_line(m.src, m.line); /* NULL on OOM: printed without it */
+        if (msg.source_line)
+            window(&msg, m.col);
     }
     d->msgs[d->n++] = msg;
     if (sev == SEV_ERROR)
@@ -230,10 +282,12 @@ void ree_diag_warning(ree_diag *d, ree_mark m, const char *path, const char *fmt
     va_end(ap);
 }
 
-/* The caret line: under each of the first col-1 characters a tab (for a tab) or a space. */
-static void print_caret(const char *line, int col, FILE *out)
+/* The caret line: under each of the first col-1 characters a tab (for a tab) or a space, after
+ * `indent` spaces (under the "..." of a line cut on the left). */
+static void print_caret(const char *line, int col, int indent, FILE *out)
 {
     int c = 1;
+    fprintf(out, "%*s", indent, "");
     for (const char *p = line; *p && c < col; p++) {
         if (is_continuation(*p))
             continue;
@@ -265,9 +319,10 @@ void ree_diag_print(const ree_diag *d, FILE *out)
             fprintf(out, "%s: ", m->path);
         fprintf(out, "%s\n", m->text);
         if (m->source_line) {
-            fprintf(out, "%s\n", m->source_line);
-            if (m->col > 0)
-                print_caret(m->source_line, m->col, out);
+            fprintf(out, "%s%s%s\n", m->cut_left ? "..." : "", m->source_line,
+                    m->cut_right ? "..." : "");
+            if (m->caret > 0)
+                print_caret(m->source_line, m->caret, m->cut_left ? 3 : 0, out);
         }
     }
     size_t dropped = d->errors - d->stored_errors;

@@ -58,7 +58,10 @@ void ree_diag_warning(ree_diag *d, ree_mark m, const char *path, const char *fmt
  * `file: ...` when the line is 0, and `error: path: message` when the mark has no source. The
  * source line is printed as it is (tabs kept, line break removed, a leading UTF-8 byte-order
  * mark removed); the caret line puts a tab under every tab of the source and a space under
- * every other character (UTF-8 code point) before the column, so the caret lines up.
+ * every other character (UTF-8 code point) before the column, so the caret lines up. A line of
+ * more than 120 characters (code points; a tab is one) shows only a window of 120 around the
+ * column, with "..." on each side where it was cut (never inside a UTF-8 sequence) and the
+ * caret still under the column; only the window is stored.
  *
  * The collector copies the file name and the source line when a message is recorded, so the
  * source may be freed before printing. */

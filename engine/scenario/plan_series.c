@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "infile.h"
 #include "loader.h"
 #include "resilience.h"
 
@@ -240,9 +241,11 @@ static void dirname_of(const char *path, char *out, size_t len)
 /* Read a `date,value` CSV into the observation's points inside the horizon. */
 static int read_points(loader *L, ree_observation *o, const ree_ynode *at, const char *path)
 {
-    FILE *f = fopen(o->file, "r");
+    char why[128];
+    int st;
+    FILE *f = ree_infile_open(o->file, &st, why, sizeof why);
     if (!f) {
-        ld_err(L, at, path, "cannot open %s: %s", o->file, strerror(errno));
+        ld_err(L, at, path, "cannot open %s: %s", o->file, why);
         return -1;
     }
     ree_plan *p = L->p;

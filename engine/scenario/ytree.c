@@ -11,6 +11,7 @@
  * the `<<` key in document order.
  */
 #include "ytree.h"
+#include "infile.h"
 
 #include "reesim/reesim.h"
 
@@ -758,10 +759,10 @@ ree_ytree *ree_ytree_load_buffer(const char *name, const char *bytes, size_t len
 ree_ytree *ree_ytree_load(const char *path, ree_diag *d, int *status)
 {
     ree_mark nowhere = {NULL, 0, 0};
-    FILE *f = fopen(path, "rb");
+    char why[128];
+    FILE *f = ree_infile_open(path, status, why, sizeof why);
     if (!f) {
-        ree_diag_error(d, nowhere, NULL, "cannot open %s: %s", path, strerror(errno));
-        *status = REE_ENOINPUT;
+        ree_diag_error(d, nowhere, NULL, "cannot open %s: %s", path, why);
         return NULL;
     }
     size_t len = 0, cap = 65536;

@@ -272,6 +272,139 @@ static void test_free_null(void **state)
     assert_int_equal(ree_diag_count(NULL), 0);
 }
 
+/* ---- long lines: a window of 120 characters around the caret --------------------------------- */
+
+/* A line of n characters: a repeating "0123456789" pattern, so any window is recognisable. */
+static char *digits(size_t n)
+{
+    char *s = malloc(n + 2);
+    assert_non_null(s);
+    for (size_t i = 0; i < n; i++)
+        s[i] = (char)('0' + i % 10);
+    s[n] = '\n';
+    s[n + 1] = '\0';
+    return s;
+}
+
+/* What ree_diag_print should give for an error at column `col` of one long line whose window
+ * is bytes [from, to) of `line`, cut on the left and/or right, with `pad` characters before
+ * the caret in the caret line (tabs given as they are in `caret_prefix`, or NULL for spaces). */
+static char *expected(const char *file, int col, const char *line, size_t from, size_t to, int left,
+                      int right, const char *caret_prefix, size_t pad)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    fprintf(f, "%s:1:%d: error: bad\n%s%.*s%s\n", file, col, left ? "..." : "", (int)(to - from),
+            line + from, right ? "..." : "");
+    fputs(left ? "   " : "", f);
+    if (caret_prefix)
+        fputs(caret_prefix, f);
+    else
+        for (size_t i = 0; i < pad; i++)
+            fputc(' ', f);
+    fputs("^\n", f);
+    assert_int_equal(fclose(f), 0);
+    return buf;
+}
+
+static void check_window(const char *text, int col, const char *want)
+{
+    ree_source src = src_of("long.yaml", text);
+    ree_diag *d = ree_diag_alloc(0);
+    ree_mark m = {&src, 1, col};
+    ree_diag_error(d, m, NULL, "bad");
+    char *got = printed(d);
+    assert_string_equal(got, want);
+    assert_true(strlen(got) < 400);
+    free(got);
+    ree_diag_free(d);
+}
+
+/* An error near the start of a 1 MB line: the first 120 characters, "..." on the right. */
+static void test_long_line_error_near_start(void **state)
+{
+    (void)state;
+    char *line = digits(1000000);
+    char *want = expected("long.yaml", 5, line, 0, 120, 0, 1, NULL, 4);
+    check_window(line, 5, want);
+    free(want);
+    free(line);
+}
+
+/* In the middle: 40 characters before the caret, 80 from it, "..." on both sides. */
+static void test_long_line_error_in_middle(void **state)
+{
+    (void)state;
+    char *line = digits(1000000);
+    char *want = expected("long.yaml", 500001, line, 499960, 500080, 1, 1, NULL, 40);
+    check_window(line, 500001, want);
+    free(want);
+    free(line);
+}
+
+/* At the last character, and just past the end: the last 120 characters, "..." on the left. */
+static void test_long_line_error_at_end(void **state)
+{
+    (void)state;
+    char *line = digits(1000000);
+    char *want = expected("long.yaml", 1000000, line, 999880, 1000000, 1, 0, NULL, 119);
+    check_window(line, 1000000, want);
+    free(want);
+    want = expected("long.yaml", 1000001, line, 999880, 1000000, 1, 0, NULL, 120);
+    check_window(line, 1000001, want);
+    free(want);
+    free(line);
+}
+
+/* Exactly 120 characters is not cut; 121 is. */
+static void test_window_edge(void **state)
+{
+    (void)state;
+    char *line = digits(120);
+    char *want = expected("long.yaml", 120, line, 0, 120, 0, 0, NULL, 119);
+    check_window(line, 120, want);
+    free(want);
+    free(line);
+    line = digits(121);
+    want = expected("long.yaml", 1, line, 0, 120, 0, 1, NULL, 0);
+    check_window(line, 1, want);
+    free(want);
+    free(line);
+}
+
+/* Columns and the window count characters: a line of 300 "é" (2 bytes each) cut around column
+ * 200 shows 120 whole "é" (240 bytes, never half a sequence) and the caret 40 columns in. */
+static void test_long_line_utf8(void **state)
+{
+    (void)state;
+    char line[604];
+    for (int i = 0; i < 300; i++)
+        memcpy(line + 2 * i, "\xc3\xa9", 2);
+    line[600] = '\0';
+    char *want = expected("long.yaml", 200, line, 2 * 159, 2 * 279, 1, 1, NULL, 40);
+    check_window(line, 200, want);
+    free(want);
+}
+
+/* Tabs inside the window stay tabs in the caret line, so the caret still lines up. */
+static void test_long_line_tabs(void **state)
+{
+    (void)state;
+    char line[402], prefix[41];
+    for (int i = 0; i < 200; i++)
+        memcpy(line + 2 * i, "a\t", 2);
+    line[400] = '\0';
+    /* Column 301: window from character 260 ('a'), caret after 40 characters "a\t" x 20. */
+    for (int i = 0; i < 20; i++)
+        memcpy(prefix + 2 * i, " \t", 2);
+    prefix[40] = '\0';
+    char *want = expected("long.yaml", 301, line, 260, 380, 1, 1, prefix, 0);
+    check_window(line, 301, want);
+    free(want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +421,12 @@ int main(void)
         cmocka_unit_test(test_line_beyond_text),
         cmocka_unit_test(test_locate),
         cmocka_unit_test(test_free_null),
+        cmocka_unit_test(test_long_line_error_near_start),
+        cmocka_unit_test(test_long_line_error_in_middle),
+        cmocka_unit_test(test_long_line_error_at_end),
+        cmocka_unit_test(test_window_edge),
+        cmocka_unit_test(test_long_line_utf8),
+        cmocka_unit_test(test_long_line_tabs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
