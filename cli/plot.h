@@ -1,7 +1,6 @@
 /*
- * Charts of reesim results: an RFC 4180 CSV reader for the files `reesim run` and `reesim
- * compare` write, and the gnuplot back end that draws fan charts, comparison overlays and bar
- * charts of indicator differences.
+ * Charts of reesim results: the gnuplot back end that draws fan charts, comparison overlays and
+ * bar charts of indicator differences from tables read by engine/io/csvread.h.
  *
  * gnuplot is an external program found at run time on PATH (Debian package gnuplot-nox); each
  * chart is one gnuplot process reading its script, data inlined as a datablock, on stdin, and
@@ -15,57 +14,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
-
-/* ---- CSV tables --------------------------------------------------------------------------- */
-
-/* A CSV file read whole: a header row of distinct column names, then rows of exactly as many
- * fields. Quoting follows RFC 4180 (fields quoted with '"', embedded quotes doubled, quoted
- * fields may hold commas, CR and LF); rows end with LF or CRLF; a UTF-8 byte-order mark is
- * skipped; empty lines are skipped. A NUL byte, a quote inside an unquoted field, text after a
- * closing quote, an unterminated quote or a row of the wrong length is an error. */
-typedef struct ree_table ree_table;
-
-/* A header of more columns than this is an error (reesim writes at most a few dozen; the bound
- * keeps the duplicate-name check and column lookups cheap on a hostile file). */
-#define REE_TABLE_MAX_COLUMNS 1024
-
-/* Room for a quoted snippet of CSV text in a message (see ree_plot_snippet). */
-#define REE_SNIPPET_LEN 64
-
-/* A printable copy of the `n` bytes at `s` for a message, into buf (len >= 8 bytes): control
- * bytes (CR, LF, tab, ESC...) written as "\xHH", cut with "..." so that it fits, never inside a
- * UTF-8 sequence. Text from a CSV file reaches the terminal only through this. Returns buf. */
-const char *ree_plot_snippet(const char *s, size_t n, char *buf, size_t len);
-
-/* Read and parse `path`. Returns NULL on failure with *status REE_ENOINPUT (cannot open),
- * REE_EIO (read error), REE_EINVALID (malformed CSV) or REE_ENOMEM, and a message in `err`
- * located as "PATH:LINE: what was expected, what was found" (PATH alone for open/read errors). */
-ree_table *ree_table_load(const char *path, int *status, char *err, size_t errlen);
-
-void ree_table_free(ree_table *t);
-
-const char *ree_table_path(const ree_table *t);
-size_t ree_table_nrows(const ree_table *t);
-
-/* Index of the column named `name`, or -1. */
-int ree_table_col(const ree_table *t, const char *name);
-
-/* Field of data row `row` (0-based, header excluded) in column `col`, NUL-terminated with quotes
- * removed; borrowed from the table. */
-const char *ree_table_cell(const ree_table *t, size_t row, int col);
-
-/* Line of the file where data row `row` starts (the header is line 1 or later). */
-long ree_table_line(const ree_table *t, size_t row);
-
-/* Parse the field as a number (strtod, whole field): an empty field is NaN, "inf"/"-inf" are
- * infinities. Returns 0, or -1 with "PATH:LINE: column 'COL': expected a number, found 'X'" in
- * `err`. */
-int ree_table_num(const ree_table *t, size_t row, int col, double *out, char *err, size_t errlen);
-
-/* Check that every one of the `n` names is a column. Returns 0, or -1 with
- * "PATH:LINE: missing column 'NAME'" (LINE of the header) in `err`. */
-int ree_table_require(const ree_table *t, const char *const *names, size_t n, char *err,
-                      size_t errlen);
+#include "csvread.h"
 
 /* ---- Charts ------------------------------------------------------------------------------- */
 
