@@ -40,11 +40,16 @@ void ree_cli_catch_signals(void)
         sigaction(sigs[i], &sa, NULL);
 }
 
-int ree_cli_exit_code(int status)
+int ree_cli_exit_code(ree_status status)
 {
     if (status != REE_OK && ree_cli_interrupted)
         return 128 + ree_cli_interrupted;
-    return ree_status_exit_code((ree_status)status);
+    return ree_status_exit_code(status);
+}
+
+ree_status ree_cli_worse(ree_status a, ree_status b)
+{
+    return ree_status_exit_code(b) > ree_status_exit_code(a) ? b : a;
 }
 
 void ree_cli_report_oom(const char *what)
@@ -147,12 +152,13 @@ double ree_cli_wall(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-ree_plan *ree_cli_load(const char *path, int *code)
+ree_plan *ree_cli_load(const char *path, ree_status *status)
 {
     ree_diag *d = ree_diag_alloc(0);
     if (!d) {
         ree_cli_report_oom("loading the scenario");
-        *code = 71;
+        ree_cli_report_oom("loading the scenario");
+        *status = REE_ENOMEM;
         return NULL;
     }
     ree_status st = REE_OK;
@@ -161,7 +167,7 @@ ree_plan *ree_cli_load(const char *path, int *code)
     ree_diag_free(d);
     if (!p && st == REE_ENOMEM)
         ree_cli_report_oom("loading the scenario");
-    *code = p ? 0 : ree_status_exit_code((ree_status)st);
+    *status = p ? REE_OK : st;
     return p;
 }
 
@@ -207,7 +213,7 @@ static void print_summary(const ree_plan *p, const ree_mc_result *res, const cha
     }
 }
 
-int ree_cmd_run(int argc, char **argv)
+ree_status ree_cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"runs", required_argument, 0, 'n'},     {"seed", required_argument, 0, 's'},
@@ -224,27 +230,27 @@ int ree_cmd_run(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":n:s:j:o:qh", opts, NULL)) != -1) {
         int handled = ree_cli_common_opt(c, optarg, &co);
         if (handled < 0)
-            return 64;
+            return REE_EUSAGE;
         if (handled)
             continue;
         switch (c) {
         case 'K':
             if (ree_cli_long("--only-run", optarg, 0, 100000000 - 1, &only))
-                return 64;
+                return REE_EUSAGE;
             break;
         case 'Q':
             if (ree_cli_long("--quantile-k", optarg, 32, 1 << 20, &qk))
-                return 64;
+                return REE_EUSAGE;
             break;
         case 'h':
             fputs(run_help, stdout);
-            return 0;
+            return REE_OK;
         case ':':
             ree_cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
-            return 64;
+            return REE_EUSAGE;
         default:
             ree_cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
-            return 64;
+            return REE_EUSAGE;
         }
     }
     if (optind != argc - 1) {
@@ -252,12 +258,12 @@ int ree_cmd_run(int argc, char **argv)
                             optind >= argc ? "missing SCENARIO.yaml"
                                            : "expected one scenario file, found %d",
                             argc - optind);
-        return 64;
+        return REE_EUSAGE;
     }
-    int code;
-    ree_plan *p = ree_cli_load(argv[optind], &code);
+    ree_status lst;
+    ree_plan *p = ree_cli_load(argv[optind], &lst);
     if (!p)
-        return code;
+        return lst;
     ree_run_info info = {0,
                          co.runs > 0 ? co.runs : p->runs,
                          co.seed >= 0 ? (unsigned long long)co.seed : p->seed,
@@ -271,7 +277,7 @@ int ree_cmd_run(int argc, char **argv)
             fprintf(stderr, "reesim run: --only-run %lld is outside the %lld runs\n", only,
                     co.runs);
             ree_plan_free(p);
-            return 64;
+            return REE_EUSAGE;
         }
         info.first_run = only;
         info.nruns = 1;
@@ -293,7 +299,7 @@ int ree_cmd_run(int argc, char **argv)
         else
             fprintf(stderr, "reesim: %s\n", err);
         ree_plan_free(p);
-        return ree_cli_exit_code(st);
+        return (ree_status)st;
     }
     if (ree_outset_leftover(set))
         fprintf(stderr,
@@ -361,10 +367,10 @@ int ree_cmd_run(int argc, char **argv)
     ree_outset_free(set);
     ree_mc_result_free(&res);
     ree_plan_free(p);
-    return ree_cli_exit_code(st);
+    return (ree_status)st;
 }
 
-int ree_cmd_validate(int argc, char **argv)
+ree_status ree_cmd_validate(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         FILE *f = argc < 2 ? stderr : stdout;
@@ -372,14 +378,14 @@ int ree_cmd_validate(int argc, char **argv)
               "Check each scenario; print 'FILE: ok' or every error with its location.\n"
               "Exit status 65 when any scenario is invalid, 66 when one cannot be read.\n",
               f);
-        return argc < 2 ? 64 : 0;
+        return argc < 2 ? REE_EUSAGE : REE_OK;
     }
-    int worst = 0;
+    ree_status worst = REE_OK;
     for (int i = 1; i < argc; i++) {
-        int code;
-        ree_plan *p = ree_cli_load(argv[i], &code);
+        ree_status lst;
+        ree_plan *p = ree_cli_load(argv[i], &lst);
         if (!p) {
-            worst = code > worst ? code : worst;
+            worst = ree_cli_worse(worst, lst);
             continue;
         }
         printf("%s: ok (%s: %d materials, %d nodes, %d links, %d gates, %d events, %d months)\n",
@@ -440,17 +446,17 @@ static void print_model(const ree_model *m)
     }
 }
 
-int ree_cmd_models(int argc, char **argv)
+ree_status ree_cmd_models(int argc, char **argv)
 {
     if (argc > 2) {
         ree_cli_usage_error("models", "expected at most one model name");
-        return 64;
+        return REE_EUSAGE;
     }
     if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         fputs("Usage: reesim models [NAME]\nList every model (or one) with its parameters, "
               "units, defaults, bounds, metrics and indicators.\n",
               stdout);
-        return 0;
+        return REE_OK;
     }
     size_t n;
     const ree_model *const *all = ree_models(&n);
@@ -458,15 +464,15 @@ int ree_cmd_models(int argc, char **argv)
         const ree_model *m = ree_model_find(argv[1]);
         if (!m) {
             ree_cli_usage_error("models", "unknown model '%s'", argv[1]);
-            return 64;
+            return REE_EUSAGE;
         }
         print_model(m);
-        return 0;
+        return REE_OK;
     }
     for (size_t i = 0; i < n; i++) {
         print_model(all[i]);
         if (i + 1 < n)
             putchar('\n');
     }
-    return 0;
+    return REE_OK;
 }

@@ -1,14 +1,16 @@
-/* Subcommands of the reesim command line; each returns a sysexits(3) exit code. */
+/* Subcommands of the reesim command line. Each returns a status; main turns it into the exit
+ * code with ree_cli_exit_code, the one mapping (sysexits, or 128 + a caught signal). */
 #ifndef REESIM_CLI_H
 #define REESIM_CLI_H
 
 #include <signal.h>
+#include "reesim/reesim.h"
 
-int ree_cmd_run(int argc, char **argv);
-int ree_cmd_validate(int argc, char **argv);
-int ree_cmd_models(int argc, char **argv);
-int ree_cmd_plot(int argc, char **argv);
-int ree_cmd_compare(int argc, char **argv); /* cli/cmd_compare.c */
+ree_status ree_cmd_run(int argc, char **argv);
+ree_status ree_cmd_validate(int argc, char **argv);
+ree_status ree_cmd_models(int argc, char **argv);
+ree_status ree_cmd_plot(int argc, char **argv);    /* cli/cmd_plot.c */
+ree_status ree_cmd_compare(int argc, char **argv); /* cli/cmd_compare.c */
 
 /* Options shared by `run` and `compare`. */
 typedef struct ree_cli_common {
@@ -24,9 +26,8 @@ void ree_cli_common_init(ree_cli_common *o);
  * is not one of them, -1 (message printed) when its value is invalid. */
 int ree_cli_common_opt(int c, const char *arg, ree_cli_common *o);
 
-/* Load a scenario, printing its diagnostics on stderr; NULL with *code the exit status. */
-struct ree_plan;
-struct ree_plan *ree_cli_load(const char *path, int *code);
+/* Load a scenario, printing its diagnostics on stderr; NULL with *status why. */
+ree_plan *ree_cli_load(const char *path, ree_status *status);
 
 /* Wall-clock time in seconds since the epoch (for meta.json). */
 double ree_cli_wall(void);
@@ -41,7 +42,11 @@ void ree_cli_catch_signals(void);
 
 /* Exit code for a status: 128 + the signal number when a caught signal stopped the command,
  * else the status's sysexits code. */
-int ree_cli_exit_code(int status);
+int ree_cli_exit_code(ree_status status);
+
+/* Of two statuses, the one with the higher exit code (validate and compare report the worst of
+ * several scenarios). */
+ree_status ree_cli_worse(ree_status a, ree_status b);
 
 /* "reesim: out of memory WHAT" on stderr through write(2): works with no memory left. */
 void ree_cli_report_oom(const char *what);

@@ -76,7 +76,7 @@ static int write_resolved(ree_outset *set, ree_plan *const *plans, int nplan,
     return st;
 }
 
-int ree_cmd_compare(int argc, char **argv)
+ree_status ree_cmd_compare(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"runs", required_argument, 0, 'n'},    {"seed", required_argument, 0, 's'},
@@ -91,19 +91,19 @@ int ree_cmd_compare(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":n:s:j:o:qh", opts, NULL)) != -1) {
         int handled = ree_cli_common_opt(c, optarg, &co);
         if (handled < 0)
-            return 64;
+            return REE_EUSAGE;
         if (handled)
             continue;
         switch (c) {
         case 'h':
             fputs(compare_help, stdout);
-            return 0;
+            return REE_OK;
         case ':':
             ree_cli_usage_error("compare", "option '%s' needs a value", argv[optind - 1]);
-            return 64;
+            return REE_EUSAGE;
         default:
             ree_cli_usage_error("compare", "unknown option '%s'", argv[optind - 1]);
-            return 64;
+            return REE_EUSAGE;
         }
     }
     int nplan = argc - optind;
@@ -111,18 +111,18 @@ int ree_cmd_compare(int argc, char **argv)
         ree_cli_usage_error("compare", nplan ? "missing OTHER.yaml: compare needs a base and at "
                                                "least one other scenario"
                                              : "missing BASE.yaml and OTHER.yaml");
-        return 64;
+        return REE_EUSAGE;
     }
     ree_plan **plans = calloc((size_t)nplan, sizeof *plans);
     if (!plans) {
         ree_cli_report_oom("loading the scenarios");
-        return 71;
+        return REE_ENOMEM;
     }
-    int worst = 0;
+    ree_status worst = REE_OK;
     for (int i = 0; i < nplan; i++) {
-        int code;
-        plans[i] = ree_cli_load(argv[optind + i], &code);
-        worst = code > worst ? code : worst;
+        ree_status lst;
+        plans[i] = ree_cli_load(argv[optind + i], &lst);
+        worst = ree_cli_worse(worst, lst);
     }
     int st = REE_OK;
     ree_compare *cmp = NULL;
@@ -199,5 +199,5 @@ done:
     for (int i = 0; i < nplan; i++)
         ree_plan_free(plans[i]);
     free(plans);
-    return worst ? worst : ree_cli_exit_code(st);
+    return worst != REE_OK ? worst : (ree_status)st;
 }

@@ -25,7 +25,7 @@
 #include "reesim/reesim.h"
 
 /* Exit status when gnuplot is not installed: sysexits(3) EX_UNAVAILABLE. */
-enum { EXIT_NO_GNUPLOT = 69, MAX_PATTERNS = 64, MAX_CASES = 32 };
+enum { MAX_PATTERNS = 64, MAX_CASES = 32 };
 
 static const char plot_help[] =
     "Usage: reesim plot OUTDIR [OPTIONS]\n"
@@ -659,7 +659,7 @@ static int ends_with(const char *s, const char *suffix)
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
-int ree_cmd_plot(int argc, char **argv)
+ree_status ree_cmd_plot(int argc, char **argv)
 {
     static const struct option opts[] = {{"out", required_argument, 0, 'o'},
                                          {"format", required_argument, 0, 'F'},
@@ -686,7 +686,7 @@ int ree_cmd_plot(int argc, char **argv)
                 fmt = REE_PLOT_PNG;
             else {
                 ree_cli_usage_error("plot", "--format expects svg or png, found '%s'", optarg);
-                return 64;
+                return REE_EUSAGE;
             }
             break;
         case 'C':
@@ -699,13 +699,13 @@ int ree_cmd_plot(int argc, char **argv)
             else {
                 ree_cli_usage_error("plot", "--chart expects fan, compare or diff, found '%s'",
                                     optarg);
-                return 64;
+                return REE_EUSAGE;
             }
             break;
         case 'S':
             if (pl.npat == MAX_PATTERNS) {
                 ree_cli_usage_error("plot", "at most %d --series patterns", MAX_PATTERNS);
-                return 64;
+                return REE_EUSAGE;
             }
             pl.patterns[pl.npat++] = optarg;
             break;
@@ -714,13 +714,13 @@ int ree_cmd_plot(int argc, char **argv)
             break;
         case 'h':
             fputs(plot_help, stdout);
-            return 0;
+            return REE_OK;
         case ':':
             ree_cli_usage_error("plot", "option '%s' needs a value", argv[optind - 1]);
-            return 64;
+            return REE_EUSAGE;
         default:
             ree_cli_usage_error("plot", "unknown option '%s'", argv[optind - 1]);
-            return 64;
+            return REE_EUSAGE;
         }
     }
     if (optind != argc - 1) {
@@ -729,7 +729,7 @@ int ree_cmd_plot(int argc, char **argv)
                                              "compare)"
                                            : "expected one OUTDIR, found %d",
                             argc - optind);
-        return 64;
+        return REE_EUSAGE;
     }
     pl.dir = argv[optind];
     int single = out && (ends_with(out, ".svg") || ends_with(out, ".png"));
@@ -738,7 +738,7 @@ int ree_cmd_plot(int argc, char **argv)
         if (fmt >= 0 && fmt != ext) {
             ree_cli_usage_error("plot", "--format %s contradicts the -o file name '%s'",
                                 ree_plot_ext((ree_plot_format)fmt), out);
-            return 64;
+            return REE_EUSAGE;
         }
         fmt = ext;
     }
@@ -771,22 +771,22 @@ int ree_cmd_plot(int argc, char **argv)
         st = add_compare(&pl, cmpts);
     if (st == REE_OK && cmp && (kinds & 1 << CHART_BARS))
         st = add_bars(&pl, cmp);
-    int code = 0;
+    ree_status code = REE_OK;
     if (st != REE_OK) {
         fprintf(stderr, "reesim plot: %s\n", *pl.err ? pl.err : ree_status_message(st));
-        code = ree_status_exit_code((ree_status)st);
+        code = (ree_status)st;
         goto done;
     }
     for (int i = 0; i < pl.npat; i++)
         if (!pl.matched[i]) {
             ree_cli_usage_error("plot", "--series '%s' matches no series in %s", pl.patterns[i],
                                 pl.dir);
-            code = 64;
+            code = REE_EUSAGE;
             goto done;
         }
     if (!pl.njob) {
         fprintf(stderr, "reesim plot: nothing to draw in %s\n", pl.dir);
-        code = 65;
+        code = REE_EINVALID;
         goto done;
     }
     if (single && pl.njob != 1) {
@@ -794,7 +794,7 @@ int ree_cmd_plot(int argc, char **argv)
                             "-o %s writes one chart but %zu are selected; choose one with "
                             "--series or give a directory",
                             out, pl.njob);
-        code = 64;
+        code = REE_EUSAGE;
         goto done;
     }
     char dir[4096];
@@ -815,7 +815,7 @@ int ree_cmd_plot(int argc, char **argv)
                                   ree_plot_ext((ree_plot_format)fmt));
         if (w < 0 || (size_t)w >= sizeof image) {
             fprintf(stderr, "reesim plot: output path too long in '%s'\n", dir);
-            code = 73;
+            code = REE_ECANTCREATE;
             goto done;
         }
         int missing = 0;
@@ -823,12 +823,12 @@ int ree_cmd_plot(int argc, char **argv)
         if (missing) {
             fprintf(stderr, "reesim plot needs gnuplot: apt-get install gnuplot-nox (%s)\n",
                     pl.err);
-            code = EXIT_NO_GNUPLOT;
+            code = REE_EUNAVAILABLE;
             goto done;
         }
         if (st != REE_OK) {
             fprintf(stderr, "reesim plot: %s: %s\n", image, pl.err);
-            code = ree_status_exit_code((ree_status)st);
+            code = (ree_status)st;
             goto done;
         }
         if (!quiet)

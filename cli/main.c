@@ -32,33 +32,35 @@ static void usage(FILE *f)
           f);
 }
 
+/* The commands; each returns a status that ree_cli_exit_code maps to the exit code. */
+static const struct command {
+    const char *name;
+    ree_status (*run)(int argc, char **argv);
+} commands[] = {
+    {"run", ree_cmd_run},       {"validate", ree_cmd_validate}, {"compare", ree_cmd_compare},
+    {"models", ree_cmd_models}, {"plot", ree_cmd_plot},
+};
+
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
     if (argc < 2) {
         usage(stderr);
-        return 64;
+        return ree_cli_exit_code(REE_EUSAGE);
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         usage(stdout);
-        return 0;
+        return ree_cli_exit_code(REE_OK);
     }
     if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
         printf("reesim %s (git %s)\n", ree_version(), REESIM_GIT_REV);
-        return 0;
+        return ree_cli_exit_code(REE_OK);
     }
-    if (!strcmp(cmd, "run"))
-        return ree_cmd_run(argc - 1, argv + 1);
-    if (!strcmp(cmd, "validate"))
-        return ree_cmd_validate(argc - 1, argv + 1);
-    if (!strcmp(cmd, "compare"))
-        return ree_cmd_compare(argc - 1, argv + 1);
-    if (!strcmp(cmd, "models"))
-        return ree_cmd_models(argc - 1, argv + 1);
-    if (!strcmp(cmd, "plot"))
-        return ree_cmd_plot(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(cmd, commands[i].name))
+            return ree_cli_exit_code(commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "reesim: unknown command '%s'\n", cmd);
     usage(stderr);
-    return 64;
+    return ree_cli_exit_code(REE_EUSAGE);
 }

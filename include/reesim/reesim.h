@@ -23,6 +23,7 @@
     X(REE_EUSAGE, 64, "command line usage error")                                                  \
     X(REE_EINVALID, 65, "invalid scenario")                                                        \
     X(REE_ENOINPUT, 66, "cannot open input")                                                       \
+    X(REE_EUNAVAILABLE, 69, "a required program is not available")                                 \
     X(REE_EINTERNAL, 70, "internal error")                                                         \
     X(REE_EBALANCE, 70, "mass balance violated")                                                   \
     X(REE_ENONFINITE, 70, "non-finite value")                                                      \
