@@ -290,7 +290,7 @@ ree_status ree_cmd_run(int argc, char **argv)
     else
         snprintf(dir, sizeof dir, "out/%s", p->name);
     char err[512] = "";
-    int st = REE_OK;
+    ree_status st = REE_OK;
     ree_cli_catch_signals();
     ree_outset *set = ree_outset_open(dir, &st, err, sizeof err);
     if (!set) {
@@ -299,7 +299,7 @@ ree_status ree_cmd_run(int argc, char **argv)
         else
             fprintf(stderr, "reesim: %s\n", err);
         ree_plan_free(p);
-        return (ree_status)st;
+        return st;
     }
     if (ree_outset_leftover(set))
         fprintf(stderr,
@@ -353,10 +353,9 @@ ree_status ree_cmd_run(int argc, char **argv)
                 ree_cli_interrupted == SIGXFSZ ? "stopped at the file size limit" : "interrupted",
                 (int)ree_cli_interrupted, named ? ": " : "", named ? err : "");
     } else if (st == REE_EIO || st == REE_ECANTCREATE) {
-        fprintf(stderr, "reesim: %s\n", *err ? err : ree_status_message((ree_status)st));
+        fprintf(stderr, "reesim: %s\n", *err ? err : ree_status_message(st));
     } else if (st != REE_OK) {
-        fprintf(stderr, "reesim: %s: %s\n", p->file,
-                *err ? err : ree_status_message((ree_status)st));
+        fprintf(stderr, "reesim: %s: %s\n", p->file, *err ? err : ree_status_message(st));
     } else if (!co.quiet) {
         print_summary(p, &res, ree_outset_dir(set));
         if (npoints)
@@ -367,7 +366,7 @@ ree_status ree_cmd_run(int argc, char **argv)
     ree_outset_free(set);
     ree_mc_result_free(&res);
     ree_plan_free(p);
-    return (ree_status)st;
+    return st;
 }
 
 ree_status ree_cmd_validate(int argc, char **argv)

@@ -62,7 +62,7 @@ static void default_dir(char *buf, size_t len, ree_plan *const *plans, int nplan
 static int write_resolved(ree_outset *set, ree_plan *const *plans, int nplan,
                           const ree_run_info *info)
 {
-    int st = REE_OK;
+    ree_status st = REE_OK;
     for (int i = 0; i < nplan && st == REE_OK; i++) {
         char name[64];
         if (i == 0)
@@ -124,7 +124,7 @@ ree_status ree_cmd_compare(int argc, char **argv)
         plans[i] = ree_cli_load(argv[optind + i], &lst);
         worst = ree_cli_worse(worst, lst);
     }
-    int st = REE_OK;
+    ree_status st = REE_OK;
     ree_compare *cmp = NULL;
     ree_outset *set = NULL;
     char err[512] = "";
@@ -193,11 +193,11 @@ done:
                 (int)ree_cli_interrupted, strcmp(err, "interrupted") && *err ? ": " : "",
                 strcmp(err, "interrupted") ? err : "");
     else if (st != REE_OK)
-        fprintf(stderr, "reesim compare: %s\n", *err ? err : ree_status_message((ree_status)st));
+        fprintf(stderr, "reesim compare: %s\n", *err ? err : ree_status_message(st));
     ree_outset_free(set);
     ree_compare_free(cmp);
     for (int i = 0; i < nplan; i++)
         ree_plan_free(plans[i]);
     free(plans);
-    return worst != REE_OK ? worst : (ree_status)st;
+    return worst != REE_OK ? worst : st;
 }

@@ -318,7 +318,7 @@ static int runs_count(const ree_table *summary, long long *runs, char *err, size
     return 0;
 }
 
-static int add_fans(plotter *pl, const ree_table *t, long long runs)
+static ree_status add_fans(plotter *pl, const ree_table *t, long long runs)
 {
     static const char *const cols[] = {"scenario", "step", "date", "entity", "metric", "unit",
                                        "mean",     "p05",  "p25",  "p50",    "p75",    "p95"};
@@ -333,7 +333,7 @@ static int add_fans(plotter *pl, const ree_table *t, long long runs)
     if (ng == (size_t)-1)
         return REE_ENOMEM;
     int multi = varies(t, g, ng, c[0]);
-    int st = REE_OK;
+    ree_status st = REE_OK;
     for (size_t i = 0; i < ng && st == REE_OK; i++) {
         size_t r0 = g[i].rows[0];
         const char *scn = ree_table_cell(t, r0, c[0]), *ent = ree_table_cell(t, r0, c[3]),
@@ -374,7 +374,7 @@ static int add_fans(plotter *pl, const ree_table *t, long long runs)
     return st;
 }
 
-static int add_compare(plotter *pl, const ree_table *t)
+static ree_status add_compare(plotter *pl, const ree_table *t)
 {
     static const char *const cols[] = {
         "base", "scenario",  "step",          "date",      "entity",        "metric",
@@ -390,7 +390,7 @@ static int add_compare(plotter *pl, const ree_table *t)
     if (ng == (size_t)-1)
         return REE_ENOMEM;
     int multi = varies(t, g, ng, c[0]);
-    int st = REE_OK;
+    ree_status st = REE_OK;
     for (size_t i = 0; i < ng && st == REE_OK; i++)
         if (sort_steps(t, c[2], &g[i], pl->err, sizeof pl->err) < 0)
             st = REE_EINVALID;
@@ -480,7 +480,7 @@ static int by_size(const void *a, const void *b)
     return strcmp(p->label, q->label);
 }
 
-static int add_bars(plotter *pl, const ree_table *t)
+static ree_status add_bars(plotter *pl, const ree_table *t)
 {
     int ind = ree_table_col(t, "indicator") >= 0 ? ree_table_col(t, "indicator")
                                                  : ree_table_col(t, "metric");
@@ -503,7 +503,7 @@ static int add_bars(plotter *pl, const ree_table *t)
     if (ng == (size_t)-1)
         return REE_ENOMEM;
     int multi_base = varies(t, g, ng, c[0]);
-    int st = REE_OK;
+    ree_status st = REE_OK;
     for (size_t i = 0; i < ng && st == REE_OK; i++) {
         size_t r0 = g[i].rows[0];
         const char *base = ree_table_cell(t, r0, c[0]), *scn = ree_table_cell(t, r0, c[1]),
@@ -578,14 +578,14 @@ static int add_bars(plotter *pl, const ree_table *t)
 }
 
 /* Load DIR/NAME when it exists: 0 and *t NULL when absent. */
-static int load_opt(plotter *pl, const char *name, ree_table **t)
+static ree_status load_opt(plotter *pl, const char *name, ree_table **t)
 {
     char path[4096];
     *t = NULL;
     snprintf(path, sizeof path, "%s/%s", pl->dir, name);
     if (access(path, F_OK) != 0)
         return REE_OK;
-    int st;
+    ree_status st;
     *t = ree_table_load(path, &st, pl->err, sizeof pl->err);
     return *t ? REE_OK : st;
 }
@@ -593,10 +593,10 @@ static int load_opt(plotter *pl, const char *name, ree_table **t)
 /* Draw one chart into `image`, replaced as a whole: gnuplot writes into a private temporary
  * folder beside it (ree_outset_open_file), so no symlink is followed and a failure leaves the
  * old image. */
-static int render(const job *j, const char *image, ree_plot_format fmt, int *missing, char *err,
-                  size_t errlen)
+static ree_status render(const job *j, const char *image, ree_plot_format fmt, int *missing,
+                         char *err, size_t errlen)
 {
-    int st;
+    ree_status st;
     ree_outset *o = ree_outset_open_file(image, &st, err, errlen);
     if (!o)
         return st;
@@ -746,7 +746,7 @@ ree_status ree_cmd_plot(int argc, char **argv)
         fmt = REE_PLOT_SVG;
 
     ree_table *ts = NULL, *summary = NULL, *cmp = NULL, *cmpts = NULL;
-    int st = load_opt(&pl, "timeseries.csv", &ts);
+    ree_status st = load_opt(&pl, "timeseries.csv", &ts);
     if (st == REE_OK)
         st = load_opt(&pl, "summary.csv", &summary);
     if (st == REE_OK)
@@ -774,7 +774,7 @@ ree_status ree_cmd_plot(int argc, char **argv)
     ree_status code = REE_OK;
     if (st != REE_OK) {
         fprintf(stderr, "reesim plot: %s\n", *pl.err ? pl.err : ree_status_message(st));
-        code = (ree_status)st;
+        code = st;
         goto done;
     }
     for (int i = 0; i < pl.npat; i++)
@@ -828,7 +828,7 @@ ree_status ree_cmd_plot(int argc, char **argv)
         }
         if (st != REE_OK) {
             fprintf(stderr, "reesim plot: %s: %s\n", image, pl.err);
-            code = (ree_status)st;
+            code = st;
             goto done;
         }
         if (!quiet)

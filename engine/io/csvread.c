@@ -54,7 +54,7 @@ struct ree_table {
     long header_line;
 };
 
-static int read_all(const char *path, char **out, size_t *len, int *status, char *err,
+static int read_all(const char *path, char **out, size_t *len, ree_status *status, char *err,
                     size_t errlen)
 {
     char why[128];
@@ -100,7 +100,7 @@ static int read_all(const char *path, char **out, size_t *len, int *status, char
 
 /* Parse the buffer into fields. Quoted fields are decoded in place: the write pointer never
  * passes the read pointer, since decoding only removes characters. */
-static int parse(ree_table *t, size_t len, int *status, char *err, size_t errlen)
+static int parse(ree_table *t, size_t len, ree_status *status, char *err, size_t errlen)
 {
     char *p = t->buf, *end = t->buf + len;
     long line = 1;
@@ -255,7 +255,7 @@ nomem:
     return -1;
 }
 
-ree_table *ree_table_load(const char *path, int *status, char *err, size_t errlen)
+ree_table *ree_table_load(const char *path, ree_status *status, char *err, size_t errlen)
 {
     ree_table *t = calloc(1, sizeof *t);
     if (!t || !(t->path = malloc(strlen(path) + 1))) {

@@ -6,6 +6,7 @@
 #define REESIM_CSVREAD_H
 
 #include <stddef.h>
+#include "reesim/reesim.h"
 
 /* A CSV file read whole: a header row of distinct column names, then rows of exactly as many
  * fields. Quoting follows RFC 4180 (fields quoted with '"', embedded quotes doubled, quoted
@@ -29,7 +30,7 @@ const char *ree_snippet(const char *s, size_t n, char *buf, size_t len);
 /* Read and parse `path`. Returns NULL on failure with *status REE_ENOINPUT (cannot open),
  * REE_EIO (read error), REE_EINVALID (malformed CSV) or REE_ENOMEM, and a message in `err`
  * located as "PATH:LINE: what was expected, what was found" (PATH alone for open/read errors). */
-ree_table *ree_table_load(const char *path, int *status, char *err, size_t errlen);
+ree_table *ree_table_load(const char *path, ree_status *status, char *err, size_t errlen);
 
 void ree_table_free(ree_table *t);
 

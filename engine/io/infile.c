@@ -28,7 +28,7 @@ static const char *kind_of(mode_t m)
 
 /* NULL, with the reason in `why` and *status set: errno `e` when nonzero, else "not a regular
  * file" for a file of mode `m`. */
-static FILE *fail(int *status, int e, mode_t m, char *why, size_t len)
+static FILE *fail(ree_status *status, int e, mode_t m, char *why, size_t len)
 {
     if (e)
         snprintf(why, len, "%s", strerror(e));
@@ -38,7 +38,7 @@ static FILE *fail(int *status, int e, mode_t m, char *why, size_t len)
     return NULL;
 }
 
-FILE *ree_infile_open(const char *path, int *status, char *why, size_t len)
+FILE *ree_infile_open(const char *path, ree_status *status, char *why, size_t len)
 {
     struct stat sb;
     /* Checking the path first means a device is never opened at all (opening some devices has

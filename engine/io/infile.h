@@ -14,12 +14,13 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include "reesim/reesim.h"
 
 /* Open `path` for reading in binary mode if it is a regular file (symlinks to one are followed).
  * Returns the stream (the caller fcloses it), or NULL with *status REE_ENOINPUT (REE_ENOMEM when
  * out of memory) and the reason in `why`, without the path: the strerror text ("No such file or
  * directory") or what the path is instead ("is a directory, not a regular file", "is a FIFO
  * (named pipe), not a regular file", ...). Never blocks on a FIFO or device. */
-FILE *ree_infile_open(const char *path, int *status, char *why, size_t len);
+FILE *ree_infile_open(const char *path, ree_status *status, char *why, size_t len);
 
 #endif

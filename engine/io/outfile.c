@@ -250,7 +250,7 @@ static void clean_leftovers(ree_outset *s)
 
 /* Check that the target may be replaced: absent, or a folder (file, for a single-file set)
  * reesim wrote. The target itself is never followed when it is a symlink. */
-static int check_target(const ree_outset *s, int *status, char *err, size_t errlen)
+static int check_target(const ree_outset *s, ree_status *status, char *err, size_t errlen)
 {
     struct stat st;
     *status = REE_ECANTCREATE;
@@ -300,7 +300,8 @@ static int check_target(const ree_outset *s, int *status, char *err, size_t errl
     return 0;
 }
 
-static ree_outset *open_set(const char *dir, int single, int *status, char *err, size_t errlen)
+static ree_outset *open_set(const char *dir, int single, ree_status *status, char *err,
+                            size_t errlen)
 {
     *status = REE_ECANTCREATE;
     if (!dir || !*dir) {
@@ -386,12 +387,12 @@ static ree_outset *open_set(const char *dir, int single, int *status, char *err,
     return s;
 }
 
-ree_outset *ree_outset_open(const char *dir, int *status, char *err, size_t errlen)
+ree_outset *ree_outset_open(const char *dir, ree_status *status, char *err, size_t errlen)
 {
     return open_set(dir, 0, status, err, errlen);
 }
 
-ree_outset *ree_outset_open_file(const char *path, int *status, char *err, size_t errlen)
+ree_outset *ree_outset_open_file(const char *path, ree_status *status, char *err, size_t errlen)
 {
     return open_set(path, 1, status, err, errlen);
 }
@@ -406,7 +407,7 @@ const char *ree_outset_leftover(const ree_outset *s)
     return s->leftover;
 }
 
-static struct entry *new_entry(ree_outset *s, const char *name, int *status)
+static struct entry *new_entry(ree_outset *s, const char *name, ree_status *status)
 {
     *status = REE_ECANTCREATE;
     if (s->done || !name || !*name || strchr(name, '/') || !strcmp(name, ".") ||
@@ -447,13 +448,13 @@ static struct entry *new_entry(ree_outset *s, const char *name, int *status)
     return e;
 }
 
-FILE *ree_outset_file(ree_outset *s, const char *name, int *status)
+FILE *ree_outset_file(ree_outset *s, const char *name, ree_status *status)
 {
     struct entry *e = new_entry(s, name, status);
     return e ? e->f : NULL;
 }
 
-int ree_outset_path(ree_outset *s, const char *name, char *path, size_t len, int *status)
+int ree_outset_path(ree_outset *s, const char *name, char *path, size_t len, ree_status *status)
 {
     struct entry *e = new_entry(s, name, status);
     if (!e)
@@ -469,7 +470,7 @@ int ree_outset_path(ree_outset *s, const char *name, char *path, size_t len, int
 }
 
 ree_csv *ree_outset_csv(ree_outset *s, const char *name, const char *const *columns, size_t ncol,
-                        int *status)
+                        ree_status *status)
 {
     struct entry *e = new_entry(s, name, status);
     if (!e)
@@ -556,7 +557,7 @@ static void sync_dir(const char *path)
     }
 }
 
-int ree_outset_commit(ree_outset *s, char *err, size_t errlen)
+ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
 {
     if (s->done) {
         if (err && errlen > 0)
@@ -605,7 +606,7 @@ int ree_outset_commit(ree_outset *s, char *err, size_t errlen)
         remove_temps(s);
         return REE_EINTERRUPTED;
     }
-    int st = REE_OK;
+    ree_status st = REE_OK;
     if (check_target(s, &st, err, errlen) != 0) {
         remove_temps(s);
         return st;
@@ -648,7 +649,7 @@ int ree_outset_commit(ree_outset *s, char *err, size_t errlen)
     return REE_OK;
 }
 
-int ree_outset_check(ree_outset *s, char *err, size_t errlen)
+ree_status ree_outset_check(ree_outset *s, char *err, size_t errlen)
 {
     int e0 = errno; /* the failed write's reason, when called right after it */
     for (size_t i = 0; i < s->n; i++) {

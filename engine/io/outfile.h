@@ -43,12 +43,12 @@ typedef struct ree_csv ree_csv;
  * "cannot create directory 'a/b': Not a directory", "refusing to replace 'x': not a reesim output
  * folder (it holds '.bashrc'); ..."; REE_ENOMEM when out of memory) when the target may not be
  * replaced or the parent cannot be written; REE_OK otherwise. */
-ree_outset *ree_outset_open(const char *dir, int *status, char *err, size_t errlen);
+ree_outset *ree_outset_open(const char *dir, ree_status *status, char *err, size_t errlen);
 
 /* A set of exactly one file replacing the regular file `path` (absent, or a regular file; a
  * symlink or folder is refused), written in a private folder PARENT/.NAME.tmp.XXXXXX and renamed
  * over `path` on commit. Same errors as ree_outset_open. */
-ree_outset *ree_outset_open_file(const char *path, int *status, char *err, size_t errlen);
+ree_outset *ree_outset_open_file(const char *path, ree_status *status, char *err, size_t errlen);
 
 /* Let ree_outset_commit refuse (REE_EINTERRUPTED, temporaries removed) once *cancel is nonzero.
  * The caller owns the flag (set from a signal handler, say); NULL disables the check. */
@@ -60,18 +60,18 @@ const char *ree_outset_leftover(const ree_outset *s);
 
 /* Reserve `name` in the set for another program (gnuplot) to write: creates it empty and puts
  * its temporary path in `path`. Returns 0, or -1 with *status as ree_outset_file. */
-int ree_outset_path(ree_outset *s, const char *name, char *path, size_t len, int *status);
+int ree_outset_path(ree_outset *s, const char *name, char *path, size_t len, ree_status *status);
 
 /* Open a plain file `name` in the set for writing (binary mode). `name` is a plain file name
  * (no '/'), not already in the set. NULL on failure, with *status REE_ECANTCREATE (REE_ENOMEM
  * when out of memory); also after commit or abort. The FILE belongs to the set: do not fclose
  * it. */
-FILE *ree_outset_file(ree_outset *s, const char *name, int *status);
+FILE *ree_outset_file(ree_outset *s, const char *name, ree_status *status);
 
 /* Open a CSV file `name` in the set and write its header row from `columns` (ncol names).
  * NULL on failure. The ree_csv belongs to the set. */
 ree_csv *ree_outset_csv(ree_outset *s, const char *name, const char *const *columns, size_t ncol,
-                        int *status);
+                        ree_status *status);
 
 /* Close and fsync every file, check for write errors, swap the set in. Returns REE_OK; REE_EIO
  * with "cannot write 'DIR/NAME': REASON" (the final name and strerror, e.g. "No space left on
@@ -79,13 +79,13 @@ ree_csv *ree_outset_csv(ree_outset *s, const char *name, const char *const *colu
  * into something that may not be replaced; REE_EINTERRUPTED when the cancel flag is set; on any
  * error the target is unchanged and the temporaries are removed. REE_EIO also when called twice
  * or after abort. */
-int ree_outset_commit(ree_outset *s, char *err, size_t errlen);
+ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen);
 
 /* Flush every open file of the set and report the first write error as ree_outset_commit does
  * ("cannot write 'DIR/NAME': REASON"): REE_EIO, or REE_OK when none. Commits nothing. When the
  * stream holds an error but flushing gives no reason, errno on entry is used: call it right
  * after the failed write. */
-int ree_outset_check(ree_outset *s, char *err, size_t errlen);
+ree_status ree_outset_check(ree_outset *s, char *err, size_t errlen);
 
 /* Remove every temporary file; the set accepts no more files. NULL is a no-op. */
 void ree_outset_abort(ree_outset *s);

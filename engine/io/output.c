@@ -22,12 +22,12 @@ static void stats_cols(ree_csv *c, const ree_cell_stats *s)
     ree_csv_num(c, s->p95);
 }
 
-int ree_output_timeseries(const ree_plan *p, const ree_mc_result *res, ree_outset *set)
+ree_status ree_output_timeseries(const ree_plan *p, const ree_mc_result *res, ree_outset *set)
 {
     static const char *const cols[] = {"scenario", "step", "date", "entity", "metric",
                                        "unit",     "mean", "sd",   "p05",    "p25",
                                        "p50",      "p75",  "p95"};
-    int st = REE_OK;
+    ree_status st = REE_OK;
     ree_csv *c = ree_outset_csv(set, "timeseries.csv", cols, 13, &st);
     if (!c)
         return st;
@@ -49,12 +49,12 @@ int ree_output_timeseries(const ree_plan *p, const ree_mc_result *res, ree_outse
     return REE_OK;
 }
 
-int ree_output_summary(const ree_plan *p, const ree_mc_result *res, ree_outset *set)
+ree_status ree_output_summary(const ree_plan *p, const ree_mc_result *res, ree_outset *set)
 {
     static const char *const cols[] = {"scenario", "entity", "indicator", "unit", "runs",
                                        "mean",     "sd",     "p05",       "p25",  "p50",
                                        "p75",      "p95",    "min",       "max"};
-    int st = REE_OK;
+    ree_status st = REE_OK;
     ree_csv *c = ree_outset_csv(set, "summary.csv", cols, 14, &st);
     if (!c)
         return st;
@@ -74,8 +74,8 @@ int ree_output_summary(const ree_plan *p, const ree_mc_result *res, ree_outset *
     return REE_OK;
 }
 
-int ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outset *set, double *mape,
-                   double *inside, int *npoints)
+ree_status ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outset *set,
+                          double *mape, double *inside, int *npoints)
 {
     static const char *const cols[] = {"scenario", "label",    "date",          "entity",
                                        "metric",   "observed", "mean",          "p05",
@@ -85,7 +85,7 @@ int ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outset *set,
     *npoints = 0;
     if (!p->nobs)
         return REE_OK;
-    int st = REE_OK;
+    ree_status st = REE_OK;
     ree_csv *c = ree_outset_csv(set, "fit.csv", cols, 11, &st);
     if (!c)
         return st;
@@ -237,7 +237,7 @@ static void yparams(FILE *f, const ree_plan *p, const ree_entity *ent, const cha
     }
 }
 
-int ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE *f)
+ree_status ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE *f)
 {
     char date[16];
     fprintf(f,
@@ -361,7 +361,8 @@ static void iso_time(double t, char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int ree_output_meta(const ree_plan *p, const ree_run_info *info, const ree_mc_result *res, FILE *f)
+ree_status ree_output_meta(const ree_plan *p, const ree_run_info *info, const ree_mc_result *res,
+                           FILE *f)
 {
     cJSON *j = cJSON_CreateObject();
     if (!j)

@@ -24,18 +24,19 @@ typedef struct ree_run_info {
 /* Header of runs.csv. */
 extern const char *const ree_runs_columns[6];
 
-int ree_output_timeseries(const ree_plan *p, const ree_mc_result *res, ree_outset *set);
-int ree_output_summary(const ree_plan *p, const ree_mc_result *res, ree_outset *set);
+ree_status ree_output_timeseries(const ree_plan *p, const ree_mc_result *res, ree_outset *set);
+ree_status ree_output_summary(const ree_plan *p, const ree_mc_result *res, ree_outset *set);
 
 /* fit.csv for the plan's observations; sets *mape (mean absolute percentage error of the
  * median over observed points with a non-zero value, in %) and *inside (share of points in the
  * p05-p95 band). Writes nothing when there are no observations. */
-int ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outset *set, double *mape,
-                   double *inside, int *npoints);
+ree_status ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outset *set,
+                          double *mape, double *inside, int *npoints);
 
 /* Every parameter as used, defaults marked. */
-int ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE *f);
+ree_status ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE *f);
 
-int ree_output_meta(const ree_plan *p, const ree_run_info *info, const ree_mc_result *res, FILE *f);
+ree_status ree_output_meta(const ree_plan *p, const ree_run_info *info, const ree_mc_result *res,
+                           FILE *f);
 
 #endif

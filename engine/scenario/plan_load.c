@@ -544,10 +544,10 @@ static ree_plan *plan_from_tree(ree_ytree *t, const char *path, ree_diag *d, ree
 
 ree_plan *ree_plan_load(const char *path, ree_diag *d, ree_status *status)
 {
-    int st = REE_OK;
+    ree_status st = REE_OK;
     ree_ytree *t = ree_ytree_load(path, d, &st);
     if (!t) {
-        *status = (ree_status)st;
+        *status = st;
         return NULL;
     }
     return plan_from_tree(t, path, d, status);
@@ -556,10 +556,10 @@ ree_plan *ree_plan_load(const char *path, ree_diag *d, ree_status *status)
 ree_plan *ree_plan_load_buffer(const char *name, const char *bytes, size_t len, ree_diag *d,
                                ree_status *status)
 {
-    int st = REE_OK;
+    ree_status st = REE_OK;
     ree_ytree *t = ree_ytree_load_buffer(name, bytes, len, d, &st);
     if (!t) {
-        *status = (ree_status)st;
+        *status = st;
         return NULL;
     }
     return plan_from_tree(t, name, d, status);

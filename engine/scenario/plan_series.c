@@ -242,7 +242,7 @@ static void dirname_of(const char *path, char *out, size_t len)
 static int read_points(loader *L, ree_observation *o, const ree_ynode *at, const char *path)
 {
     char why[128];
-    int st;
+    ree_status st;
     FILE *f = ree_infile_open(o->file, &st, why, sizeof why);
     if (!f) {
         ld_err(L, at, path, "cannot open %s: %s", o->file, why);

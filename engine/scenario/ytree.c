@@ -691,7 +691,8 @@ static void run_parser(builder *b)
 }
 
 /* Parse the bytes `text` (malloc'd, len + 1 with a NUL; taken over, freed on failure). */
-static ree_ytree *load_owned(const char *name, char *text, size_t len, ree_diag *d, int *status)
+static ree_ytree *load_owned(const char *name, char *text, size_t len, ree_diag *d,
+                             ree_status *status)
 {
     ree_ytree *t = calloc(1, sizeof *t);
     char *name_copy = malloc(strlen(name) + 1);
@@ -743,7 +744,7 @@ static ree_ytree *load_owned(const char *name, char *text, size_t len, ree_diag 
 }
 
 ree_ytree *ree_ytree_load_buffer(const char *name, const char *bytes, size_t len, ree_diag *d,
-                                 int *status)
+                                 ree_status *status)
 {
     char *text = malloc(len + 1);
     if (!text) {
@@ -756,7 +757,7 @@ ree_ytree *ree_ytree_load_buffer(const char *name, const char *bytes, size_t len
     return load_owned(name ? name : "<input>", text, len, d, status);
 }
 
-ree_ytree *ree_ytree_load(const char *path, ree_diag *d, int *status)
+ree_ytree *ree_ytree_load(const char *path, ree_diag *d, ree_status *status)
 {
     ree_mark nowhere = {NULL, 0, 0};
     char why[128];

@@ -53,11 +53,11 @@ typedef struct ree_ytree ree_ytree;
  * recorded in `d` without a mark: "cannot open FILE: strerror"), REE_EINVALID for YAML errors
  * (each recorded in `d`; an empty file or one holding only comments is the error
  * "empty document"), REE_ENOMEM. */
-ree_ytree *ree_ytree_load(const char *path, ree_diag *d, int *status);
+ree_ytree *ree_ytree_load(const char *path, ree_diag *d, ree_status *status);
 
 /* Same, from bytes in memory; `name` is used in diagnostics. The bytes are copied. */
 ree_ytree *ree_ytree_load_buffer(const char *name, const char *bytes, size_t len, ree_diag *d,
-                                 int *status);
+                                 ree_status *status);
 
 void ree_ytree_free(ree_ytree *t);
 

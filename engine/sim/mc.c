@@ -120,8 +120,8 @@ static ree_status merge_block(void *ctx, void *wp, long long first, int count, c
     return REE_OK;
 }
 
-int ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv, ree_mc_result *out,
-               char *err, size_t errlen)
+ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv,
+                      ree_mc_result *out, char *err, size_t errlen)
 {
     job j = {.p = p, .o = o, .runs_csv = runs_csv, .out = out};
     size_t k = o->sketch_k ? o->sketch_k : REE_MC_DEFAULT_K;

@@ -45,8 +45,8 @@ typedef struct ree_mc_result {
  * to it in run order (scenario,run,entity,indicator,unit,value). Returns REE_OK and fills *out
  * (release with ree_mc_result_free), or REE_EBALANCE / REE_ENOMEM / REE_EINTERRUPTED with a
  * message in `err`. */
-int ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv, ree_mc_result *out,
-               char *err, size_t errlen);
+ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv,
+                      ree_mc_result *out, char *err, size_t errlen);
 
 void ree_mc_result_free(ree_mc_result *r);
 

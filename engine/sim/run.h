@@ -28,11 +28,11 @@ void ree_run_reset(ree_run *r, unsigned long long seed, long long run);
  * (always), with a message naming the entity, metric, step and month. The step is taken
  * either way.
  * Calling it after the last step returns REE_EINTERNAL. */
-int ree_run_step(ree_run *r);
+ree_status ree_run_step(ree_run *r);
 
 /* Run every remaining step, then compute the indicators. Returns as ree_run_step, stopping at the
  * first failing step; REE_ENONFINITE also when an indicator is out of that range. */
-int ree_run_finish(ree_run *r);
+ree_status ree_run_finish(ree_run *r);
 
 /* Steps taken so far in this run. */
 int ree_run_steps_done(const ree_run *r);

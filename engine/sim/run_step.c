@@ -457,7 +457,7 @@ static int record(ree_run *r)
     return ok;
 }
 
-int ree_run_step(ree_run *r)
+ree_status ree_run_step(ree_run *r)
 {
     const ree_plan *p = r->p;
     if (r->t >= r->nsteps)
@@ -492,7 +492,7 @@ int ree_run_step(ree_run *r)
     return st;
 }
 
-int ree_run_finish(ree_run *r)
+ree_status ree_run_finish(ree_run *r)
 {
     const ree_plan *p = r->p;
     while (r->t < r->nsteps) {

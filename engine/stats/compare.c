@@ -352,7 +352,7 @@ static ree_status merge_block(void *ctx, void *wp, long long first, int count, c
     return REE_OK;
 }
 
-int ree_compare_run(ree_compare *c, const ree_mc_opts *o, char *err, size_t errlen)
+ree_status ree_compare_run(ree_compare *c, const ree_mc_opts *o, char *err, size_t errlen)
 {
     memset(c->total, 0, c->ncell * sizeof *c->total);
     c->nruns = o->nruns;
@@ -383,7 +383,7 @@ static void stat_cols(ree_csv *csv, const ree_pair_stats *s)
     ree_csv_num(csv, s->ci_high);
 }
 
-int ree_compare_write(const ree_compare *c, ree_outset *set)
+ree_status ree_compare_write(const ree_compare *c, ree_outset *set)
 {
     static const char *const cols[] = {
         "base",       "scenario",        "entity",           "indicator",     "unit",
@@ -392,7 +392,7 @@ int ree_compare_write(const ree_compare *c, ree_outset *set)
     static const char *const tcols[] = {
         "base", "scenario",  "step",          "date",      "entity",        "metric",
         "unit", "base_mean", "scenario_mean", "diff_mean", "diff_ci95_low", "diff_ci95_high"};
-    int st = REE_OK;
+    ree_status st = REE_OK;
     ree_csv *csv = ree_outset_csv(set, "compare.csv", cols, sizeof cols / sizeof cols[0], &st);
     if (!csv)
         return st;

@@ -74,10 +74,10 @@ void ree_compare_free(ree_compare *c);
 /* Run runs o->first_run .. first_run + nruns - 1 of every case (o->sketch_k is not used) and
  * accumulate the paired statistics. Returns REE_OK, or REE_EBALANCE / REE_ENOMEM /
  * REE_EINTERRUPTED with a message in `err`. */
-int ree_compare_run(ree_compare *c, const ree_mc_opts *o, char *err, size_t errlen);
+ree_status ree_compare_run(ree_compare *c, const ree_mc_opts *o, char *err, size_t errlen);
 
 /* Write compare.csv and compare_timeseries.csv into `set`. Returns REE_OK or a status. */
-int ree_compare_write(const ree_compare *c, ree_outset *set);
+ree_status ree_compare_write(const ree_compare *c, ree_outset *set);
 
 /* Print, for each scenario, the `top` largest indicator differences and the CI width ratio
  * paired / unpaired that common random numbers bought. */

@@ -123,7 +123,7 @@ static void write_file(const char *path, const char *text)
 /* A complete small set: summary.csv and meta.json holding `tag`. */
 static int write_set(const char *dir, const char *tag, char *err, size_t errlen)
 {
-    int st;
+    ree_status st;
     ree_outset *s = ree_outset_open(dir, &st, err, errlen);
     if (!s)
         return st;
@@ -146,7 +146,7 @@ static void test_commit_renames_all(void **state)
     char dir[192], parent[128], tmp[256], got[512], path[256], err[256];
     snprintf(parent, sizeof parent, "%s/a/b", base);
     snprintf(dir, sizeof dir, "%s/run1", parent); /* two missing parents */
-    int st = -1;
+    ree_status st = -1;
     ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
     assert_non_null(s);
     assert_int_equal(st, REE_OK);
@@ -204,7 +204,7 @@ static void test_abort_leaves_nothing(void **state)
     (void)state;
     char dir[128], got[512], err[256];
     snprintf(dir, sizeof dir, "%s/aborted", base);
-    int st;
+    ree_status st;
     ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
     assert_non_null(s);
     FILE *f = ree_outset_file(s, "timeseries.csv", &st);
@@ -238,7 +238,7 @@ static void test_cannot_create_directory(void **state)
     char file[128], dir[160], err[256];
     snprintf(file, sizeof file, "%s/plain", base);
     write_file(file, "");
-    int st = -1;
+    ree_status st = -1;
 
     /* The path is a file. */
     assert_null(ree_outset_open(file, &st, err, sizeof err));
@@ -274,7 +274,7 @@ static void test_write_error_on_commit(void **state)
     char dir[128], got[512], err[256], want[256];
     snprintf(dir, sizeof dir, "%s/full", base);
     assert_int_equal(write_set(dir, "old", err, sizeof err), REE_OK);
-    int st;
+    ree_status st;
     ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
     assert_non_null(s);
     static const char *const cols[] = {"step", "p50"};
@@ -333,7 +333,7 @@ static void test_refuses_foreign_target(void **state)
 {
     (void)state;
     char dir[128], path[256], got[512], err[512], link[160];
-    int st;
+    ree_status st;
     snprintf(dir, sizeof dir, "%s/home", base);
     assert_int_equal(mkdir(dir, 0777), 0);
     snprintf(path, sizeof path, "%s/.bashrc", dir);
@@ -380,7 +380,7 @@ static void test_symlink_not_followed(void **state)
     snprintf(dir, sizeof dir, "%s/planted", base);
     snprintf(victim, sizeof victim, "%s/victim", base);
     write_file(victim, "precious\n");
-    int st;
+    ree_status st;
     ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
     assert_non_null(s);
     temp_folder(base, "planted", tmp, sizeof tmp);
@@ -411,7 +411,7 @@ static void test_single_file(void **state)
     (void)state;
     char file[128], path[256], got[512], err[256];
     snprintf(file, sizeof file, "%s/charts/one.svg", base);
-    int st;
+    ree_status st;
     ree_outset *s = ree_outset_open_file(file, &st, err, sizeof err);
     assert_non_null(s);
     assert_int_equal(ree_outset_path(s, "one.svg", path, sizeof path, &st), 0);
@@ -431,7 +431,7 @@ static void test_csv_quoting(void **state)
     (void)state;
     char dir[128], path[192], got[512], err[256];
     snprintf(dir, sizeof dir, "%s/quote", base);
-    int st;
+    ree_status st;
     ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
     assert_non_null(s);
     static const char *const cols[] = {"entity", "note"};

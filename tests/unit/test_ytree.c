@@ -29,7 +29,7 @@ static char *printed(const ree_diag *d)
 static ree_ytree *load_ok(const char *text)
 {
     ree_diag *d = ree_diag_alloc(0);
-    int st = -1;
+    ree_status st = -1;
     ree_ytree *t = ree_ytree_load_buffer("s.yaml", text, strlen(text), d, &st);
     if (!t) {
         char *out = printed(d);
@@ -47,7 +47,7 @@ static ree_ytree *load_ok(const char *text)
 static void load_fails_n(const char *text, size_t len, const char *want)
 {
     ree_diag *d = ree_diag_alloc(0);
-    int st = -1;
+    ree_status st = -1;
     ree_ytree *t = ree_ytree_load_buffer("s.yaml", text, len, d, &st);
     assert_null(t);
     assert_int_equal(st, REE_EINVALID);
@@ -219,7 +219,7 @@ static void test_crlf_bom_file(void **state)
     close(fd);
 
     ree_diag *d = ree_diag_alloc(0);
-    int st = -1;
+    ree_status st = -1;
     ree_ytree *t = ree_ytree_load(path, d, &st);
     assert_non_null(t);
     assert_int_equal(st, REE_OK);
@@ -251,7 +251,7 @@ static void test_missing_file(void **state)
 {
     (void)state;
     ree_diag *d = ree_diag_alloc(0);
-    int st = -1;
+    ree_status st = -1;
     assert_null(ree_ytree_load("/nonexistent/reesim/x.yaml", d, &st));
     assert_int_equal(st, REE_ENOINPUT);
     char *out = printed(d);
@@ -399,7 +399,7 @@ static void test_depth_bound(void **state)
     memset(buf + 65, ']', 64);
     buf[129] = '\0';
     ree_diag *d = ree_diag_alloc(0);
-    int st = -1;
+    ree_status st = -1;
     assert_null(ree_ytree_load_buffer("s.yaml", buf, strlen(buf), d, &st));
     assert_int_equal(st, REE_EINVALID);
     char *out = printed(d);
