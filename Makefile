@@ -4,8 +4,18 @@ BUILD    ?= build
 TYPE     ?= Release
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 SCENARIO ?= scenarios/baseline-2024.yaml
+# `make test` = check (normal build, -Werror, ctest) + check-asan (the same suite built with
+# AddressSanitizer + UBSan in $(ASAN_BUILD)) + fuzz (both libFuzzer targets, $(SECONDS) s each,
+# clang build in $(FUZZ_BUILD)). Each also runs alone.
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+SECONDS    ?= 60
+# Sanitizer run-time options: leaks are errors (LeakSanitizer needs ptrace; where a container
+# forbids it, run with ASAN_OPTIONS=detect_leaks=0), UBSan stops at the first finding.
+ASAN_OPTIONS  ?= detect_leaks=1
+UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
-.PHONY: all deps configure build run test bench format install clean
+.PHONY: all deps configure build run test check check-asan fuzz fuzz-build bench format install clean
 
 all: build
 
@@ -13,7 +23,7 @@ deps:
 	@sh scripts/deps.sh $(DEPS)
 
 configure: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(TYPE) -DREESIM_WERROR=$(if $(WERROR),$(WERROR),OFF) >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(TYPE) -DREESIM_WERROR=$(if $(WERROR),$(WERROR),OFF) $(CMAKE_ARGS) >/dev/null
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
@@ -21,10 +31,28 @@ build: configure
 run: build
 	@$(BUILD)/reesim run $(SCENARIO)
 
-test: WERROR = ON
-test: DEPS = test
-test: build
+test:
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory fuzz SECONDS=$(SECONDS)
+
+check: WERROR = ON
+check: DEPS = test
+check: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+check-asan:
+	@$(MAKE) --no-print-directory build BUILD=$(ASAN_BUILD) TYPE=Asan WERROR=ON DEPS=test
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=$(ASAN_OPTIONS) UBSAN_OPTIONS=$(UBSAN_OPTIONS) \
+	    ctest --output-on-failure -j $(JOBS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory configure BUILD=$(FUZZ_BUILD) TYPE=Asan DEPS=test \
+	    CMAKE_ARGS="-DCMAKE_C_COMPILER=clang -DREESIM_FUZZ=ON"
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_loader fuzz_sim
+
+fuzz: fuzz-build
+	@ASAN_OPTIONS=$(ASAN_OPTIONS) UBSAN_OPTIONS=$(UBSAN_OPTIONS) sh tests/fuzz/run.sh $(FUZZ_BUILD) $(SECONDS)
 
 bench: build
 	@$(BUILD)/reesim-bench
@@ -36,4 +64,4 @@ install: build
 	@cmake --install $(BUILD)
 
 clean:
-	@rm -rf $(BUILD)
+	@rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -97,13 +97,20 @@ static double region_service_level(const ree_run *r, int g)
 
 ree_run *ree_run_alloc(const ree_plan *p)
 {
+    return ree_run_alloc_horizon(p, p->nsteps);
+}
+
+ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
+{
+    if (nsteps < 1 || nsteps > p->nsteps)
+        return NULL;
     ree_run *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
     int bad = 0, ne = p->nentity, nm = p->nmat, nn = p->nnode, nl = p->nlink;
     size_t nnm = (size_t)nn * (size_t)nm;
     r->p = p;
-    r->nsteps = p->nsteps;
+    r->nsteps = nsteps;
     r->nmat = nm;
     r->poff = cal((size_t)ne + 1, sizeof(size_t), &bad);
     r->soff = cal((size_t)ne + 1, sizeof(size_t), &bad);
@@ -125,6 +132,7 @@ ree_run *ree_run_alloc(const ree_plan *p)
     for (int e = 0; e < ne; e++) {
         const ree_model *m = p->entities[e].model;
         r->ctx[e] = ree_plan_ctx(p, e);
+        r->ctx[e].nsteps = nsteps;
         size_t ss = m->state_size ? m->state_size(&r->ctx[e]) : m->state_bytes;
         r->poff[e + 1] = r->poff[e] + ALIGN(m->params_size);
         r->soff[e + 1] = r->soff[e] + ALIGN(ss);
@@ -154,9 +162,9 @@ ree_run *ree_run_alloc(const ree_plan *p)
                        &r->scarcity, &r->need_sum,    &r->short_sum,   &r->total0};
     for (size_t i = 0; i < sizeof marr / sizeof marr[0]; i++)
         *marr[i] = cal((size_t)nm, sizeof(double), &bad);
-    r->history = cal((size_t)p->nsteps * (size_t)nm, sizeof(double), &bad);
+    r->history = cal((size_t)nsteps * (size_t)nm, sizeof(double), &bad);
     r->lk = cal((size_t)nl, sizeof *r->lk, &bad);
-    r->pipe = cal((size_t)nl * (size_t)(p->nsteps + 2), sizeof(double), &bad);
+    r->pipe = cal((size_t)nl * (size_t)(nsteps + 2), sizeof(double), &bad);
     r->transit = cal((size_t)nl, sizeof(double), &bad);
     r->shipped = cal((size_t)nl, sizeof(double), &bad);
     r->req = cal((size_t)nl, sizeof(double), &bad);
@@ -176,7 +184,7 @@ ree_run *ree_run_alloc(const ree_plan *p)
         nch += p->regimes[i].nchange;
     r->nchval = nch;
     r->chval = cal((size_t)nch, sizeof(double), &bad);
-    r->series = cal((size_t)p->nseries * (size_t)p->nsteps, sizeof(double), &bad);
+    r->series = cal((size_t)p->nseries * (size_t)nsteps, sizeof(double), &bad);
     r->indicators = cal((size_t)p->nindicator, sizeof(double), &bad);
     region_setup(r, &bad);
     r->tmp = gsl_rng_alloc(ree_rng_philox);
@@ -427,11 +435,11 @@ void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
     memset(r->scarcity, 0, sizeof(double) * (size_t)nm);
     for (int m = 0; m < nm; m++)
         r->price[m] = 1;
-    memset(r->history, 0, sizeof(double) * (size_t)p->nsteps * (size_t)nm);
-    memset(r->pipe, 0, sizeof(double) * (size_t)p->nlink * (size_t)(p->nsteps + 2));
+    memset(r->history, 0, sizeof(double) * (size_t)r->nsteps * (size_t)nm);
+    memset(r->pipe, 0, sizeof(double) * (size_t)p->nlink * (size_t)(r->nsteps + 2));
     memset(r->transit, 0, sizeof(double) * (size_t)p->nlink);
     memset(r->g_on_order, 0, sizeof(double) * (size_t)p->nlink);
-    memset(r->series, 0, sizeof(double) * (size_t)p->nseries * (size_t)p->nsteps);
+    memset(r->series, 0, sizeof(double) * (size_t)p->nseries * (size_t)r->nsteps);
     memset(r->indicators, 0, sizeof(double) * (size_t)p->nindicator);
     for (int g = 0; g < r->nregion; g++)
         ree_resil_reset(&r->region_acc[g], region_service_level(r, g), 0, REE_RESIL_RECOVER_MONTHS);

@@ -14,6 +14,12 @@ typedef struct ree_run ree_run;
 ree_run *ree_run_alloc(const ree_plan *p);
 void ree_run_free(ree_run *r);
 
+/* Same, for runs clipped to the first `nsteps` steps of the plan's horizon (1..plan nsteps): the
+ * run stops there, models and indicators see a horizon of `nsteps` months, and series are laid
+ * out with `nsteps` columns. For tests and the simulation's fuzz target. NULL when out of memory
+ * or `nsteps` is out of range. */
+ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps);
+
 /* Turn the mass-balance check on or off (off by default). */
 void ree_run_set_check(ree_run *r, int on);
 
@@ -37,7 +43,8 @@ ree_status ree_run_finish(ree_run *r);
 /* Steps taken so far in this run. */
 int ree_run_steps_done(const ree_run *r);
 
-/* Series values: entry [s * nsteps + t] for series s and step t (steps not yet taken are 0). */
+/* Series values: entry [s * nsteps + t] for series s and step t (steps not yet taken are 0);
+ * nsteps is the run's horizon (the plan's, or the one given to ree_run_alloc_horizon). */
 const double *ree_run_series(const ree_run *r);
 
 /* Indicators of the finished run, in plan order. */
