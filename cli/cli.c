@@ -406,7 +406,7 @@ static void bound(char *buf, size_t len, double x)
 
 static void print_model(const ree_model *m)
 {
-    static const char *const kinds[] = {"node", "gate", "link"};
+    static const char *const kinds[] = {"node", "gate", "link", "gate rule"};
     static const char *const types[] = {
         "number", "month", "material", "{material: number}", "[material...]", "[end use...]"};
     printf("%s (%s): %s\n", m->name, kinds[m->kind], m->summary);
@@ -416,6 +416,8 @@ static void print_model(const ree_model *m)
         char def[48], lo[24], hi[24];
         if (d->required)
             snprintf(def, sizeof def, "required");
+        else if (d->type == REE_PT_NUM && (d->flags & REE_PF_INHERIT))
+            snprintf(def, sizeof def, "default the gate's");
         else if (d->type == REE_PT_NUM && isinf(d->def))
             snprintf(def, sizeof def, "default none (no limit)");
         else if (d->type == REE_PT_NUM || d->type == REE_PT_DATE)

@@ -59,6 +59,9 @@ typedef enum ree_ptype {
 /* MATERIAL/MATMAP: materials the node makes or holds for others; outbound links may carry only
  * OUT materials. */
 #define REE_PF_OUT 0x10u
+/* NUM: absent or YAML null means "not set" (stored as NaN): the owner's value applies. Used by
+ * gate rules, whose unset parameters are the gate's (docs/models.md, gate rules). */
+#define REE_PF_INHERIT 0x20u
 
 typedef struct ree_param_def {
     const char *key;
@@ -116,7 +119,14 @@ typedef struct ree_link_contract {
     size_t lead_time, delay_prob, delay_months, share, rank, priority;
 } ree_link_contract;
 
-typedef enum ree_model_kind { REE_MODEL_NODE, REE_MODEL_GATE, REE_MODEL_LINK } ree_model_kind;
+/* REE_MODEL_RULE: a gate's destination rule (`rules:` of a gate): parameters only, read by the
+ * gate's hooks through ree_gate_io.rule. */
+typedef enum ree_model_kind {
+    REE_MODEL_NODE,
+    REE_MODEL_GATE,
+    REE_MODEL_LINK,
+    REE_MODEL_RULE
+} ree_model_kind;
 
 /* Node flags. */
 /* a demand sector: its consumption is final use (shortage, recycling) */
@@ -169,6 +179,10 @@ typedef struct ree_gate_io {
     double *on_order;        /* out (both): t still pending or licensed, not shipped, per link */
     double *metrics;         /* out: the gate model's metrics */
     gsl_rng *rng;            /* this gate's per-step stream (REE_STREAM_GATE) */
+    /* The effective parameters of the rule each link's destination matches (the gate model's
+     * `rules` model; NULL entries: no rule applies). The array may be NULL: no rules. */
+    const void *const *rule;
+    double *granted; /* out (gate_decide), may be NULL: t granted this step per link */
 } ree_gate_io;
 
 typedef struct ree_model {
@@ -188,6 +202,8 @@ typedef struct ree_model {
 
     const ree_sector_contract *sector; /* set exactly when flags has REE_MF_SECTOR */
     const ree_link_contract *link;     /* set exactly when kind is REE_MODEL_LINK */
+    const struct ree_model *rules;     /* gate kind: the model of its `rules:` entries (a
+                                          REE_MODEL_RULE), NULL when it takes none */
 
     /* Bytes of per-run state; state_size(ctx) when set, else `state_bytes`. */
     size_t state_bytes;

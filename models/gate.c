@@ -92,7 +92,19 @@ typedef struct gate_params {
     double quota;           /* t/month, most tonnage released per month (INFINITY: none) */
     uint64_t deny_end_use;  /* end-use tags whose applications are denied */
     double validity_months; /* months a licence may be used (integral) */
+    double filing_rules;    /* 1: an application is judged by the rules in force when filed */
 } gate_params;
+
+/* A destination rule (`rules:` of a gate, model gate_rule): which links it applies to is resolved
+ * by the loader (regions, end_uses, buyers of the link's destination); NaN fields are unset, and
+ * the gate's value applies. */
+typedef struct gate_rule_params {
+    double approval, partial, review_days; /* as the gate's; NaN: the gate's */
+    double quota;                          /* t/month, the rule's own pool (NaN: the gate's pool) */
+    double deny;                           /* 1: every application of these buyers is denied */
+    double licence_t;      /* t: a grant opens a standing licence of this size (0: per order) */
+    double licence_months; /* months a standing licence lasts, decision step included */
+} gate_rule_params;
 
 /* Bound on the number of applications of one batch: gsl_ran_binomial takes an unsigned int, and
  * beyond a billion applications the binomial share k/n is within 2e-5 of its mean anyway. */
@@ -116,6 +128,10 @@ typedef struct gate_state {
 
 typedef struct gate_arrays {
     double *pend, *pend_w;                 /* (nsteps + 1) x nlink: t, and t * entry step */
+    double *pend_ok;                       /* (nsteps + 1) x nlink: t approved at filing */
+    double *pend_lt, *pend_lm;             /* (nsteps + 1) x nlink: licence terms at filing */
+    double *lo_left, *lo_until;            /* nlink: standing licence: t left, first invalid step */
+    double *u, *rest;                      /* nlink scratch: review uniforms, t to review */
     double *wait, *wait_w;                 /* nsteps x nlink: t, and t * entry step */
     double *lic;                           /* nsteps x nlink: t */
     double *pend_tot, *wait_tot, *lic_tot; /* nlink: t, running totals per link */
@@ -124,6 +140,7 @@ typedef struct gate_arrays {
 /* Per-step flows of gate_decide, in t (wait_sum in t * months). */
 typedef struct gate_flows {
     double applied, granted, denied, expired, decided_ok, wait_sum;
+    double *per_link; /* t granted per link this step (io->granted), may be NULL */
 } gate_flows;
 
 static const ree_param_def gate_param_defs[] = {
@@ -147,6 +164,28 @@ static const ree_param_def gate_param_defs[] = {
      REE_PF_TIMELINE, "", "end uses whose applications are denied"},
     {"validity_months", REE_PT_NUM, offsetof(gate_params, validity_months), 0, 6, 1, REE_MAX_MONTHS,
      REE_PF_INT | REE_PF_TIMELINE, "months", "steps a licence may be used, grant step included"},
+    {"filing_rules", REE_PT_NUM, offsetof(gate_params, filing_rules), 0, 0, 0, 1, REE_PF_INT, "1",
+     "1: approval, partial, deny and licence terms in force at filing judge an application"},
+};
+
+static const ree_param_def rule_param_defs[] = {
+    {"approval", REE_PT_NUM, offsetof(gate_rule_params, approval), 0, NAN, 0, 1,
+     REE_PF_INHERIT | REE_PF_TIMELINE, "1", "approval for these buyers (unset: the gate's)"},
+    {"partial", REE_PT_NUM, offsetof(gate_rule_params, partial), 0, NAN, 0, 1,
+     REE_PF_INHERIT | REE_PF_TIMELINE, "1", "share granted of an approval (unset: the gate's)"},
+    {"review_days", REE_PT_NUM, offsetof(gate_rule_params, review_days), 0, NAN, 0, REVIEW_DAYS_MAX,
+     REE_PF_INHERIT | REE_PF_TIMELINE, "days",
+     "mean review time for these buyers (unset: the gate's)"},
+    {"quota", REE_PT_NUM, offsetof(gate_rule_params, quota), 0, NAN, 0, REE_MAX_TONNES,
+     REE_PF_INHERIT | REE_PF_TIMELINE, "t/month",
+     "own monthly quota of these buyers (unset: they share the gate's)"},
+    {"deny", REE_PT_NUM, offsetof(gate_rule_params, deny), 0, 0, 0, 1, REE_PF_INT | REE_PF_TIMELINE,
+     "1", "1: every application of these buyers is denied"},
+    {"licence_t", REE_PT_NUM, offsetof(gate_rule_params, licence_t), 0, 0, 0, REE_MAX_TONNES,
+     REE_PF_TIMELINE, "t", "a grant opens a standing licence of this many t (0: per order)"},
+    {"licence_months", REE_PT_NUM, offsetof(gate_rule_params, licence_months), 0, 6, 1,
+     REE_MAX_MONTHS, REE_PF_INT | REE_PF_TIMELINE, "months",
+     "a standing licence's life, decision step included"},
 };
 
 static const ree_metric_def gate_metric_defs[] = {
@@ -192,7 +231,7 @@ static size_t gate_state_size(const ree_model_ctx *ctx)
 {
     size_t nl = ctx->nlink > 0 ? (size_t)ctx->nlink : 0;
     size_t ns = ctx->nsteps > 0 ? (size_t)ctx->nsteps : 0;
-    size_t n = 2 * (ns + 1) * nl + 3 * ns * nl + 3 * nl;
+    size_t n = 5 * (ns + 1) * nl + 3 * ns * nl + 7 * nl;
     return offsetof(gate_state, data) + n * sizeof(double);
 }
 
@@ -205,6 +244,12 @@ static gate_arrays gate_layout(gate_state *s)
     d += (ns + 1) * nl;
     a.pend_w = d;
     d += (ns + 1) * nl;
+    a.pend_ok = d;
+    d += (ns + 1) * nl;
+    a.pend_lt = d;
+    d += (ns + 1) * nl;
+    a.pend_lm = d;
+    d += (ns + 1) * nl;
     a.wait = d;
     d += ns * nl;
     a.wait_w = d;
@@ -216,6 +261,14 @@ static gate_arrays gate_layout(gate_state *s)
     a.wait_tot = d;
     d += nl;
     a.lic_tot = d;
+    d += nl;
+    a.lo_left = d;
+    d += nl;
+    a.lo_until = d;
+    d += nl;
+    a.u = d;
+    d += nl;
+    a.rest = d;
     return a;
 }
 
@@ -263,30 +316,72 @@ static int validity(const gate_params *p)
     return (int)v;
 }
 
-/* Review time of a cohort in months from its uniform u in (0,1). */
-static double review_months(const gate_params *p, double u)
+/* The terms that judge link l's applications now: the gate's, with the set fields of the rule
+ * its destination matches laid over. */
+typedef struct terms {
+    double approval, partial, review_days, licence_t, licence_months;
+    int deny;
+} terms;
+
+static const gate_rule_params *rule_of(const ree_gate_io *io, int l)
 {
-    double base = nonneg(p->review_days) / REE_DAYS_PER_MONTH;
+    return io->rule ? (const gate_rule_params *)io->rule[l] : NULL;
+}
+
+static double over(double rule, double gate)
+{
+    return isnan(rule) ? gate : rule;
+}
+
+static terms terms_of(const gate_params *p, const ree_gate_io *io, int l)
+{
+    const gate_rule_params *r = rule_of(io, l);
+    uint64_t use = io->end_use ? io->end_use[l] : 0;
+    terms tm = {p->approval, p->partial, p->review_days, 0, 1, (use & p->deny_end_use) != 0};
+    if (!r)
+        return tm;
+    tm.approval = over(r->approval, p->approval);
+    tm.partial = over(r->partial, p->partial);
+    tm.review_days = over(r->review_days, p->review_days);
+    tm.licence_t = nonneg(r->licence_t);
+    tm.licence_months = r->licence_months >= 1 ? floor(r->licence_months) : 1;
+    tm.deny |= r->deny >= 0.5;
+    return tm;
+}
+
+/* Review time of a cohort in months from its uniform u in (0,1). */
+static double review_months(const gate_params *p, double days, double u)
+{
+    double base = nonneg(days) / REE_DAYS_PER_MONTH;
     if (!(p->review_cv > 0))
         return base;
     double s2 = log1p(p->review_cv * p->review_cv);
     return base * exp(sqrt(s2) * gsl_cdf_ugaussian_Pinv(u) - 0.5 * s2);
 }
 
-/* Share of a batch of q t approved by the binomial rule. */
-static double approved_share(const gate_params *p, double q, gsl_rng *r)
+/* Share of a batch of q t approved by the binomial rule at approval probability `ap`. */
+static double approved_share(const gate_params *p, double ap, double q, gsl_rng *r)
 {
-    if (!(p->approval > 0))
+    if (!(ap > 0))
         return 0;
-    if (p->approval >= 1)
+    if (ap >= 1)
         return 1;
     double n = p->application_t > 0 ? round(q / p->application_t) : MAX_APPLICATIONS;
     if (!(n >= 1))
         n = 1;
     if (n > MAX_APPLICATIONS)
         n = MAX_APPLICATIONS;
-    unsigned int k = gsl_ran_binomial(r, p->approval, (unsigned int)n);
+    unsigned int k = gsl_ran_binomial(r, ap, (unsigned int)n);
     return (double)k / n;
+}
+
+/* Tonnage of q t approved under terms tm (q k/n partial, 0 when denied), at most q. */
+static double judge(const gate_params *p, const terms *tm, double q, gsl_rng *r)
+{
+    if (tm->deny)
+        return 0;
+    double ok = q * approved_share(p, tm->approval, q, r) * tm->partial;
+    return ok > q ? q : ok > 0 ? ok : 0;
 }
 
 /* Grant q t on link l at step t, entered on average at step `entry`. */
@@ -298,39 +393,55 @@ static void grant(gate_state *s, const gate_arrays *a, gate_flows *f, int t, int
     a->lic[(size_t)t * (size_t)s->nlink + (size_t)l] += q;
     a->lic_tot[l] += q;
     f->granted += q;
+    if (f->per_link)
+        f->per_link[l] += q;
     double w = (double)t - entry;
     f->wait_sum += q * (w > 0 ? w : 0);
 }
 
+/* Judgement at filing of a cohort (filing_rules 1): share approved and licence terms. */
+typedef struct filed {
+    double ok_share, licence_t, licence_months;
+} filed;
+
 /* Add q t entered at step t to the pending row of decision step `due` (nsteps: never). */
-static void add_pending(gate_state *s, const gate_arrays *a, int l, int due, double q, int t)
+static void add_pending(gate_state *s, const gate_arrays *a, int l, int due, double q, int t,
+                        const filed *fl)
 {
     if (!(q > 0))
         return;
     size_t i = (size_t)due * (size_t)s->nlink + (size_t)l;
     a->pend[i] += q;
     a->pend_w[i] += q * t;
+    if (fl) {
+        a->pend_ok[i] += q * fl->ok_share;
+        if (fl->licence_t > a->pend_lt[i])
+            a->pend_lt[i] = fl->licence_t;
+        if (fl->licence_months > a->pend_lm[i])
+            a->pend_lm[i] = fl->licence_months;
+    }
     a->pend_tot[l] += q;
     if (due > s->pend_hi)
         s->pend_hi = due;
 }
 
 /* Enter a covered cohort of q t on link l at step t with review m months. */
-static void enter_cohort(gate_state *s, const gate_arrays *a, int l, double q, double m, int t)
+static void enter_cohort(gate_state *s, const gate_arrays *a, int l, double q, double m, int t,
+                         const filed *jf)
 {
     int ns = s->nsteps;
     if (!(m >= 0))
         m = 0;
     if (!((double)t + m < (double)ns)) { /* due at or past the horizon (or m infinite) */
-        add_pending(s, a, l, ns, q, t);
+        add_pending(s, a, l, ns, q, t, jf);
         return;
     }
     double fl = floor(m);
     double fr = m - fl;
     int d0 = t + (int)fl;
     int d1 = d0 + 1 < ns ? d0 + 1 : ns;
-    add_pending(s, a, l, d0, q * (1 - fr), t);
-    add_pending(s, a, l, d1, q * fr, t);
+    add_pending(s, a, l, d0, q * (1 - fr), t, jf);
+    add_pending(s, a, l, d1, q * fr, t, jf);
 }
 
 /* Step (1): an inactive gate grants everything pending or waiting. */
@@ -345,7 +456,7 @@ static void release_all(gate_state *s, const gate_arrays *a, gate_flows *f, int 
                 grant(s, a, f, t, (int)l, q, a->pend_w[i] / q);
                 f->decided_ok += q;
             }
-            a->pend[i] = a->pend_w[i] = 0;
+            a->pend[i] = a->pend_w[i] = a->pend_ok[i] = a->pend_lt[i] = a->pend_lm[i] = 0;
         }
     }
     s->pend_hi = -1;
@@ -384,55 +495,81 @@ static void expire(gate_state *s, const gate_arrays *a, gate_flows *f, int t, in
         s->lic_lo = last + 1;
 }
 
-/* Step (4): decide what is due at t on every link; approvals join this month's waiting row. */
+/* Step (4): decide what is due at t on every link; approvals join this month's waiting row. A
+ * decision that approves anything under terms with licence_t > 0 opens a standing licence. */
 static void decide(const gate_params *p, gate_state *s, const gate_arrays *a, gate_flows *f,
                    const ree_gate_io *io, int t)
 {
     size_t nl = (size_t)s->nlink;
+    int at_filing = p->filing_rules >= 0.5;
     for (size_t l = 0; l < nl; l++) {
         size_t i = (size_t)t * nl + l;
         double q = a->pend[i];
         double qw = a->pend_w[i];
-        a->pend[i] = a->pend_w[i] = 0;
+        double ok, lt, lm;
+        if (at_filing) {
+            ok = a->pend_ok[i] < q ? a->pend_ok[i] : q;
+            lt = a->pend_lt[i];
+            lm = a->pend_lm[i];
+        }
+        a->pend[i] = a->pend_w[i] = a->pend_ok[i] = a->pend_lt[i] = a->pend_lm[i] = 0;
         if (!(q > 0))
             continue;
+        if (!at_filing) {
+            terms tm = terms_of(p, io, (int)l);
+            ok = judge(p, &tm, q, io->rng);
+            lt = tm.licence_t;
+            lm = tm.licence_months;
+        }
         a->pend_tot[l] = nonneg(a->pend_tot[l] - q);
-        uint64_t use = io->end_use ? io->end_use[l] : 0;
-        double ok = 0;
-        if ((use & p->deny_end_use) == 0)
-            ok = q * approved_share(p, q, io->rng) * p->partial;
-        if (ok > q)
-            ok = q;
         f->denied += q - ok;
         f->decided_ok += ok;
         if (ok > 0) {
             a->wait[i] += ok;
             a->wait_w[i] += ok * (qw / q);
             a->wait_tot[l] += ok;
+            if (lt > 0) { /* the approved application is the licence's first use */
+                a->lo_left[l] = nonneg(lt - ok);
+                a->lo_until[l] = t + (lm >= 1 ? lm : 1);
+            }
         }
     }
 }
 
-/* Step (5): release waiting approvals under the quota, oldest month first, proportionally across
- * links within a month. */
-static void apply_quota(const gate_params *p, gate_state *s, const gate_arrays *a, gate_flows *f,
-                        int t)
+/* The quota pool of link l: its rule when the rule sets its own quota, else the gate (NULL). */
+static const void *pool_of(const ree_gate_io *io, int l, double *quota, const gate_params *p)
+{
+    const gate_rule_params *r = rule_of(io, l);
+    if (r && !isnan(r->quota)) {
+        *quota = r->quota;
+        return r;
+    }
+    *quota = p->quota;
+    return NULL;
+}
+
+/* Step (5) for one pool: release its links' waiting approvals under its quota Q, oldest month
+ * first, proportionally across the pool's links within a month. Returns the first month that
+ * still waits (t + 1 when none). */
+static int quota_pool(const gate_params *p, gate_state *s, const gate_arrays *a, gate_flows *f,
+                      const ree_gate_io *io, const void *pool, double quota, int t)
 {
     size_t nl = (size_t)s->nlink;
-    double left = nonneg(p->quota); /* INFINITY: no quota */
-    int first_waiting = t + 1;
+    double left = nonneg(quota); /* INFINITY: no quota */
+    double unused;
     for (int m = s->wait_lo; m <= t; m++) {
         double *row = a->wait + (size_t)m * nl;
         double *roww = a->wait_w + (size_t)m * nl;
         double total = 0;
         for (size_t l = 0; l < nl; l++)
-            total += row[l];
+            if (pool_of(io, (int)l, &unused, p) == pool)
+                total += row[l];
         if (!(total > 0))
             continue;
         double share = total <= left ? 1 : left / total;
         left = total <= left ? left - total : 0;
         for (size_t l = 0; l < nl; l++) {
-            if (!(row[l] > 0))
+            if (!(row[l] > 0) || pool_of(io, (int)l, &unused, p) != pool)
                 continue;
             double g = share >= 1 ? row[l] : row[l] * share;
             grant(s, a, f, t, (int)l, g, roww[l] / row[l]);
@@ -444,10 +581,29 @@ static void apply_quota(const gate_params *p, gate_state *s, const gate_arrays *
                 roww[l] *= 1 - share;
             }
         }
-        if (share < 1) { /* quota used up: this and every later month keep waiting */
-            first_waiting = m;
-            break;
-        }
+        if (share < 1) /* quota used up: this and every later month keep waiting */
+            return m;
+    }
+    return t + 1;
+}
+
+/* Step (5): every pool in the order of its first link; the gate's pool holds the links whose
+ * rule sets no quota of its own. */
+static void apply_quota(const gate_params *p, gate_state *s, const gate_arrays *a, gate_flows *f,
+                        const ree_gate_io *io, int t)
+{
+    int first_waiting = t + 1;
+    for (int l = 0; l < s->nlink; l++) {
+        double q, unused;
+        const void *pool = pool_of(io, l, &q, p);
+        int seen = 0;
+        for (int j = 0; j < l && !seen; j++)
+            seen = pool_of(io, j, &unused, p) == pool;
+        if (seen)
+            continue;
+        int w = quota_pool(p, s, a, f, io, pool, q, t);
+        if (w < first_waiting)
+            first_waiting = w;
     }
     s->wait_lo = first_waiting;
 }
@@ -457,9 +613,12 @@ static void gate_decide(const void *params, void *state, ree_gate_io *io)
     const gate_params *p = params;
     gate_state *s = state;
     gate_arrays a = gate_layout(s);
-    gate_flows f = {0, 0, 0, 0, 0, 0};
+    gate_flows f = {0, 0, 0, 0, 0, 0, io->granted};
     int t = io->step;
     int nl = s->nlink;
+    if (io->granted)
+        for (int l = 0; l < io->nlink; l++)
+            io->granted[l] = 0;
 
     if (t < 0 || t >= s->nsteps || io->nlink != nl) { /* outside the contract: report nothing */
         for (int l = 0; l < io->nlink; l++)
@@ -483,14 +642,33 @@ static void gate_decide(const void *params, void *state, ree_gate_io *io)
             f.decided_ok += q;
             continue;
         }
-        double u = gsl_rng_uniform_pos(io->rng); /* drawn even for q = 0: aligned streams */
-        if (q > 0)
-            enter_cohort(s, &a, l, q, review_months(p, u), t);
+        a.u[l] = gsl_rng_uniform_pos(io->rng); /* drawn even for q = 0: aligned streams */
+        if (q > 0 && t < a.lo_until[l] && a.lo_left[l] > 0) { /* a standing licence covers it */
+            double c = q < a.lo_left[l] ? q : a.lo_left[l];
+            grant(s, &a, &f, t, l, c, t);
+            f.decided_ok += c;
+            a.lo_left[l] -= c;
+            q -= c;
+        }
+        a.rest[l] = q;
+    }
+    for (int l = 0; active && l < nl; l++) { /* (3) entry, after every uniform is drawn */
+        double q = a.rest[l];
+        if (!(q > 0) || !covered(p, io->material[l]))
+            continue;
+        terms tm = terms_of(p, io, l);
+        filed fl = {0, tm.licence_t, tm.licence_months};
+        filed *flp = NULL;
+        if (p->filing_rules >= 0.5) {
+            fl.ok_share = judge(p, &tm, q, io->rng) / q;
+            flp = &fl;
+        }
+        enter_cohort(s, &a, l, q, review_months(p, tm.review_days, a.u[l]), t, flp);
     }
 
     if (active) {
-        decide(p, s, &a, &f, io, t);  /* (4) */
-        apply_quota(p, s, &a, &f, t); /* (5) */
+        decide(p, s, &a, &f, io, t);      /* (4) */
+        apply_quota(p, s, &a, &f, io, t); /* (5) */
     }
 
     double backlog = 0, open = 0; /* (6) */
@@ -572,6 +750,17 @@ static void gate_finish(const void *params, const void *state, const ree_model_c
     indicators[6] = s->max_backlog;
 }
 
+const ree_model ree_model_gate_rule = {
+    .name = "gate_rule",
+    .summary = "a gate's destination rule: approval, review, quota, denial and standing licences "
+               "for the buyers it names (regions, end_uses, buyers)",
+    .kind = REE_MODEL_RULE,
+    .flags = 0,
+    .params = rule_param_defs,
+    .nparams = sizeof rule_param_defs / sizeof rule_param_defs[0],
+    .params_size = sizeof(gate_rule_params),
+};
+
 const ree_model ree_model_gate = {
     .name = "gate",
     .summary = "export licence gate: review, approval, quota, end-use denial, licence expiry",
@@ -586,6 +775,7 @@ const ree_model ree_model_gate = {
     .nindicators = sizeof gate_indicator_defs / sizeof gate_indicator_defs[0],
     .state_bytes = 0,
     .state_size = gate_state_size,
+    .rules = &ree_model_gate_rule,
     .check = gate_check,
     .reset = gate_reset,
     .gate_decide = gate_decide,

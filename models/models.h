@@ -16,6 +16,7 @@ extern const ree_model ree_model_sector;
 extern const ree_model ree_model_recycler;
 extern const ree_model ree_model_price;
 extern const ree_model ree_model_gate;
+extern const ree_model ree_model_gate_rule;
 extern const ree_model ree_model_link;
 
 #endif

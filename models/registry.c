@@ -4,9 +4,9 @@
 #include "models.h"
 
 static const ree_model *const registry[] = {
-    &ree_model_source,    &ree_model_processor, &ree_model_inventory,
-    &ree_model_stockpile, &ree_model_sector,    &ree_model_recycler,
-    &ree_model_price,     &ree_model_gate,      &ree_model_link,
+    &ree_model_source,    &ree_model_processor, &ree_model_inventory, &ree_model_stockpile,
+    &ree_model_sector,    &ree_model_recycler,  &ree_model_price,     &ree_model_gate,
+    &ree_model_gate_rule, &ree_model_link,
 };
 
 const ree_model *const *ree_models(size_t *count)

@@ -49,9 +49,18 @@ void ree_plan_free(ree_plan *p)
     }
     free(p->nodes);
     free(p->links);
-    for (int g = 0; p->gates && g < p->ngate; g++)
+    for (int g = 0; p->gates && g < p->ngate; g++) {
         free(p->gates[g].links);
+        free(p->gates[g].rule);
+    }
     free(p->gates);
+    for (int i = 0; p->rules && i < p->nrule; i++) {
+        for (int k = 0; k < p->rules[i].nregion; k++)
+            free(p->rules[i].regions[k]);
+        free(p->rules[i].regions);
+        free(p->rules[i].buyers);
+    }
+    free(p->rules);
     for (int i = 0; p->events && i < p->nevent; i++) {
         free_changes(p->events[i].changes, p->events[i].nchange);
         free(p->events[i].note);
@@ -91,7 +100,7 @@ ree_model_ctx ree_plan_ctx(const ree_plan *p, int entity)
 {
     ree_model_ctx ctx = {p->nsteps, p->nmat, 0, (const char *const *)p->mat_id};
     int first_gate = p->nnode + p->nlink;
-    if (entity >= first_gate)
+    if (entity >= first_gate && entity < first_gate + p->ngate)
         ctx.nlink = p->gates[entity - first_gate].nlink;
     return ctx;
 }

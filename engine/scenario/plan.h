@@ -64,7 +64,24 @@ typedef struct ree_gate {
     int entity;
     int *links;
     int nlink;
+    int *rule; /* per slot: the index into plan->rules of the first rule the link's destination
+                  matches, -1 when none (or no rules) */
 } ree_gate;
+
+/* A gate's destination rule (`rules:` in a gate): an entity of the gate's `rules` model, id
+ * "GATE/RULE". It applies to the gate's links whose destination node matches every criterion it
+ * gives: region in `regions`, end-use tag in `end_uses`, node in `buyers`; the first rule in file
+ * order that matches wins. */
+typedef struct ree_rule {
+    int entity;
+    int gate;
+    char **regions; /* nregion region names */
+    int nregion;
+    uint64_t end_uses; /* tag mask, 0: any */
+    int has_end_uses;
+    int *buyers; /* nbuyer node indices */
+    int nbuyer;
+} ree_rule;
 
 /* One parameter change: used by timeline events and regime overrides. */
 typedef struct ree_change {
@@ -91,13 +108,15 @@ typedef struct ree_regime {
 
 /* What a series reports. */
 typedef enum ree_series_kind {
-    REE_S_MODEL,       /* metric `index` of the entity's model */
-    REE_S_STOCK,       /* stock of material `index` at node `entity` */
-    REE_S_SHIPPED,     /* t shipped on link */
-    REE_S_TRANSIT,     /* t in transit on link */
-    REE_S_REGIME,      /* 1 when in regime `index` */
-    REE_S_SCARCITY,    /* shortage ratio of material `index` across sectors */
-    REE_S_GATE_SHIPPED /* t shipped across all links of gate `index` */
+    REE_S_MODEL,               /* metric `index` of the entity's model */
+    REE_S_STOCK,               /* stock of material `index` at node `entity` */
+    REE_S_SHIPPED,             /* t shipped on link */
+    REE_S_TRANSIT,             /* t in transit on link */
+    REE_S_REGIME,              /* 1 when in regime `index` */
+    REE_S_SCARCITY,            /* shortage ratio of material `index` across sectors */
+    REE_S_GATE_SHIPPED,        /* t shipped across all links of gate `index` */
+    REE_S_GATE_REGION_SHIPPED, /* t shipped across gate `index`'s links to region `region` */
+    REE_S_GATE_REGION_GRANTED  /* t granted this step on gate `index`'s links to `region` */
 } ree_series_kind;
 
 typedef struct ree_series {
@@ -107,6 +126,7 @@ typedef struct ree_series {
     char *entity_name;
     char *metric;
     const char *unit;
+    const char *region; /* REE_S_GATE_REGION: the destination region (a node's string) */
 } ree_series;
 
 /* Where an indicator comes from. */
@@ -154,11 +174,12 @@ struct ree_plan {
     int ntag;
     char **tags; /* end-use tags */
 
-    int nnode, nlink, ngate, nentity;
+    int nnode, nlink, ngate, nrule, nentity; /* entities: nodes, links, gates, then rules */
     ree_entity *entities;
     ree_node *nodes;
     ree_link *links;
     ree_gate *gates;
+    ree_rule *rules;
 
     ree_event *events;
     int nevent;

@@ -5,6 +5,7 @@
  * collected (up to the diagnostic bound) rather than stopping at the first.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,9 +357,161 @@ static int nodes(loader *L, const ree_ynode *root, const ree_ynode *seq)
     return 0;
 }
 
+/* Rules of the gates in `seq` (their `rules:` sequences), for sizing the entity array. */
+static int count_rules(const ree_ynode *seq)
+{
+    int n = 0;
+    for (size_t i = 0; seq && i < seq->n; i++) {
+        const ree_ynode *g = seq->items[i];
+        const ree_ynode *r = g->kind == REE_Y_MAP ? ree_ymap_get(g, "rules") : NULL;
+        if (r && r->kind == REE_Y_SEQ)
+            n += (int)r->n;
+    }
+    return n;
+}
+
+/* snprintf into a REE_PATH_MAX buffer, truncating (paths and ids are far shorter). */
+static void fmt_path(char *out, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void fmt_path(char *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (vsnprintf(out, REE_PATH_MAX, fmt, ap) >= REE_PATH_MAX)
+        out[REE_PATH_MAX - 1] = 0;
+    va_end(ap);
+}
+
+/* A rule's criterion list `key` (a sequence of scalars); NULL when absent or after an error. */
+static const ree_ynode *rule_list(loader *L, const ree_ynode *rn, const char *key, const char *path)
+{
+    const ree_ynode *v = ree_ymap_get(rn, key);
+    char kp[REE_PATH_MAX];
+    ld_path(kp, path, key);
+    if (!v || ld_expect(L, v, REE_Y_SEQ, kp))
+        return NULL;
+    if (v->n == 0) {
+        ld_err(L, v, kp, "an empty list matches no buyer: leave '%s' out to match any", key);
+        return NULL;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        char ip[REE_PATH_MAX];
+        fmt_path(ip, "%s[%zu]", kp, i);
+        if (ld_expect(L, v->items[i], REE_Y_SCALAR, ip) || ree_ynode_is_null(v->items[i])) {
+            if (v->items[i]->kind == REE_Y_SCALAR)
+                ld_err(L, v->items[i], ip, "expected a string, found null");
+            return NULL;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(v->items[j]->str, v->items[i]->str)) {
+                ld_err(L, v->items[i], ip, "'%s' is listed twice", v->items[i]->str);
+                return NULL;
+            }
+    }
+    return v;
+}
+
+/* The `rules:` of gate g (entity ge), as entities from index *next on. */
+static void gate_rules(loader *L, int g, const ree_ynode *n, const char *gpath, int *next)
+{
+    ree_plan *p = L->p;
+    const ree_ynode *seq = ree_ymap_get(n, "rules");
+    char sp[REE_PATH_MAX];
+    ld_path(sp, gpath, "rules");
+    if (!seq || ld_expect(L, seq, REE_Y_SEQ, sp))
+        return;
+    const ree_model *rm = p->entities[p->gates[g].entity].model->rules;
+    if (!rm) {
+        ld_err(L, seq, sp, "gate model %s takes no rules",
+               p->entities[p->gates[g].entity].model->name);
+        return;
+    }
+    static const char *const skip[] = {"id", "regions", "end_uses", "buyers", NULL};
+    int first = *next;
+    for (size_t i = 0; i < seq->n && !L->oom; i++) {
+        const ree_ynode *rn = seq->items[i];
+        char path[REE_PATH_MAX];
+        fmt_path(path, "%s[%zu]", sp, i);
+        if (ld_expect(L, rn, REE_Y_MAP, path))
+            continue;
+        const char *id = ld_str(L, rn, "id", path, 1);
+        char ip[REE_PATH_MAX];
+        ld_path(ip, path, "id");
+        if (!id || ld_ident(L, ree_ymap_get(rn, "id"), ip))
+            continue;
+        char full[REE_PATH_MAX];
+        fmt_path(full, "%s/%s", p->entities[p->gates[g].entity].id, id);
+        if (find_entity(p, full, first, *next) >= 0) {
+            ld_err(L, ree_ymap_get(rn, "id"), ip, "duplicate rule id '%s' in this gate", id);
+            continue;
+        }
+        fmt_path(path, "gates.%s", full);
+        int e = (*next)++;
+        ree_rule *r = &p->rules[p->nrule++];
+        r->entity = e;
+        r->gate = g;
+        if (new_entity(L, e, full, "gates", rm, rn))
+            continue;
+        entity_params(L, e, rn, rn, path, skip);
+        const ree_ynode *regions = rule_list(L, rn, "regions", path);
+        const ree_ynode *uses = rule_list(L, rn, "end_uses", path);
+        const ree_ynode *buyers = rule_list(L, rn, "buyers", path);
+        if (!ree_ymap_get(rn, "regions") && !ree_ymap_get(rn, "end_uses") &&
+            !ree_ymap_get(rn, "buyers")) {
+            ld_err(L, rn, path,
+                   "a rule names the buyers it applies to: give regions, end_uses or buyers "
+                   "(the gate's own parameters apply to everyone else)");
+            continue;
+        }
+        if (regions) {
+            r->regions = ld_calloc(L, regions->n, sizeof *r->regions);
+            for (size_t k = 0; r->regions && k < regions->n; k++) {
+                const char *name = regions->items[k]->str;
+                int known = 0;
+                for (int m = 0; m < p->nnode; m++)
+                    known |= p->nodes[m].region && !strcmp(p->nodes[m].region, name);
+                if (!known) {
+                    char kp[REE_PATH_MAX];
+                    fmt_path(kp, "%s.regions[%zu]", path, k);
+                    ld_err(L, regions->items[k], kp, "no node is in region '%s'", name);
+                }
+                r->regions[r->nregion++] = ld_strdup(L, name);
+            }
+        }
+        if (uses) {
+            r->has_end_uses = 1;
+            for (size_t k = 0; k < uses->n; k++) {
+                int t = ld_tag(p, uses->items[k]->str);
+                char kp[REE_PATH_MAX];
+                fmt_path(kp, "%s.end_uses[%zu]", path, k);
+                if (t < 0)
+                    ld_err(L, uses->items[k], kp, "no node has end use '%s'", uses->items[k]->str);
+                else
+                    r->end_uses |= UINT64_C(1) << t;
+            }
+        }
+        if (buyers) {
+            r->buyers = ld_calloc(L, buyers->n, sizeof *r->buyers);
+            for (size_t k = 0; r->buyers && k < buyers->n; k++) {
+                int b = find_entity(p, buyers->items[k]->str, 0, p->nnode);
+                char kp[REE_PATH_MAX];
+                fmt_path(kp, "%s.buyers[%zu]", path, k);
+                if (b < 0)
+                    ld_err(L, buyers->items[k], kp, "unknown node '%s'", buyers->items[k]->str);
+                else
+                    r->buyers[r->nbuyer++] = b;
+            }
+        }
+    }
+}
+
 static int gates(loader *L, const ree_ynode *seq, int base)
 {
     ree_plan *p = L->p;
+    int next = base + p->ngate;
     for (size_t i = 0; seq && i < seq->n && !L->oom; i++) {
         const ree_ynode *n = seq->items[i];
         char path[REE_PATH_MAX];
@@ -391,9 +544,13 @@ static int gates(loader *L, const ree_ynode *seq, int base)
         }
         if (new_entity(L, base + (int)i, id, "gates", model, n))
             continue;
-        static const char *const skip[] = {"id", "model", NULL};
+        static const char *const skip[] = {"id", "model", "rules", NULL};
         entity_params(L, base + (int)i, n, n, path, skip);
+        gate_rules(L, (int)i, n, path, &next);
     }
+    /* Rules skipped by errors leave entities without a model: the plan is rejected anyway, but
+     * every entity must have one for the plan to be freed. */
+    p->nentity = next;
     return 0;
 }
 
@@ -511,11 +668,13 @@ static ree_plan *plan_from_tree(ree_ytree *t, const char *path, ree_diag *d, ree
         p->nnode = ns ? (int)ns->n : 0;
         p->nlink = ls ? (int)ls->n : 0;
         p->ngate = gs ? (int)gs->n : 0;
-        p->nentity = p->nnode + p->nlink + p->ngate;
+        int nrule = count_rules(gs);
+        p->nentity = p->nnode + p->nlink + p->ngate + nrule;
         p->entities = ld_calloc(&L, (size_t)p->nentity, sizeof *p->entities);
         p->nodes = ld_calloc(&L, (size_t)p->nnode, sizeof *p->nodes);
         p->links = ld_calloc(&L, (size_t)p->nlink, sizeof *p->links);
         p->gates = ld_calloc(&L, (size_t)p->ngate, sizeof *p->gates);
+        p->rules = ld_calloc(&L, (size_t)nrule, sizeof *p->rules);
         if (!L.oom && hz == 0 && p->nmat > 0 && ree_diag_count(d) == before) {
             nodes(&L, root, ns);
             gates(&L, gs, p->nnode + p->nlink);

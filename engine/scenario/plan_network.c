@@ -56,6 +56,38 @@ static int link_rank(const ree_plan *p, int l)
     return (int)ent->pspecs[k].dist.a;
 }
 
+/* Whether rule r applies to buyer node n: every criterion it gives matches. */
+static int rule_matches(const ree_plan *p, const ree_rule *r, int n)
+{
+    const ree_node *node = &p->nodes[n];
+    if (r->nregion) {
+        int hit = 0;
+        for (int k = 0; k < r->nregion && !hit; k++)
+            hit = node->region && !strcmp(node->region, r->regions[k]);
+        if (!hit)
+            return 0;
+    }
+    if (r->has_end_uses && !(node->end_use >= 0 && ((r->end_uses >> node->end_use) & 1u)))
+        return 0;
+    if (r->nbuyer) {
+        int hit = 0;
+        for (int k = 0; k < r->nbuyer && !hit; k++)
+            hit = r->buyers[k] == n;
+        if (!hit)
+            return 0;
+    }
+    return 1;
+}
+
+/* The first rule of gate g (file order) that applies to buyer node n; -1 when none does. */
+static int first_rule(const ree_plan *p, int g, int n)
+{
+    for (int i = 0; i < p->nrule; i++)
+        if (p->rules[i].gate == g && rule_matches(p, &p->rules[i], n))
+            return i;
+    return -1;
+}
+
 int ld_network(loader *L)
 {
     ree_plan *p = L->p;
@@ -68,8 +100,10 @@ int ld_network(loader *L)
             if (node->stock0 && node->stock0[m] > 0)
                 node->materials |= UINT64_C(1) << m;
     }
-    for (int g = 0; g < p->ngate; g++)
+    for (int g = 0; g < p->ngate; g++) {
         p->gates[g].links = ld_calloc(L, (size_t)p->nlink, sizeof(int));
+        p->gates[g].rule = ld_calloc(L, (size_t)p->nlink, sizeof(int));
+    }
     if (L->oom)
         return -1;
     for (int l = 0; l < p->nlink; l++) {
@@ -79,16 +113,10 @@ int ld_network(loader *L)
         to->in_links[to->nin++] = l;
         from->materials |= UINT64_C(1) << lk->material;
         to->materials |= UINT64_C(1) << lk->material;
-        if (lk->gate >= 0 && link_rank(p, l) != 0) {
-            char rp[REE_PATH_MAX];
-            snprintf(rp, sizeof rp, "links.%s.rank", p->entities[lk->entity].id);
-            ld_err(L, mark_node(&p->entities[lk->entity], &tmp), rp,
-                   "a gated link must have rank 0: licence applications are made when the order "
-                   "is placed, not when another supplier falls short");
-        }
         if (lk->gate >= 0) {
             ree_gate *g = &p->gates[lk->gate];
             lk->gate_slot = g->nlink;
+            g->rule[g->nlink] = first_rule(p, lk->gate, lk->to);
             g->links[g->nlink++] = l;
         }
         const ree_entity *le = &p->entities[lk->entity];

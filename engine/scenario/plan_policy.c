@@ -111,7 +111,7 @@ int ld_timeline(loader *L, const ree_ynode *root)
     p->events = ld_calloc(L, seq->n, sizeof *p->events);
     if (!p->events)
         return -1;
-    static const char *const keys[] = {"date", "set", "note", NULL};
+    static const char *const keys[] = {"date", "effective", "set", "note", NULL};
     int last = -1000000;
     for (size_t i = 0; i < seq->n; i++) {
         const ree_ynode *n = seq->items[i];
@@ -143,9 +143,28 @@ int ld_timeline(loader *L, const ree_ynode *root)
             continue;
         }
         last = month;
-        int step = month - p->start;
+        /* `effective`: an announcement (date) whose changes apply from a later month. */
+        int eff = month;
+        const ree_ynode *en = ree_ymap_get(n, "effective");
+        char ep[REE_PATH_MAX];
+        ld_path(ep, path, "effective");
+        if (en) {
+            if (ld_expect(L, en, REE_Y_SCALAR, ep))
+                continue;
+            if (ree_yscalar_month(en, &eff, why, sizeof why)) {
+                ld_err(L, en, ep, "%s", why);
+                continue;
+            }
+            if (eff < month) {
+                ld_err(L, en, ep, "effective %s comes before the announcement (date %s)", en->str,
+                       dn->str);
+                continue;
+            }
+        }
+        int step = eff - p->start;
         if (step >= p->nsteps) {
-            ree_diag_warning(L->d, dn->mark, dp, "event after the horizon is ignored");
+            ree_diag_warning(L->d, en ? en->mark : dn->mark, en ? ep : dp,
+                             "event after the horizon is ignored");
             continue;
         }
         ree_event *ev = &p->events[p->nevent];
@@ -157,6 +176,17 @@ int ld_timeline(loader *L, const ree_ynode *root)
         snprintf(tag, sizeof tag, "timeline@%d", month);
         if (changes(L, sn, sp, tag, &ev->changes, &ev->nchange) == 0)
             p->nevent++;
+    }
+    /* Events apply in the order of their effective steps; among equal steps, in file order
+     * (insertion sort: stable, and the lists are short). */
+    for (int i = 1; i < p->nevent; i++) {
+        ree_event e = p->events[i];
+        int j = i;
+        while (j > 0 && p->events[j - 1].step > e.step) {
+            p->events[j] = p->events[j - 1];
+            j--;
+        }
+        p->events[j] = e;
     }
     return 0;
 }

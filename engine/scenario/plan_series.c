@@ -53,12 +53,54 @@ static void add(loader *L, const filter *f, ree_series_kind kind, int entity, in
     s->unit = unit;
 }
 
+/* Per destination region of gate g's links (nodes' non-empty regions, in link order), what
+ * was approved (granted) and shipped: "GATE/approved.REGION", "GATE/shipped.REGION". Only for a
+ * gate with rules or with links to two regions or more (a gate serving one region says it all). */
+static void gate_regions(loader *L, const filter *f, int g)
+{
+    ree_plan *p = L->p;
+    const ree_gate *gt = &p->gates[g];
+    int has_rules = 0, nreg = 0;
+    for (int i = 0; i < p->nrule; i++)
+        has_rules |= p->rules[i].gate == g;
+    for (int i = 0; i < gt->nlink; i++) {
+        const char *rg = p->nodes[p->links[gt->links[i]].to].region;
+        int first = rg && rg[0];
+        for (int j = 0; j < i && first; j++)
+            first = strcmp(p->nodes[p->links[gt->links[j]].to].region, rg) != 0;
+        nreg += first;
+    }
+    if (!has_rules && nreg < 2)
+        return;
+    const char *id = p->entities[gt->entity].id;
+    for (int i = 0; i < gt->nlink; i++) {
+        const char *rg = p->nodes[p->links[gt->links[i]].to].region;
+        int first = rg && rg[0];
+        for (int j = 0; j < i && first; j++)
+            first = strcmp(p->nodes[p->links[gt->links[j]].to].region, rg) != 0;
+        if (!first)
+            continue;
+        char metric[REE_PATH_MAX];
+        snprintf(metric, sizeof metric, "approved.%s", rg);
+        int before = p->nseries;
+        add(L, f, REE_S_GATE_REGION_GRANTED, gt->entity, g, id, metric, "t");
+        if (p->nseries > before)
+            p->series[p->nseries - 1].region = rg;
+        snprintf(metric, sizeof metric, "shipped.%s", rg);
+        before = p->nseries;
+        add(L, f, REE_S_GATE_REGION_SHIPPED, gt->entity, g, id, metric, "t");
+        if (p->nseries > before)
+            p->series[p->nseries - 1].region = rg;
+    }
+}
+
 static int count_all(const ree_plan *p)
 {
     int n = p->nregime + p->nmat;
     for (int e = 0; e < p->nentity; e++)
         n += (int)p->entities[e].model->nmetrics;
     n += p->nnode * p->nmat + 2 * p->nlink + p->ngate;
+    n += 2 * p->nlink; /* per-region gate series: at most one region per link */
     return n;
 }
 
@@ -183,6 +225,7 @@ int ld_series(loader *L, const ree_ynode *root)
             add(L, &f, REE_S_MODEL, p->gates[g].entity, (int)k, ent->id,
                 ent->model->metrics[k].name, ent->model->metrics[k].unit);
         add(L, &f, REE_S_GATE_SHIPPED, p->gates[g].entity, g, ent->id, "shipped", "t");
+        gate_regions(L, &f, g);
     }
     for (int r = 0; r < p->nregime; r++)
         add(L, &f, REE_S_REGIME, -1, r, "regime", p->regimes[r].id, "1");

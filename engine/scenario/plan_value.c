@@ -425,6 +425,10 @@ int ld_param_value(loader *L, const ree_param_def *def, const ree_ynode *n, cons
             return dist_value(L, def, n, path, &spec->dist);
         if (ld_expect(L, n, REE_Y_SCALAR, path))
             return -1;
+        if (ree_ynode_is_null(n) && (def->flags & REE_PF_INHERIT)) {
+            spec->dist.a = NAN; /* unset: the owner's value applies */
+            return 0;
+        }
         if (ree_ynode_is_null(n)) {
             if (!(def->flags & REE_PF_NULL_INF)) {
                 ld_err(L, n, path, "expected a number, found null");

@@ -32,18 +32,19 @@ void ree_run_free(ree_run *r)
     gsl_rng_free(r->tmp);
     gsl_rng_free(r->regime_rng);
     void *arrays[] = {
-        r->base,          r->eff,        r->poff,       r->par,         r->state,
-        r->soff,          r->ctx,        r->metrics,    r->moff,        r->stock,
-        r->prev,          r->recv,       r->ship,       r->prod,        r->cons,
-        r->lost,          r->order,      r->offer,      r->position,    r->requested,
-        r->requested_now, r->unmet,      r->unmet_next, r->produced_io, r->consumed_io,
-        r->lost_io,       r->price,      r->history,    r->scarcity,    r->need_sum,
-        r->short_sum,     r->need_idx,   r->short_idx,  r->lk,          r->pipe,
-        r->transit,       r->shipped,    r->req,        r->lead_in,     r->extra,
-        r->before,        r->goff,       r->g_material, r->g_end_use,   r->g_applied,
-        r->g_shipped,     r->g_licensed, r->g_on_order, r->total0,      r->chval,
-        r->regime_touch,  r->sector_mat, r->series,     r->indicators,  r->region_ind,
-        r->region_of,     r->cons_idx,   r->lost_idx,   r->region_sum,  r->region_acc};
+        r->base,          r->eff,        r->poff,          r->par,         r->state,
+        r->soff,          r->ctx,        r->metrics,       r->moff,        r->stock,
+        r->prev,          r->recv,       r->ship,          r->prod,        r->cons,
+        r->lost,          r->order,      r->offer,         r->position,    r->requested,
+        r->requested_now, r->unmet,      r->unmet_next,    r->produced_io, r->consumed_io,
+        r->lost_io,       r->price,      r->history,       r->scarcity,    r->need_sum,
+        r->short_sum,     r->need_idx,   r->short_idx,     r->lk,          r->pipe,
+        r->transit,       r->shipped,    r->req,           r->lead_in,     r->extra,
+        r->before,        r->goff,       r->g_material,    r->g_end_use,   r->g_applied,
+        r->g_shipped,     r->g_licensed, r->g_on_order,    r->total0,      r->chval,
+        r->regime_touch,  r->sector_mat, r->series,        r->indicators,  r->region_ind,
+        r->region_of,     r->cons_idx,   r->lost_idx,      r->region_sum,  r->region_acc,
+        r->g_granted,     r->g_fallback, (void *)r->g_rule};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -177,6 +178,9 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->g_shipped = cal((size_t)nl, sizeof(double), &bad);
     r->g_licensed = cal((size_t)nl, sizeof(double), &bad);
     r->g_on_order = cal((size_t)nl, sizeof(double), &bad);
+    r->g_granted = cal((size_t)nl, sizeof(double), &bad);
+    r->g_fallback = cal((size_t)nl, sizeof(double), &bad);
+    r->g_rule = cal((size_t)nl, sizeof(void *), &bad);
     int nch = 0;
     for (int i = 0; i < p->nevent; i++)
         nch += p->events[i].nchange;
@@ -207,6 +211,11 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
             r->regime_touch[p->regimes[i].changes[c].entity] = 1;
     for (int e = 0; e < ne; e++)
         r->par[e] = (r->regime_touch[e] ? r->eff : r->base) + r->poff[e];
+    for (int g = 0; g < p->ngate; g++)
+        for (int s = 0; s < p->gates[g].nlink; s++) {
+            int ru = p->gates[g].rule ? p->gates[g].rule[s] : -1;
+            r->g_rule[r->goff[g] + s] = ru >= 0 ? r->par[p->rules[ru].entity] : NULL;
+        }
     return r;
 }
 
@@ -439,6 +448,8 @@ void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
     memset(r->pipe, 0, sizeof(double) * (size_t)p->nlink * (size_t)(r->nsteps + 2));
     memset(r->transit, 0, sizeof(double) * (size_t)p->nlink);
     memset(r->g_on_order, 0, sizeof(double) * (size_t)p->nlink);
+    memset(r->g_fallback, 0, sizeof(double) * (size_t)p->nlink);
+    memset(r->g_granted, 0, sizeof(double) * (size_t)p->nlink);
     memset(r->series, 0, sizeof(double) * (size_t)p->nseries * (size_t)r->nsteps);
     memset(r->indicators, 0, sizeof(double) * (size_t)p->nindicator);
     for (int g = 0; g < r->nregion; g++)

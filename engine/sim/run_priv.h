@@ -61,7 +61,10 @@ struct ree_run {
     int *g_material;
     uint64_t *g_end_use;
     double *g_applied, *g_shipped, *g_licensed, *g_on_order;
-    double *total0; /* nmat: initial network stock (global check) */
+    double *g_granted;   /* per gate slot: t granted this step (per-region series) */
+    double *g_fallback;  /* per gate slot of a rank > 0 link: what reached its rank last step */
+    const void **g_rule; /* per gate slot: effective parameters of its rule, NULL when none */
+    double *total0;      /* nmat: initial network stock (global check) */
 
     double *chval; /* sampled values of timeline and regime changes */
     int nchval;

@@ -116,20 +116,26 @@ static ree_gate_io gate_io(ree_run *r, int g)
                       r->g_licensed + off,
                       r->g_on_order + off,
                       r->metrics + r->moff[e],
-                      r->rng[e]};
+                      r->rng[e],
+                      (const void *const *)(r->g_rule + off),
+                      r->g_granted + off};
     return io;
 }
 
 static void gates_decide(ree_run *r)
 {
     const ree_plan *p = r->p;
-    /* Applications: the order split across gated links (rank 0 only, checked at load). */
+    /* Applications: a rank-0 gated link applies for its share of this step's order; a gated
+     * link of rank k > 0 (a fallback behind preferred suppliers) for its share of what reached
+     * rank k last step, i.e. what the suppliers ranked above it failed to deliver then. */
     for (int l = 0; l < p->nlink; l++) {
         const ree_link *lk = &p->links[l];
         if (lk->gate < 0)
             continue;
         size_t o = NM(r, lk->to) + (size_t)lk->material;
-        r->g_applied[r->goff[lk->gate] + lk->gate_slot] = r->order[o] * r->lk[l].share;
+        size_t slot = (size_t)r->goff[lk->gate] + (size_t)lk->gate_slot;
+        r->g_applied[slot] =
+            r->lk[l].rank == 0 ? r->order[o] * r->lk[l].share : r->g_fallback[slot];
     }
     for (int g = 0; g < p->ngate; g++) {
         int e = p->gates[g].entity;
@@ -244,9 +250,12 @@ static void shipping(ree_run *r)
             r->req[l] = 0;
             if (r->lk[l].rank != rank)
                 continue;
-            if (lk->gate >= 0)
-                r->req[l] = r->g_licensed[r->goff[lk->gate] + lk->gate_slot];
-            else
+            if (lk->gate >= 0) {
+                size_t slot = (size_t)r->goff[lk->gate] + (size_t)lk->gate_slot;
+                r->req[l] = r->g_licensed[slot];
+                if (rank > 0) /* next step's application (gates_decide) */
+                    r->g_fallback[slot] = r->unmet[o] * r->lk[l].share;
+            } else
                 r->req[l] = (rank == 0 ? r->order[o] : r->unmet[o]) * r->lk[l].share;
             r->requested_now[NM(r, lk->from) + (size_t)lk->material] += r->req[l];
         }
@@ -268,8 +277,8 @@ static void shipping(ree_run *r)
                 r->unmet_next[o] += r->req[l] - got;
             } else {
                 /* A gated link's request is its licences, not the order: what it fails to
-                 * deliver of this month's order share is asked of the next rank. */
-                double want = r->order[o] * r->lk[l].share - got;
+                 * deliver of what reached its rank is asked of the next rank. */
+                double want = (rank == 0 ? r->order[o] : r->unmet[o]) * r->lk[l].share - got;
                 r->unmet_next[o] += want > 0 ? want : 0;
             }
         }
@@ -446,6 +455,16 @@ static int record(ree_run *r)
         case REE_S_GATE_SHIPPED:
             for (int i = 0; i < p->gates[se->index].nlink; i++)
                 v += r->shipped[p->gates[se->index].links[i]];
+            break;
+        case REE_S_GATE_REGION_SHIPPED:
+        case REE_S_GATE_REGION_GRANTED:
+            for (int i = 0; i < p->gates[se->index].nlink; i++) {
+                int l = p->gates[se->index].links[i];
+                if (strcmp(p->nodes[p->links[l].to].region, se->region) != 0)
+                    continue;
+                v += se->kind == REE_S_GATE_REGION_SHIPPED ? r->shipped[l]
+                                                           : r->g_granted[r->goff[se->index] + i];
+            }
             break;
         }
         r->series[(size_t)s * T + t] = v;

@@ -196,6 +196,10 @@ static void check_table(const ree_model *m)
             continue;
         assert_true(d->min <= d->max);
         /* Defaults inside bounds; a null-means-no-limit default (+inf) lies above a finite max. */
+        if (d->flags & REE_PF_INHERIT) { /* unset by default: the owner's value applies */
+            assert_true(isnan(d->def));
+            continue;
+        }
         assert_true(d->def >= d->min &&
                     (d->def <= d->max || ((d->flags & REE_PF_NULL_INF) && isinf(d->def))));
         assert_true(isfinite(d->max) || d->max == INFINITY); /* no NaN bound */
@@ -211,6 +215,10 @@ static void test_tables(void **state)
     (void)state;
     check_table(&ree_model_link);
     check_table(&ree_model_gate);
+    check_table(&ree_model_gate_rule);
+    assert_ptr_equal(ree_model_gate.rules, &ree_model_gate_rule);
+    assert_int_equal(ree_model_gate_rule.kind, REE_MODEL_RULE);
+    assert_int_equal(ree_model_gate_rule.nmetrics, 0);
     assert_int_equal(ree_model_link.kind, REE_MODEL_LINK);
     assert_string_equal(ree_model_link.name, "link");
     assert_int_equal(ree_model_link.nmetrics, 0);
@@ -743,6 +751,185 @@ static void test_balance_random(void **state)
     h_free(h);
 }
 
+/* ---- destination rules and standing licences (docs/models.md, "Gate rules") ------------ */
+
+/* A rule's parameter struct: every field unset (NaN) except deny 0, licence_t 0 and
+ * licence_months 6 (the table's defaults), then overrides by key. */
+static void rule_defaults(double *rp)
+{
+    for (size_t i = 0; i < ree_model_gate_rule.nparams; i++) {
+        const ree_param_def *d = &ree_model_gate_rule.params[i];
+        memcpy((char *)rp + d->offset, &d->def, sizeof d->def);
+    }
+}
+
+static void rule_set(double *rp, const char *key, double v)
+{
+    const ree_param_def *d = param_def(&ree_model_gate_rule, key);
+    memcpy((char *)rp + d->offset, &v, sizeof v);
+}
+
+/* Two links, both car makers: link 0 in the EU (no rule), link 1 in the US (rule: approval 0,
+ * i.e. an embargo on US buyers without any end-use tag; review 0 for both so decisions are
+ * immediate). 100 t applied on each: link 0 gets 100 licensed, link 1 is denied 100 although
+ * its tag (cars) is not in deny_end_use. Then the rule's review_days 63 while the gate's stays
+ * 0: link 1's cohort is due 93.018152% at step 2, 6.981848% at step 3. Then deny 1 with approval
+ * unset: denied again (deny overrides). The per-link granted output says who got what. */
+static void test_rule_destination(void **state)
+{
+    (void)state;
+    harness *h = h_new(2, 12);
+    double rp[8], granted[MAXL] = {0};
+    assert_true(ree_model_gate_rule.params_size <= sizeof rp);
+    rule_defaults(rp);
+    rule_set(rp, "approval", 0);
+    const void *rules[MAXL] = {NULL, rp};
+    h->io.rule = rules;
+    h->io.granted = granted;
+    set_num(h, "review_days", 0);
+    set_num(h, "review_cv", 0);
+    h_reset(h);
+    h->applied[0] = h->applied[1] = 100;
+    h_step(h, 0);
+    assert_close(h->licensed[0], 100, TOL);
+    assert_close(h->licensed[1], 0, TOL);
+    assert_close(granted[0], 100, TOL);
+    assert_close(granted[1], 0, TOL);
+    assert_close(metric(h, "denied"), 100, TOL);
+
+    rule_defaults(rp);
+    rule_set(rp, "review_days", 63);
+    h_reset(h);
+    h_step(h, 0);
+    assert_close(h->licensed[0], 100, TOL);
+    assert_close(h->on_order[1], 100, TOL); /* pending review */
+    h->applied[0] = h->applied[1] = 0;
+    h_step(h, 1);
+    assert_close(granted[1], 0, TOL);
+    h_step(h, 2);
+    assert_close(granted[1], 100 * (1 - FRAC63), TOL);
+    h_step(h, 3);
+    assert_close(granted[1], 100 * FRAC63, TOL);
+
+    rule_defaults(rp);
+    rule_set(rp, "deny", 1);
+    h_reset(h);
+    h->applied[0] = h->applied[1] = 100;
+    h_step(h, 0);
+    assert_close(granted[1], 0, TOL);
+    assert_close(metric(h, "denied"), 100, TOL);
+    h_free(h);
+}
+
+/* A rule with its own quota of 30 t/month: link 1 (the rule's) is released 30 a month while
+ * link 0 (the gate's pool, quota 50) gets 50 a month; review 0, 100 t applied on each at step 0.
+ *  step 0: link 0 50, link 1 30; step 1: 50 and 30; step 2: 0 and 30; step 3: 0 and 10.
+ * The backlog balance holds every step: backlog_t = backlog_{t-1} + applied - approved - denied. */
+static void test_rule_quota_pool(void **state)
+{
+    (void)state;
+    harness *h = h_new(2, 12);
+    double rp[8], granted[MAXL] = {0};
+    rule_defaults(rp);
+    rule_set(rp, "quota", 30);
+    const void *rules[MAXL] = {NULL, rp};
+    h->io.rule = rules;
+    h->io.granted = granted;
+    set_num(h, "review_days", 0);
+    set_num(h, "quota", 50);
+    set_num(h, "validity_months", 12);
+    h_reset(h);
+    const double want0[4] = {50, 50, 0, 0}, want1[4] = {30, 30, 30, 10};
+    double backlog = 0;
+    for (int t = 0; t < 4; t++) {
+        h->applied[0] = h->applied[1] = t == 0 ? 100 : 0;
+        h_step(h, t);
+        assert_close(granted[0], want0[t], TOL);
+        assert_close(granted[1], want1[t], TOL);
+        backlog += h->applied[0] + h->applied[1] - metric(h, "approved") - metric(h, "denied");
+        assert_close(metric(h, "backlog"), backlog, TOL);
+    }
+    assert_close(backlog, 0, TOL);
+    h_free(h);
+}
+
+/* Standing licence: rule licence_t 250, licence_months 3, review 63 days, no spread. 100 t
+ * applied every month on link 0 from step 0.
+ *  steps 0, 1: reviewed (cohorts due at 2-3 and 3-4).
+ *  step 2: 93.018152 of c0 approved -> a licence of 250 - 93.018152 = 156.981848 t valid through
+ *          step 4 (until 5); this step's 100 t are applied before the decision: reviewed.
+ *  step 3: 100 covered by the licence at once (approved, wait 0): 56.981848 left; decided
+ *          6.981848 (c0) + 93.018152 (c1): a new licence replaces it: 250 - 100 = 150 left,
+ *          valid through step 5.
+ *  step 4: 100 covered at once: 50 left; decided c1's 6.981848 and c2's 93.018152 -> renewal:
+ *          150 left until 7. Backlog: 100, 200, 300 - a0, 200 - a0, 100 - a0.
+ * What the licence covers never enters the backlog; applications = approved + backlog growth. */
+static void test_standing_licence(void **state)
+{
+    (void)state;
+    harness *h = h_new(1, 12);
+    double rp[8], granted[MAXL] = {0};
+    rule_defaults(rp);
+    rule_set(rp, "licence_t", 250);
+    rule_set(rp, "licence_months", 3);
+    const void *rules[MAXL] = {rp};
+    h->io.rule = rules;
+    h->io.granted = granted;
+    set_num(h, "review_cv", 0);
+    set_num(h, "validity_months", 12);
+    h_reset(h);
+    const double a0 = 100 * (1 - FRAC63), a1 = 100 * FRAC63;
+    const double want[5] = {0, 0, a0, 100 + a1 + a0, 100 + a1 + a0};
+    const double backlog_want[5] = {100, 200, 300 - a0, 200 - a0, 100 - a0};
+    for (int t = 0; t < 5; t++) {
+        h->applied[0] = 100;
+        h_step(h, t);
+        assert_close(granted[0], want[t], TOL);
+        assert_close(metric(h, "backlog"), backlog_want[t], TOL);
+    }
+    /* Without the rule's licence terms every month waits its review: step 3 grants a1 + a0. */
+    rule_set(rp, "licence_t", 0);
+    h_reset(h);
+    for (int t = 0; t < 4; t++) {
+        h->applied[0] = 100;
+        h_step(h, t);
+    }
+    assert_close(granted[0], a1 + a0, TOL);
+    h_free(h);
+}
+
+/* filing_rules 1: an application is judged by the terms in force when it was filed. 100 t filed
+ * at step 0 under approval 1 (review 63 days), then the rule's approval drops to 0 at step 1:
+ * the step-0 cohort is still granted in full (93.018152 at 2, 6.981848 at 3), while 100 t filed
+ * at step 1 are denied at their decision. With filing_rules 0 the same step-0 cohort is denied. */
+static void test_filing_rules(void **state)
+{
+    (void)state;
+    for (int at_filing = 0; at_filing <= 1; at_filing++) {
+        harness *h = h_new(1, 12);
+        double rp[8], granted[MAXL] = {0};
+        rule_defaults(rp);
+        const void *rules[MAXL] = {rp};
+        h->io.rule = rules;
+        h->io.granted = granted;
+        set_num(h, "review_cv", 0);
+        set_num(h, "filing_rules", at_filing);
+        h_reset(h);
+        double got = 0, denied = 0;
+        for (int t = 0; t < 5; t++) {
+            h->applied[0] = t <= 1 ? 100 : 0;
+            if (t == 1)
+                rule_set(rp, "approval", 0);
+            h_step(h, t);
+            got += granted[0];
+            denied += metric(h, "denied");
+        }
+        assert_close(got, at_filing ? 100 : 0, TOL);
+        assert_close(denied, at_filing ? 100 : 200, TOL);
+        h_free(h);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -759,6 +946,10 @@ int main(void)
         cmocka_unit_test(test_binomial),
         cmocka_unit_test(test_review_spread),
         cmocka_unit_test(test_balance_random),
+        cmocka_unit_test(test_rule_destination),
+        cmocka_unit_test(test_rule_quota_pool),
+        cmocka_unit_test(test_standing_licence),
+        cmocka_unit_test(test_filing_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
