@@ -50,7 +50,7 @@
  *   order_i  = max(0, need / K * (1 + L + c_i / wpm) - s_i - p_i),  order[m] = sum_i order_i
  * and in consume():
  *   used_i = min(s_i, need / K); stop_i = 1 - used_i / (need / K)  (0 when need = 0)
- *   used = sum used_i, shortfall = need - used
+ *   used = sum used_i, shortfall = sum_i (need / K - used_i)
  * Bottleneck losses: a firm short of magnets cannot finish a unit that needs them (a vehicle
  * needs dozens of magnet parts; Ford idled Chicago Assembly ~1 week in May 2025 when one
  * supplier ran out: facts-detailed.md s.6), so a class stops production for the uncovered share
@@ -469,18 +469,20 @@ static void sector_consume(const void *params, void *state, ree_node_io *io)
         s->lost_units = s->shortfall * 1000 / p->kg_per_unit;
         class_stop(p, s, s->need > 0 ? s->shortfall / s->need : 0, &months);
     } else {
-        double n = s->need / s->k, used = 0, lost = 0;
+        double n = s->need / s->k, used = 0, lost = 0, shortfall = 0;
         rescale(s->cstock, s->k, stock);
         for (int i = 0; i < s->k; i++) {
             double u = s->cstock[i] < n ? s->cstock[i] : n;
             s->cstock[i] -= u;
             used += u;
+            shortfall += n - u;
             double stop = n > 0 ? 1 - u / n : 0;
             lost += stop * n * 1000 / p->kg_per_unit;
             class_stop(p, s, stop, &months);
         }
+        /* Class sums, not need - used: no rounding residue shows as a shortfall. */
         s->used = used < stock ? used : stock;
-        s->shortfall = s->need - s->used;
+        s->shortfall = shortfall;
         s->lost_units = lost;
     }
     io->consumed[m] = s->used;
