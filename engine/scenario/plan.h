@@ -91,13 +91,14 @@ typedef struct ree_regime {
 
 /* What a series reports. */
 typedef enum ree_series_kind {
-    REE_S_MODEL,       /* metric `index` of the entity's model */
-    REE_S_STOCK,       /* stock of material `index` at node `entity` */
-    REE_S_SHIPPED,     /* t shipped on link */
-    REE_S_TRANSIT,     /* t in transit on link */
-    REE_S_REGIME,      /* 1 when in regime `index` */
-    REE_S_SCARCITY,    /* shortage ratio of material `index` across sectors */
-    REE_S_GATE_SHIPPED /* t shipped across all links of gate `index` */
+    REE_S_MODEL,        /* metric `index` of the entity's model */
+    REE_S_STOCK,        /* stock of material `index` at node `entity` */
+    REE_S_SHIPPED,      /* t shipped on link */
+    REE_S_TRANSIT,      /* t in transit on link */
+    REE_S_REGIME,       /* 1 when in regime `index` */
+    REE_S_SCARCITY,     /* shortage ratio of material `index` across sectors */
+    REE_S_GATE_SHIPPED, /* t shipped across all links of gate `index` */
+    REE_S_SUM           /* sum of the series `sum[0..nsum)` (an observation of several entities) */
 } ree_series_kind;
 
 typedef struct ree_series {
@@ -107,6 +108,8 @@ typedef struct ree_series {
     char *entity_name;
     char *metric;
     const char *unit;
+    int *sum; /* REE_S_SUM: indices of the series summed, all before this one; else NULL */
+    int nsum;
 } ree_series;
 
 /* Where an indicator comes from. */

@@ -447,6 +447,10 @@ static int record(ree_run *r)
             for (int i = 0; i < p->gates[se->index].nlink; i++)
                 v += r->shipped[p->gates[se->index].links[i]];
             break;
+        case REE_S_SUM: /* its terms come earlier in the table: recorded already */
+            for (int i = 0; i < se->nsum; i++)
+                v += r->series[(size_t)se->sum[i] * T + t];
+            break;
         }
         r->series[(size_t)s * T + t] = v;
         ok &= IN_RANGE(v);

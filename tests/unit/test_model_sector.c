@@ -323,7 +323,7 @@ static void test_no_shock(void **unused)
         stock[t] = 1000;
     trajectory(p, stock, 36, ind);
     for (int i = 0; i < NIND; i++)
-        assert_near(ind[i], i == I_FIRST_SHORT || i == I_ONSET || i >= 10 && i <= 11 ? 36 : 0, 0);
+        assert_near(ind[i], i == I_FIRST_SHORT || i == I_ONSET || (i >= 10 && i <= 11) ? 36 : 0, 0);
     free(p);
 }
 

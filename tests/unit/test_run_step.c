@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -385,6 +386,60 @@ static void test_firm_classes_stop(void **unused)
         else if (!strcmp(ind->name, "max_firms_stopped"))
             expect_at(v, 0.5, "users", "max_firms_stopped (run)", 2);
     }
+    stop(&s);
+}
+
+/* An observation of several entities is a series of its own, LABEL/METRIC, the per-run sum of
+ * theirs: here the source's two links (demand 300 and 100, capacity 500, lead 1, no safety
+ * stock: T = need * 2). t=0: both hold 2 months of need, order nothing. t=1: they order 300 and
+ * 100; src (1000) ships both: the sum is 400. */
+static void test_observation_sum(void **unused)
+{
+    (void)unused;
+    char csv[] = "/tmp/reesim-obs-XXXXXX";
+    int fd = mkstemp(csv);
+    assert_true(fd >= 0);
+    const char line[] = "date,value\n2025-02,400\n";
+    assert_int_equal(write(fd, line, sizeof line - 1), (long)(sizeof line - 1));
+    close(fd);
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "reesim: 1\n"
+             "name: obs-sum\n"
+             "horizon: {start: 2025-01, steps: 3}\n"
+             "seed: 42\n"
+             "materials:\n"
+             "  - {id: ndfeb}\n"
+             "nodes:\n"
+             "  - id: src\n"
+             "    model: source\n"
+             "    params: {output: {ndfeb: 1}, capacity: 500}\n"
+             "  - id: a\n"
+             "    model: sector\n"
+             "    stock: {ndfeb: 600}\n"
+             "    params: {material: ndfeb, demand: 300, cover_weeks: 0, kg_per_unit: 2}\n"
+             "  - id: b\n"
+             "    model: sector\n"
+             "    stock: {ndfeb: 200}\n"
+             "    params: {material: ndfeb, demand: 100, cover_weeks: 0, kg_per_unit: 2}\n"
+             "links:\n"
+             "  - {from: src, to: a, material: ndfeb}\n"
+             "  - {from: src, to: b, material: ndfeb}\n"
+             "observations:\n"
+             "  - {label: to_ab, entity: [src->a, src->b], metric: shipped, file: %s}\n",
+             csv);
+    sim s = start(yaml);
+    unlink(csv);
+    int k = series_index(s.p, "to_ab", "shipped");
+    assert_int_equal(s.p->series[k].kind, REE_S_SUM);
+    assert_int_equal(s.p->series[k].nsum, 2);
+    assert_int_equal(s.p->observations[0].series, k);
+    static const row rows[] = {
+        {"src->a", "shipped", {0, 300, 300}},
+        {"src->b", "shipped", {0, 100, 100}},
+        {"to_ab", "shipped", {0, 400, 400}},
+    };
+    step_and_check(&s, rows, NROWS(rows));
     stop(&s);
 }
 
@@ -989,6 +1044,7 @@ int main(void)
         cmocka_unit_test(test_two_node_safety_stock),
         cmocka_unit_test(test_two_node_shortfall),
         cmocka_unit_test(test_firm_classes_stop),
+        cmocka_unit_test(test_observation_sum),
         cmocka_unit_test(test_chain_processor),
         cmocka_unit_test(test_recycler_yield),
         cmocka_unit_test(test_gate_approval_one),
