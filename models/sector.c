@@ -1,7 +1,9 @@
 /*
- * sector: a US demand sector (cars, defense, electronics, energy, ...) using one material. It
- * orders to cover next month's need plus a safety stock, uses what it has, and books shortfall,
- * substitution, demand destruction and the units of output lost. Its consumption is final use
+ * sector: a demand sector (US cars, defense, electronics, energy, ...; China's own use, the rest
+ * of the world) using one material, as one pooled stock or as a population of firm classes each
+ * with its own stock. It orders to cover next month's need plus a safety stock, uses what it
+ * has, and books shortfall, stoppages, substitution, demand destruction and the units of output
+ * lost. Its consumption is final use
  * (REE_MF_SECTOR): the engine adds it to the history recyclers read.
  *
  * Per step t (m = material, wpm = REE_WEEKS_PER_MONTH), in the order() hook:
@@ -528,7 +530,7 @@ static void sector_finish(const void *params, const void *state, const ree_model
 
 const ree_model ree_model_sector = {
     .name = "sector",
-    .summary = "US demand sector: growth, noise, safety stock, shortfall, substitution",
+    .summary = "demand sector: pooled or firm classes with own stocks, stoppages, substitution",
     .kind = REE_MODEL_NODE,
     .flags = REE_MF_SECTOR,
     .params = sector_param_defs,
