@@ -20,8 +20,8 @@ steps_to() {
     y=${start%-*} m=${start#*-} ey=${2%-*} em=${2#*-}
     echo $(((ey - y) * 12 + ${em#0} - ${m#0} + 1))
 }
-# The scenario cut at the end of YYYY-MM, written next to the original (observation files are
-# relative to it), run into $work/NAME-YYYY-MM.
+# The scenario cut at the end of YYYY-MM, written into $work without its observations (their
+# files are relative to the original; the cut needs none), run into $work/NAME-YYYY-MM.
 cut_run() {
     f=$src/scenarios/$1.yaml
     t=$work/$1-$2.yaml
