@@ -1,7 +1,9 @@
 /*
- * sector: a US demand sector (cars, defense, electronics, energy, ...) using one material. It
- * orders to cover next month's need plus a safety stock, uses what it has, and books shortfall,
- * substitution, demand destruction and the units of output lost. Its consumption is final use
+ * sector: a demand sector (US cars, defense, electronics, energy, ...; China's own use, the rest
+ * of the world) using one material, as one pooled stock or as a population of firm classes each
+ * with its own stock. It orders to cover next month's need plus a safety stock, uses what it
+ * has, and books shortfall, stoppages, substitution, demand destruction and the units of output
+ * lost. Its consumption is final use
  * (REE_MF_SECTOR): the engine adds it to the history recyclers read.
  *
  * Per step t (m = material, wpm = REE_WEEKS_PER_MONTH), in the order() hook:
@@ -22,8 +24,51 @@
  *   lost_units = shortfall * 1000 / kg_per_unit
  * The time constants are clamped at one month (min(1, 1/...)) so any positive value is stable.
  *
+ * Prices (off by default: every price_* parameter at its default leaves the rules above exact).
+ * With P_t = io->price[m] (the price index written at the end of last step, 1 without one) and
+ * a first-order lag Pl_t = Pl_{t-1} + (P_t - Pl_{t-1}) * min(1, 1 / price_lag_months),
+ * Pl_{-1} = 1 (price_lag_months 0: Pl_t = P_t):
+ *   sub_p    = min(sub_max, price_sub_elasticity * max(0, ln Pl_t))   the price-led target
+ *   sub      : if last step's shortfall_share > sub_trigger: towards sub_max as above;
+ *              else if sub < sub_p: sub += (sub_p - sub) * min(1, 1 / sub_months);
+ *              else sub -= (sub - sub_p) * min(1, 1 / sub_revert_months)
+ *   dd       = min(dd_max, dd_elasticity * scarcity[m] + price_dd_elasticity * max(0, ln Pl_t))
+ * so a price of e (2.72x) sustained for price_lag_months moves a share price_sub_elasticity of
+ * demand to substitutes (at the pace of sub_months) and destroys price_dd_elasticity of it.
+ *
+ * Firm populations (firm_classes K > 1): the sector is K equal classes of firms (share 1/K
+ * each, of the sector's need) whose stock cover is lognormal across firms with mean
+ * cover_weeks and sd cover_sd. Class i (0-based) gets the (i + 0.5) / K quantile:
+ *   sl2 = ln(1 + cover_sd^2 / cover_weeks^2), c_i = exp(ln cover_weeks - sl2/2 + sqrt(sl2) z_i),
+ *   z_i = gsl_cdf_ugaussian_Pinv((i + 0.5) / K)                  (cover_sd 0: c_i = cover_weeks)
+ * Each class holds its own stock s_i and pipeline p_i (ordered and on the way), a split of the
+ * node's: sum s_i = stock[m] and sum p_i = position[m] - stock[m] at every order() (the split is
+ * rescaled to the engine's totals, so the node's mass balance is the engine's). In order():
+ *   first step: s_i = stock * w_i / sum w, w_i = 1 + c_i / wpm; p_i = (position - stock) / K
+ *   later:      X = max(0, Q_t - Q_{t-1} + received[m])  (what entered the pipeline since last
+ *               order, Q = position - stock), given to the classes in proportion to their last
+ *               orders (1/K each when none); then the arrivals received[m] are taken from the
+ *               pipelines in proportion to p_i and added to s_i
+ *   order_i  = max(0, need / K * (1 + L + c_i / wpm) - s_i - p_i),  order[m] = sum_i order_i
+ * and in consume():
+ *   used_i = min(s_i, need / K); stop_i = 1 - used_i / (need / K)  (0 when need = 0)
+ *   used = sum used_i, shortfall = sum_i (need / K - used_i)
+ * Bottleneck losses: a firm short of magnets cannot finish a unit that needs them (a vehicle
+ * needs dozens of magnet parts; Ford idled Chicago Assembly ~1 week in May 2025 when one
+ * supplier ran out: facts-detailed.md s.6), so a class stops production for the uncovered share
+ * stop_i of the month and loses stop_i x its units per month, need / K * 1000 / kg_per_unit
+ * (kg_per_unit: magnet content of one unit of output):
+ *   lost_units = sum_i stop_i * need / K * 1000 / kg_per_unit
+ * With K = 1 the class is the pool: the rules above are the pooled ones, exactly. A class is
+ * stopped in a month when stop_i * days_per_month >= stop_days (days_per_month = 30.4375):
+ *   firms_stopped = (number of stopped classes) / K                           [1]
+ * Stopping is per class, so a thin-cover class stops while the others still have stock: the
+ * split changes when losses start and how large they are, not the conversion (per class the
+ * stopped firm-months and the tonnage give the same units).
+ *
  * Metrics: demand demand_t [t], need [t], consumed [t], shortfall [t], shortfall_share [1],
- * substitution sub [1], destroyed = demand_t * (1 - sub) * dd [t], lost_units [units].
+ * substitution sub [1], destroyed = demand_t * (1 - sub) * dd [t], lost_units [units],
+ * firms_stopped [1].
  * Indicators (per run; docs/indicators.md has them all with their formulas). A month is short
  * when used < service_level * need. With T = nsteps, S = shock_start (steps after the horizon
  * start, rounded up to a whole step), N = recover_months:
@@ -40,6 +85,12 @@
  *   time_to_recover     = r - f, r the first step after f opening N consecutive months
  *                         that are not short; 0 if there is no f; T - f if there is no r
  *                         within the horizon                                          [months]
+ *   first_stop_month    = first step with firms_stopped > 0 (T if none)               [months]
+ *   time_to_first_stop  = g - S, g the first step at or after S with firms_stopped > 0 (T if
+ *                         none)                                                       [months]
+ *   firm_months_stopped = sum_t sum_i stop_i / K over the stopped class-months: months of
+ *                         stoppage per firm                                           [months]
+ *   max_firms_stopped   = max_t firms_stopped_t                                            [1]
  * They are computed by engine/resilience.c (shared with the engine's region totals).
  * Resilience indicators after Sprecher et al. 2017 (ES&T 51(7), 3860-3870: onset, depth,
  * duration of a supply disruption) and the service-level view of supply-chain risk tools.
@@ -57,6 +108,15 @@
  *    0.05 are assumptions consistent with those figures; demand destruction (dd_*) is off by
  *    default (Japan cut demand >15% in 2010-12 by substitution in polishing, facts-detailed.md
  *    s.7, a use outside magnets).
+ *  - firm_classes 1 (one pooled stock, as before populations existed), cover_sd 0; the shipped
+ *    scenarios state their own. stop_days 1: a stop shorter than a day (a shift) is not counted
+ *    as a stoppage (assumption: plants report idled days, e.g. Ford's ~1 week in May 2025).
+ *  - price_*: off by default. Sprecher et al. 2017 (2010-2011: substitution reached 10% of
+ *    demand per year while Dy oxide rose 26-fold in 31 months; facts.md) suggest
+ *    price_sub_elasticity ~0.07 (a 10x price sustained a year moves 0.07 * ln 10 = 16% towards
+ *    substitutes, 63% of it within sub_months 12: ~10% in the first year) and a lag of about a
+ *    year (price_lag_months 12); Japan cut demand >15% within two years (facts-detailed.md
+ *    s.7), price_dd_elasticity ~0.05 (derived, indicative).
  *  - service_level 0.95 is an assumption (a month counts as short below 95% of need);
  *    recover_months 3 (a quarter back at service before a sector counts as recovered) is an
  *    assumption in the spirit of the quarterly reporting of the firms concerned; shock_start
@@ -71,23 +131,35 @@
 #include "resilience.h"
 
 typedef struct sector_params {
-    int material;             /* material index */
-    double demand;            /* t/month at t = 0 */
-    double growth;            /* 1/year */
-    double noise;             /* 1, sd of log demand */
-    double cover_weeks;       /* weeks */
-    double priority;          /* 1, integral; read by the engine */
-    double kg_per_unit;       /* kg/unit */
-    double service_level;     /* 1 */
-    double sub_max;           /* 1 */
-    double sub_months;        /* months */
-    double sub_trigger;       /* 1 */
-    double sub_revert_months; /* months */
-    double dd_max;            /* 1 */
-    double dd_elasticity;     /* 1 per unit of scarcity */
-    double shock_start;       /* steps after the horizon start (DATE) */
-    double recover_months;    /* months, integral */
+    int material;                /* material index */
+    double demand;               /* t/month at t = 0 */
+    double growth;               /* 1/year */
+    double noise;                /* 1, sd of log demand */
+    double cover_weeks;          /* weeks */
+    double priority;             /* 1, integral; read by the engine */
+    double kg_per_unit;          /* kg/unit */
+    double service_level;        /* 1 */
+    double sub_max;              /* 1 */
+    double sub_months;           /* months */
+    double sub_trigger;          /* 1 */
+    double sub_revert_months;    /* months */
+    double dd_max;               /* 1 */
+    double dd_elasticity;        /* 1 per unit of scarcity */
+    double shock_start;          /* steps after the horizon start (DATE) */
+    double recover_months;       /* months, integral */
+    double firm_classes;         /* 1, integral, 1..SECTOR_MAX_CLASSES */
+    double cover_sd;             /* weeks, sd of cover across firms */
+    double stop_days;            /* days */
+    double price_sub_elasticity; /* 1 per unit of ln(price index) */
+    double price_dd_elasticity;  /* 1 per unit of ln(price index) */
+    double price_lag_months;     /* months */
 } sector_params;
+
+/* Most firm classes a sector holds: enough for the 5%-quantile class at K = 10 and a smooth
+ * cover distribution; the state is a fixed block of this many classes. */
+#define SECTOR_MAX_CLASSES 32
+/* A stoppage shorter than this share of a day is rounding, not a stop (only when stop_days 0). */
+#define STOP_EPS 1e-9
 
 typedef struct sector_state {
     double demand_t;   /* t */
@@ -98,7 +170,20 @@ typedef struct sector_state {
     double shortfall;  /* t */
     double share;      /* 1, this step's (or last step's, in order()) shortfall share */
     double lost_units; /* units */
-    ree_resil resil;   /* the indicators' accumulator (engine/resilience.h) */
+    double stopped;    /* 1, share of firms stopped this month */
+    double plag;       /* 1, lagged price index */
+    int k;             /* number of classes */
+    int started;       /* the class split has been set from the node's stock */
+    double cover[SECTOR_MAX_CLASSES];  /* weeks, each class's cover */
+    double cstock[SECTOR_MAX_CLASSES]; /* t, each class's stock (sum: the node's) */
+    double cpipe[SECTOR_MAX_CLASSES];  /* t, each class's pipeline (sum: position - stock) */
+    double corder[SECTOR_MAX_CLASSES]; /* t, each class's last order */
+    double qprev;                      /* t, the node's pipeline at last order() */
+    int first_stop;                    /* first stopped step, -1 if none */
+    int first_stop_after;              /* first stopped step at or after shock_start, -1 */
+    double firm_months;                /* months, stopped class-months / K */
+    double max_stopped;                /* 1 */
+    ree_resil resil;                   /* the indicators' accumulator (engine/resilience.h) */
 } sector_state;
 
 static const ree_param_def sector_param_defs[] = {
@@ -134,6 +219,19 @@ static const ree_param_def sector_param_defs[] = {
      "date", "month of the shock onset_lag counts from (default: the horizon start)"},
     {"recover_months", REE_PT_NUM, offsetof(sector_params, recover_months), 0, 3, 1, REE_MAX_MONTHS,
      REE_PF_INT, "months", "consecutive months at service level that count as recovered"},
+    {"firm_classes", REE_PT_NUM, offsetof(sector_params, firm_classes), 0, 1, 1, SECTOR_MAX_CLASSES,
+     REE_PF_INT, "1",
+     "classes of firms with their own stock (quantiles of the cover distribution); 1 = pooled"},
+    {"cover_sd", REE_PT_NUM, offsetof(sector_params, cover_sd), 0, 0, 0, REE_MAX_WEEKS, 0, "weeks",
+     "sd of the lognormal cover across firms (mean cover_weeks)"},
+    {"stop_days", REE_PT_NUM, offsetof(sector_params, stop_days), 0, 1, 0, REE_DAYS_PER_MONTH, 0,
+     "days", "shortest stop in a month that counts a class as stopped"},
+    {"price_sub_elasticity", REE_PT_NUM, offsetof(sector_params, price_sub_elasticity), 0, 0, 0, 10,
+     0, "1", "substitution target per unit of ln(lagged price index), up to sub_max"},
+    {"price_dd_elasticity", REE_PT_NUM, offsetof(sector_params, price_dd_elasticity), 0, 0, 0, 10,
+     0, "1", "demand destroyed per unit of ln(lagged price index), up to dd_max"},
+    {"price_lag_months", REE_PT_NUM, offsetof(sector_params, price_lag_months), 0, 0, 0,
+     REE_MAX_MONTHS, 0, "months", "time constant of the lag of the price index seen"},
 };
 
 /* Metric indices: the engine reads need, consumed, shortfall and lost_units (sector_contract). */
@@ -146,6 +244,7 @@ enum {
     M_SUBSTITUTION,
     M_DESTROYED,
     M_LOST_UNITS,
+    M_FIRMS_STOPPED,
     M_COUNT
 };
 
@@ -160,6 +259,9 @@ static const ree_metric_def sector_metric_defs[M_COUNT] = {
     [M_DESTROYED] = {"destroyed", "t", "demand destroyed by scarcity", REE_DIR_HIGHER_WORSE, 0},
     [M_LOST_UNITS] = {"lost_units", "units", "units of output lost to the shortfall",
                       REE_DIR_HIGHER_WORSE, 0},
+    [M_FIRMS_STOPPED] = {"firms_stopped", "1",
+                         "share of firms stopped at least stop_days this month",
+                         REE_DIR_HIGHER_WORSE, 0},
 };
 
 static const ree_metric_def sector_indicator_defs[] = {
@@ -180,6 +282,14 @@ static const ree_metric_def sector_indicator_defs[] = {
     {"time_to_recover", "months",
      "months from the onset to recover_months in a row at service level (0 if no onset)",
      REE_DIR_HIGHER_WORSE, 0},
+    {"first_stop_month", "months", "first month with a class of firms stopped (horizon if never)",
+     REE_DIR_HIGHER_BETTER, 0},
+    {"time_to_first_stop", "months",
+     "months from shock_start to the first month with firms stopped (horizon if none)",
+     REE_DIR_HIGHER_BETTER, 0},
+    {"firm_months_stopped", "months", "months of stoppage per firm (stopped class-months / K)",
+     REE_DIR_HIGHER_WORSE, 0},
+    {"max_firms_stopped", "1", "largest monthly share of firms stopped", REE_DIR_HIGHER_WORSE, 0},
 };
 
 static const ree_sector_contract sector_contract = {
@@ -208,6 +318,7 @@ static void write_metrics(const sector_state *s, double *metrics)
     metrics[M_SUBSTITUTION] = s->sub;
     metrics[M_DESTROYED] = s->destroyed;
     metrics[M_LOST_UNITS] = s->lost_units;
+    metrics[M_FIRMS_STOPPED] = s->stopped;
 }
 
 static void sector_reset(const void *params, void *state, const ree_model_ctx *ctx)
@@ -217,6 +328,67 @@ static void sector_reset(const void *params, void *state, const ree_model_ctx *c
     sector_state *s = state;
     *s = (sector_state){0};
     ree_resil_reset(&s->resil, p->service_level, ceil(p->shock_start), p->recover_months);
+    s->plag = 1;
+    s->first_stop = s->first_stop_after = -1;
+    s->k = (int)p->firm_classes;
+    if (s->k < 1)
+        s->k = 1;
+    if (s->k > SECTOR_MAX_CLASSES)
+        s->k = SECTOR_MAX_CLASSES;
+    double c = p->cover_weeks, sl2 = c > 0 ? log1p(p->cover_sd * p->cover_sd / (c * c)) : 0;
+    for (int i = 0; i < s->k; i++)
+        s->cover[i] =
+            sl2 > 0 ? exp(log(c) - sl2 / 2 + sqrt(sl2) * gsl_cdf_ugaussian_Pinv((i + 0.5) / s->k))
+                    : c;
+}
+
+/* Rescale v[0..k) to sum to total (an equal split when they sum to nothing). */
+static void rescale(double *v, int k, double total)
+{
+    double sum = 0;
+    for (int i = 0; i < k; i++)
+        sum += v[i];
+    for (int i = 0; i < k; i++)
+        v[i] = sum > 0 ? v[i] * (total / sum) : total / k;
+}
+
+/* The class split of the node's stock and pipeline at this order() (docs in the header). */
+static void split_classes(sector_state *s, const ree_node_io *io, int m)
+{
+    int k = s->k;
+    double st = io->stock[m] > 0 ? io->stock[m] : 0;
+    double q = io->position[m] - io->stock[m];
+    if (q < 0)
+        q = 0;
+    if (!s->started) {
+        for (int i = 0; i < k; i++) {
+            s->cstock[i] = 1 + s->cover[i] / REE_WEEKS_PER_MONTH;
+            s->cpipe[i] = 1;
+        }
+        s->started = 1;
+    } else {
+        double rec = io->received ? io->received[m] : 0;
+        double x = q - s->qprev + rec, ord = 0;
+        if (x < 0)
+            x = 0;
+        for (int i = 0; i < k; i++)
+            ord += s->corder[i];
+        for (int i = 0; i < k; i++)
+            s->cpipe[i] += x * (ord > 0 ? s->corder[i] / ord : 1.0 / k);
+        double pipe = 0;
+        for (int i = 0; i < k; i++)
+            pipe += s->cpipe[i];
+        for (int i = 0; i < k; i++) {
+            double r = pipe > 0 ? rec * (s->cpipe[i] / pipe) : rec / k;
+            s->cpipe[i] -= r;
+            if (s->cpipe[i] < 0)
+                s->cpipe[i] = 0;
+            s->cstock[i] += r;
+        }
+    }
+    rescale(s->cstock, k, st);
+    rescale(s->cpipe, k, q);
+    s->qprev = q;
 }
 
 static void sector_order(const void *params, void *state, ree_node_io *io)
@@ -229,13 +401,21 @@ static void sector_order(const void *params, void *state, ree_node_io *io)
     double factor = exp(p->noise * z - p->noise * p->noise / 2);
     s->demand_t = p->demand * pow(1 + p->growth, io->step / 12.0) * factor;
 
+    double price = io->price ? io->price[m] : 1;
+    s->plag += (price - s->plag) * rate(p->price_lag_months);
+    double lnp = s->plag > 1 ? log(s->plag) : 0;
+    double sub_p = p->price_sub_elasticity * lnp;
+    if (sub_p > p->sub_max)
+        sub_p = p->sub_max;
     if (s->share > p->sub_trigger)
         s->sub += (p->sub_max - s->sub) * rate(p->sub_months);
+    else if (s->sub < sub_p)
+        s->sub += (sub_p - s->sub) * rate(p->sub_months);
     else
-        s->sub -= s->sub * rate(p->sub_revert_months);
+        s->sub -= (s->sub - sub_p) * rate(p->sub_revert_months);
 
     double sc = io->scarcity[m];
-    double dd = p->dd_elasticity * (sc > 0 ? sc : 0);
+    double dd = p->dd_elasticity * (sc > 0 ? sc : 0) + p->price_dd_elasticity * lnp;
     if (dd > p->dd_max)
         dd = p->dd_max;
     double kept = s->demand_t * (1 - s->sub);
@@ -243,14 +423,37 @@ static void sector_order(const void *params, void *state, ree_node_io *io)
     s->need = kept * (1 - dd);
 
     double lead = io->lead ? io->lead[m] : 0;
-    double q = s->need * (1 + lead + p->cover_weeks / REE_WEEKS_PER_MONTH) - io->position[m];
-    io->order[m] = q > 0 ? q : 0;
+    if (s->k == 1) {
+        double q = s->need * (1 + lead + p->cover_weeks / REE_WEEKS_PER_MONTH) - io->position[m];
+        io->order[m] = q > 0 ? q : 0;
+    } else {
+        split_classes(s, io, m);
+        double total = 0, n = s->need / s->k;
+        for (int i = 0; i < s->k; i++) {
+            double q =
+                n * (1 + lead + s->cover[i] / REE_WEEKS_PER_MONTH) - s->cstock[i] - s->cpipe[i];
+            s->corder[i] = q > 0 ? q : 0;
+            total += s->corder[i];
+        }
+        io->order[m] = total;
+    }
 
     /* consume() has not run yet this step: show no use rather than last month's. */
     s->used = 0;
     s->shortfall = 0;
     s->lost_units = 0;
+    s->stopped = 0;
     write_metrics(s, io->metrics);
+}
+
+/* Book class i's stop share of this month (stop in 0..1) into the month's totals. */
+static void class_stop(const sector_params *p, sector_state *s, double stop, double *months)
+{
+    int stopped = stop > STOP_EPS && stop * REE_DAYS_PER_MONTH >= p->stop_days;
+    if (!stopped)
+        return;
+    s->stopped += 1.0 / s->k;
+    *months += stop / s->k;
 }
 
 static void sector_consume(const void *params, void *state, ree_node_io *io)
@@ -260,11 +463,42 @@ static void sector_consume(const void *params, void *state, ree_node_io *io)
     int m = p->material;
 
     double stock = io->stock[m] > 0 ? io->stock[m] : 0;
-    s->used = stock < s->need ? stock : s->need;
-    s->shortfall = s->need - s->used;
+    double months = 0;
+    s->stopped = 0;
+    if (s->k == 1) {
+        s->used = stock < s->need ? stock : s->need;
+        s->shortfall = s->need - s->used;
+        s->lost_units = s->shortfall * 1000 / p->kg_per_unit;
+        class_stop(p, s, s->need > 0 ? s->shortfall / s->need : 0, &months);
+    } else {
+        double n = s->need / s->k, used = 0, lost = 0, shortfall = 0;
+        rescale(s->cstock, s->k, stock);
+        for (int i = 0; i < s->k; i++) {
+            double u = s->cstock[i] < n ? s->cstock[i] : n;
+            s->cstock[i] -= u;
+            used += u;
+            shortfall += n - u;
+            double stop = n > 0 ? 1 - u / n : 0;
+            lost += stop * n * 1000 / p->kg_per_unit;
+            class_stop(p, s, stop, &months);
+        }
+        /* Class sums, not need - used: no rounding residue shows as a shortfall. */
+        s->used = used < stock ? used : stock;
+        s->shortfall = shortfall;
+        s->lost_units = lost;
+    }
     io->consumed[m] = s->used;
     s->share = s->need > 0 ? s->shortfall / s->need : 0;
-    s->lost_units = s->shortfall * 1000 / p->kg_per_unit;
+
+    if (s->stopped > 0) {
+        if (s->first_stop < 0)
+            s->first_stop = io->step;
+        if (s->first_stop_after < 0 && io->step >= ceil(p->shock_start))
+            s->first_stop_after = io->step;
+    }
+    s->firm_months += months;
+    if (s->stopped > s->max_stopped)
+        s->max_stopped = s->stopped;
 
     ree_resil_step(&s->resil, io->step, s->need, s->used, s->lost_units);
     write_metrics(s, io->metrics);
@@ -273,7 +507,7 @@ static void sector_consume(const void *params, void *state, ree_node_io *io)
 static void sector_finish(const void *params, const void *state, const ree_model_ctx *ctx,
                           double *indicators)
 {
-    (void)params;
+    const sector_params *p = params;
     const sector_state *s = state;
     ree_resil_result res;
     ree_resil_finish(&s->resil, ctx->nsteps, &res);
@@ -287,11 +521,16 @@ static void sector_finish(const void *params, const void *state, const ree_model
     indicators[7] = res.depth_duration;
     indicators[8] = res.onset_lag;
     indicators[9] = res.time_to_recover;
+    indicators[10] = s->first_stop >= 0 ? s->first_stop : ctx->nsteps;
+    indicators[11] =
+        s->first_stop_after >= 0 ? s->first_stop_after - ceil(p->shock_start) : ctx->nsteps;
+    indicators[12] = s->firm_months;
+    indicators[13] = s->max_stopped;
 }
 
 const ree_model ree_model_sector = {
     .name = "sector",
-    .summary = "US demand sector: growth, noise, safety stock, shortfall, substitution",
+    .summary = "demand sector: pooled or firm classes with own stocks, stoppages, substitution",
     .kind = REE_MODEL_NODE,
     .flags = REE_MF_SECTOR,
     .params = sector_param_defs,

@@ -23,7 +23,8 @@
 #
 # Quantiles are Hyndman & Fan type 7 over the runs (R's default, as summary.csv gives them).
 # With several cars or defense sectors the months short of a run is the largest of theirs (a
-# sum of months has no meaning); every shipped scenario has one of each.
+# sum of months has no meaning); the shipped scenarios have two cars sectors (us_cars, through
+# importers, and us_cars_direct, buying directly) and one defense sector.
 # RUNS (environment, default 1000) changes the number of runs, for a quick check only.
 set -eu
 

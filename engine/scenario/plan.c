@@ -75,6 +75,7 @@ void ree_plan_free(ree_plan *p)
     for (int s = 0; p->series && s < p->nseries; s++) {
         free(p->series[s].entity_name);
         free(p->series[s].metric);
+        free(p->series[s].sum);
     }
     free(p->series);
     for (int i = 0; p->indicators && i < p->nindicator; i++)

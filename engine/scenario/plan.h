@@ -116,7 +116,8 @@ typedef enum ree_series_kind {
     REE_S_SCARCITY,            /* shortage ratio of material `index` across sectors */
     REE_S_GATE_SHIPPED,        /* t shipped across all links of gate `index` */
     REE_S_GATE_REGION_SHIPPED, /* t shipped across gate `index`'s links to region `region` */
-    REE_S_GATE_REGION_GRANTED  /* t granted this step on gate `index`'s links to `region` */
+    REE_S_GATE_REGION_GRANTED, /* t granted this step on gate `index`'s links to `region` */
+    REE_S_SUM /* sum of the series `sum[0..nsum)` (an observation of several entities) */
 } ree_series_kind;
 
 typedef struct ree_series {
@@ -126,7 +127,9 @@ typedef struct ree_series {
     char *entity_name;
     char *metric;
     const char *unit;
-    const char *region; /* REE_S_GATE_REGION: the destination region (a node's string) */
+    const char *region; /* REE_S_GATE_REGION_*: the destination region (a node's string) */
+    int *sum; /* REE_S_SUM: indices of the series summed, all before this one; else NULL */
+    int nsum;
 } ree_series;
 
 /* Where an indicator comes from. */

@@ -197,7 +197,10 @@ int ld_series(loader *L, const ree_ynode *root)
                 return -1;
         }
     }
-    p->series = ld_calloc(L, (size_t)count_all(p), sizeof *p->series);
+    /* Room for one sum series per observation of several entities (ld_observations). */
+    const ree_ynode *obs = ree_ymap_get(root, "observations");
+    size_t nsum = obs && obs->kind == REE_Y_SEQ ? obs->n : 0;
+    p->series = ld_calloc(L, (size_t)count_all(p) + nsum, sizeof *p->series);
     if (!p->series) {
         free(f.used);
         return -1;
@@ -338,6 +341,79 @@ static int read_points(loader *L, ree_observation *o, const ree_ynode *at, const
     return bad ? -1 : 0;
 }
 
+/* Index of series ENTITY/METRIC; -1 when there is none. */
+static int find(const ree_plan *p, const char *ent, const char *met)
+{
+    for (int k = 0; k < p->nseries; k++)
+        if (strcmp(p->series[k].entity_name, ent) == 0 && strcmp(p->series[k].metric, met) == 0)
+            return k;
+    return -1;
+}
+
+/* An observation of several entities (`entity: [A, B, ...]`): a new series LABEL/METRIC summing
+ * A/METRIC, B/METRIC, ... per run and step (e.g. the customs exports to one country over every
+ * link bound there). Returns its index, or -2 after reporting an error. */
+static int sum_series(loader *L, const ree_ynode *en, const char *label, const char *met,
+                      const char *path)
+{
+    ree_plan *p = L->p;
+    char ep[REE_PATH_MAX];
+    ld_path(ep, path, "entity");
+    if (en->n == 0) {
+        ld_err(L, en, ep, "expected one entity or a list of at least one");
+        return -2;
+    }
+    if (find(p, label, met) >= 0) {
+        ld_err(L, en, ep, "the sum is named by the label, and %s/%s is already a series", label,
+               met);
+        return -2;
+    }
+    int *idx = ld_calloc(L, en->n, sizeof(int));
+    if (!idx)
+        return -2;
+    int bad = 0;
+    for (size_t i = 0; i < en->n; i++) {
+        char ip[REE_PATH_MAX + 24];
+        snprintf(ip, sizeof ip, "%s[%zu]", ep, i);
+        if (ld_expect(L, en->items[i], REE_Y_SCALAR, ip)) {
+            bad = 1;
+            continue;
+        }
+        const char *id = en->items[i]->str;
+        idx[i] = find(p, id, met);
+        if (idx[i] < 0) {
+            ld_err(L, en->items[i], ip, "no series %s/%s (is it excluded by report.series?)", id,
+                   met);
+            bad = 1;
+            continue;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (idx[j] == idx[i]) {
+                ld_err(L, en->items[i], ip, "%s is listed twice", id);
+                bad = 1;
+            }
+        if (strcmp(p->series[idx[i]].unit, p->series[idx[0]].unit) != 0) {
+            ld_err(L, en->items[i], ip, "unit '%s' differs from the first entity's '%s'",
+                   p->series[idx[i]].unit, p->series[idx[0]].unit);
+            bad = 1;
+        }
+    }
+    if (bad) {
+        free(idx);
+        return -2;
+    }
+    ree_series *s = &p->series[p->nseries];
+    s->kind = REE_S_SUM;
+    s->entity = -1;
+    s->index = 0;
+    s->entity_name = ld_strdup(L, label);
+    s->metric = ld_strdup(L, met);
+    s->unit = p->series[idx[0]].unit;
+    s->sum = idx;
+    s->nsum = (int)en->n;
+    return p->nseries++;
+}
+
 int ld_observations(loader *L, const ree_ynode *root, const char *scenario_path)
 {
     ree_plan *p = L->p;
@@ -359,15 +435,16 @@ int ld_observations(loader *L, const ree_ynode *root, const char *scenario_path)
         if (ld_expect(L, n, REE_Y_MAP, path) || ld_check_keys(L, n, path, keys))
             continue;
         const char *label = ld_str(L, n, "label", path, 1);
-        const char *ent = ld_str(L, n, "entity", path, 1);
+        const ree_ynode *en = ree_ymap_get(n, "entity");
+        int several = en && en->kind == REE_Y_SEQ;
+        const char *ent = several ? "" : ld_str(L, n, "entity", path, 1);
         const char *met = ld_str(L, n, "metric", path, 1);
         const char *file = ld_str(L, n, "file", path, 1);
         if (!label || !ent || !met || !file)
             continue;
-        int s = -1;
-        for (int k = 0; k < p->nseries; k++)
-            if (strcmp(p->series[k].entity_name, ent) == 0 && strcmp(p->series[k].metric, met) == 0)
-                s = k;
+        int s = several ? sum_series(L, en, label, met, path) : find(p, ent, met);
+        if (s == -2)
+            continue;
         if (s < 0) {
             ld_err(L, n, path, "no series %s/%s (is it excluded by report.series?)", ent, met);
             continue;

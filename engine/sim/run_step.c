@@ -466,6 +466,10 @@ static int record(ree_run *r)
                                                            : r->g_granted[r->goff[se->index] + i];
             }
             break;
+        case REE_S_SUM: /* its terms come earlier in the table: recorded already */
+            for (int i = 0; i < se->nsum; i++)
+                v += r->series[(size_t)se->sum[i] * T + t];
+            break;
         }
         r->series[(size_t)s * T + t] = v;
         ok &= IN_RANGE(v);

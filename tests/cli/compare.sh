@@ -35,7 +35,7 @@ check "compare_timeseries.csv columns" test "$(head -1 "$work/j1/compare_timeser
 check "resolved scenarios written" test -s "$work/j1/base.resolved.yaml" -a \
     -s "$work/j1/scenario1.resolved.yaml"
 check "no temporary files left" sh -c "! ls -a '$work/j1' | grep -q tmp"
-check "one row per sector indicator" test "$(grep -c '^tight,harsh,us_cars,' "$work/j1/compare.csv")" = 10
+check "one row per sector indicator" test "$(grep -c '^tight,harsh,us_cars,' "$work/j1/compare.csv")" = 14
 check "12 months of us_cars/shortfall" \
     test "$(grep -c '^tight,harsh,[0-9]*,2025-[0-9]*,us_cars,shortfall,' "$work/j1/compare_timeseries.csv")" = 12
 

@@ -5,7 +5,7 @@
 #include "models.h"
 
 #define M    (&ree_model_sector)
-#define NIND 10
+#define NIND 14
 #define WPM  REE_WEEKS_PER_MONTH
 
 /* US automotive: ~40% of 8-9 kt/yr of magnet imports ~ 300 t/month (facts-detailed.md s.3,
@@ -209,9 +209,10 @@ static void test_indicator_table(void **unused)
 {
     (void)unused;
     static const char *const names[NIND] = {
-        "shortfall",  "shortfall_share",   "months_short",  "max_shortfall_share",
-        "lost_units", "first_short_month", "max_shortfall", "depth_duration",
-        "onset_lag",  "time_to_recover"};
+        "shortfall",           "shortfall_share",   "months_short",     "max_shortfall_share",
+        "lost_units",          "first_short_month", "max_shortfall",    "depth_duration",
+        "onset_lag",           "time_to_recover",   "first_stop_month", "time_to_first_stop",
+        "firm_months_stopped", "max_firms_stopped"};
     assert_int_equal(M->nindicators, NIND);
     for (int i = 0; i < NIND; i++)
         assert_string_equal(M->indicators[i].name, names[i]);
@@ -322,13 +323,185 @@ static void test_no_shock(void **unused)
         stock[t] = 1000;
     trajectory(p, stock, 36, ind);
     for (int i = 0; i < NIND; i++)
-        assert_near(ind[i], i == I_FIRST_SHORT || i == I_ONSET ? 36 : 0, 0);
+        assert_near(ind[i], i == I_FIRST_SHORT || i == I_ONSET || (i >= 10 && i <= 11) ? 36 : 0, 0);
     free(p);
+}
+
+/* Two firm classes (K = 2) with cover lognormal, mean 4 weeks and sd 4 weeks: sl2 = ln 2, class
+ * covers at the 25% and 75% quantiles c = exp(ln 4 - ln2/2 -/+ sqrt(ln 2) * 0.674490) = 1.6131
+ * and 4.9593 weeks. Step 0: 310 t on hand, split by 1 + c / wpm = 1.37098 and 2.14054: 121.03
+ * and 188.97 t. Each class needs 150 t: the thin class stops 1 - 121.03 / 150 = 19.3% of the
+ * month (5.88 days) although the pooled 310 t would have covered the 300 t. */
+static void test_firm_classes(void **unused)
+{
+    (void)unused;
+    void *p = autos();
+    set_num(M, p, "firm_classes", 2);
+    set_num(M, p, "cover_sd", 4);
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(17);
+    fixture f = {0};
+    double sl2 = log(2), z = 0.6744897501960817;
+    double c0 = exp(log(4) - sl2 / 2 - sqrt(sl2) * z), c1 = exp(log(4) - sl2 / 2 + sqrt(sl2) * z);
+    assert_near(c0, 1.6131, 1e-4);
+    assert_near(c1, 4.9593, 1e-4);
+    double w0 = 1 + c0 / WPM, w1 = 1 + c1 / WPM;
+    double s0 = 310 * w0 / (w0 + w1), s1 = 310 * w1 / (w0 + w1);
+    assert_near(s0, 121.03, 0.01);
+    f.stock[2] = f.position[2] = 310;
+    fx_step(&f, 0, r);
+    M->order(p, s, &f.io);
+    /* Orders 150 * w_i - s_i: 84.62 + 132.11 = 216.73 t (lead 0: no io->lead). */
+    double o0 = 150 * w0 - s0, o1 = 150 * w1 - s1;
+    assert_near(f.order[2], o0 + o1, 1e-9);
+    assert_near(f.order[2], 216.73, 0.01);
+    M->consume(p, s, &f.io);
+    assert_near(f.consumed[2], s0 + 150, 1e-9);
+    assert_near(f.metrics[3], 150 - s0, 1e-9); /* 28.97 t short */
+    /* Lost: 0.19312 of the thin class's 150 t / 2 kg = 75,000 units a month: 14,484 units. */
+    assert_near(f.metrics[7], (1 - s0 / 150) * 150 * 1000 / 2, 1e-6);
+    assert_near(f.metrics[7], 14484.3, 0.1);
+    assert_near(f.metrics[8], 0.5, 0); /* one class of two stopped */
+    assert_booked_within_stock(&f);
+    /* Step 1: 38.97 t left (all the thick class's); 200 t arrive, given to the classes in
+     * proportion to their orders: 78.08 and 160.88 t. Thin class stops 47.9% of the month. */
+    f.stock[2] = 310 - f.consumed[2] + 200;
+    f.position[2] = f.stock[2];
+    f.received[2] = 200;
+    fx_step(&f, 1, r);
+    M->order(p, s, &f.io);
+    double t0 = 200 * o0 / (o0 + o1), t1 = s1 - 150 + 200 * o1 / (o0 + o1);
+    assert_near(t0, 78.08, 0.01);
+    assert_near(f.order[2], (150 * w0 - t0) + (150 * w1 - t1), 1e-9);
+    M->consume(p, s, &f.io);
+    assert_near(f.consumed[2], t0 + 150, 1e-9);
+    assert_near(f.metrics[8], 0.5, 0);
+    assert_booked_within_stock(&f);
+    /* Step 2: plenty. */
+    f.stock[2] = 1000;
+    f.position[2] = 1000;
+    f.received[2] = 1000 - (t1 - 150);
+    fx_step(&f, 2, r);
+    M->order(p, s, &f.io);
+    M->consume(p, s, &f.io);
+    assert_near(f.metrics[3], 0, 1e-9);
+    assert_near(f.metrics[8], 0, 0);
+    double ind[NIND];
+    M->finish(p, s, &test_ctx, ind);
+    assert_near(ind[10], 0, 0);                                         /* first_stop_month */
+    assert_near(ind[11], 0, 0);                                         /* time_to_first_stop */
+    assert_near(ind[12], ((1 - s0 / 150) + (1 - t0 / 150)) / 2, 1e-12); /* 0.336 months */
+    assert_near(ind[13], 0.5, 0);
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
+/* stop_days: the thin class's 5.88 days count at stop_days 5, not at 6; the lost units do not
+ * depend on it. shock_start one month after the stop: time_to_first_stop sees none. */
+static void test_stop_days(void **unused)
+{
+    (void)unused;
+    for (int k = 0; k < 2; k++) {
+        void *p = autos();
+        set_num(M, p, "firm_classes", 2);
+        set_num(M, p, "cover_sd", 4);
+        set_num(M, p, "stop_days", k ? 6 : 5);
+        set_num(M, p, "shock_start", 1);
+        void *s = state_new(M, p);
+        gsl_rng *r = rng_new(17);
+        fixture f = {0};
+        f.stock[2] = f.position[2] = 310;
+        fx_step(&f, 0, r);
+        M->order(p, s, &f.io);
+        M->consume(p, s, &f.io);
+        assert_near(f.metrics[8], k ? 0 : 0.5, 0);
+        assert_near(f.metrics[7], 14484.3, 0.1);
+        double ind[NIND];
+        M->finish(p, s, &test_ctx, ind);
+        assert_near(ind[10], k ? 36 : 0, 0);
+        assert_near(ind[11], 36, 0);
+        assert_near(ind[12], k ? 0 : 0.19312 / 2, 1e-5);
+        free(s);
+        free(p);
+        gsl_rng_free(r);
+    }
+}
+
+/* One class (the default) with cover_sd is the pooled sector: cover_sd is then unused. Pooled,
+ * 310 t cover the 300 t: nothing stops. */
+static void test_one_class_is_pooled(void **unused)
+{
+    (void)unused;
+    void *p = autos();
+    set_num(M, p, "cover_sd", 4);
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(17);
+    fixture f = {0};
+    f.stock[2] = f.position[2] = 310;
+    fx_step(&f, 0, r);
+    M->order(p, s, &f.io);
+    assert_near(f.order[2], 300 * (1 + 4 / WPM) - 310, 1e-9);
+    M->consume(p, s, &f.io);
+    assert_near(f.metrics[3], 0, 0);
+    assert_near(f.metrics[8], 0, 0);
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
+/* Prices: index e (ln = 1). price_sub_elasticity 0.1, sub_months 4: target 0.1, sub 0.1 / 4 =
+ * 0.025 the first month; price_dd_elasticity 0.2: dd 0.2. need = 300 * 0.975 * 0.8 = 234 t.
+ * With price_lag_months 2 the index seen is 1 + (e - 1) / 2 = 1.8591 (ln 0.62011): target 0.062,
+ * sub 0.0155, dd 0.124. The price falls back to 1: sub reverts towards 0 at sub_revert_months. */
+static void test_prices(void **unused)
+{
+    (void)unused;
+    for (int lag = 0; lag < 2; lag++) {
+        void *p = autos();
+        set_num(M, p, "sub_max", 0.5);
+        set_num(M, p, "sub_months", 4);
+        set_num(M, p, "dd_max", 1);
+        set_num(M, p, "price_sub_elasticity", 0.1);
+        set_num(M, p, "price_dd_elasticity", 0.2);
+        set_num(M, p, "price_lag_months", lag ? 2 : 0);
+        void *s = state_new(M, p);
+        gsl_rng *r = rng_new(17);
+        fixture f = {0};
+        double price[NMAT] = {1, 1, exp(1)};
+        f.stock[2] = f.position[2] = 1000;
+        fx_step(&f, 0, r);
+        f.io.price = price;
+        M->order(p, s, &f.io);
+        double l = lag ? log(1 + (exp(1) - 1) / 2) : 1;
+        assert_near(l, lag ? 0.62011 : 1, 1e-5);
+        double sub = 0.1 * l / 4, dd = 0.2 * l;
+        assert_near(f.metrics[5], sub, 1e-12);
+        assert_near(f.metrics[1], 300 * (1 - sub) * (1 - dd), 1e-9);
+        assert_near(f.metrics[6], 300 * (1 - sub) * dd, 1e-9);
+        if (!lag)
+            assert_near(f.metrics[1], 234, 1e-9);
+        M->consume(p, s, &f.io);
+        price[2] = 1;
+        fx_step(&f, 1, r);
+        f.io.price = price;
+        M->order(p, s, &f.io);
+        double l1 = lag ? log(1 + (exp(1) - 1) / 4) : 0; /* lag: 1.8591 -> 1.4296 */
+        double sub1 = 0.1 * l1 > sub ? sub + (0.1 * l1 - sub) / 4 : sub - (sub - 0.1 * l1) / 36;
+        assert_near(f.metrics[5], sub1, 1e-12);
+        free(s);
+        free(p);
+        gsl_rng_free(r);
+    }
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_firm_classes),
+        cmocka_unit_test(test_stop_days),
+        cmocka_unit_test(test_one_class_is_pooled),
+        cmocka_unit_test(test_prices),
         cmocka_unit_test(test_order_consume),
         cmocka_unit_test(test_growth),
         cmocka_unit_test(test_substitution_and_destruction),

@@ -206,8 +206,8 @@ static void test_indices_in_file_order(void **unused)
     assert_int_equal(spec(p, "lic", "covers")->mask, 2u);
 
     /* Indicators: every model indicator in entity order (sources 2 each, processor 2, sector
-     * 10, links none, gate 7: 3 * 2 + 2 + 10 + 7 = 25); no region total (US has one sector). */
-    assert_int_equal(p->nindicator, 25);
+     * 14, links none, gate 7: 3 * 2 + 2 + 14 + 7 = 29); no region total (US has one sector). */
+    assert_int_equal(p->nindicator, 29);
     assert_int_equal(p->indicators[0].entity, 0);
     assert_string_equal(p->indicators[0].name, "production");
     assert_int_equal(p->indicators[4].entity, 2);
@@ -215,8 +215,8 @@ static void test_indices_in_file_order(void **unused)
     assert_int_equal(p->indicators[6].entity, 3);
     assert_int_equal(p->indicators[8].entity, 4);
     assert_string_equal(p->indicators[8].name, "shortfall");
-    assert_int_equal(p->indicators[18].entity, 9);
-    assert_string_equal(p->indicators[18].name, "applied");
+    assert_int_equal(p->indicators[22].entity, 9);
+    assert_string_equal(p->indicators[22].name, "applied");
     ree_plan_free(p);
 }
 
@@ -354,14 +354,14 @@ static int find_series(const ree_plan *p, const char *entity, const char *metric
 /* Without `report`, every series, in this order: per node its metrics then its stocks (by
  * material), per link shipped and in_transit, per gate its metrics then shipped, the regimes,
  * the shortage ratio of each material. Sources 3 metrics + 1 stock (x3), processor 5 + 3,
- * sector 8 + 1, links 2 x 4, gate 8 + 1, 3 regimes, 3 materials: 12 + 8 + 9 + 8 + 9 + 3 + 3
- * = 52. */
+ * sector 9 + 1, links 2 x 4, gate 8 + 1, 3 regimes, 3 materials: 12 + 8 + 10 + 8 + 9 + 3 + 3
+ * = 53. */
 static void test_series_all(void **unused)
 {
     (void)unused;
     char msg[2048];
     ree_plan *p = load("", msg, sizeof msg);
-    assert_int_equal(p->nseries, 52);
+    assert_int_equal(p->nseries, 53);
     assert_int_equal(find_series(p, "mine", "capacity"), 0);
     assert_int_equal(find_series(p, "mine", "stock.oxide"), 3);
     assert_int_equal(p->series[3].kind, REE_S_STOCK);
@@ -370,27 +370,27 @@ static void test_series_all(void **unused)
     assert_int_equal(find_series(p, "plant", "stock.oxide"), 13);
     assert_int_equal(find_series(p, "plant", "stock.magnet"), 14);
     assert_int_equal(find_series(p, "plant", "stock.dytb"), 15);
-    assert_int_equal(find_series(p, "mine->plant", "shipped"), 29);
-    assert_int_equal(p->series[29].kind, REE_S_SHIPPED);
-    assert_int_equal(p->series[29].entity, 0);
-    assert_int_equal(find_series(p, "cn_cars", "in_transit"), 34);
-    assert_int_equal(find_series(p, "lic", "applications"), 37);
-    assert_int_equal(find_series(p, "lic", "shipped"), 45);
-    assert_int_equal(p->series[45].kind, REE_S_GATE_SHIPPED);
-    assert_int_equal(find_series(p, "regime", "calm"), 46);
-    assert_int_equal(p->series[48].kind, REE_S_REGIME);
-    assert_int_equal(p->series[48].index, 2);
-    assert_int_equal(find_series(p, "dytb", "shortage_ratio"), 51);
-    assert_int_equal(p->series[51].kind, REE_S_SCARCITY);
-    assert_int_equal(p->series[51].index, 2);
-    assert_string_equal(p->series[51].unit, "1");
+    assert_int_equal(find_series(p, "mine->plant", "shipped"), 30);
+    assert_int_equal(p->series[30].kind, REE_S_SHIPPED);
+    assert_int_equal(p->series[30].entity, 0);
+    assert_int_equal(find_series(p, "cn_cars", "in_transit"), 35);
+    assert_int_equal(find_series(p, "lic", "applications"), 38);
+    assert_int_equal(find_series(p, "lic", "shipped"), 46);
+    assert_int_equal(p->series[46].kind, REE_S_GATE_SHIPPED);
+    assert_int_equal(find_series(p, "regime", "calm"), 47);
+    assert_int_equal(p->series[49].kind, REE_S_REGIME);
+    assert_int_equal(p->series[49].index, 2);
+    assert_int_equal(find_series(p, "dytb", "shortage_ratio"), 52);
+    assert_int_equal(p->series[52].kind, REE_S_SCARCITY);
+    assert_int_equal(p->series[52].index, 2);
+    assert_string_equal(p->series[52].unit, "1");
     assert_string_equal(p->series[3].unit, "t");
     ree_plan_free(p);
 }
 
 /* `report.series` globs keep only the matching series, in the same order, each once: the
- * patterns "cars/ANY" (8 metrics + its stock), "ANY/stock.magnet" (plant, ally; cars again),
- * lic/backlog and "regime/ANY" (3), with ANY the wildcard: 9 + 2 + 1 + 3 = 15. */
+ * patterns "cars/ANY" (9 metrics + its stock), "ANY/stock.magnet" (plant, ally; cars again),
+ * lic/backlog and "regime/ANY" (3), with ANY the wildcard: 10 + 2 + 1 + 3 = 16. */
 static void test_series_report_globs(void **unused)
 {
     (void)unused;
@@ -398,21 +398,21 @@ static void test_series_report_globs(void **unused)
     ree_plan *p = load("report:\n  series: [\"cars/*\", \"*/stock.magnet\", lic/backlog, "
                        "\"regime/*\"]\n",
                        msg, sizeof msg);
-    assert_int_equal(p->nseries, 15);
-    static const char *const want[15][2] = {{"plant", "stock.magnet"},   {"ally", "stock.magnet"},
+    assert_int_equal(p->nseries, 16);
+    static const char *const want[16][2] = {{"plant", "stock.magnet"},   {"ally", "stock.magnet"},
                                             {"cars", "demand"},          {"cars", "need"},
                                             {"cars", "consumed"},        {"cars", "shortfall"},
                                             {"cars", "shortfall_share"}, {"cars", "substitution"},
                                             {"cars", "destroyed"},       {"cars", "lost_units"},
-                                            {"cars", "stock.magnet"},    {"lic", "backlog"},
-                                            {"regime", "calm"},          {"regime", "tense"},
-                                            {"regime", "shut"}};
-    for (int i = 0; i < 15; i++) {
+                                            {"cars", "firms_stopped"},   {"cars", "stock.magnet"},
+                                            {"lic", "backlog"},          {"regime", "calm"},
+                                            {"regime", "tense"},         {"regime", "shut"}};
+    for (int i = 0; i < 16; i++) {
         assert_string_equal(p->series[i].entity_name, want[i][0]);
         assert_string_equal(p->series[i].metric, want[i][1]);
     }
     /* Indicators do not depend on the report filter. */
-    assert_int_equal(p->nindicator, 25);
+    assert_int_equal(p->nindicator, 29);
     ree_plan_free(p);
 }
 

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -143,6 +144,9 @@ static void step_and_check(sim *s, const row *rows, size_t n)
 }
 
 #define NROWS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A hand-rounded figure of a trace (two decimals). */
+#define assert_near_double(a, b) assert_true(fabs((a) - (b)) <= 0.005)
 
 /* ---- (1) two nodes: source -> sector ------------------------------------------------------ */
 
@@ -317,6 +321,125 @@ static void test_two_node_shortfall(void **unused)
         else if (!strcmp(ind->name, "first_short_month"))
             expect_at(v, 1, "users", "first_short_month (run)", 5);
     }
+    stop(&s);
+}
+
+/* Two firm classes (models/sector.c, firm_classes 2, cover lognormal mean 4 weeks, sd 4): class
+ * covers c = 1.6131 and 4.9593 weeks, w_i = 1 + c_i / wpm = 1.37098 and 2.14054. The source
+ * makes 200 t/month; users need 300 (150 per class); lead 1 (L = 1).
+ *  t=0: 3 src 200. 4 users pos 400, split by w: s = 156.17, 243.83; orders
+ *       150 * (1 + 1 + c_i / wpm) - s_i = 199.48 + 227.25 = 426.73. 6 ship 200 (all src has).
+ *       7 both classes use 150: s = 6.17, 93.83, users 100.
+ *  t=1: 1 200 arrive (users 300). 4 what entered the pipeline, 200, goes to the classes in
+ *       proportion to their orders (93.49, 106.51) and arrives: s = 99.66, 200.34. 7 the thin
+ *       class uses 99.66 and stops 1 - 99.66 / 150 = 33.6% of the month; the thick one uses 150.
+ *       Used 249.66 of the node's 300 t: short 50.34 t although the pooled stock would cover the
+ *       need. One class of two stopped. The engine's balance check holds at every step. */
+static void test_firm_classes_stop(void **unused)
+{
+    (void)unused;
+    sim s = start("reesim: 1\n"
+                  "name: classes\n"
+                  "horizon: {start: 2025-01, steps: 2}\n"
+                  "seed: 42\n"
+                  "materials:\n"
+                  "  - {id: ndfeb}\n"
+                  "nodes:\n"
+                  "  - id: src\n"
+                  "    model: source\n"
+                  "    params: {output: {ndfeb: 1}, capacity: 200}\n"
+                  "  - id: users\n"
+                  "    model: sector\n"
+                  "    stock: {ndfeb: 400}\n"
+                  "    params: {material: ndfeb, demand: 300, cover_weeks: 4, kg_per_unit: 2,\n"
+                  "             firm_classes: 2, cover_sd: 4}\n"
+                  "links:\n"
+                  "  - {from: src, to: users, material: ndfeb, lead_time: 1}\n");
+    double sl2 = log(2), z = 0.6744897501960817;
+    double c0 = exp(log(4) - sl2 / 2 - sqrt(sl2) * z), c1 = exp(log(4) - sl2 / 2 + sqrt(sl2) * z);
+    double w0 = 1 + c0 / WPM, w1 = 1 + c1 / WPM;
+    double s0 = 400 * w0 / (w0 + w1), s1 = 400 * w1 / (w0 + w1);
+    double o0 = 150 * (1 + w0) - s0, o1 = 150 * (1 + w1) - s1;
+    double t0 = s0 - 150 + 200 * o0 / (o0 + o1); /* the thin class at t=1 */
+    assert_near_double(s0, 156.17);
+    assert_near_double(o0 + o1, 426.73);
+    assert_near_double(t0, 99.66);
+    double stop1 = 1 - t0 / 150;
+    const row rows[] = {
+        {"users", "need", {300, 300}},         {"users", "consumed", {300, t0 + 150}},
+        {"users", "shortfall", {0, 150 - t0}}, {"users", "lost_units", {0, stop1 * 150 * 1000 / 2}},
+        {"users", "firms_stopped", {0, 0.5}},  {"users", "stock.ndfeb", {100, 300 - t0 - 150}},
+        {"src->users", "shipped", {200, 200}},
+    };
+    step_and_check(&s, rows, NROWS(rows));
+    assert_int_equal(ree_run_finish(s.r), REE_OK);
+    int users = ree_plan_entity(s.p, "users");
+    for (int i = 0; i < s.p->nindicator; i++) {
+        const ree_indicator *ind = &s.p->indicators[i];
+        double v = ree_run_indicators(s.r)[i];
+        if (ind->entity != users)
+            continue;
+        if (!strcmp(ind->name, "first_stop_month"))
+            expect_at(v, 1, "users", "first_stop_month (run)", 2);
+        else if (!strcmp(ind->name, "firm_months_stopped"))
+            expect_at(v, stop1 / 2, "users", "firm_months_stopped (run)", 2);
+        else if (!strcmp(ind->name, "max_firms_stopped"))
+            expect_at(v, 0.5, "users", "max_firms_stopped (run)", 2);
+    }
+    stop(&s);
+}
+
+/* An observation of several entities is a series of its own, LABEL/METRIC, the per-run sum of
+ * theirs: here the source's two links (demand 300 and 100, capacity 500, lead 1, no safety
+ * stock: T = need * 2). t=0: both hold 2 months of need, order nothing. t=1: they order 300 and
+ * 100; src (1000) ships both: the sum is 400. */
+static void test_observation_sum(void **unused)
+{
+    (void)unused;
+    char csv[] = "/tmp/reesim-obs-XXXXXX";
+    int fd = mkstemp(csv);
+    assert_true(fd >= 0);
+    const char line[] = "date,value\n2025-02,400\n";
+    assert_int_equal(write(fd, line, sizeof line - 1), (long)(sizeof line - 1));
+    close(fd);
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "reesim: 1\n"
+             "name: obs-sum\n"
+             "horizon: {start: 2025-01, steps: 3}\n"
+             "seed: 42\n"
+             "materials:\n"
+             "  - {id: ndfeb}\n"
+             "nodes:\n"
+             "  - id: src\n"
+             "    model: source\n"
+             "    params: {output: {ndfeb: 1}, capacity: 500}\n"
+             "  - id: a\n"
+             "    model: sector\n"
+             "    stock: {ndfeb: 600}\n"
+             "    params: {material: ndfeb, demand: 300, cover_weeks: 0, kg_per_unit: 2}\n"
+             "  - id: b\n"
+             "    model: sector\n"
+             "    stock: {ndfeb: 200}\n"
+             "    params: {material: ndfeb, demand: 100, cover_weeks: 0, kg_per_unit: 2}\n"
+             "links:\n"
+             "  - {from: src, to: a, material: ndfeb}\n"
+             "  - {from: src, to: b, material: ndfeb}\n"
+             "observations:\n"
+             "  - {label: to_ab, entity: [src->a, src->b], metric: shipped, file: %s}\n",
+             csv);
+    sim s = start(yaml);
+    unlink(csv);
+    int k = series_index(s.p, "to_ab", "shipped");
+    assert_int_equal(s.p->series[k].kind, REE_S_SUM);
+    assert_int_equal(s.p->series[k].nsum, 2);
+    assert_int_equal(s.p->observations[0].series, k);
+    static const row rows[] = {
+        {"src->a", "shipped", {0, 300, 300}},
+        {"src->b", "shipped", {0, 100, 100}},
+        {"to_ab", "shipped", {0, 400, 400}},
+    };
+    step_and_check(&s, rows, NROWS(rows));
     stop(&s);
 }
 
@@ -920,6 +1043,8 @@ int main(void)
         cmocka_unit_test(test_two_node_fractional_lead),
         cmocka_unit_test(test_two_node_safety_stock),
         cmocka_unit_test(test_two_node_shortfall),
+        cmocka_unit_test(test_firm_classes_stop),
+        cmocka_unit_test(test_observation_sum),
         cmocka_unit_test(test_chain_processor),
         cmocka_unit_test(test_recycler_yield),
         cmocka_unit_test(test_gate_approval_one),
