@@ -320,14 +320,13 @@ int ree_cmd_run(int argc, char **argv)
     if (runs_csv)
         st = ree_mc_run(p, &mo, runs_csv, &res, err, sizeof err);
     ree_progress_end(&bar);
-    double mape = NAN, inside = NAN;
-    int npoints = 0;
+    ree_fit_summary fit = {0, NAN, NAN, NAN, NAN};
     if (st == REE_OK)
         st = ree_output_timeseries(p, &res, set);
     if (st == REE_OK)
         st = ree_output_summary(p, &res, set);
     if (st == REE_OK)
-        st = ree_output_fit(p, &res, set, &mape, &inside, &npoints);
+        st = ree_output_fit(p, &res, set, &fit);
     FILE *f;
     if (st == REE_OK && (f = ree_outset_file(set, "scenario.resolved.yaml", &st)))
         st = ree_output_resolved(p, &info, f);
@@ -353,10 +352,14 @@ int ree_cmd_run(int argc, char **argv)
                 *err ? err : ree_status_message((ree_status)st));
     } else if (!co.quiet) {
         print_summary(p, &res, ree_outset_dir(set));
-        if (npoints)
+        if (fit.npoints) {
+            char crps[REE_FMT_MAX], is[REE_FMT_MAX];
             printf("fit: %d observed points, %.0f%% inside the p05-p95 band, MAPE of the median "
-                   "%.1f%%\n",
-                   npoints, 100 * inside, mape);
+                   "%.1f%%, mean CRPS %s, mean interval score %s\n",
+                   fit.npoints, 100 * fit.inside, fit.mape,
+                   ree_fmt_number(crps, sizeof crps, fit.crps, 0),
+                   ree_fmt_number(is, sizeof is, fit.is, 0));
+        }
     }
     ree_outset_free(set);
     ree_mc_result_free(&res);

@@ -74,56 +74,70 @@ int ree_output_summary(const ree_plan *p, const ree_mc_result *res, ree_outset *
     return REE_OK;
 }
 
-int ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outset *set, double *mape,
-                   double *inside, int *npoints)
+static void summary_row(ree_csv *c, const ree_plan *p, const char *label, const ree_fit_summary *fs)
 {
-    static const char *const cols[] = {"scenario", "label",    "date",          "entity",
-                                       "metric",   "observed", "mean",          "p05",
-                                       "p50",      "p95",      "within_p05_p95"};
-    *mape = NAN;
-    *inside = NAN;
-    *npoints = 0;
+    ree_csv_str(c, p->name);
+    ree_csv_str(c, label);
+    ree_csv_int(c, fs->npoints);
+    ree_csv_num(c, fs->inside);
+    ree_csv_num(c, fs->mape);
+    ree_csv_num(c, fs->crps);
+    ree_csv_num(c, fs->is);
+    ree_csv_end_row(c);
+}
+
+int ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outset *set,
+                   ree_fit_summary *sum)
+{
+    static const char *const cols[] = {
+        "scenario", "label", "date", "entity",         "metric", "observed",      "mean",
+        "p05",      "p50",   "p95",  "within_p05_p95", "crps",   "interval_score"};
+    static const char *const scols[] = {"scenario", "label", "points",        "inside_p05_p95",
+                                        "mape_p50", "crps",  "interval_score"};
+    *sum = (ree_fit_summary){0, NAN, NAN, NAN, NAN};
     if (!p->nobs)
         return REE_OK;
     int st = REE_OK;
-    ree_csv *c = ree_outset_csv(set, "fit.csv", cols, 11, &st);
+    ree_csv *c = ree_outset_csv(set, "fit.csv", cols, 13, &st);
     if (!c)
         return st;
-    double ape = 0, in = 0;
-    int nape = 0, n = 0;
     for (int i = 0; i < p->nobs; i++) {
         const ree_observation *o = &p->observations[i];
         const ree_series *se = &p->series[o->series];
         for (int k = 0; k < o->npoint; k++) {
-            ree_cell_stats cs;
-            ree_acc_cell(res->series, (size_t)o->series * (size_t)p->nsteps + (size_t)o->step[k],
-                         &cs);
+            ree_fit_point fp;
+            if (ree_fit_point_score(p, res->series, i, k, &fp))
+                return REE_ENOMEM;
             char date[16];
             ree_plan_date(p, o->step[k], date, sizeof date);
-            int within = o->value[k] >= cs.p05 && o->value[k] <= cs.p95;
             ree_csv_str(c, p->name);
             ree_csv_str(c, o->label);
             ree_csv_str(c, date);
             ree_csv_str(c, se->entity_name);
             ree_csv_str(c, se->metric);
-            ree_csv_num(c, o->value[k]);
-            ree_csv_num(c, cs.mean);
-            ree_csv_num(c, cs.p05);
-            ree_csv_num(c, cs.p50);
-            ree_csv_num(c, cs.p95);
-            ree_csv_int(c, within);
+            ree_csv_num(c, fp.observed);
+            ree_csv_num(c, fp.s.mean);
+            ree_csv_num(c, fp.s.p05);
+            ree_csv_num(c, fp.s.p50);
+            ree_csv_num(c, fp.s.p95);
+            ree_csv_int(c, fp.within);
+            ree_csv_num(c, fp.crps);
+            ree_csv_num(c, fp.is);
             ree_csv_end_row(c);
-            if (o->value[k] != 0) {
-                ape += fabs(cs.p50 - o->value[k]) / fabs(o->value[k]);
-                nape++;
-            }
-            in += within;
-            n++;
         }
     }
-    *mape = nape ? 100 * ape / nape : NAN;
-    *inside = n ? in / n : NAN;
-    *npoints = n;
+    ree_csv *sc = ree_outset_csv(set, "fit_summary.csv", scols, 7, &st);
+    if (!sc)
+        return st;
+    for (int i = 0; i < p->nobs; i++) {
+        ree_fit_summary fs;
+        if (ree_fit_evaluate(p, res->series, i, p->nsteps, &fs))
+            return REE_ENOMEM;
+        summary_row(sc, p, p->observations[i].label, &fs);
+    }
+    if (ree_fit_evaluate(p, res->series, -1, p->nsteps, sum))
+        return REE_ENOMEM;
+    summary_row(sc, p, "all", sum);
     return REE_OK;
 }
 

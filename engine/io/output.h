@@ -10,6 +10,7 @@
 #include "mc.h"
 #include "outfile.h"
 #include "plan.h"
+#include "score.h"
 
 /* What meta.json records about the invocation. */
 typedef struct ree_run_info {
@@ -27,11 +28,12 @@ extern const char *const ree_runs_columns[6];
 int ree_output_timeseries(const ree_plan *p, const ree_mc_result *res, ree_outset *set);
 int ree_output_summary(const ree_plan *p, const ree_mc_result *res, ree_outset *set);
 
-/* fit.csv for the plan's observations; sets *mape (mean absolute percentage error of the
- * median over observed points with a non-zero value, in %) and *inside (share of points in the
- * p05-p95 band). Writes nothing when there are no observations. */
-int ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outset *set, double *mape,
-                   double *inside, int *npoints);
+/* fit.csv (one row per observed point, with its CRPS and p05-p95 interval score) and
+ * fit_summary.csv (one row per observation label and an "all" row) for the plan's observations;
+ * sets *sum to the "all" row (npoints 0 and NaN elsewhere when there are no observations, and
+ * then nothing is written). */
+int ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outset *set,
+                   ree_fit_summary *sum);
 
 /* Every parameter as used, defaults marked. */
 int ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE *f);
