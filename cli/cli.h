@@ -8,7 +8,8 @@ int ree_cmd_run(int argc, char **argv);
 int ree_cmd_validate(int argc, char **argv);
 int ree_cmd_models(int argc, char **argv);
 int ree_cmd_plot(int argc, char **argv);
-int ree_cmd_compare(int argc, char **argv); /* cli/cmd_compare.c */
+int ree_cmd_compare(int argc, char **argv);   /* cli/cmd_compare.c */
+int ree_cmd_calibrate(int argc, char **argv); /* cli/cmd_calibrate.c */
 
 /* Options shared by `run` and `compare`. */
 typedef struct ree_cli_common {

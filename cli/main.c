@@ -19,6 +19,7 @@ static void usage(FILE *f)
           "  validate SCENARIO.yaml...  check scenarios, report every error with its location\n"
           "  compare BASE.yaml OTHER.yaml...  paired comparison with common random numbers\n"
           "  plot OUTDIR              charts of a run or a comparison (needs gnuplot)\n"
+          "  calibrate SCENARIO.yaml  fit the scenario's free parameters to its observations\n"
           "  models [NAME]            list the models with their parameters, units and defaults\n"
           "\n"
           "Options:\n"
@@ -56,6 +57,8 @@ int main(int argc, char **argv)
         return ree_cmd_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "models"))
         return ree_cmd_models(argc - 1, argv + 1);
+    if (!strcmp(cmd, "calibrate"))
+        return ree_cmd_calibrate(argc - 1, argv + 1);
     if (!strcmp(cmd, "plot"))
         return ree_cmd_plot(argc - 1, argv + 1);
     fprintf(stderr, "reesim: unknown command '%s'\n", cmd);

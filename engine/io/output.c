@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <yaml.h>
 #include "output.h"
 
@@ -362,6 +363,28 @@ int ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE *f)
                 yvalue(f, p, def, &ch->value);
                 fputc('\n', f);
             }
+        }
+    }
+    if (p->nobs) {
+        /* Absolute paths: the resolved file lives elsewhere than the scenario. */
+        fprintf(f, "observations:\n");
+        for (int i = 0; i < p->nobs; i++) {
+            const ree_observation *o = &p->observations[i];
+            const ree_series *se = &p->series[o->series];
+            char cwd[4096], abs[8192];
+            if (o->file[0] == '/' || !getcwd(cwd, sizeof cwd))
+                snprintf(abs, sizeof abs, "%s", o->file);
+            else
+                snprintf(abs, sizeof abs, "%s/%s", cwd, o->file);
+            fprintf(f, "  - {label: ");
+            yq(f, o->label);
+            fprintf(f, ", entity: ");
+            yq(f, se->entity_name);
+            fprintf(f, ", metric: ");
+            yq(f, se->metric);
+            fprintf(f, ", file: ");
+            yq(f, abs);
+            fprintf(f, "}\n");
         }
     }
     return ferror(f) ? REE_EIO : REE_OK;
