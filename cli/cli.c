@@ -207,6 +207,55 @@ static void print_summary(const ree_plan *p, const ree_mc_result *res, const cha
     }
 }
 
+/* What each headline's spread is made of: the parameters whose first-order share is above
+ * both VB_PRINT_MIN and three times the noise floor, largest first (variance.csv has all). */
+#define VB_PRINT_MIN 0.02
+#define VB_PRINT_MAX 4
+static void print_variance(const ree_plan *p, const ree_vb *v)
+{
+    if (!v || !ree_vb_inputs(v) || !ree_vb_outputs(v))
+        return;
+    double floor_sd = NAN;
+    ree_vb_share(v, 0, 0, &(double){0}, &floor_sd);
+    printf("variance budget: first-order share of each uncertain parameter in the spread across "
+           "runs\n  (rest: per-month noise, regimes, interactions; noise floor %.1f%%; all in "
+           "variance.csv)\n",
+           100 * floor_sd);
+    for (int k = 0; k < ree_vb_outputs(v); k++) {
+        const ree_indicator *ind = &p->indicators[ree_vb_output_indicator(v, k)];
+        int shown[VB_PRINT_MAX], ns = 0;
+        double total = 0, noise = NAN;
+        for (int i = 0; i < ree_vb_inputs(v); i++) {
+            double s;
+            ree_vb_share(v, i, k, &s, &noise);
+            if (s > 0)
+                total += s;
+        }
+        printf("  %s %s:", ind->entity_name, ind->name);
+        while (ns < VB_PRINT_MAX) {
+            int best = -1;
+            double bs = 0;
+            for (int i = 0; i < ree_vb_inputs(v); i++) {
+                double s, nz;
+                int seen = 0;
+                ree_vb_share(v, i, k, &s, &nz);
+                for (int j = 0; j < ns; j++)
+                    seen |= shown[j] == i;
+                if (!seen && s > bs && s > VB_PRINT_MIN && s > 3 * nz)
+                    best = i, bs = s;
+            }
+            if (best < 0)
+                break;
+            printf("%s %s %.0f%%", ns ? "," : "", ree_vb_input_name(v, best), 100 * bs);
+            shown[ns++] = best;
+        }
+        if (isnan(noise) || total != total)
+            printf(" -\n");
+        else
+            printf("%s rest %.0f%%\n", ns ? ";" : "", 100 * (total < 1 ? 1 - total : 0));
+    }
+}
+
 int ree_cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -312,6 +361,7 @@ int ree_cmd_run(int argc, char **argv)
                       .threads = (int)co.threads,
                       .check = co.check,
                       .sketch_k = (size_t)qk,
+                      .variance = 1,
                       .cancel = &ree_cli_interrupted,
                       .progress = show ? ree_progress_draw : NULL,
                       .progress_arg = &bar};
@@ -327,6 +377,8 @@ int ree_cmd_run(int argc, char **argv)
         st = ree_output_summary(p, &res, set);
     if (st == REE_OK)
         st = ree_output_fit(p, &res, set, &fit);
+    if (st == REE_OK)
+        st = ree_output_variance(p, &res, set);
     FILE *f;
     if (st == REE_OK && (f = ree_outset_file(set, "scenario.resolved.yaml", &st)))
         st = ree_output_resolved(p, &info, f);
@@ -352,6 +404,7 @@ int ree_cmd_run(int argc, char **argv)
                 *err ? err : ree_status_message((ree_status)st));
     } else if (!co.quiet) {
         print_summary(p, &res, ree_outset_dir(set));
+        print_variance(p, res.variance);
         if (fit.npoints) {
             char crps[REE_FMT_MAX], is[REE_FMT_MAX];
             printf("fit: %d observed points, %.0f%% inside the p05-p95 band, MAPE of the median "

@@ -142,6 +142,33 @@ int ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outset *set,
     return REE_OK;
 }
 
+int ree_output_variance(const ree_plan *p, const ree_mc_result *res, ree_outset *set)
+{
+    static const char *const cols[] = {"scenario",  "entity", "indicator", "unit",
+                                       "parameter", "share",  "noise_sd",  "runs"};
+    int st = REE_OK;
+    ree_csv *c = ree_outset_csv(set, "variance.csv", cols, 8, &st);
+    if (!c)
+        return st;
+    const ree_vb *v = res->variance;
+    for (int k = 0; v && k < ree_vb_outputs(v); k++) {
+        const ree_indicator *ind = &p->indicators[ree_vb_output_indicator(v, k)];
+        for (int i = 0; i < ree_vb_inputs(v); i++) {
+            double share, noise, n = ree_vb_share(v, i, k, &share, &noise);
+            ree_csv_str(c, p->name);
+            ree_csv_str(c, ind->entity_name);
+            ree_csv_str(c, ind->name);
+            ree_csv_str(c, ind->unit);
+            ree_csv_str(c, ree_vb_input_name(v, i));
+            ree_csv_num(c, share);
+            ree_csv_num(c, noise);
+            ree_csv_int(c, (long long)n);
+            ree_csv_end_row(c);
+        }
+    }
+    return REE_OK;
+}
+
 /* A YAML double-quoted string. */
 static void yq(FILE *f, const char *s)
 {

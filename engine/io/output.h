@@ -35,6 +35,10 @@ int ree_output_summary(const ree_plan *p, const ree_mc_result *res, ree_outset *
 int ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outset *set,
                    ree_fit_summary *sum);
 
+/* variance.csv: per headline indicator and uncertain parameter, its first-order share of the
+ * variance across runs and the noise floor (variance.h); header only without a budget. */
+int ree_output_variance(const ree_plan *p, const ree_mc_result *res, ree_outset *set);
+
 /* Every parameter as used, defaults marked. */
 int ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE *f);
 
