@@ -204,3 +204,36 @@ double ree_slot_value(const ree_param_slot *s)
     ree_dist_support(d, &lo, &hi);
     return v < lo ? lo : v > hi ? hi : v;
 }
+
+ree_status ree_plan_override(ree_plan *p, const char *const *paths, const double *values, int n,
+                             char *err, size_t errlen)
+{
+    ree_param_slot *slots = calloc(n > 0 ? (size_t)n : 1, sizeof *slots);
+    ree_pspec *old = calloc(n > 0 ? (size_t)n : 1, sizeof *old);
+    if (!slots || !old) {
+        free(slots);
+        free(old);
+        snprintf(err, errlen, "out of memory");
+        return REE_ENOMEM;
+    }
+    char why[400];
+    int bad = -1, set = 0;
+    for (int i = 0; i < n && bad < 0; i++)
+        if (ree_plan_slot(p, paths[i], &slots[i], why, sizeof why) ||
+            ree_slot_check(&slots[i], values[i], why, sizeof why))
+            bad = i;
+    for (; set < n && bad < 0; set++) {
+        old[set] = *slots[set].spec;
+        if (ree_slot_set(p, &slots[set], values[set], why, sizeof why))
+            bad = set; /* ree_slot_set left this one unchanged */
+    }
+    if (bad >= 0) {
+        snprintf(err, errlen, "%s: %s", paths[bad], why);
+        /* Undo in reverse order, so a path given twice gets its first value back. */
+        for (int j = (set > bad ? bad : set); j-- > 0;)
+            *slots[j].spec = old[j];
+    }
+    free(slots);
+    free(old);
+    return bad >= 0 ? REE_EINVALID : REE_OK;
+}

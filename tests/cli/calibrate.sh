@@ -39,6 +39,14 @@ check "run of the fitted scenario reproduces the fitted score" \
     awk -F, -v a="$after" "$cols \$c[\"date\"] <= \"2025-08\" { s += \$c[\"crps\"]; n++ }
              END { d = s / n - a; exit !(n == 7 && d < 1e-6 * a && d > -1e-6 * a) }" \
     "$work/fit/fit.csv"
+# SIGINT stops a long fit cleanly: exit 130, no output folder.
+"$bin" calibrate "$src/scenarios/historical-2025.yaml" -n 400 -j 1 -q -o "$work/sig" 2>/dev/null &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+check "interrupted calibrate: exit 130" test $? -eq 130
+check "interrupted calibrate: no output" test ! -e "$work/sig"
 # Usage errors and a scenario without a calibrate section.
 "$bin" calibrate "$work/toy-fit.yaml" --until 2025-13 -q -o "$work/x" 2>/dev/null
 check "bad --until: exit 64" test $? -eq 64
