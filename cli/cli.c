@@ -213,6 +213,55 @@ static void print_summary(const ree_plan *p, const ree_mc_result *res, const cha
     }
 }
 
+/* What each headline's spread is made of: the parameters whose first-order share is above
+ * both VB_PRINT_MIN and three times the noise floor, largest first (variance.csv has all). */
+#define VB_PRINT_MIN 0.02
+#define VB_PRINT_MAX 4
+static void print_variance(const ree_plan *p, const ree_vb *v)
+{
+    if (!v || !ree_vb_inputs(v) || !ree_vb_outputs(v))
+        return;
+    double floor_sd = NAN;
+    ree_vb_share(v, 0, 0, &(double){0}, &floor_sd);
+    printf("variance budget: first-order share of each uncertain parameter in the spread across "
+           "runs\n  (rest: per-month noise, regimes, interactions; noise floor %.1f%%; all in "
+           "variance.csv)\n",
+           100 * floor_sd);
+    for (int k = 0; k < ree_vb_outputs(v); k++) {
+        const ree_indicator *ind = &p->indicators[ree_vb_output_indicator(v, k)];
+        int shown[VB_PRINT_MAX], ns = 0;
+        double total = 0, noise = NAN;
+        for (int i = 0; i < ree_vb_inputs(v); i++) {
+            double s;
+            ree_vb_share(v, i, k, &s, &noise);
+            if (s > 0)
+                total += s;
+        }
+        printf("  %s %s:", ind->entity_name, ind->name);
+        while (ns < VB_PRINT_MAX) {
+            int best = -1;
+            double bs = 0;
+            for (int i = 0; i < ree_vb_inputs(v); i++) {
+                double s, nz;
+                int seen = 0;
+                ree_vb_share(v, i, k, &s, &nz);
+                for (int j = 0; j < ns; j++)
+                    seen |= shown[j] == i;
+                if (!seen && s > bs && s > VB_PRINT_MIN && s > 3 * nz)
+                    best = i, bs = s;
+            }
+            if (best < 0)
+                break;
+            printf("%s %s %.0f%%", ns ? "," : "", ree_vb_input_name(v, best), 100 * bs);
+            shown[ns++] = best;
+        }
+        if (isnan(noise) || total != total)
+            printf(" -\n");
+        else
+            printf("%s rest %.0f%%\n", ns ? ";" : "", 100 * (total < 1 ? 1 - total : 0));
+    }
+}
+
 ree_status ree_cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -318,6 +367,7 @@ ree_status ree_cmd_run(int argc, char **argv)
                       .threads = (int)co.threads,
                       .check = co.check,
                       .sketch_k = (size_t)qk,
+                      .variance = 1,
                       .cancel = &ree_cli_interrupted,
                       .progress = show ? ree_progress_draw : NULL,
                       .progress_arg = &bar};
@@ -326,14 +376,15 @@ ree_status ree_cmd_run(int argc, char **argv)
     if (runs_csv)
         st = ree_mc_run(p, &mo, runs_csv, &res, err, sizeof err);
     ree_progress_end(&bar);
-    double mape = NAN, inside = NAN;
-    int npoints = 0;
+    ree_fit_summary fit = {0, NAN, NAN, NAN, NAN};
     if (st == REE_OK)
         st = ree_output_timeseries(p, &res, set);
     if (st == REE_OK)
         st = ree_output_summary(p, &res, set);
     if (st == REE_OK)
-        st = ree_output_fit(p, &res, set, &mape, &inside, &npoints);
+        st = ree_output_fit(p, &res, set, &fit);
+    if (st == REE_OK)
+        st = ree_output_variance(p, &res, set);
     FILE *f;
     if (st == REE_OK && (f = ree_outset_file(set, "scenario.resolved.yaml", &st)))
         st = ree_output_resolved(p, &info, f);
@@ -358,10 +409,15 @@ ree_status ree_cmd_run(int argc, char **argv)
         fprintf(stderr, "reesim: %s: %s\n", p->file, *err ? err : ree_status_message(st));
     } else if (!co.quiet) {
         print_summary(p, &res, ree_outset_dir(set));
-        if (npoints)
+        print_variance(p, res.variance);
+        if (fit.npoints) {
+            char crps[REE_FMT_MAX], is[REE_FMT_MAX];
             printf("fit: %d observed points, %.0f%% inside the p05-p95 band, MAPE of the median "
-                   "%.1f%%\n",
-                   npoints, 100 * inside, mape);
+                   "%.1f%%, mean CRPS %s, mean interval score %s\n",
+                   fit.npoints, 100 * fit.inside, fit.mape,
+                   ree_fmt_number(crps, sizeof crps, fit.crps, 0),
+                   ree_fmt_number(is, sizeof is, fit.is, 0));
+        }
     }
     ree_outset_free(set);
     ree_mc_result_free(&res);

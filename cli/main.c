@@ -19,6 +19,7 @@ static void usage(FILE *f)
           "  validate SCENARIO.yaml...  check scenarios, report every error with its location\n"
           "  compare BASE.yaml OTHER.yaml...  paired comparison with common random numbers\n"
           "  plot OUTDIR              charts of a run or a comparison (needs gnuplot)\n"
+          "  calibrate SCENARIO.yaml  fit the scenario's free parameters to its observations\n"
           "  models [NAME]            list the models with their parameters, units and defaults\n"
           "\n"
           "Options:\n"
@@ -38,7 +39,7 @@ static const struct command {
     ree_status (*run)(int argc, char **argv);
 } commands[] = {
     {"run", ree_cmd_run},       {"validate", ree_cmd_validate}, {"compare", ree_cmd_compare},
-    {"models", ree_cmd_models}, {"plot", ree_cmd_plot},
+    {"models", ree_cmd_models}, {"plot", ree_cmd_plot},         {"calibrate", ree_cmd_calibrate},
 };
 
 int main(int argc, char **argv)

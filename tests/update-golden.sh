@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bin=${1:-build}/reesim
 tmp=$(mktemp -d)
 "$bin" run tests/golden/golden.yaml -q -o "$tmp/out" --check-balance
-for f in timeseries.csv summary.csv runs.csv fit.csv; do
+for f in timeseries.csv summary.csv runs.csv fit.csv fit_summary.csv variance.csv; do
     cp "$tmp/out/$f" tests/golden/expected/$f
 done
 rm -rf "$tmp"

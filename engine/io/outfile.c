@@ -112,9 +112,17 @@ static int has_suffix(const char *s, const char *suf)
  * versions left (".NAME.tmp.PID"). */
 static int known_file(const char *name)
 {
-    static const char *const names[] = {
-        "meta.json", "timeseries.csv", "summary.csv",           "runs.csv",
-        "fit.csv",   "compare.csv",    "compare_timeseries.csv"};
+    static const char *const names[] = {"meta.json",
+                                        "timeseries.csv",
+                                        "summary.csv",
+                                        "runs.csv",
+                                        "fit.csv",
+                                        "compare.csv",
+                                        "compare_timeseries.csv",
+                                        "fit_summary.csv",
+                                        "variance.csv",
+                                        "calibration.csv",
+                                        "calibration_summary.csv"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(name, names[i]))
             return 1;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <yaml.h>
 #include "output.h"
 
@@ -74,56 +75,97 @@ ree_status ree_output_summary(const ree_plan *p, const ree_mc_result *res, ree_o
     return REE_OK;
 }
 
-ree_status ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outset *set,
-                          double *mape, double *inside, int *npoints)
+static void summary_row(ree_csv *c, const ree_plan *p, const char *label, const ree_fit_summary *fs)
 {
-    static const char *const cols[] = {"scenario", "label",    "date",          "entity",
-                                       "metric",   "observed", "mean",          "p05",
-                                       "p50",      "p95",      "within_p05_p95"};
-    *mape = NAN;
-    *inside = NAN;
-    *npoints = 0;
+    ree_csv_str(c, p->name);
+    ree_csv_str(c, label);
+    ree_csv_int(c, fs->npoints);
+    ree_csv_num(c, fs->inside);
+    ree_csv_num(c, fs->mape);
+    ree_csv_num(c, fs->crps);
+    ree_csv_num(c, fs->is);
+    ree_csv_end_row(c);
+}
+
+ree_status ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outset *set,
+                          ree_fit_summary *sum)
+{
+    static const char *const cols[] = {
+        "scenario", "label", "date", "entity",         "metric", "observed",      "mean",
+        "p05",      "p50",   "p95",  "within_p05_p95", "crps",   "interval_score"};
+    static const char *const scols[] = {"scenario", "label", "points",        "inside_p05_p95",
+                                        "mape_p50", "crps",  "interval_score"};
+    *sum = (ree_fit_summary){0, NAN, NAN, NAN, NAN};
     if (!p->nobs)
         return REE_OK;
     ree_status st = REE_OK;
-    ree_csv *c = ree_outset_csv(set, "fit.csv", cols, 11, &st);
+    ree_csv *c = ree_outset_csv(set, "fit.csv", cols, 13, &st);
     if (!c)
         return st;
-    double ape = 0, in = 0;
-    int nape = 0, n = 0;
     for (int i = 0; i < p->nobs; i++) {
         const ree_observation *o = &p->observations[i];
         const ree_series *se = &p->series[o->series];
         for (int k = 0; k < o->npoint; k++) {
-            ree_cell_stats cs;
-            ree_acc_cell(res->series, (size_t)o->series * (size_t)p->nsteps + (size_t)o->step[k],
-                         &cs);
+            ree_fit_point fp;
+            if (ree_fit_point_score(p, res->series, i, k, &fp))
+                return REE_ENOMEM;
             char date[16];
             ree_plan_date(p, o->step[k], date, sizeof date);
-            int within = o->value[k] >= cs.p05 && o->value[k] <= cs.p95;
             ree_csv_str(c, p->name);
             ree_csv_str(c, o->label);
             ree_csv_str(c, date);
             ree_csv_str(c, se->entity_name);
             ree_csv_str(c, se->metric);
-            ree_csv_num(c, o->value[k]);
-            ree_csv_num(c, cs.mean);
-            ree_csv_num(c, cs.p05);
-            ree_csv_num(c, cs.p50);
-            ree_csv_num(c, cs.p95);
-            ree_csv_int(c, within);
+            ree_csv_num(c, fp.observed);
+            ree_csv_num(c, fp.s.mean);
+            ree_csv_num(c, fp.s.p05);
+            ree_csv_num(c, fp.s.p50);
+            ree_csv_num(c, fp.s.p95);
+            ree_csv_int(c, fp.within);
+            ree_csv_num(c, fp.crps);
+            ree_csv_num(c, fp.is);
             ree_csv_end_row(c);
-            if (o->value[k] != 0) {
-                ape += fabs(cs.p50 - o->value[k]) / fabs(o->value[k]);
-                nape++;
-            }
-            in += within;
-            n++;
         }
     }
-    *mape = nape ? 100 * ape / nape : NAN;
-    *inside = n ? in / n : NAN;
-    *npoints = n;
+    ree_csv *sc = ree_outset_csv(set, "fit_summary.csv", scols, 7, &st);
+    if (!sc)
+        return st;
+    for (int i = 0; i < p->nobs; i++) {
+        ree_fit_summary fs;
+        if (ree_fit_evaluate(p, res->series, i, p->nsteps, &fs))
+            return REE_ENOMEM;
+        summary_row(sc, p, p->observations[i].label, &fs);
+    }
+    if (ree_fit_evaluate(p, res->series, -1, p->nsteps, sum))
+        return REE_ENOMEM;
+    summary_row(sc, p, "all", sum);
+    return REE_OK;
+}
+
+ree_status ree_output_variance(const ree_plan *p, const ree_mc_result *res, ree_outset *set)
+{
+    static const char *const cols[] = {"scenario",  "entity", "indicator", "unit",
+                                       "parameter", "share",  "noise_sd",  "runs"};
+    ree_status st = REE_OK;
+    ree_csv *c = ree_outset_csv(set, "variance.csv", cols, 8, &st);
+    if (!c)
+        return st;
+    const ree_vb *v = res->variance;
+    for (int k = 0; v && k < ree_vb_outputs(v); k++) {
+        const ree_indicator *ind = &p->indicators[ree_vb_output_indicator(v, k)];
+        for (int i = 0; i < ree_vb_inputs(v); i++) {
+            double share, noise, n = ree_vb_share(v, i, k, &share, &noise);
+            ree_csv_str(c, p->name);
+            ree_csv_str(c, ind->entity_name);
+            ree_csv_str(c, ind->name);
+            ree_csv_str(c, ind->unit);
+            ree_csv_str(c, ree_vb_input_name(v, i));
+            ree_csv_num(c, share);
+            ree_csv_num(c, noise);
+            ree_csv_int(c, (long long)n);
+            ree_csv_end_row(c);
+        }
+    }
     return REE_OK;
 }
 
@@ -146,7 +188,9 @@ static void yq(FILE *f, const char *s)
 static void ynum(FILE *f, double x)
 {
     char buf[40];
-    if (isinf(x))
+    if (isnan(x))
+        fputs("null", f); /* an unset rule parameter: the gate's value applies */
+    else if (isinf(x))
         fputs(x > 0 ? "null" : "-1e308", f);
     else
         fputs(ree_format_num(buf, sizeof buf, x), f);
@@ -237,6 +281,46 @@ static void yparams(FILE *f, const ree_plan *p, const ree_entity *ent, const cha
     }
 }
 
+/* The `rules:` of gate g: criteria, then every parameter (null: the gate's value applies). */
+static void yrules(FILE *f, const ree_plan *p, int g)
+{
+    int first = 1;
+    for (int i = 0; i < p->nrule; i++) {
+        const ree_rule *r = &p->rules[i];
+        if (r->gate != g)
+            continue;
+        const ree_entity *ent = &p->entities[r->entity];
+        const char *slash = strchr(ent->id, '/');
+        if (first)
+            fputs("    rules:\n", f);
+        first = 0;
+        fprintf(f, "      - id: %s\n", slash ? slash + 1 : ent->id);
+        if (r->nregion) {
+            fputs("        regions: [", f);
+            for (int k = 0; k < r->nregion; k++) {
+                fputs(k ? ", " : "", f);
+                yq(f, r->regions[k]);
+            }
+            fputs("]\n", f);
+        }
+        if (r->has_end_uses) {
+            fputs("        end_uses: [", f);
+            int n = 0;
+            for (int m = 0; m < p->ntag; m++)
+                if (r->end_uses & (UINT64_C(1) << m))
+                    fprintf(f, "%s%s", n++ ? ", " : "", p->tags[m]);
+            fputs("]\n", f);
+        }
+        if (r->nbuyer) {
+            fputs("        buyers: [", f);
+            for (int k = 0; k < r->nbuyer; k++)
+                fprintf(f, "%s%s", k ? ", " : "", p->entities[p->nodes[r->buyers[k]].entity].id);
+            fputs("]\n", f);
+        }
+        yparams(f, p, ent, "        ");
+    }
+}
+
 ree_status ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE *f)
 {
     char date[16];
@@ -289,6 +373,7 @@ ree_status ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE
         const ree_entity *ent = &p->entities[p->gates[g].entity];
         fprintf(f, "  - id: %s\n    model: %s\n", ent->id, ent->model->name);
         yparams(f, p, ent, "    ");
+        yrules(f, p, g);
     }
     fprintf(f, "links:%s\n", p->nlink ? "" : " []");
     for (int l = 0; l < p->nlink; l++) {
@@ -348,6 +433,37 @@ ree_status ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE
                 yvalue(f, p, def, &ch->value);
                 fputc('\n', f);
             }
+        }
+    }
+    if (p->nobs) {
+        /* Absolute paths: the resolved file lives elsewhere than the scenario. */
+        fprintf(f, "observations:\n");
+        for (int i = 0; i < p->nobs; i++) {
+            const ree_observation *o = &p->observations[i];
+            const ree_series *se = &p->series[o->series];
+            char cwd[4096], abs[8192];
+            if (o->file[0] == '/' || !getcwd(cwd, sizeof cwd))
+                snprintf(abs, sizeof abs, "%s", o->file);
+            else
+                snprintf(abs, sizeof abs, "%s/%s", cwd, o->file);
+            fprintf(f, "  - {label: ");
+            yq(f, o->label);
+            fprintf(f, ", entity: ");
+            if (se->kind == REE_S_SUM) { /* the summed entities, as the scenario listed them */
+                fputc('[', f);
+                for (int k = 0; k < se->nsum; k++) {
+                    fputs(k ? ", " : "", f);
+                    yq(f, p->series[se->sum[k]].entity_name);
+                }
+                fputc(']', f);
+            } else {
+                yq(f, se->entity_name);
+            }
+            fprintf(f, ", metric: ");
+            yq(f, se->metric);
+            fprintf(f, ", file: ");
+            yq(f, abs);
+            fprintf(f, "}\n");
         }
     }
     return ferror(f) ? REE_EIO : REE_OK;

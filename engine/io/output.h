@@ -10,6 +10,7 @@
 #include "mc.h"
 #include "outfile.h"
 #include "plan.h"
+#include "score.h"
 
 /* What meta.json records about the invocation. */
 typedef struct ree_run_info {
@@ -27,11 +28,16 @@ extern const char *const ree_runs_columns[6];
 ree_status ree_output_timeseries(const ree_plan *p, const ree_mc_result *res, ree_outset *set);
 ree_status ree_output_summary(const ree_plan *p, const ree_mc_result *res, ree_outset *set);
 
-/* fit.csv for the plan's observations; sets *mape (mean absolute percentage error of the
- * median over observed points with a non-zero value, in %) and *inside (share of points in the
- * p05-p95 band). Writes nothing when there are no observations. */
+/* fit.csv (one row per observed point, with its CRPS and p05-p95 interval score) and
+ * fit_summary.csv (one row per observation label and an "all" row) for the plan's observations;
+ * sets *sum to the "all" row (npoints 0 and NaN elsewhere when there are no observations, and
+ * then nothing is written). */
 ree_status ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outset *set,
-                          double *mape, double *inside, int *npoints);
+                          ree_fit_summary *sum);
+
+/* variance.csv: per headline indicator and uncertain parameter, its first-order share of the
+ * variance across runs and the noise floor (variance.h); header only without a budget. */
+ree_status ree_output_variance(const ree_plan *p, const ree_mc_result *res, ree_outset *set);
 
 /* Every parameter as used, defaults marked. */
 ree_status ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE *f);

@@ -88,6 +88,9 @@ void ree_plan_free(ree_plan *p)
         free(p->observations[i].value);
     }
     free(p->observations);
+    for (int i = 0; p->calib && i < p->ncalib; i++)
+        free(p->calib[i].path);
+    free(p->calib);
     free(p);
 }
 

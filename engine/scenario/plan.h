@@ -159,6 +159,14 @@ typedef struct ree_observation {
     ree_mark mark;
 } ree_observation;
 
+/* A parameter `calibrate:` declares free, with its box (plan_calibrate.c). */
+typedef struct ree_free_param {
+    char *path; /* override path (override.h) */
+    double min, max;
+} ree_free_param;
+
+typedef enum ree_score_kind { REE_SCORE_CRPS, REE_SCORE_INTERVAL } ree_score_kind;
+
 struct ree_plan {
     char *file; /* scenario path as given */
     char *name;
@@ -204,6 +212,12 @@ struct ree_plan {
     int nobs;
 
     double balance_tol; /* relative tolerance of the mass-balance check */
+
+    /* calibrate: (optional) */
+    ree_free_param *calib;
+    int ncalib;
+    int calib_until;            /* last step fitted (nsteps - 1 when not given) */
+    ree_score_kind calib_score; /* what is minimised */
 };
 
 /* ree_plan_load, ree_plan_load_buffer, ree_plan_free, ree_plan_date and the accessors are

@@ -653,10 +653,10 @@ static ree_plan *plan_from_tree(ree_ytree *t, const char *path, ree_diag *d, ree
     const ree_ynode *root = ree_ytree_root(t);
     size_t before = ree_diag_count(d);
     if (ld_expect(&L, root, REE_Y_MAP, "") == 0) {
-        static const char *const keys[] = {"reesim",  "name",   "description",  "sources",
-                                           "horizon", "runs",   "seed",         "materials",
-                                           "nodes",   "links",  "gates",        "timeline",
-                                           "regimes", "report", "observations", NULL};
+        static const char *const keys[] = {
+            "reesim",  "name",      "description",  "sources",   "horizon", "runs",
+            "seed",    "materials", "nodes",        "links",     "gates",   "timeline",
+            "regimes", "report",    "observations", "calibrate", NULL};
         ld_check_keys(&L, root, "", keys);
         header(&L, root);
         int hz = horizon(&L, root);
@@ -689,6 +689,8 @@ static ree_plan *plan_from_tree(ree_ytree *t, const char *path, ree_diag *d, ree
                 ld_series(&L, root);
             if (ree_diag_count(d) == before && !L.oom)
                 ld_observations(&L, root, path);
+            if (ree_diag_count(d) == before && !L.oom)
+                ld_calibrate(&L, root);
         }
     }
     ree_ytree_free(t);

@@ -9,62 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include "loader.h"
+#include "override.h"
 #include "rng.h"
 
-/* Resolve `path` to (entity, parameter). Returns 0, or -1 after an error located at `at`. */
+/* Resolve `path` to (entity, parameter) with the grammar overrides share (override.c).
+ * Returns 0, or -1 after an error located at `at`. */
 static int resolve_path(loader *L, const ree_ynode *at, const char *where, const char *path,
                         int *entity, int *param)
 {
-    ree_plan *p = L->p;
-    char buf[REE_PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    char *parts[3];
-    int np = 0;
-    for (char *s = buf, *dot; np < 3; s = dot + 1) {
-        parts[np++] = s;
-        if (!(dot = strchr(s, '.')))
-            break;
-        *dot = 0;
-    }
-    const char *section = NULL, *id, *key;
-    if (np == 3 && !strchr(parts[2], '.')) {
-        section = parts[0], id = parts[1], key = parts[2];
-        if (strcmp(section, "nodes") && strcmp(section, "links") && strcmp(section, "gates")) {
-            ld_err(L, at, where, "a path starts with nodes, links or gates");
-            return -1;
-        }
-    } else if (np == 2) {
-        id = parts[0], key = parts[1];
-    } else {
-        ld_err(L, at, where, "not a parameter path (expected SECTION.ID.KEY or ID.KEY)");
+    char why[400];
+    if (ree_plan_param_path(L->p, path, 1, entity, param, why, sizeof why)) {
+        ld_err(L, at, where, "%s", why);
         return -1;
     }
-    int e = ree_plan_entity(p, id);
-    if (e < 0 || (section && strcmp(section, p->entities[e].section) != 0)) {
-        ld_err(L, at, where, "no %s with id '%s'", section ? section : "node, link or gate", id);
-        return -1;
-    }
-    int k = ree_model_param_index(p->entities[e].model, key);
-    if (k < 0) {
-        char list[300] = "";
-        const ree_model *m = p->entities[e].model;
-        for (size_t j = 0; j < m->nparams; j++)
-            if ((m->params[j].flags & REE_PF_TIMELINE) && strlen(list) + 32 < sizeof list) {
-                if (*list)
-                    strcat(list, ", ");
-                strcat(list, m->params[j].key);
-            }
-        ld_err(L, at, where, "model %s has no parameter '%s' (changeable parameters: %s)", m->name,
-               key, list);
-        return -1;
-    }
-    if (!(p->entities[e].model->params[k].flags & REE_PF_TIMELINE)) {
-        ld_err(L, at, where, "parameter '%s' of model %s cannot change during a run", key,
-               p->entities[e].model->name);
-        return -1;
-    }
-    *entity = e;
-    *param = k;
     return 0;
 }
 

@@ -9,6 +9,7 @@
 typedef struct worker {
     ree_run *run;
     ree_acc *series, *ind;
+    ree_vb *vb;     /* NULL unless the variance budget is asked */
     double *values; /* REE_MC_BLOCK x nindicator, for runs.csv */
 } worker;
 
@@ -32,7 +33,9 @@ void ree_mc_result_free(ree_mc_result *r)
         return;
     ree_acc_free(r->series);
     ree_acc_free(r->indicators);
+    ree_vb_free(r->variance);
     r->series = r->indicators = NULL;
+    r->variance = NULL;
 }
 
 static void write_rows(const ree_plan *p, ree_csv *csv, const worker *w, long long first, int count)
@@ -58,6 +61,7 @@ static void worker_free(void *ctx, void *wp)
     ree_run_free(w->run);
     ree_acc_free(w->series);
     ree_acc_free(w->ind);
+    ree_vb_free(w->vb);
     free(w->values);
     free(w);
 }
@@ -73,7 +77,9 @@ static void *worker_alloc(void *ctx)
     w->series = ree_acc_alloc((size_t)j->p->nseries * (size_t)j->p->nsteps, REE_MC_BLOCK);
     w->ind = ree_acc_alloc(nind, REE_MC_BLOCK);
     w->values = calloc((size_t)REE_MC_BLOCK * (nind ? nind : 1), sizeof(double));
-    if (!w->run || !w->series || !w->ind || !w->values) {
+    if (j->o->variance)
+        w->vb = ree_vb_alloc(j->p);
+    if (!w->run || !w->series || !w->ind || !w->values || (j->o->variance && !w->vb)) {
         worker_free(ctx, w);
         return NULL;
     }
@@ -89,6 +95,8 @@ static ree_status run_block(void *ctx, void *wp, long long first, int count, cha
     size_t nind = (size_t)j->p->nindicator;
     ree_acc_reset(w->series);
     ree_acc_reset(w->ind);
+    if (w->vb)
+        ree_vb_reset(w->vb);
     for (int i = 0; i < count; i++) {
         ree_run_reset(w->run, j->o->seed, first + i);
         ree_status st = (ree_status)ree_run_finish(w->run);
@@ -97,6 +105,8 @@ static ree_status run_block(void *ctx, void *wp, long long first, int count, cha
             return st;
         }
         memcpy(w->values + (size_t)i * nind, ree_run_indicators(w->run), nind * sizeof(double));
+        if (w->vb)
+            ree_vb_add(w->vb, j->o->seed, first + i, ree_run_indicators(w->run));
         if (ree_acc_add(w->series, ree_run_series(w->run)) ||
             ree_acc_add(w->ind, ree_run_indicators(w->run))) {
             snprintf(err, errlen, "out of memory in run %lld", first + i);
@@ -115,6 +125,8 @@ static ree_status merge_block(void *ctx, void *wp, long long first, int count, c
         snprintf(err, errlen, "out of memory merging statistics");
         return REE_ENOMEM;
     }
+    if (w->vb)
+        ree_vb_merge(j->out->variance, w->vb);
     if (j->runs_csv)
         write_rows(j->p, j->runs_csv, w, first, count);
     return REE_OK;
@@ -128,7 +140,9 @@ ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv
     memset(out, 0, sizeof *out);
     out->series = ree_acc_alloc((size_t)p->nseries * (size_t)p->nsteps, k);
     out->indicators = ree_acc_alloc((size_t)p->nindicator, k);
-    if (!out->series || !out->indicators) {
+    if (o->variance)
+        out->variance = ree_vb_alloc(p);
+    if (!out->series || !out->indicators || (o->variance && !out->variance)) {
         ree_mc_result_free(out);
         snprintf(err, errlen, "out of memory allocating the statistics of %d series x %d months",
                  p->nseries, p->nsteps);

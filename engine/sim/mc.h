@@ -17,6 +17,7 @@
 #include "outfile.h"
 #include "plan.h"
 #include "stats.h"
+#include "variance.h"
 
 #define REE_MC_BLOCK REE_EXEC_BLOCK
 
@@ -30,6 +31,7 @@ typedef struct ree_mc_opts {
     volatile sig_atomic_t *cancel; /* when set and non-zero, stop before the next block */
     ree_progress_fn progress;      /* called after each merged block; may be NULL */
     void *progress_arg;
+    int variance; /* also collect the variance budget (variance.h) */
 } ree_mc_opts;
 
 #define REE_MC_DEFAULT_K 512
@@ -37,6 +39,7 @@ typedef struct ree_mc_opts {
 typedef struct ree_mc_result {
     ree_acc *series;     /* nseries * nsteps cells, cell s * nsteps + t */
     ree_acc *indicators; /* nindicator cells */
+    ree_vb *variance;    /* variance budget when asked (opts.variance), else NULL */
     long long nruns;
     double seconds; /* wall time of the runs */
 } ree_mc_result;

@@ -461,3 +461,15 @@ void ree_acc_cell(const ree_acc *a, size_t cell, ree_cell_stats *out)
     out->p75 = fix_ends(c, qs[3], r[3]);
     out->p95 = fix_ends(c, qs[4], r[4]);
 }
+
+size_t ree_acc_weighted_points(const ree_acc *a, size_t cell, double *x, double *w)
+{
+    const struct cell *c = &a->cells[cell];
+    size_t off = 0;
+    for (unsigned l = c->nlev; l-- > 0;)
+        for (uint32_t i = 0; i < c->cnt[l]; i++, off++) {
+            x[off] = c->v[off];
+            w[off] = ldexp(1.0, (int)l);
+        }
+    return off;
+}

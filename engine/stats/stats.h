@@ -71,4 +71,10 @@ void ree_acc_cell(const ree_acc *a, size_t cell, ree_cell_stats *out);
  * the exact minimum and maximum. */
 double ree_acc_quantile(const ree_acc *a, size_t cell, double q);
 
+/* Copy cell `cell`'s sketch points into x[] and their weights (2^level; they sum to the count of
+ * values) into w[], in no particular order; both arrays hold at least ree_acc_points(a, cell)
+ * entries. Returns the number of points. The weighted points are the distribution every query
+ * reads (score.c computes the CRPS from them). */
+size_t ree_acc_weighted_points(const ree_acc *a, size_t cell, double *x, double *w);
+
 #endif

@@ -87,6 +87,15 @@ int ree_plan_steps(const ree_plan *p);
 long long ree_plan_runs(const ree_plan *p);
 unsigned long long ree_plan_seed(const ree_plan *p);
 
+/* Override numeric parameters by path: paths[i] is SECTION.ID.KEY or ID.KEY (a node, link or
+ * gate parameter), timeline[I].set.PARAM (the value timeline event I sets) or
+ * regimes.ID.set.PARAM; each becomes the constant values[i], which must lie within the
+ * parameter's bounds and pass its model's check. All or nothing: returns REE_OK, or REE_EINVALID
+ * with "PATH: reason" in `err` and the plan unchanged. Call it only while no simulation uses the
+ * plan (the plan is otherwise immutable); `reesim calibrate` fits through it. */
+ree_status ree_plan_override(ree_plan *p, const char *const *paths, const double *values, int n,
+                             char *err, size_t errlen);
+
 /* "YYYY-MM" of step `step` into buf (at least 8 bytes). */
 void ree_plan_date(const ree_plan *p, int step, char *buf, size_t len);
 

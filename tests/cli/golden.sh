@@ -7,7 +7,7 @@ bin=$1 src=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
 "$bin" run "$src/tests/golden/golden.yaml" -q -o "$work/out" --check-balance
 check "golden run succeeds" test -f "$work/out/summary.csv"
-for f in timeseries.csv summary.csv runs.csv fit.csv; do
+for f in timeseries.csv summary.csv runs.csv fit.csv fit_summary.csv variance.csv; do
     check "$f matches tests/golden/expected/$f" cmp "$src/tests/golden/expected/$f" "$work/out/$f"
 done
 finish

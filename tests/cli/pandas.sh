@@ -30,8 +30,12 @@ check("runs columns", list(rn.columns) == ["scenario", "run", "entity", "indicat
 check("runs has one row per run and indicator", len(rn) == 200 * len(sm))
 check("runs value is float", rn["value"].dtype.kind == "f")
 fit = pd.read_csv(f"{out}/fit.csv")
-check("fit columns", list(fit.columns) == ["scenario", "label", "date", "entity", "metric", "observed", "mean", "p05", "p50", "p95", "within_p05_p95"])
+check("fit columns", list(fit.columns) == ["scenario", "label", "date", "entity", "metric", "observed", "mean", "p05", "p50", "p95", "within_p05_p95", "crps", "interval_score"])
 check("fit within is 0/1", set(fit["within_p05_p95"].unique()) <= {0, 1})
+check("fit scores are numbers, CRPS >= 0, IS >= p95 - p05", bool((fit["crps"] >= 0).all() and (fit["interval_score"] >= fit["p95"] - fit["p05"] - 1e-9).all()))
+fs = pd.read_csv(f"{out}/fit_summary.csv")
+check("fit_summary columns", list(fs.columns) == ["scenario", "label", "points", "inside_p05_p95", "mape_p50", "crps", "interval_score"])
+check("fit_summary all row is the mean over points", abs(fs[fs.label == "all"].crps.iloc[0] - fit.crps.mean()) < 1e-6 * (1 + fit.crps.mean()))
 print(f"{ok} passed, {fail} failed")
 sys.exit(1 if fail else 0)
 PY

@@ -27,7 +27,9 @@ cut_run() {
     t=$work/$1-$2.yaml
     sed "s/^horizon: {start: \([0-9-]*\), steps: [0-9]*}/horizon: {start: \1, steps: $(steps_to "$f" "$2")}/" \
         "$f" > "$t"
-    grep -v 'file: ' "$t" > "$t.tmp" && mv "$t.tmp" "$t" # no observations in the cuts
+    # No observations in the cuts, nor the calibration section (its cut-off and timeline paths
+    # belong to the full horizon; it is the file's last section).
+    grep -v 'file: ' "$t" | sed '/^calibrate:/,$d' > "$t.tmp" && mv "$t.tmp" "$t"
     "$bin" run "$t" -n $n -q --check-balance -o "$work/$1-$2" 2> "$work/$1-$2.err"
 }
 # Car sector ids of a scenario, one per line.

@@ -43,6 +43,14 @@ check "resolved scenario validates" test "$(status "$bin" validate "$work/q/scen
 "$bin" run "$work/q/scenario.resolved.yaml" -n 64 -q -o "$work/q2"
 check "resolved scenario reproduces the run" cmp -s "$work/q/runs.csv" "$work/q2/runs.csv"
 check "resolved scenario marks defaults" grep -q "default" "$work/q/scenario.resolved.yaml"
+# Every shipped example and scenario resolves to a scenario that runs to the same results (gate
+# rules, firm populations, summed observations and calibration sections included).
+for f in "$src"/scenarios/examples/*.yaml "$src"/scenarios/historical-2025.yaml; do
+    b=$(basename "$f" .yaml)
+    "$bin" run "$f" -n 64 -q -o "$work/r-$b" 2>/dev/null
+    "$bin" run "$work/r-$b/scenario.resolved.yaml" -n 64 -q -o "$work/r2-$b" 2>"$work/r2-$b.err"
+    check "$b: resolved scenario reproduces the run" cmp -s "$work/r-$b/runs.csv" "$work/r2-$b/runs.csv"
+done
 check "meta.json records the seed" grep -q '"seed":.*"20250404"' "$work/q/meta.json"
 # An output folder that cannot be created: a file stands in the way.
 : > "$work/blocker"

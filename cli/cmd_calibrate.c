@@ -1,0 +1,247 @@
+/* `reesim calibrate`: fit a scenario's free parameters to its observations (calibrate.h). */
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "reesim/reesim.h"
+#include "calibrate.h"
+#include "numfmt.h"
+#include "outfile.h"
+#include "output.h"
+#include "plan.h"
+
+#define DEFAULT_RUNS       200
+#define DEFAULT_ITERATIONS 100
+#define DEFAULT_TOL        1e-3
+
+static const char calibrate_help[] =
+    "Usage: reesim calibrate SCENARIO.yaml [OPTIONS]\n"
+    "Fit the parameters the scenario's 'calibrate:' section declares free (each a path and a\n"
+    "box) to its observations up to a cut-off month, by minimising the mean CRPS (or the\n"
+    "p05-p95 interval score, 'score: interval') of the simulated distribution against each\n"
+    "observed point. Every evaluation uses the same seed and runs (common random numbers), so\n"
+    "the objective is deterministic; GSL's Nelder-Mead simplex searches the boxes.\n"
+    "\n"
+    "  -n, --runs N          runs per evaluation (default 200)\n"
+    "  -s, --seed S          seed (default: the scenario's 'seed')\n"
+    "  -j, --threads T       threads (default: all cores); results do not depend on it\n"
+    "  -o, --out DIR         output folder (default: out/<scenario name>-calibrated)\n"
+    "      --until YYYY-MM   last observed month fitted (default: calibrate.until, else all)\n"
+    "      --iterations N    simplex iterations at most (default 100)\n"
+    "  -q, --quiet           no progress and no table\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Writes calibration.csv (path,min,max,initial,fitted), calibration_summary.csv (score\n"
+    "before and after, parameters, points, runs, iterations), calibrated.resolved.yaml (the\n"
+    "scenario with the fitted values, runnable with 'reesim run') and meta.json.\n";
+
+static int parse_month(const char *s, int *month)
+{
+    int y, m;
+    char tail;
+    if (strlen(s) != 7 || sscanf(s, "%4d-%2d%c", &y, &m, &tail) != 2 || s[4] != '-' || y < 1900 ||
+        y > 2200 || m < 1 || m > 12)
+        return -1;
+    *month = y * 12 + m - 1;
+    return 0;
+}
+
+static void on_iteration(void *arg, int iter, double best, double size)
+{
+    (void)arg;
+    char b[REE_FMT_MAX];
+    fprintf(stderr, "\riteration %d: best score %s, simplex size %.2g   ", iter,
+            ree_fmt_number(b, sizeof b, best, 0), size);
+}
+
+static ree_status write_results(ree_outset *set, ree_plan *p, const ree_calib_result *cr,
+                                const ree_calib_opts *co, const ree_run_info *info)
+{
+    static const char *const cols[] = {"scenario", "path", "min", "max", "initial", "fitted"};
+    static const char *const scols[] = {"scenario",    "until",     "score",  "parameters",
+                                        "points",      "runs",      "seed",   "iterations",
+                                        "evaluations", "converged", "before", "after"};
+    ree_status st = REE_OK;
+    ree_csv *c = ree_outset_csv(set, "calibration.csv", cols, 6, &st);
+    if (!c)
+        return st;
+    for (int i = 0; i < p->ncalib; i++) {
+        ree_csv_str(c, p->name);
+        ree_csv_str(c, p->calib[i].path);
+        ree_csv_num(c, p->calib[i].min);
+        ree_csv_num(c, p->calib[i].max);
+        ree_csv_num(c, cr->initial[i]);
+        ree_csv_num(c, cr->fitted[i]);
+        ree_csv_end_row(c);
+    }
+    ree_csv *s = ree_outset_csv(set, "calibration_summary.csv", scols, 12, &st);
+    if (!s)
+        return st;
+    char date[16], seed[32];
+    ree_plan_date(p, cr->until, date, sizeof date);
+    snprintf(seed, sizeof seed, "%llu", co->seed);
+    ree_csv_str(s, p->name);
+    ree_csv_str(s, date);
+    ree_csv_str(s, p->calib_score == REE_SCORE_INTERVAL ? "interval" : "crps");
+    ree_csv_int(s, cr->nfree);
+    ree_csv_int(s, cr->npoints);
+    ree_csv_int(s, co->nruns);
+    ree_csv_str(s, seed);
+    ree_csv_int(s, cr->iterations);
+    ree_csv_int(s, cr->evaluations);
+    ree_csv_int(s, cr->converged);
+    ree_csv_num(s, cr->before);
+    ree_csv_num(s, cr->after);
+    ree_csv_end_row(s);
+    FILE *f = ree_outset_file(set, "calibrated.resolved.yaml", &st);
+    if (!f)
+        return st;
+    if ((st = ree_output_resolved(p, info, f)) != REE_OK)
+        return st;
+    if (!(f = ree_outset_file(set, "meta.json", &st)))
+        return st;
+    ree_mc_result none = {0};
+    return ree_output_meta(p, info, &none, f);
+}
+
+static void print_table(const ree_plan *p, const ree_calib_result *cr, const char *dir)
+{
+    char date[16], b[REE_FMT_MAX], a[REE_FMT_MAX];
+    ree_plan_date(p, cr->until, date, sizeof date);
+    printf("%s: %d parameter%s fitted to %d observed point%s up to %s; results in %s/\n", p->name,
+           cr->nfree, cr->nfree == 1 ? "" : "s", cr->npoints, cr->npoints == 1 ? "" : "s", date,
+           dir);
+    printf("%-48s %12s %12s %12s %12s\n", "parameter", "min", "max", "initial", "fitted");
+    for (int i = 0; i < cr->nfree; i++)
+        printf("%-48s %12.6g %12.6g %12.6g %12.6g\n", p->calib[i].path, p->calib[i].min,
+               p->calib[i].max, cr->initial[i], cr->fitted[i]);
+    printf("mean %s: %s as given, %s fitted (%d iterations, %d evaluations%s)\n",
+           p->calib_score == REE_SCORE_INTERVAL ? "interval score" : "CRPS",
+           ree_fmt_number(b, sizeof b, cr->before, 0), ree_fmt_number(a, sizeof a, cr->after, 0),
+           cr->iterations, cr->evaluations, cr->converged ? ", converged" : ", not converged");
+}
+
+ree_status ree_cmd_calibrate(int argc, char **argv)
+{
+    static const struct option opts[] = {{"runs", required_argument, 0, 'n'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"threads", required_argument, 0, 'j'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"until", required_argument, 0, 'U'},
+                                         {"iterations", required_argument, 0, 'I'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    ree_cli_common co;
+    ree_cli_common_init(&co);
+    long long iters = DEFAULT_ITERATIONS;
+    const char *until_arg = NULL;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":n:s:j:o:qh", opts, NULL)) != -1) {
+        int handled = c == 'B' ? 0 : ree_cli_common_opt(c, optarg, &co);
+        if (handled < 0)
+            return REE_EUSAGE;
+        if (handled)
+            continue;
+        switch (c) {
+        case 'U':
+            until_arg = optarg;
+            break;
+        case 'I':
+            if (ree_cli_long("--iterations", optarg, 1, 100000, &iters))
+                return REE_EUSAGE;
+            break;
+        case 'h':
+            fputs(calibrate_help, stdout);
+            return REE_OK;
+        case ':':
+            ree_cli_usage_error("calibrate", "option '%s' needs a value", argv[optind - 1]);
+            return REE_EUSAGE;
+        default:
+            ree_cli_usage_error("calibrate", "unknown option '%s'", argv[optind - 1]);
+            return REE_EUSAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        ree_cli_usage_error("calibrate",
+                            optind >= argc ? "missing SCENARIO.yaml"
+                                           : "expected one scenario file, found %d",
+                            argc - optind);
+        return REE_EUSAGE;
+    }
+    int until_month = -1;
+    if (until_arg && parse_month(until_arg, &until_month)) {
+        ree_cli_usage_error("calibrate", "--until expects YYYY-MM, found '%s'", until_arg);
+        return REE_EUSAGE;
+    }
+    ree_status code;
+    ree_plan *p = ree_cli_load(argv[optind], &code);
+    if (!p)
+        return code;
+    int until = -1;
+    if (until_arg) {
+        until = until_month - p->start;
+        if (until < 0 || until >= p->nsteps) {
+            fprintf(stderr, "reesim calibrate: --until %s is outside the horizon of %s\n",
+                    until_arg, p->file);
+            ree_plan_free(p);
+            return REE_EUSAGE;
+        }
+    }
+    ree_calib_opts cop = {.nruns = co.runs > 0 ? co.runs : DEFAULT_RUNS,
+                          .seed = co.seed >= 0 ? (unsigned long long)co.seed : p->seed,
+                          .threads = (int)co.threads,
+                          .until = until,
+                          .max_iter = (int)iters,
+                          .tol = DEFAULT_TOL,
+                          .cancel = &ree_cli_interrupted,
+                          .iteration = !co.quiet && isatty(fileno(stderr)) ? on_iteration : NULL};
+    ree_run_info info = {0, cop.nruns,   cop.seed,       (int)co.threads,
+                         0, "calibrate", ree_cli_wall(), 0};
+    char dir[1024], err[512] = "";
+    if (co.out)
+        snprintf(dir, sizeof dir, "%s", co.out);
+    else
+        snprintf(dir, sizeof dir, "out/%s-calibrated", p->name);
+    ree_status st = REE_OK;
+    ree_cli_catch_signals();
+    ree_outset *set = ree_outset_open(dir, &st, err, sizeof err);
+    ree_calib_result cr;
+    memset(&cr, 0, sizeof cr);
+    if (set) {
+        ree_outset_set_cancel(set, &ree_cli_interrupted);
+        ree_cli_guard(set);
+        st = ree_calibrate(p, &cop, &cr, err, sizeof err);
+        if (cop.iteration)
+            fputc('\n', stderr);
+        info.finished = ree_cli_wall();
+        if (st == REE_OK)
+            st = write_results(set, p, &cr, &cop, &info);
+        if (st == REE_OK)
+            st = ree_outset_commit(set, err, sizeof err);
+        else if ((st == REE_EIO || st == REE_EINTERRUPTED) &&
+                 (!*err || !strcmp(err, "interrupted")))
+            ree_outset_check(set, err, sizeof err);
+        ree_cli_guard(NULL);
+    }
+    if (st == REE_ENOMEM)
+        ree_cli_report_oom(*err ? err : "calibrating the scenario");
+    else if (st != REE_OK && ree_cli_interrupted)
+        fprintf(stderr, "reesim calibrate: interrupted (signal %d); no output written\n",
+                (int)ree_cli_interrupted);
+    else if (st != REE_OK)
+        fprintf(stderr, "reesim calibrate: %s: %s\n", p->file,
+                *err ? err : ree_status_message((ree_status)st));
+    else if (!co.quiet)
+        print_table(p, &cr, ree_outset_dir(set));
+    ree_outset_free(set);
+    ree_calib_result_free(&cr);
+    ree_plan_free(p);
+    return st;
+}

@@ -1,0 +1,55 @@
+/*
+ * Variance budget: how much of the across-run variance of each headline indicator comes from
+ * each uncertain parameter (a distribution sampled once per run), as a first-order share
+ * S_i = Var(E[Y | X_i]) / Var(Y), estimated by binning (docs/uncertainty.md).
+ *
+ * Every uncertain parameter X_i is sampled by inverse transform from one uniform U_i (dist.h), and
+ * X_i is a monotone function of U_i, so E[Y | X_i] = E[Y | U_i]. U_i is exactly uniform, so B
+ * equal-width bins of U_i are equal-probability bins of X_i: no sorting, no stored runs. The
+ * uniforms are recomputed from their keyed streams (seed, run, parameter hash, REE_STREAM_PARAMS),
+ * exactly as the run drew them. Per (parameter, indicator, bin) the budget keeps a count, mean and
+ * sum of squared deviations (Welford, merged with Chan's formula in block order: deterministic
+ * for any thread count). Memory: parameters x headline indicators x B cells, whatever the runs.
+ *
+ * Estimator (one-way ANOVA over the bins): with N runs, B_eff non-empty bins, between-bin sum of
+ * squares SSB and within-bin SSW, S = (SSB - (B_eff - 1) SSW / (N - B_eff)) / SST, SST = SSB + SSW:
+ * SSB is corrected for the (B_eff - 1) sigma^2 that noise alone puts between bin means, so a
+ * parameter with no effect shows S = 0 on average, with a standard deviation of about
+ * sqrt(2 (B - 1)) / N (the noise floor, reported with each share).
+ */
+#ifndef REESIM_VARIANCE_H
+#define REESIM_VARIANCE_H
+
+#include <stddef.h>
+#include "plan.h"
+
+#define REE_VB_BINS 20
+
+typedef struct ree_vb ree_vb;
+
+/* A budget for plan `p`'s uncertain parameters (base parameters, timeline and regime values
+ * given as distributions) and headline indicators. NULL when out of memory. */
+ree_vb *ree_vb_alloc(const ree_plan *p);
+void ree_vb_free(ree_vb *v);
+void ree_vb_reset(ree_vb *v);
+
+/* Add run `run` of seed `seed`, whose indicators (plan order) are `indicators`. */
+void ree_vb_add(ree_vb *v, unsigned long long seed, long long run, const double *indicators);
+
+/* Merge `from` into `into` (same plan). */
+void ree_vb_merge(ree_vb *into, const ree_vb *from);
+
+/* Uncertain parameters, as override paths (override.h) (borrowed). */
+int ree_vb_inputs(const ree_vb *v);
+const char *ree_vb_input_name(const ree_vb *v, int i);
+
+/* Headline indicators: their plan indices. */
+int ree_vb_outputs(const ree_vb *v);
+int ree_vb_output_indicator(const ree_vb *v, int k);
+
+/* Share of input i in the variance of output k, and the noise floor (sd of the share of an input
+ * with no effect at this number of runs). NaN share when the indicator does not vary or fewer
+ * than 2 B runs were added. Returns the runs counted. */
+double ree_vb_share(const ree_vb *v, int i, int k, double *share, double *noise);
+
+#endif
