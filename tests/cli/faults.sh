@@ -13,6 +13,9 @@ if ! command -v fiu-run >/dev/null 2>&1; then
     echo "skip: fiu-run not installed (Debian fiu-utils)"
     exit 0
 fi
+# Under ASan, libfiu's preload comes before ASan's run-time in the library list; ASan then only
+# needs to be told not to insist on coming first.
+[ -n "${REESIM_SANITIZED:-}" ] && export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 rm -rf "$work" && mkdir -p "$work"
 g="$src/tests/golden/golden.yaml"
 sums() { (cd "$1" && find . -type f ! -name meta.json | sort | xargs sha256sum; ls -A) 2>&1; }

@@ -23,8 +23,11 @@ check "pkg-config file installed" test -n "$pc"
 export PKG_CONFIG_PATH="$(dirname "$pc")"
 check "pkg-config knows reesim" pkg-config --exists reesim
 libdir=$(pkg-config --variable=libdir reesim)
+# Against a library built with the sanitizers (make check-asan) the program needs them too.
+san=""
+[ -n "${REESIM_SANITIZED:-}" ] && san="-fsanitize=address,undefined"
 check "example builds against the installed library" sh -c \
-    "cc -std=c11 -Wall -Wextra -Werror '$src/examples/simulate.c' \$(pkg-config --cflags --libs reesim) -o '$work/simulate' 2>'$work/cc.log'"
+    "cc -std=c11 -Wall -Wextra -Werror $san '$src/examples/simulate.c' \$(pkg-config --cflags --libs reesim) -o '$work/simulate' 2>'$work/cc.log'"
 check "example runs the golden scenario" sh -c \
     "LD_LIBRARY_PATH='$libdir' '$work/simulate' '$src/tests/golden/golden.yaml' 200 >'$work/out' 2>'$work/err'"
 check "example prints sector shortfalls" grep -q "shortfall.*median" "$work/out"
