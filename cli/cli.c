@@ -313,14 +313,12 @@ ree_status ree_cmd_run(int argc, char **argv)
     ree_plan *p = ree_cli_load(argv[optind], &lst);
     if (!p)
         return lst;
-    ree_run_info info = {0,
-                         co.runs > 0 ? co.runs : p->runs,
-                         co.seed >= 0 ? (unsigned long long)co.seed : p->seed,
-                         (int)co.threads,
-                         co.check,
-                         "run",
-                         ree_cli_wall(),
-                         0};
+    ree_run_info info = {.nruns = co.runs > 0 ? co.runs : p->runs,
+                         .seed = co.seed >= 0 ? (unsigned long long)co.seed : p->seed,
+                         .threads = (int)co.threads,
+                         .check = co.check,
+                         .command = "run",
+                         .started = ree_cli_wall()};
     if (only >= 0) {
         if (co.runs > 0 && only >= co.runs) {
             fprintf(stderr, "reesim run: --only-run %lld is outside the %lld runs\n", only,

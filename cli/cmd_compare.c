@@ -136,14 +136,12 @@ ree_status ree_cmd_compare(int argc, char **argv)
         snprintf(err, sizeof err, "out of memory matching the scenarios");
         goto done;
     }
-    ree_run_info info = {0,
-                         co.runs > 0 ? co.runs : plans[0]->runs,
-                         co.seed >= 0 ? (unsigned long long)co.seed : plans[0]->seed,
-                         (int)co.threads,
-                         co.check,
-                         "compare",
-                         ree_cli_wall(),
-                         0};
+    ree_run_info info = {.nruns = co.runs > 0 ? co.runs : plans[0]->runs,
+                         .seed = co.seed >= 0 ? (unsigned long long)co.seed : plans[0]->seed,
+                         .threads = (int)co.threads,
+                         .check = co.check,
+                         .command = "compare",
+                         .started = ree_cli_wall()};
     char dir[1024];
     if (co.out)
         snprintf(dir, sizeof dir, "%s", co.out);
