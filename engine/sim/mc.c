@@ -99,7 +99,7 @@ static ree_status run_block(void *ctx, void *wp, long long first, int count, cha
             return st;
         }
         memcpy(w->values + (size_t)i * nind, ree_run_indicators(w->run), nind * sizeof(double));
-        /* Cannot fail: count <= REE_MC_BLOCK == REE_BLOCK_MAX and the block was reset. */
+        /* Cannot fail: count <= REE_MC_BLOCK <= REE_BLOCK_MAX and the block was reset. */
         (void)ree_block_add(w->series, ree_run_series(w->run));
         (void)ree_block_add(w->ind, ree_run_indicators(w->run));
     }
