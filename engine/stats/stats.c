@@ -601,10 +601,12 @@ struct ree_block {
 
 ree_block *ree_block_alloc(size_t ncell)
 {
+    size_t n = ncell ? ncell : 1;
+    if (n > SIZE_MAX / (REE_BLOCK_MAX * sizeof(double)))
+        return NULL; /* the column buffer's size would overflow */
     ree_block *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
-    size_t n = ncell ? ncell : 1;
     b->ncell = ncell;
     b->rows = malloc(REE_BLOCK_STAGE * n * sizeof *b->rows);
     b->cols = malloc(REE_BLOCK_MAX * n * sizeof *b->cols);

@@ -370,6 +370,7 @@ static void test_block_equals_acc_block(void **state)
         ree_block_free(blk);
     }
     ree_block_free(NULL);
+    assert_null(ree_block_alloc(SIZE_MAX / 16)); /* size overflow refused, not wrapped */
 }
 
 /* A total of size k accepts blocks of 64 even when k < 64 (k = 32: the driver's --quantile-k 32).
