@@ -225,19 +225,33 @@ static void sort_points(double *x, size_t n, double *tmp)
         memcpy(x, src, n * sizeof *x);
 }
 
-/* Sort a block's column (n <= REE_BLOCK_MAX) without data-dependent branches: ordered pairs, then
- * bottom-up merges of widths 2, 4, 8, ... between x and tmp. Stable. */
+/* Order x[i] <= x[j] without a branch. */
+#define CSWAP(x, i, j)                                                                             \
+    do {                                                                                           \
+        double a_ = (x)[i], b_ = (x)[j];                                                           \
+        int t_ = b_ < a_;                                                                          \
+        (x)[i] = t_ ? b_ : a_;                                                                     \
+        (x)[j] = t_ ? a_ : b_;                                                                     \
+    } while (0)
+
+/* Sort a block's column (n <= REE_BLOCK_MAX) without data-dependent branches: groups of 4 by a
+ * sorting network (5 compare-exchanges), then bottom-up merges of widths 4, 8, 16, 32 between x
+ * and tmp. */
 static void sort_column(double *x, size_t n, double *tmp)
 {
-    for (size_t i = 0; i + 1 < n; i += 2) {
-        double a = x[i], b = x[i + 1];
-        int t = b < a;
-        x[i] = t ? b : a;
-        x[i + 1] = t ? a : b;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double *g = x + i;
+        CSWAP(g, 0, 1);
+        CSWAP(g, 2, 3);
+        CSWAP(g, 0, 2);
+        CSWAP(g, 1, 3);
+        CSWAP(g, 1, 2);
     }
+    insertion_sort(x + i, n - i); /* the last 0..3 values */
     double *src = x, *dst = tmp;
-    for (size_t w = 2; w < n; w *= 2) {
-        for (size_t i = 0; i < n; i += 2 * w) {
+    for (size_t w = 4; w < n; w *= 2) {
+        for (i = 0; i < n; i += 2 * w) {
             size_t na = n - i < w ? n - i : w;
             size_t nb = n - i - na < w ? n - i - na : w;
             merge_runs(src + i, na, src + i + na, nb, dst + i);
