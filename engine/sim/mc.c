@@ -5,12 +5,14 @@
 #include "mc.h"
 #include "run.h"
 
+_Static_assert(REE_MC_BLOCK <= REE_BLOCK_MAX, "a block of runs must fit an ree_block");
+
 /* One thread's worker: its run workspace and the statistics of the block it is running. */
 typedef struct worker {
     ree_run *run;
-    ree_acc *series, *ind;
-    ree_vb *vb;     /* NULL unless the variance budget is asked */
-    double *values; /* REE_MC_BLOCK x nindicator, for runs.csv */
+    ree_block *series, *ind; /* the block's values, summarised (sealed) by this thread */
+    ree_vb *vb;              /* NULL unless the variance budget is asked */
+    double *values;          /* REE_MC_BLOCK x nindicator, for runs.csv */
 } worker;
 
 typedef struct job {
@@ -59,8 +61,8 @@ static void worker_free(void *ctx, void *wp)
     if (!w)
         return;
     ree_run_free(w->run);
-    ree_acc_free(w->series);
-    ree_acc_free(w->ind);
+    ree_block_free(w->series);
+    ree_block_free(w->ind);
     ree_vb_free(w->vb);
     free(w->values);
     free(w);
@@ -74,8 +76,8 @@ static void *worker_alloc(void *ctx)
     if (!w)
         return NULL;
     w->run = ree_run_alloc(j->p);
-    w->series = ree_acc_alloc((size_t)j->p->nseries * (size_t)j->p->nsteps, REE_MC_BLOCK);
-    w->ind = ree_acc_alloc(nind, REE_MC_BLOCK);
+    w->series = ree_block_alloc((size_t)j->p->nseries * (size_t)j->p->nsteps);
+    w->ind = ree_block_alloc(nind);
     w->values = calloc((size_t)REE_MC_BLOCK * (nind ? nind : 1), sizeof(double));
     if (j->o->variance)
         w->vb = ree_vb_alloc(j->p);
@@ -93,8 +95,8 @@ static ree_status run_block(void *ctx, void *wp, long long first, int count, cha
     const job *j = ctx;
     worker *w = wp;
     size_t nind = (size_t)j->p->nindicator;
-    ree_acc_reset(w->series);
-    ree_acc_reset(w->ind);
+    ree_block_reset(w->series);
+    ree_block_reset(w->ind);
     if (w->vb)
         ree_vb_reset(w->vb);
     for (int i = 0; i < count; i++) {
@@ -107,12 +109,13 @@ static ree_status run_block(void *ctx, void *wp, long long first, int count, cha
         memcpy(w->values + (size_t)i * nind, ree_run_indicators(w->run), nind * sizeof(double));
         if (w->vb)
             ree_vb_add(w->vb, j->o->seed, first + i, ree_run_indicators(w->run));
-        if (ree_acc_add(w->series, ree_run_series(w->run)) ||
-            ree_acc_add(w->ind, ree_run_indicators(w->run))) {
-            snprintf(err, errlen, "out of memory in run %lld", first + i);
-            return REE_ENOMEM;
-        }
+        /* Cannot fail: count <= REE_MC_BLOCK <= REE_BLOCK_MAX and the block was reset. */
+        (void)ree_block_add(w->series, ree_run_series(w->run));
+        (void)ree_block_add(w->ind, ree_run_indicators(w->run));
     }
+    /* Summarise here, in parallel, so that the ordered merge is only an append per cell. */
+    ree_block_seal(w->series);
+    ree_block_seal(w->ind);
     return REE_OK;
 }
 
@@ -121,7 +124,8 @@ static ree_status merge_block(void *ctx, void *wp, long long first, int count, c
 {
     job *j = ctx;
     worker *w = wp;
-    if (ree_acc_merge(j->out->series, w->series) || ree_acc_merge(j->out->indicators, w->ind)) {
+    if (ree_acc_merge_block(j->out->series, w->series) ||
+        ree_acc_merge_block(j->out->indicators, w->ind)) {
         snprintf(err, errlen, "out of memory merging statistics");
         return REE_ENOMEM;
     }
