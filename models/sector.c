@@ -91,7 +91,7 @@
  *   firm_months_stopped = sum_t sum_i stop_i / K over the stopped class-months: months of
  *                         stoppage per firm                                           [months]
  *   max_firms_stopped   = max_t firms_stopped_t                                            [1]
- * They are computed by engine/resilience.c (shared with the engine's region totals).
+ * They are computed by engine/stats/resilience.c (shared with the engine's region totals).
  * Resilience indicators after Sprecher et al. 2017 (ES&T 51(7), 3860-3870: onset, depth,
  * duration of a supply disruption) and the service-level view of supply-chain risk tools.
  * priority is not used by the hooks: the engine reads it to allocate scarce shipments.
@@ -183,7 +183,7 @@ typedef struct sector_state {
     int first_stop_after;              /* first stopped step at or after shock_start, -1 */
     double firm_months;                /* months, stopped class-months / K */
     double max_stopped;                /* 1 */
-    ree_resil resil;                   /* the indicators' accumulator (engine/resilience.h) */
+    ree_resil resil;                   /* the indicators' accumulator (engine/stats/resilience.h) */
 } sector_state;
 
 static const ree_param_def sector_param_defs[] = {

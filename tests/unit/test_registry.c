@@ -170,7 +170,7 @@ static void test_every_model(void **unused)
     assert_int_equal(links, 1);
 }
 
-/* The region totals (engine/resilience.c) follow the same rules and have headlines. */
+/* The region totals (engine/stats/resilience.c) follow the same rules and have headlines. */
 static void test_region_table(void **unused)
 {
     (void)unused;
