@@ -124,11 +124,14 @@ static void price_finish(const void *params, const void *state, const ree_model_
     indicators[1] = s->steps ? s->sum / s->steps : 1;
 }
 
+static const ree_price_contract price_contract = {.material = offsetof(price_params, material)};
+
 const ree_model ree_model_price = {
     .name = "price_index",
     .summary = "scarcity price index of a material: rises with shortage, decays back",
     .kind = REE_MODEL_NODE,
     .flags = REE_MF_PRICE,
+    .price = &price_contract,
     .params = price_param_defs,
     .nparams = sizeof price_param_defs / sizeof price_param_defs[0],
     .params_size = sizeof(price_params),
