@@ -77,4 +77,14 @@ double ree_acc_quantile(const ree_acc *a, size_t cell, double q);
  * reads (score.c computes the CRPS from them). */
 size_t ree_acc_weighted_points(const ree_acc *a, size_t cell, double *x, double *w);
 
+/* Serialisation, for MPI ranks of one job (same binary: the bytes are in the machine's own
+ * representation, not a portable format). ree_acc_pack writes a's whole state (every cell's count,
+ * moments, extremes and sketch points with their levels) into buf when cap is enough, and returns
+ * the bytes it needs (with buf NULL: only the size). ree_acc_unpack replaces a's state by packed
+ * bytes (same ncell and k) so that every later query or merge gives the same bits as on the
+ * packed accumulator; returns the bytes read, or 0 when the bytes do not fit a or out of memory
+ * (a is then unusable until reset). */
+size_t ree_acc_pack(const ree_acc *a, void *buf, size_t cap);
+size_t ree_acc_unpack(ree_acc *a, const void *buf, size_t len);
+
 #endif
