@@ -111,9 +111,10 @@ typedef struct mjob {
     MPI_Comm comm;
     int rank, n;
     long long nblocks;
-    long long next; /* rank 0: next block to merge; others: next own block to report */
-    int reported;   /* others: a failure or a STOP ended this rank's reports */
-    void *scratch;  /* rank 0: the caller's worker that receives other ranks' blocks */
+    long long next;         /* rank 0: next block to merge; others: next own block to report */
+    int reported;           /* others: a failure or a STOP ended this rank's reports */
+    void *scratch;          /* rank 0: the caller's worker that receives other ranks' blocks */
+    long long nrecv, bytes; /* rank 0: blocks received and their packed bytes */
 } mjob;
 
 static int block_count(const mjob *j, long long b)
@@ -224,6 +225,8 @@ static ree_status drain(mjob *j, long long upto, char *err, size_t errlen)
                          len);
         }
         free(buf);
+        j->nrecv++;
+        j->bytes += len;
         if (st == REE_OK)
             st = ops->merge(ops->ctx, j->scratch, b * REE_EXEC_BLOCK + j->o->first_run, count, err,
                             errlen);
@@ -332,6 +335,12 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
             st = drain(&j, j.nblocks, msg, sizeof msg);
         if (j.scratch)
             ops->worker_free(ops->ctx, j.scratch);
+        if (getenv("REESIM_MPI_TRACE")) /* docs/cluster.md: the figures of the estimate */
+            fprintf(
+                stderr,
+                "reesim: mpi: %d ranks, %lld blocks, %lld received, %lld bytes (%.0f per block)\n",
+                j.n, j.nblocks, j.nrecv, j.bytes,
+                j.nrecv ? (double)j.bytes / (double)j.nrecv : 0.0);
         long long stop = -1;
         for (int r = 1; r < j.n; r++)
             MPI_Send(&stop, 1, MPI_LONG_LONG, r, TAG_GO, j.comm);
