@@ -74,7 +74,7 @@ static void test_roundtrip_same_bits(void **state)
     assert_same(big, big2);
     assert_same(block, block2);
     /* Merging either copy into equal totals gives equal totals, and adding after unpacking too. */
-    ree_acc *t1 = ree_acc_alloc(NCELL, 32), *t2 = ree_acc_alloc(NCELL, 32);
+    ree_acc *t1 = ree_acc_alloc(NCELL, 64), *t2 = ree_acc_alloc(NCELL, 64);
     assert_non_null(t1);
     assert_non_null(t2);
     fill(t1, 300, 3);
