@@ -148,7 +148,19 @@ ree_status ree_cmd_compare(int argc, char **argv)
     else
         default_dir(dir, sizeof dir, plans, nplan);
     ree_cli_catch_signals();
+    if (ree_rank() > 0) { /* another MPI rank: the same collective steps as rank 0, no files */
+        ree_mc_opts fo = {.nruns = info.nruns,
+                          .seed = info.seed,
+                          .threads = (int)co.threads,
+                          .check = co.check,
+                          .cancel = &ree_cli_interrupted};
+        st = ree_ranks_share(REE_OK); /* rank 0's output folder */
+        if (st == REE_OK)
+            st = ree_ranks_share(ree_compare_run(cmp, &fo, err, sizeof err));
+        goto done;
+    }
     set = ree_outset_open(dir, &st, err, sizeof err);
+    ree_ranks_share(set ? REE_OK : st);
     if (!set)
         goto done;
     if (ree_outset_leftover(set))
@@ -179,6 +191,7 @@ ree_status ree_cmd_compare(int argc, char **argv)
     else if ((st == REE_EIO || st == REE_EINTERRUPTED) && (!*err || !strcmp(err, "interrupted")))
         ree_outset_check(set, err, sizeof err); /* a write error, named, if there is one */
     ree_cli_guard(NULL);
+    ree_ranks_share(st);
     if (st == REE_OK && !co.quiet) {
         printf("results in %s/\n", ree_outset_dir(set));
         ree_compare_print(cmp, stdout, TOP_ROWS);

@@ -136,6 +136,53 @@ static ree_status merge_block(void *ctx, void *wp, long long first, int count, c
     return REE_OK;
 }
 
+/* A block result as bytes, for MPI ranks (exec.h): the two sealed blocks, the variance budget
+ * and the block's indicator values (for runs.csv), each part preceded by its length. */
+static void *pack_block(void *ctx, void *wp, int count, size_t *len)
+{
+    const job *j = ctx;
+    worker *w = wp;
+    size_t part[4] = {ree_block_pack(w->series, NULL, 0), ree_block_pack(w->ind, NULL, 0),
+                      w->vb ? ree_vb_pack(w->vb, NULL, 0) : 0,
+                      (size_t)count * (size_t)j->p->nindicator * sizeof(double)};
+    size_t total = sizeof part + part[0] + part[1] + part[2] + part[3];
+    unsigned char *buf = malloc(total), *q = buf;
+    if (!buf)
+        return NULL;
+    memcpy(q, part, sizeof part);
+    q += sizeof part;
+    q += ree_block_pack(w->series, q, part[0]);
+    q += ree_block_pack(w->ind, q, part[1]);
+    if (w->vb)
+        q += ree_vb_pack(w->vb, q, part[2]);
+    if (part[3])
+        memcpy(q, w->values, part[3]);
+    *len = total;
+    return buf;
+}
+
+static ree_status unpack_block(void *ctx, void *wp, int count, const void *bytes, size_t len)
+{
+    const job *j = ctx;
+    worker *w = wp;
+    const unsigned char *q = bytes;
+    size_t part[4];
+    if (len < sizeof part)
+        return REE_EINTERNAL;
+    memcpy(part, q, sizeof part);
+    q += sizeof part;
+    if (part[3] != (size_t)count * (size_t)j->p->nindicator * sizeof(double) ||
+        (w->vb ? ree_vb_pack(w->vb, NULL, 0) : 0) != part[2] ||
+        len != sizeof part + part[0] + part[1] + part[2] + part[3] ||
+        ree_block_unpack(w->series, q, part[0]) != part[0] ||
+        ree_block_unpack(w->ind, q + part[0], part[1]) != part[1] ||
+        (w->vb && ree_vb_unpack(w->vb, q + part[0] + part[1], part[2]) != part[2]))
+        return REE_EINTERNAL;
+    if (part[3])
+        memcpy(w->values, q + part[0] + part[1] + part[2], part[3]);
+    return REE_OK;
+}
+
 ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv,
                       ree_mc_result *out, char *err, size_t errlen)
 {
@@ -156,7 +203,9 @@ ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv
                         .worker_alloc = worker_alloc,
                         .worker_free = worker_free,
                         .block = run_block,
-                        .merge = merge_block};
+                        .merge = merge_block,
+                        .pack = pack_block,
+                        .unpack = unpack_block};
     ree_exec_opts eo = {.first_run = o->first_run,
                         .nruns = o->nruns,
                         .threads = o->threads,

@@ -839,3 +839,117 @@ size_t ree_acc_weighted_points(const ree_acc *a, size_t cell, double *x, double 
         }
     return off;
 }
+
+/* ---- serialisation (MPI ranks ship block accumulators to rank 0; see stats.h) --------------- */
+
+/* Layout: ncell and k, then per cell its fields in a fixed order and its npts points, as the
+ * machine stores them (the ranks of one job run one binary). */
+#define PACK_FIELDS(X)                                                                             \
+    X(n) X(mean) X(m2) X(min) X(max) X(npts) X(unsorted0) X(parity) X(nlev) X(cnt)
+
+size_t ree_acc_pack(const ree_acc *a, void *buf, size_t cap)
+{
+    size_t need = 2 * sizeof(uint64_t);
+    for (size_t i = 0; i < a->ncell; i++) {
+        const struct cell *c = &a->cells[i];
+#define SIZE_OF(f) need += sizeof c->f;
+        PACK_FIELDS(SIZE_OF)
+#undef SIZE_OF
+        need += c->npts * sizeof(double);
+    }
+    if (!buf || cap < need)
+        return need;
+    unsigned char *p = buf;
+    uint64_t head[2] = {a->ncell, a->k};
+    memcpy(p, head, sizeof head);
+    p += sizeof head;
+    for (size_t i = 0; i < a->ncell; i++) {
+        const struct cell *c = &a->cells[i];
+#define PUT(f)                                                                                     \
+    memcpy(p, &c->f, sizeof c->f);                                                                 \
+    p += sizeof c->f;
+        PACK_FIELDS(PUT)
+#undef PUT
+        if (c->npts)
+            memcpy(p, c->v, c->npts * sizeof(double));
+        p += c->npts * sizeof(double);
+    }
+    return need;
+}
+
+size_t ree_acc_unpack(ree_acc *a, const void *buf, size_t len)
+{
+    const unsigned char *p = buf, *end = p + len;
+    uint64_t head[2];
+    if (len < sizeof head)
+        return 0;
+    memcpy(head, p, sizeof head);
+    p += sizeof head;
+    if (head[0] != a->ncell || head[1] != a->k)
+        return 0;
+    for (size_t i = 0; i < a->ncell; i++) {
+        struct cell *c = &a->cells[i], t;
+        memset(&t, 0, sizeof t);
+#define GET(f)                                                                                     \
+    if ((size_t)(end - p) < sizeof t.f)                                                            \
+        return 0;                                                                                  \
+    memcpy(&t.f, p, sizeof t.f);                                                                   \
+    p += sizeof t.f;
+        PACK_FIELDS(GET)
+#undef GET
+        if (t.npts > 2 * a->k || t.nlev > NLEVEL || (size_t)(end - p) / sizeof(double) < t.npts)
+            return 0;
+        if (t.npts && grow(c, t.npts, 2 * a->k) != 0)
+            return 0;
+        t.v = c->v;
+        t.cap = c->cap;
+        if (t.npts)
+            memcpy(t.v, p, t.npts * sizeof(double));
+        p += t.npts * sizeof(double);
+        *c = t;
+    }
+    return (size_t)(p - (const unsigned char *)buf);
+}
+
+/* A sealed block as bytes: ncell and the run count, the moments (mean, m2, min, max per cell),
+ * then each cell's sorted values. Unpacking gives a sealed block that merges bit for bit as the
+ * original would. */
+size_t ree_block_pack(ree_block *b, void *buf, size_t cap)
+{
+    ree_block_seal(b);
+    size_t n = (size_t)b->nruns;
+    size_t need = 2 * sizeof(uint64_t) + (4 + n) * b->ncell * sizeof(double);
+    if (!buf || cap < need)
+        return need;
+    unsigned char *p = buf;
+    uint64_t head[2] = {b->ncell, n};
+    memcpy(p, head, sizeof head);
+    p += sizeof head;
+    memcpy(p, b->mean, 4 * b->ncell * sizeof(double)); /* mean, m2, min, max are contiguous */
+    p += 4 * b->ncell * sizeof(double);
+    for (size_t c = 0; c < b->ncell; c++, p += n * sizeof(double))
+        memcpy(p, b->cols + c * REE_BLOCK_MAX, n * sizeof(double));
+    return need;
+}
+
+size_t ree_block_unpack(ree_block *b, const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    uint64_t head[2];
+    if (len < sizeof head)
+        return 0;
+    memcpy(head, p, sizeof head);
+    p += sizeof head;
+    size_t n = (size_t)head[1];
+    if (head[0] != b->ncell || n > REE_BLOCK_MAX ||
+        len != sizeof head + (4 + n) * b->ncell * sizeof(double))
+        return 0;
+    memcpy(b->mean, p, 4 * b->ncell * sizeof(double));
+    p += 4 * b->ncell * sizeof(double);
+    for (size_t c = 0; c < b->ncell; c++, p += n * sizeof(double))
+        memcpy(b->cols + c * REE_BLOCK_MAX, p, n * sizeof(double));
+    b->nruns = (int)n;
+    b->staged = 0;
+    b->sealed = 1;
+    return len;
+}

@@ -106,5 +106,21 @@ void ree_block_seal(ree_block *b);
 /* Merge block `b` (sealed here if it is not yet) into `into` (same ncell). Returns 0, or -1 when
  * out of memory or the shapes differ (`into` then unchanged). */
 int ree_acc_merge_block(ree_acc *into, ree_block *b);
+/* Serialisation, for MPI ranks of one job (same binary: the bytes are in the machine's own
+ * representation, not a portable format). ree_acc_pack writes a's whole state (every cell's count,
+ * moments, extremes and sketch points with their levels) into buf when cap is enough, and returns
+ * the bytes it needs (with buf NULL: only the size). ree_acc_unpack replaces a's state by packed
+ * bytes (same ncell and k) so that every later query or merge gives the same bits as on the
+ * packed accumulator; returns the bytes read, or 0 when the bytes do not fit a or out of memory
+ * (a is then unusable until reset). */
+size_t ree_acc_pack(const ree_acc *a, void *buf, size_t cap);
+size_t ree_acc_unpack(ree_acc *a, const void *buf, size_t len);
+
+/* The same for a block (MPI ranks ship their blocks to rank 0): ree_block_pack seals `b` and
+ * writes it (with buf NULL or cap too small: returns only the size); ree_block_unpack makes `b`
+ * (same ncell) the sealed block described, returning the bytes read, or 0 when they do not fit
+ * (`b` then unchanged). */
+size_t ree_block_pack(ree_block *b, void *buf, size_t cap);
+size_t ree_block_unpack(ree_block *b, const void *buf, size_t len);
 
 #endif
