@@ -145,6 +145,67 @@ int ree_cli_common_opt(int c, const char *arg, ree_cli_common *o)
     }
 }
 
+/* The common options as getopt_long sees them. */
+static const struct option common_opts[] = {
+    {"runs", required_argument, 0, 'n'},    {"seed", required_argument, 0, 's'},
+    {"threads", required_argument, 0, 'j'}, {"out", required_argument, 0, 'o'},
+    {"quiet", no_argument, 0, 'q'},         {"check-balance", no_argument, 0, 'B'},
+    {"help", no_argument, 0, 'h'}};
+
+enum { MAX_OPTS = 32 };
+
+ree_status ree_cli_parse(int argc, char **argv, const ree_cli_spec *spec, ree_cli_common *co,
+                         int *help_shown)
+{
+    struct option opts[MAX_OPTS];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof common_opts / sizeof common_opts[0]; i++)
+        if (!(spec->no_check && common_opts[i].val == 'B'))
+            opts[n++] = common_opts[i];
+    for (const struct option *o = spec->own; o && o->name && n < MAX_OPTS - 1; o++)
+        opts[n++] = *o;
+    opts[n] = (struct option){0, 0, 0, 0};
+    ree_cli_common_init(co);
+    *help_shown = 0;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":n:s:j:o:qh", opts, NULL)) != -1) {
+        int handled = ree_cli_common_opt(c, optarg, co);
+        if (handled < 0)
+            return REE_EUSAGE;
+        if (handled)
+            continue;
+        if (c == 'h') {
+            fputs(spec->help, stdout);
+            *help_shown = 1;
+            return REE_OK;
+        }
+        if (c == ':') {
+            ree_cli_usage_error(spec->cmd, "option '%s' needs a value", argv[optind - 1]);
+            return REE_EUSAGE;
+        }
+        if (c == '?' || !spec->on_opt) {
+            ree_cli_usage_error(spec->cmd, "unknown option '%s'", argv[optind - 1]);
+            return REE_EUSAGE;
+        }
+        if (spec->on_opt(c, optarg, spec->ctx))
+            return REE_EUSAGE;
+    }
+    return REE_OK;
+}
+
+ree_status ree_cli_one_operand(int argc, char **argv, const char *cmd)
+{
+    (void)argv;
+    if (optind == argc - 1)
+        return REE_OK;
+    ree_cli_usage_error(
+        cmd, optind >= argc ? "missing SCENARIO.yaml" : "expected one scenario file, found %d",
+        argc - optind);
+    return REE_EUSAGE;
+}
+
 double ree_cli_wall(void)
 {
     struct timespec ts;
@@ -262,53 +323,36 @@ static void print_variance(const ree_plan *p, const ree_vb *v)
     }
 }
 
+/* run's own options. */
+typedef struct run_opts {
+    long long only, qk;
+} run_opts;
+
+static int run_opt(int c, const char *arg, void *ctx)
+{
+    run_opts *r = ctx;
+    if (c == 'K')
+        return ree_cli_long("--only-run", arg, 0, 100000000 - 1, &r->only);
+    if (c == 'Q')
+        return ree_cli_long("--quantile-k", arg, 32, 1 << 20, &r->qk);
+    return -1;
+}
+
 ree_status ree_cmd_run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"runs", required_argument, 0, 'n'},     {"seed", required_argument, 0, 's'},
-        {"threads", required_argument, 0, 'j'},  {"out", required_argument, 0, 'o'},
-        {"quiet", no_argument, 0, 'q'},          {"check-balance", no_argument, 0, 'B'},
-        {"only-run", required_argument, 0, 'K'}, {"quantile-k", required_argument, 0, 'Q'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
-    long long only = -1, qk = 0;
+    static const struct option own[] = {{"only-run", required_argument, 0, 'K'},
+                                        {"quantile-k", required_argument, 0, 'Q'},
+                                        {0, 0, 0, 0}};
+    run_opts ro = {.only = -1};
+    ree_cli_spec spec = {.cmd = "run", .help = run_help, .own = own, .on_opt = run_opt, .ctx = &ro};
     ree_cli_common co;
-    ree_cli_common_init(&co);
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":n:s:j:o:qh", opts, NULL)) != -1) {
-        int handled = ree_cli_common_opt(c, optarg, &co);
-        if (handled < 0)
-            return REE_EUSAGE;
-        if (handled)
-            continue;
-        switch (c) {
-        case 'K':
-            if (ree_cli_long("--only-run", optarg, 0, 100000000 - 1, &only))
-                return REE_EUSAGE;
-            break;
-        case 'Q':
-            if (ree_cli_long("--quantile-k", optarg, 32, 1 << 20, &qk))
-                return REE_EUSAGE;
-            break;
-        case 'h':
-            fputs(run_help, stdout);
-            return REE_OK;
-        case ':':
-            ree_cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
-            return REE_EUSAGE;
-        default:
-            ree_cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
-            return REE_EUSAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        ree_cli_usage_error("run",
-                            optind >= argc ? "missing SCENARIO.yaml"
-                                           : "expected one scenario file, found %d",
-                            argc - optind);
+    int help;
+    ree_status pst = ree_cli_parse(argc, argv, &spec, &co, &help);
+    if (pst != REE_OK || help)
+        return pst;
+    if (ree_cli_one_operand(argc, argv, "run") != REE_OK)
         return REE_EUSAGE;
-    }
+    long long only = ro.only, qk = ro.qk;
     ree_status lst;
     ree_plan *p = ree_cli_load(argv[optind], &lst);
     if (!p)

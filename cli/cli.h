@@ -27,6 +27,27 @@ void ree_cli_common_init(ree_cli_common *o);
  * is not one of them, -1 (message printed) when its value is invalid. */
 int ree_cli_common_opt(int c, const char *arg, ree_cli_common *o);
 
+/* How a command parses its options (ree_cli_parse). */
+struct option;
+typedef struct ree_cli_spec {
+    const char *cmd;          /* for messages: "reesim CMD: ..." */
+    const char *help;         /* printed on stdout for -h/--help */
+    const struct option *own; /* the command's own long options, {0} terminated; may be NULL */
+    int (*on_opt)(int code, const char *arg, void *ctx); /* 0, or -1 after a message */
+    void *ctx;
+    int no_check; /* the command takes no --check-balance */
+} ree_cli_spec;
+
+/* Parse argv: the common options into *co (initialised here), the command's own through
+ * spec->on_opt, -h/--help (prints spec->help and sets *help_shown). Returns REE_OK with optind at
+ * the first operand, or REE_EUSAGE after a message naming the option. The one option loop of
+ * every command. */
+ree_status ree_cli_parse(int argc, char **argv, const ree_cli_spec *spec, ree_cli_common *co,
+                         int *help_shown);
+
+/* REE_OK when exactly one operand (the scenario) follows the options, else a usage message. */
+ree_status ree_cli_one_operand(int argc, char **argv, const char *cmd);
+
 /* Load a scenario, printing its diagnostics on stderr; NULL with *status why. */
 ree_plan *ree_cli_load(const char *path, ree_status *status);
 

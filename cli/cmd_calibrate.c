@@ -125,56 +125,45 @@ static void print_table(const ree_plan *p, const ree_calib_result *cr, const cha
            cr->iterations, cr->evaluations, cr->converged ? ", converged" : ", not converged");
 }
 
+/* calibrate's own options. */
+typedef struct calib_opts {
+    long long iters;
+    const char *until;
+} calib_opts;
+
+static int calib_opt(int c, const char *arg, void *ctx)
+{
+    calib_opts *o = ctx;
+    if (c == 'U') {
+        o->until = arg;
+        return 0;
+    }
+    if (c == 'I')
+        return ree_cli_long("--iterations", arg, 1, 100000, &o->iters);
+    return -1;
+}
+
 ree_status ree_cmd_calibrate(int argc, char **argv)
 {
-    static const struct option opts[] = {{"runs", required_argument, 0, 'n'},
-                                         {"seed", required_argument, 0, 's'},
-                                         {"threads", required_argument, 0, 'j'},
-                                         {"out", required_argument, 0, 'o'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"until", required_argument, 0, 'U'},
-                                         {"iterations", required_argument, 0, 'I'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option own[] = {{"until", required_argument, 0, 'U'},
+                                        {"iterations", required_argument, 0, 'I'},
+                                        {0, 0, 0, 0}};
+    calib_opts cop0 = {.iters = DEFAULT_ITERATIONS};
+    ree_cli_spec spec = {.cmd = "calibrate",
+                         .help = calibrate_help,
+                         .own = own,
+                         .on_opt = calib_opt,
+                         .ctx = &cop0,
+                         .no_check = 1};
     ree_cli_common co;
-    ree_cli_common_init(&co);
-    long long iters = DEFAULT_ITERATIONS;
-    const char *until_arg = NULL;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":n:s:j:o:qh", opts, NULL)) != -1) {
-        int handled = c == 'B' ? 0 : ree_cli_common_opt(c, optarg, &co);
-        if (handled < 0)
-            return REE_EUSAGE;
-        if (handled)
-            continue;
-        switch (c) {
-        case 'U':
-            until_arg = optarg;
-            break;
-        case 'I':
-            if (ree_cli_long("--iterations", optarg, 1, 100000, &iters))
-                return REE_EUSAGE;
-            break;
-        case 'h':
-            fputs(calibrate_help, stdout);
-            return REE_OK;
-        case ':':
-            ree_cli_usage_error("calibrate", "option '%s' needs a value", argv[optind - 1]);
-            return REE_EUSAGE;
-        default:
-            ree_cli_usage_error("calibrate", "unknown option '%s'", argv[optind - 1]);
-            return REE_EUSAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        ree_cli_usage_error("calibrate",
-                            optind >= argc ? "missing SCENARIO.yaml"
-                                           : "expected one scenario file, found %d",
-                            argc - optind);
+    int help;
+    ree_status pst = ree_cli_parse(argc, argv, &spec, &co, &help);
+    if (pst != REE_OK || help)
+        return pst;
+    if (ree_cli_one_operand(argc, argv, "calibrate") != REE_OK)
         return REE_EUSAGE;
-    }
+    long long iters = cop0.iters;
+    const char *until_arg = cop0.until;
     int until_month = -1;
     if (until_arg && parse_month(until_arg, &until_month)) {
         ree_cli_usage_error("calibrate", "--until expects YYYY-MM, found '%s'", until_arg);

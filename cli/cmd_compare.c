@@ -78,34 +78,12 @@ static int write_resolved(ree_outset *set, ree_plan *const *plans, int nplan,
 
 ree_status ree_cmd_compare(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"runs", required_argument, 0, 'n'},    {"seed", required_argument, 0, 's'},
-        {"threads", required_argument, 0, 'j'}, {"out", required_argument, 0, 'o'},
-        {"quiet", no_argument, 0, 'q'},         {"check-balance", no_argument, 0, 'B'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    ree_cli_spec spec = {.cmd = "compare", .help = compare_help};
     ree_cli_common co;
-    ree_cli_common_init(&co);
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":n:s:j:o:qh", opts, NULL)) != -1) {
-        int handled = ree_cli_common_opt(c, optarg, &co);
-        if (handled < 0)
-            return REE_EUSAGE;
-        if (handled)
-            continue;
-        switch (c) {
-        case 'h':
-            fputs(compare_help, stdout);
-            return REE_OK;
-        case ':':
-            ree_cli_usage_error("compare", "option '%s' needs a value", argv[optind - 1]);
-            return REE_EUSAGE;
-        default:
-            ree_cli_usage_error("compare", "unknown option '%s'", argv[optind - 1]);
-            return REE_EUSAGE;
-        }
-    }
+    int help;
+    ree_status pst = ree_cli_parse(argc, argv, &spec, &co, &help);
+    if (pst != REE_OK || help)
+        return pst;
     int nplan = argc - optind;
     if (nplan < 2) {
         ree_cli_usage_error("compare", nplan ? "missing OTHER.yaml: compare needs a base and at "

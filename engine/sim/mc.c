@@ -183,6 +183,16 @@ static ree_status unpack_block(void *ctx, void *wp, int count, const void *bytes
     return REE_OK;
 }
 
+ree_exec_opts ree_mc_exec_opts(const ree_mc_opts *o)
+{
+    return (ree_exec_opts){.first_run = o->first_run,
+                           .nruns = o->nruns,
+                           .threads = o->threads,
+                           .cancel = o->cancel,
+                           .progress = o->progress,
+                           .progress_arg = o->progress_arg};
+}
+
 ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv,
                       ree_mc_result *out, char *err, size_t errlen)
 {
@@ -206,12 +216,7 @@ ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv
                         .merge = merge_block,
                         .pack = pack_block,
                         .unpack = unpack_block};
-    ree_exec_opts eo = {.first_run = o->first_run,
-                        .nruns = o->nruns,
-                        .threads = o->threads,
-                        .cancel = o->cancel,
-                        .progress = o->progress,
-                        .progress_arg = o->progress_arg};
+    ree_exec_opts eo = ree_mc_exec_opts(o);
     double t0 = now();
     ree_status status = ree_exec_run(&ops, &eo, err, errlen);
     out->nruns = o->nruns;

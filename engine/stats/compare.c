@@ -392,12 +392,7 @@ ree_status ree_compare_run(ree_compare *c, const ree_mc_opts *o, char *err, size
                         .merge = merge_block,
                         .pack = pack_block,
                         .unpack = unpack_block};
-    ree_exec_opts eo = {.first_run = o->first_run,
-                        .nruns = o->nruns,
-                        .threads = o->threads,
-                        .cancel = o->cancel,
-                        .progress = o->progress,
-                        .progress_arg = o->progress_arg};
+    ree_exec_opts eo = ree_mc_exec_opts(o);
     return (int)ree_exec_run(&ops, &eo, err, errlen);
 }
 
