@@ -1,0 +1,223 @@
+/* Sorting and merging of doubles for the statistics (see sort.h). */
+#include "sort.h"
+#include <string.h>
+
+/* Total order on doubles for sorting: NaN last, so a stray NaN cannot break the sort. */
+int ree_sort_lt(double a, double b)
+{
+    return a < b || (b != b && a == a);
+}
+
+static void insertion_sort(double *x, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        double t = x[i];
+        size_t j = i;
+        while (j > 0 && ree_sort_lt(t, x[j - 1])) {
+            x[j] = x[j - 1];
+            j--;
+        }
+        x[j] = t;
+    }
+}
+
+static void sift_down(double *x, size_t root, size_t n)
+{
+    for (;;) {
+        size_t c = 2 * root + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && ree_sort_lt(x[c], x[c + 1]))
+            c++;
+        if (!ree_sort_lt(x[root], x[c]))
+            return;
+        double t = x[root];
+        x[root] = x[c];
+        x[c] = t;
+        root = c;
+    }
+}
+
+static void heap_sort(double *x, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(x, i, n);
+    for (size_t i = n; i-- > 1;) {
+        double t = x[0];
+        x[0] = x[i];
+        x[i] = t;
+        sift_down(x, 0, i);
+    }
+}
+
+/* Introsort: quicksort with median of three, heapsort past a depth limit, insertion sort for
+ * short ranges. Our own rather than qsort so the result (and its cost) never depends on the C
+ * library. */
+static void sort_doubles(double *x, size_t n, unsigned depth)
+{
+    while (n > 16) {
+        if (depth-- == 0) {
+            heap_sort(x, n);
+            return;
+        }
+        size_t mid = n / 2;
+        double a = x[0], b = x[mid], c = x[n - 1];
+        double pivot = ree_sort_lt(a, b) ? (ree_sort_lt(b, c) ? b : (ree_sort_lt(a, c) ? c : a))
+                                         : (ree_sort_lt(a, c) ? a : (ree_sort_lt(b, c) ? c : b));
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (ree_sort_lt(x[i], pivot))
+                i++;
+            while (ree_sort_lt(pivot, x[j]))
+                j--;
+            if (i >= j)
+                break;
+            double t = x[i];
+            x[i] = x[j];
+            x[j] = t;
+            i++;
+            j--;
+        }
+        /* [0, j] <= pivot <= [j+1, n): recurse on the smaller side. */
+        size_t left = j + 1;
+        if (left < n - left) {
+            sort_doubles(x, left, depth);
+            x += left;
+            n -= left;
+        } else {
+            sort_doubles(x + left, n - left, depth);
+            n = left;
+        }
+    }
+    insertion_sort(x, n);
+}
+
+static void sort_segment(double *x, size_t n)
+{
+    unsigned depth = 0;
+    for (size_t m = n; m > 1; m >>= 1)
+        depth += 2;
+    sort_doubles(x, n, depth);
+}
+
+/* Merge the sorted runs a[0..na) and b[0..nb) into out (distinct from both). Ties: a first. */
+static void merge_runs(const double *a, size_t na, const double *b, size_t nb, double *out)
+{
+    size_t i = 0, j = 0, o = 0;
+    /* Branch-free step: the values are finite (stats.h), so `<` is the total order here. */
+    while (i < na && j < nb) {
+        double x = a[i], y = b[j];
+        size_t t = y < x;
+        out[o++] = t ? y : x;
+        j += t;
+        i += 1 - t;
+    }
+    while (i < na)
+        out[o++] = a[i++];
+    while (j < nb)
+        out[o++] = b[j++];
+}
+
+/* Merge the adjacent sorted runs x[0..na) and x[na..na+nb) in place, using tmp (na points). */
+void ree_sort_merge_adjacent(double *x, size_t na, size_t nb, double *tmp)
+{
+    if (na == 0 || nb == 0 || !ree_sort_lt(x[na], x[na - 1]))
+        return; /* already in order */
+    memcpy(tmp, x, na * sizeof *x);
+    double *b = x + na;
+    size_t i = 0, j = 0, o = 0;
+    /* The write position o = i + j never passes the read position na + j of the second run. */
+    while (i < na && j < nb) {
+        double u = tmp[i], w = b[j];
+        size_t t = w < u;
+        x[o++] = t ? w : u;
+        j += t;
+        i += 1 - t;
+    }
+    while (i < na)
+        x[o++] = tmp[i++];
+}
+
+/* Sort x[0..n) using tmp (n points): insertion sort of 16-point chunks (linear on chunks that
+ * are already in order), then bottom-up merging of natural runs, so input made of a few sorted
+ * runs -- level 0 after blocks of sorted values were appended -- costs O(n log runs). Without
+ * tmp it falls back to the introsort. Stable; only the order of points comparing equal (e.g.
+ * -0.0 and 0.0) could depend on the algorithm, never the multiset. */
+void ree_sort_points(double *x, size_t n, double *tmp)
+{
+    enum { CHUNK = 16 };
+    if (n <= CHUNK) {
+        insertion_sort(x, n);
+        return;
+    }
+    if (!tmp) {
+        sort_segment(x, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i += CHUNK)
+        insertion_sort(x + i, n - i < CHUNK ? n - i : CHUNK);
+    double *src = x, *dst = tmp;
+    for (;;) {
+        size_t i = 0, runs = 0;
+        while (i < n) {
+            size_t a = i + 1;
+            while (a < n && !ree_sort_lt(src[a], src[a - 1]))
+                a++;
+            size_t b = a;
+            if (b < n) {
+                b++;
+                while (b < n && !ree_sort_lt(src[b], src[b - 1]))
+                    b++;
+            }
+            merge_runs(src + i, a - i, src + a, b - a, dst + i);
+            runs++;
+            i = b;
+        }
+        double *t = src;
+        src = dst;
+        dst = t;
+        if (runs <= 1)
+            break;
+    }
+    if (src != x)
+        memcpy(x, src, n * sizeof *x);
+}
+
+/* Order x[i] <= x[j] without a branch. */
+#define CSWAP(x, i, j)                                                                             \
+    do {                                                                                           \
+        double a_ = (x)[i], b_ = (x)[j];                                                           \
+        int t_ = b_ < a_;                                                                          \
+        (x)[i] = t_ ? b_ : a_;                                                                     \
+        (x)[j] = t_ ? a_ : b_;                                                                     \
+    } while (0)
+
+/* Sort a block's column (n <= REE_BLOCK_MAX) without data-dependent branches: groups of 4 by a
+ * sorting network (5 compare-exchanges), then bottom-up merges of widths 4, 8, 16, 32 between x
+ * and tmp. */
+void ree_sort_column(double *x, size_t n, double *tmp)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double *g = x + i;
+        CSWAP(g, 0, 1);
+        CSWAP(g, 2, 3);
+        CSWAP(g, 0, 2);
+        CSWAP(g, 1, 3);
+        CSWAP(g, 1, 2);
+    }
+    insertion_sort(x + i, n - i); /* the last 0..3 values */
+    double *src = x, *dst = tmp;
+    for (size_t w = 4; w < n; w *= 2) {
+        for (i = 0; i < n; i += 2 * w) {
+            size_t na = n - i < w ? n - i : w;
+            size_t nb = n - i - na < w ? n - i - na : w;
+            merge_runs(src + i, na, src + i + na, nb, dst + i);
+        }
+        double *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != x)
+        memcpy(x, src, n * sizeof *x);
+}
