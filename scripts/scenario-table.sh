@@ -14,7 +14,7 @@
 #   P(car output lost)       share of runs with that sum > 0
 #   cars months short        months_short of the cars sector, median
 #   defense months short     months_short of the US defense sectors (end_use defense: the users
-#                            buying directly, `us_defense`), median
+#                            buying directly, `us_defense`, and the SmCo users `us_defense_smco`), median
 #   defense shortfall t      shortfall of the defense sectors, summed per run, median
 #   US sectors shortfall t   shortfall summed over every sector node of region US, per run:
 #                            median (p95)
