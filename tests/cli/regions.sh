@@ -4,6 +4,7 @@
 # (DFARS, 10 U.S.C. 4872).
 #  - historical-2025: in most runs (P > 0.5) some non-US firms stop in May-June 2025 (as
 #    European suppliers' and Suzuki's lines did, facts-detailed s.6), and none stop in 2024;
+#  - scripts/region-stoppages.sh shows it by region;
 #  - every shipped scenario: no link from a Chinese node to a defense node (end_use: defense) in
 #    the resolved scenario, and a defense user of SmCo fed by an allied maker whose samarium
 #    passes China's gate.
@@ -47,6 +48,21 @@ q=$(stopped "$work/h-2024-12/runs.csv" | awk -v n=$n '$2 > 0 { k++ } END { print
 echo "  P(non-US firms stopped by the end of 2024) = $q"
 check "historical-2025: non-US stoppages before the licensing rare (P < 0.1)" \
     awk -v q="$q" 'BEGIN { exit !(q < 0.1) }'
+
+# The regional view (scripts/region-stoppages.sh) of the cut at 2025-06: the EU's first stop in
+# the median run in May or June 2025, its mean share of firms stopped below 1% in June 2024 and
+# above 5% in June 2025; a missing folder is EX_NOINPUT (66).
+view=$src/scripts/region-stoppages.sh
+check "region view runs" sh -c "sh '$view' '$work/h-2025-06' 2024-06 2025-06 > '$work/view.md'"
+cat "$work/view.md"
+check "region view: EU first stop in May-June 2025 in the median run" \
+    grep -Eq '^\| EU \| eu_buyers \| [0-9]+% \| 2025-0[56] \|' "$work/view.md"
+check "region view: EU share stopped below 1% in June 2024, above 5% in June 2025" \
+    awk -F'|' 'NR == 1 { next } $2 ~ /^ month/ { for (i = 2; i <= NF; i++) if ($i == " EU ") c = i }
+               c && $2 == " 2024-06 " { a = $c + 0 } c && $2 == " 2025-06 " { b = $c + 0 }
+               END { exit !(c && a < 0.01 && b > 0.05) }' "$work/view.md"
+sh "$view" "$work/none" > /dev/null 2>&1
+check "region view: a missing folder exits 66" test $? -eq 66
 
 # Defense: no Chinese magnet link, SmCo through an allied maker, in every shipped scenario.
 for s in "$src"/scenarios/*.yaml; do
