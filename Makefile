@@ -5,17 +5,19 @@ TYPE     ?= Release
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 SCENARIO ?= scenarios/baseline-2024.yaml
 # `make test` = check (normal build, -Werror, ctest) + check-asan (the same suite built with
-# AddressSanitizer + UBSan in $(ASAN_BUILD)) + fuzz (both libFuzzer targets, $(SECONDS) s each,
+# AddressSanitizer + UBSan in $(ASAN_BUILD)) + mpi (the MPI build in $(MPI_BUILD), its
+# byte-identity test across 1, 2 and 3 ranks) + fuzz (both libFuzzer targets, $(SECONDS) s each,
 # clang build in $(FUZZ_BUILD)). Each also runs alone.
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+MPI_BUILD  ?= build-mpi
 SECONDS    ?= 60
 # Sanitizer run-time options: leaks are errors (LeakSanitizer needs ptrace; where a container
 # forbids it, run with ASAN_OPTIONS=detect_leaks=0), UBSan stops at the first finding.
 ASAN_OPTIONS  ?= detect_leaks=1
 UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
-.PHONY: all deps configure build run test check check-asan fuzz fuzz-build bench format install clean
+.PHONY: all deps configure build run test check check-asan mpi fuzz fuzz-build bench format install clean
 
 all: build
 
@@ -34,6 +36,7 @@ run: build
 test:
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory mpi
 	@$(MAKE) --no-print-directory fuzz SECONDS=$(SECONDS)
 
 check: WERROR = ON
@@ -45,6 +48,11 @@ check-asan:
 	@$(MAKE) --no-print-directory build BUILD=$(ASAN_BUILD) TYPE=Asan WERROR=ON DEPS=test
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=$(ASAN_OPTIONS) UBSAN_OPTIONS=$(UBSAN_OPTIONS) \
 	    ctest --output-on-failure -j $(JOBS)
+
+# MPI ranks (docs/cluster.md): build with -DREESIM_MPI=ON, run the tests labelled mpi.
+mpi:
+	@$(MAKE) --no-print-directory build BUILD=$(MPI_BUILD) WERROR=ON DEPS=test CMAKE_ARGS="-DREESIM_MPI=ON"
+	@cd $(MPI_BUILD) && ctest --output-on-failure -L mpi
 
 fuzz-build:
 	@$(MAKE) --no-print-directory configure BUILD=$(FUZZ_BUILD) TYPE=Asan DEPS=test \
@@ -64,4 +72,4 @@ install: build
 	@cmake --install $(BUILD)
 
 clean:
-	@rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	@rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(MPI_BUILD)

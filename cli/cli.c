@@ -313,14 +313,12 @@ ree_status ree_cmd_run(int argc, char **argv)
     ree_plan *p = ree_cli_load(argv[optind], &lst);
     if (!p)
         return lst;
-    ree_run_info info = {0,
-                         co.runs > 0 ? co.runs : p->runs,
-                         co.seed >= 0 ? (unsigned long long)co.seed : p->seed,
-                         (int)co.threads,
-                         co.check,
-                         "run",
-                         ree_cli_wall(),
-                         0};
+    ree_run_info info = {.nruns = co.runs > 0 ? co.runs : p->runs,
+                         .seed = co.seed >= 0 ? (unsigned long long)co.seed : p->seed,
+                         .threads = (int)co.threads,
+                         .check = co.check,
+                         .command = "run",
+                         .started = ree_cli_wall()};
     if (only >= 0) {
         if (co.runs > 0 && only >= co.runs) {
             fprintf(stderr, "reesim run: --only-run %lld is outside the %lld runs\n", only,
@@ -341,8 +339,29 @@ ree_status ree_cmd_run(int argc, char **argv)
     char err[512] = "";
     ree_status st = REE_OK;
     ree_cli_catch_signals();
+    if (ree_rank() > 0) { /* another MPI rank: the same collective steps as rank 0, no files */
+        ree_mc_opts mo = {.first_run = info.first_run,
+                          .nruns = info.nruns,
+                          .seed = info.seed,
+                          .threads = (int)co.threads,
+                          .check = co.check,
+                          .sketch_k = (size_t)qk,
+                          .variance = 1,
+                          .cancel = &ree_cli_interrupted};
+        st = ree_ranks_share(REE_OK); /* rank 0's output folder and runs.csv */
+        if (st == REE_OK) {
+            ree_mc_result res;
+            memset(&res, 0, sizeof res);
+            st = ree_mc_run(p, &mo, NULL, &res, err, sizeof err);
+            ree_mc_result_free(&res);
+            st = ree_ranks_share(st); /* rank 0's final status */
+        }
+        ree_plan_free(p);
+        return st;
+    }
     ree_outset *set = ree_outset_open(dir, &st, err, sizeof err);
     if (!set) {
+        ree_ranks_share(st);
         if (st == REE_ENOMEM)
             ree_cli_report_oom("preparing the output folder");
         else
@@ -358,6 +377,7 @@ ree_status ree_cmd_run(int argc, char **argv)
     ree_outset_set_cancel(set, &ree_cli_interrupted);
     ree_cli_guard(set);
     ree_csv *runs_csv = ree_outset_csv(set, "runs.csv", ree_runs_columns, 6, &st);
+    ree_ranks_share(runs_csv ? REE_OK : st != REE_OK ? st : REE_EIO);
     ree_progress bar;
     ree_progress_start(&bar, stderr, "runs");
     int show = !co.quiet && isatty(fileno(stderr));
@@ -396,6 +416,8 @@ ree_status ree_cmd_run(int argc, char **argv)
     else if ((st == REE_EIO || st == REE_EINTERRUPTED) && (!*err || !strcmp(err, "interrupted")))
         ree_outset_check(set, err, sizeof err); /* a write error, named, if there is one */
     ree_cli_guard(NULL);
+    if (runs_csv)
+        ree_ranks_share(st);
     if (st == REE_ENOMEM) {
         ree_cli_report_oom(*err ? err : "running the scenario");
     } else if (st != REE_OK && ree_cli_interrupted) {

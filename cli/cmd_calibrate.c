@@ -202,8 +202,11 @@ ree_status ree_cmd_calibrate(int argc, char **argv)
                           .tol = DEFAULT_TOL,
                           .cancel = &ree_cli_interrupted,
                           .iteration = !co.quiet && isatty(fileno(stderr)) ? on_iteration : NULL};
-    ree_run_info info = {0, cop.nruns,   cop.seed,       (int)co.threads,
-                         0, "calibrate", ree_cli_wall(), 0};
+    ree_run_info info = {.nruns = cop.nruns,
+                         .seed = cop.seed,
+                         .threads = (int)co.threads,
+                         .command = "calibrate",
+                         .started = ree_cli_wall()};
     char dir[1024], err[512] = "";
     if (co.out)
         snprintf(dir, sizeof dir, "%s", co.out);

@@ -136,21 +136,31 @@ ree_status ree_cmd_compare(int argc, char **argv)
         snprintf(err, sizeof err, "out of memory matching the scenarios");
         goto done;
     }
-    ree_run_info info = {0,
-                         co.runs > 0 ? co.runs : plans[0]->runs,
-                         co.seed >= 0 ? (unsigned long long)co.seed : plans[0]->seed,
-                         (int)co.threads,
-                         co.check,
-                         "compare",
-                         ree_cli_wall(),
-                         0};
+    ree_run_info info = {.nruns = co.runs > 0 ? co.runs : plans[0]->runs,
+                         .seed = co.seed >= 0 ? (unsigned long long)co.seed : plans[0]->seed,
+                         .threads = (int)co.threads,
+                         .check = co.check,
+                         .command = "compare",
+                         .started = ree_cli_wall()};
     char dir[1024];
     if (co.out)
         snprintf(dir, sizeof dir, "%s", co.out);
     else
         default_dir(dir, sizeof dir, plans, nplan);
     ree_cli_catch_signals();
+    if (ree_rank() > 0) { /* another MPI rank: the same collective steps as rank 0, no files */
+        ree_mc_opts fo = {.nruns = info.nruns,
+                          .seed = info.seed,
+                          .threads = (int)co.threads,
+                          .check = co.check,
+                          .cancel = &ree_cli_interrupted};
+        st = ree_ranks_share(REE_OK); /* rank 0's output folder */
+        if (st == REE_OK)
+            st = ree_ranks_share(ree_compare_run(cmp, &fo, err, sizeof err));
+        goto done;
+    }
     set = ree_outset_open(dir, &st, err, sizeof err);
+    ree_ranks_share(set ? REE_OK : st);
     if (!set)
         goto done;
     if (ree_outset_leftover(set))
@@ -181,6 +191,7 @@ ree_status ree_cmd_compare(int argc, char **argv)
     else if ((st == REE_EIO || st == REE_EINTERRUPTED) && (!*err || !strcmp(err, "interrupted")))
         ree_outset_check(set, err, sizeof err); /* a write error, named, if there is one */
     ree_cli_guard(NULL);
+    ree_ranks_share(st);
     if (st == REE_OK && !co.quiet) {
         printf("results in %s/\n", ree_outset_dir(set));
         ree_compare_print(cmp, stdout, TOP_ROWS);

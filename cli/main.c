@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "exec.h"
 #include "reesim/reesim.h"
 
 static void usage(FILE *f)
@@ -42,9 +43,16 @@ static const struct command {
     {"models", ree_cmd_models}, {"plot", ree_cmd_plot},         {"calibrate", ree_cmd_calibrate},
 };
 
-int main(int argc, char **argv)
+/* Under MPI ranks (docs/cluster.md) only these run: every rank takes part, rank 0 alone prints
+ * and writes. */
+static int runs_on_ranks(const char *cmd)
 {
-    gsl_set_error_handler_off();
+    return !strcmp(cmd, "run") || !strcmp(cmd, "compare") || !strcmp(cmd, "validate") ||
+           !strcmp(cmd, "models");
+}
+
+static int dispatch(int argc, char **argv)
+{
     if (argc < 2) {
         usage(stderr);
         return ree_cli_exit_code(REE_EUSAGE);
@@ -58,10 +66,27 @@ int main(int argc, char **argv)
         printf("reesim %s (git %s)\n", ree_version(), REESIM_GIT_REV);
         return ree_cli_exit_code(REE_OK);
     }
+    if (ree_ranks() > 1 && !runs_on_ranks(cmd)) {
+        fprintf(stderr, "reesim: '%s' does not run on several MPI ranks; run it as one process\n",
+                cmd);
+        return ree_cli_exit_code(REE_EUSAGE);
+    }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name))
             return ree_cli_exit_code(commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "reesim: unknown command '%s'\n", cmd);
     usage(stderr);
     return ree_cli_exit_code(REE_EUSAGE);
+}
+
+int main(int argc, char **argv)
+{
+    gsl_set_error_handler_off();
+    if (ree_ranks_init(&argc, &argv) != 0) {
+        ree_ranks_finalize();
+        return ree_cli_exit_code(REE_EINTERNAL);
+    }
+    int code = dispatch(argc, argv);
+    ree_ranks_finalize();
+    return code;
 }

@@ -113,6 +113,12 @@ typedef struct ree_sector_contract {
     size_t priority;      /* REE_PT_NUM parameter [1]: allocation priority, links' default */
 } ree_sector_contract;
 
+/* What the engine reads of a price model (REE_MF_PRICE): the offsetof of its REE_PT_MATERIAL
+ * parameter, the material it prices (at most one price index per material is allowed). */
+typedef struct ree_price_contract {
+    size_t material;
+} ree_price_contract;
+
 /* What the engine reads of the link model's parameters (docs/engine.md steps 4 and 6), by
  * offsetof in its parameter struct; all REE_PT_NUM. */
 typedef struct ree_link_contract {
@@ -202,6 +208,7 @@ typedef struct ree_model {
 
     const ree_sector_contract *sector; /* set exactly when flags has REE_MF_SECTOR */
     const ree_link_contract *link;     /* set exactly when kind is REE_MODEL_LINK */
+    const ree_price_contract *price;   /* set exactly when flags has REE_MF_PRICE */
     const struct ree_model *rules;     /* gate kind: the model of its `rules:` entries (a
                                           REE_MODEL_RULE), NULL when it takes none */
 

@@ -47,14 +47,38 @@ typedef struct price_state {
 } price_state;
 
 static const ree_param_def price_param_defs[] = {
-    {"material", REE_PT_MATERIAL, offsetof(price_params, material), 1, 0, 0, 0, 0, "",
-     "the material priced"},
-    {"elasticity", REE_PT_NUM, offsetof(price_params, elasticity), 0, 3, 0, PRICE_ELASTICITY_MAX,
-     REE_PF_TIMELINE, "1/month", "rise of the index per month per unit of shortage ratio"},
-    {"decay_months", REE_PT_NUM, offsetof(price_params, decay_months), 0, 6, 1, REE_MAX_MONTHS,
-     REE_PF_TIMELINE, "months", "time constant of the index's return to 1"},
-    {"cap", REE_PT_NUM, offsetof(price_params, cap), 0, 30, 1, PRICE_CAP_MAX, 0, "1",
-     "highest value of the index"},
+    {.key = "material",
+     .type = REE_PT_MATERIAL,
+     .offset = offsetof(price_params, material),
+     .required = 1,
+     .max = 0,
+     .unit = "",
+     .doc = "the material priced"},
+    {.key = "elasticity",
+     .type = REE_PT_NUM,
+     .offset = offsetof(price_params, elasticity),
+     .def = 3,
+     .max = PRICE_ELASTICITY_MAX,
+     .flags = REE_PF_TIMELINE,
+     .unit = "1/month",
+     .doc = "rise of the index per month per unit of shortage ratio"},
+    {.key = "decay_months",
+     .type = REE_PT_NUM,
+     .offset = offsetof(price_params, decay_months),
+     .def = 6,
+     .min = 1,
+     .max = REE_MAX_MONTHS,
+     .flags = REE_PF_TIMELINE,
+     .unit = "months",
+     .doc = "time constant of the index's return to 1"},
+    {.key = "cap",
+     .type = REE_PT_NUM,
+     .offset = offsetof(price_params, cap),
+     .def = 30,
+     .min = 1,
+     .max = PRICE_CAP_MAX,
+     .unit = "1",
+     .doc = "highest value of the index"},
 };
 
 static const ree_metric_def price_metrics[] = {
@@ -100,11 +124,14 @@ static void price_finish(const void *params, const void *state, const ree_model_
     indicators[1] = s->steps ? s->sum / s->steps : 1;
 }
 
+static const ree_price_contract price_contract = {.material = offsetof(price_params, material)};
+
 const ree_model ree_model_price = {
     .name = "price_index",
     .summary = "scarcity price index of a material: rises with shortage, decays back",
     .kind = REE_MODEL_NODE,
     .flags = REE_MF_PRICE,
+    .price = &price_contract,
     .params = price_param_defs,
     .nparams = sizeof price_param_defs / sizeof price_param_defs[0],
     .params_size = sizeof(price_params),

@@ -5,9 +5,10 @@
 set -eu
 # Build: compiler, CMake, libraries. Test (`deps.sh test`): cmocka, clang-format for the format
 # check, Debian's pandas to prove every CSV reads unchanged, help2man for the man page; clang,
-# its sanitizer/libFuzzer run-times and its OpenMP library for the fuzz build (`make fuzz`).
+# its sanitizer/libFuzzer run-times and its OpenMP library for the fuzz build (`make fuzz`); Open MPI
+# for the MPI build (`make mpi`).
 pkgs="cmake make gcc pkg-config libgsl-dev libyaml-dev librandom123-dev libcjson-dev libssl-dev libcmocka-dev help2man"
-[ "${1:-}" = test ] && pkgs="$pkgs clang-format python3-pandas gnuplot-nox fiu-utils libfiu-dev clang libclang-rt-14-dev libomp-dev"
+[ "${1:-}" = test ] && pkgs="$pkgs clang-format python3-pandas gnuplot-nox fiu-utils libfiu-dev clang libclang-rt-14-dev libomp-dev openmpi-bin libopenmpi-dev"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

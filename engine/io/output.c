@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <yaml.h>
 #include "output.h"
+#include "exec.h"
 
 const char *const ree_runs_columns[6] = {"scenario", "run", "entity", "indicator", "unit", "value"};
 
@@ -495,6 +496,7 @@ ree_status ree_output_meta(const ree_plan *p, const ree_run_info *info, const re
     cJSON_AddNumberToObject(j, "runs", (double)info->nruns);
     cJSON_AddNumberToObject(j, "first_run", (double)info->first_run);
     cJSON_AddNumberToObject(j, "threads", info->threads);
+    cJSON_AddNumberToObject(j, "ranks", ree_ranks()); /* MPI ranks (exec.h); 1 without */
     cJSON_AddBoolToObject(j, "balance_checked", info->check);
     cJSON_AddNumberToObject(j, "steps", p->nsteps);
     cJSON_AddNumberToObject(j, "series", p->nseries);

@@ -189,13 +189,14 @@ int ld_network(loader *L)
     /* At most one price index per material. */
     for (int n = 0; n < p->nnode; n++) {
         const ree_entity *ent = &p->entities[p->nodes[n].entity];
-        int k = ree_model_param_index(ent->model, "material");
-        if (!(ent->model->flags & REE_MF_PRICE) || k < 0)
+        if (!ent->model->price)
             continue;
+        int k = ree_model_param_at(ent->model, ent->model->price->material);
         for (int j = 0; j < n; j++) {
             const ree_entity *other = &p->entities[p->nodes[j].entity];
-            if ((other->model->flags & REE_MF_PRICE) &&
-                other->pspecs[k].ival == ent->pspecs[k].ival) {
+            if (other->model->price &&
+                other->pspecs[ree_model_param_at(other->model, other->model->price->material)]
+                        .ival == ent->pspecs[k].ival) {
                 char path[REE_PATH_MAX];
                 snprintf(path, sizeof path, "nodes.%s.params.material", ent->id);
                 ree_ynode at;

@@ -5,7 +5,7 @@
  * shortage ratio of each material are series (one value per step); `report.series` keeps only
  * those matching its patterns ("ENTITY/METRIC" with shell wildcards, e.g. "us_*\/shortfall").
  * Indicators (one value per run) come from the models' indicator tables, then the engine's
- * totals of each region with two sector nodes or more (engine/resilience.h). Observations name a
+ * totals of each region with two sector nodes or more (engine/stats/resilience.h). Observations name a
  * series and a CSV file of `date,value` to compare with.
  */
 #include <errno.h>

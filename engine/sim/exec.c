@@ -6,10 +6,14 @@
 
 ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *err, size_t errlen)
 {
+    if (o->block_stride < 1 && ree_ranks() > 1) /* the one hook: MPI ranks share the blocks */
+        return ree_exec_mpi_run(ops, o, err, errlen);
     int nthreads = o->threads > 0 ? o->threads : 1;
     long long nblocks = (o->nruns + REE_EXEC_BLOCK - 1) / REE_EXEC_BLOCK;
-    if (nblocks < (long long)nthreads)
-        nthreads = nblocks > 0 ? (int)nblocks : 1;
+    long long stride = o->block_stride > 0 ? o->block_stride : 1, b0 = o->block_offset;
+    long long nlocal = nblocks > b0 ? (nblocks - b0 + stride - 1) / stride : 0;
+    if (nlocal < (long long)nthreads)
+        nthreads = nlocal > 0 ? (int)nlocal : 1;
     void **workers = calloc((size_t)nthreads, sizeof *workers);
     if (!workers) {
         snprintf(err, errlen, "out of memory setting up %d threads", nthreads);
@@ -25,7 +29,8 @@ ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *e
     int stop = status != REE_OK; /* set once a merge fails or a cancel is seen */
     if (!stop) {
 #pragma omp parallel for ordered schedule(dynamic, 1) num_threads(nthreads)
-        for (long long b = 0; b < nblocks; b++) {
+        for (long long i = 0; i < nlocal; i++) {
+            long long b = b0 + i * stride;
             void *w = workers[omp_get_thread_num()];
             long long off = b * REE_EXEC_BLOCK, first = o->first_run + off;
             int count = (int)(o->nruns - off < REE_EXEC_BLOCK ? o->nruns - off : REE_EXEC_BLOCK);

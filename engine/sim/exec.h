@@ -40,6 +40,12 @@ typedef struct ree_exec_ops {
     /* Fold the worker's block into the caller's totals (one at a time, in block order). */
     ree_status (*merge)(void *ctx, void *worker, long long first, int count, char *err,
                         size_t errlen);
+    /* Needed only on MPI ranks (exec_mpi.c), may be NULL otherwise: the worker's block result
+     * (after `block`) as bytes, and back. `pack` returns malloc'd bytes and their length in *len,
+     * or NULL when out of memory; `unpack` makes the worker hold that block result exactly as if
+     * it had run the block (REE_OK, REE_ENOMEM, or REE_EINTERNAL when the bytes do not fit). */
+    void *(*pack)(void *ctx, void *worker, int count, size_t *len);
+    ree_status (*unpack)(void *ctx, void *worker, int count, const void *bytes, size_t len);
 } ree_exec_ops;
 
 typedef struct ree_exec_opts {
@@ -49,11 +55,40 @@ typedef struct ree_exec_opts {
     volatile sig_atomic_t *cancel; /* when set and non-zero: stop before the next block */
     ree_progress_fn progress;      /* reesim.h; called after each merge; may be NULL */
     void *progress_arg;
+    /* Which blocks this process runs: those b with b % block_stride == block_offset. Leave both
+     * 0 (every block; under MPI ranks the executor hands blocks to ranks itself). */
+    long long block_offset, block_stride;
 } ree_exec_opts;
 
 /* Run every block. Returns REE_OK; REE_ENOMEM when a worker cannot be allocated; the status of
  * the first failing block (in block order) with its message in `err`; or REE_EINTERRUPTED.
  * Workers are freed before return. */
 ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *err, size_t errlen);
+
+/*
+ * MPI ranks (exec_mpi.c; built with -DREESIM_MPI=ON, otherwise one rank and these do nothing).
+ *
+ * Under mpirun every rank runs the same program; ree_exec_run hands block b to rank b % ranks,
+ * the ranks' OpenMP threads run their blocks, and rank 0 merges every block strictly in block
+ * order (the other ranks ship their packed block results to it when rank 0 asks for them), so
+ * the result is byte-identical to one process. A rank runs at most `threads` blocks ahead of
+ * rank 0's merge. All ranks return the status rank 0 decided (the first failing block in block
+ * order, or an interruption seen by any rank), with its message. Only rank 0 writes files and
+ * prints: the other ranks' stdout and stderr go to /dev/null.
+ */
+
+/* Join the MPI job when started by an MPI launcher (mpirun, srun); else do nothing. Returns 0, or
+ * -1 with a message on stderr. Call once at the start of main. */
+int ree_ranks_init(int *argc, char ***argv);
+/* Leave the MPI job (when joined). */
+void ree_ranks_finalize(void);
+int ree_rank(void);  /* this rank, 0 .. ree_ranks() - 1; 0 without MPI */
+int ree_ranks(void); /* number of ranks; 1 without MPI */
+/* Collective (every rank calls it at the same point): rank 0's status, returned on every rank. */
+ree_status ree_ranks_share(ree_status st);
+
+/* The executor across ranks (exec_mpi.c); ree_exec_run calls it when ree_ranks() > 1. */
+ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *err,
+                            size_t errlen);
 
 #endif

@@ -5,12 +5,14 @@
 #include "mc.h"
 #include "run.h"
 
+_Static_assert(REE_MC_BLOCK <= REE_BLOCK_MAX, "a block of runs must fit an ree_block");
+
 /* One thread's worker: its run workspace and the statistics of the block it is running. */
 typedef struct worker {
     ree_run *run;
-    ree_acc *series, *ind;
-    ree_vb *vb;     /* NULL unless the variance budget is asked */
-    double *values; /* REE_MC_BLOCK x nindicator, for runs.csv */
+    ree_block *series, *ind; /* the block's values, summarised (sealed) by this thread */
+    ree_vb *vb;              /* NULL unless the variance budget is asked */
+    double *values;          /* REE_MC_BLOCK x nindicator, for runs.csv */
 } worker;
 
 typedef struct job {
@@ -59,8 +61,8 @@ static void worker_free(void *ctx, void *wp)
     if (!w)
         return;
     ree_run_free(w->run);
-    ree_acc_free(w->series);
-    ree_acc_free(w->ind);
+    ree_block_free(w->series);
+    ree_block_free(w->ind);
     ree_vb_free(w->vb);
     free(w->values);
     free(w);
@@ -74,8 +76,8 @@ static void *worker_alloc(void *ctx)
     if (!w)
         return NULL;
     w->run = ree_run_alloc(j->p);
-    w->series = ree_acc_alloc((size_t)j->p->nseries * (size_t)j->p->nsteps, REE_MC_BLOCK);
-    w->ind = ree_acc_alloc(nind, REE_MC_BLOCK);
+    w->series = ree_block_alloc((size_t)j->p->nseries * (size_t)j->p->nsteps);
+    w->ind = ree_block_alloc(nind);
     w->values = calloc((size_t)REE_MC_BLOCK * (nind ? nind : 1), sizeof(double));
     if (j->o->variance)
         w->vb = ree_vb_alloc(j->p);
@@ -93,8 +95,8 @@ static ree_status run_block(void *ctx, void *wp, long long first, int count, cha
     const job *j = ctx;
     worker *w = wp;
     size_t nind = (size_t)j->p->nindicator;
-    ree_acc_reset(w->series);
-    ree_acc_reset(w->ind);
+    ree_block_reset(w->series);
+    ree_block_reset(w->ind);
     if (w->vb)
         ree_vb_reset(w->vb);
     for (int i = 0; i < count; i++) {
@@ -107,12 +109,13 @@ static ree_status run_block(void *ctx, void *wp, long long first, int count, cha
         memcpy(w->values + (size_t)i * nind, ree_run_indicators(w->run), nind * sizeof(double));
         if (w->vb)
             ree_vb_add(w->vb, j->o->seed, first + i, ree_run_indicators(w->run));
-        if (ree_acc_add(w->series, ree_run_series(w->run)) ||
-            ree_acc_add(w->ind, ree_run_indicators(w->run))) {
-            snprintf(err, errlen, "out of memory in run %lld", first + i);
-            return REE_ENOMEM;
-        }
+        /* Cannot fail: count <= REE_MC_BLOCK <= REE_BLOCK_MAX and the block was reset. */
+        (void)ree_block_add(w->series, ree_run_series(w->run));
+        (void)ree_block_add(w->ind, ree_run_indicators(w->run));
     }
+    /* Summarise here, in parallel, so that the ordered merge is only an append per cell. */
+    ree_block_seal(w->series);
+    ree_block_seal(w->ind);
     return REE_OK;
 }
 
@@ -121,7 +124,8 @@ static ree_status merge_block(void *ctx, void *wp, long long first, int count, c
 {
     job *j = ctx;
     worker *w = wp;
-    if (ree_acc_merge(j->out->series, w->series) || ree_acc_merge(j->out->indicators, w->ind)) {
+    if (ree_acc_merge_block(j->out->series, w->series) ||
+        ree_acc_merge_block(j->out->indicators, w->ind)) {
         snprintf(err, errlen, "out of memory merging statistics");
         return REE_ENOMEM;
     }
@@ -129,6 +133,53 @@ static ree_status merge_block(void *ctx, void *wp, long long first, int count, c
         ree_vb_merge(j->out->variance, w->vb);
     if (j->runs_csv)
         write_rows(j->p, j->runs_csv, w, first, count);
+    return REE_OK;
+}
+
+/* A block result as bytes, for MPI ranks (exec.h): the two sealed blocks, the variance budget
+ * and the block's indicator values (for runs.csv), each part preceded by its length. */
+static void *pack_block(void *ctx, void *wp, int count, size_t *len)
+{
+    const job *j = ctx;
+    worker *w = wp;
+    size_t part[4] = {ree_block_pack(w->series, NULL, 0), ree_block_pack(w->ind, NULL, 0),
+                      w->vb ? ree_vb_pack(w->vb, NULL, 0) : 0,
+                      (size_t)count * (size_t)j->p->nindicator * sizeof(double)};
+    size_t total = sizeof part + part[0] + part[1] + part[2] + part[3];
+    unsigned char *buf = malloc(total), *q = buf;
+    if (!buf)
+        return NULL;
+    memcpy(q, part, sizeof part);
+    q += sizeof part;
+    q += ree_block_pack(w->series, q, part[0]);
+    q += ree_block_pack(w->ind, q, part[1]);
+    if (w->vb)
+        q += ree_vb_pack(w->vb, q, part[2]);
+    if (part[3])
+        memcpy(q, w->values, part[3]);
+    *len = total;
+    return buf;
+}
+
+static ree_status unpack_block(void *ctx, void *wp, int count, const void *bytes, size_t len)
+{
+    const job *j = ctx;
+    worker *w = wp;
+    const unsigned char *q = bytes;
+    size_t part[4];
+    if (len < sizeof part)
+        return REE_EINTERNAL;
+    memcpy(part, q, sizeof part);
+    q += sizeof part;
+    if (part[3] != (size_t)count * (size_t)j->p->nindicator * sizeof(double) ||
+        (w->vb ? ree_vb_pack(w->vb, NULL, 0) : 0) != part[2] ||
+        len != sizeof part + part[0] + part[1] + part[2] + part[3] ||
+        ree_block_unpack(w->series, q, part[0]) != part[0] ||
+        ree_block_unpack(w->ind, q + part[0], part[1]) != part[1] ||
+        (w->vb && ree_vb_unpack(w->vb, q + part[0] + part[1], part[2]) != part[2]))
+        return REE_EINTERNAL;
+    if (part[3])
+        memcpy(w->values, q + part[0] + part[1] + part[2], part[3]);
     return REE_OK;
 }
 
@@ -152,7 +203,9 @@ ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv
                         .worker_alloc = worker_alloc,
                         .worker_free = worker_free,
                         .block = run_block,
-                        .merge = merge_block};
+                        .merge = merge_block,
+                        .pack = pack_block,
+                        .unpack = unpack_block};
     ree_exec_opts eo = {.first_run = o->first_run,
                         .nruns = o->nruns,
                         .threads = o->threads,

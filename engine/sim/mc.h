@@ -4,8 +4,8 @@
  * statistics merged into the totals strictly in block order. The result depends on the plan,
  * the seed and the run range only: byte-identical for any number of threads.
  *
- * Memory: per thread one run workspace and exact per-cell buffers of at most REE_MC_BLOCK
- * values; the totals keep at most 2k sketch points per cell (stats.h). None of it grows with the
+ * Memory: per thread one run workspace and a block (ree_block: about REE_MC_BLOCK + 12 doubles per
+ * cell); the totals keep at most 2k sketch points per cell (stats.h). None of it grows with the
  * number of runs.
  */
 #ifndef REESIM_MC_H
@@ -34,7 +34,7 @@ typedef struct ree_mc_opts {
     int variance; /* also collect the variance budget (variance.h) */
 } ree_mc_opts;
 
-#define REE_MC_DEFAULT_K 512
+#define REE_MC_DEFAULT_K REE_ACC_DEFAULT_K
 
 typedef struct ree_mc_result {
     ree_acc *series;     /* nseries * nsteps cells, cell s * nsteps + t */

@@ -40,7 +40,7 @@ typedef enum ree_stream_kind {
     REE_STREAM_MODEL = 7   /* any other per-step draw a model makes */
 } ree_stream_kind;
 
-/* A per-step stream adds (step + 1) << 8 to its kind (engine/run_priv.h, ree_run_streams). */
+/* A per-step stream adds (step + 1) << 8 to its kind (engine/sim/run_priv.h, ree_run_streams). */
 typedef struct ree_stream_key {
     uint64_t seed;
     uint64_t run;

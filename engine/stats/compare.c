@@ -352,6 +352,33 @@ static ree_status merge_block(void *ctx, void *wp, long long first, int count, c
     return REE_OK;
 }
 
+/* A block result as bytes, for MPI ranks (exec.h): the block's paired sums. */
+static void *pack_block(void *ctx, void *wp, int count, size_t *len)
+{
+    (void)count;
+    const job *j = ctx;
+    const worker *w = wp;
+    size_t n = (j->c->ncell ? j->c->ncell : 1) * sizeof *w->acc;
+    void *buf = malloc(n);
+    if (buf) {
+        memcpy(buf, w->acc, n);
+        *len = n;
+    }
+    return buf;
+}
+
+static ree_status unpack_block(void *ctx, void *wp, int count, const void *bytes, size_t len)
+{
+    (void)count;
+    const job *j = ctx;
+    worker *w = wp;
+    size_t n = (j->c->ncell ? j->c->ncell : 1) * sizeof *w->acc;
+    if (len != n)
+        return REE_EINTERNAL;
+    memcpy(w->acc, bytes, n);
+    return REE_OK;
+}
+
 ree_status ree_compare_run(ree_compare *c, const ree_mc_opts *o, char *err, size_t errlen)
 {
     memset(c->total, 0, c->ncell * sizeof *c->total);
@@ -362,7 +389,9 @@ ree_status ree_compare_run(ree_compare *c, const ree_mc_opts *o, char *err, size
                         .worker_alloc = worker_alloc,
                         .worker_free = worker_free,
                         .block = run_block,
-                        .merge = merge_block};
+                        .merge = merge_block,
+                        .pack = pack_block,
+                        .unpack = unpack_block};
     ree_exec_opts eo = {.first_run = o->first_run,
                         .nruns = o->nruns,
                         .threads = o->threads,

@@ -1,15 +1,17 @@
 /*
  * Statistics across Monte Carlo runs: Welford moments and a deterministic compactor sketch.
  *
- * Sketch layout (per cell): one buffer of at most 2k doubles holding the points of every level,
- * a segment per level, highest level first and level 0 last, so that adding a value is an append.
- * A point of level L has weight 2^L. Segments are sorted lazily: a bit per level says whether the
- * segment may be out of order, and sorting happens at compaction, merge or query time.
+ * Sketch layout (per cell): one buffer of at most 2k doubles (2k + REE_BLOCK_MAX while a block is
+ * merged) holding the points of every level, a segment per level, highest level first and level 0
+ * last, so that adding a value is an append. A point of level L has weight 2^L. Levels above 0
+ * are always in order; level 0 is sorted lazily (at compaction or query time) by a merge of its
+ * natural runs -- blocks arrive already sorted, so this is a few linear passes.
  *
  * Compaction (when an add or a merge would exceed 2k points): take the level with the most points
- * (ties: the lowest level), sort it, pair its points (0,1), (2,3), ..., keep the first or the
- * second of each pair (alternating per level and per compaction) and move the kept points to the
- * next level; an odd last point stays. See docs/statistics.md for the error bound.
+ * (ties: the lowest level), in order, pair its points (0,1), (2,3), ..., keep the first or the
+ * second of each pair (alternating per level and per compaction) and merge the kept points, still
+ * in order, into the next level; an odd last point stays. See docs/statistics.md for the error
+ * bound.
  */
 #include "stats.h"
 
@@ -23,22 +25,23 @@
 #define INITIAL_CAP 16 /* points allocated at a cell's first value */
 
 struct cell {
-    uint64_t n;        /* values added */
-    double mean, m2;   /* Welford mean and sum of squared deviations */
-    double min, max;   /* exact extremes */
-    double *v;         /* points: segment of level nlev-1 first, level 0 last */
-    size_t cap;        /* points allocated in v, at most 2k */
-    size_t npts;       /* points held */
-    uint64_t unsorted; /* bit L: segment L may be out of order */
-    uint64_t parity;   /* bit L: the next compaction of level L keeps the second of each pair */
-    unsigned nlev;     /* levels in use: cnt[L] == 0 for L >= nlev */
+    uint64_t n;      /* values added */
+    double mean, m2; /* Welford mean and sum of squared deviations */
+    double min, max; /* exact extremes */
+    double *v;       /* points: segment of level nlev-1 first, level 0 last */
+    size_t cap;      /* points allocated in v, at most 2k */
+    size_t npts;     /* points held */
+    int unsorted0;   /* level 0 may be out of order (levels above 0 are always sorted) */
+    uint64_t parity; /* bit L: the next compaction of level L keeps the second of each pair */
+    unsigned nlev;   /* levels in use: cnt[L] == 0 for L >= nlev */
     uint32_t cnt[NLEVEL];
 };
 
 struct ree_acc {
     size_t ncell, k;
     struct cell *cells;
-    double *scratch; /* 4k points for merges, allocated at the first merge that needs it */
+    double *scratch; /* 4k points for merging two sketches, allocated at first need */
+    double *tmp;     /* 4k + REE_BLOCK_MAX points for sorting and merging, at first need */
 };
 
 /* Total order on doubles for sorting: NaN last, so a stray NaN cannot break the sort. */
@@ -139,6 +142,128 @@ static void sort_segment(double *x, size_t n)
     sort_doubles(x, n, depth);
 }
 
+/* Merge the sorted runs a[0..na) and b[0..nb) into out (distinct from both). Ties: a first. */
+static void merge_runs(const double *a, size_t na, const double *b, size_t nb, double *out)
+{
+    size_t i = 0, j = 0, o = 0;
+    /* Branch-free step: the values are finite (stats.h), so `<` is the total order here. */
+    while (i < na && j < nb) {
+        double x = a[i], y = b[j];
+        size_t t = y < x;
+        out[o++] = t ? y : x;
+        j += t;
+        i += 1 - t;
+    }
+    while (i < na)
+        out[o++] = a[i++];
+    while (j < nb)
+        out[o++] = b[j++];
+}
+
+/* Merge the adjacent sorted runs x[0..na) and x[na..na+nb) in place, using tmp (na points). */
+static void merge_adjacent(double *x, size_t na, size_t nb, double *tmp)
+{
+    if (na == 0 || nb == 0 || !lt(x[na], x[na - 1]))
+        return; /* already in order */
+    memcpy(tmp, x, na * sizeof *x);
+    double *b = x + na;
+    size_t i = 0, j = 0, o = 0;
+    /* The write position o = i + j never passes the read position na + j of the second run. */
+    while (i < na && j < nb) {
+        double u = tmp[i], w = b[j];
+        size_t t = w < u;
+        x[o++] = t ? w : u;
+        j += t;
+        i += 1 - t;
+    }
+    while (i < na)
+        x[o++] = tmp[i++];
+}
+
+/* Sort x[0..n) using tmp (n points): insertion sort of 16-point chunks (linear on chunks that
+ * are already in order), then bottom-up merging of natural runs, so input made of a few sorted
+ * runs -- level 0 after blocks of sorted values were appended -- costs O(n log runs). Without
+ * tmp it falls back to the introsort. Stable; only the order of points comparing equal (e.g.
+ * -0.0 and 0.0) could depend on the algorithm, never the multiset. */
+static void sort_points(double *x, size_t n, double *tmp)
+{
+    enum { CHUNK = 16 };
+    if (n <= CHUNK) {
+        insertion_sort(x, n);
+        return;
+    }
+    if (!tmp) {
+        sort_segment(x, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i += CHUNK)
+        insertion_sort(x + i, n - i < CHUNK ? n - i : CHUNK);
+    double *src = x, *dst = tmp;
+    for (;;) {
+        size_t i = 0, runs = 0;
+        while (i < n) {
+            size_t a = i + 1;
+            while (a < n && !lt(src[a], src[a - 1]))
+                a++;
+            size_t b = a;
+            if (b < n) {
+                b++;
+                while (b < n && !lt(src[b], src[b - 1]))
+                    b++;
+            }
+            merge_runs(src + i, a - i, src + a, b - a, dst + i);
+            runs++;
+            i = b;
+        }
+        double *t = src;
+        src = dst;
+        dst = t;
+        if (runs <= 1)
+            break;
+    }
+    if (src != x)
+        memcpy(x, src, n * sizeof *x);
+}
+
+/* Order x[i] <= x[j] without a branch. */
+#define CSWAP(x, i, j)                                                                             \
+    do {                                                                                           \
+        double a_ = (x)[i], b_ = (x)[j];                                                           \
+        int t_ = b_ < a_;                                                                          \
+        (x)[i] = t_ ? b_ : a_;                                                                     \
+        (x)[j] = t_ ? a_ : b_;                                                                     \
+    } while (0)
+
+/* Sort a block's column (n <= REE_BLOCK_MAX) without data-dependent branches: groups of 4 by a
+ * sorting network (5 compare-exchanges), then bottom-up merges of widths 4, 8, 16, 32 between x
+ * and tmp. */
+static void sort_column(double *x, size_t n, double *tmp)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double *g = x + i;
+        CSWAP(g, 0, 1);
+        CSWAP(g, 2, 3);
+        CSWAP(g, 0, 2);
+        CSWAP(g, 1, 3);
+        CSWAP(g, 1, 2);
+    }
+    insertion_sort(x + i, n - i); /* the last 0..3 values */
+    double *src = x, *dst = tmp;
+    for (size_t w = 4; w < n; w *= 2) {
+        for (i = 0; i < n; i += 2 * w) {
+            size_t na = n - i < w ? n - i : w;
+            size_t nb = n - i - na < w ? n - i - na : w;
+            merge_runs(src + i, na, src + i + na, nb, dst + i);
+        }
+        double *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != x)
+        memcpy(x, src, n * sizeof *x);
+}
+
 /* Index of the first point of level `level`. */
 static size_t seg_start(const struct cell *c, unsigned level)
 {
@@ -148,17 +273,19 @@ static size_t seg_start(const struct cell *c, unsigned level)
     return off;
 }
 
-static void sort_level(struct cell *c, unsigned level, size_t off)
+/* Sort level 0 (the only level that can be out of order) when needed. */
+static void sort_level0(struct cell *c, double *tmp)
 {
-    if (c->unsorted >> level & 1u) {
-        sort_segment(c->v + off, c->cnt[level]);
-        c->unsorted &= ~((uint64_t)1 << level);
+    if (c->unsorted0) {
+        sort_points(c->v + (c->npts - c->cnt[0]), c->cnt[0], tmp);
+        c->unsorted0 = 0;
     }
 }
 
 /* One compaction of the fullest level; frees at least one point (the caller guarantees some
- * level holds two or more). */
-static void compact_once(struct cell *c)
+ * level holds two or more). The kept points are already in order, so they join level L+1 by a
+ * linear merge; tmp holds at least as many points as the cell. */
+static void compact_once(struct cell *c, double *tmp)
 {
     unsigned level = 0;
     for (unsigned l = 1; l < c->nlev; l++)
@@ -166,21 +293,25 @@ static void compact_once(struct cell *c)
             level = l;
     size_t off = seg_start(c, level);
     size_t m = c->cnt[level];
-    sort_level(c, level, off);
+    if (level == 0)
+        sort_level0(c, tmp);
 
     size_t pairs = m / 2, odd = m % 2;
     size_t pick = (size_t)(c->parity >> level & 1u);
     double *seg = c->v + off;
+    double last = seg[m - 1];
     for (size_t i = 0; i < pairs; i++)
         seg[i] = seg[2 * i + pick];
+    /* Level L+1 is the segment just before: merge it with the kept points. */
+    size_t up = level + 1 < c->nlev ? c->cnt[level + 1] : 0;
+    merge_adjacent(seg - up, up, pairs, tmp);
     if (odd)
-        seg[pairs] = seg[m - 1];
+        seg[pairs] = last;
     /* Segments below `level` move down over the freed points. */
     size_t tail = c->npts - (off + m);
-    memmove(seg + pairs + odd, seg + m, tail * sizeof *seg);
+    if (tail)
+        memmove(seg + pairs + odd, seg + m, tail * sizeof *seg);
 
-    if (c->cnt[level + 1] > 0)
-        c->unsorted |= (uint64_t)1 << (level + 1);
     c->cnt[level + 1] += (uint32_t)pairs;
     c->cnt[level] = (uint32_t)odd;
     c->parity ^= (uint64_t)1 << level;
@@ -215,6 +346,15 @@ static void clear_cell(struct cell *c)
     c->cap = cap;
 }
 
+/* The merge buffers: `tmp` (4k + REE_BLOCK_MAX points) for sorting and merging, `scratch` (4k)
+ * for merging two sketches. Allocated at their first use; -1 when out of memory. */
+static int need_tmp(ree_acc *a)
+{
+    if (!a->tmp && !(a->tmp = malloc((4 * a->k + REE_BLOCK_MAX) * sizeof *a->tmp)))
+        return -1;
+    return 0;
+}
+
 ree_acc *ree_acc_alloc(size_t ncell, size_t k)
 {
     if (k == 0)
@@ -244,6 +384,7 @@ void ree_acc_free(ree_acc *a)
         free(a->cells[i].v);
     free(a->cells);
     free(a->scratch);
+    free(a->tmp);
     free(a);
 }
 
@@ -263,6 +404,29 @@ size_t ree_acc_points(const ree_acc *a, size_t cell)
     return a->cells[cell].npts;
 }
 
+size_t ree_acc_bytes(const ree_acc *a)
+{
+    size_t b = sizeof *a + a->ncell * sizeof *a->cells;
+    for (size_t i = 0; i < a->ncell; i++)
+        b += a->cells[i].cap * sizeof(double);
+    if (a->tmp)
+        b += (4 * a->k + REE_BLOCK_MAX) * sizeof(double);
+    if (a->scratch)
+        b += 4 * a->k * sizeof(double);
+    return b;
+}
+
+/* Append one value to level 0 (room and a free point guaranteed). */
+static void append0(struct cell *c, double x)
+{
+    if (c->cnt[0] > 0 && lt(x, c->v[c->npts - 1]))
+        c->unsorted0 = 1;
+    c->v[c->npts++] = x;
+    c->cnt[0]++;
+    if (c->nlev == 0)
+        c->nlev = 1;
+}
+
 int ree_acc_add(ree_acc *a, const double *values)
 {
     size_t limit = 2 * a->k;
@@ -272,17 +436,15 @@ int ree_acc_add(ree_acc *a, const double *values)
         struct cell *c = &a->cells[i];
         if (c->npts == c->cap && c->cap < limit && grow(c, c->npts + 1, limit) != 0)
             return -1;
+        if (c->npts == limit && need_tmp(a) != 0)
+            return -1;
     }
     for (size_t i = 0; i < a->ncell; i++) {
         struct cell *c = &a->cells[i];
         double x = values[i];
         if (c->npts == limit)
-            compact_once(c);
-        c->v[c->npts++] = x;
-        if (++c->cnt[0] > 1)
-            c->unsorted |= 1u;
-        if (c->nlev == 0)
-            c->nlev = 1;
+            compact_once(c, a->tmp);
+        append0(c, x);
         c->n++;
         if (c->n == 1) {
             c->mean = x;
@@ -301,11 +463,69 @@ int ree_acc_add(ree_acc *a, const double *values)
     return 0;
 }
 
-static void merge_cell(struct cell *c, const struct cell *f, double *scratch, size_t limit)
+/* Fold the moments of (nb, mean_b, m2_b, min_b, max_b) into c: Chan, Golub & LeVeque. */
+static void merge_moments(struct cell *c, uint64_t nb_, double mean_b, double m2_b, double min_b,
+                          double max_b)
 {
-    if (f->n == 0)
+    if (c->n == 0) {
+        c->n = nb_;
+        c->mean = mean_b;
+        c->m2 = m2_b;
+        c->min = min_b;
+        c->max = max_b;
         return;
-    /* Concatenate level by level into the scratch buffer, compact there, copy back. */
+    }
+    double na = (double)c->n, nb = (double)nb_, n = na + nb;
+    double d = mean_b - c->mean;
+    c->n += nb_;
+    c->mean = c->mean + d * (nb / n);
+    c->m2 = c->m2 + m2_b + d * d * (na * nb / n);
+    c->min = min_b < c->min ? min_b : c->min;
+    c->max = max_b > c->max ? max_b : c->max;
+}
+
+/* Append `m` points (in order when `sorted`) to level 0 of c -- room guaranteed -- then compact
+ * down to `limit`: the same result as the concatenation of two sketches of which the second has
+ * only level-0 points. */
+static void merge_level0(struct cell *c, const double *x, size_t m, int sorted, size_t limit,
+                         double *tmp)
+{
+    if (m == 0)
+        return;
+    size_t m0 = c->cnt[0];
+    if (!sorted || c->unsorted0) {
+        memcpy(c->v + c->npts, x, m * sizeof *x);
+        c->unsorted0 = 1;
+    } else {
+        /* Level 0 stays in order: merge from the back; only the points of level 0 above the
+         * block's smallest value move (few, for a point mass at the bottom). */
+        double *l0 = c->v + (c->npts - m0);
+        size_t i = m0, j = m, o = m0 + m;
+        if (m0 == 0 || !(x[0] < l0[m0 - 1])) {
+            memcpy(l0 + m0, x, m * sizeof *x);
+        } else {
+            while (j > 0) { /* branch-free; once i == 0 the rest of the block is copied */
+                double xv = x[j - 1], lv = l0[i - (i > 0)];
+                size_t t = i > 0 && xv < lv;
+                l0[--o] = t ? lv : xv;
+                i -= t;
+                j -= 1 - t;
+            }
+        }
+    }
+    c->npts += m;
+    c->cnt[0] += (uint32_t)m;
+    if (c->nlev == 0)
+        c->nlev = 1;
+    while (c->npts > limit)
+        compact_once(c, tmp);
+}
+
+/* General merge through the scratch buffer: level by level concatenation (levels above 0 merged
+ * in order), then compaction. */
+static void merge_cell_general(struct cell *c, struct cell *f, double *scratch, size_t limit,
+                               double *tmp)
+{
     struct cell t = *c;
     t.v = scratch;
     t.nlev = c->nlev > f->nlev ? c->nlev : f->nlev;
@@ -316,35 +536,20 @@ static void merge_cell(struct cell *c, const struct cell *f, double *scratch, si
         size_t nf = l < f->nlev ? f->cnt[l] : 0;
         memcpy(scratch + t.npts, c->v + cpos, nc * sizeof *scratch);
         memcpy(scratch + t.npts + nc, f->v + fpos, nf * sizeof *scratch);
+        if (l > 0)
+            merge_adjacent(scratch + t.npts, nc, nf, tmp);
+        else if (f->unsorted0 || (nc > 0 && nf > 0 && lt(f->v[fpos], c->v[cpos + nc - 1])))
+            t.unsorted0 = 1;
         t.npts += nc + nf;
         cpos += nc;
         fpos += nf;
         t.cnt[l] = (uint32_t)(nc + nf);
-        if ((f->unsorted >> l & 1u) || (nc > 0 && nf > 0))
-            t.unsorted |= (uint64_t)1 << l;
     }
     while (t.npts > limit)
-        compact_once(&t);
+        compact_once(&t, tmp);
     memcpy(c->v, scratch, t.npts * sizeof *scratch);
     t.v = c->v;
     t.cap = c->cap;
-
-    if (c->n == 0) {
-        t.n = f->n;
-        t.mean = f->mean;
-        t.m2 = f->m2;
-        t.min = f->min;
-        t.max = f->max;
-    } else {
-        /* Chan, Golub & LeVeque pairwise update. */
-        double na = (double)c->n, nb = (double)f->n, n = na + nb;
-        double d = f->mean - c->mean;
-        t.n = c->n + f->n;
-        t.mean = c->mean + d * (nb / n);
-        t.m2 = c->m2 + f->m2 + d * d * (na * nb / n);
-        t.min = f->min < c->min ? f->min : c->min;
-        t.max = f->max > c->max ? f->max : c->max;
-    }
     *c = t;
 }
 
@@ -353,23 +558,184 @@ int ree_acc_merge(ree_acc *into, const ree_acc *from)
     if (into == from || into->ncell != from->ncell || from->k > into->k)
         return -1;
     size_t limit = 2 * into->k;
-    int need_scratch = 0;
+    int need_scratch = 0, any = 0;
     for (size_t i = 0; i < into->ncell; i++) {
         struct cell *c = &into->cells[i];
-        size_t sum = c->npts + from->cells[i].npts;
-        if (from->cells[i].n == 0)
+        const struct cell *f = &from->cells[i];
+        if (f->n == 0)
             continue;
-        need_scratch = 1;
-        if (grow(c, sum < limit ? sum : limit, limit) != 0)
-            return -1;
+        any = 1;
+        size_t sum = c->npts + f->npts;
+        if (f->nlev <= 1 && f->npts <= REE_BLOCK_MAX) {
+            if (grow(c, sum, limit + REE_BLOCK_MAX) != 0)
+                return -1;
+        } else {
+            need_scratch = 1;
+            if (grow(c, sum < limit ? sum : limit, limit + REE_BLOCK_MAX) != 0)
+                return -1;
+        }
     }
-    if (need_scratch && !into->scratch) {
-        into->scratch = malloc(2 * limit * sizeof *into->scratch);
-        if (!into->scratch)
-            return -1;
+    if (any && need_tmp(into) != 0)
+        return -1;
+    if (need_scratch && !into->scratch &&
+        !(into->scratch = malloc(2 * limit * sizeof *into->scratch)))
+        return -1;
+    for (size_t i = 0; i < into->ncell; i++) {
+        struct cell *c = &into->cells[i];
+        struct cell *f = &from->cells[i]; /* sorted in place: the logical state is unchanged */
+        if (f->n == 0)
+            continue;
+        uint64_t n0 = c->n;
+        double mean = f->mean, m2 = f->m2, mn = f->min, mx = f->max;
+        if (f->nlev <= 1 && f->npts <= REE_BLOCK_MAX)
+            merge_level0(c, f->v, f->npts, !f->unsorted0, limit, into->tmp);
+        else
+            merge_cell_general(c, f, into->scratch, limit, into->tmp);
+        c->n = n0;
+        merge_moments(c, f->n, mean, m2, mn, mx);
     }
+    return 0;
+}
+
+/*
+ * Blocks: values staged by run (REE_BLOCK_STAGE runs at a time, row-major, one memcpy per run),
+ * transposed into one column of at most REE_BLOCK_MAX values per cell; sealing computes each
+ * cell's moments in run order (the same Welford update as ree_acc_add) and sorts the column.
+ */
+#define REE_BLOCK_STAGE 8
+
+struct ree_block {
+    size_t ncell;
+    int nruns, staged;
+    double *rows; /* REE_BLOCK_STAGE x ncell */
+    double *cols; /* ncell x REE_BLOCK_MAX */
+    double *mean, *m2, *min, *max;
+    int sealed;
+};
+
+ree_block *ree_block_alloc(size_t ncell)
+{
+    size_t n = ncell ? ncell : 1;
+    if (n > SIZE_MAX / (REE_BLOCK_MAX * sizeof(double)))
+        return NULL; /* the column buffer's size would overflow */
+    ree_block *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->ncell = ncell;
+    b->rows = malloc(REE_BLOCK_STAGE * n * sizeof *b->rows);
+    b->cols = malloc(REE_BLOCK_MAX * n * sizeof *b->cols);
+    b->mean = malloc(4 * n * sizeof *b->mean);
+    if (!b->rows || !b->cols || !b->mean) {
+        ree_block_free(b);
+        return NULL;
+    }
+    b->m2 = b->mean + n;
+    b->min = b->m2 + n;
+    b->max = b->min + n;
+    return b;
+}
+
+void ree_block_free(ree_block *b)
+{
+    if (!b)
+        return;
+    free(b->rows);
+    free(b->cols);
+    free(b->mean);
+    free(b);
+}
+
+void ree_block_reset(ree_block *b)
+{
+    b->nruns = b->staged = 0;
+    b->sealed = 0;
+}
+
+int ree_block_runs(const ree_block *b)
+{
+    return b->nruns;
+}
+
+/* Move the staged rows into the columns: one cache line of each column per 8 runs. */
+static void flush_rows(ree_block *b)
+{
+    int first = b->nruns - b->staged;
+    for (size_t c = 0; c < b->ncell; c++) {
+        double *col = b->cols + c * REE_BLOCK_MAX + first;
+        for (int r = 0; r < b->staged; r++)
+            col[r] = b->rows[(size_t)r * b->ncell + c];
+    }
+    b->staged = 0;
+}
+
+int ree_block_add(ree_block *b, const double *values)
+{
+    if (b->nruns >= REE_BLOCK_MAX || b->sealed)
+        return -1;
+    memcpy(b->rows + (size_t)b->staged * b->ncell, values, b->ncell * sizeof *values);
+    /* Moments in run order, the same Welford update as ree_acc_add; the cells are independent,
+     * so this loop pipelines (and vectorises) across cells. */
+    double *mean = b->mean, *m2 = b->m2, *mn = b->min, *mx = b->max;
+    size_t nc = b->ncell;
+    if (b->nruns == 0) {
+        for (size_t c = 0; c < nc; c++) {
+            mean[c] = mn[c] = mx[c] = values[c];
+            m2[c] = 0.0;
+        }
+    } else {
+        double n = (double)(b->nruns + 1);
+        for (size_t c = 0; c < nc; c++) {
+            double x = values[c], d = x - mean[c];
+            mean[c] += d / n;
+            m2[c] += d * (x - mean[c]);
+            mn[c] = x < mn[c] ? x : mn[c];
+            mx[c] = x > mx[c] ? x : mx[c];
+        }
+    }
+    b->staged++;
+    b->nruns++;
+    if (b->staged == REE_BLOCK_STAGE)
+        flush_rows(b);
+    return 0;
+}
+
+void ree_block_seal(ree_block *b)
+{
+    if (b->sealed)
+        return;
+    if (b->staged)
+        flush_rows(b);
+    int n = b->nruns;
+    double tmp[REE_BLOCK_MAX];
+    for (size_t c = 0; c < b->ncell && n > 0; c++) {
+        double *x = b->cols + c * REE_BLOCK_MAX;
+        int i = 1;
+        while (i < n && !(x[i] < x[i - 1]))
+            i++;
+        if (i < n) /* not already in order (constant columns, e.g. zeros, are) */
+            sort_column(x, (size_t)n, tmp);
+    }
+    b->sealed = 1;
+}
+
+int ree_acc_merge_block(ree_acc *into, ree_block *b)
+{
+    if (into->ncell != b->ncell)
+        return -1;
+    ree_block_seal(b);
+    if (b->nruns == 0)
+        return 0;
+    size_t limit = 2 * into->k, m = (size_t)b->nruns;
     for (size_t i = 0; i < into->ncell; i++)
-        merge_cell(&into->cells[i], &from->cells[i], into->scratch, limit);
+        if (grow(&into->cells[i], into->cells[i].npts + m, limit + REE_BLOCK_MAX) != 0)
+            return -1;
+    if (need_tmp(into) != 0)
+        return -1;
+    for (size_t i = 0; i < into->ncell; i++) {
+        struct cell *c = &into->cells[i];
+        merge_level0(c, b->cols + i * REE_BLOCK_MAX, m, 1, limit, into->tmp);
+        merge_moments(c, m, b->mean[i], b->m2[i], b->min[i], b->max[i]);
+    }
     return 0;
 }
 
@@ -385,8 +751,8 @@ static void cell_quantiles(const ree_acc *a, size_t cell, const double *q, size_
     struct cell *c = &a->cells[cell]; /* sorting segments in place keeps the logical state */
     size_t start[NLEVEL], end[NLEVEL];
     size_t off = 0;
+    sort_level0(c, a->tmp);
     for (unsigned l = c->nlev; l-- > 0;) {
-        sort_level(c, l, off);
         start[l] = off;
         off += c->cnt[l];
         end[l] = off;
@@ -472,4 +838,118 @@ size_t ree_acc_weighted_points(const ree_acc *a, size_t cell, double *x, double 
             w[off] = ldexp(1.0, (int)l);
         }
     return off;
+}
+
+/* ---- serialisation (MPI ranks ship block accumulators to rank 0; see stats.h) --------------- */
+
+/* Layout: ncell and k, then per cell its fields in a fixed order and its npts points, as the
+ * machine stores them (the ranks of one job run one binary). */
+#define PACK_FIELDS(X)                                                                             \
+    X(n) X(mean) X(m2) X(min) X(max) X(npts) X(unsorted0) X(parity) X(nlev) X(cnt)
+
+size_t ree_acc_pack(const ree_acc *a, void *buf, size_t cap)
+{
+    size_t need = 2 * sizeof(uint64_t);
+    for (size_t i = 0; i < a->ncell; i++) {
+        const struct cell *c = &a->cells[i];
+#define SIZE_OF(f) need += sizeof c->f;
+        PACK_FIELDS(SIZE_OF)
+#undef SIZE_OF
+        need += c->npts * sizeof(double);
+    }
+    if (!buf || cap < need)
+        return need;
+    unsigned char *p = buf;
+    uint64_t head[2] = {a->ncell, a->k};
+    memcpy(p, head, sizeof head);
+    p += sizeof head;
+    for (size_t i = 0; i < a->ncell; i++) {
+        const struct cell *c = &a->cells[i];
+#define PUT(f)                                                                                     \
+    memcpy(p, &c->f, sizeof c->f);                                                                 \
+    p += sizeof c->f;
+        PACK_FIELDS(PUT)
+#undef PUT
+        if (c->npts)
+            memcpy(p, c->v, c->npts * sizeof(double));
+        p += c->npts * sizeof(double);
+    }
+    return need;
+}
+
+size_t ree_acc_unpack(ree_acc *a, const void *buf, size_t len)
+{
+    const unsigned char *p = buf, *end = p + len;
+    uint64_t head[2];
+    if (len < sizeof head)
+        return 0;
+    memcpy(head, p, sizeof head);
+    p += sizeof head;
+    if (head[0] != a->ncell || head[1] != a->k)
+        return 0;
+    for (size_t i = 0; i < a->ncell; i++) {
+        struct cell *c = &a->cells[i], t;
+        memset(&t, 0, sizeof t);
+#define GET(f)                                                                                     \
+    if ((size_t)(end - p) < sizeof t.f)                                                            \
+        return 0;                                                                                  \
+    memcpy(&t.f, p, sizeof t.f);                                                                   \
+    p += sizeof t.f;
+        PACK_FIELDS(GET)
+#undef GET
+        if (t.npts > 2 * a->k || t.nlev > NLEVEL || (size_t)(end - p) / sizeof(double) < t.npts)
+            return 0;
+        if (t.npts && grow(c, t.npts, 2 * a->k) != 0)
+            return 0;
+        t.v = c->v;
+        t.cap = c->cap;
+        if (t.npts)
+            memcpy(t.v, p, t.npts * sizeof(double));
+        p += t.npts * sizeof(double);
+        *c = t;
+    }
+    return (size_t)(p - (const unsigned char *)buf);
+}
+
+/* A sealed block as bytes: ncell and the run count, the moments (mean, m2, min, max per cell),
+ * then each cell's sorted values. Unpacking gives a sealed block that merges bit for bit as the
+ * original would. */
+size_t ree_block_pack(ree_block *b, void *buf, size_t cap)
+{
+    ree_block_seal(b);
+    size_t n = (size_t)b->nruns;
+    size_t need = 2 * sizeof(uint64_t) + (4 + n) * b->ncell * sizeof(double);
+    if (!buf || cap < need)
+        return need;
+    unsigned char *p = buf;
+    uint64_t head[2] = {b->ncell, n};
+    memcpy(p, head, sizeof head);
+    p += sizeof head;
+    memcpy(p, b->mean, 4 * b->ncell * sizeof(double)); /* mean, m2, min, max are contiguous */
+    p += 4 * b->ncell * sizeof(double);
+    for (size_t c = 0; c < b->ncell; c++, p += n * sizeof(double))
+        memcpy(p, b->cols + c * REE_BLOCK_MAX, n * sizeof(double));
+    return need;
+}
+
+size_t ree_block_unpack(ree_block *b, const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    uint64_t head[2];
+    if (len < sizeof head)
+        return 0;
+    memcpy(head, p, sizeof head);
+    p += sizeof head;
+    size_t n = (size_t)head[1];
+    if (head[0] != b->ncell || n > REE_BLOCK_MAX ||
+        len != sizeof head + (4 + n) * b->ncell * sizeof(double))
+        return 0;
+    memcpy(b->mean, p, 4 * b->ncell * sizeof(double));
+    p += 4 * b->ncell * sizeof(double);
+    for (size_t c = 0; c < b->ncell; c++, p += n * sizeof(double))
+        memcpy(b->cols + c * REE_BLOCK_MAX, p, n * sizeof(double));
+    b->nruns = (int)n;
+    b->staged = 0;
+    b->sealed = 1;
+    return len;
 }

@@ -18,8 +18,10 @@
  * of n, H being the number of levels above the first (about log2(n/k) + 2), and is much smaller
  * in practice (docs/statistics.md gives the derivation and measured errors; tests check both).
  *
- * Determinism contract: callers add runs to a block accumulator in run order and merge block
- * accumulators into the total in block order; the same sequence gives bit-identical results.
+ * Determinism contract: callers add runs to a block (ree_block, or a block accumulator) in run
+ * order and merge blocks into the total in block order; the same sequence gives bit-identical
+ * results. The sketch's state is a multiset of points per level, so how a level is kept in order
+ * (sorting, merging) never changes a result.
  * Queries sort a cell's points in place (the logical state is unchanged), so one accumulator must
  * not be queried or merged from by two threads at once.
  */
@@ -41,8 +43,9 @@ typedef struct ree_cell_stats {
  * default REE_ACC_DEFAULT_K; k below 32 is raised to 32 so that a full cell can always compact;
  * k above 2^30 is refused). Returns NULL when out of memory. Memory is O(ncell * k) for the
  * cells (each cell's buffer allocated at its first value and grown by doubling, never above 2k
- * points) plus one 4k-point merge buffer, allocated at the first merge. */
-#define REE_ACC_DEFAULT_K 1024
+ * points, or 2k + REE_BLOCK_MAX during a block merge) plus two merge buffers of about 4k points,
+ * allocated at their first use. */
+#define REE_ACC_DEFAULT_K 512
 ree_acc *ree_acc_alloc(size_t ncell, size_t k);
 void ree_acc_free(ree_acc *a);
 
@@ -61,6 +64,9 @@ int ree_acc_merge(ree_acc *into, const ree_acc *from);
 
 size_t ree_acc_ncell(const ree_acc *a);
 
+/* Bytes held by the accumulator (cells, their point buffers, merge buffers): for memory tests. */
+size_t ree_acc_bytes(const ree_acc *a);
+
 /* Number of sketch points cell `cell` holds now (at most 2k): for tests and memory accounting. */
 size_t ree_acc_points(const ree_acc *a, size_t cell);
 
@@ -76,5 +82,45 @@ double ree_acc_quantile(const ree_acc *a, size_t cell, double q);
  * entries. Returns the number of points. The weighted points are the distribution every query
  * reads (score.c computes the CRPS from them). */
 size_t ree_acc_weighted_points(const ree_acc *a, size_t cell, double *x, double *w);
+
+/*
+ * A block: the values of at most REE_BLOCK_MAX runs for every cell, staged so that a worker thread
+ * can summarise them (ree_block_seal: per cell, moments in run order with the same Welford update
+ * as ree_acc_add, and the values sorted) before the ordered merge, which then only appends each
+ * cell's sorted values to the sketch and folds in the moments (Chan). Merging a block gives
+ * bit-identical statistics to adding its runs to an ree_acc of k >= REE_BLOCK_MAX and merging
+ * that. Memory: about (REE_BLOCK_MAX + 12) doubles per cell.
+ */
+#define REE_BLOCK_MAX 64
+typedef struct ree_block ree_block;
+
+ree_block *ree_block_alloc(size_t ncell); /* NULL when out of memory */
+void ree_block_free(ree_block *b);
+void ree_block_reset(ree_block *b); /* empty, ready for the next block */
+/* Add one run (`values[i]` to cell i). Returns 0, or -1 when the block already holds
+ * REE_BLOCK_MAX runs or is sealed. */
+int ree_block_add(ree_block *b, const double *values);
+int ree_block_runs(const ree_block *b);
+/* Summarise the block (idempotent); no more adds until the next reset. */
+void ree_block_seal(ree_block *b);
+/* Merge block `b` (sealed here if it is not yet) into `into` (same ncell). Returns 0, or -1 when
+ * out of memory or the shapes differ (`into` then unchanged). */
+int ree_acc_merge_block(ree_acc *into, ree_block *b);
+/* Serialisation, for MPI ranks of one job (same binary: the bytes are in the machine's own
+ * representation, not a portable format). ree_acc_pack writes a's whole state (every cell's count,
+ * moments, extremes and sketch points with their levels) into buf when cap is enough, and returns
+ * the bytes it needs (with buf NULL: only the size). ree_acc_unpack replaces a's state by packed
+ * bytes (same ncell and k) so that every later query or merge gives the same bits as on the
+ * packed accumulator; returns the bytes read, or 0 when the bytes do not fit a or out of memory
+ * (a is then unusable until reset). */
+size_t ree_acc_pack(const ree_acc *a, void *buf, size_t cap);
+size_t ree_acc_unpack(ree_acc *a, const void *buf, size_t len);
+
+/* The same for a block (MPI ranks ship their blocks to rank 0): ree_block_pack seals `b` and
+ * writes it (with buf NULL or cap too small: returns only the size); ree_block_unpack makes `b`
+ * (same ncell) the sealed block described, returning the bytes read, or 0 when they do not fit
+ * (`b` then unchanged). */
+size_t ree_block_pack(ree_block *b, void *buf, size_t cap);
+size_t ree_block_unpack(ree_block *b, const void *buf, size_t len);
 
 #endif

@@ -208,3 +208,25 @@ double ree_vb_share(const ree_vb *v, int i, int k, double *share, double *noise)
     *share = (ssb - (nb - 1) * msw) / sst;
     return N;
 }
+
+size_t ree_vb_pack(const ree_vb *v, void *buf, size_t cap)
+{
+    size_t ncell = (size_t)v->nin * (size_t)v->nout * REE_VB_BINS;
+    size_t a = ncell * sizeof *v->cell, b = (size_t)v->nout * sizeof *v->tot;
+    if (buf && cap >= a + b) {
+        memcpy(buf, v->cell, a);
+        memcpy((unsigned char *)buf + a, v->tot, b);
+    }
+    return a + b;
+}
+
+size_t ree_vb_unpack(ree_vb *v, const void *buf, size_t len)
+{
+    size_t ncell = (size_t)v->nin * (size_t)v->nout * REE_VB_BINS;
+    size_t a = ncell * sizeof *v->cell, b = (size_t)v->nout * sizeof *v->tot;
+    if (len < a + b)
+        return 0;
+    memcpy(v->cell, buf, a);
+    memcpy(v->tot, (const unsigned char *)buf + a, b);
+    return a + b;
+}

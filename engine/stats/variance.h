@@ -52,4 +52,11 @@ int ree_vb_output_indicator(const ree_vb *v, int k);
  * than 2 B runs were added. Returns the runs counted. */
 double ree_vb_share(const ree_vb *v, int i, int k, double *share, double *noise);
 
+/* Serialisation for MPI ranks of one job (the machine's own representation): ree_vb_pack writes
+ * the budget's sums into buf when cap is enough and returns the bytes needed (buf NULL: size
+ * only); ree_vb_unpack replaces them (same plan) and returns the bytes read, 0 when they do not
+ * fit. */
+size_t ree_vb_pack(const ree_vb *v, void *buf, size_t cap);
+size_t ree_vb_unpack(ree_vb *v, const void *buf, size_t len);
+
 #endif

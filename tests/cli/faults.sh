@@ -13,9 +13,13 @@ if ! command -v fiu-run >/dev/null 2>&1; then
     echo "skip: fiu-run not installed (Debian fiu-utils)"
     exit 0
 fi
-# Under ASan, libfiu's preload comes before ASan's run-time in the library list; ASan then only
-# needs to be told not to insist on coming first.
-[ -n "${REESIM_SANITIZED:-}" ] && export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+# libfiu's preloaded wrappers and ASan's interceptors both wrap the same libc calls; together the
+# program crashes at start-up (seen: SIGSEGV with verify_asan_link_order=0). The fault-injection
+# runs therefore belong to the normal build (make check), which runs this script in full.
+if [ -n "${REESIM_SANITIZED:-}" ]; then
+    echo "skip: libfiu cannot be preloaded into an ASan build (runs in make check)"
+    exit 0
+fi
 rm -rf "$work" && mkdir -p "$work"
 g="$src/tests/golden/golden.yaml"
 sums() { (cd "$1" && find . -type f ! -name meta.json | sort | xargs sha256sum; ls -A) 2>&1; }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The tables `reesim run` and `reesim compare` print: numbers grouped by thousands and rounded
-# (engine/numfmt.c), never %g exponents; the CSV files keep full precision.
+# (engine/io/numfmt.c), never %g exponents; the CSV files keep full precision.
 # Usage: summary_numbers.sh REESIM SOURCE_DIR WORKDIR
 bin=$1 src=$2 work=$3
 . "$src/tests/cli/lib.sh"

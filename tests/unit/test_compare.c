@@ -1,4 +1,4 @@
-/* Tests for engine/compare.c: paired statistics against a hand-computed case, block merges,
+/* Tests for engine/stats/compare.c: paired statistics against a hand-computed case, block merges,
  * exact zero differences, prob_worse by direction. Directions themselves are declared in the
  * models' tables and checked by test_registry.c. */
 #include <math.h>

@@ -1,4 +1,4 @@
-/* Tests for engine/diag.c: message layout, caret placement, bounds, byte offset -> mark. */
+/* Tests for engine/scenario/diag.c: message layout, caret placement, bounds, byte offset -> mark. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /*
- * Tests for engine/dist.c: hand-computed quantiles, truncation (including far in a tail),
+ * Tests for engine/sim/dist.c: hand-computed quantiles, truncation (including far in a tail),
  * extreme u, every validity rule and its message, and sample moments of 200k draws per kind.
  */
 #include <stdarg.h>

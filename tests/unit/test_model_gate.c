@@ -3,7 +3,7 @@
  *
  * The gate is driven hook by hook, as the engine does: gate_decide then gate_ship each step,
  * with parameters filled from the model's own table (defaults, then overrides by key) and a
- * Philox stream from engine/rng.c as io->rng.
+ * Philox stream from engine/sim/rng.c as io->rng.
  *
  * Materials: 0 = ndfeb (sintered NdFeB magnets, covered by Announcement No. 18 when they contain
  * Dy/Tb), 1 = dytb_oxide (covered), 2 = ndpr_oxide (Nd and Pr are not on the April 2025 list).

@@ -1,4 +1,4 @@
-/* Tests for engine/numfmt.c: the numbers printed in `reesim run` and `reesim compare` tables,
+/* Tests for engine/io/numfmt.c: the numbers printed in `reesim run` and `reesim compare` tables,
  * thousands grouped, rounded by magnitude, independent of the locale. */
 #include <locale.h>
 #include <math.h>

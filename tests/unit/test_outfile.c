@@ -1,4 +1,4 @@
-/* Tests for engine/outfile.c: atomic output sets, CSV quoting, number format, SHA-256. */
+/* Tests for engine/io/outfile.c: atomic output sets, CSV quoting, number format, SHA-256. */
 #include <dirent.h>
 #include <errno.h>
 #include <locale.h>

@@ -1,6 +1,6 @@
 /*
  * Happy paths of the plan loader (engine/plan_*.c): a valid scenario resolved into the flat
- * plan of engine/plan.h. Materials, nodes, links and gates become indices in file order; an
+ * plan of engine/scenario/plan.h. Materials, nodes, links and gates become indices in file order; an
  * omitted parameter gets its model's default (the tables of docs/models.md); links get ids;
  * timeline events keep date order and are placed in steps of the horizon; regimes become rows
  * of transition probabilities; report globs select series. Errors are tested elsewhere

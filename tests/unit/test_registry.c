@@ -109,6 +109,16 @@ static int check_sector(const ree_model *m, char *why)
     return 0;
 }
 
+static int check_price(const ree_model *m, char *why)
+{
+    const ree_price_contract *c = m->price;
+    if (!!(m->flags & REE_MF_PRICE) != !!c)
+        return reject(why, "%s: REE_MF_PRICE and the price contract disagree", m->name);
+    if (!c)
+        return 0;
+    return check_param(m, "material", c->material, REE_PT_MATERIAL, NULL, why);
+}
+
 static int check_link(const ree_model *m, char *why)
 {
     const ree_link_contract *c = m->link;
@@ -142,7 +152,7 @@ static int check_model(const ree_model *m, char *why)
     int hm, hi;
     if (check_defs(m->name, "metric", m->metrics, m->nmetrics, &hm, why) ||
         check_defs(m->name, "indicator", m->indicators, m->nindicators, &hi, why) ||
-        check_sector(m, why) || check_link(m, why))
+        check_sector(m, why) || check_price(m, why) || check_link(m, why))
         return -1;
     if (m->sector && hi == 0)
         return reject(why, "%s: a sector model without a headline indicator", m->name);
@@ -170,7 +180,7 @@ static void test_every_model(void **unused)
     assert_int_equal(links, 1);
 }
 
-/* The region totals (engine/resilience.c) follow the same rules and have headlines. */
+/* The region totals (engine/stats/resilience.c) follow the same rules and have headlines. */
 static void test_region_table(void **unused)
 {
     (void)unused;

@@ -1,4 +1,4 @@
-/* Tests for engine/resilience.c (the indicators shared by the sector model and the engine's
+/* Tests for engine/stats/resilience.c (the indicators shared by the sector model and the engine's
  * region totals) on hand-made trajectories: a shock, a recovery, no shock; and the region totals
  * the engine computes from them (plan indicators of kind REE_IND_REGION). */
 #include <math.h>

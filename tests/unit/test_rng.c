@@ -1,5 +1,5 @@
 /*
- * Tests for engine/rng.c: Philox4x64-10 known answers, the stream layout of rng.h, the frozen
+ * Tests for engine/sim/rng.c: Philox4x64-10 known answers, the stream layout of rng.h, the frozen
  * reproducibility contract (first draws of a named stream, entity hashes) and GSL interplay.
  */
 #include <stdarg.h>

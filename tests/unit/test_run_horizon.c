@@ -1,4 +1,4 @@
-/* Tests for ree_run_alloc_horizon (engine/run.c): a run clipped to the first months of a
+/* Tests for ree_run_alloc_horizon (engine/sim/run.c): a run clipped to the first months of a
  * scenario's horizon stops there, and its months are those of the full run. */
 #include <math.h>
 #include <setjmp.h>

@@ -1,5 +1,5 @@
 /*
- * Step-level tests of the engine core (engine/run.c, engine/run_step.c): small plans built from
+ * Step-level tests of the engine core (engine/sim/run.c, engine/sim/run_step.c): small plans built from
  * YAML buffers, stepped month by month with ree_run_step, with the stocks, flows and gate queues
  * checked after every step against values traced by hand through the step order of
  * docs/engine.md:

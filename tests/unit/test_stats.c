@@ -1,4 +1,4 @@
-/* Tests for engine/stats.c: moments, exact and sketched quantiles, merge, determinism, memory. */
+/* Tests for engine/stats/stats.c: moments, exact and sketched quantiles, merge, determinism, memory. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -305,6 +305,101 @@ static void test_memory_bound(void **state)
     ree_acc_free(b);
 }
 
+/* A block (ree_block, what the driver uses) merged in order gives bit-identical statistics to the
+ * same runs added to an ree_acc block accumulator and merged: moments in run order, the same
+ * sketch. Sketched (k = 32 and 512), with point masses, -0.0, ties, constant and sorted blocks. */
+static void test_block_equals_acc_block(void **state)
+{
+    (void)state;
+    enum { NCELL = 6, NRUN = 30000 };
+    static const size_t ks[] = {32, 512};
+    for (size_t t = 0; t < 2; t++) {
+        ree_acc *ta = ree_acc_alloc(NCELL, ks[t]);
+        ree_acc *tb = ree_acc_alloc(NCELL, ks[t]);
+        ree_acc *acc = ree_acc_alloc(NCELL, 32); /* 2k = 64: a block stays exact */
+        ree_block *blk = ree_block_alloc(NCELL);
+        assert_non_null(ta);
+        assert_non_null(tb);
+        assert_non_null(acc);
+        assert_non_null(blk);
+        uint64_t seed = 4242;
+        for (int r = 0; r < NRUN; r++) {
+            double u = uniform(&seed);
+            double v[NCELL] = {
+                uniform(&seed) * 100.0,                              /* continuous */
+                u < 0.9 ? 0.0 : -log(uniform(&seed)),                /* point mass at zero */
+                u < 0.5 ? -0.0 : 0.0,                                /* signed zeros */
+                round(uniform(&seed) * 4.0),                         /* ties */
+                (double)(r / 640),                                   /* constant within blocks */
+                (double)(r % 64) + (uniform(&seed) < 0.01 ? 0.5 : 0) /* mostly sorted */
+            };
+            assert_int_equal(ree_acc_add(acc, v), 0);
+            assert_int_equal(ree_block_add(blk, v), 0);
+            if ((r + 1) % 64 == 0 || r + 1 == NRUN) {
+                assert_int_equal(ree_acc_merge(ta, acc), 0);
+                assert_int_equal(ree_acc_merge_block(tb, blk), 0);
+                ree_acc_reset(acc);
+                ree_block_reset(blk);
+            }
+        }
+        for (size_t c = 0; c < NCELL; c++) {
+            ree_cell_stats sa, sb;
+            ree_acc_cell(ta, c, &sa);
+            ree_acc_cell(tb, c, &sb);
+            assert_memory_equal(&sa, &sb, sizeof sa);
+            assert_int_equal(ree_acc_points(ta, c), ree_acc_points(tb, c));
+            assert_true(ree_acc_points(tb, c) <= 2 * ks[t]);
+            for (int qi = 0; qi <= 50; qi++) {
+                double q = qi / 50.0, qa = ree_acc_quantile(ta, c, q);
+                double qb = ree_acc_quantile(tb, c, q);
+                assert_memory_equal(&qa, &qb, sizeof qa);
+            }
+        }
+        /* A full block refuses more runs; a shape mismatch is refused. */
+        for (int i = 0; i < REE_BLOCK_MAX; i++)
+            assert_int_equal(ree_block_add(blk, (double[NCELL]){0}), 0);
+        assert_int_equal(ree_block_runs(blk), REE_BLOCK_MAX);
+        assert_int_equal(ree_block_add(blk, (double[NCELL]){0}), -1);
+        ree_acc *other = ree_acc_alloc(NCELL + 1, 64);
+        assert_non_null(other);
+        assert_int_equal(ree_acc_merge_block(other, blk), -1);
+        ree_acc_free(other);
+        ree_acc_free(ta);
+        ree_acc_free(tb);
+        ree_acc_free(acc);
+        ree_block_free(blk);
+    }
+    ree_block_free(NULL);
+    assert_null(ree_block_alloc(SIZE_MAX / 16)); /* size overflow refused, not wrapped */
+}
+
+/* A total of size k accepts blocks of 64 even when k < 64 (k = 32: the driver's --quantile-k 32).
+ */
+static void test_small_k_takes_blocks(void **state)
+{
+    (void)state;
+    ree_acc *a = ree_acc_alloc(1, 32);
+    ree_block *b = ree_block_alloc(1);
+    assert_non_null(a);
+    assert_non_null(b);
+    uint64_t seed = 5;
+    for (int blk = 0; blk < 100; blk++) {
+        for (int i = 0; i < 64; i++) {
+            double x = uniform(&seed);
+            assert_int_equal(ree_block_add(b, &x), 0);
+        }
+        assert_int_equal(ree_acc_merge_block(a, b), 0);
+        assert_true(ree_acc_points(a, 0) <= 64);
+        ree_block_reset(b);
+    }
+    ree_cell_stats s;
+    ree_acc_cell(a, 0, &s);
+    assert_true(s.n == 6400.0 && s.p50 > 0.4 && s.p50 < 0.6);
+    assert_true(ree_acc_bytes(a) > 0);
+    ree_acc_free(a);
+    ree_block_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +410,8 @@ int main(void)
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_sketch_error_uniform),
         cmocka_unit_test(test_memory_bound),
+        cmocka_unit_test(test_block_equals_acc_block),
+        cmocka_unit_test(test_small_k_takes_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

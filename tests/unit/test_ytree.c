@@ -1,4 +1,4 @@
-/* Tests for engine/ytree.c: tree shape and marks, the rejections with their golden messages,
+/* Tests for engine/scenario/ytree.c: tree shape and marks, the rejections with their golden messages,
  * the expansion and depth bounds, and the strict scalar conversions. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,0 +1,79 @@
+#!/bin/sh
+# MPI ranks (docs/cluster.md): `mpirun -np N reesim run|compare` gives every CSV byte for byte as
+# one process, for N = 1, 2, 3 and 1 or 2 threads per rank (more blocks than ranks, a partial last
+# block, and fewer blocks than ranks); an invalid scenario exits 65 with one diagnostic, an
+# output folder that cannot be created exits 73 and nothing is written; a command that cannot
+# run on ranks is refused. Skips (passes) when reesim was built without MPI or mpirun is missing.
+# Usage: mpi.sh REESIM SOURCE_DIR WORKDIR
+bin=$1 src=$2 work=$3
+. "$src/tests/cli/lib.sh"
+if ! command -v mpirun >/dev/null 2>&1 || ! ldd "$bin" 2>/dev/null | grep -q libmpi; then
+    echo "skip: $bin was not built with MPI (cmake -DREESIM_MPI=ON, or make mpi)"
+    exit 0
+fi
+rm -rf "$work" && mkdir -p "$work"
+cp "$src/tests/golden/golden.yaml" "$src/tests/golden/observed.csv" "$work/"
+g="$work/golden.yaml"
+sed -e 's/^name: golden/name: tight/' -e 's/min: 0.4, max: 0.8}/min: 0.1, max: 0.3}/' "$g" \
+    >"$work/tight.yaml"
+# Root in containers and CI: Open MPI refuses it unless told.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+mpi() {
+    n=$1
+    shift
+    mpirun --oversubscribe --allow-run-as-root -np "$n" "$bin" "$@"
+}
+status() { "$@" >"$work/stdout" 2>"$work/stderr"; echo $?; }
+# Every CSV of $1 is in $2 with the same bytes, and no other.
+same_csv() {
+    [ "$(cd "$1" && ls ./*.csv)" = "$(cd "$2" && ls ./*.csv)" ] || return 1
+    for f in "$1"/*.csv; do
+        cmp -s "$f" "$2/$(basename "$f")" || {
+            echo "differs: $f $2/$(basename "$f")"
+            return 1
+        }
+    done
+}
+
+# 200 runs: 4 blocks of 64 runs, the last one partial.
+check "one process" test "$(status "$bin" run "$g" -n 200 -j 2 -q -o "$work/run1")" = 0
+for nj in "1 2" "2 1" "3 1" "3 2"; do
+    set -- $nj
+    check "run, $1 ranks x $2 threads exits 0" \
+        test "$(status mpi "$1" run "$g" -n 200 -j "$2" -q -o "$work/run-$1-$2")" = 0
+    check "run, $1 ranks x $2 threads: every CSV identical" same_csv "$work/run1" "$work/run-$1-$2"
+done
+# Fewer blocks (2) than ranks (3): rank 2 has nothing to run.
+check "run 70, one process" test "$(status "$bin" run "$g" -n 70 -j 1 -q -o "$work/small1")" = 0
+check "run 70, 3 ranks" test "$(status mpi 3 run "$g" -n 70 -j 1 -q -o "$work/small3")" = 0
+check "run 70, 3 ranks: every CSV identical" same_csv "$work/small1" "$work/small3"
+# Rank 0 alone prints: the summary once.
+status mpi 2 run "$g" -n 64 -j 1 -o "$work/printed" >/dev/null
+check "the summary is printed once" test "$(grep -c 'results in' "$work/stdout")" = 1
+check "meta.json counts the ranks" grep -q '"ranks":[[:space:]]*2,' "$work/printed/meta.json"
+check "meta.json of one process: 1 rank" grep -q '"ranks":[[:space:]]*1,' "$work/run1/meta.json"
+
+check "compare, one process" \
+    test "$(status "$bin" compare "$g" "$work/tight.yaml" -n 200 -j 2 -q -o "$work/cmp1")" = 0
+for n in 1 2 3; do
+    check "compare, $n ranks exits 0" \
+        test "$(status mpi "$n" compare "$g" "$work/tight.yaml" -n 200 -j 1 -q -o "$work/cmp$n-r")" = 0
+    check "compare, $n ranks: every CSV identical" same_csv "$work/cmp1" "$work/cmp$n-r"
+done
+
+# Failures end every rank with the usual exit code, one diagnostic, no output.
+check "invalid scenario on 3 ranks: 65" \
+    test "$(status mpi 3 run "$src/tests/bad/bad-month.yaml" -o "$work/bad")" = 65
+check "one diagnostic" test "$(grep -c 'error:' "$work/stderr")" = 1
+check "no output for an invalid scenario" test ! -e "$work/bad"
+: >"$work/file"
+check "output under a file on 3 ranks: 73" \
+    test "$(status mpi 3 run "$g" -n 200 -j 1 -o "$work/file/x")" = 73
+check "one message from reesim (mpirun adds its own)" test "$(grep -c '^reesim' "$work/stderr")" = 1
+check "nothing written" test ! -e "$work/file/x"
+check "compare, output under a file on 2 ranks: 73" \
+    test "$(status mpi 2 compare "$g" "$work/tight.yaml" -n 100 -j 1 -o "$work/file/y")" = 73
+check "calibrate is refused on ranks: 64" \
+    test "$(status mpi 2 calibrate "$g" -o "$work/cal")" = 64
+check "no calibration output" test ! -e "$work/cal"
+finish
