@@ -20,9 +20,20 @@
  * stock. Outages do not change orders (planned rate).
  * Work in progress lives in a ring of REE_PROC_RING batches indexed by step, so delay <= 24.
  *
+ * Price response (off by default: price_util_elasticity 0 leaves the rules above exact). With
+ * P_t = io->price[output] (the price index of the output written at the end of last step, 1
+ * without one) and a first-order lag Pl_t = Pl_{t-1} + (P_t - Pl_{t-1}) * min(1, 1 /
+ * price_lag_months), Pl_{-1} = 1, updated in produce(), the utilisation used in produce() and
+ * order() is
+ *   u_t = min(1, utilisation * max(1, Pl_t)^price_util_elasticity)
+ * so a plant running below capacity raises output when scarcity lifts the price (a price index of
+ * 2 sustained for price_lag_months with elasticity 0.25 raises utilisation by 2^0.25 = 19%), up
+ * to its capacity; it never cuts output below `utilisation`.
+ *
  * Parameters: inputs (t of each input per t of output), output material, capacity [t/month],
  * utilisation [1], ramp_add [t/month], ramp_start [date], ramp_months [months], outage_prob
- * [1/month], outage_months [months], max_stock [t], input_cover [months], delay [months].
+ * [1/month], outage_months [months], max_stock [t], input_cover [months], delay [months],
+ * price_util_elasticity [1], price_lag_months [months].
  *
  * Where the numbers come from:
  *  - recipes: NdFeB is about 29-32% Nd by weight (facts.md "Magnet content"); only 60-75% of RE
@@ -34,6 +45,10 @@
  *    months, facts-detailed.md s.7; outage figures are assumptions).
  *  - input_cover 1 month and delay 0 are assumptions: no plant-level input stock or throughput
  *    time is given in shared/data.
+ *  - price_util_elasticity 0 (off) and price_lag_months 0. In 2010-2011 non-Chinese primary
+ *    output ramped at ~4% of the market per year while prices rose 10-26 fold (Sprecher et al.
+ *    2017, facts.md): a small supply response, mostly from plants with spare capacity; scenarios
+ *    state their own value (an assumption, documented there).
  */
 #include <math.h>
 #include <stddef.h>
@@ -48,18 +63,20 @@
 #define REE_MAX_INPUT_RATIO 1000.0
 
 typedef struct processor_params {
-    const double *inputs; /* t of input per t of output */
-    int output;           /* material index */
-    double capacity;      /* t/month */
-    double utilisation;   /* 1 */
-    double ramp_add;      /* t/month */
-    double ramp_start;    /* steps after the horizon start */
-    double ramp_months;   /* months */
-    double outage_prob;   /* 1/month */
-    double outage_months; /* months */
-    double max_stock;     /* t */
-    double input_cover;   /* months */
-    double delay;         /* months, integral */
+    const double *inputs;         /* t of input per t of output */
+    int output;                   /* material index */
+    double capacity;              /* t/month */
+    double utilisation;           /* 1 */
+    double ramp_add;              /* t/month */
+    double ramp_start;            /* steps after the horizon start */
+    double ramp_months;           /* months */
+    double outage_prob;           /* 1/month */
+    double outage_months;         /* months */
+    double max_stock;             /* t */
+    double input_cover;           /* months */
+    double delay;                 /* months, integral */
+    double price_util_elasticity; /* 1 per unit of ln(lagged price index) */
+    double price_lag_months;      /* months */
 } processor_params;
 
 typedef struct processor_state {
@@ -71,6 +88,7 @@ typedef struct processor_state {
     double wip_total;           /* t */
     double total_production;    /* t */
     double input_limited_steps; /* months */
+    double plag;                /* 1, lagged price index of the output */
 } processor_state;
 
 static const ree_param_def processor_param_defs[] = {
@@ -163,6 +181,18 @@ static const ree_param_def processor_param_defs[] = {
      .flags = REE_PF_INT,
      .unit = "months",
      .doc = "processing time: output appears this many steps after the start"},
+    {.key = "price_util_elasticity",
+     .type = REE_PT_NUM,
+     .offset = offsetof(processor_params, price_util_elasticity),
+     .max = 10,
+     .unit = "1",
+     .doc = "utilisation x (lagged price index)^this, up to 1"},
+    {.key = "price_lag_months",
+     .type = REE_PT_NUM,
+     .offset = offsetof(processor_params, price_lag_months),
+     .max = REE_MAX_MONTHS,
+     .unit = "months",
+     .doc = "time constant of the lag of the price index seen"},
 };
 
 static const ree_metric_def processor_metric_defs[] = {
@@ -194,6 +224,15 @@ static double ramped_capacity(const processor_params *p, int step)
         f = (double)step >= p->ramp_start ? 1 : 0;
     double cap = p->capacity + p->ramp_add * f;
     return cap > 0 ? cap : 0;
+}
+
+/* Utilisation after the price response: utilisation * max(1, plag)^elasticity, at most 1. */
+static double price_utilisation(const processor_params *p, double plag)
+{
+    if (!(p->price_util_elasticity > 0) || !(plag > 1))
+        return p->utilisation;
+    double u = p->utilisation * pow(plag, p->price_util_elasticity);
+    return u < 1 ? u : 1;
 }
 
 static int delay_steps(const processor_params *p)
@@ -237,6 +276,7 @@ static void processor_reset(const void *params, void *state, const ree_model_ctx
     (void)ctx;
     processor_state *s = state;
     *s = (processor_state){0};
+    s->plag = 1;
 }
 
 static void write_metrics(const processor_state *s, double *metrics)
@@ -260,8 +300,10 @@ static void processor_produce(const void *params, void *state, ree_node_io *io)
     else
         s->down = u < p->outage_prob;
 
+    double price = io->price ? io->price[out] : 1;
+    s->plag += (price - s->plag) * (p->price_lag_months > 1 ? 1 / p->price_lag_months : 1);
     s->cap = ramped_capacity(p, io->step);
-    double avail = s->down ? 0 : s->cap * p->utilisation;
+    double avail = s->down ? 0 : s->cap * price_utilisation(p, s->plag);
     double by_input = INFINITY;
     for (int m = 0; m < io->nmat; m++) {
         if (p->inputs[m] > 0) {
@@ -320,7 +362,7 @@ static void processor_order(const void *params, void *state, ree_node_io *io)
 {
     const processor_params *p = params;
     processor_state *s = state;
-    double rate = ramped_capacity(p, io->step) * p->utilisation;
+    double rate = ramped_capacity(p, io->step) * price_utilisation(p, s->plag);
     for (int m = 0; m < io->nmat; m++) {
         if (p->inputs[m] > 0) {
             double lead = io->lead ? io->lead[m] : 0;

@@ -216,6 +216,58 @@ static void test_check(void **unused)
     free(p);
 }
 
+/* One step with the output's price index at `price` (NULL: no index): produce, then order. */
+static void run_priced(void *p, void *s, fixture *f, int step, gsl_rng *r, double *price)
+{
+    fx_step(f, step, r);
+    f->io.price = price;
+    M->produce(p, s, &f->io);
+    assert_booked_within_stock(f);
+    M->order(p, s, &f->io);
+    assert_metrics_finite(M, f);
+}
+
+/* Price response (hand-traced). capacity 250, utilisation 0.5, price_util_elasticity 0.5,
+ * price_lag_months 2, ample inputs, the magnet's price index 3:
+ *   step 0: Pl = 1 + (3 - 1) / 2 = 2,   u = 0.5 * 2^0.5   = 0.707107, output 176.777 t; the
+ *           NdPr oxide order (position 0, no lead, input_cover 1): 2 * 176.777 * 0.32 = 113.137 t
+ *   step 1: Pl = 2 + (3 - 2) / 2 = 2.5, u = 0.5 * 2.5^0.5 = 0.790569, output 197.642 t
+ * With no lag and an index of 5, 0.5 * 5^0.5 = 1.118 is capped at 1: 250 t. Elasticity 0 (the
+ * default) ignores the price: 125 t and an order of 2 * 125 * 0.32 = 80 t; so does a plant
+ * without a price index (io->price NULL). */
+static void test_price_response(void **unused)
+{
+    (void)unused;
+    /* case: 0 lag 2 and index 3; 1 no lag, index 5; 2 elasticity 0; 3 no index */
+    const double want[4][2] = {{176.776695, 197.642354}, {250, 250}, {125, 125}, {125, 125}};
+    const double want_order[4] = {113.137085, 160, 80, 80};
+    for (int c = 0; c < 4; c++) {
+        void *p = plant();
+        set_num(M, p, "utilisation", 0.5);
+        if (c != 2)
+            set_num(M, p, "price_util_elasticity", 0.5);
+        if (c != 1)
+            set_num(M, p, "price_lag_months", 2);
+        void *s = state_new(M, p);
+        gsl_rng *r = rng_new(5);
+        fixture f = {0};
+        double price[NMAT] = {1, 1, c == 1 ? 5 : 3};
+        for (int t = 0; t < 2; t++) {
+            f.stock[0] = 500;
+            f.stock[1] = 20;
+            f.stock[2] = 0;
+            f.position[0] = f.position[1] = f.position[2] = 0;
+            run_priced(p, s, &f, t, r, c == 3 ? NULL : price);
+            assert_near(f.produced[2], want[c][t], 1e-5);
+            if (t == 0)
+                assert_near(f.order[0], want_order[c], 1e-5);
+        }
+        free(s);
+        free(p);
+        gsl_rng_free(r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_order),
         cmocka_unit_test(test_outage_and_ramp),
         cmocka_unit_test(test_check),
+        cmocka_unit_test(test_price_response),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
