@@ -6,7 +6,7 @@ set -eu
 # Build: compiler, CMake, libraries. Test (`deps.sh test`): cmocka, clang-format for the format
 # check, Debian's pandas to prove every CSV reads unchanged, help2man for the man page; clang,
 # its sanitizer/libFuzzer run-times and its OpenMP library for the fuzz build (`make fuzz`).
-pkgs="cmake make gcc pkg-config libgsl-dev libyaml-dev librandom123-dev libcjson-dev libssl-dev zlib1g-dev libcmocka-dev help2man"
+pkgs="cmake make gcc pkg-config libgsl-dev libyaml-dev librandom123-dev libcjson-dev zlib1g-dev libcmocka-dev help2man"
 [ "${1:-}" = test ] && pkgs="$pkgs clang-format python3-pandas gnuplot-nox fiu-utils libfiu-dev clang libclang-rt-14-dev libomp-dev"
 missing=""
 for p in $pkgs; do

@@ -73,7 +73,7 @@ FILE *ree_outset_file(ree_outset *s, const char *name, ree_status *status);
 ree_csv *ree_outset_csv(ree_outset *s, const char *name, const char *const *columns, size_t ncol,
                         ree_status *status);
 
-/* As ree_outset_csv, but the file is gzip-compressed (RFC 1952, deflate level 6, no file name,
+/* As ree_outset_csv, but the file is gzip-compressed (RFC 1952, deflate level 1, no file name,
  * time stamp 0): the same bytes of CSV text give the same compressed bytes, whatever the thread
  * count or machine (same zlib). pandas, R and zcat read it directly. `name` should end in
  * ".gz". The stream is finished on commit; write errors (of the file or of zlib) are reported by

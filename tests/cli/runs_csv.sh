@@ -20,6 +20,7 @@ check "  holding exactly runs.csv" cmp -s "$work/gz1.txt" "$work/csv/runs.csv"
 check "  smaller than runs.csv" test "$(wc -c < "$work/gz1/runs.csv.gz")" -lt "$(wc -c < "$work/csv/runs.csv")"
 check "  byte-identical for -j1 and -j2" cmp -s "$work/gz1/runs.csv.gz" "$work/gz2/runs.csv.gz"
 check "  other files unchanged" cmp -s "$work/gz1/summary.csv" "$work/csv/summary.csv"
+check "  meta.json records the zlib version (the gzip bytes depend on it)" grep -q '"zlib":' "$work/gz1/meta.json"
 "$bin" run "$scn" -n 300 -j 2 -q -o "$work/gz1" --runs-csv csv
 check "csv over a gz folder: runs.csv, the .gz gone" sh -c "test -s '$work/gz1/runs.csv' && test ! -e '$work/gz1/runs.csv.gz'"
 "$bin" run "$scn" -n 300 -j 2 -q -o "$work/none" --runs-csv none
