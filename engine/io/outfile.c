@@ -806,7 +806,7 @@ static void put_bytes(ree_csv *c, const char *p, size_t n)
     }
 }
 
-static void put_ch(ree_csv *c, char ch)
+static inline void put_ch(ree_csv *c, char ch)
 {
     if (!c->z)
         putc(ch, c->f);
@@ -814,6 +814,14 @@ static void put_ch(ree_csv *c, char ch)
         c->buf[c->len++] = (unsigned char)ch;
     else
         put_bytes(c, &ch, 1);
+}
+
+static inline void put_str(ree_csv *c, const char *s)
+{
+    if (!c->z)
+        fputs(s, c->f);
+    else
+        put_bytes(c, s, strlen(s));
 }
 
 static void field_sep(ree_csv *c)
@@ -829,7 +837,7 @@ void ree_csv_str(ree_csv *c, const char *s)
     if (!s)
         return;
     if (!strpbrk(s, ",\"\r\n")) {
-        put_bytes(c, s, strlen(s));
+        put_str(c, s);
         return;
     }
     put_ch(c, '"');
@@ -845,16 +853,20 @@ void ree_csv_num(ree_csv *c, double x)
 {
     char buf[40];
     field_sep(c);
-    ree_format_num(buf, sizeof buf, x);
-    put_bytes(c, buf, strlen(buf));
+    put_str(c, ree_format_num(buf, sizeof buf, x));
 }
 
 void ree_csv_int(ree_csv *c, long long x)
 {
-    char buf[32];
+    char buf[24], *e = buf + sizeof buf, *p = e;
+    unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
     field_sep(c);
-    int n = snprintf(buf, sizeof buf, "%lld", x);
-    put_bytes(c, buf, (size_t)n);
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (x < 0)
+        *--p = '-';
+    put_bytes(c, p, (size_t)(e - p));
 }
 
 void ree_csv_end_row(ree_csv *c)

@@ -1,6 +1,7 @@
 /* Tests for engine/outfile.c: atomic output sets, CSV quoting, gzip CSV, number format. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <locale.h>
 #include <math.h>
 #include <setjmp.h>
@@ -465,6 +466,32 @@ static void test_csv_quoting(void **state)
                              "\"\"\"\",\n");
 }
 
+/* Integers as "%lld" writes them, at the extremes too. */
+static void test_csv_int(void **state)
+{
+    (void)state;
+    char dir[128], path[192], got[512], err[256], want[512];
+    snprintf(dir, sizeof dir, "%s/ints", base);
+    ree_status st;
+    ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    static const char *const cols[] = {"n"};
+    ree_csv *c = ree_outset_csv(s, "i.csv", cols, 1, &st);
+    assert_non_null(c);
+    static const long long v[] = {0, 7, -7, 10, 1234567890123LL, LLONG_MAX, LLONG_MIN};
+    snprintf(want, sizeof want, "n\n");
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        ree_csv_int(c, v[i]);
+        ree_csv_end_row(c);
+        snprintf(want + strlen(want), sizeof want - strlen(want), "%lld\n", v[i]);
+    }
+    assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_OK);
+    ree_outset_free(s);
+    snprintf(path, sizeof path, "%s/i.csv", dir);
+    slurp(path, got, sizeof got);
+    assert_string_equal(got, want);
+}
+
 /* Rows of a runs.csv-like file: quoting, numbers and integers, well over one 64 KiB chunk. */
 static void gz_rows(ree_csv *c, int n)
 {
@@ -646,6 +673,7 @@ int main(void)
         cmocka_unit_test(test_symlink_not_followed),
         cmocka_unit_test(test_single_file),
         cmocka_unit_test(test_csv_quoting),
+        cmocka_unit_test(test_csv_int),
         cmocka_unit_test(test_csv_gz),
         cmocka_unit_test(test_csv_gz_write_error),
         cmocka_unit_test(test_number_format),
