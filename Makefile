@@ -17,7 +17,7 @@ SECONDS    ?= 60
 ASAN_OPTIONS  ?= detect_leaks=1
 UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
-.PHONY: all deps configure build run test check check-asan mpi fuzz fuzz-build bench format install clean
+.PHONY: all deps configure build run test check check-asan mpi fuzz fuzz-build bench bench-scale format install clean
 
 all: build
 
@@ -62,8 +62,16 @@ fuzz-build:
 fuzz: fuzz-build
 	@ASAN_OPTIONS=$(ASAN_OPTIONS) UBSAN_OPTIONS=$(UBSAN_OPTIONS) sh tests/fuzz/run.sh $(FUZZ_BUILD) $(SECONDS)
 
+# `make bench`: throughput and memory (reesim-bench), then where the time goes (reesim-phases:
+# load, reset, steps, draws, statistics, runs.csv/.gz, tables) on the chain and historical-2025.
+# `make bench-scale`: cost against runs, months and nodes on generated networks (bench/scale.sh;
+# SCALE_CALLGRIND=1 for instruction counts). See bench/README.md.
 bench: build
 	@$(BUILD)/reesim-bench
+	@$(BUILD)/reesim-phases bench/scenarios/chain.yaml scenarios/historical-2025.yaml
+
+bench-scale: build
+	@sh bench/scale.sh $(BUILD)
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

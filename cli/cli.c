@@ -245,10 +245,35 @@ static const char run_help[] =
     "      --only-run K      replay run K exactly as inside the full Monte Carlo\n"
     "      --quantile-k K    points kept per statistic for quantiles (default 512; exact up\n"
     "                        to 2K runs)\n"
+    "      --runs-csv F      per-run rows: csv (runs.csv), gz (runs.csv.gz, gzip) or none\n"
+    "                        (default: csv up to 100000 runs, gz above)\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Writes timeseries.csv, summary.csv, runs.csv, fit.csv (with observations),\n"
-    "scenario.resolved.yaml and meta.json; files appear complete or not at all.\n";
+    "Writes timeseries.csv, summary.csv, runs.csv (or runs.csv.gz), fit.csv (with\n"
+    "observations), scenario.resolved.yaml and meta.json; files appear complete or not at\n"
+    "all.\n";
+
+/* Above this many runs, runs.csv is gzip-compressed unless --runs-csv says otherwise: about
+ * 60 bytes per run and indicator, so 100,000 runs of a 10-indicator scenario are ~60 MB of text;
+ * gzip keeps ~1/6 of it. */
+#define RUNS_CSV_GZ_ABOVE 100000
+
+enum runs_csv_format { RUNS_CSV_AUTO, RUNS_CSV_PLAIN, RUNS_CSV_GZ, RUNS_CSV_NONE };
+
+static int parse_runs_csv(const char *v, enum runs_csv_format *f)
+{
+    if (!strcmp(v, "csv"))
+        *f = RUNS_CSV_PLAIN;
+    else if (!strcmp(v, "gz"))
+        *f = RUNS_CSV_GZ;
+    else if (!strcmp(v, "none"))
+        *f = RUNS_CSV_NONE;
+    else {
+        ree_cli_usage_error("run", "--runs-csv must be csv, gz or none, not '%s'", v);
+        return -1;
+    }
+    return 0;
+}
 
 /* The indicators worth a line on stdout: the headlines of their tables (REE_MD_HEADLINE), e.g.
  * sector outcomes and stockpile exhaustion. */
@@ -326,11 +351,14 @@ static void print_variance(const ree_plan *p, const ree_vb *v)
 /* run's own options. */
 typedef struct run_opts {
     long long only, qk;
+    enum runs_csv_format rfmt;
 } run_opts;
 
 static int run_opt(int c, const char *arg, void *ctx)
 {
     run_opts *r = ctx;
+    if (c == 'R')
+        return parse_runs_csv(arg, &r->rfmt);
     if (c == 'K')
         return ree_cli_long("--only-run", arg, 0, 100000000 - 1, &r->only);
     if (c == 'Q')
@@ -342,8 +370,9 @@ ree_status ree_cmd_run(int argc, char **argv)
 {
     static const struct option own[] = {{"only-run", required_argument, 0, 'K'},
                                         {"quantile-k", required_argument, 0, 'Q'},
+                                        {"runs-csv", required_argument, 0, 'R'},
                                         {0, 0, 0, 0}};
-    run_opts ro = {.only = -1};
+    run_opts ro = {.only = -1, .rfmt = RUNS_CSV_AUTO};
     ree_cli_spec spec = {.cmd = "run", .help = run_help, .own = own, .on_opt = run_opt, .ctx = &ro};
     ree_cli_common co;
     int help;
@@ -353,6 +382,7 @@ ree_status ree_cmd_run(int argc, char **argv)
     if (ree_cli_one_operand(argc, argv, "run") != REE_OK)
         return REE_EUSAGE;
     long long only = ro.only, qk = ro.qk;
+    enum runs_csv_format rfmt = ro.rfmt;
     ree_status lst;
     ree_plan *p = ree_cli_load(argv[optind], &lst);
     if (!p)
@@ -420,8 +450,14 @@ ree_status ree_cmd_run(int argc, char **argv)
                 ree_outset_leftover(set));
     ree_outset_set_cancel(set, &ree_cli_interrupted);
     ree_cli_guard(set);
-    ree_csv *runs_csv = ree_outset_csv(set, "runs.csv", ree_runs_columns, 6, &st);
-    ree_ranks_share(runs_csv ? REE_OK : st != REE_OK ? st : REE_EIO);
+    if (rfmt == RUNS_CSV_AUTO)
+        rfmt = info.nruns > RUNS_CSV_GZ_ABOVE ? RUNS_CSV_GZ : RUNS_CSV_PLAIN;
+    ree_csv *runs_csv = NULL;
+    if (rfmt == RUNS_CSV_PLAIN)
+        runs_csv = ree_outset_csv(set, "runs.csv", ree_runs_columns, 6, &st);
+    else if (rfmt == RUNS_CSV_GZ)
+        runs_csv = ree_outset_csv_gz(set, "runs.csv.gz", ree_runs_columns, 6, &st);
+    ree_ranks_share(runs_csv || rfmt == RUNS_CSV_NONE ? REE_OK : st != REE_OK ? st : REE_EIO);
     ree_progress bar;
     ree_progress_start(&bar, stderr, "runs");
     int show = !co.quiet && isatty(fileno(stderr));
@@ -437,7 +473,7 @@ ree_status ree_cmd_run(int argc, char **argv)
                       .progress_arg = &bar};
     ree_mc_result res;
     memset(&res, 0, sizeof res);
-    if (runs_csv)
+    if (st == REE_OK)
         st = ree_mc_run(p, &mo, runs_csv, &res, err, sizeof err);
     ree_progress_end(&bar);
     ree_fit_summary fit = {0, NAN, NAN, NAN, NAN};

@@ -7,7 +7,7 @@ set -eu
 # check, Debian's pandas to prove every CSV reads unchanged, help2man for the man page; clang,
 # its sanitizer/libFuzzer run-times and its OpenMP library for the fuzz build (`make fuzz`); Open MPI
 # for the MPI build (`make mpi`).
-pkgs="cmake make gcc pkg-config libgsl-dev libyaml-dev librandom123-dev libcjson-dev libssl-dev libcmocka-dev help2man"
+pkgs="cmake make gcc pkg-config libgsl-dev libyaml-dev librandom123-dev libcjson-dev libmd-dev zlib1g-dev libcmocka-dev help2man"
 [ "${1:-}" = test ] && pkgs="$pkgs clang-format python3-pandas gnuplot-nox fiu-utils libfiu-dev clang libclang-rt-14-dev libomp-dev openmpi-bin libopenmpi-dev"
 missing=""
 for p in $pkgs; do

@@ -12,7 +12,7 @@
  *
  * DIR is replaced only when it is absent, an empty folder, or a reesim output folder: it holds
  * meta.json or compare.csv and nothing but regular files reesim writes (meta.json,
- * timeseries.csv, summary.csv, runs.csv, fit.csv, compare.csv, compare_timeseries.csv,
+ * timeseries.csv, summary.csv, runs.csv, runs.csv.gz, fit.csv, compare.csv, compare_timeseries.csv,
  * *.resolved.yaml, .svg/.png charts, hidden ".*.tmp.*" files of older versions) and a `plots`
  * folder of .svg/.png charts. Anything else (a symlink, another folder, an unknown file) is
  * refused with REE_ECANTCREATE, so `-o ~` never deletes a home folder. A DIR that is itself a
@@ -72,6 +72,14 @@ FILE *ree_outset_file(ree_outset *s, const char *name, ree_status *status);
  * NULL on failure. The ree_csv belongs to the set. */
 ree_csv *ree_outset_csv(ree_outset *s, const char *name, const char *const *columns, size_t ncol,
                         ree_status *status);
+
+/* As ree_outset_csv, but the file is gzip-compressed (RFC 1952, deflate level 1, no file name,
+ * time stamp 0): the same bytes of CSV text give the same compressed bytes, whatever the thread
+ * count or machine (same zlib). pandas, R and zcat read it directly. `name` should end in
+ * ".gz". The stream is finished on commit; write errors (of the file or of zlib) are reported by
+ * ree_outset_commit naming the file. NULL on failure (REE_ENOMEM when zlib cannot start). */
+ree_csv *ree_outset_csv_gz(ree_outset *s, const char *name, const char *const *columns, size_t ncol,
+                           ree_status *status);
 
 /* Close and fsync every file, check for write errors, swap the set in. Returns REE_OK; REE_EIO
  * with "cannot write 'DIR/NAME': REASON" (the final name and strerror, e.g. "No space left on

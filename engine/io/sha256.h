@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 /* SHA-256 of a byte buffer, as 64 lowercase hex characters plus NUL in `hex` (65 bytes), via
- * OpenSSL's EVP interface. Returns 0, or -1 on failure (hex then unchanged). */
+ * libmd. Returns 0 (the -1 of failure is kept in the contract for callers; libmd cannot fail). */
 int ree_sha256_hex(const void *data, size_t len, char hex[65]);
 
 #endif

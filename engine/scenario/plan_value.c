@@ -39,12 +39,23 @@ char *ld_strdup(loader *L, const char *s)
     return q;
 }
 
+/* Called for every key the loader reads (about 700 times for historical-2025): concatenated by
+ * hand, as snprintf's format machinery was 8% of `reesim validate`. Truncates as snprintf. */
 void ld_path(char *out, const char *base, const char *key)
 {
-    if (base && *base)
-        snprintf(out, REE_PATH_MAX, "%s.%s", base, key);
-    else
-        snprintf(out, REE_PATH_MAX, "%s", key);
+    size_t o = 0;
+    if (base && *base) {
+        size_t n = strlen(base);
+        n = n < REE_PATH_MAX - 1 ? n : REE_PATH_MAX - 1;
+        memmove(out, base, n);
+        o = n;
+        if (o < REE_PATH_MAX - 1)
+            out[o++] = '.';
+    }
+    size_t k = strlen(key);
+    k = k < REE_PATH_MAX - 1 - o ? k : REE_PATH_MAX - 1 - o;
+    memmove(out + o, key, k);
+    out[o + k] = '\0';
 }
 
 int ld_expect(loader *L, const ree_ynode *n, ree_ykind k, const char *path)

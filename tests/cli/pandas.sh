@@ -4,10 +4,12 @@
 bin=$1 src=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
 "$bin" run "$src/tests/golden/golden.yaml" -n 200 -q -o "$work/out" || exit 1
-/usr/bin/python3 - "$work/out" <<'PY'
+"$bin" run "$src/tests/golden/golden.yaml" -n 200 -q -o "$work/gz" --runs-csv gz || exit 1
+/usr/bin/python3 - "$work/out" "$work/gz" <<'PY'
 import sys
 import pandas as pd
 out = sys.argv[1]
+gz = sys.argv[2]
 ok = fail = 0
 def check(name, cond):
     global ok, fail
@@ -29,6 +31,8 @@ rn = pd.read_csv(f"{out}/runs.csv")
 check("runs columns", list(rn.columns) == ["scenario", "run", "entity", "indicator", "unit", "value"])
 check("runs has one row per run and indicator", len(rn) == 200 * len(sm))
 check("runs value is float", rn["value"].dtype.kind == "f")
+rz = pd.read_csv(f"{gz}/runs.csv.gz")
+check("runs.csv.gz reads directly, the same table as runs.csv", rz.equals(rn))
 fit = pd.read_csv(f"{out}/fit.csv")
 check("fit columns", list(fit.columns) == ["scenario", "label", "date", "entity", "metric", "observed", "mean", "p05", "p50", "p95", "within_p05_p95", "crps", "interval_score"])
 check("fit within is 0/1", set(fit["within_p05_p95"].unique()) <= {0, 1})

@@ -1,6 +1,7 @@
-/* Tests for engine/io/outfile.c: atomic output sets, CSV quoting, number format, SHA-256. */
+/* Tests for engine/io/outfile.c: atomic output sets, CSV quoting, gzip CSV, number format. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <locale.h>
 #include <math.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "outfile.h"
 #include "reesim/reesim.h"
@@ -464,6 +466,155 @@ static void test_csv_quoting(void **state)
                              "\"\"\"\",\n");
 }
 
+/* Integers as "%lld" writes them, at the extremes too. */
+static void test_csv_int(void **state)
+{
+    (void)state;
+    char dir[128], path[192], got[512], err[256], want[512];
+    snprintf(dir, sizeof dir, "%s/ints", base);
+    ree_status st;
+    ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    static const char *const cols[] = {"n"};
+    ree_csv *c = ree_outset_csv(s, "i.csv", cols, 1, &st);
+    assert_non_null(c);
+    static const long long v[] = {0, 7, -7, 10, 1234567890123LL, LLONG_MAX, LLONG_MIN};
+    snprintf(want, sizeof want, "n\n");
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        ree_csv_int(c, v[i]);
+        ree_csv_end_row(c);
+        snprintf(want + strlen(want), sizeof want - strlen(want), "%lld\n", v[i]);
+    }
+    assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_OK);
+    ree_outset_free(s);
+    snprintf(path, sizeof path, "%s/i.csv", dir);
+    slurp(path, got, sizeof got);
+    assert_string_equal(got, want);
+}
+
+/* Rows of a runs.csv-like file: quoting, numbers and integers, well over one 64 KiB chunk. */
+static void gz_rows(ree_csv *c, int n)
+{
+    for (int i = 0; i < n; i++) {
+        ree_csv_str(c, i % 7 ? "chain" : "a \"quoted\", name");
+        ree_csv_int(c, i);
+        ree_csv_num(c, sin(i) * 1e6);
+        ree_csv_end_row(c);
+    }
+}
+
+/* Write runs.csv (plain) or runs.csv.gz and an empty meta.json into the folder `dir`; commit. */
+static void gz_set(const char *dir, int gz, int n)
+{
+    char err[256];
+    ree_status st;
+    ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    static const char *const cols[] = {"scenario", "run", "value"};
+    ree_csv *c = gz ? ree_outset_csv_gz(s, "runs.csv.gz", cols, 3, &st)
+                    : ree_outset_csv(s, "runs.csv", cols, 3, &st);
+    assert_non_null(c);
+    gz_rows(c, n);
+    assert_non_null(ree_outset_file(s, "meta.json", &st));
+    assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_OK);
+    ree_outset_free(s);
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    size_t k;
+    while ((k = fread(b + n, 1, cap - n, f)) > 0) {
+        n += k;
+        if (n == cap)
+            b = realloc(b, cap *= 2);
+        assert_non_null(b);
+    }
+    fclose(f);
+    *len = n;
+    return b;
+}
+
+/* runs.csv.gz holds exactly the text runs.csv would, in a gzip stream whose bytes depend on
+ * nothing but the text: no name, zero time stamp, the same bytes when written again. */
+static void test_csv_gz(void **state)
+{
+    (void)state;
+    char d1[128], d2[128], d3[128], path[192];
+    snprintf(d1, sizeof d1, "%s/gzplain", base);
+    snprintf(d2, sizeof d2, "%s/gz1", base);
+    snprintf(d3, sizeof d3, "%s/gz2", base);
+    gz_set(d1, 0, 20000);
+    gz_set(d2, 1, 20000);
+    sleep(1); /* a time stamp, if one were written, would now differ */
+    gz_set(d3, 1, 20000);
+    size_t np, n1, n2;
+    snprintf(path, sizeof path, "%s/runs.csv", d1);
+    char *plain = read_all(path, &np);
+    snprintf(path, sizeof path, "%s/runs.csv.gz", d2);
+    char *z1 = read_all(path, &n1);
+    snprintf(path, sizeof path, "%s/runs.csv.gz", d3);
+    char *z2 = read_all(path, &n2);
+    assert_true(np > 3 * 65536);
+    assert_true(n1 > 10 && n1 < np / 2);
+    unsigned char *h = (unsigned char *)z1;
+    assert_int_equal(h[0], 0x1f); /* gzip magic */
+    assert_int_equal(h[1], 0x8b);
+    assert_int_equal(h[2], 8);                      /* deflate */
+    assert_int_equal(h[3], 0);                      /* no name, comment or extra field */
+    assert_int_equal(h[4] | h[5] | h[6] | h[7], 0); /* time stamp 0 */
+    assert_int_equal(n1, n2);
+    assert_memory_equal(z1, z2, n1);
+    gzFile g = gzopen(path, "rb");
+    assert_non_null(g);
+    char *text = malloc(np + 16);
+    assert_non_null(text);
+    int got = gzread(g, text, (unsigned)(np + 16));
+    gzclose(g);
+    assert_int_equal(got, (int)np);
+    assert_memory_equal(text, plain, np);
+    free(text);
+    free(plain);
+    free(z1);
+    free(z2);
+    gz_set(d2, 1, 10); /* a folder holding runs.csv.gz is a reesim output folder */
+}
+
+/* A write error of the compressed file is reported at commit, naming runs.csv.gz and the reason;
+ * the old set stays. */
+static void test_csv_gz_write_error(void **state)
+{
+    (void)state;
+    char dir[128], got[512], err[256], want[256];
+    snprintf(dir, sizeof dir, "%s/gzfull", base);
+    assert_int_equal(write_set(dir, "old", err, sizeof err), REE_OK);
+    ree_status st;
+    ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    static const char *const cols[] = {"scenario", "run", "value"};
+    ree_csv *c = ree_outset_csv_gz(s, "runs.csv.gz", cols, 3, &st);
+    assert_non_null(c);
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = 1024;
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    gz_rows(c, 5000);
+    int rc = ree_outset_commit(s, err, sizeof err);
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, prev);
+    assert_int_equal(rc, REE_EIO);
+    snprintf(want, sizeof want, "cannot write '%s/runs.csv.gz': %s", dir, strerror(EFBIG));
+    assert_string_equal(err, want);
+    ree_outset_free(s);
+    listing(dir, got, sizeof got);
+    assert_string_equal(got, "meta.json summary.csv");
+}
+
 static void check_numbers(void)
 {
     char b[32];
@@ -522,6 +673,9 @@ int main(void)
         cmocka_unit_test(test_symlink_not_followed),
         cmocka_unit_test(test_single_file),
         cmocka_unit_test(test_csv_quoting),
+        cmocka_unit_test(test_csv_int),
+        cmocka_unit_test(test_csv_gz),
+        cmocka_unit_test(test_csv_gz_write_error),
         cmocka_unit_test(test_number_format),
         cmocka_unit_test(test_number_format_locale),
     };
