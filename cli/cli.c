@@ -20,6 +20,7 @@
 #include "outfile.h"
 #include "output.h"
 #include "plan.h"
+#include "variance.h"
 
 volatile sig_atomic_t ree_cli_interrupted;
 
@@ -247,11 +248,14 @@ static const char run_help[] =
     "                        to 2K runs)\n"
     "      --runs-csv F      per-run rows: csv (runs.csv), gz (runs.csv.gz, gzip) or none\n"
     "                        (default: csv up to 100000 runs, gz above)\n"
+    "      --variance M      variance budget (variance.csv): on, off or auto (default: on\n"
+    "                        unless its memory, which grows with inputs x headline\n"
+    "                        indicators, would pass ~64 MB per thread)\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Writes timeseries.csv, summary.csv, runs.csv (or runs.csv.gz), fit.csv (with\n"
-    "observations), scenario.resolved.yaml and meta.json; files appear complete or not at\n"
-    "all.\n";
+    "Writes timeseries.csv, summary.csv, runs.csv (or runs.csv.gz), fit.csv and\n"
+    "fit_summary.csv (with observations), variance.csv, scenario.resolved.yaml and\n"
+    "meta.json; files appear complete or not at all.\n";
 
 /* Above this many runs, runs.csv is gzip-compressed unless --runs-csv says otherwise: about
  * 60 bytes per run and indicator, so 100,000 runs of a 10-indicator scenario are ~60 MB of text;
@@ -352,6 +356,7 @@ static void print_variance(const ree_plan *p, const ree_vb *v)
 typedef struct run_opts {
     long long only, qk;
     enum runs_csv_format rfmt;
+    int variance; /* -1 auto, 0 off, 1 on */
 } run_opts;
 
 static int run_opt(int c, const char *arg, void *ctx)
@@ -359,6 +364,15 @@ static int run_opt(int c, const char *arg, void *ctx)
     run_opts *r = ctx;
     if (c == 'R')
         return parse_runs_csv(arg, &r->rfmt);
+    if (c == 'V') {
+        r->variance = !strcmp(arg, "on")     ? 1
+                      : !strcmp(arg, "off")  ? 0
+                      : !strcmp(arg, "auto") ? -1
+                                             : -2;
+        if (r->variance == -2)
+            ree_cli_usage_error("run", "--variance must be on, off or auto, not '%s'", arg);
+        return r->variance == -2 ? -1 : 0;
+    }
     if (c == 'K')
         return ree_cli_long("--only-run", arg, 0, 100000000 - 1, &r->only);
     if (c == 'Q')
@@ -371,8 +385,9 @@ ree_status ree_cmd_run(int argc, char **argv)
     static const struct option own[] = {{"only-run", required_argument, 0, 'K'},
                                         {"quantile-k", required_argument, 0, 'Q'},
                                         {"runs-csv", required_argument, 0, 'R'},
+                                        {"variance", required_argument, 0, 'V'},
                                         {0, 0, 0, 0}};
-    run_opts ro = {.only = -1, .rfmt = RUNS_CSV_AUTO};
+    run_opts ro = {.only = -1, .rfmt = RUNS_CSV_AUTO, .variance = -1};
     ree_cli_spec spec = {.cmd = "run", .help = run_help, .own = own, .on_opt = run_opt, .ctx = &ro};
     ree_cli_common co;
     int help;
@@ -387,6 +402,15 @@ ree_status ree_cmd_run(int argc, char **argv)
     ree_plan *p = ree_cli_load(argv[optind], &lst);
     if (!p)
         return lst;
+    int variance = ro.variance;
+    if (variance < 0) {
+        variance = ree_vb_cells(p) <= REE_VB_AUTO_MAX_CELLS;
+        if (!variance && !co.quiet)
+            fprintf(stderr,
+                    "reesim run: note: no variance budget for this network (%zu cells per "
+                    "thread, above %zu; --variance on keeps one)\n",
+                    ree_vb_cells(p), (size_t)REE_VB_AUTO_MAX_CELLS);
+    }
     ree_run_info info = {.nruns = co.runs > 0 ? co.runs : p->runs,
                          .seed = co.seed >= 0 ? (unsigned long long)co.seed : p->seed,
                          .threads = (int)co.threads,
@@ -420,7 +444,7 @@ ree_status ree_cmd_run(int argc, char **argv)
                           .threads = (int)co.threads,
                           .check = co.check,
                           .sketch_k = (size_t)qk,
-                          .variance = 1,
+                          .variance = variance,
                           .cancel = &ree_cli_interrupted};
         st = ree_ranks_share(REE_OK); /* rank 0's output folder and runs.csv */
         if (st == REE_OK) {
@@ -467,7 +491,7 @@ ree_status ree_cmd_run(int argc, char **argv)
                       .threads = (int)co.threads,
                       .check = co.check,
                       .sketch_k = (size_t)qk,
-                      .variance = 1,
+                      .variance = variance,
                       .cancel = &ree_cli_interrupted,
                       .progress = show ? ree_progress_draw : NULL,
                       .progress_arg = &bar};

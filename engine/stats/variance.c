@@ -96,6 +96,14 @@ static int count_inputs(const ree_plan *p, input *in)
     return n;
 }
 
+size_t ree_vb_cells(const ree_plan *p)
+{
+    size_t nout = 0;
+    for (int i = 0; i < p->nindicator; i++)
+        nout += (p->indicators[i].def->flags & REE_MD_HEADLINE) != 0;
+    return (size_t)count_inputs(p, NULL) * nout * REE_VB_BINS;
+}
+
 ree_vb *ree_vb_alloc(const ree_plan *p)
 {
     ree_vb *v = calloc(1, sizeof *v);

@@ -28,4 +28,19 @@ check "lost_units: both matter, shares sum to at most 1" \
 check "same bytes with one thread" cmp "$v" "$work/b/variance.csv"
 "$bin" run "$src/tests/variance/toy.yaml" -n 1000 -o "$work/c" > "$work/c.txt"
 check "printed budget names the capacity" grep -q "us_cars shortfall: nodes.cn_magnets.capacity" "$work/c.txt"
+# --variance off: variance.csv has only its header, everything else is the same bytes.
+"$bin" run "$src/tests/variance/toy.yaml" -n 1000 -j 1 -q --variance off -o "$work/d"
+check "--variance off: header only" test "$(wc -l < "$work/d/variance.csv")" -eq 1
+check "--variance off: summary unchanged" cmp "$work/b/summary.csv" "$work/d/summary.csv"
+"$bin" run "$src/tests/variance/toy.yaml" -n 64 -q --variance maybe -o "$work/e" 2>/dev/null
+check "--variance maybe is a usage error" test $? -eq 64
+# auto: a network whose budget would pass REE_VB_AUTO_MAX_CELLS (1,000 generated nodes: about
+# 7 million cells) runs without one and says so; --variance on would keep it.
+gen=$(dirname "$bin")/reesim-gen
+if [ -x "$gen" ]; then
+    "$gen" -n 1000 -m 12 -o "$work/big.yaml"
+    "$bin" run "$work/big.yaml" -n 64 -o "$work/f" > /dev/null 2> "$work/f.err"
+    check "auto: a large network runs without a budget" test "$(wc -l < "$work/f/variance.csv")" -eq 1
+    check "auto: and says so" grep -q "no variance budget for this network" "$work/f.err"
+fi
 finish
