@@ -285,8 +285,8 @@ static int profile(const char *path, long long nruns, const char *outdir)
             printf(" of_which_draws_est_s=%.5f draws_pct=%.1f", tdraw, 100 * tdraw / total);
         putchar('\n');
     }
+    ws_free(&w); /* the run workspace reads its plan: free it first */
     ree_plan_free(p);
-    ws_free(&w);
     return 0;
 }
 
