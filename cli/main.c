@@ -20,6 +20,7 @@ static void usage(FILE *f)
           "  compare BASE.yaml OTHER.yaml...  paired comparison with common random numbers\n"
           "  plot OUTDIR              charts of a run or a comparison (needs gnuplot)\n"
           "  calibrate SCENARIO.yaml  fit the scenario's free parameters to its observations\n"
+          "  sweep SCENARIO.yaml      cases over a grid or Latin hypercube of inputs\n"
           "  models [NAME]            list the models with their parameters, units and defaults\n"
           "\n"
           "Options:\n"
@@ -40,6 +41,7 @@ static const struct command {
 } commands[] = {
     {"run", ree_cmd_run},       {"validate", ree_cmd_validate}, {"compare", ree_cmd_compare},
     {"models", ree_cmd_models}, {"plot", ree_cmd_plot},         {"calibrate", ree_cmd_calibrate},
+    {"sweep", ree_cmd_sweep},
 };
 
 int main(int argc, char **argv)
