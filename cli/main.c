@@ -21,6 +21,7 @@ static void usage(FILE *f)
           "  plot OUTDIR              charts of a run or a comparison (needs gnuplot)\n"
           "  calibrate SCENARIO.yaml  fit the scenario's free parameters to its observations\n"
           "  sweep SCENARIO.yaml      cases over a grid or Latin hypercube of inputs\n"
+          "  sensitivity SCENARIO.yaml  Morris or Sobol indices of the headline indicators\n"
           "  models [NAME]            list the models with their parameters, units and defaults\n"
           "\n"
           "Options:\n"
@@ -39,9 +40,10 @@ static const struct command {
     const char *name;
     ree_status (*run)(int argc, char **argv);
 } commands[] = {
-    {"run", ree_cmd_run},       {"validate", ree_cmd_validate}, {"compare", ree_cmd_compare},
-    {"models", ree_cmd_models}, {"plot", ree_cmd_plot},         {"calibrate", ree_cmd_calibrate},
-    {"sweep", ree_cmd_sweep},
+    {"run", ree_cmd_run},         {"validate", ree_cmd_validate},
+    {"compare", ree_cmd_compare}, {"models", ree_cmd_models},
+    {"plot", ree_cmd_plot},       {"calibrate", ree_cmd_calibrate},
+    {"sweep", ree_cmd_sweep},     {"sensitivity", ree_cmd_sensitivity},
 };
 
 int main(int argc, char **argv)
