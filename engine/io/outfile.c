@@ -108,7 +108,8 @@ static int has_suffix(const char *s, const char *suf)
     return n >= m && !strcmp(s + n - m, suf);
 }
 
-/* Files a reesim output folder may hold: what `run` and `compare` write, and temporaries older
+/* Files a reesim output folder may hold: what `run`, `compare`, `calibrate` and the exploration
+ * commands write, and temporaries older
  * versions left (".NAME.tmp.PID"). */
 static int known_file(const char *name)
 {
@@ -122,7 +123,13 @@ static int known_file(const char *name)
                                         "fit_summary.csv",
                                         "variance.csv",
                                         "calibration.csv",
-                                        "calibration_summary.csv"};
+                                        "calibration_summary.csv",
+                                        "sweep.csv",
+                                        "sensitivity.csv",
+                                        "search.csv",
+                                        "search_summary.csv",
+                                        "discover.csv",
+                                        "discover_box.csv"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(name, names[i]))
             return 1;

@@ -130,8 +130,8 @@ void ree_wilson(double s, double n, double z, double *lo, double *hi)
     double ph = s / n, z2 = z * z, den = 1 + z2 / n;
     double c = (ph + z2 / (2 * n)) / den;
     double h = z * sqrt(ph * (1 - ph) / n + z2 / (4 * n * n)) / den;
-    *lo = fmax(0, c - h);
-    *hi = fmin(1, c + h);
+    *lo = s <= 0 ? 0 : fmax(0, c - h);
+    *hi = s >= n ? 1 : fmin(1, c + h);
 }
 
 ree_status ree_search_bisect(double lo, double hi, double target, double tol, int integral,
