@@ -22,6 +22,7 @@ static void usage(FILE *f)
           "  calibrate SCENARIO.yaml  fit the scenario's free parameters to its observations\n"
           "  sweep SCENARIO.yaml      cases over a grid or Latin hypercube of inputs\n"
           "  sensitivity SCENARIO.yaml  Morris or Sobol indices of the headline indicators\n"
+          "  discover SWEEP_DIR       PRIM boxes of inputs leading to an outcome in a sweep\n"
           "  search SCENARIO.yaml     smallest or largest lever value meeting a probability goal\n"
           "  models [NAME]            list the models with their parameters, units and defaults\n"
           "\n"
@@ -45,7 +46,7 @@ static const struct command {
     {"compare", ree_cmd_compare}, {"models", ree_cmd_models},
     {"plot", ree_cmd_plot},       {"calibrate", ree_cmd_calibrate},
     {"sweep", ree_cmd_sweep},     {"sensitivity", ree_cmd_sensitivity},
-    {"search", ree_cmd_search},
+    {"search", ree_cmd_search},   {"discover", ree_cmd_discover},
 };
 
 int main(int argc, char **argv)
