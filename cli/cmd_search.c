@@ -30,6 +30,7 @@ static const char search_help[] =
     "\n"
     "      --lever PATH=LO..HI  the lever and its range\n"
     "      --goal GOAL          e.g. 'P(us_defense/months_short <= 0) >= 0.95'\n"
+    "      --set PATH=V         hold another parameter at V for the whole search (repeatable)\n"
     "      --largest            when the goal holds at both ends, report HI (default: LO)\n"
     "      --tol T              stop when the bracket is T wide (default (HI-LO)/256; whole\n"
     "                           numbers for integral parameters)\n"
@@ -195,21 +196,18 @@ static void print_answer(const search_ctx *s, const char *lever_path, const ree_
 
 ree_status ree_cmd_search(int argc, char **argv)
 {
-    static const struct option opts[] = {{"runs", required_argument, 0, 'n'},
-                                         {"seed", required_argument, 0, 's'},
-                                         {"threads", required_argument, 0, 'j'},
-                                         {"out", required_argument, 0, 'o'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"lever", required_argument, 0, 'L'},
-                                         {"goal", required_argument, 0, 'G'},
-                                         {"largest", no_argument, 0, 'X'},
-                                         {"tol", required_argument, 0, 'T'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"runs", required_argument, 0, 'n'},    {"seed", required_argument, 0, 's'},
+        {"threads", required_argument, 0, 'j'}, {"out", required_argument, 0, 'o'},
+        {"quiet", no_argument, 0, 'q'},         {"lever", required_argument, 0, 'L'},
+        {"goal", required_argument, 0, 'G'},    {"largest", no_argument, 0, 'X'},
+        {"set", required_argument, 0, 'S'},     {"tol", required_argument, 0, 'T'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     ree_cli_common co;
     ree_cli_common_init(&co);
     const char *lever = NULL, *goal_text = NULL;
-    int largest = 0;
+    char *fixed[20];
+    int largest = 0, nfixed = 0;
     double tol = -1;
     int c;
     optind = 1;
@@ -229,6 +227,13 @@ ree_status ree_cmd_search(int argc, char **argv)
             break;
         case 'X':
             largest = 1;
+            break;
+        case 'S':
+            if (nfixed == 20) {
+                ree_cli_usage_error("search", "at most 20 --set options");
+                return REE_EUSAGE;
+            }
+            fixed[nfixed++] = optarg;
             break;
         case 'T': {
             char *e;
@@ -281,12 +286,27 @@ ree_status ree_cmd_search(int argc, char **argv)
     if (!p)
         return st;
     char *sets[1] = {(char *)lever};
-    ree_cli_inputs x = {0};
-    /* The lever alone: parse it as a --set with no explore: inputs. */
+    ree_cli_inputs x = {0}, fx = {0};
+    /* The lever alone: parse it as a --set with no explore: inputs; then the fixed values. */
     int nexp = p->nexplore;
     p->nexplore = 0;
     st = ree_cli_inputs_get("search", p, sets, 1, 1, &x);
+    if (st == REE_OK)
+        st = ree_cli_inputs_get("search", p, fixed, nfixed, 0, &fx);
     p->nexplore = nexp;
+    for (int i = 0; st == REE_OK && i < fx.k; i++) {
+        char why[400];
+        if (!fx.in[i].values || fx.in[i].nvalues != 1) {
+            ree_cli_usage_error("search", "--set %s: expected one value", fx.in[i].path);
+            st = REE_EUSAGE;
+        } else if (ree_slot_same(&fx.slots[i], &x.slots[0])) {
+            ree_cli_usage_error("search", "--set %s: that is the lever", fx.in[i].path);
+            st = REE_EUSAGE;
+        } else if (ree_slot_set(p, &fx.slots[i], fx.in[i].values[0], why, sizeof why)) {
+            ree_cli_usage_error("search", "--set %s: %s", fx.in[i].path, why);
+            st = REE_EUSAGE;
+        }
+    }
     char err[512] = "", dir[1024];
     ree_outset *set = NULL;
     ree_search_result r;
@@ -352,6 +372,7 @@ done:
         print_answer(&s, x.in[0].path, &r, ree_outset_dir(set));
     ree_outset_free(set);
     ree_cli_inputs_free(&x);
+    ree_cli_inputs_free(&fx);
     ree_plan_free(p);
     return st;
 }

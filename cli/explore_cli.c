@@ -161,7 +161,7 @@ ree_status ree_cli_inputs_get(const char *cmd, ree_plan *p, char **sets, int nse
         }
         int at = out->k;
         for (int i = 0; i < out->k; i++)
-            if (out->slots[i].spec == slot.spec)
+            if (ree_slot_same(&out->slots[i], &slot))
                 at = i;
         if (at < out->k) {
             free(out->in[at].path);

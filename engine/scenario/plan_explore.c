@@ -67,7 +67,7 @@ static void input(loader *L, const ree_ynode *n, const char *path, int i)
             for (int j = 0; j < i; j++)
                 if (p->explore[j].path &&
                     ree_plan_slot(p, p->explore[j].path, &other, why, sizeof why) == 0 &&
-                    other.spec == slot.spec) {
+                    ree_slot_same(&other, &slot)) {
                     ld_err(L, pn, kp, "'%s' is already explored (explore[%d], '%s')", pp, j,
                            p->explore[j].path);
                     pp = NULL;

@@ -35,6 +35,22 @@ check "rerun into the same folder" "$bin" search "$toy" --lever gates.cn_export.
 check "unreachable goal: not found, exit 0" "$bin" search "$toy" \
     --lever gates.cn_export.approval=0..1 --goal 'P(us_cars/months_short <= 0) >= 0.99' -n 50 -q -o "$work/n"
 check "not found recorded" awk -F, "$cols { exit \$c[\"found\"] != 0 }" "$work/n/search_summary.csv"
+# An initial stock as the lever, another parameter held fixed with --set.
+check "stock lever with --set" "$bin" search "$toy" --lever nodes.us_cars.stock.ndfeb=0..3000 \
+    --set gates.cn_export.approval=0.9 --goal 'P(us_cars/months_short <= 2) >= 0.9' -n 100 -q -o "$work/st"
+check "smallest stock found inside the range" awk -F, \
+    "$cols { exit !(\$c[\"found\"] == 1 && \$c[\"direction\"] == \"smallest\" && \$c[\"answer\"] > 0 && \$c[\"answer\"] < 3000) }" \
+    "$work/st/search_summary.csv"
+"$bin" search "$toy" --lever nodes.us_cars.stock.ndfeb=0..3000 --goal 'P(us_cars/months_short <= 2) >= 0.9' \
+    -n 100 -q -o "$work/st0"
+check "the fixed approval matters (0.35 as scenario: not met)" awk -F, "$cols { exit \$c[\"found\"] != 0 }" \
+    "$work/st0/search_summary.csv"
+"$bin" search "$toy" --lever nodes.us_cars.stock.ndfeb=0..3000 --set gates.cn_export.approval=0.5,0.9 \
+    --goal 'P(us_cars/months_short <= 2) >= 0.9' -q -o "$work/bad" 2> /dev/null
+check "--set with two values: 64" test $? -eq 64
+"$bin" search "$toy" --lever nodes.us_cars.stock.ndfeb=0..3000 --set us_cars.stock.ndfeb=5 \
+    --goal 'P(us_cars/months_short <= 2) >= 0.9' -q -o "$work/bad" 2> /dev/null
+check "--set of the lever: 64" test $? -eq 64
 for g in 'P(us_cars/shortfall <= x) >= 0.9' 'us_cars/shortfall <= 1' 'P(us_cars/shortfall <= 1) >= 1.5' \
          'P(us_cars/nothing <= 1) >= 0.9' 'P(shortfall <= 1) >= 0.9'; do
     "$bin" search "$toy" --lever gates.cn_export.approval=0..1 --goal "$g" -q -o "$work/bad" 2> /dev/null
