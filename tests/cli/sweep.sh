@@ -55,4 +55,14 @@ check "bounds named" grep -q "outside its bounds" "$work/e4"
 check "no output from bad runs" test ! -e "$work/bad1" -a ! -e "$work/bad2" -a ! -e "$work/bad3" -a ! -e "$work/bad4"
 "$bin" sweep "$src/tests/calibrate/toy-truth.yaml" -q -o "$work/bad5" 2> "$work/e5"
 check "nothing to explore: 64" test $? -eq 64
+# Interrupted: exit 143, nothing written (40 cases of 4000 runs take far longer than a second).
+"$bin" sweep "$src/scenarios/licensing-april-2025.yaml" --set 'timeline[1].set.cn_export.approval=0.05..0.6' \
+    -k 40 -n 4000 -q -o "$work/int" 2> "$work/int.err" &
+pid=$!
+sleep 1
+kill -TERM $pid
+wait $pid
+check "SIGTERM: 143" test $? -eq 143
+check "interrupted: no output" test ! -e "$work/int"
+check "interrupted: said" grep -q "interrupted" "$work/int.err"
 finish
