@@ -110,7 +110,7 @@ static int stock_path(ree_plan *p, const char *path, ree_param_slot *out, char *
         return -1;
     }
     ree_node *node = &p->nodes[e];
-    if (!node->stock0 || !(node->materials >> m & 1)) {
+    if (!node->stock0 || !(node->materials >> m & 1)) { /* stock0: always allocated at load */
         snprintf(why, whylen, "node %s does not hold %s", nid, mat);
         return -1;
     }
