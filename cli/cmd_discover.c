@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "csvread.h"
 #include "outfile.h"
+#include "output.h"
 #include "prim.h"
 
 static const char discover_help[] =
@@ -30,7 +31,7 @@ static const char discover_help[] =
     "\n"
     "Writes discover.csv (the peeling trajectory: step, coverage, density, support, and each\n"
     "input's bounds) and discover_box.csv (the chosen box after pasting: each input's bounds\n"
-    "and whether it is restricted, with coverage, density and support).\n";
+    "and whether it is restricted, with coverage, density and support) and meta.json.\n";
 
 typedef struct cond {
     char entity[128], indicator[128], stat[8], op[3];
@@ -227,6 +228,7 @@ ree_status ree_cmd_discover(int argc, char **argv)
         return REE_EUSAGE;
     }
     const char *dirarg = argv[optind];
+    double started = ree_cli_wall();
     char path[1200], dir[1200], err[1400] = "";
     snprintf(path, sizeof path, "%s/sweep.csv", dirarg);
     ree_status st;
@@ -313,6 +315,12 @@ ree_status ree_cmd_discover(int argc, char **argv)
         ree_outset_set_cancel(set, &ree_cli_interrupted);
         ree_cli_guard(set);
         st = write_results(set, &r, names);
+        FILE *f = st == REE_OK ? ree_outset_file(set, "meta.json", &st) : NULL;
+        if (f) {
+            static const char *const keys[] = {"sweep", "where"};
+            const char *vals[] = {path, where};
+            st = ree_output_meta_plain("discover", keys, vals, 2, started, ree_cli_wall(), f);
+        }
         if (st == REE_OK)
             st = ree_outset_commit(set, err, sizeof err);
         else if ((st == REE_EIO || st == REE_EINTERRUPTED) &&

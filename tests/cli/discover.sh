@@ -38,6 +38,8 @@ check "review unrestricted" awk -F, "$cols \$c[\"input\"] == \"gates.cn_export.r
 check "discover on a real sweep (default folder)" "$bin" discover "$work/sw" \
     --where 'us_cars/shortfall_share > 0.5' -q
 check "default folder SWEEP_DIR-discover" test -s "$work/sw-discover/discover_box.csv"
+check "rerun into the same folder" "$bin" discover "$work/sw" --where 'us_cars/shortfall_share > 0.4' -q
+check "meta.json names the condition" grep -q '"where":.*shortfall_share > 0.4' "$work/sw-discover/meta.json"
 # Errors.
 for w in 'us_cars shortfall > 1' 'us_cars/shortfall mode > 1' 'us_cars/shortfall > x' 'us_cars/shortfall 3'; do
     "$bin" discover "$work/syn" --where "$w" -q -o "$work/bad" 2> /dev/null
