@@ -11,6 +11,51 @@
 #include <gsl/gsl_cdf.h>
 
 #include "explore.h"
+#include "plan.h"
+
+static const char scenario[] =
+    "reesim: 1\n"
+    "name: explore-toy\n"
+    "horizon: {start: 2025-01, steps: 6}\n"
+    "materials:\n"
+    "  - {id: ndfeb, name: magnets}\n"
+    "nodes:\n"
+    "  - id: cn_magnets\n"
+    "    model: source\n"
+    "    region: CN\n"
+    "    params: {output: {ndfeb: 1}, capacity: 1000}\n"
+    "  - id: us_cars\n"
+    "    model: sector\n"
+    "    region: US\n"
+    "    stock: {ndfeb: 120}\n"
+    "    params: {material: ndfeb, demand: 310, kg_per_unit: 1.5}\n"
+    "gates:\n"
+    "  - {id: cn_export, covers: [ndfeb], review_days: 63, approval: 0.35}\n"
+    "links:\n"
+    "  - {from: cn_magnets, to: us_cars, material: ndfeb, gate: cn_export}\n"
+    "explore:\n"
+    "  - {path: gates.cn_export.approval, min: 0.05, max: 0.6}\n"
+    "  - {path: us_cars.stock.ndfeb, values: [500, 0, 1250.5]}\n";
+
+/* The loader keeps explore: as written: paths, ranges, lists with their extremes. */
+static void test_loaded(void **state)
+{
+    (void)state;
+    ree_diag *d = ree_diag_alloc(0);
+    ree_status st;
+    ree_plan *p = ree_plan_load_buffer("explore.yaml", scenario, sizeof scenario - 1, d, &st);
+    ree_diag_print(d, stderr);
+    ree_diag_free(d);
+    assert_non_null(p);
+    assert_int_equal(p->nexplore, 2);
+    assert_string_equal(p->explore[0].path, "gates.cn_export.approval");
+    assert_true(p->explore[0].min == 0.05 && p->explore[0].max == 0.6 && !p->explore[0].values);
+    assert_string_equal(p->explore[1].path, "us_cars.stock.ndfeb");
+    assert_int_equal(p->explore[1].nvalues, 3);
+    assert_true(p->explore[1].values[2] == 1250.5);
+    assert_true(p->explore[1].min == 0 && p->explore[1].max == 1250.5);
+    ree_plan_free(p);
+}
 
 static void test_grid(void **state)
 {
@@ -137,7 +182,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grid),   cmocka_unit_test(test_lhs),    cmocka_unit_test(test_at),
-        cmocka_unit_test(test_wilson), cmocka_unit_test(test_bisect),
+        cmocka_unit_test(test_wilson), cmocka_unit_test(test_bisect), cmocka_unit_test(test_loaded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
