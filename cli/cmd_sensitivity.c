@@ -35,6 +35,7 @@ static const char sensitivity_help[] =
     "      --levels P        Morris grid levels, even (default 4)\n"
     "      --boot B          bootstrap resamples (default 500; 0: no intervals)\n"
     "      --set PATH=LO..HI an input (repeatable; replaces an explore: input of the parameter)\n"
+    "      --no-explore      ignore the scenario's explore: section (only the --set inputs)\n"
     "      --all             every indicator, not only the headlines\n"
     "  -s, --seed S          seed of the runs, the Morris design and the bootstrap\n"
     "  -j, --threads T       threads (default: all cores); results do not depend on it\n"
@@ -182,23 +183,18 @@ static void print_table(const eval_ctx *e, const ree_gsa_result *r, int sobol,
 
 ree_status ree_cmd_sensitivity(int argc, char **argv)
 {
-    static const struct option opts[] = {{"samples", required_argument, 0, 'n'},
-                                         {"runs", required_argument, 0, 'r'},
-                                         {"seed", required_argument, 0, 's'},
-                                         {"threads", required_argument, 0, 'j'},
-                                         {"out", required_argument, 0, 'o'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"method", required_argument, 0, 'M'},
-                                         {"levels", required_argument, 0, 'L'},
-                                         {"boot", required_argument, 0, 'b'},
-                                         {"set", required_argument, 0, 'S'},
-                                         {"all", no_argument, 0, 'A'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"samples", required_argument, 0, 'n'}, {"runs", required_argument, 0, 'r'},
+        {"seed", required_argument, 0, 's'},    {"threads", required_argument, 0, 'j'},
+        {"out", required_argument, 0, 'o'},     {"quiet", no_argument, 0, 'q'},
+        {"method", required_argument, 0, 'M'},  {"levels", required_argument, 0, 'L'},
+        {"boot", required_argument, 0, 'b'},    {"set", required_argument, 0, 'S'},
+        {"all", no_argument, 0, 'A'},           {"no-explore", no_argument, 0, 'E'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     ree_cli_common co;
     ree_cli_common_init(&co);
     char *sets[MAX_SETS];
-    int nsets = 0, sobol = 0, all = 0;
+    int nsets = 0, sobol = 0, all = 0, no_explore = 0;
     long long samples = -1, runs = DEFAULT_RUNS, levels = 4, boot = DEFAULT_BOOT;
     int c;
     optind = 1;
@@ -249,6 +245,9 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
         case 'A':
             all = 1;
             break;
+        case 'E':
+            no_explore = 1;
+            break;
         case 'h':
             fputs(sensitivity_help, stdout);
             return REE_OK;
@@ -272,7 +271,12 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
     if (!p)
         return st;
     ree_cli_inputs x;
-    if ((st = ree_cli_inputs_get("sensitivity", p, sets, nsets, 1, &x)) != REE_OK) {
+    int nexp = p->nexplore;
+    if (no_explore)
+        p->nexplore = 0; /* only the --set inputs */
+    st = ree_cli_inputs_get("sensitivity", p, sets, nsets, 1, &x);
+    p->nexplore = nexp;
+    if (st != REE_OK) {
         if (st == REE_ENOMEM)
             ree_cli_report_oom("reading the inputs");
         ree_plan_free(p);

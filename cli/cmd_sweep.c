@@ -23,6 +23,7 @@ static const char sweep_help[] =
     "their inputs. Cases run one after another; memory does not grow with their number.\n"
     "\n"
     "      --set PATH=V...   an input: a list of values, or a range LO..HI (repeatable)\n"
+    "      --no-explore      ignore the scenario's explore: section (only the --set inputs)\n"
     "      --design D        grid (full factorial, default) or lhs (Latin hypercube)\n"
     "  -k, --levels N        grid: values per range (default 3); lhs: number of cases (default\n"
     "                        10 per input)\n"
@@ -62,16 +63,21 @@ static ree_status write_case(ree_csv *c, long long cs, const ree_cli_inputs *x, 
 
 ree_status ree_cmd_sweep(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"runs", required_argument, 0, 'n'},    {"seed", required_argument, 0, 's'},
-        {"threads", required_argument, 0, 'j'}, {"out", required_argument, 0, 'o'},
-        {"quiet", no_argument, 0, 'q'},         {"set", required_argument, 0, 'S'},
-        {"design", required_argument, 0, 'D'},  {"levels", required_argument, 0, 'k'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    static const struct option opts[] = {{"runs", required_argument, 0, 'n'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"threads", required_argument, 0, 'j'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"set", required_argument, 0, 'S'},
+                                         {"design", required_argument, 0, 'D'},
+                                         {"levels", required_argument, 0, 'k'},
+                                         {"no-explore", no_argument, 0, 'E'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     ree_cli_common co;
     ree_cli_common_init(&co);
     char *sets[MAX_SETS];
-    int nsets = 0, lhs = 0;
+    int nsets = 0, lhs = 0, no_explore = 0;
     long long levels = -1;
     int c;
     optind = 1;
@@ -102,6 +108,9 @@ ree_status ree_cmd_sweep(int argc, char **argv)
             if (ree_cli_long("--levels", optarg, 1, REE_DESIGN_MAX_CASES, &levels))
                 return REE_EUSAGE;
             break;
+        case 'E':
+            no_explore = 1;
+            break;
         case 'h':
             fputs(sweep_help, stdout);
             return REE_OK;
@@ -129,7 +138,12 @@ ree_status ree_cmd_sweep(int argc, char **argv)
     if (!p)
         return st;
     ree_cli_inputs x;
-    if ((st = ree_cli_inputs_get("sweep", p, sets, nsets, 1, &x)) != REE_OK) {
+    int nexp = p->nexplore;
+    if (no_explore)
+        p->nexplore = 0; /* only the --set inputs */
+    st = ree_cli_inputs_get("sweep", p, sets, nsets, 1, &x);
+    p->nexplore = nexp;
+    if (st != REE_OK) {
         if (st == REE_ENOMEM)
             ree_cli_report_oom("reading the inputs");
         ree_plan_free(p);

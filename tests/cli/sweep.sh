@@ -31,6 +31,11 @@ check "byte-identical for -j1 and -j2" cmp "$work/g1/sweep.csv" "$work/g2b/sweep
 a=$(awk -F, "$cols { print \$c[\"entity\"] \",\" \$c[\"indicator\"] \",\" \$c[\"mean\"] \",\" \$c[\"p95\"] }" "$work/one/sweep.csv")
 b=$(awk -F, "$cols { print \$c[\"entity\"] \",\" \$c[\"indicator\"] \",\" \$c[\"mean\"] \",\" \$c[\"p95\"] }" "$work/run/summary.csv")
 check "one case = reesim run (same seed and runs)" test "$a" = "$b"
+# --no-explore: only the --set inputs vary (5 cases, one input column).
+check "--no-explore" "$bin" sweep "$toy" --no-explore --set nodes.us_cars.demand=250,275,300,325,350 \
+    -n 20 -q -o "$work/noexp"
+check "--no-explore: 5 cases over demand alone" awk -F, "NR == 1 { ok = \$2 == \"nodes.us_cars.demand\" && \$3 == \"entity\"; next }
+    { n[\$1] = 1 } END { k = 0; for (i in n) k++; exit !(ok && k == 5) }" "$work/noexp/sweep.csv"
 # Latin hypercube: k cases, each input's strata covered once, deterministic from the seed.
 check "lhs sweep" "$bin" sweep "$toy" --design lhs -k 8 -n 40 -q -o "$work/lhs"
 check "8 lhs cases, one approval per eighth of [0.1, 0.9]" awk -F, \
@@ -56,7 +61,7 @@ check "no output from bad runs" test ! -e "$work/bad1" -a ! -e "$work/bad2" -a !
 "$bin" sweep "$src/tests/calibrate/toy-truth.yaml" -q -o "$work/bad5" 2> "$work/e5"
 check "nothing to explore: 64" test $? -eq 64
 # Interrupted: exit 143, nothing written (40 cases of 4000 runs take far longer than a second).
-"$bin" sweep "$src/scenarios/licensing-april-2025.yaml" --set 'timeline[1].set.cn_export.approval=0.05..0.6' \
+"$bin" sweep "$src/scenarios/licensing-april-2025.yaml" --no-explore --set 'timeline[1].set.cn_export.approval=0.05..0.6' \
     -k 40 -n 4000 -q -o "$work/int" 2> "$work/int.err" &
 pid=$!
 sleep 1
