@@ -18,7 +18,7 @@ static void usage(FILE *f)
           "  run SCENARIO.yaml        simulate a scenario and write CSV results\n"
           "  validate SCENARIO.yaml...  check scenarios, report every error with its location\n"
           "  compare BASE.yaml OTHER.yaml...  paired comparison with common random numbers\n"
-          "  plot OUTDIR              charts of a run or a comparison (needs gnuplot)\n"
+          "  plot OUTDIR              charts of a run, comparison or sweep (gnuplot)\n"
           "  calibrate SCENARIO.yaml  fit the scenario's free parameters to its observations\n"
           "  sweep SCENARIO.yaml      cases over a grid or Latin hypercube of inputs\n"
           "  sensitivity SCENARIO.yaml  Morris or Sobol indices of the headline indicators\n"
