@@ -9,9 +9,13 @@
 ree_status ree_cmd_run(int argc, char **argv);
 ree_status ree_cmd_validate(int argc, char **argv);
 ree_status ree_cmd_models(int argc, char **argv);
-ree_status ree_cmd_plot(int argc, char **argv);      /* cli/cmd_plot.c */
-ree_status ree_cmd_compare(int argc, char **argv);   /* cli/cmd_compare.c */
-ree_status ree_cmd_calibrate(int argc, char **argv); /* cli/cmd_calibrate.c */
+ree_status ree_cmd_plot(int argc, char **argv);        /* cli/cmd_plot.c */
+ree_status ree_cmd_compare(int argc, char **argv);     /* cli/cmd_compare.c */
+ree_status ree_cmd_calibrate(int argc, char **argv);   /* cli/cmd_calibrate.c */
+ree_status ree_cmd_sweep(int argc, char **argv);       /* cli/cmd_sweep.c */
+ree_status ree_cmd_sensitivity(int argc, char **argv); /* cli/cmd_sensitivity.c */
+ree_status ree_cmd_search(int argc, char **argv);      /* cli/cmd_search.c */
+ree_status ree_cmd_discover(int argc, char **argv);    /* cli/cmd_discover.c */
 
 /* Options shared by `run` and `compare`. */
 typedef struct ree_cli_common {

@@ -29,7 +29,8 @@ enum { MAX_PATTERNS = 64, MAX_CASES = 32 };
 
 static const char plot_help[] =
     "Usage: reesim plot OUTDIR [OPTIONS]\n"
-    "Draw charts from the CSV files of a 'reesim run' or 'reesim compare' output folder, with\n"
+    "Draw charts from the CSV files of a 'reesim run', 'reesim compare' or 'reesim sweep'\n"
+    "output folder, with\n"
     "gnuplot (Debian package gnuplot-nox).\n"
     "\n"
     "  -o, --out DIR|FILE     where the charts go (default: OUTDIR/plots/); a name ending in\n"
@@ -38,19 +39,23 @@ static const char plot_help[] =
     "      --series PATTERN   ENTITY/METRIC glob, e.g. 'us_*/shortfall' or 'cn_export/*';\n"
     "                         repeatable. Default: sector shortfall, stocks, stockpile level,\n"
     "                         gate approvals and backlog; all indicators for the bars\n"
-    "      --chart KIND       only charts of this kind: fan, compare or diff; repeatable\n"
+    "      --chart KIND       only charts of this kind: fan, compare, diff or sweep; repeatable\n"
     "  -q, --quiet            do not list the files written\n"
     "  -h, --help             show this help\n"
     "\n"
     "Charts: fan-ENTITY-METRIC (timeseries.csv: median, p25-p75 and p05-p95 bands),\n"
     "compare-ENTITY-METRIC (compare_timeseries.csv: case means and paired differences with\n"
-    "95% CI), diff-SCENARIO-UNIT (compare.csv: indicator differences with 95% CI).\n"
+    "95% CI), diff-SCENARIO-UNIT (compare.csv: indicator differences with 95% CI),\n"
+    "sweep-ENTITY-INDICATOR (sweep.csv: the headline indicators, or --series ENTITY/INDICATOR,\n"
+    "against the first input that varies: one line per value of a second input when exactly\n"
+    "two vary, else the cases as points; mean with p05-p95 bars).\n"
     "Each chart file appears complete or not at all.\n"
     "\n"
     "Exit status: 0 ok, 64 usage error, 65 malformed CSV, 66 no results in OUTDIR,\n"
     "69 gnuplot not installed, 70 gnuplot failed, 73 cannot create output, 74 I/O error.\n";
 
-enum chart_kind { CHART_FAN, CHART_COMPARE, CHART_BARS };
+enum chart_kind { CHART_FAN, CHART_COMPARE, CHART_BARS, CHART_RESPONSE };
+enum { MAX_GROUPS = 6, GROUP_LABEL = 96 };
 
 typedef struct job {
     enum chart_kind kind;
@@ -60,7 +65,11 @@ typedef struct job {
     ree_cmp_point *cmp; /* CHART_COMPARE: ncase blocks of n points */
     ree_bar *bars;      /* CHART_BARS: n bars */
     const char *cases[MAX_CASES], *base;
-    char *labels; /* CHART_BARS: label storage */
+    char *labels;         /* CHART_BARS: label storage; CHART_RESPONSE: group labels */
+    ree_resp_point *resp; /* CHART_RESPONSE: n points, ncase groups */
+    size_t gcount[MAX_GROUPS];
+    int scatter; /* CHART_RESPONSE: other inputs vary between the points */
+    char xlabel[160];
     size_t n, ncase;
 } job;
 
@@ -102,6 +111,7 @@ static void free_jobs(plotter *pl)
         free(pl->jobs[i].cmp);
         free(pl->jobs[i].bars);
         free(pl->jobs[i].labels);
+        free(pl->jobs[i].resp);
     }
     free(pl->jobs);
 }
@@ -578,6 +588,165 @@ static ree_status add_bars(plotter *pl, const ree_table *t)
 }
 
 /* Load DIR/NAME when it exists: 0 and *t NULL when absent. */
+/* An indicator is a default sweep chart when some model's table marks it a headline. */
+static int default_indicator(const char *name)
+{
+    size_t nm;
+    const ree_model *const *models = ree_models(&nm);
+    for (size_t i = 0; i < nm; i++)
+        for (size_t k = 0; k < models[i]->nindicators; k++)
+            if ((models[i]->indicators[k].flags & REE_MD_HEADLINE) &&
+                !strcmp(models[i]->indicators[k].name, name))
+                return 1;
+    return 0;
+}
+
+typedef struct resp_row {
+    int group;
+    ree_resp_point p;
+} resp_row;
+
+static int by_group_x(const void *a, const void *b)
+{
+    const resp_row *x = a, *y = b;
+    if (x->group != y->group)
+        return x->group < y->group ? -1 : 1;
+    return (x->p.x > y->p.x) - (x->p.x < y->p.x);
+}
+
+/* Response charts of a sweep (sweep.csv): each selected indicator against the first input that
+ * varies, one line per value of the second when exactly two vary and the second takes at most
+ * MAX_GROUPS values; otherwise the cases as points (other inputs varying too). */
+static ree_status add_sweep(plotter *pl, const ree_table *t)
+{
+    static const char *const cols[] = {"case", "entity", "indicator", "unit", "mean", "p05", "p95"};
+    if (ree_table_require(t, cols, 7, pl->err, sizeof pl->err) < 0)
+        return REE_EINVALID;
+    int c[7];
+    for (int i = 0; i < 7; i++)
+        c[i] = ree_table_col(t, cols[i]);
+    if (c[0] != 0 || c[1] < 2) {
+        snprintf(pl->err, sizeof pl->err, "%s: expected 'case', the inputs, then 'entity'",
+                 ree_table_path(t));
+        return REE_EINVALID;
+    }
+    size_t nrow = ree_table_nrows(t);
+    int vx = -1, vg = -1, nvary = 0;
+    for (int i = 1; i < c[1]; i++) {
+        int v = 0;
+        for (size_t r = 1; r < nrow && !v; r++)
+            v = strcmp(ree_table_cell(t, r, i), ree_table_cell(t, 0, i)) != 0;
+        if (v) {
+            nvary++;
+            if (vx < 0)
+                vx = i;
+            else if (vg < 0)
+                vg = i;
+        }
+    }
+    if (vx < 0)
+        return REE_OK;
+    int keys[2] = {c[1], c[2]};
+    series *g;
+    size_t ng = group_rows(t, keys, 2, &g);
+    if (ng == (size_t)-1)
+        return REE_ENOMEM;
+    ree_status st = REE_OK;
+    for (size_t i = 0; i < ng && st == REE_OK; i++) {
+        size_t r0 = g[i].rows[0];
+        const char *ent = ree_table_cell(t, r0, c[1]), *ind = ree_table_cell(t, r0, c[2]),
+                   *unit = ree_table_cell(t, r0, c[3]);
+        if (!selected(pl, ent, ind, default_indicator(ind)))
+            continue;
+        resp_row *rows = calloc(g[i].n, sizeof *rows);
+        double gv[MAX_GROUPS];
+        int ngv = 0, grouped = nvary == 2;
+        if (!rows) {
+            st = REE_ENOMEM;
+            break;
+        }
+        for (size_t k = 0; k < g[i].n && st == REE_OK; k++) {
+            size_t r = g[i].rows[k];
+            double *v[4] = {&rows[k].p.x, &rows[k].p.mean, &rows[k].p.p05, &rows[k].p.p95};
+            int col[4] = {vx, c[4], c[5], c[6]};
+            for (int m = 0; m < 4 && st == REE_OK; m++)
+                if (ree_table_num(t, r, col[m], v[m], pl->err, sizeof pl->err) < 0)
+                    st = REE_EINVALID;
+            double y;
+            if (st == REE_OK && grouped) {
+                if (ree_table_num(t, r, vg, &y, pl->err, sizeof pl->err) < 0) {
+                    st = REE_EINVALID;
+                    break;
+                }
+                int at = -1;
+                for (int q = 0; q < ngv; q++)
+                    if (gv[q] == y)
+                        at = q;
+                if (at < 0 && ngv == MAX_GROUPS)
+                    grouped = 0;
+                else if (at < 0)
+                    gv[at = ngv++] = y;
+                rows[k].group = at;
+            }
+        }
+        if (st != REE_OK) {
+            free(rows);
+            break;
+        }
+        if (!grouped)
+            for (size_t k = 0; k < g[i].n; k++)
+                rows[k].group = 0;
+        else /* groups in increasing value of the second input */
+            for (int a = 0; a < ngv; a++)
+                for (int b = a + 1; b < ngv; b++)
+                    if (gv[b] < gv[a]) {
+                        double tmp = gv[a];
+                        gv[a] = gv[b];
+                        gv[b] = tmp;
+                    }
+        if (grouped)
+            for (size_t k = 0; k < g[i].n; k++) {
+                double y;
+                ree_table_num(t, g[i].rows[k], vg, &y, pl->err, sizeof pl->err);
+                for (int q = 0; q < ngv; q++)
+                    if (gv[q] == y)
+                        rows[k].group = q;
+            }
+        qsort(rows, g[i].n, sizeof *rows, by_group_x);
+        job *j = new_job(pl);
+        if (!j || !(j->resp = calloc(g[i].n, sizeof *j->resp)) ||
+            !(j->labels = calloc(MAX_GROUPS, GROUP_LABEL))) {
+            free(rows);
+            st = REE_ENOMEM;
+            break;
+        }
+        j->kind = CHART_RESPONSE;
+        j->n = g[i].n;
+        j->ncase = grouped ? (size_t)ngv : 1;
+        j->scatter = nvary > 1 && !grouped;
+        for (size_t k = 0; k < g[i].n; k++) {
+            j->resp[k] = rows[k].p;
+            j->gcount[rows[k].group]++;
+        }
+        free(rows);
+        for (size_t q = 0; q < j->ncase; q++) {
+            char *lab = j->labels + q * GROUP_LABEL;
+            if (grouped)
+                snprintf(lab, GROUP_LABEL, "%.60s = %g", ree_table_colname(t, vg), gv[q]);
+            j->cases[q] = grouped ? lab : NULL;
+        }
+        snprintf(j->title, sizeof j->title, "sweep: %s %s", ent, ind);
+        snprintf(j->subtitle, sizeof j->subtitle,
+                 "%zu cases: mean across each case's runs, bars p05-p95%s", g[i].n,
+                 nvary > 1 && !grouped ? "; other inputs vary too" : "");
+        snprintf(j->xlabel, sizeof j->xlabel, "%s", ree_table_colname(t, vx));
+        snprintf(j->ylabel, sizeof j->ylabel, "%s (%s)", ind, unit_text(unit));
+        set_name(pl, j, "sweep", ent, ind, NULL);
+    }
+    free_groups(g, ng);
+    return st;
+}
+
 static ree_status load_opt(plotter *pl, const char *name, ree_table **t)
 {
     char path[4096];
@@ -615,11 +784,14 @@ static ree_status render(const job *j, const char *image, ree_plot_format fmt, i
         ree_outset_free(o);
         return REE_ENOMEM;
     }
-    ree_chart_text tx = {j->title, *j->subtitle ? j->subtitle : NULL, j->ylabel, NULL};
+    ree_chart_text tx = {j->title, *j->subtitle ? j->subtitle : NULL, j->ylabel,
+                         *j->xlabel ? j->xlabel : NULL};
     if (j->kind == CHART_FAN)
         ree_plot_fan_script(s, fmt, &tx, j->fan, j->n);
     else if (j->kind == CHART_COMPARE)
         ree_plot_compare_script(s, fmt, &tx, j->base, j->cases, j->ncase, j->cmp, j->n);
+    else if (j->kind == CHART_RESPONSE)
+        ree_plot_response_script(s, fmt, &tx, j->cases, j->gcount, j->ncase, j->resp, j->scatter);
     else
         ree_plot_bars_script(s, fmt, &tx, j->bars, j->n);
     if (fclose(s) != 0) {
@@ -696,9 +868,11 @@ ree_status ree_cmd_plot(int argc, char **argv)
                 kinds |= 1 << CHART_COMPARE;
             else if (!strcmp(optarg, "diff"))
                 kinds |= 1 << CHART_BARS;
+            else if (!strcmp(optarg, "sweep"))
+                kinds |= 1 << CHART_RESPONSE;
             else {
-                ree_cli_usage_error("plot", "--chart expects fan, compare or diff, found '%s'",
-                                    optarg);
+                ree_cli_usage_error(
+                    "plot", "--chart expects fan, compare, diff or sweep, found '%s'", optarg);
                 return REE_EUSAGE;
             }
             break;
@@ -745,7 +919,7 @@ ree_status ree_cmd_plot(int argc, char **argv)
     if (fmt < 0)
         fmt = REE_PLOT_SVG;
 
-    ree_table *ts = NULL, *summary = NULL, *cmp = NULL, *cmpts = NULL;
+    ree_table *ts = NULL, *summary = NULL, *cmp = NULL, *cmpts = NULL, *sweep = NULL;
     ree_status st = load_opt(&pl, "timeseries.csv", &ts);
     if (st == REE_OK)
         st = load_opt(&pl, "summary.csv", &summary);
@@ -753,10 +927,12 @@ ree_status ree_cmd_plot(int argc, char **argv)
         st = load_opt(&pl, "compare_timeseries.csv", &cmpts);
     if (st == REE_OK)
         st = load_opt(&pl, "compare.csv", &cmp);
-    if (st == REE_OK && !ts && !cmp && !cmpts) {
+    if (st == REE_OK)
+        st = load_opt(&pl, "sweep.csv", &sweep);
+    if (st == REE_OK && !ts && !cmp && !cmpts && !sweep) {
         snprintf(pl.err, sizeof pl.err,
-                 "%s holds no timeseries.csv, compare_timeseries.csv or compare.csv (the output "
-                 "of 'reesim run' or 'reesim compare')",
+                 "%s holds no timeseries.csv, compare_timeseries.csv, compare.csv or sweep.csv "
+                 "(the output of 'reesim run', 'reesim compare' or 'reesim sweep')",
                  pl.dir);
         st = REE_ENOINPUT;
     }
@@ -764,13 +940,15 @@ ree_status ree_cmd_plot(int argc, char **argv)
     if (st == REE_OK && runs_count(summary, &runs, pl.err, sizeof pl.err) < 0)
         st = REE_EINVALID;
     if (!kinds)
-        kinds = 1 << CHART_FAN | 1 << CHART_COMPARE | 1 << CHART_BARS;
+        kinds = 1 << CHART_FAN | 1 << CHART_COMPARE | 1 << CHART_BARS | 1 << CHART_RESPONSE;
     if (st == REE_OK && ts && (kinds & 1 << CHART_FAN))
         st = add_fans(&pl, ts, runs);
     if (st == REE_OK && cmpts && (kinds & 1 << CHART_COMPARE))
         st = add_compare(&pl, cmpts);
     if (st == REE_OK && cmp && (kinds & 1 << CHART_BARS))
         st = add_bars(&pl, cmp);
+    if (st == REE_OK && sweep && (kinds & 1 << CHART_RESPONSE))
+        st = add_sweep(&pl, sweep);
     ree_status code = REE_OK;
     if (st != REE_OK) {
         fprintf(stderr, "reesim plot: %s\n", *pl.err ? pl.err : ree_status_message(st));
@@ -840,5 +1018,6 @@ done:
     ree_table_free(summary);
     ree_table_free(cmp);
     ree_table_free(cmpts);
+    ree_table_free(sweep);
     return code;
 }

@@ -19,8 +19,12 @@ static void usage(FILE *f)
           "  run SCENARIO.yaml        simulate a scenario and write CSV results\n"
           "  validate SCENARIO.yaml...  check scenarios, report every error with its location\n"
           "  compare BASE.yaml OTHER.yaml...  paired comparison with common random numbers\n"
-          "  plot OUTDIR              charts of a run or a comparison (needs gnuplot)\n"
+          "  plot OUTDIR              charts of a run, comparison or sweep (gnuplot)\n"
           "  calibrate SCENARIO.yaml  fit the scenario's free parameters to its observations\n"
+          "  sweep SCENARIO.yaml      cases over a grid or Latin hypercube of inputs\n"
+          "  sensitivity SCENARIO.yaml  Morris or Sobol indices of the headline indicators\n"
+          "  discover SWEEP_DIR       PRIM boxes of inputs leading to an outcome in a sweep\n"
+          "  search SCENARIO.yaml     smallest or largest lever value meeting a probability goal\n"
           "  models [NAME]            list the models with their parameters, units and defaults\n"
           "\n"
           "Options:\n"
@@ -39,8 +43,11 @@ static const struct command {
     const char *name;
     ree_status (*run)(int argc, char **argv);
 } commands[] = {
-    {"run", ree_cmd_run},       {"validate", ree_cmd_validate}, {"compare", ree_cmd_compare},
-    {"models", ree_cmd_models}, {"plot", ree_cmd_plot},         {"calibrate", ree_cmd_calibrate},
+    {"run", ree_cmd_run},         {"validate", ree_cmd_validate},
+    {"compare", ree_cmd_compare}, {"models", ree_cmd_models},
+    {"plot", ree_cmd_plot},       {"calibrate", ree_cmd_calibrate},
+    {"sweep", ree_cmd_sweep},     {"sensitivity", ree_cmd_sensitivity},
+    {"search", ree_cmd_search},   {"discover", ree_cmd_discover},
 };
 
 /* Under MPI ranks (docs/cluster.md) only these run: every rank takes part, rank 0 alone prints

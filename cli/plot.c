@@ -502,3 +502,51 @@ int ree_plot_run(const char *script, size_t len, int outfd, int *missing, char *
     }
     return REE_OK;
 }
+
+int ree_plot_response_script(FILE *out, ree_plot_format fmt, const ree_chart_text *tx,
+                             const char *const *groups, const size_t *count, size_t ngroup,
+                             const ree_resp_point *pts, int scatter)
+{
+    size_t n = 0;
+    for (size_t g = 0; g < ngroup; g++)
+        n += count[g];
+    if (!n)
+        return -1;
+    gp_header(out, fmt, CHART_W, CHART_H, tx);
+    double *all = malloc(3 * n * sizeof *all);
+    if (all) {
+        for (size_t i = 0; i < n; i++) {
+            all[3 * i] = pts[i].mean;
+            all[3 * i + 1] = pts[i].p05;
+            all[3 * i + 2] = pts[i].p95;
+        }
+        gp_yrange(out, "y", all, 3 * n);
+        free(all);
+    }
+    fputs("set key below horizontal\nset ytics nomirror\nset offsets graph 0.03, graph 0.03, "
+          "graph 0.05, 0\n",
+          out);
+    size_t at = 0;
+    for (size_t g = 0; g < ngroup; g++) {
+        fprintf(out, "$g%zu << EOD\n", g);
+        for (size_t i = 0; i < count[g]; i++, at++) {
+            const ree_resp_point *q = &pts[at];
+            double v[4] = {q->x, q->mean, q->p05, q->p95};
+            for (int k = 0; k < 4; k++) {
+                if (k)
+                    fputc('\t', out);
+                gp_num(out, v[k]);
+            }
+            fputc('\n', out);
+        }
+        fputs("EOD\n", out);
+    }
+    for (size_t g = 0; g < ngroup; g++) {
+        fprintf(out, "%s$g%zu using 1:2:3:4 with %s lw %s pt 7 ps 0.6 lc rgb \"%s\" title ",
+                g ? ", \\\n     " : "plot ", g, scatter ? "yerrorbars" : "yerrorlines",
+                scatter ? "1" : "2", case_colours[g % NCOLOURS]);
+        gp_text(out, groups[g] ? groups[g] : "mean across runs, bars p05-p95", GP_LABEL_MAX, 1);
+    }
+    fputc('\n', out);
+    return 0;
+}

@@ -42,6 +42,12 @@ typedef struct ree_bar {
     double diff, lo, hi, prob_worse;
 } ree_bar;
 
+/* One case of a response chart (sweep.csv): an input's value and an indicator's statistics
+ * across the case's runs. */
+typedef struct ree_resp_point {
+    double x, mean, p05, p95;
+} ree_resp_point;
+
 /* Texts common to every chart; strings are borrowed and may hold any bytes: they reach gnuplot
  * only as single-quoted strings, never as code (see docs/reliability.md). */
 typedef struct ree_chart_text {
@@ -72,6 +78,15 @@ int ree_plot_compare_script(FILE *out, ree_plot_format fmt, const ree_chart_text
  * that the scenario is worse. */
 int ree_plot_bars_script(FILE *out, ree_plot_format fmt, const ree_chart_text *tx,
                          const ree_bar *bars, size_t n);
+
+/* Response of an indicator to an input (sweep.csv): for each of `ngroup` groups (the values
+ * of a second input, labelled groups[g]; one group with a NULL label when there is none) a line
+ * of count[g] points through the means with p05-p95 error bars; `pts` holds the groups one after
+ * another, each sorted by x. tx->xlabel names the input. With `scatter` the points are not
+ * joined (other inputs vary between them). */
+int ree_plot_response_script(FILE *out, ree_plot_format fmt, const ree_chart_text *tx,
+                             const char *const *groups, const size_t *count, size_t ngroup,
+                             const ree_resp_point *pts, int scatter);
 
 /* Run gnuplot (found on PATH) on the script held in `script` (len bytes, read from its stdin),
  * with its stdout on the descriptor `outfd` (the image goes there: the scripts hold no "set

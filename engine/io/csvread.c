@@ -304,6 +304,11 @@ int ree_table_col(const ree_table *t, const char *name)
     return -1;
 }
 
+const char *ree_table_colname(const ree_table *t, int col)
+{
+    return col >= 0 && (size_t)col < t->ncol ? t->fields[col] : NULL;
+}
+
 const char *ree_table_cell(const ree_table *t, size_t row, int col)
 {
     return t->fields[(row + 1) * t->ncol + (size_t)col];

@@ -40,6 +40,9 @@ size_t ree_table_nrows(const ree_table *t);
 /* Index of the column named `name`, or -1. */
 int ree_table_col(const ree_table *t, const char *name);
 
+/* Name of column `col`, borrowed from the table; NULL when there is no such column. */
+const char *ree_table_colname(const ree_table *t, int col);
+
 /* Field of data row `row` (0-based, header excluded) in column `col`, NUL-terminated with quotes
  * removed; borrowed from the table. */
 const char *ree_table_cell(const ree_table *t, size_t row, int col);

@@ -123,14 +123,17 @@ static int has_suffix(const char *s, const char *suf)
     return n >= m && !strcmp(s + n - m, suf);
 }
 
-/* Files a reesim output folder may hold: what `run` and `compare` write, and temporaries older
+/* Files a reesim output folder may hold: what `run`, `compare`, `calibrate` and the exploration
+ * commands write, and temporaries older
  * versions left (".NAME.tmp.PID"). */
 static int known_file(const char *name)
 {
     static const char *const names[] = {
-        "meta.json",       "timeseries.csv", "summary.csv",     "runs.csv",
-        "runs.csv.gz",     "fit.csv",        "compare.csv",     "compare_timeseries.csv",
-        "fit_summary.csv", "variance.csv",   "calibration.csv", "calibration_summary.csv"};
+        "meta.json",       "timeseries.csv",  "summary.csv",     "runs.csv",
+        "runs.csv.gz",     "fit.csv",         "compare.csv",     "compare_timeseries.csv",
+        "fit_summary.csv", "variance.csv",    "calibration.csv", "calibration_summary.csv",
+        "sweep.csv",       "sensitivity.csv", "search.csv",      "search_summary.csv",
+        "discover.csv",    "discover_box.csv"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(name, names[i]))
             return 1;

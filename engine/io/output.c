@@ -529,3 +529,31 @@ ree_status ree_output_meta(const ree_plan *p, const ree_run_info *info, const re
     free(text);
     return ferror(f) ? REE_EIO : REE_OK;
 }
+
+ree_status ree_output_meta_plain(const char *command, const char *const *keys,
+                                 const char *const *values, int n, double started, double finished,
+                                 FILE *f)
+{
+    cJSON *j = cJSON_CreateObject();
+    if (!j)
+        return REE_ENOMEM;
+    char buf[64];
+    cJSON_AddStringToObject(j, "reesim_version", REESIM_VERSION);
+    cJSON_AddStringToObject(j, "git_revision", REESIM_GIT_REV);
+    cJSON_AddStringToObject(j, "command", command);
+    for (int i = 0; i < n; i++)
+        cJSON_AddStringToObject(j, keys[i], values[i]);
+    iso_time(started, buf, sizeof buf);
+    cJSON_AddStringToObject(j, "started", buf);
+    iso_time(finished, buf, sizeof buf);
+    cJSON_AddStringToObject(j, "finished", buf);
+    cJSON_AddNumberToObject(j, "wall_seconds", finished - started);
+    char *text = cJSON_Print(j);
+    cJSON_Delete(j);
+    if (!text)
+        return REE_ENOMEM;
+    fputs(text, f);
+    fputc('\n', f);
+    free(text);
+    return ferror(f) ? REE_EIO : REE_OK;
+}

@@ -45,4 +45,11 @@ ree_status ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE
 ree_status ree_output_meta(const ree_plan *p, const ree_run_info *info, const ree_mc_result *res,
                            FILE *f);
 
+/* meta.json of a command that reads results rather than a scenario (`reesim discover`): version,
+ * git revision, command, the n string pairs keys[i]: values[i] (any bytes; JSON-escaped), start
+ * and end time. Returns REE_OK, REE_ENOMEM or REE_EIO. */
+ree_status ree_output_meta_plain(const char *command, const char *const *keys,
+                                 const char *const *values, int n, double started, double finished,
+                                 FILE *f);
+
 #endif

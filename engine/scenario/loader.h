@@ -56,6 +56,7 @@ int ld_regimes(loader *L, const ree_ynode *root);  /* plan_policy.c */
 int ld_series(loader *L, const ree_ynode *root);   /* plan_series.c */
 int ld_observations(loader *L, const ree_ynode *root, const char *scenario_path);
 int ld_calibrate(loader *L, const ree_ynode *root); /* plan_calibrate.c */
+int ld_explore(loader *L, const ree_ynode *root);   /* plan_explore.c */
 
 /* Material or tag index by name, -1 when unknown (no error recorded). */
 int ld_material(const ree_plan *p, const char *id);

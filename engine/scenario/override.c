@@ -71,6 +71,56 @@ int ree_plan_param_path(const ree_plan *p, const char *path, int changeable, int
     return 0;
 }
 
+/* Bounds of an initial stock, as the loader's. */
+static const ree_param_def stock_def = {"stock", REE_PT_NUM, 0, 0,   0,
+                                        0,       1e9,        0, "t", "initial stock of a material"};
+
+int ree_slot_same(const ree_param_slot *a, const ree_param_slot *b)
+{
+    return a->spec == b->spec && a->stock == b->stock;
+}
+
+/* nodes.ID.stock.MAT or ID.stock.MAT: 1 and *out filled, 0 when the path is not of this form,
+ * -1 with the reason when it is but names no node or material. */
+static int stock_path(ree_plan *p, const char *path, ree_param_slot *out, char *why, size_t whylen)
+{
+    const char *id = !strncmp(path, "nodes.", 6) ? path + 6 : path;
+    const char *st = strstr(id, ".stock.");
+    if (!st || strchr(st + 7, '.') || st == id)
+        return 0;
+    char nid[PATH_MAX_LEN];
+    if ((size_t)(st - id) >= sizeof nid)
+        return 0;
+    memcpy(nid, id, (size_t)(st - id));
+    nid[st - id] = 0;
+    if (strchr(nid, '.'))
+        return 0;
+    int e = ree_plan_entity(p, nid);
+    if (e < 0 || e >= p->nnode) {
+        snprintf(why, whylen, "no node with id '%s'", nid);
+        return -1;
+    }
+    const char *mat = st + 7;
+    int m = -1;
+    for (int j = 0; j < p->nmat; j++)
+        if (!strcmp(p->mat_id[j], mat))
+            m = j;
+    if (m < 0) {
+        snprintf(why, whylen, "no material '%s'", mat);
+        return -1;
+    }
+    ree_node *node = &p->nodes[e];
+    if (!node->stock0 || !(node->materials >> m & 1)) { /* stock0: always allocated at load */
+        snprintf(why, whylen, "node %s does not hold %s", nid, mat);
+        return -1;
+    }
+    out->spec = NULL;
+    out->def = &stock_def;
+    out->entity = e;
+    out->stock = &node->stock0[m];
+    return 1;
+}
+
 /* The change of `ch[0..n)` that sets PARAM (the rest of the path). */
 static int find_change(ree_plan *p, ree_change *ch, int n, const char *rest, const char *where,
                        ree_param_slot *out, char *why, size_t whylen)
@@ -91,6 +141,10 @@ static int find_change(ree_plan *p, ree_change *ch, int n, const char *rest, con
 
 int ree_plan_slot(ree_plan *p, const char *path, ree_param_slot *out, char *why, size_t whylen)
 {
+    out->stock = NULL;
+    int sp = stock_path(p, path, out, why, whylen);
+    if (sp)
+        return sp < 0 ? -1 : 0;
     if (!strncmp(path, "timeline[", 9)) {
         char *end;
         errno = 0;
@@ -169,6 +223,10 @@ int ree_slot_set(const ree_plan *p, const ree_param_slot *s, double v, char *why
 {
     if (ree_slot_check(s, v, why, whylen))
         return -1;
+    if (s->stock) {
+        *s->stock = v;
+        return 0;
+    }
     ree_pspec old = *s->spec;
     s->spec->dist = (ree_dist){REE_DIST_CONST, v, 0, 0, -INFINITY, INFINITY};
     s->spec->given = 1;
@@ -197,6 +255,8 @@ int ree_slot_set(const ree_plan *p, const ree_param_slot *s, double v, char *why
 
 double ree_slot_value(const ree_param_slot *s)
 {
+    if (s->stock)
+        return *s->stock;
     const ree_dist *d = &s->spec->dist;
     if (d->kind == REE_DIST_CONST)
         return d->a;
@@ -210,9 +270,11 @@ ree_status ree_plan_override(ree_plan *p, const char *const *paths, const double
 {
     ree_param_slot *slots = calloc(n > 0 ? (size_t)n : 1, sizeof *slots);
     ree_pspec *old = calloc(n > 0 ? (size_t)n : 1, sizeof *old);
-    if (!slots || !old) {
+    double *oldv = calloc(n > 0 ? (size_t)n : 1, sizeof *oldv);
+    if (!slots || !old || !oldv) {
         free(slots);
         free(old);
+        free(oldv);
         snprintf(err, errlen, "out of memory");
         return REE_ENOMEM;
     }
@@ -223,7 +285,10 @@ ree_status ree_plan_override(ree_plan *p, const char *const *paths, const double
             ree_slot_check(&slots[i], values[i], why, sizeof why))
             bad = i;
     for (; set < n && bad < 0; set++) {
-        old[set] = *slots[set].spec;
+        if (slots[set].stock)
+            oldv[set] = *slots[set].stock;
+        else
+            old[set] = *slots[set].spec;
         if (ree_slot_set(p, &slots[set], values[set], why, sizeof why))
             bad = set; /* ree_slot_set left this one unchanged */
     }
@@ -231,9 +296,13 @@ ree_status ree_plan_override(ree_plan *p, const char *const *paths, const double
         snprintf(err, errlen, "%s: %s", paths[bad], why);
         /* Undo in reverse order, so a path given twice gets its first value back. */
         for (int j = (set > bad ? bad : set); j-- > 0;)
-            *slots[j].spec = old[j];
+            if (slots[j].stock)
+                *slots[j].stock = oldv[j];
+            else
+                *slots[j].spec = old[j];
     }
     free(slots);
     free(old);
+    free(oldv);
     return bad >= 0 ? REE_EINVALID : REE_OK;
 }

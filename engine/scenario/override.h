@@ -9,6 +9,8 @@
  *                                         for PARAM (SECTION.ID.KEY or ID.KEY, as written in its
  *                                         `set:`), e.g. timeline[3].set.gates.cn_export.approval
  *   regimes.ID.set.PARAM                  the value regime ID sets for PARAM
+ *   nodes.ID.stock.MAT | ID.stock.MAT     node ID's initial stock of material MAT (t), for a
+ *                                         material the node holds, e.g. nodes.us_nds.stock.ndfeb
  * Only number-valued parameters (not dates, materials or lists) can be overridden. The value
  * replaces the whole specification, a distribution included, by a constant; it must lie within
  * the parameter's bounds (its model table) and keep the model's cross-parameter check. Values
@@ -26,10 +28,14 @@
 
 /* A resolved path: the specification it sets. */
 typedef struct ree_param_slot {
-    ree_pspec *spec;
+    ree_pspec *spec; /* NULL for an initial stock */
     const ree_param_def *def;
     int entity;
+    double *stock; /* an initial stock (spec NULL): the plan's value */
 } ree_param_slot;
+
+/* Whether two slots set the same thing. */
+int ree_slot_same(const ree_param_slot *a, const ree_param_slot *b);
 
 /* Resolve SECTION.ID.KEY or ID.KEY to (entity, parameter). With `changeable`, only parameters a
  * model marks REE_PF_TIMELINE are accepted. Returns 0, or -1 with the reason in `why`. */

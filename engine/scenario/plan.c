@@ -91,6 +91,11 @@ void ree_plan_free(ree_plan *p)
     for (int i = 0; p->calib && i < p->ncalib; i++)
         free(p->calib[i].path);
     free(p->calib);
+    for (int i = 0; p->explore && i < p->nexplore; i++) {
+        free(p->explore[i].path);
+        free(p->explore[i].values);
+    }
+    free(p->explore);
     free(p);
 }
 

@@ -165,6 +165,14 @@ typedef struct ree_free_param {
     double min, max;
 } ree_free_param;
 
+/* An uncertain input `explore:` declares (plan_explore.c): a range, or a list of values. */
+typedef struct ree_explore_input {
+    char *path;      /* override path (override.h) */
+    double min, max; /* the range; for a list, its smallest and largest value */
+    double *values;  /* the list in file order; NULL for a range */
+    int nvalues;
+} ree_explore_input;
+
 typedef enum ree_score_kind { REE_SCORE_CRPS, REE_SCORE_INTERVAL } ree_score_kind;
 
 struct ree_plan {
@@ -218,6 +226,10 @@ struct ree_plan {
     int ncalib;
     int calib_until;            /* last step fitted (nsteps - 1 when not given) */
     ree_score_kind calib_score; /* what is minimised */
+
+    /* explore: (optional) */
+    ree_explore_input *explore;
+    int nexplore;
 };
 
 /* ree_plan_load, ree_plan_load_buffer, ree_plan_free, ree_plan_date and the accessors are

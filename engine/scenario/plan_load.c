@@ -656,7 +656,7 @@ static ree_plan *plan_from_tree(ree_ytree *t, const char *path, ree_diag *d, ree
         static const char *const keys[] = {
             "reesim",  "name",      "description",  "sources",   "horizon", "runs",
             "seed",    "materials", "nodes",        "links",     "gates",   "timeline",
-            "regimes", "report",    "observations", "calibrate", NULL};
+            "regimes", "report",    "observations", "calibrate", "explore", NULL};
         ld_check_keys(&L, root, "", keys);
         header(&L, root);
         int hz = horizon(&L, root);
@@ -691,6 +691,8 @@ static ree_plan *plan_from_tree(ree_ytree *t, const char *path, ree_diag *d, ree
                 ld_observations(&L, root, path);
             if (ree_diag_count(d) == before && !L.oom)
                 ld_calibrate(&L, root);
+            if (ree_diag_count(d) == before && !L.oom)
+                ld_explore(&L, root);
         }
     }
     ree_ytree_free(t);

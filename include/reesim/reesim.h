@@ -88,8 +88,8 @@ long long ree_plan_runs(const ree_plan *p);
 unsigned long long ree_plan_seed(const ree_plan *p);
 
 /* Override numeric parameters by path: paths[i] is SECTION.ID.KEY or ID.KEY (a node, link or
- * gate parameter), timeline[I].set.PARAM (the value timeline event I sets) or
- * regimes.ID.set.PARAM; each becomes the constant values[i], which must lie within the
+ * gate parameter), timeline[I].set.PARAM (the value timeline event I sets),
+ * regimes.ID.set.PARAM, or nodes.ID.stock.MAT (a node's initial stock, t); each becomes the constant values[i], which must lie within the
  * parameter's bounds and pass its model's check. All or nothing: returns REE_OK, or REE_EINVALID
  * with "PATH: reason" in `err` and the plan unchanged. Call it only while no simulation uses the
  * plan (the plan is otherwise immutable); `reesim calibrate` fits through it. */

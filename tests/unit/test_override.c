@@ -26,6 +26,7 @@ static const char scenario[] =
     "  - id: us_cars\n"
     "    model: sector\n"
     "    region: US\n"
+    "    stock: {ndfeb: 120}\n"
     "    params: {material: ndfeb, demand: 310, kg_per_unit: 1.5}\n"
     "gates:\n"
     "  - {id: cn_export, covers: [ndfeb], review_days: 63, approval: 0.35}\n"
@@ -123,12 +124,46 @@ static void test_slot_value(void **state)
     ree_plan_free(p);
 }
 
+static void test_stock_paths(void **state)
+{
+    (void)state;
+    ree_plan *p = load();
+    int e = ree_plan_entity(p, "us_cars");
+    char err[400];
+    const char *paths[2] = {"nodes.us_cars.stock.ndfeb", "gates.cn_export.approval"};
+    double v[2] = {250.5, 0.2};
+    assert_int_equal(ree_plan_override(p, paths, v, 2, err, sizeof err), REE_OK);
+    assert_true(p->nodes[e].stock0[0] == 250.5);
+    ree_param_slot s1, s2;
+    assert_int_equal(ree_plan_slot(p, "us_cars.stock.ndfeb", &s1, err, sizeof err), 0);
+    assert_true(ree_slot_value(&s1) == 250.5 && s1.spec == NULL && s1.entity == e);
+    assert_int_equal(ree_plan_slot(p, "nodes.us_cars.stock.ndfeb", &s2, err, sizeof err), 0);
+    assert_true(ree_slot_same(&s1, &s2));
+    assert_int_equal(ree_plan_slot(p, "nodes.us_cars.demand", &s2, err, sizeof err), 0);
+    assert_false(ree_slot_same(&s1, &s2));
+    /* All or nothing: a bad second value restores the stock. */
+    const char *bad[2] = {"nodes.us_cars.stock.ndfeb", "gates.cn_export.approval"};
+    double bv[2] = {10, 1.5};
+    assert_int_equal(ree_plan_override(p, bad, bv, 2, err, sizeof err), REE_EINVALID);
+    assert_true(p->nodes[e].stock0[0] == 250.5);
+    assert_int_equal(ree_plan_slot(p, "nodes.us_carz.stock.ndfeb", &s2, err, sizeof err), -1);
+    assert_non_null(strstr(err, "no node with id 'us_carz'"));
+    assert_int_equal(ree_plan_slot(p, "nodes.us_cars.stock.dytb", &s2, err, sizeof err), -1);
+    assert_non_null(strstr(err, "no material 'dytb'"));
+    assert_int_equal(ree_plan_slot(p, "cn_export.stock.ndfeb", &s2, err, sizeof err), -1);
+    assert_non_null(strstr(err, "no node with id 'cn_export'"));
+    assert_int_equal(ree_slot_check(&s1, -5, err, sizeof err), -1);
+    assert_non_null(strstr(err, "outside its bounds"));
+    ree_plan_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_override_paths),
         cmocka_unit_test(test_override_errors_all_or_nothing),
         cmocka_unit_test(test_slot_value),
+        cmocka_unit_test(test_stock_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

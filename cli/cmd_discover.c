@@ -1,0 +1,346 @@
+/* `reesim discover`: PRIM boxes (prim.h) over the inputs of a sweep (sweep.csv) in which a
+ * condition on an indicator holds. */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "csvread.h"
+#include "outfile.h"
+#include "output.h"
+#include "prim.h"
+
+static const char discover_help[] =
+    "Usage: reesim discover SWEEP_DIR --where 'ENTITY/INDICATOR [STAT] OP X' [OPTIONS]\n"
+    "Scenario discovery with PRIM (peeling and pasting) over the inputs of a sweep: the box of\n"
+    "input values in which the condition holds most often. STAT is one of mean (default), sd,\n"
+    "p05, p50, p95 of the indicator across a case's runs; OP one of <=, <, >=, >. E.g.\n"
+    "  reesim discover out/licensing-sweep --where 'us_defense/months_short > 3'\n"
+    "\n"
+    "      --where COND       the condition that marks a case (required)\n"
+    "      --alpha A          peeling and pasting share (default 0.05)\n"
+    "      --min-support S    stop peeling below this share of the cases (default 0.05)\n"
+    "      --min-coverage C   the chosen box holds at least this share of the marked cases\n"
+    "                         (default 0.5)\n"
+    "  -o, --out DIR          output folder (default: SWEEP_DIR-discover)\n"
+    "  -q, --quiet            no table on stdout\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Writes discover.csv (the peeling trajectory: step, coverage, density, support, and each\n"
+    "input's bounds) and discover_box.csv (the chosen box after pasting: each input's bounds\n"
+    "and whether it is restricted, with coverage, density and support) and meta.json.\n";
+
+typedef struct cond {
+    char entity[128], indicator[128], stat[8], op[3];
+    double x;
+} cond;
+
+static int parse_where(const char *s, cond *w)
+{
+    const char *slash = strchr(s, '/');
+    if (!slash)
+        return -1;
+    const char *b = s;
+    while (isspace((unsigned char)*b))
+        b++;
+    size_t el = (size_t)(slash - b);
+    if (el == 0 || el >= sizeof w->entity)
+        return -1;
+    memcpy(w->entity, b, el);
+    w->entity[el] = 0;
+    const char *op = slash + 1;
+    while (*op && *op != '<' && *op != '>')
+        op++;
+    if (!*op)
+        return -1;
+    char mid[300];
+    size_t ml = (size_t)(op - slash - 1);
+    if (ml >= sizeof mid)
+        return -1;
+    memcpy(mid, slash + 1, ml);
+    mid[ml] = 0;
+    char extra[8];
+    int nf = sscanf(mid, "%127s %7s %7s", w->indicator, w->stat, extra);
+    if (nf < 1 || nf > 2)
+        return -1;
+    if (nf == 1)
+        strcpy(w->stat, "mean");
+    if (strcmp(w->stat, "mean") && strcmp(w->stat, "sd") && strcmp(w->stat, "p05") &&
+        strcmp(w->stat, "p50") && strcmp(w->stat, "p95"))
+        return -1;
+    size_t ol = op[1] == '=' ? 2 : 1;
+    memcpy(w->op, op, ol);
+    w->op[ol] = 0;
+    char *e;
+    errno = 0;
+    w->x = strtod(op + ol, &e);
+    while (isspace((unsigned char)*e))
+        e++;
+    if (*e || e == op + ol || errno || !isfinite(w->x))
+        return -1;
+    return 0;
+}
+
+static int holds(const cond *w, double v)
+{
+    return !strcmp(w->op, "<=")   ? v <= w->x
+           : !strcmp(w->op, "<")  ? v < w->x
+           : !strcmp(w->op, ">=") ? v >= w->x
+                                  : v > w->x;
+}
+
+static ree_status write_results(ree_outset *set, const ree_prim_result *r, const char *const *names)
+{
+    static const char *const cols[] = {"step",  "coverage", "density", "support",
+                                       "cases", "input",    "lo",      "hi"};
+    static const char *const bcols[] = {"input",    "lo",      "hi",      "restricted",
+                                        "coverage", "density", "support", "cases"};
+    ree_status st = REE_OK;
+    ree_csv *c = ree_outset_csv(set, "discover.csv", cols, 8, &st);
+    if (!c)
+        return st;
+    for (int s = 0; s < r->nstep; s++)
+        for (int i = 0; i < r->k; i++) {
+            ree_csv_int(c, s);
+            ree_csv_num(c, r->steps[s].coverage);
+            ree_csv_num(c, r->steps[s].density);
+            ree_csv_num(c, r->steps[s].support);
+            ree_csv_int(c, (long long)r->steps[s].n);
+            ree_csv_str(c, names[i]);
+            ree_csv_num(c, r->steps[s].lo[i]);
+            ree_csv_num(c, r->steps[s].hi[i]);
+            ree_csv_end_row(c);
+        }
+    ree_csv *b = ree_outset_csv(set, "discover_box.csv", bcols, 8, &st);
+    if (!b)
+        return st;
+    for (int i = 0; i < r->k; i++) {
+        ree_csv_str(b, names[i]);
+        ree_csv_num(b, r->box.lo[i]);
+        ree_csv_num(b, r->box.hi[i]);
+        ree_csv_int(b, r->box.lo[i] > r->min[i] || r->box.hi[i] < r->max[i]);
+        ree_csv_num(b, r->box.coverage);
+        ree_csv_num(b, r->box.density);
+        ree_csv_num(b, r->box.support);
+        ree_csv_int(b, (long long)r->box.n);
+        ree_csv_end_row(b);
+    }
+    return REE_OK;
+}
+
+static int parse_share(const char *opt, const char *arg, double lo, double hi, double *out)
+{
+    char *e;
+    errno = 0;
+    double v = strtod(arg, &e);
+    if (*e || !*arg || errno || !(v >= lo && v <= hi)) {
+        ree_cli_usage_error("discover", "%s expects a number in [%g, %g], found '%s'", opt, lo, hi,
+                            arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static void print_box(const ree_prim_result *r, const char *const *names, size_t n,
+                      const char *where, const char *dir)
+{
+    printf("%zu cases, %s in %.0f; %d peeling steps; results in %s/\n", n, where,
+           r->steps[0].coverage > 0 ? r->steps[0].density * (double)n : 0.0, r->nstep - 1, dir);
+    printf("box (step %d, pasted): coverage %.3g, density %.3g, support %.3g (%zu cases)\n",
+           r->chosen, r->box.coverage, r->box.density, r->box.support, r->box.n);
+    int any = 0;
+    for (int i = 0; i < r->k; i++)
+        if (r->box.lo[i] > r->min[i] || r->box.hi[i] < r->max[i]) {
+            printf("  %-48s %12.6g .. %-12.6g (of %g .. %g)\n", names[i], r->box.lo[i],
+                   r->box.hi[i], r->min[i], r->max[i]);
+            any = 1;
+        }
+    if (!any)
+        printf("  no input restricted: the condition is spread over the whole design\n");
+}
+
+ree_status ree_cmd_discover(int argc, char **argv)
+{
+    static const struct option opts[] = {{"where", required_argument, 0, 'W'},
+                                         {"alpha", required_argument, 0, 'a'},
+                                         {"min-support", required_argument, 0, 'S'},
+                                         {"min-coverage", required_argument, 0, 'C'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *where = NULL, *out = NULL;
+    int quiet = 0, c;
+    ree_prim_opts po = {0.05, 0.05, 0.5};
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'W':
+            where = optarg;
+            break;
+        case 'a':
+            if (parse_share("--alpha", optarg, 0.001, 0.49, &po.alpha))
+                return REE_EUSAGE;
+            break;
+        case 'S':
+            if (parse_share("--min-support", optarg, 0, 0.99, &po.min_support))
+                return REE_EUSAGE;
+            break;
+        case 'C':
+            if (parse_share("--min-coverage", optarg, 0, 1, &po.min_coverage))
+                return REE_EUSAGE;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            fputs(discover_help, stdout);
+            return REE_OK;
+        case ':':
+            ree_cli_usage_error("discover", "option '%s' needs a value", argv[optind - 1]);
+            return REE_EUSAGE;
+        default:
+            ree_cli_usage_error("discover", "unknown option '%s'", argv[optind - 1]);
+            return REE_EUSAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        ree_cli_usage_error("discover",
+                            optind >= argc ? "missing SWEEP_DIR"
+                                           : "expected one sweep folder, found %d",
+                            argc - optind);
+        return REE_EUSAGE;
+    }
+    cond w;
+    if (!where || parse_where(where, &w)) {
+        ree_cli_usage_error("discover",
+                            "--where expects 'ENTITY/INDICATOR [mean|sd|p05|p50|p95] OP X' with "
+                            "OP one of <=, <, >=, >, found '%s'",
+                            where ? where : "");
+        return REE_EUSAGE;
+    }
+    const char *dirarg = argv[optind];
+    double started = ree_cli_wall();
+    char path[1200], dir[1200], err[1400] = "";
+    snprintf(path, sizeof path, "%s/sweep.csv", dirarg);
+    ree_status st;
+    ree_table *t = ree_table_load(path, &st, err, sizeof err);
+    if (!t) {
+        if (st == REE_ENOMEM)
+            ree_cli_report_oom("reading the sweep");
+        else
+            fprintf(stderr, "reesim discover: %s\n", err);
+        return st;
+    }
+    static const char *const need[] = {"case", "entity", "indicator", "mean",
+                                       "sd",   "p05",    "p50",       "p95"};
+    int ccase = ree_table_col(t, "case"), cent = ree_table_col(t, "entity");
+    int cind = ree_table_col(t, "indicator"), cstat = ree_table_col(t, w.stat);
+    double *x = NULL;
+    unsigned char *y = NULL;
+    const char **names = NULL;
+    ree_outset *set = NULL;
+    ree_prim_result r;
+    memset(&r, 0, sizeof r);
+    size_t nrow = ree_table_nrows(t), n = 0;
+    int k = cent - ccase - 1;
+    if (ree_table_require(t, need, 8, err, sizeof err) || ccase != 0 || k < 1) {
+        if (!*err)
+            snprintf(err, sizeof err, "%s: expected 'case', the inputs, then 'entity'", path);
+        fprintf(stderr, "reesim discover: %s\n", err);
+        st = REE_EINVALID;
+        goto done;
+    }
+    x = malloc((nrow ? nrow : 1) * (size_t)k * sizeof *x);
+    y = malloc(nrow ? nrow : 1);
+    names = malloc((size_t)k * sizeof *names);
+    if (!x || !y || !names) {
+        st = REE_ENOMEM;
+        ree_cli_report_oom("reading the sweep");
+        goto done;
+    }
+    for (size_t row = 0; row < nrow; row++) {
+        if (strcmp(ree_table_cell(t, row, cent), w.entity) ||
+            strcmp(ree_table_cell(t, row, cind), w.indicator))
+            continue;
+        double v;
+        for (int i = 0; i < k; i++)
+            if (ree_table_num(t, row, 1 + i, &x[n * (size_t)k + (size_t)i], err, sizeof err) ||
+                !isfinite(x[n * (size_t)k + (size_t)i])) {
+                if (!*err)
+                    snprintf(err, sizeof err, "%s:%ld: input is not a finite number", path,
+                             ree_table_line(t, row));
+                fprintf(stderr, "reesim discover: %s\n", err);
+                st = REE_EINVALID;
+                goto done;
+            }
+        if (ree_table_num(t, row, cstat, &v, err, sizeof err)) {
+            fprintf(stderr, "reesim discover: %s\n", err);
+            st = REE_EINVALID;
+            goto done;
+        }
+        y[n++] = !isnan(v) && holds(&w, v);
+    }
+    for (int i = 0; i < k; i++)
+        names[i] = ree_table_colname(t, 1 + i);
+    if (n == 0) {
+        ree_cli_usage_error("discover", "%s has no rows for %s/%s", path, w.entity, w.indicator);
+        st = REE_EUSAGE;
+        goto done;
+    }
+    st = ree_prim(x, y, n, k, &po, &r);
+    if (st == REE_EUSAGE) {
+        fprintf(stderr, "reesim discover: no case of %s meets '%s'\n", path, where);
+        goto done;
+    }
+    if (st != REE_OK) {
+        ree_cli_report_oom("running PRIM");
+        goto done;
+    }
+    if (out)
+        snprintf(dir, sizeof dir, "%s", out);
+    else
+        snprintf(dir, sizeof dir, "%s-discover", dirarg);
+    ree_cli_catch_signals();
+    set = ree_outset_open(dir, &st, err, sizeof err);
+    if (set) {
+        ree_outset_set_cancel(set, &ree_cli_interrupted);
+        ree_cli_guard(set);
+        st = write_results(set, &r, names);
+        FILE *f = st == REE_OK ? ree_outset_file(set, "meta.json", &st) : NULL;
+        if (f) {
+            static const char *const keys[] = {"sweep", "where"};
+            const char *vals[] = {path, where};
+            st = ree_output_meta_plain("discover", keys, vals, 2, started, ree_cli_wall(), f);
+        }
+        if (st == REE_OK)
+            st = ree_outset_commit(set, err, sizeof err);
+        else if ((st == REE_EIO || st == REE_EINTERRUPTED) &&
+                 (!*err || !strcmp(err, "interrupted")))
+            ree_outset_check(set, err, sizeof err);
+        ree_cli_guard(NULL);
+    }
+    if (st != REE_OK && ree_cli_interrupted)
+        fprintf(stderr, "reesim discover: interrupted (signal %d); no output written\n",
+                (int)ree_cli_interrupted);
+    else if (st != REE_OK)
+        fprintf(stderr, "reesim discover: %s\n", *err ? err : ree_status_message(st));
+    else if (!quiet)
+        print_box(&r, names, n, where, ree_outset_dir(set));
+    ree_outset_free(set);
+done:
+    free(x);
+    free(y);
+    free(names);
+    ree_prim_result_free(&r);
+    ree_table_free(t);
+    return st;
+}

@@ -1,0 +1,378 @@
+/* `reesim search`: the smallest (or largest) value of a lever meeting a probabilistic goal, by
+ * bisection on common random numbers (explore.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "explore_cli.h"
+#include "outfile.h"
+#include "output.h"
+
+#define DEFAULT_RUNS 500
+#define MAX_EVALS    64
+#define Z95          1.959963984540054
+
+static const char search_help[] =
+    "Usage: reesim search SCENARIO.yaml --lever PATH=LO..HI --goal 'P(ENTITY/INDICATOR OP X) >= "
+    "Q'\n"
+    "                     [OPTIONS]\n"
+    "Find the smallest value of a lever (any override path) at which the probability across\n"
+    "runs that an indicator satisfies OP X (<=, <, >=, >) is at least Q, or the largest when\n"
+    "the probability falls with the lever: bisection, assuming the probability is monotone in\n"
+    "the lever. Every evaluation uses the same seed and runs (common random numbers), so the\n"
+    "probability is a deterministic step function of the lever and the bisection is exact for\n"
+    "it. The answer comes with a Wilson 95% interval on the probability there.\n"
+    "\n"
+    "      --lever PATH=LO..HI  the lever and its range\n"
+    "      --goal GOAL          e.g. 'P(us_defense/months_short <= 0) >= 0.95'\n"
+    "      --set PATH=V         hold another parameter at V for the whole search (repeatable)\n"
+    "      --largest            when the goal holds at both ends, report HI (default: LO)\n"
+    "      --tol T              stop when the bracket is T wide (default (HI-LO)/256; whole\n"
+    "                           numbers for integral parameters)\n"
+    "  -n, --runs N             runs per evaluation (default 500)\n"
+    "  -s, --seed S             seed (default: the scenario's)\n"
+    "  -j, --threads T          threads (default: all cores); results do not depend on it\n"
+    "  -o, --out DIR            output folder (default: out/<scenario name>-search)\n"
+    "  -q, --quiet              no progress and no answer on stdout\n"
+    "  -h, --help               show this help\n"
+    "\n"
+    "Writes search.csv (every evaluation: lever, probability, runs, met, Wilson lo and hi) and\n"
+    "search_summary.csv (the answer), and meta.json. A goal met nowhere in the range is not an\n"
+    "error: the summary says so.\n";
+
+typedef struct goal {
+    char entity[128], indicator[128], op[3];
+    double x, q;
+} goal;
+
+static int parse_goal(const char *s, goal *g)
+{
+    char buf[512];
+    size_t n = 0;
+    for (const char *c = s; *c && n + 1 < sizeof buf; c++)
+        if (!isspace((unsigned char)*c))
+            buf[n++] = *c;
+    buf[n] = 0;
+    if (strncmp(buf, "P(", 2))
+        return -1;
+    char *close = strrchr(buf, ')');
+    if (!close || strncmp(close + 1, ">=", 2))
+        return -1;
+    char *e;
+    errno = 0;
+    g->q = strtod(close + 3, &e);
+    if (*e || close[3] == 0 || errno || !(g->q > 0 && g->q <= 1))
+        return -1;
+    *close = 0;
+    char *body = buf + 2, *slash = strchr(body, '/');
+    if (!slash || slash == body)
+        return -1;
+    char *op = NULL;
+    for (char *c = slash + 1; *c && !op; c++)
+        if (*c == '<' || *c == '>')
+            op = c;
+    if (!op || op == slash + 1)
+        return -1;
+    size_t ol = op[1] == '=' ? 2 : 1;
+    memcpy(g->op, op, ol);
+    g->op[ol] = 0;
+    errno = 0;
+    g->x = strtod(op + ol, &e);
+    if (*e || op[ol] == 0 || errno || !isfinite(g->x))
+        return -1;
+    if ((size_t)(slash - body) >= sizeof g->entity ||
+        (size_t)(op - slash - 1) >= sizeof g->indicator)
+        return -1;
+    memcpy(g->entity, body, (size_t)(slash - body));
+    g->entity[slash - body] = 0;
+    memcpy(g->indicator, slash + 1, (size_t)(op - slash - 1));
+    g->indicator[op - slash - 1] = 0;
+    return 0;
+}
+
+typedef struct search_ctx {
+    ree_plan *p;
+    ree_param_slot slot;
+    ree_mc_opts mo;
+    goal g;
+    int ind, neval, progress;
+    double lever[MAX_EVALS], prob[MAX_EVALS];
+    long long n[MAX_EVALS];
+    char *err;
+    size_t errlen;
+} search_ctx;
+
+static ree_status evaluate(void *arg, double lever, double *prob, long long *n)
+{
+    search_ctx *s = arg;
+    ree_mc_result res;
+    if (s->progress)
+        fprintf(stderr, "\revaluation %d at %g   ", s->neval + 1, lever);
+    ree_status st = ree_explore_case(s->p, &s->slot, 1, &lever, &s->mo, &res, s->err, s->errlen);
+    if (st != REE_OK)
+        return st;
+    *prob = ree_explore_share(res.indicators, (size_t)s->ind, s->g.op, s->g.x);
+    *n = res.nruns;
+    ree_mc_result_free(&res);
+    if (isnan(*prob)) {
+        snprintf(s->err, s->errlen, "out of memory reading the runs");
+        return REE_ENOMEM;
+    }
+    if (s->neval < MAX_EVALS) {
+        s->lever[s->neval] = lever;
+        s->prob[s->neval] = *prob;
+        s->n[s->neval] = *n;
+    }
+    s->neval++;
+    return REE_OK;
+}
+
+static ree_status write_results(ree_outset *set, const search_ctx *s, const char *lever_path,
+                                const char *goal_text, const ree_search_result *r)
+{
+    static const char *const cols[] = {"evaluation", "lever", "prob", "runs", "met", "lo", "hi"};
+    static const char *const scols[] = {"lever", "goal", "found", "direction", "answer",     "prob",
+                                        "lo",    "hi",   "runs",  "bracket",   "evaluations"};
+    ree_status st = REE_OK;
+    ree_csv *c = ree_outset_csv(set, "search.csv", cols, 7, &st);
+    if (!c)
+        return st;
+    for (int i = 0; i < s->neval && i < MAX_EVALS; i++) {
+        double lo, hi;
+        ree_wilson(s->prob[i] * (double)s->n[i], (double)s->n[i], Z95, &lo, &hi);
+        ree_csv_int(c, i + 1);
+        ree_csv_num(c, s->lever[i]);
+        ree_csv_num(c, s->prob[i]);
+        ree_csv_int(c, s->n[i]);
+        ree_csv_int(c, s->prob[i] >= s->g.q);
+        ree_csv_num(c, lo);
+        ree_csv_num(c, hi);
+        ree_csv_end_row(c);
+    }
+    ree_csv *t = ree_outset_csv(set, "search_summary.csv", scols, 11, &st);
+    if (!t)
+        return st;
+    double lo, hi;
+    ree_wilson(r->prob * (double)r->n, (double)r->n, Z95, &lo, &hi);
+    ree_csv_str(t, lever_path);
+    ree_csv_str(t, goal_text);
+    ree_csv_int(t, r->found);
+    ree_csv_str(t, !r->found ? "" : r->smallest ? "smallest" : "largest");
+    ree_csv_num(t, r->answer);
+    ree_csv_num(t, r->prob);
+    ree_csv_num(t, lo);
+    ree_csv_num(t, hi);
+    ree_csv_int(t, r->n);
+    ree_csv_num(t, r->bracket);
+    ree_csv_int(t, r->evaluations);
+    ree_csv_end_row(t);
+    return REE_OK;
+}
+
+static void print_answer(const search_ctx *s, const char *lever_path, const ree_search_result *r,
+                         const char *dir)
+{
+    double lo, hi;
+    ree_wilson(r->prob * (double)r->n, (double)r->n, Z95, &lo, &hi);
+    printf("%s: goal P(%s/%s %s %g) >= %g over %s; %d evaluations of %lld runs; results in %s/\n",
+           s->p->name, s->g.entity, s->g.indicator, s->g.op, s->g.x, s->g.q, lever_path,
+           r->evaluations, s->mo.nruns, dir);
+    if (!r->found) {
+        printf("not met anywhere in the range: the best end reaches P = %.4g (Wilson 95%% "
+               "[%.4g, %.4g])\n",
+               r->prob, lo, hi);
+        return;
+    }
+    printf("%s value meeting the goal: %.6g", r->smallest ? "smallest" : "largest", r->answer);
+    if (!isnan(r->bracket))
+        printf(" (%.6g fails it)", r->bracket);
+    printf("\nP there = %.4g of %lld runs (Wilson 95%% [%.4g, %.4g])\n", r->prob, r->n, lo, hi);
+}
+
+ree_status ree_cmd_search(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"runs", required_argument, 0, 'n'},    {"seed", required_argument, 0, 's'},
+        {"threads", required_argument, 0, 'j'}, {"out", required_argument, 0, 'o'},
+        {"quiet", no_argument, 0, 'q'},         {"lever", required_argument, 0, 'L'},
+        {"goal", required_argument, 0, 'G'},    {"largest", no_argument, 0, 'X'},
+        {"set", required_argument, 0, 'S'},     {"tol", required_argument, 0, 'T'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    ree_cli_common co;
+    ree_cli_common_init(&co);
+    const char *lever = NULL, *goal_text = NULL;
+    char *fixed[20];
+    int largest = 0, nfixed = 0;
+    double tol = -1;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":n:s:j:o:qh", opts, NULL)) != -1) {
+        int handled = c == 'B' ? 0 : ree_cli_common_opt(c, optarg, &co);
+        if (handled < 0)
+            return REE_EUSAGE;
+        if (handled)
+            continue;
+        switch (c) {
+        case 'L':
+            lever = optarg;
+            break;
+        case 'G':
+            goal_text = optarg;
+            break;
+        case 'X':
+            largest = 1;
+            break;
+        case 'S':
+            if (nfixed == 20) {
+                ree_cli_usage_error("search", "at most 20 --set options");
+                return REE_EUSAGE;
+            }
+            fixed[nfixed++] = optarg;
+            break;
+        case 'T': {
+            char *e;
+            errno = 0;
+            tol = strtod(optarg, &e);
+            if (*e || !*optarg || errno || !(tol > 0) || !isfinite(tol)) {
+                ree_cli_usage_error("search", "--tol expects a positive number, found '%s'",
+                                    optarg);
+                return REE_EUSAGE;
+            }
+            break;
+        }
+        case 'h':
+            fputs(search_help, stdout);
+            return REE_OK;
+        case ':':
+            ree_cli_usage_error("search", "option '%s' needs a value", argv[optind - 1]);
+            return REE_EUSAGE;
+        default:
+            ree_cli_usage_error("search", "unknown option '%s'", argv[optind - 1]);
+            return REE_EUSAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        ree_cli_usage_error("search",
+                            optind >= argc ? "missing SCENARIO.yaml"
+                                           : "expected one scenario file, found %d",
+                            argc - optind);
+        return REE_EUSAGE;
+    }
+    search_ctx s;
+    memset(&s, 0, sizeof s);
+    if (!lever || !goal_text) {
+        ree_cli_usage_error("search", "--lever and --goal are required");
+        return REE_EUSAGE;
+    }
+    if (parse_goal(goal_text, &s.g)) {
+        ree_cli_usage_error("search",
+                            "--goal expects 'P(ENTITY/INDICATOR OP X) >= Q' with OP one of <=, "
+                            "<, >=, > and 0 < Q <= 1, found '%s'",
+                            goal_text);
+        return REE_EUSAGE;
+    }
+    if (!strchr(lever, '=') || !strstr(lever, "..")) {
+        ree_cli_usage_error("search", "--lever expects PATH=LO..HI, found '%s'", lever);
+        return REE_EUSAGE;
+    }
+    ree_status st;
+    ree_plan *p = ree_cli_load(argv[optind], &st);
+    if (!p)
+        return st;
+    char *sets[1] = {(char *)lever};
+    ree_cli_inputs x = {0}, fx = {0};
+    /* The lever alone: parse it as a --set with no explore: inputs; then the fixed values. */
+    int nexp = p->nexplore;
+    p->nexplore = 0;
+    st = ree_cli_inputs_get("search", p, sets, 1, 1, &x);
+    if (st == REE_OK)
+        st = ree_cli_inputs_get("search", p, fixed, nfixed, 0, &fx);
+    p->nexplore = nexp;
+    for (int i = 0; st == REE_OK && i < fx.k; i++) {
+        char why[400];
+        if (!fx.in[i].values || fx.in[i].nvalues != 1) {
+            ree_cli_usage_error("search", "--set %s: expected one value", fx.in[i].path);
+            st = REE_EUSAGE;
+        } else if (ree_slot_same(&fx.slots[i], &x.slots[0])) {
+            ree_cli_usage_error("search", "--set %s: that is the lever", fx.in[i].path);
+            st = REE_EUSAGE;
+        } else if (ree_slot_set(p, &fx.slots[i], fx.in[i].values[0], why, sizeof why)) {
+            ree_cli_usage_error("search", "--set %s: %s", fx.in[i].path, why);
+            st = REE_EUSAGE;
+        }
+    }
+    char err[512] = "", dir[1024];
+    ree_outset *set = NULL;
+    ree_search_result r;
+    memset(&r, 0, sizeof r);
+    if (st != REE_OK)
+        goto done;
+    s.ind = ree_plan_indicator_find(p, s.g.entity, s.g.indicator);
+    if (s.ind < 0) {
+        ree_cli_usage_error("search", "%s has no indicator %s/%s (see its summary.csv)", p->file,
+                            s.g.entity, s.g.indicator);
+        st = REE_EUSAGE;
+        goto done;
+    }
+    s.p = p;
+    s.slot = x.slots[0];
+    s.mo = (ree_mc_opts){.nruns = co.runs > 0 ? co.runs : DEFAULT_RUNS,
+                         .seed = co.seed >= 0 ? (unsigned long long)co.seed : p->seed,
+                         .threads = (int)co.threads,
+                         .cancel = &ree_cli_interrupted};
+    s.err = err;
+    s.errlen = sizeof err;
+    s.progress = !co.quiet && isatty(fileno(stderr));
+    ree_run_info info = {0, s.mo.nruns, s.mo.seed, (int)co.threads, 0, "search", ree_cli_wall(), 0};
+    if (co.out)
+        snprintf(dir, sizeof dir, "%s", co.out);
+    else
+        snprintf(dir, sizeof dir, "out/%s-search", p->name);
+    ree_cli_catch_signals();
+    set = ree_outset_open(dir, &st, err, sizeof err);
+    if (!set)
+        goto done;
+    ree_outset_set_cancel(set, &ree_cli_interrupted);
+    ree_cli_guard(set);
+    double lo = x.in[0].min, hi = x.in[0].max;
+    st = ree_search_bisect(lo, hi, s.g.q, tol > 0 ? tol : (hi - lo) / 256,
+                           (s.slot.def->flags & REE_PF_INT) != 0, !largest, evaluate, &s, &r);
+    if (s.progress)
+        fputc('\n', stderr);
+    if (st == REE_OK)
+        st = write_results(set, &s, x.in[0].path, goal_text, &r);
+    if (st == REE_OK) {
+        info.finished = ree_cli_wall();
+        FILE *f = ree_outset_file(set, "meta.json", &st);
+        ree_mc_result none = {0};
+        if (f)
+            st = ree_output_meta(p, &info, &none, f);
+    }
+    if (st == REE_OK)
+        st = ree_outset_commit(set, err, sizeof err);
+    else if ((st == REE_EIO || st == REE_EINTERRUPTED) && (!*err || !strcmp(err, "interrupted")))
+        ree_outset_check(set, err, sizeof err);
+    ree_cli_guard(NULL);
+done:
+    if (st == REE_ENOMEM)
+        ree_cli_report_oom(*err ? err : "searching");
+    else if (st != REE_OK && ree_cli_interrupted)
+        fprintf(stderr, "reesim search: interrupted (signal %d); no output written\n",
+                (int)ree_cli_interrupted);
+    else if (st != REE_OK && st != REE_EUSAGE)
+        fprintf(stderr, "reesim search: %s: %s\n", p->file,
+                *err ? err : ree_status_message((ree_status)st));
+    else if (st == REE_OK && !co.quiet)
+        print_answer(&s, x.in[0].path, &r, ree_outset_dir(set));
+    ree_outset_free(set);
+    ree_cli_inputs_free(&x);
+    ree_cli_inputs_free(&fx);
+    ree_plan_free(p);
+    return st;
+}

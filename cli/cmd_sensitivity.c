@@ -1,0 +1,386 @@
+/* `reesim sensitivity`: Morris elementary effects or Sobol indices (gsa.h) of the run-means of
+ * the headline indicators over the explore: inputs, on common random numbers. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "explore_cli.h"
+#include "gsa.h"
+#include "numfmt.h"
+#include "outfile.h"
+#include "output.h"
+
+#define DEFAULT_RUNS   100
+#define DEFAULT_MORRIS 10 /* trajectories */
+#define DEFAULT_SOBOL  64 /* base rows */
+#define DEFAULT_BOOT   500
+#define MAX_SETS       20
+
+static const char sensitivity_help[] =
+    "Usage: reesim sensitivity SCENARIO.yaml --method morris|sobol [OPTIONS]\n"
+    "Global sensitivity of the headline indicators to the scenario's 'explore:' inputs (and\n"
+    "--set ranges). Each evaluation is a Monte Carlo case of R runs on common random numbers\n"
+    "(the same seed and runs for every case); the indices are those of the run-mean of each\n"
+    "indicator. Morris: r trajectories on a p-level grid, mu* (mean absolute elementary effect,\n"
+    "the change over an input's whole range), mu and sigma; r (k + 1) evaluations. Sobol:\n"
+    "first-order (S1, Saltelli 2010) and total (ST, Jansen) indices from GSL's Sobol sequence;\n"
+    "N (k + 2) evaluations. 95% bootstrap intervals (deterministic).\n"
+    "\n"
+    "      --method M        morris (default) or sobol\n"
+    "  -n, --samples N       Morris trajectories (default 10) or Sobol base rows (default 64)\n"
+    "  -r, --runs R          Monte Carlo runs per evaluation (default 100)\n"
+    "      --levels P        Morris grid levels, even (default 4)\n"
+    "      --boot B          bootstrap resamples (default 500; 0: no intervals)\n"
+    "      --set PATH=LO..HI an input (repeatable; replaces an explore: input of the parameter)\n"
+    "      --no-explore      ignore the scenario's explore: section (only the --set inputs)\n"
+    "      --all             every indicator, not only the headlines\n"
+    "  -s, --seed S          seed of the runs, the Morris design and the bootstrap\n"
+    "  -j, --threads T       threads (default: all cores); results do not depend on it\n"
+    "  -o, --out DIR         output folder (default: out/<scenario name>-sensitivity)\n"
+    "  -q, --quiet           no progress and no table\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Writes sensitivity.csv (method, entity, indicator, unit, input, index, estimate, lo, hi,\n"
+    "variance, noise_share) and meta.json. noise_share is the mean squared standard error of an\n"
+    "evaluation's run-mean over the variance of the run-means across evaluations: the part of\n"
+    "what the indices explain that is Monte Carlo noise (raise -r when it is not small).\n";
+
+typedef struct eval_ctx {
+    ree_plan *p;
+    ree_cli_inputs *x;
+    ree_mc_opts mo;
+    int *ind; /* indicator index of each output */
+    int m;
+    double *vals, *noise; /* k values; m sums of squared standard errors */
+    long long evals;
+    int progress;
+    char *err;
+    size_t errlen;
+} eval_ctx;
+
+static ree_status evaluate(void *arg, const double *u, double *y)
+{
+    eval_ctx *e = arg;
+    for (int i = 0; i < e->x->k; i++)
+        e->vals[i] = ree_explore_at(&e->x->in[i], u[i]);
+    ree_mc_result res;
+    ree_status st =
+        ree_explore_case(e->p, e->x->slots, e->x->k, e->vals, &e->mo, &res, e->err, e->errlen);
+    if (st != REE_OK)
+        return st;
+    for (int j = 0; j < e->m; j++) {
+        ree_cell_stats s;
+        ree_acc_cell(res.indicators, (size_t)e->ind[j], &s);
+        y[j] = s.mean;
+        e->noise[j] += s.n > 0 ? s.sd * s.sd / s.n : 0;
+    }
+    e->evals++;
+    ree_mc_result_free(&res);
+    return REE_OK;
+}
+
+static void on_progress(void *arg, long long done, long long total)
+{
+    const eval_ctx *e = arg;
+    if (e->progress)
+        fprintf(stderr, "\revaluation %lld of %lld   ", done, total);
+}
+
+static void write_row(ree_csv *c, const char *method, const ree_indicator *ind, const char *input,
+                      const char *index, double est, double lo, double hi, double var, double noise)
+{
+    ree_csv_str(c, method);
+    ree_csv_str(c, ind->entity_name);
+    ree_csv_str(c, ind->name);
+    ree_csv_str(c, ind->unit);
+    ree_csv_str(c, input);
+    ree_csv_str(c, index);
+    ree_csv_num(c, est);
+    ree_csv_num(c, lo);
+    ree_csv_num(c, hi);
+    ree_csv_num(c, var);
+    ree_csv_num(c, noise);
+    ree_csv_end_row(c);
+}
+
+static ree_status write_results(ree_outset *set, const eval_ctx *e, const ree_gsa_result *r,
+                                int sobol, const double *noise_share)
+{
+    static const char *const cols[] = {"method", "entity",   "indicator",  "unit",
+                                       "input",  "index",    "estimate",   "lo",
+                                       "hi",     "variance", "noise_share"};
+    ree_status st = REE_OK;
+    ree_csv *c = ree_outset_csv(set, "sensitivity.csv", cols, 11, &st);
+    if (!c)
+        return st;
+    const char *method = sobol ? "sobol" : "morris";
+    int k = r->k;
+    for (int j = 0; j < e->m; j++) {
+        const ree_indicator *ind = &e->p->indicators[e->ind[j]];
+        for (int i = 0; i < k; i++) {
+            const ree_gsa_ci *a = &r->a[j * k + i], *b = &r->b[j * k + i];
+            const char *in = e->x->in[i].path;
+            write_row(c, method, ind, in, sobol ? "S1" : "mu_star", a->est, a->lo, a->hi, r->var[j],
+                      noise_share[j]);
+            if (!sobol)
+                write_row(c, method, ind, in, "mu", r->mu[j * k + i], NAN, NAN, r->var[j],
+                          noise_share[j]);
+            write_row(c, method, ind, in, sobol ? "ST" : "sigma", b->est, b->lo, b->hi, r->var[j],
+                      noise_share[j]);
+        }
+    }
+    return REE_OK;
+}
+
+/* Per output, the inputs ranked by mu* (Morris) or ST (Sobol). */
+static void print_table(const eval_ctx *e, const ree_gsa_result *r, int sobol,
+                        const double *noise_share, const char *dir)
+{
+    printf("%s: %s, %lld evaluations of %lld runs over %d input%s; results in %s/\n", e->p->name,
+           sobol ? "Sobol indices" : "Morris elementary effects", r->evaluations, e->mo.nruns, r->k,
+           r->k == 1 ? "" : "s", dir);
+    int *ord = malloc((size_t)r->k * sizeof *ord);
+    if (!ord)
+        return;
+    for (int j = 0; j < e->m; j++) {
+        const ree_indicator *ind = &e->p->indicators[e->ind[j]];
+        char b1[REE_FMT_MAX], b2[REE_FMT_MAX];
+        printf("\n%s/%s (run-mean, %s): variance %s, noise share %s\n", ind->entity_name, ind->name,
+               ind->unit, ree_fmt_number(b1, sizeof b1, r->var[j], 0),
+               ree_fmt_number(b2, sizeof b2, noise_share[j], 0));
+        const ree_gsa_ci *key = sobol ? r->b : r->a;
+        for (int i = 0; i < r->k; i++)
+            ord[i] = i;
+        for (int i = 1; i < r->k; i++) /* insertion sort, descending; NaN last */
+            for (int q = i; q > 0; q--) {
+                double x = key[j * r->k + ord[q]].est, y = key[j * r->k + ord[q - 1]].est;
+                if (!(x > y || (isnan(y) && !isnan(x))))
+                    break;
+                int t = ord[q];
+                ord[q] = ord[q - 1];
+                ord[q - 1] = t;
+            }
+        printf("  %-44s %22s %22s\n", "input", sobol ? "ST [95%]" : "mu* [95%]",
+               sobol ? "S1 [95%]" : "sigma");
+        for (int q = 0; q < r->k; q++) {
+            int i = ord[q];
+            const ree_gsa_ci *a = &key[j * r->k + i];
+            const ree_gsa_ci *b = sobol ? &r->a[j * r->k + i] : &r->b[j * r->k + i];
+            char s1[64], s2[64];
+            snprintf(s1, sizeof s1, "%.3g [%.3g, %.3g]", a->est, a->lo, a->hi);
+            if (sobol)
+                snprintf(s2, sizeof s2, "%.3g [%.3g, %.3g]", b->est, b->lo, b->hi);
+            else
+                snprintf(s2, sizeof s2, "%.3g", b->est);
+            printf("  %-44s %22s %22s\n", e->x->in[i].path, s1, s2);
+        }
+    }
+    free(ord);
+}
+
+ree_status ree_cmd_sensitivity(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"samples", required_argument, 0, 'n'}, {"runs", required_argument, 0, 'r'},
+        {"seed", required_argument, 0, 's'},    {"threads", required_argument, 0, 'j'},
+        {"out", required_argument, 0, 'o'},     {"quiet", no_argument, 0, 'q'},
+        {"method", required_argument, 0, 'M'},  {"levels", required_argument, 0, 'L'},
+        {"boot", required_argument, 0, 'b'},    {"set", required_argument, 0, 'S'},
+        {"all", no_argument, 0, 'A'},           {"no-explore", no_argument, 0, 'E'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    ree_cli_common co;
+    ree_cli_common_init(&co);
+    char *sets[MAX_SETS];
+    int nsets = 0, sobol = 0, all = 0, no_explore = 0;
+    long long samples = -1, runs = DEFAULT_RUNS, levels = 4, boot = DEFAULT_BOOT;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":n:r:s:j:o:qh", opts, NULL)) != -1) {
+        int handled = c == 'B' || c == 'n' ? 0 : ree_cli_common_opt(c, optarg, &co);
+        if (handled < 0)
+            return REE_EUSAGE;
+        if (handled)
+            continue;
+        switch (c) {
+        case 'n':
+            if (ree_cli_long("--samples", optarg, 2, 100000, &samples))
+                return REE_EUSAGE;
+            break;
+        case 'r':
+            if (ree_cli_long("--runs", optarg, 1, 100000000, &runs))
+                return REE_EUSAGE;
+            break;
+        case 'L':
+            if (ree_cli_long("--levels", optarg, 2, 100, &levels))
+                return REE_EUSAGE;
+            if (levels % 2) {
+                ree_cli_usage_error("sensitivity", "--levels must be even, found %lld", levels);
+                return REE_EUSAGE;
+            }
+            break;
+        case 'b':
+            if (ree_cli_long("--boot", optarg, 0, 100000, &boot))
+                return REE_EUSAGE;
+            break;
+        case 'M':
+            if (!strcmp(optarg, "sobol"))
+                sobol = 1;
+            else if (strcmp(optarg, "morris")) {
+                ree_cli_usage_error("sensitivity", "--method expects morris or sobol, found '%s'",
+                                    optarg);
+                return REE_EUSAGE;
+            }
+            break;
+        case 'S':
+            if (nsets == MAX_SETS) {
+                ree_cli_usage_error("sensitivity", "at most %d --set options", MAX_SETS);
+                return REE_EUSAGE;
+            }
+            sets[nsets++] = optarg;
+            break;
+        case 'A':
+            all = 1;
+            break;
+        case 'E':
+            no_explore = 1;
+            break;
+        case 'h':
+            fputs(sensitivity_help, stdout);
+            return REE_OK;
+        case ':':
+            ree_cli_usage_error("sensitivity", "option '%s' needs a value", argv[optind - 1]);
+            return REE_EUSAGE;
+        default:
+            ree_cli_usage_error("sensitivity", "unknown option '%s'", argv[optind - 1]);
+            return REE_EUSAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        ree_cli_usage_error("sensitivity",
+                            optind >= argc ? "missing SCENARIO.yaml"
+                                           : "expected one scenario file, found %d",
+                            argc - optind);
+        return REE_EUSAGE;
+    }
+    ree_status st;
+    ree_plan *p = ree_cli_load(argv[optind], &st);
+    if (!p)
+        return st;
+    ree_cli_inputs x;
+    int nexp = p->nexplore;
+    if (no_explore)
+        p->nexplore = 0; /* only the --set inputs */
+    st = ree_cli_inputs_get("sensitivity", p, sets, nsets, 1, &x);
+    p->nexplore = nexp;
+    if (st != REE_OK) {
+        if (st == REE_ENOMEM)
+            ree_cli_report_oom("reading the inputs");
+        ree_plan_free(p);
+        return st;
+    }
+    if (x.k > REE_GSA_MAX_INPUTS) {
+        ree_cli_usage_error("sensitivity", "at most %d inputs, found %d", REE_GSA_MAX_INPUTS, x.k);
+        ree_cli_inputs_free(&x);
+        ree_plan_free(p);
+        return REE_EUSAGE;
+    }
+    unsigned long long seed = co.seed >= 0 ? (unsigned long long)co.seed : p->seed;
+    char err[512] = "", dir[1024];
+    eval_ctx e;
+    memset(&e, 0, sizeof e);
+    e.p = p;
+    e.x = &x;
+    e.mo = (ree_mc_opts){
+        .nruns = runs, .seed = seed, .threads = (int)co.threads, .cancel = &ree_cli_interrupted};
+    e.err = err;
+    e.errlen = sizeof err;
+    e.progress = !co.quiet && isatty(fileno(stderr));
+    e.ind = malloc((size_t)(p->nindicator > 0 ? p->nindicator : 1) * sizeof *e.ind);
+    e.vals = malloc((size_t)x.k * sizeof *e.vals);
+    e.noise = calloc((size_t)(p->nindicator > 0 ? p->nindicator : 1), sizeof *e.noise);
+    double *lo = calloc((size_t)x.k, sizeof *lo), *hi = malloc((size_t)x.k * sizeof *hi);
+    double *share = calloc((size_t)(p->nindicator > 0 ? p->nindicator : 1), sizeof *share);
+    ree_gsa_result r = {0};
+    ree_outset *set = NULL;
+    if (!e.ind || !e.vals || !e.noise || !lo || !hi || !share) {
+        st = REE_ENOMEM;
+        goto done;
+    }
+    for (int i = 0; i < p->nindicator; i++)
+        if (all || (p->indicators[i].def->flags & REE_MD_HEADLINE))
+            e.ind[e.m++] = i;
+    for (int i = 0; i < x.k; i++)
+        hi[i] = 1;
+    ree_run_info info = {0, runs, seed, (int)co.threads, 0, "sensitivity", ree_cli_wall(), 0};
+    if (co.out)
+        snprintf(dir, sizeof dir, "%s", co.out);
+    else
+        snprintf(dir, sizeof dir, "out/%s-sensitivity", p->name);
+    ree_cli_catch_signals();
+    set = ree_outset_open(dir, &st, err, sizeof err);
+    if (!set)
+        goto done;
+    ree_outset_set_cancel(set, &ree_cli_interrupted);
+    ree_cli_guard(set);
+    ree_gsa_opts go = {.k = x.k,
+                       .lo = lo,
+                       .hi = hi,
+                       .m = e.m,
+                       .n = (int)(samples > 0 ? samples
+                                  : sobol     ? DEFAULT_SOBOL
+                                              : DEFAULT_MORRIS),
+                       .levels = (int)levels,
+                       .nboot = (int)boot,
+                       .seed = seed,
+                       .f = evaluate,
+                       .arg = &e,
+                       .progress = on_progress};
+    st = e.m == 0 ? REE_EINVALID : sobol ? ree_gsa_sobol(&go, &r) : ree_gsa_morris(&go, &r);
+    if (e.m == 0)
+        snprintf(err, sizeof err, "no indicator to analyse");
+    if (e.progress)
+        fputc('\n', stderr);
+    if (st == REE_OK) {
+        for (int j = 0; j < e.m; j++)
+            share[j] = r.var[j] > 0 ? e.noise[j] / (double)e.evals / r.var[j] : NAN;
+        info.finished = ree_cli_wall();
+        st = write_results(set, &e, &r, sobol, share);
+    }
+    if (st == REE_OK) {
+        FILE *f = ree_outset_file(set, "meta.json", &st);
+        ree_mc_result none = {0};
+        if (f)
+            st = ree_output_meta(p, &info, &none, f);
+    }
+    if (st == REE_OK)
+        st = ree_outset_commit(set, err, sizeof err);
+    else if ((st == REE_EIO || st == REE_EINTERRUPTED) && (!*err || !strcmp(err, "interrupted")))
+        ree_outset_check(set, err, sizeof err);
+    ree_cli_guard(NULL);
+done:
+    if (st == REE_ENOMEM)
+        ree_cli_report_oom(*err ? err : "analysing the scenario");
+    else if (st != REE_OK && ree_cli_interrupted)
+        fprintf(stderr, "reesim sensitivity: interrupted (signal %d); no output written\n",
+                (int)ree_cli_interrupted);
+    else if (st != REE_OK)
+        fprintf(stderr, "reesim sensitivity: %s: %s\n", p->file,
+                *err ? err : ree_status_message((ree_status)st));
+    else if (!co.quiet)
+        print_table(&e, &r, sobol, share, ree_outset_dir(set));
+    ree_outset_free(set);
+    ree_gsa_result_free(&r);
+    free(e.ind);
+    free(e.vals);
+    free(e.noise);
+    free(lo);
+    free(hi);
+    free(share);
+    ree_cli_inputs_free(&x);
+    ree_plan_free(p);
+    return st;
+}

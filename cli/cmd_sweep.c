@@ -1,0 +1,240 @@
+/* `reesim sweep`: a grid or a Latin hypercube of Monte Carlo cases on common random numbers
+ * (explore.h), one tidy sweep.csv. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "explore_cli.h"
+#include "outfile.h"
+#include "output.h"
+
+#define DEFAULT_RUNS   200
+#define DEFAULT_LEVELS 3
+#define MAX_SETS       20
+
+static const char sweep_help[] =
+    "Usage: reesim sweep SCENARIO.yaml [--set PATH=V1,V2,...|PATH=LO..HI]... [OPTIONS]\n"
+    "Run one Monte Carlo case per point of an experiment design over the scenario's 'explore:'\n"
+    "inputs and the --set options (a --set replaces an explore: input of the same parameter).\n"
+    "Every case uses the same seed and runs: common random numbers, so cases differ only by\n"
+    "their inputs. Cases run one after another; memory does not grow with their number.\n"
+    "\n"
+    "      --set PATH=V...   an input: a list of values, or a range LO..HI (repeatable)\n"
+    "      --no-explore      ignore the scenario's explore: section (only the --set inputs)\n"
+    "      --design D        grid (full factorial, default) or lhs (Latin hypercube)\n"
+    "  -k, --levels N        grid: values per range (default 3); lhs: number of cases (default\n"
+    "                        10 per input)\n"
+    "  -n, --runs N          runs per case (default 200)\n"
+    "  -s, --seed S          seed of every case and of the hypercube (default: the scenario's)\n"
+    "  -j, --threads T       threads (default: all cores); results do not depend on it\n"
+    "  -o, --out DIR         output folder (default: out/<scenario name>-sweep)\n"
+    "  -q, --quiet           no progress and no summary line\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Writes sweep.csv: case, one column per input (named by its path), then entity, indicator,\n"
+    "unit, mean, sd, p05, p50, p95 of every indicator across the case's runs; and meta.json.\n"
+    "'reesim discover DIR' finds the input boxes that lead to a bad outcome.\n";
+
+static ree_status write_case(ree_csv *c, long long cs, const ree_cli_inputs *x, const double *v,
+                             const ree_plan *p, const ree_mc_result *res)
+{
+    for (int i = 0; i < p->nindicator; i++) {
+        const ree_indicator *ind = &p->indicators[i];
+        ree_cell_stats s;
+        ree_acc_cell(res->indicators, (size_t)i, &s);
+        ree_csv_int(c, cs);
+        for (int j = 0; j < x->k; j++)
+            ree_csv_num(c, x->slots[j].def->flags & REE_PF_INT ? nearbyint(v[j]) : v[j]);
+        ree_csv_str(c, ind->entity_name);
+        ree_csv_str(c, ind->name);
+        ree_csv_str(c, ind->unit);
+        ree_csv_num(c, s.mean);
+        ree_csv_num(c, s.sd);
+        ree_csv_num(c, s.p05);
+        ree_csv_num(c, s.p50);
+        ree_csv_num(c, s.p95);
+        ree_csv_end_row(c);
+    }
+    return REE_OK;
+}
+
+ree_status ree_cmd_sweep(int argc, char **argv)
+{
+    static const struct option opts[] = {{"runs", required_argument, 0, 'n'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"threads", required_argument, 0, 'j'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"set", required_argument, 0, 'S'},
+                                         {"design", required_argument, 0, 'D'},
+                                         {"levels", required_argument, 0, 'k'},
+                                         {"no-explore", no_argument, 0, 'E'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    ree_cli_common co;
+    ree_cli_common_init(&co);
+    char *sets[MAX_SETS];
+    int nsets = 0, lhs = 0, no_explore = 0;
+    long long levels = -1;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":n:s:j:o:qk:h", opts, NULL)) != -1) {
+        int handled = c == 'B' ? 0 : ree_cli_common_opt(c, optarg, &co);
+        if (handled < 0)
+            return REE_EUSAGE;
+        if (handled)
+            continue;
+        switch (c) {
+        case 'S':
+            if (nsets == MAX_SETS) {
+                ree_cli_usage_error("sweep", "at most %d --set options", MAX_SETS);
+                return REE_EUSAGE;
+            }
+            sets[nsets++] = optarg;
+            break;
+        case 'D':
+            if (!strcmp(optarg, "lhs"))
+                lhs = 1;
+            else if (strcmp(optarg, "grid")) {
+                ree_cli_usage_error("sweep", "--design expects grid or lhs, found '%s'", optarg);
+                return REE_EUSAGE;
+            }
+            break;
+        case 'k':
+            if (ree_cli_long("--levels", optarg, 1, REE_DESIGN_MAX_CASES, &levels))
+                return REE_EUSAGE;
+            break;
+        case 'E':
+            no_explore = 1;
+            break;
+        case 'h':
+            fputs(sweep_help, stdout);
+            return REE_OK;
+        case ':':
+            ree_cli_usage_error("sweep", "option '%s' needs a value", argv[optind - 1]);
+            return REE_EUSAGE;
+        default:
+            ree_cli_usage_error("sweep", "unknown option '%s'", argv[optind - 1]);
+            return REE_EUSAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        ree_cli_usage_error("sweep",
+                            optind >= argc ? "missing SCENARIO.yaml"
+                                           : "expected one scenario file, found %d",
+                            argc - optind);
+        return REE_EUSAGE;
+    }
+    if (!lhs && levels == 1) {
+        ree_cli_usage_error("sweep", "a grid needs at least 2 levels per range");
+        return REE_EUSAGE;
+    }
+    ree_status st;
+    ree_plan *p = ree_cli_load(argv[optind], &st);
+    if (!p)
+        return st;
+    ree_cli_inputs x;
+    int nexp = p->nexplore;
+    if (no_explore)
+        p->nexplore = 0; /* only the --set inputs */
+    st = ree_cli_inputs_get("sweep", p, sets, nsets, 1, &x);
+    p->nexplore = nexp;
+    if (st != REE_OK) {
+        if (st == REE_ENOMEM)
+            ree_cli_report_oom("reading the inputs");
+        ree_plan_free(p);
+        return st;
+    }
+    unsigned long long seed = co.seed >= 0 ? (unsigned long long)co.seed : p->seed;
+    double *design = NULL;
+    long long ncase = 0;
+    if (lhs) {
+        ncase = levels > 0 ? levels : 10LL * x.k;
+        st = ree_design_lhs(x.in, x.k, (int)ncase, seed, &design);
+    } else {
+        st = ree_design_grid(x.in, x.k, levels > 0 ? (int)levels : DEFAULT_LEVELS, &design, &ncase);
+    }
+    if (st == REE_EUSAGE)
+        ree_cli_usage_error("sweep", "the design would exceed %d cases", REE_DESIGN_MAX_CASES);
+    char dir[1024], err[512] = "";
+    ree_outset *set = NULL;
+    ree_mc_opts mo = {.nruns = co.runs > 0 ? co.runs : DEFAULT_RUNS,
+                      .seed = seed,
+                      .threads = (int)co.threads,
+                      .cancel = &ree_cli_interrupted};
+    ree_run_info info = {0, mo.nruns, seed, (int)co.threads, 0, "sweep", ree_cli_wall(), 0};
+    if (st == REE_OK) {
+        if (co.out)
+            snprintf(dir, sizeof dir, "%s", co.out);
+        else
+            snprintf(dir, sizeof dir, "out/%s-sweep", p->name);
+        ree_cli_catch_signals();
+        set = ree_outset_open(dir, &st, err, sizeof err);
+    }
+    int progress = !co.quiet && isatty(fileno(stderr));
+    if (set) {
+        ree_outset_set_cancel(set, &ree_cli_interrupted);
+        ree_cli_guard(set);
+        const char **cols = calloc((size_t)x.k + 9, sizeof *cols);
+        static const char *const tail[] = {"entity", "indicator", "unit", "mean",
+                                           "sd",     "p05",       "p50",  "p95"};
+        ree_csv *csv = NULL;
+        if (!cols)
+            st = REE_ENOMEM;
+        else {
+            cols[0] = "case";
+            for (int i = 0; i < x.k; i++)
+                cols[1 + i] = x.in[i].path;
+            for (int i = 0; i < 8; i++)
+                cols[1 + x.k + i] = tail[i];
+            csv = ree_outset_csv(set, "sweep.csv", cols, (size_t)x.k + 9, &st);
+        }
+        for (long long cs = 0; csv && st == REE_OK && cs < ncase; cs++) {
+            ree_mc_result res;
+            if (progress)
+                fprintf(stderr, "\rcase %lld of %lld   ", cs + 1, ncase);
+            st = ree_explore_case(p, x.slots, x.k, design + cs * x.k, &mo, &res, err, sizeof err);
+            if (st == REE_OK) {
+                write_case(csv, cs, &x, design + cs * x.k, p, &res);
+                ree_mc_result_free(&res);
+            }
+        }
+        if (progress)
+            fputc('\n', stderr);
+        free(cols);
+        info.finished = ree_cli_wall();
+        if (st == REE_OK) {
+            FILE *f = ree_outset_file(set, "meta.json", &st);
+            ree_mc_result none = {0};
+            if (f)
+                st = ree_output_meta(p, &info, &none, f);
+        }
+        if (st == REE_OK)
+            st = ree_outset_commit(set, err, sizeof err);
+        else if ((st == REE_EIO || st == REE_EINTERRUPTED) &&
+                 (!*err || !strcmp(err, "interrupted")))
+            ree_outset_check(set, err, sizeof err);
+        ree_cli_guard(NULL);
+    }
+    if (st == REE_ENOMEM)
+        ree_cli_report_oom(*err ? err : "sweeping the scenario");
+    else if (st != REE_OK && ree_cli_interrupted)
+        fprintf(stderr, "reesim sweep: interrupted (signal %d); no output written\n",
+                (int)ree_cli_interrupted);
+    else if (st != REE_OK && st != REE_EUSAGE)
+        fprintf(stderr, "reesim sweep: %s: %s\n", p->file,
+                *err ? err : ree_status_message((ree_status)st));
+    else if (st == REE_OK && !co.quiet)
+        printf("%s: %lld case%s of %lld runs over %d input%s (%s design); results in %s/\n",
+               p->name, ncase, ncase == 1 ? "" : "s", mo.nruns, x.k, x.k == 1 ? "" : "s",
+               lhs ? "Latin hypercube" : "grid", ree_outset_dir(set));
+    ree_outset_free(set);
+    free(design);
+    ree_cli_inputs_free(&x);
+    ree_plan_free(p);
+    return st;
+}

@@ -1,0 +1,179 @@
+/* Inputs of an exploration from explore: and --set (see explore_cli.h). */
+#include "explore_cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+static int parse_num(const char *s, const char *end, double *out)
+{
+    char buf[64];
+    size_t n = (size_t)(end - s);
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    char *e;
+    errno = 0;
+    double v = strtod(buf, &e);
+    if (*e || errno == ERANGE || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int ree_cli_range(const char *s, double *lo, double *hi)
+{
+    const char *dots = strstr(s, "..");
+    if (!dots || parse_num(s, dots, lo) || parse_num(dots + 2, s + strlen(s), hi) || !(*lo < *hi))
+        return -1;
+    return 0;
+}
+
+void ree_cli_inputs_free(ree_cli_inputs *x)
+{
+    for (int i = 0; x->in && i < x->k; i++) {
+        free(x->in[i].path);
+        free(x->in[i].values);
+    }
+    free(x->in);
+    free(x->slots);
+    memset(x, 0, sizeof *x);
+}
+
+/* Parse PATH=... into *in (path and values allocated). Returns 0, -1 (message printed), -2 OOM. */
+static int parse_set(const char *cmd, ree_plan *p, const char *arg, ree_explore_input *in,
+                     ree_param_slot *slot)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || !eq[1]) {
+        ree_cli_usage_error(cmd, "--set expects PATH=V1,V2,... or PATH=LO..HI, found '%s'", arg);
+        return -1;
+    }
+    memset(in, 0, sizeof *in);
+    in->path = malloc((size_t)(eq - arg) + 1);
+    if (!in->path)
+        return -2;
+    memcpy(in->path, arg, (size_t)(eq - arg));
+    in->path[eq - arg] = 0;
+    char why[400];
+    if (ree_plan_slot(p, in->path, slot, why, sizeof why)) {
+        ree_cli_usage_error(cmd, "--set %s: %s", in->path, why);
+        return -1;
+    }
+    const char *v = eq + 1;
+    if (strstr(v, "..")) {
+        if (ree_cli_range(v, &in->min, &in->max)) {
+            ree_cli_usage_error(cmd, "--set %s: expected LO..HI with LO < HI, found '%s'", in->path,
+                                v);
+            return -1;
+        }
+        double ends[2] = {in->min, in->max};
+        for (int e = 0; e < 2; e++)
+            if (ree_slot_check(slot, ends[e], why, sizeof why)) {
+                ree_cli_usage_error(cmd, "--set %s: %s", in->path, why);
+                return -1;
+            }
+        return 0;
+    }
+    int n = 1;
+    for (const char *c = v; *c; c++)
+        n += *c == ',';
+    in->values = malloc((size_t)n * sizeof *in->values);
+    if (!in->values)
+        return -2;
+    const char *s = v;
+    for (int i = 0; i < n; i++) {
+        const char *e = strchr(s, ',');
+        if (!e)
+            e = s + strlen(s);
+        if (parse_num(s, e, &in->values[i])) {
+            ree_cli_usage_error(cmd, "--set %s: expected a number, found '%.*s'", in->path,
+                                (int)(e - s), s);
+            return -1;
+        }
+        if (ree_slot_check(slot, in->values[i], why, sizeof why)) {
+            ree_cli_usage_error(cmd, "--set %s: %s", in->path, why);
+            return -1;
+        }
+        if (i == 0 || in->values[i] < in->min)
+            in->min = in->values[i];
+        if (i == 0 || in->values[i] > in->max)
+            in->max = in->values[i];
+        in->nvalues++;
+        s = e + 1;
+    }
+    return 0;
+}
+
+ree_status ree_cli_inputs_get(const char *cmd, ree_plan *p, char **sets, int nsets, int need,
+                              ree_cli_inputs *out)
+{
+    memset(out, 0, sizeof *out);
+    int cap = p->nexplore + nsets;
+    if (cap == 0) {
+        if (need)
+            ree_cli_usage_error(cmd, "nothing to explore: the scenario has no 'explore:' section "
+                                     "and no --set was given");
+        return need ? REE_EUSAGE : REE_OK;
+    }
+    out->in = calloc((size_t)cap, sizeof *out->in);
+    out->slots = calloc((size_t)cap, sizeof *out->slots);
+    if (!out->in || !out->slots) {
+        ree_cli_inputs_free(out);
+        return REE_ENOMEM;
+    }
+    char why[400];
+    for (int i = 0; i < p->nexplore; i++) {
+        const ree_explore_input *e = &p->explore[i];
+        ree_explore_input *in = &out->in[out->k];
+        *in = *e;
+        in->path = strdup(e->path);
+        in->values = NULL;
+        out->k++;
+        if (!in->path)
+            goto oom;
+        if (e->values) {
+            if (!(in->values = malloc((size_t)e->nvalues * sizeof *in->values)))
+                goto oom;
+            memcpy(in->values, e->values, (size_t)e->nvalues * sizeof *in->values);
+        }
+        if (ree_plan_slot(p, in->path, &out->slots[out->k - 1], why, sizeof why)) {
+            ree_cli_usage_error(cmd, "explore[%d].path: %s", i, why); /* checked at load */
+            ree_cli_inputs_free(out);
+            return REE_EINVALID;
+        }
+    }
+    for (int s = 0; s < nsets; s++) {
+        ree_explore_input in = {0};
+        ree_param_slot slot;
+        int r = parse_set(cmd, p, sets[s], &in, &slot);
+        if (r) {
+            free(in.path);
+            free(in.values);
+            if (r == -2)
+                goto oom;
+            ree_cli_inputs_free(out);
+            return REE_EUSAGE;
+        }
+        int at = out->k;
+        for (int i = 0; i < out->k; i++)
+            if (ree_slot_same(&out->slots[i], &slot))
+                at = i;
+        if (at < out->k) {
+            free(out->in[at].path);
+            free(out->in[at].values);
+        } else {
+            out->k++;
+        }
+        out->in[at] = in;
+        out->slots[at] = slot;
+    }
+    return REE_OK;
+oom:
+    ree_cli_inputs_free(out);
+    return REE_ENOMEM;
+}

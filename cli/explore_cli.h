@@ -1,0 +1,26 @@
+/* Shared by `reesim sweep`, `sensitivity` and `search` (cli/cmd_sweep.c, cmd_sensitivity.c,
+ * cmd_search.c): the inputs of an exploration, from the scenario's `explore:` section and
+ * command-line --set options, resolved to override slots. */
+#ifndef REESIM_EXPLORE_CLI_H
+#define REESIM_EXPLORE_CLI_H
+
+#include "explore.h"
+
+typedef struct ree_cli_inputs {
+    int k;
+    ree_explore_input *in; /* k inputs; paths and values owned here */
+    ree_param_slot *slots; /* their slots in the plan */
+} ree_cli_inputs;
+
+/* The scenario's explore: inputs, each replaced by a --set of the same parameter, then the other
+ * --set options in order. A --set is PATH=V1,V2,... (a list) or PATH=LO..HI (a range). Returns
+ * REE_OK, REE_EUSAGE after a message on stderr naming `cmd` (bad syntax, path, value; no input at
+ * all when `need` is set), or REE_ENOMEM. */
+ree_status ree_cli_inputs_get(const char *cmd, ree_plan *p, char **sets, int nsets, int need,
+                              ree_cli_inputs *out);
+void ree_cli_inputs_free(ree_cli_inputs *x);
+
+/* Parse one "LO..HI" range into lo < hi. Returns 0, or -1. */
+int ree_cli_range(const char *s, double *lo, double *hi);
+
+#endif

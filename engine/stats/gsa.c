@@ -1,0 +1,351 @@
+/* Morris elementary effects and Sobol indices on a callback (see gsa.h). */
+#include "gsa.h"
+
+#include <gsl/gsl_qrng.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CI_LEVEL 0.95
+
+void ree_gsa_result_free(ree_gsa_result *r)
+{
+    if (!r)
+        return;
+    free(r->a);
+    free(r->b);
+    free(r->mu);
+    free(r->mean);
+    free(r->var);
+    memset(r, 0, sizeof *r);
+}
+
+static ree_status check_opts(const ree_gsa_opts *o, int min_n)
+{
+    if (o->k < 1 || o->k > REE_GSA_MAX_INPUTS || o->m < 1 || o->n < min_n || o->nboot < 0 ||
+        !o->f || !o->lo || !o->hi)
+        return REE_EUSAGE;
+    for (int i = 0; i < o->k; i++)
+        if (!(o->lo[i] < o->hi[i]))
+            return REE_EUSAGE;
+    return REE_OK;
+}
+
+static ree_status alloc_result(const ree_gsa_opts *o, ree_gsa_result *r, int with_mu)
+{
+    memset(r, 0, sizeof *r);
+    size_t c = (size_t)o->k * (size_t)o->m;
+    r->k = o->k;
+    r->m = o->m;
+    r->a = calloc(c, sizeof *r->a);
+    r->b = calloc(c, sizeof *r->b);
+    r->mu = with_mu ? calloc(c, sizeof *r->mu) : NULL;
+    r->mean = calloc((size_t)o->m, sizeof *r->mean);
+    r->var = calloc((size_t)o->m, sizeof *r->var);
+    if (!r->a || !r->b || (with_mu && !r->mu) || !r->mean || !r->var) {
+        ree_gsa_result_free(r);
+        return REE_ENOMEM;
+    }
+    return REE_OK;
+}
+
+static void to_box(const ree_gsa_opts *o, const double *u, double *x)
+{
+    for (int i = 0; i < o->k; i++)
+        x[i] = o->lo[i] + (o->hi[i] - o->lo[i]) * u[i];
+}
+
+/* Percentile interval of the nboot values in `s` (sorted in place) into ci->lo, ci->hi. */
+static void interval(double *s, int nboot, ree_gsa_ci *ci)
+{
+    int n = 0;
+    for (int b = 0; b < nboot; b++)
+        if (isfinite(s[b]))
+            s[n++] = s[b];
+    if (n == 0) {
+        ci->lo = ci->hi = NAN;
+        return;
+    }
+    gsl_sort(s, 1, (size_t)n);
+    ci->lo = gsl_stats_quantile_from_sorted_data(s, 1, (size_t)n, (1 - CI_LEVEL) / 2);
+    ci->hi = gsl_stats_quantile_from_sorted_data(s, 1, (size_t)n, 1 - (1 - CI_LEVEL) / 2);
+}
+
+/* Welford mean and variance of output j over the base evaluations. */
+static void base_stats(const double *y, size_t stride, int n, int m, ree_gsa_result *r)
+{
+    for (int j = 0; j < m; j++) {
+        double mean = 0, m2 = 0;
+        for (int t = 0; t < n; t++) {
+            double v = y[(size_t)t * stride + (size_t)j], d = v - mean;
+            mean += d / (t + 1);
+            m2 += d * (v - mean);
+        }
+        r->mean[j] = mean;
+        r->var[j] = n > 1 ? m2 / (n - 1) : 0;
+    }
+}
+
+/* Morris statistics of every cell from the trajectories idx[0..r) (with repeats). */
+static void morris_stats(const double *ee, const int *idx, int r, int k, int m, double *mustar,
+                         double *mu, double *sigma)
+{
+    for (int j = 0; j < m; j++)
+        for (int i = 0; i < k; i++) {
+            double sa = 0, mean = 0, m2 = 0;
+            for (int t = 0; t < r; t++) {
+                double e = ee[((size_t)idx[t] * (size_t)k + (size_t)i) * (size_t)m + (size_t)j];
+                double d = e - mean;
+                sa += fabs(e);
+                mean += d / (t + 1);
+                m2 += d * (e - mean);
+            }
+            size_t c = (size_t)j * (size_t)k + (size_t)i;
+            mustar[c] = sa / r;
+            if (mu)
+                mu[c] = mean;
+            sigma[c] = r > 1 ? sqrt(m2 / (r - 1)) : 0;
+        }
+}
+
+static ree_status bootstrap(const ree_gsa_opts *o, int rows, gsl_rng *rng, ree_gsa_result *r,
+                            void (*stats)(const void *ctx, const int *idx, double *a, double *b),
+                            const void *ctx)
+{
+    size_t c = (size_t)o->k * (size_t)o->m;
+    if (o->nboot == 0) {
+        for (size_t i = 0; i < c; i++)
+            r->a[i].lo = r->a[i].hi = r->b[i].lo = r->b[i].hi = NAN;
+        return REE_OK;
+    }
+    int *idx = malloc((size_t)rows * sizeof *idx);
+    double *ba = malloc(c * (size_t)o->nboot * sizeof *ba);
+    double *bb = malloc(c * (size_t)o->nboot * sizeof *bb);
+    double *ta = malloc(c * sizeof *ta), *tb = malloc(c * sizeof *tb);
+    ree_status st = REE_ENOMEM;
+    if (idx && ba && bb && ta && tb) {
+        for (int b = 0; b < o->nboot; b++) {
+            for (int t = 0; t < rows; t++)
+                idx[t] = (int)gsl_rng_uniform_int(rng, (unsigned long)rows);
+            stats(ctx, idx, ta, tb);
+            for (size_t i = 0; i < c; i++) {
+                ba[i * (size_t)o->nboot + (size_t)b] = ta[i];
+                bb[i * (size_t)o->nboot + (size_t)b] = tb[i];
+            }
+        }
+        for (size_t i = 0; i < c; i++) {
+            interval(ba + i * (size_t)o->nboot, o->nboot, &r->a[i]);
+            interval(bb + i * (size_t)o->nboot, o->nboot, &r->b[i]);
+        }
+        st = REE_OK;
+    }
+    free(idx);
+    free(ba);
+    free(bb);
+    free(ta);
+    free(tb);
+    return st;
+}
+
+typedef struct morris_ctx {
+    const double *ee;
+    int r, k, m;
+} morris_ctx;
+
+static void morris_boot(const void *ctx, const int *idx, double *a, double *b)
+{
+    const morris_ctx *mc = ctx;
+    morris_stats(mc->ee, idx, mc->r, mc->k, mc->m, a, NULL, b);
+}
+
+ree_status ree_gsa_morris(const ree_gsa_opts *o, ree_gsa_result *out)
+{
+    memset(out, 0, sizeof *out);
+    int p = o->levels ? o->levels : 4;
+    ree_status st = check_opts(o, 2);
+    if (st != REE_OK || p < 2 || p % 2)
+        return REE_EUSAGE;
+    int k = o->k, m = o->m, r = o->n;
+    double delta = p / (2.0 * (p - 1));
+    double *ee = malloc((size_t)r * (size_t)k * (size_t)m * sizeof *ee);
+    double *y0 = malloc((size_t)r * (size_t)m * sizeof *y0); /* each trajectory's start */
+    double *y1 = malloc((size_t)m * sizeof *y1), *yp = malloc((size_t)m * sizeof *yp);
+    double *u = malloc((size_t)k * sizeof *u), *x = malloc((size_t)k * sizeof *x);
+    double *mustar = malloc((size_t)k * (size_t)m * sizeof *mustar);
+    double *sigma = malloc((size_t)k * (size_t)m * sizeof *sigma);
+    int *perm = malloc((size_t)k * sizeof *perm), *idx = malloc((size_t)r * sizeof *idx);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!ee || !y0 || !y1 || !yp || !u || !x || !mustar || !sigma || !perm || !idx || !rng ||
+        alloc_result(o, out, 1) != REE_OK) {
+        st = REE_ENOMEM;
+        goto done;
+    }
+    gsl_rng_set(rng, (unsigned long)o->seed);
+    long long total = (long long)r * (k + 1);
+    for (int t = 0; t < r && st == REE_OK; t++) {
+        for (int i = 0; i < k; i++) {
+            u[i] = (double)gsl_rng_uniform_int(rng, (unsigned long)p) / (p - 1);
+            perm[i] = i;
+        }
+        gsl_ran_shuffle(rng, perm, (size_t)k, sizeof *perm);
+        to_box(o, u, x);
+        double *ys = y0 + (size_t)t * (size_t)m;
+        if ((st = o->f(o->arg, x, ys)) != REE_OK)
+            break;
+        memcpy(yp, ys, (size_t)m * sizeof *yp);
+        out->evaluations++;
+        for (int s = 0; s < k && st == REE_OK; s++) {
+            int i = perm[s];
+            double d = u[i] + delta <= 1 + 1e-12 ? delta : -delta;
+            u[i] = fmin(1, fmax(0, u[i] + d));
+            to_box(o, u, x);
+            if ((st = o->f(o->arg, x, y1)) != REE_OK)
+                break;
+            out->evaluations++;
+            for (int j = 0; j < m; j++) {
+                ee[((size_t)t * (size_t)k + (size_t)i) * (size_t)m + (size_t)j] =
+                    (y1[j] - yp[j]) / d;
+                yp[j] = y1[j];
+            }
+            if (o->progress)
+                o->progress(o->arg, out->evaluations, total);
+        }
+    }
+    if (st != REE_OK)
+        goto done;
+    base_stats(y0, (size_t)m, r, m, out);
+    for (int t = 0; t < r; t++)
+        idx[t] = t;
+    morris_stats(ee, idx, r, k, m, mustar, out->mu, sigma);
+    for (size_t c = 0; c < (size_t)k * (size_t)m; c++) {
+        out->a[c].est = mustar[c];
+        out->b[c].est = sigma[c];
+    }
+    morris_ctx mc = {ee, r, k, m};
+    st = bootstrap(o, r, rng, out, morris_boot, &mc);
+done:
+    if (st != REE_OK)
+        ree_gsa_result_free(out);
+    free(ee);
+    free(y0);
+    free(y1);
+    free(yp);
+    free(u);
+    free(x);
+    free(mustar);
+    free(sigma);
+    free(perm);
+    free(idx);
+    gsl_rng_free(rng);
+    return st;
+}
+
+typedef struct sobol_ctx {
+    const double *ya, *yb, *yab; /* N x m, N x m, k x N x m */
+    int n, k, m;
+} sobol_ctx;
+
+/* S1 (Saltelli 2010) and ST (Jansen) of every cell from the rows idx[0..n) (NULL: all). */
+static void sobol_stats(const void *ctx, const int *idx, double *s1, double *st)
+{
+    const sobol_ctx *sc = ctx;
+    size_t n = (size_t)sc->n, m = (size_t)sc->m;
+    for (size_t j = 0; j < m; j++) {
+        double mean = 0, m2 = 0;
+        for (size_t t = 0; t < 2 * n; t++) {
+            size_t row = idx ? (size_t)idx[t % n] : t % n;
+            double v = (t < n ? sc->ya : sc->yb)[row * m + j], d = v - mean;
+            mean += d / (double)(t + 1);
+            m2 += d * (v - mean);
+        }
+        double var = m2 / (double)(2 * n - 1);
+        for (size_t i = 0; i < (size_t)sc->k; i++) {
+            double a = 0, b = 0;
+            for (size_t t = 0; t < n; t++) {
+                size_t row = idx ? (size_t)idx[t] : t;
+                double fa = sc->ya[row * m + j], fb = sc->yb[row * m + j];
+                double fab = sc->yab[(i * n + row) * m + j];
+                a += (fb - mean) * (fab - fa);
+                b += (fa - fab) * (fa - fab);
+            }
+            size_t c = j * (size_t)sc->k + i;
+            s1[c] = var > 0 ? a / (double)n / var : NAN;
+            st[c] = var > 0 ? b / (2.0 * (double)n) / var : NAN;
+        }
+    }
+}
+
+ree_status ree_gsa_sobol(const ree_gsa_opts *o, ree_gsa_result *out)
+{
+    memset(out, 0, sizeof *out);
+    ree_status st = check_opts(o, 2);
+    if (st != REE_OK)
+        return st;
+    int k = o->k, m = o->m, n = o->n;
+    size_t nm = (size_t)n * (size_t)m;
+    double *ya = malloc(nm * sizeof *ya), *yb = malloc(nm * sizeof *yb);
+    double *yab = malloc((size_t)k * nm * sizeof *yab);
+    double *pt = malloc(2 * (size_t)k * sizeof *pt), *u = malloc((size_t)k * sizeof *u);
+    double *x = malloc((size_t)k * sizeof *x);
+    double *s1 = malloc((size_t)k * (size_t)m * sizeof *s1);
+    double *stt = malloc((size_t)k * (size_t)m * sizeof *stt);
+    gsl_qrng *q = gsl_qrng_alloc(gsl_qrng_sobol, 2 * (unsigned)k);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!ya || !yb || !yab || !pt || !u || !x || !s1 || !stt || !q || !rng ||
+        alloc_result(o, out, 0) != REE_OK) {
+        st = REE_ENOMEM;
+        goto done;
+    }
+    gsl_rng_set(rng, (unsigned long)o->seed);
+    long long total = (long long)n * (k + 2);
+    for (int t = 0; t < n && st == REE_OK; t++) {
+        if (gsl_qrng_get(q, pt)) {
+            st = REE_EINTERNAL;
+            break;
+        }
+        to_box(o, pt, x);
+        if ((st = o->f(o->arg, x, ya + (size_t)t * (size_t)m)) != REE_OK)
+            break;
+        to_box(o, pt + k, x);
+        if ((st = o->f(o->arg, x, yb + (size_t)t * (size_t)m)) != REE_OK)
+            break;
+        out->evaluations += 2;
+        for (int i = 0; i < k && st == REE_OK; i++) {
+            memcpy(u, pt, (size_t)k * sizeof *u);
+            u[i] = pt[k + i];
+            to_box(o, u, x);
+            st = o->f(o->arg, x, yab + ((size_t)i * (size_t)n + (size_t)t) * (size_t)m);
+            out->evaluations++;
+        }
+        if (o->progress)
+            o->progress(o->arg, out->evaluations, total);
+    }
+    if (st != REE_OK)
+        goto done;
+    base_stats(ya, (size_t)m, n, m, out);
+    sobol_ctx sc = {ya, yb, yab, n, k, m};
+    sobol_stats(&sc, NULL, s1, stt);
+    for (size_t c = 0; c < (size_t)k * (size_t)m; c++) {
+        out->a[c].est = s1[c];
+        out->b[c].est = stt[c];
+    }
+    st = bootstrap(o, n, rng, out, sobol_stats, &sc);
+done:
+    if (st != REE_OK)
+        ree_gsa_result_free(out);
+    free(ya);
+    free(yb);
+    free(yab);
+    free(pt);
+    free(u);
+    free(x);
+    free(s1);
+    free(stt);
+    gsl_qrng_free(q);
+    gsl_rng_free(rng);
+    return st;
+}

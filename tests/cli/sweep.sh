@@ -1,0 +1,73 @@
+#!/bin/sh
+# reesim sweep (docs/exploration.md): grid and Latin hypercube designs over explore: and --set,
+# common random numbers (a case equal to the scenario reproduces `reesim run`), thread-count
+# invariance, bad --set options. Usage: sweep.sh REESIM SOURCE_DIR WORKDIR
+bin=$1 src=$2 work=$3
+. "$src/tests/cli/lib.sh"
+rm -rf "$work" && mkdir -p "$work"
+toy=$src/tests/explore/toy-explore.yaml
+cols='NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }'
+check "grid sweep succeeds" "$bin" sweep "$toy" -k 2 -n 60 -q -o "$work/g2"
+check "header: case, one column per input, then the statistics" test "$(head -1 "$work/g2/sweep.csv")" = \
+    "case,gates.cn_export.approval,gates.cn_export.review_days,nodes.us_cars.demand,entity,indicator,unit,mean,sd,p05,p50,p95"
+# 2 levels x 3 listed values x 2 levels = 12 cases, the last input varying fastest.
+check "12 cases" awk -F, "$cols { n[\$1] = 1 } END { k = 0; for (i in n) k++; exit k != 12 }" \
+    "$work/g2/sweep.csv"
+check "grid order" awk -F, "$cols \$c[\"entity\"] == \"us_cars\" && \$c[\"indicator\"] == \"shortfall\" {
+        v = v \$2 \"/\" \$3 \"/\" \$4 \" \" } END { print v;
+        exit v != \"0.1/20/200 0.1/20/400 0.1/45/200 0.1/45/400 0.1/90/200 0.1/90/400 0.9/20/200 0.9/20/400 0.9/45/200 0.9/45/400 0.9/90/200 0.9/90/400 \" }" \
+    "$work/g2/sweep.csv"
+check "shortfall falls with approval (same review, demand)" awk -F, \
+    "$cols \$c[\"entity\"] == \"us_cars\" && \$c[\"indicator\"] == \"shortfall\" { m[\$1] = \$c[\"mean\"] }
+     END { for (i = 0; i < 6; i++) if (!(m[i + 6] < m[i])) exit 1 }" "$work/g2/sweep.csv"
+# Thread-count invariance.
+"$bin" sweep "$toy" -k 2 -n 60 -j 1 -q -o "$work/g1"
+"$bin" sweep "$toy" -k 2 -n 60 -j 2 -q -o "$work/g2b"
+check "byte-identical for -j1 and -j2" cmp "$work/g1/sweep.csv" "$work/g2b/sweep.csv"
+# Common random numbers: the case at the scenario's own values is `reesim run` exactly.
+"$bin" sweep "$toy" --set gates.cn_export.approval=0.35 --set gates.cn_export.review_days=30 \
+    --set nodes.us_cars.demand=300 -n 80 -q -o "$work/one"
+"$bin" run "$toy" -n 80 -q -o "$work/run"
+a=$(awk -F, "$cols { print \$c[\"entity\"] \",\" \$c[\"indicator\"] \",\" \$c[\"mean\"] \",\" \$c[\"p95\"] }" "$work/one/sweep.csv")
+b=$(awk -F, "$cols { print \$c[\"entity\"] \",\" \$c[\"indicator\"] \",\" \$c[\"mean\"] \",\" \$c[\"p95\"] }" "$work/run/summary.csv")
+check "one case = reesim run (same seed and runs)" test "$a" = "$b"
+# --no-explore: only the --set inputs vary (5 cases, one input column).
+check "--no-explore" "$bin" sweep "$toy" --no-explore --set nodes.us_cars.demand=250,275,300,325,350 \
+    -n 20 -q -o "$work/noexp"
+check "--no-explore: 5 cases over demand alone" awk -F, "NR == 1 { ok = \$2 == \"nodes.us_cars.demand\" && \$3 == \"entity\"; next }
+    { n[\$1] = 1 } END { k = 0; for (i in n) k++; exit !(ok && k == 5) }" "$work/noexp/sweep.csv"
+# Latin hypercube: k cases, each input's strata covered once, deterministic from the seed.
+check "lhs sweep" "$bin" sweep "$toy" --design lhs -k 8 -n 40 -q -o "$work/lhs"
+check "8 lhs cases, one approval per eighth of [0.1, 0.9]" awk -F, \
+    "$cols \$c[\"entity\"] == \"us_cars\" && \$c[\"indicator\"] == \"shortfall\" {
+        s = int((\$2 - 0.1) / 0.1); if (s in seen) exit 1; seen[s] = 1; n++ } END { exit n != 8 }" \
+    "$work/lhs/sweep.csv"
+"$bin" sweep "$toy" --design lhs -k 8 -n 40 -q -o "$work/lhs2"
+check "lhs deterministic" cmp "$work/lhs/sweep.csv" "$work/lhs2/sweep.csv"
+"$bin" sweep "$toy" --design lhs -k 8 -n 40 -s 99 -q -o "$work/lhs3"
+check "lhs moves with the seed" sh -c "! cmp -s '$work/lhs/sweep.csv' '$work/lhs3/sweep.csv'"
+# Bad options: usage errors (64), nothing written.
+"$bin" sweep "$toy" --set gates.cn_export.aproval=0.1 -q -o "$work/bad1" 2> "$work/e1"
+check "unknown path: 64" test $? -eq 64
+check "message names the path" grep -q "no parameter 'aproval'" "$work/e1"
+"$bin" sweep "$toy" --set gates.cn_export.approval=0.1,x -q -o "$work/bad2" 2> "$work/e2"
+check "not a number: 64" test $? -eq 64
+"$bin" sweep "$toy" --set gates.cn_export.approval=0.5..0.5 -q -o "$work/bad3" 2> "$work/e3"
+check "empty range: 64" test $? -eq 64
+"$bin" sweep "$toy" --set gates.cn_export.approval=1.5 -q -o "$work/bad4" 2> "$work/e4"
+check "out of bounds: 64" test $? -eq 64
+check "bounds named" grep -q "outside its bounds" "$work/e4"
+check "no output from bad runs" test ! -e "$work/bad1" -a ! -e "$work/bad2" -a ! -e "$work/bad3" -a ! -e "$work/bad4"
+"$bin" sweep "$src/tests/calibrate/toy-truth.yaml" -q -o "$work/bad5" 2> "$work/e5"
+check "nothing to explore: 64" test $? -eq 64
+# Interrupted: exit 143, nothing written (40 cases of 4000 runs take far longer than a second).
+"$bin" sweep "$src/scenarios/licensing-april-2025.yaml" --no-explore --set 'timeline[1].set.cn_export.approval=0.05..0.6' \
+    -k 40 -n 4000 -q -o "$work/int" 2> "$work/int.err" &
+pid=$!
+sleep 1
+kill -TERM $pid
+wait $pid
+check "SIGTERM: 143" test $? -eq 143
+check "interrupted: no output" test ! -e "$work/int"
+check "interrupted: said" grep -q "interrupted" "$work/int.err"
+finish
