@@ -160,8 +160,9 @@ ree_status ree_cli_parse(int argc, char **argv, const ree_cli_spec *spec, ree_cl
 {
     struct option opts[MAX_OPTS];
     size_t n = 0;
+    const char *ex = spec->exclude ? spec->exclude : "";
     for (size_t i = 0; i < sizeof common_opts / sizeof common_opts[0]; i++)
-        if (!(spec->no_check && common_opts[i].val == 'B'))
+        if (!(spec->no_check && common_opts[i].val == 'B') && !strchr(ex, common_opts[i].val))
             opts[n++] = common_opts[i];
     for (const struct option *o = spec->own; o && o->name && n < MAX_OPTS - 1; o++)
         opts[n++] = *o;
@@ -171,8 +172,10 @@ ree_status ree_cli_parse(int argc, char **argv, const ree_cli_spec *spec, ree_cl
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":n:s:j:o:qh", opts, NULL)) != -1) {
-        int handled = ree_cli_common_opt(c, optarg, co);
+    const char *shortopts = spec->shortopts ? spec->shortopts : ":n:s:j:o:qh";
+    while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+        int handled = strchr(ex, c) || (spec->no_check && c == 'B') ? 0
+                                                                     : ree_cli_common_opt(c, optarg, co);
         if (handled < 0)
             return REE_EUSAGE;
         if (handled)

@@ -39,7 +39,10 @@ typedef struct ree_cli_spec {
     const struct option *own; /* the command's own long options, {0} terminated; may be NULL */
     int (*on_opt)(int code, const char *arg, void *ctx); /* 0, or -1 after a message */
     void *ctx;
-    int no_check; /* the command takes no --check-balance */
+    int no_check;          /* the command takes no --check-balance */
+    const char *exclude;   /* codes of common options the command does not take (e.g. "nsjB");
+                              its own options may reuse them (sensitivity's -n is samples) */
+    const char *shortopts; /* getopt's short options (NULL: ":n:s:j:o:qh") */
 } ree_cli_spec;
 
 /* Parse argv: the common options into *co (initialised here), the command's own through

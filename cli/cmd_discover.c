@@ -163,55 +163,53 @@ static void print_box(const ree_prim_result *r, const char *const *names, size_t
         printf("  no input restricted: the condition is spread over the whole design\n");
 }
 
+/* discover's own options. */
+typedef struct discover_opts {
+    const char *where;
+    ree_prim_opts po;
+} discover_opts;
+
+static int discover_opt(int c, const char *arg, void *ctx)
+{
+    discover_opts *o = ctx;
+    switch (c) {
+    case 'W':
+        o->where = arg;
+        return 0;
+    case 'a':
+        return parse_share("--alpha", arg, 0.001, 0.49, &o->po.alpha);
+    case 'S':
+        return parse_share("--min-support", arg, 0, 0.99, &o->po.min_support);
+    case 'C':
+        return parse_share("--min-coverage", arg, 0, 1, &o->po.min_coverage);
+    default:
+        return -1;
+    }
+}
+
 ree_status ree_cmd_discover(int argc, char **argv)
 {
-    static const struct option opts[] = {{"where", required_argument, 0, 'W'},
-                                         {"alpha", required_argument, 0, 'a'},
-                                         {"min-support", required_argument, 0, 'S'},
-                                         {"min-coverage", required_argument, 0, 'C'},
-                                         {"out", required_argument, 0, 'o'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *where = NULL, *out = NULL;
-    int quiet = 0, c;
-    ree_prim_opts po = {0.05, 0.05, 0.5};
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'W':
-            where = optarg;
-            break;
-        case 'a':
-            if (parse_share("--alpha", optarg, 0.001, 0.49, &po.alpha))
-                return REE_EUSAGE;
-            break;
-        case 'S':
-            if (parse_share("--min-support", optarg, 0, 0.99, &po.min_support))
-                return REE_EUSAGE;
-            break;
-        case 'C':
-            if (parse_share("--min-coverage", optarg, 0, 1, &po.min_coverage))
-                return REE_EUSAGE;
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'h':
-            fputs(discover_help, stdout);
-            return REE_OK;
-        case ':':
-            ree_cli_usage_error("discover", "option '%s' needs a value", argv[optind - 1]);
-            return REE_EUSAGE;
-        default:
-            ree_cli_usage_error("discover", "unknown option '%s'", argv[optind - 1]);
-            return REE_EUSAGE;
-        }
-    }
+    static const struct option own[] = {{"where", required_argument, 0, 'W'},
+                                        {"alpha", required_argument, 0, 'a'},
+                                        {"min-support", required_argument, 0, 'S'},
+                                        {"min-coverage", required_argument, 0, 'C'},
+                                        {0, 0, 0, 0}};
+    discover_opts dop = {.po = {0.05, 0.05, 0.5}};
+    ree_cli_spec spec = {.cmd = "discover",
+                         .help = discover_help,
+                         .own = own,
+                         .on_opt = discover_opt,
+                         .ctx = &dop,
+                         .exclude = "nsjB",
+                         .shortopts = ":o:qh"};
+    ree_cli_common co;
+    int help;
+    ree_status pst = ree_cli_parse(argc, argv, &spec, &co, &help);
+    if (pst != REE_OK || help)
+        return pst;
+    const char *where = dop.where, *out = co.out;
+    int quiet = co.quiet;
+    ree_prim_opts po = dop.po;
     if (optind != argc - 1) {
         ree_cli_usage_error("discover",
                             optind >= argc ? "missing SWEEP_DIR"

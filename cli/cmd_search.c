@@ -194,76 +194,73 @@ static void print_answer(const search_ctx *s, const char *lever_path, const ree_
     printf("\nP there = %.4g of %lld runs (Wilson 95%% [%.4g, %.4g])\n", r->prob, r->n, lo, hi);
 }
 
+/* search's own options. */
+typedef struct search_opts {
+    const char *lever, *goal_text;
+    char *fixed[20];
+    int largest, nfixed;
+    double tol;
+} search_opts;
+
+static int search_opt(int c, const char *arg, void *ctx)
+{
+    search_opts *o = ctx;
+    switch (c) {
+    case 'L':
+        o->lever = arg;
+        return 0;
+    case 'G':
+        o->goal_text = arg;
+        return 0;
+    case 'X':
+        o->largest = 1;
+        return 0;
+    case 'S':
+        if (o->nfixed == 20) {
+            ree_cli_usage_error("search", "at most 20 --set options");
+            return -1;
+        }
+        o->fixed[o->nfixed++] = (char *)arg;
+        return 0;
+    case 'T': {
+        char *e;
+        errno = 0;
+        o->tol = strtod(arg, &e);
+        if (*e || !*arg || errno || !(o->tol > 0) || !isfinite(o->tol)) {
+            ree_cli_usage_error("search", "--tol expects a positive number, found '%s'", arg);
+            return -1;
+        }
+        return 0;
+    }
+    default:
+        return -1;
+    }
+}
+
 ree_status ree_cmd_search(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"runs", required_argument, 0, 'n'},    {"seed", required_argument, 0, 's'},
-        {"threads", required_argument, 0, 'j'}, {"out", required_argument, 0, 'o'},
-        {"quiet", no_argument, 0, 'q'},         {"lever", required_argument, 0, 'L'},
-        {"goal", required_argument, 0, 'G'},    {"largest", no_argument, 0, 'X'},
-        {"set", required_argument, 0, 'S'},     {"tol", required_argument, 0, 'T'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    static const struct option own[] = {
+        {"lever", required_argument, 0, 'L'}, {"goal", required_argument, 0, 'G'},
+        {"largest", no_argument, 0, 'X'},     {"set", required_argument, 0, 'S'},
+        {"tol", required_argument, 0, 'T'},   {0, 0, 0, 0}};
+    search_opts so = {.tol = -1};
+    ree_cli_spec spec = {.cmd = "search",
+                         .help = search_help,
+                         .own = own,
+                         .on_opt = search_opt,
+                         .ctx = &so,
+                         .no_check = 1};
     ree_cli_common co;
-    ree_cli_common_init(&co);
-    const char *lever = NULL, *goal_text = NULL;
-    char *fixed[20];
-    int largest = 0, nfixed = 0;
-    double tol = -1;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":n:s:j:o:qh", opts, NULL)) != -1) {
-        int handled = c == 'B' ? 0 : ree_cli_common_opt(c, optarg, &co);
-        if (handled < 0)
-            return REE_EUSAGE;
-        if (handled)
-            continue;
-        switch (c) {
-        case 'L':
-            lever = optarg;
-            break;
-        case 'G':
-            goal_text = optarg;
-            break;
-        case 'X':
-            largest = 1;
-            break;
-        case 'S':
-            if (nfixed == 20) {
-                ree_cli_usage_error("search", "at most 20 --set options");
-                return REE_EUSAGE;
-            }
-            fixed[nfixed++] = optarg;
-            break;
-        case 'T': {
-            char *e;
-            errno = 0;
-            tol = strtod(optarg, &e);
-            if (*e || !*optarg || errno || !(tol > 0) || !isfinite(tol)) {
-                ree_cli_usage_error("search", "--tol expects a positive number, found '%s'",
-                                    optarg);
-                return REE_EUSAGE;
-            }
-            break;
-        }
-        case 'h':
-            fputs(search_help, stdout);
-            return REE_OK;
-        case ':':
-            ree_cli_usage_error("search", "option '%s' needs a value", argv[optind - 1]);
-            return REE_EUSAGE;
-        default:
-            ree_cli_usage_error("search", "unknown option '%s'", argv[optind - 1]);
-            return REE_EUSAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        ree_cli_usage_error("search",
-                            optind >= argc ? "missing SCENARIO.yaml"
-                                           : "expected one scenario file, found %d",
-                            argc - optind);
+    int help;
+    ree_status pst = ree_cli_parse(argc, argv, &spec, &co, &help);
+    if (pst != REE_OK || help)
+        return pst;
+    if (ree_cli_one_operand(argc, argv, "search") != REE_OK)
         return REE_EUSAGE;
-    }
+    const char *lever = so.lever, *goal_text = so.goal_text;
+    char **fixed = so.fixed;
+    int largest = so.largest, nfixed = so.nfixed;
+    double tol = so.tol;
     search_ctx s;
     memset(&s, 0, sizeof s);
     if (!lever || !goal_text) {

@@ -181,91 +181,87 @@ static void print_table(const eval_ctx *e, const ree_gsa_result *r, int sobol,
     free(ord);
 }
 
+/* sensitivity's own options (-n is the number of samples here, --runs the runs per case). */
+typedef struct sens_opts {
+    char *sets[MAX_SETS];
+    int nsets, sobol, all, no_explore;
+    long long samples, runs, levels, boot;
+} sens_opts;
+
+static int sens_opt(int c, const char *arg, void *ctx)
+{
+    sens_opts *o = ctx;
+    switch (c) {
+    case 'n':
+        return ree_cli_long("--samples", arg, 2, 100000, &o->samples);
+    case 'r':
+        return ree_cli_long("--runs", arg, 1, 100000000, &o->runs);
+    case 'L':
+        if (ree_cli_long("--levels", arg, 2, 100, &o->levels))
+            return -1;
+        if (o->levels % 2) {
+            ree_cli_usage_error("sensitivity", "--levels must be even, found %lld", o->levels);
+            return -1;
+        }
+        return 0;
+    case 'b':
+        return ree_cli_long("--boot", arg, 0, 100000, &o->boot);
+    case 'M':
+        if (!strcmp(arg, "sobol"))
+            o->sobol = 1;
+        else if (strcmp(arg, "morris")) {
+            ree_cli_usage_error("sensitivity", "--method expects morris or sobol, found '%s'", arg);
+            return -1;
+        }
+        return 0;
+    case 'S':
+        if (o->nsets == MAX_SETS) {
+            ree_cli_usage_error("sensitivity", "at most %d --set options", MAX_SETS);
+            return -1;
+        }
+        o->sets[o->nsets++] = (char *)arg;
+        return 0;
+    case 'A':
+        o->all = 1;
+        return 0;
+    case 'E':
+        o->no_explore = 1;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
 ree_status ree_cmd_sensitivity(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"samples", required_argument, 0, 'n'}, {"runs", required_argument, 0, 'r'},
-        {"seed", required_argument, 0, 's'},    {"threads", required_argument, 0, 'j'},
-        {"out", required_argument, 0, 'o'},     {"quiet", no_argument, 0, 'q'},
-        {"method", required_argument, 0, 'M'},  {"levels", required_argument, 0, 'L'},
-        {"boot", required_argument, 0, 'b'},    {"set", required_argument, 0, 'S'},
-        {"all", no_argument, 0, 'A'},           {"no-explore", no_argument, 0, 'E'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    static const struct option own[] = {{"samples", required_argument, 0, 'n'},
+                                        {"runs", required_argument, 0, 'r'},
+                                        {"method", required_argument, 0, 'M'},
+                                        {"levels", required_argument, 0, 'L'},
+                                        {"boot", required_argument, 0, 'b'},
+                                        {"set", required_argument, 0, 'S'},
+                                        {"all", no_argument, 0, 'A'},
+                                        {"no-explore", no_argument, 0, 'E'},
+                                        {0, 0, 0, 0}};
+    sens_opts so = {.samples = -1, .runs = DEFAULT_RUNS, .levels = 4, .boot = DEFAULT_BOOT};
+    ree_cli_spec spec = {.cmd = "sensitivity",
+                         .help = sensitivity_help,
+                         .own = own,
+                         .on_opt = sens_opt,
+                         .ctx = &so,
+                         .no_check = 1,
+                         .exclude = "n",
+                         .shortopts = ":n:r:s:j:o:qh"};
     ree_cli_common co;
-    ree_cli_common_init(&co);
-    char *sets[MAX_SETS];
-    int nsets = 0, sobol = 0, all = 0, no_explore = 0;
-    long long samples = -1, runs = DEFAULT_RUNS, levels = 4, boot = DEFAULT_BOOT;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":n:r:s:j:o:qh", opts, NULL)) != -1) {
-        int handled = c == 'B' || c == 'n' ? 0 : ree_cli_common_opt(c, optarg, &co);
-        if (handled < 0)
-            return REE_EUSAGE;
-        if (handled)
-            continue;
-        switch (c) {
-        case 'n':
-            if (ree_cli_long("--samples", optarg, 2, 100000, &samples))
-                return REE_EUSAGE;
-            break;
-        case 'r':
-            if (ree_cli_long("--runs", optarg, 1, 100000000, &runs))
-                return REE_EUSAGE;
-            break;
-        case 'L':
-            if (ree_cli_long("--levels", optarg, 2, 100, &levels))
-                return REE_EUSAGE;
-            if (levels % 2) {
-                ree_cli_usage_error("sensitivity", "--levels must be even, found %lld", levels);
-                return REE_EUSAGE;
-            }
-            break;
-        case 'b':
-            if (ree_cli_long("--boot", optarg, 0, 100000, &boot))
-                return REE_EUSAGE;
-            break;
-        case 'M':
-            if (!strcmp(optarg, "sobol"))
-                sobol = 1;
-            else if (strcmp(optarg, "morris")) {
-                ree_cli_usage_error("sensitivity", "--method expects morris or sobol, found '%s'",
-                                    optarg);
-                return REE_EUSAGE;
-            }
-            break;
-        case 'S':
-            if (nsets == MAX_SETS) {
-                ree_cli_usage_error("sensitivity", "at most %d --set options", MAX_SETS);
-                return REE_EUSAGE;
-            }
-            sets[nsets++] = optarg;
-            break;
-        case 'A':
-            all = 1;
-            break;
-        case 'E':
-            no_explore = 1;
-            break;
-        case 'h':
-            fputs(sensitivity_help, stdout);
-            return REE_OK;
-        case ':':
-            ree_cli_usage_error("sensitivity", "option '%s' needs a value", argv[optind - 1]);
-            return REE_EUSAGE;
-        default:
-            ree_cli_usage_error("sensitivity", "unknown option '%s'", argv[optind - 1]);
-            return REE_EUSAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        ree_cli_usage_error("sensitivity",
-                            optind >= argc ? "missing SCENARIO.yaml"
-                                           : "expected one scenario file, found %d",
-                            argc - optind);
+    int help;
+    ree_status pst = ree_cli_parse(argc, argv, &spec, &co, &help);
+    if (pst != REE_OK || help)
+        return pst;
+    if (ree_cli_one_operand(argc, argv, "sensitivity") != REE_OK)
         return REE_EUSAGE;
-    }
+    char **sets = so.sets;
+    int nsets = so.nsets, sobol = so.sobol, all = so.all, no_explore = so.no_explore;
+    long long samples = so.samples, runs = so.runs, levels = so.levels, boot = so.boot;
     ree_status st;
     ree_plan *p = ree_cli_load(argv[optind], &st);
     if (!p)

@@ -61,74 +61,67 @@ static ree_status write_case(ree_csv *c, long long cs, const ree_cli_inputs *x, 
     return REE_OK;
 }
 
+/* sweep's own options. */
+typedef struct sweep_opts {
+    char *sets[MAX_SETS];
+    int nsets, lhs, no_explore;
+    long long levels;
+} sweep_opts;
+
+static int sweep_opt(int c, const char *arg, void *ctx)
+{
+    sweep_opts *o = ctx;
+    switch (c) {
+    case 'S':
+        if (o->nsets == MAX_SETS) {
+            ree_cli_usage_error("sweep", "at most %d --set options", MAX_SETS);
+            return -1;
+        }
+        o->sets[o->nsets++] = (char *)arg;
+        return 0;
+    case 'D':
+        if (!strcmp(arg, "lhs"))
+            o->lhs = 1;
+        else if (strcmp(arg, "grid")) {
+            ree_cli_usage_error("sweep", "--design expects grid or lhs, found '%s'", arg);
+            return -1;
+        }
+        return 0;
+    case 'k':
+        return ree_cli_long("--levels", arg, 1, REE_DESIGN_MAX_CASES, &o->levels);
+    case 'E':
+        o->no_explore = 1;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
 ree_status ree_cmd_sweep(int argc, char **argv)
 {
-    static const struct option opts[] = {{"runs", required_argument, 0, 'n'},
-                                         {"seed", required_argument, 0, 's'},
-                                         {"threads", required_argument, 0, 'j'},
-                                         {"out", required_argument, 0, 'o'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"set", required_argument, 0, 'S'},
-                                         {"design", required_argument, 0, 'D'},
-                                         {"levels", required_argument, 0, 'k'},
-                                         {"no-explore", no_argument, 0, 'E'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option own[] = {{"set", required_argument, 0, 'S'},
+                                        {"design", required_argument, 0, 'D'},
+                                        {"levels", required_argument, 0, 'k'},
+                                        {"no-explore", no_argument, 0, 'E'},
+                                        {0, 0, 0, 0}};
+    sweep_opts so = {.levels = -1};
+    ree_cli_spec spec = {.cmd = "sweep",
+                         .help = sweep_help,
+                         .own = own,
+                         .on_opt = sweep_opt,
+                         .ctx = &so,
+                         .no_check = 1,
+                         .shortopts = ":n:s:j:o:qk:h"};
     ree_cli_common co;
-    ree_cli_common_init(&co);
-    char *sets[MAX_SETS];
-    int nsets = 0, lhs = 0, no_explore = 0;
-    long long levels = -1;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":n:s:j:o:qk:h", opts, NULL)) != -1) {
-        int handled = c == 'B' ? 0 : ree_cli_common_opt(c, optarg, &co);
-        if (handled < 0)
-            return REE_EUSAGE;
-        if (handled)
-            continue;
-        switch (c) {
-        case 'S':
-            if (nsets == MAX_SETS) {
-                ree_cli_usage_error("sweep", "at most %d --set options", MAX_SETS);
-                return REE_EUSAGE;
-            }
-            sets[nsets++] = optarg;
-            break;
-        case 'D':
-            if (!strcmp(optarg, "lhs"))
-                lhs = 1;
-            else if (strcmp(optarg, "grid")) {
-                ree_cli_usage_error("sweep", "--design expects grid or lhs, found '%s'", optarg);
-                return REE_EUSAGE;
-            }
-            break;
-        case 'k':
-            if (ree_cli_long("--levels", optarg, 1, REE_DESIGN_MAX_CASES, &levels))
-                return REE_EUSAGE;
-            break;
-        case 'E':
-            no_explore = 1;
-            break;
-        case 'h':
-            fputs(sweep_help, stdout);
-            return REE_OK;
-        case ':':
-            ree_cli_usage_error("sweep", "option '%s' needs a value", argv[optind - 1]);
-            return REE_EUSAGE;
-        default:
-            ree_cli_usage_error("sweep", "unknown option '%s'", argv[optind - 1]);
-            return REE_EUSAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        ree_cli_usage_error("sweep",
-                            optind >= argc ? "missing SCENARIO.yaml"
-                                           : "expected one scenario file, found %d",
-                            argc - optind);
+    int help;
+    ree_status pst = ree_cli_parse(argc, argv, &spec, &co, &help);
+    if (pst != REE_OK || help)
+        return pst;
+    if (ree_cli_one_operand(argc, argv, "sweep") != REE_OK)
         return REE_EUSAGE;
-    }
+    char **sets = so.sets;
+    int nsets = so.nsets, lhs = so.lhs, no_explore = so.no_explore;
+    long long levels = so.levels;
     if (!lhs && levels == 1) {
         ree_cli_usage_error("sweep", "a grid needs at least 2 levels per range");
         return REE_EUSAGE;
