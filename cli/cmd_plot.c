@@ -22,10 +22,8 @@
 #include "model.h"
 #include "outfile.h"
 #include "plot.h"
+#include "plot_cmd.h"
 #include "reesim/reesim.h"
-
-/* Exit status when gnuplot is not installed: sysexits(3) EX_UNAVAILABLE. */
-enum { MAX_PATTERNS = 64, MAX_CASES = 32 };
 
 static const char plot_help[] =
     "Usage: reesim plot OUTDIR [OPTIONS]\n"
@@ -54,42 +52,7 @@ static const char plot_help[] =
     "Exit status: 0 ok, 64 usage error, 65 malformed CSV, 66 no results in OUTDIR,\n"
     "69 gnuplot not installed, 70 gnuplot failed, 73 cannot create output, 74 I/O error.\n";
 
-enum chart_kind { CHART_FAN, CHART_COMPARE, CHART_BARS, CHART_RESPONSE };
-enum { MAX_GROUPS = 6, GROUP_LABEL = 96 };
-
-typedef struct job {
-    enum chart_kind kind;
-    char name[192];
-    char title[320], subtitle[320], ylabel[160];
-    ree_fan_point *fan; /* CHART_FAN: n points */
-    ree_cmp_point *cmp; /* CHART_COMPARE: ncase blocks of n points */
-    ree_bar *bars;      /* CHART_BARS: n bars */
-    const char *cases[MAX_CASES], *base;
-    char *labels;         /* CHART_BARS: label storage; CHART_RESPONSE: group labels */
-    ree_resp_point *resp; /* CHART_RESPONSE: n points, ncase groups */
-    size_t gcount[MAX_GROUPS];
-    int scatter; /* CHART_RESPONSE: other inputs vary between the points */
-    char xlabel[160];
-    size_t n, ncase;
-} job;
-
-typedef struct plotter {
-    const char *dir;
-    const char *patterns[MAX_PATTERNS];
-    int matched[MAX_PATTERNS];
-    int npat;
-    job *jobs;
-    size_t njob, capjob;
-    char err[1024];
-} plotter;
-
-/* A series (rows of one entity and metric) found in a table. */
-typedef struct series {
-    size_t *rows;
-    size_t n, cap;
-} series;
-
-static job *new_job(plotter *pl)
+job *pc_new_job(plotter *pl)
 {
     if (pl->njob == pl->capjob) {
         size_t cap = pl->capjob ? 2 * pl->capjob : 32;
@@ -134,7 +97,7 @@ static int default_metric(const char *metric)
 }
 
 /* Whether ENTITY/METRIC is selected; records which patterns matched. */
-static int selected(plotter *pl, const char *entity, const char *metric, int dflt)
+int pc_selected(plotter *pl, const char *entity, const char *metric, int dflt)
 {
     if (!pl->npat)
         return dflt;
@@ -147,7 +110,7 @@ static int selected(plotter *pl, const char *entity, const char *metric, int dfl
     return hit;
 }
 
-static const char *unit_text(const char *unit)
+const char *pc_unit_text(const char *unit)
 {
     return !strcmp(unit, "1") ? "fraction" : unit;
 }
@@ -171,8 +134,8 @@ static void safe_append(char *dst, size_t len, const char *s)
     dst[k] = '\0';
 }
 
-static void set_name(plotter *pl, job *j, const char *prefix, const char *a, const char *b,
-                     const char *c)
+void pc_set_name(plotter *pl, job *j, const char *prefix, const char *a, const char *b,
+                 const char *c)
 {
     char name[sizeof j->name - 16];
     snprintf(name, sizeof name, "%s", prefix);
@@ -197,7 +160,7 @@ static void set_name(plotter *pl, job *j, const char *prefix, const char *a, con
 
 /* Group the rows of `t` by the columns `keys` (nkey of them). Returns the number of groups, or
  * (size_t)-1 when out of memory. Rows keep file order within a group. */
-static size_t group_rows(const ree_table *t, const int *keys, int nkey, series **out)
+size_t pc_group_rows(const ree_table *t, const int *keys, int nkey, series **out)
 {
     series *g = NULL;
     size_t ng = 0, cap = 0, last = 0;
@@ -249,7 +212,7 @@ nomem:
 }
 
 /* Whether column `col` differs between groups (then file names carry it). */
-static int varies(const ree_table *t, const series *g, size_t ng, int col)
+int pc_varies(const ree_table *t, const series *g, size_t ng, int col)
 {
     for (size_t i = 1; i < ng; i++)
         if (strcmp(ree_table_cell(t, g[i].rows[0], col), ree_table_cell(t, g[0].rows[0], col)))
@@ -257,7 +220,7 @@ static int varies(const ree_table *t, const series *g, size_t ng, int col)
     return 0;
 }
 
-static void free_groups(series *g, size_t n)
+void pc_free_groups(series *g, size_t n)
 {
     for (size_t i = 0; g && i < n; i++)
         free(g[i].rows);
@@ -339,22 +302,22 @@ static ree_status add_fans(plotter *pl, const ree_table *t, long long runs)
         c[i] = ree_table_col(t, cols[i]);
     int keys[3] = {c[0], c[3], c[4]};
     series *g;
-    size_t ng = group_rows(t, keys, 3, &g);
+    size_t ng = pc_group_rows(t, keys, 3, &g);
     if (ng == (size_t)-1)
         return REE_ENOMEM;
-    int multi = varies(t, g, ng, c[0]);
+    int multi = pc_varies(t, g, ng, c[0]);
     ree_status st = REE_OK;
     for (size_t i = 0; i < ng && st == REE_OK; i++) {
         size_t r0 = g[i].rows[0];
         const char *scn = ree_table_cell(t, r0, c[0]), *ent = ree_table_cell(t, r0, c[3]),
                    *met = ree_table_cell(t, r0, c[4]), *unit = ree_table_cell(t, r0, c[5]);
-        if (!selected(pl, ent, met, default_metric(met)))
+        if (!pc_selected(pl, ent, met, default_metric(met)))
             continue;
         if (sort_steps(t, c[1], &g[i], pl->err, sizeof pl->err) < 0) {
             st = REE_EINVALID;
             break;
         }
-        job *j = new_job(pl);
+        job *j = pc_new_job(pl);
         if (!j || !(j->fan = calloc(g[i].n, sizeof *j->fan))) {
             st = REE_ENOMEM;
             break;
@@ -377,10 +340,10 @@ static ree_status add_fans(plotter *pl, const ree_table *t, long long runs)
         else
             snprintf(j->subtitle, sizeof j->subtitle,
                      "median, middle 50%% and middle 90%% of runs each month");
-        snprintf(j->ylabel, sizeof j->ylabel, "%s (%s)", met, unit_text(unit));
-        set_name(pl, j, "fan", multi ? scn : NULL, ent, met);
+        snprintf(j->ylabel, sizeof j->ylabel, "%s (%s)", met, pc_unit_text(unit));
+        pc_set_name(pl, j, "fan", multi ? scn : NULL, ent, met);
     }
-    free_groups(g, ng);
+    pc_free_groups(g, ng);
     return st;
 }
 
@@ -396,10 +359,10 @@ static ree_status add_compare(plotter *pl, const ree_table *t)
         c[i] = ree_table_col(t, cols[i]);
     int keys[4] = {c[0], c[4], c[5], c[1]}; /* base, entity, metric, scenario */
     series *g;
-    size_t ng = group_rows(t, keys, 4, &g);
+    size_t ng = pc_group_rows(t, keys, 4, &g);
     if (ng == (size_t)-1)
         return REE_ENOMEM;
-    int multi = varies(t, g, ng, c[0]);
+    int multi = pc_varies(t, g, ng, c[0]);
     ree_status st = REE_OK;
     for (size_t i = 0; i < ng && st == REE_OK; i++)
         if (sort_steps(t, c[2], &g[i], pl->err, sizeof pl->err) < 0)
@@ -425,10 +388,10 @@ static ree_status add_compare(plotter *pl, const ree_table *t)
             if (ncase < MAX_CASES)
                 idx[ncase++] = k;
         }
-        if (!selected(pl, ent, met, default_metric(met)))
+        if (!pc_selected(pl, ent, met, default_metric(met)))
             continue;
         size_t n = g[i].n;
-        job *j = new_job(pl);
+        job *j = pc_new_job(pl);
         if (!j || !(j->cmp = calloc(n * ncase, sizeof *j->cmp))) {
             st = REE_ENOMEM;
             break;
@@ -468,282 +431,11 @@ static ree_status add_compare(plotter *pl, const ree_table *t)
             snprintf(j->title + len, sizeof j->title - (size_t)len, ": %s %s", ent, met);
         snprintf(j->subtitle, sizeof j->subtitle,
                  "top: mean of the paired runs per case; bottom: mean difference with 95%% CI");
-        snprintf(j->ylabel, sizeof j->ylabel, "%s (%s)", met, unit_text(unit));
-        set_name(pl, j, "compare", multi ? base : NULL, ent, met);
+        snprintf(j->ylabel, sizeof j->ylabel, "%s (%s)", met, pc_unit_text(unit));
+        pc_set_name(pl, j, "compare", multi ? base : NULL, ent, met);
     }
     free(done);
-    free_groups(g, ng);
-    return st;
-}
-
-/* Largest difference first; NaN last; ties by label, so the order does not depend on qsort. */
-static int by_size(const void *a, const void *b)
-{
-    const ree_bar *p = a, *q = b;
-    double x = fabs(p->diff), y = fabs(q->diff);
-    if (isnan(x))
-        x = -1;
-    if (isnan(y))
-        y = -1;
-    if (x != y)
-        return x < y ? 1 : -1;
-    return strcmp(p->label, q->label);
-}
-
-static ree_status add_bars(plotter *pl, const ree_table *t)
-{
-    int ind = ree_table_col(t, "indicator") >= 0 ? ree_table_col(t, "indicator")
-                                                 : ree_table_col(t, "metric");
-    if (ind < 0) {
-        static const char *const one[] = {"indicator"};
-        ree_table_require(t, one, 1, pl->err, sizeof pl->err);
-        return REE_EINVALID;
-    }
-    static const char *const cols[] = {"base",      "scenario",      "entity",        "unit",
-                                       "diff_mean", "diff_ci95_low", "diff_ci95_high"};
-    if (ree_table_require(t, cols, 7, pl->err, sizeof pl->err) < 0)
-        return REE_EINVALID;
-    int c[7];
-    for (int i = 0; i < 7; i++)
-        c[i] = ree_table_col(t, cols[i]);
-    int pw = ree_table_col(t, "prob_worse");
-    int keys[3] = {c[0], c[1], c[3]};
-    series *g;
-    size_t ng = group_rows(t, keys, 3, &g);
-    if (ng == (size_t)-1)
-        return REE_ENOMEM;
-    int multi_base = varies(t, g, ng, c[0]);
-    ree_status st = REE_OK;
-    for (size_t i = 0; i < ng && st == REE_OK; i++) {
-        size_t r0 = g[i].rows[0];
-        const char *base = ree_table_cell(t, r0, c[0]), *scn = ree_table_cell(t, r0, c[1]),
-                   *unit = ree_table_cell(t, r0, c[3]);
-        ree_bar *bars = calloc(g[i].n, sizeof *bars);
-        size_t lablen = 0;
-        for (size_t k = 0; k < g[i].n; k++)
-            lablen += strlen(ree_table_cell(t, g[i].rows[k], c[2])) +
-                      strlen(ree_table_cell(t, g[i].rows[k], ind)) + 2;
-        char *labels = malloc(lablen + 1), *lp = labels;
-        if (!bars || !labels) {
-            free(bars);
-            free(labels);
-            st = REE_ENOMEM;
-            break;
-        }
-        size_t n = 0, same = 0;
-        for (size_t k = 0; k < g[i].n && st == REE_OK; k++) {
-            size_t r = g[i].rows[k];
-            const char *ent = ree_table_cell(t, r, c[2]), *name = ree_table_cell(t, r, ind);
-            ree_bar *b = &bars[n];
-            if (ree_table_num(t, r, c[4], &b->diff, pl->err, sizeof pl->err) < 0 ||
-                ree_table_num(t, r, c[5], &b->lo, pl->err, sizeof pl->err) < 0 ||
-                ree_table_num(t, r, c[6], &b->hi, pl->err, sizeof pl->err) < 0) {
-                st = REE_EINVALID;
-                break;
-            }
-            b->prob_worse = NAN;
-            if (pw >= 0 && ree_table_num(t, r, pw, &b->prob_worse, pl->err, sizeof pl->err) < 0) {
-                st = REE_EINVALID;
-                break;
-            }
-            if (!selected(pl, ent, name, 1))
-                continue;
-            if (b->diff == 0 && b->lo == 0 && b->hi == 0) {
-                same++; /* identical in every run: nothing to draw */
-                continue;
-            }
-            b->label = lp;
-            lp += sprintf(lp, "%s %s", ent, name) + 1;
-            n++;
-        }
-        if (st != REE_OK || n == 0) {
-            free(bars);
-            free(labels);
-            continue;
-        }
-        qsort(bars, n, sizeof *bars, by_size);
-        job *j = new_job(pl);
-        if (!j) {
-            free(bars);
-            free(labels);
-            st = REE_ENOMEM;
-            break;
-        }
-        j->kind = CHART_BARS;
-        j->bars = bars;
-        j->labels = labels;
-        j->n = n;
-        snprintf(j->title, sizeof j->title, "%s vs %s: indicator differences in %s", scn, base,
-                 unit_text(unit));
-        int w = snprintf(j->subtitle, sizeof j->subtitle,
-                         "mean paired difference with 95%% CI, largest first");
-        if (same && w > 0 && (size_t)w < sizeof j->subtitle)
-            snprintf(j->subtitle + w, sizeof j->subtitle - (size_t)w,
-                     "; %zu indicator%s equal in every run not shown", same, same == 1 ? "" : "s");
-        snprintf(j->ylabel, sizeof j->ylabel, "difference (%s)", unit_text(unit));
-        set_name(pl, j, "diff", multi_base ? base : NULL, scn, unit_text(unit));
-    }
-    free_groups(g, ng);
-    return st;
-}
-
-/* Load DIR/NAME when it exists: 0 and *t NULL when absent. */
-/* An indicator is a default sweep chart when some model's table marks it a headline. */
-static int default_indicator(const char *name)
-{
-    size_t nm;
-    const ree_model *const *models = ree_models(&nm);
-    for (size_t i = 0; i < nm; i++)
-        for (size_t k = 0; k < models[i]->nindicators; k++)
-            if ((models[i]->indicators[k].flags & REE_MD_HEADLINE) &&
-                !strcmp(models[i]->indicators[k].name, name))
-                return 1;
-    return 0;
-}
-
-typedef struct resp_row {
-    int group;
-    ree_resp_point p;
-} resp_row;
-
-static int by_group_x(const void *a, const void *b)
-{
-    const resp_row *x = a, *y = b;
-    if (x->group != y->group)
-        return x->group < y->group ? -1 : 1;
-    return (x->p.x > y->p.x) - (x->p.x < y->p.x);
-}
-
-/* Response charts of a sweep (sweep.csv): each selected indicator against the first input that
- * varies, one line per value of the second when exactly two vary and the second takes at most
- * MAX_GROUPS values; otherwise the cases as points (other inputs varying too). */
-static ree_status add_sweep(plotter *pl, const ree_table *t)
-{
-    static const char *const cols[] = {"case", "entity", "indicator", "unit", "mean", "p05", "p95"};
-    if (ree_table_require(t, cols, 7, pl->err, sizeof pl->err) < 0)
-        return REE_EINVALID;
-    int c[7];
-    for (int i = 0; i < 7; i++)
-        c[i] = ree_table_col(t, cols[i]);
-    if (c[0] != 0 || c[1] < 2) {
-        snprintf(pl->err, sizeof pl->err, "%s: expected 'case', the inputs, then 'entity'",
-                 ree_table_path(t));
-        return REE_EINVALID;
-    }
-    size_t nrow = ree_table_nrows(t);
-    int vx = -1, vg = -1, nvary = 0;
-    for (int i = 1; i < c[1]; i++) {
-        int v = 0;
-        for (size_t r = 1; r < nrow && !v; r++)
-            v = strcmp(ree_table_cell(t, r, i), ree_table_cell(t, 0, i)) != 0;
-        if (v) {
-            nvary++;
-            if (vx < 0)
-                vx = i;
-            else if (vg < 0)
-                vg = i;
-        }
-    }
-    if (vx < 0)
-        return REE_OK;
-    int keys[2] = {c[1], c[2]};
-    series *g;
-    size_t ng = group_rows(t, keys, 2, &g);
-    if (ng == (size_t)-1)
-        return REE_ENOMEM;
-    ree_status st = REE_OK;
-    for (size_t i = 0; i < ng && st == REE_OK; i++) {
-        size_t r0 = g[i].rows[0];
-        const char *ent = ree_table_cell(t, r0, c[1]), *ind = ree_table_cell(t, r0, c[2]),
-                   *unit = ree_table_cell(t, r0, c[3]);
-        if (!selected(pl, ent, ind, default_indicator(ind)))
-            continue;
-        resp_row *rows = calloc(g[i].n, sizeof *rows);
-        double gv[MAX_GROUPS];
-        int ngv = 0, grouped = nvary == 2;
-        if (!rows) {
-            st = REE_ENOMEM;
-            break;
-        }
-        for (size_t k = 0; k < g[i].n && st == REE_OK; k++) {
-            size_t r = g[i].rows[k];
-            double *v[4] = {&rows[k].p.x, &rows[k].p.mean, &rows[k].p.p05, &rows[k].p.p95};
-            int col[4] = {vx, c[4], c[5], c[6]};
-            for (int m = 0; m < 4 && st == REE_OK; m++)
-                if (ree_table_num(t, r, col[m], v[m], pl->err, sizeof pl->err) < 0)
-                    st = REE_EINVALID;
-            double y;
-            if (st == REE_OK && grouped) {
-                if (ree_table_num(t, r, vg, &y, pl->err, sizeof pl->err) < 0) {
-                    st = REE_EINVALID;
-                    break;
-                }
-                int at = -1;
-                for (int q = 0; q < ngv; q++)
-                    if (gv[q] == y)
-                        at = q;
-                if (at < 0 && ngv == MAX_GROUPS)
-                    grouped = 0;
-                else if (at < 0)
-                    gv[at = ngv++] = y;
-                rows[k].group = at;
-            }
-        }
-        if (st != REE_OK) {
-            free(rows);
-            break;
-        }
-        if (!grouped)
-            for (size_t k = 0; k < g[i].n; k++)
-                rows[k].group = 0;
-        else /* groups in increasing value of the second input */
-            for (int a = 0; a < ngv; a++)
-                for (int b = a + 1; b < ngv; b++)
-                    if (gv[b] < gv[a]) {
-                        double tmp = gv[a];
-                        gv[a] = gv[b];
-                        gv[b] = tmp;
-                    }
-        if (grouped)
-            for (size_t k = 0; k < g[i].n; k++) {
-                double y;
-                ree_table_num(t, g[i].rows[k], vg, &y, pl->err, sizeof pl->err);
-                for (int q = 0; q < ngv; q++)
-                    if (gv[q] == y)
-                        rows[k].group = q;
-            }
-        qsort(rows, g[i].n, sizeof *rows, by_group_x);
-        job *j = new_job(pl);
-        if (!j || !(j->resp = calloc(g[i].n, sizeof *j->resp)) ||
-            !(j->labels = calloc(MAX_GROUPS, GROUP_LABEL))) {
-            free(rows);
-            st = REE_ENOMEM;
-            break;
-        }
-        j->kind = CHART_RESPONSE;
-        j->n = g[i].n;
-        j->ncase = grouped ? (size_t)ngv : 1;
-        j->scatter = nvary > 1 && !grouped;
-        for (size_t k = 0; k < g[i].n; k++) {
-            j->resp[k] = rows[k].p;
-            j->gcount[rows[k].group]++;
-        }
-        free(rows);
-        for (size_t q = 0; q < j->ncase; q++) {
-            char *lab = j->labels + q * GROUP_LABEL;
-            if (grouped)
-                snprintf(lab, GROUP_LABEL, "%.60s = %g", ree_table_colname(t, vg), gv[q]);
-            j->cases[q] = grouped ? lab : NULL;
-        }
-        snprintf(j->title, sizeof j->title, "sweep: %s %s", ent, ind);
-        snprintf(j->subtitle, sizeof j->subtitle,
-                 "%zu cases: mean across each case's runs, bars p05-p95%s", g[i].n,
-                 nvary > 1 && !grouped ? "; other inputs vary too" : "");
-        snprintf(j->xlabel, sizeof j->xlabel, "%s", ree_table_colname(t, vx));
-        snprintf(j->ylabel, sizeof j->ylabel, "%s (%s)", ind, unit_text(unit));
-        set_name(pl, j, "sweep", ent, ind, NULL);
-    }
-    free_groups(g, ng);
+    pc_free_groups(g, ng);
     return st;
 }
 
@@ -946,9 +638,9 @@ ree_status ree_cmd_plot(int argc, char **argv)
     if (st == REE_OK && cmpts && (kinds & 1 << CHART_COMPARE))
         st = add_compare(&pl, cmpts);
     if (st == REE_OK && cmp && (kinds & 1 << CHART_BARS))
-        st = add_bars(&pl, cmp);
+        st = pc_add_bars(&pl, cmp);
     if (st == REE_OK && sweep && (kinds & 1 << CHART_RESPONSE))
-        st = add_sweep(&pl, sweep);
+        st = pc_add_sweep(&pl, sweep);
     ree_status code = REE_OK;
     if (st != REE_OK) {
         fprintf(stderr, "reesim plot: %s\n", *pl.err ? pl.err : ree_status_message(st));
