@@ -62,7 +62,7 @@ ree_plan *ree_cli_load(const char *path, ree_status *status);
 double ree_cli_wall(void);
 
 /* Signal handler storing the first caught signal's number in ree_cli_interrupted, which the Monte
- * Carlo polls between waves and ree_outset_commit checks, so an interrupted run stops cleanly and
+ * Carlo polls before each block and ree_outset_commit checks, so an interrupted run stops cleanly and
  * leaves no partial output. ree_cli_catch_signals installs it for SIGINT, SIGTERM, SIGHUP,
  * SIGQUIT and SIGXFSZ (docs/reliability.md, "Signals and limits"). */
 extern volatile sig_atomic_t ree_cli_interrupted;

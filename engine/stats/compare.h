@@ -15,7 +15,7 @@
  * Determinism and memory: as in mc.h, runs go in fixed blocks of REE_MC_BLOCK run indices, each
  * block accumulating its own paired sums (Welford, in run order), and blocks merge into the
  * totals in block order (Chan et al.), so the results are byte-identical for any thread count.
- * Memory: per thread one run workspace per case; per block slot in a wave one accumulator per
+ * Memory: per thread one run workspace per case and one block accumulator per
  * shared quantity. Nothing grows with the number of runs.
  */
 #ifndef REESIM_COMPARE_H
