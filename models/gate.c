@@ -79,7 +79,8 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
-#include "model.h"
+#include "gate_rule.h"
+#include "models.h"
 
 typedef struct gate_params {
     double active;          /* 1: licensing on; 0: everything licensed at once */
@@ -95,24 +96,12 @@ typedef struct gate_params {
     double filing_rules;    /* 1: an application is judged by the rules in force when filed */
 } gate_params;
 
-/* A destination rule (`rules:` of a gate, model gate_rule): which links it applies to is resolved
- * by the loader (regions, end_uses, buyers of the link's destination); NaN fields are unset, and
- * the gate's value applies. */
-typedef struct gate_rule_params {
-    double approval, partial, review_days; /* as the gate's; NaN: the gate's */
-    double quota;                          /* t/month, the rule's own pool (NaN: the gate's pool) */
-    double deny;                           /* 1: every application of these buyers is denied */
-    double licence_t;      /* t: a grant opens a standing licence of this size (0: per order) */
-    double licence_months; /* months a standing licence lasts, decision step included */
-} gate_rule_params;
-
 /* Bound on the number of applications of one batch: gsl_ran_binomial takes an unsigned int, and
  * beyond a billion applications the binomial share k/n is within 2e-5 of its mean anyway. */
 #define MAX_APPLICATIONS 1e9
 /* Bounds: 100 years of review (the longest horizon), and a review-time coefficient of variation
  * of 10 (its lognormal factor then has a median of 0.1; above ~1e154, cv^2 overflows). */
-#define REVIEW_DAYS_MAX 36525.0
-#define REVIEW_CV_MAX   10.0
+#define REVIEW_CV_MAX 10.0
 
 typedef struct gate_state {
     int nlink, nsteps;
@@ -231,64 +220,6 @@ static const ree_param_def gate_param_defs[] = {
      .flags = REE_PF_INT,
      .unit = "1",
      .doc = "1: approval, partial, deny and licence terms in force at filing judge an application"},
-};
-
-static const ree_param_def rule_param_defs[] = {
-    {.key = "approval",
-     .type = REE_PT_NUM,
-     .offset = offsetof(gate_rule_params, approval),
-     .def = NAN,
-     .max = 1,
-     .flags = REE_PF_INHERIT | REE_PF_TIMELINE,
-     .unit = "1",
-     .doc = "approval for these buyers (unset: the gate's)"},
-    {.key = "partial",
-     .type = REE_PT_NUM,
-     .offset = offsetof(gate_rule_params, partial),
-     .def = NAN,
-     .max = 1,
-     .flags = REE_PF_INHERIT | REE_PF_TIMELINE,
-     .unit = "1",
-     .doc = "share granted of an approval (unset: the gate's)"},
-    {.key = "review_days",
-     .type = REE_PT_NUM,
-     .offset = offsetof(gate_rule_params, review_days),
-     .def = NAN,
-     .max = REVIEW_DAYS_MAX,
-     .flags = REE_PF_INHERIT | REE_PF_TIMELINE,
-     .unit = "days",
-     .doc = "mean review time for these buyers (unset: the gate's)"},
-    {.key = "quota",
-     .type = REE_PT_NUM,
-     .offset = offsetof(gate_rule_params, quota),
-     .def = NAN,
-     .max = REE_MAX_TONNES,
-     .flags = REE_PF_INHERIT | REE_PF_TIMELINE,
-     .unit = "t/month",
-     .doc = "own monthly quota of these buyers (unset: they share the gate's)"},
-    {.key = "deny",
-     .type = REE_PT_NUM,
-     .offset = offsetof(gate_rule_params, deny),
-     .max = 1,
-     .flags = REE_PF_INT | REE_PF_TIMELINE,
-     .unit = "1",
-     .doc = "1: every application of these buyers is denied"},
-    {.key = "licence_t",
-     .type = REE_PT_NUM,
-     .offset = offsetof(gate_rule_params, licence_t),
-     .max = REE_MAX_TONNES,
-     .flags = REE_PF_TIMELINE,
-     .unit = "t",
-     .doc = "a grant opens a standing licence of this many t (0: per order)"},
-    {.key = "licence_months",
-     .type = REE_PT_NUM,
-     .offset = offsetof(gate_rule_params, licence_months),
-     .def = 6,
-     .min = 1,
-     .max = REE_MAX_MONTHS,
-     .flags = REE_PF_INT | REE_PF_TIMELINE,
-     .unit = "months",
-     .doc = "a standing licence's life, decision step included"},
 };
 
 static const ree_metric_def gate_metric_defs[] = {
@@ -852,17 +783,6 @@ static void gate_finish(const void *params, const void *state, const ree_model_c
     indicators[5] = s->sum_granted > 0 ? s->sum_wait_granted / s->sum_granted : 0;
     indicators[6] = s->max_backlog;
 }
-
-const ree_model ree_model_gate_rule = {
-    .name = "gate_rule",
-    .summary = "a gate's destination rule: approval, review, quota, denial and standing licences "
-               "for the buyers it names (regions, end_uses, buyers)",
-    .kind = REE_MODEL_RULE,
-    .flags = 0,
-    .params = rule_param_defs,
-    .nparams = sizeof rule_param_defs / sizeof rule_param_defs[0],
-    .params_size = sizeof(gate_rule_params),
-};
 
 const ree_model ree_model_gate = {
     .name = "gate",
