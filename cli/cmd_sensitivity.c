@@ -71,7 +71,9 @@ static ree_status evaluate(void *arg, const double *u, double *y)
         ree_explore_case(e->p, e->x->slots, e->x->k, e->vals, &e->mo, &res, e->err, e->errlen);
     if (st != REE_OK)
         return st;
-    for (int j = 0; j < e->m; j++) {
+    for (int j = 0; j < e->m && ree_rank() > 0; j++)
+        y[j] = 0; /* another MPI rank: the result is rank 0's; only the sequence of cases counts */
+    for (int j = 0; j < e->m && ree_rank() == 0; j++) {
         ree_cell_stats s;
         ree_acc_cell(res.indicators, (size_t)e->ind[j], &s);
         y[j] = s.mean;
@@ -317,11 +319,18 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
     else
         snprintf(dir, sizeof dir, "out/%s-sensitivity", p->name);
     ree_cli_catch_signals();
-    set = ree_outset_open(dir, &st, err, sizeof err);
-    if (!set)
+    /* Under MPI ranks (docs/cluster.md) every rank runs every evaluation in the same order (each
+     * one's Monte Carlo is collective); rank 0 alone writes, and shares its statuses. */
+    int root = ree_rank() == 0;
+    if (root)
+        set = ree_outset_open(dir, &st, err, sizeof err);
+    st = ree_ranks_share(root ? (set ? REE_OK : st) : REE_OK); /* rank 0's output folder */
+    if (st != REE_OK)
         goto done;
-    ree_outset_set_cancel(set, &ree_cli_interrupted);
-    ree_cli_guard(set);
+    if (set) {
+        ree_outset_set_cancel(set, &ree_cli_interrupted);
+        ree_cli_guard(set);
+    }
     ree_gsa_opts go = {.k = x.k,
                        .lo = lo,
                        .hi = hi,
@@ -340,6 +349,10 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
         snprintf(err, sizeof err, "no indicator to analyse");
     if (e.progress)
         fputc('\n', stderr);
+    if (!root) {
+        st = ree_ranks_share(st); /* rank 0's final status */
+        goto done;
+    }
     if (st == REE_OK) {
         for (int j = 0; j < e.m; j++)
             share[j] = r.var[j] > 0 ? e.noise[j] / (double)e.evals / r.var[j] : NAN;
@@ -357,6 +370,7 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
     else if ((st == REE_EIO || st == REE_EINTERRUPTED) && (!*err || !strcmp(err, "interrupted")))
         ree_outset_check(set, err, sizeof err);
     ree_cli_guard(NULL);
+    st = ree_ranks_share(st); /* every rank ends with rank 0's status */
 done:
     if (st == REE_ENOMEM)
         ree_cli_report_oom(*err ? err : "analysing the scenario");
@@ -366,7 +380,7 @@ done:
     else if (st != REE_OK)
         fprintf(stderr, "reesim sensitivity: %s: %s\n", p->file,
                 *err ? err : ree_status_message((ree_status)st));
-    else if (!co.quiet)
+    else if (!co.quiet && set)
         print_table(&e, &r, sobol, share, ree_outset_dir(set));
     ree_outset_free(set);
     ree_gsa_result_free(&r);

@@ -160,22 +160,27 @@ ree_status ree_cmd_sweep(int argc, char **argv)
                       .threads = (int)co.threads,
                       .cancel = &ree_cli_interrupted};
     ree_run_info info = {0, mo.nruns, seed, (int)co.threads, 0, "sweep", ree_cli_wall(), 0};
+    /* Under MPI ranks (docs/cluster.md) every rank runs every case in the same order (each case's
+     * Monte Carlo is collective); rank 0 alone writes, and shares its statuses with the others. */
+    int root = ree_rank() == 0, together = st == REE_OK;
     if (st == REE_OK) {
         if (co.out)
             snprintf(dir, sizeof dir, "%s", co.out);
         else
             snprintf(dir, sizeof dir, "out/%s-sweep", p->name);
         ree_cli_catch_signals();
-        set = ree_outset_open(dir, &st, err, sizeof err);
+        if (root)
+            set = ree_outset_open(dir, &st, err, sizeof err);
     }
     int progress = !co.quiet && isatty(fileno(stderr));
+    const char **cols = NULL;
+    ree_csv *csv = NULL;
     if (set) {
         ree_outset_set_cancel(set, &ree_cli_interrupted);
         ree_cli_guard(set);
-        const char **cols = calloc((size_t)x.k + 9, sizeof *cols);
+        cols = calloc((size_t)x.k + 9, sizeof *cols);
         static const char *const tail[] = {"entity", "indicator", "unit", "mean",
                                            "sd",     "p05",       "p50",  "p95"};
-        ree_csv *csv = NULL;
         if (!cols)
             st = REE_ENOMEM;
         else {
@@ -186,19 +191,25 @@ ree_status ree_cmd_sweep(int argc, char **argv)
                 cols[1 + x.k + i] = tail[i];
             csv = ree_outset_csv(set, "sweep.csv", cols, (size_t)x.k + 9, &st);
         }
-        for (long long cs = 0; csv && st == REE_OK && cs < ncase; cs++) {
-            ree_mc_result res;
-            if (progress)
-                fprintf(stderr, "\rcase %lld of %lld   ", cs + 1, ncase);
-            st = ree_explore_case(p, x.slots, x.k, design + cs * x.k, &mo, &res, err, sizeof err);
-            if (st == REE_OK) {
-                write_case(csv, cs, &x, design + cs * x.k, p, &res);
-                ree_mc_result_free(&res);
-            }
-        }
+    }
+    if (together) /* rank 0's output folder and sweep.csv */
+        st = ree_ranks_share(st == REE_OK && root && !csv ? REE_EIO : st);
+    together = st == REE_OK;
+    for (long long cs = 0; st == REE_OK && cs < ncase; cs++) {
+        ree_mc_result res;
         if (progress)
-            fputc('\n', stderr);
-        free(cols);
+            fprintf(stderr, "\rcase %lld of %lld   ", cs + 1, ncase);
+        st = ree_explore_case(p, x.slots, x.k, design + cs * x.k, &mo, &res, err, sizeof err);
+        if (st == REE_OK) {
+            if (csv)
+                write_case(csv, cs, &x, design + cs * x.k, p, &res);
+            ree_mc_result_free(&res);
+        }
+    }
+    if (progress && together)
+        fputc('\n', stderr);
+    free(cols);
+    if (set) {
         info.finished = ree_cli_wall();
         if (st == REE_OK) {
             FILE *f = ree_outset_file(set, "meta.json", &st);
@@ -213,6 +224,8 @@ ree_status ree_cmd_sweep(int argc, char **argv)
             ree_outset_check(set, err, sizeof err);
         ree_cli_guard(NULL);
     }
+    if (together) /* rank 0's final status */
+        st = ree_ranks_share(st);
     if (st == REE_ENOMEM)
         ree_cli_report_oom(*err ? err : "sweeping the scenario");
     else if (st != REE_OK && ree_cli_interrupted)
@@ -221,7 +234,7 @@ ree_status ree_cmd_sweep(int argc, char **argv)
     else if (st != REE_OK && st != REE_EUSAGE)
         fprintf(stderr, "reesim sweep: %s: %s\n", p->file,
                 *err ? err : ree_status_message((ree_status)st));
-    else if (st == REE_OK && !co.quiet)
+    else if (st == REE_OK && !co.quiet && set)
         printf("%s: %lld case%s of %lld runs over %d input%s (%s design); results in %s/\n",
                p->name, ncase, ncase == 1 ? "" : "s", mo.nruns, x.k, x.k == 1 ? "" : "s",
                lhs ? "Latin hypercube" : "grid", ree_outset_dir(set));

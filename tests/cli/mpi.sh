@@ -1,9 +1,10 @@
 #!/bin/sh
-# MPI ranks (docs/cluster.md): `mpirun -np N reesim run|compare` gives every CSV byte for byte as
-# one process, for N = 1, 2, 3 and 1 or 2 threads per rank (more blocks than ranks, a partial last
-# block, and fewer blocks than ranks); an invalid scenario exits 65 with one diagnostic, an
-# output folder that cannot be created exits 73 and nothing is written; a command that cannot
-# run on ranks is refused. Skips (passes) when reesim was built without MPI or mpirun is missing.
+# MPI ranks (docs/cluster.md): `mpirun -np N reesim run|compare|sweep|sensitivity` gives every
+# CSV byte for byte as one process, for N = 1, 2, 3 and 1 or 2 threads per rank (more blocks
+# than ranks, a partial last block, and fewer blocks than ranks); an invalid scenario exits 65
+# with one diagnostic, an output folder that cannot be created exits 73 and nothing is written;
+# a command that cannot run on ranks is refused. Skips (passes) when reesim was built without
+# MPI or mpirun is missing.
 # Usage: mpi.sh REESIM SOURCE_DIR WORKDIR
 bin=$1 src=$2 work=$3
 . "$src/tests/cli/lib.sh"
@@ -61,6 +62,28 @@ for n in 1 2 3; do
     check "compare, $n ranks: every CSV identical" same_csv "$work/cmp1" "$work/cmp$n-r"
 done
 
+# sweep and sensitivity: every case's Monte Carlo runs on the ranks, in the same order as one
+# process; 200 runs per case are 4 blocks, 96 runs per evaluation 2 (rank 2 of 3 has none).
+t="$src/tests/explore/toy-explore.yaml"
+sw="--no-explore --set gates.cn_export.approval=0.2,0.8 --set nodes.us_cars.demand=200,400"
+check "sweep, one process" test "$(status "$bin" sweep "$t" $sw -n 200 -j 2 -q -o "$work/sw1")" = 0
+check "sweep: 4 cases" test "$(cut -d, -f1 "$work/sw1/sweep.csv" | sort -u | grep -c '^[0-9]')" = 4
+gsa="--method morris -n 2 -r 96 --boot 20"
+check "sensitivity, one process" \
+    test "$(status "$bin" sensitivity "$t" $gsa -j 2 -q -o "$work/gsa1")" = 0
+for n in 1 2 3; do
+    check "sweep, $n ranks exits 0" \
+        test "$(status mpi "$n" sweep "$t" $sw -n 200 -j 1 -q -o "$work/sw$n-r")" = 0
+    check "sweep, $n ranks: every CSV identical" same_csv "$work/sw1" "$work/sw$n-r"
+    check "sensitivity, $n ranks exits 0" \
+        test "$(status mpi "$n" sensitivity "$t" $gsa -j 1 -q -o "$work/gsa$n-r")" = 0
+    check "sensitivity, $n ranks: every CSV identical" same_csv "$work/gsa1" "$work/gsa$n-r"
+done
+status mpi 2 sweep "$t" $sw -n 64 -j 1 -o "$work/sw-printed" >/dev/null
+check "sweep: the summary is printed once" test "$(grep -c 'results in' "$work/stdout")" = 1
+status mpi 2 sensitivity "$t" $gsa -j 1 -o "$work/gsa-printed" >/dev/null
+check "sensitivity: the table is printed once" test "$(grep -c 'results in' "$work/stdout")" = 1
+
 # Failures end every rank with the usual exit code, one diagnostic, no output.
 check "invalid scenario on 3 ranks: 65" \
     test "$(status mpi 3 run "$src/tests/bad/bad-month.yaml" -o "$work/bad")" = 65
@@ -73,6 +96,12 @@ check "one message from reesim (mpirun adds its own)" test "$(grep -c '^reesim' 
 check "nothing written" test ! -e "$work/file/x"
 check "compare, output under a file on 2 ranks: 73" \
     test "$(status mpi 2 compare "$g" "$work/tight.yaml" -n 100 -j 1 -o "$work/file/y")" = 73
+check "sweep, output under a file on 3 ranks: 73" \
+    test "$(status mpi 3 sweep "$t" $sw -n 64 -j 1 -o "$work/file/s")" = 73
+check "one message from reesim sweep" test "$(grep -c '^reesim' "$work/stderr")" = 1
+check "sensitivity, output under a file on 3 ranks: 73" \
+    test "$(status mpi 3 sensitivity "$t" $gsa -j 1 -o "$work/file/g")" = 73
+check "one message from reesim sensitivity" test "$(grep -c '^reesim' "$work/stderr")" = 1
 check "calibrate is refused on ranks: 64" \
     test "$(status mpi 2 calibrate "$g" -o "$work/cal")" = 64
 check "no calibration output" test ! -e "$work/cal"
