@@ -265,21 +265,11 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
     int nsets = so.nsets, sobol = so.sobol, all = so.all, no_explore = so.no_explore;
     long long samples = so.samples, runs = so.runs, levels = so.levels, boot = so.boot;
     ree_status st;
-    ree_plan *p = ree_cli_load(argv[optind], &st);
+    ree_cli_inputs x;
+    ree_plan *p =
+        ree_cli_load_inputs("sensitivity", argv[optind], sets, nsets, no_explore, &x, &st);
     if (!p)
         return st;
-    ree_cli_inputs x;
-    int nexp = p->nexplore;
-    if (no_explore)
-        p->nexplore = 0; /* only the --set inputs */
-    st = ree_cli_inputs_get("sensitivity", p, sets, nsets, 1, &x);
-    p->nexplore = nexp;
-    if (st != REE_OK) {
-        if (st == REE_ENOMEM)
-            ree_cli_report_oom("reading the inputs");
-        ree_plan_free(p);
-        return st;
-    }
     if (x.k > REE_GSA_MAX_INPUTS) {
         ree_cli_usage_error("sensitivity", "at most %d inputs, found %d", REE_GSA_MAX_INPUTS, x.k);
         ree_cli_inputs_free(&x);

@@ -127,21 +127,10 @@ ree_status ree_cmd_sweep(int argc, char **argv)
         return REE_EUSAGE;
     }
     ree_status st;
-    ree_plan *p = ree_cli_load(argv[optind], &st);
+    ree_cli_inputs x;
+    ree_plan *p = ree_cli_load_inputs("sweep", argv[optind], sets, nsets, no_explore, &x, &st);
     if (!p)
         return st;
-    ree_cli_inputs x;
-    int nexp = p->nexplore;
-    if (no_explore)
-        p->nexplore = 0; /* only the --set inputs */
-    st = ree_cli_inputs_get("sweep", p, sets, nsets, 1, &x);
-    p->nexplore = nexp;
-    if (st != REE_OK) {
-        if (st == REE_ENOMEM)
-            ree_cli_report_oom("reading the inputs");
-        ree_plan_free(p);
-        return st;
-    }
     unsigned long long seed = co.seed >= 0 ? (unsigned long long)co.seed : p->seed;
     double *design = NULL;
     long long ncase = 0;

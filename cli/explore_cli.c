@@ -177,3 +177,23 @@ oom:
     ree_cli_inputs_free(out);
     return REE_ENOMEM;
 }
+
+ree_plan *ree_cli_load_inputs(const char *cmd, const char *path, char **sets, int nsets,
+                              int no_explore, ree_cli_inputs *x, ree_status *status)
+{
+    ree_plan *p = ree_cli_load(path, status);
+    if (!p)
+        return NULL;
+    int nexp = p->nexplore;
+    if (no_explore)
+        p->nexplore = 0; /* only the --set inputs */
+    *status = ree_cli_inputs_get(cmd, p, sets, nsets, 1, x);
+    p->nexplore = nexp;
+    if (*status != REE_OK) {
+        if (*status == REE_ENOMEM)
+            ree_cli_report_oom("reading the inputs");
+        ree_plan_free(p);
+        return NULL;
+    }
+    return p;
+}

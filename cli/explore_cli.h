@@ -20,6 +20,12 @@ ree_status ree_cli_inputs_get(const char *cmd, ree_plan *p, char **sets, int nse
                               ree_cli_inputs *out);
 void ree_cli_inputs_free(ree_cli_inputs *x);
 
+/* Load the scenario at `path` (diagnostics on stderr) and its inputs as ree_cli_inputs_get, the
+ * explore: section left out when `no_explore` is set. Returns the plan with *x filled, or NULL
+ * with *status why (the plan then freed; out of memory reported). */
+ree_plan *ree_cli_load_inputs(const char *cmd, const char *path, char **sets, int nsets,
+                              int no_explore, ree_cli_inputs *x, ree_status *status);
+
 /* Parse one "LO..HI" range into lo < hi. Returns 0, or -1. */
 int ree_cli_range(const char *s, double *lo, double *hi);
 
