@@ -174,8 +174,8 @@ ree_status ree_cli_parse(int argc, char **argv, const ree_cli_spec *spec, ree_cl
     opterr = 0;
     const char *shortopts = spec->shortopts ? spec->shortopts : ":n:s:j:o:qh";
     while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
-        int handled = strchr(ex, c) || (spec->no_check && c == 'B') ? 0
-                                                                     : ree_cli_common_opt(c, optarg, co);
+        int handled =
+            strchr(ex, c) || (spec->no_check && c == 'B') ? 0 : ree_cli_common_opt(c, optarg, co);
         if (handled < 0)
             return REE_EUSAGE;
         if (handled)

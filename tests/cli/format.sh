@@ -7,7 +7,7 @@ if ! command -v clang-format >/dev/null 2>&1; then
     exit 1
 fi
 cd "$src" || exit 1
-for f in $(find engine models include tests bench -name '*.[ch]' 2>/dev/null | sort); do
+for f in $(find engine models include cli examples tests bench -name '*.[ch]' 2>/dev/null | sort); do
     check "$f is formatted" sh -c "clang-format --dry-run --Werror '$f' 2>/dev/null"
 done
 finish
