@@ -76,6 +76,7 @@ void ree_plan_free(ree_plan *p)
         free(p->series[s].entity_name);
         free(p->series[s].metric);
         free(p->series[s].sum);
+        free(p->series[s].slots);
     }
     free(p->series);
     for (int i = 0; p->indicators && i < p->nindicator; i++)

@@ -127,7 +127,9 @@ typedef struct ree_series {
     char *entity_name;
     char *metric;
     const char *unit;
-    const char *region; /* REE_S_GATE_REGION_*: the destination region (a node's string) */
+    int *slots; /* REE_S_GATE_REGION_*: the gate's link slots whose destination is in the region,
+                   resolved at load so that no step compares region names; else NULL */
+    int nslot;
     int *sum; /* REE_S_SUM: indices of the series summed, all before this one; else NULL */
     int nsum;
 } ree_series;

@@ -80,17 +80,25 @@ static void gate_regions(loader *L, const filter *f, int g)
             first = strcmp(p->nodes[p->links[gt->links[j]].to].region, rg) != 0;
         if (!first)
             continue;
-        char metric[REE_PATH_MAX];
-        snprintf(metric, sizeof metric, "approved.%s", rg);
-        int before = p->nseries;
-        add(L, f, REE_S_GATE_REGION_GRANTED, gt->entity, g, id, metric, "t");
-        if (p->nseries > before)
-            p->series[p->nseries - 1].region = rg;
-        snprintf(metric, sizeof metric, "shipped.%s", rg);
-        before = p->nseries;
-        add(L, f, REE_S_GATE_REGION_SHIPPED, gt->entity, g, id, metric, "t");
-        if (p->nseries > before)
-            p->series[p->nseries - 1].region = rg;
+        static const struct {
+            ree_series_kind kind;
+            const char *name;
+        } kinds[] = {{REE_S_GATE_REGION_GRANTED, "approved"},
+                     {REE_S_GATE_REGION_SHIPPED, "shipped"}};
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+            char metric[REE_PATH_MAX];
+            snprintf(metric, sizeof metric, "%s.%s", kinds[k].name, rg);
+            int before = p->nseries;
+            add(L, f, kinds[k].kind, gt->entity, g, id, metric, "t");
+            if (p->nseries == before)
+                continue;
+            ree_series *se = &p->series[p->nseries - 1];
+            if (!(se->slots = ld_calloc(L, (size_t)gt->nlink, sizeof *se->slots)))
+                return;
+            for (int j = i; j < gt->nlink; j++) /* links before i go elsewhere (rg is new at i) */
+                if (!strcmp(p->nodes[p->links[gt->links[j]].to].region, rg))
+                    se->slots[se->nslot++] = j;
+        }
     }
 }
 

@@ -458,10 +458,8 @@ static int record(ree_run *r)
             break;
         case REE_S_GATE_REGION_SHIPPED:
         case REE_S_GATE_REGION_GRANTED:
-            for (int i = 0; i < p->gates[se->index].nlink; i++) {
-                int l = p->gates[se->index].links[i];
-                if (strcmp(p->nodes[p->links[l].to].region, se->region) != 0)
-                    continue;
+            for (int k = 0; k < se->nslot; k++) {
+                int i = se->slots[k], l = p->gates[se->index].links[i];
                 v += se->kind == REE_S_GATE_REGION_SHIPPED ? r->shipped[l]
                                                            : r->g_granted[r->goff[se->index] + i];
             }
