@@ -379,10 +379,12 @@ static int sum_series(loader *L, const ree_ynode *en, const char *label, const c
     int *idx = ld_calloc(L, en->n, sizeof(int));
     if (!idx)
         return -2;
-    int bad = 0;
+    /* idx[i] stays -1 for an item in error; units are compared with the first item found. */
+    int bad = 0, first = -1;
     for (size_t i = 0; i < en->n; i++) {
         char ip[REE_PATH_MAX + 24];
         snprintf(ip, sizeof ip, "%s[%zu]", ep, i);
+        idx[i] = -1;
         if (ld_expect(L, en->items[i], REE_Y_SCALAR, ip)) {
             bad = 1;
             continue;
@@ -400,9 +402,11 @@ static int sum_series(loader *L, const ree_ynode *en, const char *label, const c
                 ld_err(L, en->items[i], ip, "%s is listed twice", id);
                 bad = 1;
             }
-        if (strcmp(p->series[idx[i]].unit, p->series[idx[0]].unit) != 0) {
+        if (first < 0)
+            first = idx[i];
+        else if (strcmp(p->series[idx[i]].unit, p->series[first].unit) != 0) {
             ld_err(L, en->items[i], ip, "unit '%s' differs from the first entity's '%s'",
-                   p->series[idx[i]].unit, p->series[idx[0]].unit);
+                   p->series[idx[i]].unit, p->series[first].unit);
             bad = 1;
         }
     }
