@@ -18,7 +18,9 @@
 #define IN_RANGE(v)       (fabs(v) <= REE_RUN_VALUE_MAX) /* false for NaN and inf */
 
 typedef struct link_rt {
-    double lead, delay_prob, delay_months, share, priority;
+    double lead, delay_prob, delay_months, priority;
+    double share;       /* 1, normalised within its (destination, material, rank) group */
+    double share_given; /* 1, the link's `share` parameter this step */
     int rank;
 } link_rt;
 
