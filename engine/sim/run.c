@@ -31,20 +31,22 @@ void ree_run_free(ree_run *r)
     free(r->rng);
     gsl_rng_free(r->tmp);
     gsl_rng_free(r->regime_rng);
-    void *arrays[] = {
-        r->base,          r->eff,        r->poff,          r->par,         r->state,
-        r->soff,          r->ctx,        r->metrics,       r->moff,        r->stock,
-        r->prev,          r->recv,       r->ship,          r->prod,        r->cons,
-        r->lost,          r->order,      r->offer,         r->position,    r->requested,
-        r->requested_now, r->unmet,      r->unmet_next,    r->produced_io, r->consumed_io,
-        r->lost_io,       r->price,      r->history,       r->scarcity,    r->need_sum,
-        r->short_sum,     r->need_idx,   r->short_idx,     r->lk,          r->pipe,
-        r->transit,       r->shipped,    r->req,           r->lead_in,     r->extra,
-        r->before,        r->goff,       r->g_material,    r->g_end_use,   r->g_applied,
-        r->g_shipped,     r->g_licensed, r->g_on_order,    r->total0,      r->chval,
-        r->regime_touch,  r->sector_mat, r->series,        r->indicators,  r->region_ind,
-        r->region_of,     r->cons_idx,   r->lost_idx,      r->region_sum,  r->region_acc,
-        r->g_granted,     r->g_fallback, (void *)r->g_rule};
+    void *arrays[] = {r->base,          r->eff,        r->poff,         r->par,
+                      r->state,         r->soff,       r->ctx,          r->metrics,
+                      r->moff,          r->stock,      r->prev,         r->recv,
+                      r->ship,          r->prod,       r->cons,         r->lost,
+                      r->order,         r->offer,      r->position,     r->requested,
+                      r->requested_now, r->unmet,      r->unmet_next,   r->produced_io,
+                      r->consumed_io,   r->lost_io,    r->price,        r->history,
+                      r->scarcity,      r->need_sum,   r->short_sum,    r->need_idx,
+                      r->short_idx,     r->lk,         r->pipe,         r->transit,
+                      r->shipped,       r->req,        r->lead_in,      r->extra,
+                      r->before,        r->goff,       r->g_material,   r->g_end_use,
+                      r->g_applied,     r->g_shipped,  r->g_licensed,   r->g_on_order,
+                      r->total0,        r->chval,      r->regime_touch, r->sector_mat,
+                      r->series,        r->indicators, r->region_ind,   r->region_of,
+                      r->cons_idx,      r->lost_idx,   r->region_sum,   r->region_acc,
+                      r->g_granted,     r->g_fallback, r->asked,        (void *)r->g_rule};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -154,9 +156,10 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->state_bytes = r->soff[ne];
     r->state = cal(r->state_bytes, 1, &bad);
     r->metrics = cal(r->moff[ne], sizeof(double), &bad);
-    double **nmarr[] = {&r->lead_in,  &r->stock,     &r->prev,          &r->recv,  &r->ship,
-                        &r->prod,     &r->cons,      &r->lost,          &r->order, &r->offer,
-                        &r->position, &r->requested, &r->requested_now, &r->unmet, &r->unmet_next};
+    double **nmarr[] = {&r->lead_in,       &r->stock, &r->prev,       &r->recv,
+                        &r->ship,          &r->prod,  &r->cons,       &r->lost,
+                        &r->order,         &r->offer, &r->position,   &r->requested,
+                        &r->requested_now, &r->unmet, &r->unmet_next, &r->asked};
     for (size_t i = 0; i < sizeof nmarr / sizeof nmarr[0]; i++)
         *nmarr[i] = cal(nnm, sizeof(double), &bad);
     double **marr[] = {&r->price,    &r->produced_io, &r->consumed_io, &r->lost_io,

@@ -47,6 +47,7 @@ struct ree_run {
 
     double *stock, *prev, *recv, *ship, *prod, *cons, *lost; /* node x material */
     double *order, *offer, *position, *requested, *requested_now, *unmet, *unmet_next;
+    double *asked; /* node x material: this step's rank-0 requests on its outbound links */
     double *produced_io, *consumed_io, *lost_io; /* nmat scratch */
     double *history;                             /* nsteps x nmat: sector consumption */
     double *scarcity, *need_sum, *short_sum;     /* nmat */

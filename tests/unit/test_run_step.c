@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <gsl/gsl_cdf.h>
 
 #include "diag.h"
 #include "model.h"
@@ -794,6 +795,52 @@ static void test_stockpile_release(void **unused)
     stop(&s);
 }
 
+/* An importer population (models/inventory.c, firm_classes 2): 200 t on hand, forecast 100
+ * t/month (smoothing 0), cover lognormal with mean one month (wpm weeks) and sd wpm / 2, no
+ * supply. Class i holds stock in proportion to w_i = 1 + c_i / wpm, c_i the (i + 0.5) / 2
+ * quantile: s0 = 200 w0 / (w0 + w1) < 100 < s1. Users need 100 with nothing on hand, L 1, T 200.
+ *  t=0: 4 users order 200. 6 asked 200: each class offers min(s_i, 100): s0 + 100 ship (a pool
+ *       would ship 200). 7 users nothing on hand: short 100.
+ *  t=1: 1 users +(s0 + 100). 4 importer: shipped = 200 - (100 - s0) = s0 + 100, taken as
+ *       offered: class 0 -> 0, class 1 -> 100 - s0. Users pos s0 + 100 -> order 100 - s0.
+ *       6 asked 100 - s0: class 0 offers 0, class 1 min(100 - s0, (100 - s0) / 2): ships
+ *       (100 - s0) / 2 (a pool would ship 100 - s0). 7 users use 100 -> s0. */
+static void test_importer_population(void **unused)
+{
+    (void)unused;
+    sim s = start("reesim: 1\n"
+                  "name: importers\n"
+                  "horizon: {start: 2025-01, steps: 2}\n"
+                  "materials: [{id: ndfeb}]\n"
+                  "nodes:\n"
+                  "  - {id: src, model: source, params: {output: {ndfeb: 1}, capacity: 0}}\n"
+                  "  - id: imp\n"
+                  "    model: inventory\n"
+                  "    stock: {ndfeb: 200}\n"
+                  "    params: {material: ndfeb, demand0: 100, smoothing: 0, cover_weeks: "
+                  "4.348214285714286,\n"
+                  "             cover_sd: 2.174107142857143, firm_classes: 2}\n"
+                  "  - id: users\n"
+                  "    model: sector\n"
+                  "    params: {material: ndfeb, demand: 100, cover_weeks: 0, kg_per_unit: 2}\n"
+                  "links:\n"
+                  "  - {from: src, to: imp, material: ndfeb}\n"
+                  "  - {from: imp, to: users, material: ndfeb}\n");
+    double sl2 = log1p(0.25), w[2];
+    for (int i = 0; i < 2; i++)
+        w[i] = 1 + exp(-sl2 / 2 + sqrt(sl2) * gsl_cdf_ugaussian_Pinv((i + 0.5) / 2));
+    double s0 = 200 * w[0] / (w[0] + w[1]);
+    assert_true(s0 > 50 && s0 < 100);
+    const row rows[] = {
+        {"imp->users", "shipped", {s0 + 100, (100 - s0) / 2}},
+        {"imp", "stock.ndfeb", {100 - s0, (100 - s0) / 2}},
+        {"users", "consumed", {0, 100}},
+        {"users", "stock.ndfeb", {0, s0}},
+    };
+    step_and_check(&s, rows, NROWS(rows));
+    stop(&s);
+}
+
 /* A timeline event changes a link's rank (models/link.c): buyers rank a new plant (30 t/month,
  * stock at most 30, lead 2) second until 2025-03, then first beside the old supplier (1,000
  * t/month, lead 1). Buyer: need 100, 200 t on hand, no safety stock; L the share-weighted lead
@@ -1104,6 +1151,7 @@ int main(void)
         cmocka_unit_test(test_stockpile_release),
         cmocka_unit_test(test_inventory_importer),
         cmocka_unit_test(test_timeline_link_rank),
+        cmocka_unit_test(test_importer_population),
         cmocka_unit_test(test_mass_balance),
         cmocka_unit_test(test_step_after_last),
         cmocka_unit_test(test_determinism),
