@@ -162,6 +162,10 @@ typedef struct ree_node_io {
     const double *lead;      /* months: share-weighted lead time of the node's rank-0 supply
                                 links of each material (0 when none); ordering policies cover
                                 demand over it. May be NULL (hand-built io in tests): read 0. */
+    const double *asked;     /* t asked of this node this step on its rank-0 outbound links
+                                (ungated: the destination's order x the link's share; gated:
+                                the licensed tonnage), set for offer() only (NULL elsewhere and
+                                in hand-built io: read as no limit) */
     double *produced;        /* out, t: created from inputs or from nothing (mines) */
     double *consumed;        /* out, t: used up (inputs of a recipe, final use of a sector) */
     double *lost;            /* out, t: destroyed or written off */

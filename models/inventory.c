@@ -14,7 +14,24 @@
  *   order[m] = position <= s ? max(0, S - position) : 0
  *   With reorder_weeks = null (+inf) the policy is base-stock: order[m] = max(0, S - position)
  *   every month.
- * The engine's default offer (all stock) applies.
+ * With one class (firm_classes 1, the default) the engine's default offer (all stock) applies.
+ *
+ * Importer populations (firm_classes K > 1): the node is K equal importers (share 1/K each of
+ * the forecast and of what customers ask) whose cover is lognormal across firms with mean
+ * cover_weeks and sd cover_sd, as the sector's firm classes (models/firms.h: class i gets the
+ * (i + 0.5) / K quantile c_i; same split of stock and pipeline, rescaled to the node's). Each
+ * class serves its own customers from its own stock, so buyers do not share one pooled stock:
+ *   order(): first deduct last step's shipments: shipped = S_prev + received - stock (S_prev
+ *            the class stocks' sum at last offer(); the node makes and uses nothing), taken from
+ *            the classes in proportion to their offers; then the class split (firms.h); then
+ *            per class, with F_i = F_t / K,
+ *              S_i = F_i (1 + L + c_i / wpm),  s_i = min(S_i, F_i (1 + L + reorder_weeks / wpm))
+ *              order_i = position_i <= s_i ? max(0, S_i - position_i) : 0 (base-stock: always),
+ *            position_i = stock_i + pipeline_i; order[m] = sum_i order_i
+ *   offer(): with A = io->asked[m] (this step's rank-0 requests on the node's links),
+ *            offer_i = min(stock_i, A / K), offer[m] = sum_i offer_i
+ * A class that has run out ships nothing to its customers while the others still hold stock.
+ * With K = 1 the rules are the pooled ones above, exactly.
  *
  * Metrics: forecast F_t [t/month], target S [t], cover_weeks = stock / F_t * wpm [weeks] (0 when
  * F_t <= 1e-12 t/month, where cover is undefined; "F_t > 0" below means F_t > 1e-12).
@@ -25,6 +42,8 @@
  *  - cover_weeks 8 (safety stock) is an assumption for importers and distributors, who hold more
  *    than the 3-6 weeks reported for auto tier-1 suppliers (CLEPA 2025-06-04, ICRA 2025-06-10,
  *    shared/data/facts-detailed.md s.6); some OEMs held months (Mahindra, same section).
+ *  - firm_classes 1 (pooled), cover_sd 0: the shipped scenarios state their own (assumption:
+ *    no published spread of importers' cover).
  *  - smoothing 0.3 is a conventional exponential-smoothing constant (an assumption; no figure in
  *    shared/data). demand0 0: scenarios should set it to the expected flow (e.g. ~620 t/month of
  *    China -> US magnets in 2024, facts-detailed.md s.2b) to avoid a start-up transient.
@@ -32,6 +51,7 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "firms.h"
 #include "model.h"
 
 #define STOCKOUT_EPS 1e-9  /* t: stock below this counts as none */
@@ -43,12 +63,17 @@ typedef struct inventory_params {
     double reorder_weeks; /* weeks; +inf: base-stock */
     double smoothing;     /* 1 */
     double demand0;       /* t/month */
+    double firm_classes;  /* 1, integral, 1..REE_FIRMS_MAX */
+    double cover_sd;      /* weeks, sd of cover across importers */
 } inventory_params;
 
 typedef struct inventory_state {
-    double forecast;       /* t/month */
-    double stockout_steps; /* months */
-    double min_cover;      /* weeks, INFINITY until a step with F > 0 */
+    double forecast;               /* t/month */
+    double stockout_steps;         /* months */
+    double min_cover;              /* weeks, INFINITY until a step with F > 0 */
+    ree_firms f;                   /* the importer classes (k = 1: the pool) */
+    double offered[REE_FIRMS_MAX]; /* t, each class's offer at the last offer() */
+    double offered_from;           /* t, the class stocks' sum at the last offer() */
 } inventory_state;
 
 static const ree_param_def inventory_param_defs[] = {
@@ -89,6 +114,22 @@ static const ree_param_def inventory_param_defs[] = {
      .max = REE_MAX_TONNES,
      .unit = "t/month",
      .doc = "initial demand forecast"},
+    {.key = "firm_classes",
+     .type = REE_PT_NUM,
+     .offset = offsetof(inventory_params, firm_classes),
+     .def = 1,
+     .min = 1,
+     .max = REE_FIRMS_MAX,
+     .flags = REE_PF_INT,
+     .unit = "1",
+     .doc = "classes of importers with their own stock and customers (cover quantiles); 1 = "
+            "pooled"},
+    {.key = "cover_sd",
+     .type = REE_PT_NUM,
+     .offset = offsetof(inventory_params, cover_sd),
+     .max = REE_MAX_WEEKS,
+     .unit = "weeks",
+     .doc = "sd of the lognormal cover across importers (mean cover_weeks)"},
 };
 
 static const ree_metric_def inventory_metric_defs[] = {
@@ -113,6 +154,44 @@ static void inventory_reset(const void *params, void *state, const ree_model_ctx
     s->forecast = p->demand0;
     s->stockout_steps = 0;
     s->min_cover = INFINITY;
+    ree_firms_reset(&s->f, p->firm_classes, p->cover_weeks, p->cover_sd);
+    s->offered_from = 0;
+}
+
+/* Importer classes: deduct last step's shipments, split, and order per class (header). */
+static double class_orders(const inventory_params *p, inventory_state *s, const ree_node_io *io,
+                           double f, double lead)
+{
+    ree_firms *c = &s->f;
+    int m = p->material;
+    double rec = io->received ? io->received[m] : 0;
+    if (c->started) {
+        double shipped = s->offered_from + rec - io->stock[m], off = 0;
+        for (int i = 0; i < c->k; i++)
+            off += s->offered[i];
+        for (int i = 0; i < c->k && shipped > 0 && off > 0; i++) {
+            c->cstock[i] -= shipped * (s->offered[i] / off);
+            if (c->cstock[i] < 0)
+                c->cstock[i] = 0;
+        }
+    }
+    ree_firms_split(c, io->stock[m], io->position[m], rec);
+    double total = 0, fi = f / c->k;
+    for (int i = 0; i < c->k; i++) {
+        double target = fi * (1 + lead + c->cover[i] / REE_WEEKS_PER_MONTH);
+        double pos = c->cstock[i] + c->cpipe[i], q;
+        if (isinf(p->reorder_weeks)) {
+            q = target - pos;
+        } else {
+            double rp = fi * (1 + lead + p->reorder_weeks / REE_WEEKS_PER_MONTH);
+            if (rp > target)
+                rp = target;
+            q = pos <= rp ? target - pos : 0;
+        }
+        c->corder[i] = q > 0 ? q : 0;
+        total += c->corder[i];
+    }
+    return total;
 }
 
 static void inventory_order(const void *params, void *state, ree_node_io *io)
@@ -139,6 +218,8 @@ static void inventory_order(const void *params, void *state, ree_node_io *io)
         q = pos <= rp ? target - pos : 0;
     }
     io->order[m] = q > 0 ? q : 0;
+    if (s->f.k > 1)
+        io->order[m] = class_orders(p, s, io, f, lead);
 
     double stock = io->stock[m] > 0 ? io->stock[m] : 0;
     double cover = 0;
@@ -152,6 +233,25 @@ static void inventory_order(const void *params, void *state, ree_node_io *io)
     io->metrics[0] = f;
     io->metrics[1] = target;
     io->metrics[2] = cover;
+}
+
+static void inventory_offer(const void *params, void *state, ree_node_io *io)
+{
+    const inventory_params *p = params;
+    inventory_state *s = state;
+    if (s->f.k == 1)
+        return; /* the engine's default: all stock */
+    int m = p->material;
+    ree_firms *c = &s->f;
+    ree_firms_rescale(c->cstock, c->k, io->stock[m] > 0 ? io->stock[m] : 0);
+    double share = io->asked ? io->asked[m] / c->k : INFINITY, total = 0;
+    s->offered_from = 0;
+    for (int i = 0; i < c->k; i++) {
+        s->offered[i] = c->cstock[i] < share ? c->cstock[i] : share;
+        total += s->offered[i];
+        s->offered_from += c->cstock[i];
+    }
+    io->offer[m] = total;
 }
 
 static void inventory_finish(const void *params, const void *state, const ree_model_ctx *ctx,
@@ -179,5 +279,6 @@ const ree_model ree_model_inventory = {
     .state_bytes = sizeof(inventory_state),
     .reset = inventory_reset,
     .order = inventory_order,
+    .offer = inventory_offer,
     .finish = inventory_finish,
 };

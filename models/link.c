@@ -7,7 +7,16 @@
  *  - Orders: a destination's order of a material is split over its inbound links of that
  *    material: first over the links of rank 0, in proportion to their `share`; what they leave
  *    unfilled at shipping cascades, in the same step, to the links of rank 1, and so on (rank 9
- *    is the last resort).
+ *    is the last resort). Shares are normalised within each (destination, material, rank)
+ *    group: share_l / sum of the group's shares (at load the constant shares of a group must
+ *    sum to 1; after a change they need not).
+ *  - Changes during a run: `rank` and `share` (with delay_prob) may be set by timeline events
+ *    and regimes, e.g. buyers ranking a new plant first once it runs. From the step of the
+ *    change the groups, their normalised shares and the rank-0 lead time L that the
+ *    destination's ordering rule reads (share-weighted lead of its rank-0 links, a lead below 1
+ *    read as 1) follow the new values; shipments already on the way are not touched, so mass
+ *    balance is unaffected. A gated link whose rank changes starts its fallback applications
+ *    afresh (nothing reached its new rank last step).
  *  - Shipping: a sender allocates among the requests on its links by `priority` (highest first),
  *    then in proportion within a priority. A link without its own `priority` takes the
  *    destination's `priority` parameter when the destination's model has one.
@@ -30,7 +39,9 @@
  *    allows: a lead time of at least one step breaks every cycle. Use
  *    {dist: uniform, min: 1, max: 1.5} for the spread.
  *  - delay_prob 0, delay_months 1: no delays unless a scenario says so (assumption).
- *  - share 1, rank 0: a single supplier per material by default.
+ *  - share 1, rank 0: a single supplier per material by default. Timeline changes of rank and
+ *    share are scenario assumptions (e.g. non-china-ramp-up.yaml, where buyers switch to US
+ *    plants once they run).
  *  - priority 0: the lowest; the destination's own priority usually decides.
  *  - The upper bounds of lead_time and delay_months (120 months) only keep pipeline arithmetic
  *    finite; no real route comes near them.
@@ -79,13 +90,14 @@ static const ree_param_def link_param_defs[] = {
      .offset = offsetof(link_params, share),
      .def = 1,
      .max = 1,
+     .flags = REE_PF_TIMELINE,
      .unit = "1",
      .doc = "share of the destination's order placed here among links of the same rank"},
     {.key = "rank",
      .type = REE_PT_NUM,
      .offset = offsetof(link_params, rank),
      .max = 9,
-     .flags = REE_PF_INT,
+     .flags = REE_PF_INT | REE_PF_TIMELINE,
      .unit = "1",
      .doc = "0 = first choice; unfilled orders cascade to the next rank in the same step"},
     {.key = "priority",

@@ -41,6 +41,7 @@
  * cover_weeks and sd cover_sd. Class i (0-based) gets the (i + 0.5) / K quantile:
  *   sl2 = ln(1 + cover_sd^2 / cover_weeks^2), c_i = exp(ln cover_weeks - sl2/2 + sqrt(sl2) z_i),
  *   z_i = gsl_cdf_ugaussian_Pinv((i + 0.5) / K)                  (cover_sd 0: c_i = cover_weeks)
+ * (The class machinery is models/firms.c, shared with the inventory's importer populations.)
  * Each class holds its own stock s_i and pipeline p_i (ordered and on the way), a split of the
  * node's: sum s_i = stock[m] and sum p_i = position[m] - stock[m] at every order() (the split is
  * rescaled to the engine's totals, so the node's mass balance is the engine's). In order():
@@ -127,6 +128,7 @@
 #include <stddef.h>
 #include <gsl/gsl_cdf.h>
 
+#include "firms.h"
 #include "model.h"
 #include "resilience.h"
 
@@ -155,35 +157,28 @@ typedef struct sector_params {
     double price_lag_months;     /* months */
 } sector_params;
 
-/* Most firm classes a sector holds: enough for the 5%-quantile class at K = 10 and a smooth
- * cover distribution; the state is a fixed block of this many classes. */
-#define SECTOR_MAX_CLASSES 32
+/* Most firm classes a sector holds (models/firms.h). */
+#define SECTOR_MAX_CLASSES REE_FIRMS_MAX
 /* A stoppage shorter than this share of a day is rounding, not a stop (only when stop_days 0). */
 #define STOP_EPS 1e-9
 
 typedef struct sector_state {
-    double demand_t;   /* t */
-    double need;       /* t */
-    double sub;        /* 1 */
-    double destroyed;  /* t */
-    double used;       /* t */
-    double shortfall;  /* t */
-    double share;      /* 1, this step's (or last step's, in order()) shortfall share */
-    double lost_units; /* units */
-    double stopped;    /* 1, share of firms stopped this month */
-    double plag;       /* 1, lagged price index */
-    int k;             /* number of classes */
-    int started;       /* the class split has been set from the node's stock */
-    double cover[SECTOR_MAX_CLASSES];  /* weeks, each class's cover */
-    double cstock[SECTOR_MAX_CLASSES]; /* t, each class's stock (sum: the node's) */
-    double cpipe[SECTOR_MAX_CLASSES];  /* t, each class's pipeline (sum: position - stock) */
-    double corder[SECTOR_MAX_CLASSES]; /* t, each class's last order */
-    double qprev;                      /* t, the node's pipeline at last order() */
-    int first_stop;                    /* first stopped step, -1 if none */
-    int first_stop_after;              /* first stopped step at or after shock_start, -1 */
-    double firm_months;                /* months, stopped class-months / K */
-    double max_stopped;                /* 1 */
-    ree_resil resil;                   /* the indicators' accumulator (engine/stats/resilience.h) */
+    double demand_t;      /* t */
+    double need;          /* t */
+    double sub;           /* 1 */
+    double destroyed;     /* t */
+    double used;          /* t */
+    double shortfall;     /* t */
+    double share;         /* 1, this step's (or last step's, in order()) shortfall share */
+    double lost_units;    /* units */
+    double stopped;       /* 1, share of firms stopped this month */
+    double plag;          /* 1, lagged price index */
+    ree_firms f;          /* the firm classes (k = 1: the pool) */
+    int first_stop;       /* first stopped step, -1 if none */
+    int first_stop_after; /* first stopped step at or after shock_start, -1 */
+    double firm_months;   /* months, stopped class-months / K */
+    double max_stopped;   /* 1 */
+    ree_resil resil;      /* the indicators' accumulator (engine/stats/resilience.h) */
 } sector_state;
 
 static const ree_param_def sector_param_defs[] = {
@@ -441,65 +436,7 @@ static void sector_reset(const void *params, void *state, const ree_model_ctx *c
     ree_resil_reset(&s->resil, p->service_level, ceil(p->shock_start), p->recover_months);
     s->plag = 1;
     s->first_stop = s->first_stop_after = -1;
-    s->k = (int)p->firm_classes;
-    if (s->k < 1)
-        s->k = 1;
-    if (s->k > SECTOR_MAX_CLASSES)
-        s->k = SECTOR_MAX_CLASSES;
-    double c = p->cover_weeks, sl2 = c > 0 ? log1p(p->cover_sd * p->cover_sd / (c * c)) : 0;
-    for (int i = 0; i < s->k; i++)
-        s->cover[i] =
-            sl2 > 0 ? exp(log(c) - sl2 / 2 + sqrt(sl2) * gsl_cdf_ugaussian_Pinv((i + 0.5) / s->k))
-                    : c;
-}
-
-/* Rescale v[0..k) to sum to total (an equal split when they sum to nothing). */
-static void rescale(double *v, int k, double total)
-{
-    double sum = 0;
-    for (int i = 0; i < k; i++)
-        sum += v[i];
-    for (int i = 0; i < k; i++)
-        v[i] = sum > 0 ? v[i] * (total / sum) : total / k;
-}
-
-/* The class split of the node's stock and pipeline at this order() (docs in the header). */
-static void split_classes(sector_state *s, const ree_node_io *io, int m)
-{
-    int k = s->k;
-    double st = io->stock[m] > 0 ? io->stock[m] : 0;
-    double q = io->position[m] - io->stock[m];
-    if (q < 0)
-        q = 0;
-    if (!s->started) {
-        for (int i = 0; i < k; i++) {
-            s->cstock[i] = 1 + s->cover[i] / REE_WEEKS_PER_MONTH;
-            s->cpipe[i] = 1;
-        }
-        s->started = 1;
-    } else {
-        double rec = io->received ? io->received[m] : 0;
-        double x = q - s->qprev + rec, ord = 0;
-        if (x < 0)
-            x = 0;
-        for (int i = 0; i < k; i++)
-            ord += s->corder[i];
-        for (int i = 0; i < k; i++)
-            s->cpipe[i] += x * (ord > 0 ? s->corder[i] / ord : 1.0 / k);
-        double pipe = 0;
-        for (int i = 0; i < k; i++)
-            pipe += s->cpipe[i];
-        for (int i = 0; i < k; i++) {
-            double r = pipe > 0 ? rec * (s->cpipe[i] / pipe) : rec / k;
-            s->cpipe[i] -= r;
-            if (s->cpipe[i] < 0)
-                s->cpipe[i] = 0;
-            s->cstock[i] += r;
-        }
-    }
-    rescale(s->cstock, k, st);
-    rescale(s->cpipe, k, q);
-    s->qprev = q;
+    ree_firms_reset(&s->f, p->firm_classes, p->cover_weeks, p->cover_sd);
 }
 
 static void sector_order(const void *params, void *state, ree_node_io *io)
@@ -534,17 +471,18 @@ static void sector_order(const void *params, void *state, ree_node_io *io)
     s->need = kept * (1 - dd);
 
     double lead = io->lead ? io->lead[m] : 0;
-    if (s->k == 1) {
+    if (s->f.k == 1) {
         double q = s->need * (1 + lead + p->cover_weeks / REE_WEEKS_PER_MONTH) - io->position[m];
         io->order[m] = q > 0 ? q : 0;
     } else {
-        split_classes(s, io, m);
-        double total = 0, n = s->need / s->k;
-        for (int i = 0; i < s->k; i++) {
+        ree_firms *f = &s->f;
+        ree_firms_split(f, io->stock[m], io->position[m], io->received ? io->received[m] : 0);
+        double total = 0, n = s->need / f->k;
+        for (int i = 0; i < f->k; i++) {
             double q =
-                n * (1 + lead + s->cover[i] / REE_WEEKS_PER_MONTH) - s->cstock[i] - s->cpipe[i];
-            s->corder[i] = q > 0 ? q : 0;
-            total += s->corder[i];
+                n * (1 + lead + f->cover[i] / REE_WEEKS_PER_MONTH) - f->cstock[i] - f->cpipe[i];
+            f->corder[i] = q > 0 ? q : 0;
+            total += f->corder[i];
         }
         io->order[m] = total;
     }
@@ -563,8 +501,8 @@ static void class_stop(const sector_params *p, sector_state *s, double stop, dou
     int stopped = stop > STOP_EPS && stop * REE_DAYS_PER_MONTH >= p->stop_days;
     if (!stopped)
         return;
-    s->stopped += 1.0 / s->k;
-    *months += stop / s->k;
+    s->stopped += 1.0 / s->f.k;
+    *months += stop / s->f.k;
 }
 
 static void sector_consume(const void *params, void *state, ree_node_io *io)
@@ -576,17 +514,18 @@ static void sector_consume(const void *params, void *state, ree_node_io *io)
     double stock = io->stock[m] > 0 ? io->stock[m] : 0;
     double months = 0;
     s->stopped = 0;
-    if (s->k == 1) {
+    if (s->f.k == 1) {
         s->used = stock < s->need ? stock : s->need;
         s->shortfall = s->need - s->used;
         s->lost_units = s->shortfall * 1000 / p->kg_per_unit;
         class_stop(p, s, s->need > 0 ? s->shortfall / s->need : 0, &months);
     } else {
-        double n = s->need / s->k, used = 0, lost = 0, shortfall = 0;
-        rescale(s->cstock, s->k, stock);
-        for (int i = 0; i < s->k; i++) {
-            double u = s->cstock[i] < n ? s->cstock[i] : n;
-            s->cstock[i] -= u;
+        ree_firms *f = &s->f;
+        double n = s->need / f->k, used = 0, lost = 0, shortfall = 0;
+        ree_firms_rescale(f->cstock, f->k, stock);
+        for (int i = 0; i < f->k; i++) {
+            double u = f->cstock[i] < n ? f->cstock[i] : n;
+            f->cstock[i] -= u;
             used += u;
             shortfall += n - u;
             double stop = n > 0 ? 1 - u / n : 0;

@@ -31,20 +31,22 @@ void ree_run_free(ree_run *r)
     free(r->rng);
     gsl_rng_free(r->tmp);
     gsl_rng_free(r->regime_rng);
-    void *arrays[] = {
-        r->base,          r->eff,        r->poff,          r->par,         r->state,
-        r->soff,          r->ctx,        r->metrics,       r->moff,        r->stock,
-        r->prev,          r->recv,       r->ship,          r->prod,        r->cons,
-        r->lost,          r->order,      r->offer,         r->position,    r->requested,
-        r->requested_now, r->unmet,      r->unmet_next,    r->produced_io, r->consumed_io,
-        r->lost_io,       r->price,      r->history,       r->scarcity,    r->need_sum,
-        r->short_sum,     r->need_idx,   r->short_idx,     r->lk,          r->pipe,
-        r->transit,       r->shipped,    r->req,           r->lead_in,     r->extra,
-        r->before,        r->goff,       r->g_material,    r->g_end_use,   r->g_applied,
-        r->g_shipped,     r->g_licensed, r->g_on_order,    r->total0,      r->chval,
-        r->regime_touch,  r->sector_mat, r->series,        r->indicators,  r->region_ind,
-        r->region_of,     r->cons_idx,   r->lost_idx,      r->region_sum,  r->region_acc,
-        r->g_granted,     r->g_fallback, (void *)r->g_rule};
+    void *arrays[] = {r->base,          r->eff,        r->poff,         r->par,
+                      r->state,         r->soff,       r->ctx,          r->metrics,
+                      r->moff,          r->stock,      r->prev,         r->recv,
+                      r->ship,          r->prod,       r->cons,         r->lost,
+                      r->order,         r->offer,      r->position,     r->requested,
+                      r->requested_now, r->unmet,      r->unmet_next,   r->produced_io,
+                      r->consumed_io,   r->lost_io,    r->price,        r->history,
+                      r->scarcity,      r->need_sum,   r->short_sum,    r->need_idx,
+                      r->short_idx,     r->lk,         r->pipe,         r->transit,
+                      r->shipped,       r->req,        r->lead_in,      r->extra,
+                      r->before,        r->goff,       r->g_material,   r->g_end_use,
+                      r->g_applied,     r->g_shipped,  r->g_licensed,   r->g_on_order,
+                      r->total0,        r->chval,      r->regime_touch, r->sector_mat,
+                      r->series,        r->indicators, r->region_ind,   r->region_of,
+                      r->cons_idx,      r->lost_idx,   r->region_sum,   r->region_acc,
+                      r->g_granted,     r->g_fallback, r->asked,        (void *)r->g_rule};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -154,9 +156,10 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->state_bytes = r->soff[ne];
     r->state = cal(r->state_bytes, 1, &bad);
     r->metrics = cal(r->moff[ne], sizeof(double), &bad);
-    double **nmarr[] = {&r->lead_in,  &r->stock,     &r->prev,          &r->recv,  &r->ship,
-                        &r->prod,     &r->cons,      &r->lost,          &r->order, &r->offer,
-                        &r->position, &r->requested, &r->requested_now, &r->unmet, &r->unmet_next};
+    double **nmarr[] = {&r->lead_in,       &r->stock, &r->prev,       &r->recv,
+                        &r->ship,          &r->prod,  &r->cons,       &r->lost,
+                        &r->order,         &r->offer, &r->position,   &r->requested,
+                        &r->requested_now, &r->unmet, &r->unmet_next, &r->asked};
     for (size_t i = 0; i < sizeof nmarr / sizeof nmarr[0]; i++)
         *nmarr[i] = cal(nnm, sizeof(double), &bad);
     double **marr[] = {&r->price,    &r->produced_io, &r->consumed_io, &r->lost_io,
@@ -341,37 +344,53 @@ static double link_value(const ree_run *r, int l, size_t offset)
     return v;
 }
 
-/* Link parameters of this run. Only delay_prob may change during a run (the link model marks
- * nothing else changeable), so `all` is set at reset and the step loop refreshes that alone. */
+/* Link parameters of this run. delay_prob, rank and share may change during a run (timeline
+ * events, regimes); lead_time, delay_months and priority are read at reset only. What follows
+ * from ranks and shares (the last rank, the shares normalised within each (destination,
+ * material, rank) group, the rank-0 lead time each node sees) is recomputed only in a step
+ * where a rank or share changed, so a step without a change costs O(nlink). A gated link whose
+ * rank changes forgets what reached its old rank (its next fallback application starts from
+ * the cascade of its new rank). */
 static void link_params(ree_run *r, int all)
 {
     const ree_plan *p = r->p;
     if (!p->nlink)
         return;
     const ree_link_contract *lc = p->entities[p->links[0].entity].model->link;
-    for (int l = 0; l < p->nlink; l++)
-        r->lk[l].delay_prob = link_value(r, l, lc->delay_prob);
-    if (!all)
-        return;
-    r->maxrank = 0;
+    int changed = all;
     for (int l = 0; l < p->nlink; l++) {
         link_rt *k = &r->lk[l];
-        k->lead = link_value(r, l, lc->lead_time);
-        k->delay_months = link_value(r, l, lc->delay_months);
-        k->share = link_value(r, l, lc->share);
-        k->rank = (int)link_value(r, l, lc->rank);
-        k->priority = link_value(r, l, lc->priority); /* the destination's unless given (plan) */
-        if (k->rank > r->maxrank)
-            r->maxrank = k->rank;
+        k->delay_prob = link_value(r, l, lc->delay_prob);
+        int rank = (int)link_value(r, l, lc->rank);
+        double share = link_value(r, l, lc->share);
+        if (!all && rank != k->rank && p->links[l].gate >= 0)
+            r->g_fallback[r->goff[p->links[l].gate] + p->links[l].gate_slot] = 0;
+        if (all || rank != k->rank || share != k->share_given)
+            changed = 1;
+        k->rank = rank;
+        k->share_given = share;
     }
+    if (all)
+        for (int l = 0; l < p->nlink; l++) {
+            link_rt *k = &r->lk[l];
+            k->lead = link_value(r, l, lc->lead_time);
+            k->delay_months = link_value(r, l, lc->delay_months);
+            k->priority = link_value(r, l, lc->priority); /* the destination's unless given */
+        }
+    if (!changed)
+        return;
+    r->maxrank = 0;
+    for (int l = 0; l < p->nlink; l++)
+        if (r->lk[l].rank > r->maxrank)
+            r->maxrank = r->lk[l].rank;
     /* Normalise shares within each (destination, material, rank) group. */
     for (int l = 0; l < p->nlink; l++) {
         double sum = 0;
         for (int j = 0; j < p->nlink; j++)
             if (p->links[j].to == p->links[l].to && p->links[j].material == p->links[l].material &&
                 r->lk[j].rank == r->lk[l].rank)
-                sum += r->lk[j].share;
-        r->lk[l].share = sum > 0 ? r->lk[l].share / sum : 0;
+                sum += r->lk[j].share_given;
+        r->lk[l].share = sum > 0 ? r->lk[l].share_given / sum : 0;
     }
     /* Lead time each node sees on its supply: share-weighted over rank-0 links. */
     memset(r->lead_in, 0, sizeof(double) * (size_t)p->nnode * (size_t)r->nmat);

@@ -18,7 +18,9 @@
 #define IN_RANGE(v)       (fabs(v) <= REE_RUN_VALUE_MAX) /* false for NaN and inf */
 
 typedef struct link_rt {
-    double lead, delay_prob, delay_months, share, priority;
+    double lead, delay_prob, delay_months, priority;
+    double share;       /* 1, normalised within its (destination, material, rank) group */
+    double share_given; /* 1, the link's `share` parameter this step */
     int rank;
 } link_rt;
 
@@ -45,6 +47,7 @@ struct ree_run {
 
     double *stock, *prev, *recv, *ship, *prod, *cons, *lost; /* node x material */
     double *order, *offer, *position, *requested, *requested_now, *unmet, *unmet_next;
+    double *asked; /* node x material: this step's rank-0 requests on its outbound links */
     double *produced_io, *consumed_io, *lost_io; /* nmat scratch */
     double *history;                             /* nsteps x nmat: sector consumption */
     double *scarcity, *need_sum, *short_sum;     /* nmat */

@@ -226,6 +226,16 @@ static void shipping(ree_run *r)
     /* Offers: all stock, unless the model says less. */
     for (size_t i = 0; i < nnm; i++)
         r->offer[i] = r->stock[i] > 0 ? r->stock[i] : 0;
+    /* What each node's customers ask of it at rank 0 this step, for offer(). */
+    memset(r->asked, 0, sizeof(double) * nnm);
+    for (int l = 0; l < p->nlink; l++) {
+        const ree_link *lk = &p->links[l];
+        if (r->lk[l].rank != 0)
+            continue;
+        r->asked[NM(r, lk->from) + (size_t)lk->material] +=
+            lk->gate >= 0 ? r->g_licensed[(size_t)r->goff[lk->gate] + (size_t)lk->gate_slot]
+                          : r->order[NM(r, lk->to) + (size_t)lk->material] * r->lk[l].share;
+    }
     for (int n = 0; n < p->nnode; n++) {
         int e = p->nodes[n].entity;
         const ree_model *m = p->entities[e].model;
@@ -233,6 +243,7 @@ static void shipping(ree_run *r)
             continue;
         ree_node_io io;
         node_io(r, n, &io);
+        io.asked = r->asked + NM(r, n);
         m->offer(r->par[e], r->state + r->soff[e], &io);
     }
     /* Random delays: one draw per link and step, whether or not it ships (aligned streams). */

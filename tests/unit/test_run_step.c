@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <gsl/gsl_cdf.h>
 
 #include "diag.h"
 #include "model.h"
@@ -794,6 +795,100 @@ static void test_stockpile_release(void **unused)
     stop(&s);
 }
 
+/* An importer population (models/inventory.c, firm_classes 2): 200 t on hand, forecast 100
+ * t/month (smoothing 0), cover lognormal with mean one month (wpm weeks) and sd wpm / 2, no
+ * supply. Class i holds stock in proportion to w_i = 1 + c_i / wpm, c_i the (i + 0.5) / 2
+ * quantile: s0 = 200 w0 / (w0 + w1) < 100 < s1. Users need 100 with nothing on hand, L 1, T 200.
+ *  t=0: 4 users order 200. 6 asked 200: each class offers min(s_i, 100): s0 + 100 ship (a pool
+ *       would ship 200). 7 users nothing on hand: short 100.
+ *  t=1: 1 users +(s0 + 100). 4 importer: shipped = 200 - (100 - s0) = s0 + 100, taken as
+ *       offered: class 0 -> 0, class 1 -> 100 - s0. Users pos s0 + 100 -> order 100 - s0.
+ *       6 asked 100 - s0: class 0 offers 0, class 1 min(100 - s0, (100 - s0) / 2): ships
+ *       (100 - s0) / 2 (a pool would ship 100 - s0). 7 users use 100 -> s0. */
+static void test_importer_population(void **unused)
+{
+    (void)unused;
+    sim s = start("reesim: 1\n"
+                  "name: importers\n"
+                  "horizon: {start: 2025-01, steps: 2}\n"
+                  "materials: [{id: ndfeb}]\n"
+                  "nodes:\n"
+                  "  - {id: src, model: source, params: {output: {ndfeb: 1}, capacity: 0}}\n"
+                  "  - id: imp\n"
+                  "    model: inventory\n"
+                  "    stock: {ndfeb: 200}\n"
+                  "    params: {material: ndfeb, demand0: 100, smoothing: 0, cover_weeks: "
+                  "4.348214285714286,\n"
+                  "             cover_sd: 2.174107142857143, firm_classes: 2}\n"
+                  "  - id: users\n"
+                  "    model: sector\n"
+                  "    params: {material: ndfeb, demand: 100, cover_weeks: 0, kg_per_unit: 2}\n"
+                  "links:\n"
+                  "  - {from: src, to: imp, material: ndfeb}\n"
+                  "  - {from: imp, to: users, material: ndfeb}\n");
+    double sl2 = log1p(0.25), w[2];
+    for (int i = 0; i < 2; i++)
+        w[i] = 1 + exp(-sl2 / 2 + sqrt(sl2) * gsl_cdf_ugaussian_Pinv((i + 0.5) / 2));
+    double s0 = 200 * w[0] / (w[0] + w[1]);
+    assert_true(s0 > 50 && s0 < 100);
+    const row rows[] = {
+        {"imp->users", "shipped", {s0 + 100, (100 - s0) / 2}},
+        {"imp", "stock.ndfeb", {100 - s0, (100 - s0) / 2}},
+        {"users", "consumed", {0, 100}},
+        {"users", "stock.ndfeb", {0, s0}},
+    };
+    step_and_check(&s, rows, NROWS(rows));
+    stop(&s);
+}
+
+/* A timeline event changes a link's rank (models/link.c): buyers rank a new plant (30 t/month,
+ * stock at most 30, lead 2) second until 2025-03, then first beside the old supplier (1,000
+ * t/month, lead 1). Buyer: need 100, 200 t on hand, no safety stock; L the share-weighted lead
+ * of its rank-0 links.
+ *  t=0: 3 cn 1000, us 30. 4 L 1, T 200, pos 200 -> order 0. 7 use 100 -> 100.
+ *  t=1: 3 cn full. 4 pos 100 -> 100. 6 rank 0: cn ships 100 -> 900; the rank-1 plant is asked
+ *       for the unmet 0. 7 use 100 -> 0.
+ *  t=2: 2 us->buyer rank 0: both links at rank 0, shares 1 and 1 normalised to 0.5 each, L =
+ *       0.5 * 1 + 0.5 * 2 = 1.5, T 250. 1 cn's 100 arrive. 3 cn makes 100 -> 1000. 4 pos 100
+ *       -> order 150. 6 cn asked 75, ships 75 -> 925; us asked 75, ships its 30 -> 0. 7 use 100.
+ *  t=3: 1 cn's 75 arrive (the plant's 30 are due at t=4). 3 cn 75 -> 1000, us 30. 4 pos 75 +
+ *       30 in transit = 105 -> 145. 6 cn 72.5 -> 927.5; us 30 -> 0. 7 use 75, short 25.
+ *  t=4: 1 72.5 + 30 = 102.5 arrive. 3 cn 72.5 -> 1000, us 30. 4 pos 102.5 + 30 = 132.5 ->
+ *       117.5. 6 cn 58.75 -> 941.25; us 30. 7 use 100 -> 2.5. */
+static void test_timeline_link_rank(void **unused)
+{
+    (void)unused;
+    sim s = start(
+        "reesim: 1\n"
+        "name: rank-change\n"
+        "horizon: {start: 2025-01, steps: 5}\n"
+        "materials: [{id: ndfeb}]\n"
+        "nodes:\n"
+        "  - {id: cn, model: source, params: {output: {ndfeb: 1}, capacity: 1000, max_stock: "
+        "1000}}\n"
+        "  - {id: us, model: source, params: {output: {ndfeb: 1}, capacity: 30, max_stock: 30}}\n"
+        "  - id: buyer\n"
+        "    model: sector\n"
+        "    stock: {ndfeb: 200}\n"
+        "    params: {material: ndfeb, demand: 100, cover_weeks: 0, kg_per_unit: 2}\n"
+        "links:\n"
+        "  - {from: cn, to: buyer, material: ndfeb, lead_time: 1}\n"
+        "  - {from: us, to: buyer, material: ndfeb, lead_time: 2, rank: 1}\n"
+        "timeline:\n"
+        "  - {date: 2025-03, set: {links.us->buyer.rank: 0}, note: the plant runs}\n");
+    static const row rows[] = {
+        {"cn->buyer", "shipped", {0, 100, 75, 72.5, 58.75}},
+        {"us->buyer", "shipped", {0, 0, 30, 30, 30}},
+        {"cn", "stock.ndfeb", {1000, 900, 925, 927.5, 941.25}},
+        {"us", "stock.ndfeb", {30, 30, 0, 0, 0}},
+        {"buyer", "consumed", {100, 100, 100, 75, 100}},
+        {"buyer", "shortfall", {0, 0, 0, 25, 0}},
+        {"buyer", "stock.ndfeb", {100, 0, 0, 0, 2.5}},
+    };
+    step_and_check(&s, rows, NROWS(rows));
+    stop(&s);
+}
+
 /* An importer between a source (200 t/month) and users (120 t/month, 120 t on hand, no safety
  * stock, T = 240). The importer forecasts F_t = 0.5 * requested last month + 0.5 * F_{t-1}
  * (F_0 = demand0 = 100) and orders up to S = F_t * (1 + L) = 2 F_t (cover 0, lead 1).
@@ -1055,6 +1150,8 @@ int main(void)
         cmocka_unit_test(test_regimes_and_timeline),
         cmocka_unit_test(test_stockpile_release),
         cmocka_unit_test(test_inventory_importer),
+        cmocka_unit_test(test_timeline_link_rank),
+        cmocka_unit_test(test_importer_population),
         cmocka_unit_test(test_mass_balance),
         cmocka_unit_test(test_step_after_last),
         cmocka_unit_test(test_determinism),

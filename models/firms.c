@@ -1,0 +1,64 @@
+/* Firm populations as quantile classes of a cover distribution (firms.h). */
+#include "firms.h"
+
+#include <math.h>
+#include <gsl/gsl_cdf.h>
+
+#include "model.h"
+
+void ree_firms_reset(ree_firms *f, double classes, double cover, double cover_sd)
+{
+    *f = (ree_firms){0};
+    f->k = classes < 1 ? 1 : classes > REE_FIRMS_MAX ? REE_FIRMS_MAX : (int)classes;
+    double c = cover, sl2 = c > 0 ? log1p(cover_sd * cover_sd / (c * c)) : 0;
+    for (int i = 0; i < f->k; i++)
+        f->cover[i] =
+            sl2 > 0 ? exp(log(c) - sl2 / 2 + sqrt(sl2) * gsl_cdf_ugaussian_Pinv((i + 0.5) / f->k))
+                    : c;
+}
+
+void ree_firms_rescale(double *v, int k, double total)
+{
+    double sum = 0;
+    for (int i = 0; i < k; i++)
+        sum += v[i];
+    for (int i = 0; i < k; i++)
+        v[i] = sum > 0 ? v[i] * (total / sum) : total / k;
+}
+
+void ree_firms_split(ree_firms *f, double stock, double position, double received)
+{
+    int k = f->k;
+    double st = stock > 0 ? stock : 0;
+    double q = position - stock;
+    if (q < 0)
+        q = 0;
+    if (!f->started) {
+        for (int i = 0; i < k; i++) {
+            f->cstock[i] = 1 + f->cover[i] / REE_WEEKS_PER_MONTH;
+            f->cpipe[i] = 1;
+        }
+        f->started = 1;
+    } else {
+        double x = q - f->qprev + received, ord = 0;
+        if (x < 0)
+            x = 0;
+        for (int i = 0; i < k; i++)
+            ord += f->corder[i];
+        for (int i = 0; i < k; i++)
+            f->cpipe[i] += x * (ord > 0 ? f->corder[i] / ord : 1.0 / k);
+        double pipe = 0;
+        for (int i = 0; i < k; i++)
+            pipe += f->cpipe[i];
+        for (int i = 0; i < k; i++) {
+            double r = pipe > 0 ? received * (f->cpipe[i] / pipe) : received / k;
+            f->cpipe[i] -= r;
+            if (f->cpipe[i] < 0)
+                f->cpipe[i] = 0;
+            f->cstock[i] += r;
+        }
+    }
+    ree_firms_rescale(f->cstock, k, st);
+    ree_firms_rescale(f->cpipe, k, q);
+    f->qprev = q;
+}
