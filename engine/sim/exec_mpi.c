@@ -525,13 +525,14 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
     j.chunk = cw[0];
     j.window = cw[1] < 8 ? 8 : cw[1] > MAX_WINDOW ? MAX_WINDOW : cw[1];
     if (j.chunk * j.n > j.window)
-        j.chunk = j.window / j.n;
+        j.chunk = j.window / j.n > 0 ? j.window / j.n : 1;
     const char *slow = getenv("REESIM_MPI_SLOW"); /* tests/cli/mpi.sh: a slow rank */
     if (slow && atoi(slow) == j.rank && strchr(slow, ':'))
         j.slow_ms = atol(strchr(slow, ':') + 1);
     /* First ranges without asking: rank r runs blocks [r chunk, (r + 1) chunk). */
     j.cur = j.rank * j.chunk;
     j.cur_end = j.cur + j.chunk < j.nblocks ? j.cur + j.chunk : j.nblocks;
+    j.cur_end = j.cur_end < j.window ? j.cur_end : j.window; /* as assign() gives them */
     if (j.cur > j.cur_end)
         j.cur = j.cur_end;
     ree_status st = REE_OK;
