@@ -523,7 +523,7 @@ ree_status ree_cmd_run(int argc, char **argv)
     else if ((st == REE_EIO || st == REE_EINTERRUPTED) && (!*err || !strcmp(err, "interrupted")))
         ree_outset_check(set, err, sizeof err); /* a write error, named, if there is one */
     ree_cli_guard(NULL);
-    if (runs_csv)
+    if (runs_csv || rfmt == RUNS_CSV_NONE) /* the other ranks ran too (the share above) */
         ree_ranks_share(st);
     if (st == REE_ENOMEM) {
         ree_cli_report_oom(*err ? err : "running the scenario");

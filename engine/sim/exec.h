@@ -56,7 +56,7 @@ typedef struct ree_exec_opts {
     ree_progress_fn progress;      /* reesim.h; called after each merge; may be NULL */
     void *progress_arg;
     /* Which blocks this process runs: those b with b % block_stride == block_offset. Leave both
-     * 0 (every block; under MPI ranks the executor hands blocks to ranks itself). */
+     * 0 (every block; under MPI ranks the executor hands blocks to ranks itself, exec_mpi.c). */
     long long block_offset, block_stride;
 } ree_exec_opts;
 
@@ -68,13 +68,15 @@ ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *e
 /*
  * MPI ranks (exec_mpi.c; built with -DREESIM_MPI=ON, otherwise one rank and these do nothing).
  *
- * Under mpirun every rank runs the same program; ree_exec_run hands block b to rank b % ranks,
- * the ranks' OpenMP threads run their blocks, and rank 0 merges every block strictly in block
- * order (the other ranks ship their packed block results to it when rank 0 asks for them), so
- * the result is byte-identical to one process. A rank runs at most `threads` blocks ahead of
- * rank 0's merge. All ranks return the status rank 0 decided (the first failing block in block
- * order, or an interruption seen by any rank), with its message. Only rank 0 writes files and
- * prints: the other ranks' stdout and stderr go to /dev/null.
+ * Under mpirun every rank runs the same program; ree_exec_run hands out blocks dynamically:
+ * each rank starts with one range of `threads` blocks and asks rank 0 for the next range as soon
+ * as it starts its last one, so a rank whose blocks are cheap takes more of them. Ranks run their
+ * blocks on their OpenMP threads and send each packed block result to rank 0, which merges every
+ * block strictly in block order, whoever ran it, so the result is byte-identical to one process.
+ * Rank 0 hands out only blocks within a window of 4 x ranks x threads blocks ahead of its merge,
+ * so memory stays bounded whatever the runs. All ranks return the status rank 0 decided (the
+ * first failing block in block order, or an interruption seen by any rank), with its message.
+ * Only rank 0 writes files and prints: the other ranks' stdout and stderr go to /dev/null.
  */
 
 /* Join the MPI job when started by an MPI launcher (mpirun, srun); else do nothing. Returns 0, or

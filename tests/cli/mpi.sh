@@ -3,7 +3,8 @@
 # CSV byte for byte as one process, for N = 1, 2, 3 and 1 or 2 threads per rank (more blocks
 # than ranks, a partial last block, and fewer blocks than ranks); an invalid scenario exits 65
 # with one diagnostic, an output folder that cannot be created exits 73 and nothing is written;
-# a command that cannot run on ranks is refused. Skips (passes) when reesim was built without
+# a command that cannot run on ranks is refused; the assignment of blocks is dynamic (a slow rank
+# runs fewer blocks, the bytes unchanged). Skips (passes) when reesim was built without
 # MPI or mpirun is missing.
 # Usage: mpi.sh REESIM SOURCE_DIR WORKDIR
 bin=$1 src=$2 work=$3
@@ -53,6 +54,31 @@ status mpi 2 run "$g" -n 64 -j 1 -o "$work/printed" >/dev/null
 check "the summary is printed once" test "$(grep -c 'results in' "$work/stdout")" = 1
 check "meta.json counts the ranks" grep -q '"ranks":[[:space:]]*2,' "$work/printed/meta.json"
 check "meta.json of one process: 1 rank" grep -q '"ranks":[[:space:]]*1,' "$work/run1/meta.json"
+
+# Dynamic assignment: blocks go to whichever rank asks, and the bytes stay those of one process.
+# REESIM_MPI_SLOW=1:MS makes rank 1 sleep MS ms after each of its blocks, so the other ranks take
+# more blocks (regime switching as well makes block costs uneven).
+pu="$src/scenarios/policy-uncertainty-2026-2028.yaml"
+check "regime switching, one process" \
+    test "$(status "$bin" run "$pu" -n 640 -j 1 -q -o "$work/pu1")" = 0
+for n in 2 3; do
+    check "regime switching, $n ranks, rank 1 slow, exits 0" \
+        test "$(export REESIM_MPI_SLOW=1:100; status mpi "$n" run "$pu" -n 640 -j 1 -q -o "$work/pu$n")" = 0
+    check "regime switching, $n ranks, rank 1 slow: every CSV identical" \
+        same_csv "$work/pu1" "$work/pu$n"
+done
+# 16 blocks on 2 ranks: a static cyclic assignment gives each rank 8; rank 1, 0.4 s slower per
+# block than rank 0's few milliseconds, runs fewer (rank 0 runs ahead of the merge, within its
+# window of 8 blocks).
+check "slow rank, one process" \
+    test "$(status "$bin" run "$g" -n 1024 -j 2 -q --runs-csv none -o "$work/slow1")" = 0
+check "slow rank 1 of 2 exits 0" test "$(export REESIM_MPI_SLOW=1:400 REESIM_MPI_TRACE=1
+    status mpi 2 run "$g" -n 1024 -j 1 -q --runs-csv none -o "$work/slow")" = 0
+per_rank=$(sed -n 's/.*blocks run per rank: //p' "$work/stderr")
+echo "blocks run per rank (2 ranks, rank 1 slow): $per_rank"
+check "the slow rank ran fewer than its cyclic share of 8 blocks" \
+    test -n "$per_rank" -a "${per_rank#* }" -lt 8 -a "${per_rank% *}" -gt 8
+check "slow rank: every CSV identical" same_csv "$work/slow1" "$work/slow"
 
 check "compare, one process" \
     test "$(status "$bin" compare "$g" "$work/tight.yaml" -n 200 -j 2 -q -o "$work/cmp1")" = 0
