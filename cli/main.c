@@ -55,7 +55,8 @@ static const struct command {
 static int runs_on_ranks(const char *cmd)
 {
     return !strcmp(cmd, "run") || !strcmp(cmd, "compare") || !strcmp(cmd, "validate") ||
-           !strcmp(cmd, "models") || !strcmp(cmd, "sweep") || !strcmp(cmd, "sensitivity");
+           !strcmp(cmd, "models") || !strcmp(cmd, "sweep") || !strcmp(cmd, "sensitivity") ||
+           !strcmp(cmd, "search") || !strcmp(cmd, "calibrate");
 }
 
 static int dispatch(int argc, char **argv)

@@ -86,6 +86,9 @@ int ree_rank(void);  /* this rank, 0 .. ree_ranks() - 1; 0 without MPI */
 int ree_ranks(void); /* number of ranks; 1 without MPI */
 /* Collective (every rank calls it at the same point): rank 0's status, returned on every rank. */
 ree_status ree_ranks_share(ree_status st);
+/* Collective: the `len` bytes at `buf` on rank 0 copied into `buf` on every rank (rank 0's
+ * decision: the next lever value, a minimiser's score or point). Does nothing on one rank. */
+void ree_ranks_bcast(void *buf, size_t len);
 
 /* The executor across ranks (exec_mpi.c); ree_exec_run calls it when ree_ranks() > 1. */
 ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *err,

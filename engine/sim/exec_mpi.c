@@ -396,3 +396,20 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
 }
 
 #endif
+
+/* Broadcasts (exec.h), apart from the block protocol above. */
+#ifdef REESIM_MPI
+void ree_ranks_bcast(void *buf, size_t len)
+{
+    for (size_t done = 0; nranks > 1 && done < len;) { /* MPI counts are int */
+        size_t part = len - done < (size_t)1 << 30 ? len - done : (size_t)1 << 30;
+        MPI_Bcast((char *)buf + done, (int)part, MPI_BYTE, 0, MPI_COMM_WORLD);
+        done += part;
+    }
+}
+#else
+void ree_ranks_bcast(void *buf, size_t len)
+{
+    (void)buf, (void)len;
+}
+#endif

@@ -1,7 +1,7 @@
 #!/bin/sh
-# MPI ranks (docs/cluster.md): `mpirun -np N reesim run|compare|sweep|sensitivity` gives every
-# CSV byte for byte as one process, for N = 1, 2, 3 and 1 or 2 threads per rank (more blocks
-# than ranks, a partial last block, and fewer blocks than ranks); an invalid scenario exits 65
+# MPI ranks (docs/cluster.md): `mpirun -np N reesim run|compare|sweep|sensitivity|search|
+# calibrate` gives every CSV byte for byte as one process, for N = 1, 2, 3 and 1 or 2 threads per
+# rank (more blocks than ranks, a partial last block, and fewer blocks than ranks); an invalid scenario exits 65
 # with one diagnostic, an output folder that cannot be created exits 73 and nothing is written;
 # a command that cannot run on ranks is refused. Skips (passes) when reesim was built without
 # MPI or mpirun is missing.
@@ -102,7 +102,52 @@ check "one message from reesim sweep" test "$(grep -c '^reesim' "$work/stderr")"
 check "sensitivity, output under a file on 3 ranks: 73" \
     test "$(status mpi 3 sensitivity "$t" $gsa -j 1 -o "$work/file/g")" = 73
 check "one message from reesim sensitivity" test "$(grep -c '^reesim' "$work/stderr")" = 1
-check "calibrate is refused on ranks: 64" \
-    test "$(status mpi 2 calibrate "$g" -o "$work/cal")" = 64
-check "no calibration output" test ! -e "$work/cal"
+
+# search and calibrate: every evaluation's Monte Carlo runs on the ranks; rank 0's probability
+# (search) or score and point (calibrate) is shared, so every rank takes the same next step.
+# 150 runs per evaluation are 3 blocks (one per rank at 3 ranks); 100 runs are 2.
+lev="--lever gates.cn_export.approval=0..1 --tol 0.02"
+goal="P(us_cars/shortfall_share <= 0.3) >= 0.9"
+check "search, one process" \
+    test "$(status "$bin" search "$t" $lev --goal "$goal" -n 150 -j 2 -q -o "$work/se1")" = 0
+check "search: several evaluations" test "$(wc -l <"$work/se1/search.csv")" -gt 4
+cp "$src/tests/calibrate/toy-truth.yaml" "$src/tests/calibrate/toy-fit.yaml" "$work/"
+"$bin" run "$work/toy-truth.yaml" -n 200 -q -o "$work/truth"
+{ echo date,value
+  awk -F, '$4 == "cn_magnets->us_cars" && $5 == "shipped" && $2 >= 1 { print $3 "," $11 }' \
+      "$work/truth/timeseries.csv"; } >"$work/obs.csv"
+cal="--iterations 8 -n 100"
+check "calibrate, one process" \
+    test "$(status "$bin" calibrate "$work/toy-fit.yaml" $cal -j 2 -q -o "$work/ca1")" = 0
+# Every file but meta.json (which counts the ranks).
+same_files() {
+    for f in "$1"/*.csv "$1"/*.yaml; do
+        cmp -s "$f" "$2/$(basename "$f")" || {
+            echo "differs: $f $2/$(basename "$f")"
+            return 1
+        }
+    done
+}
+for n in 1 2 3; do
+    check "search, $n ranks exits 0" \
+        test "$(status mpi "$n" search "$t" $lev --goal "$goal" -n 150 -j 1 -q -o "$work/se$n-r")" = 0
+    check "search, $n ranks: every CSV identical" same_csv "$work/se1" "$work/se$n-r"
+    check "calibrate, $n ranks exits 0" \
+        test "$(status mpi "$n" calibrate "$work/toy-fit.yaml" $cal -j 1 -q -o "$work/ca$n-r")" = 0
+    check "calibrate, $n ranks: every CSV and YAML identical" same_files "$work/ca1" "$work/ca$n-r"
+done
+status mpi 2 search "$t" $lev --goal "$goal" -n 64 -j 1 -o "$work/se-printed" >/dev/null
+check "search: the answer is printed once" test "$(grep -c 'results in' "$work/stdout")" = 1
+status mpi 3 calibrate "$work/toy-fit.yaml" $cal -j 1 -o "$work/ca-printed" >/dev/null
+check "calibrate: the table is printed once" test "$(grep -c 'results in' "$work/stdout")" = 1
+check "search, output under a file on 3 ranks: 73" \
+    test "$(status mpi 3 search "$t" $lev --goal "$goal" -n 64 -j 1 -o "$work/file/se")" = 73
+check "one message from reesim search" test "$(grep -c '^reesim' "$work/stderr")" = 1
+check "calibrate, output under a file on 3 ranks: 73" \
+    test "$(status mpi 3 calibrate "$work/toy-fit.yaml" $cal -j 1 -o "$work/file/ca")" = 73
+check "one message from reesim calibrate" test "$(grep -c '^reesim' "$work/stderr")" = 1
+check "discover is refused on ranks: 64" \
+    test "$(status mpi 2 discover "$work/sw1" --where 'us_cars/shortfall > 0' -o "$work/dis")" = 64
+check "refused as such" grep -q "does not run on several MPI ranks" "$work/stderr"
+check "no discover output" test ! -e "$work/dis"
 finish
