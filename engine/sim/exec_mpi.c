@@ -31,7 +31,7 @@
 
 static int joined, my_rank, nranks = 1;
 
-int ree_ranks_init(int *argc, char ***argv)
+int ree_ranks_init(int *argc, char ***argv, char *err, size_t errlen)
 {
     /* Only under a launcher: a plain `reesim run` in an MPI build stays one process. */
     if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMI_SIZE") && !getenv("PMIX_RANK") &&
@@ -39,26 +39,15 @@ int ree_ranks_init(int *argc, char ***argv)
         return 0;
     int provided = 0;
     if (MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
-        fprintf(stderr, "reesim: cannot join the MPI job\n");
+        snprintf(err, errlen, "cannot join the MPI job");
         return -1;
     }
     joined = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &my_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &nranks);
     if (provided < MPI_THREAD_SERIALIZED) {
-        if (my_rank == 0)
-            fprintf(stderr, "reesim: the MPI library does not allow calls from threads\n");
+        snprintf(err, errlen, "the MPI library does not allow calls from threads");
         return -1;
-    }
-    if (my_rank > 0) { /* rank 0 alone prints */
-        int fd = open("/dev/null", O_WRONLY);
-        if (fd >= 0) {
-            fflush(stdout);
-            fflush(stderr);
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-            close(fd);
-        }
     }
     return 0;
 }
@@ -335,9 +324,9 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
             st = drain(&j, j.nblocks, msg, sizeof msg);
         if (j.scratch)
             ops->worker_free(ops->ctx, j.scratch);
-        if (getenv("REESIM_MPI_TRACE")) /* docs/cluster.md: the figures of the estimate */
+        if (ree_ranks_trace()) /* docs/cluster.md: the figures of the estimate */
             fprintf(
-                stderr,
+                ree_ranks_trace(),
                 "reesim: mpi: %d ranks, %lld blocks, %lld received, %lld bytes (%.0f per block)\n",
                 j.n, j.nblocks, j.nrecv, j.bytes,
                 j.nrecv ? (double)j.bytes / (double)j.nrecv : 0.0);
@@ -362,9 +351,9 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
 
 #else /* one process: no MPI */
 
-int ree_ranks_init(int *argc, char ***argv)
+int ree_ranks_init(int *argc, char ***argv, char *err, size_t errlen)
 {
-    (void)argc, (void)argv;
+    (void)argc, (void)argv, (void)err, (void)errlen;
     return 0;
 }
 
@@ -407,9 +396,44 @@ void ree_ranks_bcast(void *buf, size_t len)
         done += part;
     }
 }
+
+static FILE *trace_to;
+
+void ree_ranks_set_trace(FILE *f)
+{
+    trace_to = f;
+}
+
+FILE *ree_ranks_trace(void)
+{
+    return trace_to;
+}
+
+int ree_ranks_max(int v)
+{
+    int m = v;
+    if (nranks > 1)
+        MPI_Allreduce(&v, &m, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return m;
+}
 #else
 void ree_ranks_bcast(void *buf, size_t len)
 {
     (void)buf, (void)len;
+}
+
+void ree_ranks_set_trace(FILE *f)
+{
+    (void)f;
+}
+
+FILE *ree_ranks_trace(void)
+{
+    return NULL;
+}
+
+int ree_ranks_max(int v)
+{
+    return v;
 }
 #endif
