@@ -3,6 +3,7 @@
 #include <float.h>
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -81,12 +82,80 @@ static void exit_cleanup(void)
     _exit(71);
 }
 
+/*
+ * Under MPI ranks (docs/cluster.md) an interrupted rank may never get back from MPI: when a rank
+ * dies, mpirun sends SIGTERM to the others and SIGKILL one second later (Open MPI's
+ * odls_base_sigkill_timeout), while rank 0 waits for the dead rank's block. So rank 0 runs a
+ * watcher thread: RANKS_GRACE_MS after a caught signal it removes the output set's temporary
+ * folder itself (ree_outset_discard_temp: safe against a commit in progress), and if the command
+ * has still not ended RANKS_GRACE_MS later, it ends the process with 128 + the signal, as the
+ * command would have.
+ */
+#define RANKS_GRACE_MS 250
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *watch_temp; /* a copy of the last guarded set's temporary folder */
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, ms % 1000 * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static void *ranks_watch(void *arg)
+{
+    (void)arg;
+    while (!ree_cli_interrupted)
+        sleep_ms(20);
+    int sig = (int)ree_cli_interrupted;
+    sleep_ms(RANKS_GRACE_MS);
+    pthread_mutex_lock(&watch_lock);
+    int removed = watch_temp ? ree_outset_discard_temp(watch_temp) : 0;
+    pthread_mutex_unlock(&watch_lock);
+    sleep_ms(RANKS_GRACE_MS);
+    if (removed) { /* the command did not get as far as saying so */
+        char msg[96];
+        int len =
+            snprintf(msg, sizeof msg, "reesim: interrupted (signal %d); no output written\n", sig);
+        ssize_t w = write(STDERR_FILENO, msg, (size_t)len);
+        (void)w;
+    }
+    _exit(128 + sig);
+    return NULL;
+}
+
+static void watch_set(const ree_outset *set)
+{
+    static int started;
+    const char *t = ree_outset_temp(set);
+    if (!t || ree_ranks() < 2)
+        return;
+    char *copy = strdup(t);
+    pthread_mutex_lock(&watch_lock);
+    if (copy) {
+        free(watch_temp);
+        watch_temp = copy;
+    }
+    pthread_mutex_unlock(&watch_lock);
+    if (!started) {
+        pthread_t th;
+        pthread_attr_t at;
+        if (pthread_attr_init(&at) == 0) {
+            pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+            started = pthread_create(&th, &at, ranks_watch, NULL) == 0;
+            pthread_attr_destroy(&at);
+        }
+    }
+}
+
 void ree_cli_guard(ree_outset *set)
 {
     static int registered;
     if (!registered)
         registered = atexit(exit_cleanup) == 0;
     pending_set = set;
+    if (set)
+        watch_set(set);
 }
 
 void ree_cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -203,16 +203,25 @@ ree_status ree_cmd_calibrate(int argc, char **argv)
         snprintf(dir, sizeof dir, "out/%s-calibrated", p->name);
     ree_status st = REE_OK;
     ree_cli_catch_signals();
-    ree_outset *set = ree_outset_open(dir, &st, err, sizeof err);
+    /* Under MPI ranks (docs/cluster.md) every rank runs every evaluation at rank 0's points
+     * (calibrate.c shares them); rank 0 alone writes, and shares its statuses. */
+    int root = ree_rank() == 0;
+    ree_outset *set = root ? ree_outset_open(dir, &st, err, sizeof err) : NULL;
     ree_calib_result cr;
     memset(&cr, 0, sizeof cr);
-    if (set) {
-        ree_outset_set_cancel(set, &ree_cli_interrupted);
-        ree_cli_guard(set);
+    st = ree_ranks_share(root ? (set ? REE_OK : st) : REE_OK); /* rank 0's output folder */
+    int together = st == REE_OK;
+    if (together) {
+        if (set) {
+            ree_outset_set_cancel(set, &ree_cli_interrupted);
+            ree_cli_guard(set);
+        }
         st = ree_calibrate(p, &cop, &cr, err, sizeof err);
         if (cop.iteration)
             fputc('\n', stderr);
         info.finished = ree_cli_wall();
+    }
+    if (set) {
         if (st == REE_OK)
             st = write_results(set, p, &cr, &cop, &info);
         if (st == REE_OK)
@@ -222,6 +231,8 @@ ree_status ree_cmd_calibrate(int argc, char **argv)
             ree_outset_check(set, err, sizeof err);
         ree_cli_guard(NULL);
     }
+    if (together) /* every rank ends with rank 0's status */
+        st = ree_ranks_share(st);
     if (st == REE_ENOMEM)
         ree_cli_report_oom(*err ? err : "calibrating the scenario");
     else if (st != REE_OK && ree_cli_interrupted)
@@ -230,7 +241,7 @@ ree_status ree_cmd_calibrate(int argc, char **argv)
     else if (st != REE_OK)
         fprintf(stderr, "reesim calibrate: %s: %s\n", p->file,
                 *err ? err : ree_status_message((ree_status)st));
-    else if (!co.quiet)
+    else if (!co.quiet && set)
         print_table(p, &cr, ree_outset_dir(set));
     ree_outset_free(set);
     ree_calib_result_free(&cr);

@@ -116,13 +116,26 @@ static ree_status evaluate(void *arg, double lever, double *prob, long long *n)
     ree_status st = ree_explore_case(s->p, &s->slot, 1, &lever, &s->mo, &res, s->err, s->errlen);
     if (st != REE_OK)
         return st;
-    *prob = ree_explore_share(res.indicators, (size_t)s->ind, s->g.op, s->g.x);
-    *n = res.nruns;
-    ree_mc_result_free(&res);
-    if (isnan(*prob)) {
-        snprintf(s->err, s->errlen, "out of memory reading the runs");
-        return REE_ENOMEM;
+    /* Under MPI ranks (docs/cluster.md) rank 0 alone holds the merged runs: its probability,
+     * shared, is what every rank's bisection decides the next lever value from. */
+    struct {
+        double prob;
+        long long n;
+        int st;
+    } got = {NAN, 0, REE_OK};
+    if (ree_rank() == 0) {
+        got.prob = ree_explore_share(res.indicators, (size_t)s->ind, s->g.op, s->g.x);
+        got.n = res.nruns;
+        got.st = isnan(got.prob) ? REE_ENOMEM : REE_OK;
     }
+    ree_mc_result_free(&res);
+    ree_ranks_bcast(&got, sizeof got);
+    if (got.st != REE_OK) {
+        snprintf(s->err, s->errlen, "out of memory reading the runs");
+        return (ree_status)got.st;
+    }
+    *prob = got.prob;
+    *n = got.n;
     if (s->neval < MAX_EVALS) {
         s->lever[s->neval] = lever;
         s->prob[s->neval] = *prob;
@@ -332,30 +345,41 @@ ree_status ree_cmd_search(int argc, char **argv)
     else
         snprintf(dir, sizeof dir, "out/%s-search", p->name);
     ree_cli_catch_signals();
-    set = ree_outset_open(dir, &st, err, sizeof err);
-    if (!set)
+    /* Under MPI ranks (docs/cluster.md) every rank runs every evaluation in the same order (each
+     * one's Monte Carlo is collective); rank 0 alone writes, and shares its statuses. */
+    int root = ree_rank() == 0;
+    if (root)
+        set = ree_outset_open(dir, &st, err, sizeof err);
+    st = ree_ranks_share(root ? (set ? REE_OK : st) : REE_OK); /* rank 0's output folder */
+    if (st != REE_OK)
         goto done;
-    ree_outset_set_cancel(set, &ree_cli_interrupted);
-    ree_cli_guard(set);
+    if (set) {
+        ree_outset_set_cancel(set, &ree_cli_interrupted);
+        ree_cli_guard(set);
+    }
     double lo = x.in[0].min, hi = x.in[0].max;
     st = ree_search_bisect(lo, hi, s.g.q, tol > 0 ? tol : (hi - lo) / 256,
                            (s.slot.def->flags & REE_PF_INT) != 0, !largest, evaluate, &s, &r);
     if (s.progress)
         fputc('\n', stderr);
-    if (st == REE_OK)
-        st = write_results(set, &s, x.in[0].path, goal_text, &r);
-    if (st == REE_OK) {
-        info.finished = ree_cli_wall();
-        FILE *f = ree_outset_file(set, "meta.json", &st);
-        ree_mc_result none = {0};
-        if (f)
-            st = ree_output_meta(p, &info, &none, f);
+    if (set) {
+        if (st == REE_OK)
+            st = write_results(set, &s, x.in[0].path, goal_text, &r);
+        if (st == REE_OK) {
+            info.finished = ree_cli_wall();
+            FILE *f = ree_outset_file(set, "meta.json", &st);
+            ree_mc_result none = {0};
+            if (f)
+                st = ree_output_meta(p, &info, &none, f);
+        }
+        if (st == REE_OK)
+            st = ree_outset_commit(set, err, sizeof err);
+        else if ((st == REE_EIO || st == REE_EINTERRUPTED) &&
+                 (!*err || !strcmp(err, "interrupted")))
+            ree_outset_check(set, err, sizeof err);
+        ree_cli_guard(NULL);
     }
-    if (st == REE_OK)
-        st = ree_outset_commit(set, err, sizeof err);
-    else if ((st == REE_EIO || st == REE_EINTERRUPTED) && (!*err || !strcmp(err, "interrupted")))
-        ree_outset_check(set, err, sizeof err);
-    ree_cli_guard(NULL);
+    st = ree_ranks_share(st); /* every rank ends with rank 0's status */
 done:
     if (st == REE_ENOMEM)
         ree_cli_report_oom(*err ? err : "searching");
@@ -365,7 +389,7 @@ done:
     else if (st != REE_OK && st != REE_EUSAGE)
         fprintf(stderr, "reesim search: %s: %s\n", p->file,
                 *err ? err : ree_status_message((ree_status)st));
-    else if (st == REE_OK && !co.quiet)
+    else if (st == REE_OK && !co.quiet && set)
         print_answer(&s, x.in[0].path, &r, ree_outset_dir(set));
     ree_outset_free(set);
     ree_cli_inputs_free(&x);

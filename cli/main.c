@@ -2,9 +2,12 @@
  * reesim: the command line. Only this file exits; everything below it returns status.
  * Results go to stdout, diagnostics and progress to stderr.
  */
+#include <fcntl.h>
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli.h"
 #include "exec.h"
 #include "reesim/reesim.h"
@@ -55,7 +58,8 @@ static const struct command {
 static int runs_on_ranks(const char *cmd)
 {
     return !strcmp(cmd, "run") || !strcmp(cmd, "compare") || !strcmp(cmd, "validate") ||
-           !strcmp(cmd, "models") || !strcmp(cmd, "sweep") || !strcmp(cmd, "sensitivity");
+           !strcmp(cmd, "models") || !strcmp(cmd, "sweep") || !strcmp(cmd, "sensitivity") ||
+           !strcmp(cmd, "search") || !strcmp(cmd, "calibrate");
 }
 
 static int dispatch(int argc, char **argv)
@@ -79,17 +83,53 @@ static int dispatch(int argc, char **argv)
         return ree_cli_exit_code(REE_EUSAGE);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(cmd, commands[i].name))
-            return ree_cli_exit_code(commands[i].run(argc - 1, argv + 1));
+        if (!strcmp(cmd, commands[i].name)) {
+            ree_status st = commands[i].run(argc - 1, argv + 1);
+            /* Every rank ends with rank 0's status; an interruption is reported with the signal
+             * that stopped a rank (128 + N), the same code on every rank, so that mpirun, which
+             * passes on the first non-zero code it sees, gives that one. */
+            if (ree_ranks() > 1 && st == REE_EINTERRUPTED)
+                ree_cli_interrupted = ree_ranks_max((int)ree_cli_interrupted);
+            return ree_cli_exit_code(st);
+        }
     fprintf(stderr, "reesim: unknown command '%s'\n", cmd);
     usage(stderr);
     return ree_cli_exit_code(REE_EUSAGE);
 }
 
+/* Under MPI ranks (docs/cluster.md) rank 0 alone prints: the others' stdout and stderr go to
+ * /dev/null. REESIM_MPI_TRACE (set, any value) has rank 0 print the executor's per-call figures
+ * (blocks, bytes received, blocks run per rank) on stderr; REESIM_MPI_SLOW=R:MS (a test aid) has
+ * rank R sleep MS ms after each block. */
+static int join_ranks(int *argc, char ***argv)
+{
+    char err[256] = "";
+    if (ree_ranks_init(argc, argv, err, sizeof err) != 0) {
+        fprintf(stderr, "reesim: %s\n", err);
+        return -1;
+    }
+    const char *slow = getenv("REESIM_MPI_SLOW"); /* R:MS, tests/cli/mpi.sh */
+    if (slow && strchr(slow, ':') && atoi(slow) == ree_rank())
+        ree_ranks_set_slow(atol(strchr(slow, ':') + 1));
+    if (ree_rank() > 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0) {
+            fflush(stdout);
+            fflush(stderr);
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+            close(fd);
+        }
+    } else if (ree_ranks() > 1 && getenv("REESIM_MPI_TRACE")) {
+        ree_ranks_set_trace(stderr);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
-    if (ree_ranks_init(&argc, &argv) != 0) {
+    if (join_ranks(&argc, &argv) != 0) {
         ree_ranks_finalize();
         return ree_cli_exit_code(REE_EINTERNAL);
     }

@@ -786,6 +786,35 @@ void ree_outset_free(ree_outset *s)
     free(s);
 }
 
+const char *ree_outset_temp(const ree_outset *s)
+{
+    return s ? s->tmp : NULL;
+}
+
+int ree_outset_discard_temp(const char *tmp)
+{
+    size_t n = tmp ? strlen(tmp) : 0;
+    if (n < 11 || strncmp(tmp + n - 11, ".tmp.", 5) != 0)
+        return -1;
+    char *aside = dup_str(tmp);
+    if (!aside)
+        return -1;
+    memcpy(aside + n - 6, "XXXXXX", 6);
+    int rc = -1;
+    if (mkdtemp(aside)) {
+        struct stat st;
+        if (rename(tmp, aside) != 0) { /* gone: committed or removed meanwhile */
+            rmdir(aside);
+            rc = lstat(tmp, &st) != 0 && errno == ENOENT ? 0 : -1;
+        } else {
+            remove_retry(aside);
+            rc = lstat(aside, &st) != 0 && errno == ENOENT ? 1 : -1;
+        }
+    }
+    free(aside);
+    return rc;
+}
+
 const char *ree_outset_dir(const ree_outset *s)
 {
     return s->dir;

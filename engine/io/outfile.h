@@ -104,6 +104,19 @@ void ree_outset_free(ree_outset *s);
 /* Full path of the directory. */
 const char *ree_outset_dir(const ree_outset *s);
 
+/* The set's temporary folder (PARENT/.NAME.tmp.XXXXXX), or NULL once committed or removed. The
+ * string belongs to the set: copy it to use it from another thread. */
+const char *ree_outset_temp(const ree_outset *s);
+
+/* Remove the temporary folder `tmp` (a copy of ree_outset_temp) of a set that another thread may
+ * still be writing or committing, e.g. blocked where it cannot see an interruption. The folder is
+ * first renamed to a fresh temporary name in one step, so either the commit's rename came first
+ * (then `tmp` is gone, or holds the replaced old set, which is removed as commit would) or the
+ * commit will fail: the target never receives a partial set. Then the folder is removed. Returns
+ * 1 when it removed the folder, 0 when there was none left to remove, -1 when some of it stays
+ * (a hidden folder that the next set for the same target removes). */
+int ree_outset_discard_temp(const char *tmp);
+
 /* CSV writing: fields in order, then ree_csv_end_row. A NULL string is an empty field. Write
  * errors are not reported here: they stick to the FILE and make ree_outset_commit fail. */
 void ree_csv_str(ree_csv *c, const char *s);

@@ -22,6 +22,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "reesim/reesim.h"
 
 #define REE_EXEC_BLOCK 64
@@ -76,18 +77,33 @@ ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *e
  * Rank 0 hands out only blocks within a window of 4 x ranks x threads blocks ahead of its merge,
  * so memory stays bounded whatever the runs. All ranks return the status rank 0 decided (the
  * first failing block in block order, or an interruption seen by any rank), with its message.
- * Only rank 0 writes files and prints: the other ranks' stdout and stderr go to /dev/null.
+ * Only rank 0 writes files and prints (the program sends the other ranks' stdout and stderr to
+ * /dev/null).
  */
 
 /* Join the MPI job when started by an MPI launcher (mpirun, srun); else do nothing. Returns 0, or
- * -1 with a message on stderr. Call once at the start of main. */
-int ree_ranks_init(int *argc, char ***argv);
+ * -1 with a message in `err` (errlen bytes). Call once at the start of main. */
+int ree_ranks_init(int *argc, char ***argv, char *err, size_t errlen);
 /* Leave the MPI job (when joined). */
 void ree_ranks_finalize(void);
 int ree_rank(void);  /* this rank, 0 .. ree_ranks() - 1; 0 without MPI */
 int ree_ranks(void); /* number of ranks; 1 without MPI */
 /* Collective (every rank calls it at the same point): rank 0's status, returned on every rank. */
 ree_status ree_ranks_share(ree_status st);
+/* Collective: the `len` bytes at `buf` on rank 0 copied into `buf` on every rank (rank 0's
+ * decision: the next lever value, a minimiser's score or point). Does nothing on one rank. */
+void ree_ranks_bcast(void *buf, size_t len);
+/* Collective: the largest of every rank's `v` (e.g. the number of the signal that stopped any
+ * rank), returned on every rank. Returns `v` on one rank. */
+int ree_ranks_max(int v);
+/* Where rank 0 reports, after each executor call on several ranks, the figures of the cluster
+ * estimate (docs/cluster.md: ranks, blocks, blocks received and their bytes); NULL (the default):
+ * nowhere. The stream stays the caller's. */
+void ree_ranks_set_trace(FILE *f);
+FILE *ree_ranks_trace(void);
+/* A test aid (tests/cli/mpi.sh): this rank sleeps `ms` milliseconds after each block it runs, to
+ * show that blocks go to the ranks that ask for them. 0 (the default): no sleep. */
+void ree_ranks_set_slow(long ms);
 
 /* The executor across ranks (exec_mpi.c); ree_exec_run calls it when ree_ranks() > 1. */
 ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *err,

@@ -42,8 +42,9 @@
 #include <unistd.h>
 
 static int joined, my_rank, nranks = 1;
+static long slow_ms; /* ree_ranks_set_slow */
 
-int ree_ranks_init(int *argc, char ***argv)
+int ree_ranks_init(int *argc, char ***argv, char *err, size_t errlen)
 {
     /* Only under a launcher: a plain `reesim run` in an MPI build stays one process. */
     if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMI_SIZE") && !getenv("PMIX_RANK") &&
@@ -51,26 +52,15 @@ int ree_ranks_init(int *argc, char ***argv)
         return 0;
     int provided = 0;
     if (MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
-        fprintf(stderr, "reesim: cannot join the MPI job\n");
+        snprintf(err, errlen, "cannot join the MPI job");
         return -1;
     }
     joined = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &my_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &nranks);
     if (provided < MPI_THREAD_SERIALIZED) {
-        if (my_rank == 0)
-            fprintf(stderr, "reesim: the MPI library does not allow calls from threads\n");
+        snprintf(err, errlen, "the MPI library does not allow calls from threads");
         return -1;
-    }
-    if (my_rank > 0) { /* rank 0 alone prints */
-        int fd = open("/dev/null", O_WRONLY);
-        if (fd >= 0) {
-            fflush(stdout);
-            fflush(stderr);
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-            close(fd);
-        }
     }
     return 0;
 }
@@ -149,7 +139,7 @@ typedef struct mjob {
     ree_status st;
     char msg[MSG];
     long long nrecv, bytes, *ran; /* blocks received and their bytes; blocks run per rank */
-    long slow_ms;                 /* REESIM_MPI_SLOW=R:MS: rank R sleeps MS ms per block (tests) */
+    long slow_ms;                 /* ree_ranks_set_slow: sleep this long per block (tests) */
 } mjob;
 
 static int block_count(const mjob *j, long long b)
@@ -526,9 +516,7 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
     j.window = cw[1] < 8 ? 8 : cw[1] > MAX_WINDOW ? MAX_WINDOW : cw[1];
     if (j.chunk * j.n > j.window)
         j.chunk = j.window / j.n > 0 ? j.window / j.n : 1;
-    const char *slow = getenv("REESIM_MPI_SLOW"); /* tests/cli/mpi.sh: a slow rank */
-    if (slow && atoi(slow) == j.rank && strchr(slow, ':'))
-        j.slow_ms = atol(strchr(slow, ':') + 1);
+    j.slow_ms = slow_ms; /* tests/cli/mpi.sh: a slow rank (ree_ranks_set_slow) */
     /* First ranges without asking: rank r runs blocks [r chunk, (r + 1) chunk). */
     j.cur = j.rank * j.chunk;
     j.cur_end = j.cur + j.chunk < j.nblocks ? j.cur + j.chunk : j.nblocks;
@@ -617,15 +605,16 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
         }
         st = j.st;
         snprintf(msg, sizeof msg, "%s", j.msg);
-        if (getenv("REESIM_MPI_TRACE")) { /* docs/cluster.md: the figures of the estimate */
-            fprintf(stderr,
+        FILE *trace = ree_ranks_trace();
+        if (trace) { /* docs/cluster.md: the figures of the estimate */
+            fprintf(trace,
                     "reesim: mpi: %d ranks, %lld blocks, %lld received, %lld bytes (%.0f per "
                     "block); blocks run per rank:",
                     j.n, j.nblocks, j.nrecv, j.bytes,
                     j.nrecv ? (double)j.bytes / (double)j.nrecv : 0.0);
             for (int r = 0; r < j.n; r++)
-                fprintf(stderr, " %lld", j.ran[r]);
-            fprintf(stderr, "\n");
+                fprintf(trace, " %lld", j.ran[r]);
+            fprintf(trace, "\n");
         }
         for (long long b = 0; b < j.window; b++)
             free(j.slots[b].buf);
@@ -662,9 +651,9 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
 
 #else /* one process: no MPI */
 
-int ree_ranks_init(int *argc, char ***argv)
+int ree_ranks_init(int *argc, char ***argv, char *err, size_t errlen)
 {
-    (void)argc, (void)argv;
+    (void)argc, (void)argv, (void)err, (void)errlen;
     return 0;
 }
 
@@ -695,4 +684,66 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
     return REE_EINTERNAL;
 }
 
+#endif
+
+/* Broadcasts (exec.h), apart from the block protocol above. */
+#ifdef REESIM_MPI
+void ree_ranks_bcast(void *buf, size_t len)
+{
+    for (size_t done = 0; nranks > 1 && done < len;) { /* MPI counts are int */
+        size_t part = len - done < (size_t)1 << 30 ? len - done : (size_t)1 << 30;
+        MPI_Bcast((char *)buf + done, (int)part, MPI_BYTE, 0, MPI_COMM_WORLD);
+        done += part;
+    }
+}
+
+static FILE *trace_to;
+
+void ree_ranks_set_trace(FILE *f)
+{
+    trace_to = f;
+}
+
+void ree_ranks_set_slow(long ms)
+{
+    slow_ms = ms > 0 ? ms : 0;
+}
+
+FILE *ree_ranks_trace(void)
+{
+    return trace_to;
+}
+
+int ree_ranks_max(int v)
+{
+    int m = v;
+    if (nranks > 1)
+        MPI_Allreduce(&v, &m, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return m;
+}
+#else
+void ree_ranks_bcast(void *buf, size_t len)
+{
+    (void)buf, (void)len;
+}
+
+void ree_ranks_set_slow(long ms)
+{
+    (void)ms;
+}
+
+void ree_ranks_set_trace(FILE *f)
+{
+    (void)f;
+}
+
+FILE *ree_ranks_trace(void)
+{
+    return NULL;
+}
+
+int ree_ranks_max(int v)
+{
+    return v;
+}
 #endif

@@ -19,6 +19,7 @@ typedef struct objective {
     ree_plan *p;
     const ree_calib_opts *o;
     ree_param_slot *slots;
+    double *x; /* n: the point being evaluated */
     int n, until, evaluations, npoints;
     int status;
     char *err;
@@ -47,16 +48,30 @@ static double score_now(objective *ob)
         ob->status = st;
         return NAN;
     }
+    /* Under MPI ranks (exec.h) rank 0 alone holds the merged runs: its score, shared, is what
+     * every rank's minimiser sees, so all take the same steps. */
+    struct {
+        double score;
+        int npoints, st;
+    } got = {NAN, 0, REE_OK};
     ree_fit_summary fs;
-    if (ree_fit_evaluate(ob->p, res.series, -1, ob->until, &fs)) {
-        ree_mc_result_free(&res);
-        ob->status = REE_ENOMEM;
+    if (ree_rank() == 0) {
+        if (ree_fit_evaluate(ob->p, res.series, -1, ob->until, &fs))
+            got.st = REE_ENOMEM;
+        else {
+            got.npoints = fs.npoints;
+            got.score = ob->p->calib_score == REE_SCORE_INTERVAL ? fs.is : fs.crps;
+        }
+    }
+    ree_mc_result_free(&res);
+    ree_ranks_bcast(&got, sizeof got);
+    if (got.st != REE_OK) {
+        ob->status = got.st;
         snprintf(ob->err, ob->errlen, "out of memory scoring the fit");
         return NAN;
     }
-    ree_mc_result_free(&res);
-    ob->npoints = fs.npoints;
-    return ob->p->calib_score == REE_SCORE_INTERVAL ? fs.is : fs.crps;
+    ob->npoints = got.npoints;
+    return got.score;
 }
 
 static double f_eval(const gsl_vector *z, void *arg)
@@ -66,9 +81,10 @@ static double f_eval(const gsl_vector *z, void *arg)
         return BAD_SCORE;
     char why[300];
     for (int i = 0; i < ob->n; i++)
-        if (ree_slot_set(ob->p, &ob->slots[i],
-                         to_x(&ob->p->calib[i], &ob->slots[i], gsl_vector_get(z, (size_t)i)), why,
-                         sizeof why))
+        ob->x[i] = to_x(&ob->p->calib[i], &ob->slots[i], gsl_vector_get(z, (size_t)i));
+    ree_ranks_bcast(ob->x, (size_t)ob->n * sizeof *ob->x); /* rank 0's point (exp may differ) */
+    for (int i = 0; i < ob->n; i++)
+        if (ree_slot_set(ob->p, &ob->slots[i], ob->x[i], why, sizeof why))
             return BAD_SCORE;
     double s = score_now(ob);
     return ob->status == REE_OK && isfinite(s) ? s : BAD_SCORE;
@@ -186,13 +202,15 @@ int ree_calibrate(ree_plan *p, const ree_calib_opts *o, ree_calib_result *out, c
     out->initial = calloc((size_t)p->ncalib, sizeof *out->initial);
     out->fitted = calloc((size_t)p->ncalib, sizeof *out->fitted);
     ree_param_slot *slots = calloc((size_t)p->ncalib, sizeof *slots);
-    if (!out->initial || !out->fitted || !slots) {
+    double *x = calloc((size_t)p->ncalib, sizeof *x);
+    if (!out->initial || !out->fitted || !slots || !x) {
         free(slots);
+        free(x);
         ree_calib_result_free(out);
         snprintf(err, errlen, "out of memory");
         return REE_ENOMEM;
     }
-    objective ob = {p, o, slots, p->ncalib, until, 0, 0, REE_OK, err, errlen};
+    objective ob = {p, o, slots, x, p->ncalib, until, 0, 0, REE_OK, err, errlen};
     /* Months after the cut-off cannot change the score: stop the runs there. */
     int nsteps = p->nsteps;
     p->nsteps = until + 1;
@@ -200,6 +218,7 @@ int ree_calibrate(ree_plan *p, const ree_calib_opts *o, ree_calib_result *out, c
     p->nsteps = nsteps;
     out->evaluations = ob.evaluations;
     free(slots);
+    free(x);
     if (st != REE_OK)
         ree_calib_result_free(out);
     return st;

@@ -43,7 +43,9 @@ typedef struct ree_calib_result {
  * with ree_calib_result_free). Returns REE_OK; REE_EUSAGE when the plan has no `calibrate:`
  * section or no observed point up to the cut-off; REE_EINTERRUPTED; or a simulation's status
  * (REE_ENONFINITE, REE_ENOMEM, ...). The message is in `err`. On error the plan's free
- * parameters are left at unspecified values within their boxes: reload it. */
+ * parameters are left at unspecified values within their boxes: reload it. Under MPI ranks
+ * (exec.h) it is collective: every rank calls it, evaluates rank 0's points (shared with
+ * ree_ranks_bcast) and returns rank 0's status; only rank 0's *out is meaningful. */
 int ree_calibrate(ree_plan *p, const ree_calib_opts *o, ree_calib_result *out, char *err,
                   size_t errlen);
 

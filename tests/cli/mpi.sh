@@ -1,7 +1,7 @@
 #!/bin/sh
-# MPI ranks (docs/cluster.md): `mpirun -np N reesim run|compare|sweep|sensitivity` gives every
-# CSV byte for byte as one process, for N = 1, 2, 3 and 1 or 2 threads per rank (more blocks
-# than ranks, a partial last block, and fewer blocks than ranks); an invalid scenario exits 65
+# MPI ranks (docs/cluster.md): `mpirun -np N reesim run|compare|sweep|sensitivity|search|
+# calibrate` gives every CSV byte for byte as one process, for N = 1, 2, 3 and 1 or 2 threads per
+# rank (more blocks than ranks, a partial last block, and fewer blocks than ranks); an invalid scenario exits 65
 # with one diagnostic, an output folder that cannot be created exits 73 and nothing is written;
 # a command that cannot run on ranks is refused; the assignment of blocks is dynamic (a slow rank
 # runs fewer blocks, the bytes unchanged). Skips (passes) when reesim was built without
@@ -54,6 +54,14 @@ status mpi 2 run "$g" -n 64 -j 1 -o "$work/printed" >/dev/null
 check "the summary is printed once" test "$(grep -c 'results in' "$work/stdout")" = 1
 check "meta.json counts the ranks" grep -q '"ranks":[[:space:]]*2,' "$work/printed/meta.json"
 check "meta.json of one process: 1 rank" grep -q '"ranks":[[:space:]]*1,' "$work/run1/meta.json"
+# REESIM_MPI_TRACE (read by the program, cli/main.c): rank 0 prints the executor's figures.
+(
+    export REESIM_MPI_TRACE=1
+    status mpi 2 run "$g" -n 200 -j 1 -q -o "$work/traced" >/dev/null
+)
+check "REESIM_MPI_TRACE: the figures once" test "$(grep -c '^reesim: mpi: 2 ranks' "$work/stderr")" = 1
+status mpi 2 run "$g" -n 200 -j 1 -q -o "$work/untraced" >/dev/null
+check "without it: nothing" test "$(grep -c '^reesim: mpi:' "$work/stderr")" = 0
 
 # Dynamic assignment: blocks go to whichever rank asks, and the bytes stay those of one process.
 # REESIM_MPI_SLOW=1:MS makes rank 1 sleep MS ms after each of its blocks, so the other ranks take
@@ -128,7 +136,124 @@ check "one message from reesim sweep" test "$(grep -c '^reesim' "$work/stderr")"
 check "sensitivity, output under a file on 3 ranks: 73" \
     test "$(status mpi 3 sensitivity "$t" $gsa -j 1 -o "$work/file/g")" = 73
 check "one message from reesim sensitivity" test "$(grep -c '^reesim' "$work/stderr")" = 1
-check "calibrate is refused on ranks: 64" \
-    test "$(status mpi 2 calibrate "$g" -o "$work/cal")" = 64
-check "no calibration output" test ! -e "$work/cal"
+
+# search and calibrate: every evaluation's Monte Carlo runs on the ranks; rank 0's probability
+# (search) or score and point (calibrate) is shared, so every rank takes the same next step.
+# 150 runs per evaluation are 3 blocks (one per rank at 3 ranks); 100 runs are 2.
+lev="--lever gates.cn_export.approval=0..1 --tol 0.02"
+goal="P(us_cars/shortfall_share <= 0.3) >= 0.9"
+check "search, one process" \
+    test "$(status "$bin" search "$t" $lev --goal "$goal" -n 150 -j 2 -q -o "$work/se1")" = 0
+check "search: several evaluations" test "$(wc -l <"$work/se1/search.csv")" -gt 4
+cp "$src/tests/calibrate/toy-truth.yaml" "$src/tests/calibrate/toy-fit.yaml" "$work/"
+"$bin" run "$work/toy-truth.yaml" -n 200 -q -o "$work/truth"
+{ echo date,value
+  awk -F, '$4 == "cn_magnets->us_cars" && $5 == "shipped" && $2 >= 1 { print $3 "," $11 }' \
+      "$work/truth/timeseries.csv"; } >"$work/obs.csv"
+cal="--iterations 8 -n 100"
+check "calibrate, one process" \
+    test "$(status "$bin" calibrate "$work/toy-fit.yaml" $cal -j 2 -q -o "$work/ca1")" = 0
+# Every file but meta.json (which counts the ranks).
+same_files() {
+    for f in "$1"/*.csv "$1"/*.yaml; do
+        cmp -s "$f" "$2/$(basename "$f")" || {
+            echo "differs: $f $2/$(basename "$f")"
+            return 1
+        }
+    done
+}
+for n in 1 2 3; do
+    check "search, $n ranks exits 0" \
+        test "$(status mpi "$n" search "$t" $lev --goal "$goal" -n 150 -j 1 -q -o "$work/se$n-r")" = 0
+    check "search, $n ranks: every CSV identical" same_csv "$work/se1" "$work/se$n-r"
+    check "calibrate, $n ranks exits 0" \
+        test "$(status mpi "$n" calibrate "$work/toy-fit.yaml" $cal -j 1 -q -o "$work/ca$n-r")" = 0
+    check "calibrate, $n ranks: every CSV and YAML identical" same_files "$work/ca1" "$work/ca$n-r"
+done
+status mpi 2 search "$t" $lev --goal "$goal" -n 64 -j 1 -o "$work/se-printed" >/dev/null
+check "search: the answer is printed once" test "$(grep -c 'results in' "$work/stdout")" = 1
+status mpi 3 calibrate "$work/toy-fit.yaml" $cal -j 1 -o "$work/ca-printed" >/dev/null
+check "calibrate: the table is printed once" test "$(grep -c 'results in' "$work/stdout")" = 1
+check "search, output under a file on 3 ranks: 73" \
+    test "$(status mpi 3 search "$t" $lev --goal "$goal" -n 64 -j 1 -o "$work/file/se")" = 73
+check "one message from reesim search" test "$(grep -c '^reesim' "$work/stderr")" = 1
+check "calibrate, output under a file on 3 ranks: 73" \
+    test "$(status mpi 3 calibrate "$work/toy-fit.yaml" $cal -j 1 -o "$work/file/ca")" = 73
+check "one message from reesim calibrate" test "$(grep -c '^reesim' "$work/stderr")" = 1
+
+# Signals and a dead rank (docs/cluster.md, "Failures"): a long run on 2 ranks is stopped once
+# rank 0 has opened its temporary output folder; every rank ends, nothing is left, not even the
+# hidden temporary folder, and the exit code is 128 + the signal where Open MPI passes it on.
+children() { # processes whose parent is $1
+    for d in /proc/[0-9]*; do
+        [ "$(cut -d' ' -f4 "$d/stat" 2>/dev/null)" = "$1" ] && echo "${d#/proc/}"
+    done
+}
+rank_pid() { # the process of rank $1 of the running mpirun
+    for q in $(children "$mpid"); do
+        tr '\0' '\n' <"/proc/$q/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && echo "$q"
+    done
+}
+# Start the long run (at most 120 s, under timeout) and wait until both ranks run and rank 0 has
+# opened its temporary folder; sets tpid (timeout), mpid (mpirun) and started.
+long_run() {
+    rm -rf "$work/sig" && mkdir -p "$work/sig"
+    timeout -s KILL 120 mpirun --oversubscribe --allow-run-as-root -np 2 "$bin" run \
+        "$src/scenarios/baseline-2024.yaml" -n 1000000 -j 1 -o "$work/sig/out" \
+        >"$work/stdout" 2>"$work/stderr" &
+    tpid=$! mpid= started=no
+    i=0
+    while [ $i -lt 600 ]; do
+        [ -n "$mpid" ] || mpid=$(children "$tpid")
+        if [ -n "$mpid" ] && ls -A "$work/sig" | grep -q '^\.out\.tmp\.' &&
+            [ -n "$(rank_pid 0)" ] && [ -n "$(rank_pid 1)" ]; then
+            started=yes
+            break
+        fi
+        sleep 0.1
+        i=$((i + 1))
+    done
+    sleep 1
+}
+ended() { # sets code, the exit code of mpirun (wait cannot run in a subshell)
+    wait "$tpid"
+    code=$?
+}
+nothing_left() {
+    [ -z "$(ls -A "$work/sig")" ] || {
+        ls -A "$work/sig"
+        return 1
+    }
+}
+long_run
+check "long run started" test $started = yes
+kill -TERM "$mpid"
+ended
+# Open MPI 4.1's mpirun exits 1 after a SIGINT or SIGTERM of its own, whatever the ranks return.
+check "SIGTERM to mpirun: ends, exit $code (not 0)" test "$code" -ne 0
+check "rank 0 says so" grep -q 'interrupted (signal 15); no output written' "$work/stderr"
+check "SIGTERM to mpirun: nothing left" nothing_left
+long_run
+check "long run started" test $started = yes
+kill -TERM "$(rank_pid 0)" "$(rank_pid 1)"
+ended
+check "SIGTERM to every rank (as srun, scancel do): 143" test "$code" = 143
+check "SIGTERM to every rank: nothing left" nothing_left
+long_run
+check "long run started" test $started = yes
+kill -TERM "$(rank_pid 0)"
+ended
+check "SIGTERM to rank 0 alone: 143 (the others too, not 130 for 'interrupted')" test "$code" = 143
+check "SIGTERM to rank 0: nothing left" nothing_left
+long_run
+check "long run started" test $started = yes
+kill -KILL "$(rank_pid 1)"
+ended
+check "rank 1 killed: ends, exit $code (mpirun reports the SIGKILL: 137)" test "$code" -ne 0
+check "rank 1 killed: rank 0 removed its temporary folder" nothing_left
+
+check "discover is refused on ranks: 64" \
+    test "$(status mpi 2 discover "$work/sw1" --where 'us_cars/shortfall > 0' -o "$work/dis")" = 64
+check "refused as such" grep -q "does not run on several MPI ranks" "$work/stderr"
+check "no discover output" test ! -e "$work/dis"
 finish
