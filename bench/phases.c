@@ -236,7 +236,7 @@ static int profile(const char *path, long long nruns, const char *outdir)
         return 1;
     }
     double a = now();
-    ree_mc_result res = {w.tseries, w.tind, w.tvb, nruns, tmc};
+    ree_mc_result res = {w.tseries, w.tind, w.tvb, nruns, tmc, 1}; /* tables on one thread */
     st = ree_output_timeseries(p, &res, set);
     if (st == REE_OK)
         st = ree_output_summary(p, &res, set);

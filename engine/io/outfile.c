@@ -43,6 +43,9 @@ struct ree_csv {
     size_t len;   /* bytes of text waiting in buf */
     int zerr;     /* zlib failed: the file is incomplete (commit reports it) */
     int finished; /* the gzip trailer is written */
+    int mem;      /* text kept in memory (ree_csv_mem_alloc): buf holds len of mcap bytes */
+    size_t mcap;
+    int merr; /* out of memory: text was lost */
 };
 
 struct entry {
@@ -820,9 +823,33 @@ const char *ree_outset_dir(const ree_outset *s)
     return s->dir;
 }
 
-/* Text into the CSV: straight to the FILE, or into the gzip buffer. */
+/* Text into a memory CSV, growing its buffer (doubling); on failure the text is dropped and
+ * merr set. */
+static void mem_put(ree_csv *c, const char *p, size_t n)
+{
+    if (c->mcap - c->len < n) {
+        size_t cap = c->mcap ? c->mcap : 4096;
+        while (cap - c->len < n)
+            cap *= 2;
+        unsigned char *b = realloc(c->buf, cap);
+        if (!b) {
+            c->merr = 1;
+            return;
+        }
+        c->buf = b;
+        c->mcap = cap;
+    }
+    memcpy(c->buf + c->len, p, n);
+    c->len += n;
+}
+
+/* Text into the CSV: straight to the FILE, into the gzip buffer, or into memory. */
 static void put_bytes(ree_csv *c, const char *p, size_t n)
 {
+    if (c->mem) {
+        mem_put(c, p, n);
+        return;
+    }
     if (!c->z) {
         fwrite(p, 1, n, c->f);
         return;
@@ -840,7 +867,9 @@ static void put_bytes(ree_csv *c, const char *p, size_t n)
 
 static inline void put_ch(ree_csv *c, char ch)
 {
-    if (!c->z)
+    if (c->mem)
+        mem_put(c, &ch, 1);
+    else if (!c->z)
         putc(ch, c->f);
     else if (c->len < REE_GZ_CHUNK - 1)
         c->buf[c->len++] = (unsigned char)ch;
@@ -850,7 +879,7 @@ static inline void put_ch(ree_csv *c, char ch)
 
 static inline void put_str(ree_csv *c, const char *s)
 {
-    if (!c->z)
+    if (!c->z && !c->mem)
         fputs(s, c->f);
     else
         put_bytes(c, s, strlen(s));
@@ -905,6 +934,36 @@ void ree_csv_end_row(ree_csv *c)
 {
     put_ch(c, '\n');
     c->row_started = 0;
+}
+
+ree_csv *ree_csv_mem_alloc(void)
+{
+    ree_csv *c = calloc(1, sizeof *c);
+    if (c)
+        c->mem = 1;
+    return c;
+}
+
+void ree_csv_mem_free(ree_csv *c)
+{
+    if (c && c->mem)
+        csv_free(c);
+}
+
+void ree_csv_mem_clear(ree_csv *c)
+{
+    c->len = 0;
+    c->merr = 0;
+    c->row_started = 0;
+}
+
+int ree_csv_mem_flush(ree_csv *mem, ree_csv *dst)
+{
+    int lost = mem->merr;
+    if (!lost && mem->len)
+        put_bytes(dst, (const char *)mem->buf, mem->len);
+    ree_csv_mem_clear(mem);
+    return lost ? -1 : 0;
 }
 
 char *ree_format_num(char *buf, size_t len, double x)

@@ -124,6 +124,18 @@ void ree_csv_num(ree_csv *c, double x);
 void ree_csv_int(ree_csv *c, long long x);
 void ree_csv_end_row(ree_csv *c);
 
+/* A CSV kept in memory, so that several threads can format rows at once and the text be written
+ * in order: each thread fills its own memory CSV with the ree_csv_* calls above, then
+ * ree_csv_mem_flush appends the text to the real CSV (the same bytes the calls would have
+ * written there) and empties it. ree_csv_mem_alloc returns NULL when out of memory;
+ * ree_csv_mem_flush returns 0, or -1 (writing nothing) when the memory CSV could not grow and
+ * lost text; ree_csv_mem_clear empties it; ree_csv_mem_free(NULL) is a no-op. A memory CSV is
+ * not in any set. */
+ree_csv *ree_csv_mem_alloc(void);
+void ree_csv_mem_free(ree_csv *c);
+void ree_csv_mem_clear(ree_csv *c);
+int ree_csv_mem_flush(ree_csv *mem, ree_csv *dst);
+
 /* Format a double the way CSV output does ('.' decimal point, %.10g shortest, "" for NaN, "0" for
  * -0, "inf"/"-inf" for infinities) into buf (at least 32 bytes; truncated if shorter). Returns
  * buf. */

@@ -1,5 +1,6 @@
 /* Result files: timeseries, summary, fit, resolved scenario, metadata (see output.h). */
 #include <cjson/cJSON.h>
+#include <omp.h>
 #include <gsl/gsl_version.h>
 #include <math.h>
 #include <zlib.h>
@@ -24,6 +25,71 @@ static void stats_cols(ree_csv *c, const ree_cell_stats *s)
     ree_csv_num(c, s->p95);
 }
 
+/*
+ * Rows formatted on several threads, written in order. Rows are cut into chunks of ROW_CHUNK;
+ * each thread formats a chunk into its own memory CSV, and the chunks are appended to the file in
+ * chunk order (an ordered loop), so the file holds exactly the bytes one thread would write, for
+ * any thread count. One thread (or few rows): straight into the file.
+ */
+#define ROW_CHUNK 2048
+
+typedef void (*row_fn)(ree_csv *c, const ree_plan *p, const ree_mc_result *res, size_t row);
+
+static ree_status write_rows(ree_csv *c, const ree_plan *p, const ree_mc_result *res, size_t nrows,
+                             row_fn row)
+{
+    int threads = res->threads;
+    size_t nchunk = (nrows + ROW_CHUNK - 1) / ROW_CHUNK;
+    if (threads > (int)nchunk)
+        threads = (int)nchunk;
+    if (threads <= 1) {
+        for (size_t r = 0; r < nrows; r++)
+            row(c, p, res, r);
+        return REE_OK;
+    }
+    ree_csv **mem = calloc((size_t)threads, sizeof *mem);
+    int ok = mem != NULL;
+    for (int t = 0; ok && t < threads; t++)
+        ok = (mem[t] = ree_csv_mem_alloc()) != NULL;
+    int lost = 0;
+    if (ok) {
+#pragma omp parallel for ordered schedule(dynamic, 1) num_threads(threads)
+        for (size_t k = 0; k < nchunk; k++) {
+            ree_csv *m = mem[omp_get_thread_num()];
+            size_t end = (k + 1) * ROW_CHUNK < nrows ? (k + 1) * ROW_CHUNK : nrows;
+            for (size_t r = k * ROW_CHUNK; r < end; r++)
+                row(m, p, res, r);
+#pragma omp ordered
+            {
+                if (lost || ree_csv_mem_flush(m, c) != 0)
+                    lost = 1; /* later chunks would leave a gap: write nothing more */
+                ree_csv_mem_clear(m);
+            }
+        }
+    }
+    for (int t = 0; mem && t < threads; t++)
+        ree_csv_mem_free(mem[t]);
+    free(mem);
+    return ok && !lost ? REE_OK : REE_ENOMEM;
+}
+
+static void timeseries_row(ree_csv *c, const ree_plan *p, const ree_mc_result *res, size_t row)
+{
+    int s = (int)(row / (size_t)p->nsteps), t = (int)(row % (size_t)p->nsteps);
+    ree_cell_stats cs;
+    ree_acc_cell(res->series, row, &cs);
+    char date[16];
+    ree_plan_date(p, t, date, sizeof date);
+    ree_csv_str(c, p->name);
+    ree_csv_int(c, t);
+    ree_csv_str(c, date);
+    ree_csv_str(c, p->series[s].entity_name);
+    ree_csv_str(c, p->series[s].metric);
+    ree_csv_str(c, p->series[s].unit);
+    stats_cols(c, &cs);
+    ree_csv_end_row(c);
+}
+
 ree_status ree_output_timeseries(const ree_plan *p, const ree_mc_result *res, ree_outset *set)
 {
     static const char *const cols[] = {"scenario", "step", "date", "entity", "metric",
@@ -33,22 +99,24 @@ ree_status ree_output_timeseries(const ree_plan *p, const ree_mc_result *res, re
     ree_csv *c = ree_outset_csv(set, "timeseries.csv", cols, 13, &st);
     if (!c)
         return st;
-    for (int s = 0; s < p->nseries; s++)
-        for (int t = 0; t < p->nsteps; t++) {
-            ree_cell_stats cs;
-            ree_acc_cell(res->series, (size_t)s * (size_t)p->nsteps + (size_t)t, &cs);
-            char date[16];
-            ree_plan_date(p, t, date, sizeof date);
-            ree_csv_str(c, p->name);
-            ree_csv_int(c, t);
-            ree_csv_str(c, date);
-            ree_csv_str(c, p->series[s].entity_name);
-            ree_csv_str(c, p->series[s].metric);
-            ree_csv_str(c, p->series[s].unit);
-            stats_cols(c, &cs);
-            ree_csv_end_row(c);
-        }
-    return REE_OK;
+    if (ree_acc_sort_points(res->series) != 0) /* queries from several threads only read */
+        return REE_ENOMEM;
+    return write_rows(c, p, res, (size_t)p->nseries * (size_t)p->nsteps, timeseries_row);
+}
+
+static void summary_row(ree_csv *c, const ree_plan *p, const ree_mc_result *res, size_t i)
+{
+    ree_cell_stats cs;
+    ree_acc_cell(res->indicators, i, &cs);
+    ree_csv_str(c, p->name);
+    ree_csv_str(c, p->indicators[i].entity_name);
+    ree_csv_str(c, p->indicators[i].name);
+    ree_csv_str(c, p->indicators[i].unit);
+    ree_csv_int(c, (long long)cs.n);
+    stats_cols(c, &cs);
+    ree_csv_num(c, cs.min);
+    ree_csv_num(c, cs.max);
+    ree_csv_end_row(c);
 }
 
 ree_status ree_output_summary(const ree_plan *p, const ree_mc_result *res, ree_outset *set)
@@ -60,23 +128,13 @@ ree_status ree_output_summary(const ree_plan *p, const ree_mc_result *res, ree_o
     ree_csv *c = ree_outset_csv(set, "summary.csv", cols, 14, &st);
     if (!c)
         return st;
-    for (int i = 0; i < p->nindicator; i++) {
-        ree_cell_stats cs;
-        ree_acc_cell(res->indicators, (size_t)i, &cs);
-        ree_csv_str(c, p->name);
-        ree_csv_str(c, p->indicators[i].entity_name);
-        ree_csv_str(c, p->indicators[i].name);
-        ree_csv_str(c, p->indicators[i].unit);
-        ree_csv_int(c, (long long)cs.n);
-        stats_cols(c, &cs);
-        ree_csv_num(c, cs.min);
-        ree_csv_num(c, cs.max);
-        ree_csv_end_row(c);
-    }
-    return REE_OK;
+    if (ree_acc_sort_points(res->indicators) != 0)
+        return REE_ENOMEM;
+    return write_rows(c, p, res, (size_t)p->nindicator, summary_row);
 }
 
-static void summary_row(ree_csv *c, const ree_plan *p, const char *label, const ree_fit_summary *fs)
+static void fit_summary_row(ree_csv *c, const ree_plan *p, const char *label,
+                            const ree_fit_summary *fs)
 {
     ree_csv_str(c, p->name);
     ree_csv_str(c, label);
@@ -135,12 +193,29 @@ ree_status ree_output_fit(const ree_plan *p, const ree_mc_result *res, ree_outse
         ree_fit_summary fs;
         if (ree_fit_evaluate(p, res->series, i, p->nsteps, &fs))
             return REE_ENOMEM;
-        summary_row(sc, p, p->observations[i].label, &fs);
+        fit_summary_row(sc, p, p->observations[i].label, &fs);
     }
     if (ree_fit_evaluate(p, res->series, -1, p->nsteps, sum))
         return REE_ENOMEM;
-    summary_row(sc, p, "all", sum);
+    fit_summary_row(sc, p, "all", sum);
     return REE_OK;
+}
+
+static void variance_row(ree_csv *c, const ree_plan *p, const ree_mc_result *res, size_t row)
+{
+    const ree_vb *v = res->variance;
+    int k = (int)(row / (size_t)ree_vb_inputs(v)), i = (int)(row % (size_t)ree_vb_inputs(v));
+    const ree_indicator *ind = &p->indicators[ree_vb_output_indicator(v, k)];
+    double share, noise, n = ree_vb_share(v, i, k, &share, &noise);
+    ree_csv_str(c, p->name);
+    ree_csv_str(c, ind->entity_name);
+    ree_csv_str(c, ind->name);
+    ree_csv_str(c, ind->unit);
+    ree_csv_str(c, ree_vb_input_name(v, i));
+    ree_csv_num(c, share);
+    ree_csv_num(c, noise);
+    ree_csv_int(c, (long long)n);
+    ree_csv_end_row(c);
 }
 
 ree_status ree_output_variance(const ree_plan *p, const ree_mc_result *res, ree_outset *set)
@@ -152,22 +227,10 @@ ree_status ree_output_variance(const ree_plan *p, const ree_mc_result *res, ree_
     if (!c)
         return st;
     const ree_vb *v = res->variance;
-    for (int k = 0; v && k < ree_vb_outputs(v); k++) {
-        const ree_indicator *ind = &p->indicators[ree_vb_output_indicator(v, k)];
-        for (int i = 0; i < ree_vb_inputs(v); i++) {
-            double share, noise, n = ree_vb_share(v, i, k, &share, &noise);
-            ree_csv_str(c, p->name);
-            ree_csv_str(c, ind->entity_name);
-            ree_csv_str(c, ind->name);
-            ree_csv_str(c, ind->unit);
-            ree_csv_str(c, ree_vb_input_name(v, i));
-            ree_csv_num(c, share);
-            ree_csv_num(c, noise);
-            ree_csv_int(c, (long long)n);
-            ree_csv_end_row(c);
-        }
-    }
-    return REE_OK;
+    if (!v || ree_vb_inputs(v) == 0)
+        return REE_OK;
+    return write_rows(c, p, res, (size_t)ree_vb_outputs(v) * (size_t)ree_vb_inputs(v),
+                      variance_row);
 }
 
 /* A YAML double-quoted string. */

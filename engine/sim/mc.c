@@ -13,6 +13,8 @@ typedef struct worker {
     ree_block *series, *ind; /* the block's values, summarised (sealed) by this thread */
     ree_vb *vb;              /* NULL unless the variance budget is asked */
     double *values;          /* REE_MC_BLOCK x nindicator, for runs.csv */
+    ree_csv *rows;           /* the block's runs.csv rows, formatted by this thread; or NULL */
+    int unformatted;         /* the block came from another MPI rank: rows not formatted yet */
 } worker;
 
 typedef struct job {
@@ -65,6 +67,7 @@ static void worker_free(void *ctx, void *wp)
     ree_block_free(w->ind);
     ree_vb_free(w->vb);
     free(w->values);
+    ree_csv_mem_free(w->rows);
     free(w);
 }
 
@@ -81,7 +84,10 @@ static void *worker_alloc(void *ctx)
     w->values = calloc((size_t)REE_MC_BLOCK * (nind ? nind : 1), sizeof(double));
     if (j->o->variance)
         w->vb = ree_vb_alloc(j->p);
-    if (!w->run || !w->series || !w->ind || !w->values || (j->o->variance && !w->vb)) {
+    if (j->runs_csv)
+        w->rows = ree_csv_mem_alloc();
+    if (!w->run || !w->series || !w->ind || !w->values || (j->o->variance && !w->vb) ||
+        (j->runs_csv && !w->rows)) {
         worker_free(ctx, w);
         return NULL;
     }
@@ -113,9 +119,14 @@ static ree_status run_block(void *ctx, void *wp, long long first, int count, cha
         (void)ree_block_add(w->series, ree_run_series(w->run));
         (void)ree_block_add(w->ind, ree_run_indicators(w->run));
     }
-    /* Summarise here, in parallel, so that the ordered merge is only an append per cell. */
+    /* Summarise here, in parallel, so that the ordered merge is only an append per cell, and
+     * format the block's runs.csv rows, so that it only appends their text. */
     ree_block_seal(w->series);
     ree_block_seal(w->ind);
+    if (w->rows) {
+        ree_csv_mem_clear(w->rows);
+        write_rows(j->p, w->rows, w, first, count);
+    }
     return REE_OK;
 }
 
@@ -131,8 +142,15 @@ static ree_status merge_block(void *ctx, void *wp, long long first, int count, c
     }
     if (w->vb)
         ree_vb_merge(j->out->variance, w->vb);
-    if (j->runs_csv)
-        write_rows(j->p, j->runs_csv, w, first, count);
+    if (j->runs_csv && w->unformatted) {
+        ree_csv_mem_clear(w->rows);
+        write_rows(j->p, w->rows, w, first, count);
+    }
+    w->unformatted = 0;
+    if (j->runs_csv && ree_csv_mem_flush(w->rows, j->runs_csv) != 0) {
+        snprintf(err, errlen, "out of memory formatting runs.csv");
+        return REE_ENOMEM;
+    }
     return REE_OK;
 }
 
@@ -180,6 +198,7 @@ static ree_status unpack_block(void *ctx, void *wp, int count, const void *bytes
         return REE_EINTERNAL;
     if (part[3])
         memcpy(w->values, q + part[0] + part[1] + part[2], part[3]);
+    w->unformatted = 1; /* merge_block formats its rows: the run index is known there */
     return REE_OK;
 }
 
@@ -220,6 +239,7 @@ ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv
     double t0 = now();
     ree_status status = ree_exec_run(&ops, &eo, err, errlen);
     out->nruns = o->nruns;
+    out->threads = o->threads;
     out->seconds = now() - t0;
     if (status != REE_OK)
         ree_mc_result_free(out);

@@ -42,6 +42,7 @@ typedef struct ree_mc_result {
     ree_vb *variance;    /* variance budget when asked (opts.variance), else NULL */
     long long nruns;
     double seconds; /* wall time of the runs */
+    int threads;    /* the options' thread count: the output tables are formatted with as many */
 } ree_mc_result;
 
 /* Run the Monte Carlo. When `runs_csv` is not NULL, one row per run and indicator is written

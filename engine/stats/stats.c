@@ -7,6 +7,12 @@
  * are always in order; level 0 is sorted lazily (at compaction or query time) by a merge of its
  * natural runs -- blocks arrive already sorted, so this is a few linear passes.
  *
+ * Point masses: a cell whose values so far are all the same double (bit for bit: 0.0 and -0.0
+ * differ) keeps no points at all (`pm`): its points are npts copies of its minimum, and only the
+ * per-level counts and parities move, by the same rules, so its state (and every result) is the
+ * one it would have with the points stored. The first different value materialises the points.
+ * Shortfall, outage and capacity series are such cells in most months.
+ *
  * Compaction (when an add or a merge would exceed 2k points): take the level with the most points
  * (ties: the lowest level), in order, pair its points (0,1), (2,3), ..., keep the first or the
  * second of each pair (alternating per level and per compaction) and merge the kept points, still
@@ -33,6 +39,7 @@ struct cell {
     size_t cap;      /* points allocated in v, at most 2k */
     size_t npts;     /* points held */
     int unsorted0;   /* level 0 may be out of order (levels above 0 are always sorted) */
+    int pm;          /* point mass: npts > 0 points, all equal to `min` bit for bit, none in v */
     uint64_t parity; /* bit L: the next compaction of level L keeps the second of each pair */
     unsigned nlev;   /* levels in use: cnt[L] == 0 for L >= nlev */
     uint32_t cnt[NLEVEL];
@@ -72,12 +79,14 @@ static void compact_once(struct cell *c, double *tmp)
     for (unsigned l = 1; l < c->nlev; l++)
         if (c->cnt[l] > c->cnt[level])
             level = l;
-    size_t off = seg_start(c, level);
     size_t m = c->cnt[level];
+    size_t pairs = m / 2, odd = m % 2;
+    if (c->pm) /* all points equal: only the counts move */
+        goto counts;
+    size_t off = seg_start(c, level);
     if (level == 0)
         sort_level0(c, tmp);
 
-    size_t pairs = m / 2, odd = m % 2;
     size_t pick = (size_t)(c->parity >> level & 1u);
     double *seg = c->v + off;
     double last = seg[m - 1];
@@ -93,6 +102,7 @@ static void compact_once(struct cell *c, double *tmp)
     if (tail)
         memmove(seg + pairs + odd, seg + m, tail * sizeof *seg);
 
+counts:
     c->cnt[level + 1] += (uint32_t)pairs;
     c->cnt[level] = (uint32_t)odd;
     c->parity ^= (uint64_t)1 << level;
@@ -115,6 +125,30 @@ static int grow(struct cell *c, size_t want, size_t limit)
         return -1;
     c->v = v;
     c->cap = cap;
+    return 0;
+}
+
+static int same_bits(double a, double b)
+{
+    uint64_t x, y;
+    memcpy(&x, &a, sizeof x);
+    memcpy(&y, &b, sizeof y);
+    return x == y;
+}
+
+/* Store a point-mass cell's points (npts copies of its minimum) in a buffer of at least `want`
+ * points, so that the ordinary code can take over. Returns 0, or -1 when out of memory (the cell
+ * is then unchanged). */
+static int materialise(struct cell *c, size_t want, size_t limit)
+{
+    if (!c->pm)
+        return 0;
+    if (grow(c, want > c->npts ? want : c->npts, limit) != 0)
+        return -1;
+    for (size_t i = 0; i < c->npts; i++)
+        c->v[i] = c->min;
+    c->pm = 0;
+    c->unsorted0 = 0;
     return 0;
 }
 
@@ -215,6 +249,10 @@ int ree_acc_add(ree_acc *a, const double *values)
      * logically unchanged. */
     for (size_t i = 0; i < a->ncell; i++) {
         struct cell *c = &a->cells[i];
+        if (c->n == 0 || (c->pm && same_bits(values[i], c->min)))
+            continue; /* stays (or becomes) a point mass: no storage */
+        if (c->pm && materialise(c, c->npts < limit ? c->npts + 1 : limit, limit) != 0)
+            return -1;
         if (c->npts == c->cap && c->cap < limit && grow(c, c->npts + 1, limit) != 0)
             return -1;
         if (c->npts == limit && need_tmp(a) != 0)
@@ -223,9 +261,17 @@ int ree_acc_add(ree_acc *a, const double *values)
     for (size_t i = 0; i < a->ncell; i++) {
         struct cell *c = &a->cells[i];
         double x = values[i];
+        if (c->n == 0)
+            c->pm = 1;
         if (c->npts == limit)
             compact_once(c, a->tmp);
-        append0(c, x);
+        if (c->pm) {
+            c->npts++;
+            c->cnt[0]++;
+            c->nlev = c->nlev ? c->nlev : 1;
+        } else {
+            append0(c, x);
+        }
         c->n++;
         if (c->n == 1) {
             c->mean = x;
@@ -263,6 +309,19 @@ static void merge_moments(struct cell *c, uint64_t nb_, double mean_b, double m2
     c->m2 = c->m2 + m2_b + d * d * (na * nb / n);
     c->min = min_b < c->min ? min_b : c->min;
     c->max = max_b > c->max ? max_b : c->max;
+}
+
+/* Add `m` copies of a point-mass cell's value to level 0 of c (a point mass too), then compact
+ * down to `limit`: merge_level0 without the points. */
+static void merge_level0_pm(struct cell *c, size_t m, size_t limit)
+{
+    c->pm = 1;
+    c->npts += m;
+    c->cnt[0] += (uint32_t)m;
+    if (c->nlev == 0)
+        c->nlev = 1;
+    while (c->npts > limit)
+        compact_once(c, NULL);
 }
 
 /* Append `m` points (in order when `sorted`) to level 0 of c -- room guaranteed -- then compact
@@ -334,6 +393,20 @@ static void merge_cell_general(struct cell *c, struct cell *f, double *scratch, 
     *c = t;
 }
 
+/* Merge point mass f into c, empty or a point mass of the same value: the counts of
+ * merge_cell_general, level by level, then compaction. */
+static void merge_pm(struct cell *c, const struct cell *f, size_t limit)
+{
+    unsigned nlev = c->nlev > f->nlev ? c->nlev : f->nlev;
+    for (unsigned l = 0; l < nlev; l++)
+        c->cnt[l] += l < f->nlev ? f->cnt[l] : 0;
+    c->nlev = nlev;
+    c->npts += f->npts;
+    c->pm = 1;
+    while (c->npts > limit)
+        compact_once(c, NULL);
+}
+
 int ree_acc_merge(ree_acc *into, const ree_acc *from)
 {
     if (into == from || into->ncell != from->ncell || from->k > into->k)
@@ -342,11 +415,17 @@ int ree_acc_merge(ree_acc *into, const ree_acc *from)
     int need_scratch = 0, any = 0;
     for (size_t i = 0; i < into->ncell; i++) {
         struct cell *c = &into->cells[i];
-        const struct cell *f = &from->cells[i];
+        struct cell *f = &from->cells[i]; /* materialised in place: the state is unchanged */
         if (f->n == 0)
             continue;
         any = 1;
         size_t sum = c->npts + f->npts;
+        if (f->pm && (c->n == 0 || (c->pm && same_bits(f->min, c->min))))
+            continue; /* the merge of two equal point masses is one */
+        if (f->pm && materialise(f, f->npts, 2 * from->k) != 0)
+            return -1;
+        if (c->pm && materialise(c, sum < limit ? sum : limit, limit + REE_BLOCK_MAX) != 0)
+            return -1;
         if (f->nlev <= 1 && f->npts <= REE_BLOCK_MAX) {
             if (grow(c, sum, limit + REE_BLOCK_MAX) != 0)
                 return -1;
@@ -368,7 +447,9 @@ int ree_acc_merge(ree_acc *into, const ree_acc *from)
             continue;
         uint64_t n0 = c->n;
         double mean = f->mean, m2 = f->m2, mn = f->min, mx = f->max;
-        if (f->nlev <= 1 && f->npts <= REE_BLOCK_MAX)
+        if (f->pm)
+            merge_pm(c, f, limit);
+        else if (f->nlev <= 1 && f->npts <= REE_BLOCK_MAX)
             merge_level0(c, f->v, f->npts, !f->unsorted0, limit, into->tmp);
         else
             merge_cell_general(c, f, into->scratch, limit, into->tmp);
@@ -391,6 +472,7 @@ struct ree_block {
     double *rows; /* REE_BLOCK_STAGE x ncell */
     double *cols; /* ncell x REE_BLOCK_MAX */
     double *mean, *m2, *min, *max;
+    unsigned char *konst; /* per cell, once sealed: all the column's values are the same bits */
     int sealed;
 };
 
@@ -406,7 +488,8 @@ ree_block *ree_block_alloc(size_t ncell)
     b->rows = malloc(REE_BLOCK_STAGE * n * sizeof *b->rows);
     b->cols = malloc(REE_BLOCK_MAX * n * sizeof *b->cols);
     b->mean = malloc(4 * n * sizeof *b->mean);
-    if (!b->rows || !b->cols || !b->mean) {
+    b->konst = malloc(n);
+    if (!b->rows || !b->cols || !b->mean || !b->konst) {
         ree_block_free(b);
         return NULL;
     }
@@ -423,6 +506,7 @@ void ree_block_free(ree_block *b)
     free(b->rows);
     free(b->cols);
     free(b->mean);
+    free(b->konst);
     free(b);
 }
 
@@ -480,6 +564,19 @@ int ree_block_add(ree_block *b, const double *values)
     return 0;
 }
 
+/* Mark the columns whose values are all the same bits (they merge into a point mass). */
+static void find_konst(ree_block *b)
+{
+    int n = b->nruns;
+    for (size_t c = 0; c < b->ncell; c++) {
+        const double *x = b->cols + c * REE_BLOCK_MAX;
+        int i = 1;
+        while (i < n && same_bits(x[i], x[0]))
+            i++;
+        b->konst[c] = n > 0 && i == n;
+    }
+}
+
 void ree_block_seal(ree_block *b)
 {
     if (b->sealed)
@@ -496,7 +593,14 @@ void ree_block_seal(ree_block *b)
         if (i < n) /* not already in order (constant columns, e.g. zeros, are) */
             ree_sort_column(x, (size_t)n, tmp);
     }
+    find_konst(b);
     b->sealed = 1;
+}
+
+/* Whether cell c (cell i of the totals) is, after merging block b, still a point mass. */
+static int stays_pm(const struct cell *c, const ree_block *b, size_t i)
+{
+    return b->konst[i] && (c->n == 0 || (c->pm && same_bits(b->cols[i * REE_BLOCK_MAX], c->min)));
 }
 
 int ree_acc_merge_block(ree_acc *into, ree_block *b)
@@ -507,14 +611,22 @@ int ree_acc_merge_block(ree_acc *into, ree_block *b)
     if (b->nruns == 0)
         return 0;
     size_t limit = 2 * into->k, m = (size_t)b->nruns;
-    for (size_t i = 0; i < into->ncell; i++)
-        if (grow(&into->cells[i], into->cells[i].npts + m, limit + REE_BLOCK_MAX) != 0)
+    for (size_t i = 0; i < into->ncell; i++) {
+        struct cell *c = &into->cells[i];
+        if (stays_pm(c, b, i))
+            continue;
+        if (materialise(c, c->npts + m, limit + REE_BLOCK_MAX) != 0 ||
+            grow(c, c->npts + m, limit + REE_BLOCK_MAX) != 0)
             return -1;
+    }
     if (need_tmp(into) != 0)
         return -1;
     for (size_t i = 0; i < into->ncell; i++) {
         struct cell *c = &into->cells[i];
-        merge_level0(c, b->cols + i * REE_BLOCK_MAX, m, 1, limit, into->tmp);
+        if (stays_pm(c, b, i))
+            merge_level0_pm(c, m, limit);
+        else
+            merge_level0(c, b->cols + i * REE_BLOCK_MAX, m, 1, limit, into->tmp);
         merge_moments(c, m, b->mean[i], b->m2[i], b->min[i], b->max[i]);
     }
     return 0;
@@ -530,6 +642,11 @@ int ree_acc_merge_block(ree_acc *into, ree_block *b)
 static void cell_quantiles(const ree_acc *a, size_t cell, const double *q, size_t nq, double *out)
 {
     struct cell *c = &a->cells[cell]; /* sorting segments in place keeps the logical state */
+    if (c->pm) { /* every point is the minimum, and so is every type-7 quantile */
+        for (size_t j = 0; j < nq; j++)
+            out[j] = c->min;
+        return;
+    }
     size_t start[NLEVEL], end[NLEVEL];
     size_t off = 0;
     sort_level0(c, a->tmp);
@@ -576,6 +693,19 @@ static double fix_ends(const struct cell *c, double q, double x)
     return x;
 }
 
+int ree_acc_sort_points(ree_acc *a)
+{
+    for (size_t i = 0; i < a->ncell; i++) {
+        struct cell *c = &a->cells[i];
+        if (!c->pm && c->unsorted0) {
+            if (need_tmp(a) != 0)
+                return -1;
+            sort_level0(c, a->tmp);
+        }
+    }
+    return 0;
+}
+
 double ree_acc_quantile(const ree_acc *a, size_t cell, double q)
 {
     const struct cell *c = &a->cells[cell];
@@ -615,7 +745,7 @@ size_t ree_acc_weighted_points(const ree_acc *a, size_t cell, double *x, double 
     size_t off = 0;
     for (unsigned l = c->nlev; l-- > 0;)
         for (uint32_t i = 0; i < c->cnt[l]; i++, off++) {
-            x[off] = c->v[off];
+            x[off] = c->pm ? c->min : c->v[off];
             w[off] = ldexp(1.0, (int)l);
         }
     return off;
@@ -626,7 +756,7 @@ size_t ree_acc_weighted_points(const ree_acc *a, size_t cell, double *x, double 
 /* Layout: ncell and k, then per cell its fields in a fixed order and its npts points, as the
  * machine stores them (the ranks of one job run one binary). */
 #define PACK_FIELDS(X)                                                                             \
-    X(n) X(mean) X(m2) X(min) X(max) X(npts) X(unsorted0) X(parity) X(nlev) X(cnt)
+    X(n) X(mean) X(m2) X(min) X(max) X(npts) X(unsorted0) X(pm) X(parity) X(nlev) X(cnt)
 
 size_t ree_acc_pack(const ree_acc *a, void *buf, size_t cap)
 {
@@ -636,7 +766,7 @@ size_t ree_acc_pack(const ree_acc *a, void *buf, size_t cap)
 #define SIZE_OF(f) need += sizeof c->f;
         PACK_FIELDS(SIZE_OF)
 #undef SIZE_OF
-        need += c->npts * sizeof(double);
+        need += c->pm ? 0 : c->npts * sizeof(double);
     }
     if (!buf || cap < need)
         return need;
@@ -651,9 +781,10 @@ size_t ree_acc_pack(const ree_acc *a, void *buf, size_t cap)
     p += sizeof c->f;
         PACK_FIELDS(PUT)
 #undef PUT
-        if (c->npts)
-            memcpy(p, c->v, c->npts * sizeof(double));
-        p += c->npts * sizeof(double);
+        size_t np = c->pm ? 0 : c->npts; /* a point mass has no points to ship */
+        if (np)
+            memcpy(p, c->v, np * sizeof(double));
+        p += np * sizeof(double);
     }
     return need;
 }
@@ -678,15 +809,17 @@ size_t ree_acc_unpack(ree_acc *a, const void *buf, size_t len)
     p += sizeof t.f;
         PACK_FIELDS(GET)
 #undef GET
-        if (t.npts > 2 * a->k || t.nlev > NLEVEL || (size_t)(end - p) / sizeof(double) < t.npts)
+        size_t np = t.pm ? 0 : t.npts;
+        if (t.npts > 2 * a->k || t.nlev > NLEVEL || (t.pm && (t.pm != 1 || t.npts == 0)) ||
+            (size_t)(end - p) / sizeof(double) < np)
             return 0;
-        if (t.npts && grow(c, t.npts, 2 * a->k) != 0)
+        if (np && grow(c, np, 2 * a->k) != 0)
             return 0;
         t.v = c->v;
         t.cap = c->cap;
-        if (t.npts)
-            memcpy(t.v, p, t.npts * sizeof(double));
-        p += t.npts * sizeof(double);
+        if (np)
+            memcpy(t.v, p, np * sizeof(double));
+        p += np * sizeof(double);
         *c = t;
     }
     return (size_t)(p - (const unsigned char *)buf);
@@ -731,6 +864,7 @@ size_t ree_block_unpack(ree_block *b, const void *buf, size_t len)
         memcpy(b->cols + c * REE_BLOCK_MAX, p, n * sizeof(double));
     b->nruns = (int)n;
     b->staged = 0;
+    find_konst(b);
     b->sealed = 1;
     return len;
 }

@@ -70,6 +70,12 @@ size_t ree_acc_bytes(const ree_acc *a);
 /* Number of sketch points cell `cell` holds now (at most 2k): for tests and memory accounting. */
 size_t ree_acc_points(const ree_acc *a, size_t cell);
 
+/* Put every cell's points in order now (queries otherwise do it lazily, writing to the cell).
+ * Afterwards, until the next add, merge or reset, queries (ree_acc_cell, ree_acc_quantile,
+ * ree_acc_weighted_points) only read, so several threads may query one accumulator at once.
+ * Returns 0, or -1 when out of memory (nothing changed then). */
+int ree_acc_sort_points(ree_acc *a);
+
 /* Summary of one cell. A cell with no values gives n = 0 and NaN elsewhere. */
 void ree_acc_cell(const ree_acc *a, size_t cell, ree_cell_stats *out);
 

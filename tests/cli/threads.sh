@@ -19,4 +19,14 @@ check "--only-run 137 reproduces run 137" cmp -s "$work/full137.csv" "$work/only
 check "run 137 has rows" test -s "$work/only137.csv"
 "$bin" run "$scn" -n 300 -s 99 -j 2 -q -o "$work/s99"
 check "another seed gives other results" sh -c "! cmp -s '$work/j1/runs.csv' '$work/s99/runs.csv'"
+# The tables are formatted on several threads in chunks of 2,048 rows (output.c): a scenario with
+# more rows than two chunks (historical-2025: 9,282) gives the same bytes on 1 and 3 threads.
+hist="$src/scenarios/historical-2025.yaml"
+"$bin" run "$hist" -n 70 -j 1 -q -o "$work/h1" --runs-csv gz
+"$bin" run "$hist" -n 70 -j 3 -q -o "$work/h3" --runs-csv gz
+check "historical-2025 timeseries.csv spans several chunks" \
+    test "$(wc -l < "$work/h1/timeseries.csv")" -gt 4097
+for f in timeseries.csv summary.csv variance.csv runs.csv.gz; do
+    check "historical-2025 $f identical for -j1 and -j3" cmp -s "$work/h1/$f" "$work/h3/$f"
+done
 finish

@@ -400,6 +400,149 @@ static void test_small_k_takes_blocks(void **state)
     ree_block_free(b);
 }
 
+/* The weights of a cell's points, sorted: the level structure, which depends only on the counts. */
+static size_t level_weights(const ree_acc *a, size_t cell, double *w)
+{
+    size_t n = ree_acc_points(a, cell);
+    double *x = malloc((n ? n : 1) * sizeof *x);
+    assert_non_null(x);
+    assert_int_equal(ree_acc_weighted_points(a, cell, x, w), n);
+    free(x);
+    qsort(w, n, sizeof *w, cmp_double);
+    return n;
+}
+
+/* Point masses: a cell whose values are all the same double holds no points, yet moves through
+ * the same levels as any cell (its counts follow the ordinary rules), and a cell that stops
+ * being constant -- before or after compaction, through adds, block merges, sketch merges or a
+ * pack/unpack -- answers bit for bit as the other paths do. */
+static void test_point_mass_cells(void **state)
+{
+    (void)state;
+    enum { NCELL = 6, NRUN = 9000 };
+    static const size_t ks[] = {32, 512};
+    for (size_t t = 0; t < 2; t++) {
+        ree_acc *byadd = ree_acc_alloc(NCELL, ks[t]), *bymerge = ree_acc_alloc(NCELL, ks[t]);
+        ree_acc *byblock = ree_acc_alloc(NCELL, ks[t]), *acc = ree_acc_alloc(NCELL, 32);
+        ree_block *blk = ree_block_alloc(NCELL);
+        assert_true(byadd && bymerge && byblock && acc && blk);
+        uint64_t seed = 77;
+        for (int r = 0; r < NRUN; r++) {
+            double u = uniform(&seed), d = uniform(&seed);
+            double v[NCELL] = {
+                0.0,                    /* a point mass for ever */
+                r < 5000 ? 0.0 : u,     /* constant well past 2k, then continuous */
+                r < 100 ? 0.0 : u,      /* constant while exact */
+                r == 3000 ? -0.0 : 0.0, /* one signed zero: not the same double */
+                r < 2000 ? 7.5 : (u < 0.5 ? 0.0 : 7.5),
+                r < 5000 ? d : u, /* shadow of cell 1 with distinct values */
+            };
+            assert_int_equal(ree_acc_add(byadd, v), 0);
+            assert_int_equal(ree_acc_add(acc, v), 0);
+            assert_int_equal(ree_block_add(blk, v), 0);
+            if ((r + 1) % 64 == 0 || r + 1 == NRUN) {
+                assert_int_equal(ree_acc_merge(bymerge, acc), 0);
+                if (r / 64 == 60) { /* ship one block through its bytes */
+                    size_t need = ree_block_pack(blk, NULL, 0);
+                    unsigned char *buf = malloc(need);
+                    assert_non_null(buf);
+                    assert_int_equal(ree_block_pack(blk, buf, need), need);
+                    ree_block_reset(blk);
+                    assert_int_equal(ree_block_unpack(blk, buf, need), need);
+                    free(buf);
+                }
+                assert_int_equal(ree_acc_merge_block(byblock, blk), 0);
+                ree_acc_reset(acc);
+                ree_block_reset(blk);
+            }
+        }
+        /* The totals through an acc's bytes, too. */
+        size_t need = ree_acc_pack(byblock, NULL, 0);
+        unsigned char *buf = malloc(need);
+        ree_acc *unpacked = ree_acc_alloc(NCELL, ks[t]);
+        assert_true(buf && unpacked);
+        assert_int_equal(ree_acc_pack(byblock, buf, need), need);
+        assert_int_equal(ree_acc_unpack(unpacked, buf, need), need);
+        free(buf);
+        double *w1 = malloc(2 * ks[t] * sizeof *w1), *w2 = malloc(2 * ks[t] * sizeof *w2);
+        assert_true(w1 && w2);
+        for (size_t c = 0; c < NCELL; c++) {
+            ree_cell_stats sm, sb, su;
+            ree_acc_cell(bymerge, c, &sm);
+            ree_acc_cell(byblock, c, &sb);
+            ree_acc_cell(unpacked, c, &su);
+            assert_memory_equal(&sm, &sb, sizeof sm);
+            assert_memory_equal(&sm, &su, sizeof sm);
+            assert_true(sm.n == NRUN);
+            for (int qi = 0; qi <= 40; qi++) {
+                double q = qi / 40.0, qm = ree_acc_quantile(bymerge, c, q);
+                double qb = ree_acc_quantile(byblock, c, q);
+                assert_memory_equal(&qm, &qb, sizeof qm);
+            }
+            /* Weight is kept on every path. */
+            ree_acc *all[3] = {byadd, bymerge, byblock};
+            for (int i = 0; i < 3; i++) {
+                size_t n = level_weights(all[i], c, w1);
+                double sum = 0.0;
+                for (size_t j = 0; j < n; j++)
+                    sum += w1[j];
+                assert_true(sum == NRUN);
+            }
+        }
+        /* Compaction depends only on the counts: the constant-then-continuous cell and its
+         * shadow have the same points' weights on every path. */
+        ree_acc *all[3] = {byadd, bymerge, byblock};
+        for (int i = 0; i < 3; i++) {
+            size_t n1 = level_weights(all[i], 1, w1), n5 = level_weights(all[i], 5, w2);
+            assert_int_equal(n1, n5);
+            assert_memory_equal(w1, w2, n1 * sizeof *w1);
+            double zero = 0.0, q0 = ree_acc_quantile(all[i], 0, 0.5);
+            assert_memory_equal(&q0, &zero, sizeof zero); /* +0.0, not -0.0 */
+        }
+        double negzero = -0.0, lo = ree_acc_quantile(byblock, 3, 0.0);
+        assert_true(lo == 0.0); /* min of {0.0 ..., -0.0}: both compare equal */
+        (void)negzero;
+        free(w1);
+        free(w2);
+        ree_acc_free(byadd);
+        ree_acc_free(bymerge);
+        ree_acc_free(byblock);
+        ree_acc_free(unpacked);
+        ree_acc_free(acc);
+        ree_block_free(blk);
+    }
+}
+
+/* Memory: cells that only ever saw one value (all-zero shortfalls, constant capacities) keep no
+ * sketch points, whatever the number of runs. */
+static void test_point_mass_memory(void **state)
+{
+    (void)state;
+    enum { NCELL = 1000 };
+    ree_acc *a = ree_acc_alloc(NCELL, 512);
+    ree_block *blk = ree_block_alloc(NCELL);
+    double *v = calloc(NCELL, sizeof *v);
+    assert_true(a && blk && v);
+    for (int i = 0; i < NCELL; i++)
+        v[i] = i % 2 ? 0.0 : 250.0; /* zeros and a constant capacity */
+    for (int r = 0; r < 4096; r++) {
+        assert_int_equal(ree_block_add(blk, v), 0);
+        if ((r + 1) % 64 == 0) {
+            assert_int_equal(ree_acc_merge_block(a, blk), 0);
+            ree_block_reset(blk);
+        }
+    }
+    assert_true(ree_acc_points(a, 0) > 1000); /* about 2k points logically... */
+    size_t bytes = ree_acc_bytes(a);          /* ...but none stored */
+    assert_true(bytes < NCELL * 512 + 64 * 1024);
+    ree_cell_stats s;
+    ree_acc_cell(a, 0, &s);
+    assert_true(s.p05 == 250.0 && s.p95 == 250.0 && s.sd == 0.0 && s.n == 4096.0);
+    ree_acc_free(a);
+    ree_block_free(blk);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,6 +555,8 @@ int main(void)
         cmocka_unit_test(test_memory_bound),
         cmocka_unit_test(test_block_equals_acc_block),
         cmocka_unit_test(test_small_k_takes_blocks),
+        cmocka_unit_test(test_point_mass_cells),
+        cmocka_unit_test(test_point_mass_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
