@@ -158,6 +158,16 @@ void ree_cli_guard(ree_outset *set)
         watch_set(set);
 }
 
+ree_status ree_cli_finish_set(ree_outset *set, ree_status st, char *err, size_t errlen)
+{
+    if (st == REE_OK)
+        st = ree_outset_commit(set, err, errlen);
+    else if ((st == REE_EIO || st == REE_EINTERRUPTED) && (!*err || !strcmp(err, "interrupted")))
+        ree_outset_check(set, err, errlen); /* a write error, named, if there is one */
+    ree_cli_guard(NULL);
+    return st;
+}
+
 void ree_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
@@ -587,11 +597,7 @@ ree_status ree_cmd_run(int argc, char **argv)
     info.finished = ree_cli_wall();
     if (st == REE_OK && (f = ree_outset_file(set, "meta.json", &st)))
         st = ree_output_meta(p, &info, &res, f);
-    if (st == REE_OK)
-        st = ree_outset_commit(set, err, sizeof err);
-    else if ((st == REE_EIO || st == REE_EINTERRUPTED) && (!*err || !strcmp(err, "interrupted")))
-        ree_outset_check(set, err, sizeof err); /* a write error, named, if there is one */
-    ree_cli_guard(NULL);
+    st = ree_cli_finish_set(set, st, err, sizeof err);
     if (runs_csv || rfmt == RUNS_CSV_NONE) /* the other ranks ran too (the share above) */
         ree_ranks_share(st);
     if (st == REE_ENOMEM) {

@@ -85,6 +85,12 @@ void ree_cli_report_oom(const char *what);
 struct ree_outset;
 void ree_cli_guard(struct ree_outset *set);
 
+/* End the output set `set` whose writing ended with `st`: on REE_OK commit it (the folder then
+ * holds the new set whole); after a write error or an interruption with nothing more precise in
+ * err, find and name what failed (ree_outset_check). Then forget it (ree_cli_guard(NULL)).
+ * Returns the final status; err holds the message of a failure. */
+ree_status ree_cli_finish_set(struct ree_outset *set, ree_status st, char *err, size_t errlen);
+
 /* Shared option parsing helpers. */
 int ree_cli_long(const char *opt, const char *arg, long long min, long long max, long long *out);
 void ree_cli_usage_error(const char *cmd, const char *fmt, ...)

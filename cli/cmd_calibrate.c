@@ -224,12 +224,7 @@ ree_status ree_cmd_calibrate(int argc, char **argv)
     if (set) {
         if (st == REE_OK)
             st = write_results(set, p, &cr, &cop, &info);
-        if (st == REE_OK)
-            st = ree_outset_commit(set, err, sizeof err);
-        else if ((st == REE_EIO || st == REE_EINTERRUPTED) &&
-                 (!*err || !strcmp(err, "interrupted")))
-            ree_outset_check(set, err, sizeof err);
-        ree_cli_guard(NULL);
+        st = ree_cli_finish_set(set, st, err, sizeof err);
     }
     if (together) /* every rank ends with rank 0's status */
         st = ree_ranks_share(st);

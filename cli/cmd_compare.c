@@ -164,11 +164,7 @@ ree_status ree_cmd_compare(int argc, char **argv)
         st = ree_compare_write(cmp, set);
     if (st == REE_OK)
         st = write_resolved(set, plans, nplan, &info);
-    if (st == REE_OK)
-        st = ree_outset_commit(set, err, sizeof err);
-    else if ((st == REE_EIO || st == REE_EINTERRUPTED) && (!*err || !strcmp(err, "interrupted")))
-        ree_outset_check(set, err, sizeof err); /* a write error, named, if there is one */
-    ree_cli_guard(NULL);
+    st = ree_cli_finish_set(set, st, err, sizeof err);
     ree_ranks_share(st);
     if (st == REE_OK && !co.quiet) {
         printf("results in %s/\n", ree_outset_dir(set));

@@ -319,12 +319,7 @@ ree_status ree_cmd_discover(int argc, char **argv)
             const char *vals[] = {path, where};
             st = ree_output_meta_plain("discover", keys, vals, 2, started, ree_cli_wall(), f);
         }
-        if (st == REE_OK)
-            st = ree_outset_commit(set, err, sizeof err);
-        else if ((st == REE_EIO || st == REE_EINTERRUPTED) &&
-                 (!*err || !strcmp(err, "interrupted")))
-            ree_outset_check(set, err, sizeof err);
-        ree_cli_guard(NULL);
+        st = ree_cli_finish_set(set, st, err, sizeof err);
     }
     if (st != REE_OK && ree_cli_interrupted)
         fprintf(stderr, "reesim discover: interrupted (signal %d); no output written\n",

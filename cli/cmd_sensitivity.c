@@ -355,11 +355,7 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
         if (f)
             st = ree_output_meta(p, &info, &none, f);
     }
-    if (st == REE_OK)
-        st = ree_outset_commit(set, err, sizeof err);
-    else if ((st == REE_EIO || st == REE_EINTERRUPTED) && (!*err || !strcmp(err, "interrupted")))
-        ree_outset_check(set, err, sizeof err);
-    ree_cli_guard(NULL);
+    st = ree_cli_finish_set(set, st, err, sizeof err);
     st = ree_ranks_share(st); /* every rank ends with rank 0's status */
 done:
     if (st == REE_ENOMEM)
