@@ -158,6 +158,25 @@ static void inventory_reset(const void *params, void *state, const ree_model_ctx
     s->offered_from = 0;
 }
 
+/* The order of a stock (or class) with forecast f, supply lead L [months] and cover [weeks] at
+ * inventory position pos: order-up-to target = f (1 + L + cover / wpm), placed when pos is at
+ * or below the reorder point f (1 + L + reorder_weeks / wpm) (capped at the target), or always
+ * with no reorder point (base stock); never negative. */
+static double order_for(const inventory_params *p, double f, double lead, double cover, double pos)
+{
+    double target = f * (1 + lead + cover / REE_WEEKS_PER_MONTH);
+    double q;
+    if (isinf(p->reorder_weeks)) {
+        q = target - pos;
+    } else {
+        double rp = f * (1 + lead + p->reorder_weeks / REE_WEEKS_PER_MONTH);
+        if (rp > target)
+            rp = target;
+        q = pos <= rp ? target - pos : 0;
+    }
+    return q > 0 ? q : 0;
+}
+
 /* Importer classes: deduct last step's shipments, split, and order per class (header). */
 static double class_orders(const inventory_params *p, inventory_state *s, const ree_node_io *io,
                            double f, double lead)
@@ -178,17 +197,7 @@ static double class_orders(const inventory_params *p, inventory_state *s, const 
     ree_firms_split(c, io->stock[m], io->position[m], rec);
     double total = 0, fi = f / c->k;
     for (int i = 0; i < c->k; i++) {
-        double target = fi * (1 + lead + c->cover[i] / REE_WEEKS_PER_MONTH);
-        double pos = c->cstock[i] + c->cpipe[i], q;
-        if (isinf(p->reorder_weeks)) {
-            q = target - pos;
-        } else {
-            double rp = fi * (1 + lead + p->reorder_weeks / REE_WEEKS_PER_MONTH);
-            if (rp > target)
-                rp = target;
-            q = pos <= rp ? target - pos : 0;
-        }
-        c->corder[i] = q > 0 ? q : 0;
+        c->corder[i] = order_for(p, fi, lead, c->cover[i], c->cstock[i] + c->cpipe[i]);
         total += c->corder[i];
     }
     return total;
@@ -206,18 +215,7 @@ static void inventory_order(const void *params, void *state, ree_node_io *io)
     double f = s->forecast;
 
     double lead = io->lead ? io->lead[m] : 0;
-    double target = f * (1 + lead + p->cover_weeks / REE_WEEKS_PER_MONTH);
-    double pos = io->position[m];
-    double q;
-    if (isinf(p->reorder_weeks)) {
-        q = target - pos;
-    } else {
-        double rp = f * (1 + lead + p->reorder_weeks / REE_WEEKS_PER_MONTH);
-        if (rp > target)
-            rp = target;
-        q = pos <= rp ? target - pos : 0;
-    }
-    io->order[m] = q > 0 ? q : 0;
+    io->order[m] = order_for(p, f, lead, p->cover_weeks, io->position[m]);
     if (s->f.k > 1)
         io->order[m] = class_orders(p, s, io, f, lead);
 
@@ -231,7 +229,7 @@ static void inventory_order(const void *params, void *state, ree_node_io *io)
             s->stockout_steps += 1;
     }
     io->metrics[0] = f;
-    io->metrics[1] = target;
+    io->metrics[1] = f * (1 + lead + p->cover_weeks / REE_WEEKS_PER_MONTH); /* the target */
     io->metrics[2] = cover;
 }
 
