@@ -212,6 +212,17 @@ static void serve(mjob *j, int r)
         send_down(j, r, j->st == REE_OK ? DOWN_END : DOWN_STOP, 0, 0);
 }
 
+/* Rank 0: take message (src, tag) off the wire and drop it, with no buffer of its size: a receive
+ * into one byte truncates it, which MPI reports (here returned, not fatal) and which still
+ * consumes the message. For blocks after a failure, or one that memory cannot hold. */
+static void drop_message(mjob *j, int src, int tag)
+{
+    unsigned char one;
+    MPI_Comm_set_errhandler(j->comm, MPI_ERRORS_RETURN);
+    (void)MPI_Recv(&one, 1, MPI_BYTE, src, tag, j->comm, MPI_STATUS_IGNORE);
+    MPI_Comm_set_errhandler(j->comm, MPI_ERRORS_ARE_FATAL);
+}
+
 /* Rank 0: stop at the first failure (in block order, or an interruption): every rank is told. */
 static void fail(mjob *j, ree_status st, const char *msg)
 {
@@ -278,9 +289,12 @@ static void merge_ready(mjob *j)
             return;
         MPI_Get_count(&ms, MPI_BYTE, &len);
         unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
-        if (!buf) { /* cannot take the message: nothing sensible is left but to end the job */
-            fprintf(stderr, "reesim: out of memory receiving block %lld\n", b);
-            MPI_Abort(MPI_COMM_WORLD, 71);
+        if (!buf) { /* cannot take the block: drop it and stop the job as at a failed block */
+            char m[MSG];
+            drop_message(j, s->owner, block_tag(j, b));
+            snprintf(m, sizeof m, "out of memory receiving block %lld from rank %d", b, s->owner);
+            fail(j, REE_ENOMEM, m);
+            return;
         }
         MPI_Recv(buf, len, MPI_BYTE, s->owner, block_tag(j, b), j->comm, MPI_STATUS_IGNORE);
         head h;
@@ -402,9 +416,16 @@ static void ship(mjob *j, void *worker, long long b, ree_status st, const char *
         if (q && p)
             j->capsend = cap;
     }
-    if (!buf || j->nsend == j->capsend) { /* rank 0 waits for this block: end the job */
-        fprintf(stderr, "reesim: out of memory sending block %lld\n", b);
-        MPI_Abort(MPI_COMM_WORLD, 71);
+    if (!buf || j->nsend == j->capsend) {
+        /* No memory to queue the block: send, and wait for, its header alone, with the failure
+         * that rank 0 reports when the block is due (the header needs no allocation). */
+        free(buf);
+        free(packed);
+        head h = {.kind = UP_DATA, .status = (int)REE_ENOMEM, .count = count, .block = b};
+        snprintf(h.msg, sizeof h.msg, "out of memory sending block %lld from rank %d", b, j->rank);
+        j->stop = 1;
+        MPI_Send(&h, (int)sizeof h, MPI_BYTE, 0, block_tag(j, b), j->comm);
+        return;
     }
     head h = {.kind = UP_DATA, .status = (int)st, .count = count, .block = b};
     snprintf(h.msg, sizeof h.msg, "%s", msg);
@@ -510,10 +531,33 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
     MPI_Comm_dup(MPI_COMM_WORLD, &j.comm);
     /* Rank 0's chunk (its thread count) and window for every rank: a rank's default thread count
      * may differ on another host. */
-    long long cw[2] = {nthreads, 4 * (long long)j.n * nthreads};
-    MPI_Bcast(cw, 2, MPI_LONG_LONG, 0, j.comm);
+    long long cw[3] = {nthreads, 4 * (long long)j.n * nthreads, 1};
+    cw[1] = cw[1] < 8 ? 8 : cw[1] > MAX_WINDOW ? MAX_WINDOW : cw[1];
+    if (j.rank == 0) { /* rank 0's bookkeeping first: if it cannot have it, no rank starts */
+        j.window = cw[1];
+        j.slots = calloc((size_t)j.window, sizeof *j.slots);
+        j.waiting = calloc((size_t)j.n, 1);
+        j.ended_r = calloc((size_t)j.n, 1);
+        j.ran = calloc((size_t)j.n, sizeof *j.ran);
+        j.scratch = ops->worker_alloc(ops->ctx);
+        cw[2] = j.slots && j.waiting && j.ended_r && j.ran && j.scratch;
+    }
+    MPI_Bcast(cw, 3, MPI_LONG_LONG, 0, j.comm);
+    if (!cw[2]) {
+        if (j.rank == 0) {
+            free(j.slots);
+            free(j.waiting);
+            free(j.ended_r);
+            free(j.ran);
+            if (j.scratch)
+                ops->worker_free(ops->ctx, j.scratch);
+        }
+        MPI_Comm_free(&j.comm);
+        snprintf(err, errlen, "out of memory setting up rank 0's workspace for the other ranks");
+        return REE_ENOMEM;
+    }
     j.chunk = cw[0];
-    j.window = cw[1] < 8 ? 8 : cw[1] > MAX_WINDOW ? MAX_WINDOW : cw[1];
+    j.window = cw[1];
     if (j.chunk * j.n > j.window)
         j.chunk = j.window / j.n > 0 ? j.window / j.n : 1;
     j.slow_ms = slow_ms; /* tests/cli/mpi.sh: a slow rank (ree_ranks_set_slow) */
@@ -526,16 +570,6 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
     ree_status st = REE_OK;
     char msg[MSG] = "";
     if (j.rank == 0) {
-        j.slots = calloc((size_t)j.window, sizeof *j.slots);
-        j.waiting = calloc((size_t)j.n, 1);
-        j.ended_r = calloc((size_t)j.n, 1);
-        j.ran = calloc((size_t)j.n, sizeof *j.ran);
-        j.scratch = ops->worker_alloc(ops->ctx);
-        if (!j.slots || !j.waiting || !j.ended_r || !j.ran || !j.scratch) {
-            /* the others wait for their ranges: nothing sensible is left but to end the job */
-            fprintf(stderr, "reesim: out of memory setting up the workspace for other ranks\n");
-            MPI_Abort(MPI_COMM_WORLD, 71);
-        }
         for (int r = 0; r < j.n; r++) { /* the first ranges, in rank order, as above */
             long long start = 0;
             (void)assign(&j, r, &start);
@@ -585,19 +619,13 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
             progress_root(&j);
             for (long long b = j.next_merge; b < j.next_assign; b++) {
                 slot *s = &j.slots[b % j.window];
-                int flag = 0, len = 0;
-                MPI_Status ms;
+                int flag = 0;
                 if (s->owner == 0 || s->full)
                     continue;
-                MPI_Iprobe(s->owner, block_tag(&j, b), j.comm, &flag, &ms);
+                MPI_Iprobe(s->owner, block_tag(&j, b), j.comm, &flag, MPI_STATUS_IGNORE);
                 if (!flag)
                     continue;
-                MPI_Get_count(&ms, MPI_BYTE, &len);
-                void *buf = malloc(len > 0 ? (size_t)len : 1);
-                if (!buf)
-                    MPI_Abort(MPI_COMM_WORLD, 71);
-                MPI_Recv(buf, len, MPI_BYTE, s->owner, block_tag(&j, b), j.comm, MPI_STATUS_IGNORE);
-                free(buf);
+                drop_message(&j, s->owner, block_tag(&j, b));
                 s->full = 1;
             }
             if (j.byes < j.n - 1)
