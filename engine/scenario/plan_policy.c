@@ -131,8 +131,12 @@ int ld_timeline(loader *L, const ree_ynode *root)
         ev->note = ld_strdup(L, note ? note : "");
         char tag[32];
         snprintf(tag, sizeof tag, "timeline@%d", month);
-        if (changes(L, sn, sp, tag, &ev->changes, &ev->nchange) == 0)
+        if (changes(L, sn, sp, tag, &ev->changes, &ev->nchange) == 0) {
             p->nevent++;
+        } else { /* the slot is reused: its note would be lost */
+            free(ev->note);
+            ev->note = NULL;
+        }
     }
     /* Events apply in the order of their effective steps; among equal steps, in file order
      * (insertion sort: stable, and the lists are short). */
