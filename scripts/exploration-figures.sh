@@ -11,7 +11,8 @@
 #   sensitivity licensing-april-2025 --method morris -n 20 -r 200     (180 x 200 runs)
 #   sensitivity licensing-april-2025 --method sobol -n 64 -r 100      (640 x 100 runs)
 #   sweep licensing-april-2025 --design lhs -k 200 -n 100             (200 x 100 runs)
-#   discover on it: 'us_cars/months_short > 3', 'us_defense/months_short >= 18'
+#   discover on it: 'us_cars/months_short > 3', 'us_defense/months_short > 6' (a condition no
+#       case meets is printed as such; check the case means printed beside them)
 #   sweep licensing-april-2025 --no-explore, approval 0.05..0.6 (5) x review 30, 63, 120 days,
 #       -n 500                                                        (15 x 500 runs)
 #   sweep stockpile-release-defense -n 200 (its explore: 6 sizes x 2 release caps)
@@ -74,8 +75,21 @@ mn=20 mr=200 sn=64 sr=100 gn=500
 rs morris sensitivity "$lic" --method morris -n $mn -r $mr -j 2
 rs sobol sensitivity "$lic" --method sobol -n $sn -r $sr -j 2
 rs lhs sweep "$lic" --design lhs -k 200 -n 100 -j 2
-rs disc-cars discover "$tmp/lhs" --where 'us_cars/months_short > 3'
-rs disc-def discover "$tmp/lhs" --where 'us_defense/months_short >= 18'
+# A condition no case meets is a result (printed as such), not a failure; any other error is.
+disc() { # NAME CONDITION
+    echo "exploration-figures: reesim discover lhs --where '$2'" >&2
+    if ! "$reesim" discover "$tmp/lhs" --where "$2" -o "$tmp/$1" > "$tmp/$1.log" 2>&1; then
+        if grep -q 'no case of .* meets' "$tmp/$1.log"; then
+            echo "exploration-figures: no case meets '$2' (reported)" >&2
+        else
+            echo "exploration-figures: FAILED: reesim discover --where '$2'" >&2
+            cat "$tmp/$1.log" >&2
+            exit 1
+        fi
+    fi
+}
+disc disc-cars 'us_cars/months_short > 3'
+disc disc-def 'us_defense/months_short > 6'
 rs grid sweep "$lic" --no-explore --set 'timeline[1].set.cn_export.approval=0.05,0.15,0.25,0.4,0.6' \
     --set 'timeline[1].set.cn_export.review_days=30,63,120' -n $gn -j 2
 rs pile sweep "$pile" -n 200 -j 2
@@ -146,10 +160,18 @@ echo
 sens "$tmp/sobol/sensitivity.csv" sobol
 echo
 
-# PRIM boxes, as discover prints them (the folder name left out).
+# The case means of months short in the hypercube (to judge the discover thresholds), then
+# the PRIM boxes as discover prints them (the folder name left out).
+for e in us_cars us_defense; do
+    awk -F, -v e="$e" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        $c["entity"] == e && $c["indicator"] == "months_short" { print $c["mean"] }' "$tmp/lhs/sweep.csv" |
+        sort -g | awk -v e="$e" '{ x[NR] = $1 } END {
+            printf "lhs: %s/months_short, case means over %d cases: min %g, p25 %g, median %g, p75 %g, max %g\n",
+                e, NR, x[1], x[int(NR / 4 + 0.5)], x[int(NR / 2 + 0.5)], x[int(3 * NR / 4 + 0.5)], x[NR] }'
+done
 for d in disc-cars disc-def; do
     echo "discover on the lhs sweep:"
-    sed 's/; results in .*//' "$tmp/$d.log"
+    sed -e 's/; results in .*//' -e "s|$tmp/||g" "$tmp/$d.log" | uniq
     echo
 done
 
