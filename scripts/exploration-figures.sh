@@ -28,8 +28,9 @@
 # `reesim discover` prints them; the stockpile sweep's defense outcome per case; each search's
 # answer, probability, Wilson interval and every evaluation. Progress goes to stderr.
 #
-# Cost, measured at 05fac7e+ on the shared 2-core machine: about 3.5 minutes of CPU (the Sobol
-# run alone ~55 s), 11 minutes wall under load; the last line gives the measured times.
+# Cost, measured at c98ecd0 on the shared, loaded 2-core machine: 170,000 runs, 160 s of CPU
+# (141 s user, 19 s system; the Sobol run about a third of it), 184 s wall. The last line
+# prints the times of each run (POSIX `times`, children of this shell).
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
