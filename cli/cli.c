@@ -86,12 +86,14 @@ static void exit_cleanup(void)
  * Under MPI ranks (docs/cluster.md) an interrupted rank may never get back from MPI: when a rank
  * dies, mpirun sends SIGTERM to the others and SIGKILL one second later (Open MPI's
  * odls_base_sigkill_timeout), while rank 0 waits for the dead rank's block. So rank 0 runs a
- * watcher thread: RANKS_GRACE_MS after a caught signal it removes the output set's temporary
- * folder itself (ree_outset_discard_temp: safe against a commit in progress), and if the command
- * has still not ended RANKS_GRACE_MS later, it ends the process with 128 + the signal, as the
- * command would have.
+ * watcher thread: RANKS_DISCARD_MS after a caught signal it removes the output set's temporary
+ * folder itself (ree_outset_discard_temp: safe against a commit in progress, and against
+ * the command, not yet stopped, still creating files in it), and if the command has still not
+ * ended RANKS_EXIT_MS later, it ends the process with 128 + the signal, as the command would
+ * have.
  */
-#define RANKS_GRACE_MS 250
+#define RANKS_DISCARD_MS 500 /* time for the command to see the signal and clean up itself */
+#define RANKS_EXIT_MS    200 /* then, before mpirun's SIGKILL at 1 s: end as the command would */
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *watch_temp; /* a copy of the last guarded set's temporary folder */
 
@@ -108,11 +110,11 @@ static void *ranks_watch(void *arg)
     while (!ree_cli_interrupted)
         sleep_ms(20);
     int sig = (int)ree_cli_interrupted;
-    sleep_ms(RANKS_GRACE_MS);
+    sleep_ms(RANKS_DISCARD_MS);
     pthread_mutex_lock(&watch_lock);
-    int removed = watch_temp ? ree_outset_discard_temp(watch_temp) : 0;
+    int removed = watch_temp ? ree_outset_discard_temp(watch_temp) == 1 : 0;
     pthread_mutex_unlock(&watch_lock);
-    sleep_ms(RANKS_GRACE_MS);
+    sleep_ms(RANKS_EXIT_MS);
     if (removed) { /* the command did not get as far as saying so */
         char msg[96];
         int len =

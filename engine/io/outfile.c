@@ -17,6 +17,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -810,8 +811,17 @@ int ree_outset_discard_temp(const char *tmp)
             rmdir(aside);
             rc = lstat(tmp, &st) != 0 && errno == ENOENT ? 0 : -1;
         } else {
-            remove_retry(aside);
-            rc = lstat(aside, &st) != 0 && errno == ENOENT ? 1 : -1;
+            /* The command may still be writing (runs.csv rows of blocks merged before it saw a
+             * signal) through its handle on the folder: a file created after the removal keeps
+             * the folder, so try again for up to ~200 ms. */
+            for (int i = 0; i < 10 && rc != 1; i++) {
+                if (i > 0) {
+                    struct timespec ts = {0, 20 * 1000000L};
+                    nanosleep(&ts, NULL);
+                }
+                remove_retry(aside);
+                rc = lstat(aside, &st) != 0 && errno == ENOENT ? 1 : -1;
+            }
         }
     }
     free(aside);

@@ -212,15 +212,17 @@ static void serve(mjob *j, int r)
         send_down(j, r, j->st == REE_OK ? DOWN_END : DOWN_STOP, 0, 0);
 }
 
-/* Rank 0: take message (src, tag) off the wire and drop it, with no buffer of its size: a receive
- * into one byte truncates it, which MPI reports (here returned, not fatal) and which still
- * consumes the message. For blocks after a failure, or one that memory cannot hold. */
-static void drop_message(mjob *j, int src, int tag)
+/* Rank 0: receive message (src, tag) and drop it (blocks sent before a failure reached their
+ * rank). Open MPI cannot take a message into a smaller buffer (its shared-memory single copy
+ * writes the whole message), so this needs a buffer of its size; with no memory for one there is
+ * no way left to end the job cleanly but MPI_Abort (exit 71, mpirun names the rank). */
+static void drop_message(mjob *j, int src, int tag, int len)
 {
-    unsigned char one;
-    MPI_Comm_set_errhandler(j->comm, MPI_ERRORS_RETURN);
-    (void)MPI_Recv(&one, 1, MPI_BYTE, src, tag, j->comm, MPI_STATUS_IGNORE);
-    MPI_Comm_set_errhandler(j->comm, MPI_ERRORS_ARE_FATAL);
+    void *buf = malloc(len > 0 ? (size_t)len : 1);
+    if (!buf)
+        MPI_Abort(MPI_COMM_WORLD, 71);
+    MPI_Recv(buf, len, MPI_BYTE, src, tag, j->comm, MPI_STATUS_IGNORE);
+    free(buf);
 }
 
 /* Rank 0: stop at the first failure (in block order, or an interruption): every rank is told. */
@@ -289,9 +291,9 @@ static void merge_ready(mjob *j)
             return;
         MPI_Get_count(&ms, MPI_BYTE, &len);
         unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
-        if (!buf) { /* cannot take the block: drop it and stop the job as at a failed block */
+        if (!buf) { /* cannot take the block now: stop the job as at a failed block (the drain
+                     * at the end takes the message, or ends the job if memory stays short) */
             char m[MSG];
-            drop_message(j, s->owner, block_tag(j, b));
             snprintf(m, sizeof m, "out of memory receiving block %lld from rank %d", b, s->owner);
             fail(j, REE_ENOMEM, m);
             return;
@@ -619,13 +621,15 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
             progress_root(&j);
             for (long long b = j.next_merge; b < j.next_assign; b++) {
                 slot *s = &j.slots[b % j.window];
-                int flag = 0;
+                int flag = 0, len = 0;
+                MPI_Status ms;
                 if (s->owner == 0 || s->full)
                     continue;
-                MPI_Iprobe(s->owner, block_tag(&j, b), j.comm, &flag, MPI_STATUS_IGNORE);
+                MPI_Iprobe(s->owner, block_tag(&j, b), j.comm, &flag, &ms);
                 if (!flag)
                     continue;
-                drop_message(&j, s->owner, block_tag(&j, b));
+                MPI_Get_count(&ms, MPI_BYTE, &len);
+                drop_message(&j, s->owner, block_tag(&j, b), len);
                 s->full = 1;
             }
             if (j.byes < j.n - 1)
