@@ -10,6 +10,7 @@
 #include "reesim/reesim.h"
 #include "calibrate.h"
 #include "numfmt.h"
+#include "explore_cli.h"
 #include "outfile.h"
 #include "output.h"
 #include "plan.h"
@@ -102,10 +103,7 @@ static ree_status write_results(ree_outset *set, ree_plan *p, const ree_calib_re
         return st;
     if ((st = ree_output_resolved(p, info, f)) != REE_OK)
         return st;
-    if (!(f = ree_outset_file(set, "meta.json", &st)))
-        return st;
-    ree_mc_result none = {0};
-    return ree_output_meta(p, info, &none, f);
+    return ree_cli_explore_meta(set, p, info);
 }
 
 static void print_table(const ree_plan *p, const ree_calib_result *cr, const char *dir)

@@ -367,10 +367,7 @@ ree_status ree_cmd_search(int argc, char **argv)
             st = write_results(set, &s, x.in[0].path, goal_text, &r);
         if (st == REE_OK) {
             info.finished = ree_cli_wall();
-            FILE *f = ree_outset_file(set, "meta.json", &st);
-            ree_mc_result none = {0};
-            if (f)
-                st = ree_output_meta(p, &info, &none, f);
+            st = ree_cli_explore_meta(set, p, &info);
         }
         st = ree_cli_finish_set(set, st, err, sizeof err);
     }

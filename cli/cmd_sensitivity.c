@@ -349,12 +349,8 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
         info.finished = ree_cli_wall();
         st = write_results(set, &e, &r, sobol, share);
     }
-    if (st == REE_OK) {
-        FILE *f = ree_outset_file(set, "meta.json", &st);
-        ree_mc_result none = {0};
-        if (f)
-            st = ree_output_meta(p, &info, &none, f);
-    }
+    if (st == REE_OK)
+        st = ree_cli_explore_meta(set, p, &info);
     st = ree_cli_finish_set(set, st, err, sizeof err);
     st = ree_ranks_share(st); /* every rank ends with rank 0's status */
 done:

@@ -200,12 +200,8 @@ ree_status ree_cmd_sweep(int argc, char **argv)
     free(cols);
     if (set) {
         info.finished = ree_cli_wall();
-        if (st == REE_OK) {
-            FILE *f = ree_outset_file(set, "meta.json", &st);
-            ree_mc_result none = {0};
-            if (f)
-                st = ree_output_meta(p, &info, &none, f);
-        }
+        if (st == REE_OK)
+            st = ree_cli_explore_meta(set, p, &info);
         st = ree_cli_finish_set(set, st, err, sizeof err);
     }
     if (together) /* rank 0's final status */

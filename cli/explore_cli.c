@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "outfile.h"
+#include "output.h"
 
 static int parse_num(const char *s, const char *end, double *out)
 {
@@ -196,4 +198,12 @@ ree_plan *ree_cli_load_inputs(const char *cmd, const char *path, char **sets, in
         return NULL;
     }
     return p;
+}
+
+ree_status ree_cli_explore_meta(ree_outset *set, const ree_plan *p, const ree_run_info *info)
+{
+    ree_status st = REE_OK;
+    FILE *f = ree_outset_file(set, "meta.json", &st);
+    ree_mc_result none = {0};
+    return f ? ree_output_meta(p, info, &none, f) : st;
 }

@@ -5,6 +5,7 @@
 #define REESIM_EXPLORE_CLI_H
 
 #include "explore.h"
+#include "output.h"
 
 typedef struct ree_cli_inputs {
     int k;
@@ -25,6 +26,10 @@ void ree_cli_inputs_free(ree_cli_inputs *x);
  * with *status why (the plan then freed; out of memory reported). */
 ree_plan *ree_cli_load_inputs(const char *cmd, const char *path, char **sets, int nsets,
                               int no_explore, ree_cli_inputs *x, ree_status *status);
+
+/* meta.json of an exploration (or calibration) into `set`: the scenario, the run information and
+ * no Monte Carlo result of its own. Returns REE_OK or the write's failure. */
+ree_status ree_cli_explore_meta(ree_outset *set, const ree_plan *p, const ree_run_info *info);
 
 /* Parse one "LO..HI" range into lo < hi. Returns 0, or -1. */
 int ree_cli_range(const char *s, double *lo, double *hi);
