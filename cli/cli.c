@@ -160,6 +160,26 @@ void ree_cli_guard(ree_outset *set)
         watch_set(set);
 }
 
+ree_outset *ree_cli_open_shared(const char *out, const char *name, const char *suffix,
+                                ree_status *st, char *err, size_t errlen)
+{
+    char dir[1024];
+    if (out)
+        snprintf(dir, sizeof dir, "%s", out);
+    else
+        snprintf(dir, sizeof dir, "out/%s-%s", name, suffix);
+    ree_cli_catch_signals();
+    int root = ree_rank() == 0;
+    ree_status mine = REE_OK;
+    ree_outset *set = root ? ree_outset_open(dir, &mine, err, errlen) : NULL;
+    *st = ree_ranks_share(root ? (set ? REE_OK : mine) : REE_OK); /* rank 0's output folder */
+    if (set) {
+        ree_outset_set_cancel(set, &ree_cli_interrupted);
+        ree_cli_guard(set);
+    }
+    return set;
+}
+
 ree_status ree_cli_finish_set(ree_outset *set, ree_status st, char *err, size_t errlen)
 {
     if (st == REE_OK)

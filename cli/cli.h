@@ -85,6 +85,13 @@ void ree_cli_report_oom(const char *what);
 struct ree_outset;
 void ree_cli_guard(struct ree_outset *set);
 
+/* Open the output folder `out` (NULL: out/NAME-SUFFIX) of a command that every MPI rank runs
+ * (docs/cluster.md): signals are caught, and rank 0 opens the set, guards it (ree_cli_guard) and
+ * lets an interruption cancel its writes. Every rank gets rank 0's outcome in *st (REE_OK, or why
+ * the folder cannot be had, then with err on rank 0). Returns the set on rank 0, else NULL. */
+struct ree_outset *ree_cli_open_shared(const char *out, const char *name, const char *suffix,
+                                       ree_status *st, char *err, size_t errlen);
+
 /* End the output set `set` whose writing ended with `st`: on REE_OK commit it (the folder then
  * holds the new set whole); after a write error or an interruption with nothing more precise in
  * err, find and name what failed (ree_outset_check). Then forget it (ree_cli_guard(NULL)).

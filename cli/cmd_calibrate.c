@@ -194,26 +194,15 @@ ree_status ree_cmd_calibrate(int argc, char **argv)
                          .threads = (int)co.threads,
                          .command = "calibrate",
                          .started = ree_cli_wall()};
-    char dir[1024], err[512] = "";
-    if (co.out)
-        snprintf(dir, sizeof dir, "%s", co.out);
-    else
-        snprintf(dir, sizeof dir, "out/%s-calibrated", p->name);
+    char err[512] = "";
     ree_status st = REE_OK;
-    ree_cli_catch_signals();
     /* Under MPI ranks (docs/cluster.md) every rank runs every evaluation at rank 0's points
      * (calibrate.c shares them); rank 0 alone writes, and shares its statuses. */
-    int root = ree_rank() == 0;
-    ree_outset *set = root ? ree_outset_open(dir, &st, err, sizeof err) : NULL;
+    ree_outset *set = ree_cli_open_shared(co.out, p->name, "calibrated", &st, err, sizeof err);
     ree_calib_result cr;
     memset(&cr, 0, sizeof cr);
-    st = ree_ranks_share(root ? (set ? REE_OK : st) : REE_OK); /* rank 0's output folder */
     int together = st == REE_OK;
     if (together) {
-        if (set) {
-            ree_outset_set_cancel(set, &ree_cli_interrupted);
-            ree_cli_guard(set);
-        }
         st = ree_calibrate(p, &cop, &cr, err, sizeof err);
         if (cop.iteration)
             fputc('\n', stderr);

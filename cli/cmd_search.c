@@ -317,7 +317,7 @@ ree_status ree_cmd_search(int argc, char **argv)
             st = REE_EUSAGE;
         }
     }
-    char err[512] = "", dir[1024];
+    char err[512] = "";
     ree_outset *set = NULL;
     ree_search_result r;
     memset(&r, 0, sizeof r);
@@ -340,23 +340,11 @@ ree_status ree_cmd_search(int argc, char **argv)
     s.errlen = sizeof err;
     s.progress = !co.quiet && isatty(fileno(stderr));
     ree_run_info info = {0, s.mo.nruns, s.mo.seed, (int)co.threads, 0, "search", ree_cli_wall(), 0};
-    if (co.out)
-        snprintf(dir, sizeof dir, "%s", co.out);
-    else
-        snprintf(dir, sizeof dir, "out/%s-search", p->name);
-    ree_cli_catch_signals();
     /* Under MPI ranks (docs/cluster.md) every rank runs every evaluation in the same order (each
      * one's Monte Carlo is collective); rank 0 alone writes, and shares its statuses. */
-    int root = ree_rank() == 0;
-    if (root)
-        set = ree_outset_open(dir, &st, err, sizeof err);
-    st = ree_ranks_share(root ? (set ? REE_OK : st) : REE_OK); /* rank 0's output folder */
+    set = ree_cli_open_shared(co.out, p->name, "search", &st, err, sizeof err);
     if (st != REE_OK)
         goto done;
-    if (set) {
-        ree_outset_set_cancel(set, &ree_cli_interrupted);
-        ree_cli_guard(set);
-    }
     double lo = x.in[0].min, hi = x.in[0].max;
     st = ree_search_bisect(lo, hi, s.g.q, tol > 0 ? tol : (hi - lo) / 256,
                            (s.slot.def->flags & REE_PF_INT) != 0, !largest, evaluate, &s, &r);

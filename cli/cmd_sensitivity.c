@@ -277,7 +277,7 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
         return REE_EUSAGE;
     }
     unsigned long long seed = co.seed >= 0 ? (unsigned long long)co.seed : p->seed;
-    char err[512] = "", dir[1024];
+    char err[512] = "";
     eval_ctx e;
     memset(&e, 0, sizeof e);
     e.p = p;
@@ -304,23 +304,12 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
     for (int i = 0; i < x.k; i++)
         hi[i] = 1;
     ree_run_info info = {0, runs, seed, (int)co.threads, 0, "sensitivity", ree_cli_wall(), 0};
-    if (co.out)
-        snprintf(dir, sizeof dir, "%s", co.out);
-    else
-        snprintf(dir, sizeof dir, "out/%s-sensitivity", p->name);
-    ree_cli_catch_signals();
     /* Under MPI ranks (docs/cluster.md) every rank runs every evaluation in the same order (each
      * one's Monte Carlo is collective); rank 0 alone writes, and shares its statuses. */
     int root = ree_rank() == 0;
-    if (root)
-        set = ree_outset_open(dir, &st, err, sizeof err);
-    st = ree_ranks_share(root ? (set ? REE_OK : st) : REE_OK); /* rank 0's output folder */
+    set = ree_cli_open_shared(co.out, p->name, "sensitivity", &st, err, sizeof err);
     if (st != REE_OK)
         goto done;
-    if (set) {
-        ree_outset_set_cancel(set, &ree_cli_interrupted);
-        ree_cli_guard(set);
-    }
     ree_gsa_opts go = {.k = x.k,
                        .lo = lo,
                        .hi = hi,
