@@ -132,20 +132,6 @@ static int ws_alloc(ws *w, const ree_plan *p)
                : -1;
 }
 
-static void rows(const ree_plan *p, ree_csv *csv, const double *values, long long first, int count)
-{
-    for (int i = 0; i < count; i++)
-        for (int k = 0; k < p->nindicator; k++) {
-            ree_csv_str(csv, p->name);
-            ree_csv_int(csv, first + i);
-            ree_csv_str(csv, p->indicators[k].entity_name);
-            ree_csv_str(csv, p->indicators[k].name);
-            ree_csv_str(csv, p->indicators[k].unit);
-            ree_csv_num(csv, values[(size_t)i * (size_t)p->nindicator + (size_t)k]);
-            ree_csv_end_row(csv);
-        }
-}
-
 static int profile(const char *path, long long nruns, const char *outdir)
 {
     ree_status st = REE_OK;
@@ -221,10 +207,10 @@ static int profile(const char *path, long long nruns, const char *outdir)
         ree_vb_merge(w.tvb, w.vb);
         b = now();
         t[P_STATS] += b - a;
-        rows(p, csv, w.values, first, count);
+        ree_mc_write_runs(p, csv, w.values, first, count);
         a = now();
         t[P_CSV] += a - b;
-        rows(p, gz, w.values, first, count);
+        ree_mc_write_runs(p, gz, w.values, first, count);
         t[P_GZ] += now() - a;
     }
     double tmc = now() - wall0;

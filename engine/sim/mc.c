@@ -42,7 +42,8 @@ void ree_mc_result_free(ree_mc_result *r)
     r->variance = NULL;
 }
 
-static void write_rows(const ree_plan *p, ree_csv *csv, const worker *w, long long first, int count)
+void ree_mc_write_runs(const ree_plan *p, ree_csv *csv, const double *values, long long first,
+                       int count)
 {
     for (int i = 0; i < count; i++)
         for (int k = 0; k < p->nindicator; k++) {
@@ -51,7 +52,7 @@ static void write_rows(const ree_plan *p, ree_csv *csv, const worker *w, long lo
             ree_csv_str(csv, p->indicators[k].entity_name);
             ree_csv_str(csv, p->indicators[k].name);
             ree_csv_str(csv, p->indicators[k].unit);
-            ree_csv_num(csv, w->values[(size_t)i * (size_t)p->nindicator + (size_t)k]);
+            ree_csv_num(csv, values[(size_t)i * (size_t)p->nindicator + (size_t)k]);
             ree_csv_end_row(csv);
         }
 }
@@ -125,7 +126,7 @@ static ree_status run_block(void *ctx, void *wp, long long first, int count, cha
     ree_block_seal(w->ind);
     if (w->rows) {
         ree_csv_mem_clear(w->rows);
-        write_rows(j->p, w->rows, w, first, count);
+        ree_mc_write_runs(j->p, w->rows, w->values, first, count);
     }
     return REE_OK;
 }
@@ -144,7 +145,7 @@ static ree_status merge_block(void *ctx, void *wp, long long first, int count, c
         ree_vb_merge(j->out->variance, w->vb);
     if (j->runs_csv && w->unformatted) {
         ree_csv_mem_clear(w->rows);
-        write_rows(j->p, w->rows, w, first, count);
+        ree_mc_write_runs(j->p, w->rows, w->values, first, count);
     }
     w->unformatted = 0;
     if (j->runs_csv && ree_csv_mem_flush(w->rows, j->runs_csv) != 0) {

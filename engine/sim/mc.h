@@ -54,6 +54,11 @@ ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv
 
 void ree_mc_result_free(ree_mc_result *r);
 
+/* The runs.csv rows of `count` runs from run `first`: one row per run and indicator (scenario,
+ * run, entity, indicator, unit, value), `values` holding each run's indicators in plan order. */
+void ree_mc_write_runs(const ree_plan *p, ree_csv *csv, const double *values, long long first,
+                       int count);
+
 /* The executor's options for a Monte Carlo's options (runs, threads, cancel flag, progress), for
  * every driver built on ree_exec_run (this one, compare's). */
 ree_exec_opts ree_mc_exec_opts(const ree_mc_opts *o);
