@@ -47,6 +47,26 @@ typedef struct ree_exec_ops {
      * it had run the block (REE_OK, REE_ENOMEM, or REE_EINTERNAL when the bytes do not fit). */
     void *(*pack)(void *ctx, void *worker, int count, size_t *len);
     ree_status (*unpack)(void *ctx, void *worker, int count, const void *bytes, size_t len);
+    /* Optional (NULL: the merge is one part, `merge`, `pack` and `unpack` above). The merge cut
+     * into parts that touch disjoint state (ranges of statistics cells), so that several merges run
+     * at once: part p of block b is merged after part p of block b-1 (so each part still sees every
+     * block in block order, and the result is that of `merge`), at the same time as other parts of
+     * other blocks, on other threads or ranks. `split` is called once, before any block, with the
+     * number of parts the executor would like (>= 1); it returns the number it will use, 1 .. want,
+     * or 0 when out of memory. Part 0 holds whatever is not cut (runs.csv rows, the variance
+     * budget): progress is reported when it is merged.
+     * merge_part folds part `part` of the worker's block into the totals; pack_part and unpack_part
+     * are pack and unpack restricted to that part (MPI ranks send each part to the rank that merges
+     * it). pack_total and unpack_total (MPI only) move part `part` of the totals, once every block
+     * is merged into it, from the rank that merged it to rank 0, which then holds all the totals. */
+    int (*split)(void *ctx, int want);
+    ree_status (*merge_part)(void *ctx, void *worker, long long first, int count, int part,
+                             char *err, size_t errlen);
+    void *(*pack_part)(void *ctx, void *worker, int count, int part, size_t *len);
+    ree_status (*unpack_part)(void *ctx, void *worker, int count, int part, const void *bytes,
+                              size_t len);
+    void *(*pack_total)(void *ctx, int part, size_t *len);
+    ree_status (*unpack_total)(void *ctx, int part, const void *bytes, size_t len);
 } ree_exec_ops;
 
 typedef struct ree_exec_opts {

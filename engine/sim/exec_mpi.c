@@ -91,18 +91,20 @@ ree_status ree_ranks_share(ree_status st)
     return (ree_status)v;
 }
 
-/* Messages to rank 0 on TAG_CTRL (a request for blocks, an interruption, the last word) and, for a
- * block, on the tag of its window slot (head, then the packed block when its status is REE_OK);
- * from rank 0 on TAG_DOWN (an assignment, or the end). */
-enum { TAG_CTRL = 1, TAG_DOWN = 2, TAG_BLOCK0 = 16 };
-enum { UP_REQ = 1, UP_DATA, UP_ABORT, UP_BYE };
+/* Tags. To rank 0 on TAG_CTRL: a request for blocks (REQ), an interruption or a failed part
+ * (ABORT), how far a part's owner has merged (MERGED); to rank 0 and every owner of a part on
+ * TAG_CTRL: the last word (BYE). From rank 0 on TAG_DOWN: an assignment, the end, or stop. A piece
+ * (one part of one block) to the part's owner on the tag of the block's window slot, TAG_BLOCK0 +
+ * b % window; a part of the totals to rank 0 on TAG_TOTAL. */
+enum { TAG_CTRL = 1, TAG_DOWN = 2, TAG_TOTAL = 3, TAG_BLOCK0 = 16 };
+enum { UP_REQ = 1, UP_DATA, UP_ABORT, UP_BYE, UP_MERGED };
 enum { DOWN_ASSIGN = 1, DOWN_END, DOWN_STOP };
 #define MSG        480
 #define MAX_WINDOW 32000 /* the block tags TAG_BLOCK0 + b % window stay below MPI's 32767 */
 
 typedef struct head {
-    int kind, status, count, pad;
-    long long block;
+    int kind, status, count, part;
+    long long block; /* UP_ABORT: the failed block, or -1 (an interruption: stop now) */
     char msg[MSG];
 } head;
 
@@ -110,35 +112,44 @@ typedef struct down {
     long long kind, start, len;
 } down;
 
-/* Rank 0: one block of the window (block b is slot b % window). */
+/* A piece of the part merged here, from a block run here, kept until its turn (block b is slot
+ * b % window). */
 typedef struct slot {
-    int owner, full, status;
-    void *buf; /* rank 0's own block, packed; NULL when it failed */
+    long long block; /* -1: empty */
+    int status;
+    void *buf; /* packed piece; NULL when the block failed */
     size_t len;
-    char msg[MSG];
+    char *msg; /* the failure's message, or NULL */
 } slot;
 
 typedef struct mjob {
     const ree_exec_ops *ops;
     const ree_exec_opts *o;
     MPI_Comm comm;
-    int rank, n;
+    int rank, n, nparts;
+    int mypart; /* the part merged here: rank p < nparts merges part p; -1: none */
     long long nblocks, chunk, window;
     long long cur, cur_end, nxt, nxt_end; /* this rank's blocks to run: two ranges */
     int asked, ended, stop;               /* others: a request is out; no more blocks; stop */
     int aborted;                          /* others: an interruption was reported */
-    MPI_Request *sreq;                    /* others: blocks being sent, and their buffers */
+    MPI_Request *sreq;                    /* pieces, totals being sent, and their buffers */
     void **sbuf;
     int nsend, capsend;
-    /* rank 0 */
-    long long next_merge, next_assign;
+    /* the part merged here */
+    long long next_merge, reported; /* next block to merge; progress last told rank 0 */
+    int halted;                     /* merging stopped (a failure, STOP) */
     slot *slots;
-    void *scratch;           /* the caller's worker that receives other ranks' blocks */
-    char *waiting, *ended_r; /* per rank: a request waits for the window; its last word sent */
-    int done, byes;          /* merged every block or failed; ranks that said their last word */
-    ree_status st;
-    char msg[MSG];
-    long long nrecv, bytes, *ran; /* blocks received and their bytes; blocks run per rank */
+    void *scratch; /* the caller's worker that receives other ranks' pieces */
+    int byes, bye_sent, total_sent;
+    /* rank 0 */
+    long long next_assign, *merged;      /* per part: blocks its owner has merged */
+    int ntotals;                         /* parts of the totals received */
+    char *waiting, *ended_r, *stopped_r; /* per rank: request waits; END or STOP sent; STOP sent */
+    int done;                            /* the status is decided */
+    long long pend_block;                /* the earliest failed piece another owner reported */
+    ree_status pend_st, st;
+    char pend_msg[MSG], msg[MSG];
+    long long nrecv, bytes, *ran; /* pieces received and their bytes; blocks run per rank */
     long slow_ms;                 /* ree_ranks_set_slow: sleep this long per block (tests) */
 } mjob;
 
@@ -161,6 +172,32 @@ static void pause_for(long *ns)
         *ns *= 2;
 }
 
+/* The caller's hooks for one part; a caller without `split` has one part, the whole merge. */
+static void *pack_piece(const mjob *j, void *w, int count, int part, size_t *len)
+{
+    const ree_exec_ops *ops = j->ops;
+    return ops->split ? ops->pack_part(ops->ctx, w, count, part, len)
+                      : ops->pack(ops->ctx, w, count, len);
+}
+
+static ree_status unpack_piece(const mjob *j, void *w, int count, int part, const void *bytes,
+                               size_t len)
+{
+    const ree_exec_ops *ops = j->ops;
+    return ops->split ? ops->unpack_part(ops->ctx, w, count, part, bytes, len)
+                      : ops->unpack(ops->ctx, w, count, bytes, len);
+}
+
+static ree_status merge_piece(const mjob *j, void *w, long long b, int part, char *err,
+                              size_t errlen)
+{
+    const ree_exec_ops *ops = j->ops;
+    long long first = b * REE_EXEC_BLOCK + j->o->first_run;
+    int count = block_count(j, b);
+    return ops->split ? ops->merge_part(ops->ctx, w, first, count, part, err, errlen)
+                      : ops->merge(ops->ctx, w, first, count, err, errlen);
+}
+
 /* The next block this rank runs, or -1 when it has none now. */
 static long long take(mjob *j)
 {
@@ -172,23 +209,27 @@ static long long take(mjob *j)
     return j->cur < j->cur_end ? j->cur++ : -1;
 }
 
-/* Rank 0: the next blocks (up to a chunk) for rank r, within the window; 0 when none can be given
+/* Rank 0: blocks merged in every part (the window starts there). */
+static long long min_merged(const mjob *j)
+{
+    long long m = j->next_merge;
+    for (int p = 1; p < j->nparts; p++)
+        m = j->merged[p] < m ? j->merged[p] : m;
+    return m;
+}
+
+/* Rank 0: the next blocks (up to a chunk) for a rank, within the window; 0 when none can be given
  * now, -1 when every block is given. */
-static long long assign(mjob *j, int r, long long *start)
+static long long assign(mjob *j, long long *start)
 {
     if (j->next_assign >= j->nblocks)
         return -1;
-    long long end = j->next_assign + j->chunk, lim = j->next_merge + j->window;
+    long long end = j->next_assign + j->chunk, lim = min_merged(j) + j->window;
     end = end < j->nblocks ? end : j->nblocks;
     end = end < lim ? end : lim;
     if (end <= j->next_assign)
         return 0;
     *start = j->next_assign;
-    for (long long b = *start; b < end; b++) {
-        slot *s = &j->slots[b % j->window];
-        memset(s, 0, sizeof *s);
-        s->owner = r;
-    }
     j->next_assign = end;
     return end - *start;
 }
@@ -199,21 +240,23 @@ static void send_down(mjob *j, int r, long long kind, long long start, long long
     MPI_Send(&d, 3, MPI_LONG_LONG, r, TAG_DOWN, j->comm);
     if (kind != DOWN_ASSIGN)
         j->ended_r[r] = 1;
+    if (kind == DOWN_STOP)
+        j->stopped_r[r] = 1;
 }
 
 /* Rank 0: answer rank r's request, or keep it until the window moves. */
 static void serve(mjob *j, int r)
 {
-    long long start = 0, len = j->done ? -1 : assign(j, r, &start);
+    long long start = 0, len = j->done ? -1 : assign(j, &start);
     j->waiting[r] = len == 0;
     if (len > 0)
         send_down(j, r, DOWN_ASSIGN, start, len);
     else if (len < 0 && !j->ended_r[r])
-        send_down(j, r, j->st == REE_OK ? DOWN_END : DOWN_STOP, 0, 0);
+        send_down(j, r, j->done && j->st != REE_OK ? DOWN_STOP : DOWN_END, 0, 0);
 }
 
-/* Rank 0: receive message (src, tag) and drop it (blocks sent before a failure reached their
- * rank). Open MPI cannot take a message into a smaller buffer (its shared-memory single copy
+/* Receive message (src, tag) of `len` bytes and drop it (pieces sent before a failure reached
+ * their rank). Open MPI cannot take a message into a smaller buffer (its shared-memory single copy
  * writes the whole message), so this needs a buffer of its size; with no memory for one there is
  * no way left to end the job cleanly but MPI_Abort (exit 71, mpirun names the rank). */
 static void drop_message(mjob *j, int src, int tag, int len)
@@ -228,126 +271,240 @@ static void drop_message(mjob *j, int src, int tag, int len)
 /* Rank 0: stop at the first failure (in block order, or an interruption): every rank is told. */
 static void fail(mjob *j, ree_status st, const char *msg)
 {
+    j->halted = 1;
     if (j->done)
         return;
     j->done = 1;
     j->st = st;
     snprintf(j->msg, sizeof j->msg, "%s", msg);
     for (int r = 1; r < j->n; r++)
-        if (!j->ended_r[r])
+        if (!j->stopped_r[r])
             send_down(j, r, DOWN_STOP, 0, 0);
 }
 
-static void merged(mjob *j, long long b)
+/* Rank 0: success once every block is merged in part 0 and every other part's totals are in. */
+static void check_done(mjob *j)
 {
-    if (j->o->progress)
-        j->o->progress(j->o->progress_arg, b * REE_EXEC_BLOCK + block_count(j, b), j->o->nruns);
+    if (!j->done && j->next_merge == j->nblocks && j->ntotals == j->nparts - 1)
+        j->done = 1;
+}
+
+static void send_up(mjob *j, int dest, int kind, ree_status st, long long block, const char *msg)
+{
+    head h = {.kind = kind, .status = (int)st, .part = j->mypart, .block = block};
+    snprintf(h.msg, sizeof h.msg, "%s", msg ? msg : "");
+    MPI_Send(&h, (int)sizeof h, MPI_BYTE, dest, TAG_CTRL, j->comm);
+}
+
+/* Keep a finished send (piece, totals) until it completes. Returns 0, or -1 when out of memory. */
+static int keep_send(mjob *j, void *buf, int len, int dest, int tag)
+{
+    if (j->nsend == j->capsend) {
+        int cap = j->capsend ? 2 * j->capsend : 16;
+        MPI_Request *q = realloc(j->sreq, (size_t)cap * sizeof *q);
+        if (q)
+            j->sreq = q;
+        void **p = q ? realloc(j->sbuf, (size_t)cap * sizeof *p) : NULL;
+        if (!p)
+            return -1;
+        j->sbuf = p;
+        j->capsend = cap;
+    }
+    MPI_Isend(buf, len, MPI_BYTE, dest, tag, j->comm, &j->sreq[j->nsend]);
+    j->sbuf[j->nsend++] = buf;
+    return 0;
+}
+
+/* The part merged here failed at block b (the block failed, or its merge): rank 0 stops when
+ * block b is due in part 0 (so the first failure in block order wins), another owner tells it. */
+static void part_failed(mjob *j, long long b, ree_status st, const char *msg)
+{
+    if (j->rank == 0) {
+        fail(j, st, msg);
+        return;
+    }
+    j->halted = 1;
+    send_up(j, 0, UP_ABORT, st, b, msg);
+}
+
+/* Part merged here: block b merged. */
+static void merged_one(mjob *j, long long b)
+{
     j->next_merge = b + 1;
-    if (j->next_merge == j->nblocks)
-        j->done = 1; /* success: every request now gets END */
+    if (j->rank == 0) {
+        if (j->o->progress)
+            j->o->progress(j->o->progress_arg, b * REE_EXEC_BLOCK + block_count(j, b), j->o->nruns);
+        check_done(j);
+    } else if (j->next_merge - j->reported >= j->chunk || j->next_merge == j->nblocks) {
+        j->reported = j->next_merge; /* rank 0's window moves with the slowest part */
+        send_up(j, 0, UP_MERGED, REE_OK, j->next_merge, NULL);
+    }
 }
 
-/* Rank 0: merge the block bytes `bytes` of block b (packed by its rank). */
-static void merge_bytes(mjob *j, long long b, const void *bytes, size_t len, int src)
+/* Part merged here: merge block b's piece, held by worker w (unpacked first when `bytes`). */
+static void merge_here(mjob *j, long long b, void *w, const void *bytes, size_t len, int src)
 {
-    char err[MSG];
-    const ree_exec_ops *ops = j->ops;
-    int count = block_count(j, b);
-    ree_status st = ops->unpack(ops->ctx, j->scratch, count, bytes, len);
-    if (st != REE_OK)
+    char err[MSG] = "";
+    ree_status st = REE_OK;
+    if (bytes && (st = unpack_piece(j, w, block_count(j, b), j->mypart, bytes, len)) != REE_OK)
         snprintf(err, sizeof err, "cannot read block %lld from rank %d (%zu bytes)", b, src, len);
-    else
-        st = ops->merge(ops->ctx, j->scratch, b * REE_EXEC_BLOCK + j->o->first_run, count, err,
-                        sizeof err);
+    if (st == REE_OK)
+        st = merge_piece(j, w, b, j->mypart, err, sizeof err);
     if (st != REE_OK)
-        fail(j, st, err);
+        part_failed(j, b, st, err);
     else
-        merged(j, b);
+        merged_one(j, b);
 }
 
-/* Rank 0: merge every block that is next and here, in block order. */
+/* Part merged here: merge every piece that is next and here, in block order. */
 static void merge_ready(mjob *j)
 {
-    while (!j->done && j->next_merge < j->next_assign) {
+    while (j->mypart >= 0 && !j->halted && j->next_merge < j->nblocks) {
         long long b = j->next_merge;
+        if (j->rank == 0 && b == j->pend_block) { /* another part failed here first */
+            fail(j, j->pend_st, j->pend_msg);
+            return;
+        }
         slot *s = &j->slots[b % j->window];
-        if (s->owner == 0) {
-            if (!s->full)
-                return;
-            if (s->status != REE_OK) {
-                fail(j, (ree_status)s->status, s->msg);
-                return;
-            }
-            merge_bytes(j, b, s->buf, s->len, 0);
+        if (s->block == b) { /* run here */
+            if (s->status != REE_OK)
+                part_failed(j, b, (ree_status)s->status, s->msg ? s->msg : "");
+            else
+                merge_here(j, b, j->scratch, s->buf, s->len, j->rank);
             free(s->buf);
-            s->buf = NULL;
-            s->full = 0;
+            free(s->msg);
+            memset(s, 0, sizeof *s);
+            s->block = -1;
             continue;
         }
         int flag = 0, len = 0;
         MPI_Status ms;
-        MPI_Iprobe(s->owner, block_tag(j, b), j->comm, &flag, &ms);
+        MPI_Iprobe(MPI_ANY_SOURCE, block_tag(j, b), j->comm, &flag, &ms);
         if (!flag)
             return;
         MPI_Get_count(&ms, MPI_BYTE, &len);
         unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
-        if (!buf) { /* cannot take the block now: stop the job as at a failed block (the drain
-                     * at the end takes the message, or ends the job if memory stays short) */
+        if (!buf) { /* cannot take the piece now: a failure as at a failed block (the drain at
+                     * the end takes the message, or ends the job if memory stays short) */
             char m[MSG];
-            snprintf(m, sizeof m, "out of memory receiving block %lld from rank %d", b, s->owner);
-            fail(j, REE_ENOMEM, m);
+            snprintf(m, sizeof m, "out of memory receiving block %lld from rank %d", b,
+                     ms.MPI_SOURCE);
+            part_failed(j, b, REE_ENOMEM, m);
             return;
         }
-        MPI_Recv(buf, len, MPI_BYTE, s->owner, block_tag(j, b), j->comm, MPI_STATUS_IGNORE);
+        MPI_Recv(buf, len, MPI_BYTE, ms.MPI_SOURCE, block_tag(j, b), j->comm, MPI_STATUS_IGNORE);
         head h;
         if ((size_t)len < sizeof h) {
-            fail(j, REE_EINTERNAL, "a rank sent a truncated block");
+            part_failed(j, b, REE_EINTERNAL, "a rank sent a truncated block");
         } else {
             memcpy(&h, buf, sizeof h);
             h.msg[MSG - 1] = 0;
-            j->nrecv++;
-            j->bytes += len;
-            j->ran[s->owner]++;
-            if (h.block != b || h.count != block_count(j, b))
-                fail(j, REE_EINTERNAL, "a rank sent another block than the one due");
+            if (j->rank == 0) {
+                j->nrecv++;
+                j->bytes += len;
+                j->ran[ms.MPI_SOURCE]++;
+            }
+            if (h.block != b || h.count != block_count(j, b) || h.part != j->mypart)
+                part_failed(j, b, REE_EINTERNAL, "a rank sent another block than the one due");
             else if (h.status != REE_OK)
-                fail(j, (ree_status)h.status, h.msg);
+                part_failed(j, b, (ree_status)h.status, h.msg);
             else
-                merge_bytes(j, b, buf + sizeof h, (size_t)len - sizeof h, s->owner);
+                merge_here(j, b, j->scratch, buf + sizeof h, (size_t)len - sizeof h, ms.MPI_SOURCE);
         }
         free(buf);
     }
 }
 
-/* Rank 0: read the other ranks' requests and last words, merge what is due, answer requests. */
-static void progress_root(mjob *j)
+/* Rank 0: a control message from another rank. */
+static void root_ctrl(mjob *j, const head *h, int src)
 {
-    if (j->o->cancel && *j->o->cancel)
-        fail(j, REE_EINTERRUPTED, "interrupted");
-    for (;;) {
-        int flag = 0;
-        MPI_Status ms;
-        MPI_Iprobe(MPI_ANY_SOURCE, TAG_CTRL, j->comm, &flag, &ms);
-        if (!flag)
-            break;
-        head h;
-        MPI_Recv(&h, (int)sizeof h, MPI_BYTE, ms.MPI_SOURCE, TAG_CTRL, j->comm, MPI_STATUS_IGNORE);
-        h.msg[MSG - 1] = 0;
-        if (h.kind == UP_REQ)
-            serve(j, ms.MPI_SOURCE);
-        else if (h.kind == UP_ABORT)
-            fail(j, (ree_status)h.status, h.msg);
-        else if (h.kind == UP_BYE)
-            j->byes++;
+    if (h->kind == UP_REQ) {
+        serve(j, src);
+    } else if (h->kind == UP_ABORT && h->block < 0) {
+        fail(j, (ree_status)h->status, h->msg);
+    } else if (h->kind == UP_ABORT) { /* due when part 0 reaches that block */
+        if (h->block < j->pend_block) {
+            j->pend_block = h->block;
+            j->pend_st = (ree_status)h->status;
+            snprintf(j->pend_msg, sizeof j->pend_msg, "%s", h->msg);
+        }
+        if (j->pend_block < j->next_merge) /* part 0 is past it already */
+            fail(j, j->pend_st, j->pend_msg);
+    } else if (h->kind == UP_BYE) {
+        j->byes++;
+    } else if (h->kind == UP_MERGED && h->part > 0 && h->part < j->nparts) {
+        j->merged[h->part] = h->block > j->merged[h->part] ? h->block : j->merged[h->part];
     }
-    merge_ready(j);
-    for (int r = 1; r < j->n; r++)
-        if (j->waiting[r])
-            serve(j, r);
 }
 
-/* Other ranks: requests out, assignments in, finished sends released. */
-static void progress_other(mjob *j)
+/* Rank 0: a part of the totals from its owner. */
+static void root_total(mjob *j, int src, int len)
+{
+    if (j->done || src < 1 || src >= j->nparts) {
+        drop_message(j, src, TAG_TOTAL, len);
+        return;
+    }
+    void *buf = malloc(len > 0 ? (size_t)len : 1);
+    if (!buf) {
+        fail(j, REE_ENOMEM, "out of memory receiving the statistics of another rank");
+        drop_message(j, src, TAG_TOTAL, len);
+        return;
+    }
+    MPI_Recv(buf, len, MPI_BYTE, src, TAG_TOTAL, j->comm, MPI_STATUS_IGNORE);
+    if (j->ops->unpack_total(j->ops->ctx, src, buf, (size_t)len) != REE_OK)
+        fail(j, REE_EINTERNAL, "cannot read the statistics of another rank");
+    else
+        j->ntotals++;
+    free(buf);
+    check_done(j);
+}
+
+/* Any rank: a message from rank 0 on TAG_DOWN. */
+static void take_down(mjob *j)
+{
+    down d;
+    MPI_Recv(&d, 3, MPI_LONG_LONG, 0, TAG_DOWN, j->comm, MPI_STATUS_IGNORE);
+    j->asked = 0;
+    if (d.kind == DOWN_ASSIGN) {
+        j->nxt = d.start;
+        j->nxt_end = d.start + d.len;
+    } else {
+        j->ended = 1;
+        j->stop |= d.kind == DOWN_STOP;
+        j->halted |= d.kind == DOWN_STOP;
+    }
+}
+
+/* Every message there is, taken in arrival order per sender; pieces and totals no one will merge
+ * (after a failure) are dropped. */
+static void drain(mjob *j)
+{
+    for (;;) {
+        int flag = 0, len = 0;
+        MPI_Status ms;
+        MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, j->comm, &flag, &ms);
+        if (!flag)
+            return;
+        if (ms.MPI_TAG == TAG_DOWN) {
+            take_down(j);
+        } else if (ms.MPI_TAG == TAG_CTRL) {
+            head h;
+            MPI_Recv(&h, (int)sizeof h, MPI_BYTE, ms.MPI_SOURCE, TAG_CTRL, j->comm,
+                     MPI_STATUS_IGNORE);
+            h.msg[MSG - 1] = 0;
+            if (j->rank == 0)
+                root_ctrl(j, &h, ms.MPI_SOURCE);
+            else if (h.kind == UP_BYE)
+                j->byes++;
+        } else {
+            MPI_Get_count(&ms, MPI_BYTE, &len);
+            drop_message(j, ms.MPI_SOURCE, ms.MPI_TAG, len);
+        }
+    }
+}
+
+/* Finished sends released. */
+static void test_sends(mjob *j)
 {
     for (int i = 0; i < j->nsend;) {
         int flag = 0;
@@ -360,110 +517,164 @@ static void progress_other(mjob *j)
             i++;
         }
     }
+}
+
+/* Rank 0: read the other ranks' messages, merge what is due, answer requests. */
+static void progress_root(mjob *j)
+{
+    test_sends(j);
+    if (j->o->cancel && *j->o->cancel)
+        fail(j, REE_EINTERRUPTED, "interrupted");
+    if (j->halted) {
+        drain(j);
+    } else {
+        for (;;) {
+            int flag = 0, len = 0;
+            MPI_Status ms;
+            MPI_Iprobe(MPI_ANY_SOURCE, TAG_CTRL, j->comm, &flag, &ms);
+            if (flag) {
+                head h;
+                MPI_Recv(&h, (int)sizeof h, MPI_BYTE, ms.MPI_SOURCE, TAG_CTRL, j->comm,
+                         MPI_STATUS_IGNORE);
+                h.msg[MSG - 1] = 0;
+                root_ctrl(j, &h, ms.MPI_SOURCE);
+                continue;
+            }
+            MPI_Iprobe(MPI_ANY_SOURCE, TAG_TOTAL, j->comm, &flag, &ms);
+            if (!flag)
+                break;
+            MPI_Get_count(&ms, MPI_BYTE, &len);
+            root_total(j, ms.MPI_SOURCE, len);
+        }
+        merge_ready(j);
+    }
+    for (int r = 1; r < j->n; r++)
+        if (j->waiting[r])
+            serve(j, r);
+}
+
+/* An owner of a part: its totals to rank 0 once every block is merged. */
+static void send_total(mjob *j)
+{
+    size_t len = 0;
+    void *buf = j->ops->pack_total(j->ops->ctx, j->mypart, &len);
+    j->total_sent = 1;
+    if (!buf || len > 0x7fffffff || keep_send(j, buf, (int)len, 0, TAG_TOTAL) != 0) {
+        free(buf);
+        char m[MSG];
+        snprintf(m, sizeof m, "out of memory sending the statistics of rank %d", j->rank);
+        part_failed(j, -1, REE_ENOMEM, m);
+    }
+}
+
+/* Other ranks: requests out, assignments in, their part merged, finished sends released. */
+static void progress_other(mjob *j)
+{
+    test_sends(j);
     if (j->o->cancel && *j->o->cancel && !j->aborted && !j->ended) {
-        head h = {.kind = UP_ABORT, .status = REE_EINTERRUPTED};
-        snprintf(h.msg, sizeof h.msg, "interrupted");
-        MPI_Send(&h, (int)sizeof h, MPI_BYTE, 0, TAG_CTRL, j->comm);
+        send_up(j, 0, UP_ABORT, REE_EINTERRUPTED, -1, "interrupted");
         j->aborted = j->stop = 1;
     }
-    for (;;) {
-        int flag = 0;
-        MPI_Iprobe(0, TAG_DOWN, j->comm, &flag, MPI_STATUS_IGNORE);
-        if (!flag)
-            break;
-        down d;
-        MPI_Recv(&d, 3, MPI_LONG_LONG, 0, TAG_DOWN, j->comm, MPI_STATUS_IGNORE);
-        j->asked = 0;
-        if (d.kind == DOWN_ASSIGN) {
-            j->nxt = d.start;
-            j->nxt_end = d.start + d.len;
-        } else {
-            j->ended = 1;
-            j->stop |= d.kind == DOWN_STOP;
+    j->halted |= j->stop; /* a failure here or STOP: nothing more to merge */
+    if (j->halted) {
+        drain(j);
+    } else {
+        for (;;) {
+            int flag = 0;
+            MPI_Iprobe(0, TAG_DOWN, j->comm, &flag, MPI_STATUS_IGNORE);
+            if (!flag)
+                break;
+            take_down(j);
         }
+        for (;;) { /* owners: the other ranks' last words (their pieces are already sent) */
+            int flag = 0;
+            MPI_Status ms;
+            MPI_Iprobe(MPI_ANY_SOURCE, TAG_CTRL, j->comm, &flag, &ms);
+            if (!flag)
+                break;
+            head h;
+            MPI_Recv(&h, (int)sizeof h, MPI_BYTE, ms.MPI_SOURCE, TAG_CTRL, j->comm,
+                     MPI_STATUS_IGNORE);
+            j->byes += h.kind == UP_BYE;
+        }
+        merge_ready(j);
+        if (j->mypart > 0 && !j->halted && !j->total_sent && j->next_merge == j->nblocks)
+            send_total(j);
     }
     /* Ask for more as soon as the last range given is started: two ranges at most. */
     if (!j->asked && !j->ended && !j->stop && j->nxt == j->nxt_end) {
-        head h = {.kind = UP_REQ};
-        MPI_Send(&h, (int)sizeof h, MPI_BYTE, 0, TAG_CTRL, j->comm);
+        send_up(j, 0, UP_REQ, REE_OK, 0, NULL);
         j->asked = 1;
     }
 }
 
-/* Other ranks: send block b (its status, then its packed result) to rank 0 without waiting. */
-static void ship(mjob *j, void *worker, long long b, ree_status st, const char *msg)
+/* Block b, run here: each part's piece to its owner, without waiting; this rank's own part kept
+ * here (merged at once when it is next). A failed block travels as headers with its status. */
+static void hand_on(mjob *j, void *worker, long long b, ree_status st0, const char *msg0)
 {
-    if (j->ended && j->stop) /* rank 0 said STOP: it wants no more blocks */
+    if (j->rank == 0 ? j->done : (j->ended && j->stop)) /* rank 0 wants no more blocks */
         return;
     int count = block_count(j, b);
-    size_t len = 0;
-    void *packed = st == REE_OK ? j->ops->pack(j->ops->ctx, worker, count, &len) : NULL;
-    if (st == REE_OK && (!packed || len > (size_t)0x7fffffff - sizeof(head))) {
-        st = REE_ENOMEM;
-        msg = "out of memory packing a block for rank 0";
-    }
-    if (st != REE_OK) {
+    for (int p = 0; p < j->nparts; p++) {
+        ree_status st = st0;
+        const char *msg = msg0;
+        char m[MSG];
+        if (p == j->mypart) {
+            slot *s = &j->slots[b % j->window];
+            if (j->halted)
+                continue;
+            if (st == REE_OK && b == j->next_merge && s->block != b) {
+                merge_here(j, b, worker, NULL, 0, j->rank);
+                merge_ready(j);
+                continue;
+            }
+            s->block = b;
+            if (st == REE_OK && !(s->buf = pack_piece(j, worker, count, p, &s->len))) {
+                st = REE_ENOMEM;
+                msg = "out of memory keeping a block for its turn to merge";
+            }
+            s->status = (int)st;
+            if (st != REE_OK && !(s->msg = malloc(strlen(msg) + 1)))
+                s->status = REE_ENOMEM; /* reported without its message */
+            if (s->msg)
+                memcpy(s->msg, msg, strlen(msg) + 1);
+            continue;
+        }
+        size_t len = 0;
+        void *packed = st == REE_OK ? pack_piece(j, worker, count, p, &len) : NULL;
+        if (st == REE_OK && (!packed || len > (size_t)0x7fffffff - sizeof(head))) {
+            st = REE_ENOMEM;
+            snprintf(m, sizeof m, "out of memory packing a block for rank %d", p);
+            msg = m;
+        }
+        if (st != REE_OK) {
+            free(packed);
+            packed = NULL;
+            len = 0;
+            if (j->rank != 0)
+                j->stop = 1; /* this rank's first failure: rank 0 stops when it is due */
+        }
+        head h = {.kind = UP_DATA, .status = (int)st, .count = count, .part = p, .block = b};
+        snprintf(h.msg, sizeof h.msg, "%s", msg);
+        unsigned char *buf = malloc(sizeof h + len);
+        if (buf) {
+            memcpy(buf, &h, sizeof h);
+            if (len)
+                memcpy(buf + sizeof h, packed, len);
+        }
         free(packed);
-        packed = NULL;
-        len = 0;
-        j->stop = 1; /* the first failure of this rank: rank 0 stops when it is due */
+        if (!buf || keep_send(j, buf, (int)(sizeof h + len), p, block_tag(j, b)) != 0) {
+            /* No memory to queue the piece: send, and wait for, its header alone, with the
+             * failure that rank 0 reports when the block is due (it needs no allocation). */
+            free(buf);
+            h.status = (int)REE_ENOMEM;
+            snprintf(h.msg, sizeof h.msg, "out of memory sending block %lld from rank %d", b,
+                     j->rank);
+            if (j->rank != 0)
+                j->stop = 1;
+            MPI_Send(&h, (int)sizeof h, MPI_BYTE, p, block_tag(j, b), j->comm);
+        }
     }
-    unsigned char *buf = malloc(sizeof(head) + len);
-    if (j->nsend == j->capsend) {
-        int cap = j->capsend ? 2 * j->capsend : 16;
-        MPI_Request *q = realloc(j->sreq, (size_t)cap * sizeof *q);
-        void **p = realloc(j->sbuf, (size_t)cap * sizeof *p);
-        j->sreq = q ? q : j->sreq;
-        j->sbuf = p ? p : j->sbuf;
-        if (q && p)
-            j->capsend = cap;
-    }
-    if (!buf || j->nsend == j->capsend) {
-        /* No memory to queue the block: send, and wait for, its header alone, with the failure
-         * that rank 0 reports when the block is due (the header needs no allocation). */
-        free(buf);
-        free(packed);
-        head h = {.kind = UP_DATA, .status = (int)REE_ENOMEM, .count = count, .block = b};
-        snprintf(h.msg, sizeof h.msg, "out of memory sending block %lld from rank %d", b, j->rank);
-        j->stop = 1;
-        MPI_Send(&h, (int)sizeof h, MPI_BYTE, 0, block_tag(j, b), j->comm);
-        return;
-    }
-    head h = {.kind = UP_DATA, .status = (int)st, .count = count, .block = b};
-    snprintf(h.msg, sizeof h.msg, "%s", msg);
-    memcpy(buf, &h, sizeof h);
-    if (len)
-        memcpy(buf + sizeof h, packed, len);
-    free(packed);
-    MPI_Isend(buf, (int)(sizeof h + len), MPI_BYTE, 0, block_tag(j, b), j->comm,
-              &j->sreq[j->nsend]);
-    j->sbuf[j->nsend++] = buf;
-}
-
-/* Rank 0: its own block b, run: merged now when it is next, else kept packed until it is. */
-static void deposit(mjob *j, void *worker, long long b, ree_status st, const char *msg)
-{
-    slot *s = &j->slots[b % j->window];
-    j->ran[0]++;
-    if (j->done)
-        return;
-    if (st == REE_OK && b == j->next_merge) {
-        char err[MSG];
-        st = j->ops->merge(j->ops->ctx, worker, b * REE_EXEC_BLOCK + j->o->first_run,
-                           block_count(j, b), err, sizeof err);
-        if (st != REE_OK)
-            fail(j, st, err);
-        else
-            merged(j, b);
-        return;
-    }
-    if (st == REE_OK && !(s->buf = j->ops->pack(j->ops->ctx, worker, block_count(j, b), &s->len))) {
-        st = REE_ENOMEM;
-        msg = "out of memory keeping a block for its turn to merge";
-    }
-    s->status = (int)st;
-    snprintf(s->msg, sizeof s->msg, "%s", msg);
-    s->full = 1;
 }
 
 /* One thread of a rank: take a block, run it, hand it on; until no block is left for this rank. */
@@ -477,12 +688,12 @@ static void work(mjob *j, void *worker)
         {
             if (j->rank == 0) {
                 progress_root(j);
-                if (!j->done && (b = take(j)) < 0 && assign(j, 0, &start) > 0) {
+                if (!j->done && (b = take(j)) < 0 && assign(j, &start) > 0) {
                     j->cur = start;
                     j->cur_end = j->next_assign;
                     b = take(j);
                 }
-                fin = j->done;
+                fin = j->done || (j->next_assign >= j->nblocks && b < 0);
             } else {
                 progress_other(j);
                 if (!j->stop)
@@ -513,53 +724,93 @@ static void work(mjob *j, void *worker)
 #pragma omp critical(ree_mpi)
         {
             if (j->rank == 0)
-                deposit(j, worker, b, st, msg);
-            else
-                ship(j, worker, b, st, msg);
+                j->ran[0]++;
+            hand_on(j, worker, b, st, msg);
         }
     }
+}
+
+/* Setup of this rank's part and, on rank 0, its bookkeeping of the others. Returns 0, or -1 when
+ * out of memory. */
+static int setup(mjob *j)
+{
+    if (j->mypart >= 0) {
+        j->slots = calloc((size_t)j->window, sizeof *j->slots);
+        j->scratch = j->ops->worker_alloc(j->ops->ctx);
+        if (!j->slots || !j->scratch)
+            return -1;
+        for (long long b = 0; b < j->window; b++)
+            j->slots[b].block = -1;
+    }
+    if (j->rank == 0) {
+        j->waiting = calloc((size_t)j->n, 1);
+        j->ended_r = calloc((size_t)j->n, 1);
+        j->stopped_r = calloc((size_t)j->n, 1);
+        j->ran = calloc((size_t)j->n, sizeof *j->ran);
+        j->merged = calloc((size_t)j->nparts, sizeof *j->merged);
+        if (!j->waiting || !j->ended_r || !j->stopped_r || !j->ran || !j->merged)
+            return -1;
+    }
+    return 0;
+}
+
+static void teardown(mjob *j)
+{
+    for (long long b = 0; j->slots && b < j->window; b++) {
+        free(j->slots[b].buf);
+        free(j->slots[b].msg);
+    }
+    free(j->slots);
+    if (j->scratch)
+        j->ops->worker_free(j->ops->ctx, j->scratch);
+    for (int i = 0; i < j->nsend; i++)
+        free(j->sbuf[i]);
+    free(j->sreq);
+    free(j->sbuf);
+    free(j->waiting);
+    free(j->ended_r);
+    free(j->stopped_r);
+    free(j->ran);
+    free(j->merged);
 }
 
 ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *err,
                             size_t errlen)
 {
-    if (!ops->pack || !ops->unpack) {
+    if (ops->split ? !ops->pack_part || !ops->unpack_part || !ops->pack_total ||
+                         !ops->unpack_total || !ops->merge_part
+                   : !ops->pack || !ops->unpack) {
         snprintf(err, errlen, "this computation cannot run on several MPI ranks");
         return REE_EINTERNAL;
     }
     int nthreads = o->threads > 0 ? o->threads : 1;
     mjob j = {.ops = ops, .o = o, .rank = my_rank, .n = nranks, .st = REE_OK};
     j.nblocks = (o->nruns + REE_EXEC_BLOCK - 1) / REE_EXEC_BLOCK;
+    j.pend_block = j.nblocks;
     MPI_Comm_dup(MPI_COMM_WORLD, &j.comm);
-    /* Rank 0's chunk (its thread count) and window for every rank: a rank's default thread count
-     * may differ on another host. */
-    long long cw[3] = {nthreads, 4 * (long long)j.n * nthreads, 1};
+    /* Rank 0's chunk (its thread count), window and parts for every rank: a rank's default thread
+     * count may differ on another host. One part per rank, as the caller can cut them. */
+    long long cw[4] = {nthreads, 4 * (long long)j.n * nthreads, 1, 1};
     cw[1] = cw[1] < 8 ? 8 : cw[1] > MAX_WINDOW ? MAX_WINDOW : cw[1];
-    if (j.rank == 0) { /* rank 0's bookkeeping first: if it cannot have it, no rank starts */
-        j.window = cw[1];
-        j.slots = calloc((size_t)j.window, sizeof *j.slots);
-        j.waiting = calloc((size_t)j.n, 1);
-        j.ended_r = calloc((size_t)j.n, 1);
-        j.ran = calloc((size_t)j.n, sizeof *j.ran);
-        j.scratch = ops->worker_alloc(ops->ctx);
-        cw[2] = j.slots && j.waiting && j.ended_r && j.ran && j.scratch;
-    }
-    MPI_Bcast(cw, 3, MPI_LONG_LONG, 0, j.comm);
-    if (!cw[2]) {
-        if (j.rank == 0) {
-            free(j.slots);
-            free(j.waiting);
-            free(j.ended_r);
-            free(j.ran);
-            if (j.scratch)
-                ops->worker_free(ops->ctx, j.scratch);
-        }
-        MPI_Comm_free(&j.comm);
-        snprintf(err, errlen, "out of memory setting up rank 0's workspace for the other ranks");
-        return REE_ENOMEM;
-    }
+    if (j.rank == 0 && ops->split)
+        cw[3] = ops->split(ops->ctx, j.n);
+    MPI_Bcast(cw, 4, MPI_LONG_LONG, 0, j.comm);
     j.chunk = cw[0];
     j.window = cw[1];
+    j.nparts = cw[3] > 0 ? (int)cw[3] : 1;
+    j.mypart = j.rank < j.nparts ? j.rank : -1;
+    int ok = cw[3] > 0;
+    if (ok && j.rank != 0 && ops->split && ops->split(ops->ctx, j.nparts) != j.nparts)
+        ok = 0; /* the same cut as rank 0's, or no memory for it */
+    ok = ok && setup(&j) == 0;
+    /* Every rank's setup first: if one cannot have it, no rank starts. */
+    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, j.comm);
+    if (!ok) {
+        teardown(&j);
+        MPI_Comm_free(&j.comm);
+        snprintf(err, errlen, "out of memory setting up the ranks' workspace for the merge");
+        return REE_ENOMEM;
+    }
     if (j.chunk * j.n > j.window)
         j.chunk = j.window / j.n > 0 ? j.window / j.n : 1;
     j.slow_ms = slow_ms; /* tests/cli/mpi.sh: a slow rank (ree_ranks_set_slow) */
@@ -574,10 +825,9 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
     if (j.rank == 0) {
         for (int r = 0; r < j.n; r++) { /* the first ranges, in rank order, as above */
             long long start = 0;
-            (void)assign(&j, r, &start);
+            (void)assign(&j, &start);
         }
-        if (j.nblocks == 0)
-            j.done = 1;
+        check_done(&j); /* no block at all */
     }
     void **workers = calloc((size_t)nthreads, sizeof *workers);
     int nalloc = workers ? nthreads : 0;
@@ -592,10 +842,8 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
         if (j.rank == 0) {
             fail(&j, st, msg);
         } else {
-            head h = {.kind = UP_ABORT, .status = st};
-            snprintf(h.msg, sizeof h.msg, "%s", msg);
-            MPI_Send(&h, (int)sizeof h, MPI_BYTE, 0, TAG_CTRL, j.comm);
-            j.stop = 1;
+            send_up(&j, 0, UP_ABORT, st, -1, msg);
+            j.stop = j.halted = 1;
         }
     } else {
 #pragma omp parallel num_threads(nthreads)
@@ -605,71 +853,50 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
         if (workers[i])
             ops->worker_free(ops->ctx, workers[i]);
     free(workers);
+    /* The end: rank 0 decides the status (every block merged in every part and the totals in, or
+     * the first failure); every rank merges what is left of its part, sends its totals, and once
+     * all its sends are through says its last word (BYE) to rank 0 and to every owner of a part,
+     * then waits for the others' (owners and rank 0), taking and dropping what comes: no message
+     * is left behind. */
     long ns = 20000;
+    int expect = j.rank == 0 || j.mypart > 0 ? j.n - 1 : 0;
+    for (;;) {
+        if (j.rank == 0)
+            progress_root(&j);
+        else
+            progress_other(&j);
+        int finished = j.rank == 0 ? j.done : j.ended;
+        int part_over = j.mypart <= 0 || j.halted || j.total_sent;
+        if (!j.bye_sent && finished && part_over && j.nsend == 0) {
+            if (j.rank != 0)
+                send_up(&j, 0, UP_BYE, REE_OK, 0, NULL);
+            for (int p = 1; p < j.nparts; p++)
+                if (p != j.rank)
+                    send_up(&j, p, UP_BYE, REE_OK, 0, NULL);
+            j.bye_sent = 1;
+        }
+        if (j.bye_sent && j.byes >= expect)
+            break;
+        pause_for(&ns);
+    }
+    j.halted = 1;
+    drain(&j);
     if (j.rank == 0) {
-        /* Every rank gets its last word (END or STOP) and says its own (BYE); blocks sent after a
-         * failure are received and dropped, so no message is left behind. */
-        while (!j.done) {
-            progress_root(&j);
-            if (!j.done)
-                pause_for(&ns);
-        }
-        for (int r = 1; r < j.n; r++)
-            if (!j.ended_r[r] && j.st != REE_OK)
-                send_down(&j, r, DOWN_STOP, 0, 0);
-        while (j.byes < j.n - 1) {
-            progress_root(&j);
-            for (long long b = j.next_merge; b < j.next_assign; b++) {
-                slot *s = &j.slots[b % j.window];
-                int flag = 0, len = 0;
-                MPI_Status ms;
-                if (s->owner == 0 || s->full)
-                    continue;
-                MPI_Iprobe(s->owner, block_tag(&j, b), j.comm, &flag, &ms);
-                if (!flag)
-                    continue;
-                MPI_Get_count(&ms, MPI_BYTE, &len);
-                drop_message(&j, s->owner, block_tag(&j, b), len);
-                s->full = 1;
-            }
-            if (j.byes < j.n - 1)
-                pause_for(&ns);
-        }
         st = j.st;
         snprintf(msg, sizeof msg, "%s", j.msg);
         FILE *trace = ree_ranks_trace();
         if (trace) { /* docs/cluster.md: the figures of the estimate */
             fprintf(trace,
-                    "reesim: mpi: %d ranks, %lld blocks, %lld received, %lld bytes (%.0f per "
-                    "block); blocks run per rank:",
-                    j.n, j.nblocks, j.nrecv, j.bytes,
+                    "reesim: mpi: %d ranks, %lld blocks, %d parts merged on ranks 0-%d; rank 0 "
+                    "received %lld pieces, %lld bytes (%.0f per piece); blocks run per rank:",
+                    j.n, j.nblocks, j.nparts, j.nparts - 1, j.nrecv, j.bytes,
                     j.nrecv ? (double)j.bytes / (double)j.nrecv : 0.0);
             for (int r = 0; r < j.n; r++)
                 fprintf(trace, " %lld", j.ran[r]);
             fprintf(trace, "\n");
         }
-        for (long long b = 0; b < j.window; b++)
-            free(j.slots[b].buf);
-        if (j.scratch)
-            ops->worker_free(ops->ctx, j.scratch);
-        free(j.slots);
-        free(j.waiting);
-        free(j.ended_r);
-        free(j.ran);
-    } else {
-        while (!j.ended) { /* rank 0 always ends with END or STOP */
-            progress_other(&j);
-            if (!j.ended)
-                pause_for(&ns);
-        }
-        MPI_Waitall(j.nsend, j.sreq, MPI_STATUSES_IGNORE);
-        for (int i = 0; i < j.nsend; i++)
-            free(j.sbuf[i]);
-        free(j.sreq);
-        free(j.sbuf);
-        head h = {.kind = UP_BYE};
-        MPI_Send(&h, (int)sizeof h, MPI_BYTE, 0, TAG_CTRL, j.comm);
     }
+    teardown(&j);
     head fin;
     memset(&fin, 0, sizeof fin);
     fin.status = (int)st;

@@ -17,11 +17,17 @@ typedef struct worker {
     int unformatted;         /* the block came from another MPI rank: rows not formatted yet */
 } worker;
 
+/* The merge is cut into `nparts` parts (exec.h): part p merges the series cells [cut[p],
+ * cut[p + 1]) with its own scratch tmp[p]; part 0 also merges the indicators, the variance budget
+ * and the runs.csv rows. */
 typedef struct job {
     const ree_plan *p;
     const ree_mc_opts *o;
     ree_csv *runs_csv;
     ree_mc_result *out;
+    int nparts;
+    size_t *cut;
+    double **tmp;
 } job;
 
 static double now(void)
@@ -131,16 +137,63 @@ static ree_status run_block(void *ctx, void *wp, long long first, int count, cha
     return REE_OK;
 }
 
-static ree_status merge_block(void *ctx, void *wp, long long first, int count, char *err,
-                              size_t errlen)
+static void free_parts(job *j)
+{
+    for (int i = 0; j->tmp && i < j->nparts; i++)
+        free(j->tmp[i]);
+    free(j->tmp);
+    free(j->cut);
+    j->tmp = NULL;
+    j->cut = NULL;
+    j->nparts = 0;
+}
+
+static int split(void *ctx, int want)
+{
+    job *j = ctx;
+    size_t ncell = ree_acc_ncell(j->out->series);
+    int n = want < 1 ? 1 : want;
+    if ((size_t)n > ncell / 64 + 1) /* parts of at least 64 cells: fewer, larger messages */
+        n = (int)(ncell / 64 + 1);
+    free_parts(j);
+    j->cut = malloc(((size_t)n + 1) * sizeof *j->cut);
+    j->tmp = calloc((size_t)n, sizeof *j->tmp);
+    if (!j->cut || !j->tmp) {
+        free_parts(j);
+        return 0;
+    }
+    j->nparts = n;
+    /* Balance the parts by bytes (what is shipped and merged): part 0 also carries the
+     * indicators and the variance budget, worth `extra` series cells, so it takes fewer. */
+    size_t per_cell = (4 + REE_MC_BLOCK) * sizeof(double);
+    size_t extra = ((size_t)j->p->nindicator * per_cell +
+                    (j->out->variance ? ree_vb_pack(j->out->variance, NULL, 0) : 0)) /
+                   per_cell;
+    for (int i = 0; i <= n; i++) {
+        size_t at = (ncell + extra) * (size_t)i / (size_t)n;
+        j->cut[i] = i == n ? ncell : at < extra ? 0 : at - extra;
+    }
+    for (int i = 0; i < n; i++)
+        if (!(j->tmp[i] = malloc(ree_acc_tmp_points(j->out->series) * sizeof(double)))) {
+            free_parts(j);
+            return 0;
+        }
+    return n;
+}
+
+static ree_status merge_part(void *ctx, void *wp, long long first, int count, int part, char *err,
+                             size_t errlen)
 {
     job *j = ctx;
     worker *w = wp;
-    if (ree_acc_merge_block(j->out->series, w->series) ||
-        ree_acc_merge_block(j->out->indicators, w->ind)) {
+    if (ree_acc_merge_block_cells(j->out->series, w->series, j->cut[part], j->cut[part + 1],
+                                  j->tmp[part]) ||
+        (part == 0 && ree_acc_merge_block(j->out->indicators, w->ind))) {
         snprintf(err, errlen, "out of memory merging statistics");
         return REE_ENOMEM;
     }
+    if (part != 0)
+        return REE_OK;
     if (w->vb)
         ree_vb_merge(j->out->variance, w->vb);
     if (j->runs_csv && w->unformatted) {
@@ -155,52 +208,81 @@ static ree_status merge_block(void *ctx, void *wp, long long first, int count, c
     return REE_OK;
 }
 
-/* A block result as bytes, for MPI ranks (exec.h): the two sealed blocks, the variance budget
- * and the block's indicator values (for runs.csv), each part preceded by its length. */
-static void *pack_block(void *ctx, void *wp, int count, size_t *len)
+/* Part `part` of a block result as bytes, for MPI ranks (exec.h): its range of the sealed series
+ * block and, for part 0, the indicator block, the variance budget and the block's indicator
+ * values (for runs.csv), each piece preceded by its length. */
+static void *pack_part(void *ctx, void *wp, int count, int part, size_t *len)
 {
     const job *j = ctx;
     worker *w = wp;
-    size_t part[4] = {ree_block_pack(w->series, NULL, 0), ree_block_pack(w->ind, NULL, 0),
-                      w->vb ? ree_vb_pack(w->vb, NULL, 0) : 0,
-                      (size_t)count * (size_t)j->p->nindicator * sizeof(double)};
-    size_t total = sizeof part + part[0] + part[1] + part[2] + part[3];
+    size_t lo = j->cut[part], hi = j->cut[part + 1];
+    size_t piece[4] = {ree_block_pack_cells(w->series, lo, hi, NULL, 0), 0, 0, 0};
+    if (part == 0) {
+        piece[1] = ree_block_pack(w->ind, NULL, 0);
+        piece[2] = w->vb ? ree_vb_pack(w->vb, NULL, 0) : 0;
+        piece[3] = (size_t)count * (size_t)j->p->nindicator * sizeof(double);
+    }
+    size_t total = sizeof piece + piece[0] + piece[1] + piece[2] + piece[3];
     unsigned char *buf = malloc(total), *q = buf;
     if (!buf)
         return NULL;
-    memcpy(q, part, sizeof part);
-    q += sizeof part;
-    q += ree_block_pack(w->series, q, part[0]);
-    q += ree_block_pack(w->ind, q, part[1]);
-    if (w->vb)
-        q += ree_vb_pack(w->vb, q, part[2]);
-    if (part[3])
-        memcpy(q, w->values, part[3]);
+    memcpy(q, piece, sizeof piece);
+    q += sizeof piece;
+    q += ree_block_pack_cells(w->series, lo, hi, q, piece[0]);
+    if (piece[1])
+        q += ree_block_pack(w->ind, q, piece[1]);
+    if (piece[2])
+        q += ree_vb_pack(w->vb, q, piece[2]);
+    if (piece[3])
+        memcpy(q, w->values, piece[3]);
     *len = total;
     return buf;
 }
 
-static ree_status unpack_block(void *ctx, void *wp, int count, const void *bytes, size_t len)
+static ree_status unpack_part(void *ctx, void *wp, int count, int part, const void *bytes,
+                              size_t len)
 {
     const job *j = ctx;
     worker *w = wp;
     const unsigned char *q = bytes;
-    size_t part[4];
-    if (len < sizeof part)
+    size_t piece[4];
+    if (len < sizeof piece)
         return REE_EINTERNAL;
-    memcpy(part, q, sizeof part);
-    q += sizeof part;
-    if (part[3] != (size_t)count * (size_t)j->p->nindicator * sizeof(double) ||
-        (w->vb ? ree_vb_pack(w->vb, NULL, 0) : 0) != part[2] ||
-        len != sizeof part + part[0] + part[1] + part[2] + part[3] ||
-        ree_block_unpack(w->series, q, part[0]) != part[0] ||
-        ree_block_unpack(w->ind, q + part[0], part[1]) != part[1] ||
-        (w->vb && ree_vb_unpack(w->vb, q + part[0] + part[1], part[2]) != part[2]))
+    memcpy(piece, q, sizeof piece);
+    q += sizeof piece;
+    size_t want3 = part == 0 ? (size_t)count * (size_t)j->p->nindicator * sizeof(double) : 0;
+    size_t want2 = part == 0 && w->vb ? ree_vb_pack(w->vb, NULL, 0) : 0;
+    if (piece[3] != want3 || piece[2] != want2 || (part != 0 && piece[1] != 0) || piece[0] > len ||
+        piece[1] > len || piece[2] > len || piece[3] > len ||
+        len != sizeof piece + piece[0] + piece[1] + piece[2] + piece[3] ||
+        ree_block_unpack_cells(w->series, j->cut[part], j->cut[part + 1], q, piece[0]) !=
+            piece[0] ||
+        (part == 0 && ree_block_unpack(w->ind, q + piece[0], piece[1]) != piece[1]) ||
+        (piece[2] && ree_vb_unpack(w->vb, q + piece[0] + piece[1], piece[2]) != piece[2]))
         return REE_EINTERNAL;
-    if (part[3])
-        memcpy(w->values, q + part[0] + part[1] + part[2], part[3]);
-    w->unformatted = 1; /* merge_block formats its rows: the run index is known there */
+    if (piece[3])
+        memcpy(w->values, q + piece[0] + piece[1] + piece[2], piece[3]);
+    w->unformatted = part == 0; /* merge_part formats its rows: the run index is known there */
     return REE_OK;
+}
+
+/* Part `part` of the totals (its series cells), from the rank that merged it to rank 0. */
+static void *pack_total(void *ctx, int part, size_t *len)
+{
+    const job *j = ctx;
+    size_t lo = j->cut[part], hi = j->cut[part + 1];
+    size_t need = ree_acc_pack_cells(j->out->series, lo, hi, NULL, 0);
+    void *buf = malloc(need ? need : 1);
+    if (buf)
+        *len = ree_acc_pack_cells(j->out->series, lo, hi, buf, need);
+    return buf;
+}
+
+static ree_status unpack_total(void *ctx, int part, const void *bytes, size_t len)
+{
+    const job *j = ctx;
+    size_t lo = j->cut[part], hi = j->cut[part + 1];
+    return ree_acc_unpack_cells(j->out->series, lo, hi, bytes, len) == len ? REE_OK : REE_EINTERNAL;
 }
 
 ree_exec_opts ree_mc_exec_opts(const ree_mc_opts *o)
@@ -233,15 +315,19 @@ ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv
                         .worker_alloc = worker_alloc,
                         .worker_free = worker_free,
                         .block = run_block,
-                        .merge = merge_block,
-                        .pack = pack_block,
-                        .unpack = unpack_block};
+                        .split = split,
+                        .merge_part = merge_part,
+                        .pack_part = pack_part,
+                        .unpack_part = unpack_part,
+                        .pack_total = pack_total,
+                        .unpack_total = unpack_total};
     ree_exec_opts eo = ree_mc_exec_opts(o);
     double t0 = now();
     ree_status status = ree_exec_run(&ops, &eo, err, errlen);
     out->nruns = o->nruns;
     out->threads = o->threads;
     out->seconds = now() - t0;
+    free_parts(&j);
     if (status != REE_OK)
         ree_mc_result_free(out);
     return status;

@@ -565,10 +565,10 @@ int ree_block_add(ree_block *b, const double *values)
 }
 
 /* Mark the columns whose values are all the same bits (they merge into a point mass). */
-static void find_konst(ree_block *b)
+static void find_konst(ree_block *b, size_t lo, size_t hi)
 {
     int n = b->nruns;
-    for (size_t c = 0; c < b->ncell; c++) {
+    for (size_t c = lo; c < hi; c++) {
         const double *x = b->cols + c * REE_BLOCK_MAX;
         int i = 1;
         while (i < n && same_bits(x[i], x[0]))
@@ -593,7 +593,7 @@ void ree_block_seal(ree_block *b)
         if (i < n) /* not already in order (constant columns, e.g. zeros, are) */
             ree_sort_column(x, (size_t)n, tmp);
     }
-    find_konst(b);
+    find_konst(b, 0, b->ncell);
     b->sealed = 1;
 }
 
@@ -603,15 +603,19 @@ static int stays_pm(const struct cell *c, const ree_block *b, size_t i)
     return b->konst[i] && (c->n == 0 || (c->pm && same_bits(b->cols[i * REE_BLOCK_MAX], c->min)));
 }
 
-int ree_acc_merge_block(ree_acc *into, ree_block *b)
+size_t ree_acc_tmp_points(const ree_acc *a)
 {
-    if (into->ncell != b->ncell)
+    return 4 * a->k + REE_BLOCK_MAX;
+}
+
+int ree_acc_merge_block_cells(ree_acc *into, const ree_block *b, size_t lo, size_t hi, double *tmp)
+{
+    if (into->ncell != b->ncell || !b->sealed || lo > hi || hi > into->ncell)
         return -1;
-    ree_block_seal(b);
     if (b->nruns == 0)
         return 0;
     size_t limit = 2 * into->k, m = (size_t)b->nruns;
-    for (size_t i = 0; i < into->ncell; i++) {
+    for (size_t i = lo; i < hi; i++) {
         struct cell *c = &into->cells[i];
         if (stays_pm(c, b, i))
             continue;
@@ -619,17 +623,25 @@ int ree_acc_merge_block(ree_acc *into, ree_block *b)
             grow(c, c->npts + m, limit + REE_BLOCK_MAX) != 0)
             return -1;
     }
-    if (need_tmp(into) != 0)
-        return -1;
-    for (size_t i = 0; i < into->ncell; i++) {
+    for (size_t i = lo; i < hi; i++) {
         struct cell *c = &into->cells[i];
         if (stays_pm(c, b, i))
             merge_level0_pm(c, m, limit);
         else
-            merge_level0(c, b->cols + i * REE_BLOCK_MAX, m, 1, limit, into->tmp);
+            merge_level0(c, b->cols + i * REE_BLOCK_MAX, m, 1, limit, tmp);
         merge_moments(c, m, b->mean[i], b->m2[i], b->min[i], b->max[i]);
     }
     return 0;
+}
+
+int ree_acc_merge_block(ree_acc *into, ree_block *b)
+{
+    if (into->ncell != b->ncell)
+        return -1;
+    ree_block_seal(b);
+    if (b->nruns > 0 && need_tmp(into) != 0)
+        return -1;
+    return ree_acc_merge_block_cells(into, b, 0, into->ncell, into->tmp);
 }
 
 /*
@@ -758,10 +770,12 @@ size_t ree_acc_weighted_points(const ree_acc *a, size_t cell, double *x, double 
 #define PACK_FIELDS(X)                                                                             \
     X(n) X(mean) X(m2) X(min) X(max) X(npts) X(unsorted0) X(pm) X(parity) X(nlev) X(cnt)
 
-size_t ree_acc_pack(const ree_acc *a, void *buf, size_t cap)
+size_t ree_acc_pack_cells(const ree_acc *a, size_t lo, size_t hi, void *buf, size_t cap)
 {
-    size_t need = 2 * sizeof(uint64_t);
-    for (size_t i = 0; i < a->ncell; i++) {
+    size_t need = 3 * sizeof(uint64_t);
+    hi = hi < a->ncell ? hi : a->ncell;
+    lo = lo < hi ? lo : hi;
+    for (size_t i = lo; i < hi; i++) {
         const struct cell *c = &a->cells[i];
 #define SIZE_OF(f) need += sizeof c->f;
         PACK_FIELDS(SIZE_OF)
@@ -771,10 +785,10 @@ size_t ree_acc_pack(const ree_acc *a, void *buf, size_t cap)
     if (!buf || cap < need)
         return need;
     unsigned char *p = buf;
-    uint64_t head[2] = {a->ncell, a->k};
+    uint64_t head[3] = {lo, hi, a->k};
     memcpy(p, head, sizeof head);
     p += sizeof head;
-    for (size_t i = 0; i < a->ncell; i++) {
+    for (size_t i = lo; i < hi; i++) {
         const struct cell *c = &a->cells[i];
 #define PUT(f)                                                                                     \
     memcpy(p, &c->f, sizeof c->f);                                                                 \
@@ -789,17 +803,22 @@ size_t ree_acc_pack(const ree_acc *a, void *buf, size_t cap)
     return need;
 }
 
-size_t ree_acc_unpack(ree_acc *a, const void *buf, size_t len)
+size_t ree_acc_pack(const ree_acc *a, void *buf, size_t cap)
+{
+    return ree_acc_pack_cells(a, 0, a->ncell, buf, cap);
+}
+
+size_t ree_acc_unpack_cells(ree_acc *a, size_t lo, size_t hi, const void *buf, size_t len)
 {
     const unsigned char *p = buf, *end = p + len;
-    uint64_t head[2];
+    uint64_t head[3];
     if (len < sizeof head)
         return 0;
     memcpy(head, p, sizeof head);
     p += sizeof head;
-    if (head[0] != a->ncell || head[1] != a->k)
+    if (lo > hi || hi > a->ncell || head[0] != lo || head[1] != hi || head[2] != a->k)
         return 0;
-    for (size_t i = 0; i < a->ncell; i++) {
+    for (size_t i = lo; i < hi; i++) {
         struct cell *c = &a->cells[i], t;
         memset(&t, 0, sizeof t);
 #define GET(f)                                                                                     \
@@ -825,46 +844,65 @@ size_t ree_acc_unpack(ree_acc *a, const void *buf, size_t len)
     return (size_t)(p - (const unsigned char *)buf);
 }
 
-/* A sealed block as bytes: ncell and the run count, the moments (mean, m2, min, max per cell),
- * then each cell's sorted values. Unpacking gives a sealed block that merges bit for bit as the
- * original would. */
-size_t ree_block_pack(ree_block *b, void *buf, size_t cap)
+size_t ree_acc_unpack(ree_acc *a, const void *buf, size_t len)
+{
+    return ree_acc_unpack_cells(a, 0, a->ncell, buf, len);
+}
+
+/* A sealed block's cells lo .. hi-1 as bytes: lo, hi and the run count, the moments (mean, m2,
+ * min, max of each cell), then each cell's sorted values. Unpacking gives cells that merge bit for
+ * bit as the original's would. */
+size_t ree_block_pack_cells(ree_block *b, size_t lo, size_t hi, void *buf, size_t cap)
 {
     ree_block_seal(b);
-    size_t n = (size_t)b->nruns;
-    size_t need = 2 * sizeof(uint64_t) + (4 + n) * b->ncell * sizeof(double);
+    hi = hi < b->ncell ? hi : b->ncell;
+    lo = lo < hi ? lo : hi;
+    size_t n = (size_t)b->nruns, nc = hi - lo;
+    size_t need = 3 * sizeof(uint64_t) + (4 + n) * nc * sizeof(double);
     if (!buf || cap < need)
         return need;
     unsigned char *p = buf;
-    uint64_t head[2] = {b->ncell, n};
+    uint64_t head[3] = {lo, hi, n};
     memcpy(p, head, sizeof head);
     p += sizeof head;
-    memcpy(p, b->mean, 4 * b->ncell * sizeof(double)); /* mean, m2, min, max are contiguous */
-    p += 4 * b->ncell * sizeof(double);
-    for (size_t c = 0; c < b->ncell; c++, p += n * sizeof(double))
+    const double *mom[4] = {b->mean, b->m2, b->min, b->max};
+    for (int f = 0; f < 4; f++, p += nc * sizeof(double))
+        memcpy(p, mom[f] + lo, nc * sizeof(double));
+    for (size_t c = lo; c < hi; c++, p += n * sizeof(double))
         memcpy(p, b->cols + c * REE_BLOCK_MAX, n * sizeof(double));
     return need;
 }
 
-size_t ree_block_unpack(ree_block *b, const void *buf, size_t len)
+size_t ree_block_pack(ree_block *b, void *buf, size_t cap)
+{
+    return ree_block_pack_cells(b, 0, b->ncell, buf, cap);
+}
+
+size_t ree_block_unpack_cells(ree_block *b, size_t lo, size_t hi, const void *buf, size_t len)
 {
     const unsigned char *p = buf;
-    uint64_t head[2];
+    uint64_t head[3];
     if (len < sizeof head)
         return 0;
     memcpy(head, p, sizeof head);
     p += sizeof head;
-    size_t n = (size_t)head[1];
-    if (head[0] != b->ncell || n > REE_BLOCK_MAX ||
-        len != sizeof head + (4 + n) * b->ncell * sizeof(double))
+    size_t n = (size_t)head[2], nc = hi - lo;
+    if (lo > hi || hi > b->ncell || head[0] != lo || head[1] != hi || n > REE_BLOCK_MAX ||
+        len != sizeof head + (4 + n) * nc * sizeof(double))
         return 0;
-    memcpy(b->mean, p, 4 * b->ncell * sizeof(double));
-    p += 4 * b->ncell * sizeof(double);
-    for (size_t c = 0; c < b->ncell; c++, p += n * sizeof(double))
+    double *mom[4] = {b->mean, b->m2, b->min, b->max};
+    for (int f = 0; f < 4; f++, p += nc * sizeof(double))
+        memcpy(mom[f] + lo, p, nc * sizeof(double));
+    for (size_t c = lo; c < hi; c++, p += n * sizeof(double))
         memcpy(b->cols + c * REE_BLOCK_MAX, p, n * sizeof(double));
     b->nruns = (int)n;
     b->staged = 0;
-    find_konst(b);
+    find_konst(b, lo, hi);
     b->sealed = 1;
     return len;
+}
+
+size_t ree_block_unpack(ree_block *b, const void *buf, size_t len)
+{
+    return ree_block_unpack_cells(b, 0, b->ncell, buf, len);
 }

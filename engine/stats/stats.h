@@ -129,4 +129,25 @@ size_t ree_acc_unpack(ree_acc *a, const void *buf, size_t len);
 size_t ree_block_pack(ree_block *b, void *buf, size_t cap);
 size_t ree_block_unpack(ree_block *b, const void *buf, size_t len);
 
+/*
+ * Ranges of cells. Cells never interact, so the merge of a block can be cut into ranges of cells
+ * [lo, hi), each merged in block order on its own: the result is bit for bit that of whole merges.
+ * Different ranges of one accumulator may be merged from different threads at once (each with its
+ * own `tmp`), or on different MPI ranks (cells shipped as bytes, then gathered).
+ *
+ * ree_acc_merge_block_cells merges cells lo .. hi-1 of sealed block `b` into `into`, using the
+ * caller's scratch `tmp` of ree_acc_tmp_points(into) doubles. Returns 0, or -1 when out of memory,
+ * when b is not sealed or the shapes or the range do not fit (the range's cells stay usable; a cell
+ * that could not grow is unchanged).
+ * The pack and unpack functions are those above restricted to cells lo .. hi-1 (the bytes name
+ * their range; unpacking into another range fails). ree_block_unpack_cells leaves the block's
+ * other cells as they were and marks the block sealed: merge only the range it unpacked.
+ */
+size_t ree_acc_tmp_points(const ree_acc *a);
+int ree_acc_merge_block_cells(ree_acc *into, const ree_block *b, size_t lo, size_t hi, double *tmp);
+size_t ree_acc_pack_cells(const ree_acc *a, size_t lo, size_t hi, void *buf, size_t cap);
+size_t ree_acc_unpack_cells(ree_acc *a, size_t lo, size_t hi, const void *buf, size_t len);
+size_t ree_block_pack_cells(ree_block *b, size_t lo, size_t hi, void *buf, size_t cap);
+size_t ree_block_unpack_cells(ree_block *b, size_t lo, size_t hi, const void *buf, size_t len);
+
 #endif
