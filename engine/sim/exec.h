@@ -7,8 +7,11 @@
  * order (dynamic schedule); each thread owns one worker (its run workspaces and one block's
  * partial results), fills it with `block`, then hands it to `merge`. Merges happen one at a
  * time and strictly in block order, whoever ran the block, so any result built by `merge` is
- * byte-identical for every thread count. A thread waits only for the merge of the block before
- * its own; there are no waves and no barrier between blocks.
+ * byte-identical for every thread count. With `split`, the merge is cut into parts (4 per thread)
+ * and each part is merged in block order on its own, so one thread merges a part of block b while
+ * another merges another part of block b - 1: no merge is a serial step for all threads. A thread
+ * waits only for the merge of each part of the block before its own (a few yields, then short
+ * sleeps); there are no waves and no barrier between blocks.
  *
  * Cancellation: `cancel` is polled before each block; once set, remaining blocks are skipped
  * and REE_EINTERRUPTED is returned. Errors: the first failing block *in block order* decides the
@@ -92,11 +95,13 @@ ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *e
  * Under mpirun every rank runs the same program; ree_exec_run hands out blocks dynamically:
  * each rank starts with one range of `threads` blocks and asks rank 0 for the next range as soon
  * as it starts its last one, so a rank whose blocks are cheap takes more of them. Ranks run their
- * blocks on their OpenMP threads and send each packed block result to rank 0, which merges every
- * block strictly in block order, whoever ran it, so the result is byte-identical to one process.
- * Rank 0 hands out only blocks within a window of 4 x ranks x threads blocks ahead of its merge,
- * so memory stays bounded whatever the runs. All ranks return the status rank 0 decided (the
- * first failing block in block order, or an interruption seen by any rank), with its message.
+ * blocks on their OpenMP threads. The merge is cut into parts (ops->split, one per rank as far as
+ * the caller can cut): rank p merges part p of every block strictly in block order, whoever ran
+ * it, and finally sends its part of the totals to rank 0; so each part is byte-identical to one
+ * process, and the merge work is spread over the ranks instead of passing through rank 0. Rank 0
+ * hands out only blocks within a window of 4 x ranks x threads blocks ahead of the slowest part's
+ * merge, so memory stays bounded whatever the runs. All ranks return the status rank 0 decided
+ * (the first failing block in block order, or an interruption seen by any rank), with its message.
  * Only rank 0 writes files and prints (the program sends the other ranks' stdout and stderr to
  * /dev/null).
  */

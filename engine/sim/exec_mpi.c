@@ -9,25 +9,39 @@
  *     rank 0 answers with the lowest blocks not yet given (ASSIGN), or END when all are given.
  *     Rank 0 takes its own ranges the same way. A rank that finishes early asks again: cheap
  *     blocks (regime switching) make a rank take more of them, whoever it is;
- *   - rank 0 gives only blocks below next_merge + window (window = 4 x ranks x chunk blocks,
- *     <= 32,000), so at most `window` blocks are run and not yet merged: memory on every rank is
- *     bounded by the window, whatever the number of runs;
- *   - every rank runs its blocks on its OpenMP threads; a rank other than 0 packs each finished
- *     block (ops->pack) behind a header (block, status, message) and sends it to rank 0 without
- *     waiting, on the tag of its window slot (TAG_BLOCK0 + b % window: one block per tag at a
- *     time). Rank 0 merges every block strictly in block order: its own from its worker when it
- *     is next (else packed until it is), the others' received from their rank when they are next
- *     and unpacked (ops->unpack) into a scratch worker. So the merge sequence is exactly that of
- *     one process, whoever ran which block: the result is byte-identical;
+ *   - the merge is cut into parts (ops->split: ranges of statistics cells; one part when the
+ *     caller has no split), one per rank as far as the cells allow: rank p < nparts owns part p
+ *     and merges it, rank 0 part 0, which also carries the block's status, its runs.csv values
+ *     and whatever else is not cut. So the merge work and the bytes received are spread over the
+ *     owners instead of all going through rank 0;
+ *   - every rank runs its blocks on its OpenMP threads and cuts each finished block into pieces
+ *     (ops->pack_part), each behind a header (block, part, status, message), sent to the part's
+ *     owner without waiting, on the tag of the block's window slot (TAG_BLOCK0 + b % window: one
+ *     block per tag and owner at a time); a rank's own part stays here. Each owner merges its part
+ *     of every block strictly in block order: from the worker when the block is next, else packed
+ *     until it is, or received from whichever rank ran it (any source: the tag names the block).
+ *     Each part thus sees exactly the merge sequence of one process, whoever ran which block, and
+ *     parts never interact: the result is byte-identical;
+ *   - rank 0 gives only blocks below the slowest owner's merge point + window (window = 4 x ranks
+ *     x chunk blocks, <= 32,000; owners report their merge point with MERGED every chunk blocks),
+ *     so at most `window` blocks are run and not yet merged: memory on every rank is bounded by
+ *     the window, whatever the number of runs;
+ *   - once an owner has merged every block it sends its part of the totals (ops->pack_total) to
+ *     rank 0, which unpacks it (ops->unpack_total): rank 0 ends with all the totals;
  *   - MPI calls are made by one thread at a time (a critical section between blocks; threads
  *     with nothing to do poll with a short sleep), so MPI_THREAD_SERIALIZED is enough;
- *   - a failed block travels with its status and message and stops rank 0 when it is due (the
- *     first failure in block order, as one process); an interruption on any rank (ABORT) stops
- *     rank 0 at once. Rank 0 then sends STOP to every rank (or END after the last merge), keeps
- *     receiving (and dropping) blocks until every rank has said BYE, and broadcasts the final
- *     status and message.
- * REESIM_MPI_TRACE=1 makes rank 0 print blocks received, bytes and blocks run per rank;
- * REESIM_MPI_SLOW=R:MS makes rank R sleep MS ms after each block (tests of the assignment).
+ *   - a failed block travels as headers with its status and message to every owner and stops
+ *     rank 0 when it is due in part 0 (the first failure in block order, as one process); an
+ *     owner whose own merge fails at block b tells rank 0 (ABORT with b), which stops when part 0
+ *     reaches b; an interruption on any rank (ABORT without a block) stops rank 0 at once. Rank
+ *     0 then sends STOP to every rank (or END once every block is given);
+ *   - the end: every rank, once its blocks are run, its part merged (or stopped) and its sends
+ *     complete, says BYE to rank 0 and to every owner, and waits for the BYEs it is owed, taking
+ *     and dropping anything that comes (messages from one rank arrive in order, so after its BYE
+ *     nothing of it is left in flight). Rank 0 broadcasts the final status and message.
+ * REESIM_MPI_TRACE=1 makes rank 0 print the parts, the pieces it received and their bytes, and
+ * the blocks run per rank; REESIM_MPI_SLOW=R:MS makes rank R sleep MS ms after each block (tests
+ * of the assignment).
  */
 #include <stdio.h>
 #include <stdlib.h>

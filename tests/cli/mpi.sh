@@ -60,6 +60,15 @@ check "meta.json of one process: 1 rank" grep -q '"ranks":[[:space:]]*1,' "$work
     status mpi 2 run "$g" -n 200 -j 1 -q -o "$work/traced" >/dev/null
 )
 check "REESIM_MPI_TRACE: the figures once" test "$(grep -c '^reesim: mpi: 2 ranks' "$work/stderr")" = 1
+# The merge is cut into one part per rank (docs/cluster.md): rank 1 merges part 1, so the byte
+# identity above covers pieces merged away from rank 0 and totals gathered back.
+check "2 ranks: 2 parts" grep -q '^reesim: mpi: 2 ranks, 4 blocks, 2 parts' "$work/stderr"
+(
+    export REESIM_MPI_TRACE=1
+    status mpi 3 run "$g" -n 200 -j 1 -q -o "$work/traced3" >/dev/null
+)
+check "3 ranks: 3 parts" grep -q '^reesim: mpi: 3 ranks, 4 blocks, 3 parts' "$work/stderr"
+check "3 ranks, traced: every CSV identical" same_csv "$work/run1" "$work/traced3"
 status mpi 2 run "$g" -n 200 -j 1 -q -o "$work/untraced" >/dev/null
 check "without it: nothing" test "$(grep -c '^reesim: mpi:' "$work/stderr")" = 0
 
