@@ -204,16 +204,22 @@ rank_pid() { # the process of rank $1 of the running mpirun
     done
 }
 # Start the long run (at most 120 s, under timeout) and wait until both ranks run and rank 0 has
-# opened its temporary folder; sets tpid (timeout), mpid (mpirun) and started.
+# opened its temporary folder; sets tpid (timeout), mpid (mpirun) and started. With an argument
+# (a wrapper of mpirun, scripts/reesim-mpirun) mpirun runs under it, and wpid is the wrapper.
 long_run() {
     rm -rf "$work/sig" && mkdir -p "$work/sig"
-    timeout -s KILL 120 mpirun --oversubscribe --allow-run-as-root -np 2 "$bin" run \
+    timeout -s KILL 120 "${1:-mpirun}" --oversubscribe --allow-run-as-root -np 2 "$bin" run \
         "$src/scenarios/baseline-2024.yaml" -n 1000000 -j 1 -o "$work/sig/out" \
         >"$work/stdout" 2>"$work/stderr" &
-    tpid=$! mpid= started=no
+    tpid=$! mpid= wpid= started=no
     i=0
     while [ $i -lt 600 ]; do
-        [ -n "$mpid" ] || mpid=$(children "$tpid")
+        if [ -n "$1" ]; then
+            [ -n "$wpid" ] || wpid=$(children "$tpid")
+            [ -z "$wpid" ] || [ -n "$mpid" ] || mpid=$(children "$wpid")
+        else
+            [ -n "$mpid" ] || mpid=$(children "$tpid")
+        fi
         if [ -n "$mpid" ] && ls -A "$work/sig" | grep -q '^\.out\.tmp\.' &&
             [ -n "$(rank_pid 0)" ] && [ -n "$(rank_pid 1)" ]; then
             started=yes
@@ -242,6 +248,20 @@ ended
 check "SIGTERM to mpirun: ends, exit $code (not 0)" test "$code" -ne 0
 check "rank 0 says so" grep -q 'interrupted (signal 15); no output written' "$work/stderr"
 check "SIGTERM to mpirun: nothing left" nothing_left
+# The wrapper (scripts/reesim-mpirun) gives the usual code: 143 for SIGTERM, 130 for SIGINT.
+wrap="$src/scripts/reesim-mpirun"
+long_run "$wrap"
+check "long run under the wrapper started" test $started = yes
+kill -TERM "$wpid"
+ended
+check "SIGTERM to scripts/reesim-mpirun: 143" test "$code" = 143
+check "SIGTERM to the wrapper: nothing left" nothing_left
+long_run "$wrap"
+check "long run under the wrapper started" test $started = yes
+kill -INT "$wpid"
+ended
+check "SIGINT to scripts/reesim-mpirun: 130" test "$code" = 130
+check "SIGINT to the wrapper: nothing left" nothing_left
 long_run
 check "long run started" test $started = yes
 kill -TERM "$(rank_pid 0)" "$(rank_pid 1)"
