@@ -541,8 +541,15 @@ ree_status ree_cmd_run(int argc, char **argv)
     char err[512] = "";
     ree_status st = REE_OK;
     ree_cli_catch_signals();
+    if (rfmt == RUNS_CSV_AUTO)
+        rfmt = info.nruns > RUNS_CSV_GZ_ABOVE ? RUNS_CSV_GZ : RUNS_CSV_PLAIN;
+    /* Every rank's threads format (and compress) the rows; rank 0 only writes them. */
+    int rows = rfmt == RUNS_CSV_PLAIN ? REE_MC_ROWS_CSV
+               : rfmt == RUNS_CSV_GZ  ? REE_MC_ROWS_GZ
+                                      : REE_MC_ROWS_NONE;
     if (ree_rank() > 0) { /* another MPI rank: the same collective steps as rank 0, no files */
         ree_mc_opts mo = {.first_run = info.first_run,
+                          .rows = rows,
                           .nruns = info.nruns,
                           .seed = info.seed,
                           .threads = (int)co.threads,
@@ -578,8 +585,6 @@ ree_status ree_cmd_run(int argc, char **argv)
                 ree_outset_leftover(set));
     ree_outset_set_cancel(set, &ree_cli_interrupted);
     ree_cli_guard(set);
-    if (rfmt == RUNS_CSV_AUTO)
-        rfmt = info.nruns > RUNS_CSV_GZ_ABOVE ? RUNS_CSV_GZ : RUNS_CSV_PLAIN;
     ree_csv *runs_csv = NULL;
     if (rfmt == RUNS_CSV_PLAIN)
         runs_csv = ree_outset_csv(set, "runs.csv", ree_runs_columns, 6, &st);
@@ -590,6 +595,7 @@ ree_status ree_cmd_run(int argc, char **argv)
     ree_progress_start(&bar, stderr, "runs");
     int show = !co.quiet && isatty(fileno(stderr));
     ree_mc_opts mo = {.first_run = info.first_run,
+                      .rows = rows,
                       .nruns = info.nruns,
                       .seed = info.seed,
                       .threads = (int)co.threads,

@@ -46,7 +46,9 @@ struct ree_csv {
     int finished; /* the gzip trailer is written */
     int mem;      /* text kept in memory (ree_csv_mem_alloc): buf holds len of mcap bytes */
     size_t mcap;
-    int merr; /* out of memory: text was lost */
+    int merr;   /* out of memory: text was lost */
+    int member; /* memory: buf holds one gzip member of the text (ree_csv_mem_deflate) */
+    int zin;    /* gzip: text went into the current stream since its start */
 };
 
 struct entry {
@@ -516,6 +518,7 @@ static void gz_deflate(ree_csv *c, int flush)
 {
     if (c->zerr || c->finished)
         return;
+    c->zin |= c->len > 0;
     c->z->next_in = c->buf;
     c->z->avail_in = (uInt)c->len;
     int rc;
@@ -532,8 +535,28 @@ static void gz_deflate(ree_csv *c, int flush)
             break; /* the error stays on the FILE */
     } while (c->z->avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
     c->len = 0;
-    if (flush == Z_FINISH)
+    if (flush == Z_FINISH) {
         c->finished = 1;
+        c->zin = 0;
+    }
+}
+
+/* A whole gzip member (ree_csv_mem_deflate) appended to gzip CSV c: the text before it ends as a
+ * member of its own, then the member's bytes go to the file as they are. */
+static void gz_append_member(ree_csv *c, const unsigned char *p, size_t n)
+{
+    if (c->zerr)
+        return;
+    if (c->len || c->zin) {
+        gz_deflate(c, Z_FINISH);
+        if (deflateReset(c->z) != Z_OK) {
+            c->zerr = 1;
+            return;
+        }
+        c->finished = 0;
+    }
+    if (n)
+        fwrite(p, 1, n, c->f); /* a write error stays on the FILE */
 }
 
 static void csv_free(ree_csv *c)
@@ -672,7 +695,7 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
             continue;
         }
         errno = 0;
-        if (e->csv && e->csv->z)
+        if (e->csv && e->csv->z && (e->csv->len || e->csv->zin)) /* else: ends with a member */
             gz_deflate(e->csv, Z_FINISH);
         int bad = fflush(e->f) != 0 || ferror(e->f);
         int e1 = errno;
@@ -965,15 +988,67 @@ void ree_csv_mem_clear(ree_csv *c)
     c->len = 0;
     c->merr = 0;
     c->row_started = 0;
+    c->member = 0;
 }
 
 int ree_csv_mem_flush(ree_csv *mem, ree_csv *dst)
 {
-    int lost = mem->merr;
-    if (!lost && mem->len)
+    int bad = mem->merr || (mem->member && !dst->z);
+    if (!bad && mem->member)
+        gz_append_member(dst, mem->buf, mem->len);
+    else if (!bad && mem->len)
         put_bytes(dst, (const char *)mem->buf, mem->len);
     ree_csv_mem_clear(mem);
-    return lost ? -1 : 0;
+    return bad ? -1 : 0;
+}
+
+int ree_csv_mem_deflate(ree_csv *c)
+{
+    if (!c->mem || c->merr || c->member)
+        return -1;
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, REE_GZ_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return -1;
+    uLong bound = deflateBound(&z, (uLong)c->len);
+    unsigned char *out = malloc(bound ? bound : 1);
+    int rc = Z_STREAM_ERROR;
+    if (out) {
+        z.next_in = c->buf;
+        z.avail_in = (uInt)c->len;
+        z.next_out = out;
+        z.avail_out = (uInt)bound;
+        rc = deflate(&z, Z_FINISH);
+    }
+    size_t n = (size_t)z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return -1;
+    }
+    free(c->buf);
+    c->buf = out;
+    c->mcap = bound ? bound : 1;
+    c->len = n;
+    c->member = 1;
+    return 0;
+}
+
+const void *ree_csv_mem_bytes(const ree_csv *c, size_t *len)
+{
+    *len = c->len;
+    return c->buf;
+}
+
+int ree_csv_mem_set(ree_csv *c, const void *bytes, size_t len, int member)
+{
+    ree_csv_mem_clear(c);
+    if (len)
+        mem_put(c, bytes, len);
+    if (c->merr)
+        return -1;
+    c->member = member != 0;
+    return 0;
 }
 
 char *ree_format_num(char *buf, size_t len, double x)

@@ -136,6 +136,21 @@ void ree_csv_mem_free(ree_csv *c);
 void ree_csv_mem_clear(ree_csv *c);
 int ree_csv_mem_flush(ree_csv *mem, ree_csv *dst);
 
+/* Gzip members, so that threads (and MPI ranks) compress as well as format: ree_csv_mem_deflate
+ * replaces the memory CSV's text by one standalone gzip member of it (the parameters of
+ * runs.csv.gz; returns 0, or -1 when out of memory, the text was lost or it is a member already).
+ * Flushing a member into a gzip CSV (ree_outset_csv_gz) ends the text before it as a member of its
+ * own and appends the member's bytes as they are (into any other CSV: -1, nothing written). The
+ * file is then a series of gzip members, which gzip, zlib and pandas read as one text; its bytes
+ * depend only on the text and on where members begin, which the caller fixes (runs.csv.gz: the
+ * header, then one member per block of runs, for any number of threads or ranks).
+ * ree_csv_mem_bytes gives the memory CSV's bytes (text, or its member); ree_csv_mem_set replaces
+ * them by `len` bytes (a member when `member`), as shipped by another MPI rank; -1 when out of
+ * memory. */
+int ree_csv_mem_deflate(ree_csv *c);
+const void *ree_csv_mem_bytes(const ree_csv *c, size_t *len);
+int ree_csv_mem_set(ree_csv *c, const void *bytes, size_t len, int member);
+
 /* Format a double the way CSV output does ('.' decimal point, %.10g shortest, "" for NaN, "0" for
  * -0, "inf"/"-inf" for infinities) into buf (at least 32 bytes; truncated if shorter). Returns
  * buf. */

@@ -13,8 +13,7 @@ typedef struct worker {
     ree_block *series, *ind; /* the block's values, summarised (sealed) by this thread */
     ree_vb *vb;              /* NULL unless the variance budget is asked */
     double *values;          /* REE_MC_BLOCK x nindicator, for runs.csv */
-    ree_csv *rows;           /* the block's runs.csv rows, formatted by this thread; or NULL */
-    int unformatted;         /* the block came from another MPI rank: rows not formatted yet */
+    ree_csv *rows;           /* the block's runs.csv rows, formatted (and deflated) here; or NULL */
 } worker;
 
 /* The merge is cut into `nparts` parts (exec.h): part p merges the series cells [cut[p],
@@ -25,6 +24,7 @@ typedef struct job {
     const ree_mc_opts *o;
     ree_csv *runs_csv;
     ree_mc_result *out;
+    int rows; /* REE_MC_ROWS_*: how this rank's threads prepare runs.csv rows */
     int nparts;
     size_t *cut;
     double **tmp;
@@ -91,10 +91,10 @@ static void *worker_alloc(void *ctx)
     w->values = calloc((size_t)REE_MC_BLOCK * (nind ? nind : 1), sizeof(double));
     if (j->o->variance)
         w->vb = ree_vb_alloc(j->p);
-    if (j->runs_csv)
+    if (j->rows)
         w->rows = ree_csv_mem_alloc();
     if (!w->run || !w->series || !w->ind || !w->values || (j->o->variance && !w->vb) ||
-        (j->runs_csv && !w->rows)) {
+        (j->rows && !w->rows)) {
         worker_free(ctx, w);
         return NULL;
     }
@@ -133,6 +133,10 @@ static ree_status run_block(void *ctx, void *wp, long long first, int count, cha
     if (w->rows) {
         ree_csv_mem_clear(w->rows);
         ree_mc_write_runs(j->p, w->rows, w->values, first, count);
+        if (j->rows == REE_MC_ROWS_GZ && ree_csv_mem_deflate(w->rows) != 0) {
+            snprintf(err, errlen, "out of memory compressing the runs.csv rows of run %lld", first);
+            return REE_ENOMEM;
+        }
     }
     return REE_OK;
 }
@@ -196,11 +200,7 @@ static ree_status merge_part(void *ctx, void *wp, long long first, int count, in
         return REE_OK;
     if (w->vb)
         ree_vb_merge(j->out->variance, w->vb);
-    if (j->runs_csv && w->unformatted) {
-        ree_csv_mem_clear(w->rows);
-        ree_mc_write_runs(j->p, w->rows, w->values, first, count);
-    }
-    w->unformatted = 0;
+    (void)first, (void)count;
     if (j->runs_csv && ree_csv_mem_flush(w->rows, j->runs_csv) != 0) {
         snprintf(err, errlen, "out of memory formatting runs.csv");
         return REE_ENOMEM;
@@ -209,8 +209,8 @@ static ree_status merge_part(void *ctx, void *wp, long long first, int count, in
 }
 
 /* Part `part` of a block result as bytes, for MPI ranks (exec.h): its range of the sealed series
- * block and, for part 0, the indicator block, the variance budget and the block's indicator
- * values (for runs.csv), each piece preceded by its length. */
+ * block and, for part 0, the indicator block, the variance budget and the block's runs.csv rows as
+ * prepared on the rank that ran it (text, or a gzip member), each piece preceded by its length. */
 static void *pack_part(void *ctx, void *wp, int count, int part, size_t *len)
 {
     const job *j = ctx;
@@ -220,8 +220,10 @@ static void *pack_part(void *ctx, void *wp, int count, int part, size_t *len)
     if (part == 0) {
         piece[1] = ree_block_pack(w->ind, NULL, 0);
         piece[2] = w->vb ? ree_vb_pack(w->vb, NULL, 0) : 0;
-        piece[3] = (size_t)count * (size_t)j->p->nindicator * sizeof(double);
+        if (w->rows)
+            (void)ree_csv_mem_bytes(w->rows, &piece[3]);
     }
+    (void)count;
     size_t total = sizeof piece + piece[0] + piece[1] + piece[2] + piece[3];
     unsigned char *buf = malloc(total), *q = buf;
     if (!buf)
@@ -234,7 +236,7 @@ static void *pack_part(void *ctx, void *wp, int count, int part, size_t *len)
     if (piece[2])
         q += ree_vb_pack(w->vb, q, piece[2]);
     if (piece[3])
-        memcpy(q, w->values, piece[3]);
+        memcpy(q, ree_csv_mem_bytes(w->rows, &piece[3]), piece[3]);
     *len = total;
     return buf;
 }
@@ -250,19 +252,20 @@ static ree_status unpack_part(void *ctx, void *wp, int count, int part, const vo
         return REE_EINTERNAL;
     memcpy(piece, q, sizeof piece);
     q += sizeof piece;
-    size_t want3 = part == 0 ? (size_t)count * (size_t)j->p->nindicator * sizeof(double) : 0;
+    (void)count;
     size_t want2 = part == 0 && w->vb ? ree_vb_pack(w->vb, NULL, 0) : 0;
-    if (piece[3] != want3 || piece[2] != want2 || (part != 0 && piece[1] != 0) || piece[0] > len ||
-        piece[1] > len || piece[2] > len || piece[3] > len ||
-        len != sizeof piece + piece[0] + piece[1] + piece[2] + piece[3] ||
+    if ((piece[3] && (part != 0 || !w->rows)) || piece[2] != want2 ||
+        (part != 0 && piece[1] != 0) || piece[0] > len || piece[1] > len || piece[2] > len ||
+        piece[3] > len || len != sizeof piece + piece[0] + piece[1] + piece[2] + piece[3] ||
         ree_block_unpack_cells(w->series, j->cut[part], j->cut[part + 1], q, piece[0]) !=
             piece[0] ||
         (part == 0 && ree_block_unpack(w->ind, q + piece[0], piece[1]) != piece[1]) ||
         (piece[2] && ree_vb_unpack(w->vb, q + piece[0] + piece[1], piece[2]) != piece[2]))
         return REE_EINTERNAL;
-    if (piece[3])
-        memcpy(w->values, q + piece[0] + piece[1] + piece[2], piece[3]);
-    w->unformatted = part == 0; /* merge_part formats its rows: the run index is known there */
+    if (part == 0 && w->rows &&
+        ree_csv_mem_set(w->rows, q + piece[0] + piece[1] + piece[2], piece[3],
+                        j->rows == REE_MC_ROWS_GZ) != 0)
+        return REE_ENOMEM;
     return REE_OK;
 }
 
@@ -298,7 +301,13 @@ ree_exec_opts ree_mc_exec_opts(const ree_mc_opts *o)
 ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv,
                       ree_mc_result *out, char *err, size_t errlen)
 {
-    job j = {.p = p, .o = o, .runs_csv = runs_csv, .out = out};
+    job j = {.p = p,
+             .o = o,
+             .runs_csv = runs_csv,
+             .out = out,
+             .rows = o->rows    ? o->rows
+                     : runs_csv ? REE_MC_ROWS_CSV
+                                : REE_MC_ROWS_NONE};
     size_t k = o->sketch_k ? o->sketch_k : REE_MC_DEFAULT_K;
     memset(out, 0, sizeof *out);
     out->series = ree_acc_alloc((size_t)p->nseries * (size_t)p->nsteps, k);

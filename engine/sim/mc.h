@@ -32,7 +32,15 @@ typedef struct ree_mc_opts {
     ree_progress_fn progress;      /* called after each merged block; may be NULL */
     void *progress_arg;
     int variance; /* also collect the variance budget (variance.h) */
+    /* How runs.csv rows are prepared, on every thread of every rank, before the ordered write:
+     * REE_MC_ROWS_NONE (0: plain text when `runs_csv` is given, else none), REE_MC_ROWS_CSV
+     * (text) or REE_MC_ROWS_GZ (each block's rows one gzip member, for a runs_csv opened with
+     * ree_outset_csv_gz). MPI ranks that write no file set it as rank 0 does, so that the rows
+     * travel ready to append: rank 0 only writes them. */
+    int rows;
 } ree_mc_opts;
+
+enum { REE_MC_ROWS_NONE = 0, REE_MC_ROWS_CSV = 1, REE_MC_ROWS_GZ = 2 };
 
 #define REE_MC_DEFAULT_K REE_ACC_DEFAULT_K
 

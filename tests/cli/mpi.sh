@@ -45,6 +45,14 @@ for nj in "1 2" "2 1" "3 1" "3 2"; do
         test "$(status mpi "$1" run "$g" -n 200 -j "$2" -q -o "$work/run-$1-$2")" = 0
     check "run, $1 ranks x $2 threads: every CSV identical" same_csv "$work/run1" "$work/run-$1-$2"
 done
+# runs.csv.gz: every rank's threads format and compress their blocks' rows (one gzip member a
+# block), rank 0 appends them: the same bytes as one process.
+check "gz, one process" test "$(status "$bin" run "$g" -n 200 -j 2 -q -o "$work/gz1" --runs-csv gz)" = 0
+for n in 2 3; do
+    check "gz, $n ranks exits 0" \
+        test "$(status mpi "$n" run "$g" -n 200 -j 1 -q -o "$work/gz$n" --runs-csv gz)" = 0
+    check "gz, $n ranks: runs.csv.gz identical" cmp "$work/gz1/runs.csv.gz" "$work/gz$n/runs.csv.gz"
+done
 # Fewer blocks (2) than ranks (3): rank 2 has nothing to run.
 check "run 70, one process" test "$(status "$bin" run "$g" -n 70 -j 1 -q -o "$work/small1")" = 0
 check "run 70, 3 ranks" test "$(status mpi 3 run "$g" -n 70 -j 1 -q -o "$work/small3")" = 0

@@ -723,6 +723,86 @@ static void test_csv_memory_rows(void **state)
     }
 }
 
+/* Gzip members (as threads and MPI ranks compress runs.csv rows): a gzip CSV made of the header,
+ * members and text between them reads back (zlib, which reads every member) as the text written
+ * straight; members travel as bytes (ree_csv_mem_bytes, ree_csv_mem_set); a member cannot go into
+ * a plain CSV nor be deflated twice; the file does not end with an empty member. */
+static void test_csv_gz_members(void **state)
+{
+    (void)state;
+    char dir[128], err[256], path[192];
+    static char direct[65536];
+    static const char *const cols[] = {"name", "run", "value"};
+    /* The text, written straight into a plain CSV. */
+    snprintf(dir, sizeof dir, "%s/members-plain", base);
+    ree_status st = REE_OK;
+    ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    ree_csv *c = ree_outset_csv(s, "rows.csv", cols, 3, &st);
+    assert_non_null(c);
+    write_rows_direct(c, 0, 900);
+    ree_csv *m = ree_csv_mem_alloc();
+    assert_non_null(m);
+    write_rows_direct(m, 0, 10);
+    assert_int_equal(ree_csv_mem_deflate(m), 0);
+    assert_int_equal(ree_csv_mem_deflate(m), -1);  /* a member already */
+    assert_int_equal(ree_csv_mem_flush(m, c), -1); /* not into a plain CSV */
+    assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_OK);
+    ree_outset_free(s);
+    snprintf(path, sizeof path, "%s/rows.csv", dir);
+    size_t np;
+    char *plain = read_all(path, &np);
+    assert_true(np < sizeof direct);
+    memcpy(direct, plain, np);
+    free(plain);
+    /* The same text as header, member (0..299), text (300..599), member (600..899, shipped). */
+    snprintf(dir, sizeof dir, "%s/members-gz", base);
+    s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    c = ree_outset_csv_gz(s, "rows.csv.gz", cols, 3, &st);
+    assert_non_null(c);
+    ree_csv *m2 = ree_csv_mem_alloc();
+    assert_non_null(m2);
+    write_rows_direct(m, 0, 300);
+    assert_int_equal(ree_csv_mem_deflate(m), 0);
+    assert_int_equal(ree_csv_mem_flush(m, c), 0);
+    write_rows_direct(c, 300, 600);
+    write_rows_direct(m, 600, 900);
+    assert_int_equal(ree_csv_mem_deflate(m), 0);
+    size_t len;
+    const void *bytes = ree_csv_mem_bytes(m, &len);
+    assert_true(len > 18);
+    assert_int_equal(ree_csv_mem_set(m2, bytes, len, 1), 0);
+    ree_csv_mem_clear(m);
+    assert_int_equal(ree_csv_mem_flush(m2, c), 0);
+    assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_OK);
+    ree_outset_free(s);
+    ree_csv_mem_free(m);
+    ree_csv_mem_free(m2);
+    snprintf(path, sizeof path, "%s/rows.csv.gz", dir);
+    size_t nz;
+    char *z = read_all(path, &nz);
+    /* Four members (header, 0..299, 300..599, 600..899): four gzip headers, none empty at the end
+     * (an empty member is 20 bytes: it would end with 8 zero bytes of CRC and length). */
+    int members = 0;
+    for (size_t i = 0; i + 3 < nz; i++)
+        members += (unsigned char)z[i] == 0x1f && (unsigned char)z[i + 1] == 0x8b &&
+                   z[i + 2] == 8 && z[i + 3] == 0;
+    assert_true(members >= 4);
+    static const char zero8[8] = {0};
+    assert_true(nz > 8 && memcmp(z + nz - 8, zero8, 8) != 0);
+    free(z);
+    gzFile g = gzopen(path, "rb");
+    assert_non_null(g);
+    char *text = malloc(np + 16);
+    assert_non_null(text);
+    int got = gzread(g, text, (unsigned)(np + 16));
+    gzclose(g);
+    assert_int_equal(got, (int)np);
+    assert_memory_equal(text, direct, np);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -740,6 +820,7 @@ int main(void)
         cmocka_unit_test(test_csv_gz_write_error),
         cmocka_unit_test(test_number_format),
         cmocka_unit_test(test_csv_memory_rows),
+        cmocka_unit_test(test_csv_gz_members),
         cmocka_unit_test(test_number_format_locale),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
