@@ -259,6 +259,7 @@ typedef struct worker {
 typedef struct job {
     ree_compare *c;
     const ree_mc_opts *o;
+    int nparts;
 } job;
 
 /* Add run j's pairs of every scenario; runs[0] is the base. */
@@ -341,42 +342,80 @@ static ree_status run_block(void *ctx, void *wp, long long first, int count, cha
     return REE_OK;
 }
 
-static ree_status merge_block(void *ctx, void *wp, long long first, int count, char *err,
-                              size_t errlen)
+/* The merge cut into parts (exec.h): part p folds the paired sums of cells [cut(p), cut(p + 1)),
+ * so threads and MPI ranks merge different ranges at once; ranges of at least 64 cells. */
+static int split(void *ctx, int want)
+{
+    job *j = ctx;
+    size_t most = j->c->ncell / 64 + 1;
+    j->nparts = want < 1 ? 1 : (size_t)want > most ? (int)most : want;
+    return j->nparts;
+}
+
+static size_t cut(const job *j, int part)
+{
+    return j->c->ncell * (size_t)part / (size_t)j->nparts;
+}
+
+static ree_status merge_part(void *ctx, void *wp, long long first, int count, int part, char *err,
+                             size_t errlen)
 {
     (void)first, (void)count, (void)err, (void)errlen;
     const job *j = ctx;
     const worker *w = wp;
-    for (size_t k = 0; k < j->c->ncell; k++)
+    for (size_t k = cut(j, part); k < cut(j, part + 1); k++)
         ree_pair_merge(&j->c->total[k], &w->acc[k]);
     return REE_OK;
 }
 
-/* A block result as bytes, for MPI ranks (exec.h): the block's paired sums. */
-static void *pack_block(void *ctx, void *wp, int count, size_t *len)
+/* Cells [lo, hi) of `acc` as bytes (MPI ranks, exec.h), and back. */
+static void *pack_cells(const ree_pair_acc *acc, size_t lo, size_t hi, size_t *len)
 {
-    (void)count;
-    const job *j = ctx;
-    const worker *w = wp;
-    size_t n = (j->c->ncell ? j->c->ncell : 1) * sizeof *w->acc;
-    void *buf = malloc(n);
+    size_t n = (hi - lo) * sizeof *acc;
+    void *buf = malloc(n ? n : 1);
     if (buf) {
-        memcpy(buf, w->acc, n);
+        memcpy(buf, acc + lo, n);
         *len = n;
     }
     return buf;
 }
 
-static ree_status unpack_block(void *ctx, void *wp, int count, const void *bytes, size_t len)
+static ree_status unpack_cells(ree_pair_acc *acc, size_t lo, size_t hi, const void *bytes,
+                               size_t len)
+{
+    if (len != (hi - lo) * sizeof *acc)
+        return REE_EINTERNAL;
+    memcpy(acc + lo, bytes, len);
+    return REE_OK;
+}
+
+static void *pack_part(void *ctx, void *wp, int count, int part, size_t *len)
+{
+    (void)count;
+    const job *j = ctx;
+    const worker *w = wp;
+    return pack_cells(w->acc, cut(j, part), cut(j, part + 1), len);
+}
+
+static ree_status unpack_part(void *ctx, void *wp, int count, int part, const void *bytes,
+                              size_t len)
 {
     (void)count;
     const job *j = ctx;
     worker *w = wp;
-    size_t n = (j->c->ncell ? j->c->ncell : 1) * sizeof *w->acc;
-    if (len != n)
-        return REE_EINTERNAL;
-    memcpy(w->acc, bytes, n);
-    return REE_OK;
+    return unpack_cells(w->acc, cut(j, part), cut(j, part + 1), bytes, len);
+}
+
+static void *pack_total(void *ctx, int part, size_t *len)
+{
+    const job *j = ctx;
+    return pack_cells(j->c->total, cut(j, part), cut(j, part + 1), len);
+}
+
+static ree_status unpack_total(void *ctx, int part, const void *bytes, size_t len)
+{
+    const job *j = ctx;
+    return unpack_cells(j->c->total, cut(j, part), cut(j, part + 1), bytes, len);
 }
 
 ree_status ree_compare_run(ree_compare *c, const ree_mc_opts *o, char *err, size_t errlen)
@@ -389,9 +428,12 @@ ree_status ree_compare_run(ree_compare *c, const ree_mc_opts *o, char *err, size
                         .worker_alloc = worker_alloc,
                         .worker_free = worker_free,
                         .block = run_block,
-                        .merge = merge_block,
-                        .pack = pack_block,
-                        .unpack = unpack_block};
+                        .split = split,
+                        .merge_part = merge_part,
+                        .pack_part = pack_part,
+                        .unpack_part = unpack_part,
+                        .pack_total = pack_total,
+                        .unpack_total = unpack_total};
     ree_exec_opts eo = ree_mc_exec_opts(o);
     return (int)ree_exec_run(&ops, &eo, err, errlen);
 }
