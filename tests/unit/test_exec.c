@@ -373,11 +373,13 @@ static void test_earlier_slow_failure_beats_many_fast_ones(void **state)
 }
 
 /* The merge of part p (part 0, and the last part) of block 5 fails: reported, for every thread
- * count. */
+ * count; then the same with every block from 7 on failing in block() long before block 5 is
+ * merged (block 5 is slow to run, and to merge its parts after part 0, so block 7's failure
+ * reaches part 0 first). The first failure in block order is the merge's. */
 static void test_merge_failure(void **state)
 {
     (void)state;
-    for (int later = 0; later <= 0; later++)
+    for (int later = 0; later <= 1; later++)
         for (int threads = 1; threads <= 4; threads++)
             for (size_t ki = 0; ki < sizeof ks / sizeof *ks; ki++)
                 for (int which = 0; which <= 1; which++) {
