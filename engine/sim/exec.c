@@ -23,11 +23,14 @@ static void wait_turn(atomic_llong *turn, long long i)
     }
 }
 
-/* The first failure in block order (then part order) wins, whichever thread saw it first. */
+/* The first failure in block order (then part order) wins, whichever thread saw it first.
+ * `stop_at` mirrors `block` for the threads: blocks after it are neither run nor merged; blocks
+ * before it still are (their later parts may fail first in block order). */
 typedef struct failure {
     long long block;
     int part;
     ree_status status;
+    atomic_llong stop_at;
 } failure;
 
 static void record(failure *f, long long i, int part, ree_status st, const char *msg, char *err,
@@ -38,6 +41,7 @@ static void record(failure *f, long long i, int part, ree_status st, const char 
         f->block = i;
         f->part = part;
         f->status = st;
+        atomic_store(&f->stop_at, i);
         snprintf(err, errlen, "%s", msg);
     }
 }
@@ -78,14 +82,14 @@ ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *e
     for (int p = 0; p < nparts; p++)
         atomic_init(&turn[p], 0);
     failure f = {.block = nlocal, .part = 0, .status = REE_OK};
+    atomic_init(&f.stop_at, nlocal);
     for (int i = 0; i < nthreads && f.status == REE_OK; i++)
         if (!(workers[i] = ops->worker_alloc(ops->ctx))) {
             snprintf(err, errlen, "out of memory setting up the workspace of thread %d of %d",
                      i + 1, nthreads);
             f.status = REE_ENOMEM;
         }
-    atomic_int stop = f.status != REE_OK; /* set once a block fails or a cancel is seen */
-    if (!stop) {
+    if (f.status == REE_OK) {
         atomic_llong next = 0;
 #pragma omp parallel num_threads(nthreads)
         for (long long i; (i = atomic_fetch_add(&next, 1)) < nlocal;) {
@@ -94,7 +98,7 @@ ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *e
             long long off = b * REE_EXEC_BLOCK, first = o->first_run + off;
             int count = (int)(o->nruns - off < REE_EXEC_BLOCK ? o->nruns - off : REE_EXEC_BLOCK);
             char berr[512] = "";
-            int skip = atomic_load(&stop);
+            int skip = i > atomic_load(&f.stop_at); /* after the first failure so far */
             ree_status bs = REE_OK;
             if (!skip && o->cancel && *o->cancel)
                 bs = REE_EINTERRUPTED;
@@ -107,11 +111,11 @@ ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *e
              * a running thread and the wait ends. */
             for (int p = 0; p < nparts; p++) {
                 wait_turn(&turn[p], i);
-                if (!skip && !atomic_load(&stop) && bs == REE_OK)
+                skip = skip || i > atomic_load(&f.stop_at);
+                if (!skip && bs == REE_OK)
                     bs = merge_one(ops, w, first, count, p, berr, sizeof berr);
                 if (!skip && bs != REE_OK) {
                     record(&f, i, p, bs, berr, err, errlen);
-                    atomic_store(&stop, 1);
                     skip = 1;
                 }
                 if (p == 0 && !skip && o->progress)
