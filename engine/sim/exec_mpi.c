@@ -30,11 +30,13 @@
  *     rank 0, which unpacks it (ops->unpack_total): rank 0 ends with all the totals;
  *   - MPI calls are made by one thread at a time (a critical section between blocks; threads
  *     with nothing to do poll with a short sleep), so MPI_THREAD_SERIALIZED is enough;
- *   - a failed block travels as headers with its status and message to every owner and stops
- *     rank 0 when it is due in part 0 (the first failure in block order, as one process); an
- *     owner whose own merge fails at block b tells rank 0 (ABORT with b), which stops when part 0
- *     reaches b; an interruption on any rank (ABORT without a block) stops rank 0 at once. Rank
- *     0 then sends STOP to every rank (or END once every block is given);
+ *   - a failed block travels as headers with its status and message to every owner; an owner
+ *     that reaches it, or whose own merge fails at block b, tells rank 0 (ABORT with b) and stops
+ *     merging; a rank whose block failed runs no more blocks but keeps merging its part. Rank 0
+ *     stops at the first failure in block order, then part order, as one process does, once every
+ *     part has failed no later or merged past it (it asks the parts not yet there to say when
+ *     they are, WHERE) and gives no more blocks meanwhile; an interruption on any rank (ABORT
+ *     without a block) stops it at once. Rank 0 then sends STOP to every rank;
  *   - the end: every rank, once its blocks are run, its part merged (or stopped) and its sends
  *     complete, says BYE to rank 0 and to every owner, and waits for the BYEs it is owed, taking
  *     and dropping anything that comes (messages from one rank arrive in order, so after its BYE
@@ -112,7 +114,7 @@ ree_status ree_ranks_share(ree_status st)
  * b % window; a part of the totals to rank 0 on TAG_TOTAL. */
 enum { TAG_CTRL = 1, TAG_DOWN = 2, TAG_TOTAL = 3, TAG_BLOCK0 = 16 };
 enum { UP_REQ = 1, UP_DATA, UP_ABORT, UP_BYE, UP_MERGED };
-enum { DOWN_ASSIGN = 1, DOWN_END, DOWN_STOP };
+enum { DOWN_ASSIGN = 1, DOWN_END, DOWN_STOP, DOWN_WHERE };
 #define MSG        480
 #define MAX_WINDOW 32000 /* the block tags TAG_BLOCK0 + b % window stay below MPI's 32767 */
 
@@ -151,7 +153,11 @@ typedef struct mjob {
     int nsend, capsend;
     /* the part merged here */
     long long next_merge, reported; /* next block to merge; progress last told rank 0 */
-    int halted;                     /* merging stopped (a failure, STOP) */
+    int halted;                     /* no more merging here: STOP, an interruption, or (other
+                                     * ranks) a failure in this part, reported */
+    int part_stopped;               /* rank 0: part 0 failed (its merging stopped) */
+    long long where;                /* owners: rank 0 waits to hear once this part is merged past
+                                     * this block (a failure is pending there); -1: no */
     slot *slots;
     void *scratch; /* the caller's worker that receives other ranks' pieces */
     int byes, bye_sent, total_sent;
@@ -160,9 +166,9 @@ typedef struct mjob {
     int ntotals;                         /* parts of the totals received */
     char *waiting, *ended_r, *stopped_r; /* per rank: request waits; END or STOP sent; STOP sent */
     int done;                            /* the status is decided */
-    long long pend_block;                /* the earliest failed piece another owner reported */
-    ree_status pend_st, st;
-    char pend_msg[MSG], msg[MSG];
+    long long *fail_at, *where_sent; /* per part: earliest failed block (nblocks: none); WHERE */
+    ree_status *fail_st, st;
+    char (*fail_msg)[MSG], msg[MSG];
     long long nrecv, bytes, *ran; /* pieces received and their bytes; blocks run per rank */
     long slow_ms;                 /* ree_ranks_set_slow: sleep this long per block (tests) */
 } mjob;
@@ -232,12 +238,25 @@ static long long min_merged(const mjob *j)
     return m;
 }
 
+/* Rank 0: the part whose failure comes first in block order (then part order), or -1. */
+static int first_failure(const mjob *j)
+{
+    int best = 0;
+    for (int p = 1; p < j->nparts; p++)
+        if (j->fail_at[p] < j->fail_at[best])
+            best = p;
+    return j->fail_at[best] < j->nblocks ? best : -1;
+}
+
 /* Rank 0: the next blocks (up to a chunk) for a rank, within the window; 0 when none can be given
- * now, -1 when every block is given. */
+ * now (or a failure is pending: every block before it is given already), -1 when every block is
+ * given. */
 static long long assign(mjob *j, long long *start)
 {
     if (j->next_assign >= j->nblocks)
         return -1;
+    if (first_failure(j) >= 0)
+        return 0;
     long long end = j->next_assign + j->chunk, lim = min_merged(j) + j->window;
     end = end < j->nblocks ? end : j->nblocks;
     end = end < lim ? end : lim;
@@ -252,7 +271,7 @@ static void send_down(mjob *j, int r, long long kind, long long start, long long
 {
     down d = {kind, start, len};
     MPI_Send(&d, 3, MPI_LONG_LONG, r, TAG_DOWN, j->comm);
-    if (kind != DOWN_ASSIGN)
+    if (kind == DOWN_END || kind == DOWN_STOP)
         j->ended_r[r] = 1;
     if (kind == DOWN_STOP)
         j->stopped_r[r] = 1;
@@ -299,8 +318,44 @@ static void fail(mjob *j, ree_status st, const char *msg)
 /* Rank 0: success once every block is merged in part 0 and every other part's totals are in. */
 static void check_done(mjob *j)
 {
-    if (!j->done && j->next_merge == j->nblocks && j->ntotals == j->nparts - 1)
+    if (!j->done && j->next_merge == j->nblocks && j->ntotals == j->nparts - 1 &&
+        first_failure(j) < 0)
         j->done = 1;
+}
+
+/* Rank 0: a failure in part p at block b (a failed block, or the part's merge), as its owner
+ * reported it. */
+static void record(mjob *j, int p, long long b, ree_status st, const char *msg)
+{
+    if (p < 0 || p >= j->nparts || b >= j->fail_at[p])
+        return;
+    j->fail_at[p] = b;
+    j->fail_st[p] = st;
+    snprintf(j->fail_msg[p], MSG, "%s", msg);
+}
+
+/* Rank 0: stop at the first failure in block order, then part order, as one process does: once
+ * every part has either failed no later or merged past it. A part not yet there is asked to say
+ * when it is (WHERE), since its progress reports are otherwise only every chunk of blocks. */
+static void decide(mjob *j)
+{
+    int best = first_failure(j);
+    if (j->done || best < 0)
+        return;
+    long long c = j->fail_at[best];
+    int settled = 1;
+    for (int q = 0; q < j->nparts; q++) {
+        long long past = q == 0 ? j->next_merge : j->merged[q];
+        if (j->fail_at[q] <= c || past > c)
+            continue;
+        settled = 0;
+        if (q > 0 && j->where_sent[q] != c) {
+            send_down(j, q, DOWN_WHERE, c, 0);
+            j->where_sent[q] = c;
+        }
+    }
+    if (settled)
+        fail(j, j->fail_st[best], j->fail_msg[best]);
 }
 
 static void send_up(mjob *j, int dest, int kind, ree_status st, long long block, const char *msg)
@@ -333,8 +388,14 @@ static int keep_send(mjob *j, void *buf, int len, int dest, int tag)
  * block b is due in part 0 (so the first failure in block order wins), another owner tells it. */
 static void part_failed(mjob *j, long long b, ree_status st, const char *msg)
 {
-    if (j->rank == 0) {
+    if (j->rank == 0 && b < 0) {
         fail(j, st, msg);
+        return;
+    }
+    if (j->rank == 0) {
+        j->part_stopped = 1;
+        record(j, 0, b, st, msg);
+        decide(j);
         return;
     }
     j->halted = 1;
@@ -349,7 +410,9 @@ static void merged_one(mjob *j, long long b)
         if (j->o->progress)
             j->o->progress(j->o->progress_arg, b * REE_EXEC_BLOCK + block_count(j, b), j->o->nruns);
         check_done(j);
-    } else if (j->next_merge - j->reported >= j->chunk || j->next_merge == j->nblocks) {
+    } else if (j->next_merge - j->reported >= j->chunk || j->next_merge == j->nblocks ||
+               (j->where >= 0 && j->next_merge > j->where)) {
+        j->where = -1;
         j->reported = j->next_merge; /* rank 0's window moves with the slowest part */
         send_up(j, 0, UP_MERGED, REE_OK, j->next_merge, NULL);
     }
@@ -373,12 +436,11 @@ static void merge_here(mjob *j, long long b, void *w, const void *bytes, size_t 
 /* Part merged here: merge every piece that is next and here, in block order. */
 static void merge_ready(mjob *j)
 {
-    while (j->mypart >= 0 && !j->halted && j->next_merge < j->nblocks) {
+    while (j->mypart >= 0 && !j->halted && !j->part_stopped && j->next_merge < j->nblocks) {
         long long b = j->next_merge;
-        if (j->rank == 0 && b == j->pend_block) { /* another part failed here first */
-            fail(j, j->pend_st, j->pend_msg);
-            return;
-        }
+        int first = j->rank == 0 ? first_failure(j) : -1;
+        if (first >= 0 && b > j->fail_at[first])
+            return; /* past the first failure: nothing more to merge in part 0 */
         slot *s = &j->slots[b % j->window];
         if (s->block == b) { /* run here */
             if (s->status != REE_OK)
@@ -436,14 +498,10 @@ static void root_ctrl(mjob *j, const head *h, int src)
         serve(j, src);
     } else if (h->kind == UP_ABORT && h->block < 0) {
         fail(j, (ree_status)h->status, h->msg);
-    } else if (h->kind == UP_ABORT) { /* due when part 0 reaches that block */
-        if (h->block < j->pend_block) {
-            j->pend_block = h->block;
-            j->pend_st = (ree_status)h->status;
-            snprintf(j->pend_msg, sizeof j->pend_msg, "%s", h->msg);
-        }
-        if (j->pend_block < j->next_merge) /* part 0 is past it already */
-            fail(j, j->pend_st, j->pend_msg);
+    } else if (h->kind == UP_ABORT && h->part > 0 && h->part < j->nparts) {
+        /* decided once every part is there (decide); the part merged every block before it */
+        j->merged[h->part] = h->block > j->merged[h->part] ? h->block : j->merged[h->part];
+        record(j, h->part, h->block, (ree_status)h->status, h->msg);
     } else if (h->kind == UP_BYE) {
         j->byes++;
     } else if (h->kind == UP_MERGED && h->part > 0 && h->part < j->nparts) {
@@ -478,6 +536,15 @@ static void take_down(mjob *j)
 {
     down d;
     MPI_Recv(&d, 3, MPI_LONG_LONG, 0, TAG_DOWN, j->comm, MPI_STATUS_IGNORE);
+    if (d.kind == DOWN_WHERE) { /* tell rank 0 once this part is merged past block d.start */
+        j->where = d.start;
+        if (j->mypart > 0 && !j->halted && j->next_merge > j->where) {
+            j->reported = j->next_merge;
+            j->where = -1;
+            send_up(j, 0, UP_MERGED, REE_OK, j->next_merge, NULL);
+        }
+        return;
+    }
     j->asked = 0;
     if (d.kind == DOWN_ASSIGN) {
         j->nxt = d.start;
@@ -561,6 +628,7 @@ static void progress_root(mjob *j)
             root_total(j, ms.MPI_SOURCE, len);
         }
         merge_ready(j);
+        decide(j);
     }
     for (int r = 1; r < j->n; r++)
         if (j->waiting[r])
@@ -589,7 +657,9 @@ static void progress_other(mjob *j)
         send_up(j, 0, UP_ABORT, REE_EINTERRUPTED, -1, "interrupted");
         j->aborted = j->stop = 1;
     }
-    j->halted |= j->stop; /* a failure here or STOP: nothing more to merge */
+    /* A block that failed here stops this rank's runs, not the merge of its part: an earlier block
+     * may still fail there first (rank 0 decides; STOP ends the merge). */
+    j->halted |= j->aborted;
     if (j->halted) {
         drain(j);
     } else {
@@ -762,8 +832,17 @@ static int setup(mjob *j)
         j->stopped_r = calloc((size_t)j->n, 1);
         j->ran = calloc((size_t)j->n, sizeof *j->ran);
         j->merged = calloc((size_t)j->nparts, sizeof *j->merged);
-        if (!j->waiting || !j->ended_r || !j->stopped_r || !j->ran || !j->merged)
+        j->fail_at = malloc((size_t)j->nparts * sizeof *j->fail_at);
+        j->where_sent = malloc((size_t)j->nparts * sizeof *j->where_sent);
+        j->fail_st = calloc((size_t)j->nparts, sizeof *j->fail_st);
+        j->fail_msg = calloc((size_t)j->nparts, sizeof *j->fail_msg);
+        if (!j->waiting || !j->ended_r || !j->stopped_r || !j->ran || !j->merged || !j->fail_at ||
+            !j->where_sent || !j->fail_st || !j->fail_msg)
             return -1;
+        for (int p = 0; p < j->nparts; p++) {
+            j->fail_at[p] = j->nblocks;
+            j->where_sent[p] = -1;
+        }
     }
     return 0;
 }
@@ -786,6 +865,10 @@ static void teardown(mjob *j)
     free(j->stopped_r);
     free(j->ran);
     free(j->merged);
+    free(j->fail_at);
+    free(j->where_sent);
+    free(j->fail_st);
+    free(j->fail_msg);
 }
 
 ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *err,
@@ -800,7 +883,7 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
     int nthreads = o->threads > 0 ? o->threads : 1;
     mjob j = {.ops = ops, .o = o, .rank = my_rank, .n = nranks, .st = REE_OK};
     j.nblocks = (o->nruns + REE_EXEC_BLOCK - 1) / REE_EXEC_BLOCK;
-    j.pend_block = j.nblocks;
+    j.where = -1;
     MPI_Comm_dup(MPI_COMM_WORLD, &j.comm);
     /* Rank 0's chunk (its thread count), window and parts for every rank: a rank's default thread
      * count may differ on another host. One part per rank, as the caller can cut them. */

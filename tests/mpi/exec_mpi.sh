@@ -1,7 +1,6 @@
 #!/bin/sh
 # The executor across MPI ranks with fake ops (exec_mpi_test.c says what each case checks): run
 # on 1, 2, 3 and 4 ranks, each run under `timeout 60` so that a protocol that hangs fails.
-# REESIM_TEST_KNOWN_BUGS=1 adds the cases of a known bug (exec_mpi_test.c, main).
 # Usage: exec_mpi.sh EXEC_MPI_TEST
 bin=$1
 # Root in containers and CI: Open MPI refuses it unless told.

@@ -250,7 +250,6 @@ typedef struct kase {
     const char *name;
     int k, threads;
     long long nruns, fail_at, fail_from, mfail_block, cancel_at;
-    int known_bug; /* on several ranks: run only with REESIM_TEST_KNOWN_BUGS=1 (see main) */
 } kase;
 
 static int failures;
@@ -372,38 +371,30 @@ int main(int argc, char **argv)
         ree_ranks_finalize();
         return 1;
     }
-    /* Known bug of exec_mpi.c (on several ranks, most runs): when the merge of a part other
-     * than 0 fails at block b on its owner while a later block fails in block(), rank 0 may
-     * reach the later failure in part 0 before the owner's report of block b arrives (and an
-     * owner whose own block failed stops merging its part), so every rank returns the later
-     * block's status instead of the merge failure, unlike one process. Left out unless asked. */
-    const char *kb = getenv("REESIM_TEST_KNOWN_BUGS");
-    int known_bugs = kb && strcmp(kb, "1") == 0;
     const int ks[] = {0, 1, 2, 5};
     const long long B = REE_EXEC_BLOCK;
     for (size_t ki = 0; ki < sizeof ks / sizeof *ks; ki++) {
         int k = ks[ki];
         const kase cases[] = {
-            {"0 runs", k, 1, 0, -1, -1, -1, -1, 0},
-            {"1 block", k, 1, 30, -1, -1, -1, -1, 0},
-            {"2 blocks", k, 1, 2 * B, -1, -1, -1, -1, 0},
-            {"3 blocks, partial", k, 2, 2 * B + 5, -1, -1, -1, -1, 0},
-            {"many blocks", k, 1, 50 * B + 17, -1, -1, -1, -1, 0},
-            {"many blocks", k, 2, 61 * B, -1, -1, -1, -1, 0},
-            {"block 9 fails, 12.. fail first", k, 1, 40 * B, 9, 12, -1, -1, 0},
-            {"block 9 fails, 12.. fail first", k, 2, 40 * B + 3, 9, 12, -1, -1, 0},
-            {"block 1 fails, 2.. fail first", k, 1, 6 * B, 1, 2, -1, -1, 0},
-            {"merge of the last part fails at block 6", k, 1, 30 * B, -1, -1, 6, -1, 0},
-            {"merge of the last part fails at block 6, 8.. fail first", k, 1, 30 * B, -1, 8, 6, -1,
-             1},
-            {"merge of the last part fails at block 6, 8.. fail first", k, 2, 30 * B, -1, 8, 6, -1,
-             1},
-            {"cancel at block 3", k, 1, 40 * B, -1, -1, -1, 3, 0},
+            {"0 runs", k, 1, 0, -1, -1, -1, -1},
+            {"1 block", k, 1, 30, -1, -1, -1, -1},
+            {"2 blocks", k, 1, 2 * B, -1, -1, -1, -1},
+            {"3 blocks, partial", k, 2, 2 * B + 5, -1, -1, -1, -1},
+            {"many blocks", k, 1, 50 * B + 17, -1, -1, -1, -1},
+            {"many blocks", k, 2, 61 * B, -1, -1, -1, -1},
+            {"block 9 fails, 12.. fail first", k, 1, 40 * B, 9, 12, -1, -1},
+            {"block 9 fails, 12.. fail first", k, 2, 40 * B + 3, 9, 12, -1, -1},
+            {"block 1 fails, 2.. fail first", k, 1, 6 * B, 1, 2, -1, -1},
+            {"merge of the last part fails at block 6", k, 1, 30 * B, -1, -1, 6, -1},
+            /* rank 0 must not decide at block 8 (part 0) before the last part's owner has
+             * reached block 6, nor may an owner whose own block failed stop merging its part */
+            {"merge of the last part fails at block 6, 8.. fail first", k, 1, 30 * B, -1, 8, 6, -1},
+            {"merge of the last part fails at block 6, 8.. fail first", k, 2, 30 * B, -1, 8, 6, -1},
+            {"cancel at block 3", k, 1, 40 * B, -1, -1, -1, 3},
         };
         for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
             for (unsigned seed = 1; seed <= 2; seed++)
-                if (!cases[i].known_bug || ree_ranks() == 1 || known_bugs)
-                    run_case(&cases[i], seed * 101u + (unsigned)(ki * 13 + i));
+                run_case(&cases[i], seed * 101u + (unsigned)(ki * 13 + i));
     }
     if (ree_rank() == 0)
         printf("%s: %d case(s) failed on %d rank(s)\n", failures ? "FAIL" : "ok", failures,
