@@ -15,12 +15,18 @@
  * with later blocks failing; a cancel seen on whichever rank runs block 3. block() sleeps a seeded
  * random few hundred microseconds to shake the order in which blocks finish.
  *
+ * Every case also checks that no message is left behind: the test wraps MPI_Comm_free (the MPI
+ * profiling interface; the executor frees its communicator once every rank is done) and counts
+ * the messages still waiting there.
+ *
  * Prints one line per case on rank 0; exits 1 (on every rank) when any case fails. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <mpi.h>
 
 #include "exec.h"
 
@@ -75,6 +81,36 @@ static uint64_t mix(uint64_t x)
 static uint64_t value(long long first, int part)
 {
     return mix((uint64_t)first) + (uint64_t)part;
+}
+
+/* Messages found on the executor's communicator when it is freed (each a protocol message that
+ * no one received). MPI_Comm_free is collective: after the barrier every rank has made all its
+ * sends on it, so whatever arrives within a few milliseconds was left behind. */
+static long long leftovers;
+
+int MPI_Comm_free(MPI_Comm *comm)
+{
+    PMPI_Barrier(*comm);
+    for (int i = 0; i < 20; i++) {
+        int flag = 0;
+        MPI_Status ms;
+        PMPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, *comm, &flag, &ms);
+        if (flag) {
+            int len = 0;
+            PMPI_Get_count(&ms, MPI_BYTE, &len);
+            char *buf = malloc(len > 0 ? (size_t)len : 1);
+            if (!buf)
+                abort();
+            PMPI_Recv(buf, len, MPI_BYTE, ms.MPI_SOURCE, ms.MPI_TAG, *comm, MPI_STATUS_IGNORE);
+            free(buf);
+            leftovers++;
+            i = 0;
+            continue;
+        }
+        struct timespec ts = {0, 250000};
+        nanosleep(&ts, NULL);
+    }
+    return PMPI_Comm_free(comm);
 }
 
 static int parts_of(const fake *f)
@@ -308,7 +344,9 @@ static void run_case(const kase *c, unsigned seed)
                        .progress = progress,
                        .progress_arg = &f};
     char err[512] = "", why[640] = "";
+    long long left0 = leftovers;
     ree_status st = ree_exec_run(&ops, &o, err, sizeof err);
+    long long left = leftovers - left0;
     long long nblocks = (c->nruns + REE_EXEC_BLOCK - 1) / REE_EXEC_BLOCK;
 
     /* What one process returns. */
@@ -335,6 +373,9 @@ static void run_case(const kase *c, unsigned seed)
         ok = 0;
         snprintf(why, sizeof why, "rank %d returned %d \"%s\", expected %d \"%s\"", ree_rank(),
                  (int)st, err, (int)want, want_msg);
+    } else if (left) {
+        ok = 0;
+        snprintf(why, sizeof why, "rank %d: %lld message(s) left unreceived", ree_rank(), left);
     } else if (f.bad) {
         ok = 0;
         snprintf(why, sizeof why, "rank %d: a hook saw a wrong piece or part", ree_rank());
