@@ -38,9 +38,10 @@
  *     they are, WHERE) and gives no more blocks meanwhile; an interruption on any rank (ABORT
  *     without a block) stops it at once. Rank 0 then sends STOP to every rank;
  *   - the end: every rank, once its blocks are run, its part merged (or stopped) and its sends
- *     complete, says BYE to rank 0 and to every owner, and waits for the BYEs it is owed, taking
- *     and dropping anything that comes (messages from one rank arrive in order, so after its BYE
- *     nothing of it is left in flight). Rank 0 broadcasts the final status and message.
+ *     complete, says BYE to rank 0 and to every owner (rank 0: to every rank), and waits for the
+ *     BYEs it is owed (a rank that owns no part: rank 0's), taking and dropping anything that
+ *     comes (messages from one rank arrive in order, so after its BYE nothing of it is left in
+ *     flight). Rank 0 broadcasts the final status and message.
  * REESIM_MPI_TRACE=1 makes rank 0 print the parts, the pieces it received and their bytes, and
  * the blocks run per rank; REESIM_MPI_SLOW=R:MS makes rank R sleep MS ms after each block (tests
  * of the assignment).
@@ -538,7 +539,8 @@ static void take_down(mjob *j)
     MPI_Recv(&d, 3, MPI_LONG_LONG, 0, TAG_DOWN, j->comm, MPI_STATUS_IGNORE);
     if (d.kind == DOWN_WHERE) { /* tell rank 0 once this part is merged past block d.start */
         j->where = d.start;
-        if (j->mypart > 0 && !j->halted && j->next_merge > j->where) {
+        if (j->mypart > 0 && !j->halted && j->next_merge > j->where &&
+            j->reported < j->next_merge) { /* else told already (maybe before its BYE) */
             j->reported = j->next_merge;
             j->where = -1;
             send_up(j, 0, UP_MERGED, REE_OK, j->next_merge, NULL);
@@ -956,7 +958,9 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
      * then waits for the others' (owners and rank 0), taking and dropping what comes: no message
      * is left behind. */
     long ns = 20000;
-    int expect = j.rank == 0 || j.mypart > 0 ? j.n - 1 : 0;
+    /* Rank 0 says BYE to every rank, not only to owners: it may still send STOP to a rank that
+     * has its END (a failure decided later), which must not leave before it is received. */
+    int expect = j.rank == 0 || j.mypart > 0 ? j.n - 1 : 1;
     for (;;) {
         if (j.rank == 0)
             progress_root(&j);
@@ -967,7 +971,7 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
         if (!j.bye_sent && finished && part_over && j.nsend == 0) {
             if (j.rank != 0)
                 send_up(&j, 0, UP_BYE, REE_OK, 0, NULL);
-            for (int p = 1; p < j.nparts; p++)
+            for (int p = 1; p < (j.rank == 0 ? j.n : j.nparts); p++)
                 if (p != j.rank)
                     send_up(&j, p, UP_BYE, REE_OK, 0, NULL);
             j.bye_sent = 1;
