@@ -431,6 +431,9 @@ int main(int argc, char **argv)
              * reached block 6, nor may an owner whose own block failed stop merging its part */
             {"merge of the last part fails at block 6, 8.. fail first", k, 1, 30 * B, -1, 8, 6, -1},
             {"merge of the last part fails at block 6, 8.. fail first", k, 2, 30 * B, -1, 8, 6, -1},
+            /* the rank that runs blocks 2 and 3 (2 ranks: its first and last range, so it has
+             * END by the time slow block 2 is done) must still send block 2 after 3 failed */
+            {"merge of the last part fails at block 2, 3.. fail first", k, 2, 4 * B, -1, 3, 2, -1},
             {"cancel at block 3", k, 1, 40 * B, -1, -1, -1, 3},
         };
         for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
