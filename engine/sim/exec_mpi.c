@@ -148,6 +148,7 @@ typedef struct mjob {
     long long nblocks, chunk, window;
     long long cur, cur_end, nxt, nxt_end; /* this rank's blocks to run: two ranges */
     int asked, ended, stop;               /* others: a request is out; no more blocks; stop */
+    int stopped;                          /* others: STOP received (rank 0 wants no more) */
     int aborted;                          /* others: an interruption was reported */
     MPI_Request *sreq;                    /* pieces, totals being sent, and their buffers */
     void **sbuf;
@@ -555,6 +556,7 @@ static void take_down(mjob *j)
         j->ended = 1;
         j->stop |= d.kind == DOWN_STOP;
         j->halted |= d.kind == DOWN_STOP;
+        j->stopped |= d.kind == DOWN_STOP;
     }
 }
 
@@ -698,7 +700,9 @@ static void progress_other(mjob *j)
  * here (merged at once when it is next). A failed block travels as headers with its status. */
 static void hand_on(mjob *j, void *worker, long long b, ree_status st0, const char *msg0)
 {
-    if (j->rank == 0 ? j->done : (j->ended && j->stop)) /* rank 0 wants no more blocks */
+    /* Rank 0 wants no more blocks. Not after END and this rank's own failure (`stop`): a block
+     * before the failed one, run on another thread, is still due everywhere. */
+    if (j->rank == 0 ? j->done : j->stopped)
         return;
     int count = block_count(j, b);
     for (int p = 0; p < j->nparts; p++) {
