@@ -37,7 +37,7 @@ void ree_run_free(ree_run *r)
                       r->ship,          r->prod,       r->cons,         r->lost,
                       r->order,         r->offer,      r->position,     r->requested,
                       r->requested_now, r->unmet,      r->unmet_next,   r->produced_io,
-                      r->consumed_io,   r->lost_io,    r->price,        r->history,
+                      r->nio,           r->calls,      r->price,        r->history,
                       r->scarcity,      r->need_sum,   r->short_sum,    r->need_idx,
                       r->short_idx,     r->lk,         r->pipe,         r->transit,
                       r->shipped,       r->req,        r->lead_in,      r->extra,
@@ -96,6 +96,50 @@ static double region_service_level(const ree_run *r, int g)
             return REE_RESIL_SERVICE_LEVEL;
     }
     return isnan(sl) ? REE_RESIL_SERVICE_LEVEL : sl;
+}
+
+/* Each node's io block (its slices of the node-material arrays, the shared arrays, its stream;
+ * all fixed for the workspace's life) and each phase's list of hooks to call. */
+static void hooks_setup(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    for (int n = 0; n < p->nnode; n++) {
+        int e = p->nodes[n].entity;
+        size_t o = (size_t)n * (size_t)r->nmat;
+        r->nio[n] = (ree_node_io){.nmat = r->nmat,
+                                  .stock = r->stock + o,
+                                  .position = r->position + o,
+                                  .requested = r->requested + o,
+                                  .received = r->recv + o,
+                                  .history = r->history,
+                                  .scarcity = r->scarcity,
+                                  .lead = r->lead_in + o,
+                                  .produced = r->produced_io,
+                                  .consumed = r->consumed_io,
+                                  .lost = r->lost_io,
+                                  .order = r->order + o,
+                                  .offer = r->offer + o,
+                                  .metrics = r->metrics + r->moff[e],
+                                  .price = r->price,
+                                  .rng = r->rng[e]};
+    }
+    int k = 0;
+    for (int ph = 0; ph < PH_COUNT; ph++) {
+        r->ncall[ph] = k;
+        for (int n = 0; n < p->nnode; n++) {
+            int e = p->nodes[n].entity;
+            const ree_model *m = p->entities[e].model;
+            node_call c = {ph == PH_PRODUCE   ? m->produce
+                           : ph == PH_ORDER   ? m->order
+                           : ph == PH_OFFER   ? m->offer
+                           : ph == PH_CONSUME ? m->consume
+                                              : m->account,
+                           r->par[e], r->state + r->soff[e], n};
+            if (c.hook)
+                r->calls[k++] = c;
+        }
+    }
+    r->ncall[PH_COUNT] = k;
 }
 
 ree_run *ree_run_alloc(const ree_plan *p)
@@ -162,10 +206,13 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
                         &r->requested_now, &r->unmet, &r->unmet_next, &r->asked};
     for (size_t i = 0; i < sizeof nmarr / sizeof nmarr[0]; i++)
         *nmarr[i] = cal(nnm, sizeof(double), &bad);
-    double **marr[] = {&r->price,    &r->produced_io, &r->consumed_io, &r->lost_io,
-                       &r->scarcity, &r->need_sum,    &r->short_sum,   &r->total0};
+    double **marr[] = {&r->price, &r->scarcity, &r->need_sum, &r->short_sum, &r->total0};
     for (size_t i = 0; i < sizeof marr / sizeof marr[0]; i++)
         *marr[i] = cal((size_t)nm, sizeof(double), &bad);
+    /* One block, so that book() sees at a glance whether a hook booked anything. */
+    r->produced_io = cal(3 * (size_t)nm, sizeof(double), &bad);
+    r->nio = cal((size_t)nn, sizeof *r->nio, &bad);
+    r->calls = cal((size_t)nn * PH_COUNT, sizeof *r->calls, &bad);
     r->history = cal((size_t)nsteps * (size_t)nm, sizeof(double), &bad);
     r->lk = cal((size_t)nl, sizeof *r->lk, &bad);
     r->pipe = cal((size_t)nl * (size_t)(nsteps + 2), sizeof(double), &bad);
@@ -214,6 +261,9 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
             r->regime_touch[p->regimes[i].changes[c].entity] = 1;
     for (int e = 0; e < ne; e++)
         r->par[e] = (r->regime_touch[e] ? r->eff : r->base) + r->poff[e];
+    r->consumed_io = r->produced_io + nm;
+    r->lost_io = r->produced_io + 2 * (size_t)nm;
+    hooks_setup(r);
     for (int g = 0; g < p->ngate; g++)
         for (int s = 0; s < p->gates[g].nlink; s++) {
             int ru = p->gates[g].rule ? p->gates[g].rule[s] : -1;

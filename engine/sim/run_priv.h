@@ -17,6 +17,18 @@
 #define REE_RUN_VALUE_MAX 1e100
 #define IN_RANGE(v)       (fabs(v) <= REE_RUN_VALUE_MAX) /* false for NaN and inf */
 
+/* A node hook of one phase, resolved once at allocation (run.c, hooks_setup): the phase's
+ * nodes that have the hook, in node order, with their parameters and state. */
+typedef struct node_call {
+    void (*hook)(const void *, void *, ree_node_io *);
+    const void *par;
+    void *state;
+    int node;
+} node_call;
+
+/* Phases with node hooks, in step order. */
+enum { PH_PRODUCE, PH_ORDER, PH_OFFER, PH_CONSUME, PH_ACCOUNT, PH_COUNT };
+
 typedef struct link_rt {
     double lead, delay_prob, delay_months, priority;
     double share;       /* 1, normalised within its (destination, material, rank) group */
@@ -68,6 +80,10 @@ struct ree_run {
     double *g_fallback;  /* per gate slot of a rank > 0 link: what reached its rank last step */
     const void **g_rule; /* per gate slot: effective parameters of its rule, NULL when none */
     double *total0;      /* nmat: initial network stock (global check) */
+
+    ree_node_io *nio;        /* per node: its io block, every pointer set at allocation */
+    node_call *calls;        /* the hooks of all phases, phase after phase */
+    int ncall[PH_COUNT + 1]; /* phase ph's hooks are calls[ncall[ph] .. ncall[ph + 1]) */
 
     double *chval; /* sampled values of timeline and regime changes */
     int nchval;

@@ -11,33 +11,20 @@
 
 #define NM(r, n) ((size_t)(n) * (size_t)(r)->nmat)
 
-static void node_io(ree_run *r, int n, ree_node_io *io)
+/* Apply what a hook booked (produced_io, consumed_io, lost_io: one block of 3 x nmat) to the
+ * node's stock and flow totals, and clear it. Most hooks book nothing: one pass finds out. */
+static inline void book(ree_run *r, int n)
 {
-    const ree_plan *p = r->p;
-    int e = p->nodes[n].entity;
-    memset(io, 0, sizeof *io);
-    io->step = r->t;
-    io->nmat = r->nmat;
-    io->stock = r->stock + NM(r, n);
-    io->position = r->position + NM(r, n);
-    io->requested = r->requested + NM(r, n);
-    io->received = r->recv + NM(r, n);
-    io->history = r->history;
-    io->scarcity = r->scarcity;
-    io->lead = r->lead_in + NM(r, n);
-    io->produced = r->produced_io;
-    io->consumed = r->consumed_io;
-    io->lost = r->lost_io;
-    io->order = r->order + NM(r, n);
-    io->offer = r->offer + NM(r, n);
-    io->metrics = r->metrics + r->moff[e];
-    io->price = r->price;
-    io->rng = r->rng[e];
-}
-
-/* Apply what a hook booked to the node's stock and flow totals. */
-static void book(ree_run *r, int n)
-{
+    /* The bits of each value shifted past the sign: nonzero unless the value is +0 or -0. */
+    const double *io = r->produced_io;
+    uint64_t any = 0;
+    for (int i = 0; i < 3 * r->nmat; i++) {
+        uint64_t b;
+        memcpy(&b, &io[i], sizeof b);
+        any |= b << 1;
+    }
+    if (!any)
+        return;
     size_t o = NM(r, n);
     for (int m = 0; m < r->nmat; m++) {
         double pr = r->produced_io[m], co = r->consumed_io[m], lo = r->lost_io[m];
@@ -52,24 +39,15 @@ static void book(ree_run *r, int n)
     }
 }
 
-typedef void (*node_hook)(const void *, void *, ree_node_io *);
-
-static void call_nodes(ree_run *r, int phase)
+/* Call phase ph's hooks in node order (hooks_setup in run.c), booking after each. */
+static void call_nodes(ree_run *r, int ph)
 {
-    const ree_plan *p = r->p;
-    for (int n = 0; n < p->nnode; n++) {
-        int e = p->nodes[n].entity;
-        const ree_model *m = p->entities[e].model;
-        node_hook h = phase == 3   ? m->produce
-                      : phase == 4 ? m->order
-                      : phase == 7 ? m->consume
-                                   : m->account;
-        if (!h)
-            continue;
-        ree_node_io io;
-        node_io(r, n, &io);
-        h(r->par[e], r->state + r->soff[e], &io);
-        book(r, n);
+    for (int i = r->ncall[ph]; i < r->ncall[ph + 1]; i++) {
+        const node_call *c = &r->calls[i];
+        ree_node_io io = r->nio[c->node];
+        io.step = r->t;
+        c->hook(c->par, c->state, &io);
+        book(r, c->node);
     }
 }
 
@@ -236,15 +214,12 @@ static void shipping(ree_run *r)
             lk->gate >= 0 ? r->g_licensed[(size_t)r->goff[lk->gate] + (size_t)lk->gate_slot]
                           : r->order[NM(r, lk->to) + (size_t)lk->material] * r->lk[l].share;
     }
-    for (int n = 0; n < p->nnode; n++) {
-        int e = p->nodes[n].entity;
-        const ree_model *m = p->entities[e].model;
-        if (!m->offer)
-            continue;
-        ree_node_io io;
-        node_io(r, n, &io);
-        io.asked = r->asked + NM(r, n);
-        m->offer(r->par[e], r->state + r->soff[e], &io);
+    for (int i = r->ncall[PH_OFFER]; i < r->ncall[PH_OFFER + 1]; i++) {
+        const node_call *c = &r->calls[i];
+        ree_node_io io = r->nio[c->node];
+        io.step = r->t;
+        io.asked = r->asked + NM(r, c->node);
+        c->hook(c->par, c->state, &io);
     }
     /* Random delays: one draw per link and step, whether or not it ships (aligned streams). */
     double *extra = r->extra;
@@ -326,7 +301,7 @@ static void region_totals(ree_run *r)
 static void consumption(ree_run *r)
 {
     const ree_plan *p = r->p;
-    call_nodes(r, 7);
+    call_nodes(r, PH_CONSUME);
     memset(r->need_sum, 0, sizeof(double) * (size_t)r->nmat);
     memset(r->short_sum, 0, sizeof(double) * (size_t)r->nmat);
     for (int n = 0; n < p->nnode; n++) {
@@ -507,17 +482,17 @@ ree_status ree_run_step(ree_run *r)
         ree_run_streams(r); /* the first step's are selected at reset */
     arrivals(r);            /* 1 */
     if (r->t > 0)
-        ree_run_policy(r); /* 2 (step 0's policy applied at reset) */
-    call_nodes(r, 3);      /* 3 */
+        ree_run_policy(r);     /* 2 (step 0's policy applied at reset) */
+    call_nodes(r, PH_PRODUCE); /* 3 */
     positions(r);
-    call_nodes(r, 4);                        /* 4 */
+    call_nodes(r, PH_ORDER);                 /* 4 */
     gates_decide(r);                         /* 5 */
     shipping(r);                             /* 6 */
     consumption(r);                          /* 7 */
     int st = r->check ? balance(r) : REE_OK; /* 8 */
     for (int m = 0; m < r->nmat; m++)
         r->scarcity[m] = r->need_sum[m] > 0 ? r->short_sum[m] / r->need_sum[m] : 0;
-    call_nodes(r, 8);
+    call_nodes(r, PH_ACCOUNT);
     if (!record(r) && st == REE_OK)
         st = out_of_range(r);
     r->t++;
