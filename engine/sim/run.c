@@ -31,22 +31,20 @@ void ree_run_free(ree_run *r)
     free(r->rng);
     gsl_rng_free(r->tmp);
     gsl_rng_free(r->regime_rng);
-    void *arrays[] = {r->base,          r->eff,        r->poff,         r->par,
-                      r->state,         r->soff,       r->ctx,          r->metrics,
-                      r->moff,          r->stock,      r->prev,         r->recv,
-                      r->ship,          r->prod,       r->cons,         r->lost,
-                      r->order,         r->offer,      r->position,     r->requested,
-                      r->requested_now, r->unmet,      r->unmet_next,   r->produced_io,
-                      r->nio,           r->calls,      r->price,        r->history,
-                      r->scarcity,      r->need_sum,   r->short_sum,    r->need_idx,
-                      r->short_idx,     r->lk,         r->pipe,         r->transit,
-                      r->shipped,       r->req,        r->lead_in,      r->extra,
-                      r->before,        r->goff,       r->g_material,   r->g_end_use,
-                      r->g_applied,     r->g_shipped,  r->g_licensed,   r->g_on_order,
-                      r->total0,        r->chval,      r->regime_touch, r->sector_mat,
-                      r->series,        r->indicators, r->region_ind,   r->region_of,
-                      r->cons_idx,      r->lost_idx,   r->region_sum,   r->region_acc,
-                      r->g_granted,     r->g_fallback, r->asked,        (void *)r->g_rule};
+    void *arrays[] = {
+        r->base,          r->eff,          r->poff,       r->par,         r->state,
+        r->soff,          r->ctx,          r->metrics,    r->moff,        r->stock,
+        r->prev,          r->recv,         r->ship,       r->prod,        r->cons,
+        r->lost,          r->order,        r->offer,      r->position,    r->requested,
+        r->requested_now, r->unmet,        r->unmet_next, r->produced_io, r->nio,
+        r->calls,         r->kind,         r->price,      r->history,     r->scarcity,
+        r->need_sum,      r->short_sum,    r->need_idx,   r->short_idx,   r->lk,
+        r->pipe,          r->transit,      r->shipped,    r->req,         r->lead_in,
+        r->extra,         r->before,       r->goff,       r->g_material,  r->g_end_use,
+        r->g_applied,     r->g_shipped,    r->g_licensed, r->g_on_order,  r->total0,
+        r->chval,         r->regime_touch, r->sector_mat, r->series,      r->indicators,
+        r->region_ind,    r->region_of,    r->cons_idx,   r->lost_idx,    r->region_sum,
+        r->region_acc,    r->g_granted,    r->g_fallback, r->asked,       (void *)r->g_rule};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -165,6 +163,7 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->ctx = cal((size_t)ne, sizeof *r->ctx, &bad);
     r->par = cal((size_t)ne, sizeof *r->par, &bad);
     r->rng = cal((size_t)ne, sizeof *r->rng, &bad);
+    r->kind = cal((size_t)ne, sizeof *r->kind, &bad);
     r->need_idx = cal((size_t)ne, sizeof(int), &bad);
     r->short_idx = cal((size_t)ne, sizeof(int), &bad);
     r->regime_touch = cal((size_t)ne, sizeof(int), &bad);
@@ -194,6 +193,9 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
             sc ? p->entities[e].pspecs[ree_model_param_at(m, sc->material)].ival : -1;
         if (!(r->rng[e] = gsl_rng_alloc(ree_rng_philox)))
             bad = 1;
+        r->kind[e] = m->kind == REE_MODEL_GATE   ? REE_STREAM_GATE
+                     : m->kind == REE_MODEL_LINK ? REE_STREAM_LEAD
+                                                 : REE_STREAM_MODEL;
     }
     r->base = cal(r->poff[ne], 1, &bad);
     r->eff = cal(r->poff[ne], 1, &bad);
@@ -454,16 +456,18 @@ void ree_run_streams(ree_run *r)
 {
     const ree_plan *p = r->p;
     uint32_t step = (uint32_t)(r->t + 1) << 8;
-    for (int e = 0; e < p->nentity; e++) {
-        ree_model_kind mk = p->entities[e].model->kind;
-        uint32_t kind = mk == REE_MODEL_GATE   ? REE_STREAM_GATE
-                        : mk == REE_MODEL_LINK ? REE_STREAM_LEAD
-                                               : REE_STREAM_MODEL;
-        ree_stream_key k = {r->seed, (uint64_t)r->run, p->entities[e].hash, kind | step};
-        ree_rng_select(r->rng[e], &k);
+    if (r->t == 0) { /* a new run: the whole key (ree_run_reset) */
+        for (int e = 0; e < p->nentity; e++) {
+            ree_stream_key k = {r->seed, (uint64_t)r->run, p->entities[e].hash, r->kind[e] | step};
+            ree_rng_select(r->rng[e], &k);
+        }
+        ree_stream_key rk = {r->seed, (uint64_t)r->run, p->regime_hash, REE_STREAM_REGIME | step};
+        ree_rng_select(r->regime_rng, &rk);
+        return;
     }
-    ree_stream_key rk = {r->seed, (uint64_t)r->run, p->regime_hash, REE_STREAM_REGIME | step};
-    ree_rng_select(r->regime_rng, &rk);
+    for (int e = 0; e < p->nentity; e++) /* the same seed, run and entity: only the kind moves */
+        ree_rng_select_kind(r->rng[e], r->kind[e] | step);
+    ree_rng_select_kind(r->regime_rng, REE_STREAM_REGIME | step);
 }
 
 void ree_run_policy(ree_run *r)

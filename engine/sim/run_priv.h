@@ -49,8 +49,9 @@ struct ree_run {
     unsigned char *state; /* model states, at soff[e] */
     size_t *soff;
     size_t state_bytes;
-    gsl_rng **rng; /* per entity per-step stream */
-    gsl_rng *tmp;  /* parameter sampling */
+    gsl_rng **rng;  /* per entity per-step stream */
+    uint32_t *kind; /* per entity: its per-step stream's ree_stream_kind */
+    gsl_rng *tmp;   /* parameter sampling */
     gsl_rng *regime_rng;
     ree_model_ctx *ctx;
 
