@@ -96,6 +96,36 @@ static double region_service_level(const ree_run *r, int g)
     return isnan(sl) ? REE_RESIL_SERVICE_LEVEL : sl;
 }
 
+/* The node-material pairs shipping allocates over, and each pair's outbound links. */
+static void pairs_setup(ree_run *r, int *bad)
+{
+    const ree_plan *p = r->p;
+    size_t nnm = (size_t)p->nnode * (size_t)r->nmat;
+    r->pair_node = cal(nnm, sizeof(int), bad);
+    r->pair_mat = cal(nnm, sizeof(int), bad);
+    r->pair_off = cal(nnm + 1, sizeof(int), bad);
+    r->pair_link = cal((size_t)p->nlink, sizeof(int), bad);
+    if (*bad)
+        return;
+    int k = 0, nl = 0;
+    for (int n = 0; n < p->nnode; n++)
+        for (int m = 0; m < r->nmat; m++) {
+            if (!(p->nodes[n].materials & (UINT64_C(1) << m)))
+                continue;
+            r->pair_node[k] = n;
+            r->pair_mat[k] = m;
+            r->pair_off[k] = nl;
+            for (int i = 0; i < p->nodes[n].nout; i++) {
+                int l = p->nodes[n].out_links[i];
+                if (p->links[l].material == m)
+                    r->pair_link[nl++] = l;
+            }
+            k++;
+        }
+    r->pair_off[k] = nl;
+    r->npair = k;
+}
+
 /* Each node's io block (its slices of the node-material arrays, the shared arrays, its stream;
  * all fixed for the workspace's life) and each phase's list of hooks to call. */
 static void hooks_setup(ree_run *r)
@@ -243,6 +273,7 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->series = cal((size_t)p->nseries * (size_t)nsteps, sizeof(double), &bad);
     r->indicators = cal((size_t)p->nindicator, sizeof(double), &bad);
     region_setup(r, &bad);
+    pairs_setup(r, &bad);
     r->tmp = gsl_rng_alloc(ree_rng_philox);
     r->regime_rng = gsl_rng_alloc(ree_rng_philox);
     if (bad || !r->tmp || !r->regime_rng) {

@@ -82,6 +82,11 @@ struct ree_run {
     const void **g_rule; /* per gate slot: effective parameters of its rule, NULL when none */
     double *total0;      /* nmat: initial network stock (global check) */
 
+    /* Node-material pairs (n, m) with m in the node's `materials`, in node then material order,
+     * and the outbound links of each pair in file order (pairs_setup in run.c). */
+    int npair;
+    int *pair_node, *pair_mat, *pair_off, *pair_link;
+
     ree_node_io *nio;        /* per node: its io block, every pointer set at allocation */
     node_call *calls;        /* the hooks of all phases, phase after phase */
     int ncall[PH_COUNT + 1]; /* phase ph's hooks are calls[ncall[ph] .. ncall[ph + 1]) */

@@ -151,38 +151,40 @@ static void dispatch(ree_run *r, int l, double q, double extra)
     r->transit[l] += q;
 }
 
-/* Allocate what sender n offers of material m among the rank-`rank` links that request it:
- * by priority (highest first), then in proportion to the requests. */
-static void allocate(ree_run *r, int n, int m, int rank, const double *extra)
+/* Allocate what sender n offers of material m (the node-material pair `pr`: its outbound links
+ * of that material, in file order, are pair_link[pair_off[pr] .. pair_off[pr + 1])) among the
+ * rank-`rank` links that request it: by priority (highest first), then in proportion to the
+ * requests. */
+static void allocate(ree_run *r, int pr, int rank, const double *extra)
 {
-    const ree_plan *p = r->p;
-    const ree_node *node = &p->nodes[n];
+    int n = r->pair_node[pr], m = r->pair_mat[pr];
+    const int *lks = r->pair_link + r->pair_off[pr];
+    int nl = r->pair_off[pr + 1] - r->pair_off[pr];
     size_t o = NM(r, n) + (size_t)m;
     double avail = r->offer[o] < r->stock[o] ? r->offer[o] : r->stock[o];
     if (avail < 0)
         avail = 0;
     double level = INFINITY;
-    while (avail > 0) {
+    while (avail > 0 && nl > 0) {
         /* The highest priority below `level` among requesting links. */
-        double pr = -INFINITY, want = 0;
-        for (int i = 0; i < node->nout; i++) {
-            int l = node->out_links[i];
-            if (p->links[l].material == m && r->lk[l].rank == rank && r->req[l] > 0 &&
-                r->lk[l].priority < level && r->lk[l].priority > pr)
-                pr = r->lk[l].priority;
+        double prio = -INFINITY, want = 0;
+        for (int i = 0; i < nl; i++) {
+            int l = lks[i];
+            if (r->lk[l].rank == rank && r->req[l] > 0 && r->lk[l].priority < level &&
+                r->lk[l].priority > prio)
+                prio = r->lk[l].priority;
         }
-        if (pr == -INFINITY)
+        if (prio == -INFINITY)
             break;
-        for (int i = 0; i < node->nout; i++) {
-            int l = node->out_links[i];
-            if (p->links[l].material == m && r->lk[l].rank == rank && r->lk[l].priority == pr)
+        for (int i = 0; i < nl; i++) {
+            int l = lks[i];
+            if (r->lk[l].rank == rank && r->lk[l].priority == prio)
                 want += r->req[l];
         }
         double give = want < avail ? want : avail, frac = want > 0 ? give / want : 0;
-        for (int i = 0; i < node->nout; i++) {
-            int l = node->out_links[i];
-            if (p->links[l].material != m || r->lk[l].rank != rank || r->lk[l].priority != pr ||
-                r->req[l] <= 0)
+        for (int i = 0; i < nl; i++) {
+            int l = lks[i];
+            if (r->lk[l].rank != rank || r->lk[l].priority != prio || r->req[l] <= 0)
                 continue;
             double q = give >= want ? r->req[l] : r->req[l] * frac;
             r->shipped[l] += q;
@@ -191,7 +193,7 @@ static void allocate(ree_run *r, int n, int m, int rank, const double *extra)
             dispatch(r, l, q, extra[l]);
         }
         avail -= give;
-        level = pr;
+        level = prio;
     }
     if (r->stock[o] < 0 && r->stock[o] > -1e-9 * (r->ship[o] + 1))
         r->stock[o] = 0; /* rounding of proportional shares */
@@ -248,10 +250,8 @@ static void shipping(ree_run *r)
         double *before = r->before;
         for (int l = 0; l < p->nlink; l++)
             before[l] = r->shipped[l];
-        for (int n = 0; n < p->nnode; n++)
-            for (int m = 0; m < r->nmat; m++)
-                if (p->nodes[n].materials & (UINT64_C(1) << m))
-                    allocate(r, n, m, rank, extra);
+        for (int pr = 0; pr < r->npair; pr++)
+            allocate(r, pr, rank, extra);
         memset(r->unmet_next, 0, sizeof(double) * nnm);
         for (int l = 0; l < p->nlink; l++) {
             const ree_link *lk = &p->links[l];
