@@ -353,16 +353,20 @@ static int change_base_index(const ree_plan *p, int event)
     return ci;
 }
 
-static void apply_events(ree_run *r)
+/* Apply the timeline events due by this step; returns how many were applied. */
+static int apply_events(ree_run *r)
 {
     const ree_plan *p = r->p;
+    int applied = 0;
     while (r->next_event < p->nevent && p->events[r->next_event].step <= r->t) {
         const ree_event *ev = &p->events[r->next_event];
         int ci = change_base_index(p, r->next_event);
         for (int c = 0; c < ev->nchange; c++)
             apply_change(r, &ev->changes[c], ci + c, r->base);
         r->next_event++;
+        applied++;
     }
+    return applied;
 }
 
 /* Effective parameters: base, with the current regime's overrides laid over. */
@@ -431,7 +435,8 @@ static double link_value(const ree_run *r, int l, size_t offset)
  * events, regimes); lead_time, delay_months and priority are read at reset only. What follows
  * from ranks and shares (the last rank, the shares normalised within each (destination,
  * material, rank) group, the rank-0 lead time each node sees) is recomputed only in a step
- * where a rank or share changed, so a step without a change costs O(nlink). A gated link whose
+ * where a rank or share changed, so a step without a change costs O(nlink) (and a step without
+ * an event or a regime transition nothing: ree_run_policy skips it). A gated link whose
  * rank changes forgets what reached its old rank (its next fallback application starts from
  * the cascade of its new rank). */
 static void link_params(ree_run *r, int all)
@@ -503,8 +508,12 @@ void ree_run_streams(ree_run *r)
 
 void ree_run_policy(ree_run *r)
 {
-    apply_events(r);
+    int applied = apply_events(r), regime = r->regime;
     regime_transition(r);
+    /* The effective parameters are a function of the base ones and the regime: when neither
+     * changed (no event, no transition), they and the link parameters are as last step. */
+    if (r->t > 0 && !applied && r->regime == regime)
+        return;
     apply_regime(r);
     link_params(r, r->t == 0);
 }
