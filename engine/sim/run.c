@@ -244,6 +244,7 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     /* One block, so that book() sees at a glance whether a hook booked anything. */
     r->produced_io = cal(3 * (size_t)nm, sizeof(double), &bad);
     r->nio = cal((size_t)nn, sizeof *r->nio, &bad);
+    r->sector_node = cal((size_t)nn, sizeof(int), &bad);
     r->calls = cal((size_t)nn * PH_COUNT, sizeof *r->calls, &bad);
     r->history = cal((size_t)nsteps * (size_t)nm, sizeof(double), &bad);
     r->lk = cal((size_t)nl, sizeof *r->lk, &bad);
@@ -294,6 +295,16 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
             r->regime_touch[p->regimes[i].changes[c].entity] = 1;
     for (int e = 0; e < ne; e++)
         r->par[e] = (r->regime_touch[e] ? r->eff : r->base) + r->poff[e];
+    for (int l = 0; l < nl; l++) {
+        const ree_link *lk = &p->links[l];
+        r->lk[l].to = (size_t)lk->to * (size_t)nm + (size_t)lk->material;
+        r->lk[l].from = (size_t)lk->from * (size_t)nm + (size_t)lk->material;
+        r->lk[l].slot = lk->gate >= 0 ? (long)r->goff[lk->gate] + lk->gate_slot : -1;
+        r->lk[l].rng = r->rng[lk->entity];
+    }
+    for (int n = 0; n < nn; n++)
+        if (p->entities[p->nodes[n].entity].model->flags & REE_MF_SECTOR)
+            r->sector_node[r->nsector++] = n;
     r->consumed_io = r->produced_io + nm;
     r->lost_io = r->produced_io + 2 * (size_t)nm;
     hooks_setup(r);
@@ -464,6 +475,9 @@ static void link_params(ree_run *r, int all)
             k->lead = link_value(r, l, lc->lead_time);
             k->delay_months = link_value(r, l, lc->delay_months);
             k->priority = link_value(r, l, lc->priority); /* the destination's unless given */
+            double d = k->lead < 1 ? 1 : k->lead;
+            k->k0 = floor(d);
+            k->f0 = d - k->k0;
         }
     if (!changed)
         return;

@@ -30,6 +30,13 @@ typedef struct node_call {
 enum { PH_PRODUCE, PH_ORDER, PH_OFFER, PH_CONSUME, PH_ACCOUNT, PH_COUNT };
 
 typedef struct link_rt {
+    /* Fixed for the workspace (ree_run_alloc_horizon): where the link's flows go. */
+    size_t to, from; /* node-material offsets of its destination and its source */
+    long slot;       /* its gate slot (goff[gate] + gate_slot), -1 when ungated */
+    gsl_rng *rng;    /* its per-step stream */
+    /* Read at reset: the whole and fractional months of its delivery without a random delay
+     * (dispatch: max(1, lead) split into floor and rest). */
+    double k0, f0;
     double lead, delay_prob, delay_months, priority;
     double share;       /* 1, normalised within its (destination, material, rank) group */
     double share_given; /* 1, the link's `share` parameter this step */
@@ -65,6 +72,7 @@ struct ree_run {
     double *history;                             /* nsteps x nmat: sector consumption */
     double *scarcity, *need_sum, *short_sum;     /* nmat */
     double *price;                               /* nmat: price index, 1 when not modelled */
+    int *sector_node, nsector;                   /* nodes whose model is a sector, in node order */
     int *need_idx, *short_idx; /* per entity: sector metric indices, -1 otherwise */
     int *sector_mat;           /* per entity: a sector's `material`, -1 otherwise */
 

@@ -59,7 +59,7 @@ static void arrivals(ree_run *r)
         double q = r->pipe[(size_t)l * w + (size_t)r->t];
         if (q == 0)
             continue;
-        size_t o = NM(r, p->links[l].to) + (size_t)p->links[l].material;
+        size_t o = r->lk[l].to;
         r->stock[o] += q;
         r->recv[o] += q;
         r->transit[l] -= q;
@@ -73,10 +73,10 @@ static void positions(ree_run *r)
     size_t nnm = NM(r, p->nnode);
     memcpy(r->position, r->stock, sizeof(double) * nnm);
     for (int l = 0; l < p->nlink; l++) {
-        size_t o = NM(r, p->links[l].to) + (size_t)p->links[l].material;
+        size_t o = r->lk[l].to;
         r->position[o] += r->transit[l];
-        if (p->links[l].gate >= 0)
-            r->position[o] += r->g_on_order[r->goff[p->links[l].gate] + p->links[l].gate_slot];
+        if (r->lk[l].slot >= 0)
+            r->position[o] += r->g_on_order[r->lk[l].slot];
     }
 }
 
@@ -107,13 +107,10 @@ static void gates_decide(ree_run *r)
      * link of rank k > 0 (a fallback behind preferred suppliers) for its share of what reached
      * rank k last step, i.e. what the suppliers ranked above it failed to deliver then. */
     for (int l = 0; l < p->nlink; l++) {
-        const ree_link *lk = &p->links[l];
-        if (lk->gate < 0)
+        const link_rt *k = &r->lk[l];
+        if (k->slot < 0)
             continue;
-        size_t o = NM(r, lk->to) + (size_t)lk->material;
-        size_t slot = (size_t)r->goff[lk->gate] + (size_t)lk->gate_slot;
-        r->g_applied[slot] =
-            r->lk[l].rank == 0 ? r->order[o] * r->lk[l].share : r->g_fallback[slot];
+        r->g_applied[k->slot] = k->rank == 0 ? r->order[k->to] * k->share : r->g_fallback[k->slot];
     }
     for (int g = 0; g < p->ngate; g++) {
         int e = p->gates[g].entity;
@@ -126,8 +123,8 @@ static void gates_ship(ree_run *r)
 {
     const ree_plan *p = r->p;
     for (int l = 0; l < p->nlink; l++)
-        if (p->links[l].gate >= 0)
-            r->g_shipped[r->goff[p->links[l].gate] + p->links[l].gate_slot] = r->shipped[l];
+        if (r->lk[l].slot >= 0)
+            r->g_shipped[r->lk[l].slot] = r->shipped[l];
     for (int g = 0; g < p->ngate; g++) {
         int e = p->gates[g].entity;
         ree_gate_io io = gate_io(r, g);
@@ -139,10 +136,14 @@ static void gates_ship(ree_run *r)
 static void dispatch(ree_run *r, int l, double q, double extra)
 {
     size_t w = (size_t)r->nsteps + 2;
-    double d = r->lk[l].lead + extra;
-    if (d < 1)
-        d = 1;
-    double k = floor(d), f = d - k;
+    double k = r->lk[l].k0, f = r->lk[l].f0; /* extra 0: d = max(1, lead), split at reset */
+    if (extra != 0) {
+        double d = r->lk[l].lead + extra;
+        if (d < 1)
+            d = 1;
+        k = floor(d);
+        f = d - k;
+    }
     double s1 = r->t + k, s2 = s1 + 1;
     size_t i1 = s1 > r->nsteps + 1 ? (size_t)r->nsteps + 1 : (size_t)s1;
     size_t i2 = s2 > r->nsteps + 1 ? (size_t)r->nsteps + 1 : (size_t)s2;
@@ -209,12 +210,10 @@ static void shipping(ree_run *r)
     /* What each node's customers ask of it at rank 0 this step, for offer(). */
     memset(r->asked, 0, sizeof(double) * nnm);
     for (int l = 0; l < p->nlink; l++) {
-        const ree_link *lk = &p->links[l];
-        if (r->lk[l].rank != 0)
+        const link_rt *k = &r->lk[l];
+        if (k->rank != 0)
             continue;
-        r->asked[NM(r, lk->from) + (size_t)lk->material] +=
-            lk->gate >= 0 ? r->g_licensed[(size_t)r->goff[lk->gate] + (size_t)lk->gate_slot]
-                          : r->order[NM(r, lk->to) + (size_t)lk->material] * r->lk[l].share;
+        r->asked[k->from] += k->slot >= 0 ? r->g_licensed[k->slot] : r->order[k->to] * k->share;
     }
     for (int i = r->ncall[PH_OFFER]; i < r->ncall[PH_OFFER + 1]; i++) {
         const node_call *c = &r->calls[i];
@@ -226,26 +225,25 @@ static void shipping(ree_run *r)
     /* Random delays: one draw per link and step, whether or not it ships (aligned streams). */
     double *extra = r->extra;
     for (int l = 0; l < p->nlink; l++) {
-        double u = ree_rng_uniform_pos(r->rng[p->links[l].entity]);
+        double u = ree_rng_uniform_pos(r->lk[l].rng);
         extra[l] = u < r->lk[l].delay_prob ? r->lk[l].delay_months : 0;
         r->shipped[l] = 0;
     }
     memset(r->unmet, 0, sizeof(double) * nnm);
     for (int rank = 0; rank <= r->maxrank; rank++) {
         for (int l = 0; l < p->nlink; l++) {
-            const ree_link *lk = &p->links[l];
-            size_t o = NM(r, lk->to) + (size_t)lk->material;
+            const link_rt *k = &r->lk[l];
+            size_t o = k->to;
             r->req[l] = 0;
-            if (r->lk[l].rank != rank)
+            if (k->rank != rank)
                 continue;
-            if (lk->gate >= 0) {
-                size_t slot = (size_t)r->goff[lk->gate] + (size_t)lk->gate_slot;
-                r->req[l] = r->g_licensed[slot];
+            if (k->slot >= 0) {
+                r->req[l] = r->g_licensed[k->slot];
                 if (rank > 0) /* next step's application (gates_decide) */
-                    r->g_fallback[slot] = r->unmet[o] * r->lk[l].share;
+                    r->g_fallback[k->slot] = r->unmet[o] * k->share;
             } else
-                r->req[l] = (rank == 0 ? r->order[o] : r->unmet[o]) * r->lk[l].share;
-            r->requested_now[NM(r, lk->from) + (size_t)lk->material] += r->req[l];
+                r->req[l] = (rank == 0 ? r->order[o] : r->unmet[o]) * k->share;
+            r->requested_now[k->from] += r->req[l];
         }
         double *before = r->before;
         for (int l = 0; l < p->nlink; l++)
@@ -254,12 +252,11 @@ static void shipping(ree_run *r)
             allocate(r, pr, rank, extra);
         memset(r->unmet_next, 0, sizeof(double) * nnm);
         for (int l = 0; l < p->nlink; l++) {
-            const ree_link *lk = &p->links[l];
             if (r->lk[l].rank != rank)
                 continue;
-            size_t o = NM(r, lk->to) + (size_t)lk->material;
+            size_t o = r->lk[l].to;
             double got = r->shipped[l] - before[l];
-            if (lk->gate < 0) {
+            if (r->lk[l].slot < 0) {
                 r->unmet_next[o] += r->req[l] - got;
             } else {
                 /* A gated link's request is its licences, not the order: what it fails to
@@ -304,10 +301,8 @@ static void consumption(ree_run *r)
     call_nodes(r, PH_CONSUME);
     memset(r->need_sum, 0, sizeof(double) * (size_t)r->nmat);
     memset(r->short_sum, 0, sizeof(double) * (size_t)r->nmat);
-    for (int n = 0; n < p->nnode; n++) {
-        int e = p->nodes[n].entity;
-        if (!(p->entities[e].model->flags & REE_MF_SECTOR))
-            continue;
+    for (int i = 0; i < r->nsector; i++) {
+        int n = r->sector_node[i], e = p->nodes[n].entity;
         for (int m = 0; m < r->nmat; m++)
             r->history[(size_t)r->t * (size_t)r->nmat + (size_t)m] += r->cons[NM(r, n) + (size_t)m];
         int m = r->sector_mat[e];
