@@ -272,6 +272,7 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->nchval = nch;
     r->chval = cal((size_t)nch, sizeof(double), &bad);
     r->series = cal((size_t)p->nseries * (size_t)nsteps, sizeof(double), &bad);
+    r->ssrc = cal((size_t)p->nseries, sizeof *r->ssrc, &bad);
     r->indicators = cal((size_t)p->nindicator, sizeof(double), &bad);
     region_setup(r, &bad);
     pairs_setup(r, &bad);
@@ -305,6 +306,16 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     for (int n = 0; n < nn; n++)
         if (p->entities[p->nodes[n].entity].model->flags & REE_MF_SECTOR)
             r->sector_node[r->nsector++] = n;
+    for (int i = 0; i < p->nseries; i++) {
+        const ree_series *se = &p->series[i];
+        size_t e = (size_t)se->entity, x = (size_t)se->index;
+        r->ssrc[i] = se->kind == REE_S_MODEL      ? r->metrics + r->moff[e] + x
+                     : se->kind == REE_S_STOCK    ? r->stock + e * (size_t)nm + x
+                     : se->kind == REE_S_SHIPPED  ? r->shipped + e
+                     : se->kind == REE_S_TRANSIT  ? r->transit + e
+                     : se->kind == REE_S_SCARCITY ? r->scarcity + x
+                                                  : NULL;
+    }
     r->consumed_io = r->produced_io + nm;
     r->lost_io = r->produced_io + 2 * (size_t)nm;
     hooks_setup(r);

@@ -113,7 +113,8 @@ struct ree_run {
     double *region_sum;       /* nregion x 3: need, consumed, lost_units this step */
     ree_resil *region_acc;    /* nregion */
 
-    double *series; /* nseries x nsteps */
+    double *series;      /* nseries x nsteps */
+    const double **ssrc; /* per series: the workspace value it records, NULL when computed */
     double *indicators;
 };
 

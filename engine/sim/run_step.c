@@ -403,6 +403,53 @@ static int out_of_range(ree_run *r)
     return REE_ENONFINITE;
 }
 
+/* The value of series s at this step, for the kinds that are not a single workspace value read
+ * through r->ssrc (sums over links or slots, the regime flag). */
+static double series_value(const ree_run *r, int s)
+{
+    const ree_plan *p = r->p;
+    const ree_series *se = &p->series[s];
+    size_t T = (size_t)r->nsteps, t = (size_t)r->t;
+    double v = 0;
+    switch (se->kind) {
+    case REE_S_MODEL:
+        v = r->metrics[r->moff[se->entity] + (size_t)se->index];
+        break;
+    case REE_S_STOCK:
+        v = r->stock[NM(r, se->entity) + (size_t)se->index];
+        break;
+    case REE_S_SHIPPED:
+        v = r->shipped[se->entity];
+        break;
+    case REE_S_TRANSIT:
+        v = r->transit[se->entity];
+        break;
+    case REE_S_REGIME:
+        v = r->regime == se->index;
+        break;
+    case REE_S_SCARCITY:
+        v = r->scarcity[se->index];
+        break;
+    case REE_S_GATE_SHIPPED:
+        for (int i = 0; i < p->gates[se->index].nlink; i++)
+            v += r->shipped[p->gates[se->index].links[i]];
+        break;
+    case REE_S_GATE_REGION_SHIPPED:
+    case REE_S_GATE_REGION_GRANTED:
+        for (int k = 0; k < se->nslot; k++) {
+            int i = se->slots[k], l = p->gates[se->index].links[i];
+            v += se->kind == REE_S_GATE_REGION_SHIPPED ? r->shipped[l]
+                                                       : r->g_granted[r->goff[se->index] + i];
+        }
+        break;
+    case REE_S_SUM: /* its terms come earlier in the table: recorded already */
+        for (int i = 0; i < se->nsum; i++)
+            v += r->series[(size_t)se->sum[i] * T + t];
+        break;
+    }
+    return v;
+}
+
 /* Record the step's series values, and check them and the node stocks and orders in range
  * (IN_RANGE) at the cost of one comparison each, without a branch; only on failure are they
  * searched. Returns 1 when all are in range, else 0 (out_of_range() then names the first). */
@@ -411,46 +458,11 @@ static int record(ree_run *r)
     const ree_plan *p = r->p;
     size_t T = (size_t)r->nsteps, t = (size_t)r->t;
     int ok = 1;
+    double *col = r->series + t;
     for (int s = 0; s < p->nseries; s++) {
-        const ree_series *se = &p->series[s];
-        double v = 0;
-        switch (se->kind) {
-        case REE_S_MODEL:
-            v = r->metrics[r->moff[se->entity] + (size_t)se->index];
-            break;
-        case REE_S_STOCK:
-            v = r->stock[NM(r, se->entity) + (size_t)se->index];
-            break;
-        case REE_S_SHIPPED:
-            v = r->shipped[se->entity];
-            break;
-        case REE_S_TRANSIT:
-            v = r->transit[se->entity];
-            break;
-        case REE_S_REGIME:
-            v = r->regime == se->index;
-            break;
-        case REE_S_SCARCITY:
-            v = r->scarcity[se->index];
-            break;
-        case REE_S_GATE_SHIPPED:
-            for (int i = 0; i < p->gates[se->index].nlink; i++)
-                v += r->shipped[p->gates[se->index].links[i]];
-            break;
-        case REE_S_GATE_REGION_SHIPPED:
-        case REE_S_GATE_REGION_GRANTED:
-            for (int k = 0; k < se->nslot; k++) {
-                int i = se->slots[k], l = p->gates[se->index].links[i];
-                v += se->kind == REE_S_GATE_REGION_SHIPPED ? r->shipped[l]
-                                                           : r->g_granted[r->goff[se->index] + i];
-            }
-            break;
-        case REE_S_SUM: /* its terms come earlier in the table: recorded already */
-            for (int i = 0; i < se->nsum; i++)
-                v += r->series[(size_t)se->sum[i] * T + t];
-            break;
-        }
-        r->series[(size_t)s * T + t] = v;
+        const double *src = r->ssrc[s];
+        double v = src ? *src : series_value(r, s);
+        col[(size_t)s * T] = v;
         ok &= IN_RANGE(v);
     }
     size_t nnm = NM(r, p->nnode);
