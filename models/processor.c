@@ -348,9 +348,12 @@ static void processor_produce(const void *params, void *state, ree_node_io *io)
     }
     io->produced[out] = done;
 
+    /* Empty slots (+0 or -0) are skipped: adding them to w (+0 or more, or NaN) leaves it as it
+     * is, so the sum is the one over all slots in slot order, without a 25-add chain. */
     double w = 0;
     for (int i = 0; i < REE_PROC_RING; i++)
-        w += s->wip[i];
+        if (s->wip[i] != 0)
+            w += s->wip[i];
     s->wip_total = w;
     s->production = done;
     s->total_production += done;
