@@ -105,6 +105,8 @@ static void pairs_setup(ree_run *r, int *bad)
     r->pair_mat = cal(nnm, sizeof(int), bad);
     r->pair_off = cal(nnm + 1, sizeof(int), bad);
     r->pair_link = cal((size_t)p->nlink, sizeof(int), bad);
+    r->pair_ranks = cal(nnm, sizeof(unsigned), bad);
+    r->rank_link = cal((size_t)p->nlink, sizeof(int), bad);
     if (*bad)
         return;
     int k = 0, nl = 0;
@@ -496,6 +498,27 @@ static void link_params(ree_run *r, int all)
     for (int l = 0; l < p->nlink; l++)
         if (r->lk[l].rank > r->maxrank)
             r->maxrank = r->lk[l].rank;
+    /* The links of each rank, in file order, and the ranks each node-material pair ships at. */
+    for (int k = 0; k <= REE_LINK_RANKS; k++)
+        r->rank_off[k] = 0;
+    for (int l = 0; l < p->nlink; l++)
+        if (r->lk[l].rank >= 0 && r->lk[l].rank < REE_LINK_RANKS)
+            r->rank_off[r->lk[l].rank + 1]++;
+    for (int k = 0; k < REE_LINK_RANKS; k++)
+        r->rank_off[k + 1] += r->rank_off[k];
+    int fill[REE_LINK_RANKS];
+    memcpy(fill, r->rank_off, sizeof fill);
+    for (int l = 0; l < p->nlink; l++)
+        if (r->lk[l].rank >= 0 && r->lk[l].rank < REE_LINK_RANKS)
+            r->rank_link[fill[r->lk[l].rank]++] = l;
+    for (int pr = 0; pr < r->npair; pr++) {
+        r->pair_ranks[pr] = 0;
+        for (int i = r->pair_off[pr]; i < r->pair_off[pr + 1]; i++) {
+            int k = r->lk[r->pair_link[i]].rank;
+            if (k >= 0 && k < REE_LINK_RANKS)
+                r->pair_ranks[pr] |= 1u << k;
+        }
+    }
     /* Normalise shares within each (destination, material, rank) group. */
     for (int l = 0; l < p->nlink; l++) {
         double sum = 0;

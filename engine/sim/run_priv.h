@@ -29,6 +29,10 @@ typedef struct node_call {
 /* Phases with node hooks, in step order. */
 enum { PH_PRODUCE, PH_ORDER, PH_OFFER, PH_CONSUME, PH_ACCOUNT, PH_COUNT };
 
+/* Ranks a link may have: 0..9, the bounds of models/link.c's `rank` (checked at load, also for
+ * timeline and regime values). */
+#define REE_LINK_RANKS 10
+
 typedef struct link_rt {
     /* Fixed for the workspace (ree_run_alloc_horizon): where the link's flows go. */
     size_t to, from; /* node-material offsets of its destination and its source */
@@ -94,6 +98,11 @@ struct ree_run {
      * and the outbound links of each pair in file order (pairs_setup in run.c). */
     int npair;
     int *pair_node, *pair_mat, *pair_off, *pair_link;
+    unsigned *pair_ranks; /* per pair: bit k set when one of its links has rank k */
+    /* The links of rank k, in file order: rank_link[rank_off[k] .. rank_off[k + 1]) (set with
+     * the ranks, in link_params). */
+    int rank_off[REE_LINK_RANKS + 1];
+    int *rank_link;
 
     ree_node_io *nio;        /* per node: its io block, every pointer set at allocation */
     node_call *calls;        /* the hooks of all phases, phase after phase */

@@ -163,6 +163,13 @@ static void dispatch(ree_run *r, int l, double q, double extra)
     r->transit[l] += q;
 }
 
+/* A stock left a hair below zero by the rounding of proportional shares is zero. */
+static inline void settle(ree_run *r, size_t o)
+{
+    if (r->stock[o] < 0 && r->stock[o] > -1e-9 * (r->ship[o] + 1))
+        r->stock[o] = 0;
+}
+
 /* Allocate what sender n offers of material m (the node-material pair `pr`: its outbound links
  * of that material, in file order, are pair_link[pair_off[pr] .. pair_off[pr + 1])) among the
  * rank-`rank` links that request it: by priority (highest first), then in proportion to the
@@ -207,8 +214,7 @@ static void allocate(ree_run *r, int pr, int rank, const double *extra)
         avail -= give;
         level = prio;
     }
-    if (r->stock[o] < 0 && r->stock[o] > -1e-9 * (r->ship[o] + 1))
-        r->stock[o] = 0; /* rounding of proportional shares */
+    settle(r, o);
 }
 
 static void shipping(ree_run *r)
@@ -220,10 +226,8 @@ static void shipping(ree_run *r)
         r->offer[i] = r->stock[i] > 0 ? r->stock[i] : 0;
     /* What each node's customers ask of it at rank 0 this step, for offer(). */
     memset(r->asked, 0, sizeof(double) * nnm);
-    for (int l = 0; l < p->nlink; l++) {
-        const link_rt *k = &r->lk[l];
-        if (k->rank != 0)
-            continue;
+    for (int i = r->rank_off[0]; i < r->rank_off[1]; i++) {
+        const link_rt *k = &r->lk[r->rank_link[i]];
         r->asked[k->from] += k->slot >= 0 ? r->g_licensed[k->slot] : r->order[k->to] * k->share;
     }
     for (int i = r->ncall[PH_OFFER]; i < r->ncall[PH_OFFER + 1]; i++) {
@@ -241,13 +245,14 @@ static void shipping(ree_run *r)
         r->shipped[l] = 0;
     }
     memset(r->unmet, 0, sizeof(double) * nnm);
-    for (int rank = 0; rank <= r->maxrank; rank++) {
-        for (int l = 0; l < p->nlink; l++) {
+    for (int rank = 0; rank <= r->maxrank && rank < REE_LINK_RANKS; rank++) {
+        const int *rl = r->rank_link + r->rank_off[rank];
+        int nrl = r->rank_off[rank + 1] - r->rank_off[rank];
+        memset(r->req, 0, sizeof(double) * (size_t)p->nlink);
+        for (int i = 0; i < nrl; i++) {
+            int l = rl[i];
             const link_rt *k = &r->lk[l];
             size_t o = k->to;
-            r->req[l] = 0;
-            if (k->rank != rank)
-                continue;
             if (k->slot >= 0) {
                 r->req[l] = r->g_licensed[k->slot];
                 if (rank > 0) /* next step's application (gates_decide) */
@@ -257,14 +262,15 @@ static void shipping(ree_run *r)
             r->requested_now[k->from] += r->req[l];
         }
         double *before = r->before;
-        for (int l = 0; l < p->nlink; l++)
-            before[l] = r->shipped[l];
+        memcpy(before, r->shipped, sizeof(double) * (size_t)p->nlink);
         for (int pr = 0; pr < r->npair; pr++)
-            allocate(r, pr, rank, extra);
+            if (r->pair_ranks[pr] >> rank & 1u)
+                allocate(r, pr, rank, extra);
+            else /* nothing to ship at this rank */
+                settle(r, NM(r, r->pair_node[pr]) + (size_t)r->pair_mat[pr]);
         memset(r->unmet_next, 0, sizeof(double) * nnm);
-        for (int l = 0; l < p->nlink; l++) {
-            if (r->lk[l].rank != rank)
-                continue;
+        for (int i = 0; i < nrl; i++) {
+            int l = rl[i];
             size_t o = r->lk[l].to;
             double got = r->shipped[l] - before[l];
             if (r->lk[l].slot < 0) {
