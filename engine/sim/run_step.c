@@ -155,9 +155,9 @@ static void dispatch(ree_run *r, int l, double q, double extra)
         k = floor(d);
         f = d - k;
     }
-    double s1 = r->t + k, s2 = s1 + 1;
-    size_t i1 = s1 > r->nsteps + 1 ? (size_t)r->nsteps + 1 : (size_t)s1;
-    size_t i2 = s2 > r->nsteps + 1 ? (size_t)r->nsteps + 1 : (size_t)s2;
+    double s1 = r->t + k, s2 = s1 + 1; /* whole, >= 1: through long, the cheaper conversion */
+    size_t i1 = s1 > r->nsteps + 1 ? (size_t)r->nsteps + 1 : (size_t)(long)s1;
+    size_t i2 = s2 > r->nsteps + 1 ? (size_t)r->nsteps + 1 : (size_t)(long)s2;
     r->pipe[(size_t)l * w + i1] += q * (1 - f);
     r->pipe[(size_t)l * w + i2] += q * f;
     r->transit[l] += q;
