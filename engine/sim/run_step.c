@@ -494,7 +494,8 @@ ree_status ree_run_step(ree_run *r)
     if (r->t >= r->nsteps)
         return REE_EINTERNAL;
     size_t nnm = NM(r, p->nnode);
-    memcpy(r->prev, r->stock, sizeof(double) * nnm);
+    if (r->check) /* the stocks at the start of the step: read by balance() only */
+        memcpy(r->prev, r->stock, sizeof(double) * nnm);
     double *flows[] = {r->recv, r->ship, r->prod, r->cons, r->lost, r->order};
     for (size_t i = 0; i < sizeof flows / sizeof flows[0]; i++)
         memset(flows[i], 0, sizeof(double) * nnm);
