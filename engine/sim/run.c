@@ -96,6 +96,35 @@ static double region_service_level(const ree_run *r, int g)
     return isnan(sl) ? REE_RESIL_SERVICE_LEVEL : sl;
 }
 
+/* The parameters of this plan that are the same in every run, written once into base0, and the
+ * list of those sampled per run (ree_params_fill's rule: a distribution that is not a constant,
+ * for a number or a date). A reset copies base0 and writes the sampled ones only. */
+static void samples_setup(ree_run *r, int *bad)
+{
+    const ree_plan *p = r->p;
+    int n = 0;
+    for (int e = 0; e < p->nentity; e++)
+        for (size_t i = 0; i < p->entities[e].model->nparams; i++)
+            n++;
+    r->base0 = cal(r->poff[p->nentity], 1, bad);
+    r->sampled_ent = cal((size_t)n, sizeof(int), bad);
+    r->sampled_par = cal((size_t)n, sizeof(int), bad);
+    if (*bad)
+        return;
+    for (int e = 0; e < p->nentity; e++) {
+        const ree_entity *ent = &p->entities[e];
+        ree_params_fill(p, e, r->base0 + r->poff[e], NULL, 0, 0);
+        for (size_t i = 0; i < ent->model->nparams; i++) {
+            const ree_pspec *spec = &ent->pspecs[i];
+            if (spec->dist.kind != REE_DIST_CONST &&
+                (spec->type == REE_PT_NUM || spec->type == REE_PT_DATE)) {
+                r->sampled_ent[r->nsampled] = e;
+                r->sampled_par[r->nsampled++] = (int)i;
+            }
+        }
+    }
+}
+
 /* The node-material pairs shipping allocates over, and each pair's outbound links. */
 static void pairs_setup(ree_run *r, int *bad)
 {
@@ -278,6 +307,7 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->indicators = cal((size_t)p->nindicator, sizeof(double), &bad);
     region_setup(r, &bad);
     pairs_setup(r, &bad);
+    samples_setup(r, &bad);
     r->tmp = gsl_rng_alloc(ree_rng_philox);
     r->regime_rng = gsl_rng_alloc(ree_rng_philox);
     if (bad || !r->tmp || !r->regime_rng) {
@@ -577,11 +607,18 @@ void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
     r->err[0] = 0;
     r->next_event = 0;
     r->regime = -1;
-    for (int e = 0; e < p->nentity; e++) {
-        ree_params_fill(p, e, r->base + r->poff[e], r->tmp, seed, run);
-        /* Per-step streams are selected at the start of each step (ree_run_streams). */
+    /* ree_params_fill of every entity with the run's samples: the fixed values copied, the
+     * sampled ones drawn, each from its own stream (seed, run, phash, REE_STREAM_PARAMS). */
+    memcpy(r->base, r->base0, r->poff[p->nentity]);
+    for (int i = 0; i < r->nsampled; i++) {
+        const ree_entity *ent = &p->entities[r->sampled_ent[i]];
+        int k = r->sampled_par[i];
+        ree_stream_key key = {seed, (uint64_t)run, ent->phash[k], REE_STREAM_PARAMS};
+        ree_rng_select(r->tmp, &key);
+        ree_param_write(&ent->model->params[k], &ent->pspecs[k],
+                        r->base + r->poff[r->sampled_ent[i]], r->tmp);
     }
-    ree_run_streams(r);
+    ree_run_streams(r); /* per-step streams: selected at the start of each step */
     int ci = 0;
     for (int i = 0; i < p->nevent; i++)
         for (int c = 0; c < p->events[i].nchange; c++)

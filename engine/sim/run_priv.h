@@ -54,7 +54,10 @@ struct ree_run {
     long long run;
     char err[256];
 
-    unsigned char *base, *eff; /* parameter structs, at poff[e] */
+    unsigned char *base, *eff;      /* parameter structs, at poff[e] */
+    unsigned char *base0;           /* `base` with every parameter that is not sampled written */
+    int nsampled;                   /* parameters sampled per run: entity sampled_ent[i], index */
+    int *sampled_ent, *sampled_par; /* sampled_par[i] in its model's table (samples_setup) */
     size_t *poff;
     unsigned char **par;  /* effective parameters of each entity */
     unsigned char *state; /* model states, at soff[e] */
