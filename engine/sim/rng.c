@@ -105,15 +105,25 @@ void ree_rng_select(gsl_rng *r, const ree_stream_key *k)
     position(r->state, k);
 }
 
-void ree_rng_select_kind(gsl_rng *r, uint32_t kind)
+static inline void rekind(philox_state *s, uint32_t kind)
 {
-    philox_state *s = r->state;
     s->ctr.v[1] = kind;
     s->ctr.v[CTR_BLOCK] = 0;
     s->ctr.v[3] = 0;
     for (int i = 0; i < 4; i++)
         s->out.v[i] = 0;
     s->idx = HALVES_PER_BLOCK;
+}
+
+void ree_rng_select_kind(gsl_rng *r, uint32_t kind)
+{
+    rekind(r->state, kind);
+}
+
+void ree_rng_select_kinds(gsl_rng *const *r, const uint32_t *kind, uint32_t add, int n)
+{
+    for (int i = 0; i < n; i++)
+        rekind(r[i]->state, kind[i] | add);
 }
 
 double ree_rng_uniform_pos(gsl_rng *r)

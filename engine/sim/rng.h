@@ -65,6 +65,9 @@ void ree_rng_select(gsl_rng *r, const ree_stream_key *k);
  * change only their kind from step to step). */
 void ree_rng_select_kind(gsl_rng *r, uint32_t kind);
 
+/* ree_rng_select_kind(r[i], kind[i] | add) for i = 0 .. n-1, in one call. */
+void ree_rng_select_kinds(gsl_rng *const *r, const uint32_t *kind, uint32_t add, int n);
+
 /* 64-bit hash of an entity id (FNV-1a 64 over the bytes up to the terminating NUL, then the
  * SplitMix64 output finaliser, without its additive step, so that similar ids give unrelated
  * keys). Stable across platforms and versions: it is part of the reproducibility contract.

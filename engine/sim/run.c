@@ -579,8 +579,8 @@ void ree_run_streams(ree_run *r)
         ree_rng_select(r->regime_rng, &rk);
         return;
     }
-    for (int e = 0; e < p->nentity; e++) /* the same seed, run and entity: only the kind moves */
-        ree_rng_select_kind(r->rng[e], r->kind[e] | step);
+    /* The same seed, run and entity: only the kind moves. */
+    ree_rng_select_kinds(r->rng, r->kind, step, p->nentity);
     ree_rng_select_kind(r->regime_rng, REE_STREAM_REGIME | step);
 }
 

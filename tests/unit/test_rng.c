@@ -189,6 +189,14 @@ static void test_select_kind(void **state)
         ree_rng_select_kind(r, b.kind);
         for (int j = 0; j < 20; j++)
             assert_int_equal(gsl_rng_get(r), want[j]);
+        /* The batch form, with the step part of the kind given apart. */
+        ree_rng_select(r, &a);
+        for (int j = 0; j < skip; j++)
+            (void)gsl_rng_get(r);
+        const uint32_t kind = REE_STREAM_LEAD;
+        ree_rng_select_kinds(&r, &kind, 5u << 8, 1);
+        for (int j = 0; j < 20; j++)
+            assert_int_equal(gsl_rng_get(r), want[j]);
     }
     gsl_rng_free(q);
     gsl_rng_free(r);
