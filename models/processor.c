@@ -82,6 +82,7 @@ typedef struct processor_params {
 typedef struct processor_state {
     int down;
     double wip[REE_PROC_RING];  /* t, batch started at step s in slot s % REE_PROC_RING */
+    uint32_t busy;              /* bit i set when wip[i] may be nonzero (neither +0 nor -0) */
     double cap;                 /* t/month, this step's ramped capacity */
     double production;          /* t, output completed this step */
     double input_limited;       /* 1 */
@@ -344,13 +345,21 @@ static void processor_produce(const void *params, void *state, ree_node_io *io)
             slot_out += REE_PROC_RING;
         done = s->wip[slot_out];
         s->wip[slot_out] = 0;
-        s->wip[io->step % REE_PROC_RING] = started;
+        s->busy &= ~(UINT32_C(1) << slot_out);
+        int slot_in = io->step % REE_PROC_RING;
+        s->wip[slot_in] = started;
+        if (started != 0)
+            s->busy |= UINT32_C(1) << slot_in;
+        else
+            s->busy &= ~(UINT32_C(1) << slot_in);
     }
     io->produced[out] = done;
 
+    /* The sum over all slots in slot order, with the empty ones (+0 or -0) skipped: adding them
+     * to w (+0 or more, or NaN) leaves it as it is. Only the busy slots are visited. */
     double w = 0;
-    for (int i = 0; i < REE_PROC_RING; i++)
-        w += s->wip[i];
+    for (uint32_t b = s->busy; b; b &= b - 1)
+        w += s->wip[__builtin_ctz(b)];
     s->wip_total = w;
     s->production = done;
     s->total_production += done;

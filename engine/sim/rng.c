@@ -36,22 +36,37 @@ static void position(philox_state *s, const ree_stream_key *k)
     s->idx = HALVES_PER_BLOCK;
 }
 
-static uint32_t next32(philox_state *s)
+/* Compute the next output block and hand out from its start. Kept out of line: once per eight
+ * outputs, so the callers' fast paths stay small. */
+static __attribute__((noinline)) void refill(philox_state *s)
 {
-    if (s->idx >= HALVES_PER_BLOCK) {
-        s->out = philox4x64(s->ctr, s->key);
-        s->ctr.v[CTR_BLOCK]++;
-        s->idx = 0;
-    }
+    s->out = philox4x64(s->ctr, s->key);
+    s->ctr.v[CTR_BLOCK]++;
+    s->idx = 0;
+}
+
+static inline uint32_t next32(philox_state *s)
+{
+    if (s->idx >= HALVES_PER_BLOCK)
+        refill(s);
     uint64_t w = s->out.v[s->idx / 2];
     uint32_t x = (s->idx % 2 == 0) ? (uint32_t)(w & 0xffffffffu) : (uint32_t)(w >> 32);
     s->idx++;
     return x;
 }
 
-/* 53 random bits from the next two outputs: the first gives the top 32, the second the rest. */
-static uint64_t next53(philox_state *s)
+/* 53 random bits from the next two outputs: the first gives the top 32, the second the rest.
+ * When both are the two halves of one word (the position is even, as after a select), the word
+ * is read once. */
+static inline uint64_t next53(philox_state *s)
 {
+    if (s->idx >= HALVES_PER_BLOCK)
+        refill(s);
+    if (s->idx % 2 == 0) {
+        uint64_t w = s->out.v[s->idx / 2];
+        s->idx += 2;
+        return ((w & 0xffffffffu) << 21) | ((w >> 32) >> 11);
+    }
     uint64_t hi = next32(s);
     uint64_t lo = next32(s);
     return (hi << 21) | (lo >> 11);
@@ -88,6 +103,27 @@ const gsl_rng_type *ree_rng_philox = &philox_type;
 void ree_rng_select(gsl_rng *r, const ree_stream_key *k)
 {
     position(r->state, k);
+}
+
+static inline void rekind(philox_state *s, uint32_t kind)
+{
+    s->ctr.v[1] = kind;
+    s->ctr.v[CTR_BLOCK] = 0;
+    s->ctr.v[3] = 0;
+    for (int i = 0; i < 4; i++)
+        s->out.v[i] = 0;
+    s->idx = HALVES_PER_BLOCK;
+}
+
+void ree_rng_select_kind(gsl_rng *r, uint32_t kind)
+{
+    rekind(r->state, kind);
+}
+
+void ree_rng_select_kinds(gsl_rng *const *r, const uint32_t *kind, uint32_t add, int n)
+{
+    for (int i = 0; i < n; i++)
+        rekind(r[i]->state, kind[i] | add);
 }
 
 double ree_rng_uniform_pos(gsl_rng *r)

@@ -59,6 +59,15 @@ extern const gsl_rng_type *ree_rng_philox;
  * kind) inside the simulation loop. Selecting the same key again replays the same draws. */
 void ree_rng_select(gsl_rng *r, const ree_stream_key *k);
 
+/* Position `r` (a ree_rng_philox generator) at the first draw of the stream whose seed, run and
+ * entity are those of the stream `r` is on, and whose kind is `kind`: the same as
+ * ree_rng_select with that whole key, without rebuilding it (the per-step streams of a run
+ * change only their kind from step to step). */
+void ree_rng_select_kind(gsl_rng *r, uint32_t kind);
+
+/* ree_rng_select_kind(r[i], kind[i] | add) for i = 0 .. n-1, in one call. */
+void ree_rng_select_kinds(gsl_rng *const *r, const uint32_t *kind, uint32_t add, int n);
+
 /* 64-bit hash of an entity id (FNV-1a 64 over the bytes up to the terminating NUL, then the
  * SplitMix64 output finaliser, without its additive step, so that similar ids give unrelated
  * keys). Stable across platforms and versions: it is part of the reproducibility contract.

@@ -31,22 +31,20 @@ void ree_run_free(ree_run *r)
     free(r->rng);
     gsl_rng_free(r->tmp);
     gsl_rng_free(r->regime_rng);
-    void *arrays[] = {r->base,          r->eff,        r->poff,         r->par,
-                      r->state,         r->soff,       r->ctx,          r->metrics,
-                      r->moff,          r->stock,      r->prev,         r->recv,
-                      r->ship,          r->prod,       r->cons,         r->lost,
-                      r->order,         r->offer,      r->position,     r->requested,
-                      r->requested_now, r->unmet,      r->unmet_next,   r->produced_io,
-                      r->consumed_io,   r->lost_io,    r->price,        r->history,
-                      r->scarcity,      r->need_sum,   r->short_sum,    r->need_idx,
-                      r->short_idx,     r->lk,         r->pipe,         r->transit,
-                      r->shipped,       r->req,        r->lead_in,      r->extra,
-                      r->before,        r->goff,       r->g_material,   r->g_end_use,
-                      r->g_applied,     r->g_shipped,  r->g_licensed,   r->g_on_order,
-                      r->total0,        r->chval,      r->regime_touch, r->sector_mat,
-                      r->series,        r->indicators, r->region_ind,   r->region_of,
-                      r->cons_idx,      r->lost_idx,   r->region_sum,   r->region_acc,
-                      r->g_granted,     r->g_fallback, r->asked,        (void *)r->g_rule};
+    void *arrays[] = {
+        r->base,          r->eff,          r->poff,       r->par,         r->state,
+        r->soff,          r->ctx,          r->metrics,    r->moff,        r->stock,
+        r->prev,          r->recv,         r->ship,       r->prod,        r->cons,
+        r->lost,          r->order,        r->offer,      r->position,    r->requested,
+        r->requested_now, r->unmet,        r->unmet_next, r->produced_io, r->nio,
+        r->calls,         r->kind,         r->price,      r->history,     r->scarcity,
+        r->need_sum,      r->short_sum,    r->need_idx,   r->short_idx,   r->lk,
+        r->pipe,          r->transit,      r->shipped,    r->req,         r->lead_in,
+        r->extra,         r->before,       r->goff,       r->g_material,  r->g_end_use,
+        r->g_applied,     r->g_shipped,    r->g_licensed, r->g_on_order,  r->total0,
+        r->chval,         r->regime_touch, r->sector_mat, r->series,      r->indicators,
+        r->region_ind,    r->region_of,    r->cons_idx,   r->lost_idx,    r->region_sum,
+        r->region_acc,    r->g_granted,    r->g_fallback, r->asked,       (void *)r->g_rule};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -98,6 +96,111 @@ static double region_service_level(const ree_run *r, int g)
     return isnan(sl) ? REE_RESIL_SERVICE_LEVEL : sl;
 }
 
+/* The parameters of this plan that are the same in every run, written once into base0, and the
+ * list of those sampled per run (ree_params_fill's rule: a distribution that is not a constant,
+ * for a number or a date). A reset copies base0 and writes the sampled ones only. */
+static void samples_setup(ree_run *r, int *bad)
+{
+    const ree_plan *p = r->p;
+    int n = 0;
+    for (int e = 0; e < p->nentity; e++)
+        for (size_t i = 0; i < p->entities[e].model->nparams; i++)
+            n++;
+    r->base0 = cal(r->poff[p->nentity], 1, bad);
+    r->sampled_ent = cal((size_t)n, sizeof(int), bad);
+    r->sampled_par = cal((size_t)n, sizeof(int), bad);
+    if (*bad)
+        return;
+    for (int e = 0; e < p->nentity; e++) {
+        const ree_entity *ent = &p->entities[e];
+        ree_params_fill(p, e, r->base0 + r->poff[e], NULL, 0, 0);
+        for (size_t i = 0; i < ent->model->nparams; i++) {
+            const ree_pspec *spec = &ent->pspecs[i];
+            if (spec->dist.kind != REE_DIST_CONST &&
+                (spec->type == REE_PT_NUM || spec->type == REE_PT_DATE)) {
+                r->sampled_ent[r->nsampled] = e;
+                r->sampled_par[r->nsampled++] = (int)i;
+            }
+        }
+    }
+}
+
+/* The node-material pairs shipping allocates over, and each pair's outbound links. */
+static void pairs_setup(ree_run *r, int *bad)
+{
+    const ree_plan *p = r->p;
+    size_t nnm = (size_t)p->nnode * (size_t)r->nmat;
+    r->pair_node = cal(nnm, sizeof(int), bad);
+    r->pair_mat = cal(nnm, sizeof(int), bad);
+    r->pair_off = cal(nnm + 1, sizeof(int), bad);
+    r->pair_link = cal((size_t)p->nlink, sizeof(int), bad);
+    r->pair_ranks = cal(nnm, sizeof(unsigned), bad);
+    r->rank_link = cal((size_t)p->nlink, sizeof(int), bad);
+    if (*bad)
+        return;
+    int k = 0, nl = 0;
+    for (int n = 0; n < p->nnode; n++)
+        for (int m = 0; m < r->nmat; m++) {
+            if (!(p->nodes[n].materials & (UINT64_C(1) << m)))
+                continue;
+            r->pair_node[k] = n;
+            r->pair_mat[k] = m;
+            r->pair_off[k] = nl;
+            for (int i = 0; i < p->nodes[n].nout; i++) {
+                int l = p->nodes[n].out_links[i];
+                if (p->links[l].material == m)
+                    r->pair_link[nl++] = l;
+            }
+            k++;
+        }
+    r->pair_off[k] = nl;
+    r->npair = k;
+}
+
+/* Each node's io block (its slices of the node-material arrays, the shared arrays, its stream;
+ * all fixed for the workspace's life) and each phase's list of hooks to call. */
+static void hooks_setup(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    for (int n = 0; n < p->nnode; n++) {
+        int e = p->nodes[n].entity;
+        size_t o = (size_t)n * (size_t)r->nmat;
+        r->nio[n] = (ree_node_io){.nmat = r->nmat,
+                                  .stock = r->stock + o,
+                                  .position = r->position + o,
+                                  .requested = r->requested + o,
+                                  .received = r->recv + o,
+                                  .history = r->history,
+                                  .scarcity = r->scarcity,
+                                  .lead = r->lead_in + o,
+                                  .produced = r->produced_io,
+                                  .consumed = r->consumed_io,
+                                  .lost = r->lost_io,
+                                  .order = r->order + o,
+                                  .offer = r->offer + o,
+                                  .metrics = r->metrics + r->moff[e],
+                                  .price = r->price,
+                                  .rng = r->rng[e]};
+    }
+    int k = 0;
+    for (int ph = 0; ph < PH_COUNT; ph++) {
+        r->ncall[ph] = k;
+        for (int n = 0; n < p->nnode; n++) {
+            int e = p->nodes[n].entity;
+            const ree_model *m = p->entities[e].model;
+            node_call c = {ph == PH_PRODUCE   ? m->produce
+                           : ph == PH_ORDER   ? m->order
+                           : ph == PH_OFFER   ? m->offer
+                           : ph == PH_CONSUME ? m->consume
+                                              : m->account,
+                           r->par[e], r->state + r->soff[e], n};
+            if (c.hook)
+                r->calls[k++] = c;
+        }
+    }
+    r->ncall[PH_COUNT] = k;
+}
+
 ree_run *ree_run_alloc(const ree_plan *p)
 {
     return ree_run_alloc_horizon(p, p->nsteps);
@@ -121,6 +224,7 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->ctx = cal((size_t)ne, sizeof *r->ctx, &bad);
     r->par = cal((size_t)ne, sizeof *r->par, &bad);
     r->rng = cal((size_t)ne, sizeof *r->rng, &bad);
+    r->kind = cal((size_t)ne, sizeof *r->kind, &bad);
     r->need_idx = cal((size_t)ne, sizeof(int), &bad);
     r->short_idx = cal((size_t)ne, sizeof(int), &bad);
     r->regime_touch = cal((size_t)ne, sizeof(int), &bad);
@@ -150,6 +254,9 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
             sc ? p->entities[e].pspecs[ree_model_param_at(m, sc->material)].ival : -1;
         if (!(r->rng[e] = gsl_rng_alloc(ree_rng_philox)))
             bad = 1;
+        r->kind[e] = m->kind == REE_MODEL_GATE   ? REE_STREAM_GATE
+                     : m->kind == REE_MODEL_LINK ? REE_STREAM_LEAD
+                                                 : REE_STREAM_MODEL;
     }
     r->base = cal(r->poff[ne], 1, &bad);
     r->eff = cal(r->poff[ne], 1, &bad);
@@ -162,10 +269,14 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
                         &r->requested_now, &r->unmet, &r->unmet_next, &r->asked};
     for (size_t i = 0; i < sizeof nmarr / sizeof nmarr[0]; i++)
         *nmarr[i] = cal(nnm, sizeof(double), &bad);
-    double **marr[] = {&r->price,    &r->produced_io, &r->consumed_io, &r->lost_io,
-                       &r->scarcity, &r->need_sum,    &r->short_sum,   &r->total0};
+    double **marr[] = {&r->price, &r->scarcity, &r->need_sum, &r->short_sum, &r->total0};
     for (size_t i = 0; i < sizeof marr / sizeof marr[0]; i++)
         *marr[i] = cal((size_t)nm, sizeof(double), &bad);
+    /* One block, so that book() sees at a glance whether a hook booked anything. */
+    r->produced_io = cal(3 * (size_t)nm, sizeof(double), &bad);
+    r->nio = cal((size_t)nn, sizeof *r->nio, &bad);
+    r->sector_node = cal((size_t)nn, sizeof(int), &bad);
+    r->calls = cal((size_t)nn * PH_COUNT, sizeof *r->calls, &bad);
     r->history = cal((size_t)nsteps * (size_t)nm, sizeof(double), &bad);
     r->lk = cal((size_t)nl, sizeof *r->lk, &bad);
     r->pipe = cal((size_t)nl * (size_t)(nsteps + 2), sizeof(double), &bad);
@@ -192,8 +303,11 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->nchval = nch;
     r->chval = cal((size_t)nch, sizeof(double), &bad);
     r->series = cal((size_t)p->nseries * (size_t)nsteps, sizeof(double), &bad);
+    r->ssrc = cal((size_t)p->nseries, sizeof *r->ssrc, &bad);
     r->indicators = cal((size_t)p->nindicator, sizeof(double), &bad);
     region_setup(r, &bad);
+    pairs_setup(r, &bad);
+    samples_setup(r, &bad);
     r->tmp = gsl_rng_alloc(ree_rng_philox);
     r->regime_rng = gsl_rng_alloc(ree_rng_philox);
     if (bad || !r->tmp || !r->regime_rng) {
@@ -214,6 +328,29 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
             r->regime_touch[p->regimes[i].changes[c].entity] = 1;
     for (int e = 0; e < ne; e++)
         r->par[e] = (r->regime_touch[e] ? r->eff : r->base) + r->poff[e];
+    for (int l = 0; l < nl; l++) {
+        const ree_link *lk = &p->links[l];
+        r->lk[l].to = (size_t)lk->to * (size_t)nm + (size_t)lk->material;
+        r->lk[l].from = (size_t)lk->from * (size_t)nm + (size_t)lk->material;
+        r->lk[l].slot = lk->gate >= 0 ? (long)r->goff[lk->gate] + lk->gate_slot : -1;
+        r->lk[l].rng = r->rng[lk->entity];
+    }
+    for (int n = 0; n < nn; n++)
+        if (p->entities[p->nodes[n].entity].model->flags & REE_MF_SECTOR)
+            r->sector_node[r->nsector++] = n;
+    for (int i = 0; i < p->nseries; i++) {
+        const ree_series *se = &p->series[i];
+        size_t e = (size_t)se->entity, x = (size_t)se->index;
+        r->ssrc[i] = se->kind == REE_S_MODEL      ? r->metrics + r->moff[e] + x
+                     : se->kind == REE_S_STOCK    ? r->stock + e * (size_t)nm + x
+                     : se->kind == REE_S_SHIPPED  ? r->shipped + e
+                     : se->kind == REE_S_TRANSIT  ? r->transit + e
+                     : se->kind == REE_S_SCARCITY ? r->scarcity + x
+                                                  : NULL;
+    }
+    r->consumed_io = r->produced_io + nm;
+    r->lost_io = r->produced_io + 2 * (size_t)nm;
+    hooks_setup(r);
     for (int g = 0; g < p->ngate; g++)
         for (int s = 0; s < p->gates[g].nlink; s++) {
             int ru = p->gates[g].rule ? p->gates[g].rule[s] : -1;
@@ -270,16 +407,20 @@ static int change_base_index(const ree_plan *p, int event)
     return ci;
 }
 
-static void apply_events(ree_run *r)
+/* Apply the timeline events due by this step; returns how many were applied. */
+static int apply_events(ree_run *r)
 {
     const ree_plan *p = r->p;
+    int applied = 0;
     while (r->next_event < p->nevent && p->events[r->next_event].step <= r->t) {
         const ree_event *ev = &p->events[r->next_event];
         int ci = change_base_index(p, r->next_event);
         for (int c = 0; c < ev->nchange; c++)
             apply_change(r, &ev->changes[c], ci + c, r->base);
         r->next_event++;
+        applied++;
     }
+    return applied;
 }
 
 /* Effective parameters: base, with the current regime's overrides laid over. */
@@ -348,7 +489,8 @@ static double link_value(const ree_run *r, int l, size_t offset)
  * events, regimes); lead_time, delay_months and priority are read at reset only. What follows
  * from ranks and shares (the last rank, the shares normalised within each (destination,
  * material, rank) group, the rank-0 lead time each node sees) is recomputed only in a step
- * where a rank or share changed, so a step without a change costs O(nlink). A gated link whose
+ * where a rank or share changed, so a step without a change costs O(nlink) (and a step without
+ * an event or a regime transition nothing: ree_run_policy skips it). A gated link whose
  * rank changes forgets what reached its old rank (its next fallback application starts from
  * the cascade of its new rank). */
 static void link_params(ree_run *r, int all)
@@ -376,6 +518,9 @@ static void link_params(ree_run *r, int all)
             k->lead = link_value(r, l, lc->lead_time);
             k->delay_months = link_value(r, l, lc->delay_months);
             k->priority = link_value(r, l, lc->priority); /* the destination's unless given */
+            double d = k->lead < 1 ? 1 : k->lead;
+            k->k0 = floor(d);
+            k->f0 = d - k->k0;
         }
     if (!changed)
         return;
@@ -383,6 +528,27 @@ static void link_params(ree_run *r, int all)
     for (int l = 0; l < p->nlink; l++)
         if (r->lk[l].rank > r->maxrank)
             r->maxrank = r->lk[l].rank;
+    /* The links of each rank, in file order, and the ranks each node-material pair ships at. */
+    for (int k = 0; k <= REE_LINK_RANKS; k++)
+        r->rank_off[k] = 0;
+    for (int l = 0; l < p->nlink; l++)
+        if (r->lk[l].rank >= 0 && r->lk[l].rank < REE_LINK_RANKS)
+            r->rank_off[r->lk[l].rank + 1]++;
+    for (int k = 0; k < REE_LINK_RANKS; k++)
+        r->rank_off[k + 1] += r->rank_off[k];
+    int fill[REE_LINK_RANKS];
+    memcpy(fill, r->rank_off, sizeof fill);
+    for (int l = 0; l < p->nlink; l++)
+        if (r->lk[l].rank >= 0 && r->lk[l].rank < REE_LINK_RANKS)
+            r->rank_link[fill[r->lk[l].rank]++] = l;
+    for (int pr = 0; pr < r->npair; pr++) {
+        r->pair_ranks[pr] = 0;
+        for (int i = r->pair_off[pr]; i < r->pair_off[pr + 1]; i++) {
+            int k = r->lk[r->pair_link[i]].rank;
+            if (k >= 0 && k < REE_LINK_RANKS)
+                r->pair_ranks[pr] |= 1u << k;
+        }
+    }
     /* Normalise shares within each (destination, material, rank) group. */
     for (int l = 0; l < p->nlink; l++) {
         double sum = 0;
@@ -404,22 +570,28 @@ void ree_run_streams(ree_run *r)
 {
     const ree_plan *p = r->p;
     uint32_t step = (uint32_t)(r->t + 1) << 8;
-    for (int e = 0; e < p->nentity; e++) {
-        ree_model_kind mk = p->entities[e].model->kind;
-        uint32_t kind = mk == REE_MODEL_GATE   ? REE_STREAM_GATE
-                        : mk == REE_MODEL_LINK ? REE_STREAM_LEAD
-                                               : REE_STREAM_MODEL;
-        ree_stream_key k = {r->seed, (uint64_t)r->run, p->entities[e].hash, kind | step};
-        ree_rng_select(r->rng[e], &k);
+    if (r->t == 0) { /* a new run: the whole key (ree_run_reset) */
+        for (int e = 0; e < p->nentity; e++) {
+            ree_stream_key k = {r->seed, (uint64_t)r->run, p->entities[e].hash, r->kind[e] | step};
+            ree_rng_select(r->rng[e], &k);
+        }
+        ree_stream_key rk = {r->seed, (uint64_t)r->run, p->regime_hash, REE_STREAM_REGIME | step};
+        ree_rng_select(r->regime_rng, &rk);
+        return;
     }
-    ree_stream_key rk = {r->seed, (uint64_t)r->run, p->regime_hash, REE_STREAM_REGIME | step};
-    ree_rng_select(r->regime_rng, &rk);
+    /* The same seed, run and entity: only the kind moves. */
+    ree_rng_select_kinds(r->rng, r->kind, step, p->nentity);
+    ree_rng_select_kind(r->regime_rng, REE_STREAM_REGIME | step);
 }
 
 void ree_run_policy(ree_run *r)
 {
-    apply_events(r);
+    int applied = apply_events(r), regime = r->regime;
     regime_transition(r);
+    /* The effective parameters are a function of the base ones and the regime: when neither
+     * changed (no event, no transition), they and the link parameters are as last step. */
+    if (r->t > 0 && !applied && r->regime == regime)
+        return;
     apply_regime(r);
     link_params(r, r->t == 0);
 }
@@ -435,11 +607,18 @@ void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
     r->err[0] = 0;
     r->next_event = 0;
     r->regime = -1;
-    for (int e = 0; e < p->nentity; e++) {
-        ree_params_fill(p, e, r->base + r->poff[e], r->tmp, seed, run);
-        /* Per-step streams are selected at the start of each step (ree_run_streams). */
+    /* ree_params_fill of every entity with the run's samples: the fixed values copied, the
+     * sampled ones drawn, each from its own stream (seed, run, phash, REE_STREAM_PARAMS). */
+    memcpy(r->base, r->base0, r->poff[p->nentity]);
+    for (int i = 0; i < r->nsampled; i++) {
+        const ree_entity *ent = &p->entities[r->sampled_ent[i]];
+        int k = r->sampled_par[i];
+        ree_stream_key key = {seed, (uint64_t)run, ent->phash[k], REE_STREAM_PARAMS};
+        ree_rng_select(r->tmp, &key);
+        ree_param_write(&ent->model->params[k], &ent->pspecs[k],
+                        r->base + r->poff[r->sampled_ent[i]], r->tmp);
     }
-    ree_run_streams(r);
+    ree_run_streams(r); /* per-step streams: selected at the start of each step */
     int ci = 0;
     for (int i = 0; i < p->nevent; i++)
         for (int c = 0; c < p->events[i].nchange; c++)

@@ -17,7 +17,30 @@
 #define REE_RUN_VALUE_MAX 1e100
 #define IN_RANGE(v)       (fabs(v) <= REE_RUN_VALUE_MAX) /* false for NaN and inf */
 
+/* A node hook of one phase, resolved once at allocation (run.c, hooks_setup): the phase's
+ * nodes that have the hook, in node order, with their parameters and state. */
+typedef struct node_call {
+    void (*hook)(const void *, void *, ree_node_io *);
+    const void *par;
+    void *state;
+    int node;
+} node_call;
+
+/* Phases with node hooks, in step order. */
+enum { PH_PRODUCE, PH_ORDER, PH_OFFER, PH_CONSUME, PH_ACCOUNT, PH_COUNT };
+
+/* Ranks a link may have: 0..9, the bounds of models/link.c's `rank` (checked at load, also for
+ * timeline and regime values). */
+#define REE_LINK_RANKS 10
+
 typedef struct link_rt {
+    /* Fixed for the workspace (ree_run_alloc_horizon): where the link's flows go. */
+    size_t to, from; /* node-material offsets of its destination and its source */
+    long slot;       /* its gate slot (goff[gate] + gate_slot), -1 when ungated */
+    gsl_rng *rng;    /* its per-step stream */
+    /* Read at reset: the whole and fractional months of its delivery without a random delay
+     * (dispatch: max(1, lead) split into floor and rest). */
+    double k0, f0;
     double lead, delay_prob, delay_months, priority;
     double share;       /* 1, normalised within its (destination, material, rank) group */
     double share_given; /* 1, the link's `share` parameter this step */
@@ -31,14 +54,18 @@ struct ree_run {
     long long run;
     char err[256];
 
-    unsigned char *base, *eff; /* parameter structs, at poff[e] */
+    unsigned char *base, *eff;      /* parameter structs, at poff[e] */
+    unsigned char *base0;           /* `base` with every parameter that is not sampled written */
+    int nsampled;                   /* parameters sampled per run: entity sampled_ent[i], index */
+    int *sampled_ent, *sampled_par; /* sampled_par[i] in its model's table (samples_setup) */
     size_t *poff;
     unsigned char **par;  /* effective parameters of each entity */
     unsigned char *state; /* model states, at soff[e] */
     size_t *soff;
     size_t state_bytes;
-    gsl_rng **rng; /* per entity per-step stream */
-    gsl_rng *tmp;  /* parameter sampling */
+    gsl_rng **rng;  /* per entity per-step stream */
+    uint32_t *kind; /* per entity: its per-step stream's ree_stream_kind */
+    gsl_rng *tmp;   /* parameter sampling */
     gsl_rng *regime_rng;
     ree_model_ctx *ctx;
 
@@ -52,6 +79,7 @@ struct ree_run {
     double *history;                             /* nsteps x nmat: sector consumption */
     double *scarcity, *need_sum, *short_sum;     /* nmat */
     double *price;                               /* nmat: price index, 1 when not modelled */
+    int *sector_node, nsector;                   /* nodes whose model is a sector, in node order */
     int *need_idx, *short_idx; /* per entity: sector metric indices, -1 otherwise */
     int *sector_mat;           /* per entity: a sector's `material`, -1 otherwise */
 
@@ -69,6 +97,20 @@ struct ree_run {
     const void **g_rule; /* per gate slot: effective parameters of its rule, NULL when none */
     double *total0;      /* nmat: initial network stock (global check) */
 
+    /* Node-material pairs (n, m) with m in the node's `materials`, in node then material order,
+     * and the outbound links of each pair in file order (pairs_setup in run.c). */
+    int npair;
+    int *pair_node, *pair_mat, *pair_off, *pair_link;
+    unsigned *pair_ranks; /* per pair: bit k set when one of its links has rank k */
+    /* The links of rank k, in file order: rank_link[rank_off[k] .. rank_off[k + 1]) (set with
+     * the ranks, in link_params). */
+    int rank_off[REE_LINK_RANKS + 1];
+    int *rank_link;
+
+    ree_node_io *nio;        /* per node: its io block, every pointer set at allocation */
+    node_call *calls;        /* the hooks of all phases, phase after phase */
+    int ncall[PH_COUNT + 1]; /* phase ph's hooks are calls[ncall[ph] .. ncall[ph + 1]) */
+
     double *chval; /* sampled values of timeline and regime changes */
     int nchval;
     int next_event;
@@ -83,7 +125,8 @@ struct ree_run {
     double *region_sum;       /* nregion x 3: need, consumed, lost_units this step */
     ree_resil *region_acc;    /* nregion */
 
-    double *series; /* nseries x nsteps */
+    double *series;      /* nseries x nsteps */
+    const double **ssrc; /* per series: the workspace value it records, NULL when computed */
     double *indicators;
 };
 

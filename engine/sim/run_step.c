@@ -11,33 +11,31 @@
 
 #define NM(r, n) ((size_t)(n) * (size_t)(r)->nmat)
 
-static void node_io(ree_run *r, int n, ree_node_io *io)
-{
-    const ree_plan *p = r->p;
-    int e = p->nodes[n].entity;
-    memset(io, 0, sizeof *io);
-    io->step = r->t;
-    io->nmat = r->nmat;
-    io->stock = r->stock + NM(r, n);
-    io->position = r->position + NM(r, n);
-    io->requested = r->requested + NM(r, n);
-    io->received = r->recv + NM(r, n);
-    io->history = r->history;
-    io->scarcity = r->scarcity;
-    io->lead = r->lead_in + NM(r, n);
-    io->produced = r->produced_io;
-    io->consumed = r->consumed_io;
-    io->lost = r->lost_io;
-    io->order = r->order + NM(r, n);
-    io->offer = r->offer + NM(r, n);
-    io->metrics = r->metrics + r->moff[e];
-    io->price = r->price;
-    io->rng = r->rng[e];
-}
+/* Two 64-bit lanes (a GCC and Clang vector extension): book() ORs value bits two at a time. */
+typedef uint64_t u64x2 __attribute__((vector_size(16)));
 
-/* Apply what a hook booked to the node's stock and flow totals. */
-static void book(ree_run *r, int n)
+/* Apply what a hook booked (produced_io, consumed_io, lost_io: one block of 3 x nmat) to the
+ * node's stock and flow totals, and clear it. Most hooks book nothing: one pass finds out. */
+static inline void book(ree_run *r, int n)
 {
+    /* The bits of each value shifted past the sign: nonzero unless the value is +0 or -0. */
+    const double *io = r->produced_io;
+    int k = 3 * r->nmat, i = 0;
+    u64x2 acc = {0, 0};
+    for (; i + 2 <= k; i += 2) {
+        u64x2 b;
+        memcpy(&b, io + i, sizeof b);
+        acc |= b;
+    }
+    uint64_t any = acc[0] | acc[1];
+    if (i < k) {
+        uint64_t b;
+        memcpy(&b, io + i, sizeof b);
+        any |= b;
+    }
+    any <<= 1;
+    if (!any)
+        return;
     size_t o = NM(r, n);
     for (int m = 0; m < r->nmat; m++) {
         double pr = r->produced_io[m], co = r->consumed_io[m], lo = r->lost_io[m];
@@ -52,24 +50,15 @@ static void book(ree_run *r, int n)
     }
 }
 
-typedef void (*node_hook)(const void *, void *, ree_node_io *);
-
-static void call_nodes(ree_run *r, int phase)
+/* Call phase ph's hooks in node order (hooks_setup in run.c), booking after each. */
+static void call_nodes(ree_run *r, int ph)
 {
-    const ree_plan *p = r->p;
-    for (int n = 0; n < p->nnode; n++) {
-        int e = p->nodes[n].entity;
-        const ree_model *m = p->entities[e].model;
-        node_hook h = phase == 3   ? m->produce
-                      : phase == 4 ? m->order
-                      : phase == 7 ? m->consume
-                                   : m->account;
-        if (!h)
-            continue;
-        ree_node_io io;
-        node_io(r, n, &io);
-        h(r->par[e], r->state + r->soff[e], &io);
-        book(r, n);
+    for (int i = r->ncall[ph]; i < r->ncall[ph + 1]; i++) {
+        const node_call *c = &r->calls[i];
+        ree_node_io io = r->nio[c->node];
+        io.step = r->t;
+        c->hook(c->par, c->state, &io);
+        book(r, c->node);
     }
 }
 
@@ -81,7 +70,7 @@ static void arrivals(ree_run *r)
         double q = r->pipe[(size_t)l * w + (size_t)r->t];
         if (q == 0)
             continue;
-        size_t o = NM(r, p->links[l].to) + (size_t)p->links[l].material;
+        size_t o = r->lk[l].to;
         r->stock[o] += q;
         r->recv[o] += q;
         r->transit[l] -= q;
@@ -95,10 +84,10 @@ static void positions(ree_run *r)
     size_t nnm = NM(r, p->nnode);
     memcpy(r->position, r->stock, sizeof(double) * nnm);
     for (int l = 0; l < p->nlink; l++) {
-        size_t o = NM(r, p->links[l].to) + (size_t)p->links[l].material;
+        size_t o = r->lk[l].to;
         r->position[o] += r->transit[l];
-        if (p->links[l].gate >= 0)
-            r->position[o] += r->g_on_order[r->goff[p->links[l].gate] + p->links[l].gate_slot];
+        if (r->lk[l].slot >= 0)
+            r->position[o] += r->g_on_order[r->lk[l].slot];
     }
 }
 
@@ -129,13 +118,10 @@ static void gates_decide(ree_run *r)
      * link of rank k > 0 (a fallback behind preferred suppliers) for its share of what reached
      * rank k last step, i.e. what the suppliers ranked above it failed to deliver then. */
     for (int l = 0; l < p->nlink; l++) {
-        const ree_link *lk = &p->links[l];
-        if (lk->gate < 0)
+        const link_rt *k = &r->lk[l];
+        if (k->slot < 0)
             continue;
-        size_t o = NM(r, lk->to) + (size_t)lk->material;
-        size_t slot = (size_t)r->goff[lk->gate] + (size_t)lk->gate_slot;
-        r->g_applied[slot] =
-            r->lk[l].rank == 0 ? r->order[o] * r->lk[l].share : r->g_fallback[slot];
+        r->g_applied[k->slot] = k->rank == 0 ? r->order[k->to] * k->share : r->g_fallback[k->slot];
     }
     for (int g = 0; g < p->ngate; g++) {
         int e = p->gates[g].entity;
@@ -148,8 +134,8 @@ static void gates_ship(ree_run *r)
 {
     const ree_plan *p = r->p;
     for (int l = 0; l < p->nlink; l++)
-        if (p->links[l].gate >= 0)
-            r->g_shipped[r->goff[p->links[l].gate] + p->links[l].gate_slot] = r->shipped[l];
+        if (r->lk[l].slot >= 0)
+            r->g_shipped[r->lk[l].slot] = r->shipped[l];
     for (int g = 0; g < p->ngate; g++) {
         int e = p->gates[g].entity;
         ree_gate_io io = gate_io(r, g);
@@ -161,50 +147,63 @@ static void gates_ship(ree_run *r)
 static void dispatch(ree_run *r, int l, double q, double extra)
 {
     size_t w = (size_t)r->nsteps + 2;
-    double d = r->lk[l].lead + extra;
-    if (d < 1)
-        d = 1;
-    double k = floor(d), f = d - k;
-    double s1 = r->t + k, s2 = s1 + 1;
-    size_t i1 = s1 > r->nsteps + 1 ? (size_t)r->nsteps + 1 : (size_t)s1;
-    size_t i2 = s2 > r->nsteps + 1 ? (size_t)r->nsteps + 1 : (size_t)s2;
+    double k = r->lk[l].k0, f = r->lk[l].f0; /* extra 0: d = max(1, lead), split at reset */
+    if (extra != 0) {
+        double d = r->lk[l].lead + extra;
+        if (d < 1)
+            d = 1;
+        k = floor(d);
+        f = d - k;
+    }
+    double s1 = r->t + k, s2 = s1 + 1; /* whole, >= 1: through long, the cheaper conversion */
+    size_t i1 = s1 > r->nsteps + 1 ? (size_t)r->nsteps + 1 : (size_t)(long)s1;
+    size_t i2 = s2 > r->nsteps + 1 ? (size_t)r->nsteps + 1 : (size_t)(long)s2;
     r->pipe[(size_t)l * w + i1] += q * (1 - f);
     r->pipe[(size_t)l * w + i2] += q * f;
     r->transit[l] += q;
 }
 
-/* Allocate what sender n offers of material m among the rank-`rank` links that request it:
- * by priority (highest first), then in proportion to the requests. */
-static void allocate(ree_run *r, int n, int m, int rank, const double *extra)
+/* A stock left a hair below zero by the rounding of proportional shares is zero. */
+static inline void settle(ree_run *r, size_t o)
 {
-    const ree_plan *p = r->p;
-    const ree_node *node = &p->nodes[n];
+    if (r->stock[o] < 0 && r->stock[o] > -1e-9 * (r->ship[o] + 1))
+        r->stock[o] = 0;
+}
+
+/* Allocate what sender n offers of material m (the node-material pair `pr`: its outbound links
+ * of that material, in file order, are pair_link[pair_off[pr] .. pair_off[pr + 1])) among the
+ * rank-`rank` links that request it: by priority (highest first), then in proportion to the
+ * requests. */
+static void allocate(ree_run *r, int pr, int rank, const double *extra)
+{
+    int n = r->pair_node[pr], m = r->pair_mat[pr];
+    const int *lks = r->pair_link + r->pair_off[pr];
+    int nl = r->pair_off[pr + 1] - r->pair_off[pr];
     size_t o = NM(r, n) + (size_t)m;
     double avail = r->offer[o] < r->stock[o] ? r->offer[o] : r->stock[o];
     if (avail < 0)
         avail = 0;
     double level = INFINITY;
-    while (avail > 0) {
+    while (avail > 0 && nl > 0) {
         /* The highest priority below `level` among requesting links. */
-        double pr = -INFINITY, want = 0;
-        for (int i = 0; i < node->nout; i++) {
-            int l = node->out_links[i];
-            if (p->links[l].material == m && r->lk[l].rank == rank && r->req[l] > 0 &&
-                r->lk[l].priority < level && r->lk[l].priority > pr)
-                pr = r->lk[l].priority;
+        double prio = -INFINITY, want = 0;
+        for (int i = 0; i < nl; i++) {
+            int l = lks[i];
+            if (r->lk[l].rank == rank && r->req[l] > 0 && r->lk[l].priority < level &&
+                r->lk[l].priority > prio)
+                prio = r->lk[l].priority;
         }
-        if (pr == -INFINITY)
+        if (prio == -INFINITY)
             break;
-        for (int i = 0; i < node->nout; i++) {
-            int l = node->out_links[i];
-            if (p->links[l].material == m && r->lk[l].rank == rank && r->lk[l].priority == pr)
+        for (int i = 0; i < nl; i++) {
+            int l = lks[i];
+            if (r->lk[l].rank == rank && r->lk[l].priority == prio)
                 want += r->req[l];
         }
         double give = want < avail ? want : avail, frac = want > 0 ? give / want : 0;
-        for (int i = 0; i < node->nout; i++) {
-            int l = node->out_links[i];
-            if (p->links[l].material != m || r->lk[l].rank != rank || r->lk[l].priority != pr ||
-                r->req[l] <= 0)
+        for (int i = 0; i < nl; i++) {
+            int l = lks[i];
+            if (r->lk[l].rank != rank || r->lk[l].priority != prio || r->req[l] <= 0)
                 continue;
             double q = give >= want ? r->req[l] : r->req[l] * frac;
             r->shipped[l] += q;
@@ -213,10 +212,9 @@ static void allocate(ree_run *r, int n, int m, int rank, const double *extra)
             dispatch(r, l, q, extra[l]);
         }
         avail -= give;
-        level = pr;
+        level = prio;
     }
-    if (r->stock[o] < 0 && r->stock[o] > -1e-9 * (r->ship[o] + 1))
-        r->stock[o] = 0; /* rounding of proportional shares */
+    settle(r, o);
 }
 
 static void shipping(ree_run *r)
@@ -228,63 +226,54 @@ static void shipping(ree_run *r)
         r->offer[i] = r->stock[i] > 0 ? r->stock[i] : 0;
     /* What each node's customers ask of it at rank 0 this step, for offer(). */
     memset(r->asked, 0, sizeof(double) * nnm);
-    for (int l = 0; l < p->nlink; l++) {
-        const ree_link *lk = &p->links[l];
-        if (r->lk[l].rank != 0)
-            continue;
-        r->asked[NM(r, lk->from) + (size_t)lk->material] +=
-            lk->gate >= 0 ? r->g_licensed[(size_t)r->goff[lk->gate] + (size_t)lk->gate_slot]
-                          : r->order[NM(r, lk->to) + (size_t)lk->material] * r->lk[l].share;
+    for (int i = r->rank_off[0]; i < r->rank_off[1]; i++) {
+        const link_rt *k = &r->lk[r->rank_link[i]];
+        r->asked[k->from] += k->slot >= 0 ? r->g_licensed[k->slot] : r->order[k->to] * k->share;
     }
-    for (int n = 0; n < p->nnode; n++) {
-        int e = p->nodes[n].entity;
-        const ree_model *m = p->entities[e].model;
-        if (!m->offer)
-            continue;
-        ree_node_io io;
-        node_io(r, n, &io);
-        io.asked = r->asked + NM(r, n);
-        m->offer(r->par[e], r->state + r->soff[e], &io);
+    for (int i = r->ncall[PH_OFFER]; i < r->ncall[PH_OFFER + 1]; i++) {
+        const node_call *c = &r->calls[i];
+        ree_node_io io = r->nio[c->node];
+        io.step = r->t;
+        io.asked = r->asked + NM(r, c->node);
+        c->hook(c->par, c->state, &io);
     }
     /* Random delays: one draw per link and step, whether or not it ships (aligned streams). */
     double *extra = r->extra;
     for (int l = 0; l < p->nlink; l++) {
-        double u = ree_rng_uniform_pos(r->rng[p->links[l].entity]);
+        double u = ree_rng_uniform_pos(r->lk[l].rng);
         extra[l] = u < r->lk[l].delay_prob ? r->lk[l].delay_months : 0;
         r->shipped[l] = 0;
     }
     memset(r->unmet, 0, sizeof(double) * nnm);
-    for (int rank = 0; rank <= r->maxrank; rank++) {
-        for (int l = 0; l < p->nlink; l++) {
-            const ree_link *lk = &p->links[l];
-            size_t o = NM(r, lk->to) + (size_t)lk->material;
-            r->req[l] = 0;
-            if (r->lk[l].rank != rank)
-                continue;
-            if (lk->gate >= 0) {
-                size_t slot = (size_t)r->goff[lk->gate] + (size_t)lk->gate_slot;
-                r->req[l] = r->g_licensed[slot];
+    for (int rank = 0; rank <= r->maxrank && rank < REE_LINK_RANKS; rank++) {
+        const int *rl = r->rank_link + r->rank_off[rank];
+        int nrl = r->rank_off[rank + 1] - r->rank_off[rank];
+        memset(r->req, 0, sizeof(double) * (size_t)p->nlink);
+        for (int i = 0; i < nrl; i++) {
+            int l = rl[i];
+            const link_rt *k = &r->lk[l];
+            size_t o = k->to;
+            if (k->slot >= 0) {
+                r->req[l] = r->g_licensed[k->slot];
                 if (rank > 0) /* next step's application (gates_decide) */
-                    r->g_fallback[slot] = r->unmet[o] * r->lk[l].share;
+                    r->g_fallback[k->slot] = r->unmet[o] * k->share;
             } else
-                r->req[l] = (rank == 0 ? r->order[o] : r->unmet[o]) * r->lk[l].share;
-            r->requested_now[NM(r, lk->from) + (size_t)lk->material] += r->req[l];
+                r->req[l] = (rank == 0 ? r->order[o] : r->unmet[o]) * k->share;
+            r->requested_now[k->from] += r->req[l];
         }
         double *before = r->before;
-        for (int l = 0; l < p->nlink; l++)
-            before[l] = r->shipped[l];
-        for (int n = 0; n < p->nnode; n++)
-            for (int m = 0; m < r->nmat; m++)
-                if (p->nodes[n].materials & (UINT64_C(1) << m))
-                    allocate(r, n, m, rank, extra);
+        memcpy(before, r->shipped, sizeof(double) * (size_t)p->nlink);
+        for (int pr = 0; pr < r->npair; pr++)
+            if (r->pair_ranks[pr] >> rank & 1u)
+                allocate(r, pr, rank, extra);
+            else /* nothing to ship at this rank */
+                settle(r, NM(r, r->pair_node[pr]) + (size_t)r->pair_mat[pr]);
         memset(r->unmet_next, 0, sizeof(double) * nnm);
-        for (int l = 0; l < p->nlink; l++) {
-            const ree_link *lk = &p->links[l];
-            if (r->lk[l].rank != rank)
-                continue;
-            size_t o = NM(r, lk->to) + (size_t)lk->material;
+        for (int i = 0; i < nrl; i++) {
+            int l = rl[i];
+            size_t o = r->lk[l].to;
             double got = r->shipped[l] - before[l];
-            if (lk->gate < 0) {
+            if (r->lk[l].slot < 0) {
                 r->unmet_next[o] += r->req[l] - got;
             } else {
                 /* A gated link's request is its licences, not the order: what it fails to
@@ -326,13 +315,11 @@ static void region_totals(ree_run *r)
 static void consumption(ree_run *r)
 {
     const ree_plan *p = r->p;
-    call_nodes(r, 7);
+    call_nodes(r, PH_CONSUME);
     memset(r->need_sum, 0, sizeof(double) * (size_t)r->nmat);
     memset(r->short_sum, 0, sizeof(double) * (size_t)r->nmat);
-    for (int n = 0; n < p->nnode; n++) {
-        int e = p->nodes[n].entity;
-        if (!(p->entities[e].model->flags & REE_MF_SECTOR))
-            continue;
+    for (int i = 0; i < r->nsector; i++) {
+        int n = r->sector_node[i], e = p->nodes[n].entity;
         for (int m = 0; m < r->nmat; m++)
             r->history[(size_t)r->t * (size_t)r->nmat + (size_t)m] += r->cons[NM(r, n) + (size_t)m];
         int m = r->sector_mat[e];
@@ -433,6 +420,53 @@ static int out_of_range(ree_run *r)
     return REE_ENONFINITE;
 }
 
+/* The value of series s at this step, for the kinds that are not a single workspace value read
+ * through r->ssrc (sums over links or slots, the regime flag). */
+static double series_value(const ree_run *r, int s)
+{
+    const ree_plan *p = r->p;
+    const ree_series *se = &p->series[s];
+    size_t T = (size_t)r->nsteps, t = (size_t)r->t;
+    double v = 0;
+    switch (se->kind) {
+    case REE_S_MODEL:
+        v = r->metrics[r->moff[se->entity] + (size_t)se->index];
+        break;
+    case REE_S_STOCK:
+        v = r->stock[NM(r, se->entity) + (size_t)se->index];
+        break;
+    case REE_S_SHIPPED:
+        v = r->shipped[se->entity];
+        break;
+    case REE_S_TRANSIT:
+        v = r->transit[se->entity];
+        break;
+    case REE_S_REGIME:
+        v = r->regime == se->index;
+        break;
+    case REE_S_SCARCITY:
+        v = r->scarcity[se->index];
+        break;
+    case REE_S_GATE_SHIPPED:
+        for (int i = 0; i < p->gates[se->index].nlink; i++)
+            v += r->shipped[p->gates[se->index].links[i]];
+        break;
+    case REE_S_GATE_REGION_SHIPPED:
+    case REE_S_GATE_REGION_GRANTED:
+        for (int k = 0; k < se->nslot; k++) {
+            int i = se->slots[k], l = p->gates[se->index].links[i];
+            v += se->kind == REE_S_GATE_REGION_SHIPPED ? r->shipped[l]
+                                                       : r->g_granted[r->goff[se->index] + i];
+        }
+        break;
+    case REE_S_SUM: /* its terms come earlier in the table: recorded already */
+        for (int i = 0; i < se->nsum; i++)
+            v += r->series[(size_t)se->sum[i] * T + t];
+        break;
+    }
+    return v;
+}
+
 /* Record the step's series values, and check them and the node stocks and orders in range
  * (IN_RANGE) at the cost of one comparison each, without a branch; only on failure are they
  * searched. Returns 1 when all are in range, else 0 (out_of_range() then names the first). */
@@ -441,46 +475,11 @@ static int record(ree_run *r)
     const ree_plan *p = r->p;
     size_t T = (size_t)r->nsteps, t = (size_t)r->t;
     int ok = 1;
+    double *col = r->series + t;
     for (int s = 0; s < p->nseries; s++) {
-        const ree_series *se = &p->series[s];
-        double v = 0;
-        switch (se->kind) {
-        case REE_S_MODEL:
-            v = r->metrics[r->moff[se->entity] + (size_t)se->index];
-            break;
-        case REE_S_STOCK:
-            v = r->stock[NM(r, se->entity) + (size_t)se->index];
-            break;
-        case REE_S_SHIPPED:
-            v = r->shipped[se->entity];
-            break;
-        case REE_S_TRANSIT:
-            v = r->transit[se->entity];
-            break;
-        case REE_S_REGIME:
-            v = r->regime == se->index;
-            break;
-        case REE_S_SCARCITY:
-            v = r->scarcity[se->index];
-            break;
-        case REE_S_GATE_SHIPPED:
-            for (int i = 0; i < p->gates[se->index].nlink; i++)
-                v += r->shipped[p->gates[se->index].links[i]];
-            break;
-        case REE_S_GATE_REGION_SHIPPED:
-        case REE_S_GATE_REGION_GRANTED:
-            for (int k = 0; k < se->nslot; k++) {
-                int i = se->slots[k], l = p->gates[se->index].links[i];
-                v += se->kind == REE_S_GATE_REGION_SHIPPED ? r->shipped[l]
-                                                           : r->g_granted[r->goff[se->index] + i];
-            }
-            break;
-        case REE_S_SUM: /* its terms come earlier in the table: recorded already */
-            for (int i = 0; i < se->nsum; i++)
-                v += r->series[(size_t)se->sum[i] * T + t];
-            break;
-        }
-        r->series[(size_t)s * T + t] = v;
+        const double *src = r->ssrc[s];
+        double v = src ? *src : series_value(r, s);
+        col[(size_t)s * T] = v;
         ok &= IN_RANGE(v);
     }
     size_t nnm = NM(r, p->nnode);
@@ -495,7 +494,8 @@ ree_status ree_run_step(ree_run *r)
     if (r->t >= r->nsteps)
         return REE_EINTERNAL;
     size_t nnm = NM(r, p->nnode);
-    memcpy(r->prev, r->stock, sizeof(double) * nnm);
+    if (r->check) /* the stocks at the start of the step: read by balance() only */
+        memcpy(r->prev, r->stock, sizeof(double) * nnm);
     double *flows[] = {r->recv, r->ship, r->prod, r->cons, r->lost, r->order};
     for (size_t i = 0; i < sizeof flows / sizeof flows[0]; i++)
         memset(flows[i], 0, sizeof(double) * nnm);
@@ -507,17 +507,17 @@ ree_status ree_run_step(ree_run *r)
         ree_run_streams(r); /* the first step's are selected at reset */
     arrivals(r);            /* 1 */
     if (r->t > 0)
-        ree_run_policy(r); /* 2 (step 0's policy applied at reset) */
-    call_nodes(r, 3);      /* 3 */
+        ree_run_policy(r);     /* 2 (step 0's policy applied at reset) */
+    call_nodes(r, PH_PRODUCE); /* 3 */
     positions(r);
-    call_nodes(r, 4);                        /* 4 */
+    call_nodes(r, PH_ORDER);                 /* 4 */
     gates_decide(r);                         /* 5 */
     shipping(r);                             /* 6 */
     consumption(r);                          /* 7 */
     int st = r->check ? balance(r) : REE_OK; /* 8 */
     for (int m = 0; m < r->nmat; m++)
         r->scarcity[m] = r->need_sum[m] > 0 ? r->short_sum[m] / r->need_sum[m] : 0;
-    call_nodes(r, 8);
+    call_nodes(r, PH_ACCOUNT);
     if (!record(r) && st == REE_OK)
         st = out_of_range(r);
     r->t++;

@@ -166,6 +166,70 @@ static void test_streams_distinct_and_replay(void **state)
     gsl_rng_free(r);
 }
 
+/* ree_rng_select_kind, from any position (a fresh generator, mid-block at an odd output, at a
+ * block's end), lands where ree_rng_select with the whole key does. */
+static void test_select_kind(void **state)
+{
+    (void)state;
+    const ree_stream_key a = {
+        .seed = 7u, .run = 99u, .entity = ree_hash_id("cn_mine"), .kind = REE_STREAM_MODEL};
+    ree_stream_key b = a;
+    b.kind = REE_STREAM_LEAD | (5u << 8);
+    gsl_rng *r = gsl_rng_alloc(ree_rng_philox), *q = gsl_rng_alloc(ree_rng_philox);
+    assert_non_null(r);
+    assert_non_null(q);
+    ree_rng_select(q, &b);
+    uint32_t want[20];
+    for (int j = 0; j < 20; j++)
+        want[j] = (uint32_t)gsl_rng_get(q);
+    for (int skip = 0; skip <= 8; skip++) {
+        ree_rng_select(r, &a);
+        for (int j = 0; j < skip; j++)
+            (void)gsl_rng_get(r);
+        ree_rng_select_kind(r, b.kind);
+        for (int j = 0; j < 20; j++)
+            assert_int_equal(gsl_rng_get(r), want[j]);
+        /* The batch form, with the step part of the kind given apart. */
+        ree_rng_select(r, &a);
+        for (int j = 0; j < skip; j++)
+            (void)gsl_rng_get(r);
+        const uint32_t kind = REE_STREAM_LEAD;
+        ree_rng_select_kinds(&r, &kind, 5u << 8, 1);
+        for (int j = 0; j < 20; j++)
+            assert_int_equal(gsl_rng_get(r), want[j]);
+    }
+    gsl_rng_free(q);
+    gsl_rng_free(r);
+}
+
+/* Doubles at every position in a block, even and odd, and across a block boundary: each is made
+ * of the next two 32-bit outputs as rng.h says. */
+static void test_double_positions(void **state)
+{
+    (void)state;
+    const ree_stream_key k = {.seed = 3u, .run = 1u, .entity = 42u, .kind = REE_STREAM_GATE};
+    gsl_rng *r = gsl_rng_alloc(ree_rng_philox), *q = gsl_rng_alloc(ree_rng_philox);
+    assert_non_null(r);
+    assert_non_null(q);
+    for (int lead = 0; lead < 8; lead++)
+        for (int pos = 0; pos < 2; pos++) {
+            ree_rng_select(r, &k);
+            ree_rng_select(q, &k);
+            for (int j = 0; j < lead; j++)
+                assert_int_equal(gsl_rng_get(r), gsl_rng_get(q));
+            for (int j = 0; j < 6; j++) {
+                uint64_t x0 = gsl_rng_get(q), x1 = gsl_rng_get(q);
+                uint64_t kk = (x0 << 21) | (x1 >> 11);
+                if (pos == 0)
+                    assert_true(gsl_rng_uniform(r) == (double)kk * 0x1p-53);
+                else
+                    assert_true(ree_rng_uniform_pos(r) == ((double)(kk >> 1) + 0.5) * 0x1p-52);
+            }
+        }
+    gsl_rng_free(q);
+    gsl_rng_free(r);
+}
+
 /* Entity hashes. The FNV-1a 64 values of "" (the offset basis cbf29ce484222325), "a"
  * (af63dc4c8601ec8c) and "foobar" (85944171f73967e8) are the published FNV test values; the
  * finaliser is checked through SplitMix64's first output for seed 0,
@@ -262,6 +326,8 @@ int main(void)
         cmocka_unit_test(test_stream_frozen),
         cmocka_unit_test(test_type),
         cmocka_unit_test(test_streams_distinct_and_replay),
+        cmocka_unit_test(test_select_kind),
+        cmocka_unit_test(test_double_positions),
         cmocka_unit_test(test_hash_id),
         cmocka_unit_test(test_gsl_samplers),
     };
