@@ -355,6 +355,10 @@ static const char run_help[] =
     "      --variance M      variance budget (variance.csv): on, off or auto (default: on\n"
     "                        unless its memory, which grows with inputs x headline\n"
     "                        indicators, would pass ~64 MB per thread)\n"
+    "      --series-quantiles M  p05..p95 in timeseries.csv: on, off (mean, sd only) or\n"
+    "                        auto (default: on unless the series' sketches could pass\n"
+    "                        --quantile-budget; always on with observations)\n"
+    "      --quantile-budget MB  memory the series' sketches may take for auto (default 256)\n"
     "  -h, --help            show this help\n"
     "\n"
     "Writes timeseries.csv, summary.csv, runs.csv (or runs.csv.gz), fit.csv and\n"
@@ -461,22 +465,36 @@ typedef struct run_opts {
     long long only, qk;
     enum runs_csv_format rfmt;
     int variance; /* -1 auto, 0 off, 1 on */
+    int squant;   /* --series-quantiles: -1 auto, 0 off, 1 on */
+    long long budget_mb;
 } run_opts;
+
+/* Default of --quantile-budget, in MiB: the most the series' sketches may take in the totals,
+ * every cell at its steady state (ree_mc_series_sketch_bytes). At the default k = 512 a cell
+ * takes up to 9,048 bytes, so 256 MiB keeps quantiles for up to ~29,600 series cells (e.g. 490
+ * series over 60 months; historical-2025 has 9,282 cells, 84 MB), and a scenario that keeps them
+ * stays well under 1 GB on a few threads. */
+#define QUANTILE_BUDGET_MB 256
+
+static int parse_mode(const char *opt, const char *arg, int *out)
+{
+    *out = !strcmp(arg, "on") ? 1 : !strcmp(arg, "off") ? 0 : !strcmp(arg, "auto") ? -1 : -2;
+    if (*out == -2)
+        ree_cli_usage_error("run", "%s must be on, off or auto, not '%s'", opt, arg);
+    return *out == -2 ? -1 : 0;
+}
 
 static int run_opt(int c, const char *arg, void *ctx)
 {
     run_opts *r = ctx;
     if (c == 'R')
         return parse_runs_csv(arg, &r->rfmt);
-    if (c == 'V') {
-        r->variance = !strcmp(arg, "on")     ? 1
-                      : !strcmp(arg, "off")  ? 0
-                      : !strcmp(arg, "auto") ? -1
-                                             : -2;
-        if (r->variance == -2)
-            ree_cli_usage_error("run", "--variance must be on, off or auto, not '%s'", arg);
-        return r->variance == -2 ? -1 : 0;
-    }
+    if (c == 'V')
+        return parse_mode("--variance", arg, &r->variance);
+    if (c == 'P')
+        return parse_mode("--series-quantiles", arg, &r->squant);
+    if (c == 'M')
+        return ree_cli_long("--quantile-budget", arg, 0, 1LL << 40, &r->budget_mb);
     if (c == 'K')
         return ree_cli_long("--only-run", arg, 0, 100000000 - 1, &r->only);
     if (c == 'Q')
@@ -490,8 +508,14 @@ ree_status ree_cmd_run(int argc, char **argv)
                                         {"quantile-k", required_argument, 0, 'Q'},
                                         {"runs-csv", required_argument, 0, 'R'},
                                         {"variance", required_argument, 0, 'V'},
+                                        {"series-quantiles", required_argument, 0, 'P'},
+                                        {"quantile-budget", required_argument, 0, 'M'},
                                         {0, 0, 0, 0}};
-    run_opts ro = {.only = -1, .rfmt = RUNS_CSV_AUTO, .variance = -1};
+    run_opts ro = {.only = -1,
+                   .rfmt = RUNS_CSV_AUTO,
+                   .variance = -1,
+                   .squant = -1,
+                   .budget_mb = QUANTILE_BUDGET_MB};
     ree_cli_spec spec = {.cmd = "run", .help = run_help, .own = own, .on_opt = run_opt, .ctx = &ro};
     ree_cli_common co;
     int help;
@@ -514,6 +538,29 @@ ree_status ree_cmd_run(int argc, char **argv)
                     "reesim run: note: no variance budget for this network (%zu cells per "
                     "thread, above %zu; --variance on keeps one)\n",
                     ree_vb_cells(p), (size_t)REE_VB_AUTO_MAX_CELLS);
+    }
+    /* Series quantiles: fit.csv scores the observed series by their quantiles, so a scenario
+     * with observations keeps them; otherwise auto keeps them while their sketches fit the
+     * budget (a function of the plan and k only: the same choice on every rank, for any -j). */
+    int squant = ro.squant;
+    if (squant == 0 && p->nobs) {
+        fprintf(stderr,
+                "reesim run: --series-quantiles off: %s has observations, and fit.csv needs the "
+                "series' quantiles\n",
+                p->file);
+        ree_plan_free(p);
+        return REE_EUSAGE;
+    }
+    if (squant < 0) {
+        size_t need = ree_mc_series_sketch_bytes(p, (size_t)qk);
+        unsigned long long budget = (unsigned long long)ro.budget_mb << 20;
+        squant = p->nobs || need <= budget;
+        if (!squant && !co.quiet && ree_rank() == 0)
+            fprintf(stderr,
+                    "reesim run: note: no quantiles in timeseries.csv for this network (%d series "
+                    "x %d months, up to %.0f MB of sketches, above --quantile-budget %lld; "
+                    "--series-quantiles on keeps them)\n",
+                    p->nseries, p->nsteps, (double)need / (1 << 20), ro.budget_mb);
     }
     ree_run_info info = {.nruns = co.runs > 0 ? co.runs : p->runs,
                          .seed = co.seed >= 0 ? (unsigned long long)co.seed : p->seed,
@@ -556,6 +603,7 @@ ree_status ree_cmd_run(int argc, char **argv)
                           .check = co.check,
                           .sketch_k = (size_t)qk,
                           .variance = variance,
+                          .series_moments_only = !squant,
                           .cancel = &ree_cli_interrupted};
         st = ree_ranks_share(REE_OK); /* rank 0's output folder and runs.csv */
         if (st == REE_OK) {
@@ -602,6 +650,7 @@ ree_status ree_cmd_run(int argc, char **argv)
                       .check = co.check,
                       .sketch_k = (size_t)qk,
                       .variance = variance,
+                      .series_moments_only = !squant,
                       .cancel = &ree_cli_interrupted,
                       .progress = show ? ree_progress_draw : NULL,
                       .progress_arg = &bar};

@@ -334,7 +334,16 @@ static ree_status add_fans(plotter *pl, const ree_table *t, long long runs)
                     st = REE_EINVALID;
         }
         snprintf(j->title, sizeof j->title, "%s: %s %s", scn, ent, met);
-        if (runs)
+        int bands = 0; /* none when the run kept no series quantiles (--series-quantiles) */
+        for (size_t k = 0; k < j->n && !bands; k++)
+            bands = !isnan(j->fan[k].p05) || !isnan(j->fan[k].p50) || !isnan(j->fan[k].p95);
+        if (!bands && runs)
+            snprintf(j->subtitle, sizeof j->subtitle,
+                     "mean of %lld runs each month (no quantiles kept: --series-quantiles)", runs);
+        else if (!bands)
+            snprintf(j->subtitle, sizeof j->subtitle,
+                     "mean of the runs each month (no quantiles kept: --series-quantiles)");
+        else if (runs)
             snprintf(j->subtitle, sizeof j->subtitle,
                      "%lld runs: median, middle 50%% and middle 90%% of runs each month", runs);
         else

@@ -237,6 +237,16 @@ int ree_plot_fan_script(FILE *out, ree_plot_format fmt, const ree_chart_text *tx
         }
         fputc('\n', out);
     }
+    int bands = 0; /* quantiles in some month: a run with --series-quantiles off has none */
+    for (size_t i = 0; i < n && !bands; i++)
+        bands = !isnan(pts[i].p05) || !isnan(pts[i].p25) || !isnan(pts[i].p50) ||
+                !isnan(pts[i].p75) || !isnan(pts[i].p95);
+    if (!bands) {
+        fputs("EOD\n"
+              "plot $fan using 1:7 with lines lw 2.5 lc rgb \"#cb181d\" title \"mean\"\n",
+              out);
+        return 0;
+    }
     fputs("EOD\n"
           "plot $fan using 1:2:6 with filledcurves fc rgb \"#c6dbef\" fs solid 1.0 "
           "title \"p05-p95 (90% of runs)\", \\\n"

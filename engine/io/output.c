@@ -565,6 +565,8 @@ ree_status ree_output_meta(const ree_plan *p, const ree_run_info *info, const re
     cJSON_AddNumberToObject(j, "series", p->nseries);
     cJSON_AddNumberToObject(j, "indicators", p->nindicator);
     cJSON_AddNumberToObject(j, "block_size", REE_MC_BLOCK);
+    if (res->series) /* p05..p95 in timeseries.csv, or mean and sd only (--series-quantiles) */
+        cJSON_AddBoolToObject(j, "series_quantiles", ree_acc_has_quantiles(res->series));
     iso_time(info->started, buf, sizeof buf);
     cJSON_AddStringToObject(j, "started", buf);
     iso_time(info->finished, buf, sizeof buf);

@@ -86,7 +86,8 @@ static void *worker_alloc(void *ctx)
     if (!w)
         return NULL;
     w->run = ree_run_alloc(j->p);
-    w->series = ree_block_alloc((size_t)j->p->nseries * (size_t)j->p->nsteps);
+    size_t ncell = (size_t)j->p->nseries * (size_t)j->p->nsteps;
+    w->series = j->o->series_moments_only ? ree_block_alloc_moments(ncell) : ree_block_alloc(ncell);
     w->ind = ree_block_alloc(nind);
     w->values = calloc((size_t)REE_MC_BLOCK * (nind ? nind : 1), sizeof(double));
     if (j->o->variance)
@@ -169,8 +170,9 @@ static int split(void *ctx, int want)
     j->nparts = n;
     /* Balance the parts by bytes (what is shipped and merged): part 0 also carries the
      * indicators and the variance budget, worth `extra` series cells, so it takes fewer. */
-    size_t per_cell = (4 + REE_MC_BLOCK) * sizeof(double);
-    size_t extra = ((size_t)j->p->nindicator * per_cell +
+    size_t full_cell = (4 + REE_MC_BLOCK) * sizeof(double);
+    size_t per_cell = j->o->series_moments_only ? 4 * sizeof(double) : full_cell;
+    size_t extra = ((size_t)j->p->nindicator * full_cell +
                     (j->out->variance ? ree_vb_pack(j->out->variance, NULL, 0) : 0)) /
                    per_cell;
     for (int i = 0; i <= n; i++) {
@@ -288,6 +290,14 @@ static ree_status unpack_total(void *ctx, int part, const void *bytes, size_t le
     return ree_acc_unpack_cells(j->out->series, lo, hi, bytes, len) == len ? REE_OK : REE_EINTERNAL;
 }
 
+size_t ree_mc_series_sketch_bytes(const ree_plan *p, size_t k)
+{
+    size_t ncell = (size_t)p->nseries * (size_t)p->nsteps;
+    k = k ? k : REE_MC_DEFAULT_K;
+    size_t per_cell = ree_acc_cell_bytes_max(k);
+    return ncell > SIZE_MAX / per_cell ? SIZE_MAX : ncell * per_cell;
+}
+
 ree_exec_opts ree_mc_exec_opts(const ree_mc_opts *o)
 {
     return (ree_exec_opts){.first_run = o->first_run,
@@ -310,7 +320,8 @@ ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv
                                 : REE_MC_ROWS_NONE};
     size_t k = o->sketch_k ? o->sketch_k : REE_MC_DEFAULT_K;
     memset(out, 0, sizeof *out);
-    out->series = ree_acc_alloc((size_t)p->nseries * (size_t)p->nsteps, k);
+    size_t ncell = (size_t)p->nseries * (size_t)p->nsteps;
+    out->series = o->series_moments_only ? ree_acc_alloc_moments(ncell) : ree_acc_alloc(ncell, k);
     out->indicators = ree_acc_alloc((size_t)p->nindicator, k);
     if (o->variance)
         out->variance = ree_vb_alloc(p);

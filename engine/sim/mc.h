@@ -6,7 +6,8 @@
  *
  * Memory: per thread one run workspace and a block (ree_block: about REE_MC_BLOCK + 12 doubles per
  * cell); the totals keep at most 2k sketch points per cell (stats.h). None of it grows with the
- * number of runs.
+ * number of runs. With opts.series_moments_only the series cells keep moments only: 4 doubles a
+ * cell per thread, 40 bytes a cell in the totals.
  */
 #ifndef REESIM_MC_H
 #define REESIM_MC_H
@@ -38,11 +39,21 @@ typedef struct ree_mc_opts {
      * ree_outset_csv_gz). MPI ranks that write no file set it as rank 0 does, so that the rows
      * travel ready to append: rank 0 only writes them. */
     int rows;
+    /* Series cells keep moments only (ree_acc_alloc_moments): no quantiles in timeseries.csv,
+     * 40 bytes a cell in the totals and 32 per thread instead of up to ~9 KB and 608. The
+     * indicators always keep their quantiles. */
+    int series_moments_only;
 } ree_mc_opts;
 
 enum { REE_MC_ROWS_NONE = 0, REE_MC_ROWS_CSV = 1, REE_MC_ROWS_GZ = 2 };
 
 #define REE_MC_DEFAULT_K REE_ACC_DEFAULT_K
+
+/* Bytes the series sketches of plan `p` may reach in the totals at sketch size k (0: the
+ * default), every cell holding its most points (2k + REE_BLOCK_MAX): the steady state of a long
+ * Monte Carlo in which no cell is a point mass. Depends on the plan and k only (not on runs,
+ * threads or ranks), so a choice made from it gives the same output for any -j and any ranks. */
+size_t ree_mc_series_sketch_bytes(const ree_plan *p, size_t k);
 
 typedef struct ree_mc_result {
     ree_acc *series;     /* nseries * nsteps cells, cell s * nsteps + t */

@@ -45,11 +45,18 @@ struct cell {
     uint32_t cnt[NLEVEL];
 };
 
+/* A cell of a moments-only accumulator (ree_acc_alloc_moments): the first five fields of a cell. */
+struct mom {
+    uint64_t n;
+    double mean, m2, min, max;
+};
+
 struct ree_acc {
-    size_t ncell, k;
-    struct cell *cells;
-    double *scratch; /* 4k points for merging two sketches, allocated at first need */
-    double *tmp;     /* 4k + REE_BLOCK_MAX points for sorting and merging, at first need */
+    size_t ncell, k;    /* k == 0: moments only (`mom`, no `cells`) */
+    struct cell *cells; /* the cells, with their sketches; NULL when moments only */
+    struct mom *mom;    /* the cells of a moments-only accumulator; NULL otherwise */
+    double *scratch;    /* 4k points for merging two sketches, allocated at first need */
+    double *tmp;        /* 4k + REE_BLOCK_MAX points for sorting and merging, at first need */
 };
 
 /* Index of the first point of level `level`. */
@@ -191,13 +198,33 @@ ree_acc *ree_acc_alloc(size_t ncell, size_t k)
     return a;
 }
 
+ree_acc *ree_acc_alloc_moments(size_t ncell)
+{
+    ree_acc *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    a->ncell = ncell;
+    a->mom = calloc(ncell ? ncell : 1, sizeof *a->mom);
+    if (!a->mom) {
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
+int ree_acc_has_quantiles(const ree_acc *a)
+{
+    return a->cells != NULL;
+}
+
 void ree_acc_free(ree_acc *a)
 {
     if (!a)
         return;
-    for (size_t i = 0; i < a->ncell; i++)
+    for (size_t i = 0; a->cells && i < a->ncell; i++)
         free(a->cells[i].v);
     free(a->cells);
+    free(a->mom);
     free(a->scratch);
     free(a->tmp);
     free(a);
@@ -205,7 +232,9 @@ void ree_acc_free(ree_acc *a)
 
 void ree_acc_reset(ree_acc *a)
 {
-    for (size_t i = 0; i < a->ncell; i++)
+    if (a->mom)
+        memset(a->mom, 0, a->ncell * sizeof *a->mom);
+    for (size_t i = 0; a->cells && i < a->ncell; i++)
         clear_cell(&a->cells[i]);
 }
 
@@ -216,11 +245,19 @@ size_t ree_acc_ncell(const ree_acc *a)
 
 size_t ree_acc_points(const ree_acc *a, size_t cell)
 {
-    return a->cells[cell].npts;
+    return a->cells ? a->cells[cell].npts : 0;
+}
+
+size_t ree_acc_cell_bytes_max(size_t k)
+{
+    k = k == 0 ? REE_ACC_DEFAULT_K : k < MIN_K ? MIN_K : k;
+    return sizeof(struct cell) + (2 * k + REE_BLOCK_MAX) * sizeof(double);
 }
 
 size_t ree_acc_bytes(const ree_acc *a)
 {
+    if (!a->cells)
+        return sizeof *a + a->ncell * sizeof *a->mom;
     size_t b = sizeof *a + a->ncell * sizeof *a->cells;
     for (size_t i = 0; i < a->ncell; i++)
         b += a->cells[i].cap * sizeof(double);
@@ -229,6 +266,60 @@ size_t ree_acc_bytes(const ree_acc *a)
     if (a->scratch)
         b += 4 * a->k * sizeof(double);
     return b;
+}
+
+/* Welford's update of (n, mean, m2, min, max) by one value x: the one code both kinds of
+ * accumulator run, so their moments are the same bits. */
+static void add_moments(uint64_t *n, double *mean, double *m2, double *mn, double *mx, double x)
+{
+    (*n)++;
+    if (*n == 1) {
+        *mean = x;
+        *m2 = 0.0;
+        *mn = *mx = x;
+    } else {
+        double d = x - *mean;
+        *mean += d / (double)*n;
+        *m2 += d * (x - *mean);
+        if (x < *mn)
+            *mn = x;
+        if (x > *mx)
+            *mx = x;
+    }
+}
+
+/* Fold the moments of (nb, mean_b, m2_b, min_b, max_b) into (n, mean, m2, mn, mx): Chan, Golub &
+ * LeVeque. Shared by both kinds of accumulator, as add_moments. */
+static void fold_moments(uint64_t *n_, double *mean, double *m2, double *mn, double *mx,
+                         uint64_t nb_, double mean_b, double m2_b, double min_b, double max_b)
+{
+    if (*n_ == 0) {
+        *n_ = nb_;
+        *mean = mean_b;
+        *m2 = m2_b;
+        *mn = min_b;
+        *mx = max_b;
+        return;
+    }
+    double na = (double)*n_, nb = (double)nb_, n = na + nb;
+    double d = mean_b - *mean;
+    *n_ += nb_;
+    *mean = *mean + d * (nb / n);
+    *m2 = *m2 + m2_b + d * d * (na * nb / n);
+    *mn = min_b < *mn ? min_b : *mn;
+    *mx = max_b > *mx ? max_b : *mx;
+}
+
+static void merge_moments(struct cell *c, uint64_t nb_, double mean_b, double m2_b, double min_b,
+                          double max_b)
+{
+    fold_moments(&c->n, &c->mean, &c->m2, &c->min, &c->max, nb_, mean_b, m2_b, min_b, max_b);
+}
+
+static void fold_mom(struct mom *c, uint64_t nb_, double mean_b, double m2_b, double min_b,
+                     double max_b)
+{
+    fold_moments(&c->n, &c->mean, &c->m2, &c->min, &c->max, nb_, mean_b, m2_b, min_b, max_b);
 }
 
 /* Append one value to level 0 (room and a free point guaranteed). */
@@ -244,6 +335,13 @@ static void append0(struct cell *c, double x)
 
 int ree_acc_add(ree_acc *a, const double *values)
 {
+    if (!a->cells) {
+        for (size_t i = 0; i < a->ncell; i++) {
+            struct mom *c = &a->mom[i];
+            add_moments(&c->n, &c->mean, &c->m2, &c->min, &c->max, values[i]);
+        }
+        return 0;
+    }
     size_t limit = 2 * a->k;
     /* Grow every buffer first: growing keeps the contents, so a failure leaves the accumulator
      * logically unchanged. */
@@ -272,43 +370,9 @@ int ree_acc_add(ree_acc *a, const double *values)
         } else {
             append0(c, x);
         }
-        c->n++;
-        if (c->n == 1) {
-            c->mean = x;
-            c->m2 = 0.0;
-            c->min = c->max = x;
-        } else {
-            double d = x - c->mean;
-            c->mean += d / (double)c->n;
-            c->m2 += d * (x - c->mean);
-            if (x < c->min)
-                c->min = x;
-            if (x > c->max)
-                c->max = x;
-        }
+        add_moments(&c->n, &c->mean, &c->m2, &c->min, &c->max, x);
     }
     return 0;
-}
-
-/* Fold the moments of (nb, mean_b, m2_b, min_b, max_b) into c: Chan, Golub & LeVeque. */
-static void merge_moments(struct cell *c, uint64_t nb_, double mean_b, double m2_b, double min_b,
-                          double max_b)
-{
-    if (c->n == 0) {
-        c->n = nb_;
-        c->mean = mean_b;
-        c->m2 = m2_b;
-        c->min = min_b;
-        c->max = max_b;
-        return;
-    }
-    double na = (double)c->n, nb = (double)nb_, n = na + nb;
-    double d = mean_b - c->mean;
-    c->n += nb_;
-    c->mean = c->mean + d * (nb / n);
-    c->m2 = c->m2 + m2_b + d * d * (na * nb / n);
-    c->min = min_b < c->min ? min_b : c->min;
-    c->max = max_b > c->max ? max_b : c->max;
 }
 
 /* Add `m` copies of a point-mass cell's value to level 0 of c (a point mass too), then compact
@@ -409,8 +473,20 @@ static void merge_pm(struct cell *c, const struct cell *f, size_t limit)
 
 int ree_acc_merge(ree_acc *into, const ree_acc *from)
 {
-    if (into == from || into->ncell != from->ncell || from->k > into->k)
+    if (into == from || into->ncell != from->ncell ||
+        (into->cells && (!from->cells || from->k > into->k)))
         return -1;
+    if (!into->cells) { /* moments only: fold in from's moments, whatever its kind */
+        for (size_t i = 0; i < into->ncell; i++) {
+            const struct mom *f = from->mom;
+            if (f && f[i].n)
+                fold_mom(&into->mom[i], f[i].n, f[i].mean, f[i].m2, f[i].min, f[i].max);
+            else if (from->cells[i].n)
+                fold_mom(&into->mom[i], from->cells[i].n, from->cells[i].mean, from->cells[i].m2,
+                         from->cells[i].min, from->cells[i].max);
+        }
+        return 0;
+    }
     size_t limit = 2 * into->k;
     int need_scratch = 0, any = 0;
     for (size_t i = 0; i < into->ncell; i++) {
@@ -469,12 +545,33 @@ int ree_acc_merge(ree_acc *into, const ree_acc *from)
 struct ree_block {
     size_t ncell;
     int nruns, staged;
-    double *rows; /* REE_BLOCK_STAGE x ncell */
-    double *cols; /* ncell x REE_BLOCK_MAX */
+    double *rows; /* REE_BLOCK_STAGE x ncell; NULL when moments only */
+    double *cols; /* ncell x REE_BLOCK_MAX; NULL when moments only */
     double *mean, *m2, *min, *max;
     unsigned char *konst; /* per cell, once sealed: all the column's values are the same bits */
     int sealed;
+    int light; /* moments only (ree_block_alloc_moments): no rows, columns or konst */
 };
+
+ree_block *ree_block_alloc_moments(size_t ncell)
+{
+    size_t n = ncell ? ncell : 1;
+    if (n > SIZE_MAX / (4 * sizeof(double)))
+        return NULL;
+    ree_block *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->ncell = ncell;
+    b->light = 1;
+    if (!(b->mean = malloc(4 * n * sizeof *b->mean))) {
+        free(b);
+        return NULL;
+    }
+    b->m2 = b->mean + n;
+    b->min = b->m2 + n;
+    b->max = b->min + n;
+    return b;
+}
 
 ree_block *ree_block_alloc(size_t ncell)
 {
@@ -537,7 +634,8 @@ int ree_block_add(ree_block *b, const double *values)
 {
     if (b->nruns >= REE_BLOCK_MAX || b->sealed)
         return -1;
-    memcpy(b->rows + (size_t)b->staged * b->ncell, values, b->ncell * sizeof *values);
+    if (!b->light) /* a moments-only block stages nothing */
+        memcpy(b->rows + (size_t)b->staged * b->ncell, values, b->ncell * sizeof *values);
     /* Moments in run order, the same Welford update as ree_acc_add; the cells are independent,
      * so this loop pipelines (and vectorises) across cells. */
     double *mean = b->mean, *m2 = b->m2, *mn = b->min, *mx = b->max;
@@ -557,9 +655,8 @@ int ree_block_add(ree_block *b, const double *values)
             mx[c] = x > mx[c] ? x : mx[c];
         }
     }
-    b->staged++;
     b->nruns++;
-    if (b->staged == REE_BLOCK_STAGE)
+    if (!b->light && ++b->staged == REE_BLOCK_STAGE)
         flush_rows(b);
     return 0;
 }
@@ -581,6 +678,10 @@ void ree_block_seal(ree_block *b)
 {
     if (b->sealed)
         return;
+    if (b->light) {
+        b->sealed = 1;
+        return;
+    }
     if (b->staged)
         flush_rows(b);
     int n = b->nruns;
@@ -605,15 +706,23 @@ static int stays_pm(const struct cell *c, const ree_block *b, size_t i)
 
 size_t ree_acc_tmp_points(const ree_acc *a)
 {
+    if (!a->cells)
+        return 1; /* not used; 1 so that a caller's allocation of it is not of 0 bytes */
     return 4 * a->k + REE_BLOCK_MAX;
 }
 
 int ree_acc_merge_block_cells(ree_acc *into, const ree_block *b, size_t lo, size_t hi, double *tmp)
 {
-    if (into->ncell != b->ncell || !b->sealed || lo > hi || hi > into->ncell)
+    if (into->ncell != b->ncell || !b->sealed || lo > hi || hi > into->ncell ||
+        (into->cells && b->light))
         return -1;
     if (b->nruns == 0)
         return 0;
+    if (!into->cells) { /* moments only: the block's moments, whatever its kind */
+        for (size_t i = lo; i < hi; i++)
+            fold_mom(&into->mom[i], (uint64_t)b->nruns, b->mean[i], b->m2[i], b->min[i], b->max[i]);
+        return 0;
+    }
     size_t limit = 2 * into->k, m = (size_t)b->nruns;
     for (size_t i = lo; i < hi; i++) {
         struct cell *c = &into->cells[i];
@@ -639,7 +748,7 @@ int ree_acc_merge_block(ree_acc *into, ree_block *b)
     if (into->ncell != b->ncell)
         return -1;
     ree_block_seal(b);
-    if (b->nruns > 0 && need_tmp(into) != 0)
+    if (b->nruns > 0 && into->cells && need_tmp(into) != 0)
         return -1;
     return ree_acc_merge_block_cells(into, b, 0, into->ncell, into->tmp);
 }
@@ -707,7 +816,7 @@ static double fix_ends(const struct cell *c, double q, double x)
 
 int ree_acc_sort_points(ree_acc *a)
 {
-    for (size_t i = 0; i < a->ncell; i++) {
+    for (size_t i = 0; a->cells && i < a->ncell; i++) {
         struct cell *c = &a->cells[i];
         if (!c->pm && c->unsorted0) {
             if (need_tmp(a) != 0)
@@ -720,6 +829,10 @@ int ree_acc_sort_points(ree_acc *a)
 
 double ree_acc_quantile(const ree_acc *a, size_t cell, double q)
 {
+    if (!a->cells) { /* moments only: the extremes, nothing between */
+        const struct mom *m = &a->mom[cell];
+        return m->n == 0 ? NAN : q == 0.0 ? m->min : q == 1.0 ? m->max : NAN;
+    }
     const struct cell *c = &a->cells[cell];
     if (c->n == 0 || !(q >= 0.0 && q <= 1.0))
         return NAN;
@@ -731,6 +844,20 @@ double ree_acc_quantile(const ree_acc *a, size_t cell, double q)
 void ree_acc_cell(const ree_acc *a, size_t cell, ree_cell_stats *out)
 {
     static const double qs[5] = {0.05, 0.25, 0.5, 0.75, 0.95};
+    if (!a->cells) {
+        const struct mom *m = &a->mom[cell];
+        out->n = (double)m->n;
+        out->p05 = out->p25 = out->p50 = out->p75 = out->p95 = NAN;
+        if (m->n == 0) {
+            out->mean = out->sd = out->min = out->max = NAN;
+            return;
+        }
+        out->mean = m->mean;
+        out->sd = m->n < 2 ? 0.0 : sqrt(m->m2 / (double)(m->n - 1));
+        out->min = m->min;
+        out->max = m->max;
+        return;
+    }
     const struct cell *c = &a->cells[cell];
     out->n = (double)c->n;
     if (c->n == 0) {
@@ -753,6 +880,8 @@ void ree_acc_cell(const ree_acc *a, size_t cell, ree_cell_stats *out)
 
 size_t ree_acc_weighted_points(const ree_acc *a, size_t cell, double *x, double *w)
 {
+    if (!a->cells)
+        return 0;
     const struct cell *c = &a->cells[cell];
     size_t off = 0;
     for (unsigned l = c->nlev; l-- > 0;)
@@ -770,11 +899,44 @@ size_t ree_acc_weighted_points(const ree_acc *a, size_t cell, double *x, double 
 #define PACK_FIELDS(X)                                                                             \
     X(n) X(mean) X(m2) X(min) X(max) X(npts) X(unsorted0) X(pm) X(parity) X(nlev) X(cnt)
 
+/* A moments-only accumulator: k = 0 in the head, then per cell n, mean, m2, min and max. */
+static size_t pack_mom(const ree_acc *a, size_t lo, size_t hi, void *buf, size_t cap)
+{
+    size_t need = 3 * sizeof(uint64_t) + (hi - lo) * sizeof *a->mom;
+    if (!buf || cap < need)
+        return need;
+    unsigned char *p = buf;
+    uint64_t head[3] = {lo, hi, 0};
+    memcpy(p, head, sizeof head);
+    p += sizeof head;
+    if (hi > lo)
+        memcpy(p, a->mom + lo, (hi - lo) * sizeof *a->mom);
+    return need;
+}
+
+static size_t unpack_mom(ree_acc *a, size_t lo, size_t hi, const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    uint64_t head[3];
+    if (len < sizeof head)
+        return 0;
+    memcpy(head, p, sizeof head);
+    p += sizeof head;
+    if (lo > hi || hi > a->ncell || head[0] != lo || head[1] != hi || head[2] != 0 ||
+        (len - sizeof head) / sizeof *a->mom < hi - lo)
+        return 0;
+    if (hi > lo)
+        memcpy(a->mom + lo, p, (hi - lo) * sizeof *a->mom);
+    return sizeof head + (hi - lo) * sizeof *a->mom;
+}
+
 size_t ree_acc_pack_cells(const ree_acc *a, size_t lo, size_t hi, void *buf, size_t cap)
 {
     size_t need = 3 * sizeof(uint64_t);
     hi = hi < a->ncell ? hi : a->ncell;
     lo = lo < hi ? lo : hi;
+    if (!a->cells)
+        return pack_mom(a, lo, hi, buf, cap);
     for (size_t i = lo; i < hi; i++) {
         const struct cell *c = &a->cells[i];
 #define SIZE_OF(f) need += sizeof c->f;
@@ -810,6 +972,8 @@ size_t ree_acc_pack(const ree_acc *a, void *buf, size_t cap)
 
 size_t ree_acc_unpack_cells(ree_acc *a, size_t lo, size_t hi, const void *buf, size_t len)
 {
+    if (!a->cells)
+        return unpack_mom(a, lo, hi, buf, len);
     const unsigned char *p = buf, *end = p + len;
     uint64_t head[3];
     if (len < sizeof head)
@@ -858,7 +1022,8 @@ size_t ree_block_pack_cells(ree_block *b, size_t lo, size_t hi, void *buf, size_
     hi = hi < b->ncell ? hi : b->ncell;
     lo = lo < hi ? lo : hi;
     size_t n = (size_t)b->nruns, nc = hi - lo;
-    size_t need = 3 * sizeof(uint64_t) + (4 + n) * nc * sizeof(double);
+    size_t ncol = b->light ? 0 : n; /* values per cell: none when moments only */
+    size_t need = 3 * sizeof(uint64_t) + (4 + ncol) * nc * sizeof(double);
     if (!buf || cap < need)
         return need;
     unsigned char *p = buf;
@@ -868,7 +1033,7 @@ size_t ree_block_pack_cells(ree_block *b, size_t lo, size_t hi, void *buf, size_
     const double *mom[4] = {b->mean, b->m2, b->min, b->max};
     for (int f = 0; f < 4; f++, p += nc * sizeof(double))
         memcpy(p, mom[f] + lo, nc * sizeof(double));
-    for (size_t c = lo; c < hi; c++, p += n * sizeof(double))
+    for (size_t c = lo; c < hi && ncol; c++, p += n * sizeof(double))
         memcpy(p, b->cols + c * REE_BLOCK_MAX, n * sizeof(double));
     return need;
 }
@@ -887,17 +1052,19 @@ size_t ree_block_unpack_cells(ree_block *b, size_t lo, size_t hi, const void *bu
     memcpy(head, p, sizeof head);
     p += sizeof head;
     size_t n = (size_t)head[2], nc = hi - lo;
+    size_t ncol = b->light ? 0 : n;
     if (lo > hi || hi > b->ncell || head[0] != lo || head[1] != hi || n > REE_BLOCK_MAX ||
-        len != sizeof head + (4 + n) * nc * sizeof(double))
+        len != sizeof head + (4 + ncol) * nc * sizeof(double))
         return 0;
     double *mom[4] = {b->mean, b->m2, b->min, b->max};
     for (int f = 0; f < 4; f++, p += nc * sizeof(double))
         memcpy(mom[f] + lo, p, nc * sizeof(double));
-    for (size_t c = lo; c < hi; c++, p += n * sizeof(double))
+    for (size_t c = lo; c < hi && ncol; c++, p += n * sizeof(double))
         memcpy(b->cols + c * REE_BLOCK_MAX, p, n * sizeof(double));
     b->nruns = (int)n;
     b->staged = 0;
-    find_konst(b, lo, hi);
+    if (!b->light)
+        find_konst(b, lo, hi);
     b->sealed = 1;
     return len;
 }

@@ -49,6 +49,19 @@ typedef struct ree_cell_stats {
 ree_acc *ree_acc_alloc(size_t ncell, size_t k);
 void ree_acc_free(ree_acc *a);
 
+/* Moments only: an accumulator of `ncell` cells that keep the count, mean, sum of squared
+ * deviations, minimum and maximum (40 bytes a cell, nothing allocated later) and no sketch. Its
+ * moments come from the same Welford and Chan code as a full accumulator's, so for the same adds
+ * and merges its n, mean, sd, min and max are the same bits. Queries give NaN quantiles
+ * (ree_acc_quantile: the exact minimum at q = 0 and maximum at q = 1, NaN between), no points
+ * (ree_acc_points and ree_acc_weighted_points give 0). It merges from either kind of accumulator
+ * or block (their moments); a full accumulator refuses to merge from a moments-only one. Packed
+ * bytes carry k = 0, so they unpack only into a moments-only accumulator. NULL when out of
+ * memory. */
+ree_acc *ree_acc_alloc_moments(size_t ncell);
+/* 1 for a full accumulator (quantiles), 0 for a moments-only one. */
+int ree_acc_has_quantiles(const ree_acc *a);
+
 /* Forget every value, keep the memory. */
 void ree_acc_reset(ree_acc *a);
 
@@ -66,6 +79,10 @@ size_t ree_acc_ncell(const ree_acc *a);
 
 /* Bytes held by the accumulator (cells, their point buffers, merge buffers): for memory tests. */
 size_t ree_acc_bytes(const ree_acc *a);
+
+/* The most bytes one cell of a full accumulator of sketch size k can hold: its header and
+ * 2k + REE_BLOCK_MAX points (k raised as ree_acc_alloc does). For memory budgets. */
+size_t ree_acc_cell_bytes_max(size_t k);
 
 /* Number of sketch points cell `cell` holds now (at most 2k): for tests and memory accounting. */
 size_t ree_acc_points(const ree_acc *a, size_t cell);
@@ -101,6 +118,9 @@ size_t ree_acc_weighted_points(const ree_acc *a, size_t cell, double *x, double 
 typedef struct ree_block ree_block;
 
 ree_block *ree_block_alloc(size_t ncell); /* NULL when out of memory */
+/* A block that keeps only each cell's moments (4 doubles a cell, no staged values): for a
+ * moments-only accumulator; a full accumulator refuses to merge it. */
+ree_block *ree_block_alloc_moments(size_t ncell);
 void ree_block_free(ree_block *b);
 void ree_block_reset(ree_block *b); /* empty, ready for the next block */
 /* Add one run (`values[i]` to cell i). Returns 0, or -1 when the block already holds

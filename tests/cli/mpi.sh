@@ -5,7 +5,7 @@
 # with one diagnostic, an output folder that cannot be created exits 73 and nothing is written;
 # a command that cannot run on ranks is refused; the assignment of blocks is dynamic (a slow rank
 # runs fewer blocks, the bytes unchanged). Skips (passes) when reesim was built without
-# MPI or mpirun is missing.
+# MPI or mpirun is missing. Runs without series quantiles (--series-quantiles off) too.
 # Usage: mpi.sh REESIM SOURCE_DIR WORKDIR
 bin=$1 src=$2 work=$3
 . "$src/tests/cli/lib.sh"
@@ -57,6 +57,16 @@ done
 check "run 70, one process" test "$(status "$bin" run "$g" -n 70 -j 1 -q -o "$work/small1")" = 0
 check "run 70, 3 ranks" test "$(status mpi 3 run "$g" -n 70 -j 1 -q -o "$work/small3")" = 0
 check "run 70, 3 ranks: every CSV identical" same_csv "$work/small1" "$work/small3"
+# Series without quantiles (moments-only cells: ranges of 40 bytes a cell in the totals, 32 in a
+# block): the same bytes on 2 and 3 ranks, each merging its part.
+gate="$src/scenarios/examples/gate.yaml"
+check "series quantiles off, one process" \
+    test "$(status "$bin" run "$gate" -n 200 -j 2 -q --series-quantiles off -o "$work/light1")" = 0
+for n in 2 3; do
+    check "series quantiles off, $n ranks exits 0" \
+        test "$(status mpi "$n" run "$gate" -n 200 -j 1 -q --series-quantiles off -o "$work/light$n")" = 0
+    check "series quantiles off, $n ranks: every CSV identical" same_csv "$work/light1" "$work/light$n"
+done
 # Rank 0 alone prints: the summary once.
 status mpi 2 run "$g" -n 64 -j 1 -o "$work/printed" >/dev/null
 check "the summary is printed once" test "$(grep -c 'results in' "$work/stdout")" = 1
