@@ -176,6 +176,8 @@ typedef struct mjob {
     char (*fail_msg)[MSG], msg[MSG];
     long long nrecv, bytes, *ran; /* pieces received and their bytes; blocks run per rank */
     long slow_ms;                 /* ree_ranks_set_slow: sleep this long per block (tests) */
+    double t_run, t_merge;        /* seconds in ops->block (summed over threads) and in merging
+                                   * the part here (unpack included): REESIM_MPI_TRACE */
 } mjob;
 
 static int block_count(const mjob *j, long long b)
@@ -447,10 +449,12 @@ static void merge_here(mjob *j, long long b, void *w, const void *bytes, size_t 
 {
     char err[MSG] = "";
     ree_status st = REE_OK;
+    double t0 = MPI_Wtime();
     if (bytes && (st = unpack_piece(j, w, block_count(j, b), j->mypart, bytes, len)) != REE_OK)
         snprintf(err, sizeof err, "cannot read block %lld from rank %d (%zu bytes)", b, src, len);
     if (st == REE_OK)
         st = merge_piece(j, w, b, j->mypart, err, sizeof err);
+    j->t_merge += MPI_Wtime() - t0;
     if (st != REE_OK)
         part_failed(j, b, st, err);
     else
@@ -829,6 +833,7 @@ static void work(mjob *j, void *worker)
         ns = 20000;
         char msg[MSG] = "";
         ree_status st = REE_OK;
+        double t0 = MPI_Wtime();
         if (j->o->cancel && *j->o->cancel)
             st = REE_EINTERRUPTED;
         else
@@ -840,8 +845,10 @@ static void work(mjob *j, void *worker)
             struct timespec ts = {j->slow_ms / 1000, (j->slow_ms % 1000) * 1000000};
             nanosleep(&ts, NULL);
         }
+        double dt = MPI_Wtime() - t0;
 #pragma omp critical(ree_mpi)
         {
+            j->t_run += dt;
             if (j->rank == 0)
                 j->ran[0]++;
             hand_on(j, worker, b, st, msg);
@@ -917,6 +924,7 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
     }
     int nthreads = o->threads > 0 ? o->threads : 1;
     mjob j = {.ops = ops, .o = o, .rank = my_rank, .n = nranks, .st = REE_OK};
+    double t_start = MPI_Wtime();
     j.nblocks = (o->nruns + REE_EXEC_BLOCK - 1) / REE_EXEC_BLOCK;
     j.where = -1;
     MPI_Comm_dup(MPI_COMM_WORLD, &j.comm);
@@ -1015,6 +1023,11 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
     }
     j.halted = 1;
     drain(&j);
+    /* Where each rank's time went, for the trace (a collective: every rank gets here). */
+    double mine[3] = {j.t_run, j.t_merge, MPI_Wtime() - t_start}, *times = NULL;
+    if (j.rank == 0)
+        times = malloc((size_t)j.n * sizeof mine);
+    MPI_Gather(mine, 3, MPI_DOUBLE, times, 3, MPI_DOUBLE, 0, j.comm);
     if (j.rank == 0) {
         st = j.st;
         snprintf(msg, sizeof msg, "%s", j.msg);
@@ -1027,9 +1040,14 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
                     j.nrecv ? (double)j.bytes / (double)j.nrecv : 0.0);
             for (int r = 0; r < j.n; r++)
                 fprintf(trace, " %lld", j.ran[r]);
+            fprintf(trace, "; seconds per rank running blocks (all threads) / merging its part / "
+                           "in the executor:");
+            for (int r = 0; times && r < j.n; r++)
+                fprintf(trace, " %.3f/%.3f/%.3f", times[3 * r], times[3 * r + 1], times[3 * r + 2]);
             fprintf(trace, "\n");
         }
     }
+    free(times);
     teardown(&j);
     head fin;
     memset(&fin, 0, sizeof fin);
