@@ -32,19 +32,22 @@ void ree_run_free(ree_run *r)
     gsl_rng_free(r->tmp);
     gsl_rng_free(r->regime_rng);
     void *arrays[] = {
-        r->base,          r->eff,          r->poff,       r->par,         r->state,
-        r->soff,          r->ctx,          r->metrics,    r->moff,        r->stock,
-        r->prev,          r->recv,         r->ship,       r->prod,        r->cons,
-        r->lost,          r->order,        r->offer,      r->position,    r->requested,
-        r->requested_now, r->unmet,        r->unmet_next, r->produced_io, r->nio,
-        r->calls,         r->kind,         r->price,      r->history,     r->scarcity,
-        r->need_sum,      r->short_sum,    r->need_idx,   r->short_idx,   r->lk,
-        r->pipe,          r->transit,      r->shipped,    r->req,         r->lead_in,
-        r->extra,         r->before,       r->goff,       r->g_material,  r->g_end_use,
-        r->g_applied,     r->g_shipped,    r->g_licensed, r->g_on_order,  r->total0,
-        r->chval,         r->regime_touch, r->sector_mat, r->series,      r->indicators,
-        r->region_ind,    r->region_of,    r->cons_idx,   r->lost_idx,    r->region_sum,
-        r->region_acc,    r->g_granted,    r->g_fallback, r->asked,       (void *)r->g_rule};
+        r->base,          r->eff,          r->poff,        r->par,         r->state,
+        r->soff,          r->ctx,          r->metrics,     r->moff,        r->stock,
+        r->prev,          r->recv,         r->ship,        r->prod,        r->cons,
+        r->lost,          r->order,        r->offer,       r->position,    r->requested,
+        r->requested_now, r->unmet,        r->unmet_next,  r->produced_io, r->nio,
+        r->calls,         r->kind,         r->price,       r->history,     r->scarcity,
+        r->need_sum,      r->short_sum,    r->need_idx,    r->short_idx,   r->lk,
+        r->pipe,          r->transit,      r->shipped,     r->req,         r->lead_in,
+        r->extra,         r->before,       r->goff,        r->g_material,  r->g_end_use,
+        r->g_applied,     r->g_shipped,    r->g_licensed,  r->g_on_order,  r->total0,
+        r->chval,         r->regime_touch, r->sector_mat,  r->series,      r->indicators,
+        r->region_ind,    r->region_of,    r->cons_idx,    r->lost_idx,    r->region_sum,
+        r->region_acc,    r->g_granted,    r->g_fallback,  r->asked,       (void *)r->g_rule,
+        r->base0,         r->sampled_ent,  r->sampled_par, r->pair_link,   r->pair_mat,
+        r->pair_node,     r->pair_off,     r->pair_ranks,  r->rank_link,   r->sector_node,
+        (void *)r->ssrc};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
