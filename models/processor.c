@@ -290,7 +290,7 @@ static void write_metrics(const processor_state *s, double *metrics)
     metrics[4] = s->wip_total;
 }
 
-static void processor_produce(const void *params, void *state, ree_node_io *io)
+static void processor_produce(const void *params, void *state, const ree_node_io *io)
 {
     const processor_params *p = params;
     processor_state *s = state;
@@ -370,7 +370,7 @@ static void processor_produce(const void *params, void *state, ree_node_io *io)
     write_metrics(s, io->metrics);
 }
 
-static void processor_order(const void *params, void *state, ree_node_io *io)
+static void processor_order(const void *params, void *state, const ree_node_io *io)
 {
     const processor_params *p = params;
     processor_state *s = state;

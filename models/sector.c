@@ -440,7 +440,7 @@ static void sector_reset(const void *params, void *state, const ree_model_ctx *c
     ree_firms_reset(&s->f, p->firm_classes, p->cover_weeks, p->cover_sd);
 }
 
-static void sector_order(const void *params, void *state, ree_node_io *io)
+static void sector_order(const void *params, void *state, const ree_node_io *io)
 {
     const sector_params *p = params;
     sector_state *s = state;
@@ -511,7 +511,7 @@ static void class_stop(const sector_params *p, sector_state *s, double stop, dou
     *months += stop / s->f.k;
 }
 
-static void sector_consume(const void *params, void *state, ree_node_io *io)
+static void sector_consume(const void *params, void *state, const ree_node_io *io)
 {
     const sector_params *p = params;
     sector_state *s = state;

@@ -187,7 +187,7 @@ static void source_reset(const void *params, void *state, const ree_model_ctx *c
     s->outage_steps = 0;
 }
 
-static void source_produce(const void *params, void *state, ree_node_io *io)
+static void source_produce(const void *params, void *state, const ree_node_io *io)
 {
     const source_params *p = params;
     source_state *s = state;

@@ -50,14 +50,15 @@ static inline void book(ree_run *r, int n)
     }
 }
 
-/* Call phase ph's hooks in node order (hooks_setup in run.c), booking after each. */
+/* Call phase ph's hooks in node order (hooks_setup in run.c), booking after each. Each gets
+ * its node's own io block, not a copy: hooks do not change the block's fields (engine/model.h). */
 static void call_nodes(ree_run *r, int ph)
 {
     for (int i = r->ncall[ph]; i < r->ncall[ph + 1]; i++) {
         const node_call *c = &r->calls[i];
-        ree_node_io io = r->nio[c->node];
-        io.step = r->t;
-        c->hook(c->par, c->state, &io);
+        ree_node_io *io = &r->nio[c->node];
+        io->step = r->t;
+        c->hook(c->par, c->state, io);
         book(r, c->node);
     }
 }
@@ -232,10 +233,11 @@ static void shipping(ree_run *r)
     }
     for (int i = r->ncall[PH_OFFER]; i < r->ncall[PH_OFFER + 1]; i++) {
         const node_call *c = &r->calls[i];
-        ree_node_io io = r->nio[c->node];
-        io.step = r->t;
-        io.asked = r->asked + NM(r, c->node);
-        c->hook(c->par, c->state, &io);
+        ree_node_io *io = &r->nio[c->node];
+        io->step = r->t;
+        io->asked = r->asked + NM(r, c->node); /* offer() only: NULL in the other hooks */
+        c->hook(c->par, c->state, io);
+        io->asked = NULL;
     }
     /* Random delays: one draw per link and step, whether or not it ships, unless delay_prob is
      * 0 or 1 (its bounds): u is in (0,1), so u < delay_prob is then decided without it. The
