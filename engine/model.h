@@ -148,7 +148,13 @@ typedef struct ree_model_ctx {
     const char *const *material_ids; /* nmat ids, for messages */
 } ree_model_ctx;
 
-/* What a node hook sees and writes in one step. Arrays have nmat entries. */
+/* What a node hook sees and writes in one step. Arrays have nmat entries.
+ * A hook gets the block as `const ree_node_io *`: it writes through the out pointers (produced,
+ * consumed, lost, order, offer, metrics, price) and never changes the block's own fields (step,
+ * nmat, the pointers themselves). The engine relies on it: each node's block is built once per
+ * workspace and handed to every hook of the node by pointer, not copied per call (run_step.c,
+ * call_nodes), so a field changed by one hook would be seen by the next. Casting the const
+ * away to change a field breaks that. */
 typedef struct ree_node_io {
     int step;
     int nmat;
@@ -230,12 +236,12 @@ typedef struct ree_model {
     void (*reset)(const void *params, void *state, const ree_model_ctx *ctx);
 
     /* Node hooks, any may be NULL. */
-    void (*produce)(const void *params, void *state, ree_node_io *io);
-    void (*order)(const void *params, void *state, ree_node_io *io);
-    void (*offer)(const void *params, void *state, ree_node_io *io);
-    void (*consume)(const void *params, void *state, ree_node_io *io);
+    void (*produce)(const void *params, void *state, const ree_node_io *io);
+    void (*order)(const void *params, void *state, const ree_node_io *io);
+    void (*offer)(const void *params, void *state, const ree_node_io *io);
+    void (*consume)(const void *params, void *state, const ree_node_io *io);
     /* Accounting phase, after consumption and the shortage ratios (io->scarcity is this step's). */
-    void (*account)(const void *params, void *state, ree_node_io *io);
+    void (*account)(const void *params, void *state, const ree_node_io *io);
 
     /* Gate hooks. */
     void (*gate_decide)(const void *params, void *state, ree_gate_io *io);

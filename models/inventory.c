@@ -203,7 +203,7 @@ static double class_orders(const inventory_params *p, inventory_state *s, const 
     return total;
 }
 
-static void inventory_order(const void *params, void *state, ree_node_io *io)
+static void inventory_order(const void *params, void *state, const ree_node_io *io)
 {
     const inventory_params *p = params;
     inventory_state *s = state;
@@ -233,7 +233,7 @@ static void inventory_order(const void *params, void *state, ree_node_io *io)
     io->metrics[2] = cover;
 }
 
-static void inventory_offer(const void *params, void *state, ree_node_io *io)
+static void inventory_offer(const void *params, void *state, const ree_node_io *io)
 {
     const inventory_params *p = params;
     inventory_state *s = state;

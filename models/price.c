@@ -99,7 +99,7 @@ static void price_reset(const void *params, void *state, const ree_model_ctx *ct
     s->max = 1;
 }
 
-static void price_account(const void *params, void *state, ree_node_io *io)
+static void price_account(const void *params, void *state, const ree_node_io *io)
 {
     const price_params *p = params;
     price_state *s = state;

@@ -5,7 +5,8 @@
  *
  * Per step t, in the produce() hook:
  *   cap_t, outage : exactly as in the source model (ramp from ramp_start over ramp_months; one
- *                   uniform from io->rng every step drives the up/down Markov chain).
+ *                   uniform from io->rng a step drives the up/down Markov chain, not drawn
+ *                   when the chance of a change is 0 or 1).
  *   avail    = down ? 0 : cap_t * utilisation                                         [t]
  *   by_input = min over m with inputs[m] > 0 of stock[m] / inputs[m]                  [t]
  *   room     = max(0, max_stock - stock[out] - wip)   (wip: all batches not yet out)  [t]
@@ -289,17 +290,19 @@ static void write_metrics(const processor_state *s, double *metrics)
     metrics[4] = s->wip_total;
 }
 
-static void processor_produce(const void *params, void *state, ree_node_io *io)
+static void processor_produce(const void *params, void *state, const ree_node_io *io)
 {
     const processor_params *p = params;
     processor_state *s = state;
     int out = p->output;
 
-    double u = gsl_rng_uniform_pos(io->rng);
-    if (s->down)
-        s->down = !(u < 1.0 / p->outage_months);
-    else
-        s->down = u < p->outage_prob;
+    /* The chance to change state; at 0 or 1 (outage_prob 0, the default, or outage_months 1)
+     * u in (0,1) decides nothing, so it is not drawn: the stream is keyed per step and this is
+     * the model's only draw, so no other draw moves. */
+    double q = s->down ? 1.0 / p->outage_months : p->outage_prob;
+    int change = q > 0 && q < 1 ? gsl_rng_uniform_pos(io->rng) < q : q >= 1;
+    if (change)
+        s->down = !s->down;
 
     double price = io->price ? io->price[out] : 1;
     s->plag += (price - s->plag) * (p->price_lag_months > 1 ? 1 / p->price_lag_months : 1);
@@ -367,7 +370,7 @@ static void processor_produce(const void *params, void *state, ree_node_io *io)
     write_metrics(s, io->metrics);
 }
 
-static void processor_order(const void *params, void *state, ree_node_io *io)
+static void processor_order(const void *params, void *state, const ree_node_io *io)
 {
     const processor_params *p = params;
     processor_state *s = state;

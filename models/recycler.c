@@ -116,7 +116,7 @@ static void recycler_reset(const void *params, void *state, const ree_model_ctx 
     s->total_recovered = 0;
 }
 
-static void recycler_produce(const void *params, void *state, ree_node_io *io)
+static void recycler_produce(const void *params, void *state, const ree_node_io *io)
 {
     const recycler_params *p = params;
     recycler_state *s = state;

@@ -8,7 +8,8 @@
  *
  * Per step t (m = material, wpm = REE_WEEKS_PER_MONTH), in the order() hook:
  *   z        = gsl_cdf_ugaussian_Pinv(u), u = gsl_rng_uniform_pos(io->rng): one uniform every
- *              step whatever `noise` is, so streams stay aligned across scenarios
+ *              step, except with `noise` 0 (factor 1; the stream is keyed per step, so
+ *              skipping it moves no other draw and scenarios stay on common random numbers)
  *   demand_t = demand * (1 + growth)^(t / 12) * exp(noise * z - noise^2 / 2)   (mean-1 noise) [t]
  *   sub      : if last step's shortfall_share > sub_trigger,
  *                  sub += (sub_max - sub) * min(1, 1 / sub_months)
@@ -439,14 +440,19 @@ static void sector_reset(const void *params, void *state, const ree_model_ctx *c
     ree_firms_reset(&s->f, p->firm_classes, p->cover_weeks, p->cover_sd);
 }
 
-static void sector_order(const void *params, void *state, ree_node_io *io)
+static void sector_order(const void *params, void *state, const ree_node_io *io)
 {
     const sector_params *p = params;
     sector_state *s = state;
     int m = p->material;
 
-    double z = gsl_cdf_ugaussian_Pinv(gsl_rng_uniform_pos(io->rng));
-    double factor = exp(p->noise * z - p->noise * p->noise / 2);
+    /* noise 0: the factor is exp(+-0) = 1 whatever z is, so u is not drawn (the stream is
+     * keyed per step and this is the model's only draw, so no other draw moves). */
+    double factor = 1;
+    if (p->noise != 0) {
+        double z = gsl_cdf_ugaussian_Pinv(gsl_rng_uniform_pos(io->rng));
+        factor = exp(p->noise * z - p->noise * p->noise / 2);
+    }
     s->demand_t = p->demand * pow(1 + p->growth, io->step / 12.0) * factor;
 
     double price = io->price ? io->price[m] : 1;
@@ -505,7 +511,7 @@ static void class_stop(const sector_params *p, sector_state *s, double stop, dou
     *months += stop / s->f.k;
 }
 
-static void sector_consume(const void *params, void *state, ree_node_io *io)
+static void sector_consume(const void *params, void *state, const ree_node_io *io)
 {
     const sector_params *p = params;
     sector_state *s = state;

@@ -7,7 +7,9 @@
  *                (ramp_months = 0: 1 once t >= ramp_start)
  *   cap_t      = max(0, capacity + ramp_add * ramp)                                   [t/month]
  *   outage     : a two-state Markov chain. One uniform u in (0,1) is drawn from io->rng
- *                every step, whatever the state, so streams stay aligned across scenarios.
+ *                every step, whatever the state, unless the chance of a change is 0 or 1
+ *                (which u cannot change; the stream is keyed per step, so this moves no
+ *                other draw and scenarios stay on common random numbers).
  *                up -> down when u < outage_prob;
  *                down -> up when u < 1 / outage_months (mean outage length outage_months).
  *                The chain starts up; the transition is applied before producing.
@@ -185,16 +187,18 @@ static void source_reset(const void *params, void *state, const ree_model_ctx *c
     s->outage_steps = 0;
 }
 
-static void source_produce(const void *params, void *state, ree_node_io *io)
+static void source_produce(const void *params, void *state, const ree_node_io *io)
 {
     const source_params *p = params;
     source_state *s = state;
 
-    double u = gsl_rng_uniform_pos(io->rng);
-    if (s->down)
-        s->down = !(u < 1.0 / p->outage_months);
-    else
-        s->down = u < p->outage_prob;
+    /* The chance to change state; at 0 or 1 (outage_prob 0, the default, or outage_months 1)
+     * u in (0,1) decides nothing, so it is not drawn: the stream is keyed per step and this is
+     * the model's only draw, so no other draw moves. */
+    double q = s->down ? 1.0 / p->outage_months : p->outage_prob;
+    int change = q > 0 && q < 1 ? gsl_rng_uniform_pos(io->rng) < q : q >= 1;
+    if (change)
+        s->down = !s->down;
 
     double cap = ramped_capacity(p, io->step);
     double held = 0;

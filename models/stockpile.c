@@ -151,7 +151,7 @@ static void stockpile_reset(const void *params, void *state, const ree_model_ctx
     s->first_exhausted = -1;
 }
 
-static void stockpile_order(const void *params, void *state, ree_node_io *io)
+static void stockpile_order(const void *params, void *state, const ree_node_io *io)
 {
     const stockpile_params *p = params;
     stockpile_state *s = state;
@@ -180,7 +180,7 @@ static void stockpile_order(const void *params, void *state, ree_node_io *io)
     write_metrics(s, io->metrics);
 }
 
-static void stockpile_offer(const void *params, void *state, ree_node_io *io)
+static void stockpile_offer(const void *params, void *state, const ree_node_io *io)
 {
     const stockpile_params *p = params;
     const stockpile_state *s = state;

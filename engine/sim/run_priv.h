@@ -20,7 +20,7 @@
 /* A node hook of one phase, resolved once at allocation (run.c, hooks_setup): the phase's
  * nodes that have the hook, in node order, with their parameters and state. */
 typedef struct node_call {
-    void (*hook)(const void *, void *, ree_node_io *);
+    void (*hook)(const void *, void *, const ree_node_io *);
     const void *par;
     void *state;
     int node;

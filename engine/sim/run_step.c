@@ -50,14 +50,15 @@ static inline void book(ree_run *r, int n)
     }
 }
 
-/* Call phase ph's hooks in node order (hooks_setup in run.c), booking after each. */
+/* Call phase ph's hooks in node order (hooks_setup in run.c), booking after each. Each gets
+ * its node's own io block, not a copy: hooks do not change the block's fields (engine/model.h). */
 static void call_nodes(ree_run *r, int ph)
 {
     for (int i = r->ncall[ph]; i < r->ncall[ph + 1]; i++) {
         const node_call *c = &r->calls[i];
-        ree_node_io io = r->nio[c->node];
-        io.step = r->t;
-        c->hook(c->par, c->state, &io);
+        ree_node_io *io = &r->nio[c->node];
+        io->step = r->t;
+        c->hook(c->par, c->state, io);
         book(r, c->node);
     }
 }
@@ -232,16 +233,23 @@ static void shipping(ree_run *r)
     }
     for (int i = r->ncall[PH_OFFER]; i < r->ncall[PH_OFFER + 1]; i++) {
         const node_call *c = &r->calls[i];
-        ree_node_io io = r->nio[c->node];
-        io.step = r->t;
-        io.asked = r->asked + NM(r, c->node);
-        c->hook(c->par, c->state, &io);
+        ree_node_io *io = &r->nio[c->node];
+        io->step = r->t;
+        io->asked = r->asked + NM(r, c->node); /* offer() only: NULL in the other hooks */
+        c->hook(c->par, c->state, io);
+        io->asked = NULL;
     }
-    /* Random delays: one draw per link and step, whether or not it ships (aligned streams). */
+    /* Random delays: one draw per link and step, whether or not it ships, unless delay_prob is
+     * 0 or 1 (its bounds): u is in (0,1), so u < delay_prob is then decided without it. The
+     * skip moves no other draw: the link's stream is keyed per step (ree_run_streams) and this
+     * is its only draw. */
     double *extra = r->extra;
     for (int l = 0; l < p->nlink; l++) {
-        double u = ree_rng_uniform_pos(r->lk[l].rng);
-        extra[l] = u < r->lk[l].delay_prob ? r->lk[l].delay_months : 0;
+        const link_rt *k = &r->lk[l];
+        if (k->delay_prob > 0 && k->delay_prob < 1)
+            extra[l] = ree_rng_uniform_pos(k->rng) < k->delay_prob ? k->delay_months : 0;
+        else
+            extra[l] = k->delay_prob >= 1 ? k->delay_months : 0;
         r->shipped[l] = 0;
     }
     memset(r->unmet, 0, sizeof(double) * nnm);

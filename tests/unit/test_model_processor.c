@@ -171,6 +171,34 @@ static void test_order(void **unused)
     gsl_rng_free(r);
 }
 
+/* The outage draw (one uniform a step) is made only when the chance of a change is strictly
+ * between 0 and 1: with outage_prob 0 (the default) the stream is left untouched. */
+static void test_outage_draws(void **unused)
+{
+    (void)unused;
+    for (int k = 0; k < 2; k++) {
+        void *p = plant();
+        set_num(M, p, "outage_prob", k ? 0.5 : 0);
+        void *s = state_new(M, p);
+        gsl_rng *r = rng_new(8), *ref = rng_new(8);
+        fixture f = {0};
+        f.stock[0] = 1000;
+        f.stock[1] = 100;
+        for (int t = 0; t < 6; t++) {
+            run(p, s, &f, t, r);
+            if (k)
+                gsl_rng_uniform_pos(ref);
+            else
+                assert_near(f.metrics[3], 0, 0);
+        }
+        assert_true(gsl_rng_get(r) == gsl_rng_get(ref));
+        free(s);
+        free(p);
+        gsl_rng_free(r);
+        gsl_rng_free(ref);
+    }
+}
+
 static void test_outage_and_ramp(void **unused)
 {
     (void)unused;
@@ -277,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_max_delay_ring),
         cmocka_unit_test(test_order),
         cmocka_unit_test(test_outage_and_ramp),
+        cmocka_unit_test(test_outage_draws),
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_price_response),
     };

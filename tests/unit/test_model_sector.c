@@ -160,6 +160,26 @@ static void test_noise(void **unused)
     gsl_rng_free(ref);
 }
 
+/* noise 0 (the default): the factor is exactly 1 and no uniform is drawn. */
+static void test_no_noise_no_draw(void **unused)
+{
+    (void)unused;
+    void *p = autos();
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(4243), *ref = rng_new(4243);
+    fixture f = {0};
+    for (int t = 0; t < 12; t++) {
+        fx_step(&f, 0, r);
+        M->order(p, s, &f.io);
+        assert_true(f.metrics[0] == 300);
+    }
+    assert_true(gsl_rng_get(r) == gsl_rng_get(ref));
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+    gsl_rng_free(ref);
+}
+
 static void test_zero_demand(void **unused)
 {
     (void)unused;
@@ -506,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_growth),
         cmocka_unit_test(test_substitution_and_destruction),
         cmocka_unit_test(test_noise),
+        cmocka_unit_test(test_no_noise_no_draw),
         cmocka_unit_test(test_zero_demand),
         cmocka_unit_test(test_indicator_table),
         cmocka_unit_test(test_shock_and_recovery),

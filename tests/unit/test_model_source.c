@@ -164,24 +164,44 @@ static void test_outage_stationary_share(void **unused)
     gsl_rng_free(r);
 }
 
-static void test_one_draw_per_step(void **unused)
+/* `n` steps of produce() from a fresh state on a generator seeded `seed` (outage flags checked
+ * against `down` unless NULL); the uniforms drawn must be `draws`: the generator is then where a
+ * reference generator of the same seed is after `draws` of them. */
+static void run_counting(void *p, int n, unsigned long seed, int draws, const double *down)
 {
-    (void)unused;
-    void *p = mine(); /* outage_prob 0: never down, but a uniform is drawn every step */
     void *s = state_new(M, p);
-    gsl_rng *r = rng_new(99), *ref = rng_new(99);
+    gsl_rng *r = rng_new(seed), *ref = rng_new(seed);
     fixture f = {0};
-    for (int t = 0; t < 5; t++) {
+    for (int t = 0; t < n; t++) {
         fx_step(&f, t, r);
         M->produce(p, s, &f.io);
-        gsl_rng_uniform_pos(ref);
-        assert_near(f.metrics[2], 0, 0);
+        if (down)
+            assert_near(f.metrics[2], down[t], 0);
     }
+    for (int i = 0; i < draws; i++)
+        gsl_rng_uniform_pos(ref);
     assert_true(gsl_rng_get(r) == gsl_rng_get(ref));
     free(s);
-    free(p);
     gsl_rng_free(r);
     gsl_rng_free(ref);
+}
+
+/* One uniform a step drives the outage chain, drawn only when the chance of a change is
+ * strictly between 0 and 1: the engine keys each step's stream afresh (engine/sim/run.c,
+ * ree_run_streams), so a draw left out moves no other. */
+static void test_draws_only_when_uncertain(void **unused)
+{
+    (void)unused;
+    void *p = mine(); /* outage_prob 0: never down, and nothing drawn */
+    static const double up[5] = {0, 0, 0, 0, 0}, alt[5] = {1, 0, 1, 0, 1};
+    run_counting(p, 5, 99, 0, up);
+    set_num(M, p, "outage_prob", 1); /* certain both ways: alternates, nothing drawn */
+    set_num(M, p, "outage_months", 1);
+    run_counting(p, 5, 99, 0, alt);
+    set_num(M, p, "outage_prob", 0.3); /* uncertain both ways: one a step */
+    set_num(M, p, "outage_months", 2);
+    run_counting(p, 5, 99, 5, NULL);
+    free(p);
 }
 
 static void test_zero_capacity(void **unused)
@@ -228,7 +248,7 @@ int main(void)
         cmocka_unit_test(test_max_stock),
         cmocka_unit_test(test_outage_deterministic),
         cmocka_unit_test(test_outage_stationary_share),
-        cmocka_unit_test(test_one_draw_per_step),
+        cmocka_unit_test(test_draws_only_when_uncertain),
         cmocka_unit_test(test_zero_capacity),
         cmocka_unit_test(test_check),
     };
