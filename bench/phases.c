@@ -13,7 +13,8 @@
  *   steps         ree_run_finish: every month of every model, draws included
  *   draws (est.)  the part of reset + steps spent producing random numbers: the draws of the
  *                 first runs counted (below), times the cost of one draw measured alone
- *   statistics    ree_acc_add / ree_vb_add per run, ree_acc_merge / ree_vb_merge per block
+ *   statistics    ree_block_add / ree_vb_add per run; ree_block_seal, ree_acc_merge_block and
+ *                 ree_vb_merge per block
  *   runs.csv      formatting and writing the per-run rows (plain), and runs.csv.gz (gzip)
  *   tables        timeseries.csv, summary.csv and the commit of the output set
  *
@@ -98,7 +99,8 @@ static double draw_ns(void)
 
 typedef struct ws {
     ree_run *run;
-    ree_acc *series, *ind, *tseries, *tind;
+    ree_block *series, *ind; /* the block's values, as mc.c's worker stages them */
+    ree_acc *tseries, *tind;
     ree_vb *vb, *tvb;
     double *values;
 } ws;
@@ -106,8 +108,8 @@ typedef struct ws {
 static void ws_free(ws *w)
 {
     ree_run_free(w->run);
-    ree_acc_free(w->series);
-    ree_acc_free(w->ind);
+    ree_block_free(w->series);
+    ree_block_free(w->ind);
     ree_acc_free(w->tseries);
     ree_acc_free(w->tind);
     ree_vb_free(w->vb);
@@ -120,8 +122,8 @@ static int ws_alloc(ws *w, const ree_plan *p)
     size_t ncell = (size_t)p->nseries * (size_t)p->nsteps, nind = (size_t)p->nindicator;
     memset(w, 0, sizeof *w);
     w->run = ree_run_alloc(p);
-    w->series = ree_acc_alloc(ncell, REE_MC_BLOCK);
-    w->ind = ree_acc_alloc(nind, REE_MC_BLOCK);
+    w->series = ree_block_alloc(ncell);
+    w->ind = ree_block_alloc(nind);
     w->tseries = ree_acc_alloc(ncell, REE_MC_DEFAULT_K);
     w->tind = ree_acc_alloc(nind, REE_MC_DEFAULT_K);
     w->vb = ree_vb_alloc(p);
@@ -183,8 +185,8 @@ static int profile(const char *path, long long nruns, const char *outdir)
     for (long long first = 0; first < nruns && st == REE_OK; first += REE_MC_BLOCK) {
         int count = nruns - first < REE_MC_BLOCK ? (int)(nruns - first) : REE_MC_BLOCK;
         double a = now(), b;
-        ree_acc_reset(w.series);
-        ree_acc_reset(w.ind);
+        ree_block_reset(w.series);
+        ree_block_reset(w.ind);
         ree_vb_reset(w.vb);
         b = now();
         t[P_STATS] += b - a;
@@ -199,12 +201,14 @@ static int profile(const char *path, long long nruns, const char *outdir)
             const double *ind = ree_run_indicators(w.run);
             memcpy(w.values + (size_t)i * nind, ind, nind * sizeof(double));
             ree_vb_add(w.vb, p->seed, first + i, ind);
-            if (ree_acc_add(w.series, ree_run_series(w.run)) || ree_acc_add(w.ind, ind))
+            if (ree_block_add(w.series, ree_run_series(w.run)) || ree_block_add(w.ind, ind))
                 st = REE_ENOMEM;
             t[P_STATS] += now() - a;
         }
         a = now();
-        if (ree_acc_merge(w.tseries, w.series) || ree_acc_merge(w.tind, w.ind))
+        ree_block_seal(w.series); /* in mc.c on the worker, before the ordered merge */
+        ree_block_seal(w.ind);
+        if (ree_acc_merge_block(w.tseries, w.series) || ree_acc_merge_block(w.tind, w.ind))
             st = REE_ENOMEM;
         ree_vb_merge(w.tvb, w.vb);
         b = now();

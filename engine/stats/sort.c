@@ -2,12 +2,6 @@
 #include "sort.h"
 #include <string.h>
 
-/* Total order on doubles for sorting: NaN last, so a stray NaN cannot break the sort. */
-int ree_sort_lt(double a, double b)
-{
-    return a < b || (b != b && a == a);
-}
-
 static void insertion_sort(double *x, size_t n)
 {
     for (size_t i = 1; i < n; i++) {
@@ -104,18 +98,44 @@ static void sort_segment(double *x, size_t n)
 static void merge_runs(const double *a, size_t na, const double *b, size_t nb, double *out)
 {
     size_t i = 0, j = 0, o = 0;
-    /* Branch-free step: the values are finite (stats.h), so `<` is the total order here. */
+    /* Branch-free step: the values are finite (stats.h), so `<` is the total order here. In
+     * stretches of s = min(na - i, nb - j) steps, which cannot use up either run before their
+     * end, so that the step needs no bound check. */
     while (i < na && j < nb) {
-        double x = a[i], y = b[j];
-        size_t t = y < x;
-        out[o++] = t ? y : x;
-        j += t;
-        i += 1 - t;
+        size_t s = na - i < nb - j ? na - i : nb - j;
+        for (size_t e = o + s; o < e;) {
+            double x = a[i], y = b[j];
+            size_t t = y < x;
+            out[o++] = t ? y : x;
+            j += t;
+            i += 1 - t;
+        }
     }
     while (i < na)
         out[o++] = a[i++];
     while (j < nb)
         out[o++] = b[j++];
+}
+
+/* Merge the sorted runs a[0..h) and b[0..h) of equal length into out[0..2h) (distinct from both):
+ * the h smallest from the front and the h largest from the back, in the same loop, with no bound
+ * check (h steps from either end cannot use up a run). Ties: a first, at both ends, so the
+ * result is merge_runs's, tie for tie (a stable merge's result is unique). */
+static void merge_halves(const double *a, const double *b, size_t h, double *out)
+{
+    size_t i = 0, j = 0, ia = h - 1, ib = h - 1, o = 2 * h - 1;
+    for (size_t k = 0; k < h; k++) {
+        double x = a[i], y = b[j];
+        size_t t = y < x;
+        out[k] = t ? y : x;
+        j += t;
+        i += 1 - t;
+        double u = a[ia], w = b[ib];
+        size_t v = w < u; /* a's last is larger: it goes to the back; on a tie b's goes */
+        out[o--] = v ? u : w;
+        ia -= v; /* may wrap below 0 at the last step, never read then */
+        ib -= 1 - v;
+    }
 }
 
 /* Merge the adjacent sorted runs x[0..na) and x[na..na+nb) in place, using tmp (na points). */
@@ -138,22 +158,11 @@ void ree_sort_merge_adjacent(double *x, size_t na, size_t nb, double *tmp)
         x[o++] = tmp[i++];
 }
 
-/* Sort x[0..n) using tmp (n points): insertion sort of 16-point chunks (linear on chunks that
- * are already in order), then bottom-up merging of natural runs, so input made of a few sorted
- * runs -- level 0 after blocks of sorted values were appended -- costs O(n log runs). Without
- * tmp it falls back to the introsort. Stable; only the order of points comparing equal (e.g.
- * -0.0 and 0.0) could depend on the algorithm, never the multiset. */
-void ree_sort_points(double *x, size_t n, double *tmp)
+/* Sort x[0..n) using tmp (n points), bottom-up: insertion sort of 16-point chunks, then merges of
+ * adjacent natural runs, each pass rescanning for the runs. The general case of ree_sort_points. */
+static void sort_chunks(double *x, size_t n, double *tmp)
 {
     enum { CHUNK = 16 };
-    if (n <= CHUNK) {
-        insertion_sort(x, n);
-        return;
-    }
-    if (!tmp) {
-        sort_segment(x, n);
-        return;
-    }
     for (size_t i = 0; i < n; i += CHUNK)
         insertion_sort(x + i, n - i < CHUNK ? n - i : CHUNK);
     double *src = x, *dst = tmp;
@@ -178,6 +187,66 @@ void ree_sort_points(double *x, size_t n, double *tmp)
         dst = t;
         if (runs <= 1)
             break;
+    }
+    if (src != x)
+        memcpy(x, src, n * sizeof *x);
+}
+
+/* Sort x[0..n) using tmp (n points). Input made of a few sorted runs -- level 0 after blocks of
+ * sorted values were appended -- is found run by run in one scan (a run shorter than MINRUN is
+ * first extended to MINRUN points by insertion sort) and the runs are merged pairwise, pass after
+ * pass, on their recorded bounds: ceil(log2 runs) linear passes, no rescans. Input with more than
+ * MAXRUN runs goes to sort_chunks. Without tmp it falls back to the introsort. Both are stable,
+ * so they give the same order, tie for tie; only the order of points comparing equal (e.g. -0.0
+ * and 0.0) could depend on the algorithm, never the multiset, and the introsort is the only one
+ * that could differ there. */
+void ree_sort_points(double *x, size_t n, double *tmp)
+{
+    enum { MINRUN = 16, MAXRUN = 128 };
+    if (n <= MINRUN) {
+        insertion_sort(x, n);
+        return;
+    }
+    if (!tmp) {
+        sort_segment(x, n);
+        return;
+    }
+    size_t bound[MAXRUN + 1], nrun = 0; /* run r is [bound[r], bound[r + 1]) */
+    for (size_t i = 0; i < n;) {
+        if (nrun == MAXRUN) {
+            sort_chunks(x, n, tmp); /* what is sorted so far stays so: harmless */
+            return;
+        }
+        size_t a = i + 1;
+        while (a < n && !ree_sort_lt(x[a], x[a - 1]))
+            a++;
+        if (a - i < MINRUN && a < n) {
+            a = n - i < MINRUN ? n : i + MINRUN;
+            insertion_sort(x + i, a - i);
+            while (a < n && !ree_sort_lt(x[a], x[a - 1]))
+                a++;
+        }
+        bound[nrun++] = i;
+        i = a;
+    }
+    bound[nrun] = n;
+    double *src = x, *dst = tmp;
+    while (nrun > 1) {
+        size_t w = 0;
+        for (size_t r = 0; r < nrun; r += 2) {
+            size_t lo = bound[r], mid = bound[r + 1];
+            size_t hi = r + 2 <= nrun ? bound[r + 2] : mid;
+            if (hi == mid || !ree_sort_lt(src[mid], src[mid - 1]))
+                memcpy(dst + lo, src + lo, (hi - lo) * sizeof *x); /* already in order */
+            else
+                merge_runs(src + lo, mid - lo, src + mid, hi - mid, dst + lo);
+            bound[w++] = lo;
+        }
+        bound[w] = n;
+        nrun = w;
+        double *t = src;
+        src = dst;
+        dst = t;
     }
     if (src != x)
         memcpy(x, src, n * sizeof *x);
@@ -212,7 +281,10 @@ void ree_sort_column(double *x, size_t n, double *tmp)
         for (i = 0; i < n; i += 2 * w) {
             size_t na = n - i < w ? n - i : w;
             size_t nb = n - i - na < w ? n - i - na : w;
-            merge_runs(src + i, na, src + i + na, nb, dst + i);
+            if (na == nb)
+                merge_halves(src + i, src + i + na, na, dst + i);
+            else
+                merge_runs(src + i, na, src + i + na, nb, dst + i);
         }
         double *t = src;
         src = dst;

@@ -8,8 +8,12 @@
 
 #include <stddef.h>
 
-/* a before b in the total order: a < b, or b is NaN and a is not. */
-int ree_sort_lt(double a, double b);
+/* a before b in the total order: a < b, or b is NaN and a is not. Inline: the sorts and the
+ * quantile walk call it per point. */
+static inline int ree_sort_lt(double a, double b)
+{
+    return a < b || (b != b && a == a);
+}
 
 /* Sort x[0..n) using tmp (n points; NULL: an in-place introsort). Stable; linear on chunks that
  * are already in order, O(n log runs) on a few sorted runs. */

@@ -77,6 +77,20 @@ static void sort_level0(struct cell *c, double *tmp)
     }
 }
 
+/* The same at query time, when the accumulator may have no merge buffer yet (a total that took
+ * blocks only through ree_acc_merge_block_cells, with the caller's buffers): then a buffer of the
+ * level's size for this sort, so that the order of equal points (-0.0 and 0.0) is the stable
+ * sort's, as after a compaction. Only if that allocation fails does the in-place introsort run:
+ * the same multiset, equal points perhaps in another order. */
+static void query_sort0(const ree_acc *a, struct cell *c)
+{
+    if (!c->unsorted0 || c->pm)
+        return;
+    double *own = a->tmp ? NULL : malloc(c->cnt[0] * sizeof *own);
+    sort_level0(c, a->tmp ? a->tmp : own);
+    free(own);
+}
+
 /* One compaction of the fullest level; frees at least one point (the caller guarantees some
  * level holds two or more). The kept points are already in order, so they join level L+1 by a
  * linear merge; tmp holds at least as many points as the cell. */
@@ -390,33 +404,20 @@ static void merge_level0_pm(struct cell *c, size_t m, size_t limit)
 
 /* Append `m` points (in order when `sorted`) to level 0 of c -- room guaranteed -- then compact
  * down to `limit`: the same result as the concatenation of two sketches of which the second has
- * only level-0 points. */
+ * only level-0 points. Level 0 is not merged here but sorted when it is compacted or queried:
+ * ree_sort_points is stable, so sorting the concatenation gives the order a merge at every block
+ * (existing points first on ties) would, tie for tie, and costs a few linear passes over the
+ * level, in cache, instead of a pass over the cell's cold level 0 at every block. */
 static void merge_level0(struct cell *c, const double *x, size_t m, int sorted, size_t limit,
                          double *tmp)
 {
     if (m == 0)
         return;
     size_t m0 = c->cnt[0];
-    if (!sorted || c->unsorted0) {
-        memcpy(c->v + c->npts, x, m * sizeof *x);
+    double *end = c->v + c->npts;
+    if (!sorted || (m0 > 0 && ree_sort_lt(x[0], end[-1])))
         c->unsorted0 = 1;
-    } else {
-        /* Level 0 stays in order: merge from the back; only the points of level 0 above the
-         * block's smallest value move (few, for a point mass at the bottom). */
-        double *l0 = c->v + (c->npts - m0);
-        size_t i = m0, j = m, o = m0 + m;
-        if (m0 == 0 || !(x[0] < l0[m0 - 1])) {
-            memcpy(l0 + m0, x, m * sizeof *x);
-        } else {
-            while (j > 0) { /* branch-free; once i == 0 the rest of the block is copied */
-                double xv = x[j - 1], lv = l0[i - (i > 0)];
-                size_t t = i > 0 && xv < lv;
-                l0[--o] = t ? lv : xv;
-                i -= t;
-                j -= 1 - t;
-            }
-        }
-    }
+    memcpy(end, x, m * sizeof *x);
     c->npts += m;
     c->cnt[0] += (uint32_t)m;
     if (c->nlev == 0)
@@ -770,7 +771,7 @@ static void cell_quantiles(const ree_acc *a, size_t cell, const double *q, size_
     }
     size_t start[NLEVEL], end[NLEVEL];
     size_t off = 0;
-    sort_level0(c, a->tmp);
+    query_sort0(a, c);
     for (unsigned l = c->nlev; l-- > 0;) {
         start[l] = off;
         off += c->cnt[l];
@@ -882,7 +883,8 @@ size_t ree_acc_weighted_points(const ree_acc *a, size_t cell, double *x, double 
 {
     if (!a->cells)
         return 0;
-    const struct cell *c = &a->cells[cell];
+    struct cell *c = &a->cells[cell]; /* level 0 put in order, as queries do */
+    query_sort0(a, c);
     size_t off = 0;
     for (unsigned l = c->nlev; l-- > 0;)
         for (uint32_t i = 0; i < c->cnt[l]; i++, off++) {

@@ -101,8 +101,8 @@ void ree_acc_cell(const ree_acc *a, size_t cell, ree_cell_stats *out);
 double ree_acc_quantile(const ree_acc *a, size_t cell, double q);
 
 /* Copy cell `cell`'s sketch points into x[] and their weights (2^level; they sum to the count of
- * values) into w[], in no particular order; both arrays hold at least ree_acc_points(a, cell)
- * entries. Returns the number of points. The weighted points are the distribution every query
+ * values) into w[], in no particular order (it puts the cell's level 0 in order first, as queries
+ * do); both arrays hold at least ree_acc_points(a, cell) entries. Returns the number of points. The weighted points are the distribution every query
  * reads (score.c computes the CRPS from them). */
 size_t ree_acc_weighted_points(const ree_acc *a, size_t cell, double *x, double *w);
 

@@ -1,0 +1,314 @@
+/* The sketch state after block merges, point for point and bit for bit, against a reference model
+ * written from the documented rules (stats.h, stats.c): level 0 merged eagerly at every block,
+ * existing points first on ties; compaction of the fullest level (ties: the lowest), pairs (0,1),
+ * (2,3), ... keeping the first or the second alternately per level, kept points merged into the
+ * next level after its own points on ties, an odd last point staying. stats.c keeps level 0 as
+ * appended blocks and sorts it only when it compacts it or is queried; the sort is stable, so the
+ * points of every level, in order, -0.0 and 0.0 included, must be the model's. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sort.h"
+#include "stats.h"
+
+enum { NLEV = 64 };
+
+typedef struct model {
+    double *lv[NLEV]; /* each level's points, in order */
+    size_t cnt[NLEV];
+    unsigned nlev;
+    uint64_t parity;
+    size_t npts, limit;
+} model;
+
+static void model_init(model *m, size_t k)
+{
+    memset(m, 0, sizeof *m);
+    m->limit = 2 * k;
+    for (int l = 0; l < NLEV; l++) {
+        m->lv[l] = malloc((2 * k + REE_BLOCK_MAX) * sizeof(double));
+        assert_non_null(m->lv[l]);
+    }
+}
+
+static void model_free(model *m)
+{
+    for (int l = 0; l < NLEV; l++)
+        free(m->lv[l]);
+}
+
+/* out = merge of a[0..na) and b[0..nb), a's points first on ties (`<` only moves b forward). */
+static void merge(const double *a, size_t na, const double *b, size_t nb, double *out)
+{
+    size_t i = 0, j = 0, o = 0;
+    while (i < na && j < nb)
+        out[o++] = b[j] < a[i] ? b[j++] : a[i++];
+    while (i < na)
+        out[o++] = a[i++];
+    while (j < nb)
+        out[o++] = b[j++];
+}
+
+static void model_compact(model *m)
+{
+    unsigned level = 0;
+    for (unsigned l = 1; l < m->nlev; l++)
+        if (m->cnt[l] > m->cnt[level])
+            level = l;
+    size_t n = m->cnt[level], pairs = n / 2, pick = (size_t)(m->parity >> level & 1u);
+    double kept[2 * 1024 + REE_BLOCK_MAX], out[4 * 1024 + REE_BLOCK_MAX];
+    for (size_t i = 0; i < pairs; i++)
+        kept[i] = m->lv[level][2 * i + pick];
+    merge(m->lv[level + 1], m->cnt[level + 1], kept, pairs, out);
+    m->cnt[level + 1] += pairs;
+    memcpy(m->lv[level + 1], out, m->cnt[level + 1] * sizeof *out);
+    if (n % 2)
+        m->lv[level][0] = m->lv[level][n - 1];
+    m->cnt[level] = n % 2;
+    m->parity ^= (uint64_t)1 << level;
+    if (level + 2 > m->nlev)
+        m->nlev = level + 2;
+    m->npts -= pairs;
+}
+
+/* Merge a block's sorted column x[0..n) eagerly into level 0, then compact down to the limit. */
+static void model_merge_block(model *m, const double *x, size_t n)
+{
+    double out[2 * 1024 + REE_BLOCK_MAX];
+    merge(m->lv[0], m->cnt[0], x, n, out);
+    m->cnt[0] += n;
+    memcpy(m->lv[0], out, m->cnt[0] * sizeof *out);
+    m->npts += n;
+    if (m->nlev == 0)
+        m->nlev = 1;
+    while (m->npts > m->limit)
+        model_compact(m);
+}
+
+static double uniform(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return (double)(*s >> 11) * 0x1.0p-53;
+}
+
+enum { NCELL = 8 };
+
+/* Run r's values: continuous, ties, signed zeros (alone and mixed with other values), a point
+ * mass for ever, one that breaks while exact and one that breaks after compactions, a mostly-zero
+ * cell, values arriving in descending order. */
+static void values(int r, uint64_t *seed, double *v)
+{
+    double u = uniform(seed), w = uniform(seed);
+    v[0] = u * 100.0 - 30.0;
+    v[1] = (double)(int)(u * 5.0);
+    v[2] = u < 0.5 ? -0.0 : 0.0;
+    v[3] = u < 0.3 ? -0.0 : u < 0.6 ? 0.0 : (double)(int)(w * 3.0) - 1.0;
+    v[4] = 0.0;
+    v[5] = r < 500 ? 2.5 : w;
+    v[6] = r < 3000 ? -0.0 : (u < 0.9 ? 0.0 : w);
+    v[7] = -(double)r + (u < 0.1 ? 0.5 : 0.0);
+}
+
+/* The cell's points, highest level first, as ree_acc_weighted_points gives them once level 0 is
+ * in order, against the model's; bits compared, so -0.0 and 0.0 are told apart. */
+static void assert_cell(const ree_acc *a, size_t cell, const model *m)
+{
+    size_t n = ree_acc_points(a, cell);
+    assert_int_equal(n, m->npts);
+    double *x = malloc((n ? n : 1) * sizeof *x), *w = malloc((n ? n : 1) * sizeof *w);
+    assert_true(x && w);
+    assert_int_equal(ree_acc_weighted_points(a, cell, x, w), n);
+    size_t off = 0;
+    for (unsigned l = m->nlev; l-- > 0;) {
+        for (size_t i = 0; i < m->cnt[l]; i++, off++) {
+            assert_true(w[off] == (double)((uint64_t)1 << l));
+            assert_memory_equal(&x[off], &m->lv[l][i], sizeof x[off]);
+        }
+    }
+    assert_int_equal(off, n);
+    free(x);
+    free(w);
+}
+
+/* by_cells: merged through ree_acc_merge_block_cells with the caller's buffer, as mc.c merges
+ * the series, so that the total has no buffer of its own when it is queried. */
+static void check_against_model(size_t k, int nrun, int query_every, int by_cells)
+{
+    double *tmp = malloc(4 * k * sizeof(double) + REE_BLOCK_MAX * sizeof(double));
+    assert_non_null(tmp);
+    ree_acc *a = ree_acc_alloc(NCELL, k);
+    ree_block *b = ree_block_alloc(NCELL);
+    assert_true(a && b);
+    model m[NCELL];
+    for (int c = 0; c < NCELL; c++)
+        model_init(&m[c], k);
+    uint64_t seed = 20261130;
+    int blocks = 0;
+    for (int r = 0; r < nrun; r++) {
+        double v[NCELL];
+        values(r, &seed, v);
+        assert_int_equal(ree_block_add(b, v), 0);
+        if ((r + 1) % REE_BLOCK_MAX != 0 && r + 1 != nrun)
+            continue;
+        /* The block's sorted columns, from its bytes: 3 words, 4 moments per cell, columns. */
+        size_t need = ree_block_pack(b, NULL, 0), nb = (size_t)ree_block_runs(b);
+        unsigned char *buf = malloc(need);
+        assert_non_null(buf);
+        assert_int_equal(ree_block_pack(b, buf, need), need);
+        const unsigned char *col = buf + 3 * sizeof(uint64_t) + 4 * NCELL * sizeof(double);
+        for (int c = 0; c < NCELL; c++) {
+            double x[REE_BLOCK_MAX];
+            memcpy(x, col + (size_t)c * nb * sizeof(double), nb * sizeof(double));
+            model_merge_block(&m[c], x, nb);
+        }
+        free(buf);
+        if (by_cells) {
+            ree_block_seal(b);
+            assert_int_equal(ree_acc_merge_block_cells(a, b, 0, NCELL, tmp), 0);
+        } else {
+            assert_int_equal(ree_acc_merge_block(a, b), 0);
+        }
+        ree_block_reset(b);
+        /* Queries sort level 0 in place between merges: the state must not depend on them. */
+        if (query_every && ++blocks % query_every == 0)
+            (void)ree_acc_quantile(a, (size_t)blocks % NCELL, 0.5);
+    }
+    if (!by_cells) /* otherwise ree_acc_weighted_points sorts level 0 as queries do */
+        assert_int_equal(ree_acc_sort_points(a), 0);
+    for (int c = 0; c < NCELL; c++) {
+        assert_cell(a, (size_t)c, &m[c]);
+        model_free(&m[c]);
+    }
+    ree_acc_free(a);
+    ree_block_free(b);
+    free(tmp);
+}
+
+/* k = 32: many compactions of every level; k = 512 (the default): exact for 16 blocks, then
+ * compacting; a last partial block; queries between merges or none. */
+static void test_blocks_match_eager_model(void **state)
+{
+    (void)state;
+    for (int by_cells = 0; by_cells < 2; by_cells++) {
+        check_against_model(32, 64 * 40 + 17, 0, by_cells);
+        check_against_model(32, 64 * 40 + 17, 3, by_cells);
+        check_against_model(512, 64 * 120 + 5, 0, by_cells);
+        check_against_model(512, 64 * 120 + 5, 7, by_cells);
+        check_against_model(512, 64 * 10, 0, by_cells); /* exact throughout: level 0 only */
+    }
+}
+
+/* The stable order: by value, equal values (-0.0 and 0.0 among them) in input order. */
+static void stable_sort(double *x, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && x[j] < x[j - 1]; j--) {
+            double t = x[j];
+            x[j] = x[j - 1];
+            x[j - 1] = t;
+        }
+}
+
+/* A value for the sort tests: few distinct values, signed zeros, so that ties are everywhere. */
+static double tie_value(uint64_t *seed)
+{
+    double u = uniform(seed);
+    return u < 0.2 ? -0.0 : u < 0.4 ? 0.0 : (double)(int)(u * 8.0) - 3.0 + (u < 0.7 ? 0.0 : u);
+}
+
+static void assert_bits(const double *x, const double *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        assert_memory_equal(&x[i], &y[i], sizeof x[i]);
+}
+
+/* ree_sort_points (level 0 at compaction and query time) is stable: on input made of sorted runs
+ * (blocks appended), of short runs, of more runs than it records (its general path), or random,
+ * it gives the stable order bit for bit. */
+static void test_sort_points_stable(void **state)
+{
+    (void)state;
+    enum { NMAX = 4 * 512 + REE_BLOCK_MAX };
+    static double x[NMAX], want[NMAX], tmp[NMAX];
+    static const size_t runlen[] = {64, 1, 5, 17, 300, 0};
+    uint64_t seed = 99;
+    for (int shape = 0; shape < 6; shape++)
+        for (size_t n = 1; n <= NMAX; n = n == 1093 ? NMAX : n * 3 + 1) {
+            size_t len = runlen[shape];
+            for (size_t i = 0; i < n;) {
+                size_t m = len && n - i > len ? len : n - i; /* shape 5: random, one run */
+                if (!len)
+                    m = 1;
+                for (size_t j = 0; j < m; j++)
+                    x[i + j] = tie_value(&seed);
+                stable_sort(x + i, m);
+                i += m;
+            }
+            if (shape == 0 && n > 1)
+                x[0] = 1e9; /* an old point above the blocks */
+            memcpy(want, x, n * sizeof *x);
+            stable_sort(want, n);
+            ree_sort_points(x, n, tmp);
+            assert_bits(x, want, n);
+        }
+}
+
+/* ree_sort_column (a block's values at seal time) orders equal values as its 4-point networks
+ * followed by stable merges of widths 4, 8, 16, 32 do -- the order every sketch so far was built
+ * with -- for every column length. */
+static void test_sort_column_ties(void **state)
+{
+    (void)state;
+    uint64_t seed = 7;
+    for (int rep = 0; rep < 200; rep++)
+        for (size_t n = 1; n <= REE_BLOCK_MAX; n++) {
+            double x[REE_BLOCK_MAX], want[REE_BLOCK_MAX], tmp[REE_BLOCK_MAX], out[REE_BLOCK_MAX];
+            for (size_t i = 0; i < n; i++)
+                x[i] = want[i] = tie_value(&seed);
+            size_t i = 0;
+            for (; i + 4 <= n; i += 4) {
+                static const int net[5][2] = {{0, 1}, {2, 3}, {0, 2}, {1, 3}, {1, 2}};
+                for (int c = 0; c < 5; c++) {
+                    double *g = want + i, a = g[net[c][0]], b = g[net[c][1]];
+                    if (b < a) {
+                        g[net[c][0]] = b;
+                        g[net[c][1]] = a;
+                    }
+                }
+            }
+            stable_sort(want + i, n - i);
+            for (size_t w = 4; w < n; w *= 2) {
+                for (size_t lo = 0; lo < n; lo += 2 * w) {
+                    size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+                    size_t a = lo, b = mid, o = lo;
+                    while (a < mid && b < hi)
+                        out[o++] = want[b] < want[a] ? want[b++] : want[a++];
+                    while (a < mid)
+                        out[o++] = want[a++];
+                    while (b < hi)
+                        out[o++] = want[b++];
+                }
+                memcpy(want, out, n * sizeof *out);
+            }
+            ree_sort_column(x, n, tmp);
+            assert_bits(x, want, n);
+        }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_blocks_match_eager_model),
+        cmocka_unit_test(test_sort_points_stable),
+        cmocka_unit_test(test_sort_column_ties),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
