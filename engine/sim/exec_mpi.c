@@ -176,6 +176,7 @@ typedef struct mjob {
     char (*fail_msg)[MSG], msg[MSG];
     long long nrecv, bytes, *ran; /* pieces received and their bytes; blocks run per rank */
     long slow_ms;                 /* ree_ranks_set_slow: sleep this long per block (tests) */
+    double *times;                /* rank 0: the gather of every rank's t_run, t_merge, wall */
     double t_run, t_merge;        /* seconds in ops->block (summed over threads) and in merging
                                    * the part here (unpack included): REESIM_MPI_TRACE */
 } mjob;
@@ -878,8 +879,9 @@ static int setup(mjob *j)
         j->where_sent = malloc((size_t)j->nparts * sizeof *j->where_sent);
         j->fail_st = calloc((size_t)j->nparts, sizeof *j->fail_st);
         j->fail_msg = calloc((size_t)j->nparts, sizeof *j->fail_msg);
+        j->times = calloc((size_t)j->n * 3, sizeof *j->times);
         if (!j->waiting || !j->ended_r || !j->stopped_r || !j->ran || !j->merged || !j->fail_at ||
-            !j->where_sent || !j->fail_st || !j->fail_msg)
+            !j->where_sent || !j->fail_st || !j->fail_msg || !j->times)
             return -1;
         for (int p = 0; p < j->nparts; p++) {
             j->fail_at[p] = j->nblocks;
@@ -911,6 +913,7 @@ static void teardown(mjob *j)
     free(j->where_sent);
     free(j->fail_st);
     free(j->fail_msg);
+    free(j->times);
 }
 
 ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *err,
@@ -1024,10 +1027,8 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
     j.halted = 1;
     drain(&j);
     /* Where each rank's time went, for the trace (a collective: every rank gets here). */
-    double mine[3] = {j.t_run, j.t_merge, MPI_Wtime() - t_start}, *times = NULL;
-    if (j.rank == 0)
-        times = malloc((size_t)j.n * sizeof mine);
-    MPI_Gather(mine, 3, MPI_DOUBLE, times, 3, MPI_DOUBLE, 0, j.comm);
+    double mine[3] = {j.t_run, j.t_merge, MPI_Wtime() - t_start}, *times = j.times;
+    MPI_Gather(mine, 3, MPI_DOUBLE, times, 3, MPI_DOUBLE, 0, j.comm); /* set up on rank 0 */
     if (j.rank == 0) {
         st = j.st;
         snprintf(msg, sizeof msg, "%s", j.msg);
@@ -1042,12 +1043,11 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
                 fprintf(trace, " %lld", j.ran[r]);
             fprintf(trace, "; seconds per rank running blocks (all threads) / merging its part / "
                            "in the executor:");
-            for (int r = 0; times && r < j.n; r++)
+            for (int r = 0; r < j.n; r++)
                 fprintf(trace, " %.3f/%.3f/%.3f", times[3 * r], times[3 * r + 1], times[3 * r + 2]);
             fprintf(trace, "\n");
         }
     }
-    free(times);
     teardown(&j);
     head fin;
     memset(&fin, 0, sizeof fin);
