@@ -1,47 +1,46 @@
 /* The block executor (see exec.h). */
 #include <omp.h>
-#include <sched.h>
-#include <stdatomic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include "exec.h"
 
-/* Wait until *turn == i: the part's previous block is merged. A few yields, then sleeps growing to
- * 0.1 ms, so that a thread waiting for a slower block's run does not hold a core. */
-static void wait_turn(atomic_llong *turn, long long i)
-{
-    long ns = 1000;
-    for (int spins = 0; atomic_load_explicit(turn, memory_order_acquire) != i; spins++) {
-        if (spins < 64) {
-            sched_yield();
-            continue;
-        }
-        struct timespec ts = {0, ns};
-        nanosleep(&ts, NULL);
-        ns = ns < 100000 ? 2 * ns : ns;
-    }
-}
+/* A workspace of the pool and the block it holds. The ring of `nslot` slots holds the blocks
+ * taken and not yet merged in every part: local block i is in slot i % nslot, so a block is taken
+ * only when the block nslot before it is merged in every part (the window). */
+enum { SLOT_FREE, SLOT_RUNNING, SLOT_READY };
+typedef struct slot {
+    void *w;
+    int state;
+    int left; /* parts of its block not yet merged (or skipped) */
+    long long first;
+    int count;
+} slot;
 
-/* The first failure in block order (then part order) wins, whichever thread saw it first.
- * `stop_at` mirrors `block` for the threads: blocks after it are neither run nor merged; blocks
- * before it still are (their later parts may fail first in block order). */
-typedef struct failure {
-    long long block;
-    int part;
-    ree_status status;
-    atomic_llong stop_at;
-} failure;
+/* Everything below `m` is read and written with `m` held. */
+typedef struct sched {
+    pthread_mutex_t m;
+    pthread_cond_t cv; /* broadcast on every change a waiting thread could use */
+    slot *ring;
+    int nslot, nparts;
+    long long next;  /* next local block to take */
+    long long *turn; /* per part: the local block it merges next */
+    char *busy;      /* per part: a thread is merging it */
+    /* The first failure in block order (then part order) wins, whichever thread saw it first:
+     * blocks after it are neither taken nor merged; blocks before it still are (their parts may
+     * fail first in block order). (nlocal, 0): none yet. */
+    long long fblock;
+    int fpart;
+    ree_status fstatus;
+} sched;
 
-static void record(failure *f, long long i, int part, ree_status st, const char *msg, char *err,
+static void record(sched *s, long long i, int part, ree_status st, const char *msg, char *err,
                    size_t errlen)
 {
-#pragma omp critical(ree_exec_fail)
-    if (i < f->block || (i == f->block && part < f->part)) {
-        f->block = i;
-        f->part = part;
-        f->status = st;
-        atomic_store(&f->stop_at, i);
+    if (i < s->fblock || (i == s->fblock && part < s->fpart)) {
+        s->fblock = i;
+        s->fpart = part;
+        s->fstatus = st;
         snprintf(err, errlen, "%s", msg);
     }
 }
@@ -54,6 +53,88 @@ static ree_status merge_one(const ree_exec_ops *ops, void *w, long long first, i
     return ops->merge(ops->ctx, w, first, count, err, errlen);
 }
 
+/* The part whose next block is run and waiting, the oldest such block first (to free its slot
+ * soonest), or -1. */
+static int ready_part(const sched *s)
+{
+    int best = -1;
+    for (int p = 0; p < s->nparts; p++) {
+        long long t = s->turn[p];
+        if (s->busy[p] || t >= s->next || s->ring[t % s->nslot].state != SLOT_READY)
+            continue;
+        if (best < 0 || t < s->turn[best])
+            best = p;
+    }
+    return best;
+}
+
+/* One thread's loop: merge a part whose block is ready, else run the next block if its slot is
+ * free, else wait; until every block taken is merged and no more is to be taken. */
+static void work(sched *s, const ree_exec_ops *ops, const ree_exec_opts *o, long long nlocal,
+                 long long b0, long long stride, char *err, size_t errlen)
+{
+    char berr[512];
+    pthread_mutex_lock(&s->m);
+    for (;;) {
+        int p = ready_part(s);
+        if (p >= 0) {
+            long long t = s->turn[p];
+            slot *sl = &s->ring[t % s->nslot];
+            int skip = t > s->fblock || (t == s->fblock && p >= s->fpart);
+            s->busy[p] = 1;
+            pthread_mutex_unlock(&s->m);
+            ree_status st = REE_OK;
+            berr[0] = 0;
+            if (!skip)
+                st = merge_one(ops, sl->w, sl->first, sl->count, p, berr, sizeof berr);
+            /* part 0's merges are one at a time and in block order, so is progress */
+            if (!skip && st == REE_OK && p == 0 && o->progress)
+                o->progress(o->progress_arg, sl->first - o->first_run + sl->count, o->nruns);
+            pthread_mutex_lock(&s->m);
+            if (st != REE_OK)
+                record(s, t, p, st, berr, err, errlen);
+            s->turn[p] = t + 1;
+            s->busy[p] = 0;
+            if (--sl->left == 0)
+                sl->state = SLOT_FREE;
+            pthread_cond_broadcast(&s->cv);
+            continue;
+        }
+        long long end = s->fblock < nlocal ? s->fblock + 1 : nlocal;
+        if (s->next < end && s->ring[s->next % s->nslot].state == SLOT_FREE) {
+            long long i = s->next++;
+            slot *sl = &s->ring[i % s->nslot];
+            long long off = (b0 + i * stride) * REE_EXEC_BLOCK;
+            sl->state = SLOT_RUNNING;
+            sl->first = o->first_run + off;
+            sl->count = (int)(o->nruns - off < REE_EXEC_BLOCK ? o->nruns - off : REE_EXEC_BLOCK);
+            pthread_mutex_unlock(&s->m);
+            ree_status bs = REE_OK;
+            berr[0] = 0;
+            if (o->cancel && *o->cancel)
+                bs = REE_EINTERRUPTED;
+            else
+                bs = ops->block(ops->ctx, sl->w, sl->first, sl->count, berr, sizeof berr);
+            if (bs == REE_EINTERRUPTED && !*berr)
+                snprintf(berr, sizeof berr, "interrupted");
+            pthread_mutex_lock(&s->m);
+            if (bs != REE_OK)
+                record(s, i, 0, bs, berr, err, errlen); /* its parts are skipped */
+            sl->state = SLOT_READY;
+            sl->left = s->nparts;
+            pthread_cond_broadcast(&s->cv);
+            continue;
+        }
+        int merged = 1; /* every part has merged every block taken */
+        for (int q = 0; q < s->nparts && merged; q++)
+            merged = s->turn[q] == s->next;
+        if (merged && s->next >= end)
+            break;
+        pthread_cond_wait(&s->cv, &s->m);
+    }
+    pthread_mutex_unlock(&s->m);
+}
+
 ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *err, size_t errlen)
 {
     if (o->block_stride < 1 && ree_ranks() > 1) /* the one hook: MPI ranks share the blocks */
@@ -64,70 +145,45 @@ ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *e
     long long nlocal = nblocks > b0 ? (nblocks - b0 + stride - 1) / stride : 0;
     if (nlocal < (long long)nthreads)
         nthreads = nlocal > 0 ? (int)nlocal : 1;
-    /* Parts of the merge: with several threads, four per thread, so that one thread's merge of a
-     * part overlaps the others' merges of other parts (exec.h). */
+    /* Parts of the merge: with several threads, four per thread, so that the parts of one block
+     * are merged by several threads at once, and one part of a block while another block runs. */
     int nparts = 1;
     if (ops->split && !(nparts = ops->split(ops->ctx, nthreads > 1 ? 4 * nthreads : 1))) {
         snprintf(err, errlen, "out of memory setting up the merge");
         return REE_ENOMEM;
     }
-    void **workers = calloc((size_t)nthreads, sizeof *workers);
-    atomic_llong *turn = malloc((size_t)nparts * sizeof *turn);
-    if (!workers || !turn) {
-        free(workers);
-        free(turn);
+    /* Workspaces: one per thread. More would let a thread whose block waits for its merges run
+     * the next one, but measured with two per thread (historical-2025, chain, gate; -j2, 5 to 8
+     * repeats) the times were the same within the machine's noise, and memory grew: a thread with
+     * a block to merge helps merge it instead. */
+    int nslot = nthreads;
+    sched s = {.nslot = nslot, .nparts = nparts, .fblock = nlocal, .fstatus = REE_OK};
+    s.ring = calloc((size_t)nslot, sizeof *s.ring);
+    s.turn = calloc((size_t)nparts, sizeof *s.turn);
+    s.busy = calloc((size_t)nparts, 1);
+    if (!s.ring || !s.turn || !s.busy) {
         snprintf(err, errlen, "out of memory setting up %d threads", nthreads);
-        return REE_ENOMEM;
+        s.fstatus = REE_ENOMEM;
     }
-    for (int p = 0; p < nparts; p++)
-        atomic_init(&turn[p], 0);
-    failure f = {.block = nlocal, .part = 0, .status = REE_OK};
-    atomic_init(&f.stop_at, nlocal);
-    for (int i = 0; i < nthreads && f.status == REE_OK; i++)
-        if (!(workers[i] = ops->worker_alloc(ops->ctx))) {
+    for (int i = 0; i < nslot && s.fstatus == REE_OK; i++)
+        if (!(s.ring[i].w = ops->worker_alloc(ops->ctx))) {
             snprintf(err, errlen, "out of memory setting up the workspace of thread %d of %d",
                      i + 1, nthreads);
-            f.status = REE_ENOMEM;
+            s.fstatus = REE_ENOMEM;
         }
-    if (f.status == REE_OK) {
-        atomic_llong next = 0;
+    if (s.fstatus == REE_OK) {
+        pthread_mutex_init(&s.m, NULL);
+        pthread_cond_init(&s.cv, NULL);
 #pragma omp parallel num_threads(nthreads)
-        for (long long i; (i = atomic_fetch_add(&next, 1)) < nlocal;) {
-            long long b = b0 + i * stride;
-            void *w = workers[omp_get_thread_num()];
-            long long off = b * REE_EXEC_BLOCK, first = o->first_run + off;
-            int count = (int)(o->nruns - off < REE_EXEC_BLOCK ? o->nruns - off : REE_EXEC_BLOCK);
-            char berr[512] = "";
-            int skip = i > atomic_load(&f.stop_at); /* after the first failure so far */
-            ree_status bs = REE_OK;
-            if (!skip && o->cancel && *o->cancel)
-                bs = REE_EINTERRUPTED;
-            else if (!skip)
-                bs = ops->block(ops->ctx, w, first, count, berr, sizeof berr);
-            if (bs == REE_EINTERRUPTED && !*berr)
-                snprintf(berr, sizeof berr, "interrupted");
-            /* Part p of block i after part p of block i - 1: every part sees the blocks in
-             * order. Blocks are taken in order (`next`), so the block before is always held by
-             * a running thread and the wait ends. */
-            for (int p = 0; p < nparts; p++) {
-                wait_turn(&turn[p], i);
-                skip = skip || i > atomic_load(&f.stop_at);
-                if (!skip && bs == REE_OK)
-                    bs = merge_one(ops, w, first, count, p, berr, sizeof berr);
-                if (!skip && bs != REE_OK) {
-                    record(&f, i, p, bs, berr, err, errlen);
-                    skip = 1;
-                }
-                if (p == 0 && !skip && o->progress)
-                    o->progress(o->progress_arg, off + count, o->nruns);
-                atomic_store_explicit(&turn[p], i + 1, memory_order_release);
-            }
-        }
+        work(&s, ops, o, nlocal, b0, stride, err, errlen);
+        pthread_cond_destroy(&s.cv);
+        pthread_mutex_destroy(&s.m);
     }
-    for (int i = 0; i < nthreads; i++)
-        if (workers[i])
-            ops->worker_free(ops->ctx, workers[i]);
-    free(workers);
-    free(turn);
-    return f.status;
+    for (int i = 0; s.ring && i < nslot; i++)
+        if (s.ring[i].w)
+            ops->worker_free(ops->ctx, s.ring[i].w);
+    free(s.ring);
+    free(s.turn);
+    free(s.busy);
+    return s.fstatus;
 }

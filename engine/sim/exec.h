@@ -3,22 +3,27 @@
  * share.
  *
  * Runs first_run .. first_run + nruns - 1 are cut into fixed blocks of REE_EXEC_BLOCK
- * consecutive run indices (the last block may be shorter). OpenMP threads take blocks in any
- * order (dynamic schedule); each thread owns one worker (its run workspaces and one block's
- * partial results), fills it with `block`, then hands it to `merge`. Merges happen one at a
- * time and strictly in block order, whoever ran the block, so any result built by `merge` is
- * byte-identical for every thread count. With `split`, the merge is cut into parts (4 per thread)
- * and each part is merged in block order on its own, so one thread merges a part of block b while
- * another merges another part of block b - 1: no merge is a serial step for all threads. A thread
- * waits only for the merge of each part of the block before its own (a few yields, then short
- * sleeps); there are no waves and no barrier between blocks.
+ * consecutive run indices (the last block may be shorter). Blocks are taken in order into a pool
+ * of workers, one per thread (each one run workspace and one block's partial results); a thread
+ * fills a free worker with `block`, and `merge` folds it into the totals strictly in block order,
+ * whoever ran the block, so any result built by `merge` is byte-identical for every thread count.
+ * With `split`, the merge is cut into parts (4 per thread) and each part is merged in block order
+ * on its own: any thread merges any part of any block that is ready, so the parts of one block
+ * are merged by several threads at once, and one block's merges overlap the next block's run: no
+ * merge is a serial step for all threads. A thread with no part to merge takes the next block
+ * when a worker is free (the block `threads` before it is merged in every part), else it sleeps
+ * on a condition variable until another thread's change gives it work: no spinning, no wave and
+ * no barrier between blocks. (Before, each thread merged the parts of its own block, and behind
+ * a block whose merge was slow, when the sketches of every cell compact at once, the other
+ * threads waited: 18% of two threads' time on historical-2025, bench/README.md.)
  *
  * Cancellation: `cancel` is polled before each block; once set, remaining blocks are skipped
  * and REE_EINTERRUPTED is returned. Errors: the first failing block *in block order* decides the
  * status and message, so even a failure is reported identically for every thread count.
  *
- * The executor allocates only its array of workers; it prints nothing (progress goes through the
- * caller's callback, called after each merge from one thread at a time).
+ * The executor allocates only its pool of workers and its schedule; it prints nothing (progress
+ * goes through the caller's callback, called after each merge of part 0, from one thread at a
+ * time, in block order).
  */
 #ifndef REESIM_EXEC_H
 #define REESIM_EXEC_H
@@ -34,7 +39,9 @@
  * than REE_OK writes a message into `err` (errlen bytes). */
 typedef struct ree_exec_ops {
     void *ctx;
-    /* One worker per thread, allocated before any block runs; NULL when out of memory. */
+    /* The pool of workers (exec.h above), allocated before any block runs; NULL when out of
+     * memory. A worker is used by one thread at a time, not always the same one; `merge_part`
+     * may fold different parts of one worker on different threads at once (read-only). */
     void *(*worker_alloc)(void *ctx);
     void (*worker_free)(void *ctx, void *worker);
     /* Simulate runs first .. first + count - 1 into the worker (runs concurrently with other
