@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -640,6 +641,112 @@ static void test_number_format(void **state)
     check_numbers();
 }
 
+/* ree_format_num has its own %.10g (fast_g10 in outfile.c) and asks snprintf only near a rounding
+ * tie: its bytes must be snprintf's "%.10g" (C locale) for every finite non-zero double. Checked
+ * on edge values (powers of ten and their neighbours, exact ties, the style e/f boundaries at
+ * 1e-4 and 1e10, rounding up to the next power, subnormals, the extremes) and 400,000 values of
+ * random bits, decimals, near ties, integers and log-uniform magnitudes (10^8 such values agreed,
+ * bench/README.md). */
+static uint64_t xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static void same_as_printf(double x)
+{
+    char got[32], want[64];
+    ree_format_num(got, sizeof got, x);
+    snprintf(want, sizeof want, "%.10g", x);
+    if (strcmp(got, want)) {
+        print_error("%.17g: got \"%s\", snprintf \"%s\"\n", x, got, want);
+        fail();
+    }
+}
+
+static void test_number_format_matches_printf(void **state)
+{
+    (void)state;
+    assert_non_null(setlocale(LC_NUMERIC, "C"));
+    static const double edge[] = {1234567890.5,
+                                  1234567891.5,
+                                  9999999999.5,
+                                  9999999999.4,
+                                  9999999999.6,
+                                  99999999995.0,
+                                  99999999994.0,
+                                  0.0001,
+                                  0.00009999999999,
+                                  0.000099999999995,
+                                  0.00099999999995,
+                                  1e-5,
+                                  1e10,
+                                  1e9,
+                                  999999999.95,
+                                  0.5,
+                                  0.05,
+                                  2.5e-300,
+                                  1e300,
+                                  5e-324,
+                                  2.2250738585072014e-308,
+                                  1.7976931348623157e308,
+                                  123456789012345678.0,
+                                  1e-17,
+                                  1e-18,
+                                  1e26,
+                                  1e27,
+                                  1e28,
+                                  0.1 + 0.2,
+                                  1.0 / 3.0,
+                                  100.0 / 7.0,
+                                  4503599627370496.5,
+                                  0.30000000005};
+    for (size_t i = 0; i < sizeof edge / sizeof *edge; i++) {
+        same_as_printf(edge[i]);
+        same_as_printf(-edge[i]);
+        same_as_printf(nextafter(edge[i], 0));
+        same_as_printf(nextafter(edge[i], INFINITY));
+    }
+    for (int e = -40; e <= 40; e++) {
+        double p = pow(10, e);
+        same_as_printf(p);
+        same_as_printf(nextafter(p, 0));
+        same_as_printf(nextafter(p, INFINITY));
+        same_as_printf(p * 9.9999999995);
+        same_as_printf(p * 1.0000000005);
+    }
+    uint64_t st = 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < 400000; i++) {
+        uint64_t r = xorshift(&st), r2 = xorshift(&st);
+        double x;
+        switch (i % 6) {
+        case 0: /* any finite double */
+            memcpy(&x, &r, sizeof x);
+            if (!isfinite(x) || x == 0)
+                continue;
+            break;
+        case 1: /* decimals: an integer of up to 11 digits over a power of ten */
+            x = (double)(r % 100000000000ULL) / pow(10, (int)(r2 % 22));
+            break;
+        case 2: /* near a tie at the 10th digit */
+            x = ((double)(r % 20000000001ULL) + 0.5) * pow(10, (int)(r2 % 30) - 15);
+            break;
+        case 3: /* integers */
+            x = (double)(int64_t)(r % 200000000001ULL) - 100000000000.0;
+            break;
+        case 4: /* log-uniform over 10^-17 .. 10^17 */
+            x = exp(((double)(r >> 11) / 9007199254740992.0 - 0.5) * 78.3);
+            break;
+        default: /* eighths, as model outputs often are */
+            x = (double)(r % 100000) / 8.0 - 5000.0;
+        }
+        if (x != 0)
+            same_as_printf(x);
+    }
+}
+
 /* Under a locale whose decimal point is ',' the output is unchanged. */
 static void test_number_format_locale(void **state)
 {
@@ -819,6 +926,7 @@ int main(void)
         cmocka_unit_test(test_csv_gz),
         cmocka_unit_test(test_csv_gz_write_error),
         cmocka_unit_test(test_number_format),
+        cmocka_unit_test(test_number_format_matches_printf),
         cmocka_unit_test(test_csv_memory_rows),
         cmocka_unit_test(test_csv_gz_members),
         cmocka_unit_test(test_number_format_locale),
