@@ -945,11 +945,19 @@ void ree_csv_str(ree_csv *c, const char *s)
     put_ch(c, '"');
 }
 
+static size_t format_num(char *buf, size_t len, double x);
+
 void ree_csv_num(ree_csv *c, double x)
 {
     char buf[40];
     field_sep(c);
-    put_str(c, ree_format_num(buf, sizeof buf, x));
+    put_bytes(c, buf, format_num(buf, sizeof buf, x));
+}
+
+void ree_csv_text(ree_csv *c, const char *text, size_t n)
+{
+    field_sep(c);
+    put_bytes(c, text, n);
 }
 
 void ree_csv_int(ree_csv *c, long long x)
@@ -1040,6 +1048,11 @@ const void *ree_csv_mem_bytes(const ree_csv *c, size_t *len)
 {
     *len = c->len;
     return c->buf;
+}
+
+int ree_csv_mem_lost(const ree_csv *c)
+{
+    return c->merr;
 }
 
 int ree_csv_mem_set(ree_csv *c, const void *bytes, size_t len, int member)
@@ -1147,41 +1160,46 @@ static size_t fast_g10(char *buf, double x)
 #endif
 }
 
-char *ree_format_num(char *buf, size_t len, double x)
+/* ree_format_num, returning the length of the text in buf. */
+static size_t format_num(char *buf, size_t len, double x)
 {
     if (len == 0)
-        return buf;
+        return 0;
     if (isnan(x)) {
         buf[0] = '\0';
-    } else if (isinf(x)) {
-        snprintf(buf, len, "%s", x < 0 ? "-inf" : "inf");
+        return 0;
+    }
+    char tmp[64];
+    size_t n = 0;
+    if (isinf(x)) {
+        n = (size_t)snprintf(tmp, sizeof tmp, "%s", x < 0 ? "-inf" : "inf");
     } else if (x == 0.0) {
-        snprintf(buf, len, "0"); /* also -0 */
-    } else {
-        char tmp[64];
-        size_t n = fast_g10(tmp, x);
-        if (n) {
-            n = n < len - 1 ? n : len - 1;
-            memcpy(buf, tmp, n);
-            buf[n] = '\0';
-            return buf;
-        }
-        snprintf(tmp, sizeof tmp, "%.10g", x);
+        tmp[n++] = '0'; /* also -0 */
+    } else if (!(n = fast_g10(tmp, x))) {
+        char g[64];
+        snprintf(g, sizeof g, "%.10g", x);
         /* %g writes digits, sign, exponent and the locale's decimal point (possibly several
          * bytes); whatever else appears is that decimal point, written as '.'. */
-        size_t o = 0;
         int in_point = 0;
-        for (const char *p = tmp; *p && o + 1 < len; p++) {
+        for (const char *p = g; *p; p++) {
             int plain = (*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == 'e';
             if (plain) {
-                buf[o++] = *p;
+                tmp[n++] = *p;
                 in_point = 0;
             } else if (!in_point) {
-                buf[o++] = '.';
+                tmp[n++] = '.';
                 in_point = 1;
             }
         }
-        buf[o] = '\0';
     }
+    n = n < len - 1 ? n : len - 1;
+    memcpy(buf, tmp, n);
+    buf[n] = '\0';
+    return n;
+}
+
+char *ree_format_num(char *buf, size_t len, double x)
+{
+    (void)format_num(buf, len, x);
     return buf;
 }

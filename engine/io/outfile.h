@@ -122,6 +122,9 @@ int ree_outset_discard_temp(const char *tmp);
 void ree_csv_str(ree_csv *c, const char *s);
 void ree_csv_num(ree_csv *c, double x);
 void ree_csv_int(ree_csv *c, long long x);
+/* `n` bytes of text that are already one or more fields as the calls above write them (quoted
+ * where needed, commas between), e.g. made once and repeated on many rows. */
+void ree_csv_text(ree_csv *c, const char *text, size_t n);
 void ree_csv_end_row(ree_csv *c);
 
 /* A CSV kept in memory, so that several threads can format rows at once and the text be written
@@ -144,11 +147,13 @@ int ree_csv_mem_flush(ree_csv *mem, ree_csv *dst);
  * file is then a series of gzip members, which gzip, zlib and pandas read as one text; its bytes
  * depend only on the text and on where members begin, which the caller fixes (runs.csv.gz: the
  * header, then one member per block of runs, for any number of threads or ranks).
- * ree_csv_mem_bytes gives the memory CSV's bytes (text, or its member); ree_csv_mem_set replaces
- * them by `len` bytes (a member when `member`), as shipped by another MPI rank; -1 when out of
- * memory. */
+ * ree_csv_mem_bytes gives the memory CSV's bytes (text, or its member); ree_csv_mem_lost is
+ * non-zero when some of its text was lost (out of memory since the last clear); ree_csv_mem_set
+ * replaces them by `len` bytes (a member when `member`), as shipped by another MPI rank; -1 when
+ * out of memory. */
 int ree_csv_mem_deflate(ree_csv *c);
 const void *ree_csv_mem_bytes(const ree_csv *c, size_t *len);
+int ree_csv_mem_lost(const ree_csv *c);
 int ree_csv_mem_set(ree_csv *c, const void *bytes, size_t len, int member);
 
 /* Format a double the way CSV output does ('.' decimal point, %.10g shortest, "" for NaN, "0" for

@@ -48,8 +48,9 @@ void ree_mc_result_free(ree_mc_result *r)
     r->variance = NULL;
 }
 
-void ree_mc_write_runs(const ree_plan *p, ree_csv *csv, const double *values, long long first,
-                       int count)
+/* The rows the simple way: every field quoted as needed on every row. */
+static void write_runs_plain(const ree_plan *p, ree_csv *csv, const double *values, long long first,
+                             int count)
 {
     for (int i = 0; i < count; i++)
         for (int k = 0; k < p->nindicator; k++) {
@@ -61,6 +62,45 @@ void ree_mc_write_runs(const ree_plan *p, ree_csv *csv, const double *values, lo
             ree_csv_num(csv, values[(size_t)i * (size_t)p->nindicator + (size_t)k]);
             ree_csv_end_row(csv);
         }
+}
+
+/* The same bytes, with the text fields (scenario; entity, indicator, unit) quoted once per call
+ * instead of once per row: they are the same on every run's rows. */
+void ree_mc_write_runs(const ree_plan *p, ree_csv *csv, const double *values, long long first,
+                       int count)
+{
+    ree_csv *t = ree_csv_mem_alloc();
+    size_t *at = malloc(((size_t)p->nindicator + 2) * sizeof *at);
+    const char *text = NULL;
+    if (t && at) {
+        ree_csv_str(t, p->name);
+        ree_csv_end_row(t);
+        (void)ree_csv_mem_bytes(t, &at[0]);
+        for (int k = 0; k < p->nindicator; k++) {
+            ree_csv_str(t, p->indicators[k].entity_name);
+            ree_csv_str(t, p->indicators[k].name);
+            ree_csv_str(t, p->indicators[k].unit);
+            ree_csv_end_row(t);
+            (void)ree_csv_mem_bytes(t, &at[k + 1]);
+        }
+        text = ree_csv_mem_lost(t) ? NULL : ree_csv_mem_bytes(t, &at[p->nindicator + 1]);
+    }
+    if (!text) { /* out of memory: the plain way */
+        write_runs_plain(p, csv, values, first, count);
+    } else {
+        /* the scenario's field is text[0 .. at[0] - 1), indicator k's three are text[at[k] ..
+         * at[k + 1] - 1): each row of t without its newline */
+        for (int i = 0; i < count; i++)
+            for (int k = 0; k < p->nindicator; k++) {
+                ree_csv_text(csv, text, at[0] - 1);
+                ree_csv_int(csv, first + i);
+                ree_csv_text(csv, text + at[k], at[k + 1] - at[k] - 1);
+                ree_csv_num(csv, values[(size_t)i * (size_t)p->nindicator + (size_t)k]);
+                ree_csv_end_row(csv);
+            }
+    }
+    free(at);
+    ree_csv_mem_free(t);
 }
 
 static void worker_free(void *ctx, void *wp)
@@ -224,6 +264,8 @@ static void *pack_part(void *ctx, void *wp, int count, int part, size_t *len)
     if (part == 0) {
         piece[1] = ree_block_pack(w->ind, NULL, 0);
         piece[2] = w->vb ? ree_vb_pack(w->vb, NULL, 0) : 0;
+        if (w->rows && ree_csv_mem_lost(w->rows))
+            return NULL; /* rows lost: out of memory, as the merge would report */
         if (w->rows)
             (void)ree_csv_mem_bytes(w->rows, &piece[3]);
     }

@@ -781,6 +781,48 @@ static void write_rows_direct(ree_csv *c, int from, int to)
     }
 }
 
+/* ree_csv_text: fields quoted once (in a memory CSV) and repeated give the bytes of writing them
+ * field by field, as runs.csv's rows do (engine/sim/mc.c). */
+static void test_csv_text(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"plain", "with, comma", "with \"quote\"", "line\nbreak",
+                                        ""};
+    enum { N = sizeof names / sizeof *names };
+    ree_csv *direct = ree_csv_mem_alloc(), *viatext = ree_csv_mem_alloc(), *t = ree_csv_mem_alloc();
+    assert_true(direct && viatext && t);
+    size_t at[N + 1] = {0};
+    for (int k = 0; k < N; k++) {
+        ree_csv_str(t, names[k]);
+        ree_csv_str(t, names[(k + 1) % N]);
+        ree_csv_end_row(t);
+        (void)ree_csv_mem_bytes(t, &at[k + 1]);
+    }
+    assert_false(ree_csv_mem_lost(t));
+    size_t len;
+    const char *text = ree_csv_mem_bytes(t, &len);
+    for (int run = 0; run < 3; run++)
+        for (int k = 0; k < N; k++) {
+            ree_csv_int(direct, run);
+            ree_csv_str(direct, names[k]);
+            ree_csv_str(direct, names[(k + 1) % N]);
+            ree_csv_num(direct, run + 0.25 * k);
+            ree_csv_end_row(direct);
+            ree_csv_int(viatext, run);
+            ree_csv_text(viatext, text + at[k], at[k + 1] - at[k] - 1);
+            ree_csv_num(viatext, run + 0.25 * k);
+            ree_csv_end_row(viatext);
+        }
+    size_t n1, n2;
+    const char *b1 = ree_csv_mem_bytes(direct, &n1), *b2 = ree_csv_mem_bytes(viatext, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(b1, b2, n1);
+    assert_non_null(strstr(b1, "0,\"with, comma\",\"with \"\"quote\"\"\",0.25\n"));
+    ree_csv_mem_free(direct);
+    ree_csv_mem_free(viatext);
+    ree_csv_mem_free(t);
+}
+
 static void test_csv_memory_rows(void **state)
 {
     (void)state;
@@ -928,6 +970,7 @@ int main(void)
         cmocka_unit_test(test_number_format),
         cmocka_unit_test(test_number_format_matches_printf),
         cmocka_unit_test(test_csv_memory_rows),
+        cmocka_unit_test(test_csv_text),
         cmocka_unit_test(test_csv_gz_members),
         cmocka_unit_test(test_number_format_locale),
     };
