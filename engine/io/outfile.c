@@ -862,6 +862,8 @@ const char *ree_outset_dir(const ree_outset *s)
  * merr set. */
 static void mem_put(ree_csv *c, const char *p, size_t n)
 {
+    if (n == 0)
+        return; /* nothing to copy (and c->buf may still be NULL) */
     if (c->mcap - c->len < n) {
         size_t cap = c->mcap ? c->mcap : 4096;
         while (cap - c->len < n)
@@ -1076,8 +1078,10 @@ int ree_csv_mem_set(ree_csv *c, const void *bytes, size_t len, int member)
  *
  * How: x = m 10^(X - 9) with 10^9 <= m < 10^10 rounded to nearest. y = |x| 10^(9 - X) is formed
  * with one multiplication or division by an exact power of ten in long double (10^k is exact in a
- * 64-bit significand for k <= 27), so |y - exact| <= 2^-64 y < 2^-30. When y's fraction is within
- * 1e-6 of one half (a tie, or too close to call; about 2 values in a million), snprintf decides.
+ * 64-bit significand for k <= 27, so |x| from about 1e-18 to 1e37 takes this path), so |y - exact|
+ * <= 2^-64 y < 2^-30. When y's fraction is within 1e-5 of one half (a tie, or too close to call;
+ * about 20 values in a million), snprintf decides. The margin also covers an x87 unit set to 53-bit
+ * precision (FreeBSD/i386, valgrind): then |y - exact| < 2^-53 1e10 < 1.2e-6.
  * Then the digits are laid out as %g does: style e when X < -4 or X >= 10, else style f; trailing
  * zeros and a bare point removed; the exponent with a sign and at least two digits. Checked
  * against snprintf on random and edge values (tests/unit/test_outfile.c, and 10^8 values in
@@ -1107,7 +1111,7 @@ static size_t fast_g10(char *buf, double x)
     }
     uint64_t m = (uint64_t)y;
     long double frac = y - (long double)m;
-    if (frac > 0.5L - 1e-6L && frac < 0.5L + 1e-6L)
+    if (frac > 0.5L - 1e-5L && frac < 0.5L + 1e-5L)
         return 0;
     if (frac > 0.5L && ++m == 10000000000ULL) {
         m = 1000000000ULL;

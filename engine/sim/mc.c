@@ -265,7 +265,7 @@ static void *pack_part(void *ctx, void *wp, int count, int part, size_t *len)
         piece[1] = ree_block_pack(w->ind, NULL, 0);
         piece[2] = w->vb ? ree_vb_pack(w->vb, NULL, 0) : 0;
         if (w->rows && ree_csv_mem_lost(w->rows))
-            return NULL; /* rows lost: out of memory, as the merge would report */
+            return NULL; /* rows lost: out of memory (REE_ENOMEM, as the merge would return) */
         if (w->rows)
             (void)ree_csv_mem_bytes(w->rows, &piece[3]);
     }

@@ -821,6 +821,17 @@ static void test_csv_text(void **state)
     ree_csv_mem_free(direct);
     ree_csv_mem_free(viatext);
     ree_csv_mem_free(t);
+    /* An empty first field into a fresh memory CSV copies nothing (no memcpy from or to NULL:
+     * UBSan in `make check-asan`). */
+    ree_csv *e = ree_csv_mem_alloc();
+    assert_non_null(e);
+    ree_csv_str(e, "");
+    ree_csv_text(e, "", 0);
+    ree_csv_end_row(e);
+    const char *eb = ree_csv_mem_bytes(e, &len);
+    assert_int_equal(len, 2);
+    assert_memory_equal(eb, ",\n", 2);
+    ree_csv_mem_free(e);
 }
 
 static void test_csv_memory_rows(void **state)
