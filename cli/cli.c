@@ -659,6 +659,8 @@ ree_status ree_cmd_run(int argc, char **argv)
     if (st == REE_OK)
         st = ree_mc_run(p, &mo, runs_csv, &res, err, sizeof err);
     ree_progress_end(&bar);
+    if (st == REE_OK) /* runs.csv is complete: to disk while the tables are made */
+        ree_csv_writeback(runs_csv);
     ree_fit_summary fit = {0, NAN, NAN, NAN, NAN};
     if (st == REE_OK)
         st = ree_output_timeseries(p, &res, set);

@@ -51,6 +51,7 @@ struct ree_csv {
     int merr;   /* out of memory: text was lost */
     int member; /* memory: buf holds one gzip member of the text (ree_csv_mem_deflate) */
     int zin;    /* gzip: text went into the current stream since its start */
+    int werr;   /* errno of a failed ree_csv_writeback, for commit's message */
 };
 
 struct entry {
@@ -701,6 +702,8 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
             gz_deflate(e->csv, Z_FINISH);
         int bad = fflush(e->f) != 0 || ferror(e->f);
         int e1 = errno;
+        if (bad && !e1 && e->csv)
+            e1 = e->csv->werr;
         if (!bad && e->csv && e->csv->zerr) {
             bad = 1;
             e1 = EIO;
@@ -780,7 +783,7 @@ ree_status ree_outset_check(ree_outset *s, char *err, size_t errlen)
             continue;
         errno = 0;
         if (fflush(e->f) != 0 || ferror(e->f)) {
-            int e1 = errno ? errno : e0 ? e0 : EIO;
+            int e1 = errno ? errno : e->csv && e->csv->werr ? e->csv->werr : e0 ? e0 : EIO;
             char *shown = s->single ? dup_str(s->dir) : join(s->dir, e->name, "", "");
             set_err(err, errlen, "cannot write", shown ? shown : e->name, e1);
             free(shown);
@@ -979,6 +982,20 @@ void ree_csv_end_row(ree_csv *c)
 {
     put_ch(c, '\n');
     c->row_started = 0;
+}
+
+void ree_csv_writeback(ree_csv *c)
+{
+    if (!c || c->mem || !c->f)
+        return;
+    errno = 0;
+    if (fflush(c->f) != 0) {
+        c->werr = errno ? errno : EIO; /* the reason, which commit's flush would not see */
+        return;
+    }
+#ifdef SYNC_FILE_RANGE_WRITE
+    sync_file_range(fileno(c->f), 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: errors come at fsync */
+#endif
 }
 
 ree_csv *ree_csv_mem_alloc(void)

@@ -127,6 +127,14 @@ void ree_csv_int(ree_csv *c, long long x);
 void ree_csv_text(ree_csv *c, const char *text, size_t n);
 void ree_csv_end_row(ree_csv *c);
 
+/* The file of `c` is complete (no more rows until commit): write out the text buffered in the
+ * process (stdio's buffer; a gzip CSV's text not yet deflated stays for commit to finish) and
+ * ask the kernel to start writing the file to disk, so that the fsync of ree_outset_commit,
+ * after the remaining outputs are formatted, has less left to wait for. Only a hint: errors stick
+ * to the FILE for commit to report, and where the system has no way to start writeback early
+ * (sync_file_range is Linux's) only the flush is done. No-op for a memory CSV. */
+void ree_csv_writeback(ree_csv *c);
+
 /* A CSV kept in memory, so that several threads can format rows at once and the text be written
  * in order: each thread fills its own memory CSV with the ree_csv_* calls above, then
  * ree_csv_mem_flush appends the text to the real CSV (the same bytes the calls would have

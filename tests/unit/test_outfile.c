@@ -308,6 +308,70 @@ static void test_write_error_on_commit(void **state)
     assert_null(strstr(got, ".full.tmp."));
 }
 
+/* ree_csv_writeback puts the whole text in the file before commit (stdio's buffer flushed), and
+ * a write error it meets still fails the commit, naming the file. */
+static void test_csv_writeback(void **state)
+{
+    (void)state;
+    char dir[128], path[512], err[256], want[256];
+    static char got[65536], expect[65536];
+    snprintf(dir, sizeof dir, "%s/wb", base);
+    ree_status st;
+    ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    static const char *const cols[] = {"run", "value"};
+    ree_csv *c = ree_outset_csv(s, "runs.csv", cols, 2, &st);
+    assert_non_null(c);
+    size_t n = (size_t)snprintf(expect, sizeof expect, "run,value\n");
+    for (int i = 0; i < 300; i++) { /* 300 short rows: within stdio's buffer until flushed */
+        ree_csv_int(c, i);
+        ree_csv_num(c, 0.5 * i);
+        ree_csv_end_row(c);
+        n += (size_t)snprintf(expect + n, sizeof expect - n, "%d,%.10g\n", i, 0.5 * i);
+    }
+    snprintf(path, sizeof path, "%s/runs.csv", ree_outset_temp(s));
+    slurp(path, got, sizeof got);
+    assert_true(strlen(got) < n); /* not yet written out */
+    ree_csv_writeback(c);
+    slurp(path, got, sizeof got);
+    assert_string_equal(got, expect);
+    ree_csv_writeback(NULL);                        /* no-op */
+    FILE *f = ree_outset_file(s, "meta.json", &st); /* marks the folder as reesim's */
+    assert_non_null(f);
+    fputs("{}\n", f);
+    assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_OK);
+    snprintf(path, sizeof path, "%s/runs.csv", dir);
+    slurp(path, got, sizeof got);
+    assert_string_equal(got, expect);
+    ree_outset_free(s);
+
+    /* The flush fails (file size limit): the commit reports it and keeps the old set. */
+    s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    c = ree_outset_csv(s, "runs.csv", cols, 2, &st);
+    assert_non_null(c);
+    for (int i = 0; i < 300; i++) {
+        ree_csv_int(c, i);
+        ree_csv_num(c, 0.5 * i);
+        ree_csv_end_row(c);
+    }
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = 256;
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    ree_csv_writeback(c);
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, prev);
+    assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_EIO);
+    snprintf(want, sizeof want, "cannot write '%s/runs.csv': %s", dir, strerror(EFBIG));
+    assert_string_equal(err, want);
+    ree_outset_free(s);
+    slurp(path, got, sizeof got);
+    assert_string_equal(got, expect);
+}
+
 /* A new set replaces the old one whole: files this set does not write are gone. */
 static void test_replaces_whole_set(void **state)
 {
@@ -983,6 +1047,7 @@ int main(void)
         cmocka_unit_test(test_csv_memory_rows),
         cmocka_unit_test(test_csv_text),
         cmocka_unit_test(test_csv_gz_members),
+        cmocka_unit_test(test_csv_writeback),
         cmocka_unit_test(test_number_format_locale),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
