@@ -754,6 +754,14 @@ int ree_acc_merge_block(ree_acc *into, ree_block *b)
     return ree_acc_merge_block_cells(into, b, 0, into->ncell, into->tmp);
 }
 
+/* 2^L for the levels L = 0 .. NLEVEL-1 (the weights of their points): exact, as ldexp(1.0, L). */
+static const double pow2[NLEVEL] = {
+#define P4(e) 0x1p##e, 0x2p##e, 0x4p##e, 0x8p##e
+    P4(0),  P4(4),  P4(8),  P4(12), P4(16), P4(20), P4(24), P4(28),
+    P4(32), P4(36), P4(40), P4(44), P4(48), P4(52), P4(56), P4(60),
+#undef P4
+};
+
 /*
  * Weighted type-7 quantiles. With W the total weight and the points read as the multiset in
  * which a point of weight w appears w times (x_1 <= ... <= x_W), quantile q is R's type 7 on that
@@ -772,6 +780,15 @@ static void cell_quantiles(const ree_acc *a, size_t cell, const double *q, size_
     size_t start[NLEVEL], end[NLEVEL];
     size_t off = 0;
     query_sort0(a, c);
+    if (c->nlev == 1) { /* exact: every point has weight 1, the walk below reads x_pos directly */
+        for (size_t j = 0; j < nq; j++) {
+            double index = 1.0 + ((double)c->n - 1.0) * q[j];
+            double lo = floor(index), h = index - lo;
+            double v0 = c->v[(size_t)lo - 1], v1 = h > 0.0 ? c->v[(size_t)lo] : v0;
+            out[j] = h > 0.0 && v1 != v0 ? (1.0 - h) * v0 + h * v1 : v0;
+        }
+        return;
+    }
     for (unsigned l = c->nlev; l-- > 0;) {
         start[l] = off;
         off += c->cnt[l];
@@ -798,7 +815,7 @@ static void cell_quantiles(const ree_acc *a, size_t cell, const double *q, size_
                 prev = cur;
                 prev_cum = cum;
                 cur = c->v[start[best]++];
-                cum += ldexp(1.0, (int)best);
+                cum += pow2[best];
             }
             val[side] = pos <= prev_cum ? prev : cur;
         }
@@ -889,7 +906,7 @@ size_t ree_acc_weighted_points(const ree_acc *a, size_t cell, double *x, double 
     for (unsigned l = c->nlev; l-- > 0;)
         for (uint32_t i = 0; i < c->cnt[l]; i++, off++) {
             x[off] = c->pm ? c->min : c->v[off];
-            w[off] = ldexp(1.0, (int)l);
+            w[off] = pow2[l];
         }
     return off;
 }
