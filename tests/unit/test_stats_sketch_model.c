@@ -304,6 +304,36 @@ static void test_sort_column_ties(void **state)
         }
 }
 
+/* Full columns whose equal values are copies (no NaN, not both -0.0 and 0.0) take ree_sort_column's
+ * network path: the result must still be the stable sort's, bit for bit, whatever the values --
+ * continuous, few distinct, one kind of zero, infinities, already in order or reversed. */
+static void test_sort_column_networks(void **state)
+{
+    (void)state;
+    uint64_t seed = 11;
+    for (int rep = 0; rep < 4000; rep++) {
+        double x[REE_BLOCK_MAX], want[REE_BLOCK_MAX], tmp[REE_BLOCK_MAX];
+        int kind = rep % 8;
+        for (size_t i = 0; i < REE_BLOCK_MAX; i++) {
+            double u = uniform(&seed);
+            x[i] = kind == 0   ? u * 200.0 - 100.0
+                   : kind == 1 ? (double)(int)(u * 4.0)
+                   : kind == 2 ? (u < 0.7 ? 0.0 : u)
+                   : kind == 3 ? (u < 0.7 ? -0.0 : -u)
+                   : kind == 4 ? (u < 0.1   ? -INFINITY
+                                  : u < 0.2 ? INFINITY
+                                            : u - 0.5)
+                   : kind == 5 ? (double)i * 0.25
+                   : kind == 6 ? -(double)i + (u < 0.5 ? 1e-300 : 0.0)
+                               : (u < 0.5 ? 0.0 : 1e300 * (u - 0.75));
+            want[i] = x[i];
+        }
+        stable_sort(want, REE_BLOCK_MAX);
+        ree_sort_column(x, REE_BLOCK_MAX, tmp);
+        assert_bits(x, want, REE_BLOCK_MAX);
+    }
+}
+
 /* Type 7 on the weighted points, written plainly: the points ordered by value (equal values: the
  * lower level first, as the sketch's walk takes them), x_pos the point whose cumulative weight
  * first reaches pos, then R's interpolation. */
@@ -383,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_blocks_match_eager_model),
         cmocka_unit_test(test_sort_points_stable),
         cmocka_unit_test(test_sort_column_ties),
+        cmocka_unit_test(test_sort_column_networks),
         cmocka_unit_test(test_quantiles_match_weighted_points),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
