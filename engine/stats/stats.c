@@ -687,15 +687,17 @@ void ree_block_seal(ree_block *b)
         flush_rows(b);
     int n = b->nruns;
     double tmp[REE_BLOCK_MAX];
+    find_konst(b, 0, b->ncell); /* the same before and after sorting */
     for (size_t c = 0; c < b->ncell && n > 0; c++) {
+        if (b->konst[c])
+            continue; /* in order already (e.g. zeros) */
         double *x = b->cols + c * REE_BLOCK_MAX;
         int i = 1;
         while (i < n && !(x[i] < x[i - 1]))
             i++;
-        if (i < n) /* not already in order (constant columns, e.g. zeros, are) */
+        if (i < n) /* not already in order */
             ree_sort_column(x, (size_t)n, tmp);
     }
-    find_konst(b, 0, b->ncell);
     b->sealed = 1;
 }
 
@@ -794,8 +796,16 @@ static void cell_quantiles(const ree_acc *a, size_t cell, const double *q, size_
         off += c->cnt[l];
         end[l] = off;
     }
-    /* Walk the points in value order; targets ascend, so the position wanted next is always
-     * covered by the current point or the one before it. */
+    /* Walk the points in value order (equal values: the lowest level first); targets ascend, so
+     * the position wanted next is always covered by the current point or the one before it. The
+     * levels with points left, in ascending order, and their next points: */
+    unsigned act[NLEVEL], nact = 0;
+    double head[NLEVEL];
+    for (unsigned l = 0; l < c->nlev; l++)
+        if (start[l] < end[l]) {
+            act[nact++] = l;
+            head[l] = c->v[start[l]];
+        }
     double W = (double)c->n;
     double cum = 0.0, cur = NAN, prev_cum = 0.0, prev = NAN;
     for (size_t j = 0; j < nq; j++) {
@@ -804,18 +814,23 @@ static void cell_quantiles(const ree_acc *a, size_t cell, const double *q, size_
         double val[2];
         for (int side = 0; side < (h > 0.0 ? 2 : 1); side++) {
             double pos = lo + side;
-            while (cum < pos) {
-                unsigned best = NLEVEL;
-                for (unsigned l = 0; l < c->nlev; l++)
-                    if (start[l] < end[l] &&
-                        (best == NLEVEL || ree_sort_lt(c->v[start[l]], c->v[start[best]])))
-                        best = l;
-                if (best == NLEVEL)
-                    break; /* unreachable: the weights sum to W */
+            while (cum < pos && nact > 0) { /* nact > 0: the weights sum to W */
+                unsigned m = 0;
+                for (unsigned i = 1; i < nact; i++)
+                    if (ree_sort_lt(head[act[i]], head[act[m]]))
+                        m = i;
+                unsigned best = act[m];
                 prev = cur;
                 prev_cum = cum;
-                cur = c->v[start[best]++];
+                cur = head[best];
                 cum += pow2[best];
+                if (++start[best] < end[best]) {
+                    head[best] = c->v[start[best]];
+                } else { /* level used up */
+                    for (unsigned i = m + 1; i < nact; i++)
+                        act[i - 1] = act[i];
+                    nact--;
+                }
             }
             val[side] = pos <= prev_cum ? prev : cur;
         }
