@@ -105,16 +105,26 @@ static void merge_runs(const double *a, size_t na, const double *b, size_t nb, d
     /* Branch-free step: the values are finite (stats.h), so `<` is the total order here. In
      * stretches of s = min(na - i, nb - j) steps, which cannot use up either run before their
      * end, so that the step needs no bound check. */
+#define STEP(k)                                                                                    \
+    do {                                                                                           \
+        double x = a[i], y = b[j];                                                                 \
+        size_t t = y < x;                                                                          \
+        out[o + (k)] = t ? y : x;                                                                  \
+        j += t;                                                                                    \
+        i += 1 - t;                                                                                \
+    } while (0)
     while (i < na && j < nb) {
-        size_t s = na - i < nb - j ? na - i : nb - j;
-        for (size_t e = o + s; o < e;) {
-            double x = a[i], y = b[j];
-            size_t t = y < x;
-            out[o++] = t ? y : x;
-            j += t;
-            i += 1 - t;
+        size_t s = na - i < nb - j ? na - i : nb - j, e = o + s;
+        for (; o + 4 <= e; o += 4) { /* four steps a turn: a quarter of the loop's own work */
+            STEP(0);
+            STEP(1);
+            STEP(2);
+            STEP(3);
         }
+        for (; o < e; o++)
+            STEP(0);
     }
+#undef STEP
     while (i < na)
         out[o++] = a[i++];
     while (j < nb)
@@ -150,14 +160,28 @@ void ree_sort_merge_adjacent(double *x, size_t na, size_t nb, double *tmp)
     memcpy(tmp, x, na * sizeof *x);
     double *b = x + na;
     size_t i = 0, j = 0, o = 0;
-    /* The write position o = i + j never passes the read position na + j of the second run. */
+    /* The write position o = i + j never passes the read position na + j of the second run.
+     * Stretches and four steps a turn, as merge_runs. */
+#define STEP(k)                                                                                    \
+    do {                                                                                           \
+        double u = tmp[i], w = b[j];                                                               \
+        size_t t = w < u;                                                                          \
+        x[o + (k)] = t ? w : u;                                                                    \
+        j += t;                                                                                    \
+        i += 1 - t;                                                                                \
+    } while (0)
     while (i < na && j < nb) {
-        double u = tmp[i], w = b[j];
-        size_t t = w < u;
-        x[o++] = t ? w : u;
-        j += t;
-        i += 1 - t;
+        size_t s = na - i < nb - j ? na - i : nb - j, e = o + s;
+        for (; o + 4 <= e; o += 4) {
+            STEP(0);
+            STEP(1);
+            STEP(2);
+            STEP(3);
+        }
+        for (; o < e; o++)
+            STEP(0);
     }
+#undef STEP
     while (i < na)
         x[o++] = tmp[i++];
 }
