@@ -1,6 +1,10 @@
 /* Sorting and merging of doubles for the statistics (see sort.h). */
 #include "sort.h"
+#include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static void insertion_sort(double *x, size_t n)
 {
@@ -101,16 +105,26 @@ static void merge_runs(const double *a, size_t na, const double *b, size_t nb, d
     /* Branch-free step: the values are finite (stats.h), so `<` is the total order here. In
      * stretches of s = min(na - i, nb - j) steps, which cannot use up either run before their
      * end, so that the step needs no bound check. */
+#define STEP(k)                                                                                    \
+    do {                                                                                           \
+        double x = a[i], y = b[j];                                                                 \
+        size_t t = y < x;                                                                          \
+        out[o + (k)] = t ? y : x;                                                                  \
+        j += t;                                                                                    \
+        i += 1 - t;                                                                                \
+    } while (0)
     while (i < na && j < nb) {
-        size_t s = na - i < nb - j ? na - i : nb - j;
-        for (size_t e = o + s; o < e;) {
-            double x = a[i], y = b[j];
-            size_t t = y < x;
-            out[o++] = t ? y : x;
-            j += t;
-            i += 1 - t;
+        size_t s = na - i < nb - j ? na - i : nb - j, e = o + s;
+        for (; o + 4 <= e; o += 4) { /* four steps a turn: a quarter of the loop's own work */
+            STEP(0);
+            STEP(1);
+            STEP(2);
+            STEP(3);
         }
+        for (; o < e; o++)
+            STEP(0);
     }
+#undef STEP
     while (i < na)
         out[o++] = a[i++];
     while (j < nb)
@@ -146,14 +160,28 @@ void ree_sort_merge_adjacent(double *x, size_t na, size_t nb, double *tmp)
     memcpy(tmp, x, na * sizeof *x);
     double *b = x + na;
     size_t i = 0, j = 0, o = 0;
-    /* The write position o = i + j never passes the read position na + j of the second run. */
+    /* The write position o = i + j never passes the read position na + j of the second run.
+     * Stretches and four steps a turn, as merge_runs. */
+#define STEP(k)                                                                                    \
+    do {                                                                                           \
+        double u = tmp[i], w = b[j];                                                               \
+        size_t t = w < u;                                                                          \
+        x[o + (k)] = t ? w : u;                                                                    \
+        j += t;                                                                                    \
+        i += 1 - t;                                                                                \
+    } while (0)
     while (i < na && j < nb) {
-        double u = tmp[i], w = b[j];
-        size_t t = w < u;
-        x[o++] = t ? w : u;
-        j += t;
-        i += 1 - t;
+        size_t s = na - i < nb - j ? na - i : nb - j, e = o + s;
+        for (; o + 4 <= e; o += 4) {
+            STEP(0);
+            STEP(1);
+            STEP(2);
+            STEP(3);
+        }
+        for (; o < e; o++)
+            STEP(0);
     }
+#undef STEP
     while (i < na)
         x[o++] = tmp[i++];
 }
@@ -261,11 +289,94 @@ void ree_sort_points(double *x, size_t n, double *tmp)
         (x)[j] = t_ ? a_ : b_;                                                                     \
     } while (0)
 
-/* Sort a block's column (n <= REE_BLOCK_MAX) without data-dependent branches: groups of 4 by a
- * sorting network (5 compare-exchanges), then bottom-up merges of widths 4, 8, 16, 32 between x
- * and tmp. */
+#if defined(__SSE2__)
+/* Whether every order of x[0..n)'s equal values gives the same bits (n even): no NaN, and not
+ * both -0.0 and 0.0 (the only distinct finite doubles that compare equal). Then any correct sort
+ * -- here min/max networks, which keep ties in no set order -- gives the stable sort's bits. */
+static int ties_are_copies(const double *x, size_t n)
+{
+    __m128d zero = _mm_setzero_pd(), neg0 = zero, pos0 = zero, nan = zero;
+    for (size_t i = 0; i < n; i += 2) {
+        __m128d v = _mm_loadu_pd(x + i), z = _mm_cmpeq_pd(v, zero);
+        neg0 = _mm_or_pd(neg0, _mm_and_pd(z, v));    /* sign bit: a -0.0 */
+        pos0 = _mm_or_pd(pos0, _mm_andnot_pd(v, z)); /* sign bit: a 0.0 */
+        nan = _mm_or_pd(nan, _mm_cmpunord_pd(v, v));
+    }
+    return !((_mm_movemask_pd(neg0) && _mm_movemask_pd(pos0)) || _mm_movemask_pd(nan));
+}
+
+/* Sort x[0..32) into out[0..32) (distinct) with min/max networks on 16 pairs of values: Batcher's
+ * odd-even merge sort of 16 inputs (63 compare-exchanges, checked on every 0-1 input) sorts the
+ * even-indexed values in the pairs' first lanes and the odd-indexed ones in their second lanes at
+ * once; the first run followed by the second reversed is bitonic, and a bitonic merge (distances
+ * 16, 8, 4, 2 across pairs, then 1 within them) sorts it. Only for values whose ties are copies. */
+static void sort32(const double *x, double *out)
+{
+    __m128d v[16], w[16];
+    for (int r = 0; r < 16; r++)
+        v[r] = _mm_loadu_pd(x + 2 * r);
+#define CE(i, j)                                                                                   \
+    do {                                                                                           \
+        __m128d a_ = v[i];                                                                         \
+        v[i] = _mm_min_pd(a_, v[j]);                                                               \
+        v[j] = _mm_max_pd(a_, v[j]);                                                               \
+    } while (0)
+    /* clang-format off */
+    CE(0, 1); CE(2, 3); CE(0, 2); CE(1, 3); CE(1, 2); CE(4, 5);
+    CE(6, 7); CE(4, 6); CE(5, 7); CE(5, 6); CE(0, 4); CE(2, 6);
+    CE(2, 4); CE(1, 5); CE(3, 7); CE(3, 5); CE(1, 2); CE(3, 4);
+    CE(5, 6); CE(8, 9); CE(10, 11); CE(8, 10); CE(9, 11); CE(9, 10);
+    CE(12, 13); CE(14, 15); CE(12, 14); CE(13, 15); CE(13, 14); CE(8, 12);
+    CE(10, 14); CE(10, 12); CE(9, 13); CE(11, 15); CE(11, 13); CE(9, 10);
+    CE(11, 12); CE(13, 14); CE(0, 8); CE(4, 12); CE(4, 8); CE(2, 10);
+    CE(6, 14); CE(6, 10); CE(2, 4); CE(6, 8); CE(10, 12); CE(1, 9);
+    CE(5, 13); CE(5, 9); CE(3, 11); CE(7, 15); CE(7, 11); CE(3, 5);
+    CE(7, 9); CE(11, 13); CE(1, 2); CE(3, 4); CE(5, 6); CE(7, 8);
+    CE(9, 10); CE(11, 12); CE(13, 14);
+    /* clang-format on */
+#undef CE
+    for (int r = 0; r < 8; r++) {
+        w[r] = _mm_unpacklo_pd(v[2 * r], v[2 * r + 1]);           /* a[2r], a[2r+1] */
+        w[8 + r] = _mm_unpackhi_pd(v[15 - 2 * r], v[14 - 2 * r]); /* b[15-2r], b[14-2r] */
+    }
+#define CE(i, j)                                                                                   \
+    do {                                                                                           \
+        __m128d a_ = w[i];                                                                         \
+        w[i] = _mm_min_pd(a_, w[j]);                                                               \
+        w[j] = _mm_max_pd(a_, w[j]);                                                               \
+    } while (0)
+    /* clang-format off */
+    CE(0, 8); CE(1, 9); CE(2, 10); CE(3, 11); CE(4, 12); CE(5, 13);
+    CE(6, 14); CE(7, 15); CE(0, 4); CE(1, 5); CE(2, 6); CE(3, 7);
+    CE(8, 12); CE(9, 13); CE(10, 14); CE(11, 15); CE(0, 2); CE(1, 3);
+    CE(4, 6); CE(5, 7); CE(8, 10); CE(9, 11); CE(12, 14); CE(13, 15);
+    CE(0, 1); CE(2, 3); CE(4, 5); CE(6, 7); CE(8, 9); CE(10, 11);
+    CE(12, 13); CE(14, 15);
+    /* clang-format on */
+#undef CE
+    for (int r = 0; r < 16; r += 2) {
+        __m128d lo = _mm_unpacklo_pd(w[r], w[r + 1]), hi = _mm_unpackhi_pd(w[r], w[r + 1]);
+        __m128d mn = _mm_min_pd(lo, hi), mx = _mm_max_pd(lo, hi);
+        _mm_storeu_pd(out + 2 * r, _mm_unpacklo_pd(mn, mx));
+        _mm_storeu_pd(out + 2 * r + 2, _mm_unpackhi_pd(mn, mx));
+    }
+}
+#endif
+
+/* Sort a block's column (n <= REE_BLOCK_MAX) without data-dependent branches. A full column of 64
+ * whose ties are copies (ties_are_copies; SSE2): two runs of 32 by sort32, then one merge. Any
+ * other (and the result is the same bits for those): groups of 4 by a sorting network (5
+ * compare-exchanges), then bottom-up merges of widths 4, 8, 16, 32 between x and tmp. */
 void ree_sort_column(double *x, size_t n, double *tmp)
 {
+#if defined(__SSE2__)
+    if (n == 64 && ties_are_copies(x, n)) {
+        sort32(x, tmp);
+        sort32(x + 32, tmp + 32);
+        merge_halves(tmp, tmp + 32, 32, x);
+        return;
+    }
+#endif
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
         double *g = x + i;

@@ -687,15 +687,17 @@ void ree_block_seal(ree_block *b)
         flush_rows(b);
     int n = b->nruns;
     double tmp[REE_BLOCK_MAX];
+    find_konst(b, 0, b->ncell); /* the same before and after sorting */
     for (size_t c = 0; c < b->ncell && n > 0; c++) {
+        if (b->konst[c])
+            continue; /* in order already (e.g. zeros) */
         double *x = b->cols + c * REE_BLOCK_MAX;
         int i = 1;
         while (i < n && !(x[i] < x[i - 1]))
             i++;
-        if (i < n) /* not already in order (constant columns, e.g. zeros, are) */
+        if (i < n) /* not already in order */
             ree_sort_column(x, (size_t)n, tmp);
     }
-    find_konst(b, 0, b->ncell);
     b->sealed = 1;
 }
 
@@ -754,6 +756,14 @@ int ree_acc_merge_block(ree_acc *into, ree_block *b)
     return ree_acc_merge_block_cells(into, b, 0, into->ncell, into->tmp);
 }
 
+/* 2^L for the levels L = 0 .. NLEVEL-1 (the weights of their points): exact, as ldexp(1.0, L). */
+static const double pow2[NLEVEL] = {
+#define P4(e) 0x1p##e, 0x2p##e, 0x4p##e, 0x8p##e
+    P4(0),  P4(4),  P4(8),  P4(12), P4(16), P4(20), P4(24), P4(28),
+    P4(32), P4(36), P4(40), P4(44), P4(48), P4(52), P4(56), P4(60),
+#undef P4
+};
+
 /*
  * Weighted type-7 quantiles. With W the total weight and the points read as the multiset in
  * which a point of weight w appears w times (x_1 <= ... <= x_W), quantile q is R's type 7 on that
@@ -772,13 +782,30 @@ static void cell_quantiles(const ree_acc *a, size_t cell, const double *q, size_
     size_t start[NLEVEL], end[NLEVEL];
     size_t off = 0;
     query_sort0(a, c);
+    if (c->nlev == 1) { /* exact: every point has weight 1, the walk below reads x_pos directly */
+        for (size_t j = 0; j < nq; j++) {
+            double index = 1.0 + ((double)c->n - 1.0) * q[j];
+            double lo = floor(index), h = index - lo;
+            double v0 = c->v[(size_t)lo - 1], v1 = h > 0.0 ? c->v[(size_t)lo] : v0;
+            out[j] = h > 0.0 && v1 != v0 ? (1.0 - h) * v0 + h * v1 : v0;
+        }
+        return;
+    }
     for (unsigned l = c->nlev; l-- > 0;) {
         start[l] = off;
         off += c->cnt[l];
         end[l] = off;
     }
-    /* Walk the points in value order; targets ascend, so the position wanted next is always
-     * covered by the current point or the one before it. */
+    /* Walk the points in value order (equal values: the lowest level first); targets ascend, so
+     * the position wanted next is always covered by the current point or the one before it. The
+     * levels with points left, in ascending order, and their next points: */
+    unsigned act[NLEVEL], nact = 0;
+    double head[NLEVEL];
+    for (unsigned l = 0; l < c->nlev; l++)
+        if (start[l] < end[l]) {
+            act[nact++] = l;
+            head[l] = c->v[start[l]];
+        }
     double W = (double)c->n;
     double cum = 0.0, cur = NAN, prev_cum = 0.0, prev = NAN;
     for (size_t j = 0; j < nq; j++) {
@@ -787,18 +814,23 @@ static void cell_quantiles(const ree_acc *a, size_t cell, const double *q, size_
         double val[2];
         for (int side = 0; side < (h > 0.0 ? 2 : 1); side++) {
             double pos = lo + side;
-            while (cum < pos) {
-                unsigned best = NLEVEL;
-                for (unsigned l = 0; l < c->nlev; l++)
-                    if (start[l] < end[l] &&
-                        (best == NLEVEL || ree_sort_lt(c->v[start[l]], c->v[start[best]])))
-                        best = l;
-                if (best == NLEVEL)
-                    break; /* unreachable: the weights sum to W */
+            while (cum < pos && nact > 0) { /* nact > 0: the weights sum to W */
+                unsigned m = 0;
+                for (unsigned i = 1; i < nact; i++)
+                    if (ree_sort_lt(head[act[i]], head[act[m]]))
+                        m = i;
+                unsigned best = act[m];
                 prev = cur;
                 prev_cum = cum;
-                cur = c->v[start[best]++];
-                cum += ldexp(1.0, (int)best);
+                cur = head[best];
+                cum += pow2[best];
+                if (++start[best] < end[best]) {
+                    head[best] = c->v[start[best]];
+                } else { /* level used up */
+                    for (unsigned i = m + 1; i < nact; i++)
+                        act[i - 1] = act[i];
+                    nact--;
+                }
             }
             val[side] = pos <= prev_cum ? prev : cur;
         }
@@ -889,7 +921,7 @@ size_t ree_acc_weighted_points(const ree_acc *a, size_t cell, double *x, double 
     for (unsigned l = c->nlev; l-- > 0;)
         for (uint32_t i = 0; i < c->cnt[l]; i++, off++) {
             x[off] = c->pm ? c->min : c->v[off];
-            w[off] = ldexp(1.0, (int)l);
+            w[off] = pow2[l];
         }
     return off;
 }

@@ -16,11 +16,19 @@ typedef struct input {
     uint64_t hash; /* keys its sampling stream */
 } input;
 
+/* The cells (input i, bin b, output k) are laid out (i, b, k), count apart: all the outputs of a
+ * bin are added together, so their count is one number per (i, b), and a run's adds to one bin
+ * run along contiguous means and sums of squares (they vectorise). Every cell's arithmetic is
+ * that of `add` and `merge` on its own (count, mean, m2), so the results do not depend on the
+ * layout. */
 struct ree_vb {
     int nin, nout;
     input *in;
     int *out;      /* nout: plan indicator indices */
-    moments *cell; /* nin x nout x B */
+    double *cn;    /* nin x B: values in bin b of input i (each output's count) */
+    double *cmean; /* nin x B x nout */
+    double *cm2;   /* nin x B x nout */
+    double *y;     /* nout: the run being added */
     moments *tot;  /* nout */
     gsl_rng *rng;
 };
@@ -113,12 +121,16 @@ ree_vb *ree_vb_alloc(const ree_plan *p)
     for (int i = 0; i < p->nindicator; i++)
         v->nout += (p->indicators[i].def->flags & REE_MD_HEADLINE) != 0;
     size_t ncell = (size_t)v->nin * (size_t)v->nout * REE_VB_BINS;
+    size_t nbin = (size_t)v->nin * REE_VB_BINS;
     v->in = calloc(v->nin ? (size_t)v->nin : 1, sizeof *v->in);
     v->out = calloc(v->nout ? (size_t)v->nout : 1, sizeof *v->out);
-    v->cell = calloc(ncell ? ncell : 1, sizeof *v->cell);
+    v->cn = calloc(nbin ? nbin : 1, sizeof *v->cn);
+    v->cmean = calloc(ncell ? ncell : 1, sizeof *v->cmean);
+    v->cm2 = calloc(ncell ? ncell : 1, sizeof *v->cm2);
+    v->y = calloc(v->nout ? (size_t)v->nout : 1, sizeof *v->y);
     v->tot = calloc(v->nout ? (size_t)v->nout : 1, sizeof *v->tot);
     v->rng = gsl_rng_alloc(ree_rng_philox);
-    if (!v->in || !v->out || !v->cell || !v->tot || !v->rng) {
+    if (!v->in || !v->out || !v->cn || !v->cmean || !v->cm2 || !v->y || !v->tot || !v->rng) {
         ree_vb_free(v);
         return NULL;
     }
@@ -135,7 +147,10 @@ void ree_vb_free(ree_vb *v)
         return;
     free(v->in);
     free(v->out);
-    free(v->cell);
+    free(v->cn);
+    free(v->cmean);
+    free(v->cm2);
+    free(v->y);
     free(v->tot);
     if (v->rng)
         gsl_rng_free(v->rng);
@@ -144,30 +159,58 @@ void ree_vb_free(ree_vb *v)
 
 void ree_vb_reset(ree_vb *v)
 {
-    memset(v->cell, 0, (size_t)v->nin * (size_t)v->nout * REE_VB_BINS * sizeof *v->cell);
+    size_t nbin = (size_t)v->nin * REE_VB_BINS, ncell = nbin * (size_t)v->nout;
+    memset(v->cn, 0, nbin * sizeof *v->cn);
+    memset(v->cmean, 0, ncell * sizeof *v->cmean);
+    memset(v->cm2, 0, ncell * sizeof *v->cm2);
     memset(v->tot, 0, (size_t)v->nout * sizeof *v->tot);
 }
 
 void ree_vb_add(ree_vb *v, unsigned long long seed, long long run, const double *indicators)
 {
-    for (int k = 0; k < v->nout; k++)
-        add(&v->tot[k], indicators[v->out[k]]);
+    size_t nout = (size_t)v->nout;
+    double *y = v->y;
+    for (size_t k = 0; k < nout; k++) {
+        y[k] = indicators[v->out[k]];
+        add(&v->tot[k], y[k]);
+    }
     for (int i = 0; i < v->nin; i++) {
         ree_stream_key key = {seed, (uint64_t)run, v->in[i].hash, REE_STREAM_PARAMS};
         ree_rng_select(v->rng, &key);
         int b = (int)(ree_rng_uniform_pos(v->rng) * REE_VB_BINS);
         b = b < 0 ? 0 : b >= REE_VB_BINS ? REE_VB_BINS - 1 : b;
-        for (int k = 0; k < v->nout; k++)
-            add(&v->cell[((size_t)i * (size_t)v->nout + (size_t)k) * REE_VB_BINS + (size_t)b],
-                indicators[v->out[k]]);
+        size_t ib = (size_t)i * REE_VB_BINS + (size_t)b;
+        double n = v->cn[ib] += 1; /* `add` on each output's cell of the bin */
+        double *mean = v->cmean + ib * nout, *m2 = v->cm2 + ib * nout;
+        for (size_t k = 0; k < nout; k++) {
+            double d = y[k] - mean[k];
+            mean[k] += d / n;
+            m2[k] += d * (y[k] - mean[k]);
+        }
     }
 }
 
 void ree_vb_merge(ree_vb *into, const ree_vb *from)
 {
-    size_t ncell = (size_t)into->nin * (size_t)into->nout * REE_VB_BINS;
-    for (size_t c = 0; c < ncell; c++)
-        merge(&into->cell[c], &from->cell[c]);
+    size_t nbin = (size_t)into->nin * REE_VB_BINS, nout = (size_t)into->nout;
+    for (size_t ib = 0; ib < nbin; ib++) { /* `merge` on each output's cell of the bin */
+        double na = into->cn[ib], nb = from->cn[ib], n = na + nb;
+        if (nb == 0)
+            continue;
+        double *mean = into->cmean + ib * nout, *m2 = into->cm2 + ib * nout;
+        const double *fmean = from->cmean + ib * nout, *fm2 = from->cm2 + ib * nout;
+        if (na == 0) {
+            memcpy(mean, fmean, nout * sizeof *mean);
+            memcpy(m2, fm2, nout * sizeof *m2);
+        } else {
+            for (size_t k = 0; k < nout; k++) {
+                double d = fmean[k] - mean[k];
+                mean[k] += d * (nb / n);
+                m2[k] += fm2[k] + d * d * (na * nb / n);
+            }
+        }
+        into->cn[ib] = na == 0 ? nb : n;
+    }
     for (int k = 0; k < into->nout; k++)
         merge(&into->tot[k], &from->tot[k]);
 }
@@ -195,16 +238,16 @@ int ree_vb_output_indicator(const ree_vb *v, int k)
 double ree_vb_share(const ree_vb *v, int i, int k, double *share, double *noise)
 {
     const moments *t = &v->tot[k];
-    const moments *c = &v->cell[((size_t)i * (size_t)v->nout + (size_t)k) * REE_VB_BINS];
     double N = t->n, ssb = 0, ssw = 0;
     int nb = 0;
     for (int b = 0; b < REE_VB_BINS; b++) {
-        if (c[b].n == 0)
+        size_t ib = (size_t)i * REE_VB_BINS + (size_t)b, c = ib * (size_t)v->nout + (size_t)k;
+        if (v->cn[ib] == 0)
             continue;
         nb++;
-        double d = c[b].mean - t->mean;
-        ssb += c[b].n * d * d;
-        ssw += c[b].m2;
+        double d = v->cmean[c] - t->mean;
+        ssb += v->cn[ib] * d * d;
+        ssw += v->cm2[c];
     }
     *noise = N > 0 ? sqrt(2.0 * (REE_VB_BINS - 1)) / N : NAN;
     double sst = ssb + ssw;
@@ -217,24 +260,34 @@ double ree_vb_share(const ree_vb *v, int i, int k, double *share, double *noise)
     return N;
 }
 
+/* Layout: the counts (nin x B), the means and the sums of squares (nin x B x nout each), then the
+ * totals. */
 size_t ree_vb_pack(const ree_vb *v, void *buf, size_t cap)
 {
-    size_t ncell = (size_t)v->nin * (size_t)v->nout * REE_VB_BINS;
-    size_t a = ncell * sizeof *v->cell, b = (size_t)v->nout * sizeof *v->tot;
-    if (buf && cap >= a + b) {
-        memcpy(buf, v->cell, a);
-        memcpy((unsigned char *)buf + a, v->tot, b);
+    size_t nbin = (size_t)v->nin * REE_VB_BINS, ncell = nbin * (size_t)v->nout;
+    size_t a = nbin * sizeof *v->cn, c = ncell * sizeof *v->cmean;
+    size_t b = (size_t)v->nout * sizeof *v->tot;
+    if (buf && cap >= a + 2 * c + b) {
+        unsigned char *p = buf;
+        memcpy(p, v->cn, a);
+        memcpy(p + a, v->cmean, c);
+        memcpy(p + a + c, v->cm2, c);
+        memcpy(p + a + 2 * c, v->tot, b);
     }
-    return a + b;
+    return a + 2 * c + b;
 }
 
 size_t ree_vb_unpack(ree_vb *v, const void *buf, size_t len)
 {
-    size_t ncell = (size_t)v->nin * (size_t)v->nout * REE_VB_BINS;
-    size_t a = ncell * sizeof *v->cell, b = (size_t)v->nout * sizeof *v->tot;
-    if (len < a + b)
+    size_t nbin = (size_t)v->nin * REE_VB_BINS, ncell = nbin * (size_t)v->nout;
+    size_t a = nbin * sizeof *v->cn, c = ncell * sizeof *v->cmean;
+    size_t b = (size_t)v->nout * sizeof *v->tot;
+    if (len < a + 2 * c + b)
         return 0;
-    memcpy(v->cell, buf, a);
-    memcpy(v->tot, (const unsigned char *)buf + a, b);
-    return a + b;
+    const unsigned char *p = buf;
+    memcpy(v->cn, p, a);
+    memcpy(v->cmean, p + a, c);
+    memcpy(v->cm2, p + a + c, c);
+    memcpy(v->tot, p + a + 2 * c, b);
+    return a + 2 * c + b;
 }

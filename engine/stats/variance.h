@@ -29,8 +29,8 @@ typedef struct ree_vb ree_vb;
 
 /* Cells a budget of plan `p` keeps (uncertain inputs x headline indicators x REE_VB_BINS), per
  * thread: its memory and its merge cost grow with that product, i.e. with the square of the
- * network. `reesim run` keeps a budget by default only up to REE_VB_AUTO_MAX_CELLS (about 64 MB
- * per thread; a few hundred nodes), and says when it skips one (--variance on forces it). */
+ * network. `reesim run` keeps a budget by default only up to REE_VB_AUTO_MAX_CELLS (16 bytes a
+ * cell, about 34 MB per thread; a few hundred nodes), and says when it skips one (--variance on forces it). */
 #define REE_VB_AUTO_MAX_CELLS ((size_t)1 << 21)
 size_t ree_vb_cells(const ree_plan *p);
 

@@ -5,6 +5,7 @@
  * next level after its own points on ties, an odd last point staying. stats.c keeps level 0 as
  * appended blocks and sorts it only when it compacts it or is queried; the sort is stable, so the
  * points of every level, in order, -0.0 and 0.0 included, must be the model's. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -303,12 +304,117 @@ static void test_sort_column_ties(void **state)
         }
 }
 
+/* Full columns whose equal values are copies (no NaN, not both -0.0 and 0.0) take ree_sort_column's
+ * network path: the result must still be the stable sort's, bit for bit, whatever the values --
+ * continuous, few distinct, one kind of zero, infinities, already in order or reversed. */
+static void test_sort_column_networks(void **state)
+{
+    (void)state;
+    uint64_t seed = 11;
+    for (int rep = 0; rep < 4000; rep++) {
+        double x[REE_BLOCK_MAX], want[REE_BLOCK_MAX], tmp[REE_BLOCK_MAX];
+        int kind = rep % 8;
+        for (size_t i = 0; i < REE_BLOCK_MAX; i++) {
+            double u = uniform(&seed);
+            x[i] = kind == 0   ? u * 200.0 - 100.0
+                   : kind == 1 ? (double)(int)(u * 4.0)
+                   : kind == 2 ? (u < 0.7 ? 0.0 : u)
+                   : kind == 3 ? (u < 0.7 ? -0.0 : -u)
+                   : kind == 4 ? (u < 0.1   ? -INFINITY
+                                  : u < 0.2 ? INFINITY
+                                            : u - 0.5)
+                   : kind == 5 ? (double)i * 0.25
+                   : kind == 6 ? -(double)i + (u < 0.5 ? 1e-300 : 0.0)
+                               : (u < 0.5 ? 0.0 : 1e300 * (u - 0.75));
+            want[i] = x[i];
+        }
+        stable_sort(want, REE_BLOCK_MAX);
+        ree_sort_column(x, REE_BLOCK_MAX, tmp);
+        assert_bits(x, want, REE_BLOCK_MAX);
+    }
+}
+
+/* Type 7 on the weighted points, written plainly: the points ordered by value (equal values: the
+ * lower level first, as the sketch's walk takes them), x_pos the point whose cumulative weight
+ * first reaches pos, then R's interpolation. */
+static double ref_quantile(const double *x, const double *w, size_t n, double q)
+{
+    double *xs = malloc(n * sizeof *xs), *ws = malloc(n * sizeof *ws), W = 0.0;
+    assert_true(xs && ws);
+    memcpy(xs, x, n * sizeof *x);
+    memcpy(ws, w, n * sizeof *w);
+    for (size_t i = 1; i < n; i++) /* insertion sort by (value, weight) */
+        for (size_t j = i;
+             j > 0 && (xs[j] < xs[j - 1] || (xs[j] == xs[j - 1] && ws[j] < ws[j - 1])); j--) {
+            double t = xs[j], u = ws[j];
+            xs[j] = xs[j - 1];
+            ws[j] = ws[j - 1];
+            xs[j - 1] = t;
+            ws[j - 1] = u;
+        }
+    for (size_t i = 0; i < n; i++)
+        W += ws[i];
+    double index = 1.0 + (W - 1.0) * q, lo = floor(index), h = index - lo, val[2];
+    for (int side = 0; side < 2; side++) {
+        double cum = 0.0;
+        size_t i = 0;
+        while (i + 1 < n && cum + ws[i] < lo + side)
+            cum += ws[i++];
+        val[side] = xs[i];
+    }
+    double r = h > 0.0 && val[1] != val[0] ? (1.0 - h) * val[0] + h * val[1] : val[0];
+    free(xs);
+    free(ws);
+    return r;
+}
+
+/* Quantiles, exact (weights 1: read by position) and after compactions (a walk over the levels),
+ * bit for bit those of ref_quantile on the cell's weighted points. */
+static void test_quantiles_match_weighted_points(void **state)
+{
+    (void)state;
+    static const int runs[] = {1, 2, 63, 64 * 10, 64 * 16, 64 * 16 + 1, 64 * 47 + 9};
+    static const double qs[] = {0.0, 0.01, 0.05, 0.25, 0.3333, 0.5, 0.75, 0.95, 0.999, 1.0};
+    for (size_t t = 0; t < sizeof runs / sizeof runs[0]; t++) {
+        ree_acc *a = ree_acc_alloc(NCELL, 512);
+        ree_block *b = ree_block_alloc(NCELL);
+        assert_true(a && b);
+        uint64_t seed = 5 + t;
+        for (int r = 0; r < runs[t]; r++) {
+            double v[NCELL];
+            values(r, &seed, v);
+            assert_int_equal(ree_block_add(b, v), 0);
+            if ((r + 1) % REE_BLOCK_MAX == 0 || r + 1 == runs[t]) {
+                assert_int_equal(ree_acc_merge_block(a, b), 0);
+                ree_block_reset(b);
+            }
+        }
+        for (size_t c = 0; c < NCELL; c++) {
+            size_t n = ree_acc_points(a, c);
+            double *x = malloc(n * sizeof *x), *w = malloc(n * sizeof *w);
+            assert_true(x && w);
+            assert_int_equal(ree_acc_weighted_points(a, c, x, w), n);
+            for (size_t j = 0; j < sizeof qs / sizeof qs[0]; j++) {
+                double got = ree_acc_quantile(a, c, qs[j]), want = ref_quantile(x, w, n, qs[j]);
+                if (qs[j] > 0.0 && qs[j] < 1.0) /* the ends are the exact extremes */
+                    assert_memory_equal(&got, &want, sizeof got);
+            }
+            free(x);
+            free(w);
+        }
+        ree_acc_free(a);
+        ree_block_free(b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blocks_match_eager_model),
         cmocka_unit_test(test_sort_points_stable),
         cmocka_unit_test(test_sort_column_ties),
+        cmocka_unit_test(test_sort_column_networks),
+        cmocka_unit_test(test_quantiles_match_weighted_points),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
