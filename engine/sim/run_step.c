@@ -11,7 +11,8 @@
 
 #define NM(r, n) ((size_t)(n) * (size_t)(r)->nmat)
 
-/* Two 64-bit lanes (a GCC and Clang vector extension): book() ORs value bits two at a time. */
+/* Two 64-bit lanes (a GCC and Clang vector extension): book() ORs value bits two at a time,
+ * record() checks values two at a time. */
 typedef uint64_t u64x2 __attribute__((vector_size(16)));
 
 /* Apply what a hook booked (produced_io, consumed_io, lost_io: one block of 3 x nmat) to the
@@ -475,6 +476,31 @@ static double series_value(const ree_run *r, int s)
     return v;
 }
 
+/* 1 when every a[i] and b[i], i < n, is IN_RANGE, else 0, two values to a vector. The bits of a
+ * magnitude (the value with its sign bit cleared) order as the magnitudes do, and those of inf
+ * and NaN above every finite one: a magnitude is in range when its bits are at most those of
+ * REE_RUN_VALUE_MAX, i.e. when that bound's bits minus them leave the top bit clear. */
+static int all_in_range(const double *a, const double *b, size_t n)
+{
+    const uint64_t mask = ~(UINT64_C(1) << 63);
+    const double maxv = REE_RUN_VALUE_MAX;
+    uint64_t lim;
+    memcpy(&lim, &maxv, sizeof lim);
+    const u64x2 mag = {mask, mask}, top = {lim, lim};
+    u64x2 bad = {0, 0};
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        u64x2 x, y;
+        memcpy(&x, a + i, sizeof x);
+        memcpy(&y, b + i, sizeof y);
+        bad |= (top - (x & mag)) | (top - (y & mag));
+    }
+    int all = ((bad[0] | bad[1]) >> 63) == 0;
+    for (; i < n; i++)
+        all &= IN_RANGE(a[i]) & IN_RANGE(b[i]);
+    return all;
+}
+
 /* Record the step's series values, and check them and the node stocks and orders in range
  * (IN_RANGE) at the cost of one comparison each, without a branch; only on failure are they
  * searched. Returns 1 when all are in range, else 0 (out_of_range() then names the first). */
@@ -490,10 +516,7 @@ static int record(ree_run *r)
         col[(size_t)s * T] = v;
         ok &= IN_RANGE(v);
     }
-    size_t nnm = NM(r, p->nnode);
-    for (size_t i = 0; i < nnm; i++)
-        ok &= IN_RANGE(r->stock[i]) & IN_RANGE(r->order[i]);
-    return ok;
+    return ok & all_in_range(r->stock, r->order, NM(r, p->nnode));
 }
 
 ree_status ree_run_step(ree_run *r)
