@@ -51,16 +51,19 @@ static inline void book(ree_run *r, int n)
     }
 }
 
-/* Call phase ph's hooks in node order (hooks_setup in run.c), booking after each. Each gets
- * its node's own io block, not a copy: hooks do not change the block's fields (engine/model.h). */
+/* Call phase ph's hooks in node order (hooks_setup in run.c), booking after each in the phases
+ * whose hooks may book (produce, consume; engine/model.h: order, offer and account book nothing).
+ * Each gets its node's own io block, not a copy: hooks do not change the block's fields. */
 static void call_nodes(ree_run *r, int ph)
 {
+    int books = ph == PH_PRODUCE || ph == PH_CONSUME;
     for (int i = r->ncall[ph]; i < r->ncall[ph + 1]; i++) {
         const node_call *c = &r->calls[i];
         ree_node_io *io = &r->nio[c->node];
         io->step = r->t;
         c->hook(c->par, c->state, io);
-        book(r, c->node);
+        if (books)
+            book(r, c->node);
     }
 }
 
