@@ -47,7 +47,7 @@ void ree_run_free(ree_run *r)
         r->region_acc,    r->g_granted,    r->g_fallback,  r->asked,       (void *)r->g_rule,
         r->base0,         r->sampled_ent,  r->sampled_par, r->pair_link,   r->pair_mat,
         r->pair_node,     r->pair_off,     r->pair_ranks,  r->rank_link,   r->sector_node,
-        (void *)r->ssrc};
+        (void *)r->ssrc,  r->step_rng,     r->step_kind};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -228,6 +228,8 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->par = cal((size_t)ne, sizeof *r->par, &bad);
     r->rng = cal((size_t)ne, sizeof *r->rng, &bad);
     r->kind = cal((size_t)ne, sizeof *r->kind, &bad);
+    r->step_rng = cal((size_t)ne, sizeof *r->step_rng, &bad);
+    r->step_kind = cal((size_t)ne, sizeof *r->step_kind, &bad);
     r->need_idx = cal((size_t)ne, sizeof(int), &bad);
     r->short_idx = cal((size_t)ne, sizeof(int), &bad);
     r->regime_touch = cal((size_t)ne, sizeof(int), &bad);
@@ -260,6 +262,10 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
         r->kind[e] = m->kind == REE_MODEL_GATE   ? REE_STREAM_GATE
                      : m->kind == REE_MODEL_LINK ? REE_STREAM_LEAD
                                                  : REE_STREAM_MODEL;
+        if (m->kind != REE_MODEL_LINK) {
+            r->step_rng[r->nstep_rng] = r->rng[e];
+            r->step_kind[r->nstep_rng++] = r->kind[e];
+        }
     }
     r->base = cal(r->poff[ne], 1, &bad);
     r->eff = cal(r->poff[ne], 1, &bad);
@@ -337,6 +343,7 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
         r->lk[l].from = (size_t)lk->from * (size_t)nm + (size_t)lk->material;
         r->lk[l].slot = lk->gate >= 0 ? (long)r->goff[lk->gate] + lk->gate_slot : -1;
         r->lk[l].rng = r->rng[lk->entity];
+        r->lk[l].kind = r->kind[lk->entity];
     }
     for (int n = 0; n < nn; n++)
         if (p->entities[p->nodes[n].entity].model->flags & REE_MF_SECTOR)
@@ -582,8 +589,8 @@ void ree_run_streams(ree_run *r)
         ree_rng_select(r->regime_rng, &rk);
         return;
     }
-    /* The same seed, run and entity: only the kind moves. */
-    ree_rng_select_kinds(r->rng, r->kind, step, p->nentity);
+    /* The same seed, run and entity: only the kind moves. Links: in shipping, when they draw. */
+    ree_rng_select_kinds(r->step_rng, r->step_kind, step, r->nstep_rng);
     ree_rng_select_kind(r->regime_rng, REE_STREAM_REGIME | step);
 }
 

@@ -37,7 +37,8 @@ typedef struct link_rt {
     /* Fixed for the workspace (ree_run_alloc_horizon): where the link's flows go. */
     size_t to, from; /* node-material offsets of its destination and its source */
     long slot;       /* its gate slot (goff[gate] + gate_slot), -1 when ungated */
-    gsl_rng *rng;    /* its per-step stream */
+    gsl_rng *rng;    /* its per-step stream: keyed for step t > 0 where it draws (shipping) */
+    uint32_t kind;   /* that stream's ree_stream_kind */
     /* Read at reset: the whole and fractional months of its delivery without a random delay
      * (dispatch: max(1, lead) split into floor and rest). */
     double k0, f0;
@@ -65,7 +66,12 @@ struct ree_run {
     size_t state_bytes;
     gsl_rng **rng;  /* per entity per-step stream */
     uint32_t *kind; /* per entity: its per-step stream's ree_stream_kind */
-    gsl_rng *tmp;   /* parameter sampling */
+    /* The per-step streams ree_run_streams keys at each step: every entity's but the links'
+     * (keyed when they draw), in entity order, with their kinds. */
+    gsl_rng **step_rng;
+    uint32_t *step_kind;
+    int nstep_rng;
+    gsl_rng *tmp; /* parameter sampling */
     gsl_rng *regime_rng;
     ree_model_ctx *ctx;
 
@@ -136,7 +142,9 @@ void ree_run_policy(ree_run *r);
 
 /* Select this step's random streams: each entity's per-step stream is keyed by (seed, run,
  * entity, kind | (step + 1) << 8), so the draws of a month do not depend on how many draws the
- * entity made in earlier months. Two scenarios whose models draw differently once (a gate
+ * entity made in earlier months. A link's stream (its one draw a step: a random delay, when its
+ * delay_prob is strictly between 0 and 1) is keyed for steps after the first where it draws,
+ * in shipping (run_step.c): a stream that draws nothing need not be keyed. Two scenarios whose models draw differently once (a gate
  * approving at 10% against one at 60% takes a different number of binomial draws) therefore
  * still share every later month's draws: common random numbers survive divergence. */
 void ree_run_streams(ree_run *r);

@@ -40,7 +40,11 @@ static inline void book(ree_run *r, int n)
     size_t o = NM(r, n);
     for (int m = 0; m < r->nmat; m++) {
         double pr = r->produced_io[m], co = r->consumed_io[m], lo = r->lost_io[m];
-        if (pr == 0 && co == 0 && lo == 0)
+        uint64_t bp, bc, bl;
+        memcpy(&bp, &pr, sizeof bp);
+        memcpy(&bc, &co, sizeof bc);
+        memcpy(&bl, &lo, sizeof bl);
+        if (((bp | bc | bl) << 1) == 0) /* all three +0 or -0 */
             continue;
         r->stock[o + m] += pr - co - lo;
         r->prod[o + m] += pr;
@@ -245,14 +249,18 @@ static void shipping(ree_run *r)
     }
     /* Random delays: one draw per link and step, whether or not it ships, unless delay_prob is
      * 0 or 1 (its bounds): u is in (0,1), so u < delay_prob is then decided without it. The
-     * skip moves no other draw: the link's stream is keyed per step (ree_run_streams) and this
-     * is its only draw. */
+     * skip moves no other draw: the link's stream is keyed per step and this is its only draw;
+     * after the first step (keyed at reset) it is keyed here, only when it draws
+     * (ree_run_streams). */
     double *extra = r->extra;
+    uint32_t step = (uint32_t)(r->t + 1) << 8;
     for (int l = 0; l < p->nlink; l++) {
         const link_rt *k = &r->lk[l];
-        if (k->delay_prob > 0 && k->delay_prob < 1)
+        if (k->delay_prob > 0 && k->delay_prob < 1) {
+            if (r->t > 0)
+                ree_rng_select_kind(k->rng, k->kind | step);
             extra[l] = ree_rng_uniform_pos(k->rng) < k->delay_prob ? k->delay_months : 0;
-        else
+        } else
             extra[l] = k->delay_prob >= 1 ? k->delay_months : 0;
         r->shipped[l] = 0;
     }
