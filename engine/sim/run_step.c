@@ -283,10 +283,13 @@ static void shipping(ree_run *r)
         }
         double *before = r->before;
         memcpy(before, r->shipped, sizeof(double) * (size_t)p->nlink);
+        /* A pair with nothing to ship at this rank is settled at rank 0; at a later rank that
+         * would change nothing (settle() is idempotent, and only allocate() moves its stock or
+         * its shipments, settling after). */
         for (int pr = 0; pr < r->npair; pr++)
             if (r->pair_ranks[pr] >> rank & 1u)
                 allocate(r, pr, rank, extra);
-            else /* nothing to ship at this rank */
+            else if (rank == 0)
                 settle(r, NM(r, r->pair_node[pr]) + (size_t)r->pair_mat[pr]);
         memset(r->unmet_next, 0, sizeof(double) * nnm);
         for (int i = 0; i < nrl; i++) {
@@ -308,15 +311,16 @@ static void shipping(ree_run *r)
 }
 
 /* Region totals: this step's need, use and lost units summed over each region's sectors, in
- * node order, fed to the region's resilience accumulator. */
+ * node order (only sectors have a region group: region_setup in run.c), fed to the region's
+ * resilience accumulator. */
 static void region_totals(ree_run *r)
 {
     const ree_plan *p = r->p;
     if (!r->nregion)
         return;
     memset(r->region_sum, 0, sizeof(double) * 3 * (size_t)r->nregion);
-    for (int n = 0; n < p->nnode; n++) {
-        int e = p->nodes[n].entity, g = r->region_of[e];
+    for (int i = 0; i < r->nsector; i++) {
+        int e = p->nodes[r->sector_node[i]].entity, g = r->region_of[e];
         if (g < 0)
             continue;
         const double *mt = r->metrics + r->moff[e];
