@@ -264,11 +264,13 @@ static void shipping(ree_run *r)
             extra[l] = k->delay_prob >= 1 ? k->delay_months : 0;
         r->shipped[l] = 0;
     }
-    memset(r->unmet, 0, sizeof(double) * nnm);
+    /* Ranks in turn. req is read for the links of the rank at hand only (allocate filters by
+     * rank), each written first; unmet (what rank k failed to deliver, asked of rank k + 1) is
+     * read from rank 1 on, so the last rank does not compute it. */
     for (int rank = 0; rank <= r->maxrank && rank < REE_LINK_RANKS; rank++) {
         const int *rl = r->rank_link + r->rank_off[rank];
         int nrl = r->rank_off[rank + 1] - r->rank_off[rank];
-        memset(r->req, 0, sizeof(double) * (size_t)p->nlink);
+        int last = rank == r->maxrank || rank + 1 == REE_LINK_RANKS;
         for (int i = 0; i < nrl; i++) {
             int l = rl[i];
             const link_rt *k = &r->lk[l];
@@ -282,7 +284,8 @@ static void shipping(ree_run *r)
             r->requested_now[k->from] += r->req[l];
         }
         double *before = r->before;
-        memcpy(before, r->shipped, sizeof(double) * (size_t)p->nlink);
+        if (!last)
+            memcpy(before, r->shipped, sizeof(double) * (size_t)p->nlink);
         /* A pair with nothing to ship at this rank is settled at rank 0; at a later rank that
          * would change nothing (settle() is idempotent, and only allocate() moves its stock or
          * its shipments, settling after). */
@@ -291,6 +294,8 @@ static void shipping(ree_run *r)
                 allocate(r, pr, rank, extra);
             else if (rank == 0)
                 settle(r, NM(r, r->pair_node[pr]) + (size_t)r->pair_mat[pr]);
+        if (last)
+            break;
         memset(r->unmet_next, 0, sizeof(double) * nnm);
         for (int i = 0; i < nrl; i++) {
             int l = rl[i];
@@ -305,7 +310,9 @@ static void shipping(ree_run *r)
                 r->unmet_next[o] += want > 0 ? want : 0;
             }
         }
-        memcpy(r->unmet, r->unmet_next, sizeof(double) * nnm);
+        double *u = r->unmet; /* unmet_next becomes unmet: the next rank's */
+        r->unmet = r->unmet_next;
+        r->unmet_next = u;
     }
     gates_ship(r);
 }
