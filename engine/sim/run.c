@@ -281,7 +281,7 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     double **marr[] = {&r->price, &r->scarcity, &r->need_sum, &r->short_sum, &r->total0};
     for (size_t i = 0; i < sizeof marr / sizeof marr[0]; i++)
         *marr[i] = cal((size_t)nm, sizeof(double), &bad);
-    /* One block, so that book() sees at a glance whether a hook booked anything. */
+    /* The bookings of a hook (produced, consumed, lost: nmat each), one block. */
     r->produced_io = cal(3 * (size_t)nm, sizeof(double), &bad);
     r->nio = cal((size_t)nn, sizeof *r->nio, &bad);
     r->sector_node = cal((size_t)nn, sizeof(int), &bad);

@@ -11,32 +11,14 @@
 
 #define NM(r, n) ((size_t)(n) * (size_t)(r)->nmat)
 
-/* Two 64-bit lanes (a GCC and Clang vector extension): book() ORs value bits two at a time,
- * record() checks values two at a time. */
+/* Two 64-bit lanes (a GCC and Clang vector extension): record() checks values two at a time. */
 typedef uint64_t u64x2 __attribute__((vector_size(16)));
 
-/* Apply what a hook booked (produced_io, consumed_io, lost_io: one block of 3 x nmat) to the
- * node's stock and flow totals, and clear it. Most hooks book nothing: one pass finds out. */
+/* Apply what a hook booked (produced_io, consumed_io, lost_io: nmat each) to the node's stock
+ * and flow totals, and clear it. Only produce() and consume() book, and nearly every call of
+ * theirs books something: each material is tested, with no pass over the block first. */
 static inline void book(ree_run *r, int n)
 {
-    /* The bits of each value shifted past the sign: nonzero unless the value is +0 or -0. */
-    const double *io = r->produced_io;
-    int k = 3 * r->nmat, i = 0;
-    u64x2 acc = {0, 0};
-    for (; i + 2 <= k; i += 2) {
-        u64x2 b;
-        memcpy(&b, io + i, sizeof b);
-        acc |= b;
-    }
-    uint64_t any = acc[0] | acc[1];
-    if (i < k) {
-        uint64_t b;
-        memcpy(&b, io + i, sizeof b);
-        any |= b;
-    }
-    any <<= 1;
-    if (!any)
-        return;
     size_t o = NM(r, n);
     for (int m = 0; m < r->nmat; m++) {
         double pr = r->produced_io[m], co = r->consumed_io[m], lo = r->lost_io[m];
