@@ -47,7 +47,7 @@ void ree_run_free(ree_run *r)
         r->region_acc,    r->g_granted,    r->g_fallback,  r->asked,       (void *)r->g_rule,
         r->base0,         r->sampled_ent,  r->sampled_par, r->pair_link,   r->pair_mat,
         r->pair_node,     r->pair_off,     r->pair_ranks,  r->rank_link,   r->sector_node,
-        (void *)r->ssrc,  r->step_rng,     r->step_kind};
+        (void *)r->ssrc,  r->step_rng,     r->step_kind,   r->sdirect,     r->scomputed};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -313,6 +313,8 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->chval = cal((size_t)nch, sizeof(double), &bad);
     r->series = cal((size_t)p->nseries * (size_t)nsteps, sizeof(double), &bad);
     r->ssrc = cal((size_t)p->nseries, sizeof *r->ssrc, &bad);
+    r->sdirect = cal((size_t)p->nseries, sizeof(int), &bad);
+    r->scomputed = cal((size_t)p->nseries, sizeof(int), &bad);
     r->indicators = cal((size_t)p->nindicator, sizeof(double), &bad);
     region_setup(r, &bad);
     pairs_setup(r, &bad);
@@ -357,6 +359,10 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
                      : se->kind == REE_S_TRANSIT  ? r->transit + e
                      : se->kind == REE_S_SCARCITY ? r->scarcity + x
                                                   : NULL;
+        if (r->ssrc[i])
+            r->sdirect[r->nsdirect++] = i;
+        else
+            r->scomputed[r->nscomputed++] = i;
     }
     r->consumed_io = r->produced_io + nm;
     r->lost_io = r->produced_io + 2 * (size_t)nm;

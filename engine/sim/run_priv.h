@@ -131,8 +131,10 @@ struct ree_run {
     double *region_sum;       /* nregion x 3: need, consumed, lost_units this step */
     ree_resil *region_acc;    /* nregion */
 
-    double *series;      /* nseries x nsteps */
-    const double **ssrc; /* per series: the workspace value it records, NULL when computed */
+    double *series;             /* nseries x nsteps */
+    const double **ssrc;        /* per series: the workspace value it records, NULL when computed */
+    int *sdirect, nsdirect;     /* the series with a ssrc, in table order */
+    int *scomputed, nscomputed; /* the others (series_value in run_step.c), in table order */
     double *indicators;
 };
 

@@ -506,21 +506,35 @@ static int all_in_range(const double *a, const double *b, size_t n)
 }
 
 /* Record the step's series values, and check them and the node stocks and orders in range
- * (IN_RANGE) at the cost of one comparison each, without a branch; only on failure are they
- * searched. Returns 1 when all are in range, else 0 (out_of_range() then names the first). */
+ * (IN_RANGE) at the cost of a few integer operations each, without a branch (as in
+ * all_in_range); only on failure are they searched. The series read from one workspace value
+ * go first, then the computed ones in table order (a sum's terms come earlier in the table, so
+ * they are recorded before it either way). Returns 1 when all are in range, else 0
+ * (out_of_range() then names the first). */
 static int record(ree_run *r)
 {
     const ree_plan *p = r->p;
     size_t T = (size_t)r->nsteps, t = (size_t)r->t;
-    int ok = 1;
+    const uint64_t mask = ~(UINT64_C(1) << 63);
+    const double maxv = REE_RUN_VALUE_MAX;
+    uint64_t lim, bad = 0, b;
+    memcpy(&lim, &maxv, sizeof lim);
     double *col = r->series + t;
-    for (int s = 0; s < p->nseries; s++) {
-        const double *src = r->ssrc[s];
-        double v = src ? *src : series_value(r, s);
+    for (int i = 0; i < r->nsdirect; i++) {
+        int s = r->sdirect[i];
+        double v = *r->ssrc[s];
         col[(size_t)s * T] = v;
-        ok &= IN_RANGE(v);
+        memcpy(&b, &v, sizeof b);
+        bad |= lim - (b & mask);
     }
-    return ok & all_in_range(r->stock, r->order, NM(r, p->nnode));
+    for (int i = 0; i < r->nscomputed; i++) {
+        int s = r->scomputed[i];
+        double v = series_value(r, s);
+        col[(size_t)s * T] = v;
+        memcpy(&b, &v, sizeof b);
+        bad |= lim - (b & mask);
+    }
+    return (bad >> 63) == 0 && all_in_range(r->stock, r->order, NM(r, p->nnode));
 }
 
 ree_status ree_run_step(ree_run *r)
