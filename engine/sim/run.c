@@ -31,23 +31,87 @@ void ree_run_free(ree_run *r)
     free(r->rng);
     gsl_rng_free(r->tmp);
     gsl_rng_free(r->regime_rng);
-    void *arrays[] = {
-        r->base,          r->eff,          r->poff,        r->par,         r->state,
-        r->soff,          r->ctx,          r->metrics,     r->moff,        r->stock,
-        r->prev,          r->recv,         r->ship,        r->prod,        r->cons,
-        r->lost,          r->order,        r->offer,       r->position,    r->requested,
-        r->requested_now, r->unmet,        r->unmet_next,  r->produced_io, r->nio,
-        r->calls,         r->kind,         r->price,       r->history,     r->scarcity,
-        r->need_sum,      r->short_sum,    r->need_idx,    r->short_idx,   r->lk,
-        r->pipe,          r->transit,      r->shipped,     r->req,         r->lead_in,
-        r->extra,         r->before,       r->goff,        r->g_material,  r->g_end_use,
-        r->g_applied,     r->g_shipped,    r->g_licensed,  r->g_on_order,  r->total0,
-        r->chval,         r->regime_touch, r->sector_mat,  r->series,      r->indicators,
-        r->region_ind,    r->region_of,    r->cons_idx,    r->lost_idx,    r->region_sum,
-        r->region_acc,    r->g_granted,    r->g_fallback,  r->asked,       (void *)r->g_rule,
-        r->base0,         r->sampled_ent,  r->sampled_par, r->pair_link,   r->pair_mat,
-        r->pair_node,     r->pair_off,     r->pair_ranks,  r->rank_link,   r->sector_node,
-        (void *)r->ssrc,  r->step_rng,     r->step_kind,   r->sdirect,     r->scomputed};
+    void *arrays[] = {r->base,
+                      r->eff,
+                      r->poff,
+                      r->par,
+                      r->state,
+                      r->soff,
+                      r->ctx,
+                      r->metrics,
+                      r->moff,
+                      r->stock,
+                      r->prev,
+                      r->recv,
+                      r->ship,
+                      r->prod,
+                      r->cons,
+                      r->lost,
+                      r->order,
+                      r->offer,
+                      r->position,
+                      r->requested,
+                      r->requested_now,
+                      r->unmet,
+                      r->unmet_next,
+                      r->produced_io,
+                      r->nio,
+                      r->calls,
+                      r->kind,
+                      r->price,
+                      r->history,
+                      r->scarcity,
+                      r->need_sum,
+                      r->short_sum,
+                      r->need_idx,
+                      r->short_idx,
+                      r->lk,
+                      r->pipe,
+                      r->transit,
+                      r->shipped,
+                      r->req,
+                      r->lead_in,
+                      r->extra,
+                      r->before,
+                      r->goff,
+                      r->g_material,
+                      r->g_end_use,
+                      r->g_applied,
+                      r->g_shipped,
+                      r->g_licensed,
+                      r->g_on_order,
+                      r->total0,
+                      r->chval,
+                      r->regime_touch,
+                      r->sector_mat,
+                      r->series,
+                      r->indicators,
+                      r->region_ind,
+                      r->region_of,
+                      r->cons_idx,
+                      r->lost_idx,
+                      r->region_sum,
+                      r->region_acc,
+                      r->g_granted,
+                      r->g_fallback,
+                      r->asked,
+                      (void *)r->g_rule,
+                      r->base0,
+                      r->sampled_ent,
+                      r->sampled_par,
+                      r->pair_link,
+                      r->pair_mat,
+                      r->pair_node,
+                      r->pair_off,
+                      r->pair_ranks,
+                      r->rank_link,
+                      r->sector_node,
+                      (void *)r->ssrc,
+                      r->step_rng,
+                      r->step_kind,
+                      r->sdirect,
+                      r->scomputed,
+                      r->gio};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -295,6 +359,7 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->extra = cal((size_t)nl, sizeof(double), &bad);
     r->before = cal((size_t)nl, sizeof(double), &bad);
     r->goff = cal((size_t)p->ngate + 1, sizeof(int), &bad);
+    r->gio = cal((size_t)p->ngate, sizeof *r->gio, &bad);
     r->g_material = cal((size_t)nl, sizeof(int), &bad);
     r->g_end_use = cal((size_t)nl, sizeof(uint64_t), &bad);
     r->g_applied = cal((size_t)nl, sizeof(double), &bad);
@@ -372,6 +437,21 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
             int ru = p->gates[g].rule ? p->gates[g].rule[s] : -1;
             r->g_rule[r->goff[g] + s] = ru >= 0 ? r->par[p->rules[ru].entity] : NULL;
         }
+    for (int g = 0; g < p->ngate; g++) {
+        int e = p->gates[g].entity, off = r->goff[g];
+        r->gio[g] = (ree_gate_io){0,
+                                  p->gates[g].nlink,
+                                  r->g_material + off,
+                                  r->g_end_use + off,
+                                  r->g_applied + off,
+                                  r->g_shipped + off,
+                                  r->g_licensed + off,
+                                  r->g_on_order + off,
+                                  r->metrics + r->moff[e],
+                                  r->rng[e],
+                                  (const void *const *)(r->g_rule + off),
+                                  r->g_granted + off};
+    }
     return r;
 }
 

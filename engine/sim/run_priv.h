@@ -95,6 +95,7 @@ struct ree_run {
     double *lead_in;        /* node x material: rank-0 supply lead time [months] */
     double *extra, *before; /* per link: delay this step, shipped before this rank */
     int *goff;              /* gate offsets into gate-slot arrays */
+    ree_gate_io *gio;       /* per gate: its io block (step aside), built at allocation */
     int *g_material;
     uint64_t *g_end_use;
     double *g_applied, *g_shipped, *g_licensed, *g_on_order;

@@ -82,23 +82,12 @@ static void positions(ree_run *r)
     }
 }
 
-/* The io block of gate g: its slice of the gate-slot arrays. */
-static ree_gate_io gate_io(ree_run *r, int g)
+/* The io block of gate g this step: a copy of the one built at allocation (run.c), so that a
+ * hook cannot change the next call's fields (ree_gate_io is not const). */
+static inline ree_gate_io gate_io(const ree_run *r, int g)
 {
-    const ree_plan *p = r->p;
-    int e = p->gates[g].entity, off = r->goff[g];
-    ree_gate_io io = {r->t,
-                      p->gates[g].nlink,
-                      r->g_material + off,
-                      r->g_end_use + off,
-                      r->g_applied + off,
-                      r->g_shipped + off,
-                      r->g_licensed + off,
-                      r->g_on_order + off,
-                      r->metrics + r->moff[e],
-                      r->rng[e],
-                      (const void *const *)(r->g_rule + off),
-                      r->g_granted + off};
+    ree_gate_io io = r->gio[g];
+    io.step = r->t;
     return io;
 }
 
