@@ -31,87 +31,24 @@ void ree_run_free(ree_run *r)
     free(r->rng);
     gsl_rng_free(r->tmp);
     gsl_rng_free(r->regime_rng);
-    void *arrays[] = {r->base,
-                      r->eff,
-                      r->poff,
-                      r->par,
-                      r->state,
-                      r->soff,
-                      r->ctx,
-                      r->metrics,
-                      r->moff,
-                      r->stock,
-                      r->prev,
-                      r->recv,
-                      r->ship,
-                      r->prod,
-                      r->cons,
-                      r->lost,
-                      r->order,
-                      r->offer,
-                      r->position,
-                      r->requested,
-                      r->requested_now,
-                      r->unmet,
-                      r->unmet_next,
-                      r->produced_io,
-                      r->nio,
-                      r->calls,
-                      r->kind,
-                      r->price,
-                      r->history,
-                      r->scarcity,
-                      r->need_sum,
-                      r->short_sum,
-                      r->need_idx,
-                      r->short_idx,
-                      r->lk,
-                      r->pipe,
-                      r->transit,
-                      r->shipped,
-                      r->req,
-                      r->lead_in,
-                      r->extra,
-                      r->before,
-                      r->goff,
-                      r->g_material,
-                      r->g_end_use,
-                      r->g_applied,
-                      r->g_shipped,
-                      r->g_licensed,
-                      r->g_on_order,
-                      r->total0,
-                      r->chval,
-                      r->regime_touch,
-                      r->sector_mat,
-                      r->series,
-                      r->indicators,
-                      r->region_ind,
-                      r->region_of,
-                      r->cons_idx,
-                      r->lost_idx,
-                      r->region_sum,
-                      r->region_acc,
-                      r->g_granted,
-                      r->g_fallback,
-                      r->asked,
-                      (void *)r->g_rule,
-                      r->base0,
-                      r->sampled_ent,
-                      r->sampled_par,
-                      r->pair_link,
-                      r->pair_mat,
-                      r->pair_node,
-                      r->pair_off,
-                      r->pair_ranks,
-                      r->rank_link,
-                      r->sector_node,
-                      (void *)r->ssrc,
-                      r->step_rng,
-                      r->step_kind,
-                      r->sdirect,
-                      r->scomputed,
-                      r->gio};
+    void *arrays[] = {
+        r->base,          r->eff,          r->poff,        r->par,         r->state,
+        r->soff,          r->ctx,          r->metrics,     r->moff,        r->stock,
+        r->prev,          r->recv,         r->ship,        r->prod,        r->cons,
+        r->lost,          r->order,        r->offer,       r->position,    r->requested,
+        r->requested_now, r->unmet,        r->unmet_next,  r->produced_io, r->nio,
+        r->calls,         r->kind,         r->price,       r->history,     r->scarcity,
+        r->need_sum,      r->short_sum,    r->need_idx,    r->short_idx,   r->lk,
+        r->pipe,          r->transit,      r->shipped,     r->req,         r->lead_in,
+        r->extra,         r->before,       r->goff,        r->g_material,  r->g_end_use,
+        r->g_applied,     r->g_shipped,    r->g_licensed,  r->g_on_order,  r->total0,
+        r->chval,         r->regime_touch, r->sector_mat,  r->series,      r->indicators,
+        r->region_ind,    r->region_of,    r->cons_idx,    r->lost_idx,    r->region_sum,
+        r->region_acc,    r->g_granted,    r->g_fallback,  r->asked,       (void *)r->g_rule,
+        r->base0,         r->sampled_ent,  r->sampled_par, r->pair_link,   r->pair_mat,
+        r->pair_node,     r->pair_off,     r->pair_ranks,  r->rank_link,   r->sector_node,
+        (void *)r->ssrc,  r->step_rng,     r->step_kind,   r->sdirect,     r->scomputed,
+        r->gio,           r->pair_rlink,   r->rlink_gend,  r->pair_roff};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -202,6 +139,9 @@ static void pairs_setup(ree_run *r, int *bad)
     r->pair_off = cal(nnm + 1, sizeof(int), bad);
     r->pair_link = cal((size_t)p->nlink, sizeof(int), bad);
     r->pair_ranks = cal(nnm, sizeof(unsigned), bad);
+    r->pair_rlink = cal((size_t)p->nlink, sizeof(int), bad);
+    r->rlink_gend = cal((size_t)p->nlink, sizeof(int), bad);
+    r->pair_roff = cal(nnm * (REE_LINK_RANKS + 1), sizeof(int), bad);
     r->rank_link = cal((size_t)p->nlink, sizeof(int), bad);
     if (*bad)
         return;
@@ -581,6 +521,36 @@ static double link_value(const ree_run *r, int l, size_t offset)
     return v;
 }
 
+/* Pair pr's pair_rlink, pair_roff and rlink_gend (run_priv.h) from its links' ranks and
+ * priorities: an insertion sort (stable; a pair has few links). */
+static void pair_sort(ree_run *r, int pr)
+{
+    int a = r->pair_off[pr], nl = r->pair_off[pr + 1] - a;
+    int *srt = r->pair_rlink + a, *off = r->pair_roff + (size_t)pr * (REE_LINK_RANKS + 1);
+    for (int i = 0; i < nl; i++) {
+        const link_rt *k = &r->lk[r->pair_link[a + i]];
+        int j = i;
+        for (; j > 0; j--) {
+            const link_rt *q = &r->lk[srt[j - 1]];
+            if (q->rank < k->rank || (q->rank == k->rank && !(q->priority < k->priority)))
+                break;
+            srt[j] = srt[j - 1];
+        }
+        srt[j] = r->pair_link[a + i];
+    }
+    for (int k = 0, i = 0; k <= REE_LINK_RANKS; k++) {
+        while (i < nl && r->lk[srt[i]].rank < k)
+            i++;
+        off[k] = a + i;
+    }
+    for (int i = nl - 1; i >= 0; i--) {
+        const link_rt *k = &r->lk[srt[i]];
+        int same = i + 1 < nl && r->lk[srt[i + 1]].rank == k->rank &&
+                   r->lk[srt[i + 1]].priority == k->priority;
+        r->rlink_gend[a + i] = same ? r->rlink_gend[a + i + 1] : a + i + 1;
+    }
+}
+
 /* Link parameters of this run. delay_prob, rank and share may change during a run (timeline
  * events, regimes); lead_time, delay_months and priority are read at reset only. What follows
  * from ranks and shares (the last rank, the shares normalised within each (destination,
@@ -644,6 +614,7 @@ static void link_params(ree_run *r, int all)
             if (k >= 0 && k < REE_LINK_RANKS)
                 r->pair_ranks[pr] |= 1u << k;
         }
+        pair_sort(r, pr);
     }
     /* Normalise shares within each (destination, material, rank) group. */
     for (int l = 0; l < p->nlink; l++) {

@@ -109,6 +109,11 @@ struct ree_run {
     int npair;
     int *pair_node, *pair_mat, *pair_off, *pair_link;
     unsigned *pair_ranks; /* per pair: bit k set when one of its links has rank k */
+    /* pair_rlink: each pair's links sorted by rank, then priority (highest first), then as in
+     * pair_link (a stable sort); pair pr's links of rank k are pair_rlink[i] for i from
+     * pair_roff[pr * (REE_LINK_RANKS + 1) + k] to the next offset, in groups of one priority:
+     * the group at i ends at rlink_gend[i]. Redone with the ranks (link_params). */
+    int *pair_rlink, *pair_roff, *rlink_gend;
     /* The links of rank k, in file order: rank_link[rank_off[k] .. rank_off[k + 1]) (set with
      * the ranks, in link_params). */
     int rank_off[REE_LINK_RANKS + 1];

@@ -150,40 +150,35 @@ static inline void settle(ree_run *r, size_t o)
         r->stock[o] = 0;
 }
 
-/* Allocate what sender n offers of material m (the node-material pair `pr`: its outbound links
- * of that material, in file order, are pair_link[pair_off[pr] .. pair_off[pr + 1])) among the
+/* Allocate what sender n offers of material m (the node-material pair `pr`) among its
  * rank-`rank` links that request it: by priority (highest first), then in proportion to the
- * requests. */
+ * requests. Those links are a run of pair_rlink (run_priv.h) in groups of one priority, from the
+ * highest, each in file order; a group is served when one of its links requests something and
+ * its priority is below the last served (+inf at first) and above -inf. */
 static void allocate(ree_run *r, int pr, int rank, const double *extra)
 {
     int n = r->pair_node[pr], m = r->pair_mat[pr];
-    const int *lks = r->pair_link + r->pair_off[pr];
-    int nl = r->pair_off[pr + 1] - r->pair_off[pr];
+    const int *off = r->pair_roff + (size_t)pr * (REE_LINK_RANKS + 1) + rank;
+    const int *lk = r->pair_rlink;
     size_t o = NM(r, n) + (size_t)m;
     double avail = r->offer[o] < r->stock[o] ? r->offer[o] : r->stock[o];
     if (avail < 0)
         avail = 0;
     double level = INFINITY;
-    while (avail > 0 && nl > 0) {
-        /* The highest priority below `level` among requesting links. */
-        double prio = -INFINITY, want = 0;
-        for (int i = 0; i < nl; i++) {
-            int l = lks[i];
-            if (r->lk[l].rank == rank && r->req[l] > 0 && r->lk[l].priority < level &&
-                r->lk[l].priority > prio)
-                prio = r->lk[l].priority;
-        }
-        if (prio == -INFINITY)
-            break;
-        for (int i = 0; i < nl; i++) {
-            int l = lks[i];
-            if (r->lk[l].rank == rank && r->lk[l].priority == prio)
-                want += r->req[l];
-        }
+    for (int g = off[0], e; g < off[1] && avail > 0; g = e) {
+        e = r->rlink_gend[g];
+        double prio = r->lk[lk[g]].priority, want = 0;
+        int asks = 0;
+        for (int i = g; i < e; i++)
+            asks |= r->req[lk[i]] > 0;
+        if (!asks || !(prio < level) || !(prio > -INFINITY))
+            continue;
+        for (int i = g; i < e; i++)
+            want += r->req[lk[i]];
         double give = want < avail ? want : avail, frac = want > 0 ? give / want : 0;
-        for (int i = 0; i < nl; i++) {
-            int l = lks[i];
-            if (r->lk[l].rank != rank || r->lk[l].priority != prio || r->req[l] <= 0)
+        for (int i = g; i < e; i++) {
+            int l = lk[i];
+            if (r->req[l] <= 0)
                 continue;
             double q = give >= want ? r->req[l] : r->req[l] * frac;
             r->shipped[l] += q;
