@@ -48,7 +48,8 @@ void ree_run_free(ree_run *r)
         r->base0,         r->sampled_ent,  r->sampled_par, r->pair_link,   r->pair_mat,
         r->pair_node,     r->pair_off,     r->pair_ranks,  r->rank_link,   r->sector_node,
         (void *)r->ssrc,  r->step_rng,     r->step_kind,   r->sdirect,     r->scomputed,
-        r->gio,           r->pair_rlink,   r->rlink_gend,  r->pair_roff};
+        r->gio,           r->pair_rlink,   r->rlink_gend,  r->pair_roff,   r->rank_pair,
+        r->pair_idle};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -143,6 +144,8 @@ static void pairs_setup(ree_run *r, int *bad)
     r->rlink_gend = cal((size_t)p->nlink, sizeof(int), bad);
     r->pair_roff = cal(nnm * (REE_LINK_RANKS + 1), sizeof(int), bad);
     r->rank_link = cal((size_t)p->nlink, sizeof(int), bad);
+    r->rank_pair = cal((size_t)p->nlink, sizeof(int), bad); /* a pair-rank has a link */
+    r->pair_idle = cal(nnm, sizeof(int), bad);
     if (*bad)
         return;
     int k = 0, nl = 0;
@@ -616,6 +619,17 @@ static void link_params(ree_run *r, int all)
         }
         pair_sort(r, pr);
     }
+    int np = 0;
+    r->npair_idle = 0;
+    for (int k = 0; k < REE_LINK_RANKS; k++) {
+        r->rank_poff[k] = np;
+        for (int pr = 0; pr < r->npair; pr++)
+            if (r->pair_ranks[pr] >> k & 1u)
+                r->rank_pair[np++] = pr;
+            else if (k == 0)
+                r->pair_idle[r->npair_idle++] = pr;
+    }
+    r->rank_poff[REE_LINK_RANKS] = np;
     /* Normalise shares within each (destination, material, rank) group. */
     for (int l = 0; l < p->nlink; l++) {
         double sum = 0;

@@ -118,6 +118,10 @@ struct ree_run {
      * the ranks, in link_params). */
     int rank_off[REE_LINK_RANKS + 1];
     int *rank_link;
+    /* The pairs with a link of rank k, in pair order: rank_pair[rank_poff[k] .. rank_poff[k + 1]);
+     * the pairs with none of rank 0: pair_idle[0 .. npair_idle) (set with the ranks). */
+    int rank_poff[REE_LINK_RANKS + 1];
+    int *rank_pair, *pair_idle, npair_idle;
 
     ree_node_io *nio;        /* per node: its io block, every pointer set at allocation */
     node_call *calls;        /* the hooks of all phases, phase after phase */

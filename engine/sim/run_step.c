@@ -252,14 +252,17 @@ static void shipping(ree_run *r)
         double *before = r->before;
         if (!last)
             memcpy(before, r->shipped, sizeof(double) * (size_t)p->nlink);
-        /* A pair with nothing to ship at this rank is settled at rank 0; at a later rank that
-         * would change nothing (settle() is idempotent, and only allocate() moves its stock or
-         * its shipments, settling after). */
-        for (int pr = 0; pr < r->npair; pr++)
-            if (r->pair_ranks[pr] >> rank & 1u)
-                allocate(r, pr, rank, extra);
-            else if (rank == 0)
-                settle(r, NM(r, r->pair_node[pr]) + (size_t)r->pair_mat[pr]);
+        /* The pairs with links of this rank allocate (and settle); those with none of rank 0
+         * are settled then. A pair's allocation touches its own stock and links only, so the
+         * pairs may go in any order. At a later rank settling one with nothing to ship would
+         * change nothing (settle() is idempotent, and only allocate() moves its stock or its
+         * shipments, settling after). */
+        for (int i = r->rank_poff[rank]; i < r->rank_poff[rank + 1]; i++)
+            allocate(r, r->rank_pair[i], rank, extra);
+        for (int i = 0; rank == 0 && i < r->npair_idle; i++) {
+            int pr = r->pair_idle[i];
+            settle(r, NM(r, r->pair_node[pr]) + (size_t)r->pair_mat[pr]);
+        }
         if (last)
             break;
         memset(r->unmet_next, 0, sizeof(double) * nnm);
