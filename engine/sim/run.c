@@ -49,7 +49,7 @@ void ree_run_free(ree_run *r)
         r->pair_node,     r->pair_off,     r->pair_ranks,  r->rank_link,   r->sector_node,
         (void *)r->ssrc,  r->step_rng,     r->step_kind,   r->sdirect,     r->scomputed,
         r->gio,           r->pair_rlink,   r->rlink_gend,  r->pair_roff,   r->rank_pair,
-        r->pair_idle};
+        r->pair_idle,     r->extra0,       r->rand_link};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -300,6 +300,8 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->shipped = cal((size_t)nl, sizeof(double), &bad);
     r->req = cal((size_t)nl, sizeof(double), &bad);
     r->extra = cal((size_t)nl, sizeof(double), &bad);
+    r->extra0 = cal((size_t)nl, sizeof(double), &bad);
+    r->rand_link = cal((size_t)nl, sizeof(int), &bad);
     r->before = cal((size_t)nl, sizeof(double), &bad);
     r->goff = cal((size_t)p->ngate + 1, sizeof(int), &bad);
     r->gio = cal((size_t)p->ngate, sizeof *r->gio, &bad);
@@ -591,6 +593,13 @@ static void link_params(ree_run *r, int all)
             k->k0 = floor(d);
             k->f0 = d - k->k0;
         }
+    r->nrand_link = 0;
+    for (int l = 0; l < p->nlink; l++) {
+        const link_rt *k = &r->lk[l];
+        if (k->delay_prob > 0 && k->delay_prob < 1)
+            r->rand_link[r->nrand_link++] = l;
+        r->extra0[l] = k->delay_prob >= 1 ? k->delay_months : 0;
+    }
     if (!changed)
         return;
     r->maxrank = 0;

@@ -94,8 +94,12 @@ struct ree_run {
     double *transit, *shipped, *req;
     double *lead_in;        /* node x material: rank-0 supply lead time [months] */
     double *extra, *before; /* per link: delay this step, shipped before this rank */
-    int *goff;              /* gate offsets into gate-slot arrays */
-    ree_gate_io *gio;       /* per gate: its io block (step aside), built at allocation */
+    /* Per link: its delay when it is not random (delay_prob 0 or 1); the links whose delay is
+     * (0 < delay_prob < 1), in link order (set with delay_prob, in link_params). */
+    double *extra0;
+    int *rand_link, nrand_link;
+    int *goff;        /* gate offsets into gate-slot arrays */
+    ree_gate_io *gio; /* per gate: its io block (step aside), built at allocation */
     int *g_material;
     uint64_t *g_end_use;
     double *g_applied, *g_shipped, *g_licensed, *g_on_order;

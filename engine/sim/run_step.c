@@ -214,21 +214,19 @@ static void shipping(ree_run *r)
         io->asked = NULL;
     }
     /* Random delays: one draw per link and step, whether or not it ships, unless delay_prob is
-     * 0 or 1 (its bounds): u is in (0,1), so u < delay_prob is then decided without it. The
-     * skip moves no other draw: the link's stream is keyed per step and this is its only draw;
-     * after the first step (keyed at reset) it is keyed here, only when it draws
-     * (ree_run_streams). */
+     * 0 or 1 (its bounds): u is in (0,1), so u < delay_prob is then decided without it, and
+     * the delay is extra0's. The skip moves no other draw: the link's stream is keyed per step
+     * and this is its only draw; after the first step (keyed at reset) it is keyed here, only
+     * when it draws (ree_run_streams). The links that draw are rand_link's (link_params). */
     double *extra = r->extra;
     uint32_t step = (uint32_t)(r->t + 1) << 8;
-    for (int l = 0; l < p->nlink; l++) {
-        const link_rt *k = &r->lk[l];
-        if (k->delay_prob > 0 && k->delay_prob < 1) {
-            if (r->t > 0)
-                ree_rng_select_kind(k->rng, k->kind | step);
-            extra[l] = ree_rng_uniform_pos(k->rng) < k->delay_prob ? k->delay_months : 0;
-        } else
-            extra[l] = k->delay_prob >= 1 ? k->delay_months : 0;
-        r->shipped[l] = 0;
+    memcpy(extra, r->extra0, sizeof(double) * (size_t)p->nlink); /* delay_prob 0 or 1 */
+    memset(r->shipped, 0, sizeof(double) * (size_t)p->nlink);
+    for (int i = 0; i < r->nrand_link; i++) {
+        const link_rt *k = &r->lk[r->rand_link[i]];
+        if (r->t > 0)
+            ree_rng_select_kind(k->rng, k->kind | step);
+        extra[r->rand_link[i]] = ree_rng_uniform_pos(k->rng) < k->delay_prob ? k->delay_months : 0;
     }
     /* Ranks in turn. req is read for the links of the rank at hand only (allocate filters by
      * rank), each written first; unmet (what rank k failed to deliver, asked of rank k + 1) is
