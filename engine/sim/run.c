@@ -49,7 +49,7 @@ void ree_run_free(ree_run *r)
         r->pair_node,     r->pair_off,     r->pair_ranks,  r->rank_link,   r->sector_node,
         (void *)r->ssrc,  r->step_rng,     r->step_kind,   r->sdirect,     r->scomputed,
         r->gio,           r->pair_rlink,   r->rlink_gend,  r->pair_roff,   r->rank_pair,
-        r->pair_idle,     r->extra0,       r->rand_link};
+        r->pair_idle,     r->extra0,       r->rand_link,   r->ask_link};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -146,6 +146,7 @@ static void pairs_setup(ree_run *r, int *bad)
     r->rank_link = cal((size_t)p->nlink, sizeof(int), bad);
     r->rank_pair = cal((size_t)p->nlink, sizeof(int), bad); /* a pair-rank has a link */
     r->pair_idle = cal(nnm, sizeof(int), bad);
+    r->ask_link = cal((size_t)p->nlink, sizeof(int), bad);
     if (*bad)
         return;
     int k = 0, nl = 0;
@@ -619,6 +620,12 @@ static void link_params(ree_run *r, int all)
     for (int l = 0; l < p->nlink; l++)
         if (r->lk[l].rank >= 0 && r->lk[l].rank < REE_LINK_RANKS)
             r->rank_link[fill[r->lk[l].rank]++] = l;
+    r->nask_link = 0;
+    for (int i = r->rank_off[0]; i < r->rank_off[1]; i++) {
+        int l = r->rank_link[i];
+        if (p->entities[p->nodes[p->links[l].from].entity].model->offer)
+            r->ask_link[r->nask_link++] = l;
+    }
     for (int pr = 0; pr < r->npair; pr++) {
         r->pair_ranks[pr] = 0;
         for (int i = r->pair_off[pr]; i < r->pair_off[pr + 1]; i++) {

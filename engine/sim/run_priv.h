@@ -126,6 +126,9 @@ struct ree_run {
      * the pairs with none of rank 0: pair_idle[0 .. npair_idle) (set with the ranks). */
     int rank_poff[REE_LINK_RANKS + 1];
     int *rank_pair, *pair_idle, npair_idle;
+    /* The rank-0 links whose source node has an offer hook (the only nodes asked), in file
+     * order (set with the ranks). */
+    int *ask_link, nask_link;
 
     ree_node_io *nio;        /* per node: its io block, every pointer set at allocation */
     node_call *calls;        /* the hooks of all phases, phase after phase */

@@ -199,10 +199,11 @@ static void shipping(ree_run *r)
     /* Offers: all stock, unless the model says less. */
     for (size_t i = 0; i < nnm; i++)
         r->offer[i] = r->stock[i] > 0 ? r->stock[i] : 0;
-    /* What each node's customers ask of it at rank 0 this step, for offer(). */
+    /* What each node's customers ask of it at rank 0 this step, for offer() (the only reader:
+     * nodes without that hook are not asked). */
     memset(r->asked, 0, sizeof(double) * nnm);
-    for (int i = r->rank_off[0]; i < r->rank_off[1]; i++) {
-        const link_rt *k = &r->lk[r->rank_link[i]];
+    for (int i = 0; i < r->nask_link; i++) {
+        const link_rt *k = &r->lk[r->ask_link[i]];
         r->asked[k->from] += k->slot >= 0 ? r->g_licensed[k->slot] : r->order[k->to] * k->share;
     }
     for (int i = r->ncall[PH_OFFER]; i < r->ncall[PH_OFFER + 1]; i++) {
