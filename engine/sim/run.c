@@ -324,7 +324,7 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->chval = cal((size_t)nch, sizeof(double), &bad);
     r->series = cal((size_t)p->nseries * (size_t)nsteps, sizeof(double), &bad);
     r->ssrc = cal((size_t)p->nseries, sizeof *r->ssrc, &bad);
-    r->sdirect = cal((size_t)p->nseries, sizeof(int), &bad);
+    r->sdirect = cal((size_t)p->nseries, sizeof *r->sdirect, &bad);
     r->scomputed = cal((size_t)p->nseries, sizeof(int), &bad);
     r->indicators = cal((size_t)p->nindicator, sizeof(double), &bad);
     region_setup(r, &bad);
@@ -371,7 +371,8 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
                      : se->kind == REE_S_SCARCITY ? r->scarcity + x
                                                   : NULL;
         if (r->ssrc[i])
-            r->sdirect[r->nsdirect++] = i;
+            r->sdirect[r->nsdirect++] =
+                (struct ree_run_scopy){r->ssrc[i], r->series + (size_t)i * (size_t)nsteps};
         else
             r->scomputed[r->nscomputed++] = i;
     }

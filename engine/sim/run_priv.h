@@ -148,9 +148,15 @@ struct ree_run {
     double *region_sum;       /* nregion x 3: need, consumed, lost_units this step */
     ree_resil *region_acc;    /* nregion */
 
-    double *series;             /* nseries x nsteps */
-    const double **ssrc;        /* per series: the workspace value it records, NULL when computed */
-    int *sdirect, nsdirect;     /* the series with a ssrc, in table order */
+    double *series;      /* nseries x nsteps */
+    const double **ssrc; /* per series: the workspace value it records, NULL when computed */
+    /* The series with a ssrc, in table order: the value and the series' row (series +
+     * s * nsteps), so that recording one is a copy to row[t]. */
+    struct ree_run_scopy {
+        const double *src;
+        double *row;
+    } * sdirect;
+    int nsdirect;
     int *scomputed, nscomputed; /* the others (series_value in run_step.c), in table order */
     double *indicators;
 };

@@ -507,9 +507,8 @@ static int record(ree_run *r)
     memcpy(&lim, &maxv, sizeof lim);
     double *col = r->series + t;
     for (int i = 0; i < r->nsdirect; i++) {
-        int s = r->sdirect[i];
-        double v = *r->ssrc[s];
-        col[(size_t)s * T] = v;
+        double v = *r->sdirect[i].src;
+        r->sdirect[i].row[t] = v;
         memcpy(&b, &v, sizeof b);
         bad |= lim - (b & mask);
     }
