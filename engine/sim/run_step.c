@@ -97,12 +97,12 @@ static void gates_decide(ree_run *r)
     /* Applications: a rank-0 gated link applies for its share of this step's order; a gated
      * link of rank k > 0 (a fallback behind preferred suppliers) for its share of what reached
      * rank k last step, i.e. what the suppliers ranked above it failed to deliver then. */
-    for (int l = 0; l < p->nlink; l++) {
-        const link_rt *k = &r->lk[l];
-        if (k->slot < 0)
-            continue;
-        r->g_applied[k->slot] = k->rank == 0 ? r->order[k->to] * k->share : r->g_fallback[k->slot];
-    }
+    for (int g = 0; g < p->ngate; g++)
+        for (int i = 0; i < p->gates[g].nlink; i++) { /* slot goff[g] + i: link links[i] */
+            const link_rt *k = &r->lk[p->gates[g].links[i]];
+            r->g_applied[k->slot] =
+                k->rank == 0 ? r->order[k->to] * k->share : r->g_fallback[k->slot];
+        }
     for (int g = 0; g < p->ngate; g++) {
         int e = p->gates[g].entity;
         ree_gate_io io = gate_io(r, g);
@@ -113,12 +113,11 @@ static void gates_decide(ree_run *r)
 static void gates_ship(ree_run *r)
 {
     const ree_plan *p = r->p;
-    for (int l = 0; l < p->nlink; l++)
-        if (r->lk[l].slot >= 0)
-            r->g_shipped[r->lk[l].slot] = r->shipped[l];
     for (int g = 0; g < p->ngate; g++) {
         int e = p->gates[g].entity;
         ree_gate_io io = gate_io(r, g);
+        for (int i = 0; i < io.nlink; i++) /* slot goff[g] + i: link links[i] */
+            r->g_shipped[r->goff[g] + i] = r->shipped[p->gates[g].links[i]];
         p->entities[e].model->gate_ship(r->par[e], r->state + r->soff[e], &io);
     }
 }
