@@ -228,9 +228,9 @@ static void shipping(ree_run *r)
             ree_rng_select_kind(k->rng, k->kind | step);
         extra[r->rand_link[i]] = ree_rng_uniform_pos(k->rng) < k->delay_prob ? k->delay_months : 0;
     }
-    /* Ranks in turn. req is read for the links of the rank at hand only (allocate filters by
-     * rank), each written first; unmet (what rank k failed to deliver, asked of rank k + 1) is
-     * read from rank 1 on, so the last rank does not compute it. */
+    /* Ranks in turn. req is read for the links of the rank at hand only (allocate walks the
+     * rank's links), each written first; unmet (what rank k failed to deliver, asked of rank
+     * k + 1) is read from rank 1 on, so the last rank does not compute it. */
     for (int rank = 0; rank <= r->maxrank && rank < REE_LINK_RANKS; rank++) {
         const int *rl = r->rank_link + r->rank_off[rank];
         int nrl = r->rank_off[rank + 1] - r->rank_off[rank];
