@@ -14,7 +14,9 @@
  *
  * Stocks are the engine's: a node hook books what it produces, consumes and loses into the io
  * arrays, and the engine applies them, so the mass balance of every node is checked rather than
- * assumed.
+ * assumed. Only produce() and consume() book: order(), offer() and account() leave the io's
+ * produced, consumed and lost untouched (the engine reads them after those two hooks only;
+ * tests/unit/test_model_io.c checks every model).
  */
 #ifndef REESIM_MODEL_H
 #define REESIM_MODEL_H
@@ -172,9 +174,9 @@ typedef struct ree_node_io {
                                 (ungated: the destination's order x the link's share; gated:
                                 the licensed tonnage), set for offer() only (NULL elsewhere and
                                 in hand-built io: read as no limit) */
-    double *produced;        /* out, t: created from inputs or from nothing (mines) */
-    double *consumed;        /* out, t: used up (inputs of a recipe, final use of a sector) */
-    double *lost;            /* out, t: destroyed or written off */
+    double *produced;        /* out (produce, consume), t: created from inputs or from nothing */
+    double *consumed;        /* out (produce, consume), t: used up (recipe inputs, final use) */
+    double *lost;            /* out (produce, consume), t: destroyed or written off */
     double *order;           /* out, t: wanted from suppliers this step (0 = nothing) */
     double *offer;           /* out, t: the most this node will ship this step (preset to stock) */
     double *metrics;         /* out: one value per metric of the model, in table order */

@@ -105,13 +105,13 @@ void ree_rng_select(gsl_rng *r, const ree_stream_key *k)
     position(r->state, k);
 }
 
+/* As position() with the key and run kept: the output block is left as it was (used up, so
+ * never read: the next draw computes block 0 of the new stream). */
 static inline void rekind(philox_state *s, uint32_t kind)
 {
     s->ctr.v[1] = kind;
     s->ctr.v[CTR_BLOCK] = 0;
     s->ctr.v[3] = 0;
-    for (int i = 0; i < 4; i++)
-        s->out.v[i] = 0;
     s->idx = HALVES_PER_BLOCK;
 }
 

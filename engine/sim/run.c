@@ -47,7 +47,9 @@ void ree_run_free(ree_run *r)
         r->region_acc,    r->g_granted,    r->g_fallback,  r->asked,       (void *)r->g_rule,
         r->base0,         r->sampled_ent,  r->sampled_par, r->pair_link,   r->pair_mat,
         r->pair_node,     r->pair_off,     r->pair_ranks,  r->rank_link,   r->sector_node,
-        (void *)r->ssrc};
+        (void *)r->ssrc,  r->step_rng,     r->step_kind,   r->sdirect,     r->scomputed,
+        r->gio,           r->pair_rlink,   r->rlink_gend,  r->pair_roff,   r->rank_pair,
+        r->pair_idle,     r->extra0,       r->rand_link,   r->ask_link};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -138,7 +140,13 @@ static void pairs_setup(ree_run *r, int *bad)
     r->pair_off = cal(nnm + 1, sizeof(int), bad);
     r->pair_link = cal((size_t)p->nlink, sizeof(int), bad);
     r->pair_ranks = cal(nnm, sizeof(unsigned), bad);
+    r->pair_rlink = cal((size_t)p->nlink, sizeof(int), bad);
+    r->rlink_gend = cal((size_t)p->nlink, sizeof(int), bad);
+    r->pair_roff = cal(nnm * (REE_LINK_RANKS + 1), sizeof(int), bad);
     r->rank_link = cal((size_t)p->nlink, sizeof(int), bad);
+    r->rank_pair = cal((size_t)p->nlink, sizeof(int), bad); /* a pair-rank has a link */
+    r->pair_idle = cal(nnm, sizeof(int), bad);
+    r->ask_link = cal((size_t)p->nlink, sizeof(int), bad);
     if (*bad)
         return;
     int k = 0, nl = 0;
@@ -228,6 +236,8 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->par = cal((size_t)ne, sizeof *r->par, &bad);
     r->rng = cal((size_t)ne, sizeof *r->rng, &bad);
     r->kind = cal((size_t)ne, sizeof *r->kind, &bad);
+    r->step_rng = cal((size_t)ne, sizeof *r->step_rng, &bad);
+    r->step_kind = cal((size_t)ne, sizeof *r->step_kind, &bad);
     r->need_idx = cal((size_t)ne, sizeof(int), &bad);
     r->short_idx = cal((size_t)ne, sizeof(int), &bad);
     r->regime_touch = cal((size_t)ne, sizeof(int), &bad);
@@ -260,6 +270,10 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
         r->kind[e] = m->kind == REE_MODEL_GATE   ? REE_STREAM_GATE
                      : m->kind == REE_MODEL_LINK ? REE_STREAM_LEAD
                                                  : REE_STREAM_MODEL;
+        if (m->kind != REE_MODEL_LINK) {
+            r->step_rng[r->nstep_rng] = r->rng[e];
+            r->step_kind[r->nstep_rng++] = r->kind[e];
+        }
     }
     r->base = cal(r->poff[ne], 1, &bad);
     r->eff = cal(r->poff[ne], 1, &bad);
@@ -275,7 +289,7 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     double **marr[] = {&r->price, &r->scarcity, &r->need_sum, &r->short_sum, &r->total0};
     for (size_t i = 0; i < sizeof marr / sizeof marr[0]; i++)
         *marr[i] = cal((size_t)nm, sizeof(double), &bad);
-    /* One block, so that book() sees at a glance whether a hook booked anything. */
+    /* The bookings of a hook (produced, consumed, lost: nmat each), one block. */
     r->produced_io = cal(3 * (size_t)nm, sizeof(double), &bad);
     r->nio = cal((size_t)nn, sizeof *r->nio, &bad);
     r->sector_node = cal((size_t)nn, sizeof(int), &bad);
@@ -287,8 +301,11 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->shipped = cal((size_t)nl, sizeof(double), &bad);
     r->req = cal((size_t)nl, sizeof(double), &bad);
     r->extra = cal((size_t)nl, sizeof(double), &bad);
+    r->extra0 = cal((size_t)nl, sizeof(double), &bad);
+    r->rand_link = cal((size_t)nl, sizeof(int), &bad);
     r->before = cal((size_t)nl, sizeof(double), &bad);
     r->goff = cal((size_t)p->ngate + 1, sizeof(int), &bad);
+    r->gio = cal((size_t)p->ngate, sizeof *r->gio, &bad);
     r->g_material = cal((size_t)nl, sizeof(int), &bad);
     r->g_end_use = cal((size_t)nl, sizeof(uint64_t), &bad);
     r->g_applied = cal((size_t)nl, sizeof(double), &bad);
@@ -307,6 +324,8 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->chval = cal((size_t)nch, sizeof(double), &bad);
     r->series = cal((size_t)p->nseries * (size_t)nsteps, sizeof(double), &bad);
     r->ssrc = cal((size_t)p->nseries, sizeof *r->ssrc, &bad);
+    r->sdirect = cal((size_t)p->nseries, sizeof *r->sdirect, &bad);
+    r->scomputed = cal((size_t)p->nseries, sizeof(int), &bad);
     r->indicators = cal((size_t)p->nindicator, sizeof(double), &bad);
     region_setup(r, &bad);
     pairs_setup(r, &bad);
@@ -337,6 +356,7 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
         r->lk[l].from = (size_t)lk->from * (size_t)nm + (size_t)lk->material;
         r->lk[l].slot = lk->gate >= 0 ? (long)r->goff[lk->gate] + lk->gate_slot : -1;
         r->lk[l].rng = r->rng[lk->entity];
+        r->lk[l].kind = r->kind[lk->entity];
     }
     for (int n = 0; n < nn; n++)
         if (p->entities[p->nodes[n].entity].model->flags & REE_MF_SECTOR)
@@ -350,6 +370,11 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
                      : se->kind == REE_S_TRANSIT  ? r->transit + e
                      : se->kind == REE_S_SCARCITY ? r->scarcity + x
                                                   : NULL;
+        if (r->ssrc[i])
+            r->sdirect[r->nsdirect++] =
+                (struct ree_run_scopy){r->ssrc[i], r->series + (size_t)i * (size_t)nsteps};
+        else
+            r->scomputed[r->nscomputed++] = i;
     }
     r->consumed_io = r->produced_io + nm;
     r->lost_io = r->produced_io + 2 * (size_t)nm;
@@ -359,6 +384,21 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
             int ru = p->gates[g].rule ? p->gates[g].rule[s] : -1;
             r->g_rule[r->goff[g] + s] = ru >= 0 ? r->par[p->rules[ru].entity] : NULL;
         }
+    for (int g = 0; g < p->ngate; g++) {
+        int e = p->gates[g].entity, off = r->goff[g];
+        r->gio[g] = (ree_gate_io){0,
+                                  p->gates[g].nlink,
+                                  r->g_material + off,
+                                  r->g_end_use + off,
+                                  r->g_applied + off,
+                                  r->g_shipped + off,
+                                  r->g_licensed + off,
+                                  r->g_on_order + off,
+                                  r->metrics + r->moff[e],
+                                  r->rng[e],
+                                  (const void *const *)(r->g_rule + off),
+                                  r->g_granted + off};
+    }
     return r;
 }
 
@@ -488,6 +528,36 @@ static double link_value(const ree_run *r, int l, size_t offset)
     return v;
 }
 
+/* Pair pr's pair_rlink, pair_roff and rlink_gend (run_priv.h) from its links' ranks and
+ * priorities: an insertion sort (stable; a pair has few links). */
+static void pair_sort(ree_run *r, int pr)
+{
+    int a = r->pair_off[pr], nl = r->pair_off[pr + 1] - a;
+    int *srt = r->pair_rlink + a, *off = r->pair_roff + (size_t)pr * (REE_LINK_RANKS + 1);
+    for (int i = 0; i < nl; i++) {
+        const link_rt *k = &r->lk[r->pair_link[a + i]];
+        int j = i;
+        for (; j > 0; j--) {
+            const link_rt *q = &r->lk[srt[j - 1]];
+            if (q->rank < k->rank || (q->rank == k->rank && !(q->priority < k->priority)))
+                break;
+            srt[j] = srt[j - 1];
+        }
+        srt[j] = r->pair_link[a + i];
+    }
+    for (int k = 0, i = 0; k <= REE_LINK_RANKS; k++) {
+        while (i < nl && r->lk[srt[i]].rank < k)
+            i++;
+        off[k] = a + i;
+    }
+    for (int i = nl - 1; i >= 0; i--) {
+        const link_rt *k = &r->lk[srt[i]];
+        int same = i + 1 < nl && r->lk[srt[i + 1]].rank == k->rank &&
+                   r->lk[srt[i + 1]].priority == k->priority;
+        r->rlink_gend[a + i] = same ? r->rlink_gend[a + i + 1] : a + i + 1;
+    }
+}
+
 /* Link parameters of this run. delay_prob, rank and share may change during a run (timeline
  * events, regimes); lead_time, delay_months and priority are read at reset only. What follows
  * from ranks and shares (the last rank, the shares normalised within each (destination,
@@ -525,6 +595,13 @@ static void link_params(ree_run *r, int all)
             k->k0 = floor(d);
             k->f0 = d - k->k0;
         }
+    r->nrand_link = 0;
+    for (int l = 0; l < p->nlink; l++) {
+        const link_rt *k = &r->lk[l];
+        if (k->delay_prob > 0 && k->delay_prob < 1)
+            r->rand_link[r->nrand_link++] = l;
+        r->extra0[l] = k->delay_prob >= 1 ? k->delay_months : 0;
+    }
     if (!changed)
         return;
     r->maxrank = 0;
@@ -544,6 +621,12 @@ static void link_params(ree_run *r, int all)
     for (int l = 0; l < p->nlink; l++)
         if (r->lk[l].rank >= 0 && r->lk[l].rank < REE_LINK_RANKS)
             r->rank_link[fill[r->lk[l].rank]++] = l;
+    r->nask_link = 0;
+    for (int i = r->rank_off[0]; i < r->rank_off[1]; i++) {
+        int l = r->rank_link[i];
+        if (p->entities[p->nodes[p->links[l].from].entity].model->offer)
+            r->ask_link[r->nask_link++] = l;
+    }
     for (int pr = 0; pr < r->npair; pr++) {
         r->pair_ranks[pr] = 0;
         for (int i = r->pair_off[pr]; i < r->pair_off[pr + 1]; i++) {
@@ -551,7 +634,19 @@ static void link_params(ree_run *r, int all)
             if (k >= 0 && k < REE_LINK_RANKS)
                 r->pair_ranks[pr] |= 1u << k;
         }
+        pair_sort(r, pr);
     }
+    int np = 0;
+    r->npair_idle = 0;
+    for (int k = 0; k < REE_LINK_RANKS; k++) {
+        r->rank_poff[k] = np;
+        for (int pr = 0; pr < r->npair; pr++)
+            if (r->pair_ranks[pr] >> k & 1u)
+                r->rank_pair[np++] = pr;
+            else if (k == 0)
+                r->pair_idle[r->npair_idle++] = pr;
+    }
+    r->rank_poff[REE_LINK_RANKS] = np;
     /* Normalise shares within each (destination, material, rank) group. */
     for (int l = 0; l < p->nlink; l++) {
         double sum = 0;
@@ -582,8 +677,8 @@ void ree_run_streams(ree_run *r)
         ree_rng_select(r->regime_rng, &rk);
         return;
     }
-    /* The same seed, run and entity: only the kind moves. */
-    ree_rng_select_kinds(r->rng, r->kind, step, p->nentity);
+    /* The same seed, run and entity: only the kind moves. Links: in shipping, when they draw. */
+    ree_rng_select_kinds(r->step_rng, r->step_kind, step, r->nstep_rng);
     ree_rng_select_kind(r->regime_rng, REE_STREAM_REGIME | step);
 }
 

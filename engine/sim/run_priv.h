@@ -37,7 +37,8 @@ typedef struct link_rt {
     /* Fixed for the workspace (ree_run_alloc_horizon): where the link's flows go. */
     size_t to, from; /* node-material offsets of its destination and its source */
     long slot;       /* its gate slot (goff[gate] + gate_slot), -1 when ungated */
-    gsl_rng *rng;    /* its per-step stream */
+    gsl_rng *rng;    /* its per-step stream: keyed for step t > 0 where it draws (shipping) */
+    uint32_t kind;   /* that stream's ree_stream_kind */
     /* Read at reset: the whole and fractional months of its delivery without a random delay
      * (dispatch: max(1, lead) split into floor and rest). */
     double k0, f0;
@@ -65,7 +66,12 @@ struct ree_run {
     size_t state_bytes;
     gsl_rng **rng;  /* per entity per-step stream */
     uint32_t *kind; /* per entity: its per-step stream's ree_stream_kind */
-    gsl_rng *tmp;   /* parameter sampling */
+    /* The per-step streams ree_run_streams keys at each step: every entity's but the links'
+     * (keyed when they draw), in entity order, with their kinds. */
+    gsl_rng **step_rng;
+    uint32_t *step_kind;
+    int nstep_rng;
+    gsl_rng *tmp; /* parameter sampling */
     gsl_rng *regime_rng;
     ree_model_ctx *ctx;
 
@@ -88,7 +94,12 @@ struct ree_run {
     double *transit, *shipped, *req;
     double *lead_in;        /* node x material: rank-0 supply lead time [months] */
     double *extra, *before; /* per link: delay this step, shipped before this rank */
-    int *goff;              /* gate offsets into gate-slot arrays */
+    /* Per link: its delay when it is not random (delay_prob 0 or 1); the links whose delay is
+     * (0 < delay_prob < 1), in link order (set with delay_prob, in link_params). */
+    double *extra0;
+    int *rand_link, nrand_link;
+    int *goff;        /* gate offsets into gate-slot arrays */
+    ree_gate_io *gio; /* per gate: its io block (step aside), built at allocation */
     int *g_material;
     uint64_t *g_end_use;
     double *g_applied, *g_shipped, *g_licensed, *g_on_order;
@@ -102,10 +113,22 @@ struct ree_run {
     int npair;
     int *pair_node, *pair_mat, *pair_off, *pair_link;
     unsigned *pair_ranks; /* per pair: bit k set when one of its links has rank k */
+    /* pair_rlink: each pair's links sorted by rank, then priority (highest first), then as in
+     * pair_link (a stable sort); pair pr's links of rank k are pair_rlink[i] for i from
+     * pair_roff[pr * (REE_LINK_RANKS + 1) + k] to the next offset, in groups of one priority:
+     * the group at i ends at rlink_gend[i]. Redone with the ranks (link_params). */
+    int *pair_rlink, *pair_roff, *rlink_gend;
     /* The links of rank k, in file order: rank_link[rank_off[k] .. rank_off[k + 1]) (set with
      * the ranks, in link_params). */
     int rank_off[REE_LINK_RANKS + 1];
     int *rank_link;
+    /* The pairs with a link of rank k, in pair order: rank_pair[rank_poff[k] .. rank_poff[k + 1]);
+     * the pairs with none of rank 0: pair_idle[0 .. npair_idle) (set with the ranks). */
+    int rank_poff[REE_LINK_RANKS + 1];
+    int *rank_pair, *pair_idle, npair_idle;
+    /* The rank-0 links whose source node has an offer hook (the only nodes asked), in file
+     * order (set with the ranks). */
+    int *ask_link, nask_link;
 
     ree_node_io *nio;        /* per node: its io block, every pointer set at allocation */
     node_call *calls;        /* the hooks of all phases, phase after phase */
@@ -127,6 +150,14 @@ struct ree_run {
 
     double *series;      /* nseries x nsteps */
     const double **ssrc; /* per series: the workspace value it records, NULL when computed */
+    /* The series with a ssrc, in table order: the value and the series' row (series +
+     * s * nsteps), so that recording one is a copy to row[t]. */
+    struct ree_run_scopy {
+        const double *src;
+        double *row;
+    } * sdirect;
+    int nsdirect;
+    int *scomputed, nscomputed; /* the others (series_value in run_step.c), in table order */
     double *indicators;
 };
 
@@ -136,7 +167,9 @@ void ree_run_policy(ree_run *r);
 
 /* Select this step's random streams: each entity's per-step stream is keyed by (seed, run,
  * entity, kind | (step + 1) << 8), so the draws of a month do not depend on how many draws the
- * entity made in earlier months. Two scenarios whose models draw differently once (a gate
+ * entity made in earlier months. A link's stream (its one draw a step: a random delay, when its
+ * delay_prob is strictly between 0 and 1) is keyed for steps after the first where it draws,
+ * in shipping (run_step.c): a stream that draws nothing need not be keyed. Two scenarios whose models draw differently once (a gate
  * approving at 10% against one at 60% takes a different number of binomial draws) therefore
  * still share every later month's draws: common random numbers survive divergence. */
 void ree_run_streams(ree_run *r);

@@ -11,35 +11,22 @@
 
 #define NM(r, n) ((size_t)(n) * (size_t)(r)->nmat)
 
-/* Two 64-bit lanes (a GCC and Clang vector extension): book() ORs value bits two at a time. */
+/* Two 64-bit lanes (a GCC and Clang vector extension): record() checks values two at a time. */
 typedef uint64_t u64x2 __attribute__((vector_size(16)));
 
-/* Apply what a hook booked (produced_io, consumed_io, lost_io: one block of 3 x nmat) to the
- * node's stock and flow totals, and clear it. Most hooks book nothing: one pass finds out. */
+/* Apply what a hook booked (produced_io, consumed_io, lost_io: nmat each) to the node's stock
+ * and flow totals, and clear it. Only produce() and consume() book, and nearly every call of
+ * theirs books something: each material is tested, with no pass over the block first. */
 static inline void book(ree_run *r, int n)
 {
-    /* The bits of each value shifted past the sign: nonzero unless the value is +0 or -0. */
-    const double *io = r->produced_io;
-    int k = 3 * r->nmat, i = 0;
-    u64x2 acc = {0, 0};
-    for (; i + 2 <= k; i += 2) {
-        u64x2 b;
-        memcpy(&b, io + i, sizeof b);
-        acc |= b;
-    }
-    uint64_t any = acc[0] | acc[1];
-    if (i < k) {
-        uint64_t b;
-        memcpy(&b, io + i, sizeof b);
-        any |= b;
-    }
-    any <<= 1;
-    if (!any)
-        return;
     size_t o = NM(r, n);
     for (int m = 0; m < r->nmat; m++) {
         double pr = r->produced_io[m], co = r->consumed_io[m], lo = r->lost_io[m];
-        if (pr == 0 && co == 0 && lo == 0)
+        uint64_t bp, bc, bl;
+        memcpy(&bp, &pr, sizeof bp);
+        memcpy(&bc, &co, sizeof bc);
+        memcpy(&bl, &lo, sizeof bl);
+        if (((bp | bc | bl) << 1) == 0) /* all three +0 or -0 */
             continue;
         r->stock[o + m] += pr - co - lo;
         r->prod[o + m] += pr;
@@ -50,16 +37,19 @@ static inline void book(ree_run *r, int n)
     }
 }
 
-/* Call phase ph's hooks in node order (hooks_setup in run.c), booking after each. Each gets
- * its node's own io block, not a copy: hooks do not change the block's fields (engine/model.h). */
+/* Call phase ph's hooks in node order (hooks_setup in run.c), booking after each in the phases
+ * whose hooks may book (produce, consume; engine/model.h: order, offer and account book nothing).
+ * Each gets its node's own io block, not a copy: hooks do not change the block's fields. */
 static void call_nodes(ree_run *r, int ph)
 {
+    int books = ph == PH_PRODUCE || ph == PH_CONSUME;
     for (int i = r->ncall[ph]; i < r->ncall[ph + 1]; i++) {
         const node_call *c = &r->calls[i];
         ree_node_io *io = &r->nio[c->node];
         io->step = r->t;
         c->hook(c->par, c->state, io);
-        book(r, c->node);
+        if (books)
+            book(r, c->node);
     }
 }
 
@@ -92,23 +82,12 @@ static void positions(ree_run *r)
     }
 }
 
-/* The io block of gate g: its slice of the gate-slot arrays. */
-static ree_gate_io gate_io(ree_run *r, int g)
+/* The io block of gate g this step: a copy of the one built at allocation (run.c), so that a
+ * hook cannot change the next call's fields (ree_gate_io is not const). */
+static inline ree_gate_io gate_io(const ree_run *r, int g)
 {
-    const ree_plan *p = r->p;
-    int e = p->gates[g].entity, off = r->goff[g];
-    ree_gate_io io = {r->t,
-                      p->gates[g].nlink,
-                      r->g_material + off,
-                      r->g_end_use + off,
-                      r->g_applied + off,
-                      r->g_shipped + off,
-                      r->g_licensed + off,
-                      r->g_on_order + off,
-                      r->metrics + r->moff[e],
-                      r->rng[e],
-                      (const void *const *)(r->g_rule + off),
-                      r->g_granted + off};
+    ree_gate_io io = r->gio[g];
+    io.step = r->t;
     return io;
 }
 
@@ -118,12 +97,12 @@ static void gates_decide(ree_run *r)
     /* Applications: a rank-0 gated link applies for its share of this step's order; a gated
      * link of rank k > 0 (a fallback behind preferred suppliers) for its share of what reached
      * rank k last step, i.e. what the suppliers ranked above it failed to deliver then. */
-    for (int l = 0; l < p->nlink; l++) {
-        const link_rt *k = &r->lk[l];
-        if (k->slot < 0)
-            continue;
-        r->g_applied[k->slot] = k->rank == 0 ? r->order[k->to] * k->share : r->g_fallback[k->slot];
-    }
+    for (int g = 0; g < p->ngate; g++)
+        for (int i = 0; i < p->gates[g].nlink; i++) { /* slot goff[g] + i: link links[i] */
+            const link_rt *k = &r->lk[p->gates[g].links[i]];
+            r->g_applied[k->slot] =
+                k->rank == 0 ? r->order[k->to] * k->share : r->g_fallback[k->slot];
+        }
     for (int g = 0; g < p->ngate; g++) {
         int e = p->gates[g].entity;
         ree_gate_io io = gate_io(r, g);
@@ -134,12 +113,11 @@ static void gates_decide(ree_run *r)
 static void gates_ship(ree_run *r)
 {
     const ree_plan *p = r->p;
-    for (int l = 0; l < p->nlink; l++)
-        if (r->lk[l].slot >= 0)
-            r->g_shipped[r->lk[l].slot] = r->shipped[l];
     for (int g = 0; g < p->ngate; g++) {
         int e = p->gates[g].entity;
         ree_gate_io io = gate_io(r, g);
+        for (int i = 0; i < io.nlink; i++) /* slot goff[g] + i: link links[i] */
+            r->g_shipped[r->goff[g] + i] = r->shipped[p->gates[g].links[i]];
         p->entities[e].model->gate_ship(r->par[e], r->state + r->soff[e], &io);
     }
 }
@@ -171,40 +149,35 @@ static inline void settle(ree_run *r, size_t o)
         r->stock[o] = 0;
 }
 
-/* Allocate what sender n offers of material m (the node-material pair `pr`: its outbound links
- * of that material, in file order, are pair_link[pair_off[pr] .. pair_off[pr + 1])) among the
+/* Allocate what sender n offers of material m (the node-material pair `pr`) among its
  * rank-`rank` links that request it: by priority (highest first), then in proportion to the
- * requests. */
+ * requests. Those links are a run of pair_rlink (run_priv.h) in groups of one priority, from the
+ * highest, each in file order; a group is served when one of its links requests something and
+ * its priority is below the last served (+inf at first) and above -inf. */
 static void allocate(ree_run *r, int pr, int rank, const double *extra)
 {
     int n = r->pair_node[pr], m = r->pair_mat[pr];
-    const int *lks = r->pair_link + r->pair_off[pr];
-    int nl = r->pair_off[pr + 1] - r->pair_off[pr];
+    const int *off = r->pair_roff + (size_t)pr * (REE_LINK_RANKS + 1) + rank;
+    const int *lk = r->pair_rlink;
     size_t o = NM(r, n) + (size_t)m;
     double avail = r->offer[o] < r->stock[o] ? r->offer[o] : r->stock[o];
     if (avail < 0)
         avail = 0;
     double level = INFINITY;
-    while (avail > 0 && nl > 0) {
-        /* The highest priority below `level` among requesting links. */
-        double prio = -INFINITY, want = 0;
-        for (int i = 0; i < nl; i++) {
-            int l = lks[i];
-            if (r->lk[l].rank == rank && r->req[l] > 0 && r->lk[l].priority < level &&
-                r->lk[l].priority > prio)
-                prio = r->lk[l].priority;
-        }
-        if (prio == -INFINITY)
-            break;
-        for (int i = 0; i < nl; i++) {
-            int l = lks[i];
-            if (r->lk[l].rank == rank && r->lk[l].priority == prio)
-                want += r->req[l];
-        }
+    for (int g = off[0], e; g < off[1] && avail > 0; g = e) {
+        e = r->rlink_gend[g];
+        double prio = r->lk[lk[g]].priority, want = 0;
+        int asks = 0;
+        for (int i = g; i < e; i++)
+            asks |= r->req[lk[i]] > 0;
+        if (!asks || !(prio < level) || !(prio > -INFINITY))
+            continue;
+        for (int i = g; i < e; i++)
+            want += r->req[lk[i]];
         double give = want < avail ? want : avail, frac = want > 0 ? give / want : 0;
-        for (int i = 0; i < nl; i++) {
-            int l = lks[i];
-            if (r->lk[l].rank != rank || r->lk[l].priority != prio || r->req[l] <= 0)
+        for (int i = g; i < e; i++) {
+            int l = lk[i];
+            if (r->req[l] <= 0)
                 continue;
             double q = give >= want ? r->req[l] : r->req[l] * frac;
             r->shipped[l] += q;
@@ -225,10 +198,11 @@ static void shipping(ree_run *r)
     /* Offers: all stock, unless the model says less. */
     for (size_t i = 0; i < nnm; i++)
         r->offer[i] = r->stock[i] > 0 ? r->stock[i] : 0;
-    /* What each node's customers ask of it at rank 0 this step, for offer(). */
+    /* What each node's customers ask of it at rank 0 this step, for offer() (the only reader:
+     * nodes without that hook are not asked). */
     memset(r->asked, 0, sizeof(double) * nnm);
-    for (int i = r->rank_off[0]; i < r->rank_off[1]; i++) {
-        const link_rt *k = &r->lk[r->rank_link[i]];
+    for (int i = 0; i < r->nask_link; i++) {
+        const link_rt *k = &r->lk[r->ask_link[i]];
         r->asked[k->from] += k->slot >= 0 ? r->g_licensed[k->slot] : r->order[k->to] * k->share;
     }
     for (int i = r->ncall[PH_OFFER]; i < r->ncall[PH_OFFER + 1]; i++) {
@@ -240,23 +214,27 @@ static void shipping(ree_run *r)
         io->asked = NULL;
     }
     /* Random delays: one draw per link and step, whether or not it ships, unless delay_prob is
-     * 0 or 1 (its bounds): u is in (0,1), so u < delay_prob is then decided without it. The
-     * skip moves no other draw: the link's stream is keyed per step (ree_run_streams) and this
-     * is its only draw. */
+     * 0 or 1 (its bounds): u is in (0,1), so u < delay_prob is then decided without it, and
+     * the delay is extra0's. The skip moves no other draw: the link's stream is keyed per step
+     * and this is its only draw; after the first step (keyed at reset) it is keyed here, only
+     * when it draws (ree_run_streams). The links that draw are rand_link's (link_params). */
     double *extra = r->extra;
-    for (int l = 0; l < p->nlink; l++) {
-        const link_rt *k = &r->lk[l];
-        if (k->delay_prob > 0 && k->delay_prob < 1)
-            extra[l] = ree_rng_uniform_pos(k->rng) < k->delay_prob ? k->delay_months : 0;
-        else
-            extra[l] = k->delay_prob >= 1 ? k->delay_months : 0;
-        r->shipped[l] = 0;
+    uint32_t step = (uint32_t)(r->t + 1) << 8;
+    memcpy(extra, r->extra0, sizeof(double) * (size_t)p->nlink); /* delay_prob 0 or 1 */
+    memset(r->shipped, 0, sizeof(double) * (size_t)p->nlink);
+    for (int i = 0; i < r->nrand_link; i++) {
+        const link_rt *k = &r->lk[r->rand_link[i]];
+        if (r->t > 0)
+            ree_rng_select_kind(k->rng, k->kind | step);
+        extra[r->rand_link[i]] = ree_rng_uniform_pos(k->rng) < k->delay_prob ? k->delay_months : 0;
     }
-    memset(r->unmet, 0, sizeof(double) * nnm);
+    /* Ranks in turn. req is read for the links of the rank at hand only (allocate walks the
+     * rank's links), each written first; unmet (what rank k failed to deliver, asked of rank
+     * k + 1) is read from rank 1 on, so the last rank does not compute it. */
     for (int rank = 0; rank <= r->maxrank && rank < REE_LINK_RANKS; rank++) {
         const int *rl = r->rank_link + r->rank_off[rank];
         int nrl = r->rank_off[rank + 1] - r->rank_off[rank];
-        memset(r->req, 0, sizeof(double) * (size_t)p->nlink);
+        int last = rank == r->maxrank || rank + 1 == REE_LINK_RANKS;
         for (int i = 0; i < nrl; i++) {
             int l = rl[i];
             const link_rt *k = &r->lk[l];
@@ -270,12 +248,21 @@ static void shipping(ree_run *r)
             r->requested_now[k->from] += r->req[l];
         }
         double *before = r->before;
-        memcpy(before, r->shipped, sizeof(double) * (size_t)p->nlink);
-        for (int pr = 0; pr < r->npair; pr++)
-            if (r->pair_ranks[pr] >> rank & 1u)
-                allocate(r, pr, rank, extra);
-            else /* nothing to ship at this rank */
-                settle(r, NM(r, r->pair_node[pr]) + (size_t)r->pair_mat[pr]);
+        if (!last)
+            memcpy(before, r->shipped, sizeof(double) * (size_t)p->nlink);
+        /* The pairs with links of this rank allocate (and settle); those with none of rank 0
+         * are settled then. A pair's allocation touches its own stock and links only, so the
+         * pairs may go in any order. At a later rank settling one with nothing to ship would
+         * change nothing (settle() is idempotent, and only allocate() moves its stock or its
+         * shipments, settling after). */
+        for (int i = r->rank_poff[rank]; i < r->rank_poff[rank + 1]; i++)
+            allocate(r, r->rank_pair[i], rank, extra);
+        for (int i = 0; rank == 0 && i < r->npair_idle; i++) {
+            int pr = r->pair_idle[i];
+            settle(r, NM(r, r->pair_node[pr]) + (size_t)r->pair_mat[pr]);
+        }
+        if (last)
+            break;
         memset(r->unmet_next, 0, sizeof(double) * nnm);
         for (int i = 0; i < nrl; i++) {
             int l = rl[i];
@@ -290,21 +277,24 @@ static void shipping(ree_run *r)
                 r->unmet_next[o] += want > 0 ? want : 0;
             }
         }
-        memcpy(r->unmet, r->unmet_next, sizeof(double) * nnm);
+        double *u = r->unmet; /* unmet_next becomes unmet: the next rank's */
+        r->unmet = r->unmet_next;
+        r->unmet_next = u;
     }
     gates_ship(r);
 }
 
 /* Region totals: this step's need, use and lost units summed over each region's sectors, in
- * node order, fed to the region's resilience accumulator. */
+ * node order (only sectors have a region group: region_setup in run.c), fed to the region's
+ * resilience accumulator. */
 static void region_totals(ree_run *r)
 {
     const ree_plan *p = r->p;
     if (!r->nregion)
         return;
     memset(r->region_sum, 0, sizeof(double) * 3 * (size_t)r->nregion);
-    for (int n = 0; n < p->nnode; n++) {
-        int e = p->nodes[n].entity, g = r->region_of[e];
+    for (int i = 0; i < r->nsector; i++) {
+        int e = p->nodes[r->sector_node[i]].entity, g = r->region_of[e];
         if (g < 0)
             continue;
         const double *mt = r->metrics + r->moff[e];
@@ -475,25 +465,60 @@ static double series_value(const ree_run *r, int s)
     return v;
 }
 
+/* 1 when every a[i] and b[i], i < n, is IN_RANGE, else 0, two values to a vector. The bits of a
+ * magnitude (the value with its sign bit cleared) order as the magnitudes do, and those of inf
+ * and NaN above every finite one: a magnitude is in range when its bits are at most those of
+ * REE_RUN_VALUE_MAX, i.e. when that bound's bits minus them leave the top bit clear. */
+static int all_in_range(const double *a, const double *b, size_t n)
+{
+    const uint64_t mask = ~(UINT64_C(1) << 63);
+    const double maxv = REE_RUN_VALUE_MAX;
+    uint64_t lim;
+    memcpy(&lim, &maxv, sizeof lim);
+    const u64x2 mag = {mask, mask}, top = {lim, lim};
+    u64x2 bad = {0, 0};
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        u64x2 x, y;
+        memcpy(&x, a + i, sizeof x);
+        memcpy(&y, b + i, sizeof y);
+        bad |= (top - (x & mag)) | (top - (y & mag));
+    }
+    int all = ((bad[0] | bad[1]) >> 63) == 0;
+    for (; i < n; i++)
+        all &= IN_RANGE(a[i]) & IN_RANGE(b[i]);
+    return all;
+}
+
 /* Record the step's series values, and check them and the node stocks and orders in range
- * (IN_RANGE) at the cost of one comparison each, without a branch; only on failure are they
- * searched. Returns 1 when all are in range, else 0 (out_of_range() then names the first). */
+ * (IN_RANGE) at the cost of a few integer operations each, without a branch (as in
+ * all_in_range); only on failure are they searched. The series read from one workspace value
+ * go first, then the computed ones in table order (a sum's terms come earlier in the table, so
+ * they are recorded before it either way). Returns 1 when all are in range, else 0
+ * (out_of_range() then names the first). */
 static int record(ree_run *r)
 {
     const ree_plan *p = r->p;
     size_t T = (size_t)r->nsteps, t = (size_t)r->t;
-    int ok = 1;
+    const uint64_t mask = ~(UINT64_C(1) << 63);
+    const double maxv = REE_RUN_VALUE_MAX;
+    uint64_t lim, bad = 0, b;
+    memcpy(&lim, &maxv, sizeof lim);
     double *col = r->series + t;
-    for (int s = 0; s < p->nseries; s++) {
-        const double *src = r->ssrc[s];
-        double v = src ? *src : series_value(r, s);
-        col[(size_t)s * T] = v;
-        ok &= IN_RANGE(v);
+    for (int i = 0; i < r->nsdirect; i++) {
+        double v = *r->sdirect[i].src;
+        r->sdirect[i].row[t] = v;
+        memcpy(&b, &v, sizeof b);
+        bad |= lim - (b & mask);
     }
-    size_t nnm = NM(r, p->nnode);
-    for (size_t i = 0; i < nnm; i++)
-        ok &= IN_RANGE(r->stock[i]) & IN_RANGE(r->order[i]);
-    return ok;
+    for (int i = 0; i < r->nscomputed; i++) {
+        int s = r->scomputed[i];
+        double v = series_value(r, s);
+        col[(size_t)s * T] = v;
+        memcpy(&b, &v, sizeof b);
+        bad |= lim - (b & mask);
+    }
+    return (bad >> 63) == 0 && all_in_range(r->stock, r->order, NM(r, p->nnode));
 }
 
 ree_status ree_run_step(ree_run *r)
