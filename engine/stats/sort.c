@@ -98,21 +98,84 @@ static void sort_segment(double *x, size_t n)
     sort_doubles(x, n, depth);
 }
 
+/* One branch-free step of a merge of a[i..] and b[j..] into dst: y = b[j] goes when y < x = a[i]
+ * (ties: a first), and i or j moves on. The values are finite (stats.h), so `<` is the total order
+ * here. On x86-64 (GCC, clang) in eight instructions: the carry of the comparison becomes a mask
+ * (sbb) that moves j (sub) and i (lea) without the zero-extension and the three additions the
+ * compilers make of it; minsd picks the same value as `y < x ? y : x` (x on a tie). Elsewhere (or
+ * with REE_SORT_NO_ASM) the same step in C. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__SSE2__) && !defined(REE_SORT_NO_ASM)
+#define REE_SORT_ASM 1
+#define MERGE_STEP(a, i, b, j, dst)                                                                \
+    do {                                                                                           \
+        double x_, y_;                                                                             \
+        size_t t_;                                                                                 \
+        __asm__("movsd (%[pa],%[ii],8), %[x]\n\t"                                                  \
+                "movsd (%[pb],%[jj],8), %[y]\n\t"                                                  \
+                "comisd %[x], %[y]\n\t" /* CF: y < x */                                            \
+                "sbb %[t], %[t]\n\t"    /* t = y < x ? -1 : 0 */                                   \
+                "minsd %[x], %[y]\n\t"  /* y = y < x ? y : x */                                    \
+                "movsd %[y], %[d]\n\t"                                                             \
+                "sub %[t], %[jj]\n\t"                                                              \
+                "lea 1(%[ii],%[t]), %[ii]"                                                         \
+                : [x] "=&x"(x_), [y] "=&x"(y_), [t] "=&r"(t_), [ii] "+r"(i), [jj] "+r"(j),         \
+                  [d] "=m"(dst)                                                                    \
+                : [pa] "r"(a), [pb] "r"(b), "m"(*(const double(*)[])(a)),                          \
+                  "m"(*(const double(*)[])(b))                                                     \
+                : "cc");                                                                           \
+    } while (0)
+#else
+#define MERGE_STEP(a, i, b, j, dst)                                                                \
+    do {                                                                                           \
+        double x_ = (a)[i], y_ = (b)[j];                                                           \
+        size_t t_ = y_ < x_;                                                                       \
+        (dst) = t_ ? y_ : x_;                                                                      \
+        (j) += t_;                                                                                 \
+        (i) += 1 - t_;                                                                             \
+    } while (0)
+#endif
+
+/* One branch-free step from the back of a merge of a[..ia] and b[..ib] into dst: u = a[ia] goes
+ * when w = b[ib] < u (ties: b's, so that a's come first), and ia or ib moves back. As MERGE_STEP:
+ * nine instructions on x86-64, maxsd picking `w < u ? u : w`. */
+#if defined(REE_SORT_ASM)
+#define BACK_STEP(a, ia, b, ib, dst)                                                               \
+    do {                                                                                           \
+        double u_, w_;                                                                             \
+        size_t t_;                                                                                 \
+        __asm__("movsd (%[pa],%[ia],8), %[u]\n\t"                                                  \
+                "movsd (%[pb],%[ib],8), %[w]\n\t"                                                  \
+                "comisd %[u], %[w]\n\t" /* CF: w < u */                                            \
+                "sbb %[t], %[t]\n\t"    /* t = w < u ? -1 : 0 */                                   \
+                "maxsd %[w], %[u]\n\t"  /* u = u > w ? u : w */                                    \
+                "movsd %[u], %[d]\n\t"                                                             \
+                "add %[t], %[ia]\n\t"                                                              \
+                "not %[t]\n\t" /* w < u ? 0 : -1 */                                                \
+                "add %[t], %[ib]"                                                                  \
+                : [u] "=&x"(u_), [w] "=&x"(w_), [t] "=&r"(t_), [ia] "+r"(ia), [ib] "+r"(ib),       \
+                  [d] "=m"(dst)                                                                    \
+                : [pa] "r"(a), [pb] "r"(b), "m"(*(const double(*)[])(a)),                          \
+                  "m"(*(const double(*)[])(b))                                                     \
+                : "cc");                                                                           \
+    } while (0)
+#else
+#define BACK_STEP(a, ia, b, ib, dst)                                                               \
+    do {                                                                                           \
+        double u_ = (a)[ia], w_ = (b)[ib];                                                         \
+        size_t v_ = w_ < u_;                                                                       \
+        (dst) = v_ ? u_ : w_;                                                                      \
+        (ia) -= v_;                                                                                \
+        (ib) -= 1 - v_;                                                                            \
+    } while (0)
+#endif
+
 /* Merge the sorted runs a[0..na) and b[0..nb) into out (distinct from both). Ties: a first. */
 static void merge_runs(const double *a, size_t na, const double *b, size_t nb, double *out)
 {
     size_t i = 0, j = 0, o = 0;
-    /* Branch-free step: the values are finite (stats.h), so `<` is the total order here. In
-     * stretches of s = min(na - i, nb - j) steps, which cannot use up either run before their
-     * end, so that the step needs no bound check. */
-#define STEP(k)                                                                                    \
-    do {                                                                                           \
-        double x = a[i], y = b[j];                                                                 \
-        size_t t = y < x;                                                                          \
-        out[o + (k)] = t ? y : x;                                                                  \
-        j += t;                                                                                    \
-        i += 1 - t;                                                                                \
-    } while (0)
+    /* Branch-free steps (MERGE_STEP) in stretches of s = min(na - i, nb - j) steps, which cannot
+     * use up either run before their end, so that the step needs no bound check. */
+#define STEP(k) MERGE_STEP(a, i, b, j, out[o + (k)])
     while (i < na && j < nb) {
         size_t s = na - i < nb - j ? na - i : nb - j, e = o + s;
         for (; o + 4 <= e; o += 4) { /* four steps a turn: a quarter of the loop's own work */
@@ -139,16 +202,11 @@ static void merge_halves(const double *a, const double *b, size_t h, double *out
 {
     size_t i = 0, j = 0, ia = h - 1, ib = h - 1, o = 2 * h - 1;
     for (size_t k = 0; k < h; k++) {
-        double x = a[i], y = b[j];
-        size_t t = y < x;
-        out[k] = t ? y : x;
-        j += t;
-        i += 1 - t;
-        double u = a[ia], w = b[ib];
-        size_t v = w < u; /* a's last is larger: it goes to the back; on a tie b's goes */
-        out[o--] = v ? u : w;
-        ia -= v; /* may wrap below 0 at the last step, never read then */
-        ib -= 1 - v;
+        MERGE_STEP(a, i, b, j, out[k]);
+        /* From the back: a's last goes when it is larger, on a tie b's; ia may wrap below 0 at
+         * the last step, never read then. */
+        BACK_STEP(a, ia, b, ib, out[o]);
+        o--;
     }
 }
 
@@ -162,14 +220,7 @@ void ree_sort_merge_adjacent(double *x, size_t na, size_t nb, double *tmp)
     size_t i = 0, j = 0, o = 0;
     /* The write position o = i + j never passes the read position na + j of the second run.
      * Stretches and four steps a turn, as merge_runs. */
-#define STEP(k)                                                                                    \
-    do {                                                                                           \
-        double u = tmp[i], w = b[j];                                                               \
-        size_t t = w < u;                                                                          \
-        x[o + (k)] = t ? w : u;                                                                    \
-        j += t;                                                                                    \
-        i += 1 - t;                                                                                \
-    } while (0)
+#define STEP(k) MERGE_STEP(tmp, i, b, j, x[o + (k)])
     while (i < na && j < nb) {
         size_t s = na - i < nb - j ? na - i : nb - j, e = o + s;
         for (; o + 4 <= e; o += 4) {
