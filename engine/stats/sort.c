@@ -169,6 +169,33 @@ static void sort_segment(double *x, size_t n)
     } while (0)
 #endif
 
+/* MERGE_STEP without the store: the step's value is not wanted (a compaction keeps every other
+ * point), only i and j move on. */
+#if defined(REE_SORT_ASM)
+#define SKIP_STEP(a, i, b, j)                                                                      \
+    do {                                                                                           \
+        double x_, y_;                                                                             \
+        size_t t_;                                                                                 \
+        __asm__("movsd (%[pa],%[ii],8), %[x]\n\t"                                                  \
+                "movsd (%[pb],%[jj],8), %[y]\n\t"                                                  \
+                "comisd %[x], %[y]\n\t"                                                            \
+                "sbb %[t], %[t]\n\t"                                                               \
+                "sub %[t], %[jj]\n\t"                                                              \
+                "lea 1(%[ii],%[t]), %[ii]"                                                         \
+                : [x] "=&x"(x_), [y] "=&x"(y_), [t] "=&r"(t_), [ii] "+r"(i), [jj] "+r"(j)          \
+                : [pa] "r"(a), [pb] "r"(b), "m"(*(const double(*)[])(a)),                          \
+                  "m"(*(const double(*)[])(b))                                                     \
+                : "cc");                                                                           \
+    } while (0)
+#else
+#define SKIP_STEP(a, i, b, j)                                                                      \
+    do {                                                                                           \
+        size_t t_ = (b)[j] < (a)[i];                                                               \
+        (j) += t_;                                                                                 \
+        (i) += 1 - t_;                                                                             \
+    } while (0)
+#endif
+
 /* Merge the sorted runs a[0..na) and b[0..nb) into out (distinct from both). Ties: a first. */
 static void merge_runs(const double *a, size_t na, const double *b, size_t nb, double *out)
 {
@@ -208,6 +235,69 @@ static void merge_halves(const double *a, const double *b, size_t h, double *out
         BACK_STEP(a, ia, b, ib, out[o]);
         o--;
     }
+}
+
+/* Merge the sorted runs a[0..na) and b[0..nb) (ties: a first, as merge_runs) keeping only the
+ * outputs at positions pick, pick + 2, ... (pick 0 or 1): output o goes to out[(o + 1 - pick) / 2],
+ * where a later output of the wrong parity never lands on a kept one. So out[0..n/2) holds the
+ * kept points and, n = na + nb odd, out[n/2] the last output; out has n/2 + 1 points. Pairs of
+ * steps, the one not kept without its store, while both runs have two points left; then one
+ * step at a time with bound checks. */
+static void merge_pick(const double *a, size_t na, const double *b, size_t nb, double *out,
+                       size_t pick)
+{
+    size_t i = 0, j = 0, q = 0;
+    for (;;) {
+        size_t ra = na - i, rb = nb - j, s = (ra < rb ? ra : rb) / 2; /* pairs of steps */
+        if (s == 0)
+            break;
+        size_t e = q + s;
+        if (pick == 0)
+            for (; q < e; q++) {
+                MERGE_STEP(a, i, b, j, out[q]);
+                SKIP_STEP(a, i, b, j);
+            }
+        else
+            for (; q < e; q++) {
+                SKIP_STEP(a, i, b, j);
+                MERGE_STEP(a, i, b, j, out[q]);
+            }
+    }
+    for (size_t o = i + j; o < na + nb; o++) {
+        double v;
+        if (j >= nb || (i < na && !(b[j] < a[i])))
+            v = a[i++];
+        else
+            v = b[j++];
+        out[(o + 1 - pick) / 2] = v;
+    }
+}
+
+void ree_sort_merge_into(double *x, size_t na, const double *b, size_t nb)
+{
+    if (nb == 0)
+        return;
+    if (na == 0 || !(b[0] < x[na - 1])) { /* already in order */
+        memcpy(x + na, b, nb * sizeof *x);
+        return;
+    }
+    /* From the back: the write position ia + ib + 1 stays above every unread point of x while b
+     * has points left; once b is used up, x's remaining points are in place. Stretches of
+     * min(ia + 1, ib + 1) steps, four a turn, as merge_runs. */
+    size_t ia = na - 1, ib = nb - 1, o = na + nb - 1;
+    while (ia + 1 > 0 && ib + 1 > 0) {
+        size_t s = ia < ib ? ia + 1 : ib + 1, e = o - s; /* s >= 1 steps down to e + 1 */
+        for (; o >= e + 4; o -= 4) {
+            BACK_STEP(x, ia, b, ib, x[o]);
+            BACK_STEP(x, ia, b, ib, x[o - 1]);
+            BACK_STEP(x, ia, b, ib, x[o - 2]);
+            BACK_STEP(x, ia, b, ib, x[o - 3]);
+        }
+        for (; o > e; o--)
+            BACK_STEP(x, ia, b, ib, x[o]);
+    }
+    while (ib + 1 > 0)
+        x[o--] = b[ib--];
 }
 
 /* Merge the adjacent sorted runs x[0..na) and x[na..na+nb) in place, using tmp (na points). */
@@ -279,22 +369,23 @@ static void sort_chunks(double *x, size_t n, double *tmp)
  * so they give the same order, tie for tie; only the order of points comparing equal (e.g. -0.0
  * and 0.0) could depend on the algorithm, never the multiset, and the introsort is the only one
  * that could differ there. */
-void ree_sort_points(double *x, size_t n, double *tmp)
+/* ree_sort_points, and ree_sort_points_pick when kept is not NULL (returns 1 when it picked). */
+static int sort_points(double *x, size_t n, double *tmp, size_t pick, double *kept)
 {
     enum { MINRUN = 16, MAXRUN = 128 };
     if (n <= MINRUN) {
         insertion_sort(x, n);
-        return;
+        return 0;
     }
     if (!tmp) {
         sort_segment(x, n);
-        return;
+        return 0;
     }
     size_t bound[MAXRUN + 1], nrun = 0; /* run r is [bound[r], bound[r + 1]) */
     for (size_t i = 0; i < n;) {
         if (nrun == MAXRUN) {
             sort_chunks(x, n, tmp); /* what is sorted so far stays so: harmless */
-            return;
+            return 0;
         }
         size_t a = i + 1;
         while (a < n && !ree_sort_lt(x[a], x[a - 1]))
@@ -311,6 +402,17 @@ void ree_sort_points(double *x, size_t n, double *tmp)
     bound[nrun] = n;
     double *src = x, *dst = tmp;
     while (nrun > 1) {
+        if (kept && nrun == 2) { /* the last pass: only the kept points, to kept */
+            size_t mid = bound[1];
+            if (!ree_sort_lt(src[mid], src[mid - 1])) { /* already in order */
+                for (size_t i = 0; i < n / 2; i++)
+                    kept[i] = src[2 * i + pick];
+                kept[n / 2] = src[n - 1];
+            } else {
+                merge_pick(src, mid, src + mid, n - mid, kept, pick);
+            }
+            return 1;
+        }
         size_t w = 0;
         for (size_t r = 0; r < nrun; r += 2) {
             size_t lo = bound[r], mid = bound[r + 1];
@@ -329,6 +431,17 @@ void ree_sort_points(double *x, size_t n, double *tmp)
     }
     if (src != x)
         memcpy(x, src, n * sizeof *x);
+    return 0;
+}
+
+void ree_sort_points(double *x, size_t n, double *tmp)
+{
+    (void)sort_points(x, n, tmp, 0, NULL);
+}
+
+int ree_sort_points_pick(double *x, size_t n, double *tmp, size_t pick, double *kept)
+{
+    return sort_points(x, n, tmp, pick, kept);
 }
 
 /* Order x[i] <= x[j] without a branch. */

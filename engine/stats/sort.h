@@ -19,6 +19,18 @@ static inline int ree_sort_lt(double a, double b)
  * are already in order, O(n log runs) on a few sorted runs. */
 void ree_sort_points(double *x, size_t n, double *tmp);
 
+/* The sort of a level 0 that compacts, fused with the compaction's pick (stats.c): sorts x[0..n)
+ * as ree_sort_points (tmp: n points) but, when it returns 1, its last merge pass wrote only the
+ * points at sorted positions pick, pick + 2, ... (pick 0 or 1) to kept[0..n/2) and, n odd, the
+ * largest point to kept[n/2]; x's points are then lost. kept (n/2 + 1 points) overlaps neither x
+ * nor tmp[0..n). Returns 0 when it sorted x in place instead (few points, a single run, more runs
+ * than it records, no tmp): the caller picks. */
+int ree_sort_points_pick(double *x, size_t n, double *tmp, size_t pick, double *kept);
+
+/* Merge the sorted runs x[0..na) and b[0..nb) (b overlapping none of x[0..na+nb)) into
+ * x[0..na+nb), from the back, in place; ties: x's points first, as ree_sort_merge_adjacent. */
+void ree_sort_merge_into(double *x, size_t na, const double *b, size_t nb);
+
 /* Merge the adjacent sorted runs x[0..na) and x[na..na+nb) in place, using tmp (na points). */
 void ree_sort_merge_adjacent(double *x, size_t na, size_t nb, double *tmp);
 

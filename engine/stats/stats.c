@@ -93,8 +93,11 @@ static void query_sort0(const ree_acc *a, struct cell *c)
 
 /* One compaction of the fullest level; frees at least one point (the caller guarantees some
  * level holds two or more). The kept points are already in order, so they join level L+1 by a
- * linear merge; tmp holds at least as many points as the cell. */
-static void compact_once(struct cell *c, double *tmp)
+ * linear merge; tmp holds ntmp points, at least as many as the cell. A level 0 out of order is
+ * sorted with the pick in its last merge pass (ree_sort_points_pick: the kept points to tmp past
+ * the sort's own points, when they fit), and they join level 1 by a merge from the back in place
+ * (ree_sort_merge_into): the same points in the same order as sorting, picking and merging. */
+static void compact_once(struct cell *c, double *tmp, size_t ntmp)
 {
     unsigned level = 0;
     for (unsigned l = 1; l < c->nlev; l++)
@@ -105,11 +108,21 @@ static void compact_once(struct cell *c, double *tmp)
     if (c->pm) /* all points equal: only the counts move */
         goto counts;
     size_t off = seg_start(c, level);
+    size_t pick = (size_t)(c->parity >> level & 1u);
+    double *seg = c->v + off;
+    if (level == 0 && c->unsorted0 && tmp && m + pairs + 1 <= ntmp &&
+        ree_sort_points_pick(seg, m, tmp, pick, tmp + m)) {
+        const double *kept = tmp + m; /* kept[pairs]: the largest point */
+        size_t up = c->nlev > 1 ? c->cnt[1] : 0;
+        ree_sort_merge_into(seg - up, up, kept, pairs);
+        if (odd)
+            seg[pairs] = kept[pairs];
+        c->unsorted0 = 0;
+        goto counts; /* level 0 is the last segment: nothing below it moves */
+    }
     if (level == 0)
         sort_level0(c, tmp);
 
-    size_t pick = (size_t)(c->parity >> level & 1u);
-    double *seg = c->v + off;
     double last = seg[m - 1];
     for (size_t i = 0; i < pairs; i++)
         seg[i] = seg[2 * i + pick];
@@ -376,7 +389,7 @@ int ree_acc_add(ree_acc *a, const double *values)
         if (c->n == 0)
             c->pm = 1;
         if (c->npts == limit)
-            compact_once(c, a->tmp);
+            compact_once(c, a->tmp, 2 * limit + REE_BLOCK_MAX);
         if (c->pm) {
             c->npts++;
             c->cnt[0]++;
@@ -399,7 +412,7 @@ static void merge_level0_pm(struct cell *c, size_t m, size_t limit)
     if (c->nlev == 0)
         c->nlev = 1;
     while (c->npts > limit)
-        compact_once(c, NULL);
+        compact_once(c, NULL, 0);
 }
 
 /* Append `m` points (in order when `sorted`) to level 0 of c -- room guaranteed -- then compact
@@ -423,7 +436,7 @@ static void merge_level0(struct cell *c, const double *x, size_t m, int sorted, 
     if (c->nlev == 0)
         c->nlev = 1;
     while (c->npts > limit)
-        compact_once(c, tmp);
+        compact_once(c, tmp, 2 * limit + REE_BLOCK_MAX);
 }
 
 /* General merge through the scratch buffer: level by level concatenation (levels above 0 merged
@@ -451,7 +464,7 @@ static void merge_cell_general(struct cell *c, struct cell *f, double *scratch, 
         t.cnt[l] = (uint32_t)(nc + nf);
     }
     while (t.npts > limit)
-        compact_once(&t, tmp);
+        compact_once(&t, tmp, 2 * limit + REE_BLOCK_MAX);
     memcpy(c->v, scratch, t.npts * sizeof *scratch);
     t.v = c->v;
     t.cap = c->cap;
@@ -469,7 +482,7 @@ static void merge_pm(struct cell *c, const struct cell *f, size_t limit)
     c->npts += f->npts;
     c->pm = 1;
     while (c->npts > limit)
-        compact_once(c, NULL);
+        compact_once(c, NULL, 0);
 }
 
 int ree_acc_merge(ree_acc *into, const ree_acc *from)

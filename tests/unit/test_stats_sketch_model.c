@@ -262,6 +262,73 @@ static void test_sort_points_stable(void **state)
         }
 }
 
+/* ree_sort_points_pick (a level 0 that compacts): when it says it picked, kept[i] is the stable
+ * order's point 2i + pick for i < n/2 and, n odd, kept[n/2] its last, bit for bit; when it says
+ * it did not, x is in the stable order. Sorted runs of blocks, short runs, one run, random. */
+static void test_sort_points_pick(void **state)
+{
+    (void)state;
+    enum { NMAX = 4 * 512 + REE_BLOCK_MAX };
+    static double x[NMAX], want[NMAX], tmp[NMAX + NMAX / 2 + 1];
+    static const size_t runlen[] = {64, 1, 5, 17, 300, NMAX, 0};
+    uint64_t seed = 123;
+    int picked = 0;
+    for (int shape = 0; shape < 7; shape++)
+        for (size_t n = 1; n <= NMAX; n = n == 1093 ? NMAX : n * 3 + 1)
+            for (size_t pick = 0; pick < 2; pick++) {
+                size_t len = runlen[shape];
+                for (size_t i = 0; i < n;) {
+                    size_t m = len && n - i > len ? len : n - i;
+                    if (!len)
+                        m = 1;
+                    for (size_t j = 0; j < m; j++)
+                        x[i + j] = tie_value(&seed);
+                    stable_sort(x + i, m);
+                    i += m;
+                }
+                if (shape == 0 && n > 1)
+                    x[0] = 1e9;
+                memcpy(want, x, n * sizeof *x);
+                stable_sort(want, n);
+                double *kept = tmp + n;
+                if (ree_sort_points_pick(x, n, tmp, pick, kept)) {
+                    picked++;
+                    for (size_t i = 0; i < n / 2; i++)
+                        assert_memory_equal(&kept[i], &want[2 * i + pick], sizeof *kept);
+                    if (n % 2)
+                        assert_memory_equal(&kept[n / 2], &want[n - 1], sizeof *kept);
+                } else {
+                    assert_bits(x, want, n);
+                }
+            }
+    assert_true(picked > 40); /* the fused path ran */
+}
+
+/* ree_sort_merge_into (kept points into level 1, from the back) is ree_sort_merge_adjacent's
+ * merge, tie for tie (-0.0 and 0.0: x's first), for runs of every relative length. */
+static void test_sort_merge_into(void **state)
+{
+    (void)state;
+    enum { NMAX = 700 };
+    static double x[2 * NMAX], b[NMAX], want[2 * NMAX], tmp[2 * NMAX];
+    uint64_t seed = 321;
+    for (int rep = 0; rep < 400; rep++) {
+        size_t na = (size_t)(uniform(&seed) * (rep % 4 == 0 ? 4 : NMAX));
+        size_t nb = (size_t)(uniform(&seed) * (rep % 4 == 1 ? 4 : NMAX));
+        for (size_t i = 0; i < na; i++)
+            x[i] = tie_value(&seed);
+        for (size_t i = 0; i < nb; i++)
+            b[i] = tie_value(&seed) + (rep % 4 == 2 ? 20.0 : 0.0); /* rep % 4 == 2: in order */
+        stable_sort(x, na);
+        stable_sort(b, nb);
+        memcpy(want, x, na * sizeof *x);
+        memcpy(want + na, b, nb * sizeof *b);
+        ree_sort_merge_adjacent(want, na, nb, tmp);
+        ree_sort_merge_into(x, na, b, nb);
+        assert_bits(x, want, na + nb);
+    }
+}
+
 /* ree_sort_column (a block's values at seal time) orders equal values as its 4-point networks
  * followed by stable merges of widths 4, 8, 16, 32 do -- the order every sketch so far was built
  * with -- for every column length. */
@@ -412,6 +479,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blocks_match_eager_model),
         cmocka_unit_test(test_sort_points_stable),
+        cmocka_unit_test(test_sort_points_pick),
+        cmocka_unit_test(test_sort_merge_into),
         cmocka_unit_test(test_sort_column_ties),
         cmocka_unit_test(test_sort_column_networks),
         cmocka_unit_test(test_quantiles_match_weighted_points),
