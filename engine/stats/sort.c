@@ -531,10 +531,10 @@ static void sort32(const double *x, double *out)
  * whose ties are copies (ties_are_copies; SSE2): two runs of 32 by sort32, then one merge. Any
  * other (and the result is the same bits for those): groups of 4 by a sorting network (5
  * compare-exchanges), then bottom-up merges of widths 4, 8, 16, 32 between x and tmp. */
-void ree_sort_column(double *x, size_t n, double *tmp)
+void ree_sort_column(double *x, size_t n, double *tmp, int copies)
 {
 #if defined(__SSE2__)
-    if (n == 64 && ties_are_copies(x, n)) {
+    if (n == 64 && (copies || ties_are_copies(x, n))) {
         sort32(x, tmp);
         sort32(x + 32, tmp + 32);
         merge_halves(tmp, tmp + 32, 32, x);

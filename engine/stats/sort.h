@@ -35,7 +35,9 @@ void ree_sort_merge_into(double *x, size_t na, const double *b, size_t nb);
 void ree_sort_merge_adjacent(double *x, size_t na, size_t nb, double *tmp);
 
 /* Sort a short column (a block's values, n <= 64) without data-dependent branches, using tmp (n
- * points). */
-void ree_sort_column(double *x, size_t n, double *tmp);
+ * points). copies: the caller knows that the column's equal values are copies (no NaN, not both
+ * -0.0 and 0.0), so that the faster sort of such full columns may run without checking them; 0:
+ * checked here. */
+void ree_sort_column(double *x, size_t n, double *tmp, int copies);
 
 #endif

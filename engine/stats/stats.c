@@ -753,8 +753,11 @@ void ree_block_seal(ree_block *b)
         int i = 1;
         while (i < n && !(x[i] < x[i - 1]))
             i++;
+        /* No zero (all of one sign) and no NaN (a NaN makes the Welford mean NaN for good): the
+         * column's equal values are copies, and the sort need not check it. */
+        int copies = (b->min[c] > 0.0 || b->max[c] < 0.0) && b->mean[c] == b->mean[c];
         if (i < n) /* not already in order */
-            ree_sort_column(x, (size_t)n, tmp);
+            ree_sort_column(x, (size_t)n, tmp, copies);
     }
     b->sealed = 1;
 }

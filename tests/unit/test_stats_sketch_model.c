@@ -366,7 +366,7 @@ static void test_sort_column_ties(void **state)
                 }
                 memcpy(want, out, n * sizeof *out);
             }
-            ree_sort_column(x, n, tmp);
+            ree_sort_column(x, n, tmp, 0);
             assert_bits(x, want, n);
         }
 }
@@ -396,8 +396,48 @@ static void test_sort_column_networks(void **state)
             want[i] = x[i];
         }
         stable_sort(want, REE_BLOCK_MAX);
-        ree_sort_column(x, REE_BLOCK_MAX, tmp);
+        double y[REE_BLOCK_MAX]; /* the same column, the caller vouching that ties are copies */
+        memcpy(y, x, sizeof y);
+        ree_sort_column(x, REE_BLOCK_MAX, tmp, 0);
         assert_bits(x, want, REE_BLOCK_MAX);
+        ree_sort_column(y, REE_BLOCK_MAX, tmp, 1);
+        assert_bits(y, want, REE_BLOCK_MAX);
+    }
+}
+
+/* A sealed block sorts a column by the networks unchecked only when its moments show no zero and
+ * no NaN; a column of one sign with a zero, or both zeros, keeps the order of its -0.0 and 0.0
+ * that the checked sort gives (seen through the merged total's points, bit for bit). */
+static void test_seal_copies_hint(void **state)
+{
+    (void)state;
+    enum { NC = 4 };
+    uint64_t seed = 5;
+    for (int rep = 0; rep < 200; rep++) {
+        ree_block *b = ree_block_alloc(NC);
+        ree_acc *a = ree_acc_alloc(NC, 512);
+        assert_true(b && a);
+        double col[NC][REE_BLOCK_MAX];
+        for (int r = 0; r < REE_BLOCK_MAX; r++) {
+            double v[NC], u = uniform(&seed);
+            v[0] = u < 0.3 ? -0.0 : u < 0.6 ? 0.0 : u;        /* min -0.0 or 0.0: checked */
+            v[1] = u < 0.3 ? 0.0 : u < 0.6 ? -0.0 : -u;       /* max 0.0 or -0.0: checked */
+            v[2] = 1.0 + u;                                   /* positive: unchecked */
+            v[3] = u < 0.5 ? -1.0 - u : (double)(int)(u * 3); /* zeros among both signs */
+            for (int c = 0; c < NC; c++)
+                col[c][r] = v[c];
+            assert_int_equal(ree_block_add(b, v), 0);
+        }
+        assert_int_equal(ree_acc_merge_block(a, b), 0);
+        for (int c = 0; c < NC; c++) {
+            double x[REE_BLOCK_MAX], w[REE_BLOCK_MAX];
+            double tmp[REE_BLOCK_MAX];
+            ree_sort_column(col[c], REE_BLOCK_MAX, tmp, 0);
+            assert_int_equal(ree_acc_weighted_points(a, (size_t)c, x, w), REE_BLOCK_MAX);
+            assert_bits(x, col[c], REE_BLOCK_MAX);
+        }
+        ree_acc_free(a);
+        ree_block_free(b);
     }
 }
 
@@ -483,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_sort_merge_into),
         cmocka_unit_test(test_sort_column_ties),
         cmocka_unit_test(test_sort_column_networks),
+        cmocka_unit_test(test_seal_copies_hint),
         cmocka_unit_test(test_quantiles_match_weighted_points),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
