@@ -369,6 +369,35 @@ static void sort_chunks(double *x, size_t n, double *tmp)
  * so they give the same order, tie for tie; only the order of points comparing equal (e.g. -0.0
  * and 0.0) could depend on the algorithm, never the multiset, and the introsort is the only one
  * that could differ there. */
+/* The end of the run in order that goes on at x[a] (a >= 1): the first a' >= a with a' == n or
+ * x[a'] before x[a' - 1]. With SSE2, four points a turn while every x[i - 1] <= x[i] (ordered, so
+ * no NaN); at the first turn that fails, one point at a time by ree_sort_lt (which places NaN) for
+ * those four. */
+static size_t run_end(const double *x, size_t a, size_t n)
+{
+#if defined(__SSE2__)
+    for (;;) {
+        while (a + 4 <= n) {
+            __m128d ok0 = _mm_cmple_pd(_mm_loadu_pd(x + a - 1), _mm_loadu_pd(x + a));
+            __m128d ok1 = _mm_cmple_pd(_mm_loadu_pd(x + a + 1), _mm_loadu_pd(x + a + 2));
+            if (_mm_movemask_pd(_mm_and_pd(ok0, ok1)) != 3)
+                break;
+            a += 4;
+        }
+        size_t stop = n - a < 4 ? n : a + 4;
+        for (; a < stop; a++)
+            if (ree_sort_lt(x[a], x[a - 1]))
+                return a;
+        if (a == n)
+            return n;
+    }
+#else
+    while (a < n && !ree_sort_lt(x[a], x[a - 1]))
+        a++;
+    return a;
+#endif
+}
+
 /* ree_sort_points, and ree_sort_points_pick when kept is not NULL (returns 1 when it picked). */
 static int sort_points(double *x, size_t n, double *tmp, size_t pick, double *kept)
 {
@@ -387,14 +416,11 @@ static int sort_points(double *x, size_t n, double *tmp, size_t pick, double *ke
             sort_chunks(x, n, tmp); /* what is sorted so far stays so: harmless */
             return 0;
         }
-        size_t a = i + 1;
-        while (a < n && !ree_sort_lt(x[a], x[a - 1]))
-            a++;
+        size_t a = run_end(x, i + 1, n);
         if (a - i < MINRUN && a < n) {
             a = n - i < MINRUN ? n : i + MINRUN;
             insertion_sort(x + i, a - i);
-            while (a < n && !ree_sort_lt(x[a], x[a - 1]))
-                a++;
+            a = a < n ? run_end(x, a, n) : n;
         }
         bound[nrun++] = i;
         i = a;
