@@ -553,14 +553,137 @@ static void sort32(const double *x, double *out)
 }
 #endif
 
+static int avx_setting = -1; /* ree_sort_set_avx: -1 automatic, 0 off, 1 on if supported */
+
+void ree_sort_set_avx(int on)
+{
+    avx_setting = on < 0 ? -1 : on > 0;
+}
+
+int ree_sort_avx(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    return avx_setting != 0 && __builtin_cpu_supports("avx");
+#else
+    return 0;
+#endif
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define REE_SORT_AVX 1
+#include <immintrin.h>
+
+#define AVX_FN __attribute__((target("avx"))) static inline
+/* Order a <= b lane by lane. */
+#define CE4(a, b)                                                                                  \
+    do {                                                                                           \
+        __m256d t_ = _mm256_min_pd(a, b);                                                          \
+        b = _mm256_max_pd(a, b);                                                                   \
+        a = t_;                                                                                    \
+    } while (0)
+
+/* The four lanes of v in reverse order. */
+AVX_FN __m256d rev4(__m256d v)
+{
+    return _mm256_permute_pd(_mm256_permute2f128_pd(v, v, 1), 0x5);
+}
+
+/* The last two steps of a bitonic merge inside each register: distance 2 (the 128-bit halves),
+ * then distance 1 (within the halves). */
+AVX_FN __m256d bitonic_in4(__m256d v)
+{
+    __m256d s = _mm256_permute2f128_pd(v, v, 1);
+    v = _mm256_blend_pd(_mm256_min_pd(v, s), _mm256_max_pd(v, s), 0xC);
+    s = _mm256_permute_pd(v, 0x5);
+    return _mm256_blend_pd(_mm256_min_pd(v, s), _mm256_max_pd(v, s), 0xA);
+}
+
+/* Bitonic merge of the m registers v[0..m) (m = 2, 4, 8 or 16; 4m values, the first half in
+ * order and the second in reverse order) into order. */
+AVX_FN void bitonic_merge4(__m256d *v, int m)
+{
+    for (int d = m / 2; d >= 1; d /= 2)
+        for (int i = 0; i < m; i++)
+            if ((i & d) == 0)
+                CE4(v[i], v[i + d]);
+    for (int i = 0; i < m; i++)
+        v[i] = bitonic_in4(v[i]);
+}
+
+/* Transpose the 4x4 block of values in r[0..4): lane l of register i goes to lane i of l. */
+AVX_FN void transpose4(__m256d *r)
+{
+    __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);
+    __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]), t3 = _mm256_unpackhi_pd(r[2], r[3]);
+    r[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+    r[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+    r[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+    r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
+/* Sort x[0..64) in place with AVX min/max networks (only for values whose ties are copies, as
+ * sort32): Batcher's 16-input odd-even merge sort on 16 registers sorts the four lanes' columns
+ * at once; 4x4 transposes make them four runs of 16 (four registers each); bitonic merges make
+ * two runs of 32, then one of 64. */
+__attribute__((target("avx"))) static void sort64_avx(double *x)
+{
+    __m256d v[16], w[16];
+    for (int r = 0; r < 16; r++)
+        v[r] = _mm256_loadu_pd(x + 4 * r);
+#define CE(i, j) CE4(v[i], v[j])
+    /* clang-format off */
+    CE(0, 1); CE(2, 3); CE(0, 2); CE(1, 3); CE(1, 2); CE(4, 5);
+    CE(6, 7); CE(4, 6); CE(5, 7); CE(5, 6); CE(0, 4); CE(2, 6);
+    CE(2, 4); CE(1, 5); CE(3, 7); CE(3, 5); CE(1, 2); CE(3, 4);
+    CE(5, 6); CE(8, 9); CE(10, 11); CE(8, 10); CE(9, 11); CE(9, 10);
+    CE(12, 13); CE(14, 15); CE(12, 14); CE(13, 15); CE(13, 14); CE(8, 12);
+    CE(10, 14); CE(10, 12); CE(9, 13); CE(11, 15); CE(11, 13); CE(9, 10);
+    CE(11, 12); CE(13, 14); CE(0, 8); CE(4, 12); CE(4, 8); CE(2, 10);
+    CE(6, 14); CE(6, 10); CE(2, 4); CE(6, 8); CE(10, 12); CE(1, 9);
+    CE(5, 13); CE(5, 9); CE(3, 11); CE(7, 15); CE(7, 11); CE(3, 5);
+    CE(7, 9); CE(11, 13); CE(1, 2); CE(3, 4); CE(5, 6); CE(7, 8);
+    CE(9, 10); CE(11, 12); CE(13, 14);
+    /* clang-format on */
+#undef CE
+    for (int g = 0; g < 4; g++)
+        transpose4(v + 4 * g);
+    /* Run l (lane l before the transposes) is v[l], v[4 + l], v[8 + l], v[12 + l]. Runs 0 and 1
+     * into w[0..8) (run 1 reversed), runs 2 and 3 into w[8..16). */
+    for (int p = 0; p < 2; p++)
+        for (int k = 0; k < 4; k++) {
+            w[8 * p + k] = v[4 * k + 2 * p];
+            w[8 * p + 4 + k] = rev4(v[4 * (3 - k) + 2 * p + 1]);
+        }
+    bitonic_merge4(w, 8);
+    bitonic_merge4(w + 8, 8);
+    for (int k = 0; k < 4; k++) { /* the second run of 32 reversed */
+        __m256d t = rev4(w[8 + k]);
+        w[8 + k] = rev4(w[15 - k]);
+        w[15 - k] = t;
+    }
+    bitonic_merge4(w, 16);
+    for (int r = 0; r < 16; r++)
+        _mm256_storeu_pd(x + 4 * r, w[r]);
+}
+#undef CE4
+#undef AVX_FN
+#endif
+
 /* Sort a block's column (n <= REE_BLOCK_MAX) without data-dependent branches. A full column of 64
- * whose ties are copies (ties_are_copies; SSE2): two runs of 32 by sort32, then one merge. Any
+ * whose ties are copies (`copies`, or ties_are_copies; SSE2): by sort64_avx where the processor
+ * has AVX (checked at run time), else two runs of 32 by sort32, then one merge. Any
  * other (and the result is the same bits for those): groups of 4 by a sorting network (5
  * compare-exchanges), then bottom-up merges of widths 4, 8, 16, 32 between x and tmp. */
 void ree_sort_column(double *x, size_t n, double *tmp, int copies)
 {
 #if defined(__SSE2__)
     if (n == 64 && (copies || ties_are_copies(x, n))) {
+#if defined(REE_SORT_AVX)
+        if (ree_sort_avx()) {
+            sort64_avx(x);
+            return;
+        }
+#endif
         sort32(x, tmp);
         sort32(x + 32, tmp + 32);
         merge_halves(tmp, tmp + 32, 32, x);

@@ -34,6 +34,14 @@ void ree_sort_merge_into(double *x, size_t na, const double *b, size_t nb);
 /* Merge the adjacent sorted runs x[0..na) and x[na..na+nb) in place, using tmp (na points). */
 void ree_sort_merge_adjacent(double *x, size_t na, size_t nb, double *tmp);
 
+/* Whether the AVX builds of the column networks (ree_sort_column) and of a block's per-run loop
+ * (ree_block_add) run: the processor has AVX (checked at run time) and ree_sort_set_avx did not
+ * turn them off. They give the same bits as the SSE2/plain code; ree_sort_set_avx(0) makes the
+ * latter run so that tests check both (-1: back to automatic). Not to be called while another
+ * thread sorts or adds. */
+int ree_sort_avx(void);
+void ree_sort_set_avx(int on);
+
 /* Sort a short column (a block's values, n <= 64) without data-dependent branches, using tmp (n
  * points). copies: the caller knows that the column's equal values are copies (no NaN, not both
  * -0.0 and 0.0), so that the faster sort of such full columns may run without checking them; 0:

@@ -691,7 +691,7 @@ ONE_PASS static void block_add_cells(size_t nc, const double *restrict values, d
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define REE_BLOCK_AVX 1
-/* The same loops on 4 cells an instruction where the processor has AVX (runtime check). */
+/* The same loops on 4 cells an instruction where the processor has AVX (ree_sort_avx). */
 ONE_PASS __attribute__((target("avx"))) static void
 block_add_cells_avx(size_t nc, const double *restrict values, double *restrict row,
                     double *restrict mean, double *restrict m2, double *restrict mn,
@@ -709,7 +709,7 @@ int ree_block_add(ree_block *b, const double *values)
     double *row = b->light ? NULL : b->rows + (size_t)b->staged * b->ncell;
     double n = (double)(b->nruns + 1);
 #if defined(REE_BLOCK_AVX)
-    if (__builtin_cpu_supports("avx"))
+    if (ree_sort_avx())
         block_add_cells_avx(b->ncell, values, row, b->mean, b->m2, b->min, b->max, n);
     else
 #endif

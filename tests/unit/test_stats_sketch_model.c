@@ -199,12 +199,14 @@ static void test_blocks_match_eager_model(void **state)
 {
     (void)state;
     for (int by_cells = 0; by_cells < 2; by_cells++) {
+        ree_sort_set_avx(by_cells ? -1 : 0); /* the plain and the AVX code (where it runs) */
         check_against_model(32, 64 * 40 + 17, 0, by_cells);
         check_against_model(32, 64 * 40 + 17, 3, by_cells);
         check_against_model(512, 64 * 120 + 5, 0, by_cells);
         check_against_model(512, 64 * 120 + 5, 7, by_cells);
         check_against_model(512, 64 * 10, 0, by_cells); /* exact throughout: level 0 only */
     }
+    ree_sort_set_avx(-1);
 }
 
 /* The stable order: by value, equal values (-0.0 and 0.0 among them) in input order. */
@@ -378,7 +380,8 @@ static void test_sort_column_networks(void **state)
 {
     (void)state;
     uint64_t seed = 11;
-    for (int rep = 0; rep < 4000; rep++) {
+    for (int rep = 0; rep < 8000; rep++) {
+        ree_sort_set_avx(rep % 2 ? -1 : 0); /* the AVX networks where they run, and SSE2 */
         double x[REE_BLOCK_MAX], want[REE_BLOCK_MAX], tmp[REE_BLOCK_MAX];
         int kind = rep % 8;
         for (size_t i = 0; i < REE_BLOCK_MAX; i++) {
@@ -403,6 +406,7 @@ static void test_sort_column_networks(void **state)
         ree_sort_column(y, REE_BLOCK_MAX, tmp, 1);
         assert_bits(y, want, REE_BLOCK_MAX);
     }
+    ree_sort_set_avx(-1);
 }
 
 /* A sealed block sorts a column by the networks unchecked only when its moments show no zero and
@@ -413,7 +417,8 @@ static void test_seal_copies_hint(void **state)
     (void)state;
     enum { NC = 4 };
     uint64_t seed = 5;
-    for (int rep = 0; rep < 200; rep++) {
+    for (int rep = 0; rep < 400; rep++) {
+        ree_sort_set_avx(rep % 2 ? -1 : 0);
         ree_block *b = ree_block_alloc(NC);
         ree_acc *a = ree_acc_alloc(NC, 512);
         assert_true(b && a);
@@ -439,6 +444,7 @@ static void test_seal_copies_hint(void **state)
         ree_acc_free(a);
         ree_block_free(b);
     }
+    ree_sort_set_avx(-1);
 }
 
 /* Type 7 on the weighted points, written plainly: the points ordered by value (equal values: the
