@@ -598,16 +598,33 @@ AVX_FN __m256d bitonic_in4(__m256d v)
     return _mm256_blend_pd(_mm256_min_pd(v, s), _mm256_max_pd(v, s), 0xA);
 }
 
-/* Bitonic merge of the m registers v[0..m) (m = 2, 4, 8 or 16; 4m values, the first half in
- * order and the second in reverse order) into order. */
-AVX_FN void bitonic_merge4(__m256d *v, int m)
+/* Bitonic merge of the 8 registers v[0..8) (32 values, the first half in order and the second in
+ * reverse order) into order; every index a constant, so that the registers stay registers. */
+AVX_FN __attribute__((always_inline)) void bitonic_merge8(__m256d *v)
 {
-    for (int d = m / 2; d >= 1; d /= 2)
-        for (int i = 0; i < m; i++)
-            if ((i & d) == 0)
-                CE4(v[i], v[i + d]);
-    for (int i = 0; i < m; i++)
+    CE4(v[0], v[4]);
+    CE4(v[1], v[5]);
+    CE4(v[2], v[6]);
+    CE4(v[3], v[7]);
+    CE4(v[0], v[2]);
+    CE4(v[1], v[3]);
+    CE4(v[4], v[6]);
+    CE4(v[5], v[7]);
+    CE4(v[0], v[1]);
+    CE4(v[2], v[3]);
+    CE4(v[4], v[5]);
+    CE4(v[6], v[7]);
+    for (int i = 0; i < 8; i++)
         v[i] = bitonic_in4(v[i]);
+}
+
+/* The same for 16 registers (64 values): the first step, then two independent merges of 8. */
+AVX_FN __attribute__((always_inline)) void bitonic_merge16(__m256d *v)
+{
+    for (int i = 0; i < 8; i++)
+        CE4(v[i], v[i + 8]);
+    bitonic_merge8(v);
+    bitonic_merge8(v + 8);
 }
 
 /* Transpose the 4x4 block of values in r[0..4): lane l of register i goes to lane i of l. */
@@ -654,14 +671,14 @@ __attribute__((target("avx"))) static void sort64_avx(double *x)
             w[8 * p + k] = v[4 * k + 2 * p];
             w[8 * p + 4 + k] = rev4(v[4 * (3 - k) + 2 * p + 1]);
         }
-    bitonic_merge4(w, 8);
-    bitonic_merge4(w + 8, 8);
+    bitonic_merge8(w);
+    bitonic_merge8(w + 8);
     for (int k = 0; k < 4; k++) { /* the second run of 32 reversed */
         __m256d t = rev4(w[8 + k]);
         w[8 + k] = rev4(w[15 - k]);
         w[15 - k] = t;
     }
-    bitonic_merge4(w, 16);
+    bitonic_merge16(w);
     for (int r = 0; r < 16; r++)
         _mm256_storeu_pd(x + 4 * r, w[r]);
 }
