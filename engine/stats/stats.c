@@ -26,6 +26,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define NLEVEL      64 /* weights 2^0 .. 2^63: enough for any count below 2^63 */
 #define MIN_K       32 /* 2k > NLEVEL - 1, so a full cell always has a level with 2 points */
@@ -720,17 +723,38 @@ int ree_block_add(ree_block *b, const double *values)
     return 0;
 }
 
+/* Whether the n values x[0..n) are all the same bits. Most columns that are not differ at once;
+ * a full column that passes its first two values is compared whole with SSE2, four values a turn
+ * (the bits' exclusive or with the first value's, or-ed together, is zero). */
+static int column_konst(const double *x, int n)
+{
+    if (n < 2)
+        return n == 1;
+    if (!same_bits(x[1], x[0]))
+        return 0;
+#if defined(__SSE2__)
+    if (n == REE_BLOCK_MAX) {
+        __m128i f = _mm_loadl_epi64((const __m128i *)x), acc = _mm_setzero_si128();
+        f = _mm_unpacklo_epi64(f, f);
+        for (int i = 0; i < REE_BLOCK_MAX; i += 4) {
+            __m128i u = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(x + i)), f);
+            __m128i w = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(x + i + 2)), f);
+            acc = _mm_or_si128(acc, _mm_or_si128(u, w));
+        }
+        return _mm_movemask_epi8(_mm_cmpeq_epi8(acc, _mm_setzero_si128())) == 0xFFFF;
+    }
+#endif
+    int i = 2;
+    while (i < n && same_bits(x[i], x[0]))
+        i++;
+    return i == n;
+}
+
 /* Mark the columns whose values are all the same bits (they merge into a point mass). */
 static void find_konst(ree_block *b, size_t lo, size_t hi)
 {
-    int n = b->nruns;
-    for (size_t c = lo; c < hi; c++) {
-        const double *x = b->cols + c * REE_BLOCK_MAX;
-        int i = 1;
-        while (i < n && same_bits(x[i], x[0]))
-            i++;
-        b->konst[c] = n > 0 && i == n;
-    }
+    for (size_t c = lo; c < hi; c++)
+        b->konst[c] = (unsigned char)column_konst(b->cols + c * REE_BLOCK_MAX, b->nruns);
 }
 
 void ree_block_seal(ree_block *b)
