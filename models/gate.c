@@ -112,7 +112,10 @@ typedef struct gate_state {
     double sum_decided_ok;   /* t approved at decision (before quota), over the run */
     double sum_wait_granted; /* t * months, wait of every granted tonne */
     double max_backlog;      /* t */
-    double data[];           /* the arrays below, see gate_arrays() */
+    /* review_months() of the last review_cv > 0 seen (review_cv is timeline-settable): cv_key,
+     * and s2 = log1p(cv_key^2) with its square root. cv_key 0 (the zeroed state) is no entry. */
+    double cv_key, cv_s2, cv_sd;
+    double data[]; /* the arrays below, see gate_arrays() */
 } gate_state;
 
 typedef struct gate_arrays {
@@ -328,6 +331,7 @@ static void gate_reset(const void *params, void *state, const ree_model_ctx *ctx
     s->lic_lo = 0;
     s->wait_lo = 0;
     s->pend_hi = -1;
+    s->cv_key = 0; /* no review_cv seen yet */
 }
 
 static double nonneg(double x)
@@ -383,14 +387,19 @@ static terms terms_of(const gate_params *p, const ree_gate_io *io, int l)
     return tm;
 }
 
-/* Review time of a cohort in months from its uniform u in (0,1). */
-static double review_months(const gate_params *p, double days, double u)
+/* Review time of a cohort in months from its uniform u in (0,1). s2 and its root depend on
+ * review_cv only: kept in the state until review_cv changes. */
+static double review_months(const gate_params *p, gate_state *s, double days, double u)
 {
     double base = nonneg(days) / REE_DAYS_PER_MONTH;
     if (!(p->review_cv > 0))
         return base;
-    double s2 = log1p(p->review_cv * p->review_cv);
-    return base * exp(sqrt(s2) * gsl_cdf_ugaussian_Pinv(u) - 0.5 * s2);
+    if (p->review_cv != s->cv_key) {
+        s->cv_key = p->review_cv;
+        s->cv_s2 = log1p(p->review_cv * p->review_cv);
+        s->cv_sd = sqrt(s->cv_s2);
+    }
+    return base * exp(s->cv_sd * gsl_cdf_ugaussian_Pinv(u) - 0.5 * s->cv_s2);
 }
 
 /* Share of a batch of q t approved by the binomial rule at approval probability `ap`. */
@@ -697,7 +706,7 @@ static void gate_decide(const void *params, void *state, ree_gate_io *io)
             fl.ok_share = judge(p, &tm, q, io->rng) / q;
             flp = &fl;
         }
-        enter_cohort(s, &a, l, q, review_months(p, tm.review_days, a.u[l]), t, flp);
+        enter_cohort(s, &a, l, q, review_months(p, s, tm.review_days, a.u[l]), t, flp);
     }
 
     if (active) {
