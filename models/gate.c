@@ -371,7 +371,7 @@ static double over(double rule, double gate)
     return isnan(rule) ? gate : rule;
 }
 
-static terms terms_of(const gate_params *p, const ree_gate_io *io, int l)
+static inline terms terms_of(const gate_params *p, const ree_gate_io *io, int l)
 {
     const gate_rule_params *r = rule_of(io, l);
     uint64_t use = io->end_use ? io->end_use[l] : 0;
@@ -448,8 +448,8 @@ typedef struct filed {
 } filed;
 
 /* Add q t entered at step t to the pending row of decision step `due` (nsteps: never). */
-static void add_pending(gate_state *s, const gate_arrays *a, int l, int due, double q, int t,
-                        const filed *fl)
+static inline void add_pending(gate_state *s, const gate_arrays *a, int l, int due, double q, int t,
+                               const filed *fl)
 {
     if (!(q > 0))
         return;
