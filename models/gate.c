@@ -754,15 +754,16 @@ static void gate_ship(const void *params, void *state, ree_gate_io *io)
 
     for (size_t l = 0; l < nl; l++) {
         double need = nonneg(io->shipped[l]);
-        for (int g = s->lic_lo; g <= t && need > 0; g++) {
-            double *c = &a.lic[(size_t)g * nl + l];
-            double use = *c < need ? *c : need;
-            *c -= use;
-            need -= use;
-        }
         double open = 0; /* recomputed, not decremented: no drift, exact 0 when used up */
-        for (int g = s->lic_lo; g <= t; g++)
-            open += a.lic[(size_t)g * nl + l];
+        for (int g = s->lic_lo; g <= t; g++) { /* one pass: use the oldest, add what is left */
+            double *c = &a.lic[(size_t)g * nl + l];
+            if (need > 0) {
+                double use = *c < need ? *c : need;
+                *c -= use;
+                need -= use;
+            }
+            open += *c;
+        }
         a.lic_tot[l] = open;
         io->on_order[l] = a.pend_tot[l] + a.wait_tot[l] + open;
     }
