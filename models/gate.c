@@ -635,6 +635,10 @@ static int quota_pool(const gate_params *p, gate_state *s, const gate_arrays *a,
 static void apply_quota(const gate_params *p, gate_state *s, const gate_arrays *a, gate_flows *f,
                         const ree_gate_io *io, int t)
 {
+    if (!io->rule) { /* no rules: every link is in the gate's pool */
+        s->wait_lo = quota_pool(p, s, a, f, io, NULL, p->quota, t);
+        return;
+    }
     int first_waiting = t + 1;
     for (int l = 0; l < s->nlink; l++) {
         double q, unused;
@@ -716,10 +720,11 @@ static void gate_decide(const void *params, void *state, ree_gate_io *io)
 
     double backlog = 0, open = 0; /* (6) */
     for (int l = 0; l < nl; l++) {
-        io->licensed[l] = a.lic_tot[l];
-        io->on_order[l] = a.pend_tot[l] + a.wait_tot[l] + a.lic_tot[l];
-        backlog += a.pend_tot[l] + a.wait_tot[l];
-        open += a.lic_tot[l];
+        double pend = a.pend_tot[l], wait = a.wait_tot[l], lic = a.lic_tot[l];
+        io->licensed[l] = lic;
+        io->on_order[l] = pend + wait + lic;
+        backlog += pend + wait;
+        open += lic;
     }
 
     double decided = f.decided_ok + f.denied;
