@@ -41,7 +41,8 @@ void ree_firms_rescale(double *v, int k, double total)
     double sum = 0;
     for (int i = 0; i < k; i++)
         sum += v[i];
-    scale_to(v, k, total, sum);
+    for (int i = 0; i < k; i++) /* as scale_to(v, k, total, sum); this form compiles shorter */
+        v[i] = sum > 0 ? v[i] * (total / sum) : total / k;
 }
 
 /* The sums that ree_firms_rescale() would take of cstock and cpipe are added as the values are
