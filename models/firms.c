@@ -11,10 +11,29 @@ void ree_firms_reset(ree_firms *f, double classes, double cover, double cover_sd
     *f = (ree_firms){0};
     f->k = classes < 1 ? 1 : classes > REE_FIRMS_MAX ? REE_FIRMS_MAX : (int)classes;
     double c = cover, sl2 = c > 0 ? log1p(cover_sd * cover_sd / (c * c)) : 0;
+    if (!(sl2 > 0)) {
+        for (int i = 0; i < f->k; i++)
+            f->cover[i] = c;
+        return;
+    }
+    /* exp(ln c - sl2 / 2 + sqrt(sl2) z_i): the first two terms and the root once per call */
+    double mu = log(c) - sl2 / 2, sd = sqrt(sl2);
     for (int i = 0; i < f->k; i++)
-        f->cover[i] =
-            sl2 > 0 ? exp(log(c) - sl2 / 2 + sqrt(sl2) * gsl_cdf_ugaussian_Pinv((i + 0.5) / f->k))
-                    : c;
+        f->cover[i] = exp(mu + sd * gsl_cdf_ugaussian_Pinv((i + 0.5) / f->k));
+}
+
+/* v[0..k) scaled to sum to total, given their sum (added in index order from +0). */
+static void scale_to(double *v, int k, double total, double sum)
+{
+    if (sum > 0) {
+        double r = total / sum;
+        for (int i = 0; i < k; i++)
+            v[i] = v[i] * r;
+    } else {
+        double e = total / k;
+        for (int i = 0; i < k; i++)
+            v[i] = e;
+    }
 }
 
 void ree_firms_rescale(double *v, int k, double total)
@@ -22,10 +41,12 @@ void ree_firms_rescale(double *v, int k, double total)
     double sum = 0;
     for (int i = 0; i < k; i++)
         sum += v[i];
-    for (int i = 0; i < k; i++)
+    for (int i = 0; i < k; i++) /* as scale_to(v, k, total, sum); this form compiles shorter */
         v[i] = sum > 0 ? v[i] * (total / sum) : total / k;
 }
 
+/* The sums that ree_firms_rescale() would take of cstock and cpipe are added as the values are
+ * set, in the same order, so each class is visited once per pass. */
 void ree_firms_split(ree_firms *f, double stock, double position, double received)
 {
     int k = f->k;
@@ -33,10 +54,13 @@ void ree_firms_split(ree_firms *f, double stock, double position, double receive
     double q = position - stock;
     if (q < 0)
         q = 0;
+    double ssum = 0, psum = 0;
     if (!f->started) {
         for (int i = 0; i < k; i++) {
             f->cstock[i] = 1 + f->cover[i] / REE_WEEKS_PER_MONTH;
             f->cpipe[i] = 1;
+            ssum += f->cstock[i];
+            psum += f->cpipe[i];
         }
         f->started = 1;
     } else {
@@ -45,20 +69,30 @@ void ree_firms_split(ree_firms *f, double stock, double position, double receive
             x = 0;
         for (int i = 0; i < k; i++)
             ord += f->corder[i];
-        for (int i = 0; i < k; i++)
-            f->cpipe[i] += x * (ord > 0 ? f->corder[i] / ord : 1.0 / k);
         double pipe = 0;
-        for (int i = 0; i < k; i++)
-            pipe += f->cpipe[i];
+        if (ord > 0) {
+            for (int i = 0; i < k; i++) {
+                f->cpipe[i] += x * (f->corder[i] / ord);
+                pipe += f->cpipe[i];
+            }
+        } else {
+            double e = 1.0 / k;
+            for (int i = 0; i < k; i++) {
+                f->cpipe[i] += x * e;
+                pipe += f->cpipe[i];
+            }
+        }
         for (int i = 0; i < k; i++) {
             double r = pipe > 0 ? received * (f->cpipe[i] / pipe) : received / k;
             f->cpipe[i] -= r;
             if (f->cpipe[i] < 0)
                 f->cpipe[i] = 0;
             f->cstock[i] += r;
+            ssum += f->cstock[i];
+            psum += f->cpipe[i];
         }
     }
-    ree_firms_rescale(f->cstock, k, st);
-    ree_firms_rescale(f->cpipe, k, q);
+    scale_to(f->cstock, k, st, ssum);
+    scale_to(f->cpipe, k, q, psum);
     f->qprev = q;
 }

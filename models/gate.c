@@ -112,7 +112,10 @@ typedef struct gate_state {
     double sum_decided_ok;   /* t approved at decision (before quota), over the run */
     double sum_wait_granted; /* t * months, wait of every granted tonne */
     double max_backlog;      /* t */
-    double data[];           /* the arrays below, see gate_arrays() */
+    /* review_months() of the last review_cv > 0 seen (review_cv is timeline-settable): cv_key,
+     * and s2 = log1p(cv_key^2) with its square root. cv_key 0 (the zeroed state) is no entry. */
+    double cv_key, cv_s2, cv_sd;
+    double data[]; /* the arrays below, see gate_arrays() */
 } gate_state;
 
 typedef struct gate_arrays {
@@ -328,6 +331,7 @@ static void gate_reset(const void *params, void *state, const ree_model_ctx *ctx
     s->lic_lo = 0;
     s->wait_lo = 0;
     s->pend_hi = -1;
+    s->cv_key = 0; /* no review_cv seen yet */
 }
 
 static double nonneg(double x)
@@ -367,7 +371,7 @@ static double over(double rule, double gate)
     return isnan(rule) ? gate : rule;
 }
 
-static terms terms_of(const gate_params *p, const ree_gate_io *io, int l)
+static inline terms terms_of(const gate_params *p, const ree_gate_io *io, int l)
 {
     const gate_rule_params *r = rule_of(io, l);
     uint64_t use = io->end_use ? io->end_use[l] : 0;
@@ -383,14 +387,19 @@ static terms terms_of(const gate_params *p, const ree_gate_io *io, int l)
     return tm;
 }
 
-/* Review time of a cohort in months from its uniform u in (0,1). */
-static double review_months(const gate_params *p, double days, double u)
+/* Review time of a cohort in months from its uniform u in (0,1). s2 and its root depend on
+ * review_cv only: kept in the state until review_cv changes. */
+static double review_months(const gate_params *p, gate_state *s, double days, double u)
 {
     double base = nonneg(days) / REE_DAYS_PER_MONTH;
     if (!(p->review_cv > 0))
         return base;
-    double s2 = log1p(p->review_cv * p->review_cv);
-    return base * exp(sqrt(s2) * gsl_cdf_ugaussian_Pinv(u) - 0.5 * s2);
+    if (p->review_cv != s->cv_key) {
+        s->cv_key = p->review_cv;
+        s->cv_s2 = log1p(p->review_cv * p->review_cv);
+        s->cv_sd = sqrt(s->cv_s2);
+    }
+    return base * exp(s->cv_sd * gsl_cdf_ugaussian_Pinv(u) - 0.5 * s->cv_s2);
 }
 
 /* Share of a batch of q t approved by the binomial rule at approval probability `ap`. */
@@ -439,8 +448,8 @@ typedef struct filed {
 } filed;
 
 /* Add q t entered at step t to the pending row of decision step `due` (nsteps: never). */
-static void add_pending(gate_state *s, const gate_arrays *a, int l, int due, double q, int t,
-                        const filed *fl)
+static inline void add_pending(gate_state *s, const gate_arrays *a, int l, int due, double q, int t,
+                               const filed *fl)
 {
     if (!(q > 0))
         return;
@@ -626,6 +635,10 @@ static int quota_pool(const gate_params *p, gate_state *s, const gate_arrays *a,
 static void apply_quota(const gate_params *p, gate_state *s, const gate_arrays *a, gate_flows *f,
                         const ree_gate_io *io, int t)
 {
+    if (!io->rule) { /* no rules: every link is in the gate's pool */
+        s->wait_lo = quota_pool(p, s, a, f, io, NULL, p->quota, t);
+        return;
+    }
     int first_waiting = t + 1;
     for (int l = 0; l < s->nlink; l++) {
         double q, unused;
@@ -697,7 +710,7 @@ static void gate_decide(const void *params, void *state, ree_gate_io *io)
             fl.ok_share = judge(p, &tm, q, io->rng) / q;
             flp = &fl;
         }
-        enter_cohort(s, &a, l, q, review_months(p, tm.review_days, a.u[l]), t, flp);
+        enter_cohort(s, &a, l, q, review_months(p, s, tm.review_days, a.u[l]), t, flp);
     }
 
     if (active) {
@@ -707,10 +720,11 @@ static void gate_decide(const void *params, void *state, ree_gate_io *io)
 
     double backlog = 0, open = 0; /* (6) */
     for (int l = 0; l < nl; l++) {
-        io->licensed[l] = a.lic_tot[l];
-        io->on_order[l] = a.pend_tot[l] + a.wait_tot[l] + a.lic_tot[l];
-        backlog += a.pend_tot[l] + a.wait_tot[l];
-        open += a.lic_tot[l];
+        double pend = a.pend_tot[l], wait = a.wait_tot[l], lic = a.lic_tot[l];
+        io->licensed[l] = lic;
+        io->on_order[l] = pend + wait + lic;
+        backlog += pend + wait;
+        open += lic;
     }
 
     double decided = f.decided_ok + f.denied;
@@ -745,15 +759,16 @@ static void gate_ship(const void *params, void *state, ree_gate_io *io)
 
     for (size_t l = 0; l < nl; l++) {
         double need = nonneg(io->shipped[l]);
-        for (int g = s->lic_lo; g <= t && need > 0; g++) {
-            double *c = &a.lic[(size_t)g * nl + l];
-            double use = *c < need ? *c : need;
-            *c -= use;
-            need -= use;
-        }
         double open = 0; /* recomputed, not decremented: no drift, exact 0 when used up */
-        for (int g = s->lic_lo; g <= t; g++)
-            open += a.lic[(size_t)g * nl + l];
+        for (int g = s->lic_lo; g <= t; g++) { /* one pass: use the oldest, add what is left */
+            double *c = &a.lic[(size_t)g * nl + l];
+            if (need > 0) {
+                double use = *c < need ? *c : need;
+                *c -= use;
+                need -= use;
+            }
+            open += *c;
+        }
         a.lic_tot[l] = open;
         io->on_order[l] = a.pend_tot[l] + a.wait_tot[l] + open;
     }

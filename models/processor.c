@@ -91,6 +91,7 @@ typedef struct processor_state {
     double total_production;    /* t */
     double input_limited_steps; /* months */
     double plag;                /* 1, lagged price index of the output */
+    uint64_t in_mask;           /* bit m set when inputs[m] > 0 (inputs is fixed for a run) */
 } processor_state;
 
 static const ree_param_def processor_param_defs[] = {
@@ -274,11 +275,21 @@ static int processor_check(const void *params, const ree_model_ctx *ctx, const c
 
 static void processor_reset(const void *params, void *state, const ree_model_ctx *ctx)
 {
-    (void)params;
-    (void)ctx;
+    const processor_params *p = params;
     processor_state *s = state;
     *s = (processor_state){0};
     s->plag = 1;
+    for (int m = 0; m < ctx->nmat && m < REE_MAX_MATERIALS; m++)
+        if (p->inputs[m] > 0)
+            s->in_mask |= UINT64_C(1) << m;
+}
+
+/* The inputs among the io's nmat materials, in material order by __builtin_ctzll. */
+static uint64_t input_mask(const processor_state *s, int nmat)
+{
+    return nmat >= REE_MAX_MATERIALS ? s->in_mask
+           : nmat > 0                ? s->in_mask & ((UINT64_C(1) << nmat) - 1)
+                                     : 0;
 }
 
 static void write_metrics(const processor_state *s, double *metrics)
@@ -309,13 +320,13 @@ static void processor_produce(const void *params, void *state, const ree_node_io
     s->cap = ramped_capacity(p, io->step);
     double avail = s->down ? 0 : s->cap * price_utilisation(p, s->plag);
     double by_input = INFINITY;
-    for (int m = 0; m < io->nmat; m++) {
-        if (p->inputs[m] > 0) {
-            double st = io->stock[m] > 0 ? io->stock[m] : 0;
-            double n = st / p->inputs[m];
-            if (n < by_input)
-                by_input = n;
-        }
+    uint64_t in = input_mask(s, io->nmat);
+    for (uint64_t b = in; b; b &= b - 1) {
+        int m = __builtin_ctzll(b);
+        double st = io->stock[m] > 0 ? io->stock[m] : 0;
+        double n = st / p->inputs[m];
+        if (n < by_input)
+            by_input = n;
     }
     if (!isfinite(by_input)) /* no input at all (rejected by check): nothing can start */
         by_input = 0;
@@ -330,12 +341,11 @@ static void processor_produce(const void *params, void *state, const ree_node_io
         started = room;
     s->input_limited = (by_input < avail - INPUT_BIND_TOL && by_input <= room) ? 1 : 0;
 
-    for (int m = 0; m < io->nmat; m++) {
-        if (p->inputs[m] > 0) {
-            double c = started * p->inputs[m];
-            double st = io->stock[m] > 0 ? io->stock[m] : 0;
-            io->consumed[m] = c < st ? c : st;
-        }
+    for (uint64_t b = in; b; b &= b - 1) {
+        int m = __builtin_ctzll(b);
+        double c = started * p->inputs[m];
+        double st = io->stock[m] > 0 ? io->stock[m] : 0;
+        io->consumed[m] = c < st ? c : st;
     }
 
     int d = delay_steps(p);
@@ -375,12 +385,11 @@ static void processor_order(const void *params, void *state, const ree_node_io *
     const processor_params *p = params;
     processor_state *s = state;
     double rate = ramped_capacity(p, io->step) * price_utilisation(p, s->plag);
-    for (int m = 0; m < io->nmat; m++) {
-        if (p->inputs[m] > 0) {
-            double lead = io->lead ? io->lead[m] : 0;
-            double want = (1 + lead + p->input_cover) * rate * p->inputs[m] - io->position[m];
-            io->order[m] = want > 0 ? want : 0;
-        }
+    for (uint64_t b = input_mask(s, io->nmat); b; b &= b - 1) {
+        int m = __builtin_ctzll(b);
+        double lead = io->lead ? io->lead[m] : 0;
+        double want = (1 + lead + p->input_cover) * rate * p->inputs[m] - io->position[m];
+        io->order[m] = want > 0 ? want : 0;
     }
     write_metrics(s, io->metrics);
 }

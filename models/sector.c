@@ -453,7 +453,10 @@ static void sector_order(const void *params, void *state, const ree_node_io *io)
         double z = gsl_cdf_ugaussian_Pinv(gsl_rng_uniform_pos(io->rng));
         factor = exp(p->noise * z - p->noise * p->noise / 2);
     }
-    s->demand_t = p->demand * pow(1 + p->growth, io->step / 12.0) * factor;
+    /* pow(1, y) is 1 exactly (C11 F.10.4.4), so no growth costs no pow call. */
+    double base = 1 + p->growth;
+    double grown = base == 1 ? 1 : pow(base, io->step / 12.0);
+    s->demand_t = p->demand * grown * factor;
 
     double price = io->price ? io->price[m] : 1;
     s->plag += (price - s->plag) * rate(p->price_lag_months);

@@ -54,6 +54,7 @@ typedef struct source_state {
     int down;                /* 1 while in an outage */
     double total_production; /* t */
     double outage_steps;     /* months */
+    uint64_t out_mask;       /* bit m set when output[m] > 0 (output is fixed for a run) */
 } source_state;
 
 #define SHARE_TOL 1e-9 /* tolerance on the output shares summing to 1 */
@@ -179,12 +180,15 @@ static int source_check(const void *params, const ree_model_ctx *ctx, const char
 
 static void source_reset(const void *params, void *state, const ree_model_ctx *ctx)
 {
-    (void)params;
-    (void)ctx;
+    const source_params *p = params;
     source_state *s = state;
     s->down = 0;
     s->total_production = 0;
     s->outage_steps = 0;
+    s->out_mask = 0;
+    for (int m = 0; m < ctx->nmat && m < REE_MAX_MATERIALS; m++)
+        if (p->output[m] > 0)
+            s->out_mask |= UINT64_C(1) << m;
 }
 
 static void source_produce(const void *params, void *state, const ree_node_io *io)
@@ -201,10 +205,12 @@ static void source_produce(const void *params, void *state, const ree_node_io *i
         s->down = !s->down;
 
     double cap = ramped_capacity(p, io->step);
-    double held = 0;
-    for (int m = 0; m < io->nmat; m++)
-        if (p->output[m] > 0)
-            held += io->stock[m];
+    double held = 0; /* stock of the output materials, in material order */
+    uint64_t out = io->nmat >= REE_MAX_MATERIALS ? s->out_mask
+                   : io->nmat > 0                ? s->out_mask & ((UINT64_C(1) << io->nmat) - 1)
+                                                 : 0;
+    for (; out; out &= out - 1)
+        held += io->stock[__builtin_ctzll(out)];
     double room = p->max_stock - held;
     if (!(room > 0))
         room = 0;

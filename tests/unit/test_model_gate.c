@@ -664,6 +664,46 @@ static void test_review_spread(void **state)
     h_free(h);
 }
 
+/* review_cv changed between steps, as a timeline event does (0.3, 0.6, 0, 0.3, 1.5; each
+ * value's log1p(cv^2) is computed once and kept while the value holds): the backlog of every
+ * step is pinned to the values of the gate that computed it for every cohort (at 2e9f622). */
+static void test_review_cv_changes(void **state)
+{
+    (void)state;
+    static const double want[20] = {0x1.9p+5,
+                                    0x1.fe0f1d2bafebep+5,
+                                    0x1.9ab585e6fe6e2p+6,
+                                    0x1.cf86af899b7dap+6,
+                                    0x1.ce032044ab99cp+6,
+                                    0x1.f55dc8d517285p+5,
+                                    0x1.624036904f8aap+6,
+                                    0x1.2efc18c084552p+6,
+                                    0x1.6ba0fba61c074p+6,
+                                    0x1.9p+6,
+                                    0x1.9df689b98f81ep+6,
+                                    0x1.9df689b98f81ep+6,
+                                    0x1.9df689b98f81ep+6,
+                                    0x1.9df689b98f81ep+6,
+                                    0x1.18adeb293fa13p+7,
+                                    0x1.dfba4c4e96a7cp+6,
+                                    0x1.abcfcf5631cd9p+6,
+                                    0x1.34a867c4197b2p+6,
+                                    0x1.7d045a053bd82p+6,
+                                    0x1.051848fb2f71bp+6};
+    harness *h = h_new(2, 24);
+    for (int t = 0; t < 20; t++) {
+        if (t % 4 == 0) {
+            static const double cv[5] = {0.3, 0.6, 0, 0.3, 1.5};
+            set_num(h, "review_cv", cv[t / 4]);
+        }
+        h->applied[0] = 10 + t;
+        h->applied[1] = 40 - t;
+        h_step(h, t);
+        assert_true(metric(h, "backlog") == want[t]);
+    }
+    h_free(h);
+}
+
 /* ---- balance over a random run ---------------------------------------------------------- */
 
 /* 200 steps, 3 links (magnets to cars, Dy/Tb oxide to defense, NdPr oxide uncovered), random
@@ -945,6 +985,7 @@ int main(void)
         cmocka_unit_test(test_beyond_horizon),
         cmocka_unit_test(test_binomial),
         cmocka_unit_test(test_review_spread),
+        cmocka_unit_test(test_review_cv_changes),
         cmocka_unit_test(test_balance_random),
         cmocka_unit_test(test_rule_destination),
         cmocka_unit_test(test_rule_quota_pool),
