@@ -505,12 +505,14 @@ static void sort32(const double *x, double *out)
     __m128d v[16], w[16];
     for (int r = 0; r < 16; r++)
         v[r] = _mm_loadu_pd(x + 2 * r);
-#define CE(i, j)                                                                                   \
+/* Compare-exchange of registers r[i] and r[j] (two lanes each): the lower values to r[i]. */
+#define CE2(r, i, j)                                                                               \
     do {                                                                                           \
-        __m128d a_ = v[i];                                                                         \
-        v[i] = _mm_min_pd(a_, v[j]);                                                               \
-        v[j] = _mm_max_pd(a_, v[j]);                                                               \
+        __m128d a_ = (r)[i];                                                                       \
+        (r)[i] = _mm_min_pd(a_, (r)[j]);                                                           \
+        (r)[j] = _mm_max_pd(a_, (r)[j]);                                                           \
     } while (0)
+#define CE(i, j) CE2(v, i, j)
     /* clang-format off */
     CE(0, 1); CE(2, 3); CE(0, 2); CE(1, 3); CE(1, 2); CE(4, 5);
     CE(6, 7); CE(4, 6); CE(5, 7); CE(5, 6); CE(0, 4); CE(2, 6);
@@ -529,12 +531,7 @@ static void sort32(const double *x, double *out)
         w[r] = _mm_unpacklo_pd(v[2 * r], v[2 * r + 1]);           /* a[2r], a[2r+1] */
         w[8 + r] = _mm_unpackhi_pd(v[15 - 2 * r], v[14 - 2 * r]); /* b[15-2r], b[14-2r] */
     }
-#define CE(i, j)                                                                                   \
-    do {                                                                                           \
-        __m128d a_ = w[i];                                                                         \
-        w[i] = _mm_min_pd(a_, w[j]);                                                               \
-        w[j] = _mm_max_pd(a_, w[j]);                                                               \
-    } while (0)
+#define CE(i, j) CE2(w, i, j)
     /* clang-format off */
     CE(0, 8); CE(1, 9); CE(2, 10); CE(3, 11); CE(4, 12); CE(5, 13);
     CE(6, 14); CE(7, 15); CE(0, 4); CE(1, 5); CE(2, 6); CE(3, 7);
@@ -544,6 +541,7 @@ static void sort32(const double *x, double *out)
     CE(12, 13); CE(14, 15);
     /* clang-format on */
 #undef CE
+#undef CE2
     for (int r = 0; r < 16; r += 2) {
         __m128d lo = _mm_unpacklo_pd(w[r], w[r + 1]), hi = _mm_unpackhi_pd(w[r], w[r + 1]);
         __m128d mn = _mm_min_pd(lo, hi), mx = _mm_max_pd(lo, hi);

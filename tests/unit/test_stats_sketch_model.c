@@ -233,6 +233,23 @@ static void assert_bits(const double *x, const double *y, size_t n)
         assert_memory_equal(&x[i], &y[i], sizeof x[i]);
 }
 
+/* x[0..n) as sorted runs of `len` points (0: runs of one point, i.e. random order) of
+ * tie_value()s; with `old_top`, x[0] is then 1e9, an old point above the blocks. */
+static void fill_runs(double *x, size_t n, size_t len, int old_top, uint64_t *seed)
+{
+    for (size_t i = 0; i < n;) {
+        size_t m = len && n - i > len ? len : n - i;
+        if (!len)
+            m = 1;
+        for (size_t j = 0; j < m; j++)
+            x[i + j] = tie_value(seed);
+        stable_sort(x + i, m);
+        i += m;
+    }
+    if (old_top && n > 1)
+        x[0] = 1e9;
+}
+
 /* ree_sort_points (level 0 at compaction and query time) is stable: on input made of sorted runs
  * (blocks appended), of short runs, of more runs than it records (its general path), or random,
  * it gives the stable order bit for bit. */
@@ -245,18 +262,7 @@ static void test_sort_points_stable(void **state)
     uint64_t seed = 99;
     for (int shape = 0; shape < 6; shape++)
         for (size_t n = 1; n <= NMAX; n = n == 1093 ? NMAX : n * 3 + 1) {
-            size_t len = runlen[shape];
-            for (size_t i = 0; i < n;) {
-                size_t m = len && n - i > len ? len : n - i; /* shape 5: random, one run */
-                if (!len)
-                    m = 1;
-                for (size_t j = 0; j < m; j++)
-                    x[i + j] = tie_value(&seed);
-                stable_sort(x + i, m);
-                i += m;
-            }
-            if (shape == 0 && n > 1)
-                x[0] = 1e9; /* an old point above the blocks */
+            fill_runs(x, n, runlen[shape], shape == 0, &seed);
             memcpy(want, x, n * sizeof *x);
             stable_sort(want, n);
             ree_sort_points(x, n, tmp);
@@ -278,18 +284,7 @@ static void test_sort_points_pick(void **state)
     for (int shape = 0; shape < 7; shape++)
         for (size_t n = 1; n <= NMAX; n = n == 1093 ? NMAX : n * 3 + 1)
             for (size_t pick = 0; pick < 2; pick++) {
-                size_t len = runlen[shape];
-                for (size_t i = 0; i < n;) {
-                    size_t m = len && n - i > len ? len : n - i;
-                    if (!len)
-                        m = 1;
-                    for (size_t j = 0; j < m; j++)
-                        x[i + j] = tie_value(&seed);
-                    stable_sort(x + i, m);
-                    i += m;
-                }
-                if (shape == 0 && n > 1)
-                    x[0] = 1e9;
+                fill_runs(x, n, runlen[shape], shape == 0, &seed);
                 memcpy(want, x, n * sizeof *x);
                 stable_sort(want, n);
                 double *kept = tmp + n;
