@@ -100,11 +100,13 @@ static void sort_segment(double *x, size_t n)
 
 /* One branch-free step of a merge of a[i..] and b[j..] into dst: y = b[j] goes when y < x = a[i]
  * (ties: a first), and i or j moves on. The values are finite (stats.h), so `<` is the total order
- * here. On x86-64 (GCC, clang) in eight instructions: the carry of the comparison becomes a mask
+ * here. On x86-64 with GCC in eight instructions: the carry of the comparison becomes a mask
  * (sbb) that moves j (sub) and i (lea) without the zero-extension and the three additions the
- * compilers make of it; minsd picks the same value as `y < x ? y : x` (x on a tie). Elsewhere (or
- * with REE_SORT_NO_ASM) the same step in C. */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__SSE2__) && !defined(REE_SORT_NO_ASM)
+ * compiler makes of it; minsd picks the same value as `y < x ? y : x` (x on a tie). Elsewhere
+ * (clang, which rejects the whole-array memory operand that tells the compiler what the asm
+ * reads; other machines; or with REE_SORT_NO_ASM) the same step in C, same results. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__SSE2__) &&        \
+    !defined(REE_SORT_NO_ASM)
 #define REE_SORT_ASM 1
 #define MERGE_STEP(a, i, b, j, dst)                                                                \
     do {                                                                                           \
