@@ -104,7 +104,8 @@ static void sort_segment(double *x, size_t n)
  * (sbb) that moves j (sub) and i (lea) without the zero-extension and the three additions the
  * compiler makes of it; minsd picks the same value as `y < x ? y : x` (x on a tie). Elsewhere
  * (clang, which rejects the whole-array memory operand that tells the compiler what the asm
- * reads; other machines; or with REE_SORT_NO_ASM) the same step in C, same results. */
+ * reads; other machines; or with REE_SORT_NO_ASM) the same step in C, same results for the finite
+ * values the statistics take (stats.h); a NaN would break either. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__SSE2__) &&        \
     !defined(REE_SORT_NO_ASM)
 #define REE_SORT_ASM 1

@@ -678,9 +678,11 @@ block_add_body(size_t nc, const double *restrict values, double *restrict row,
     }
 }
 
-/* GCC would make the staging stores a memcpy of its own, a second pass over the values. */
+/* GCC would make the staging stores a memcpy of its own, a second pass over the values. The
+ * attribute restates -ffp-contract=off: GCC's optimize attribute may reset options given on the
+ * command line, and a contracted (fused) Welford update would change results where FMA exists. */
 #if defined(__GNUC__) && !defined(__clang__)
-#define ONE_PASS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#define ONE_PASS __attribute__((optimize("no-tree-loop-distribute-patterns", "fp-contract=off")))
 #else
 #define ONE_PASS
 #endif
