@@ -123,6 +123,30 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
+/* Files may grow to `bytes` only, with SIGXFSZ ignored, so that a write past it fails with EFBIG;
+ * restore_file_size undoes both. */
+struct file_limit {
+    struct rlimit old;
+    void (*prev)(int);
+};
+
+static struct file_limit limit_file_size(rlim_t bytes)
+{
+    struct file_limit fl;
+    getrlimit(RLIMIT_FSIZE, &fl.old);
+    struct rlimit lim = fl.old;
+    lim.rlim_cur = bytes;
+    fl.prev = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    return fl;
+}
+
+static void restore_file_size(const struct file_limit *fl)
+{
+    setrlimit(RLIMIT_FSIZE, &fl->old);
+    signal(SIGXFSZ, fl->prev);
+}
+
 /* A complete small set: summary.csv and meta.json holding `tag`. */
 static int write_set(const char *dir, const char *tag, char *err, size_t errlen)
 {
@@ -283,12 +307,7 @@ static void test_write_error_on_commit(void **state)
     static const char *const cols[] = {"step", "p50"};
     ree_csv *c = ree_outset_csv(s, "timeseries.csv", cols, 2, &st);
     assert_non_null(c);
-    struct rlimit old, lim;
-    getrlimit(RLIMIT_FSIZE, &old);
-    lim = old;
-    lim.rlim_cur = 1024;
-    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    struct file_limit fl = limit_file_size(1024);
     for (int i = 0; i < 1000; i++) {
         ree_csv_int(c, i);
         ree_csv_num(c, 17.5 * i);
@@ -296,8 +315,7 @@ static void test_write_error_on_commit(void **state)
     }
     assert_non_null(ree_outset_file(s, "meta.json", &st));
     int rc = ree_outset_commit(s, err, sizeof err);
-    setrlimit(RLIMIT_FSIZE, &old);
-    signal(SIGXFSZ, prev);
+    restore_file_size(&fl);
     assert_int_equal(rc, REE_EIO);
     snprintf(want, sizeof want, "cannot write '%s/timeseries.csv': %s", dir, strerror(EFBIG));
     assert_string_equal(err, want);
@@ -355,15 +373,9 @@ static void test_csv_writeback(void **state)
         ree_csv_num(c, 0.5 * i);
         ree_csv_end_row(c);
     }
-    struct rlimit old, lim;
-    getrlimit(RLIMIT_FSIZE, &old);
-    lim = old;
-    lim.rlim_cur = 256;
-    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    struct file_limit fl = limit_file_size(256);
     ree_csv_writeback(c);
-    setrlimit(RLIMIT_FSIZE, &old);
-    signal(SIGXFSZ, prev);
+    restore_file_size(&fl);
     assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_EIO);
     snprintf(want, sizeof want, "cannot write '%s/runs.csv': %s", dir, strerror(EFBIG));
     assert_string_equal(err, want);
@@ -662,16 +674,10 @@ static void test_csv_gz_write_error(void **state)
     static const char *const cols[] = {"scenario", "run", "value"};
     ree_csv *c = ree_outset_csv_gz(s, "runs.csv.gz", cols, 3, &st);
     assert_non_null(c);
-    struct rlimit old, lim;
-    getrlimit(RLIMIT_FSIZE, &old);
-    lim = old;
-    lim.rlim_cur = 1024;
-    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    struct file_limit fl = limit_file_size(1024);
     gz_rows(c, 5000);
     int rc = ree_outset_commit(s, err, sizeof err);
-    setrlimit(RLIMIT_FSIZE, &old);
-    signal(SIGXFSZ, prev);
+    restore_file_size(&fl);
     assert_int_equal(rc, REE_EIO);
     snprintf(want, sizeof want, "cannot write '%s/runs.csv.gz': %s", dir, strerror(EFBIG));
     assert_string_equal(err, want);
