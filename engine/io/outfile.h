@@ -141,7 +141,9 @@ void ree_csv_writeback(ree_csv *c);
  * written there) and empties it. ree_csv_mem_alloc returns NULL when out of memory;
  * ree_csv_mem_flush returns 0, or -1 (writing nothing) when the memory CSV could not grow and
  * lost text; ree_csv_mem_clear empties it; ree_csv_mem_free(NULL) is a no-op. A memory CSV is
- * not in any set. */
+ * not in any set. Each time 8 MiB more of the real CSV's file have been written, ree_csv_mem_flush
+ * also starts their writeback, as ree_csv_writeback does (a hint, errors as there), so a large
+ * file is written to disk while the rows keep coming and not all at the end. */
 ree_csv *ree_csv_mem_alloc(void);
 void ree_csv_mem_free(ree_csv *c);
 void ree_csv_mem_clear(ree_csv *c);

@@ -936,13 +936,20 @@ static double fix_ends(const struct cell *c, double q, double x)
 
 int ree_acc_sort_points(ree_acc *a)
 {
-    for (size_t i = 0; a->cells && i < a->ncell; i++) {
+    for (size_t i = 0; a->cells && i < a->ncell; i++)
+        if (!a->cells[i].pm && a->cells[i].unsorted0)
+            return need_tmp(a) != 0 ? -1 : ree_acc_sort_points_range(a, i, a->ncell, a->tmp);
+    return 0;
+}
+
+int ree_acc_sort_points_range(ree_acc *a, size_t lo, size_t hi, double *tmp)
+{
+    if (lo > hi || hi > a->ncell)
+        return -1;
+    for (size_t i = lo; a->cells && i < hi; i++) {
         struct cell *c = &a->cells[i];
-        if (!c->pm && c->unsorted0) {
-            if (need_tmp(a) != 0)
-                return -1;
-            sort_level0(c, a->tmp);
-        }
+        if (!c->pm && c->unsorted0)
+            sort_level0(c, tmp);
     }
     return 0;
 }

@@ -92,6 +92,10 @@ size_t ree_acc_points(const ree_acc *a, size_t cell);
  * ree_acc_weighted_points) only read, so several threads may query one accumulator at once.
  * Returns 0, or -1 when out of memory (nothing changed then). */
 int ree_acc_sort_points(ree_acc *a);
+/* The same for cells lo .. hi - 1 only, with the caller's scratch `tmp` of ree_acc_tmp_points(a)
+ * doubles: threads may sort disjoint ranges of one accumulator at once (each with its own tmp).
+ * Returns 0, or -1 when the range is not within the accumulator's cells (nothing sorted then). */
+int ree_acc_sort_points_range(ree_acc *a, size_t lo, size_t hi, double *tmp);
 
 /* Summary of one cell. A cell with no values gives n = 0 and NaN elsewhere. */
 void ree_acc_cell(const ree_acc *a, size_t cell, ree_cell_stats *out);

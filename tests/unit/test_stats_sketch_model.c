@@ -182,8 +182,28 @@ static void check_against_model(size_t k, int nrun, int query_every, int by_cell
         if (query_every && ++blocks % query_every == 0)
             (void)ree_acc_quantile(a, (size_t)blocks % NCELL, 0.5);
     }
-    if (!by_cells) /* otherwise ree_acc_weighted_points sorts level 0 as queries do */
+    /* Otherwise (by_cells) ree_acc_weighted_points sorts level 0 as queries do. Sorted whole,
+     * or in two ranges as the output's threads do, with the caller's buffer: the same points. */
+    if (!by_cells && query_every == 0) {
         assert_int_equal(ree_acc_sort_points(a), 0);
+    } else if (!by_cells) {
+        assert_int_equal(ree_acc_sort_points_range(a, 2, 1, tmp), -1); /* not a range */
+        assert_int_equal(ree_acc_sort_points_range(a, 0, NCELL + 1, tmp), -1);
+        assert_int_equal(ree_acc_sort_points_range(a, NCELL / 2, NCELL, tmp), 0);
+        assert_int_equal(ree_acc_sort_points_range(a, 0, NCELL / 2, tmp), 0);
+    }
+    if (!by_cells) { /* every cell sorted: a query changes no byte (it would sort in place) */
+        size_t need = ree_acc_pack_cells(a, 0, NCELL, NULL, 0);
+        unsigned char *before = malloc(need), *after = malloc(need);
+        assert_true(before && after);
+        assert_int_equal(ree_acc_pack_cells(a, 0, NCELL, before, need), need);
+        for (int c = 0; c < NCELL; c++)
+            (void)ree_acc_quantile(a, (size_t)c, 0.5);
+        assert_int_equal(ree_acc_pack_cells(a, 0, NCELL, after, need), need);
+        assert_memory_equal(before, after, need);
+        free(before);
+        free(after);
+    }
     for (int c = 0; c < NCELL; c++) {
         assert_cell(a, (size_t)c, &m[c]);
         model_free(&m[c]);
