@@ -48,9 +48,15 @@ static ree_status write_rows(ree_csv *c, const ree_plan *p, const ree_mc_result 
     size_t nchunk = (nrows + ROW_CHUNK - 1) / ROW_CHUNK;
     if (threads > (int)nchunk)
         threads = (int)nchunk;
-    if (threads <= 1) {
-        if (sort && ree_acc_sort_points(sort) != 0)
+    /* Row r reads cell r of `sort` and no other (a table of another length: every cell sorted
+     * first), so that no query sorts a cell lazily, with the accumulator's shared scratch, while
+     * other threads format. */
+    if (sort && (threads <= 1 || ree_acc_ncell(sort) != nrows)) {
+        if (ree_acc_sort_points(sort) != 0)
             return REE_ENOMEM;
+        sort = NULL;
+    }
+    if (threads <= 1) {
         for (size_t r = 0; r < nrows; r++)
             row(c, p, res, r);
         return REE_OK;
@@ -67,13 +73,12 @@ static ree_status write_rows(ree_csv *c, const ree_plan *p, const ree_mc_result 
         for (size_t k = 0; k < nchunk; k++) {
             int t = omp_get_thread_num();
             size_t end = (k + 1) * ROW_CHUNK < nrows ? (k + 1) * ROW_CHUNK : nrows;
-            if (sort)
-                (void)ree_acc_sort_points_range(sort, k * ROW_CHUNK, end, tmp[t]); /* in range */
-            for (size_t r = k * ROW_CHUNK; r < end; r++)
+            int bad = sort && ree_acc_sort_points_range(sort, k * ROW_CHUNK, end, tmp[t]) != 0;
+            for (size_t r = k * ROW_CHUNK; r < end && !bad; r++)
                 row(mem[t], p, res, r);
 #pragma omp ordered
             {
-                if (lost || ree_csv_mem_flush(mem[t], c) != 0)
+                if (lost || bad || ree_csv_mem_flush(mem[t], c) != 0)
                     lost = 1; /* later chunks would leave a gap: write nothing more */
                 ree_csv_mem_clear(mem[t]);
             }

@@ -326,8 +326,6 @@ static void test_write_error_on_commit(void **state)
     assert_null(strstr(got, ".full.tmp."));
 }
 
-/* ree_csv_writeback puts the whole text in the file before commit (stdio's buffer flushed), and
- * a write error it meets still fails the commit, naming the file. */
 static long long file_size(const char *path)
 {
     struct stat sb;
@@ -361,8 +359,10 @@ static void test_mem_flush_writeback(void **state)
         }
         assert_int_equal(ree_csv_mem_flush(m, c), 0);
         total += 1001000;
+#ifdef __GLIBC__ /* glibc's fwrite keeps a tail that is not a whole buffer (musl's writes all) */
         if (b == 3)
             assert_true(file_size(path) < total); /* 4 MB waiting: a tail stays buffered */
+#endif
     }
     assert_int_equal(file_size(path), total); /* past 8 MiB: all written out */
     FILE *f = ree_outset_file(s, "meta.json", &st);
@@ -387,6 +387,8 @@ static void test_mem_flush_writeback(void **state)
     ree_outset_free(s);
 }
 
+/* ree_csv_writeback puts the whole text in the file before commit (stdio's buffer flushed), and
+ * a write error it meets still fails the commit, naming the file. */
 static void test_csv_writeback(void **state)
 {
     (void)state;
