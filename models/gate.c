@@ -81,6 +81,7 @@
 
 #include "gate_rule.h"
 #include "models.h"
+#include "rng.h"
 
 typedef struct gate_params {
     double active;          /* 1: licensing on; 0: everything licensed at once */
@@ -689,7 +690,7 @@ static void gate_decide(const void *params, void *state, ree_gate_io *io)
             f.decided_ok += q;
             continue;
         }
-        a.u[l] = gsl_rng_uniform_pos(io->rng); /* drawn even for q = 0: aligned streams */
+        a.u[l] = ree_rng_uniform_pos_gsl(io->rng); /* drawn even for q = 0: aligned streams */
         if (q > 0 && t < a.lo_until[l] && a.lo_left[l] > 0) { /* a standing licence covers it */
             double c = q < a.lo_left[l] ? q : a.lo_left[l];
             grant(s, &a, &f, t, l, c, t);

@@ -56,6 +56,7 @@
 #include <stdio.h>
 
 #include "model.h"
+#include "rng.h"
 
 #define REE_PROC_RING  25 /* work-in-progress slots: delay 0..24 */
 #define INPUT_BIND_TOL 1e-12
@@ -311,7 +312,7 @@ static void processor_produce(const void *params, void *state, const ree_node_io
      * u in (0,1) decides nothing, so it is not drawn: the stream is keyed per step and this is
      * the model's only draw, so no other draw moves. */
     double q = s->down ? 1.0 / p->outage_months : p->outage_prob;
-    int change = q > 0 && q < 1 ? gsl_rng_uniform_pos(io->rng) < q : q >= 1;
+    int change = q > 0 && q < 1 ? ree_rng_uniform_pos_gsl(io->rng) < q : q >= 1;
     if (change)
         s->down = !s->down;
 

@@ -132,6 +132,7 @@
 #include "firms.h"
 #include "model.h"
 #include "resilience.h"
+#include "rng.h"
 
 typedef struct sector_params {
     int material;                /* material index */
@@ -450,7 +451,7 @@ static void sector_order(const void *params, void *state, const ree_node_io *io)
      * keyed per step and this is the model's only draw, so no other draw moves). */
     double factor = 1;
     if (p->noise != 0) {
-        double z = gsl_cdf_ugaussian_Pinv(gsl_rng_uniform_pos(io->rng));
+        double z = gsl_cdf_ugaussian_Pinv(ree_rng_uniform_pos_gsl(io->rng));
         factor = exp(p->noise * z - p->noise * p->noise / 2);
     }
     /* pow(1, y) is 1 exactly (C11 F.10.4.4), so no growth costs no pow call. */

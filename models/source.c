@@ -37,6 +37,7 @@
 #include <stdio.h>
 
 #include "model.h"
+#include "rng.h"
 
 typedef struct source_params {
     const double *output; /* 1, share of each material in the output */
@@ -200,7 +201,7 @@ static void source_produce(const void *params, void *state, const ree_node_io *i
      * u in (0,1) decides nothing, so it is not drawn: the stream is keyed per step and this is
      * the model's only draw, so no other draw moves. */
     double q = s->down ? 1.0 / p->outage_months : p->outage_prob;
-    int change = q > 0 && q < 1 ? gsl_rng_uniform_pos(io->rng) < q : q >= 1;
+    int change = q > 0 && q < 1 ? ree_rng_uniform_pos_gsl(io->rng) < q : q >= 1;
     if (change)
         s->down = !s->down;
 

@@ -36,13 +36,19 @@ static void position(philox_state *s, const ree_stream_key *k)
     s->idx = HALVES_PER_BLOCK;
 }
 
-/* Compute the next output block and hand out from its start. Kept out of line: once per eight
- * outputs, so the callers' fast paths stay small. */
-static __attribute__((noinline)) void refill(philox_state *s)
+/* Compute the next output block and hand out from its start. */
+static inline __attribute__((always_inline)) void compute_block(philox_state *s)
 {
     s->out = philox4x64(s->ctr, s->key);
     s->ctr.v[CTR_BLOCK]++;
     s->idx = 0;
+}
+
+/* compute_block out of line for next32 (gsl_rng_get) and the odd positions of next53: once
+ * per eight outputs, so their fast paths stay small. */
+static __attribute__((noinline)) void refill(philox_state *s)
+{
+    compute_block(s);
 }
 
 static inline uint32_t next32(philox_state *s)
@@ -72,6 +78,20 @@ static inline uint64_t next53(philox_state *s)
     return (hi << 21) | (lo >> 11);
 }
 
+/* next53, for the draws of a simulation. Most of them are the first of a stream just selected
+ * (per-step streams are re-keyed every step and most entities draw once per step), so that case
+ * computes the block here instead of in a second call to refill(). The same bits as next53. */
+static inline __attribute__((always_inline)) uint64_t next53_direct(philox_state *s)
+{
+    if (s->idx >= HALVES_PER_BLOCK) {
+        compute_block(s);
+        uint64_t w = s->out.v[0];
+        s->idx = 2;
+        return ((w & 0xffffffffu) << 21) | ((w >> 32) >> 11);
+    }
+    return next53(s);
+}
+
 static void philox_set(void *vstate, unsigned long int seed)
 {
     ree_stream_key k = {.seed = (uint64_t)seed, .run = 0, .entity = 0, .kind = 0};
@@ -85,7 +105,7 @@ static unsigned long int philox_get(void *vstate)
 
 static double philox_get_double(void *vstate)
 {
-    return (double)next53(vstate) * 0x1p-53;
+    return (double)(int64_t)next53(vstate) * 0x1p-53; /* k < 2^53: exact, one instruction */
 }
 
 static const gsl_rng_type philox_type = {
@@ -128,7 +148,27 @@ void ree_rng_select_kinds(gsl_rng *const *r, const uint32_t *kind, uint32_t add,
 
 double ree_rng_uniform_pos(gsl_rng *r)
 {
-    return ((double)(next53(r->state) >> 1) + 0.5) * 0x1p-52;
+    return ((double)(int64_t)(next53_direct(r->state) >> 1) + 0.5) * 0x1p-52;
+}
+
+/* philox_get_double's value (k / 2^53; k < 2^53, so the signed conversion is exact). */
+double ree_rng_uniform(gsl_rng *r)
+{
+    if (r->type != &philox_type)
+        return gsl_rng_uniform(r);
+    return (double)(int64_t)next53_direct(r->state) * 0x1p-53;
+}
+
+/* GSL's gsl_rng_uniform_pos: get_double until it is not 0.0, i.e. until k != 0. */
+double ree_rng_uniform_pos_gsl(gsl_rng *r)
+{
+    if (r->type != &philox_type)
+        return gsl_rng_uniform_pos(r);
+    uint64_t k;
+    do
+        k = next53_direct(r->state);
+    while (k == 0);
+    return (double)(int64_t)k * 0x1p-53;
 }
 
 /* FNV-1a 64 (Fowler, Noll, Vo): offset basis and prime from the reference. */

@@ -230,6 +230,63 @@ static void test_double_positions(void **state)
     gsl_rng_free(r);
 }
 
+/* Same double, bit for bit: the representation, not ==, so that even a 0.0 / -0.0 mix-up fails. */
+static void assert_same_double(double a, double b)
+{
+    assert_memory_equal(&a, &b, sizeof a);
+}
+
+/* ree_rng_uniform and ree_rng_uniform_pos_gsl, the models' direct draws, against GSL's
+ * gsl_rng_uniform and gsl_rng_uniform_pos on a twin generator: the same bits and the same
+ * position afterwards, at every even and odd position of a block, across block boundaries,
+ * on streams just selected whole or by kind (the simulation's usual first draw), and for a
+ * generator of another type (which they must hand to GSL). */
+static void test_direct_draws(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(ree_rng_philox), *q = gsl_rng_alloc(ree_rng_philox);
+    assert_non_null(r);
+    assert_non_null(q);
+    for (uint32_t kind = 1; kind <= 24; kind++)
+        for (int lead = 0; lead < 16; lead++) {
+            const ree_stream_key k = {
+                .seed = 11u + kind, .run = kind % 5u, .entity = 0x9e37u * kind, .kind = kind};
+            if (lead % 2 == 0) {
+                ree_rng_select(r, &k);
+                ree_rng_select(q, &k);
+            } else { /* the per-step re-keying: only the kind moves */
+                ree_rng_select_kind(r, kind | (uint32_t)lead << 8);
+                ree_rng_select_kind(q, kind | (uint32_t)lead << 8);
+            }
+            for (int j = 0; j < lead; j++)
+                assert_int_equal(gsl_rng_get(r), gsl_rng_get(q));
+            for (int j = 0; j < 20; j++) {
+                if ((j + (int)kind) % 3 == 0)
+                    assert_same_double(ree_rng_uniform(r), gsl_rng_uniform(q));
+                else
+                    assert_same_double(ree_rng_uniform_pos_gsl(r), gsl_rng_uniform_pos(q));
+                if (j % 7 == 6) /* move to an odd position now and then */
+                    assert_int_equal(gsl_rng_get(r), gsl_rng_get(q));
+            }
+            assert_int_equal(gsl_rng_get(r), gsl_rng_get(q));
+        }
+    gsl_rng_free(q);
+    gsl_rng_free(r);
+
+    gsl_rng *m = gsl_rng_alloc(gsl_rng_mt19937), *n = gsl_rng_alloc(gsl_rng_mt19937);
+    assert_non_null(m);
+    assert_non_null(n);
+    gsl_rng_set(m, 2025);
+    gsl_rng_set(n, 2025);
+    for (int j = 0; j < 100; j++) {
+        assert_same_double(ree_rng_uniform(m), gsl_rng_uniform(n));
+        assert_same_double(ree_rng_uniform_pos_gsl(m), gsl_rng_uniform_pos(n));
+    }
+    assert_int_equal(gsl_rng_get(m), gsl_rng_get(n));
+    gsl_rng_free(n);
+    gsl_rng_free(m);
+}
+
 /* Entity hashes. The FNV-1a 64 values of "" (the offset basis cbf29ce484222325), "a"
  * (af63dc4c8601ec8c) and "foobar" (85944171f73967e8) are the published FNV test values; the
  * finaliser is checked through SplitMix64's first output for seed 0,
@@ -328,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_streams_distinct_and_replay),
         cmocka_unit_test(test_select_kind),
         cmocka_unit_test(test_double_positions),
+        cmocka_unit_test(test_direct_draws),
         cmocka_unit_test(test_hash_id),
         cmocka_unit_test(test_gsl_samplers),
     };
