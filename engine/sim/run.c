@@ -412,8 +412,21 @@ int ree_run_steps_done(const ree_run *r)
     return r->t;
 }
 
+/* Zero series columns [t, series_stale), an earlier run's values, so that the steps not yet
+ * taken read 0 (run.h). Columns below t are this run's: each step writes its whole column. */
+static void zero_stale(ree_run *r)
+{
+    if (r->series_stale <= r->t)
+        return;
+    size_t T = (size_t)r->nsteps, t = (size_t)r->t, n = (size_t)r->series_stale - t;
+    for (int s = 0; s < r->p->nseries; s++)
+        memset(r->series + (size_t)s * T + t, 0, sizeof(double) * n);
+    r->series_stale = r->t;
+}
+
 const double *ree_run_series(const ree_run *r)
 {
+    zero_stale((ree_run *)r); /* r is never defined const: every ree_run is ree_run_alloc's */
     return r->series;
 }
 
@@ -701,6 +714,8 @@ void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
     size_t nnm = (size_t)p->nnode * (size_t)nm;
     r->seed = seed;
     r->run = run;
+    if (r->t > r->series_stale) /* the steps taken wrote series columns [0, t) */
+        r->series_stale = r->t;
     r->t = 0;
     r->err[0] = 0;
     r->next_event = 0;
@@ -746,7 +761,8 @@ void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
     memset(r->g_on_order, 0, sizeof(double) * (size_t)p->nlink);
     memset(r->g_fallback, 0, sizeof(double) * (size_t)p->nlink);
     memset(r->g_granted, 0, sizeof(double) * (size_t)p->nlink);
-    memset(r->series, 0, sizeof(double) * (size_t)p->nseries * (size_t)r->nsteps);
+    /* Not zeroed here: every step overwrites its column, and ree_run_series zeroes the columns
+     * of the steps not yet taken when it is asked before the run's end. */
     memset(r->indicators, 0, sizeof(double) * (size_t)p->nindicator);
     for (int g = 0; g < r->nregion; g++)
         ree_resil_reset(&r->region_acc[g], region_service_level(r, g), 0, REE_RESIL_RECOVER_MONTHS);

@@ -148,7 +148,11 @@ struct ree_run {
     double *region_sum;       /* nregion x 3: need, consumed, lost_units this step */
     ree_resil *region_acc;    /* nregion */
 
-    double *series;      /* nseries x nsteps */
+    double *series; /* nseries x nsteps */
+    /* Columns [t, series_stale) of series may still hold an earlier run's values: a step writes
+     * its whole column, so ree_run_reset leaves the zeroing to ree_run_series (zero_stale), which
+     * a completed run (t == nsteps) never needs. */
+    int series_stale;
     const double **ssrc; /* per series: the workspace value it records, NULL when computed */
     /* The series with a ssrc, in table order: the value and the series' row (series +
      * s * nsteps), so that recording one is a copy to row[t]. */
