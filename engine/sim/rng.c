@@ -151,14 +151,6 @@ double ree_rng_uniform_pos(gsl_rng *r)
     return ((double)(int64_t)(next53_direct(r->state) >> 1) + 0.5) * 0x1p-52;
 }
 
-/* philox_get_double's value (k / 2^53; k < 2^53, so the signed conversion is exact). */
-double ree_rng_uniform(gsl_rng *r)
-{
-    if (r->type != &philox_type)
-        return gsl_rng_uniform(r);
-    return (double)(int64_t)next53_direct(r->state) * 0x1p-53;
-}
-
 /* GSL's gsl_rng_uniform_pos: get_double until it is not 0.0, i.e. until k != 0. */
 double ree_rng_uniform_pos_gsl(gsl_rng *r)
 {

@@ -81,14 +81,10 @@ uint64_t ree_hash_id(const char *id);
  * rounds to 1.0 for k = 2^53 - 1.) `r` must be a ree_rng_philox generator. */
 double ree_rng_uniform_pos(gsl_rng *r);
 
-/* gsl_rng_uniform(r), bit for bit and leaving `r` at the same position, for any generator `r`.
- * For a ree_rng_philox one it is one direct call instead of GSL's two (the second through the
- * type's function pointer); other types (the models' unit tests drive them with mt19937) are
- * passed to GSL. */
-double ree_rng_uniform(gsl_rng *r);
-
 /* gsl_rng_uniform_pos(r), bit for bit and leaving `r` at the same position, for any generator
- * `r`, direct for a ree_rng_philox one as above: k / 2^53 in (0,1), where GSL's loop skipping
+ * `r`. For a ree_rng_philox one it is one direct call instead of GSL's three (the get_double
+ * through the type's function pointer, then the block's refill); other types (the models' unit
+ * tests drive them with mt19937) are passed to GSL: k / 2^53 in (0,1), where GSL's loop skipping
  * k = 0 is kept. NOT the same values as ree_rng_uniform_pos, which rounds differently and
  * never needs a second draw: models draw through this one, and their streams are frozen. */
 double ree_rng_uniform_pos_gsl(gsl_rng *r);
