@@ -57,9 +57,9 @@ struct ree_csv {
 
 /* A file written through ree_csv_mem_flush (runs.csv: whole blocks of rows) has its writeback
  * started every WRITEBACK_STEP bytes, so the disk works while the runs go on and the last hint,
- * ree_csv_writeback, has only the tail left: on historical-2025 and the gate example at -j2 one
- * hint over the whole file blocked the main thread 55 ms after the last run, with the other
- * thread idle (perf, 40,000 runs of gate, 138 MB). */
+ * ree_csv_writeback, has only the tail left: on the gate example at -j2 (40,000 runs, 138 MB) one
+ * hint over the whole file blocked the main thread 55 ms after the last run (strace -T), with the
+ * other thread idle (perf). */
 #define WRITEBACK_STEP ((off_t)8 << 20)
 
 struct entry {
