@@ -537,6 +537,11 @@ static void sector_consume(const void *params, void *state, const ree_node_io *i
             double u = f->cstock[i] < n ? f->cstock[i] : n;
             f->cstock[i] -= u;
             used += u;
+            /* A class that gets its whole share (u == n, n finite) adds n - u = +0 to the
+             * shortfall, stop = 1 - n / n = 0 (or 0 for n = 0) and 0 * n * 1000 / kg = +0 to the
+             * losses, and is not stopped: the sums (from +0, never -0) stay as they are. */
+            if (u == n && n < INFINITY)
+                continue;
             shortfall += n - u;
             double stop = n > 0 ? 1 - u / n : 0;
             lost += stop * n * 1000 / p->kg_per_unit;

@@ -1,6 +1,7 @@
 /* Tests for models/sector.c: demand growth and noise, orders, shortfall, substitution, demand
  * destruction, and the resilience indicators on hand-made trajectories (a shock, a recovery,
  * no shock). */
+#include "firms.h"
 #include "model_fixture.h"
 #include "models.h"
 
@@ -448,6 +449,63 @@ static void test_stop_days(void **unused)
     }
 }
 
+/* consume() skips the classes that get their whole share (u = n): their terms add +0 to the
+ * shortfall and the losses and stop nothing. The consumed, shortfall, lost-unit and stopped
+ * figures must equal, bit for bit, the full class loop's over the same class stocks (the split of
+ * the first order(), replayed here with firms.c), from no class served to every class served,
+ * and with no need at all. */
+static void test_served_classes_exact(void **unused)
+{
+    (void)unused;
+    const double stocks[] = {0, 180, 250, 290, 330, 400, 1000, 310, 0};
+    const double demands[] = {300, 300, 300, 300, 300, 300, 300, 0, 0};
+    for (size_t c = 0; c < sizeof stocks / sizeof stocks[0]; c++) {
+        void *p = autos();
+        set_num(M, p, "demand", demands[c]);
+        set_num(M, p, "firm_classes", 4);
+        set_num(M, p, "cover_sd", 4);
+        void *s = state_new(M, p);
+        gsl_rng *r = rng_new(23);
+        fixture f = {0};
+        f.stock[2] = f.position[2] = stocks[c];
+        fx_step(&f, 0, r);
+        M->order(p, s, &f.io);
+        M->consume(p, s, &f.io);
+
+        ree_firms g;
+        ree_firms_reset(&g, 4, 4, 4);
+        ree_firms_split(&g, stocks[c], stocks[c], 0);
+        ree_firms_rescale(g.cstock, g.k, stocks[c]);
+        double n = demands[c] / g.k, used = 0, shortfall = 0, lost = 0, stopped = 0;
+        int served = 0;
+        for (int i = 0; i < g.k; i++) {
+            double u = g.cstock[i] < n ? g.cstock[i] : n;
+            used += u;
+            shortfall += n - u;
+            double stop = n > 0 ? 1 - u / n : 0;
+            lost += stop * n * 1000 / 2;
+            if (stop > 1e-9 && stop * REE_DAYS_PER_MONTH >= 1)
+                stopped += 1.0 / g.k;
+            served += u == n;
+        }
+        used = used < stocks[c] ? used : stocks[c];
+        if (c == 0)
+            assert_int_equal(served, 0);
+        if (c == 2)
+            assert_true(served > 0 && served < g.k);
+        if (c == 6)
+            assert_int_equal(served, g.k);
+        assert_memory_equal(&f.consumed[2], &used, sizeof used);
+        assert_memory_equal(&f.metrics[2], &used, sizeof used);
+        assert_memory_equal(&f.metrics[3], &shortfall, sizeof shortfall);
+        assert_memory_equal(&f.metrics[7], &lost, sizeof lost);
+        assert_memory_equal(&f.metrics[8], &stopped, sizeof stopped);
+        free(s);
+        free(p);
+        gsl_rng_free(r);
+    }
+}
+
 /* One class (the default) with cover_sd is the pooled sector: cover_sd is then unused. Pooled,
  * 310 t cover the 300 t: nothing stops. */
 static void test_one_class_is_pooled(void **unused)
@@ -521,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_firm_classes),
         cmocka_unit_test(test_stop_days),
         cmocka_unit_test(test_one_class_is_pooled),
+        cmocka_unit_test(test_served_classes_exact),
         cmocka_unit_test(test_prices),
         cmocka_unit_test(test_order_consume),
         cmocka_unit_test(test_growth),
