@@ -93,6 +93,8 @@ typedef struct processor_state {
     double input_limited_steps; /* months */
     double plag;                /* 1, lagged price index of the output */
     uint64_t in_mask;           /* bit m set when inputs[m] > 0 (inputs is fixed for a run) */
+    double rate;                /* t/month, cap * price utilisation set by produce() at rate_step */
+    int rate_step;              /* step of `rate` (-1: none yet) */
 } processor_state;
 
 static const ree_param_def processor_param_defs[] = {
@@ -280,6 +282,7 @@ static void processor_reset(const void *params, void *state, const ree_model_ctx
     processor_state *s = state;
     *s = (processor_state){0};
     s->plag = 1;
+    s->rate_step = -1;
     for (int m = 0; m < ctx->nmat && m < REE_MAX_MATERIALS; m++)
         if (p->inputs[m] > 0)
             s->in_mask |= UINT64_C(1) << m;
@@ -319,7 +322,9 @@ static void processor_produce(const void *params, void *state, const ree_node_io
     double price = io->price ? io->price[out] : 1;
     s->plag += (price - s->plag) * (p->price_lag_months > 1 ? 1 / p->price_lag_months : 1);
     s->cap = ramped_capacity(p, io->step);
-    double avail = s->down ? 0 : s->cap * price_utilisation(p, s->plag);
+    s->rate = s->cap * price_utilisation(p, s->plag);
+    s->rate_step = io->step;
+    double avail = s->down ? 0 : s->rate;
     double by_input = INFINITY;
     uint64_t in = input_mask(s, io->nmat);
     for (uint64_t b = in; b; b &= b - 1) {
@@ -385,7 +390,12 @@ static void processor_order(const void *params, void *state, const ree_node_io *
 {
     const processor_params *p = params;
     processor_state *s = state;
-    double rate = ramped_capacity(p, io->step) * price_utilisation(p, s->plag);
+    /* The planned rate is produce()'s of this step when it ran: the engine changes parameters
+     * only before produce() (timeline, regimes) and order() reads the plag produce() left, so
+     * the product is the same one. A hand-driven order() alone computes it. */
+    double rate = s->rate_step == io->step
+                      ? s->rate
+                      : ramped_capacity(p, io->step) * price_utilisation(p, s->plag);
     for (uint64_t b = input_mask(s, io->nmat); b; b &= b - 1) {
         int m = __builtin_ctzll(b);
         double lead = io->lead ? io->lead[m] : 0;

@@ -296,6 +296,52 @@ static void test_price_response(void **unused)
     }
 }
 
+/* order() takes the planned rate (ramped capacity x price utilisation) that produce() set at the
+ * same step, and computes it when produce() has not run at that step. A capacity that ramps every
+ * step, a lagged price response and an outage every other step (outage_prob and outage_months 1 flip
+ * the state each step; orders ignore outages): each order must equal the rules' value bit for bit, also when
+ * order() runs alone at a step after one with produce(). */
+static void test_order_rate_of_the_step(void **unused)
+{
+    (void)unused;
+    void *p = plant();
+    set_num(M, p, "utilisation", 0.5);
+    set_num(M, p, "ramp_add", 120);
+    set_num(M, p, "ramp_start", 0);
+    set_num(M, p, "ramp_months", 6);
+    set_num(M, p, "price_util_elasticity", 0.5);
+    set_num(M, p, "price_lag_months", 2);
+    set_num(M, p, "outage_prob", 1);
+    set_num(M, p, "outage_months", 1);
+    void *s = state_new(M, p);
+    gsl_rng *r = rng_new(5);
+    fixture f = {0};
+    double price[NMAT] = {1, 1, 3}, plag = 1;
+    for (int t = 0; t < 10; t++) {
+        int alone = t % 3 == 2; /* order() without produce() at this step */
+        f.stock[0] = 500;
+        f.stock[1] = 20;
+        f.stock[2] = 0;
+        f.position[0] = 40;
+        fx_step(&f, t, r);
+        f.io.price = price;
+        if (!alone) {
+            M->produce(p, s, &f.io);
+            plag += (3 - plag) * (1 / 2.0);
+        }
+        M->order(p, s, &f.io);
+        double ramp = (double)t / 6 < 1 ? (double)t / 6 : 1;
+        double cap = 250 + 120 * ramp, u = 0.5 * pow(plag, 0.5);
+        double want = (1 + 0 + 1.0) * (cap * (u < 1 ? u : 1)) * 0.32 - 40;
+        assert_memory_equal(&f.order[0], &want, sizeof want);
+        if (!alone)
+            assert_near(f.metrics[3], t % 3 == 0 ? 1 : 0, 0); /* down at 0, 3, 6, 9 */
+    }
+    free(s);
+    free(p);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_outage_draws),
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_price_response),
+        cmocka_unit_test(test_order_rate_of_the_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
