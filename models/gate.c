@@ -104,6 +104,17 @@ typedef struct gate_params {
  * of 10 (its lognormal factor then has a median of 0.1; above ~1e154, cv^2 overflows). */
 #define REVIEW_CV_MAX 10.0
 
+typedef struct gate_arrays {
+    double *pend, *pend_w;                 /* (nsteps + 1) x nlink: t, and t * entry step */
+    double *pend_ok;                       /* (nsteps + 1) x nlink: t approved at filing */
+    double *pend_lt, *pend_lm;             /* (nsteps + 1) x nlink: licence terms at filing */
+    double *lo_left, *lo_until;            /* nlink: standing licence: t left, first invalid step */
+    double *u, *rest;                      /* nlink scratch: review uniforms, t to review */
+    double *wait, *wait_w;                 /* nsteps x nlink: t, and t * entry step */
+    double *lic;                           /* nsteps x nlink: t */
+    double *pend_tot, *wait_tot, *lic_tot; /* nlink: t, running totals per link */
+} gate_arrays;
+
 typedef struct gate_state {
     int nlink, nsteps;
     int lic_lo;  /* licence rows below this are empty */
@@ -116,19 +127,11 @@ typedef struct gate_state {
     /* review_months() of the last review_cv > 0 seen (review_cv is timeline-settable): cv_key,
      * and s2 = log1p(cv_key^2) with its square root. cv_key 0 (the zeroed state) is no entry. */
     double cv_key, cv_s2, cv_sd;
-    double data[]; /* the arrays below, see gate_arrays() */
+    /* Where the arrays lie in data[]: set at reset from nlink and nsteps (gate_layout), not at
+     * every call; the engine never moves a state during a run. */
+    gate_arrays arr;
+    double data[]; /* the arrays of `arr` */
 } gate_state;
-
-typedef struct gate_arrays {
-    double *pend, *pend_w;                 /* (nsteps + 1) x nlink: t, and t * entry step */
-    double *pend_ok;                       /* (nsteps + 1) x nlink: t approved at filing */
-    double *pend_lt, *pend_lm;             /* (nsteps + 1) x nlink: licence terms at filing */
-    double *lo_left, *lo_until;            /* nlink: standing licence: t left, first invalid step */
-    double *u, *rest;                      /* nlink scratch: review uniforms, t to review */
-    double *wait, *wait_w;                 /* nsteps x nlink: t, and t * entry step */
-    double *lic;                           /* nsteps x nlink: t */
-    double *pend_tot, *wait_tot, *lic_tot; /* nlink: t, running totals per link */
-} gate_arrays;
 
 /* Per-step flows of gate_decide, in t (wait_sum in t * months). */
 typedef struct gate_flows {
@@ -333,6 +336,7 @@ static void gate_reset(const void *params, void *state, const ree_model_ctx *ctx
     s->wait_lo = 0;
     s->pend_hi = -1;
     s->cv_key = 0; /* no review_cv seen yet */
+    s->arr = gate_layout(s);
 }
 
 static double nonneg(double x)
@@ -660,7 +664,7 @@ static void gate_decide(const void *params, void *state, ree_gate_io *io)
 {
     const gate_params *p = params;
     gate_state *s = state;
-    gate_arrays a = gate_layout(s);
+    const gate_arrays *a = &s->arr;
     gate_flows f = {0, 0, 0, 0, 0, 0, io->granted};
     int t = io->step;
     int nl = s->nlink;
@@ -678,30 +682,30 @@ static void gate_decide(const void *params, void *state, ree_gate_io *io)
     int active = p->active >= 0.5;
 
     if (!active) /* (1) */
-        release_all(s, &a, &f, t);
+        release_all(s, a, &f, t);
 
-    expire(s, &a, &f, t, validity(p)); /* (2) */
+    expire(s, a, &f, t, validity(p)); /* (2) */
 
     for (int l = 0; l < nl; l++) { /* (3) */
         double q = nonneg(io->applied[l]);
         f.applied += q;
         if (!active || !covered(p, io->material[l])) {
-            grant(s, &a, &f, t, l, q, t);
+            grant(s, a, &f, t, l, q, t);
             f.decided_ok += q;
             continue;
         }
-        a.u[l] = ree_rng_uniform_pos_gsl(io->rng); /* drawn even for q = 0: aligned streams */
-        if (q > 0 && t < a.lo_until[l] && a.lo_left[l] > 0) { /* a standing licence covers it */
-            double c = q < a.lo_left[l] ? q : a.lo_left[l];
-            grant(s, &a, &f, t, l, c, t);
+        a->u[l] = ree_rng_uniform_pos_gsl(io->rng); /* drawn even for q = 0: aligned streams */
+        if (q > 0 && t < a->lo_until[l] && a->lo_left[l] > 0) { /* a standing licence covers it */
+            double c = q < a->lo_left[l] ? q : a->lo_left[l];
+            grant(s, a, &f, t, l, c, t);
             f.decided_ok += c;
-            a.lo_left[l] -= c;
+            a->lo_left[l] -= c;
             q -= c;
         }
-        a.rest[l] = q;
+        a->rest[l] = q;
     }
     for (int l = 0; active && l < nl; l++) { /* (3) entry, after every uniform is drawn */
-        double q = a.rest[l];
+        double q = a->rest[l];
         if (!(q > 0) || !covered(p, io->material[l]))
             continue;
         terms tm = terms_of(p, io, l);
@@ -711,17 +715,17 @@ static void gate_decide(const void *params, void *state, ree_gate_io *io)
             fl.ok_share = judge(p, &tm, q, io->rng) / q;
             flp = &fl;
         }
-        enter_cohort(s, &a, l, q, review_months(p, s, tm.review_days, a.u[l]), t, flp);
+        enter_cohort(s, a, l, q, review_months(p, s, tm.review_days, a->u[l]), t, flp);
     }
 
     if (active) {
-        decide(p, s, &a, &f, io, t);      /* (4) */
-        apply_quota(p, s, &a, &f, io, t); /* (5) */
+        decide(p, s, a, &f, io, t);      /* (4) */
+        apply_quota(p, s, a, &f, io, t); /* (5) */
     }
 
     double backlog = 0, open = 0; /* (6) */
     for (int l = 0; l < nl; l++) {
-        double pend = a.pend_tot[l], wait = a.wait_tot[l], lic = a.lic_tot[l];
+        double pend = a->pend_tot[l], wait = a->wait_tot[l], lic = a->lic_tot[l];
         io->licensed[l] = lic;
         io->on_order[l] = pend + wait + lic;
         backlog += pend + wait;
@@ -752,7 +756,7 @@ static void gate_ship(const void *params, void *state, ree_gate_io *io)
 {
     (void)params;
     gate_state *s = state;
-    gate_arrays a = gate_layout(s);
+    const gate_arrays *a = &s->arr;
     int t = io->step;
     size_t nl = (size_t)s->nlink;
     if (t < 0 || t >= s->nsteps || io->nlink != s->nlink)
@@ -762,7 +766,7 @@ static void gate_ship(const void *params, void *state, ree_gate_io *io)
         double need = nonneg(io->shipped[l]);
         double open = 0; /* recomputed, not decremented: no drift, exact 0 when used up */
         for (int g = s->lic_lo; g <= t; g++) { /* one pass: use the oldest, add what is left */
-            double *c = &a.lic[(size_t)g * nl + l];
+            double *c = &a->lic[(size_t)g * nl + l];
             if (need > 0) {
                 double use = *c < need ? *c : need;
                 *c -= use;
@@ -770,11 +774,11 @@ static void gate_ship(const void *params, void *state, ree_gate_io *io)
             }
             open += *c;
         }
-        a.lic_tot[l] = open;
-        io->on_order[l] = a.pend_tot[l] + a.wait_tot[l] + open;
+        a->lic_tot[l] = open;
+        io->on_order[l] = a->pend_tot[l] + a->wait_tot[l] + open;
     }
     while (s->lic_lo <= t) { /* drop fully used rows from the front */
-        const double *row = a.lic + (size_t)s->lic_lo * nl;
+        const double *row = a->lic + (size_t)s->lic_lo * nl;
         size_t l = 0;
         while (l < nl && !(row[l] > 0))
             l++;
