@@ -22,11 +22,15 @@ void ree_firms_reset(ree_firms *f, double classes, double cover, double cover_sd
         f->cover[i] = exp(mu + sd * gsl_cdf_ugaussian_Pinv((i + 0.5) / f->k));
 }
 
-/* v[0..k) scaled to sum to total, given their sum (added in index order from +0). */
+/* v[0..k) scaled to sum to total, given their sum (added in index order from +0). A ratio of
+ * exactly 1 (the classes already sum to the total, as they do at most calls) leaves every
+ * v[i] * 1 = v[i] as it is, so they are not visited. */
 static void scale_to(double *v, int k, double total, double sum)
 {
     if (sum > 0) {
         double r = total / sum;
+        if (r == 1)
+            return;
         for (int i = 0; i < k; i++)
             v[i] = v[i] * r;
     } else {
@@ -41,8 +45,7 @@ void ree_firms_rescale(double *v, int k, double total)
     double sum = 0;
     for (int i = 0; i < k; i++)
         sum += v[i];
-    for (int i = 0; i < k; i++) /* as scale_to(v, k, total, sum); this form compiles shorter */
-        v[i] = sum > 0 ? v[i] * (total / sum) : total / k;
+    scale_to(v, k, total, sum);
 }
 
 /* The sums that ree_firms_rescale() would take of cstock and cpipe are added as the values are
