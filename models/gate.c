@@ -79,6 +79,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
+#include "exactmath.h"
 #include "gate_rule.h"
 #include "models.h"
 #include "rng.h"
@@ -387,7 +388,7 @@ static inline terms terms_of(const gate_params *p, const ree_gate_io *io, int l)
     tm.partial = over(r->partial, p->partial);
     tm.review_days = over(r->review_days, p->review_days);
     tm.licence_t = nonneg(r->licence_t);
-    tm.licence_months = r->licence_months >= 1 ? floor(r->licence_months) : 1;
+    tm.licence_months = r->licence_months >= 1 ? ree_floor_pos(r->licence_months) : 1;
     tm.deny |= r->deny >= 0.5;
     return tm;
 }
@@ -414,7 +415,7 @@ static double approved_share(const gate_params *p, double ap, double q, gsl_rng 
         return 0;
     if (ap >= 1)
         return 1;
-    double n = p->application_t > 0 ? round(q / p->application_t) : MAX_APPLICATIONS;
+    double n = p->application_t > 0 ? ree_round_pos(q / p->application_t) : MAX_APPLICATIONS;
     if (!(n >= 1))
         n = 1;
     if (n > MAX_APPLICATIONS)
@@ -484,7 +485,7 @@ static void enter_cohort(gate_state *s, const gate_arrays *a, int l, double q, d
         add_pending(s, a, l, ns, q, t, jf);
         return;
     }
-    double fl = floor(m);
+    double fl = ree_floor_pos(m);
     double fr = m - fl;
     int d0 = t + (int)fl;
     int d1 = d0 + 1 < ns ? d0 + 1 : ns;
