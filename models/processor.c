@@ -93,6 +93,7 @@ typedef struct processor_state {
     double input_limited_steps; /* months */
     double plag;                /* 1, lagged price index of the output */
     uint64_t in_mask;           /* bit m set when inputs[m] > 0 (inputs is fixed for a run) */
+    int delay;                  /* steps, delay_steps() (delay is fixed for a run) */
     double rate;                /* t/month, cap * price utilisation set by produce() at rate_step */
     int rate_step;              /* step of `rate` (-1: none yet) */
 } processor_state;
@@ -283,6 +284,7 @@ static void processor_reset(const void *params, void *state, const ree_model_ctx
     *s = (processor_state){0};
     s->plag = 1;
     s->rate_step = -1;
+    s->delay = delay_steps(p);
     for (int m = 0; m < ctx->nmat && m < REE_MAX_MATERIALS; m++)
         if (p->inputs[m] > 0)
             s->in_mask |= UINT64_C(1) << m;
@@ -354,18 +356,19 @@ static void processor_produce(const void *params, void *state, const ree_node_io
         io->consumed[m] = c < st ? c : st;
     }
 
-    int d = delay_steps(p);
+    int d = s->delay;
     double done;
     if (d == 0) {
         done = started;
     } else {
-        int slot_out = (io->step - d) % REE_PROC_RING;
+        /* (step - d) mod REE_PROC_RING from step's slot: one division, not two (0 < d < ring) */
+        int slot_in = io->step % REE_PROC_RING;
+        int slot_out = slot_in - d;
         if (slot_out < 0)
             slot_out += REE_PROC_RING;
         done = s->wip[slot_out];
         s->wip[slot_out] = 0;
         s->busy &= ~(UINT32_C(1) << slot_out);
-        int slot_in = io->step % REE_PROC_RING;
         s->wip[slot_in] = started;
         if (started != 0)
             s->busy |= UINT32_C(1) << slot_in;
