@@ -224,7 +224,9 @@ typedef struct ree_model {
     const struct ree_model *rules;     /* gate kind: the model of its `rules:` entries (a
                                           REE_MODEL_RULE), NULL when it takes none */
 
-    /* Bytes of per-run state; state_size(ctx) when set, else `state_bytes`. */
+    /* Bytes of per-run state; state_size(ctx) when set, else `state_bytes`. A state stays where
+     * it is from reset() to the run's last hook (the engine never copies or moves it within a
+     * run), so a model may keep pointers into its own state, set at reset (the gate does). */
     size_t state_bytes;
     size_t (*state_size)(const ree_model_ctx *ctx);
 
