@@ -401,8 +401,125 @@ static size_t run_end(const double *x, size_t a, size_t n)
 #endif
 }
 
-/* ree_sort_points, and ree_sort_points_pick when kept is not NULL (returns 1 when it picked). */
-static int sort_points(double *x, size_t n, double *tmp, size_t pick, double *kept)
+static int avx_setting = -1; /* ree_sort_set_avx: -1 automatic, 0 off, 1 on if supported */
+
+void ree_sort_set_avx(int on)
+{
+    avx_setting = on < 0 ? -1 : on > 0;
+}
+
+int ree_sort_avx(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    return avx_setting != 0 && __builtin_cpu_supports("avx");
+#else
+    return 0;
+#endif
+}
+
+int ree_sort_avx512(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    return avx_setting != 0 && __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define REE_SORT_AVX512 1
+#include <immintrin.h>
+
+#define AVX512_FN __attribute__((target("avx512f"))) static inline
+
+/* One level of a bitonic merge of the 8 lanes of v: s is v with lane i swapped with lane i ^ d
+ * (d = 4, 2, 1); the pair's larger value goes to the lanes of `hi`, the smaller to the others. */
+AVX512_FN __m512d half_clean8(__m512d v, __m512d s, __mmask8 hi)
+{
+    return _mm512_mask_blend_pd(hi, _mm512_min_pd(v, s), _mm512_max_pd(v, s));
+}
+
+/* The bitonic 8 lanes of v in ascending (up) or descending order. */
+AVX512_FN __m512d bitonic8(__m512d v, int up)
+{
+    v = half_clean8(v, _mm512_shuffle_f64x2(v, v, _MM_SHUFFLE(1, 0, 3, 2)), up ? 0xF0 : 0x0F);
+    v = half_clean8(v, _mm512_shuffle_f64x2(v, v, _MM_SHUFFLE(2, 3, 0, 1)), up ? 0xCC : 0x33);
+    return half_clean8(v, _mm512_permute_pd(v, 0x55), up ? 0xAA : 0x55);
+}
+
+/* x[i..i+8) of a run of n points, lanes past its end +inf (no NaN here, so +inf sorts last and a
+ * run's own +inf ties with it as a copy): a run is merged as if followed by +inf for ever, so
+ * that its end needs no scalar tail. */
+AVX512_FN __m512d load8(const double *x, size_t i, size_t n)
+{
+    size_t r = i < n ? n - i : 0;
+    __mmask8 m = r >= 8 ? 0xFF : (__mmask8)((1u << r) - 1u);
+    return _mm512_mask_loadu_pd(_mm512_set1_pd(__builtin_inf()), m, r ? x + i : x);
+}
+
+/* Merge the sorted runs a[0..na) and b[0..nb) (both non-empty) with AVX-512, 8 outputs a turn:
+ * `cur` holds the 8 largest values taken so far, in descending order; the next 8 of the run with
+ * the smaller next value, ascending, make a bitonic 16 with it, whose lower 8 (sorted: the
+ * smallest values not yet written, none of them above an unread value) are the next outputs and
+ * whose upper 8 (sorted descending) the new `cur`. pick 2: every output to out[0..na+nb), as
+ * merge_runs; pick 0 or 1: only those at positions pick, pick + 2, ..., as merge_pick. Not stable:
+ * only for values whose ties are copies, which then come out as the stable merge's bits. */
+__attribute__((target("avx512f"), always_inline)) static inline void
+merge_avx512(const double *a, size_t na, const double *b, size_t nb, double *out, size_t pick)
+{
+    const double inf = __builtin_inf();
+    const __m512i rev = _mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m512i odd = _mm512_set_epi64(7, 7, 7, 7, 7, 5, 3, 1);
+    const __m512i even = _mm512_set_epi64(6, 6, 6, 6, 6, 4, 2, 0);
+    size_t n = na + nb, i = 8, j = 8, o = 0;
+    __m512d nx = load8(a, 0, na), cur = _mm512_permutexvar_pd(rev, load8(b, 0, nb));
+    for (;;) {
+        __m512d lo = bitonic8(_mm512_min_pd(nx, cur), 1);
+        cur = bitonic8(_mm512_max_pd(nx, cur), 0);
+        if (n - o <= 8) { /* the last outputs: where they go, as the scalar merges' tails */
+            double last[8];
+            _mm512_storeu_pd(last, lo);
+            for (size_t p = o; p < n; p++)
+                if (pick == 2)
+                    out[p] = last[p - o];
+                else
+                    out[(p + 1 - pick) / 2] = last[p - o];
+            return;
+        }
+        if (pick == 2)
+            _mm512_storeu_pd(out + o, lo);
+        else /* positions o + pick + 2t (o even) go to out[o/2 + t] */
+            _mm512_mask_storeu_pd(out + o / 2, 0x0F, _mm512_permutexvar_pd(pick ? odd : even, lo));
+        o += 8;
+        double ha = i < na ? a[i] : inf, hb = j < nb ? b[j] : inf;
+        size_t tb = hb < ha; /* without a branch: which run goes on is a coin toss */
+        nx = load8(tb ? b : a, tb ? j : i, tb ? nb : na);
+        i += 8 - 8 * tb;
+        j += 8 * tb;
+    }
+}
+
+__attribute__((target("avx512f"), noinline)) static void
+merge_runs_avx512(const double *a, size_t na, const double *b, size_t nb, double *out)
+{
+    merge_avx512(a, na, b, nb, out, 2);
+}
+
+__attribute__((target("avx512f"), noinline)) static void
+merge_pick_avx512(const double *a, size_t na, const double *b, size_t nb, double *out, size_t pick)
+{
+    if (pick)
+        merge_avx512(a, na, b, nb, out, 1);
+    else
+        merge_avx512(a, na, b, nb, out, 0);
+}
+#undef AVX512_FN
+#endif
+
+/* ree_sort_points, and ree_sort_points_pick when kept is not NULL (returns 1 when it picked).
+ * copies: the caller vouches that x's equal values are copies, so that the runs may be merged by
+ * merge_avx512 where the processor has AVX-512. */
+static int sort_points(double *x, size_t n, double *tmp, size_t pick, double *kept, int copies)
 {
     enum { MINRUN = 16, MAXRUN = 128 };
     if (n <= MINRUN) {
@@ -429,6 +546,11 @@ static int sort_points(double *x, size_t n, double *tmp, size_t pick, double *ke
         i = a;
     }
     bound[nrun] = n;
+#if defined(REE_SORT_AVX512)
+    int vec = copies && nrun > 1 && ree_sort_avx512();
+#else
+    (void)copies;
+#endif
     double *src = x, *dst = tmp;
     while (nrun > 1) {
         if (kept && nrun == 2) { /* the last pass: only the kept points, to kept */
@@ -438,7 +560,12 @@ static int sort_points(double *x, size_t n, double *tmp, size_t pick, double *ke
                     kept[i] = src[2 * i + pick];
                 kept[n / 2] = src[n - 1];
             } else {
-                merge_pick(src, mid, src + mid, n - mid, kept, pick);
+#if defined(REE_SORT_AVX512)
+                if (vec)
+                    merge_pick_avx512(src, mid, src + mid, n - mid, kept, pick);
+                else
+#endif
+                    merge_pick(src, mid, src + mid, n - mid, kept, pick);
             }
             return 1;
         }
@@ -448,6 +575,10 @@ static int sort_points(double *x, size_t n, double *tmp, size_t pick, double *ke
             size_t hi = r + 2 <= nrun ? bound[r + 2] : mid;
             if (hi == mid || !ree_sort_lt(src[mid], src[mid - 1]))
                 memcpy(dst + lo, src + lo, (hi - lo) * sizeof *x); /* already in order */
+#if defined(REE_SORT_AVX512)
+            else if (vec)
+                merge_runs_avx512(src + lo, mid - lo, src + mid, hi - mid, dst + lo);
+#endif
             else
                 merge_runs(src + lo, mid - lo, src + mid, hi - mid, dst + lo);
             bound[w++] = lo;
@@ -463,14 +594,14 @@ static int sort_points(double *x, size_t n, double *tmp, size_t pick, double *ke
     return 0;
 }
 
-void ree_sort_points(double *x, size_t n, double *tmp)
+void ree_sort_points(double *x, size_t n, double *tmp, int copies)
 {
-    (void)sort_points(x, n, tmp, 0, NULL);
+    (void)sort_points(x, n, tmp, 0, NULL, copies);
 }
 
-int ree_sort_points_pick(double *x, size_t n, double *tmp, size_t pick, double *kept)
+int ree_sort_points_pick(double *x, size_t n, double *tmp, size_t pick, double *kept, int copies)
 {
-    return sort_points(x, n, tmp, pick, kept);
+    return sort_points(x, n, tmp, pick, kept, copies);
 }
 
 /* Order x[i] <= x[j] without a branch. */
@@ -553,22 +684,6 @@ static void sort32(const double *x, double *out)
     }
 }
 #endif
-
-static int avx_setting = -1; /* ree_sort_set_avx: -1 automatic, 0 off, 1 on if supported */
-
-void ree_sort_set_avx(int on)
-{
-    avx_setting = on < 0 ? -1 : on > 0;
-}
-
-int ree_sort_avx(void)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    return avx_setting != 0 && __builtin_cpu_supports("avx");
-#else
-    return 0;
-#endif
-}
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define REE_SORT_AVX 1
