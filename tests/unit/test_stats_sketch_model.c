@@ -448,9 +448,10 @@ static void test_sort_points_vector_merge(void **state)
 /* The values of the cells of test_cells_vector_or_scalar, run r: both zeros mixed with other
  * values (scalar merges only), +0.0 and positive values (vector merges), a NaN now and then
  * (scalar only), -0.0 and negative values, and, from run `late` on, a cell that had both zeros
- * that now takes only 0.0 and positive values (still scalar: its points hold -0.0 too). */
-enum { VCELL = 5 };
-static void vector_values(int r, int late, uint64_t *seed, double *v)
+ * that now takes only 0.0 and positive values (still scalar: its points hold -0.0 too), and one
+ * of -0.0 and negative values (neg) or of 0.0 and positive values, whose merge has both. */
+enum { VCELL = 6 };
+static void vector_values(int r, int late, int neg, uint64_t *seed, double *v)
 {
     double u = uniform(seed), w = uniform(seed);
     v[0] = u < 0.3 ? -0.0 : u < 0.6 ? 0.0 : (double)(int)(w * 4.0) - 2.0;
@@ -458,6 +459,7 @@ static void vector_values(int r, int late, uint64_t *seed, double *v)
     v[2] = r % 97 == 5 ? NAN : (double)(int)(w * 5.0);
     v[3] = u < 0.4 ? -0.0 : -w;
     v[4] = r < late ? (u < 0.5 ? -0.0 : 0.0) : (u < 0.5 ? 0.0 : w);
+    v[5] = neg ? (u < 0.5 ? -0.0 : -w) : (u < 0.5 ? 0.0 : w);
 }
 
 /* The state of accumulators built by adds, block merges, merges of accumulators and unpacking
@@ -468,36 +470,39 @@ static void build_accs(int avx, unsigned char **out, size_t *len)
 {
     ree_sort_set_avx(avx);
     uint64_t seed = 77;
-    ree_acc *a = ree_acc_alloc(VCELL, 32), *b = ree_acc_alloc(VCELL, 32);
-    ree_acc *c = ree_acc_alloc(VCELL, 32);
+    ree_acc *a = ree_acc_alloc(VCELL, 512), *b = ree_acc_alloc(VCELL, 512);
+    ree_acc *c = ree_acc_alloc(VCELL, 512);
     ree_block *blk = ree_block_alloc(VCELL);
     assert_true(a && b && c && blk);
-    for (int r = 0; r < 3000; r++) { /* a: one value at a time */
+    for (int r = 0; r < 3000; r++) { /* a: one value at a time, compacting */
         double v[VCELL];
-        vector_values(r, 1500, &seed, v);
+        vector_values(r, 1500, 1, &seed, v);
         assert_int_equal(ree_acc_add(a, v), 0);
     }
-    for (int r = 0; r < 64 * 30; r++) { /* b: blocks */
+    /* b: 10 blocks, level 0 a row of unsorted runs; through its bytes into c, whose cell 4 then
+     * takes only 0.0 and positive values: its first compaction sorts the -0.0 and 0.0 of b's
+     * blocks with the new ones, so its flags must have been rebuilt from the points. */
+    for (int r = 0; r < 64 * 40; r++) {
         double v[VCELL];
-        vector_values(r, 64 * 12, &seed, v);
+        vector_values(r, 64 * 10, 0, &seed, v);
         assert_int_equal(ree_block_add(blk, v), 0);
         if ((r + 1) % REE_BLOCK_MAX == 0) {
-            assert_int_equal(ree_acc_merge_block(b, blk), 0);
+            assert_int_equal(ree_acc_merge_block(r < 64 * 10 ? b : c, blk), 0);
             ree_block_reset(blk);
         }
+        if (r + 1 == 64 * 10) {
+            size_t need = ree_acc_pack(b, NULL, 0);
+            unsigned char *buf = malloc(need);
+            assert_non_null(buf);
+            assert_int_equal(ree_acc_pack(b, buf, need), need);
+            assert_int_equal(ree_acc_unpack(c, buf, need), need);
+            free(buf);
+        }
     }
-    assert_int_equal(ree_acc_merge(a, b), 0); /* general merges of compacted cells */
-    /* a through its bytes into c, which then takes more values: c's flags are rebuilt from its
-     * points (cell 4's -0.0 among them, its new values all 0.0 or positive). */
-    size_t need = ree_acc_pack(a, NULL, 0);
-    unsigned char *buf = malloc(need);
-    assert_non_null(buf);
-    assert_int_equal(ree_acc_pack(a, buf, need), need);
-    assert_int_equal(ree_acc_unpack(c, buf, need), need);
-    free(buf);
+    assert_int_equal(ree_acc_merge(c, a), 0); /* general merges of compacted cells */
     for (int r = 0; r < 2000; r++) {
         double v[VCELL];
-        vector_values(r, 0, &seed, v);
+        vector_values(r, 1000, 0, &seed, v);
         assert_int_equal(ree_acc_add(c, v), 0);
     }
     assert_int_equal(ree_acc_sort_points(c), 0);
