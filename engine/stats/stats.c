@@ -60,10 +60,24 @@ static unsigned seen_value(double x)
     return x == 0.0 ? (signbit(x) ? SEEN_NEG0 : SEEN_POS0) : x != x ? SEEN_NAN : 0u;
 }
 
+/* Without a branch per value (zeros come and go at random in a column): with SSE2, the sign bits
+ * of the zeros of either sign and the NaN masks or-ed together, two values a turn. */
 static unsigned seen_values(const double *x, size_t n)
 {
     unsigned s = 0;
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+#if defined(__SSE2__)
+    __m128d zero = _mm_setzero_pd(), neg0 = zero, pos0 = zero, nan = zero;
+    for (; i + 2 <= n; i += 2) {
+        __m128d v = _mm_loadu_pd(x + i), z = _mm_cmpeq_pd(v, zero);
+        neg0 = _mm_or_pd(neg0, _mm_and_pd(z, v));    /* sign bit: a -0.0 */
+        pos0 = _mm_or_pd(pos0, _mm_andnot_pd(v, z)); /* sign bit: a 0.0 */
+        nan = _mm_or_pd(nan, _mm_cmpunord_pd(v, v));
+    }
+    s = (_mm_movemask_pd(neg0) ? SEEN_NEG0 : 0u) | (_mm_movemask_pd(pos0) ? SEEN_POS0 : 0u) |
+        (_mm_movemask_pd(nan) ? SEEN_NAN : 0u);
+#endif
+    for (; i < n; i++)
         s |= seen_value(x[i]);
     return s;
 }
