@@ -303,12 +303,16 @@ void ree_sort_merge_into(double *x, size_t na, const double *b, size_t nb)
         x[o--] = b[ib--];
 }
 
+static int merge_copies(const double *a, size_t na, const double *b, size_t nb, double *out);
+
 /* Merge the adjacent sorted runs x[0..na) and x[na..na+nb) in place, using tmp (na points). */
-void ree_sort_merge_adjacent(double *x, size_t na, size_t nb, double *tmp)
+void ree_sort_merge_adjacent(double *x, size_t na, size_t nb, double *tmp, int copies)
 {
     if (na == 0 || nb == 0 || !ree_sort_lt(x[na], x[na - 1]))
         return; /* already in order */
     memcpy(tmp, x, na * sizeof *x);
+    if (copies && merge_copies(tmp, na, x + na, nb, x))
+        return; /* the second run lies na points into the output, as merge_copies allows */
     double *b = x + na;
     size_t i = 0, j = 0, o = 0;
     /* The write position o = i + j never passes the read position na + j of the second run.
@@ -491,8 +495,10 @@ merge_avx512(const double *a, size_t na, const double *b, size_t nb, double *out
         else /* positions o + pick + 2t (o even) go to out[o/2 + t] */
             _mm512_mask_storeu_pd(out + o / 2, 0x0F, _mm512_permutexvar_pd(pick ? odd : even, lo));
         o += 8;
+        /* Without a branch: which run goes on is a coin toss. On a tie b's: a's next 8 are
+         * loaded only while a has points left, so that i stays below na + 8 (merge_copies). */
         double ha = i < na ? a[i] : inf, hb = j < nb ? b[j] : inf;
-        size_t tb = hb < ha; /* without a branch: which run goes on is a coin toss */
+        size_t tb = hb <= ha;
         nx = load8(tb ? b : a, tb ? j : i, tb ? nb : na);
         i += 8 - 8 * tb;
         j += 8 * tb;
@@ -515,6 +521,30 @@ merge_pick_avx512(const double *a, size_t na, const double *b, size_t nb, double
 }
 #undef AVX512_FN
 #endif
+
+/* Merge the sorted runs a[0..na) and b[0..nb) (both non-empty, ties copies) into out by
+ * merge_avx512 where it runs (returns 1; else 0, nothing written). out may be distinct from both,
+ * or hold b at out + k with k >= na: each 8 outputs are written after b's points up to
+ * j' = j + 8 were loaded (j of them taken), and to out[o..o+8) with o + 8 = i + j - 8 <= k + j,
+ * a's next 8 being loaded only while a has points left (i < na + 8); so no store reaches a point
+ * of b not yet read. */
+static int merge_copies(const double *a, size_t na, const double *b, size_t nb, double *out)
+{
+#if defined(REE_SORT_AVX512)
+    if (ree_sort_avx512()) {
+        merge_runs_avx512(a, na, b, nb, out);
+        return 1;
+    }
+#else
+    (void)a, (void)na, (void)b, (void)nb, (void)out;
+#endif
+    return 0;
+}
+
+int ree_sort_merge_copies(const double *a, size_t na, const double *b, size_t nb, double *out)
+{
+    return na > 0 && nb > 0 && merge_copies(a, na, b, nb, out);
+}
 
 /* ree_sort_points, and ree_sort_points_pick when kept is not NULL (returns 1 when it picked).
  * copies: the caller vouches that x's equal values are copies, so that the runs may be merged by

@@ -34,8 +34,15 @@ int ree_sort_points_pick(double *x, size_t n, double *tmp, size_t pick, double *
  * x[0..na+nb), from the back, in place; ties: x's points first, as ree_sort_merge_adjacent. */
 void ree_sort_merge_into(double *x, size_t na, const double *b, size_t nb);
 
-/* Merge the adjacent sorted runs x[0..na) and x[na..na+nb) in place, using tmp (na points). */
-void ree_sort_merge_adjacent(double *x, size_t na, size_t nb, double *tmp);
+/* Merge the adjacent sorted runs x[0..na) and x[na..na+nb) in place, using tmp (na points).
+ * copies: as ree_sort_points's (the AVX-512 merge where it runs). */
+void ree_sort_merge_adjacent(double *x, size_t na, size_t nb, double *tmp, int copies);
+
+/* Merge the sorted runs a[0..na) and b[0..nb), whose equal values are copies, into
+ * out[0..na+nb) by the AVX-512 merge, when it runs (ree_sort_avx512) and both runs have points:
+ * returns 1; else 0, and out is untouched. out overlaps neither run, or holds b at out + k with
+ * k >= na (b read before any output reaches it). */
+int ree_sort_merge_copies(const double *a, size_t na, const double *b, size_t nb, double *out);
 
 /* Whether the AVX builds of the column networks (ree_sort_column) and of a block's per-run loop
  * (ree_block_add) run: the processor has AVX (checked at run time) and ree_sort_set_avx did not

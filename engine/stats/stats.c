@@ -156,7 +156,14 @@ static void compact_once(struct cell *c, double *tmp, size_t ntmp)
         ree_sort_points_pick(seg, m, tmp, pick, tmp + m, ties_copies(c))) {
         const double *kept = tmp + m; /* kept[pairs]: the largest point */
         size_t up = c->nlev > 1 ? c->cnt[1] : 0;
-        ree_sort_merge_into(seg - up, up, kept, pairs);
+        /* With copies for ties, forward into tmp and back (kept, m points in, and m >= up: level
+         * 0 is the fullest; so kept is read before the outputs reach it, and kept[pairs] lies
+         * past them), else from the back in place. */
+        if (ties_copies(c) && up > 0 && up <= m && ree_sort_lt(kept[0], seg[-1]) &&
+            ree_sort_merge_copies(seg - up, up, kept, pairs, tmp))
+            memcpy(seg - up, tmp, (up + pairs) * sizeof *seg);
+        else
+            ree_sort_merge_into(seg - up, up, kept, pairs);
         if (odd)
             seg[pairs] = kept[pairs];
         c->unsorted0 = 0;
@@ -170,7 +177,7 @@ static void compact_once(struct cell *c, double *tmp, size_t ntmp)
         seg[i] = seg[2 * i + pick];
     /* Level L+1 is the segment just before: merge it with the kept points. */
     size_t up = level + 1 < c->nlev ? c->cnt[level + 1] : 0;
-    ree_sort_merge_adjacent(seg - up, up, pairs, tmp);
+    ree_sort_merge_adjacent(seg - up, up, pairs, tmp, ties_copies(c));
     if (odd)
         seg[pairs] = last;
     /* Segments below `level` move down over the freed points. */
@@ -501,7 +508,7 @@ static void merge_cell_general(struct cell *c, struct cell *f, double *scratch, 
         memcpy(scratch + t.npts, c->v + cpos, nc * sizeof *scratch);
         memcpy(scratch + t.npts + nc, f->v + fpos, nf * sizeof *scratch);
         if (l > 0)
-            ree_sort_merge_adjacent(scratch + t.npts, nc, nf, tmp);
+            ree_sort_merge_adjacent(scratch + t.npts, nc, nf, tmp, ties_copies(&t));
         else if (f->unsorted0 || (nc > 0 && nf > 0 && ree_sort_lt(f->v[fpos], c->v[cpos + nc - 1])))
             t.unsorted0 = 1;
         t.npts += nc + nf;

@@ -342,7 +342,7 @@ static void test_sort_merge_into(void **state)
         stable_sort(b, nb);
         memcpy(want, x, na * sizeof *x);
         memcpy(want + na, b, nb * sizeof *b);
-        ree_sort_merge_adjacent(want, na, nb, tmp);
+        ree_sort_merge_adjacent(want, na, nb, tmp, 0);
         ree_sort_merge_into(x, na, b, nb);
         assert_bits(x, want, na + nb);
     }
@@ -443,6 +443,52 @@ static void test_sort_points_vector_merge(void **state)
             assert_memory_equal(&kept[n / 2], &wkept[n / 2], sizeof *kept);
     }
     assert_true(picked > 1000); /* the fused path ran */
+}
+
+/* The AVX-512 merge of two runs (ree_sort_merge_copies; ree_sort_merge_adjacent with copies)
+ * against the stable scalar merge, bit for bit: runs of every relative length (short, not
+ * multiples of 8), every kind of copies_value(), into a distinct buffer, in place (the second run
+ * at the output's na points: merge_adjacent), and with the second run k >= na points into the
+ * output as a level-0 compaction lays them out, the point just past it untouched. */
+static void test_merge_copies(void **state)
+{
+    (void)state;
+    enum { NMAX = 700 };
+    static double a[NMAX], b[NMAX], want[2 * NMAX], x[2 * NMAX], out[3 * NMAX + 1], tmp[NMAX];
+    uint64_t seed = 4242;
+    int merged = 0;
+    for (int rep = 0; rep < 4000; rep++) {
+        int kind = rep % 8;
+        size_t na = 1 + (size_t)(uniform(&seed) * (rep % 3 == 0 ? 20 : NMAX - 1));
+        size_t nb = 1 + (size_t)(uniform(&seed) * (rep % 3 == 1 ? 20 : NMAX - 1));
+        for (size_t i = 0; i < na; i++)
+            a[i] = copies_value(kind, &seed);
+        for (size_t i = 0; i < nb; i++)
+            b[i] = copies_value(kind, &seed);
+        stable_sort(a, na);
+        stable_sort(b, nb);
+        memcpy(want, a, na * sizeof *a);
+        memcpy(want + na, b, nb * sizeof *b);
+        memcpy(x, want, (na + nb) * sizeof *x);
+        ree_sort_set_avx(0);
+        ree_sort_merge_adjacent(want, na, nb, tmp, 1); /* AVX off: the stable merge */
+        ree_sort_set_avx(-1);
+        ree_sort_merge_adjacent(x, na, nb, tmp, 1);
+        assert_bits(x, want, na + nb);
+        if (!ree_sort_avx512())
+            continue;
+        assert_int_equal(ree_sort_merge_copies(a, na, b, nb, out), 1);
+        assert_bits(out, want, na + nb);
+        size_t k = na + (size_t)(uniform(&seed) * 4.0);
+        memcpy(out + k, b, nb * sizeof *b);
+        out[k + nb] = 12345.0;
+        assert_int_equal(ree_sort_merge_copies(a, na, out + k, nb, out), 1);
+        assert_bits(out, want, na + nb);
+        assert_true(out[k + nb] == 12345.0);
+        merged++;
+    }
+    assert_int_equal(ree_sort_merge_copies(a, 0, b, 5, out), 0); /* an empty run: not merged */
+    assert_true(merged == 0 || merged == 4000);
 }
 
 /* The values of the cells of test_cells_vector_or_scalar, run r: both zeros mixed with other
@@ -727,6 +773,7 @@ int main(void)
         cmocka_unit_test(test_sort_points_pick),
         cmocka_unit_test(test_sort_merge_into),
         cmocka_unit_test(test_sort_points_vector_merge),
+        cmocka_unit_test(test_merge_copies),
         cmocka_unit_test(test_cells_vector_or_scalar),
         cmocka_unit_test(test_sort_column_ties),
         cmocka_unit_test(test_sort_column_networks),
