@@ -461,28 +461,37 @@ AVX512_FN __m512d load8(const double *x, size_t i, size_t n)
     return _mm512_mask_loadu_pd(_mm512_set1_pd(__builtin_inf()), m, r ? x + i : x);
 }
 
-/* Merge the sorted runs a[0..na) and b[0..nb) (both non-empty) with AVX-512, 8 outputs a turn:
- * `cur` holds the 8 largest values taken so far, in descending order; the next 8 of the run with
- * the smaller next value, ascending, make a bitonic 16 with it, whose lower 8 (sorted: the
- * smallest values not yet written, none of them above an unread value) are the next outputs and
- * whose upper 8 (sorted descending) the new `cur`. pick 2: every output to out[0..na+nb), as
- * merge_runs; pick 0 or 1: only those at positions pick, pick + 2, ..., as merge_pick. Not stable:
- * only for values whose ties are copies, which then come out as the stable merge's bits. */
+/* Merge the sorted runs a[0..na) and b[0..nb) (both non-empty) with AVX-512, 16 outputs a turn:
+ * c0, c1 hold the 16 largest values taken so far, in descending order; the next 16 of the run
+ * with the smaller next value, ascending (n0, n1), make a bitonic 32 with them, whose lower 16
+ * (sorted: the smallest values not yet written, none of them above an unread value) are the next
+ * outputs and whose upper 16 (sorted descending) the new c0, c1. Two registers a side rather than
+ * one: the turn's chain of dependent instructions (from c0, c1 to their next values) is one
+ * level longer for twice the outputs. pick 2: every output to out[0..na+nb), as merge_runs;
+ * pick 0 or 1: only those at positions pick, pick + 2, ..., as merge_pick. Not stable: only for
+ * values whose ties are copies, which then come out as the stable merge's bits. */
 __attribute__((target("avx512f"), always_inline)) static inline void
 merge_avx512(const double *a, size_t na, const double *b, size_t nb, double *out, size_t pick)
 {
     const double inf = __builtin_inf();
     const __m512i rev = _mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m512i odd = _mm512_set_epi64(7, 7, 7, 7, 7, 5, 3, 1);
-    const __m512i even = _mm512_set_epi64(6, 6, 6, 6, 6, 4, 2, 0);
-    size_t n = na + nb, i = 8, j = 8, o = 0;
-    __m512d nx = load8(a, 0, na), cur = _mm512_permutexvar_pd(rev, load8(b, 0, nb));
+    /* The kept lanes of lo0 and lo1 (index 8 + l: lo1's lane l) */
+    const __m512i odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
+    const __m512i even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
+    size_t n = na + nb, i = 16, j = 16, o = 0;
+    __m512d n0 = load8(a, 0, na), n1 = load8(a, 8, na);
+    __m512d c0 = _mm512_permutexvar_pd(rev, load8(b, 8, nb));
+    __m512d c1 = _mm512_permutexvar_pd(rev, load8(b, 0, nb));
     for (;;) {
-        __m512d lo = bitonic8(_mm512_min_pd(nx, cur), 1);
-        cur = bitonic8(_mm512_max_pd(nx, cur), 0);
-        if (n - o <= 8) { /* the last outputs: where they go, as the scalar merges' tails */
-            double last[8];
-            _mm512_storeu_pd(last, lo);
+        __m512d l0 = _mm512_min_pd(n0, c0), l1 = _mm512_min_pd(n1, c1);
+        __m512d h0 = _mm512_max_pd(n0, c0), h1 = _mm512_max_pd(n1, c1);
+        __m512d lo0 = bitonic8(_mm512_min_pd(l0, l1), 1), lo1 = bitonic8(_mm512_max_pd(l0, l1), 1);
+        c0 = bitonic8(_mm512_max_pd(h0, h1), 0);
+        c1 = bitonic8(_mm512_min_pd(h0, h1), 0);
+        if (n - o <= 16) { /* the last outputs: where they go, as the scalar merges' tails */
+            double last[16];
+            _mm512_storeu_pd(last, lo0);
+            _mm512_storeu_pd(last + 8, lo1);
             for (size_t p = o; p < n; p++)
                 if (pick == 2)
                     out[p] = last[p - o];
@@ -490,18 +499,22 @@ merge_avx512(const double *a, size_t na, const double *b, size_t nb, double *out
                     out[(p + 1 - pick) / 2] = last[p - o];
             return;
         }
-        if (pick == 2)
-            _mm512_storeu_pd(out + o, lo);
-        else /* positions o + pick + 2t (o even) go to out[o/2 + t] */
-            _mm512_mask_storeu_pd(out + o / 2, 0x0F, _mm512_permutexvar_pd(pick ? odd : even, lo));
-        o += 8;
-        /* Without a branch: which run goes on is a coin toss. On a tie b's: a's next 8 are
-         * loaded only while a has points left, so that i stays below na + 8 (merge_copies). */
+        if (pick == 2) {
+            _mm512_storeu_pd(out + o, lo0);
+            _mm512_storeu_pd(out + o + 8, lo1);
+        } else { /* positions o + pick + 2t (o even) go to out[o/2 + t] */
+            _mm512_storeu_pd(out + o / 2, _mm512_permutex2var_pd(lo0, pick ? odd : even, lo1));
+        }
+        o += 16;
+        /* Without a branch: which run goes on is a coin toss. On a tie b's: a's next 16 are
+         * loaded only while a has points left, so that i stays below na + 16 (merge_copies). */
         double ha = i < na ? a[i] : inf, hb = j < nb ? b[j] : inf;
-        size_t tb = hb <= ha;
-        nx = load8(tb ? b : a, tb ? j : i, tb ? nb : na);
-        i += 8 - 8 * tb;
-        j += 8 * tb;
+        size_t tb = hb <= ha, k = tb ? j : i, nk = tb ? nb : na;
+        const double *run = tb ? b : a;
+        n0 = load8(run, k, nk);
+        n1 = load8(run, k + 8, nk);
+        i += 16 - 16 * tb;
+        j += 16 * tb;
     }
 }
 
@@ -524,10 +537,9 @@ merge_pick_avx512(const double *a, size_t na, const double *b, size_t nb, double
 
 /* Merge the sorted runs a[0..na) and b[0..nb) (both non-empty, ties copies) into out by
  * merge_avx512 where it runs (returns 1; else 0, nothing written). out may be distinct from both,
- * or hold b at out + k with k >= na: each 8 outputs are written after b's points up to
- * j' = j + 8 were loaded (j of them taken), and to out[o..o+8) with o + 8 = i + j - 8 <= k + j,
- * a's next 8 being loaded only while a has points left (i < na + 8); so no store reaches a point
- * of b not yet read. */
+ * or hold b at out + k with k >= na: with i and j points of a and b loaded (32 in registers), the
+ * next 16 outputs go to out[o..o+16), o + 16 = i + j - 16 <= k + j because a's next 16 are loaded
+ * only while a has points left (i < na + 16); so no store reaches a point of b not yet read. */
 static int merge_copies(const double *a, size_t na, const double *b, size_t nb, double *out)
 {
 #if defined(REE_SORT_AVX512)
