@@ -303,12 +303,16 @@ void ree_sort_merge_into(double *x, size_t na, const double *b, size_t nb)
         x[o--] = b[ib--];
 }
 
+static int merge_copies(const double *a, size_t na, const double *b, size_t nb, double *out);
+
 /* Merge the adjacent sorted runs x[0..na) and x[na..na+nb) in place, using tmp (na points). */
-void ree_sort_merge_adjacent(double *x, size_t na, size_t nb, double *tmp)
+void ree_sort_merge_adjacent(double *x, size_t na, size_t nb, double *tmp, int copies)
 {
     if (na == 0 || nb == 0 || !ree_sort_lt(x[na], x[na - 1]))
         return; /* already in order */
     memcpy(tmp, x, na * sizeof *x);
+    if (copies && merge_copies(tmp, na, x + na, nb, x))
+        return; /* the second run lies na points into the output, as merge_copies allows */
     double *b = x + na;
     size_t i = 0, j = 0, o = 0;
     /* The write position o = i + j never passes the read position na + j of the second run.
@@ -401,8 +405,163 @@ static size_t run_end(const double *x, size_t a, size_t n)
 #endif
 }
 
-/* ree_sort_points, and ree_sort_points_pick when kept is not NULL (returns 1 when it picked). */
-static int sort_points(double *x, size_t n, double *tmp, size_t pick, double *kept)
+static int avx_setting = -1; /* ree_sort_set_avx: -1 automatic, 0 off, 1 on if supported */
+
+void ree_sort_set_avx(int on)
+{
+    avx_setting = on < 0 ? -1 : on > 0;
+}
+
+int ree_sort_avx(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    return avx_setting != 0 && __builtin_cpu_supports("avx");
+#else
+    return 0;
+#endif
+}
+
+int ree_sort_avx512(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    return avx_setting != 0 && __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define REE_SORT_AVX512 1
+#include <immintrin.h>
+
+#define AVX512_FN __attribute__((target("avx512f"))) static inline
+
+/* One level of a bitonic merge of the 8 lanes of v: s is v with lane i swapped with lane i ^ d
+ * (d = 4, 2, 1); the pair's larger value goes to the lanes of `hi`, the smaller to the others. */
+AVX512_FN __m512d half_clean8(__m512d v, __m512d s, __mmask8 hi)
+{
+    return _mm512_mask_blend_pd(hi, _mm512_min_pd(v, s), _mm512_max_pd(v, s));
+}
+
+/* The bitonic 8 lanes of v in ascending (up) or descending order. */
+AVX512_FN __m512d bitonic8(__m512d v, int up)
+{
+    v = half_clean8(v, _mm512_shuffle_f64x2(v, v, _MM_SHUFFLE(1, 0, 3, 2)), up ? 0xF0 : 0x0F);
+    v = half_clean8(v, _mm512_shuffle_f64x2(v, v, _MM_SHUFFLE(2, 3, 0, 1)), up ? 0xCC : 0x33);
+    return half_clean8(v, _mm512_permute_pd(v, 0x55), up ? 0xAA : 0x55);
+}
+
+/* x[i..i+8) of a run of n points, lanes past its end +inf (no NaN here, so +inf sorts last and a
+ * run's own +inf ties with it as a copy): a run is merged as if followed by +inf for ever, so
+ * that its end needs no scalar tail. */
+AVX512_FN __m512d load8(const double *x, size_t i, size_t n)
+{
+    size_t r = i < n ? n - i : 0;
+    __mmask8 m = r >= 8 ? 0xFF : (__mmask8)((1u << r) - 1u);
+    return _mm512_mask_loadu_pd(_mm512_set1_pd(__builtin_inf()), m, r ? x + i : x);
+}
+
+/* Merge the sorted runs a[0..na) and b[0..nb) (both non-empty) with AVX-512, 16 outputs a turn:
+ * c0, c1 hold the 16 largest values taken so far, in descending order; the next 16 of the run
+ * with the smaller next value, ascending (n0, n1), make a bitonic 32 with them, whose lower 16
+ * (sorted: the smallest values not yet written, none of them above an unread value) are the next
+ * outputs and whose upper 16 (sorted descending) the new c0, c1. Two registers a side rather than
+ * one: the turn's chain of dependent instructions (from c0, c1 to their next values) is one
+ * level longer for twice the outputs. pick 2: every output to out[0..na+nb), as merge_runs;
+ * pick 0 or 1: only those at positions pick, pick + 2, ..., as merge_pick. Not stable: only for
+ * values whose ties are copies, which then come out as the stable merge's bits. */
+__attribute__((target("avx512f"), always_inline)) static inline void
+merge_avx512(const double *a, size_t na, const double *b, size_t nb, double *out, size_t pick)
+{
+    const double inf = __builtin_inf();
+    const __m512i rev = _mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+    /* The kept lanes of lo0 and lo1 (index 8 + l: lo1's lane l) */
+    const __m512i odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
+    const __m512i even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
+    size_t n = na + nb, i = 16, j = 16, o = 0;
+    __m512d n0 = load8(a, 0, na), n1 = load8(a, 8, na);
+    __m512d c0 = _mm512_permutexvar_pd(rev, load8(b, 8, nb));
+    __m512d c1 = _mm512_permutexvar_pd(rev, load8(b, 0, nb));
+    for (;;) {
+        __m512d l0 = _mm512_min_pd(n0, c0), l1 = _mm512_min_pd(n1, c1);
+        __m512d h0 = _mm512_max_pd(n0, c0), h1 = _mm512_max_pd(n1, c1);
+        __m512d lo0 = bitonic8(_mm512_min_pd(l0, l1), 1), lo1 = bitonic8(_mm512_max_pd(l0, l1), 1);
+        c0 = bitonic8(_mm512_max_pd(h0, h1), 0);
+        c1 = bitonic8(_mm512_min_pd(h0, h1), 0);
+        if (n - o <= 16) { /* the last outputs: where they go, as the scalar merges' tails */
+            double last[16];
+            _mm512_storeu_pd(last, lo0);
+            _mm512_storeu_pd(last + 8, lo1);
+            for (size_t p = o; p < n; p++)
+                if (pick == 2)
+                    out[p] = last[p - o];
+                else
+                    out[(p + 1 - pick) / 2] = last[p - o];
+            return;
+        }
+        if (pick == 2) {
+            _mm512_storeu_pd(out + o, lo0);
+            _mm512_storeu_pd(out + o + 8, lo1);
+        } else { /* positions o + pick + 2t (o even) go to out[o/2 + t] */
+            _mm512_storeu_pd(out + o / 2, _mm512_permutex2var_pd(lo0, pick ? odd : even, lo1));
+        }
+        o += 16;
+        /* Without a branch: which run goes on is a coin toss. On a tie b's: a's next 16 are
+         * loaded only while a has points left, so that i stays below na + 16 (merge_copies). */
+        double ha = i < na ? a[i] : inf, hb = j < nb ? b[j] : inf;
+        size_t tb = hb <= ha, k = tb ? j : i, nk = tb ? nb : na;
+        const double *run = tb ? b : a;
+        n0 = load8(run, k, nk);
+        n1 = load8(run, k + 8, nk);
+        i += 16 - 16 * tb;
+        j += 16 * tb;
+    }
+}
+
+__attribute__((target("avx512f"), noinline)) static void
+merge_runs_avx512(const double *a, size_t na, const double *b, size_t nb, double *out)
+{
+    merge_avx512(a, na, b, nb, out, 2);
+}
+
+__attribute__((target("avx512f"), noinline)) static void
+merge_pick_avx512(const double *a, size_t na, const double *b, size_t nb, double *out, size_t pick)
+{
+    if (pick)
+        merge_avx512(a, na, b, nb, out, 1);
+    else
+        merge_avx512(a, na, b, nb, out, 0);
+}
+#undef AVX512_FN
+#endif
+
+/* Merge the sorted runs a[0..na) and b[0..nb) (both non-empty, ties copies) into out by
+ * merge_avx512 where it runs (returns 1; else 0, nothing written). out may be distinct from both,
+ * or hold b at out + k with k >= na: with i and j points of a and b loaded (32 in registers), the
+ * next 16 outputs go to out[o..o+16), o + 16 = i + j - 16 <= k + j because a's next 16 are loaded
+ * only while a has points left (i < na + 16); so no store reaches a point of b not yet read. */
+static int merge_copies(const double *a, size_t na, const double *b, size_t nb, double *out)
+{
+#if defined(REE_SORT_AVX512)
+    if (ree_sort_avx512()) {
+        merge_runs_avx512(a, na, b, nb, out);
+        return 1;
+    }
+#else
+    (void)a, (void)na, (void)b, (void)nb, (void)out;
+#endif
+    return 0;
+}
+
+int ree_sort_merge_copies(const double *a, size_t na, const double *b, size_t nb, double *out)
+{
+    return na > 0 && nb > 0 && merge_copies(a, na, b, nb, out);
+}
+
+/* ree_sort_points, and ree_sort_points_pick when kept is not NULL (returns 1 when it picked).
+ * copies: the caller vouches that x's equal values are copies, so that the runs may be merged by
+ * merge_avx512 where the processor has AVX-512. */
+static int sort_points(double *x, size_t n, double *tmp, size_t pick, double *kept, int copies)
 {
     enum { MINRUN = 16, MAXRUN = 128 };
     if (n <= MINRUN) {
@@ -429,6 +588,11 @@ static int sort_points(double *x, size_t n, double *tmp, size_t pick, double *ke
         i = a;
     }
     bound[nrun] = n;
+#if defined(REE_SORT_AVX512)
+    int vec = copies && nrun > 1 && ree_sort_avx512();
+#else
+    (void)copies;
+#endif
     double *src = x, *dst = tmp;
     while (nrun > 1) {
         if (kept && nrun == 2) { /* the last pass: only the kept points, to kept */
@@ -438,7 +602,12 @@ static int sort_points(double *x, size_t n, double *tmp, size_t pick, double *ke
                     kept[i] = src[2 * i + pick];
                 kept[n / 2] = src[n - 1];
             } else {
-                merge_pick(src, mid, src + mid, n - mid, kept, pick);
+#if defined(REE_SORT_AVX512)
+                if (vec)
+                    merge_pick_avx512(src, mid, src + mid, n - mid, kept, pick);
+                else
+#endif
+                    merge_pick(src, mid, src + mid, n - mid, kept, pick);
             }
             return 1;
         }
@@ -448,6 +617,10 @@ static int sort_points(double *x, size_t n, double *tmp, size_t pick, double *ke
             size_t hi = r + 2 <= nrun ? bound[r + 2] : mid;
             if (hi == mid || !ree_sort_lt(src[mid], src[mid - 1]))
                 memcpy(dst + lo, src + lo, (hi - lo) * sizeof *x); /* already in order */
+#if defined(REE_SORT_AVX512)
+            else if (vec)
+                merge_runs_avx512(src + lo, mid - lo, src + mid, hi - mid, dst + lo);
+#endif
             else
                 merge_runs(src + lo, mid - lo, src + mid, hi - mid, dst + lo);
             bound[w++] = lo;
@@ -463,14 +636,14 @@ static int sort_points(double *x, size_t n, double *tmp, size_t pick, double *ke
     return 0;
 }
 
-void ree_sort_points(double *x, size_t n, double *tmp)
+void ree_sort_points(double *x, size_t n, double *tmp, int copies)
 {
-    (void)sort_points(x, n, tmp, 0, NULL);
+    (void)sort_points(x, n, tmp, 0, NULL, copies);
 }
 
-int ree_sort_points_pick(double *x, size_t n, double *tmp, size_t pick, double *kept)
+int ree_sort_points_pick(double *x, size_t n, double *tmp, size_t pick, double *kept, int copies)
 {
-    return sort_points(x, n, tmp, pick, kept);
+    return sort_points(x, n, tmp, pick, kept, copies);
 }
 
 /* Order x[i] <= x[j] without a branch. */
@@ -553,22 +726,6 @@ static void sort32(const double *x, double *out)
     }
 }
 #endif
-
-static int avx_setting = -1; /* ree_sort_set_avx: -1 automatic, 0 off, 1 on if supported */
-
-void ree_sort_set_avx(int on)
-{
-    avx_setting = on < 0 ? -1 : on > 0;
-}
-
-int ree_sort_avx(void)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    return avx_setting != 0 && __builtin_cpu_supports("avx");
-#else
-    return 0;
-#endif
-}
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define REE_SORT_AVX 1

@@ -45,8 +45,47 @@ struct cell {
     int pm;          /* point mass: npts > 0 points, all equal to `min` bit for bit, none in v */
     uint64_t parity; /* bit L: the next compaction of level L keeps the second of each pair */
     unsigned nlev;   /* levels in use: cnt[L] == 0 for L >= nlev */
+    unsigned seen;   /* SEEN_* of every value the cell took (not packed: rebuilt on unpacking) */
     uint32_t cnt[NLEVEL];
 };
+
+/* The kinds of value whose ties are not copies: a cell that has seen no NaN and not both zeros
+ * holds, at every level, only points whose equal values are the same bits, so that its sorts may
+ * take the vector merges (ree_sort_points's `copies`). A superset of the points held is enough:
+ * the flags are only ever added. */
+enum { SEEN_NEG0 = 1, SEEN_POS0 = 2, SEEN_NAN = 4 };
+
+static unsigned seen_value(double x)
+{
+    return x == 0.0 ? (signbit(x) ? SEEN_NEG0 : SEEN_POS0) : x != x ? SEEN_NAN : 0u;
+}
+
+/* Without a branch per value (zeros come and go at random in a column): with SSE2, the sign bits
+ * of the zeros of either sign and the NaN masks or-ed together, two values a turn. */
+static unsigned seen_values(const double *x, size_t n)
+{
+    unsigned s = 0;
+    size_t i = 0;
+#if defined(__SSE2__)
+    __m128d zero = _mm_setzero_pd(), neg0 = zero, pos0 = zero, nan = zero;
+    for (; i + 2 <= n; i += 2) {
+        __m128d v = _mm_loadu_pd(x + i), z = _mm_cmpeq_pd(v, zero);
+        neg0 = _mm_or_pd(neg0, _mm_and_pd(z, v));    /* sign bit: a -0.0 */
+        pos0 = _mm_or_pd(pos0, _mm_andnot_pd(v, z)); /* sign bit: a 0.0 */
+        nan = _mm_or_pd(nan, _mm_cmpunord_pd(v, v));
+    }
+    s = (_mm_movemask_pd(neg0) ? SEEN_NEG0 : 0u) | (_mm_movemask_pd(pos0) ? SEEN_POS0 : 0u) |
+        (_mm_movemask_pd(nan) ? SEEN_NAN : 0u);
+#endif
+    for (; i < n; i++)
+        s |= seen_value(x[i]);
+    return s;
+}
+
+static int ties_copies(const struct cell *c)
+{
+    return !(c->seen & SEEN_NAN) && (c->seen & (SEEN_NEG0 | SEEN_POS0)) != (SEEN_NEG0 | SEEN_POS0);
+}
 
 /* A cell of a moments-only accumulator (ree_acc_alloc_moments): the first five fields of a cell. */
 struct mom {
@@ -75,7 +114,7 @@ static size_t seg_start(const struct cell *c, unsigned level)
 static void sort_level0(struct cell *c, double *tmp)
 {
     if (c->unsorted0) {
-        ree_sort_points(c->v + (c->npts - c->cnt[0]), c->cnt[0], tmp);
+        ree_sort_points(c->v + (c->npts - c->cnt[0]), c->cnt[0], tmp, ties_copies(c));
         c->unsorted0 = 0;
     }
 }
@@ -114,10 +153,17 @@ static void compact_once(struct cell *c, double *tmp, size_t ntmp)
     size_t pick = (size_t)(c->parity >> level & 1u);
     double *seg = c->v + off;
     if (level == 0 && c->unsorted0 && tmp && m + pairs + 1 <= ntmp &&
-        ree_sort_points_pick(seg, m, tmp, pick, tmp + m)) {
+        ree_sort_points_pick(seg, m, tmp, pick, tmp + m, ties_copies(c))) {
         const double *kept = tmp + m; /* kept[pairs]: the largest point */
         size_t up = c->nlev > 1 ? c->cnt[1] : 0;
-        ree_sort_merge_into(seg - up, up, kept, pairs);
+        /* With copies for ties, forward into tmp and back (kept, m points in, and m >= up: level
+         * 0 is the fullest; so kept is read before the outputs reach it, and kept[pairs] lies
+         * past them), else from the back in place. */
+        if (ties_copies(c) && up > 0 && up <= m && ree_sort_lt(kept[0], seg[-1]) &&
+            ree_sort_merge_copies(seg - up, up, kept, pairs, tmp))
+            memcpy(seg - up, tmp, (up + pairs) * sizeof *seg);
+        else
+            ree_sort_merge_into(seg - up, up, kept, pairs);
         if (odd)
             seg[pairs] = kept[pairs];
         c->unsorted0 = 0;
@@ -131,7 +177,7 @@ static void compact_once(struct cell *c, double *tmp, size_t ntmp)
         seg[i] = seg[2 * i + pick];
     /* Level L+1 is the segment just before: merge it with the kept points. */
     size_t up = level + 1 < c->nlev ? c->cnt[level + 1] : 0;
-    ree_sort_merge_adjacent(seg - up, up, pairs, tmp);
+    ree_sort_merge_adjacent(seg - up, up, pairs, tmp, ties_copies(c));
     if (odd)
         seg[pairs] = last;
     /* Segments below `level` move down over the freed points. */
@@ -393,6 +439,7 @@ int ree_acc_add(ree_acc *a, const double *values)
             c->pm = 1;
         if (c->npts == limit)
             compact_once(c, a->tmp, 2 * limit + REE_BLOCK_MAX);
+        c->seen |= seen_value(x);
         if (c->pm) {
             c->npts++;
             c->cnt[0]++;
@@ -407,8 +454,9 @@ int ree_acc_add(ree_acc *a, const double *values)
 
 /* Add `m` copies of a point-mass cell's value to level 0 of c (a point mass too), then compact
  * down to `limit`: merge_level0 without the points. */
-static void merge_level0_pm(struct cell *c, size_t m, size_t limit)
+static void merge_level0_pm(struct cell *c, size_t m, unsigned seen, size_t limit)
 {
+    c->seen |= seen;
     c->pm = 1;
     c->npts += m;
     c->cnt[0] += (uint32_t)m;
@@ -424,11 +472,12 @@ static void merge_level0_pm(struct cell *c, size_t m, size_t limit)
  * ree_sort_points is stable, so sorting the concatenation gives the order a merge at every block
  * (existing points first on ties) would, tie for tie, and costs a few linear passes over the
  * level, in cache, instead of a pass over the cell's cold level 0 at every block. */
-static void merge_level0(struct cell *c, const double *x, size_t m, int sorted, size_t limit,
-                         double *tmp)
+static void merge_level0(struct cell *c, const double *x, size_t m, int sorted, unsigned seen,
+                         size_t limit, double *tmp)
 {
     if (m == 0)
         return;
+    c->seen |= seen;
     size_t m0 = c->cnt[0];
     double *end = c->v + c->npts;
     if (!sorted || (m0 > 0 && ree_sort_lt(x[0], end[-1])))
@@ -449,6 +498,7 @@ static void merge_cell_general(struct cell *c, struct cell *f, double *scratch, 
 {
     struct cell t = *c;
     t.v = scratch;
+    t.seen |= f->seen;
     t.nlev = c->nlev > f->nlev ? c->nlev : f->nlev;
     t.npts = 0;
     size_t fpos = 0, cpos = 0;
@@ -458,7 +508,7 @@ static void merge_cell_general(struct cell *c, struct cell *f, double *scratch, 
         memcpy(scratch + t.npts, c->v + cpos, nc * sizeof *scratch);
         memcpy(scratch + t.npts + nc, f->v + fpos, nf * sizeof *scratch);
         if (l > 0)
-            ree_sort_merge_adjacent(scratch + t.npts, nc, nf, tmp);
+            ree_sort_merge_adjacent(scratch + t.npts, nc, nf, tmp, ties_copies(&t));
         else if (f->unsorted0 || (nc > 0 && nf > 0 && ree_sort_lt(f->v[fpos], c->v[cpos + nc - 1])))
             t.unsorted0 = 1;
         t.npts += nc + nf;
@@ -483,6 +533,7 @@ static void merge_pm(struct cell *c, const struct cell *f, size_t limit)
         c->cnt[l] += l < f->nlev ? f->cnt[l] : 0;
     c->nlev = nlev;
     c->npts += f->npts;
+    c->seen |= f->seen;
     c->pm = 1;
     while (c->npts > limit)
         compact_once(c, NULL, 0);
@@ -543,7 +594,7 @@ int ree_acc_merge(ree_acc *into, const ree_acc *from)
         if (f->pm)
             merge_pm(c, f, limit);
         else if (f->nlev <= 1 && f->npts <= REE_BLOCK_MAX)
-            merge_level0(c, f->v, f->npts, !f->unsorted0, limit, into->tmp);
+            merge_level0(c, f->v, f->npts, !f->unsorted0, f->seen, limit, into->tmp);
         else
             merge_cell_general(c, f, into->scratch, limit, into->tmp);
         c->n = n0;
@@ -824,10 +875,16 @@ int ree_acc_merge_block_cells(ree_acc *into, const ree_block *b, size_t lo, size
     }
     for (size_t i = lo; i < hi; i++) {
         struct cell *c = &into->cells[i];
+        const double *col = b->cols + i * REE_BLOCK_MAX;
+        /* A column of one sign (its moments: no zero) and no NaN (the Welford mean stays NaN
+         * once a NaN is added) adds nothing to `seen`; any other is looked at value by value. */
+        unsigned seen = (b->min[i] > 0.0 || b->max[i] < 0.0) && b->mean[i] == b->mean[i]
+                            ? 0u
+                            : seen_values(col, m);
         if (stays_pm(c, b, i))
-            merge_level0_pm(c, m, limit);
+            merge_level0_pm(c, m, seen, limit);
         else
-            merge_level0(c, b->cols + i * REE_BLOCK_MAX, m, 1, limit, tmp);
+            merge_level0(c, col, m, 1, seen, limit, tmp);
         merge_moments(c, m, b->mean[i], b->m2[i], b->min[i], b->max[i]);
     }
     return 0;
@@ -1130,6 +1187,7 @@ size_t ree_acc_unpack_cells(ree_acc *a, size_t lo, size_t hi, const void *buf, s
         t.cap = c->cap;
         if (np)
             memcpy(t.v, p, np * sizeof(double));
+        t.seen = t.pm ? seen_value(t.min) : seen_values(t.v, np);
         p += np * sizeof(double);
         *c = t;
     }

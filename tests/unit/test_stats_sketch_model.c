@@ -287,7 +287,7 @@ static void test_sort_points_stable(void **state)
             fill_runs(x, n, runlen[shape], shape == 0, &seed);
             memcpy(want, x, n * sizeof *x);
             stable_sort(want, n);
-            ree_sort_points(x, n, tmp);
+            ree_sort_points(x, n, tmp, 0);
             assert_bits(x, want, n);
         }
 }
@@ -310,7 +310,7 @@ static void test_sort_points_pick(void **state)
                 memcpy(want, x, n * sizeof *x);
                 stable_sort(want, n);
                 double *kept = tmp + n;
-                if (ree_sort_points_pick(x, n, tmp, pick, kept)) {
+                if (ree_sort_points_pick(x, n, tmp, pick, kept, 0)) {
                     picked++;
                     for (size_t i = 0; i < n / 2; i++)
                         assert_memory_equal(&kept[i], &want[2 * i + pick], sizeof *kept);
@@ -342,10 +342,238 @@ static void test_sort_merge_into(void **state)
         stable_sort(b, nb);
         memcpy(want, x, na * sizeof *x);
         memcpy(want + na, b, nb * sizeof *b);
-        ree_sort_merge_adjacent(want, na, nb, tmp);
+        ree_sort_merge_adjacent(want, na, nb, tmp, 0);
         ree_sort_merge_into(x, na, b, nb);
         assert_bits(x, want, na + nb);
     }
+}
+
+/* A value whose ties are copies (no NaN, not both -0.0 and 0.0), of one of 8 kinds: continuous,
+ * few distinct, mostly 0.0, mostly -0.0, infinities of both signs, one value only, mostly +inf
+ * (ties with the vector merge's padding), huge and tiny magnitudes. */
+static double copies_value(int kind, uint64_t *seed)
+{
+    double u = uniform(seed);
+    switch (kind) {
+    case 0:
+        return u * 200.0 - 100.0;
+    case 1:
+        return (double)(int)(u * 4.0);
+    case 2:
+        return u < 0.7 ? 0.0 : u;
+    case 3:
+        return u < 0.7 ? -0.0 : -u;
+    case 4:
+        return u < 0.1 ? -INFINITY : u < 0.2 ? INFINITY : u - 0.5;
+    case 5:
+        return 3.25;
+    case 6:
+        return u < 0.5 ? INFINITY : u;
+    default:
+        return u < 0.5 ? 1e-300 * u : 1e300 * (u - 0.75);
+    }
+}
+
+/* x[0..n) as sorted runs of copies_value()s: runs of 64 after a first run of 0..63 (level 0 of a
+ * cell: blocks after an old remainder), runs of random lengths 1..200, or two runs of random
+ * lengths (one merge: unequal, short, not multiples of 8). */
+static void fill_copies(double *x, size_t n, int kind, int shape, uint64_t *seed)
+{
+    size_t first = (size_t)(uniform(seed) * (double)n);
+    for (size_t i = 0; i < n;) {
+        size_t m = shape == 0   ? (i == 0 ? (size_t)(uniform(seed) * 64.0) : 64)
+                   : shape == 1 ? 1 + (size_t)(uniform(seed) * 200.0)
+                                : (i == 0 ? first : n);
+        m = m == 0 ? 1 : m > n - i ? n - i : m;
+        for (size_t j = 0; j < m; j++)
+            x[i + j] = copies_value(kind, seed);
+        stable_sort(x + i, m);
+        i += m;
+    }
+}
+
+/* With `copies` the runs of ree_sort_points and ree_sort_points_pick may be merged by the AVX-512
+ * merge (not stable): on values whose ties are copies it must give the bits of the stable scalar
+ * merges (copies 0, AVX off), sorted whole and picked, for every kind of value, run shape and
+ * length. Where the processor has no AVX-512 both sides are the scalar code. */
+static void test_sort_points_vector_merge(void **state)
+{
+    (void)state;
+    enum { NMAX = 4 * 512 + REE_BLOCK_MAX };
+    static double x[NMAX], y[NMAX], want[NMAX], tmp[NMAX + NMAX / 2 + 1];
+    static double kept[NMAX / 2 + 1], wkept[NMAX / 2 + 1];
+    uint64_t seed = 2026;
+    int picked = 0;
+    for (int rep = 0; rep < 3000; rep++) {
+        int kind = rep % 8, shape = rep / 8 % 3;
+        size_t n = rep % 5 == 0 ? 17 + (size_t)(uniform(&seed) * 64.0)
+                                : 17 + (size_t)(uniform(&seed) * (NMAX - 17));
+        fill_copies(x, n, kind, shape, &seed);
+        memcpy(y, x, n * sizeof *x);
+        memcpy(want, x, n * sizeof *x);
+        ree_sort_set_avx(0);
+        ree_sort_points(want, n, tmp, 0);
+        if (rep < 100) { /* the reference itself, against the plain stable sort */
+            double *ref = malloc(n * sizeof *ref);
+            assert_non_null(ref);
+            memcpy(ref, x, n * sizeof *x);
+            stable_sort(ref, n);
+            assert_bits(want, ref, n);
+            free(ref);
+        }
+        ree_sort_set_avx(-1);
+        ree_sort_points(x, n, tmp, 1);
+        assert_bits(x, want, n);
+        size_t pick = (size_t)rep / 24 % 2;
+        memcpy(x, y, n * sizeof *x);
+        ree_sort_set_avx(0);
+        int p0 = ree_sort_points_pick(x, n, tmp, pick, wkept, 0);
+        if (!p0) /* not picked: the caller picks from the sorted points */
+            for (size_t i = 0; i < n / 2; i++)
+                wkept[i] = x[2 * i + pick];
+        ree_sort_set_avx(-1);
+        int p1 = ree_sort_points_pick(y, n, tmp, pick, kept, 1);
+        assert_int_equal(p1, p0);
+        if (!p1)
+            for (size_t i = 0; i < n / 2; i++)
+                kept[i] = y[2 * i + pick];
+        picked += p1;
+        assert_bits(kept, wkept, n / 2);
+        if (p1 && n % 2)
+            assert_memory_equal(&kept[n / 2], &wkept[n / 2], sizeof *kept);
+    }
+    assert_true(picked > 1000); /* the fused path ran */
+}
+
+/* The AVX-512 merge of two runs (ree_sort_merge_copies; ree_sort_merge_adjacent with copies)
+ * against the stable scalar merge, bit for bit: runs of every relative length (short, not
+ * multiples of 8), every kind of copies_value(), into a distinct buffer, in place (the second run
+ * at the output's na points: merge_adjacent), and with the second run k >= na points into the
+ * output as a level-0 compaction lays them out, the point just past it untouched. */
+static void test_merge_copies(void **state)
+{
+    (void)state;
+    enum { NMAX = 700 };
+    static double a[NMAX], b[NMAX], want[2 * NMAX], x[2 * NMAX], out[3 * NMAX + 1], tmp[NMAX];
+    uint64_t seed = 4242;
+    int merged = 0;
+    for (int rep = 0; rep < 4000; rep++) {
+        int kind = rep % 8;
+        size_t na = 1 + (size_t)(uniform(&seed) * (rep % 3 == 0 ? 20 : NMAX - 1));
+        size_t nb = 1 + (size_t)(uniform(&seed) * (rep % 3 == 1 ? 20 : NMAX - 1));
+        for (size_t i = 0; i < na; i++)
+            a[i] = copies_value(kind, &seed);
+        for (size_t i = 0; i < nb; i++)
+            b[i] = copies_value(kind, &seed);
+        stable_sort(a, na);
+        stable_sort(b, nb);
+        memcpy(want, a, na * sizeof *a);
+        memcpy(want + na, b, nb * sizeof *b);
+        memcpy(x, want, (na + nb) * sizeof *x);
+        ree_sort_set_avx(0);
+        ree_sort_merge_adjacent(want, na, nb, tmp, 1); /* AVX off: the stable merge */
+        ree_sort_set_avx(-1);
+        ree_sort_merge_adjacent(x, na, nb, tmp, 1);
+        assert_bits(x, want, na + nb);
+        if (!ree_sort_avx512())
+            continue;
+        assert_int_equal(ree_sort_merge_copies(a, na, b, nb, out), 1);
+        assert_bits(out, want, na + nb);
+        size_t k = na + (size_t)(uniform(&seed) * 4.0);
+        memcpy(out + k, b, nb * sizeof *b);
+        out[k + nb] = 12345.0;
+        assert_int_equal(ree_sort_merge_copies(a, na, out + k, nb, out), 1);
+        assert_bits(out, want, na + nb);
+        assert_true(out[k + nb] == 12345.0);
+        merged++;
+    }
+    assert_int_equal(ree_sort_merge_copies(a, 0, b, 5, out), 0); /* an empty run: not merged */
+    assert_true(merged == 0 || merged == 4000);
+}
+
+/* The values of the cells of test_cells_vector_or_scalar, run r: both zeros mixed with other
+ * values (scalar merges only), +0.0 and positive values (vector merges), a NaN now and then
+ * (scalar only), -0.0 and negative values, and, from run `late` on, a cell that had both zeros
+ * that now takes only 0.0 and positive values (still scalar: its points hold -0.0 too), and one
+ * of -0.0 and negative values (neg) or of 0.0 and positive values, whose merge has both. */
+enum { VCELL = 6 };
+static void vector_values(int r, int late, int neg, uint64_t *seed, double *v)
+{
+    double u = uniform(seed), w = uniform(seed);
+    v[0] = u < 0.3 ? -0.0 : u < 0.6 ? 0.0 : (double)(int)(w * 4.0) - 2.0;
+    v[1] = u < 0.5 ? 0.0 : (double)(int)(w * 6.0);
+    v[2] = r % 97 == 5 ? NAN : (double)(int)(w * 5.0);
+    v[3] = u < 0.4 ? -0.0 : -w;
+    v[4] = r < late ? (u < 0.5 ? -0.0 : 0.0) : (u < 0.5 ? 0.0 : w);
+    v[5] = neg ? (u < 0.5 ? -0.0 : -w) : (u < 0.5 ? 0.0 : w);
+}
+
+/* The state of accumulators built by adds, block merges, merges of accumulators and unpacking
+ * must be the same bytes whether the vector merges may run (AVX on) or not: a cell whose values
+ * include both zeros or a NaN must take the stable merges, and one whose values do not gives the
+ * same bits either way. */
+static void build_accs(int avx, unsigned char **out, size_t *len)
+{
+    ree_sort_set_avx(avx);
+    uint64_t seed = 77;
+    ree_acc *a = ree_acc_alloc(VCELL, 512), *b = ree_acc_alloc(VCELL, 512);
+    ree_acc *c = ree_acc_alloc(VCELL, 512);
+    ree_block *blk = ree_block_alloc(VCELL);
+    assert_true(a && b && c && blk);
+    for (int r = 0; r < 3000; r++) { /* a: one value at a time, compacting */
+        double v[VCELL];
+        vector_values(r, 1500, 1, &seed, v);
+        assert_int_equal(ree_acc_add(a, v), 0);
+    }
+    /* b: 10 blocks, level 0 a row of unsorted runs; through its bytes into c, whose cell 4 then
+     * takes only 0.0 and positive values: its first compaction sorts the -0.0 and 0.0 of b's
+     * blocks with the new ones, so its flags must have been rebuilt from the points. */
+    for (int r = 0; r < 64 * 40; r++) {
+        double v[VCELL];
+        vector_values(r, 64 * 10, 0, &seed, v);
+        assert_int_equal(ree_block_add(blk, v), 0);
+        if ((r + 1) % REE_BLOCK_MAX == 0) {
+            assert_int_equal(ree_acc_merge_block(r < 64 * 10 ? b : c, blk), 0);
+            ree_block_reset(blk);
+        }
+        if (r + 1 == 64 * 10) {
+            size_t need = ree_acc_pack(b, NULL, 0);
+            unsigned char *buf = malloc(need);
+            assert_non_null(buf);
+            assert_int_equal(ree_acc_pack(b, buf, need), need);
+            assert_int_equal(ree_acc_unpack(c, buf, need), need);
+            free(buf);
+        }
+    }
+    assert_int_equal(ree_acc_merge(c, a), 0); /* general merges of compacted cells */
+    for (int r = 0; r < 2000; r++) {
+        double v[VCELL];
+        vector_values(r, 1000, 0, &seed, v);
+        assert_int_equal(ree_acc_add(c, v), 0);
+    }
+    assert_int_equal(ree_acc_sort_points(c), 0);
+    *len = ree_acc_pack(c, NULL, 0);
+    *out = malloc(*len);
+    assert_non_null(*out);
+    assert_int_equal(ree_acc_pack(c, *out, *len), *len);
+    ree_acc_free(a);
+    ree_acc_free(b);
+    ree_acc_free(c);
+    ree_block_free(blk);
+    ree_sort_set_avx(-1);
+}
+
+static void test_cells_vector_or_scalar(void **state)
+{
+    (void)state;
+    unsigned char *plain, *vec;
+    size_t nplain, nvec;
+    build_accs(0, &plain, &nplain);
+    build_accs(-1, &vec, &nvec);
+    assert_int_equal(nplain, nvec);
+    assert_memory_equal(plain, vec, nplain);
+    free(plain);
+    free(vec);
 }
 
 /* ree_sort_column (a block's values at seal time) orders equal values as its 4-point networks
@@ -544,6 +772,9 @@ int main(void)
         cmocka_unit_test(test_sort_points_stable),
         cmocka_unit_test(test_sort_points_pick),
         cmocka_unit_test(test_sort_merge_into),
+        cmocka_unit_test(test_sort_points_vector_merge),
+        cmocka_unit_test(test_merge_copies),
+        cmocka_unit_test(test_cells_vector_or_scalar),
         cmocka_unit_test(test_sort_column_ties),
         cmocka_unit_test(test_sort_column_networks),
         cmocka_unit_test(test_seal_copies_hint),
