@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "csvread.h"
 
 #define DEFAULT_MAX_ERRORS 50
 
@@ -206,6 +207,79 @@ static char *dup_str(const char *s)
     return c;
 }
 
+static int is_control(char c)
+{
+    return (unsigned char)c < 0x20 || c == 0x7f;
+}
+
+/* `n` bytes of `s` with every control byte (C0 and DEL) written "\xHH" into `out` (room for
+ * 4 n + 1 bytes), through ree_snippet, the escaping of CSV text in messages; with that room it
+ * never cuts. Returns the bytes written. */
+static size_t escape_into(const char *s, size_t n, char *out)
+{
+    ree_snippet(s, n, out, 4 * n + 1);
+    return strlen(out);
+}
+
+/* A copy of `s` with its control bytes escaped: ids, names, values, keys and CSV fields quoted
+ * in a message come from the user, and a raw ESC or line break must not reach the terminal.
+ * NULL when out of memory. */
+static char *escaped_dup(const char *s)
+{
+    size_t n = strlen(s);
+    size_t i = 0;
+    while (i < n && !is_control(s[i]))
+        i++;
+    if (i == n)
+        return dup_str(s);
+    char *c = malloc(4 * n + 1);
+    if (c)
+        escape_into(s, n, c);
+    return c;
+}
+
+/* Escape the control bytes of the stored source line but its tabs (echoed as tabs, so that the
+ * caret line can put a tab under each), and move the caret right by 3 for each escaped byte
+ * before it. Only a line libyaml rejects can hold one (a raw ESC, say); on OOM the line is
+ * dropped rather than printed raw. */
+static void escape_source(message *m)
+{
+    char *s = m->source_line;
+    size_t n = strlen(s), i = 0;
+    while (i < n && (!is_control(s[i]) || s[i] == '\t'))
+        i++;
+    if (i == n)
+        return;
+    char *e = malloc(4 * n + 1);
+    if (!e) {
+        free(s);
+        m->source_line = NULL;
+        return;
+    }
+    size_t k = 0;
+    int col = 1, caret = m->caret;
+    for (i = 0; i < n;) {
+        size_t seg = strcspn(s + i, "\t");
+        if (seg == 0) {
+            e[k++] = s[i++];
+            col++;
+            continue;
+        }
+        for (size_t j = i; j < i + seg; j++) {
+            if (is_continuation(s[j]))
+                continue;
+            if (is_control(s[j]) && col < caret)
+                m->caret += 3;
+            col++;
+        }
+        k += escape_into(s + i, seg, e + k);
+        i += seg;
+    }
+    e[k] = '\0';
+    free(s);
+    m->source_line = e;
+}
+
 static void record(ree_diag *d, enum severity sev, ree_mark m, const char *path, const char *fmt,
                    va_list ap)
 {
@@ -241,15 +315,21 @@ static void record(ree_diag *d, enum severity sev, ree_mark m, const char *path,
         vsnprintf(msg.text, (size_t)len + 1, fmt, ap);
     else
         msg.text[0] = '\0';
-    if (path && path[0] && !(msg.path = dup_str(path)))
+    char *text = escaped_dup(msg.text);
+    free(msg.text);
+    if (!(msg.text = text))
+        goto oom_msg;
+    if (path && path[0] && !(msg.path = escaped_dup(path)))
         goto oom_msg;
     if (m.src) {
-        if (!(msg.file = dup_str(m.src->name ? m.src->name : "<input>")))
+        if (!(msg.file = escaped_dup(m.src->name ? m.src->name : "<input>")))
             goto oom_msg;
         if (m.line > 0)
             msg.source_line = copy_line(m.src, m.line); /* NULL on OOM: printed without it */
-        if (msg.source_line)
+        if (msg.source_line) {
             window(&msg, m.col);
+            escape_source(&msg);
+        }
     }
     d->msgs[d->n++] = msg;
     if (sev == SEV_ERROR)

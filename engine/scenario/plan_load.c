@@ -135,6 +135,17 @@ static int horizon(loader *L, const ree_ynode *root)
         ld_err(L, sn, "horizon.steps", "expected 1 to 1200 months, found %lld", n);
         ok = 0;
     }
+    /* Dates are written YYYY-MM: the last month must be 9999-12 at the latest. */
+    const int last = 9999 * 12 + 11;
+    if (ok && p->start + n - 1 > last) {
+        long long end = p->start + n - 1;
+        ld_err(L, sn, "horizon.steps",
+               "%lld months from %s end in %lld-%02lld, after 9999-12 (dates are written "
+               "YYYY-MM): at most %d month%s from this start",
+               n, st->str, end / 12, end % 12 + 1, last - p->start + 1,
+               last - p->start + 1 == 1 ? "" : "s");
+        ok = 0;
+    }
     p->nsteps = (int)n;
     return ok ? 0 : -1;
 }

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include "csvread.h"
 #include "infile.h"
 #include "loader.h"
 #include "resilience.h"
@@ -280,22 +282,36 @@ int ld_series(loader *L, const ree_ynode *root)
     return 0;
 }
 
-/* Directory part of `path` ("." when none), into out. */
-static void dirname_of(const char *path, char *out, size_t len)
+/* Observed values are 0 or between these in magnitude. A series beyond REE_OBS_MAX stops the run
+ * (the run-time guard, REE_RUN_VALUE_MAX), so a larger value could never be matched; below
+ * REE_OBS_MIN the fit's percentage error |p50 - y| / |y| could overflow. Within them every score
+ * in fit.csv and fit_summary.csv is finite: at most ~1e202 per point. */
+#define REE_OBS_MAX 1e100
+#define REE_OBS_MIN 1e-100
+
+/* Months a date of an observations file can name (ree_yscalar_month: 1900-01 to 9999-12). */
+#define FIRST_MONTH (1900 * 12)
+#define NMONTHS     ((9999 - 1900 + 1) * 12)
+
+/* A scalar node over `s`, for the strict conversions of ytree.h. */
+static ree_ynode scalar_of(const char *s)
 {
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(out, len, ".");
-    else if (slash == path)
-        snprintf(out, len, "/");
-    else
-        snprintf(out, len, "%.*s", (int)(slash - path), path);
+    ree_ynode n;
+    memset(&n, 0, sizeof n);
+    n.kind = REE_Y_SCALAR;
+    n.str = s;
+    n.len = strlen(s);
+    return n;
 }
 
-/* Read a `date,value` CSV into the observation's points inside the horizon. */
+/* Read a `date,value` CSV into the observation's points inside the horizon. Every problem is an
+ * error located as FILE:LINE: no header, a NUL byte, a date that is not YYYY-MM, a value that is
+ * not a plain decimal number (no hex, spaces, nan, inf) or out of range, a date given twice.
+ * Lines may be of any length; a UTF-8 byte-order mark is skipped; rows dated outside the horizon
+ * are ignored (a warning when none is inside). */
 static int read_points(loader *L, ree_observation *o, const ree_ynode *at, const char *path)
 {
-    char why[128];
+    char why[160];
     ree_status st;
     FILE *f = ree_infile_open(o->file, &st, why, sizeof why);
     if (!f) {
@@ -305,48 +321,116 @@ static int read_points(loader *L, ree_observation *o, const ree_ynode *at, const
     ree_plan *p = L->p;
     o->step = ld_calloc(L, (size_t)p->nsteps, sizeof(int));
     o->value = ld_calloc(L, (size_t)p->nsteps, sizeof(double));
-    char line[256];
+    int *seen = ld_calloc(L, NMONTHS, sizeof(int)); /* line of each month's row, 0: none yet */
+    char *line = NULL, shown[REE_SNIPPET_LEN];
+    size_t cap = 0;
+    ssize_t got;
     int lineno = 0, bad = 0;
-    while (!L->oom && fgets(line, sizeof line, f)) {
+    while (!L->oom && !bad && (got = getline(&line, &cap, f)) >= 0) {
         lineno++;
-        line[strcspn(line, "\r\n")] = 0;
+        size_t len = (size_t)got;
+        if (memchr(line, '\0', len)) {
+            ld_err(L, at, path, "%s:%d: NUL byte in the file", o->file, lineno);
+            bad = 1;
+            break;
+        }
+        /* Only the line break goes: a CR inside the line is part of a field, and an error. */
+        if (len && line[len - 1] == '\n')
+            line[--len] = '\0';
+        if (len && line[len - 1] == '\r')
+            line[--len] = '\0';
+        char *text = line;
+        if (lineno == 1 && len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+            text += 3; /* as Excel saves a CSV as UTF-8 */
         if (lineno == 1) {
-            if (strcmp(line, "date,value") != 0) {
-                ld_err(L, at, path, "%s:1: expected the header 'date,value'", o->file);
+            if (strcmp(text, "date,value") != 0) {
+                ld_err(L, at, path, "%s:1: expected the header 'date,value', found '%s'", o->file,
+                       ree_snippet(text, strlen(text), shown, sizeof shown));
                 bad = 1;
-                break;
             }
             continue;
         }
-        if (!*line)
+        if (!*text)
             continue;
-        int y, m, used = 0;
-        char *end;
-        if (sscanf(line, "%4d-%2d,%n", &y, &m, &used) != 2 || used != 8 || m < 1 || m > 12) {
-            ld_err(L, at, path, "%s:%d: expected YYYY-MM,VALUE, found '%s'", o->file, lineno, line);
+        char *comma = strchr(text, ',');
+        if (!comma || comma - text != 7) {
+            ld_err(L, at, path, "%s:%d: expected YYYY-MM,VALUE, found '%s'", o->file, lineno,
+                   ree_snippet(text, strlen(text), shown, sizeof shown));
             bad = 1;
             break;
         }
-        errno = 0;
-        double v = strtod(line + used, &end);
-        if (end == line + used || *end || errno || !isfinite(v)) {
-            ld_err(L, at, path, "%s:%d: '%s' is not a number", o->file, lineno, line + used);
+        *comma = '\0';
+        ree_ynode dn = scalar_of(text), vn = scalar_of(comma + 1);
+        int month;
+        double v;
+        if (ree_yscalar_month(&dn, &month, why, sizeof why) ||
+            ree_yscalar_double(&vn, &v, why, sizeof why)) {
+            ld_err(L, at, path, "%s:%d: %s", o->file, lineno, why);
             bad = 1;
             break;
         }
-        int step = y * 12 + m - 1 - p->start;
+        if (!(fabs(v) <= REE_OBS_MAX && (v == 0 || fabs(v) >= REE_OBS_MIN))) {
+            ld_err(L, at, path,
+                   "%s:%d: %g is out of range: an observed value is 0 or between %g and %g in "
+                   "magnitude",
+                   o->file, lineno, v, REE_OBS_MIN, REE_OBS_MAX);
+            bad = 1;
+            break;
+        }
+        if (seen[month - FIRST_MONTH]) {
+            ld_err(L, at, path, "%s:%d: date %s is given twice (first at line %d)", o->file, lineno,
+                   text, seen[month - FIRST_MONTH]);
+            bad = 1;
+            break;
+        }
+        seen[month - FIRST_MONTH] = lineno;
+        int step = month - p->start;
         if (step < 0 || step >= p->nsteps)
             continue;
+        /* At most nsteps rows get here: each month once, and only the horizon's. */
         o->step[o->npoint] = step;
         o->value[o->npoint] = v;
-        if (++o->npoint >= p->nsteps)
-            break;
+        o->npoint++;
     }
+    if (!bad && !L->oom && ferror(f)) {
+        ld_err(L, at, path, "cannot read %s: %s", o->file, strerror(errno));
+        bad = 1;
+    }
+    if (!bad && !L->oom && lineno == 0) {
+        ld_err(L, at, path, "%s:1: empty file, expected the header 'date,value'", o->file);
+        bad = 1;
+    }
+    free(line);
+    free(seen);
     fclose(f);
-    if (!bad && o->npoint == 0)
+    if (!bad && !L->oom && o->npoint == 0)
         ree_diag_warning(L->d, at->mark, path, "no observed point of %s falls in the horizon",
                          o->file);
     return bad ? -1 : 0;
+}
+
+/* The path of an observations file: `file` when absolute, else DIR/file with DIR the scenario's
+ * folder ("." when none), built at its full length (fixed buffers cut a long path short, and a
+ * cut path names another file). NULL when out of memory (L->oom). */
+static char *obs_path(loader *L, const char *scenario_path, const char *file)
+{
+    const char *slash = strrchr(scenario_path, '/');
+    const char *dir = slash ? scenario_path : ".";
+    size_t dlen = !slash ? 1 : slash == scenario_path ? 1 : (size_t)(slash - scenario_path);
+    if (file[0] == '/')
+        dlen = 0;
+    size_t flen = strlen(file);
+    char *full = ld_calloc(L, dlen + 1 + flen + 1, 1);
+    if (!full)
+        return NULL;
+    if (dlen) {
+        memcpy(full, dir, dlen);
+        full[dlen] = '/';
+        memcpy(full + dlen + 1, file, flen + 1);
+    } else {
+        memcpy(full, file, flen + 1);
+    }
+    return full;
 }
 
 /* Index of series ENTITY/METRIC; -1 when there is none. */
@@ -437,8 +521,6 @@ int ld_observations(loader *L, const ree_ynode *root, const char *scenario_path)
     p->observations = ld_calloc(L, seq->n, sizeof *p->observations);
     if (!p->observations)
         return -1;
-    char dir[1024];
-    dirname_of(scenario_path, dir, sizeof dir);
     static const char *const keys[] = {"label", "entity", "metric", "file", NULL};
     for (size_t i = 0; i < seq->n; i++) {
         const ree_ynode *n = seq->items[i];
@@ -465,12 +547,7 @@ int ld_observations(loader *L, const ree_ynode *root, const char *scenario_path)
         o->label = ld_strdup(L, label);
         o->series = s;
         o->mark = n->mark;
-        char full[2048];
-        if (file[0] == '/')
-            snprintf(full, sizeof full, "%s", file);
-        else
-            snprintf(full, sizeof full, "%s/%s", dir, file);
-        o->file = ld_strdup(L, full);
+        o->file = obs_path(L, scenario_path, file);
         char fp[REE_PATH_MAX];
         ld_path(fp, path, "file");
         p->nobs++;

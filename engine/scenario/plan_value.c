@@ -276,6 +276,21 @@ static int dist_value(loader *L, const ree_param_def *def, const ree_ynode *n, c
         if (d->hi > def->max)
             d->hi = def->max;
     }
+    /* The beta shape bound is reported at the shape itself, with its reason (dist.h). */
+    if (d->kind == REE_DIST_BETA) {
+        for (int j = 0; j < 2; j++) {
+            if (v[j] > REE_DIST_BETA_SHAPE_MAX) {
+                char kp[REE_PATH_MAX];
+                ld_path(kp, path, forms[f].need[j]);
+                ld_err(L, ree_ymap_get(n, forms[f].need[j]), kp,
+                       "%g is above %g, the largest beta shape: with a shape above it the sd is "
+                       "below 0.5%% of max - min, in effect a constant; use a const or a "
+                       "narrower min..max",
+                       v[j], REE_DIST_BETA_SHAPE_MAX);
+                return -1;
+            }
+        }
+    }
     char why[200];
     if (ree_dist_check(d, why, sizeof why)) {
         ld_err(L, n, path, "%s", why);

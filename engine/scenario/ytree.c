@@ -309,6 +309,14 @@ static void on_scalar(builder *b, const yaml_event_t *ev)
         b->oom = b->fatal = 1;
         return;
     }
+    /* libyaml rejects a raw NUL byte but decodes the escapes \0, \x00 and \u0000 into one; the
+     * loader reads values as C strings, so "src\0junk" would silently become "src". */
+    if (memchr(s, '\0', ev->data.scalar.length) != NULL) {
+        ree_diag_error(b->d, m, NULL,
+                       "a NUL character (escape \\0, \\x00 or \\u0000) is not allowed in a "
+                       "string: it would cut the value short");
+        b->errors++;
+    }
     n->pub.str = s;
     n->pub.len = ev->data.scalar.length;
     n->pub.quoted = ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||

@@ -13,7 +13,8 @@
  *   normal      mean = a, sd = b                       (b > 0)
  *   lognormal   mean = a, sd = b of the variable itself (a > 0, b > 0); mu and sigma derived:
  *               sigma^2 = ln(1 + b^2/a^2), mu = ln a - sigma^2/2
- *   beta        alpha = a, beta = b, on [lo, hi] given by min/max (default [0,1]) (a, b > 0).
+ *   beta        alpha = a, beta = b, on [lo, hi] given by min/max (default [0,1])
+ *               (0 < a, b <= REE_DIST_BETA_SHAPE_MAX).
  *               For beta alone, lo/hi are the support it is scaled onto, not a truncation: both
  *               finite (lo < hi) or both left at -INFINITY/INFINITY for [0,1]; c is unused.
  *   pert        min = a, mode = c, max = b, shape lambda = 4 (Vose): alpha = 1 + 4(c-a)/(b-a),
@@ -30,6 +31,14 @@
 
 #include <stddef.h>
 #include <gsl/gsl_rng.h>
+
+/* Largest beta shape (alpha and beta alike). With either shape above it the sd is below 0.5% of
+ * max - min (sd^2 = m (1 - m) / (alpha + beta + 1) <= 1 / (4 * 10001)): a point mass at any
+ * tonnage resolution, better written as a const or a narrower min..max. The bound also keeps
+ * the quantile well inside what GSL computes: with both shapes above about 5e5,
+ * gsl_cdf_beta_P returns NaN near the mean and gsl_cdf_beta_Pinv's bisection then never ends
+ * (GSL 2.7). */
+#define REE_DIST_BETA_SHAPE_MAX 1e4
 
 typedef enum ree_dist_kind {
     REE_DIST_CONST,

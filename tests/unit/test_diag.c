@@ -53,6 +53,24 @@ static void test_error_with_path_and_caret(void **state)
     ree_diag_free(d);
 }
 
+/* Control bytes (C0, DEL) from user text never reach the output raw: in the message, the key
+ * path and the file name they are written \xHH; the source line keeps its tabs and escapes the
+ * rest, and the caret moves right by 3 for each escape before it. */
+static void test_control_bytes_escaped(void **state)
+{
+    (void)state;
+    ree_source src = src_of("s\x1b.yaml", "a\x1b[31m:\t\x7f x\n");
+    ree_diag *d = ree_diag_alloc(0);
+    assert_non_null(d);
+    ree_mark m = {&src, 1, 10};
+    ree_diag_error(d, m, "nodes.s\nrc", "invalid id '%s'", "ba\x1b[31mse\r\n\x01\x7f\t");
+    assert_printed(d, "s\\x1b.yaml:1:10: error: nodes.s\\x0arc: invalid id "
+                      "'ba\\x1b[31mse\\x0d\\x0a\\x01\\x7f\\x09'\n"
+                      "a\\x1b[31m:\t\\x7f x\n"
+                      "          \t    ^\n");
+    ree_diag_free(d);
+}
+
 /* NULL and "" paths print no path; warnings say "warning:" and are not counted as errors. */
 static void test_no_path_and_warning(void **state)
 {
@@ -410,6 +428,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_with_path_and_caret),
         cmocka_unit_test(test_no_path_and_warning),
+        cmocka_unit_test(test_control_bytes_escaped),
         cmocka_unit_test(test_partial_marks),
         cmocka_unit_test(test_caret_under_tabs),
         cmocka_unit_test(test_caret_utf8_and_crlf),

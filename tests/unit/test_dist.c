@@ -9,7 +9,10 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <signal.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
@@ -412,6 +415,68 @@ static void test_sample_moments(void **state)
 
 /* One uniform per sample, const included: a const and a uniform in the same slot leave the
  * stream at the same place, and the uniform is exactly the quantile of ree_rng_uniform_pos. */
+/* A quantile that never returns (GSL 2.7's gsl_cdf_beta_Pinv loops for good when both shapes
+ * are near 1e6) must fail the test rather than stall ctest. */
+static void on_alarm(int sig)
+{
+    (void)sig;
+    static const char msg[] = "test_dist: a beta quantile did not return within 120 s\n";
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+    _exit(1);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+/* Every pair of beta shapes on a grid from 1e-300 to the bound, REE_DIST_BETA_SHAPE_MAX: the
+ * quantile at 402 u (the extremes included) returns quickly, finite, inside [0, 1] and monotone.
+ * Just above the bound is invalid. */
+static void test_beta_shape_grid(void **state)
+{
+    (void)state;
+    static const double shapes[] = {1e-300, 1e-100, 1e-6, 1e-3, 0.1,
+                                    0.5,    1,      1.5,  2,    18,
+                                    100,    1e3,    5e3,  9999, REE_DIST_BETA_SHAPE_MAX};
+    const size_t ns = sizeof shapes / sizeof shapes[0];
+    signal(SIGALRM, on_alarm);
+    alarm(120);
+    for (size_t i = 0; i < ns; i++) {
+        for (size_t j = 0; j < ns; j++) {
+            ree_dist d = mk(REE_DIST_BETA, shapes[i], shapes[j], 0);
+            assert_valid(&d);
+            struct timespec t0;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            double prev = -INFINITY;
+            const int steps = 100;
+            for (int k = 0; k <= steps + 1; k++) {
+                double u = k == 0 ? U_MIN : (k > steps ? U_MAX : (k - 0.5) / steps);
+                double x = ree_dist_quantile(&d, u);
+                if (!(isfinite(x) && x >= 0.0 && x <= 1.0 && x >= prev))
+                    fail_msg("beta(%g, %g): u %.17g -> %.17g (previous %.17g)", shapes[i],
+                             shapes[j], u, x, prev);
+                prev = x;
+            }
+            double dt = seconds_since(&t0);
+            if (dt > 5.0)
+                fail_msg("beta(%g, %g): 102 quantiles took %.3g s", shapes[i], shapes[j], dt);
+        }
+    }
+    alarm(0);
+    signal(SIGALRM, SIG_DFL);
+    ree_dist d = mk(REE_DIST_BETA, 10001, 2, 0);
+    assert_invalid(&d, "beta needs alpha and beta at most 10000, found alpha 10001, beta 2");
+    d = mk(REE_DIST_BETA, 1e6, 1e6, 0);
+    assert_invalid(&d,
+                   "beta needs alpha and beta at most 10000, found alpha 1000000, beta 1000000");
+    d = mk(REE_DIST_BETA, 10, 1e300, 0);
+    assert_invalid(&d, "beta needs alpha and beta at most 10000, found alpha 10, beta 1e+300");
+}
+
 static void test_one_uniform_per_sample(void **state)
 {
     (void)state;
@@ -438,13 +503,10 @@ int main(void)
 {
     gsl_set_error_handler_off();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names),
-        cmocka_unit_test(test_quantile_hand_values),
-        cmocka_unit_test(test_truncation),
-        cmocka_unit_test(test_extreme_u_and_monotone),
-        cmocka_unit_test(test_check_messages),
-        cmocka_unit_test(test_sample_moments),
-        cmocka_unit_test(test_one_uniform_per_sample),
+        cmocka_unit_test(test_names),           cmocka_unit_test(test_quantile_hand_values),
+        cmocka_unit_test(test_truncation),      cmocka_unit_test(test_extreme_u_and_monotone),
+        cmocka_unit_test(test_beta_shape_grid), cmocka_unit_test(test_check_messages),
+        cmocka_unit_test(test_sample_moments),  cmocka_unit_test(test_one_uniform_per_sample),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
