@@ -160,14 +160,17 @@ void ree_cli_guard(ree_outset *set)
         watch_set(set);
 }
 
-ree_outset *ree_cli_open_shared(const char *out, const char *name, const char *suffix,
-                                ree_status *st, char *err, size_t errlen)
+ree_outset *ree_cli_open_shared(const char *cmd, const char *out, const char *name,
+                                const char *suffix, ree_status *st, char *err, size_t errlen)
 {
-    char dir[1024];
-    if (out)
-        snprintf(dir, sizeof dir, "%s", out);
-    else
-        snprintf(dir, sizeof dir, "out/%s-%s", name, suffix);
+    char dir[REE_CLI_PATH_MAX];
+    /* Every rank sees the same arguments, so every rank stops here alike. */
+    if (out ? ree_cli_path(dir, sizeof dir, cmd, "-o", "%s", out)
+            : ree_cli_path(dir, sizeof dir, cmd, "the default output folder", "out/%s-%s", name,
+                           suffix)) {
+        *st = REE_EUSAGE;
+        return NULL;
+    }
     ree_cli_catch_signals();
     int root = ree_rank() == 0;
     ree_status mine = REE_OK;
@@ -198,6 +201,18 @@ void ree_cli_usage_error(const char *cmd, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\nTry 'reesim %s --help'.\n", cmd);
+}
+
+int ree_cli_path(char *buf, size_t len, const char *cmd, const char *what, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < len)
+        return 0;
+    ree_cli_usage_error(cmd, "%s is too long: a path may have at most %zu bytes", what, len - 1);
+    return -1;
 }
 
 int ree_cli_long(const char *opt, const char *arg, long long min, long long max, long long *out)
@@ -578,13 +593,15 @@ ree_status ree_cmd_run(int argc, char **argv)
         info.first_run = only;
         info.nruns = 1;
     }
-    char dir[1024];
-    if (co.out)
-        snprintf(dir, sizeof dir, "%s", co.out);
-    else if (only >= 0)
-        snprintf(dir, sizeof dir, "out/%s/run-%lld", p->name, only);
-    else
-        snprintf(dir, sizeof dir, "out/%s", p->name);
+    char dir[REE_CLI_PATH_MAX];
+    if (co.out      ? ree_cli_path(dir, sizeof dir, "run", "-o", "%s", co.out)
+        : only >= 0 ? ree_cli_path(dir, sizeof dir, "run", "the default output folder",
+                                   "out/%s/run-%lld", p->name, only)
+                    : ree_cli_path(dir, sizeof dir, "run", "the default output folder", "out/%s",
+                                   p->name)) {
+        ree_plan_free(p);
+        return REE_EUSAGE;
+    }
     char err[512] = "";
     ree_status st = REE_OK;
     ree_cli_catch_signals();
