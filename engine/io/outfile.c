@@ -188,6 +188,8 @@ static int classify(int fd, char *why, size_t whylen, int depth)
             continue;
         struct stat st;
         if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno == ENOENT) /* removed since it was listed (a concurrent reesim's clean-up) */
+                continue;
             flags |= F_FOREIGN;
         } else if (S_ISREG(st.st_mode) && chart_file(nm)) {
             flags |= F_CHART;
@@ -278,6 +280,11 @@ static void clean_leftovers(ree_outset *s)
         }
         if (fd >= 0)
             close(fd);
+        /* A folder that vanished while it was looked at (another reesim writing the same
+         * target removed it, or committed and removed its old set) is not left over. */
+        struct stat st;
+        if (!removed && fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
+            removed = 1;
         if (!removed && !s->leftover)
             s->leftover = join(s->parent, nm, "", "");
     }
@@ -334,6 +341,69 @@ static int check_target(const ree_outset *s, ree_status *status, char *err, size
         return -1;
     }
     return 0;
+}
+
+/* Attempts make_temp gives a new folder that another process removed before it was locked. */
+#define TEMP_TRIES 50
+
+/* Create the set's private folder s->tmp (mkdtemp) and hold it (s->tmpfd, flock). mkdtemp and
+ * flock are two steps: in between, another reesim writing the same target may list the parent,
+ * find the new folder empty and unlocked, take it for the leftover of a crashed run and remove it
+ * (clean_leftovers). Every process removes such a folder only while holding its flock, and holds
+ * it only for that, so this one waits for the lock, then looks whether the folder was removed
+ * meanwhile (no links left, or another folder under its name); if so it makes another, else the
+ * folder is its own for good: nobody else removes it while it is locked. Each attempt loses only
+ * to a clean-up that listed the parent in the microseconds after the mkdtemp, so one or two
+ * suffice; TEMP_TRIES bounds it. (Creating the folder under a name clean-ups ignore and renaming
+ * it after locking would close the window instead, but a crash between the two would leave a
+ * folder that no later run removes.) Returns REE_OK, or why in err: REE_ENOMEM, or
+ * REE_ECANTCREATE (then s->tmp, when set, is this process's and removed by ree_outset_free). */
+static ree_status make_temp(ree_outset *s, char *err, size_t errlen)
+{
+    for (int try = 1;; try++) {
+        s->tmp = join(s->parent, ".", s->base, ".tmp.XXXXXX");
+        if (!s->tmp) {
+            if (err && errlen > 0)
+                snprintf(err, errlen, "out of memory");
+            return REE_ENOMEM;
+        }
+        if (!mkdtemp(s->tmp)) {
+            set_err(err, errlen, "cannot create directory", s->tmp, errno);
+            free(s->tmp);
+            s->tmp = NULL;
+            return REE_ECANTCREATE;
+        }
+        struct stat held, named;
+        int gone;
+        s->tmpfd = open(s->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (s->tmpfd < 0) {
+            int e = errno;
+            gone = e == ENOENT && lstat(s->tmp, &named) != 0 && errno == ENOENT;
+            if (!gone) {
+                set_err(err, errlen, "cannot open directory", s->tmp, e);
+                return REE_ECANTCREATE;
+            }
+        } else {
+            if (flock(s->tmpfd, LOCK_EX) != 0 || fstat(s->tmpfd, &held) != 0) {
+                set_err(err, errlen, "cannot open directory", s->tmp, errno);
+                return REE_ECANTCREATE;
+            }
+            gone = held.st_nlink == 0 ||
+                   (lstat(s->tmp, &named) == 0 &&
+                    (named.st_ino != held.st_ino || named.st_dev != held.st_dev));
+            if (!gone)
+                return REE_OK;
+            close(s->tmpfd);
+            s->tmpfd = -1;
+        }
+        /* Removed by another process: not ours to remove (its name may be another's by now). */
+        if (try == TEMP_TRIES)
+            set_err(err, errlen, "cannot create directory", s->tmp, ENOENT);
+        free(s->tmp);
+        s->tmp = NULL;
+        if (try == TEMP_TRIES)
+            return REE_ECANTCREATE;
+    }
 }
 
 static ree_outset *open_set(const char *dir, int single, ree_status *status, char *err,
@@ -397,22 +467,8 @@ static ree_outset *open_set(const char *dir, int single, ree_status *status, cha
         return NULL;
     }
     clean_leftovers(s);
-    s->tmp = join(s->parent, ".", s->base, ".tmp.XXXXXX");
-    if (!s->tmp) {
-        *status = REE_ENOMEM;
-        ree_outset_free(s);
-        return NULL;
-    }
-    if (!mkdtemp(s->tmp)) {
-        set_err(err, errlen, "cannot create directory", s->tmp, errno);
-        free(s->tmp);
-        s->tmp = NULL;
-        ree_outset_free(s);
-        return NULL;
-    }
-    s->tmpfd = open(s->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (s->tmpfd < 0 || flock(s->tmpfd, LOCK_EX | LOCK_NB) != 0) {
-        set_err(err, errlen, "cannot open directory", s->tmp, errno);
+    *status = make_temp(s, err, errlen);
+    if (*status != REE_OK) {
         ree_outset_free(s);
         return NULL;
     }
