@@ -51,7 +51,7 @@ struct ree_csv {
     int merr;     /* out of memory: text was lost */
     int member;   /* memory: buf holds one gzip member of the text (ree_csv_mem_deflate) */
     int zin;      /* gzip: text went into the current stream since its start */
-    int werr;     /* errno of a failed ree_csv_writeback, for commit's message */
+    int werr;     /* errno of the first failed write or flush, for commit's message */
     off_t hinted; /* file bytes already handed to the kernel's writeback (start_writeback) */
 };
 
@@ -579,6 +579,15 @@ ree_csv *ree_outset_csv(ree_outset *s, const char *name, const char *const *colu
     return e->csv;
 }
 
+/* Keep the reason of c's first failed write for commit's message: stdio keeps only the error
+ * flag, and glibc drops the buffer of a failed write, so commit's fflush succeeds with errno
+ * untouched and could only say EIO ("Input/output error") for a full disk. */
+static void csv_write_failed(ree_csv *c)
+{
+    if (!c->werr)
+        c->werr = errno ? errno : EIO;
+}
+
 /* Deflate `n` bytes of `c->buf` (all of it) into the file with `flush` (Z_NO_FLUSH or Z_FINISH).
  * Output goes through fwrite: a write error sticks to the FILE. */
 static void gz_deflate(ree_csv *c, int flush)
@@ -598,8 +607,10 @@ static void gz_deflate(ree_csv *c, int flush)
             return;
         }
         size_t have = REE_GZ_CHUNK - c->z->avail_out;
-        if (have && fwrite(c->zout, 1, have, c->f) != have)
-            break; /* the error stays on the FILE */
+        if (have && fwrite(c->zout, 1, have, c->f) != have) {
+            csv_write_failed(c); /* the error stays on the FILE; its reason here */
+            break;
+        }
     } while (c->z->avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
     c->len = 0;
     if (flush == Z_FINISH) {
@@ -622,8 +633,8 @@ static void gz_append_member(ree_csv *c, const unsigned char *p, size_t n)
         }
         c->finished = 0;
     }
-    if (n)
-        fwrite(p, 1, n, c->f); /* a write error stays on the FILE */
+    if (n && fwrite(p, 1, n, c->f) != n)
+        csv_write_failed(c); /* the error stays on the FILE; its reason here */
 }
 
 static void csv_free(ree_csv *c)
@@ -766,7 +777,7 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
             gz_deflate(e->csv, Z_FINISH);
         int bad = fflush(e->f) != 0 || ferror(e->f);
         int e1 = errno;
-        if (bad && !e1 && e->csv)
+        if (bad && e->csv && e->csv->werr) /* the first failure's reason: the real one */
             e1 = e->csv->werr;
         if (!bad && e->csv && e->csv->zerr) {
             bad = 1;
@@ -847,7 +858,7 @@ ree_status ree_outset_check(ree_outset *s, char *err, size_t errlen)
             continue;
         errno = 0;
         if (fflush(e->f) != 0 || ferror(e->f)) {
-            int e1 = errno ? errno : e->csv && e->csv->werr ? e->csv->werr : e0 ? e0 : EIO;
+            int e1 = e->csv && e->csv->werr ? e->csv->werr : errno ? errno : e0 ? e0 : EIO;
             char *shown = s->single ? dup_str(s->dir) : join(s->dir, e->name, "", "");
             set_err(err, errlen, "cannot write", shown ? shown : e->name, e1);
             free(shown);
@@ -955,7 +966,8 @@ static void put_bytes(ree_csv *c, const char *p, size_t n)
         return;
     }
     if (!c->z) {
-        fwrite(p, 1, n, c->f);
+        if (fwrite(p, 1, n, c->f) != n)
+            csv_write_failed(c);
         return;
     }
     while (n > 0) {
@@ -1057,7 +1069,7 @@ static void start_writeback(ree_csv *c, int last)
         return;
     errno = 0;
     if (fflush(c->f) != 0) {
-        c->werr = errno ? errno : EIO; /* the reason, which commit's flush would not see */
+        csv_write_failed(c); /* the reason, which commit's flush would not see */
         return;
     }
 #ifdef SYNC_FILE_RANGE_WRITE
