@@ -749,6 +749,9 @@ static void sync_dir(const char *path)
     }
 }
 
+/* Renames ree_outset_commit tries again when a concurrent reesim swapped the target meanwhile. */
+#define COMMIT_TRIES 10
+
 ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
 {
     if (s->done) {
@@ -832,6 +835,20 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
     struct stat sb;
     int exists = lstat(s->dir, &sb) == 0;
     int rc = exists ? exchange(s->tmp, s->dir, s->parent, s->base) : rename(s->tmp, s->dir);
+    /* Another reesim writing the same target may swap its set in between the look and the
+     * rename: a folder that appeared makes rename fail (ENOTEMPTY, EEXIST), one that vanished
+     * makes the exchange fail (ENOENT). Look again, a bounded number of times; a folder that
+     * appeared is checked like the first (it must be one reesim may replace). */
+    for (int again = 0; rc != 0 && again < COMMIT_TRIES; again++) {
+        if (exists ? errno != ENOENT : errno != ENOTEMPTY && errno != EEXIST)
+            break;
+        if (check_target(s, &st, err, errlen) != 0) {
+            remove_temps(s);
+            return st;
+        }
+        exists = lstat(s->dir, &sb) == 0;
+        rc = exists ? exchange(s->tmp, s->dir, s->parent, s->base) : rename(s->tmp, s->dir);
+    }
     if (rc != 0) {
         set_err(err, errlen, "cannot rename to", s->dir, errno);
         remove_temps(s);
