@@ -75,7 +75,7 @@ struct ree_outset {
     char *tmp;    /* private temporary folder PARENT/.BASE.tmp.XXXXXX; NULL once gone */
     int tmpfd;    /* open on tmp, flock'ed; -1 when closed */
     int single;   /* one file replacing `dir` (ree_outset_open_file) rather than a folder */
-    mode_t mode;  /* mode for the committed folder: 0777 & ~umask */
+    mode_t mode;  /* mode for a new committed folder: 0777 & ~umask (a replacing one: the old's) */
     const volatile sig_atomic_t *cancel;
     char *leftover; /* a stale temporary folder of an earlier run that could not be removed */
     struct entry *e;
@@ -827,13 +827,17 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
         sync_dir(s->parent);
         return REE_OK;
     }
-    if (fchmod(s->tmpfd, s->mode) != 0 || fsync(s->tmpfd) != 0) {
+    /* A folder that replaces another takes over its permission bits (a private folder stays
+     * private: `chmod 700` on results is not undone by the next run); a new one gets the usual
+     * 0777 & ~umask. */
+    struct stat sb;
+    int exists = lstat(s->dir, &sb) == 0;
+    mode_t mode = exists && S_ISDIR(sb.st_mode) ? sb.st_mode & 07777 : s->mode;
+    if (fchmod(s->tmpfd, mode) != 0 || fsync(s->tmpfd) != 0) {
         set_err(err, errlen, "cannot write", s->tmp, errno);
         remove_temps(s);
         return REE_EIO;
     }
-    struct stat sb;
-    int exists = lstat(s->dir, &sb) == 0;
     int rc = exists ? exchange(s->tmp, s->dir, s->parent, s->base) : rename(s->tmp, s->dir);
     /* Another reesim writing the same target may swap its set in between the look and the
      * rename: a folder that appeared makes rename fail (ENOTEMPTY, EEXIST), one that vanished
