@@ -362,7 +362,8 @@ static const char run_help[] =
     "  -o, --out DIR         output folder (default: out/<scenario name>)\n"
     "  -q, --quiet           no progress bar and no summary table\n"
     "      --check-balance   check mass balance at every node and step (exit 70 on failure)\n"
-    "      --only-run K      replay run K exactly as inside the full Monte Carlo\n"
+    "      --only-run K      replay run K exactly as inside the full Monte Carlo (default\n"
+    "                        folder: out/<scenario name>-run-K)\n"
     "      --quantile-k K    points kept per statistic for quantiles (default 512; exact up\n"
     "                        to 2K runs)\n"
     "      --runs-csv F      per-run rows: csv (runs.csv), gz (runs.csv.gz, gzip) or none\n"
@@ -596,7 +597,7 @@ ree_status ree_cmd_run(int argc, char **argv)
     char dir[REE_CLI_PATH_MAX];
     if (co.out      ? ree_cli_path(dir, sizeof dir, "run", "-o", "%s", co.out)
         : only >= 0 ? ree_cli_path(dir, sizeof dir, "run", "the default output folder",
-                                   "out/%s/run-%lld", p->name, only)
+                                   "out/%s-run-%lld", p->name, only)
                     : ree_cli_path(dir, sizeof dir, "run", "the default output folder", "out/%s",
                                    p->name)) {
         ree_plan_free(p);
