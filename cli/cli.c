@@ -362,7 +362,8 @@ static const char run_help[] =
     "  -o, --out DIR         output folder (default: out/<scenario name>)\n"
     "  -q, --quiet           no progress bar and no summary table\n"
     "      --check-balance   check mass balance at every node and step (exit 70 on failure)\n"
-    "      --only-run K      replay run K exactly as inside the full Monte Carlo (default\n"
+    "      --only-run K      replay run K (0 to the runs - 1: -n, else the scenario's\n"
+    "                        'runs') exactly as inside the full Monte Carlo (default\n"
     "                        folder: out/<scenario name>-run-K)\n"
     "      --quantile-k K    points kept per statistic for quantiles (default 512; exact up\n"
     "                        to 2K runs)\n"
@@ -585,9 +586,12 @@ ree_status ree_cmd_run(int argc, char **argv)
                          .command = "run",
                          .started = ree_cli_wall()};
     if (only >= 0) {
-        if (co.runs > 0 && only >= co.runs) {
-            fprintf(stderr, "reesim run: --only-run %lld is outside the %lld runs\n", only,
-                    co.runs);
+        /* Run K exists in the Monte Carlo of -n runs, or of the scenario's `runs` without -n: a
+         * run past them would be a run of no Monte Carlo this scenario makes. */
+        if (only >= info.nruns) {
+            fprintf(stderr,
+                    "reesim run: --only-run %lld is outside the %lld runs (%s; 0 to %lld)\n", only,
+                    info.nruns, co.runs > 0 ? "-n" : "the scenario's 'runs'", info.nruns - 1);
             ree_plan_free(p);
             return REE_EUSAGE;
         }
