@@ -160,14 +160,17 @@ void ree_cli_guard(ree_outset *set)
         watch_set(set);
 }
 
-ree_outset *ree_cli_open_shared(const char *out, const char *name, const char *suffix,
-                                ree_status *st, char *err, size_t errlen)
+ree_outset *ree_cli_open_shared(const char *cmd, const char *out, const char *name,
+                                const char *suffix, ree_status *st, char *err, size_t errlen)
 {
-    char dir[1024];
-    if (out)
-        snprintf(dir, sizeof dir, "%s", out);
-    else
-        snprintf(dir, sizeof dir, "out/%s-%s", name, suffix);
+    char dir[REE_CLI_PATH_MAX];
+    /* Every rank sees the same arguments, so every rank stops here alike. */
+    if (out ? ree_cli_path(dir, sizeof dir, cmd, "-o", "%s", out)
+            : ree_cli_path(dir, sizeof dir, cmd, "the default output folder", "out/%s-%s", name,
+                           suffix)) {
+        *st = REE_EUSAGE;
+        return NULL;
+    }
     ree_cli_catch_signals();
     int root = ree_rank() == 0;
     ree_status mine = REE_OK;
@@ -198,6 +201,18 @@ void ree_cli_usage_error(const char *cmd, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\nTry 'reesim %s --help'.\n", cmd);
+}
+
+int ree_cli_path(char *buf, size_t len, const char *cmd, const char *what, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < len)
+        return 0;
+    ree_cli_usage_error(cmd, "%s is too long: a path may have at most %zu bytes", what, len - 1);
+    return -1;
 }
 
 int ree_cli_long(const char *opt, const char *arg, long long min, long long max, long long *out)
@@ -347,7 +362,9 @@ static const char run_help[] =
     "  -o, --out DIR         output folder (default: out/<scenario name>)\n"
     "  -q, --quiet           no progress bar and no summary table\n"
     "      --check-balance   check mass balance at every node and step (exit 70 on failure)\n"
-    "      --only-run K      replay run K exactly as inside the full Monte Carlo\n"
+    "      --only-run K      replay run K (0 to the runs - 1: -n, else the scenario's\n"
+    "                        'runs') exactly as inside the full Monte Carlo (default\n"
+    "                        folder: out/<scenario name>-run-K)\n"
     "      --quantile-k K    points kept per statistic for quantiles (default 512; exact up\n"
     "                        to 2K runs)\n"
     "      --runs-csv F      per-run rows: csv (runs.csv), gz (runs.csv.gz, gzip) or none\n"
@@ -569,22 +586,27 @@ ree_status ree_cmd_run(int argc, char **argv)
                          .command = "run",
                          .started = ree_cli_wall()};
     if (only >= 0) {
-        if (co.runs > 0 && only >= co.runs) {
-            fprintf(stderr, "reesim run: --only-run %lld is outside the %lld runs\n", only,
-                    co.runs);
+        /* Run K exists in the Monte Carlo of -n runs, or of the scenario's `runs` without -n: a
+         * run past them would be a run of no Monte Carlo this scenario makes. */
+        if (only >= info.nruns) {
+            fprintf(stderr,
+                    "reesim run: --only-run %lld is outside the %lld runs (%s; 0 to %lld)\n", only,
+                    info.nruns, co.runs > 0 ? "-n" : "the scenario's 'runs'", info.nruns - 1);
             ree_plan_free(p);
             return REE_EUSAGE;
         }
         info.first_run = only;
         info.nruns = 1;
     }
-    char dir[1024];
-    if (co.out)
-        snprintf(dir, sizeof dir, "%s", co.out);
-    else if (only >= 0)
-        snprintf(dir, sizeof dir, "out/%s/run-%lld", p->name, only);
-    else
-        snprintf(dir, sizeof dir, "out/%s", p->name);
+    char dir[REE_CLI_PATH_MAX];
+    if (co.out      ? ree_cli_path(dir, sizeof dir, "run", "-o", "%s", co.out)
+        : only >= 0 ? ree_cli_path(dir, sizeof dir, "run", "the default output folder",
+                                   "out/%s-run-%lld", p->name, only)
+                    : ree_cli_path(dir, sizeof dir, "run", "the default output folder", "out/%s",
+                                   p->name)) {
+        ree_plan_free(p);
+        return REE_EUSAGE;
+    }
     char err[512] = "";
     ree_status st = REE_OK;
     ree_cli_catch_signals();

@@ -88,15 +88,32 @@ void ree_cli_guard(struct ree_outset *set);
 /* Open the output folder `out` (NULL: out/NAME-SUFFIX) of a command that every MPI rank runs
  * (docs/cluster.md): signals are caught, and rank 0 opens the set, guards it (ree_cli_guard) and
  * lets an interruption cancel its writes. Every rank gets rank 0's outcome in *st (REE_OK, or why
- * the folder cannot be had, then with err on rank 0). Returns the set on rank 0, else NULL. */
-struct ree_outset *ree_cli_open_shared(const char *out, const char *name, const char *suffix,
-                                       ree_status *st, char *err, size_t errlen);
+ * the folder cannot be had, then with err on rank 0). Returns the set on rank 0, else NULL. A
+ * path too long for REE_CLI_PATH_MAX is a usage error of `cmd` on every rank, printed here:
+ * *st REE_EUSAGE, err left empty. */
+struct ree_outset *ree_cli_open_shared(const char *cmd, const char *out, const char *name,
+                                       const char *suffix, ree_status *st, char *err,
+                                       size_t errlen);
 
 /* End the output set `set` whose writing ended with `st`: on REE_OK commit it (the folder then
  * holds the new set whole); after a write error or an interruption with nothing more precise in
  * err, find and name what failed (ree_outset_check). Then forget it (ree_cli_guard(NULL)).
  * Returns the final status; err holds the message of a failure. */
 ree_status ree_cli_finish_set(struct ree_outset *set, ree_status st, char *err, size_t errlen);
+
+/* Size of the buffers that hold a path built from the command line or a scenario: Linux's
+ * PATH_MAX, the longest path a system call accepts, so no path that could work is refused. */
+#define REE_CLI_PATH_MAX 4096
+
+/* Format a path built from user input (`what` names where it comes from, e.g. "-o") into buf
+ * (len bytes). Returns 0, or -1 after a usage error for `cmd` naming `what` and the limit when
+ * it does not fit: a path is never silently cut short, as a shortened -o names, and would
+ * replace, another folder. */
+int ree_cli_path(char *buf, size_t len, const char *cmd, const char *what, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
 
 /* Shared option parsing helpers. */
 int ree_cli_long(const char *opt, const char *arg, long long min, long long max, long long *out);

@@ -198,7 +198,8 @@ ree_status ree_cmd_calibrate(int argc, char **argv)
     ree_status st = REE_OK;
     /* Under MPI ranks (docs/cluster.md) every rank runs every evaluation at rank 0's points
      * (calibrate.c shares them); rank 0 alone writes, and shares its statuses. */
-    ree_outset *set = ree_cli_open_shared(co.out, p->name, "calibrated", &st, err, sizeof err);
+    ree_outset *set =
+        ree_cli_open_shared("calibrate", co.out, p->name, "calibrated", &st, err, sizeof err);
     ree_calib_result cr;
     memset(&cr, 0, sizeof cr);
     int together = st == REE_OK;
@@ -220,7 +221,7 @@ ree_status ree_cmd_calibrate(int argc, char **argv)
     else if (st != REE_OK && ree_cli_interrupted)
         fprintf(stderr, "reesim calibrate: interrupted (signal %d); no output written\n",
                 (int)ree_cli_interrupted);
-    else if (st != REE_OK)
+    else if (st != REE_OK && !(st == REE_EUSAGE && !*err)) /* a usage error is printed */
         fprintf(stderr, "reesim calibrate: %s: %s\n", p->file,
                 *err ? err : ree_status_message((ree_status)st));
     else if (!co.quiet && set)

@@ -39,24 +39,28 @@ static const char compare_help[] =
     "'skipped: ...'. Prints the largest differences and the CI narrowing that common random\n"
     "numbers bought.\n";
 
-/* Append `name` to buf with '/' and other unsafe characters replaced. */
-static void append_name(char *buf, size_t len, const char *name)
+/* The default folder, out/compare-BASE-vs-OTHER[-OTHER...], with '/' and other unsafe characters
+ * of the names replaced, into buf. Returns 0, or -1 after a usage error when it does not fit:
+ * a shortened name could be another comparison's folder, which this one would replace. */
+static int default_dir(char *buf, size_t len, ree_plan *const *plans, int nplan)
 {
-    size_t n = strlen(buf);
-    for (const char *s = name; *s && n + 1 < len; s++)
-        buf[n++] = (*s == '/' || *s == ' ' || *s == '\\') ? '_' : *s;
-    buf[n] = 0;
-}
-
-static void default_dir(char *buf, size_t len, ree_plan *const *plans, int nplan)
-{
-    snprintf(buf, len, "out/compare-");
-    append_name(buf, len, plans[0]->name);
-    for (int i = 1; i < nplan; i++) {
-        size_t n = strlen(buf);
-        snprintf(buf + n, len - n, "%s", i == 1 ? "-vs-" : "-");
-        append_name(buf, len, plans[i]->name);
+    size_t n = (size_t)snprintf(buf, len, "out/compare-");
+    for (int i = 0; i < nplan; i++) {
+        const char *parts[2] = {i == 0 ? "" : i == 1 ? "-vs-" : "-", plans[i]->name};
+        for (int k = 0; k < 2; k++)
+            for (const char *s = parts[k]; *s; s++) {
+                if (n + 1 >= len) {
+                    ree_cli_usage_error("compare",
+                                        "the default output folder for these %d scenarios is "
+                                        "too long: a path may have at most %zu bytes; give -o",
+                                        nplan, len - 1);
+                    return -1;
+                }
+                buf[n++] = (*s == '/' || *s == ' ' || *s == '\\') ? '_' : *s;
+            }
     }
+    buf[n] = 0;
+    return 0;
 }
 
 static int write_resolved(ree_outset *set, ree_plan *const *plans, int nplan,
@@ -120,11 +124,12 @@ ree_status ree_cmd_compare(int argc, char **argv)
                          .check = co.check,
                          .command = "compare",
                          .started = ree_cli_wall()};
-    char dir[1024];
-    if (co.out)
-        snprintf(dir, sizeof dir, "%s", co.out);
-    else
-        default_dir(dir, sizeof dir, plans, nplan);
+    char dir[REE_CLI_PATH_MAX];
+    if (co.out ? ree_cli_path(dir, sizeof dir, "compare", "-o", "%s", co.out)
+               : default_dir(dir, sizeof dir, plans, nplan)) {
+        st = REE_EUSAGE; /* on every rank: the same arguments */
+        goto done;
+    }
     ree_cli_catch_signals();
     if (ree_rank() > 0) { /* another MPI rank: the same collective steps as rank 0, no files */
         ree_mc_opts fo = {.nruns = info.nruns,
@@ -177,7 +182,7 @@ done:
         fprintf(stderr, "reesim compare: stopped by signal %d%s%s; no output written\n",
                 (int)ree_cli_interrupted, strcmp(err, "interrupted") && *err ? ": " : "",
                 strcmp(err, "interrupted") ? err : "");
-    else if (st != REE_OK)
+    else if (st != REE_OK && !(st == REE_EUSAGE && !*err)) /* a usage error is printed */
         fprintf(stderr, "reesim compare: %s\n", *err ? err : ree_status_message(st));
     ree_outset_free(set);
     ree_compare_free(cmp);

@@ -227,8 +227,9 @@ ree_status ree_cmd_discover(int argc, char **argv)
     }
     const char *dirarg = argv[optind];
     double started = ree_cli_wall();
-    char path[1200], dir[1200], err[1400] = "";
-    snprintf(path, sizeof path, "%s/sweep.csv", dirarg);
+    char path[REE_CLI_PATH_MAX], dir[REE_CLI_PATH_MAX], err[REE_CLI_PATH_MAX + 400] = "";
+    if (ree_cli_path(path, sizeof path, "discover", "SWEEP_DIR", "%s/sweep.csv", dirarg))
+        return REE_EUSAGE;
     ree_status st;
     ree_table *t = ree_table_load(path, &st, err, sizeof err);
     if (!t) {
@@ -303,10 +304,13 @@ ree_status ree_cmd_discover(int argc, char **argv)
         ree_cli_report_oom("running PRIM");
         goto done;
     }
-    if (out)
-        snprintf(dir, sizeof dir, "%s", out);
-    else
-        snprintf(dir, sizeof dir, "%s-discover", dirarg);
+    if (out ? ree_cli_path(dir, sizeof dir, "discover", "-o", "%s", out)
+            : ree_cli_path(dir, sizeof dir, "discover",
+                           "the default output folder (SWEEP_DIR-discover)", "%s-discover",
+                           dirarg)) {
+        st = REE_EUSAGE;
+        goto done;
+    }
     ree_cli_catch_signals();
     set = ree_outset_open(dir, &st, err, sizeof err);
     if (set) {

@@ -450,9 +450,14 @@ static ree_status add_compare(plotter *pl, const ree_table *t)
 
 static ree_status load_opt(plotter *pl, const char *name, ree_table **t)
 {
-    char path[4096];
+    char path[REE_CLI_PATH_MAX];
     *t = NULL;
-    snprintf(path, sizeof path, "%s/%s", pl->dir, name);
+    int n = snprintf(path, sizeof path, "%s/%s", pl->dir, name);
+    if (n < 0 || (size_t)n >= sizeof path) { /* never a shortened path: it names another file */
+        snprintf(pl->err, sizeof pl->err, "OUTDIR is too long: a path may have at most %zu bytes",
+                 sizeof path - 1);
+        return REE_EUSAGE;
+    }
     if (access(path, F_OK) != 0)
         return REE_OK;
     ree_status st;
@@ -676,25 +681,26 @@ ree_status ree_cmd_plot(int argc, char **argv)
         code = REE_EUSAGE;
         goto done;
     }
-    char dir[4096];
+    /* No path is ever shortened (it would name another file, which the chart would replace):
+     * one too long is a usage error naming where it came from. */
+    char dir[REE_CLI_PATH_MAX];
+    const char *what = out ? "-o" : "OUTDIR";
     if (single) {
         const char *slash = strrchr(out, '/');
         snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - out) : 1, slash ? out : ".");
         if (!*dir)
             snprintf(dir, sizeof dir, "/");
-    } else if (out) {
-        snprintf(dir, sizeof dir, "%s", out);
-    } else {
-        snprintf(dir, sizeof dir, "%s/plots", pl.dir);
+    } else if (out ? ree_cli_path(dir, sizeof dir, "plot", what, "%s", out)
+                   : ree_cli_path(dir, sizeof dir, "plot", what, "%s/plots", pl.dir)) {
+        code = REE_EUSAGE;
+        goto done;
     }
     for (size_t i = 0; i < pl.njob; i++) {
-        char image[4096];
-        int w = single ? snprintf(image, sizeof image, "%s", out)
-                       : snprintf(image, sizeof image, "%s/%s.%s", dir, pl.jobs[i].name,
-                                  ree_plot_ext((ree_plot_format)fmt));
-        if (w < 0 || (size_t)w >= sizeof image) {
-            fprintf(stderr, "reesim plot: output path too long in '%s'\n", dir);
-            code = REE_ECANTCREATE;
+        char image[REE_CLI_PATH_MAX];
+        if (single ? ree_cli_path(image, sizeof image, "plot", what, "%s", out)
+                   : ree_cli_path(image, sizeof image, "plot", what, "%s/%s.%s", dir,
+                                  pl.jobs[i].name, ree_plot_ext((ree_plot_format)fmt))) {
+            code = REE_EUSAGE;
             goto done;
         }
         int missing = 0;

@@ -342,7 +342,7 @@ ree_status ree_cmd_search(int argc, char **argv)
     ree_run_info info = {0, s.mo.nruns, s.mo.seed, (int)co.threads, 0, "search", ree_cli_wall(), 0};
     /* Under MPI ranks (docs/cluster.md) every rank runs every evaluation in the same order (each
      * one's Monte Carlo is collective); rank 0 alone writes, and shares its statuses. */
-    set = ree_cli_open_shared(co.out, p->name, "search", &st, err, sizeof err);
+    set = ree_cli_open_shared("search", co.out, p->name, "search", &st, err, sizeof err);
     if (st != REE_OK)
         goto done;
     double lo = x.in[0].min, hi = x.in[0].max;

@@ -307,7 +307,7 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
     /* Under MPI ranks (docs/cluster.md) every rank runs every evaluation in the same order (each
      * one's Monte Carlo is collective); rank 0 alone writes, and shares its statuses. */
     int root = ree_rank() == 0;
-    set = ree_cli_open_shared(co.out, p->name, "sensitivity", &st, err, sizeof err);
+    set = ree_cli_open_shared("sensitivity", co.out, p->name, "sensitivity", &st, err, sizeof err);
     if (st != REE_OK)
         goto done;
     ree_gsa_opts go = {.k = x.k,
@@ -348,7 +348,7 @@ done:
     else if (st != REE_OK && ree_cli_interrupted)
         fprintf(stderr, "reesim sensitivity: interrupted (signal %d); no output written\n",
                 (int)ree_cli_interrupted);
-    else if (st != REE_OK)
+    else if (st != REE_OK && !(st == REE_EUSAGE && !*err)) /* a usage error is printed */
         fprintf(stderr, "reesim sensitivity: %s: %s\n", p->file,
                 *err ? err : ree_status_message((ree_status)st));
     else if (!co.quiet && set)

@@ -142,7 +142,7 @@ ree_status ree_cmd_sweep(int argc, char **argv)
     }
     if (st == REE_EUSAGE)
         ree_cli_usage_error("sweep", "the design would exceed %d cases", REE_DESIGN_MAX_CASES);
-    char dir[1024], err[512] = "";
+    char dir[REE_CLI_PATH_MAX], err[512] = "";
     ree_outset *set = NULL;
     ree_mc_opts mo = {.nruns = co.runs > 0 ? co.runs : DEFAULT_RUNS,
                       .seed = seed,
@@ -153,12 +153,12 @@ ree_status ree_cmd_sweep(int argc, char **argv)
      * Monte Carlo is collective); rank 0 alone writes, and shares its statuses with the others. */
     int root = ree_rank() == 0, together = st == REE_OK;
     if (st == REE_OK) {
-        if (co.out)
-            snprintf(dir, sizeof dir, "%s", co.out);
-        else
-            snprintf(dir, sizeof dir, "out/%s-sweep", p->name);
+        if (co.out ? ree_cli_path(dir, sizeof dir, "sweep", "-o", "%s", co.out)
+                   : ree_cli_path(dir, sizeof dir, "sweep", "the default output folder",
+                                  "out/%s-sweep", p->name))
+            st = REE_EUSAGE; /* on every rank: the same arguments */
         ree_cli_catch_signals();
-        if (root)
+        if (root && st == REE_OK)
             set = ree_outset_open(dir, &st, err, sizeof err);
     }
     int progress = !co.quiet && isatty(fileno(stderr));

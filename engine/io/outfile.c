@@ -51,7 +51,7 @@ struct ree_csv {
     int merr;     /* out of memory: text was lost */
     int member;   /* memory: buf holds one gzip member of the text (ree_csv_mem_deflate) */
     int zin;      /* gzip: text went into the current stream since its start */
-    int werr;     /* errno of a failed ree_csv_writeback, for commit's message */
+    int werr;     /* errno of the first failed write or flush, for commit's message */
     off_t hinted; /* file bytes already handed to the kernel's writeback (start_writeback) */
 };
 
@@ -75,7 +75,7 @@ struct ree_outset {
     char *tmp;    /* private temporary folder PARENT/.BASE.tmp.XXXXXX; NULL once gone */
     int tmpfd;    /* open on tmp, flock'ed; -1 when closed */
     int single;   /* one file replacing `dir` (ree_outset_open_file) rather than a folder */
-    mode_t mode;  /* mode for the committed folder: 0777 & ~umask */
+    mode_t mode;  /* mode for a new committed folder: 0777 & ~umask (a replacing one: the old's) */
     const volatile sig_atomic_t *cancel;
     char *leftover; /* a stale temporary folder of an earlier run that could not be removed */
     struct entry *e;
@@ -188,6 +188,8 @@ static int classify(int fd, char *why, size_t whylen, int depth)
             continue;
         struct stat st;
         if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno == ENOENT) /* removed since it was listed (a concurrent reesim's clean-up) */
+                continue;
             flags |= F_FOREIGN;
         } else if (S_ISREG(st.st_mode) && chart_file(nm)) {
             flags |= F_CHART;
@@ -278,6 +280,11 @@ static void clean_leftovers(ree_outset *s)
         }
         if (fd >= 0)
             close(fd);
+        /* A folder that vanished while it was looked at (another reesim writing the same
+         * target removed it, or committed and removed its old set) is not left over. */
+        struct stat st;
+        if (!removed && fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
+            removed = 1;
         if (!removed && !s->leftover)
             s->leftover = join(s->parent, nm, "", "");
     }
@@ -334,6 +341,69 @@ static int check_target(const ree_outset *s, ree_status *status, char *err, size
         return -1;
     }
     return 0;
+}
+
+/* Attempts make_temp gives a new folder that another process removed before it was locked. */
+#define TEMP_TRIES 50
+
+/* Create the set's private folder s->tmp (mkdtemp) and hold it (s->tmpfd, flock). mkdtemp and
+ * flock are two steps: in between, another reesim writing the same target may list the parent,
+ * find the new folder empty and unlocked, take it for the leftover of a crashed run and remove it
+ * (clean_leftovers). Every process removes such a folder only while holding its flock, and holds
+ * it only for that, so this one waits for the lock, then looks whether the folder was removed
+ * meanwhile (no links left, or another folder under its name); if so it makes another, else the
+ * folder is its own for good: nobody else removes it while it is locked. Each attempt loses only
+ * to a clean-up that listed the parent in the microseconds after the mkdtemp, so one or two
+ * suffice; TEMP_TRIES bounds it. (Creating the folder under a name clean-ups ignore and renaming
+ * it after locking would close the window instead, but a crash between the two would leave a
+ * folder that no later run removes.) Returns REE_OK, or why in err: REE_ENOMEM, or
+ * REE_ECANTCREATE (then s->tmp, when set, is this process's and removed by ree_outset_free). */
+static ree_status make_temp(ree_outset *s, char *err, size_t errlen)
+{
+    for (int try = 1;; try++) {
+        s->tmp = join(s->parent, ".", s->base, ".tmp.XXXXXX");
+        if (!s->tmp) {
+            if (err && errlen > 0)
+                snprintf(err, errlen, "out of memory");
+            return REE_ENOMEM;
+        }
+        if (!mkdtemp(s->tmp)) {
+            set_err(err, errlen, "cannot create directory", s->tmp, errno);
+            free(s->tmp);
+            s->tmp = NULL;
+            return REE_ECANTCREATE;
+        }
+        struct stat held, named;
+        int gone;
+        s->tmpfd = open(s->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (s->tmpfd < 0) {
+            int e = errno;
+            gone = e == ENOENT && lstat(s->tmp, &named) != 0 && errno == ENOENT;
+            if (!gone) {
+                set_err(err, errlen, "cannot open directory", s->tmp, e);
+                return REE_ECANTCREATE;
+            }
+        } else {
+            if (flock(s->tmpfd, LOCK_EX) != 0 || fstat(s->tmpfd, &held) != 0) {
+                set_err(err, errlen, "cannot open directory", s->tmp, errno);
+                return REE_ECANTCREATE;
+            }
+            gone = held.st_nlink == 0 ||
+                   (lstat(s->tmp, &named) == 0 &&
+                    (named.st_ino != held.st_ino || named.st_dev != held.st_dev));
+            if (!gone)
+                return REE_OK;
+            close(s->tmpfd);
+            s->tmpfd = -1;
+        }
+        /* Removed by another process: not ours to remove (its name may be another's by now). */
+        if (try == TEMP_TRIES)
+            set_err(err, errlen, "cannot create directory", s->tmp, ENOENT);
+        free(s->tmp);
+        s->tmp = NULL;
+        if (try == TEMP_TRIES)
+            return REE_ECANTCREATE;
+    }
 }
 
 static ree_outset *open_set(const char *dir, int single, ree_status *status, char *err,
@@ -397,22 +467,8 @@ static ree_outset *open_set(const char *dir, int single, ree_status *status, cha
         return NULL;
     }
     clean_leftovers(s);
-    s->tmp = join(s->parent, ".", s->base, ".tmp.XXXXXX");
-    if (!s->tmp) {
-        *status = REE_ENOMEM;
-        ree_outset_free(s);
-        return NULL;
-    }
-    if (!mkdtemp(s->tmp)) {
-        set_err(err, errlen, "cannot create directory", s->tmp, errno);
-        free(s->tmp);
-        s->tmp = NULL;
-        ree_outset_free(s);
-        return NULL;
-    }
-    s->tmpfd = open(s->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (s->tmpfd < 0 || flock(s->tmpfd, LOCK_EX | LOCK_NB) != 0) {
-        set_err(err, errlen, "cannot open directory", s->tmp, errno);
+    *status = make_temp(s, err, errlen);
+    if (*status != REE_OK) {
         ree_outset_free(s);
         return NULL;
     }
@@ -523,6 +579,15 @@ ree_csv *ree_outset_csv(ree_outset *s, const char *name, const char *const *colu
     return e->csv;
 }
 
+/* Keep the reason of c's first failed write for commit's message: stdio keeps only the error
+ * flag, and glibc drops the buffer of a failed write, so commit's fflush succeeds with errno
+ * untouched and could only say EIO ("Input/output error") for a full disk. */
+static void csv_write_failed(ree_csv *c)
+{
+    if (!c->werr)
+        c->werr = errno ? errno : EIO;
+}
+
 /* Deflate `n` bytes of `c->buf` (all of it) into the file with `flush` (Z_NO_FLUSH or Z_FINISH).
  * Output goes through fwrite: a write error sticks to the FILE. */
 static void gz_deflate(ree_csv *c, int flush)
@@ -542,8 +607,10 @@ static void gz_deflate(ree_csv *c, int flush)
             return;
         }
         size_t have = REE_GZ_CHUNK - c->z->avail_out;
-        if (have && fwrite(c->zout, 1, have, c->f) != have)
-            break; /* the error stays on the FILE */
+        if (have && fwrite(c->zout, 1, have, c->f) != have) {
+            csv_write_failed(c); /* the error stays on the FILE; its reason here */
+            break;
+        }
     } while (c->z->avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
     c->len = 0;
     if (flush == Z_FINISH) {
@@ -566,8 +633,8 @@ static void gz_append_member(ree_csv *c, const unsigned char *p, size_t n)
         }
         c->finished = 0;
     }
-    if (n)
-        fwrite(p, 1, n, c->f); /* a write error stays on the FILE */
+    if (n && fwrite(p, 1, n, c->f) != n)
+        csv_write_failed(c); /* the error stays on the FILE; its reason here */
 }
 
 static void csv_free(ree_csv *c)
@@ -682,6 +749,9 @@ static void sync_dir(const char *path)
     }
 }
 
+/* Renames ree_outset_commit tries again when a concurrent reesim swapped the target meanwhile. */
+#define COMMIT_TRIES 10
+
 ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
 {
     if (s->done) {
@@ -710,7 +780,7 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
             gz_deflate(e->csv, Z_FINISH);
         int bad = fflush(e->f) != 0 || ferror(e->f);
         int e1 = errno;
-        if (bad && !e1 && e->csv)
+        if (bad && e->csv && e->csv->werr) /* the first failure's reason: the real one */
             e1 = e->csv->werr;
         if (!bad && e->csv && e->csv->zerr) {
             bad = 1;
@@ -757,14 +827,32 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
         sync_dir(s->parent);
         return REE_OK;
     }
-    if (fchmod(s->tmpfd, s->mode) != 0 || fsync(s->tmpfd) != 0) {
+    /* A folder that replaces another takes over its permission bits (a private folder stays
+     * private: `chmod 700` on results is not undone by the next run); a new one gets the usual
+     * 0777 & ~umask. */
+    struct stat sb;
+    int exists = lstat(s->dir, &sb) == 0;
+    mode_t mode = exists && S_ISDIR(sb.st_mode) ? sb.st_mode & 07777 : s->mode;
+    if (fchmod(s->tmpfd, mode) != 0 || fsync(s->tmpfd) != 0) {
         set_err(err, errlen, "cannot write", s->tmp, errno);
         remove_temps(s);
         return REE_EIO;
     }
-    struct stat sb;
-    int exists = lstat(s->dir, &sb) == 0;
     int rc = exists ? exchange(s->tmp, s->dir, s->parent, s->base) : rename(s->tmp, s->dir);
+    /* Another reesim writing the same target may swap its set in between the look and the
+     * rename: a folder that appeared makes rename fail (ENOTEMPTY, EEXIST), one that vanished
+     * makes the exchange fail (ENOENT). Look again, a bounded number of times; a folder that
+     * appeared is checked like the first (it must be one reesim may replace). */
+    for (int again = 0; rc != 0 && again < COMMIT_TRIES; again++) {
+        if (exists ? errno != ENOENT : errno != ENOTEMPTY && errno != EEXIST)
+            break;
+        if (check_target(s, &st, err, errlen) != 0) {
+            remove_temps(s);
+            return st;
+        }
+        exists = lstat(s->dir, &sb) == 0;
+        rc = exists ? exchange(s->tmp, s->dir, s->parent, s->base) : rename(s->tmp, s->dir);
+    }
     if (rc != 0) {
         set_err(err, errlen, "cannot rename to", s->dir, errno);
         remove_temps(s);
@@ -791,7 +879,7 @@ ree_status ree_outset_check(ree_outset *s, char *err, size_t errlen)
             continue;
         errno = 0;
         if (fflush(e->f) != 0 || ferror(e->f)) {
-            int e1 = errno ? errno : e->csv && e->csv->werr ? e->csv->werr : e0 ? e0 : EIO;
+            int e1 = e->csv && e->csv->werr ? e->csv->werr : errno ? errno : e0 ? e0 : EIO;
             char *shown = s->single ? dup_str(s->dir) : join(s->dir, e->name, "", "");
             set_err(err, errlen, "cannot write", shown ? shown : e->name, e1);
             free(shown);
@@ -899,7 +987,8 @@ static void put_bytes(ree_csv *c, const char *p, size_t n)
         return;
     }
     if (!c->z) {
-        fwrite(p, 1, n, c->f);
+        if (fwrite(p, 1, n, c->f) != n)
+            csv_write_failed(c);
         return;
     }
     while (n > 0) {
@@ -1001,7 +1090,7 @@ static void start_writeback(ree_csv *c, int last)
         return;
     errno = 0;
     if (fflush(c->f) != 0) {
-        c->werr = errno ? errno : EIO; /* the reason, which commit's flush would not see */
+        csv_write_failed(c); /* the reason, which commit's flush would not see */
         return;
     }
 #ifdef SYNC_FILE_RANGE_WRITE
