@@ -937,6 +937,13 @@ int ree_acc_merge_block_cells(ree_acc *into, const ree_block *b, size_t lo, size
     for (size_t i = lo; i < hi; i++) {
         struct cell *c = &into->cells[i];
         const double *col = b->cols + i * REE_BLOCK_MAX;
+        /* merge_level0's first touch of a cell's points is its last point, a cache miss (the
+         * cells' buffers are megabytes apart in all): asked for two cells ahead, it is on its way
+         * while these two merge. */
+#if defined(__GNUC__)
+        if (i + 2 < hi && !c[2].pm && c[2].npts > 0)
+            __builtin_prefetch(c[2].v + c[2].npts - 1, 1);
+#endif
         /* A column of one sign (its moments: no zero) and no NaN (the Welford mean stays NaN
          * once a NaN is added) adds nothing to `seen`; any other is looked at value by value. */
         unsigned seen = (b->min[i] > 0.0 || b->max[i] < 0.0) && b->mean[i] == b->mean[i]
