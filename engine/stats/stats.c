@@ -804,16 +804,6 @@ block_add_cells_avx(size_t nc, const double *restrict values, double *restrict r
 {
     block_add_body(nc, values, row, mean, m2, mn, mx, n);
 }
-
-/* And on 8 cells an instruction where it has AVX-512F (ree_sort_avx512): the same operations per
- * cell, so the same bits (no FMA: fp-contract=off, as above). */
-ONE_PASS __attribute__((target("avx512f,prefer-vector-width=512"))) static void
-block_add_cells_avx512(size_t nc, const double *restrict values, double *restrict row,
-                       double *restrict mean, double *restrict m2, double *restrict mn,
-                       double *restrict mx, double n)
-{
-    block_add_body(nc, values, row, mean, m2, mn, mx, n);
-}
 #endif
 
 int ree_block_add(ree_block *b, const double *values)
@@ -824,9 +814,7 @@ int ree_block_add(ree_block *b, const double *values)
     double *row = b->light ? NULL : b->rows + (size_t)b->staged * b->ncell;
     double n = (double)(b->nruns + 1);
 #if defined(REE_BLOCK_AVX)
-    if (ree_sort_avx512())
-        block_add_cells_avx512(b->ncell, values, row, b->mean, b->m2, b->min, b->max, n);
-    else if (ree_sort_avx())
+    if (ree_sort_avx())
         block_add_cells_avx(b->ncell, values, row, b->mean, b->m2, b->min, b->max, n);
     else
 #endif
