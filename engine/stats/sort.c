@@ -625,28 +625,6 @@ __attribute__((target("avx512f"))) static void sort64_avx512(double *x)
 }
 #undef CE8
 
-/* run_end eight points a turn (AVX-512 compares to a mask); a failing turn goes on point by point
- * from its first failing point, the points before it being in order. The same result. */
-__attribute__((target("avx512f"))) static size_t run_end_avx512(const double *x, size_t a, size_t n)
-{
-    for (;;) {
-        while (a + 8 <= n) {
-            unsigned ok =
-                _mm512_cmp_pd_mask(_mm512_loadu_pd(x + a - 1), _mm512_loadu_pd(x + a), _CMP_LE_OQ);
-            if (ok != 0xFFu) {
-                a += (size_t)__builtin_ctz(~ok);
-                break;
-            }
-            a += 8;
-        }
-        size_t stop = n - a < 8 ? n : a + 8;
-        for (; a < stop; a++)
-            if (ree_sort_lt(x[a], x[a - 1]))
-                return a;
-        if (a == n)
-            return n;
-    }
-}
 #undef AVX512_FN
 #endif
 
@@ -687,29 +665,22 @@ static int sort_points(double *x, size_t n, double *tmp, size_t pick, double *ke
         sort_segment(x, n);
         return 0;
     }
-#if defined(REE_SORT_AVX512)
-    int wide = ree_sort_avx512();
-#define RUN_END(x, a, n) (wide ? run_end_avx512(x, a, n) : run_end(x, a, n))
-#else
-#define RUN_END(x, a, n) run_end(x, a, n)
-#endif
     size_t bound[MAXRUN + 1], nrun = 0; /* run r is [bound[r], bound[r + 1]) */
     for (size_t i = 0; i < n;) {
         if (nrun == MAXRUN) {
             sort_chunks(x, n, tmp); /* what is sorted so far stays so: harmless */
             return 0;
         }
-        size_t a = RUN_END(x, i + 1, n);
+        size_t a = run_end(x, i + 1, n);
         if (a - i < MINRUN && a < n) {
             a = n - i < MINRUN ? n : i + MINRUN;
             insertion_sort(x + i, a - i);
-            a = a < n ? RUN_END(x, a, n) : n;
+            a = a < n ? run_end(x, a, n) : n;
         }
         bound[nrun++] = i;
         i = a;
     }
     bound[nrun] = n;
-#undef RUN_END
 #if defined(REE_SORT_AVX512)
     int vec = copies && nrun > 1 && ree_sort_avx512();
 #else
