@@ -54,8 +54,8 @@ int ree_sort_avx(void);
 void ree_sort_set_avx(int on);
 
 /* Whether the AVX-512 code runs: the merges of ree_sort_points and ree_sort_points_pick (inputs
- * with `copies`) and their run detection, the column network of ree_sort_column, a block's
- * per-run loop and its transposes: the processor has AVX-512F and ree_sort_set_avx is automatic. */
+ * with `copies`), the column network of ree_sort_column, the transposes of a block's staged runs:
+ * the processor has AVX-512F and ree_sort_set_avx is automatic. */
 int ree_sort_avx512(void);
 
 /* Sort a short column (a block's values, n <= 64) without data-dependent branches, using tmp (n
