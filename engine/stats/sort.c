@@ -534,97 +534,6 @@ merge_pick_avx512(const double *a, size_t na, const double *b, size_t nb, double
         merge_avx512(a, na, b, nb, out, 0);
 }
 
-/* Order a <= b lane by lane. */
-#define CE8(a, b)                                                                                  \
-    do {                                                                                           \
-        __m512d t_ = _mm512_min_pd(a, b);                                                          \
-        b = _mm512_max_pd(a, b);                                                                   \
-        a = t_;                                                                                    \
-    } while (0)
-
-/* The 8 lanes of v in reverse order. */
-AVX512_FN __m512d rev8(__m512d v)
-{
-    return _mm512_permutexvar_pd(_mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7), v);
-}
-
-/* Sort x[0..64) in place with AVX-512 min/max networks (only for values whose ties are copies,
- * as sort64_avx, whose plan it follows on 8 lanes): Batcher's 8-input odd-even merge sort (19
- * compare-exchanges, the first 19 of the 16-input one) on 8 registers sorts the 8 lanes' columns
- * at once; an 8 x 8 transpose makes them 8 runs of 8; bitonic merges (each across registers,
- * then bitonic8 within them) make 4 runs of 16, 2 of 32, then one of 64. About a quarter fewer
- * instructions than the AVX network on 4 lanes. */
-__attribute__((target("avx512f"))) static void sort64_avx512(double *x)
-{
-    __m512d v[8];
-    for (int r = 0; r < 8; r++)
-        v[r] = _mm512_loadu_pd(x + 8 * r);
-#define CE(i, j) CE8(v[i], v[j])
-    /* clang-format off */
-    CE(0, 1); CE(2, 3); CE(0, 2); CE(1, 3); CE(1, 2); CE(4, 5);
-    CE(6, 7); CE(4, 6); CE(5, 7); CE(5, 6); CE(0, 4); CE(2, 6);
-    CE(2, 4); CE(1, 5); CE(3, 7); CE(3, 5); CE(1, 2); CE(3, 4);
-    CE(5, 6);
-    /* clang-format on */
-#undef CE
-    { /* transpose: lane l of register r to lane r of register l */
-        const int lo = _MM_SHUFFLE(2, 0, 2, 0), hi = _MM_SHUFFLE(3, 1, 3, 1);
-        __m512d t[8], u[4], w[4];
-        for (int k = 0; k < 8; k += 2) {
-            t[k] = _mm512_unpacklo_pd(v[k], v[k + 1]);
-            t[k + 1] = _mm512_unpackhi_pd(v[k], v[k + 1]);
-        }
-        for (int p = 0; p < 2; p++) {
-            u[2 * p] = _mm512_shuffle_f64x2(t[p], t[2 + p], lo);
-            u[2 * p + 1] = _mm512_shuffle_f64x2(t[p], t[2 + p], hi);
-            w[2 * p] = _mm512_shuffle_f64x2(t[4 + p], t[6 + p], lo);
-            w[2 * p + 1] = _mm512_shuffle_f64x2(t[4 + p], t[6 + p], hi);
-        }
-        for (int p = 0; p < 2; p++)
-            for (int h = 0; h < 2; h++) {
-                v[2 * h + p] = _mm512_shuffle_f64x2(u[2 * p + h], w[2 * p + h], lo);
-                v[2 * h + p + 4] = _mm512_shuffle_f64x2(u[2 * p + h], w[2 * p + h], hi);
-            }
-    }
-    /* 8 + 8: run 2i and run 2i + 1 reversed are bitonic; the pairs' smaller values, then the
-     * larger, each bitonic, sorted within their registers. */
-    for (int i = 0; i < 8; i += 2) {
-        __m512d b = rev8(v[i + 1]);
-        CE8(v[i], b);
-        v[i] = bitonic8(v[i], 1);
-        v[i + 1] = bitonic8(b, 1);
-    }
-    /* 16 + 16: runs (v[4i], v[4i + 1]) and (v[4i + 2], v[4i + 3]) reversed. */
-    for (int i = 0; i < 8; i += 4) {
-        __m512d b0 = rev8(v[i + 3]), b1 = rev8(v[i + 2]);
-        CE8(v[i], b0);
-        CE8(v[i + 1], b1);
-        v[i + 2] = b0;
-        v[i + 3] = b1;
-        CE8(v[i], v[i + 1]);
-        CE8(v[i + 2], v[i + 3]);
-        for (int k = i; k < i + 4; k++)
-            v[k] = bitonic8(v[k], 1);
-    }
-    /* 32 + 32: v[0..4) and v[4..8) reversed. */
-    for (int k = 0; k < 2; k++) {
-        __m512d t = rev8(v[4 + k]);
-        v[4 + k] = rev8(v[7 - k]);
-        v[7 - k] = t;
-    }
-    for (int k = 0; k < 4; k++)
-        CE8(v[k], v[k + 4]);
-    for (int g = 0; g < 8; g += 4) {
-        CE8(v[g], v[g + 2]);
-        CE8(v[g + 1], v[g + 3]);
-        CE8(v[g], v[g + 1]);
-        CE8(v[g + 2], v[g + 3]);
-    }
-    for (int r = 0; r < 8; r++)
-        _mm512_storeu_pd(x + 8 * r, bitonic8(v[r], 1));
-}
-#undef CE8
-
 #undef AVX512_FN
 #endif
 
@@ -946,12 +855,6 @@ void ree_sort_column(double *x, size_t n, double *tmp, int copies)
 {
 #if defined(__SSE2__)
     if (n == 64 && (copies || ties_are_copies(x, n))) {
-#if defined(REE_SORT_AVX512)
-        if (ree_sort_avx512()) {
-            sort64_avx512(x);
-            return;
-        }
-#endif
 #if defined(REE_SORT_AVX)
         if (ree_sort_avx()) {
             sort64_avx(x);

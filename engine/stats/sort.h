@@ -54,7 +54,7 @@ int ree_sort_avx(void);
 void ree_sort_set_avx(int on);
 
 /* Whether the AVX-512 code runs: the merges of ree_sort_points and ree_sort_points_pick (inputs
- * with `copies`), the column network of ree_sort_column, the transposes of a block's staged runs:
+ * with `copies`) and the transposes of a block's staged runs:
  * the processor has AVX-512F and ree_sort_set_avx is automatic. */
 int ree_sort_avx512(void);
 

@@ -376,8 +376,8 @@ static void test_block_equals_acc_block(void **state)
     ree_sort_set_avx(-1);
 }
 
-/* A block built with the AVX-512 code (the 8 x 8 transposes of the staged runs into the columns,
- * the column network on 8 lanes) is the same bytes as with the AVX and the plain code: moments and
+/* A block built with the AVX-512 code (the 8 x 8 transposes of the staged runs into the columns)
+ * is the same bytes as with the AVX and the plain code: moments and
  * columns, for cell counts around multiples of 8 and full and partial blocks (a partial stage is
  * moved by the plain loop), on values of every kind. A column of zeros of both signs is not reordered by
  * sealing, so its packed column must be the runs in order: a transpose that mixed runs up would
