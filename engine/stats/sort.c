@@ -533,7 +533,6 @@ merge_pick_avx512(const double *a, size_t na, const double *b, size_t nb, double
     else
         merge_avx512(a, na, b, nb, out, 0);
 }
-
 #undef AVX512_FN
 #endif
 

@@ -53,9 +53,9 @@ int ree_sort_merge_copies(const double *a, size_t na, const double *b, size_t nb
 int ree_sort_avx(void);
 void ree_sort_set_avx(int on);
 
-/* Whether the AVX-512 code runs: the merges of ree_sort_points and ree_sort_points_pick (inputs
- * with `copies`) and the transposes of a block's staged runs:
- * the processor has AVX-512F and ree_sort_set_avx is automatic. */
+/* Whether the AVX-512 code runs (the merges of ree_sort_points and ree_sort_points_pick for inputs
+ * with `copies`, the transposes of a block's staged runs): the processor has AVX-512F and
+ * ree_sort_set_avx is automatic. */
 int ree_sort_avx512(void);
 
 /* Sort a short column (a block's values, n <= 64) without data-dependent branches, using tmp (n
