@@ -405,7 +405,8 @@ static size_t run_end(const double *x, size_t a, size_t n)
 #endif
 }
 
-static int avx_setting = -1; /* ree_sort_set_avx: -1 automatic, 0 off, 1 on if supported */
+/* ree_sort_set_avx: -1 automatic, 0 off, 1 AVX where supported but not AVX-512 */
+static int avx_setting = -1;
 
 void ree_sort_set_avx(int on)
 {
@@ -424,7 +425,7 @@ int ree_sort_avx(void)
 int ree_sort_avx512(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    return avx_setting != 0 && __builtin_cpu_supports("avx512f");
+    return avx_setting < 0 && __builtin_cpu_supports("avx512f");
 #else
     return 0;
 #endif

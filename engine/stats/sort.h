@@ -47,13 +47,15 @@ int ree_sort_merge_copies(const double *a, size_t na, const double *b, size_t nb
 /* Whether the AVX builds of the column networks (ree_sort_column) and of a block's per-run loop
  * (ree_block_add) run: the processor has AVX (checked at run time) and ree_sort_set_avx did not
  * turn them off. They give the same bits as the SSE2/plain code; ree_sort_set_avx(0) makes the
- * latter run so that tests check both (-1: back to automatic). Not to be called while another
- * thread sorts or adds. */
+ * latter run so that tests check both, ree_sort_set_avx(1) the AVX code but none of the AVX-512
+ * (-1: back to automatic, the widest the processor has). Not to be called while another thread
+ * sorts or adds. */
 int ree_sort_avx(void);
 void ree_sort_set_avx(int on);
 
-/* Whether the AVX-512 merges of ree_sort_points and ree_sort_points_pick (inputs with `copies`)
- * run: the processor has AVX-512F and ree_sort_set_avx did not turn the AVX paths off. */
+/* Whether the AVX-512 code runs (the merges of ree_sort_points and ree_sort_points_pick for inputs
+ * with `copies`, the transposes of a block's staged runs): the processor has AVX-512F and
+ * ree_sort_set_avx is automatic. */
 int ree_sort_avx512(void);
 
 /* Sort a short column (a block's values, n <= 64) without data-dependent branches, using tmp (n

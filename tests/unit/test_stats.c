@@ -376,6 +376,80 @@ static void test_block_equals_acc_block(void **state)
     ree_sort_set_avx(-1);
 }
 
+/* A block built with the AVX-512 code (the 8 x 8 transposes of the staged runs into the columns)
+ * is the same bytes as with the AVX and the plain code: moments and
+ * columns, for cell counts around multiples of 8 and full and partial blocks (a partial stage is
+ * moved by the plain loop), on values of every kind. A column of zeros of both signs is not reordered by
+ * sealing, so its packed column must be the runs in order: a transpose that mixed runs up would
+ * show there. */
+static void test_block_avx512_same_bytes(void **state)
+{
+    (void)state;
+    static const size_t ncells[] = {1, 7, 8, 9, 16, 23, 70};
+    static const int nruns[] = {1, 5, 8, 9, 16, 37, 64};
+    static const double odd[] = {0.0, -0.0, NAN, INFINITY, -INFINITY, 1.5, -2.25, 0x1p-1074};
+    uint64_t seed = 99;
+    for (size_t a = 0; a < sizeof ncells / sizeof *ncells; a++)
+        for (size_t r = 0; r < sizeof nruns / sizeof *nruns; r++) {
+            size_t nc = ncells[a];
+            int n = nruns[r];
+            double *v = malloc((size_t)n * nc * sizeof *v);
+            assert_non_null(v);
+            for (int run = 0; run < n; run++)
+                for (size_t c = 0; c < nc; c++) {
+                    double u = uniform(&seed), *x = &v[(size_t)run * nc + c];
+                    switch (c % 6) {
+                    case 0:
+                        *x = u * 100.0 - 50.0;
+                        break;
+                    case 1:
+                        *x = u < 0.5 ? -0.0 : 0.0;
+                        break;
+                    case 2:
+                        *x = odd[(size_t)(u * 8.0)];
+                        break;
+                    case 3:
+                        *x = round(u * 4.0);
+                        break;
+                    case 4:
+                        *x = 7.0;
+                        break;
+                    default:
+                        *x = (u - 0.5) * 0x1p900;
+                        break;
+                    }
+                }
+            unsigned char *bytes[3];
+            size_t len[3];
+            for (int t = 0; t < 3; t++) {
+                ree_sort_set_avx(1 - t); /* AVX, plain, AVX-512 (where they run) */
+                ree_block *b = ree_block_alloc(nc);
+                assert_non_null(b);
+                for (int run = 0; run < n; run++)
+                    assert_int_equal(ree_block_add(b, v + (size_t)run * nc), 0);
+                len[t] = ree_block_pack(b, NULL, 0);
+                bytes[t] = malloc(len[t]);
+                assert_non_null(bytes[t]);
+                assert_int_equal(ree_block_pack(b, bytes[t], len[t]), len[t]);
+                ree_block_free(b);
+            }
+            for (int t = 1; t < 3; t++) {
+                assert_int_equal(len[0], len[t]);
+                assert_memory_equal(bytes[0], bytes[t], len[0]);
+            }
+            /* Layout (ree_block_pack_cells): 3 words, 4 x nc moments, then nc columns of n. */
+            const unsigned char *cols = bytes[0] + 3 * sizeof(uint64_t) + 4 * nc * sizeof(double);
+            for (size_t c = 1; c < nc; c += 6)
+                for (int run = 0; run < n; run++)
+                    assert_memory_equal(cols + (c * (size_t)n + (size_t)run) * sizeof(double),
+                                        &v[(size_t)run * nc + c], sizeof(double));
+            for (int t = 0; t < 3; t++)
+                free(bytes[t]);
+            free(v);
+        }
+    ree_sort_set_avx(-1);
+}
+
 /* A total of size k accepts blocks of 64 even when k < 64 (k = 32: the driver's --quantile-k 32).
  */
 static void test_small_k_takes_blocks(void **state)
@@ -557,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_sketch_error_uniform),
         cmocka_unit_test(test_memory_bound),
         cmocka_unit_test(test_block_equals_acc_block),
+        cmocka_unit_test(test_block_avx512_same_bytes),
         cmocka_unit_test(test_small_k_takes_blocks),
         cmocka_unit_test(test_point_mass_cells),
         cmocka_unit_test(test_point_mass_memory),
