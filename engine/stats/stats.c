@@ -699,7 +699,8 @@ int ree_block_runs(const ree_block *b)
 __attribute__((target("avx512f"))) static size_t flush_rows_avx512(const double *rows, size_t nc,
                                                                    double *cols)
 {
-    const int lo = _MM_SHUFFLE(2, 0, 2, 0), hi = _MM_SHUFFLE(3, 1, 3, 1);
+    /* Immediates: an enum, since clang takes only integer constant expressions there. */
+    enum { lo = _MM_SHUFFLE(2, 0, 2, 0), hi = _MM_SHUFFLE(3, 1, 3, 1) };
     size_t c = 0;
     for (; c + 8 <= nc; c += 8) {
         __m512d r[8], t[8], u[4], v[4];
