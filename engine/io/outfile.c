@@ -291,11 +291,13 @@ static void clean_leftovers(ree_outset *s)
     closedir(d);
 }
 
-/* Check that the target may be replaced: absent, or a folder (file, for a single-file set)
- * reesim wrote. The target itself is never followed when it is a symlink. */
-static int check_target(const ree_outset *s, ree_status *status, char *err, size_t errlen)
+/* check_target once; *moved is set when a refusal was about a folder that is no longer the one
+ * named s->dir (see check_target). */
+static int check_target_once(const ree_outset *s, ree_status *status, char *err, size_t errlen,
+                             int *moved)
 {
     struct stat st;
+    *moved = 0;
     *status = REE_ECANTCREATE;
     if (lstat(s->dir, &st) != 0) {
         if (errno == ENOENT)
@@ -329,10 +331,16 @@ static int check_target(const ree_outset *s, ree_status *status, char *err, size
         return -1;
     }
     char why[300] = "";
+    struct stat held, now;
+    int known = fstat(fd, &held) == 0;
     int k = classify(fd, why, sizeof why, 0);
     if (k && !(k & F_FOREIGN) && !(k & F_ANCHOR))
         snprintf(why, sizeof why, "it has neither meta.json nor compare.csv");
     if (k && ((k & F_FOREIGN) || !(k & F_ANCHOR))) {
+        /* The folder read may have been swapped out by a concurrent reesim's commit and emptied
+         * while it was listed (its meta.json gone before the rest): not the target any more. */
+        *moved = known && (lstat(s->dir, &now) != 0 || now.st_ino != held.st_ino ||
+                           now.st_dev != held.st_dev);
         if (err && errlen > 0)
             snprintf(err, errlen,
                      "refusing to replace '%s': not a reesim output folder (%s); choose "
@@ -341,6 +349,20 @@ static int check_target(const ree_outset *s, ree_status *status, char *err, size
         return -1;
     }
     return 0;
+}
+
+/* Check that the target may be replaced: absent, or a folder (file, for a single-file set)
+ * reesim wrote. The target itself is never followed when it is a symlink. Several reesims may
+ * write the same target at once (docs/reliability.md): a folder refused as not reesim's that is
+ * no longer the one under the target's name (another run swapped its set in and is removing the
+ * old one, file by file) is looked at again, a bounded number of times. */
+static int check_target(const ree_outset *s, ree_status *status, char *err, size_t errlen)
+{
+    for (int try = 0;; try++) {
+        int moved, r = check_target_once(s, status, err, errlen, &moved);
+        if (r == 0 || !moved || try == 10)
+            return r;
+    }
 }
 
 /* Attempts make_temp gives a new folder that another process removed before it was locked. */
