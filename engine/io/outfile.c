@@ -849,12 +849,14 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
         sync_dir(s->parent);
         return REE_OK;
     }
-    /* A folder that replaces another takes over its permission bits (a private folder stays
-     * private: `chmod 700` on results is not undone by the next run); a new one gets the usual
-     * 0777 & ~umask. */
+    /* A folder that replaces one of this user's takes over its permission bits (a private
+     * folder stays private: `chmod 700` on results is not undone by the next run); a new one, or
+     * one replacing a folder someone else owns (who may have made it 0777 in a shared place, to
+     * make the new results writable to all), gets the usual 0777 & ~umask. Never set-user-ID. */
     struct stat sb;
     int exists = lstat(s->dir, &sb) == 0;
-    mode_t mode = exists && S_ISDIR(sb.st_mode) ? sb.st_mode & 07777 : s->mode;
+    mode_t mode =
+        exists && S_ISDIR(sb.st_mode) && sb.st_uid == geteuid() ? sb.st_mode & 03777 : s->mode;
     if (fchmod(s->tmpfd, mode) != 0 || fsync(s->tmpfd) != 0) {
         set_err(err, errlen, "cannot write", s->tmp, errno);
         remove_temps(s);

@@ -31,6 +31,18 @@ chmod 2750 "$work/new"
 run "$work/new"
 check "  as does a setgid bit (2750)" test "$(mode "$work/new")" = 2750
 
+# A folder someone else owns and made world-writable (a shared place): its mode is not copied,
+# or the new results would be writable by all.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+    run "$work/foreign"
+    chown nobody "$work/foreign" && chmod 777 "$work/foreign"
+    run "$work/foreign"
+    check "a foreign-owned 777 folder is replaced with 0777 & ~umask 022 = 755" \
+        test "$(mode "$work/foreign")" = 755
+else
+    echo "skip: a foreign-owned folder needs root (chown)"
+fi
+
 mkdir -m 711 "$work/cmp"
 "$bin" compare "$work/s.yaml" "$work/s.yaml" -n 3 -j 1 -q -o "$work/cmp"
 check "compare keeps 711 too" test "$(mode "$work/cmp")" = 711
