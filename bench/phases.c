@@ -126,8 +126,9 @@ static int ws_alloc(ws *w, const ree_plan *p)
     w->ind = ree_block_alloc(nind);
     w->tseries = ree_acc_alloc(ncell, REE_MC_DEFAULT_K);
     w->tind = ree_acc_alloc(nind, REE_MC_DEFAULT_K);
-    w->vb = ree_vb_alloc(p);
-    w->tvb = ree_vb_alloc(p);
+    /* the budget `reesim run` keeps by default (with REE_VB_OFF, one of no indicator) */
+    w->vb = ree_vb_alloc(p, ree_vb_auto_scope(p));
+    w->tvb = ree_vb_alloc(p, ree_vb_auto_scope(p));
     w->values = calloc((size_t)REE_MC_BLOCK * (nind ? nind : 1), sizeof(double));
     return w->run && w->series && w->ind && w->tseries && w->tind && w->vb && w->tvb && w->values
                ? 0

@@ -369,9 +369,11 @@ static const char run_help[] =
     "                        to 2K runs)\n"
     "      --runs-csv F      per-run rows: csv (runs.csv), gz (runs.csv.gz, gzip) or none\n"
     "                        (default: csv up to 100000 runs, gz above)\n"
-    "      --variance M      variance budget (variance.csv): on, off or auto (default: on\n"
-    "                        unless its memory, which grows with inputs x headline\n"
-    "                        indicators, would pass ~64 MB per thread)\n"
+    "      --variance M      variance budget (variance.csv): on (every headline\n"
+    "                        indicator), regions (the region totals' only), off, or auto\n"
+    "                        (default: on unless its memory, which grows with inputs x\n"
+    "                        headline indicators, would pass ~32 MB per thread; then\n"
+    "                        regions while they fit)\n"
     "      --series-quantiles M  p05..p95 in timeseries.csv: on, off (mean, sd only) or\n"
     "                        auto (default: on unless the series' sketches could pass\n"
     "                        --quantile-budget; always on with observations)\n"
@@ -481,7 +483,7 @@ static void print_variance(const ree_plan *p, const ree_vb *v)
 typedef struct run_opts {
     long long only, qk;
     enum runs_csv_format rfmt;
-    int variance; /* -1 auto, 0 off, 1 on */
+    int variance; /* -1 auto, else a ree_vb_scope */
     int squant;   /* --series-quantiles: -1 auto, 0 off, 1 on */
     long long budget_mb;
 } run_opts;
@@ -501,13 +503,26 @@ static int parse_mode(const char *opt, const char *arg, int *out)
     return *out == -2 ? -1 : 0;
 }
 
+/* --variance: -1 for auto, else a ree_vb_scope. */
+static int parse_variance(const char *arg, int *out)
+{
+    *out = !strcmp(arg, "auto")      ? -1
+           : !strcmp(arg, "on")      ? REE_VB_ALL
+           : !strcmp(arg, "regions") ? REE_VB_REGIONS
+           : !strcmp(arg, "off")     ? REE_VB_OFF
+                                     : -2;
+    if (*out == -2)
+        ree_cli_usage_error("run", "--variance must be on, regions, off or auto, not '%s'", arg);
+    return *out == -2 ? -1 : 0;
+}
+
 static int run_opt(int c, const char *arg, void *ctx)
 {
     run_opts *r = ctx;
     if (c == 'R')
         return parse_runs_csv(arg, &r->rfmt);
     if (c == 'V')
-        return parse_mode("--variance", arg, &r->variance);
+        return parse_variance(arg, &r->variance);
     if (c == 'P')
         return parse_mode("--series-quantiles", arg, &r->squant);
     if (c == 'M')
@@ -549,12 +564,14 @@ ree_status ree_cmd_run(int argc, char **argv)
         return lst;
     int variance = ro.variance;
     if (variance < 0) {
-        variance = ree_vb_cells(p) <= REE_VB_AUTO_MAX_CELLS;
-        if (!variance && !co.quiet)
+        variance = ree_vb_auto_scope(p);
+        if (variance != REE_VB_ALL && !co.quiet)
             fprintf(stderr,
-                    "reesim run: note: no variance budget for this network (%zu cells per "
-                    "thread, above %zu; --variance on keeps one)\n",
-                    ree_vb_cells(p), (size_t)REE_VB_AUTO_MAX_CELLS);
+                    "reesim run: note: %s (%zu cells per thread for every headline indicator, "
+                    "above %zu; --variance on keeps them all)\n",
+                    variance == REE_VB_REGIONS ? "variance budget of the region totals only"
+                                               : "no variance budget for this network",
+                    ree_vb_cells(p, REE_VB_ALL), (size_t)REE_VB_AUTO_MAX_CELLS);
     }
     /* Series quantiles: fit.csv scores the observed series by their quantiles, so a scenario
      * with observations keeps them; otherwise auto keeps them while their sketches fit the

@@ -131,7 +131,7 @@ static void *worker_alloc(void *ctx)
     w->ind = ree_block_alloc(nind);
     w->values = calloc((size_t)REE_MC_BLOCK * (nind ? nind : 1), sizeof(double));
     if (j->o->variance)
-        w->vb = ree_vb_alloc(j->p);
+        w->vb = ree_vb_alloc(j->p, (ree_vb_scope)j->o->variance);
     if (j->rows)
         w->rows = ree_csv_mem_alloc();
     if (!w->run || !w->series || !w->ind || !w->values || (j->o->variance && !w->vb) ||
@@ -368,7 +368,7 @@ ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv
     out->series = o->series_moments_only ? ree_acc_alloc_moments(ncell) : ree_acc_alloc(ncell, k);
     out->indicators = ree_acc_alloc((size_t)p->nindicator, k);
     if (o->variance)
-        out->variance = ree_vb_alloc(p);
+        out->variance = ree_vb_alloc(p, (ree_vb_scope)o->variance);
     if (!out->series || !out->indicators || (o->variance && !out->variance)) {
         ree_mc_result_free(out);
         snprintf(err, errlen, "out of memory allocating the statistics of %d series x %d months",

@@ -32,7 +32,7 @@ typedef struct ree_mc_opts {
     volatile sig_atomic_t *cancel; /* when set and non-zero, stop before the next block */
     ree_progress_fn progress;      /* called after each merged block; may be NULL */
     void *progress_arg;
-    int variance; /* also collect the variance budget (variance.h) */
+    int variance; /* the variance budget to collect: a ree_vb_scope (REE_VB_OFF: none) */
     /* How runs.csv rows are prepared, on every thread of every rank, before the ordered write:
      * REE_MC_ROWS_NONE (0: plain text when `runs_csv` is given, else none), REE_MC_ROWS_CSV
      * (text) or REE_MC_ROWS_GZ (each block's rows one gzip member, for a runs_csv opened with

@@ -104,22 +104,44 @@ static int count_inputs(const ree_plan *p, input *in)
     return n;
 }
 
-size_t ree_vb_cells(const ree_plan *p)
+/* Whether indicator `i` of `p` is budgeted in `scope`. */
+static int budgeted(const ree_plan *p, int i, ree_vb_scope scope)
 {
-    size_t nout = 0;
-    for (int i = 0; i < p->nindicator; i++)
-        nout += (p->indicators[i].def->flags & REE_MD_HEADLINE) != 0;
-    return (size_t)count_inputs(p, NULL) * nout * REE_VB_BINS;
+    const ree_indicator *ind = &p->indicators[i];
+    return (ind->def->flags & REE_MD_HEADLINE) &&
+           (scope == REE_VB_ALL || (scope == REE_VB_REGIONS && ind->kind == REE_IND_REGION));
 }
 
-ree_vb *ree_vb_alloc(const ree_plan *p)
+static int count_outputs(const ree_plan *p, ree_vb_scope scope)
+{
+    int n = 0;
+    for (int i = 0; i < p->nindicator; i++)
+        n += budgeted(p, i, scope);
+    return n;
+}
+
+size_t ree_vb_cells(const ree_plan *p, ree_vb_scope scope)
+{
+    return (size_t)count_inputs(p, NULL) * (size_t)count_outputs(p, scope) * REE_VB_BINS;
+}
+
+ree_vb_scope ree_vb_auto_scope(const ree_plan *p)
+{
+    if (ree_vb_cells(p, REE_VB_ALL) <= REE_VB_AUTO_MAX_CELLS)
+        return REE_VB_ALL;
+    if (count_outputs(p, REE_VB_REGIONS) > 0 &&
+        ree_vb_cells(p, REE_VB_REGIONS) <= REE_VB_AUTO_MAX_CELLS)
+        return REE_VB_REGIONS;
+    return REE_VB_OFF;
+}
+
+ree_vb *ree_vb_alloc(const ree_plan *p, ree_vb_scope scope)
 {
     ree_vb *v = calloc(1, sizeof *v);
     if (!v)
         return NULL;
     v->nin = count_inputs(p, NULL);
-    for (int i = 0; i < p->nindicator; i++)
-        v->nout += (p->indicators[i].def->flags & REE_MD_HEADLINE) != 0;
+    v->nout = count_outputs(p, scope);
     size_t ncell = (size_t)v->nin * (size_t)v->nout * REE_VB_BINS;
     size_t nbin = (size_t)v->nin * REE_VB_BINS;
     v->in = calloc(v->nin ? (size_t)v->nin : 1, sizeof *v->in);
@@ -136,7 +158,7 @@ ree_vb *ree_vb_alloc(const ree_plan *p)
     }
     count_inputs(p, v->in);
     for (int i = 0, k = 0; i < p->nindicator; i++)
-        if (p->indicators[i].def->flags & REE_MD_HEADLINE)
+        if (budgeted(p, i, scope))
             v->out[k++] = i;
     return v;
 }

@@ -27,16 +27,28 @@
 
 typedef struct ree_vb ree_vb;
 
-/* Cells a budget of plan `p` keeps (uncertain inputs x headline indicators x REE_VB_BINS), per
+/* What a budget covers. REE_VB_ALL: every headline indicator. REE_VB_REGIONS: only the region
+ * totals' headlines (a few per region: their number does not grow with the network), so that the
+ * budget grows with the inputs alone. REE_VB_OFF: none (0, so that a flag reads as "kept"). */
+typedef enum ree_vb_scope { REE_VB_OFF = 0, REE_VB_ALL = 1, REE_VB_REGIONS = 2 } ree_vb_scope;
+
+/* Cells a budget of plan `p` keeps (uncertain inputs x its indicators x REE_VB_BINS), per
  * thread: its memory and its merge cost grow with that product, i.e. with the square of the
- * network. `reesim run` keeps a budget by default only up to REE_VB_AUTO_MAX_CELLS (16 bytes a
- * cell, about 34 MB per thread; a few hundred nodes), and says when it skips one (--variance on forces it). */
+ * network for REE_VB_ALL. `reesim run` keeps every headline by default only up to
+ * REE_VB_AUTO_MAX_CELLS (16 bytes a cell, about 34 MB per thread; a few hundred nodes), then the
+ * region totals' only while they fit, and says which (--variance on forces every headline). */
 #define REE_VB_AUTO_MAX_CELLS ((size_t)1 << 21)
-size_t ree_vb_cells(const ree_plan *p);
+size_t ree_vb_cells(const ree_plan *p, ree_vb_scope scope);
+
+/* The scope `reesim run --variance auto` takes for plan `p`: REE_VB_ALL while it fits
+ * REE_VB_AUTO_MAX_CELLS, else REE_VB_REGIONS while the plan has region totals and they fit, else
+ * REE_VB_OFF. A function of the plan only: the same on every MPI rank, for any -j. */
+ree_vb_scope ree_vb_auto_scope(const ree_plan *p);
 
 /* A budget for plan `p`'s uncertain parameters (base parameters, timeline and regime values
- * given as distributions) and headline indicators. NULL when out of memory. */
-ree_vb *ree_vb_alloc(const ree_plan *p);
+ * given as distributions) and the headline indicators of `scope` (not REE_VB_OFF). NULL when out
+ * of memory. */
+ree_vb *ree_vb_alloc(const ree_plan *p, ree_vb_scope scope);
 void ree_vb_free(ree_vb *v);
 void ree_vb_reset(ree_vb *v);
 
@@ -50,7 +62,7 @@ void ree_vb_merge(ree_vb *into, const ree_vb *from);
 int ree_vb_inputs(const ree_vb *v);
 const char *ree_vb_input_name(const ree_vb *v, int i);
 
-/* Headline indicators: their plan indices. */
+/* The indicators budgeted (headlines of the scope): their plan indices. */
 int ree_vb_outputs(const ree_vb *v);
 int ree_vb_output_indicator(const ree_vb *v, int k);
 

@@ -34,13 +34,28 @@ check "--variance off: header only" test "$(wc -l < "$work/d/variance.csv")" -eq
 check "--variance off: summary unchanged" cmp "$work/b/summary.csv" "$work/d/summary.csv"
 "$bin" run "$src/tests/variance/toy.yaml" -n 64 -q --variance maybe -o "$work/e" 2>/dev/null
 check "--variance maybe is a usage error" test $? -eq 64
-# auto: a network whose budget would pass REE_VB_AUTO_MAX_CELLS (1,000 generated nodes: about
-# 7 million cells) runs without one and says so; --variance on would keep it.
+"$bin" run "$src/tests/variance/toy.yaml" -n 64 -q --variance maybe -o "$work/e" 2> "$work/e.err"
+check "and names every mode" grep -q "on, regions, off or auto" "$work/e.err"
+# auto: a network whose budget of every headline would pass REE_VB_AUTO_MAX_CELLS (1,000
+# generated nodes: about 7 million cells) keeps the region totals' only, and says so.
+# --variance regions on a smaller network: the region rows of --variance on, byte for byte (each
+# cell's sums are its own), and no other row.
 gen=$(dirname "$bin")/reesim-gen
 if [ -x "$gen" ]; then
     "$gen" -n 1000 -m 12 -o "$work/big.yaml"
     "$bin" run "$work/big.yaml" -n 64 -o "$work/f" > /dev/null 2> "$work/f.err"
-    check "auto: a large network runs without a budget" test "$(wc -l < "$work/f/variance.csv")" -eq 1
-    check "auto: and says so" grep -q "no variance budget for this network" "$work/f.err"
+    check "auto: a large network keeps the region totals' budget" \
+        awk -F, "$cols { n++; bad += \$c[\"entity\"] != \"US\" } END { exit !(n > 0 && !bad) }" \
+        "$work/f/variance.csv"
+    check "auto: and says so" grep -q "variance budget of the region totals only" "$work/f.err"
+    "$gen" -n 100 -m 12 -o "$work/mid.yaml"
+    "$bin" run "$work/mid.yaml" -n 200 -j 2 -q --variance on -o "$work/g"
+    "$bin" run "$work/mid.yaml" -n 200 -j 1 -q --variance regions -o "$work/h"
+    awk -F, 'NR == 1 || $2 == "US"' "$work/g/variance.csv" > "$work/g.us"
+    check "regions: some region rows" test "$(wc -l < "$work/g.us")" -gt 1
+    check "regions: the region rows of on, and only them" cmp "$work/g.us" "$work/h/variance.csv"
+    check "regions: fewer rows than on" test "$(wc -l < "$work/h/variance.csv")" -lt \
+        "$(wc -l < "$work/g/variance.csv")"
+    check "regions: summary unchanged" cmp "$work/g/summary.csv" "$work/h/summary.csv"
 fi
 finish
