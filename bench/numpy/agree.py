@@ -90,7 +90,7 @@ def main():
     ap.add_argument("reesim")
     ap.add_argument("numpy")
     ap.add_argument("--z", type=float, default=4.5)
-    ap.add_argument("--show", type=int, default=12)
+    ap.add_argument("--show", type=int, default=3, help="worst cells shown per kind")
     a = ap.parse_args()
     Z = a.z
     na, nb = runs_of(a.reesim), runs_of(a.numpy)
@@ -196,9 +196,11 @@ def main():
     good = sum(cells.values())
     print("%-20s %6d / %6d agree (%.2f%%)" % ("cells (all checks)", good, len(cells),
                                              100.0 * good / len(cells)))
-    print("worst (ratio of discrepancy to allowance; > 1 disagrees):")
-    for kd, cell, ratio, det in sorted(C.rows, key=lambda r: -r[2])[:a.show]:
-        print("  %6.2f  %-18s %s: %s" % (ratio, kd, cell, det))
+    print("worst per kind (ratio of the discrepancy to its allowance; > 1 disagrees):")
+    for kd in kinds:
+        rs = sorted((r for r in C.rows if r[0] == kd), key=lambda r: -r[2])
+        for _, cell, ratio, det in rs[:a.show]:
+            print("  %8.3g  %-18s %s: %s" % (ratio, kd, cell, det))
     bad_keys = any(p.startswith(("series cell", "indicator ")) for p in problems)
     print("AGREE" if ok_all and not bad_keys else "DISAGREE")
     return 0 if ok_all and not bad_keys else 1
