@@ -71,6 +71,27 @@ SECTOR_P = {
     "stop_days": (1.0, "num", 0, DPM), "price_sub_elasticity": (0.0, "num", 0, 10),
     "price_dd_elasticity": (0.0, "num", 0, 10), "price_lag_months": (0.0, "num", 0, 1200),
 }
+PROCESSOR_P = {
+    "inputs": (REQ, "matmap", 0, 1000), "output": (REQ, "material", 0, 0),
+    "capacity": (REQ, "num", 0, MAX_T), "utilisation": (1.0, "num", 0, 1),
+    "ramp_add": (0.0, "num", 0, MAX_T), "ramp_start": (0.0, "date", -INF, INF),
+    "ramp_months": (12.0, "num", 0, 1200), "outage_prob": (0.0, "num", 0, 1),
+    "outage_months": (2.0, "num", 1, 1200), "max_stock": (INF, "ninf", 0, MAX_T),
+    "input_cover": (1.0, "num", 0, 1200), "delay": (0.0, "int", 0, 24),
+    "price_util_elasticity": (0.0, "num", 0, 10), "price_lag_months": (0.0, "num", 0, 1200),
+}
+STOCKPILE_P = {
+    "material": (REQ, "material", 0, 0), "release": (1.0, "num", 0, 1),
+    "trigger": (0.0, "num", 0, 1), "max_release": (INF, "ninf", 0, MAX_T),
+    "floor": (0.0, "num", 0, MAX_T), "target": (0.0, "num", 0, MAX_T),
+    "refill_rate": (0.0, "num", 0, MAX_T),
+}
+RECYCLER_P = {
+    "material": (REQ, "material", 0, 0), "feed": (REQ, "material", 0, 0),
+    "collect": (0.01, "num", 0, 1), "lag_months": (0.0, "int", 0, 600),
+    "eol0": (0.0, "num", 0, MAX_T), "yield": (0.9, "num", 0, 1),
+    "capacity": (INF, "ninf", 0, MAX_T),
+}
 LINK_P = {
     "lead_time": (1.0, "num", 1, 120), "delay_prob": (0.0, "num", 0, 1),
     "delay_months": (1.0, "num", 0, 120), "share": (1.0, "num", 0, 1),
@@ -158,7 +179,7 @@ class Scenario:
         self.T = int(y["horizon"]["steps"])
         self.seed = int(y.get("seed", 1)) if seed is None else seed
         self.n = n
-        for k in ("regimes", "observations"):
+        for k in ("observations", "calibrate"):
             if y.get(k):
                 raise Unsupported("scenario section %r" % k)
         self.mats = [m["id"] for m in y["materials"]]
@@ -237,7 +258,7 @@ def const(x, what):
 
 
 class Node:
-    produce = order = consume = None
+    produce = order = consume = offer = None
 
     def __init__(self, sim, i, spec):
         self.sim, self.i, self.id = sim, i, spec["id"]
@@ -261,21 +282,8 @@ class Source(Node):
 
     def produce(self, t):
         p, sim = self.p, self.sim
-        q = np.where(self.down, 1.0 / p["outage_months"], p["outage_prob"])
-        mid = (q > 0) & (q < 1)
-        if mid.any():
-            u = sim.rng.random(sim.n)
-            change = np.where(mid, u < q, q >= 1)
-        else:
-            change = q >= 1
-        self.down = self.down ^ change
-        rm, rs = p["ramp_months"], p["ramp_start"]
-        if np.ndim(rm) == 0 and rm <= 0:
-            f = np.where(t >= rs, 1.0, 0.0)
-        else:
-            f = np.where(rm > 0, np.clip((t - rs) / np.where(rm > 0, rm, 1), 0, 1),
-                         np.where(t >= rs, 1.0, 0.0))
-        cap = np.maximum(p["capacity"] + p["ramp_add"] * f, 0)
+        self.down = outage_step(sim, self.down, p)
+        cap = ramped(p, t)
         held = 0
         for m in self.outs:
             held = held + sim.stock[self.i, m]
@@ -482,7 +490,157 @@ class Sector(Node):
             self.firm_months, self.max_stopped]
 
 
-NODE_MODELS = {"source": Source, "inventory": Inventory, "sector": Sector}
+def outage_step(sim, down, p):
+    """The two-state outage chain of source and processor: the transition, before producing."""
+    q = np.where(down, 1.0 / p["outage_months"], p["outage_prob"])
+    mid = (q > 0) & (q < 1)
+    if mid.any():
+        u = sim.rng.random(sim.n)
+        change = np.where(mid, u < q, q >= 1)
+    else:
+        change = q >= 1
+    return down ^ change
+
+
+def ramped(p, t):
+    rm, rs = p["ramp_months"], p["ramp_start"]
+    f = np.where(rm > 0, np.clip((t - rs) / np.where(rm > 0, rm, 1), 0, 1),
+                 np.where(t >= rs, 1.0, 0.0))
+    return np.maximum(p["capacity"] + p["ramp_add"] * f, 0)
+
+
+class Processor(Node):
+    model = "processor"
+    table = PROCESSOR_P
+    metrics = [("capacity", "t/month"), ("production", "t"), ("input_limited", "1"),
+               ("outage", "1"), ("wip", "t")]
+    indicators = [("production", "t"), ("input_limited_months", "months")]
+
+    def reset(self):
+        p, n = self.p, self.sim.n
+        if np.any(p["price_util_elasticity"] != 0):
+            raise Unsupported("processor price response (%s)" % self.id)
+        self.d = int(const(p["delay"], "processor delay"))
+        self.ins = [m for m in range(self.sim.nm) if p["inputs"][m] > 0]
+        self.out = p["output"]
+        self.down = np.zeros(n, bool)
+        self.ring = [np.zeros(n) for _ in range(self.d)]  # started d, d-1, ..., 1 steps ago
+        self.wip = np.zeros(n)
+        self.total, self.limited = np.zeros(n), np.zeros(n)
+
+    def produce(self, t):
+        p, sim, i = self.p, self.sim, self.i
+        self.down = outage_step(sim, self.down, p)
+        cap = ramped(p, t) + np.zeros(sim.n)
+        rate = cap * p["utilisation"]
+        avail = np.where(self.down, 0.0, rate)
+        by_input = np.full(sim.n, INF)
+        for m in self.ins:
+            by_input = np.minimum(by_input, np.maximum(sim.stock[i, m], 0) / p["inputs"][m])
+        if not self.ins:
+            by_input = np.zeros(sim.n)
+        room = p["max_stock"] - sim.stock[i, self.out] - self.wip
+        room = np.where(room > 0, room, 0)
+        started = np.minimum(np.minimum(avail, by_input), room)
+        lim = ((by_input < avail - 1e-12) & (by_input <= room)).astype(float)
+        for m in self.ins:
+            sim.stock[i, m] -= np.minimum(started * p["inputs"][m], np.maximum(sim.stock[i, m], 0))
+        if self.d == 0:
+            done = started
+        else:
+            done = self.ring.pop(0)
+            self.ring.append(started)
+        sim.stock[i, self.out] += done
+        self.wip = sum(self.ring) if self.d else np.zeros(sim.n)
+        self.total += done
+        self.limited += lim
+        self.rate = rate
+        self.met = [cap, done, lim, self.down.astype(float), self.wip]
+
+    def order(self, t):
+        p, sim = self.p, self.sim
+        for m in self.ins:
+            lead = sim.lead_in[self.i][m]
+            want = (1 + lead + p["input_cover"]) * self.rate * p["inputs"][m] - sim.position[self.i, m]
+            sim.order[self.i, m] = np.maximum(want, 0)
+
+    def finish(self):
+        return [self.total, self.limited]
+
+
+class Stockpile(Node):
+    model = "stockpile"
+    table = STOCKPILE_P
+    metrics = [("level", "t"), ("releasing", "1"), ("exhausted", "1")]
+    indicators = [("min_level", "t"), ("exhausted", "1"), ("exhausted_month", "months")]
+
+    def reset(self):
+        n = self.sim.n
+        self.m = self.p["material"]
+        self.releasing = np.zeros(n, bool)
+        self.filled = np.zeros(n, bool)
+        self.ever = np.zeros(n, bool)
+        self.first = np.full(n, -1.0)
+        self.minlevel = np.full(n, INF)
+
+    def order(self, t):
+        p, sim, m = self.p, self.sim, self.m
+        sc = sim.scarcity[m]
+        trig = (sc >= p["trigger"]) & (sc > 0)
+        still = self.releasing & (sim.requested[self.i, m] > 0)
+        self.releasing = (np.asarray(p["release"]) > 0.5) & (trig | still)
+        gap = p["target"] - sim.position[self.i, m]
+        gap = np.where(gap > 0, gap, 0)
+        sim.order[self.i, m] = np.where(self.releasing | (sc > 0), 0,
+                                        np.minimum(gap, p["refill_rate"]))
+        level = np.maximum(sim.stock[self.i, m], 0)
+        self.minlevel = np.minimum(self.minlevel, level)
+        self.filled |= level > p["floor"] + 1e-9
+        ex = self.filled & (level <= p["floor"] + 1e-9)
+        self.first = np.where(ex & ~self.ever, t, self.first)
+        self.ever |= ex
+        self.met = [level, self.releasing.astype(float), ex.astype(float)]
+
+    def offer(self, offer):
+        p, sim, m = self.p, self.sim, self.m
+        offer[self.i] = 0
+        q = sim.stock[self.i, m] - p["floor"]
+        q = np.where(q > 0, q, 0)
+        offer[self.i, m] = np.where(self.releasing, np.minimum(q, p["max_release"]), 0)
+
+    def finish(self):
+        T = self.sim.T
+        return [np.where(np.isinf(self.minlevel), 0, self.minlevel), self.ever.astype(float),
+                np.where(self.ever, self.first, T)]
+
+
+class Recycler(Node):
+    model = "recycler"
+    table = RECYCLER_P
+    metrics = [("collected", "t"), ("recovered", "t")]
+    indicators = [("recovered", "t")]
+
+    def reset(self):
+        self.total = np.zeros(self.sim.n)
+        self.lag = max(1, int(const(self.p["lag_months"], "recycler lag_months")))
+
+    def produce(self, t):
+        p, sim = self.p, self.sim
+        src = t - self.lag
+        eol = sim.history[src][p["feed"]] if src >= 0 else p["eol0"] + np.zeros(sim.n)
+        eol = np.where(eol > 0, eol, 0)
+        col = p["collect"] * eol
+        rec = np.minimum(p["yield"] * col, p["capacity"])
+        sim.stock[self.i, p["material"]] += rec
+        self.total += rec
+        self.met = [col, rec]
+
+    def finish(self):
+        return [self.total]
+
+
+NODE_MODELS = {"source": Source, "inventory": Inventory, "sector": Sector,
+               "processor": Processor, "stockpile": Stockpile, "recycler": Recycler}
 
 # ---------------------------------------------------------------------------------------------
 # Gate (models/gate.c header): review queue, binomial approval, quota, end-use denial, expiry.
@@ -564,7 +722,7 @@ class Gate:
         self.lic_lo = max(self.lic_lo, last + 1)
         # (3) entry
         cv = p["review_cv"]
-        base = max(const(p["review_days"], "review_days"), 0) / DPM
+        base = np.maximum(p["review_days"], 0) / DPM
         for j in range(nl):
             q = np.maximum(applied[j], 0)
             f_applied += q
@@ -577,7 +735,7 @@ class Gate:
                 s2 = np.log1p(cv * cv)
                 mo = np.where(cv > 0, base * np.exp(np.sqrt(s2) * z_ - 0.5 * s2), base)
             else:
-                mo = np.full(n, base)
+                mo = base + np.zeros(n)
             self.enter(t, j, q, mo)
         if active:
             self.decide_due(t, f_denied, f_ok)  # (4)
@@ -620,7 +778,7 @@ class Gate:
 
     def decide_due(self, t, f_denied, f_ok):
         p, sim, n = self.p, self.sim, self.sim.n
-        ap = const(p["approval"], "approval")
+        ap = p["approval"]
         part = p["partial"]
         apt = p["application_t"]
         deny = p["deny_end_use"]
@@ -635,17 +793,17 @@ class Gate:
             if self.end_use[j] >= 0 and self.end_use[j] in deny:
                 ok = np.zeros(n)
             else:
-                if not ap > 0:
+                if np.all(ap <= 0):
                     share = 0.0
-                elif ap >= 1:
+                elif np.all(ap >= 1):
                     share = 1.0
                 else:
                     x = q / apt
                     k0 = np.floor(x)
                     nn = np.where(x - k0 >= 0.5, k0 + 1, k0)  # round half up (positive)
                     nn = np.clip(nn, 1, 1e9)
-                    k = sim.rng.binomial(nn.astype(np.int64), ap)
-                    share = k / nn
+                    k = sim.rng.binomial(nn.astype(np.int64), np.clip(ap, 0, 1))
+                    share = np.where(ap <= 0, 0.0, np.where(ap >= 1, 1.0, k / nn))
                 ok = np.clip(q * share * part, 0, q)
             ok = np.where(has, ok, 0)
             self.pend_tot[j] = np.maximum(self.pend_tot[j] - q, 0)
@@ -658,7 +816,7 @@ class Gate:
 
     def quota(self, t):
         n = self.sim.n
-        left = np.zeros(n) + max(const(self.p["quota"], "quota"), 0)
+        left = np.zeros(n) + np.maximum(self.p["quota"], 0)
         for m in range(self.wait_lo, t + 1):
             row, roww = self.wait[m], self.wait_w[m]
             total = row.sum(0)
@@ -751,6 +909,10 @@ class Sim:
             p = d.get("params") or {}
             if "output" in p and isinstance(p["output"], dict):
                 held |= {sc.mi[m] for m, v in p["output"].items() if float(v) > 0}
+            elif "output" in p:
+                held.add(sc.mi[p["output"]])
+            if isinstance(p.get("inputs"), dict):
+                held |= {sc.mi[m] for m, v in p["inputs"].items() if float(v) > 0}
             if "material" in p:
                 held.add(sc.mi[p["material"]])
             o.held = held
@@ -759,7 +921,10 @@ class Sim:
             self.nodes[k.to].held.add(k.mat)
         self.events = []
         for ev in sc.y.get("timeline") or []:
+            if "effective" in ev:
+                raise Unsupported("timeline 'effective'")
             self.events.append((sc.step_of(ev["date"]), ev["set"]))
+        self.regimes_setup()
         self.series_setup()
 
     # --- parameters ------------------------------------------------------------------------
@@ -774,7 +939,7 @@ class Sim:
             parts = [parts[0], parts[2]]
         eid, key = parts[0], parts[1]
         o = self.ent[eid]
-        o.p[key] = self.sc.value(o.table, key, v, eid)
+        o.base[key] = self.sc.value(o.table, key, v, eid)
         if isinstance(o, Link):
             self.links_dirty = True
 
@@ -796,11 +961,21 @@ class Sim:
             o.table = GATE_P
             given = {k: v for k, v in d.items() if k not in ("id", "rules")}
             o.p = sc.params(GATE_P, given, o.id)
-        # events dated at or before the start, in file order; then the link structure
+        for o in self.nodes + self.lk + self.gates:
+            o.base = o.p
+        # regime overrides, sampled once per run when uncertain
+        self.reg_vals = [[(self.ent[e], k, sc.value(self.ent[e].table, k, v, e))
+                          for e, k, v in st["set"]] for st in self.reg_states]
+        for st in self.reg_vals:
+            for o, k, v in st:
+                if o.table[k][1] in ("matmap", "material", "matset", "tagset"):
+                    raise Unsupported("a regime setting %s.%s" % (o.id, k))
+        self.regime = np.full(n, -1)
+        # step 0's policy: events dated at or before the start, in file order, the regime's
+        # initial state when it starts then; then the link structure
         self.links_dirty = True
         self.next_event = 0
-        self.apply_events(0)
-        self.link_struct()
+        self.policy(0)
         for o in self.nodes:
             o.reset()
         for g in self.gates:
@@ -818,8 +993,58 @@ class Sim:
         self.transit = z((nl, n))
         self.fallback = z((nl, n))
         self.shipped = z((nl, n))
-        self.cons = z((len(self.nodes), nm, n))
+        self.history = []
         self.regions_reset()
+
+    def regimes_setup(self):
+        rg = self.sc.y.get("regimes")
+        self.reg_states = []
+        if not rg:
+            return
+        sts = rg["states"]
+        ids = [st["id"] for st in sts]
+        self.reg_start = self.sc.step_of(rg["start"]) if "start" in rg else 0.0
+        self.reg_initial = ids.index(rg["initial"]) if "initial" in rg else 0
+        S = len(ids)
+        to = np.zeros((S, S))
+        for i, st in enumerate(sts):
+            for j, pr in (st.get("to") or {}).items():
+                to[i, ids.index(j)] = float(pr)
+        self.reg_cum = np.cumsum(to, axis=1)
+        self.reg_ids = ids
+        for st in sts:
+            ch = []
+            for k, v in (st.get("set") or {}).items():
+                parts = str(k).split(".")
+                if parts[0] in ("nodes", "links", "gates") and len(parts) >= 3:
+                    parts = parts[1:]
+                ch.append((parts[0], parts[-1], v))
+            self.reg_states.append({"set": ch})
+        self.reg_touched = {e for st in self.reg_states for e, _, _ in st["set"]}
+
+    def policy(self, t):
+        """Phase 2: timeline events dated t (at reset: dated at or before the start), the
+        regime's transition, the effective parameters (base with the state's overrides)."""
+        self.apply_events(t)
+        if self.reg_states and t >= self.reg_start:
+            if t == self.reg_start:
+                self.regime = np.full(self.n, self.reg_initial)
+            elif t > self.reg_start:
+                u = self.rng.random(self.n)
+                hit = u[:, None] < self.reg_cum[self.regime]
+                self.regime = np.where(hit.any(1), hit.argmax(1), self.regime)
+        for o in self.nodes + self.lk + self.gates:
+            o.p = o.base
+        if self.reg_states:
+            for e in self.reg_touched:
+                o = self.ent[e]
+                o.p = dict(o.base)
+                if isinstance(o, Link):
+                    self.links_dirty = True
+            for s_, st in enumerate(self.reg_vals):
+                for o, k, v in st:
+                    o.p[k] = np.where(self.regime == s_, v, o.p[k])
+        self.link_struct()
 
     def apply_events(self, t):
         while self.next_event < len(self.events) and self.events[self.next_event][0] <= t:
@@ -923,6 +1148,8 @@ class Sim:
                         lambda g=g, js=js: sum(g.granted[j] for j in js))
                     add(g.id, "shipped." + rg, "t",
                         lambda g=g, js=js: sum(self.shipped[g.links[j]] for j in js))
+        for s_, rid in enumerate(getattr(self, "reg_ids", [])):
+            add("regime", rid, "1", lambda s_=s_: (self.regime == s_).astype(float))
         if any(isinstance(o, Sector) for o in self.nodes):
             for m in range(self.nm):
                 add(self.sc.mats[m], "shortage_ratio", "1", lambda m=m: self.scarcity[m])
@@ -935,6 +1162,7 @@ class Sim:
         self.requested = self.requested_now
         self.requested_now = np.zeros((len(self.nodes), nm, n))
         self.ship = np.zeros((len(self.nodes), nm, n))
+        self.cons = np.zeros((len(self.nodes), nm, n))
         # 1 arrivals
         for k in self.lk:
             q = self.pipe[k.i, t]
@@ -943,8 +1171,7 @@ class Sim:
             self.pipe[k.i, t] = 0
         # 2 policy
         if t > 0:
-            self.apply_events(t)
-            self.link_struct()
+            self.policy(t)
         # 3 production
         for o in self.nodes:
             if o.produce:
@@ -976,6 +1203,8 @@ class Sim:
                 o.consume(t)
                 need_sum[o.m] += o.need
                 short_sum[o.m] += o.sf
+        self.history.append(sum((self.cons[o.i] for o in self.nodes if o.consume),
+                                np.zeros((nm, n))))
         for (reg, mem, same), acc in zip(self.regions, self.region_acc):
             acc.step(t, sum(s.need for s in mem), sum(s.used for s in mem),
                      sum(s.lost for s in mem))
@@ -984,7 +1213,10 @@ class Sim:
 
     def shipping(self, t):
         n, T = self.n, self.T
-        offer = np.maximum(self.stock, 0)  # every model here offers all its stock
+        offer = np.maximum(self.stock, 0)  # all stock, unless the model says less
+        for o in self.nodes:
+            if o.offer:
+                o.offer(offer)
         self.shipped = np.zeros((len(self.lk), n))
         extra = []
         for k in self.lk:
