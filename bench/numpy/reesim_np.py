@@ -243,6 +243,39 @@ class Scenario:
         return p
 
 
+class Pairs(dict):
+    """Arrays [runs] keyed by (node, material), zero until written: only the pairs a step
+    touches are allocated (a dense nodes x materials x runs block would be mostly zeros)."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.n = n
+
+    def __missing__(self, k):
+        a = np.zeros(self.n)
+        self[k] = a
+        return a
+
+
+class Positions:
+    """Inventory positions, phase 4: stock + in transit on the inbound links + gate orders
+    (pending, waiting or licensed) on the inbound gated links, computed when a hook asks."""
+
+    def __init__(self, sim):
+        self.sim = sim
+
+    def __getitem__(self, k):
+        sim = self.sim
+        i, m = k
+        pos = sim.stock[i, m].copy()
+        for l in sim.inbound.get(k, ()):
+            lk = sim.lk[l]
+            pos += sim.transit[l]
+            if lk.slot >= 0:
+                pos += sim.gates[lk.gate].on_order[lk.slot]
+        return pos
+
+
 def const(x, what):
     """A parameter the implementation needs the same in every run."""
     if np.ndim(x) == 0:
@@ -468,7 +501,6 @@ class Sector(Node):
         stopped = (stop > 1e-9) & (stop * DPM >= p["stop_days"])
         months = np.where(stopped, stop, 0)
         sim.stock[self.i, m] -= used
-        sim.cons[self.i, m] += used
         self.share = stop
         st = stopped.astype(float)
         self.first_stop = np.where(stopped & (self.first_stop < 0), t, self.first_stop)
@@ -603,7 +635,9 @@ class Stockpile(Node):
 
     def offer(self, offer):
         p, sim, m = self.p, self.sim, self.m
-        offer[self.i] = 0
+        for (i, mm) in list(offer):
+            if i == self.i:
+                offer[i, mm] = np.zeros(sim.n)
         q = sim.stock[self.i, m] - p["floor"]
         q = np.where(q > 0, q, 0)
         offer[self.i, m] = np.where(self.releasing, np.minimum(q, p["max_release"]), 0)
@@ -627,7 +661,10 @@ class Recycler(Node):
     def produce(self, t):
         p, sim = self.p, self.sim
         src = t - self.lag
-        eol = sim.history[src][p["feed"]] if src >= 0 else p["eol0"] + np.zeros(sim.n)
+        if src >= 0:
+            eol = sim.history[src].get(p["feed"], np.zeros(sim.n))
+        else:
+            eol = p["eol0"] + np.zeros(sim.n)
         eol = np.where(eol > 0, eol, 0)
         col = p["collect"] * eol
         rec = np.minimum(p["yield"] * col, p["capacity"])
@@ -986,10 +1023,16 @@ class Sim:
             for m, v in (d.get("stock") or {}).items():
                 self.stock[o.i, sc.mi[m]] = float(v)
         nl = len(self.lk)
-        self.requested = z((len(self.nodes), nm, n))
-        self.requested_now = z((len(self.nodes), nm, n))
+        self.requested = Pairs(n)
+        self.requested_now = Pairs(n)
         self.scarcity = z((nm, n))
-        self.pipe = z((nl, self.T + 2, n))
+        # pipelines: a ring of R months per link, enough for the longest lead time plus delay
+        # (arrivals past the horizon are written to slots never read again)
+        longest = 1.0
+        for k in self.lk:
+            longest = max(longest, float(np.max(k.lead)) + float(np.max(k.p["delay_months"])))
+        self.R = int(math.floor(longest)) + 2
+        self.pipe = z((nl, self.R, n))
         self.transit = z((nl, n))
         self.fallback = z((nl, n))
         self.shipped = z((nl, n))
@@ -1075,6 +1118,10 @@ class Sim:
         for k in self.lk:
             if k.rank == 0:
                 self.lead_in[k.to][k.mat] = self.lead_in[k.to][k.mat] + k.share * np.maximum(1, k.lead)
+        self.senders = sorted({(k.frm, k.mat) for k in self.lk})
+        self.inbound = {}
+        for k in self.lk:
+            self.inbound.setdefault((k.to, k.mat), []).append(k.i)
         self.maxrank = max([k.rank for k in self.lk] + [0])
         self.rank_links = [[k.i for k in self.lk if k.rank == r] for r in range(self.maxrank + 1)]
         # per rank: sender (node, material) -> priority groups (highest first), file order
@@ -1158,17 +1205,16 @@ class Sim:
     # --- one step ---------------------------------------------------------------------------
     def step(self, t):
         n, nm, T = self.n, self.nm, self.T
-        self.order = np.zeros((len(self.nodes), nm, n))
+        self.order = Pairs(n)
         self.requested = self.requested_now
-        self.requested_now = np.zeros((len(self.nodes), nm, n))
-        self.ship = np.zeros((len(self.nodes), nm, n))
-        self.cons = np.zeros((len(self.nodes), nm, n))
+        self.requested_now = Pairs(n)
+        self.ship = Pairs(n)
         # 1 arrivals
         for k in self.lk:
-            q = self.pipe[k.i, t]
+            q = self.pipe[k.i, t % self.R]
             self.stock[k.to, k.mat] += q
             self.transit[k.i] -= q
-            self.pipe[k.i, t] = 0
+            q[:] = 0
         # 2 policy
         if t > 0:
             self.policy(t)
@@ -1177,11 +1223,7 @@ class Sim:
             if o.produce:
                 o.produce(t)
         # 4 positions and orders
-        self.position = self.stock.copy()
-        for k in self.lk:
-            self.position[k.to, k.mat] += self.transit[k.i]
-            if k.slot >= 0:
-                self.position[k.to, k.mat] += self.gates[k.gate].on_order[k.slot]
+        self.position = Positions(self)
         for o in self.nodes:
             if o.order:
                 o.order(t)
@@ -1203,8 +1245,11 @@ class Sim:
                 o.consume(t)
                 need_sum[o.m] += o.need
                 short_sum[o.m] += o.sf
-        self.history.append(sum((self.cons[o.i] for o in self.nodes if o.consume),
-                                np.zeros((nm, n))))
+        hist = {}
+        for o in self.nodes:
+            if o.consume:
+                hist[o.m] = hist[o.m] + o.used if o.m in hist else o.used
+        self.history.append(hist)
         for (reg, mem, same), acc in zip(self.regions, self.region_acc):
             acc.step(t, sum(s.need for s in mem), sum(s.used for s in mem),
                      sum(s.lost for s in mem))
@@ -1213,7 +1258,9 @@ class Sim:
 
     def shipping(self, t):
         n, T = self.n, self.T
-        offer = np.maximum(self.stock, 0)  # all stock, unless the model says less
+        offer = {}  # all stock, unless the model says less
+        for pr in self.senders:
+            offer[pr] = np.maximum(self.stock[pr], 0)
         for o in self.nodes:
             if o.offer:
                 o.offer(offer)
@@ -1250,7 +1297,7 @@ class Sim:
                 self.allocate(t, nd, m, groups, req, offer, extra)
             if r == self.maxrank:
                 break
-            un = np.zeros_like(self.stock)
+            un = Pairs(n)
             for l in links:
                 k = self.lk[l]
                 got = self.shipped[l] - before[l]
@@ -1261,10 +1308,11 @@ class Sim:
                     un[k.to, k.mat] += np.maximum(base * k.share - got, 0)
             unmet = un
         # a stock left a hair below zero by proportional shares is zero
-        s = self.stock
-        tiny = (s < 0) & (s > -1e-9 * (self.ship + 1))
-        if tiny.any():
-            s[tiny] = 0
+        for pr in self.senders:
+            s = self.stock[pr]
+            tiny = (s < 0) & (s > -1e-9 * (self.ship[pr] + 1))
+            if tiny.any():
+                s[tiny] = 0
         for g in self.gates:
             g.ship(t, self.shipped)
 
@@ -1291,16 +1339,16 @@ class Sim:
         d = np.maximum(k.lead + extra, 1)
         kk = np.floor(d)
         f = d - kk
+        R = self.R
         if np.ndim(d) == 0:
-            i1 = int(min(t + kk, T + 1))
-            i2 = int(min(t + kk + 1, T + 1))
+            i1 = int(t + kk) % R
             self.pipe[l, i1] += q * (1 - f)
-            self.pipe[l, i2] += q * f
+            if f:
+                self.pipe[l, (i1 + 1) % R] += q * f
         else:
-            i1 = np.minimum(t + kk, T + 1).astype(np.int64)
-            i2 = np.minimum(t + kk + 1, T + 1).astype(np.int64)
+            i1 = (t + kk).astype(np.int64) % R
             self.pipe[l, i1, self.ar] += q * (1 - f)
-            self.pipe[l, i2, self.ar] += q * f
+            self.pipe[l, (i1 + 1) % R, self.ar] += q * f
         self.transit[l] += q
 
     # --- indicators --------------------------------------------------------------------------
