@@ -1410,9 +1410,12 @@ def run(args):
         with open(os.path.join(args.out, "runs.csv"), "w") as f:
             f.write("scenario,run,entity,indicator,unit,value\n")
             mat = np.stack([v for *_, v in ind], 1)  # runs x indicators
-            pre = ["%s,%%d,%s,%s,%s," % (sc.name, e, nm_, u) for e, nm_, u, _ in ind]
+            # one template per run: the run number filled in first, then the row's values
+            tmpl = "".join("%s,%%d,%s,%s,%s,%%%%.10g\n" % (sc.name.replace("%", "%%%%"),
+                                                         e, nm_, u) for e, nm_, u, _ in ind)
+            k = len(ind)
             for r in range(n):
-                f.write("".join(p % r + fmt(x) + "\n" for p, x in zip(pre, mat[r])))
+                f.write((tmpl % ((r,) * k)) % tuple(mat[r].tolist()))
     if bands is not None:
         with open(os.path.join(args.out, "bands.csv"), "w") as f:
             f.write("entity,metric,step,q,lo,hi\n")
