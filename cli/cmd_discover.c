@@ -272,7 +272,8 @@ ree_status ree_cmd_discover(int argc, char **argv)
             continue;
         double v;
         for (int i = 0; i < k; i++)
-            if (ree_table_num(t, row, 1 + i, &x[n * (size_t)k + (size_t)i], err, sizeof err) ||
+            if (ree_table_num(t, row, 1 + i, REE_TABLE_EMPTY, &x[n * (size_t)k + (size_t)i], err,
+                              sizeof err) ||
                 !isfinite(x[n * (size_t)k + (size_t)i])) {
                 if (!*err)
                     snprintf(err, sizeof err, "%s:%ld: input is not a finite number", path,
@@ -281,7 +282,7 @@ ree_status ree_cmd_discover(int argc, char **argv)
                 st = REE_EINVALID;
                 goto done;
             }
-        if (ree_table_num(t, row, cstat, &v, err, sizeof err)) {
+        if (ree_table_num(t, row, cstat, REE_TABLE_EMPTY, &v, err, sizeof err)) {
             fprintf(stderr, "reesim discover: %s\n", err);
             st = REE_EINVALID;
             goto done;

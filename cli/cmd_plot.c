@@ -285,7 +285,7 @@ static int runs_count(const ree_table *summary, long long *runs, char *err, size
     double v;
     if (c < 0)
         return 0;
-    if (ree_table_num(summary, 0, c, &v, err, errlen) < 0)
+    if (ree_table_num(summary, 0, c, REE_TABLE_EMPTY, &v, err, errlen) < 0)
         return -1;
     *runs = isfinite(v) && v > 0 ? (long long)v : 0;
     return 0;
@@ -330,7 +330,8 @@ static ree_status add_fans(plotter *pl, const ree_table *t, long long runs)
             q->date = ree_table_cell(t, r, c[2]);
             double *v[6] = {&q->mean, &q->p05, &q->p25, &q->p50, &q->p75, &q->p95};
             for (int m = 0; m < 6; m++)
-                if (ree_table_num(t, r, c[6 + m], v[m], pl->err, sizeof pl->err) < 0)
+                if (ree_table_num(t, r, c[6 + m], REE_TABLE_EMPTY, v[m], pl->err, sizeof pl->err) <
+                    0)
                     st = REE_EINVALID;
         }
         snprintf(j->title, sizeof j->title, "%s: %s %s", scn, ent, met);
@@ -428,7 +429,8 @@ static ree_status add_compare(plotter *pl, const ree_table *t)
                 double *v[5] = {&q->base_mean, &q->scenario_mean, &q->diff_mean, &q->diff_lo,
                                 &q->diff_hi};
                 for (int f = 0; f < 5; f++)
-                    if (ree_table_num(t, s->rows[m], c[7 + f], v[f], pl->err, sizeof pl->err) < 0)
+                    if (ree_table_num(t, s->rows[m], c[7 + f], REE_TABLE_EMPTY, v[f], pl->err,
+                                      sizeof pl->err) < 0)
                         st = REE_EINVALID;
             }
         }
