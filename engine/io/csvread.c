@@ -315,6 +315,11 @@ const char *ree_table_cell(const ree_table *t, size_t row, int col)
     return t->fields[(row + 1) * t->ncol + (size_t)col];
 }
 
+long ree_table_header_line(const ree_table *t)
+{
+    return t->header_line;
+}
+
 long ree_table_line(const ree_table *t, size_t row)
 {
     return t->lines[row];

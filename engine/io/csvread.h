@@ -47,6 +47,9 @@ const char *ree_table_colname(const ree_table *t, int col);
  * removed; borrowed from the table. */
 const char *ree_table_cell(const ree_table *t, size_t row, int col);
 
+/* Line of the file where the header row starts (1, or later after empty lines). */
+long ree_table_header_line(const ree_table *t);
+
 /* Line of the file where data row `row` starts (the header is line 1 or later). */
 long ree_table_line(const ree_table *t, size_t row);
 
