@@ -97,16 +97,30 @@ static int default_metric(const char *metric)
     return 0;
 }
 
-/* Whether ENTITY/METRIC is selected; records which patterns matched. */
+/* Whether ENTITY/METRIC is selected; records which patterns matched. The name is matched at
+ * its full length (a CSV field can be any length): a name cut to a fixed buffer is another name,
+ * which a pattern could match when the whole does not, or miss when the whole matches. */
 int pc_selected(plotter *pl, const char *entity, const char *metric, int dflt)
 {
     if (!pl->npat)
         return dflt;
-    char full[512];
-    snprintf(full, sizeof full, "%s/%s", entity, metric);
+    size_t el = strlen(entity), ml = strlen(metric);
+    if (el + ml + 2 > pl->fullcap) {
+        size_t cap = el + ml + 2 > 2 * pl->fullcap ? el + ml + 2 : 2 * pl->fullcap;
+        char *nf = realloc(pl->full, cap);
+        if (!nf) {
+            snprintf(pl->err, sizeof pl->err, "out of memory");
+            return -1;
+        }
+        pl->full = nf;
+        pl->fullcap = cap;
+    }
+    memcpy(pl->full, entity, el);
+    pl->full[el] = '/';
+    memcpy(pl->full + el + 1, metric, ml + 1);
     int hit = 0;
     for (int i = 0; i < pl->npat; i++)
-        if (fnmatch(pl->patterns[i], full, 0) == 0)
+        if (fnmatch(pl->patterns[i], pl->full, 0) == 0)
             hit = pl->matched[i] = 1;
     return hit;
 }
@@ -314,7 +328,12 @@ static ree_status add_fans(plotter *pl, const ree_table *t, long long runs)
         size_t r0 = g[i].rows[0];
         const char *scn = ree_table_cell(t, r0, c[0]), *ent = ree_table_cell(t, r0, c[3]),
                    *met = ree_table_cell(t, r0, c[4]), *unit = ree_table_cell(t, r0, c[5]);
-        if (!pc_selected(pl, ent, met, default_metric(met)))
+        int sel = pc_selected(pl, ent, met, default_metric(met));
+        if (sel < 0) {
+            st = REE_ENOMEM;
+            break;
+        }
+        if (!sel)
             continue;
         if (sort_steps(t, c[1], &g[i], pl->err, sizeof pl->err) < 0) {
             st = REE_EINVALID;
@@ -413,7 +432,12 @@ static ree_status add_compare(plotter *pl, const ree_table *t)
             if (ncase < MAX_CASES)
                 idx[ncase++] = k;
         }
-        if (!pc_selected(pl, ent, met, default_metric(met)))
+        int sel = pc_selected(pl, ent, met, default_metric(met));
+        if (sel < 0) {
+            st = REE_ENOMEM;
+            break;
+        }
+        if (!sel)
             continue;
         size_t n = g[i].n;
         job *j = pc_new_job(pl);
@@ -739,6 +763,7 @@ ree_status ree_cmd_plot(int argc, char **argv)
     }
 done:
     free_jobs(&pl);
+    free(pl.full);
     ree_table_free(ts);
     ree_table_free(summary);
     ree_table_free(cmp);

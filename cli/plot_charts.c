@@ -80,7 +80,12 @@ ree_status pc_add_bars(plotter *pl, const ree_table *t)
                 st = REE_EINVALID;
                 break;
             }
-            if (!pc_selected(pl, ent, name, 1))
+            int sel = pc_selected(pl, ent, name, 1);
+            if (sel < 0) {
+                st = REE_ENOMEM;
+                break;
+            }
+            if (!sel)
                 continue;
             if (b->diff == 0 && b->lo == 0 && b->hi == 0) {
                 same++; /* identical in every run: nothing to draw */
@@ -190,7 +195,12 @@ ree_status pc_add_sweep(plotter *pl, const ree_table *t)
         size_t r0 = g[i].rows[0];
         const char *ent = ree_table_cell(t, r0, c[1]), *ind = ree_table_cell(t, r0, c[2]),
                    *unit = ree_table_cell(t, r0, c[3]);
-        if (!pc_selected(pl, ent, ind, default_indicator(ind)))
+        int sel = pc_selected(pl, ent, ind, default_indicator(ind));
+        if (sel < 0) {
+            st = REE_ENOMEM;
+            break;
+        }
+        if (!sel)
             continue;
         resp_row *rows = calloc(g[i].n, sizeof *rows);
         double gv[MAX_GROUPS];

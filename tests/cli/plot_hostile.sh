@@ -99,6 +99,23 @@ check "enhanced-text codes drawn as they are" grep -lq '\^{super}_{sub}' "$work"
 check "a quote is drawn as itself" grep -lq "system('touch PWNED3')" "$work"/h/cmp-svg/*.svg
 check "a 20 kB name is cut short" sh -c "! grep -lq 'L\{500\}' '$work'/h/fan-svg/*.svg '$work'/h/cmp-svg/*.svg"
 check "... and marked cut" grep -lq 'LLLL\.\.\.' "$work"/h/cmp-svg/*.svg
+# --series matches the whole ENTITY/METRIC of a long name: cut to a fixed 512-byte buffer (as
+# before), '*/shortfall' missed an entity of 600 bytes, and a pattern of its first 511 bytes
+# matched it.
+a600=$(head -c 600 /dev/zero | tr '\0' 'A')
+a511=$(head -c 511 /dev/zero | tr '\0' 'A')
+mkdir -p "$work/h/longname"
+printf 'scenario,step,date,entity,metric,unit,mean,sd,p05,p25,p50,p75,p95\ng,0,2025-01,%s,shortfall,t,1,0,0,1,1,2,3\ng,1,2025-02,%s,shortfall,t,2,0,0,1,2,3,4\n' \
+    "$a600" "$a600" > "$work/h/longname/timeseries.csv"
+timeout 60 "$bin" plot "$work/h/longname" --series '*/shortfall' -q -o "$work/h/longname-a" 2> /dev/null
+check "600-byte entity: '*/shortfall' selects it" test $? -eq 0
+check "... its chart is drawn" test "$(ls "$work/h/longname-a" 2> /dev/null | wc -l)" -eq 1
+timeout 60 "$bin" plot "$work/h/longname" --series "$a511" -q -o "$work/h/longname-b" 2> "$work/longname.err"
+check "600-byte entity: a pattern of its first 511 bytes matches nothing (exit 64)" test $? -eq 64
+check "... and draws nothing" test ! -e "$work/h/longname-b"
+timeout 60 "$bin" plot "$work/h/longname" --series "$a600/shortfall" -q -o "$work/h/longname-c" 2> /dev/null
+check "600-byte entity: its whole name selects it" test $? -eq 0
+
 # A single-quote and a backquote in the output path itself: no path is written into a script.
 mkdir -p "$work/h/o'\`touch PWNED10\`"
 timeout 60 "$bin" plot run --series 'us_`*' -q -o "$work/h/o'\`touch PWNED10\`/one.svg" 2> /dev/null > /dev/null
