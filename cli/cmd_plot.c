@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,16 +97,30 @@ static int default_metric(const char *metric)
     return 0;
 }
 
-/* Whether ENTITY/METRIC is selected; records which patterns matched. */
+/* Whether ENTITY/METRIC is selected; records which patterns matched. The name is matched at
+ * its full length (a CSV field can be any length): a name cut to a fixed buffer is another name,
+ * which a pattern could match when the whole does not, or miss when the whole matches. */
 int pc_selected(plotter *pl, const char *entity, const char *metric, int dflt)
 {
     if (!pl->npat)
         return dflt;
-    char full[512];
-    snprintf(full, sizeof full, "%s/%s", entity, metric);
+    size_t el = strlen(entity), ml = strlen(metric);
+    if (el + ml + 2 > pl->fullcap) {
+        size_t cap = el + ml + 2 > 2 * pl->fullcap ? el + ml + 2 : 2 * pl->fullcap;
+        char *nf = realloc(pl->full, cap);
+        if (!nf) {
+            snprintf(pl->err, sizeof pl->err, "out of memory");
+            return -1;
+        }
+        pl->full = nf;
+        pl->fullcap = cap;
+    }
+    memcpy(pl->full, entity, el);
+    pl->full[el] = '/';
+    memcpy(pl->full + el + 1, metric, ml + 1);
     int hit = 0;
     for (int i = 0; i < pl->npat; i++)
-        if (fnmatch(pl->patterns[i], full, 0) == 0)
+        if (fnmatch(pl->patterns[i], pl->full, 0) == 0)
             hit = pl->matched[i] = 1;
     return hit;
 }
@@ -248,17 +263,19 @@ static int sort_steps(const ree_table *t, int col, series *s, char *err, size_t 
         return -1;
     }
     for (size_t i = 0; i < s->n; i++) {
-        const char *v = ree_table_cell(t, s->rows[i], col);
-        char *e;
-        errno = 0;
-        long x = strtol(v, &e, 10);
-        if (!*v || *e || x < 0 || errno) {
-            snprintf(err, errlen, "%s:%ld: column 'step': expected a whole number, found '%.40s'",
-                     ree_table_path(t), ree_table_line(t, s->rows[i]), v);
+        long long x = 0;
+        if (ree_table_int(t, s->rows[i], col, &x, err, errlen) < 0) {
             free(sr);
             return -1;
         }
-        sr[i].step = x;
+        if (x < 0 || x > LONG_MAX) {
+            snprintf(err, errlen,
+                     "%s:%ld: column 'step': expected a whole number from 0, found %lld",
+                     ree_table_path(t), ree_table_line(t, s->rows[i]), x);
+            free(sr);
+            return -1;
+        }
+        sr[i].step = (long)x;
         sr[i].row = s->rows[i];
     }
     qsort(sr, s->n, sizeof *sr, by_step);
@@ -282,12 +299,12 @@ static int runs_count(const ree_table *summary, long long *runs, char *err, size
     if (!summary || !ree_table_nrows(summary))
         return 0;
     int c = ree_table_col(summary, "runs");
-    double v;
+    long long v;
     if (c < 0)
         return 0;
-    if (ree_table_num(summary, 0, c, &v, err, errlen) < 0)
+    if (ree_table_int(summary, 0, c, &v, err, errlen) < 0)
         return -1;
-    *runs = isfinite(v) && v > 0 ? (long long)v : 0;
+    *runs = v > 0 ? v : 0;
     return 0;
 }
 
@@ -311,7 +328,12 @@ static ree_status add_fans(plotter *pl, const ree_table *t, long long runs)
         size_t r0 = g[i].rows[0];
         const char *scn = ree_table_cell(t, r0, c[0]), *ent = ree_table_cell(t, r0, c[3]),
                    *met = ree_table_cell(t, r0, c[4]), *unit = ree_table_cell(t, r0, c[5]);
-        if (!pc_selected(pl, ent, met, default_metric(met)))
+        int sel = pc_selected(pl, ent, met, default_metric(met));
+        if (sel < 0) {
+            st = REE_ENOMEM;
+            break;
+        }
+        if (!sel)
             continue;
         if (sort_steps(t, c[1], &g[i], pl->err, sizeof pl->err) < 0) {
             st = REE_EINVALID;
@@ -328,10 +350,23 @@ static ree_status add_fans(plotter *pl, const ree_table *t, long long runs)
             size_t r = g[i].rows[k];
             ree_fan_point *q = &j->fan[k];
             q->date = ree_table_cell(t, r, c[2]);
+            /* The mean always (a cell has every run's value); the quantiles all five, or none
+             * when the run kept no series quantiles (--series-quantiles). */
             double *v[6] = {&q->mean, &q->p05, &q->p25, &q->p50, &q->p75, &q->p95};
-            for (int m = 0; m < 6; m++)
-                if (ree_table_num(t, r, c[6 + m], v[m], pl->err, sizeof pl->err) < 0)
+            int empty = 0;
+            for (int m = 0; m < 6 && st == REE_OK; m++)
+                if (ree_table_num(t, r, c[6 + m], m ? REE_TABLE_EMPTY : 0, v[m], pl->err,
+                                  sizeof pl->err) < 0)
                     st = REE_EINVALID;
+                else
+                    empty += m && isnan(*v[m]);
+            if (st == REE_OK && empty && empty < 5) {
+                snprintf(pl->err, sizeof pl->err,
+                         "%s:%ld: columns p05 to p95: expected all five quantiles or none (a run "
+                         "without series quantiles), found %d empty",
+                         ree_table_path(t), ree_table_line(t, r), empty);
+                st = REE_EINVALID;
+            }
         }
         snprintf(j->title, sizeof j->title, "%s: %s %s", scn, ent, met);
         int bands = 0; /* none when the run kept no series quantiles (--series-quantiles) */
@@ -397,7 +432,12 @@ static ree_status add_compare(plotter *pl, const ree_table *t)
             if (ncase < MAX_CASES)
                 idx[ncase++] = k;
         }
-        if (!pc_selected(pl, ent, met, default_metric(met)))
+        int sel = pc_selected(pl, ent, met, default_metric(met));
+        if (sel < 0) {
+            st = REE_ENOMEM;
+            break;
+        }
+        if (!sel)
             continue;
         size_t n = g[i].n;
         job *j = pc_new_job(pl);
@@ -427,8 +467,10 @@ static ree_status add_compare(plotter *pl, const ree_table *t)
                 }
                 double *v[5] = {&q->base_mean, &q->scenario_mean, &q->diff_mean, &q->diff_lo,
                                 &q->diff_hi};
-                for (int f = 0; f < 5; f++)
-                    if (ree_table_num(t, s->rows[m], c[7 + f], v[f], pl->err, sizeof pl->err) < 0)
+                /* Means always; the CI is empty when the comparison had one run. */
+                for (int f = 0; f < 5 && st == REE_OK; f++)
+                    if (ree_table_num(t, s->rows[m], c[7 + f], f < 3 ? 0 : REE_TABLE_EMPTY, v[f],
+                                      pl->err, sizeof pl->err) < 0)
                         st = REE_EINVALID;
             }
         }
@@ -721,6 +763,7 @@ ree_status ree_cmd_plot(int argc, char **argv)
     }
 done:
     free_jobs(&pl);
+    free(pl.full);
     ree_table_free(ts);
     ree_table_free(summary);
     ree_table_free(cmp);

@@ -66,18 +66,26 @@ ree_status pc_add_bars(plotter *pl, const ree_table *t)
             size_t r = g[i].rows[k];
             const char *ent = ree_table_cell(t, r, c[2]), *name = ree_table_cell(t, r, ind);
             ree_bar *b = &bars[n];
-            if (ree_table_num(t, r, c[4], &b->diff, pl->err, sizeof pl->err) < 0 ||
-                ree_table_num(t, r, c[5], &b->lo, pl->err, sizeof pl->err) < 0 ||
-                ree_table_num(t, r, c[6], &b->hi, pl->err, sizeof pl->err) < 0) {
+            /* The difference always; the CI is empty with one run, prob_worse for a neutral
+             * indicator. */
+            if (ree_table_num(t, r, c[4], 0, &b->diff, pl->err, sizeof pl->err) < 0 ||
+                ree_table_num(t, r, c[5], REE_TABLE_EMPTY, &b->lo, pl->err, sizeof pl->err) < 0 ||
+                ree_table_num(t, r, c[6], REE_TABLE_EMPTY, &b->hi, pl->err, sizeof pl->err) < 0) {
                 st = REE_EINVALID;
                 break;
             }
             b->prob_worse = NAN;
-            if (pw >= 0 && ree_table_num(t, r, pw, &b->prob_worse, pl->err, sizeof pl->err) < 0) {
+            if (pw >= 0 && ree_table_num(t, r, pw, REE_TABLE_EMPTY, &b->prob_worse, pl->err,
+                                         sizeof pl->err) < 0) {
                 st = REE_EINVALID;
                 break;
             }
-            if (!pc_selected(pl, ent, name, 1))
+            int sel = pc_selected(pl, ent, name, 1);
+            if (sel < 0) {
+                st = REE_ENOMEM;
+                break;
+            }
+            if (!sel)
                 continue;
             if (b->diff == 0 && b->lo == 0 && b->hi == 0) {
                 same++; /* identical in every run: nothing to draw */
@@ -187,7 +195,12 @@ ree_status pc_add_sweep(plotter *pl, const ree_table *t)
         size_t r0 = g[i].rows[0];
         const char *ent = ree_table_cell(t, r0, c[1]), *ind = ree_table_cell(t, r0, c[2]),
                    *unit = ree_table_cell(t, r0, c[3]);
-        if (!pc_selected(pl, ent, ind, default_indicator(ind)))
+        int sel = pc_selected(pl, ent, ind, default_indicator(ind));
+        if (sel < 0) {
+            st = REE_ENOMEM;
+            break;
+        }
+        if (!sel)
             continue;
         resp_row *rows = calloc(g[i].n, sizeof *rows);
         double gv[MAX_GROUPS];
@@ -201,11 +214,11 @@ ree_status pc_add_sweep(plotter *pl, const ree_table *t)
             double *v[4] = {&rows[k].p.x, &rows[k].p.mean, &rows[k].p.p05, &rows[k].p.p95};
             int col[4] = {vx, c[4], c[5], c[6]};
             for (int m = 0; m < 4 && st == REE_OK; m++)
-                if (ree_table_num(t, r, col[m], v[m], pl->err, sizeof pl->err) < 0)
+                if (ree_table_num(t, r, col[m], 0, v[m], pl->err, sizeof pl->err) < 0)
                     st = REE_EINVALID;
             double y;
             if (st == REE_OK && grouped) {
-                if (ree_table_num(t, r, vg, &y, pl->err, sizeof pl->err) < 0) {
+                if (ree_table_num(t, r, vg, 0, &y, pl->err, sizeof pl->err) < 0) {
                     st = REE_EINVALID;
                     break;
                 }
@@ -238,7 +251,7 @@ ree_status pc_add_sweep(plotter *pl, const ree_table *t)
         if (grouped)
             for (size_t k = 0; k < g[i].n; k++) {
                 double y;
-                ree_table_num(t, g[i].rows[k], vg, &y, pl->err, sizeof pl->err);
+                ree_table_num(t, g[i].rows[k], vg, 0, &y, pl->err, sizeof pl->err);
                 for (int q = 0; q < ngv; q++)
                     if (gv[q] == y)
                         rows[k].group = q;

@@ -36,6 +36,8 @@ typedef struct plotter {
     int npat;
     job *jobs;
     size_t njob, capjob;
+    char *full; /* "ENTITY/METRIC" being matched, fullcap bytes */
+    size_t fullcap;
     char err[1024];
 } plotter;
 
@@ -48,7 +50,8 @@ typedef struct series {
 /* A new chart in pl (NULL when out of memory, with pl->err set). */
 job *pc_new_job(plotter *pl);
 
-/* Whether ENTITY/METRIC is drawn: by the --series patterns, else `dflt`. */
+/* Whether ENTITY/METRIC is drawn: by the --series patterns, else `dflt`; -1 when out of
+ * memory (pl->err set). */
 int pc_selected(plotter *pl, const char *entity, const char *metric, int dflt);
 
 /* An axis label for a unit ("1" reads as "fraction"). */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "infile.h"
 #include "reesim/reesim.h"
+#include "ytree.h"
 
 /* Bytes in the UTF-8 sequence that starts with `c` (1 for a stray or ASCII byte). */
 static size_t seq_len(unsigned char c)
@@ -314,31 +315,67 @@ const char *ree_table_cell(const ree_table *t, size_t row, int col)
     return t->fields[(row + 1) * t->ncol + (size_t)col];
 }
 
+long ree_table_header_line(const ree_table *t)
+{
+    return t->header_line;
+}
+
 long ree_table_line(const ree_table *t, size_t row)
 {
     return t->lines[row];
 }
 
-int ree_table_num(const ree_table *t, size_t row, int col, double *out, char *err, size_t errlen)
+/* "PATH:LINE: column 'COL': BEFORE'TEXT'AFTER" into err (no quotes when text is NULL). */
+static int cell_error(const ree_table *t, size_t row, int col, char *err, size_t errlen,
+                      const char *before, const char *text, const char *after)
+{
+    char name[REE_SNIPPET_LEN], shown[REE_SNIPPET_LEN] = "";
+    if (text)
+        ree_snippet(text, strlen(text), shown, sizeof shown);
+    snprintf(err, errlen, "%s:%ld: column '%s': %s%s%s%s%s", t->path, t->lines[row],
+             ree_snippet(t->fields[col], strlen(t->fields[col]), name, sizeof name), before,
+             text ? "'" : "", shown, text ? "'" : "", after);
+    return -1;
+}
+
+int ree_table_num(const ree_table *t, size_t row, int col, unsigned flags, double *out, char *err,
+                  size_t errlen)
 {
     const char *s = ree_table_cell(t, row, col);
     if (!*s) {
+        if (!(flags & REE_TABLE_EMPTY))
+            return cell_error(t, row, col, err, errlen, "expected a number, found an empty field",
+                              NULL, "");
         *out = NAN;
         return 0;
     }
-    char *e;
-    errno = 0;
-    double v = strtod(s, &e);
-    if (*e || e == s || (errno == ERANGE && fabs(v) > 1)) {
-        char name[REE_SNIPPET_LEN], found[REE_SNIPPET_LEN];
-        snprintf(err, errlen, "%s:%ld: column '%s': expected a number, found '%s'", t->path,
-                 t->lines[row],
-                 ree_snippet(t->fields[col], strlen(t->fields[col]), name, sizeof name),
-                 ree_snippet(s, strlen(s), found, sizeof found));
-        return -1;
+    switch (ree_ynum_double(s, REE_YNUM_SUBNORMAL, out)) {
+    case REE_YNUM_OK:
+        return 0;
+    case REE_YNUM_RANGE:
+        return cell_error(t, row, col, err, errlen, "number ", s, " is out of range");
+    case REE_YNUM_TINY:
+        return cell_error(t, row, col, err, errlen, "number ", s,
+                          " is too close to zero to be represented");
+    default:
+        return cell_error(t, row, col, err, errlen, "expected a number, found ", s, "");
     }
-    *out = v;
-    return 0;
+}
+
+int ree_table_int(const ree_table *t, size_t row, int col, long long *out, char *err, size_t errlen)
+{
+    const char *s = ree_table_cell(t, row, col);
+    switch (ree_ynum_int(s, out)) {
+    case REE_YNUM_OK:
+        return 0;
+    case REE_YNUM_RANGE:
+        return cell_error(t, row, col, err, errlen, "whole number ", s, " is out of range");
+    default:
+        return cell_error(t, row, col, err, errlen,
+                          *s ? "expected a whole number, found "
+                             : "expected a whole number, found an empty field",
+                          *s ? s : NULL, "");
+    }
 }
 
 int ree_table_require(const ree_table *t, const char *const *names, size_t n, char *err,

@@ -47,13 +47,27 @@ const char *ree_table_colname(const ree_table *t, int col);
  * removed; borrowed from the table. */
 const char *ree_table_cell(const ree_table *t, size_t row, int col);
 
+/* Line of the file where the header row starts (1, or later after empty lines). */
+long ree_table_header_line(const ree_table *t);
+
 /* Line of the file where data row `row` starts (the header is line 1 or later). */
 long ree_table_line(const ree_table *t, size_t row);
 
-/* Parse the field as a number (strtod, whole field): an empty field is NaN, "inf"/"-inf" are
- * infinities. Returns 0, or -1 with "PATH:LINE: column 'COL': expected a number, found 'X'" in
- * `err`. */
-int ree_table_num(const ree_table *t, size_t row, int col, double *out, char *err, size_t errlen);
+/* Parse the field as a number as reesim writes one (ree_csv_num): a plain decimal number in the
+ * grammar of the scenario's numbers (ree_ynum_double: no spaces, hex, `nan` or `inf`, no
+ * overflow; subnormals accepted), or, only with REE_TABLE_EMPTY in `flags`, an empty field, read
+ * as NaN (how every reesim CSV writes a value that does not exist). Returns 0, or -1 with
+ * "PATH:LINE: column 'COL': expected a number, found 'X'" (or "... found an empty field", "...
+ * number out of range ...") in `err`, *out unchanged. */
+#define REE_TABLE_EMPTY 1u
+int ree_table_num(const ree_table *t, size_t row, int col, unsigned flags, double *out, char *err,
+                  size_t errlen);
+
+/* Parse the field as a whole number as ree_csv_int writes one (ree_ynum_int: [+-]?digits, no
+ * spaces, hex, fraction or empty field). Returns 0, or -1 with "PATH:LINE: column 'COL':
+ * expected a whole number, found 'X'" in `err`, *out unchanged. */
+int ree_table_int(const ree_table *t, size_t row, int col, long long *out, char *err,
+                  size_t errlen);
 
 /* Check that every one of the `n` names is a column. Returns 0, or -1 with
  * "PATH:LINE: missing column 'NAME'" (LINE of the header) in `err`. */

@@ -91,13 +91,10 @@ static int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-int ree_yscalar_double(const ree_ynode *n, double *out, char *why, size_t whylen)
+int ree_ynum_double(const char *s, unsigned flags, double *out)
 {
-    const char *what = "a number";
-    if (want_plain(n, what, 0, why, whylen))
-        return -1;
     /* Decimal grammar: [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)? */
-    const char *s = n->str, *p = s;
+    const char *p = s;
     int nonzero = 0;
     size_t digits = 0;
     if (*p == '+' || *p == '-')
@@ -108,33 +105,73 @@ int ree_yscalar_double(const ree_ynode *n, double *out, char *why, size_t whylen
         for (p++; is_digit(*p); p++, digits++)
             nonzero |= *p != '0';
     if (!digits)
-        return found(why, whylen, what, n);
+        return REE_YNUM_SYNTAX;
     if (*p == 'e' || *p == 'E') {
         p++;
         if (*p == '+' || *p == '-')
             p++;
         if (!is_digit(*p))
-            return found(why, whylen, what, n);
+            return REE_YNUM_SYNTAX;
         while (is_digit(*p))
             p++;
     }
     if (*p)
-        return found(why, whylen, what, n);
+        return REE_YNUM_SYNTAX;
     errno = 0;
     char *end;
     double v = strtod(s, &end);
     if (end != p)
-        return found(why, whylen, what, n);
-    if (isinf(v) || (errno == ERANGE && fabs(v) > 1.0)) {
-        snprintf(why, whylen, "number '%.*s' is out of range", SHOWN, s);
-        return -1;
-    }
-    if (errno == ERANGE || (nonzero && (v == 0.0 || fabs(v) < DBL_MIN))) {
-        snprintf(why, whylen, "number '%.*s' is too close to zero to be represented", SHOWN, s);
-        return -1;
-    }
+        return REE_YNUM_SYNTAX;
+    if (isinf(v) || (errno == ERANGE && fabs(v) > 1.0))
+        return REE_YNUM_RANGE;
+    if (nonzero && v == 0.0)
+        return REE_YNUM_TINY;
+    if (!(flags & REE_YNUM_SUBNORMAL) && (errno == ERANGE || (nonzero && fabs(v) < DBL_MIN)))
+        return REE_YNUM_TINY;
     *out = v;
-    return 0;
+    return REE_YNUM_OK;
+}
+
+int ree_ynum_int(const char *s, long long *out)
+{
+    const char *p = s;
+    if (*p == '+' || *p == '-')
+        p++;
+    if (!is_digit(*p))
+        return REE_YNUM_SYNTAX;
+    while (is_digit(*p))
+        p++;
+    if (*p)
+        return REE_YNUM_SYNTAX;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (end != p)
+        return REE_YNUM_SYNTAX;
+    if (errno == ERANGE)
+        return REE_YNUM_RANGE;
+    *out = v;
+    return REE_YNUM_OK;
+}
+
+int ree_yscalar_double(const ree_ynode *n, double *out, char *why, size_t whylen)
+{
+    const char *what = "a number";
+    if (want_plain(n, what, 0, why, whylen))
+        return -1;
+    switch (ree_ynum_double(n->str, 0, out)) {
+    case REE_YNUM_OK:
+        return 0;
+    case REE_YNUM_RANGE:
+        snprintf(why, whylen, "number '%.*s' is out of range", SHOWN, n->str);
+        return -1;
+    case REE_YNUM_TINY:
+        snprintf(why, whylen, "number '%.*s' is too close to zero to be represented", SHOWN,
+                 n->str);
+        return -1;
+    default:
+        return found(why, whylen, what, n);
+    }
 }
 
 int ree_yscalar_int(const ree_ynode *n, long long *out, char *why, size_t whylen)
@@ -142,26 +179,15 @@ int ree_yscalar_int(const ree_ynode *n, long long *out, char *why, size_t whylen
     const char *what = "an integer";
     if (want_plain(n, what, 0, why, whylen))
         return -1;
-    const char *s = n->str, *p = s;
-    if (*p == '+' || *p == '-')
-        p++;
-    if (!is_digit(*p))
-        return found(why, whylen, what, n);
-    while (is_digit(*p))
-        p++;
-    if (*p)
-        return found(why, whylen, what, n);
-    errno = 0;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (end != p)
-        return found(why, whylen, what, n);
-    if (errno == ERANGE) {
-        snprintf(why, whylen, "integer '%.*s' is out of range", SHOWN, s);
+    switch (ree_ynum_int(n->str, out)) {
+    case REE_YNUM_OK:
+        return 0;
+    case REE_YNUM_RANGE:
+        snprintf(why, whylen, "integer '%.*s' is out of range", SHOWN, n->str);
         return -1;
+    default:
+        return found(why, whylen, what, n);
     }
-    *out = v;
-    return 0;
 }
 
 int ree_yscalar_bool(const ree_ynode *n, int *out, char *why, size_t whylen)

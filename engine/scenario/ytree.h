@@ -88,6 +88,20 @@ int ree_yscalar_int(const ree_ynode *n, long long *out, char *why, size_t whylen
 int ree_yscalar_bool(const ree_ynode *n, int *out, char *why, size_t whylen);
 int ree_yscalar_month(const ree_ynode *n, int *out, char *why, size_t whylen);
 
+/*
+ * The grammars of those numbers on plain text, for files that are not YAML (the CSV files
+ * engine/io/csvread.c reads back), whose callers quote the text their own way. A number:
+ * [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?, so no spaces, hex, nan or inf;
+ * REE_YNUM_RANGE when it overflows a double; REE_YNUM_TINY when it is not zero but rounds to
+ * zero, or (without REE_YNUM_SUBNORMAL) to a subnormal. An integer: [+-]? digits within
+ * [INT64_MIN, INT64_MAX]. Each returns REE_YNUM_OK with *out set, or another code with *out
+ * unchanged.
+ */
+enum { REE_YNUM_OK = 0, REE_YNUM_SYNTAX = -1, REE_YNUM_RANGE = -2, REE_YNUM_TINY = -3 };
+#define REE_YNUM_SUBNORMAL 1u /* accept subnormals, as "%.10g" writes them */
+int ree_ynum_double(const char *s, unsigned flags, double *out);
+int ree_ynum_int(const char *s, long long *out);
+
 /* Name of a kind with its article, for messages: "a scalar", "a sequence", "a mapping". */
 const char *ree_ykind_article(ree_ykind k);
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # reesim discover (docs/exploration.md): PRIM on a synthetic sweep.csv whose bad cases fill a
 # known box (approval above 0.6 and review time below 30 days), then on a real sweep; bad
-# conditions and folders. Usage: discover.sh REESIM SOURCE_DIR WORKDIR
+# conditions and folders; malformed sweep.csv files (located errors, exit 65).
+# Usage: discover.sh REESIM SOURCE_DIR WORKDIR
 bin=$1 src=$2 work=$3
 . "$src/tests/cli/lib.sh"
 rm -rf "$work" && mkdir -p "$work/syn"
@@ -55,4 +56,42 @@ mkdir -p "$work/broken" && printf 'case,entity\n0,x\n' > "$work/broken/sweep.csv
 "$bin" discover "$work/broken" --where 'x/y > 1' -q -o "$work/bad" 2> "$work/e2"
 check "not a sweep: 65, file named" sh -c "test $? -eq 65 && grep -q 'sweep.csv' '$work/e2'"
 check "nothing written" test ! -e "$work/bad"
+# A malformed sweep.csv from someone else: every value is read as `reesim sweep` writes it, and
+# anything else is a located error, exit 65, nothing written. Each case edits one line of the
+# synthetic sweep (line 2 is case 0's us_defense row, line 3 its us_cars row).
+malformed() { # NAME SED-SCRIPT EXPECTED-MESSAGE
+    rm -rf "$work/mal" "$work/mal-d" && mkdir -p "$work/mal"
+    sed "$2" "$work/syn/sweep.csv" > "$work/mal/sweep.csv"
+    "$bin" discover "$work/mal" --where 'us_defense/months_short > 3' -q -o "$work/mal-d" \
+        2> "$work/mal.err"
+    code=$?
+    check "$1: exit 65" test "$code" -eq 65
+    check "$1: located message" grep -q "$3" "$work/mal.err"
+    check "$1: nothing written" test ! -e "$work/mal-d"
+}
+malformed "nan outcome" '2s/,months,1,/,months,nan,/' "sweep.csv:2: column 'mean': expected a number, found 'nan'"
+malformed "inf outcome" '2s/,months,1,/,months,inf,/' "sweep.csv:2: column 'mean': expected a number, found 'inf'"
+malformed "empty outcome" '2s/,months,1,/,months,,/' "sweep.csv:2: column 'mean': expected a number, found an empty field"
+malformed "inf in another statistic" '2s/,1$/,-inf/' "sweep.csv:2: column 'p95': expected a number, found '-inf'"
+malformed "bad value on a row the condition does not read" '3s/,0$/,0x10/' \
+    "sweep.csv:3: column 'p95': expected a number, found '0x10'"
+malformed "case given twice" '4s/^1,/0,/; 5s/^1,/0,/' \
+    "sweep.csv:4: case 0 has a second row for us_defense/months_short (the first at line 2)"
+malformed "a row repeated" '2p' "sweep.csv:3: case 0 has a second row for us_defense/months_short (the first at line 2)"
+malformed "case 1.5" '4s/^1,/1.5,/' "sweep.csv:4: column 'case': expected a whole number, found '1.5'"
+malformed "case 0x3" '4s/^1,/0x3,/' "sweep.csv:4: column 'case': expected a whole number, found '0x3'"
+malformed "case with a space" '4s/^1,/ 1,/' "sweep.csv:4: column 'case': expected a whole number, found ' 1'"
+malformed "negative case" '4s/^1,/-1,/' "sweep.csv:4: column 'case': expected a whole number from 0, found -1"
+malformed "empty case" '4s/^1,/,/' "sweep.csv:4: column 'case': expected a whole number, found an empty field"
+malformed "hex input" '2s/^0,0.025,/0,0x1,/' "sweep.csv:2: column 'gates.cn_export.approval': expected a number, found '0x1'"
+malformed "blank input" '2s/^0,0.025,/0,,/' \
+    "sweep.csv:2: column 'gates.cn_export.approval': expected a number, found an empty field"
+malformed "nan input" '2s/^0,0.025,/0,nan,/' "sweep.csv:2: column 'gates.cn_export.approval': expected a number, found 'nan'"
+malformed "input out of range" '2s/^0,0.025,/0,1e999,/' \
+    "sweep.csv:2: column 'gates.cn_export.approval': number '1e999' is out of range"
+malformed "a case's rows disagree on an input" '3s/^0,0.025,/0,0.5,/' \
+    "sweep.csv:2: column 'gates.cn_export.approval': case 0 has '0.025' here but '0.5' at line 3"
+malformed "a column after p95" '1s/$/,extra/; 2,$s/$/,1/' \
+    "sweep.csv:1: expected the header of a sweep: 'case', the inputs, then 'entity,indicator,unit,mean,sd,p05,p50,p95'"
+malformed "statistics out of order" '1s/mean,sd/sd,mean/' "sweep.csv:1: expected the header of a sweep"
 finish

@@ -6,7 +6,9 @@
 # long name; every chart kind (fan, compare, diff) is drawn from them (exit 0, well-formed
 # SVG) and no marker file appears. Then hostile CSV structure gives a located error (exit 65,
 # or 66 for a file that is not a regular file), never a crash or a hang, and text echoed in
-# a message has its control bytes escaped. Needs gnuplot.
+# a message has its control bytes escaped; so does a number reesim would not write (nan, inf,
+# hex, a space, an empty mean), while the empty fields reesim does write still draw. Needs
+# gnuplot.
 # Usage: plot_hostile.sh REESIM SOURCE_DIR WORKDIR
 bin=$1 src=$2 work=$3
 . "$src/tests/cli/lib.sh"
@@ -97,6 +99,23 @@ check "enhanced-text codes drawn as they are" grep -lq '\^{super}_{sub}' "$work"
 check "a quote is drawn as itself" grep -lq "system('touch PWNED3')" "$work"/h/cmp-svg/*.svg
 check "a 20 kB name is cut short" sh -c "! grep -lq 'L\{500\}' '$work'/h/fan-svg/*.svg '$work'/h/cmp-svg/*.svg"
 check "... and marked cut" grep -lq 'LLLL\.\.\.' "$work"/h/cmp-svg/*.svg
+# --series matches the whole ENTITY/METRIC of a long name: cut to a fixed 512-byte buffer (as
+# before), '*/shortfall' missed an entity of 600 bytes, and a pattern of its first 511 bytes
+# matched it.
+a600=$(head -c 600 /dev/zero | tr '\0' 'A')
+a511=$(head -c 511 /dev/zero | tr '\0' 'A')
+mkdir -p "$work/h/longname"
+printf 'scenario,step,date,entity,metric,unit,mean,sd,p05,p25,p50,p75,p95\ng,0,2025-01,%s,shortfall,t,1,0,0,1,1,2,3\ng,1,2025-02,%s,shortfall,t,2,0,0,1,2,3,4\n' \
+    "$a600" "$a600" > "$work/h/longname/timeseries.csv"
+timeout 60 "$bin" plot "$work/h/longname" --series '*/shortfall' -q -o "$work/h/longname-a" 2> /dev/null
+check "600-byte entity: '*/shortfall' selects it" test $? -eq 0
+check "... its chart is drawn" test "$(ls "$work/h/longname-a" 2> /dev/null | wc -l)" -eq 1
+timeout 60 "$bin" plot "$work/h/longname" --series "$a511" -q -o "$work/h/longname-b" 2> "$work/longname.err"
+check "600-byte entity: a pattern of its first 511 bytes matches nothing (exit 64)" test $? -eq 64
+check "... and draws nothing" test ! -e "$work/h/longname-b"
+timeout 60 "$bin" plot "$work/h/longname" --series "$a600/shortfall" -q -o "$work/h/longname-c" 2> /dev/null
+check "600-byte entity: its whole name selects it" test $? -eq 0
+
 # A single-quote and a backquote in the output path itself: no path is written into a script.
 mkdir -p "$work/h/o'\`touch PWNED10\`"
 timeout 60 "$bin" plot run --series 'us_`*' -q -o "$work/h/o'\`touch PWNED10\`/one.svg" 2> /dev/null > /dev/null
@@ -117,7 +136,7 @@ bad() { # NAME EXPECTED-EXIT EXPECTED-MESSAGE (timeseries.csv already in $work/b
     check "$1: short message" test "$(wc -c < "$work/bad.err")" -lt 600
     check "$1: nothing written" test ! -e "$work/bad-out"
 }
-newbad() { rm -rf "$work/bad" && mkdir -p "$work/bad"; }
+newbad() { rm -rf "$work/bad" "$work/bad-out" && mkdir -p "$work/bad"; }
 newbad; printf '%s\n%s\ng,1,2025-02,us_cars,shortfall,t,1,0,0,0,"12\033[2J\r\nkt",2,3\n' "$hdr" "$row" > bad/timeseries.csv
 bad "number with control bytes" 65 "timeseries.csv:3: column 'p50': expected a number, found '12\\\\x1b\[2J\\\\x0d\\\\x0akt'"
 newbad; { echo "$hdr"; echo "$row"; printf 'g,1,2025-02,us_cars,shortfall,t,1,0,0,0,'; head -c 2000000 /dev/zero | tr '\0' '7'; echo 'x,2,3'; } > bad/timeseries.csv
@@ -138,6 +157,49 @@ newbad; printf '%s\n%s\ng,1,2025-02,"us\033[31m""x"\033q,shortfall,t,1,0,0,0,1,2
 bad "escape after a closing quote" 65 "timeseries.csv:3: expected ',' or end of line after a closing quote, found '\\\\x1b'"
 printf 'a,"b\033[31m",c,"b\033[31m"\n1,2,3,4\n' > bad/timeseries.csv
 bad "duplicate column with an escape" 65 "timeseries.csv:1: column 'b\\\\x1b\[31m' appears twice"
+
+# Numbers other than those reesim writes (ree_csv_num: a plain decimal number; an empty field
+# only where a value may not exist, the quantiles of a run without series quantiles and the CI
+# of a one-run comparison): nan, inf, hex, spaces, overflow, and an empty mean, which gnuplot
+# used to stop on ("all points y value undefined", exit 70).
+ts_cell() { # COLUMN-NUMBER VALUE: row 3 of a valid file with that field replaced
+    newbad
+    { echo "$hdr"; echo "$row"; echo 'g,1,2025-02,us_cars,shortfall,t,1.5,0.5,0.1,0.25,1,2,3' |
+        awk -F, -v OFS=, -v c="$1" -v v="$2" '{ $c = v; print }'; } > bad/timeseries.csv
+}
+ts_cell 7 nan; bad "mean nan" 65 "timeseries.csv:3: column 'mean': expected a number, found 'nan'"
+ts_cell 7 inf; bad "mean inf" 65 "timeseries.csv:3: column 'mean': expected a number, found 'inf'"
+ts_cell 7 -inf; bad "mean -inf" 65 "timeseries.csv:3: column 'mean': expected a number, found '-inf'"
+ts_cell 7 0x10; bad "mean 0x10" 65 "timeseries.csv:3: column 'mean': expected a number, found '0x10'"
+ts_cell 7 ' 5'; bad "mean with a space" 65 "timeseries.csv:3: column 'mean': expected a number, found ' 5'"
+ts_cell 7 1e400; bad "mean 1e400" 65 "timeseries.csv:3: column 'mean': number '1e400' is out of range"
+ts_cell 7 ''; bad "empty mean" 65 "timeseries.csv:3: column 'mean': expected a number, found an empty field"
+newbad; printf '%s\ng,0,2025-01,us_cars,shortfall,t,,0,,,,,\ng,1,2025-02,us_cars,shortfall,t,,0,,,,,\n' "$hdr" \
+    > bad/timeseries.csv
+bad "every mean empty" 65 "timeseries.csv:2: column 'mean': expected a number, found an empty field"
+ts_cell 11 NaN; bad "p50 NaN" 65 "timeseries.csv:3: column 'p50': expected a number, found 'NaN'"
+ts_cell 9 0x1p3; bad "p05 hex float" 65 "timeseries.csv:3: column 'p05': expected a number, found '0x1p3'"
+ts_cell 13 infinity; bad "p95 infinity" 65 "timeseries.csv:3: column 'p95': expected a number, found 'infinity'"
+ts_cell 11 ''; bad "one quantile empty" 65 "timeseries.csv:3: columns p05 to p95: expected all five quantiles or none"
+ts_cell 2 0x1; bad "step 0x1" 65 "timeseries.csv:3: column 'step': expected a whole number, found '0x1'"
+ts_cell 2 ' 1'; bad "step with a space" 65 "timeseries.csv:3: column 'step': expected a whole number, found ' 1'"
+ts_cell 2 1.0; bad "step 1.0" 65 "timeseries.csv:3: column 'step': expected a whole number, found '1.0'"
+newbad; printf 'base,scenario,step,date,entity,metric,unit,base_mean,scenario_mean,diff_mean,diff_ci95_low,diff_ci95_high\nb,s,0,2025-01,us_cars,shortfall,t,1,2,1,,\nb,s,1,2025-02,us_cars,shortfall,t,nan,2,1,,\n' \
+    > bad/compare_timeseries.csv
+bad "compare mean nan" 65 "compare_timeseries.csv:3: column 'base_mean': expected a number, found 'nan'"
+newbad; printf 'base,scenario,entity,indicator,unit,base_mean,scenario_mean,diff_mean,diff_ci95_low,diff_ci95_high,prob_worse\nb,s,us_cars,shortfall,t,1,2,,,,\n' \
+    > bad/compare.csv
+bad "difference empty" 65 "compare.csv:2: column 'diff_mean': expected a number, found an empty field"
+# ... while what reesim writes still draws: a run without series quantiles (empty p05..p95) and
+# a one-run comparison (empty CI and prob_worse).
+mkdir -p "$work/ok"
+printf '%s\ng,0,2025-01,us_cars,shortfall,t,1.5,0,,,,,\ng,1,2025-02,us_cars,shortfall,t,2.5,0.5,,,,,\n' "$hdr" \
+    > "$work/ok/timeseries.csv"
+printf 'base,scenario,entity,indicator,unit,base_mean,scenario_mean,diff_mean,diff_ci95_low,diff_ci95_high,prob_worse\nb,s,us_cars,shortfall,t,1,2.5,1.5,,,\nb,s,us_cars,months_short,months,0,4.9406564584e-324,4.9406564584e-324,,,0\n' \
+    > "$work/ok/compare.csv"
+timeout 60 "$bin" plot "$work/ok" -q -o "$work/ok-out" 2> "$work/ok.err"
+check "empty quantiles and CI as reesim writes them: exit 0" test $? -eq 0
+check "... fan and bar charts drawn" test -s "$work/ok-out/fan-us_cars-shortfall.svg" -a -s "$work/ok-out/diff-s-t.svg"
 
 # ---- inputs that are not regular files: exit 66 at once, never a hang ------------------------
 newbad; mkdir bad/timeseries.csv
