@@ -271,6 +271,26 @@ static const struct option common_opts[] = {
 
 enum { MAX_OPTS = 32 };
 
+int ree_cli_once(const char *cmd, const struct option *opts, const char *shortopts,
+                 const char *repeatable, unsigned char seen[256], int code)
+{
+    const struct option *o = opts;
+    while (o->name && o->val != code)
+        o++;
+    unsigned char *s = &seen[(unsigned char)code];
+    if (!o->name || o->has_arg == no_argument || (repeatable && strchr(repeatable, code)) || !*s) {
+        *s = 1;
+        return 0;
+    }
+    const char *sc = code != ':' ? strchr(shortopts, code) : NULL;
+    char shortname[8] = "";
+    if (sc)
+        snprintf(shortname, sizeof shortname, " (-%c)", code);
+    ree_cli_usage_error(cmd, "option --%s%s given more than once: it takes one value", o->name,
+                        shortname);
+    return -1;
+}
+
 ree_status ree_cli_parse(int argc, char **argv, const ree_cli_spec *spec, ree_cli_common *co,
                          int *help_shown)
 {
@@ -289,7 +309,11 @@ ree_status ree_cli_parse(int argc, char **argv, const ree_cli_spec *spec, ree_cl
     optind = 1;
     opterr = 0;
     const char *shortopts = spec->shortopts ? spec->shortopts : ":n:s:j:o:qh";
+    unsigned char seen[256] = {0};
     while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+        if (c > 0 && c < 256 &&
+            ree_cli_once(spec->cmd, opts, shortopts, spec->repeatable, seen, c) != 0)
+            return REE_EUSAGE;
         int handled =
             strchr(ex, c) || (spec->no_check && c == 'B') ? 0 : ree_cli_common_opt(c, optarg, co);
         if (handled < 0)
