@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "progress.h"
 #include "reesim/reesim.h"
+#include "csvread.h"
 #include "diag.h"
 #include "mc.h"
 #include "numfmt.h"
@@ -195,12 +196,22 @@ ree_status ree_cli_finish_set(ree_outset *set, ree_status st, char *err, size_t 
 
 void ree_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
-    va_list ap;
-    fprintf(stderr, "reesim %s: ", cmd);
+    va_list ap, again;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'reesim %s --help'.\n", cmd);
+    char *raw = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    char *shown = raw ? malloc(4 * (size_t)n + 1) : NULL;
+    if (shown) {
+        vsnprintf(raw, (size_t)n + 1, fmt, again);
+        ree_snippet(raw, (size_t)n, shown, 4 * (size_t)n + 1);
+    }
+    va_end(again);
+    fprintf(stderr, "reesim %s: %s\nTry 'reesim %s --help'.\n", cmd,
+            shown ? shown : "(out of memory: the message is not shown)", cmd);
+    free(shown);
+    free(raw);
 }
 
 int ree_cli_path(char *buf, size_t len, const char *cmd, const char *what, const char *fmt, ...)
@@ -221,8 +232,9 @@ int ree_cli_long(const char *opt, const char *arg, long long min, long long max,
     errno = 0;
     long long v = strtoll(arg, &end, 10);
     if (!*arg || *end || errno || v < min || v > max) {
+        char shown[REE_SNIPPET_LEN];
         fprintf(stderr, "reesim: %s expects a whole number from %lld to %lld, found '%s'\n", opt,
-                min, max, arg);
+                min, max, ree_snippet(arg, strlen(arg), shown, sizeof shown));
         return -1;
     }
     *out = v;

@@ -127,7 +127,10 @@ int ree_cli_path(char *buf, size_t len, const char *cmd, const char *what, const
 #endif
     ;
 
-/* Shared option parsing helpers. */
+/* Shared option parsing helpers. Both escape the controls of what they print (ree_snippet:
+ * C0 and DEL as \xHH, C1 as \u00HH): their messages quote the command line, and ree_cli_usage_error's
+ * also scenario text (a reason from ree_plan_slot naming an id), which must not reach the
+ * terminal raw. */
 int ree_cli_long(const char *opt, const char *arg, long long min, long long max, long long *out);
 void ree_cli_usage_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
