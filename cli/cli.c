@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "progress.h"
 #include "reesim/reesim.h"
+#include "csvread.h"
 #include "diag.h"
 #include "mc.h"
 #include "numfmt.h"
@@ -195,12 +196,22 @@ ree_status ree_cli_finish_set(ree_outset *set, ree_status st, char *err, size_t 
 
 void ree_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
-    va_list ap;
-    fprintf(stderr, "reesim %s: ", cmd);
+    va_list ap, again;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'reesim %s --help'.\n", cmd);
+    char *raw = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    char *shown = raw ? malloc(4 * (size_t)n + 1) : NULL;
+    if (shown) {
+        vsnprintf(raw, (size_t)n + 1, fmt, again);
+        ree_snippet(raw, (size_t)n, shown, 4 * (size_t)n + 1);
+    }
+    va_end(again);
+    fprintf(stderr, "reesim %s: %s\nTry 'reesim %s --help'.\n", cmd,
+            shown ? shown : "(out of memory: the message is not shown)", cmd);
+    free(shown);
+    free(raw);
 }
 
 int ree_cli_path(char *buf, size_t len, const char *cmd, const char *what, const char *fmt, ...)
@@ -221,8 +232,9 @@ int ree_cli_long(const char *opt, const char *arg, long long min, long long max,
     errno = 0;
     long long v = strtoll(arg, &end, 10);
     if (!*arg || *end || errno || v < min || v > max) {
+        char shown[REE_SNIPPET_LEN];
         fprintf(stderr, "reesim: %s expects a whole number from %lld to %lld, found '%s'\n", opt,
-                min, max, arg);
+                min, max, ree_snippet(arg, strlen(arg), shown, sizeof shown));
         return -1;
     }
     *out = v;
@@ -271,6 +283,26 @@ static const struct option common_opts[] = {
 
 enum { MAX_OPTS = 32 };
 
+int ree_cli_once(const char *cmd, const struct option *opts, const char *shortopts,
+                 const char *repeatable, unsigned char seen[256], int code)
+{
+    const struct option *o = opts;
+    while (o->name && o->val != code)
+        o++;
+    unsigned char *s = &seen[(unsigned char)code];
+    if (!o->name || o->has_arg == no_argument || (repeatable && strchr(repeatable, code)) || !*s) {
+        *s = 1;
+        return 0;
+    }
+    const char *sc = code != ':' ? strchr(shortopts, code) : NULL;
+    char shortname[8] = "";
+    if (sc)
+        snprintf(shortname, sizeof shortname, " (-%c)", code);
+    ree_cli_usage_error(cmd, "option --%s%s given more than once: it takes one value", o->name,
+                        shortname);
+    return -1;
+}
+
 ree_status ree_cli_parse(int argc, char **argv, const ree_cli_spec *spec, ree_cli_common *co,
                          int *help_shown)
 {
@@ -289,7 +321,11 @@ ree_status ree_cli_parse(int argc, char **argv, const ree_cli_spec *spec, ree_cl
     optind = 1;
     opterr = 0;
     const char *shortopts = spec->shortopts ? spec->shortopts : ":n:s:j:o:qh";
+    unsigned char seen[256] = {0};
     while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+        if (c > 0 && c < 256 &&
+            ree_cli_once(spec->cmd, opts, shortopts, spec->repeatable, seen, c) != 0)
+            return REE_EUSAGE;
         int handled =
             strchr(ex, c) || (spec->no_check && c == 'B') ? 0 : ree_cli_common_opt(c, optarg, co);
         if (handled < 0)

@@ -39,16 +39,28 @@ typedef struct ree_cli_spec {
     const struct option *own; /* the command's own long options, {0} terminated; may be NULL */
     int (*on_opt)(int code, const char *arg, void *ctx); /* 0, or -1 after a message */
     void *ctx;
-    int no_check;          /* the command takes no --check-balance */
-    const char *exclude;   /* codes of common options the command does not take (e.g. "nsjB");
+    int no_check;           /* the command takes no --check-balance */
+    const char *exclude;    /* codes of common options the command does not take (e.g. "nsjB");
                               its own options may reuse them (sensitivity's -n is samples) */
-    const char *shortopts; /* getopt's short options (NULL: ":n:s:j:o:qh") */
+    const char *shortopts;  /* getopt's short options (NULL: ":n:s:j:o:qh") */
+    const char *repeatable; /* codes of the options that taking a value may be given more than
+                               once (e.g. "S": --set); NULL: none */
 } ree_cli_spec;
+
+/* Note that option `code` (its entry in opts, a {0} terminated getopt_long table; short form if
+ * in shortopts) was given, in seen (256 flags, zeroed before the first option). Returns 0, or -1
+ * after a usage error of `cmd` naming the option when it takes a value, is not in `repeatable`
+ * and was given before: a second value would silently replace the first. A flag (no value) may
+ * repeat. ree_cli_parse calls it for every option; a command with its own option loop calls it
+ * too. */
+int ree_cli_once(const char *cmd, const struct option *opts, const char *shortopts,
+                 const char *repeatable, unsigned char seen[256], int code);
 
 /* Parse argv: the common options into *co (initialised here), the command's own through
  * spec->on_opt, -h/--help (prints spec->help and sets *help_shown). Returns REE_OK with optind at
- * the first operand, or REE_EUSAGE after a message naming the option. The one option loop of
- * every command. */
+ * the first operand, or REE_EUSAGE after a message naming the option, including an option with a
+ * value given twice that spec->repeatable does not name (ree_cli_once). The one option loop of
+ * every command but plot. */
 ree_status ree_cli_parse(int argc, char **argv, const ree_cli_spec *spec, ree_cli_common *co,
                          int *help_shown);
 
@@ -115,7 +127,10 @@ int ree_cli_path(char *buf, size_t len, const char *cmd, const char *what, const
 #endif
     ;
 
-/* Shared option parsing helpers. */
+/* Shared option parsing helpers. Both escape the controls of what they print (ree_snippet:
+ * C0 and DEL as \xHH, C1 as \u00HH): their messages quote the command line, and ree_cli_usage_error's
+ * also scenario text (a reason from ree_plan_slot naming an id), which must not reach the
+ * terminal raw. */
 int ree_cli_long(const char *opt, const char *arg, long long min, long long max, long long *out);
 void ree_cli_usage_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)

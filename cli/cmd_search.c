@@ -262,7 +262,8 @@ ree_status ree_cmd_search(int argc, char **argv)
                          .own = own,
                          .on_opt = search_opt,
                          .ctx = &so,
-                         .no_check = 1};
+                         .no_check = 1,
+                         .repeatable = "S"};
     ree_cli_common co;
     int help;
     ree_status pst = ree_cli_parse(argc, argv, &spec, &co, &help);

@@ -253,7 +253,8 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
                          .ctx = &so,
                          .no_check = 1,
                          .exclude = "n",
-                         .shortopts = ":n:r:s:j:o:qh"};
+                         .shortopts = ":n:r:s:j:o:qh",
+                         .repeatable = "S"};
     ree_cli_common co;
     int help;
     ree_status pst = ree_cli_parse(argc, argv, &spec, &co, &help);

@@ -111,7 +111,8 @@ ree_status ree_cmd_sweep(int argc, char **argv)
                          .on_opt = sweep_opt,
                          .ctx = &so,
                          .no_check = 1,
-                         .shortopts = ":n:s:j:o:qk:h"};
+                         .shortopts = ":n:s:j:o:qk:h",
+                         .repeatable = "S"};
     ree_cli_common co;
     int help;
     ree_status pst = ree_cli_parse(argc, argv, &spec, &co, &help);

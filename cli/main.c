@@ -33,6 +33,7 @@ static void usage(FILE *f)
           "Options:\n"
           "  -h, --help     show this help (also: reesim COMMAND --help)\n"
           "  -V, --version  show the version\n"
+          "An option that takes a value may be given once, unless its help says repeatable.\n"
           "\n"
           "Exit status: 0 ok, 64 usage error, 65 invalid scenario, 66 cannot open input,\n"
           "70 internal error (including a failed mass-balance check), 71 out of memory or no\n"

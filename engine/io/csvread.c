@@ -16,6 +16,12 @@ static size_t seq_len(unsigned char c)
     return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
 }
 
+int ree_is_c1(const char *s, size_t n)
+{
+    return n >= 2 && (unsigned char)s[0] == 0xc2 && (unsigned char)s[1] >= 0x80 &&
+           (unsigned char)s[1] <= 0x9f;
+}
+
 const char *ree_snippet(const char *s, size_t n, char *buf, size_t len)
 {
     size_t k = 0, i = 0;
@@ -24,8 +30,8 @@ const char *ree_snippet(const char *s, size_t n, char *buf, size_t len)
         size_t seq = seq_len(c);
         if (seq > n - i)
             seq = n - i;
-        int ctl = c < 0x20 || c == 0x7f;
-        size_t w = ctl ? 4 : seq;
+        int ctl = c < 0x20 || c == 0x7f, c1 = ree_is_c1(s + i, n - i);
+        size_t w = ctl ? 4 : c1 ? 6 : seq;
         /* Keep room for "..." unless this is the last character. */
         if (k + w + (i + seq < n ? 3 : 0) + 1 > len) {
             if (k + 4 <= len) {
@@ -36,6 +42,8 @@ const char *ree_snippet(const char *s, size_t n, char *buf, size_t len)
         }
         if (ctl)
             snprintf(buf + k, 5, "\\x%02x", c);
+        else if (c1)
+            snprintf(buf + k, 7, "\\u%04x", (unsigned char)s[i + 1]);
         else
             memcpy(buf + k, s + i, seq);
         k += w;

@@ -23,9 +23,15 @@ typedef struct ree_table ree_table;
 #define REE_SNIPPET_LEN 64
 
 /* A printable copy of the `n` bytes at `s` for a message, into buf (len >= 8 bytes): control
- * bytes (CR, LF, tab, ESC...) written as "\xHH", cut with "..." so that it fits, never inside a
- * UTF-8 sequence. Text from a CSV file reaches the terminal only through this. Returns buf. */
+ * bytes (CR, LF, tab, ESC...) written as "\xHH", C1 controls written as UTF-8 (U+0080 to U+009F,
+ * bytes C2 80 to C2 9F; a terminal may take U+009B as CSI) as "\u00HH", cut with "..." so that
+ * it fits, never inside a UTF-8 sequence. Never more than 4 bytes for each byte of `s`. Text from
+ * a CSV file reaches the terminal only through this. Returns buf. */
 const char *ree_snippet(const char *s, size_t n, char *buf, size_t len);
+
+/* Whether the `n` bytes at `s` begin with a C1 control in UTF-8 (C2 80 to C2 9F), which
+ * ree_snippet escapes. */
+int ree_is_c1(const char *s, size_t n);
 
 /* Read and parse `path`. Returns NULL on failure with *status REE_ENOINPUT (cannot open),
  * REE_EIO (read error), REE_EINVALID (malformed CSV) or REE_ENOMEM, and a message in `err`

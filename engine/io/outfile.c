@@ -66,6 +66,11 @@ struct entry {
     char *name; /* plain file name inside the set */
     FILE *f;    /* NULL once closed */
     ree_csv *csv;
+    FILE *mem;     /* a plain file's text (ree_outset_file), written into f by commit; NULL once
+                      closed */
+    char *membuf;  /* mem's buffer (open_memstream) */
+    size_t memlen; /* its length once mem is closed */
+    int werr;      /* errno of the first failed write of membuf, for commit's message */
 };
 
 struct ree_outset {
@@ -562,10 +567,45 @@ static struct entry *new_entry(ree_outset *s, const char *name, ree_status *stat
     return e;
 }
 
+/* A plain file's writer (meta.json, the resolved scenario) prints into memory, and commit
+ * writes the text out with one fwrite whose errno it keeps, as a CSV file keeps the errno of its
+ * first failed write (werr): the writers print with fprintf and only see ferror at the end, by
+ * when errno may say something else, and glibc drops a failed write's buffer, so a later fflush
+ * succeeds and the message could only say EIO, or name another file whose flush failed first. */
 FILE *ree_outset_file(ree_outset *s, const char *name, ree_status *status)
 {
     struct entry *e = new_entry(s, name, status);
-    return e ? e->f : NULL;
+    if (!e)
+        return NULL;
+    if (!(e->mem = open_memstream(&e->membuf, &e->memlen))) {
+        *status = REE_ENOMEM;
+        return NULL; /* the entry stays and is removed by abort/free */
+    }
+    return e->mem;
+}
+
+/* Close a plain file's memory stream and write its text into the file. Returns 0, or -1 with
+ * e->werr the reason (ENOMEM when the text could not all be kept in memory). */
+static int mem_out(struct entry *e)
+{
+    int lost = ferror(e->mem) || fclose(e->mem) != 0;
+    e->mem = NULL;
+    if (lost)
+        e->werr = ENOMEM;
+    else if (e->memlen && fwrite(e->membuf, 1, e->memlen, e->f) != e->memlen)
+        e->werr = errno ? errno : EIO;
+    free(e->membuf);
+    e->membuf = NULL;
+    return e->werr ? -1 : 0;
+}
+
+static void mem_discard(struct entry *e)
+{
+    if (e->mem)
+        fclose(e->mem);
+    e->mem = NULL;
+    free(e->membuf);
+    e->membuf = NULL;
 }
 
 int ree_outset_path(ree_outset *s, const char *name, char *path, size_t len, ree_status *status)
@@ -705,6 +745,7 @@ static void remove_temps(ree_outset *s)
 {
     for (size_t i = 0; i < s->n; i++) {
         struct entry *e = &s->e[i];
+        mem_discard(e);
         if (e->f) {
             fclose(e->f);
             e->f = NULL;
@@ -798,12 +839,15 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
             continue;
         }
         errno = 0;
+        if (e->mem)
+            mem_out(e);
         if (e->csv && e->csv->z && (e->csv->len || e->csv->zin)) /* else: ends with a member */
             gz_deflate(e->csv, Z_FINISH);
-        int bad = fflush(e->f) != 0 || ferror(e->f);
+        int bad = e->werr || fflush(e->f) != 0 || ferror(e->f);
         int e1 = errno;
-        if (bad && e->csv && e->csv->werr) /* the first failure's reason: the real one */
-            e1 = e->csv->werr;
+        int werr = e->csv ? e->csv->werr : e->werr;
+        if (bad && werr) /* the first failure's reason: the real one */
+            e1 = werr;
         if (!bad && e->csv && e->csv->zerr) {
             bad = 1;
             e1 = EIO;
@@ -902,8 +946,14 @@ ree_status ree_outset_check(ree_outset *s, char *err, size_t errlen)
         if (!e->f)
             continue;
         errno = 0;
-        if (fflush(e->f) != 0 || ferror(e->f)) {
-            int e1 = e->csv && e->csv->werr ? e->csv->werr : errno ? errno : e0 ? e0 : EIO;
+        if (e->mem && ferror(e->mem))
+            e->werr = ENOMEM; /* a plain file's text lost in memory; written only by commit */
+        if (e->werr || fflush(e->f) != 0 || ferror(e->f)) {
+            int e1 = e->csv && e->csv->werr ? e->csv->werr
+                     : e->werr              ? e->werr
+                     : errno                ? errno
+                     : e0                   ? e0
+                                            : EIO;
             char *shown = s->single ? dup_str(s->dir) : join(s->dir, e->name, "", "");
             set_err(err, errlen, "cannot write", shown ? shown : e->name, e1);
             free(shown);

@@ -65,7 +65,8 @@ int ree_outset_path(ree_outset *s, const char *name, char *path, size_t len, ree
 /* Open a plain file `name` in the set for writing (binary mode). `name` is a plain file name
  * (no '/'), not already in the set. NULL on failure, with *status REE_ECANTCREATE (REE_ENOMEM
  * when out of memory); also after commit or abort. The FILE belongs to the set: do not fclose
- * it. */
+ * it. It writes into memory (only ENOMEM can fail it); commit writes the text into the file and
+ * names the file with the errno of a failed write, as for a CSV file. */
 FILE *ree_outset_file(ree_outset *s, const char *name, ree_status *status);
 
 /* Open a CSV file `name` in the set and write its header row from `columns` (ncol names).

@@ -212,9 +212,15 @@ static int is_control(char c)
     return (unsigned char)c < 0x20 || c == 0x7f;
 }
 
-/* `n` bytes of `s` with every control byte (C0 and DEL) written "\xHH" into `out` (room for
- * 4 n + 1 bytes), through ree_snippet, the escaping of CSV text in messages; with that room it
- * never cuts. Returns the bytes written. */
+/* Whether a control starts at s (n bytes left): a C0 byte, DEL, or a C1 control in UTF-8. */
+static int control_at(const char *s, size_t n)
+{
+    return is_control(s[0]) || ree_is_c1(s, n);
+}
+
+/* `n` bytes of `s` with every control byte (C0 and DEL) written "\xHH" and every C1 control
+ * "\u00HH" into `out` (room for 4 n + 1 bytes), through ree_snippet, the escaping of CSV text in
+ * messages; with that room it never cuts. Returns the bytes written. */
 static size_t escape_into(const char *s, size_t n, char *out)
 {
     ree_snippet(s, n, out, 4 * n + 1);
@@ -228,7 +234,7 @@ static char *escaped_dup(const char *s)
 {
     size_t n = strlen(s);
     size_t i = 0;
-    while (i < n && !is_control(s[i]))
+    while (i < n && !control_at(s + i, n - i))
         i++;
     if (i == n)
         return dup_str(s);
@@ -238,15 +244,15 @@ static char *escaped_dup(const char *s)
     return c;
 }
 
-/* Escape the control bytes of the stored source line but its tabs (echoed as tabs, so that the
+/* Escape the controls of the stored source line but its tabs (echoed as tabs, so that the
  * caret line can put a tab under each), and move the caret right by 3 for each escaped byte
- * before it. Only a line libyaml rejects can hold one (a raw ESC, say); on OOM the line is
- * dropped rather than printed raw. */
+ * ("\xHH") and by 5 for each C1 control ("\u00HH") before it. Only a line libyaml rejects can
+ * hold a C0 control (a raw ESC, say); on OOM the line is dropped rather than printed raw. */
 static void escape_source(message *m)
 {
     char *s = m->source_line;
     size_t n = strlen(s), i = 0;
-    while (i < n && (!is_control(s[i]) || s[i] == '\t'))
+    while (i < n && (!control_at(s + i, n - i) || s[i] == '\t'))
         i++;
     if (i == n)
         return;
@@ -268,8 +274,8 @@ static void escape_source(message *m)
         for (size_t j = i; j < i + seg; j++) {
             if (is_continuation(s[j]))
                 continue;
-            if (is_control(s[j]) && col < caret)
-                m->caret += 3;
+            if (col < caret)
+                m->caret += is_control(s[j]) ? 3 : ree_is_c1(s + j, i + seg - j) ? 5 : 0;
             col++;
         }
         k += escape_into(s + i, seg, e + k);

@@ -510,6 +510,30 @@ static int sum_series(loader *L, const ree_ynode *en, const char *label, const c
     return p->nseries++;
 }
 
+/* An observation's label is free text (spaces and any other character), but no control: it is
+ * written into fit.csv and fit_summary.csv (and, naming a sum, timeseries.csv), where plot and
+ * other readers print it, and an ESC, a line break, another C0 byte, DEL or a C1 control in UTF-8
+ * (U+0080 to U+009F) would reach a terminal or a CSV raw. Returns 0, or -1 after an error located
+ * at the label. */
+static int check_label(loader *L, const ree_ynode *n, const char *label, const char *path)
+{
+    size_t len = strlen(label);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)label[i];
+        int c1 = ree_is_c1(label + i, len - i);
+        if (c < 0x20 || c == 0x7f || c1) {
+            char lp[REE_PATH_MAX];
+            ld_path(lp, path, "label");
+            ld_err(L, ree_ymap_get(n, "label"), lp,
+                   "label '%s' holds a control character (%s%02X at byte %zu): a label is "
+                   "printed and written into CSV files, so it may hold none",
+                   label, c1 ? "U+00" : "0x", c1 ? (unsigned char)label[i + 1] : c, i + 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int ld_observations(loader *L, const ree_ynode *root, const char *scenario_path)
 {
     ree_plan *p = L->p;
@@ -534,7 +558,7 @@ int ld_observations(loader *L, const ree_ynode *root, const char *scenario_path)
         const char *ent = several ? "" : ld_str(L, n, "entity", path, 1);
         const char *met = ld_str(L, n, "metric", path, 1);
         const char *file = ld_str(L, n, "file", path, 1);
-        if (!label || !ent || !met || !file)
+        if (!label || !ent || !met || !file || check_label(L, n, label, path))
             continue;
         int s = several ? sum_series(L, en, label, met, path) : find(p, ent, met);
         if (s == -2)

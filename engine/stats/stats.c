@@ -344,6 +344,18 @@ size_t ree_acc_bytes(const ree_acc *a)
     return b;
 }
 
+/* A moment an update makes NaN is stored as the one NaN, NAN (it is a NaN either way: only which
+ * one is at stake). x86 returns the first operand's NaN when both are NaN, so the bits of a sum
+ * or product of two NaNs follow the operand order the compiler chose for a commutative operation,
+ * which clang chooses differently in the plain and the AVX builds of block_add_body: the sign of
+ * a NaN mean differed between them. The select is on the computed value (no branch: the loops
+ * stay vectorised) and keeps the constant's bits under every compiler. Non-NaN results are those
+ * of the plain update. */
+static inline double one_nan(double v)
+{
+    return v != v ? NAN : v;
+}
+
 /* Welford's update of (n, mean, m2, min, max) by one value x: the one code both kinds of
  * accumulator run, so their moments are the same bits. */
 static void add_moments(uint64_t *n, double *mean, double *m2, double *mn, double *mx, double x)
@@ -355,8 +367,8 @@ static void add_moments(uint64_t *n, double *mean, double *m2, double *mn, doubl
         *mn = *mx = x;
     } else {
         double d = x - *mean;
-        *mean += d / (double)*n;
-        *m2 += d * (x - *mean);
+        *mean = one_nan(*mean + d / (double)*n);
+        *m2 = one_nan(*m2 + d * (x - *mean));
         if (x < *mn)
             *mn = x;
         if (x > *mx)
@@ -753,7 +765,7 @@ static void flush_rows(ree_block *b)
  * cells are independent and the arrays distinct, so the loops vectorise across cells. Inlined
  * into a plain and an AVX build of the same operations (block_add_cells, block_add_cells_avx):
  * no fused multiply-add (-ffp-contract=off) and IEEE results per operation, so either gives the
- * same bits. */
+ * same bits, NaNs included (one_nan). */
 static inline __attribute__((always_inline)) void
 block_add_body(size_t nc, const double *restrict values, double *restrict row,
                double *restrict mean, double *restrict m2, double *restrict mn, double *restrict mx,
@@ -772,8 +784,8 @@ block_add_body(size_t nc, const double *restrict values, double *restrict row,
         double x = values[c], d = x - mean[c];
         if (row)
             row[c] = x;
-        mean[c] += d / n;
-        m2[c] += d * (x - mean[c]);
+        mean[c] = one_nan(mean[c] + d / n);
+        m2[c] = one_nan(m2[c] + d * (x - mean[c]));
         mn[c] = x < mn[c] ? x : mn[c];
         mx[c] = x > mx[c] ? x : mx[c];
     }

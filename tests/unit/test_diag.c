@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "csvread.h"
 #include "diag.h"
 
 /* Everything ree_diag_print writes, as a malloc'd string. */
@@ -69,6 +70,54 @@ static void test_control_bytes_escaped(void **state)
                       "a\\x1b[31m:\t\\x7f x\n"
                       "          \t    ^\n");
     ree_diag_free(d);
+}
+
+/* C1 controls written as UTF-8 (U+0080 to U+009F, bytes C2 80 to C2 9F) are escaped "\u00HH"
+ * too: a terminal may take U+009B as CSI, an ESC [ of one character. In the message, the path,
+ * the file name and the source line, where the caret moves right by 5 for each before it (one
+ * column shown as six). The rest of UTF-8, U+00A0 (C2 A0) and U+00E9 (C3 A9) included, is kept.
+ * (Not U+0085 in the source line: YAML takes it for a line break, so the line ends there.) */
+static void test_c1_controls_escaped(void **state)
+{
+    (void)state;
+    ree_source src = src_of("s\xc2\x9b.yaml", "id: \xc2\x9b"
+                                              "31mx\xc2\x90\xc3\xa9 y\n");
+    ree_diag *d = ree_diag_alloc(0);
+    assert_non_null(d);
+    ree_mark m = {&src, 1, 12}; /* "id: " 4, CSI, "31mx" 4, DCS, e-acute, space: y is column 12 */
+    ree_diag_error(d, m, "nodes.\xc2\x80", "invalid id '%s'",
+                   "a\xc2\x9b"
+                   "2J\xc2\x9f\xc2\xa0\xc3\xa9");
+    assert_printed(d, "s\\u009b.yaml:1:12: error: nodes.\\u0080: invalid id "
+                      "'a\\u009b2J\\u009f\xc2\xa0\xc3\xa9'\n"
+                      "id: \\u009b31mx\\u0090\xc3\xa9 y\n"
+                      "                     ^\n");
+    ree_diag_free(d);
+}
+
+/* ree_snippet, the one escaping of user text in messages: C0, DEL and C1 escaped, other UTF-8
+ * kept, a C2 lead byte cut off from its continuation not taken for a C1 control, and a C1
+ * control never split by the "..." cut. */
+static void test_snippet_c1(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_string_equal(ree_snippet("a\xc2\x9b[1m\x1b\xc2\xa0", 9, buf, sizeof buf),
+                        "a\\u009b[1m\\x1b\xc2\xa0");
+    assert_string_equal(ree_snippet("x\xc2\x80", 2, buf, sizeof buf), "x\xc2");
+    assert_int_equal(ree_is_c1("\xc2\x9f", 2), 1);
+    assert_int_equal(ree_is_c1("\xc2\xa0", 2), 0);
+    assert_int_equal(ree_is_c1("\xc2\x80", 1), 0);
+    assert_int_equal(ree_is_c1("\xc3\x80", 2), 0);
+    /* "ab" and then U+009B: 2 + 6 bytes do not fit in 8 with the "..." and the NUL */
+    assert_string_equal(ree_snippet("ab\xc2\x9b"
+                                    "cd",
+                                    6, buf, 8),
+                        "ab...");
+    /* every byte a C1 control's: never more than 4 bytes out for each byte in */
+    char many[4 * 8 + 1];
+    assert_string_equal(ree_snippet("\xc2\x9b\xc2\x9b\xc2\x9b\xc2\x9b", 8, many, sizeof many),
+                        "\\u009b\\u009b\\u009b\\u009b");
 }
 
 /* NULL and "" paths print no path; warnings say "warning:" and are not counted as errors. */
@@ -429,6 +478,8 @@ int main(void)
         cmocka_unit_test(test_error_with_path_and_caret),
         cmocka_unit_test(test_no_path_and_warning),
         cmocka_unit_test(test_control_bytes_escaped),
+        cmocka_unit_test(test_c1_controls_escaped),
+        cmocka_unit_test(test_snippet_c1),
         cmocka_unit_test(test_partial_marks),
         cmocka_unit_test(test_caret_under_tabs),
         cmocka_unit_test(test_caret_utf8_and_crlf),

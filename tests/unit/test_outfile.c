@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "outfile.h"
+#include "output.h"
 #include "reesim/reesim.h"
 
 static char base[64];
@@ -747,6 +748,70 @@ static void test_csv_gz_write_error(void **state)
     assert_string_equal(got, "meta.json summary.csv");
 }
 
+/* meta.json and the resolved scenario are printed with fprintf by writers that see only ferror
+ * at the end: a failed write of one must name it with the errno of that write, whatever errno
+ * holds by the time the set is checked (as ree_cli_finish_set does after a writer's REE_EIO) or
+ * committed. (This passes on the code before the text went through memory too, where the check's
+ * flush of the file happened to fail again with EFBIG; tests/cli/disk_full.sh's resolved case is
+ * the one that failed there.) */
+static void plain_file_error(const char *name, int resolved)
+{
+    char dir[128], got[512], err[256], want[256];
+    snprintf(dir, sizeof dir, "%s/plainfull-%d", base, resolved);
+    assert_int_equal(write_set(dir, "old", err, sizeof err), REE_OK);
+    ree_status st;
+    ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    static const char *const cols[] = {"scenario", "step", "mean"};
+    ree_csv *c = ree_outset_csv(s, "summary.csv", cols, 3, &st);
+    assert_non_null(c);
+    ree_csv_str(c, "new");
+    ree_csv_end_row(c);
+    FILE *f = ree_outset_file(s, name, &st);
+    assert_non_null(f);
+    ree_plan *p = NULL;
+    if (resolved) {
+        ree_diag *d = ree_diag_alloc(0);
+        p = ree_plan_load(REESIM_SOURCE_DIR "/tests/golden/golden.yaml", d, &st);
+        ree_diag_free(d);
+        assert_non_null(p);
+    }
+    struct file_limit fl = limit_file_size(2048); /* the text is larger, summary.csv smaller */
+    if (resolved) {
+        ree_run_info info = {.command = "run", .seed = 7, .nruns = 64, .threads = 1};
+        st = ree_output_resolved(p, &info, f);
+    } else {
+        char note[20000];
+        memset(note, 'x', sizeof note - 1);
+        note[sizeof note - 1] = 0;
+        const char *keys[] = {"note"}, *vals[] = {note};
+        st = ree_output_meta_plain("discover", keys, vals, 1, 0.0, 1.0, f);
+    }
+    errno = ENOENT; /* what a call since, a failed stat say, left behind */
+    int rc =
+        st == REE_OK ? ree_outset_commit(s, err, sizeof err) : ree_outset_check(s, err, sizeof err);
+    restore_file_size(&fl);
+    assert_int_equal(rc, REE_EIO);
+    snprintf(want, sizeof want, "cannot write '%s/%s': %s", dir, name, strerror(EFBIG));
+    assert_string_equal(err, want);
+    ree_outset_free(s);
+    ree_plan_free(p);
+    listing(dir, got, sizeof got);
+    assert_string_equal(got, "meta.json summary.csv");
+}
+
+static void test_meta_write_error(void **state)
+{
+    (void)state;
+    plain_file_error("meta.json", 0);
+}
+
+static void test_resolved_write_error(void **state)
+{
+    (void)state;
+    plain_file_error("scenario.resolved.yaml", 1);
+}
+
 static void check_numbers(void)
 {
     char b[32];
@@ -1109,6 +1174,8 @@ int main(void)
         cmocka_unit_test(test_csv_int),
         cmocka_unit_test(test_csv_gz),
         cmocka_unit_test(test_csv_gz_write_error),
+        cmocka_unit_test(test_meta_write_error),
+        cmocka_unit_test(test_resolved_write_error),
         cmocka_unit_test(test_number_format),
         cmocka_unit_test(test_number_format_matches_printf),
         cmocka_unit_test(test_csv_memory_rows),
