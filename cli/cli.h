@@ -60,7 +60,7 @@ int ree_cli_once(const char *cmd, const struct option *opts, const char *shortop
  * spec->on_opt, -h/--help (prints spec->help and sets *help_shown). Returns REE_OK with optind at
  * the first operand, or REE_EUSAGE after a message naming the option, including an option with a
  * value given twice that spec->repeatable does not name (ree_cli_once). The one option loop of
- * every command but plot. */
+ * every command but plot (which calls ree_cli_once itself). */
 ree_status ree_cli_parse(int argc, char **argv, const ree_cli_spec *spec, ree_cli_common *co,
                          int *help_shown);
 

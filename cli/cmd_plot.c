@@ -592,9 +592,13 @@ ree_status ree_cmd_plot(int argc, char **argv)
     memset(&pl, 0, sizeof pl);
     const char *out = NULL;
     int fmt = -1, quiet = 0, kinds = 0, c;
+    unsigned char seen[256] = {0};
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+        /* --series and --chart add to a list; -o and --format take one value */
+        if (c > 0 && c < 256 && ree_cli_once("plot", opts, ":o:qh", "SC", seen, c) != 0)
+            return REE_EUSAGE;
         switch (c) {
         case 'o':
             out = optarg;

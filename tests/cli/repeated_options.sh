@@ -54,4 +54,11 @@ done
 check "run -q -q runs" test "$(status "$bin" run "$scn" -q -q -n 64 -o "$work/q")" = 0
 "$bin" run "$scn" -q -n 64 -o "$work/q1" >/dev/null 2>&1
 check "run -q -q writes what -q writes" cmp -s "$work/q/runs.csv" "$work/q1/runs.csv"
+# plot has its own option loop: -o and --format once, --series and --chart repeat.
+refused plot out "$work/q" -o "$work/o" -o "$work/o2"
+refused plot format "$work/q" --format svg --format png -o "$work/o"
+check "plot --series twice is not a usage error" \
+    test "$(status "$bin" plot "$work/q" --series '*/stock*' --series '*/shortfall' -o "$work/p")" != 64
+check "plot --chart twice is not a usage error" \
+    test "$(status "$bin" plot "$work/q" --chart fan --chart fan -o "$work/p2")" != 64
 finish
