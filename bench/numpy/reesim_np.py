@@ -1368,6 +1368,47 @@ class Sim:
                 out.append((reg, name, unit, r[name]))
         return out
 
+Q7 = np.true_divide(np.asarray(QS), 100)  # as np.percentile turns QS into fractions
+
+
+def row_stats(a, out, work):
+    """Per row of a [rows, runs]: mean, sd (n - 1) and the type-7 quantiles QS into out[rows, 7],
+    the same arithmetic as np.mean, np.std(ddof=1) and np.percentile(method='linear') (numpy
+    1.24's _quantile: virtual index (n - 1) q, its floor and floor + 1, _lerp), so the same
+    values, without their temporaries: the mean is summed once, the deviations squared in place
+    in `work`, and each row of a is partitioned in place along the contiguous run axis (np.percentile with
+    axis=1 moves that axis first and then gathers from the strided view, which copies the whole
+    array three times); the order of the values within a row is lost."""
+    rows, n = a.shape
+    mean = np.add.reduce(a, axis=1)
+    np.true_divide(mean, n, out=mean)
+    out[:, 0] = mean
+    if n > 1:
+        np.subtract(a, mean[:, None], out=work)
+        np.multiply(work, work, out=work)
+        var = np.add.reduce(work, axis=1)
+        np.true_divide(var, n - 1, out=var)
+        out[:, 1] = np.sqrt(var)
+    else:
+        out[:, 1] = 0
+    v = (n - 1) * Q7
+    prev = np.floor(v)
+    nxt = prev + 1
+    top = v >= n - 1
+    prev[top] = n - 1
+    nxt[top] = n - 1
+    prev, nxt = prev.astype(np.intp), nxt.astype(np.intp)
+    gamma = v - prev
+    a.partition(np.unique(np.concatenate((prev, nxt))), axis=1)
+    lo, hi = a[:, prev], a[:, nxt]
+    d = hi - lo
+    res = lo + d * gamma
+    np.subtract(hi, d * (1 - gamma), out=res, where=gamma >= 0.5)
+    nan = np.isnan(mean)  # a NaN makes the mean NaN; np.percentile gives NaN for that row
+    if nan.any():
+        res[nan & np.isnan(a).any(1)] = np.nan
+    out[:, 2:] = res
+
 
 def run(args):
     t0 = time.time()
@@ -1381,16 +1422,15 @@ def run(args):
     S, T, n = len(sim.series), sim.T, sim.n
     stats = np.zeros((S, T, 7))  # mean, sd, p05..p95
     bands = np.zeros((S, T, 5, 2)) if args.bands else None
+    vals = np.empty((S, n))  # this month's values, one row per series (reused)
+    work = np.empty((S, n))
     for t in range(T):
         sim.step(t)
-        vals = np.empty((S, n))
         for s, (_, _, _, get) in enumerate(sim.series):
             vals[s] = get()
-        stats[:, t, 0] = vals.mean(1)
-        stats[:, t, 1] = vals.std(1, ddof=1) if n > 1 else 0
-        stats[:, t, 2:] = np.percentile(vals, QS, axis=1).T
         if bands is not None:
             bands[:, t] = order_bands(vals)
+        row_stats(vals, stats[:, t], work)
     ind = sim.indicators()
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "timeseries.csv"), "w") as f:
@@ -1401,9 +1441,15 @@ def run(args):
                                                    unit, ",".join(fmt(x) for x in stats[s, t])))
     with open(os.path.join(args.out, "summary.csv"), "w") as f:
         f.write("scenario,entity,indicator,unit,runs,mean,sd,p05,p25,p50,p75,p95,min,max\n")
-        for ent, name, unit, v in ind:
-            q = np.percentile(v, QS)
-            row = [v.mean(), v.std(ddof=1) if n > 1 else 0] + list(q) + [v.min(), v.max()]
+        K = len(ind)
+        iv = np.empty((K, n))
+        for k, (*_, v) in enumerate(ind):
+            iv[k] = v
+        ist = np.empty((K, 9))
+        ist[:, 7] = iv.min(1)
+        ist[:, 8] = iv.max(1)
+        row_stats(iv, ist[:, :7], np.empty((K, n)))
+        for (ent, name, unit, v), row in zip(ind, ist.tolist()):
             f.write("%s,%s,%s,%s,%d,%s\n" % (sc.name, ent, name, unit, n,
                                              ",".join(fmt(x) for x in row)))
     if args.runs_csv:
