@@ -723,6 +723,19 @@ class Gate:
         self.granted[j] += q
         self.f_wait += np.where(ok, q * np.maximum(t - entry, 0), 0)
 
+    def grant_all(self, t, q, entry):
+        """grant() for every link at once: q and entry [links, runs]; the month's totals are
+        summed link by link, in link order, as grant() does."""
+        ok = q > 0
+        q = np.where(ok, q, 0)
+        self.lic[t] += q
+        self.lic_tot += q
+        self.granted += q
+        w = np.where(ok, q * np.maximum(t - entry, 0), 0)
+        for j in range(len(self.links)):
+            self.f_granted += q[j]
+            self.f_wait += w[j]
+
     def decide(self, t, applied):
         p, sim, n = self.p, self.sim, self.sim.n
         nl, T = len(self.links), sim.T
@@ -806,10 +819,14 @@ class Gate:
         d1 = np.minimum(d0 + 1, T)
         qa = q * (1 - fr)
         qb = q * fr
-        self.pend[d0, j, ar] += qa
-        self.pend_w[d0, j, ar] += qa * t
-        self.pend[d1, j, ar] += qb
-        self.pend_w[d1, j, ar] += qb * t
+        nl = len(self.links)
+        i0 = (d0 * nl + j) * n + ar  # flat indices into [T + 1, links, runs]: one pass each
+        i1 = (d1 * nl + j) * n + ar
+        pend, pend_w = self.pend.reshape(-1), self.pend_w.reshape(-1)
+        pend[i0] += qa
+        pend_w[i0] += qa * t
+        pend[i1] += qb
+        pend_w[i1] += qb * t
         self.pend_tot[j] += q
         self.pend_hi = max(self.pend_hi, int(d1.max()))
 
@@ -863,13 +880,14 @@ class Gate:
             share = np.where(fits, 1.0, left / np.where(total > 0, total, 1))
             left = np.where(fits, left - total, 0)
             full = share >= 1
-            for j in range(len(self.links)):
-                r = row[j]
-                g = np.where(full, r, r * share)
-                self.grant(t, j, g, roww[j] / np.where(r > 0, r, 1))
-                self.wait_tot[j] = np.maximum(self.wait_tot[j] - np.where(r > 0, g, 0), 0)
-                row[j] = np.where(full, 0, r - g)
-                roww[j] = np.where(full, 0, roww[j] * (1 - share))
+            # all links at once ([links, runs])
+            pos = row > 0
+            g = np.where(full, row, row * share)
+            self.grant_all(t, g, roww / np.where(pos, row, 1))
+            np.subtract(self.wait_tot, np.where(pos, g, 0), out=self.wait_tot)
+            np.maximum(self.wait_tot, 0, out=self.wait_tot)
+            row[...] = np.where(full, 0, row - g)
+            roww[...] = np.where(full, 0, roww * (1 - share))
         while self.wait_lo <= t and not self.wait[self.wait_lo].any():
             self.wait_lo += 1
 
@@ -1292,7 +1310,6 @@ class Sim:
                     base = self.order[k.to, k.mat] if r == 0 else unmet[k.to, k.mat]
                     req[l] = base * k.share
                 self.requested_now[k.frm, k.mat] += req[l]
-            before = {l: self.shipped[l].copy() for l in links}
             for (nd, m), groups in self.alloc[r].items():
                 self.allocate(t, nd, m, groups, req, offer, extra)
             if r == self.maxrank:
@@ -1300,7 +1317,7 @@ class Sim:
             un = Pairs(n)
             for l in links:
                 k = self.lk[l]
-                got = self.shipped[l] - before[l]
+                got = self.shipped[l]  # a link ships in its own rank only, so all this rank
                 if k.slot < 0:
                     un[k.to, k.mat] += req[l] - got
                 else:
