@@ -879,15 +879,16 @@ class Gate:
             fits = total <= left
             share = np.where(fits, 1.0, left / np.where(total > 0, total, 1))
             left = np.where(fits, left - total, 0)
-            full = share >= 1
-            # all links at once ([links, runs])
+            # all links at once ([links, runs]); share is exactly 1 where the month is served in
+            # full (left / total < 1 otherwise), so row * share is the row itself there, and the
+            # row and its weights become exactly 0
             pos = row > 0
-            g = np.where(full, row, row * share)
+            g = row * share
             self.grant_all(t, g, roww / np.where(pos, row, 1))
             np.subtract(self.wait_tot, np.where(pos, g, 0), out=self.wait_tot)
             np.maximum(self.wait_tot, 0, out=self.wait_tot)
-            row[...] = np.where(full, 0, row - g)
-            roww[...] = np.where(full, 0, roww * (1 - share))
+            np.subtract(row, g, out=row)
+            np.multiply(roww, 1 - share, out=roww)
         while self.wait_lo <= t and not self.wait[self.wait_lo].any():
             self.wait_lo += 1
 
@@ -1340,11 +1341,12 @@ class Sim:
             for l in grp:
                 want = want + np.maximum(req[l], 0)
             give = np.minimum(want, avail)
-            enough = give >= want
+            # frac is exactly 1 where the group gets all it wants (give == want), so rq * frac
+            # is rq there
             frac = np.where(want > 0, give / np.where(want > 0, want, 1), 0)
             for l in grp:
                 rq = np.maximum(req[l], 0)
-                q = np.where(enough, rq, rq * frac)
+                q = rq * frac
                 self.shipped[l] += q
                 self.ship[nd, m] += q
                 self.stock[nd, m] -= q
