@@ -1366,8 +1366,10 @@ class Sim:
                 self.pipe[l, (i1 + 1) % R] += q * f
         else:
             i1 = (t + kk).astype(np.int64) % R
-            self.pipe[l, i1, self.ar] += q * (1 - f)
-            self.pipe[l, (i1 + 1) % R, self.ar] += q * f
+            ring = self.pipe[l].reshape(-1)  # [R, runs] flat: one index array per slot
+            ar, n = self.ar, self.n
+            ring[i1 * n + ar] += q * (1 - f)
+            ring[(i1 + 1) % R * n + ar] += q * f
         self.transit[l] += q
 
     # --- indicators --------------------------------------------------------------------------
