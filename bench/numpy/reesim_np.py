@@ -837,10 +837,10 @@ class Gate:
         apt = p["application_t"]
         deny = p["deny_end_use"]
         for j in range(len(self.links)):
-            q = self.pend[t, j].copy()
-            qw = self.pend_w[t, j].copy()
-            self.pend[t, j] = 0
-            self.pend_w[t, j] = 0
+            # month t's row of the review queue is read here and never again (entries go to
+            # months >= t, and a release on deactivation starts at its own month): no copy
+            q = self.pend[t, j]
+            qw = self.pend_w[t, j]
             has = q > 0
             if not has.any():
                 continue
@@ -855,12 +855,16 @@ class Gate:
                     x = q / apt
                     k0 = np.floor(x)
                     nn = np.where(x - k0 >= 0.5, k0 + 1, k0)  # round half up (positive)
-                    nn = np.clip(nn, 1, 1e9)
-                    k = sim.rng.binomial(nn.astype(np.int64), np.clip(ap, 0, 1))
+                    nn = np.minimum(np.maximum(nn, 1), 1e9)
+                    k = sim.rng.binomial(nn.astype(np.int64), np.minimum(np.maximum(ap, 0), 1))
                     share = np.where(ap <= 0, 0.0, np.where(ap >= 1, 1.0, k / nn))
-                ok = np.clip(q * share * part, 0, q)
-            ok = np.where(has, ok, 0)
-            self.pend_tot[j] = np.maximum(self.pend_tot[j] - q, 0)
+                # q >= 0 (entries are clamped at 0), so ok is 0 wherever q is
+                ok = q * share * part
+                np.maximum(ok, 0, out=ok)
+                np.minimum(ok, q, out=ok)
+            pt = self.pend_tot[j]
+            np.subtract(pt, q, out=pt)
+            np.maximum(pt, 0, out=pt)
             f_denied += q - ok
             f_ok += ok
             pos = ok > 0
