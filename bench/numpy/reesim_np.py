@@ -725,13 +725,15 @@ class Gate:
 
     def grant_all(self, t, q, entry):
         """grant() for every link at once: q and entry [links, runs]; the month's totals are
-        summed link by link, in link order, as grant() does."""
-        ok = q > 0
-        q = np.where(ok, q, 0)
+        summed link by link, in link order, as grant() does. q >= 0 (a share of a waiting
+        row), so grant()'s masks of q > 0 change nothing here; entry is overwritten."""
         self.lic[t] += q
         self.lic_tot += q
         self.granted += q
-        w = np.where(ok, q * np.maximum(t - entry, 0), 0)
+        w = entry
+        np.subtract(t, entry, out=w)
+        np.maximum(w, 0, out=w)
+        np.multiply(w, q, out=w)
         for j in range(len(self.links)):
             self.f_granted += q[j]
             self.f_wait += w[j]
@@ -889,7 +891,7 @@ class Gate:
             pos = row > 0
             g = row * share
             self.grant_all(t, g, roww / np.where(pos, row, 1))
-            np.subtract(self.wait_tot, np.where(pos, g, 0), out=self.wait_tot)
+            np.subtract(self.wait_tot, g, out=self.wait_tot)  # g is 0 where row is
             np.maximum(self.wait_tot, 0, out=self.wait_tot)
             np.subtract(row, g, out=row)
             np.multiply(roww, 1 - share, out=roww)
