@@ -1475,20 +1475,29 @@ def run(args):
         ist = np.empty((K, 9))
         ist[:, 7] = iv.min(1)
         ist[:, 8] = iv.max(1)
-        row_stats(iv, ist[:, :7], np.empty((K, n)))
+        row_stats(iv.copy(), ist[:, :7], np.empty((K, n)))  # iv stays in run order
         for (ent, name, unit, v), row in zip(ind, ist.tolist()):
             f.write("%s,%s,%s,%s,%d,%s\n" % (sc.name, ent, name, unit, n,
                                              ",".join(fmt(x) for x in row)))
     if args.runs_csv:
         with open(os.path.join(args.out, "runs.csv"), "w") as f:
             f.write("scenario,run,entity,indicator,unit,value\n")
-            mat = np.stack([v for *_, v in ind], 1)  # runs x indicators
-            # one template per run: the run number filled in first, then the row's values
-            tmpl = "".join("%s,%%d,%s,%s,%s,%%%%.10g\n" % (sc.name.replace("%", "%%%%"),
-                                                         e, nm_, u) for e, nm_, u, _ in ind)
-            k = len(ind)
+            mat = iv.T  # runs x indicators
+            # One template per run, the run number joined into it, then one % operation for
+            # the run's values. A column whose values are all whole numbers below 1e10 in
+            # magnitude (and no -0) is written with %d, which gives the same text as %.10g for
+            # those values and is about three times as fast (months, counts, flags).
+            esc = lambda x: str(x).replace("%", "%%")
+            whole = (iv == np.floor(iv)).all(1) & (np.abs(iv) < 1e10).all(1) & \
+                ~(np.signbit(iv) & (iv == 0)).any(1)
+            lines = [",%s,%s,%s,%s\n" % (esc(e), esc(nm_), esc(u), "%d" if w else "%.10g")
+                     for (e, nm_, u, _), w in zip(ind, whole.tolist())]
+            head = esc(sc.name) + ","
+            pieces = [head] + [x + head for x in lines[:-1]] + lines[-1:]
+            rows = mat.tolist()
+            w = f.write
             for r in range(n):
-                f.write((tmpl % ((r,) * k)) % tuple(mat[r].tolist()))
+                w(str(r).join(pieces) % tuple(rows[r]))
     if bands is not None:
         with open(os.path.join(args.out, "bands.csv"), "w") as f:
             f.write("entity,metric,step,q,lo,hi\n")
