@@ -1342,22 +1342,24 @@ class Sim:
 
     def allocate(self, t, nd, m, groups, req, offer, extra):
         avail = np.maximum(np.minimum(offer[nd, m], self.stock[nd, m]), 0)
+        stock, ship = self.stock[nd, m], self.ship[nd, m]
         for grp in groups:
-            want = 0
-            for l in grp:
-                want = want + np.maximum(req[l], 0)
+            rqs = [np.maximum(req[l], 0) for l in grp]
+            want = rqs[0]
+            for rq in rqs[1:]:
+                want = want + rq
             give = np.minimum(want, avail)
             # frac is exactly 1 where the group gets all it wants (give == want), so rq * frac
-            # is rq there
-            frac = np.where(want > 0, give / np.where(want > 0, want, 1), 0)
-            for l in grp:
-                rq = np.maximum(req[l], 0)
-                q = rq * frac
+            # is rq there; 0 where it wants nothing
+            frac = np.zeros(self.n)
+            np.divide(give, want, out=frac, where=want > 0)
+            for l, rq in zip(grp, rqs):
+                q = np.multiply(rq, frac, out=rq)
                 self.shipped[l] += q
-                self.ship[nd, m] += q
-                self.stock[nd, m] -= q
+                ship += q
+                stock -= q
                 self.dispatch(t, l, q, extra[l])
-            avail = avail - give
+            np.subtract(avail, give, out=avail)
 
     def dispatch(self, t, l, q, extra):
         k, T = self.lk[l], self.T
@@ -1367,9 +1369,11 @@ class Sim:
         R = self.R
         if np.ndim(d) == 0:
             i1 = int(t + kk) % R
-            self.pipe[l, i1] += q * (1 - f)
             if f:
+                self.pipe[l, i1] += q * (1 - f)
                 self.pipe[l, (i1 + 1) % R] += q * f
+            else:  # q * (1 - 0) is q
+                self.pipe[l, i1] += q
         else:
             i1 = (t + kk).astype(np.int64) % R
             ring = self.pipe[l].reshape(-1)  # [R, runs] flat: one index array per slot
