@@ -1351,8 +1351,8 @@ class Sim:
             give = np.minimum(want, avail)
             # frac is exactly 1 where the group gets all it wants (give == want), so rq * frac
             # is rq there; 0 where it wants nothing
-            frac = np.zeros(self.n)
-            np.divide(give, want, out=frac, where=want > 0)
+            has = want > 0  # (np.divide(..., where=) is slower than the two where()s)
+            frac = np.where(has, give / np.where(has, want, 1), 0)
             for l, rq in zip(grp, rqs):
                 q = np.multiply(rq, frac, out=rq)
                 self.shipped[l] += q
