@@ -1407,9 +1407,10 @@ def row_stats(a, out, work):
     the same arithmetic as np.mean, np.std(ddof=1) and np.percentile(method='linear') (numpy
     1.24's _quantile: virtual index (n - 1) q, its floor and floor + 1, _lerp), so the same
     values, without their temporaries: the mean is summed once, the deviations squared in place
-    in `work`, and each row of a is partitioned in place along the contiguous run axis (np.percentile with
-    axis=1 moves that axis first and then gathers from the strided view, which copies the whole
-    array three times); the order of the values within a row is lost."""
+    in `work`, and each row of a is partitioned in place along the contiguous run axis
+    (np.percentile with axis=1 copies the array, moves that axis first and then takes from the
+    strided view three times, each a transposing copy); the order of the values within a row is
+    lost."""
     rows, n = a.shape
     mean = np.add.reduce(a, axis=1)
     np.true_divide(mean, n, out=mean)
