@@ -8,7 +8,7 @@ set -eu
 # its sanitizer/libFuzzer run-times and its OpenMP library for the fuzz build (`make fuzz`); Open MPI
 # for the MPI build (`make mpi`).
 pkgs="cmake make gcc pkg-config libgsl-dev libyaml-dev librandom123-dev libcjson-dev libmd-dev zlib1g-dev libcmocka-dev help2man"
-[ "${1:-}" = test ] && pkgs="$pkgs clang-format python3-pandas gnuplot-nox fiu-utils libfiu-dev clang libclang-rt-14-dev libomp-dev openmpi-bin libopenmpi-dev"
+[ "${1:-}" = test ] && pkgs="$pkgs clang-format python3-pandas python3-numpy python3-yaml gnuplot-nox fiu-utils libfiu-dev clang libclang-rt-14-dev libomp-dev openmpi-bin libopenmpi-dev"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
