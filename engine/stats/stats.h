@@ -73,6 +73,10 @@ int ree_acc_add(ree_acc *a, const double *values);
  * accumulators into a larger total -- distinct objects). `from` is unchanged (except for
  * in-place sorting, as for queries). Returns 0, or -1 when out of memory or when the shapes
  * do not fit or into == from (`into` then unchanged). */
+/* Tests: accumulators made after ree_acc_set_pool(0) keep every sketch buffer on the heap (see
+ * the pool in stats.c); 1 (the default) lets them map their pool. Results are the same bytes. */
+void ree_acc_set_pool(int on);
+
 int ree_acc_merge(ree_acc *into, const ree_acc *from);
 
 size_t ree_acc_ncell(const ree_acc *a);

@@ -450,6 +450,64 @@ static void test_block_avx512_same_bytes(void **state)
     ree_sort_set_avx(-1);
 }
 
+/* The sketch pool (stats.c: cells past POOL_FROM points take a slot of one mapping) changes where
+ * points live, never what they are: accumulators fed and merged alike, with the pool and without,
+ * pack to the same bytes. Cells of every kind: continuous, zeros of both signs, few values, a point
+ * mass that breaks late (materialised straight into a slot), one that never does, huge values. */
+static void test_acc_pool_same_bytes(void **state)
+{
+    (void)state;
+    enum { NC = 37, RUNS = 2600, MORE = 700 };
+    unsigned char *bytes[2];
+    size_t len[2];
+    for (int t = 0; t < 2; t++) {
+        ree_acc_set_pool(t == 0);
+        ree_acc *a = ree_acc_alloc(NC, 64), *b = ree_acc_alloc(NC, 64);
+        assert_non_null(a);
+        assert_non_null(b);
+        uint64_t seed = 7;
+        double v[NC];
+        for (int run = 0; run < RUNS + MORE; run++) {
+            for (size_t c = 0; c < NC; c++) {
+                double u = uniform(&seed);
+                switch (c % 6) {
+                case 0:
+                    v[c] = u * 100.0 - 50.0;
+                    break;
+                case 1:
+                    v[c] = u < 0.5 ? -0.0 : 0.0;
+                    break;
+                case 2:
+                    v[c] = round(u * 4.0);
+                    break;
+                case 3:
+                    v[c] = run < 1500 ? 7.0 : u; /* a point mass until run 1500 */
+                    break;
+                case 4:
+                    v[c] = 7.0;
+                    break;
+                default:
+                    v[c] = (u - 0.5) * 0x1p900;
+                    break;
+                }
+            }
+            assert_int_equal(ree_acc_add(run < RUNS ? a : b, v), 0);
+        }
+        assert_int_equal(ree_acc_merge(a, b), 0);
+        len[t] = ree_acc_pack(a, NULL, 0);
+        bytes[t] = malloc(len[t]);
+        assert_non_null(bytes[t]);
+        assert_int_equal(ree_acc_pack(a, bytes[t], len[t]), len[t]);
+        ree_acc_free(a);
+        ree_acc_free(b);
+    }
+    ree_acc_set_pool(1);
+    assert_int_equal(len[0], len[1]);
+    assert_memory_equal(bytes[0], bytes[1], len[0]);
+    free(bytes[0]);
+    free(bytes[1]);
+}
+
 /* A total of size k accepts blocks of 64 even when k < 64 (k = 32: the driver's --quantile-k 32).
  */
 static void test_small_k_takes_blocks(void **state)
@@ -632,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_memory_bound),
         cmocka_unit_test(test_block_equals_acc_block),
         cmocka_unit_test(test_block_avx512_same_bytes),
+        cmocka_unit_test(test_acc_pool_same_bytes),
         cmocka_unit_test(test_small_k_takes_blocks),
         cmocka_unit_test(test_point_mass_cells),
         cmocka_unit_test(test_point_mass_memory),
