@@ -28,7 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #if defined(__linux__)
+#include <stdio.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #endif
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -105,21 +107,20 @@ struct mom {
  * A page is committed at its first write (MAP_NORESERVE), so the pool never holds more than the
  * steady state ree_mc_series_sketch_bytes counts; with huge pages a slot commits its 2 MiB
  * neighbourhood, so a Monte Carlo of a few hundred runs reaches that steady state's memory early
- * (historical-2025: 99 MB peak at one thread against 78 MB on the heap, at 5,000 runs).
+ * (historical-2025: 102 MB peak at one thread against 78 MB on the heap, at 5,000 runs).
  * Why: historical-2025's ~80 MB of sketches took ~19,000 first-touch page faults, dear in a VM,
  * and as many TLB entries; with the pool `reesim run` took 10% less wall time on one thread and
  * 20% less on two on this project's VM (bench/README.md, stop 15). Without huge pages (a kernel
- * with them off) the pool is plain 4 KiB pages and gains less. Where no mapping can be made, or
- * under AddressSanitizer (whose redzones guard heap buffers only), or when a test turns it off
- * (ree_acc_set_pool), buffers stay on the heap: the same points, the same results; addresses
- * never reach the output. */
+ * with them off) the pool is plain 4 KiB pages and gains less. Where no mapping can be made, under
+ * an address-space limit or strict overcommit (pool_affordable), under AddressSanitizer (whose
+ * redzones guard heap buffers only), or when a test turns it off (ree_acc_set_pool), buffers
+ * stay on the heap: the same points, the same results; addresses never reach the output. */
 #define POOL_FROM 64
 
 struct ree_acc {
     size_t ncell, k;    /* k == 0: moments only (`mom`, no `cells`) */
     double *pool;       /* ncell slots of slot_pts points, or NULL (not mapped: heap only) */
     size_t slot_pts;    /* 2k + REE_BLOCK_MAX */
-    int pool_state;     /* 0: not tried yet, 1: mapped, -1: not mapped */
     struct cell *cells; /* the cells, with their sketches; NULL when moments only */
     struct mom *mom;    /* the cells of a moments-only accumulator; NULL otherwise */
     double *scratch;    /* 4k points for merging two sketches, allocated at first need */
@@ -236,30 +237,46 @@ void ree_acc_set_pool(int on)
     pool_on = on != 0;
 }
 
-/* Map the pool (above) of `a`. Called once, when `a` is allocated (merges grow cells of one
- * accumulator on several threads at once, so the mapping must exist before). */
+/* Whether the system will carry a pool's upfront address space without taking it from the
+ * rest of the run: not under an address-space limit (RLIMIT_AS counts a MAP_NORESERVE mapping
+ * whole, so a run that fits its limit on the heap could fail with the pool mapped), and not
+ * under strict overcommit (vm.overcommit_memory = 2 ignores MAP_NORESERVE and charges it all). */
+static int pool_affordable(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur != RLIM_INFINITY)
+        return 0;
+    FILE *f = fopen("/proc/sys/vm/overcommit_memory", "r");
+    int mode = 0;
+    if (f) {
+        if (fscanf(f, "%d", &mode) != 1)
+            mode = 0;
+        fclose(f);
+    }
+    return mode != 2;
+}
+
+/* Map the pool (above) of `a`, or leave a->pool NULL (heap only). Called once, when `a` is
+ * allocated: merges grow cells of one accumulator on several threads at once, so the mapping
+ * must exist before, and afterwards it is only read. */
 static void pool_map(ree_acc *a)
 {
-    if (a->pool_state == 0) {
-        a->pool_state = -1;
 #if defined(__linux__) && defined(MAP_NORESERVE) && !defined(REE_NO_POOL)
-        if (!pool_on)
-            return;
-        size_t bytes = a->ncell * a->slot_pts * sizeof(double);
-        if (a->ncell && bytes / a->ncell / sizeof(double) == a->slot_pts) {
-            void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-            if (m != MAP_FAILED) {
+    size_t bytes = a->ncell * a->slot_pts * sizeof(double);
+    if (!pool_on || !a->ncell || bytes / a->ncell / sizeof(double) != a->slot_pts ||
+        !pool_affordable())
+        return;
+    void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (m == MAP_FAILED)
+        return;
 #if defined(MADV_HUGEPAGE)
-                (void)madvise(m, bytes, MADV_HUGEPAGE);
-                /* a hint: without it, 4 KiB pages */ /* a hint: without it, 4 KiB pages */
+    (void)madvise(m, bytes, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages */
 #endif
-                a->pool = m;
-                a->pool_state = 1;
-            }
-        }
+    a->pool = m;
+#else
+    (void)a;
 #endif
-    }
 }
 
 static int in_pool(const ree_acc *a, const double *v)
@@ -271,6 +288,8 @@ static int grow(ree_acc *a, struct cell *c, size_t want, size_t limit)
 {
     if (c->cap >= want)
         return 0;
+    if (in_pool(a, c->v))
+        return -1; /* not reached: a slot holds the most any caller asks (2k + REE_BLOCK_MAX) */
     size_t cap = c->cap ? c->cap : INITIAL_CAP;
     while (cap < want)
         cap *= 2;
