@@ -237,6 +237,7 @@ void ree_acc_set_pool(int on)
     pool_on = on != 0;
 }
 
+#if defined(__linux__) && defined(MAP_NORESERVE) && !defined(REE_NO_POOL)
 /* Whether the system will carry a pool's upfront address space without taking it from the
  * rest of the run: not under an address-space limit (RLIMIT_AS counts a MAP_NORESERVE mapping
  * whole, so a run that fits its limit on the heap could fail with the pool mapped), and not
@@ -255,6 +256,7 @@ static int pool_affordable(void)
     }
     return mode != 2;
 }
+#endif
 
 /* Map the pool (above) of `a`, or leave a->pool NULL (heap only). Called once, when `a` is
  * allocated: merges grow cells of one accumulator on several threads at once, so the mapping
