@@ -9,6 +9,7 @@
 #include <string.h>
 #include "cli.h"
 #include "csvread.h"
+#include "explore_cli.h"
 #include "outfile.h"
 #include "output.h"
 #include "prim.h"
@@ -163,15 +164,11 @@ static void print_box(const ree_prim_result *r, const char *const *names, size_t
         printf("  no input restricted: the condition is spread over the whole design\n");
 }
 
-/* The columns after the inputs, as `reesim sweep` writes them. */
-static const char *const tail[] = {"entity", "indicator", "unit", "mean",
-                                   "sd",     "p05",       "p50",  "p95"};
-
-/* Column of the statistic `stat` (one of tail's last five). */
+/* Column of the statistic `stat` (one of ree_sweep_tail's last five). */
 static int stat_col(int cent, const char *stat)
 {
-    for (int i = 3; i < 8; i++)
-        if (!strcmp(tail[i], stat))
+    for (int i = 3; i < REE_SWEEP_TAIL; i++)
+        if (!strcmp(ree_sweep_tail[i], stat))
             return cent + i;
     return -1;
 }
@@ -180,9 +177,10 @@ static int stat_col(int cent, const char *stat)
 static int check_header(const ree_table *t, int cent, char *err, size_t errlen)
 {
     int ok = cent >= 2 && !strcmp(ree_table_colname(t, 0), "case");
-    for (int i = 0; i < 8 && ok; i++)
-        ok = ree_table_colname(t, cent + i) && !strcmp(ree_table_colname(t, cent + i), tail[i]);
-    if (ok && !ree_table_colname(t, cent + 8))
+    for (int i = 0; i < REE_SWEEP_TAIL && ok; i++)
+        ok = ree_table_colname(t, cent + i) &&
+             !strcmp(ree_table_colname(t, cent + i), ree_sweep_tail[i]);
+    if (ok && !ree_table_colname(t, cent + REE_SWEEP_TAIL))
         return 0;
     snprintf(err, errlen,
              "%s:%ld: expected the header of a sweep: 'case', the inputs, then "
@@ -236,7 +234,7 @@ static ree_status check_rows(const ree_table *t, int k, int cstat, double *xall,
         for (int i = 0; i < k; i++)
             if (ree_table_num(t, row, 1 + i, 0, &xall[row * (size_t)k + (size_t)i], err, errlen))
                 goto bad;
-        for (int c = cent + 3; c < cent + 8; c++) {
+        for (int c = cent + 3; c < cent + REE_SWEEP_TAIL; c++) {
             double v;
             if (ree_table_num(t, row, c, 0, &v, err, errlen))
                 goto bad;

@@ -168,18 +168,16 @@ ree_status ree_cmd_sweep(int argc, char **argv)
     if (set) {
         ree_outset_set_cancel(set, &ree_cli_interrupted);
         ree_cli_guard(set);
-        cols = calloc((size_t)x.k + 9, sizeof *cols);
-        static const char *const tail[] = {"entity", "indicator", "unit", "mean",
-                                           "sd",     "p05",       "p50",  "p95"};
+        cols = calloc((size_t)x.k + 1 + REE_SWEEP_TAIL, sizeof *cols);
         if (!cols)
             st = REE_ENOMEM;
         else {
             cols[0] = "case";
             for (int i = 0; i < x.k; i++)
                 cols[1 + i] = x.in[i].path;
-            for (int i = 0; i < 8; i++)
-                cols[1 + x.k + i] = tail[i];
-            csv = ree_outset_csv(set, "sweep.csv", cols, (size_t)x.k + 9, &st);
+            for (int i = 0; i < REE_SWEEP_TAIL; i++)
+                cols[1 + x.k + i] = ree_sweep_tail[i];
+            csv = ree_outset_csv(set, "sweep.csv", cols, (size_t)x.k + 1 + REE_SWEEP_TAIL, &st);
         }
     }
     if (together) /* rank 0's output folder and sweep.csv */

@@ -10,6 +10,9 @@
 #include "outfile.h"
 #include "output.h"
 
+const char *const ree_sweep_tail[REE_SWEEP_TAIL] = {"entity", "indicator", "unit", "mean",
+                                                    "sd",     "p05",       "p50",  "p95"};
+
 static int parse_num(const char *s, const char *end, double *out)
 {
     char buf[64];

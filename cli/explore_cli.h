@@ -31,6 +31,11 @@ ree_plan *ree_cli_load_inputs(const char *cmd, const char *path, char **sets, in
  * no Monte Carlo result of its own. Returns REE_OK or the write's failure. */
 ree_status ree_cli_explore_meta(ree_outset *set, const ree_plan *p, const ree_run_info *info);
 
+/* sweep.csv's columns after `case` and the inputs, as `reesim sweep` writes them and `reesim
+ * discover` expects them (cli/explore_cli.c). */
+#define REE_SWEEP_TAIL 8
+extern const char *const ree_sweep_tail[REE_SWEEP_TAIL];
+
 /* Parse one "LO..HI" range into lo < hi. Returns 0, or -1. */
 int ree_cli_range(const char *s, double *lo, double *hi);
 
