@@ -604,10 +604,11 @@ ree_status ree_cmd_run(int argc, char **argv)
         if (variance != REE_VB_ALL && !co.quiet)
             fprintf(stderr,
                     "reesim run: note: %s (%zu cells per thread for every headline indicator, "
-                    "above %zu; --variance on keeps them all)\n",
+                    "above this network's automatic limit of %zu; --variance on keeps them "
+                    "all)\n",
                     variance == REE_VB_REGIONS ? "variance budget of the region totals only"
                                                : "no variance budget for this network",
-                    ree_vb_cells(p, REE_VB_ALL), (size_t)REE_VB_AUTO_MAX_CELLS);
+                    ree_vb_cells(p, REE_VB_ALL), ree_vb_auto_limit(p));
     }
     /* Series quantiles: fit.csv scores the observed series by their quantiles, so a scenario
      * with observations keeps them; otherwise auto keeps them while their sketches fit the

@@ -125,12 +125,19 @@ size_t ree_vb_cells(const ree_plan *p, ree_vb_scope scope)
     return (size_t)count_inputs(p, NULL) * (size_t)count_outputs(p, scope) * REE_VB_BINS;
 }
 
+size_t ree_vb_auto_limit(const ree_plan *p)
+{
+    size_t per_run = (size_t)p->nsteps * (size_t)(p->nnode + p->nlink + p->ngate);
+    size_t lim = REE_VB_AUTO_CELLS_PER_NODE_STEP * per_run;
+    return lim < REE_VB_AUTO_MAX_CELLS ? lim : REE_VB_AUTO_MAX_CELLS;
+}
+
 ree_vb_scope ree_vb_auto_scope(const ree_plan *p)
 {
-    if (ree_vb_cells(p, REE_VB_ALL) <= REE_VB_AUTO_MAX_CELLS)
+    size_t lim = ree_vb_auto_limit(p);
+    if (ree_vb_cells(p, REE_VB_ALL) <= lim)
         return REE_VB_ALL;
-    if (count_outputs(p, REE_VB_REGIONS) > 0 &&
-        ree_vb_cells(p, REE_VB_REGIONS) <= REE_VB_AUTO_MAX_CELLS)
+    if (count_outputs(p, REE_VB_REGIONS) > 0 && ree_vb_cells(p, REE_VB_REGIONS) <= lim)
         return REE_VB_REGIONS;
     return REE_VB_OFF;
 }

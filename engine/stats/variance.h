@@ -34,14 +34,29 @@ typedef enum ree_vb_scope { REE_VB_OFF = 0, REE_VB_ALL = 1, REE_VB_REGIONS = 2 }
 
 /* Cells a budget of plan `p` keeps (uncertain inputs x its indicators x REE_VB_BINS), per
  * thread: its memory and its merge cost grow with that product, i.e. with the square of the
- * network for REE_VB_ALL. `reesim run` keeps every headline by default only up to
- * REE_VB_AUTO_MAX_CELLS (16 bytes a cell, about 34 MB per thread; a few hundred nodes), then the
- * region totals' only while they fit, and says which (--variance on forces every headline). */
+ * network for REE_VB_ALL, and so does its cost per run (each run adds to one bin of every input
+ * for every indicator: inputs x indicators updates), while the simulation's grows with the
+ * network. `reesim run` keeps every headline by default only while the budget fits
+ * ree_vb_auto_limit(p), then the region totals' only while they fit it, and says which
+ * (--variance on forces every headline). */
 #define REE_VB_AUTO_MAX_CELLS ((size_t)1 << 21)
+/* Cells allowed per node-step of a run (steps x entities) by ree_vb_auto_limit: a run's budget
+ * updates (cells / REE_VB_BINS) then cost at most about 6% of its simulation's instructions
+ * (callgrind, generated 500-node 12-month network, 169 cells per node-step: the per-run part of
+ * every headline's budget, past the fixed cost of its cells, was 139 instructions per node-step
+ * on about 900; docs/uncertainty.md). Every shipped scenario is below it (the most,
+ * baseline-2024, has 58). */
+#define REE_VB_AUTO_CELLS_PER_NODE_STEP 64
 size_t ree_vb_cells(const ree_plan *p, ree_vb_scope scope);
 
+/* The most cells `--variance auto` keeps for plan `p`: REE_VB_AUTO_CELLS_PER_NODE_STEP per
+ * entity and step, at most REE_VB_AUTO_MAX_CELLS (about 32 MB per thread), so that the budget's
+ * share of a run's cost is bounded whatever the size of the network: the cost of a run stays
+ * linear in its nodes. */
+size_t ree_vb_auto_limit(const ree_plan *p);
+
 /* The scope `reesim run --variance auto` takes for plan `p`: REE_VB_ALL while it fits
- * REE_VB_AUTO_MAX_CELLS, else REE_VB_REGIONS while the plan has region totals and they fit, else
+ * ree_vb_auto_limit(p), else REE_VB_REGIONS while the plan has region totals and they fit, else
  * REE_VB_OFF. A function of the plan only: the same on every MPI rank, for any -j. */
 ree_vb_scope ree_vb_auto_scope(const ree_plan *p);
 

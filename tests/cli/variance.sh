@@ -48,6 +48,22 @@ if [ -x "$gen" ]; then
         awk -F, "$cols { n++; bad += \$c[\"entity\"] != \"US\" } END { exit !(n > 0 && !bad) }" \
         "$work/f/variance.csv"
     check "auto: and says so" grep -q "variance budget of the region totals only" "$work/f.err"
+    # auto's limit is per node-step (REE_VB_AUTO_CELLS_PER_NODE_STEP), not only absolute: 200
+    # generated nodes have 300,120 cells for every headline, under 2^21, but over 12 months that
+    # is 69 per entity and month (a run's budget would cost more than its simulation's linear
+    # share), so auto keeps the region totals' only; over 60 months (14) it keeps them all.
+    "$gen" -n 200 -m 12 -o "$work/m12.yaml"
+    "$gen" -n 200 -m 60 -o "$work/m60.yaml"
+    "$bin" run "$work/m12.yaml" -n 64 -o "$work/m12" > /dev/null 2> "$work/m12.err"
+    "$bin" run "$work/m60.yaml" -n 64 -o "$work/m60" > /dev/null 2> "$work/m60.err"
+    check "auto: 200 nodes over 12 months: the region totals' budget" \
+        awk -F, "$cols { n++; bad += \$c[\"entity\"] != \"US\" } END { exit !(n > 0 && !bad) }" \
+        "$work/m12/variance.csv"
+    check "auto: and names the limit" grep -q "automatic limit of 277248" "$work/m12.err"
+    check "auto: 200 nodes over 60 months: every headline's budget" \
+        awk -F, "$cols { bad += \$c[\"entity\"] != \"US\" } END { exit !bad }" \
+        "$work/m60/variance.csv"
+    check "auto: and no note" test ! -s "$work/m60.err"
     "$gen" -n 100 -m 12 -o "$work/mid.yaml"
     "$bin" run "$work/mid.yaml" -n 200 -j 2 -q --variance on -o "$work/g"
     "$bin" run "$work/mid.yaml" -n 200 -j 1 -q --variance regions -o "$work/h"
