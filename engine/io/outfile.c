@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1270,63 +1269,29 @@ int ree_csv_mem_set(ree_csv *c, const void *bytes, size_t len, int member)
     return 0;
 }
 
-/* %.10g of a finite non-zero x without printf, or 0 when this path cannot be sure of the result
- * (the caller then asks snprintf): the length written into buf (at least 24 bytes), the bytes
- * those of glibc's "%.10g" with '.' for the point.
- *
- * Why: formatting numbers with snprintf (glibc's exact multi-precision %g) took about a quarter of
- * `reesim run`'s time on the gate example at 40,000 runs (runs.csv, one thread), and the rows are
- * the same bytes whichever way they are made.
- *
- * How: x = m 10^(X - 9) with 10^9 <= m < 10^10 rounded to nearest. y = |x| 10^(9 - X) is formed
- * with one multiplication or division by an exact power of ten in long double (10^k is exact in a
- * 64-bit significand for k <= 27, so |x| from about 1e-18 to 1e37 takes this path), so |y - exact|
- * <= 2^-64 y < 2^-30. When y's fraction is within 1e-5 of one half (a tie, or too close to call;
- * about 20 values in a million), snprintf decides. The margin also covers an x87 unit set to 53-bit
- * precision (FreeBSD/i386, valgrind): then |y - exact| < 2^-53 1e10 < 1.2e-6.
- * Then the digits are laid out as %g does: style e when X < -4 or X >= 10, else style f; trailing
- * zeros and a bare point removed; the exponent with a sign and at least two digits. Checked
- * against snprintf on random and edge values (tests/unit/test_outfile.c, and 10^8 values in
- * bench/README.md). */
-static size_t fast_g10(char *buf, double x)
+/* %.10g's layout of m 10^(X - 9) (10^9 <= m < 10^10, the digits rounded), negative when `neg`:
+ * style e when X < -4 or X >= 10, else style f; trailing zeros and a bare point removed; the
+ * exponent with a sign and at least two digits. Returns the length written into buf (at least 24
+ * bytes), NUL-terminated. */
+static size_t layout_g10(char *buf, int neg, uint64_t m, int X)
 {
-#if LDBL_MANT_DIG >= 64
-    static const long double p10[28] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
-                                        1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
-                                        1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
-                                        1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
-    long double ax = fabs(x), y = 0;
-    int e2;
-    (void)frexp(x, &e2);
-    int X = (int)floor((e2 - 1) * 0.30102999566398120); /* floor(log10 |x|) or one less */
-    for (int tries = 0;; tries++) {
-        int sc = 9 - X;
-        if (sc > 27 || sc < -27 || tries > 2)
-            return 0;
-        y = sc >= 0 ? ax * p10[sc] : ax / p10[-sc];
-        if (y >= 1e10L)
-            X++;
-        else if (y < 1e9L)
-            X--;
-        else
-            break;
-    }
-    uint64_t m = (uint64_t)y;
-    long double frac = y - (long double)m;
-    if (frac > 0.5L - 1e-5L && frac < 0.5L + 1e-5L)
-        return 0;
-    if (frac > 0.5L && ++m == 10000000000ULL) {
-        m = 1000000000ULL;
-        X++;
-    }
+    static const char two[201] = "00010203040506070809101112131415161718192021222324"
+                                 "25262728293031323334353637383940414243444546474849"
+                                 "50515253545556575859606162636465666768697071727374"
+                                 "75767778798081828384858687888990919293949596979899";
     char d[10];
-    for (int i = 9; i >= 0; i--, m /= 10)
-        d[i] = (char)('0' + m % 10);
+    uint32_t hi = (uint32_t)(m / 100000), lo = (uint32_t)(m % 100000); /* five digits each */
+    d[0] = (char)('0' + hi / 10000);
+    memcpy(d + 1, two + 2 * (hi / 100 % 100), 2);
+    memcpy(d + 3, two + 2 * (hi % 100), 2);
+    d[5] = (char)('0' + lo / 10000);
+    memcpy(d + 6, two + 2 * (lo / 100 % 100), 2);
+    memcpy(d + 8, two + 2 * (lo % 100), 2);
     int nd = 10;
     while (nd > 1 && d[nd - 1] == '0')
         nd--;
     size_t o = 0;
-    if (x < 0)
+    if (neg)
         buf[o++] = '-';
     if (X < -4 || X >= 10) {
         buf[o++] = d[0];
@@ -1360,17 +1325,157 @@ static size_t fast_g10(char *buf, double x)
     }
     buf[o] = '\0';
     return o;
+}
+
+/* %.10g of a finite non-zero x without printf, or 0 when this path does not decide the result
+ * (the caller then asks snprintf): the length written into buf (at least 24 bytes), the bytes
+ * those of glibc's "%.10g" with '.' for the point.
+ *
+ * Why: formatting numbers with snprintf (glibc's exact multi-precision %g) took about a quarter of
+ * `reesim run`'s time on the gate example at 40,000 runs (runs.csv, one thread), and the rows are
+ * the same bytes whichever way they are made.
+ *
+ * How: x = m 10^(X - 9) with 10^9 <= m < 10^10 rounded to nearest, as glibc does on the exact
+ * value. With x = f 2^e (f the 53-bit significand, an integer), y = |x| 10^(9 - X) is f 10^s 2^e
+ * (s = 9 - X >= 0) or f 2^e / 10^-s (s < 0): both an integer quotient and remainder in exact
+ * 128-bit arithmetic (10^27 < 2^90, f < 2^53), so m = floor(y) and the comparison of the
+ * remainder with one half are exact. X starts at about floor(log10 2^(E-1)), E the binary
+ * exponent of |x| (floor(log10 |x|) or up to two less), and moves by one while m is out of
+ * [10^9, 10^10).
+ * snprintf decides only an exact tie (glibc's rounding mode then matters) and a |x| whose
+ * products would pass 128 bits (outside about 1e-13 to 1e37). Before (until stop 16) y was formed
+ * in x87 long double, within 2^-30 of exact, with snprintf for everything within 1e-5 of a tie;
+ * its conversions switch the x87 rounding mode and floor() is a call on x86-64's baseline: 80 ns
+ * a number against 38 ns now on this VM (a loop over 2 million log-uniform, integer and negative
+ * values, best of 5), and 14% of all CPU time of the gate example at 100,000 runs (perf). Checked
+ * against snprintf: tests/unit/test_outfile.c (edges and 400,000 random values) and 10^8 values
+ * of seven kinds (bench/README.md, stop 16), no difference. */
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef unsigned __int128 u128;
+
+/* 10^k, k = 0..27, exactly. */
+static u128 pow10_u128(int k)
+{
+    static const uint64_t p[20] = {1ULL,
+                                   10ULL,
+                                   100ULL,
+                                   1000ULL,
+                                   10000ULL,
+                                   100000ULL,
+                                   1000000ULL,
+                                   10000000ULL,
+                                   100000000ULL,
+                                   1000000000ULL,
+                                   10000000000ULL,
+                                   100000000000ULL,
+                                   1000000000000ULL,
+                                   10000000000000ULL,
+                                   100000000000000ULL,
+                                   1000000000000000ULL,
+                                   10000000000000000ULL,
+                                   100000000000000000ULL,
+                                   1000000000000000000ULL,
+                                   10000000000000000000ULL};
+    return k < 20 ? (u128)p[k] : (u128)p[19] * p[k - 19];
+}
+
+/* floor(f 2^e 10^s) into *q and the remainder's comparison with one half into *half (-1 below,
+ * 0 a tie, 1 above; -1 also when there is no remainder). Returns 0 when a product would pass 128
+ * bits. f < 2^53, |s| <= 27. */
+static int scaled_floor(uint64_t f, int e, int s, uint64_t *q, int *half)
+{
+    u128 num, den, r, qq;
+    if (s >= 0) {
+        if (s > 22) /* f 10^s < 2^126 up to 22 */
+            return 0;
+        num = (u128)f * pow10_u128(s);
+        if (e >= 0) /* only |x| >= 2^52 has e >= 0, and then s < 0 */
+            return 0;
+        int sh = -e;
+        if (sh >= 127)
+            return 0;
+        qq = num >> sh;
+        r = num - (qq << sh);
+        u128 h = (u128)1 << (sh - 1);
+        *q = (qq >> 64) ? UINT64_MAX : (uint64_t)qq;
+        *half = r > h ? 1 : r == h ? 0 : -1;
+        return 1;
+    }
+    den = pow10_u128(-s);
+    if (e >= 0) {
+        if (e > 127 - 53)
+            return 0;
+        num = (u128)f << e;
+    } else {
+        if (-e > 127 - 90)
+            return 0;
+        num = f;
+        den <<= -e;
+    }
+    qq = num / den;
+    r = num - qq * den;
+    *q = (qq >> 64) ? UINT64_MAX : (uint64_t)qq;
+    *half = 2 * r > den ? 1 : 2 * r == den ? 0 : -1; /* r < den < 2^127 */
+    return 1;
+}
+
+static size_t fast_g10(char *buf, double x)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int be = (int)(bits >> 52 & 0x7ff);
+    uint64_t f = bits & ((UINT64_C(1) << 52) - 1);
+    int e;
+    if (be == 0) {
+        e = -1074; /* subnormal */
+    } else {
+        f |= UINT64_C(1) << 52;
+        e = be - 1075;
+    }
+    if (f == 0 || be == 0x7ff)
+        return 0;
+    int E = e + 64 - __builtin_clzll(f); /* 2^(E-1) <= |x| < 2^E */
+    /* floor((E - 1) log10 2), or one less (78913 / 2^18 is just below log10 2), without floor():
+     * x86-64's baseline has no rounding instruction, so that is a call */
+    int k = E - 1;
+    int X = k >= 0 ? (int)(((long)k * 78913) >> 18) : -(int)((-(long)k * 78913 + 262143) >> 18) - 1;
+    uint64_t m = 0;
+    int half = -1;
+    for (int tries = 0;; tries++) {
+        int s = 9 - X;
+        if (s > 27 || s < -27 || tries > 2 || !scaled_floor(f, e, s, &m, &half))
+            return 0;
+        if (m >= UINT64_C(10000000000))
+            X++;
+        else if (m < UINT64_C(1000000000))
+            X--;
+        else
+            break;
+    }
+    if (half == 0)
+        return 0;
+    if (half > 0 && ++m == UINT64_C(10000000000)) {
+        m = UINT64_C(1000000000);
+        X++;
+    }
+    return layout_g10(buf, x < 0, m, X);
+}
 #else
+static size_t fast_g10(char *buf, double x)
+{
     (void)buf, (void)x;
     return 0;
-#endif
 }
+#endif
 
 /* ree_format_num, returning the length of the text in buf. */
 static size_t format_num(char *buf, size_t len, double x)
 {
     if (len == 0)
         return 0;
+    size_t fast;
+    if (len >= 24 && x != 0.0 && isfinite(x) && (fast = fast_g10(buf, x)) != 0)
+        return fast; /* straight into buf: no copy */
     if (isnan(x)) {
         buf[0] = '\0';
         return 0;

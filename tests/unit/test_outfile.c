@@ -837,8 +837,10 @@ static void test_number_format(void **state)
     check_numbers();
 }
 
-/* ree_format_num has its own %.10g (fast_g10 in outfile.c) and asks snprintf only near a rounding
- * tie: its bytes must be snprintf's "%.10g" (C locale) for every finite non-zero double. Checked
+/* ree_format_num has its own %.10g (fast_g10 in outfile.c, exact 128-bit arithmetic) and asks
+ * snprintf only at an exact rounding tie or where its products would pass 128 bits (|x| outside
+ * about 1e-13 to 1e37): its bytes must be snprintf's "%.10g" (C locale) for every finite non-zero
+ * double. Checked
  * on edge values (powers of ten and their neighbours, exact ties, the style e/f boundaries at
  * 1e-4 and 1e10, rounding up to the next power, subnormals, the extremes) and 400,000 values of
  * random bits, decimals, near ties, integers and log-uniform magnitudes (10^8 such values agreed,
@@ -898,6 +900,13 @@ static void test_number_format_matches_printf(void **state)
                                   1.0 / 3.0,
                                   100.0 / 7.0,
                                   4503599627370496.5,
+                                  1.2345678905e-13, /* about where 10^22 f stops fitting */
+                                  9.99999999949e-14,
+                                  1.00000000005e-13,
+                                  1.2345678915e37, /* about where f 2^e stops fitting */
+                                  1.7e38,
+                                  0.12345678905, /* decimal near-ties both ways */
+                                  1234567.8905,
                                   0.30000000005};
     for (size_t i = 0; i < sizeof edge / sizeof *edge; i++) {
         same_as_printf(edge[i]);
