@@ -82,7 +82,8 @@ ree_csv *ree_outset_csv(ree_outset *s, const char *name, const char *const *colu
 ree_csv *ree_outset_csv_gz(ree_outset *s, const char *name, const char *const *columns, size_t ncol,
                            ree_status *status);
 
-/* Close and fsync every file, check for write errors, swap the set in. Returns REE_OK; REE_EIO
+/* Close and fsync every file, check for write errors (including those of a large CSV file's
+ * background fdatasync), swap the set in. Returns REE_OK; REE_EIO
  * with "cannot write 'DIR/NAME': REASON" (the final name and strerror, e.g. "No space left on
  * device") or "cannot rename to 'DIR': REASON" in `err`; REE_ECANTCREATE when the target changed
  * into something that may not be replaced; REE_EINTERRUPTED when the cancel flag is set; on any
@@ -136,6 +137,16 @@ void ree_csv_end_row(ree_csv *c);
  * (sync_file_range is Linux's) only the flush is done. No-op for a memory CSV. */
 void ree_csv_writeback(ree_csv *c);
 
+/* Tests: the background fdatasync of a large CSV file (outfile.c, SYNC_STEP). From now on a CSV
+ * file asks for one each time `step` more bytes of it have been written (looked at where its
+ * writeback is started: every 8 MiB of ree_csv_mem_flush, and ree_csv_writeback) instead of every
+ * 64 MiB; 0 restores the default. A nonzero `fail` makes the thread take each fdatasync as failed
+ * with errno `fail`, for commit to report. Call it while no set is being written. Returns 0, or
+ * -1 where the system has no fdatasync (then no file gets a thread). */
+int ree_csv_set_sync(long long step, int fail);
+/* Tests: the number of fdatasync calls c's background thread has made (0 when it has none). */
+long ree_csv_syncs(const ree_csv *c);
+
 /* A CSV kept in memory, so that several threads can format rows at once and the text be written
  * in order: each thread fills its own memory CSV with the ree_csv_* calls above, then
  * ree_csv_mem_flush appends the text to the real CSV (the same bytes the calls would have
@@ -144,7 +155,9 @@ void ree_csv_writeback(ree_csv *c);
  * lost text; ree_csv_mem_clear empties it; ree_csv_mem_free(NULL) is a no-op. A memory CSV is
  * not in any set. Each time 8 MiB more of the real CSV's file have been written, ree_csv_mem_flush
  * also starts their writeback, as ree_csv_writeback does (a hint, errors as there), so a large
- * file is written to disk while the rows keep coming and not all at the end. */
+ * file is written to disk while the rows keep coming and not all at the end; every 64 MiB a
+ * thread of the file's own also has the disk flush its cache (fdatasync; an error is reported by
+ * commit), so that commit's fsync has little left. */
 ree_csv *ree_csv_mem_alloc(void);
 void ree_csv_mem_free(ree_csv *c);
 void ree_csv_mem_clear(ree_csv *c);
