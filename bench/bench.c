@@ -4,6 +4,7 @@
  *
  *   bench scenario=NAME threads=T runs=N seconds=S runs_per_s=R ns_per_node_step=X peak_rss_kb=M
  *   bench-memory scenario=NAME threads=T runs=N rss_kb=A runs=4N rss_kb=B
+ *   bench-control scenario=NAME processes=T runs=N alone_s=S slowest_s=S2 scaling=X
  *
  * Every measurement runs in a child process of its own (fork), so its peak resident set size
  * (getrusage ru_maxrss) is its own and not the high-water mark of earlier measurements, and a
@@ -57,6 +58,7 @@ typedef struct options {
     int threads; /* "all cores" */
     int memory;  /* 1: also the N / 4N memory measurement */
     int check;   /* mass-balance check on every step */
+    int control; /* 1: also the machine's own scaling (measure_together) */
 } options;
 
 static double now(void)
@@ -174,8 +176,10 @@ static void child(const char *path, int threads, long long runs, const options *
     ree_plan_free(p);
 }
 
-/* Fork a child for one measurement and collect its report. Returns 0 when the report arrived. */
-static int measure(const char *path, int threads, long long runs, const options *opt, report *r)
+/* Fork a child for one measurement: its pid in *pid and the read end of its report pipe in *rfd.
+ * Returns 0, or -1 with the reason in r->err. */
+static int spawn(const char *path, int threads, long long runs, const options *opt, report *r,
+                 pid_t *pid, int *rfd)
 {
     memset(r, 0, sizeof *r);
     int fd[2];
@@ -184,14 +188,14 @@ static int measure(const char *path, int threads, long long runs, const options 
         return -1;
     }
     fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
+    *pid = fork();
+    if (*pid < 0) {
         snprintf(r->err, sizeof r->err, "fork: %s", strerror(errno));
         close(fd[0]);
         close(fd[1]);
         return -1;
     }
-    if (pid == 0) {
+    if (*pid == 0) {
         close(fd[0]);
         report mine;
         memset(&mine, 0, sizeof mine);
@@ -210,17 +214,24 @@ static int measure(const char *path, int threads, long long runs, const options 
         _exit(0);
     }
     close(fd[1]);
+    *rfd = fd[0];
+    return 0;
+}
+
+/* Read the report of the child `pid` from `rfd` and reap it. Returns 0 when the report arrived. */
+static int collect(pid_t pid, int rfd, report *r)
+{
     char *b = (char *)r;
     size_t got = 0;
     while (got < sizeof *r) {
-        ssize_t n = read(fd[0], b + got, sizeof *r - got);
+        ssize_t n = read(rfd, b + got, sizeof *r - got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             break;
         got += (size_t)n;
     }
-    close(fd[0]);
+    close(rfd);
     int ws = 0;
     while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
         ;
@@ -235,6 +246,48 @@ static int measure(const char *path, int threads, long long runs, const options 
     return 0;
 }
 
+/* Fork a child for one measurement and collect its report. Returns 0 when the report arrived. */
+static int measure(const char *path, int threads, long long runs, const options *opt, report *r)
+{
+    pid_t pid;
+    int rfd;
+    if (spawn(path, threads, runs, opt, r, &pid, &rfd) != 0)
+        return -1;
+    return collect(pid, rfd, r);
+}
+
+/* The machine's own scaling, for the thread speed-up to be read against: `n` one-thread children
+ * started together, each timing `runs` runs (the one-thread measurement's count). Independent
+ * processes share nothing of reesim's (no merge, no ordered output), so n x alone / the slowest
+ * of them is what the machine gives n copies of this work: about n on an idle machine of n
+ * cores, less where the cores share caches or execution units, or other work runs. Returns 0
+ * when every report arrived, with the slowest child's in *slow. */
+static int measure_together(const char *path, int n, long long runs, const options *opt,
+                            report *slow)
+{
+    pid_t pid[64];
+    int rfd[64], ok = 0, started = 0;
+    report r;
+    memset(slow, 0, sizeof *slow);
+    for (; started < n && started < 64; started++)
+        if (spawn(path, 1, runs, opt, &r, &pid[started], &rfd[started]) != 0) {
+            *slow = r;
+            break;
+        }
+    for (int i = 0; i < started; i++) {
+        if (collect(pid[i], rfd[i], &r) == 0 && r.status == REE_OK) {
+            ok++;
+            if (r.seconds > slow->seconds)
+                *slow = r;
+        } else if (slow->status == REE_OK && !slow->err[0]) {
+            *slow = r;
+            if (slow->status == REE_OK)
+                slow->status = REE_EINTERNAL;
+        }
+    }
+    return ok == n ? 0 : -1;
+}
+
 static void print_error(const char *path, const report *r)
 {
     printf("bench-error scenario=%s file=%s status=%d message=\"%s\"\n",
@@ -246,7 +299,8 @@ static int bench_scenario(const char *path, const options *opt)
 {
     int counts[2] = {1, opt->threads};
     int ncount = opt->threads > 1 ? 2 : 1;
-    long long mem_runs = 0;
+    long long mem_runs = 0, alone_runs = 0;
+    double alone_s;
     int printed = 0;
     for (int i = 0; i < ncount; i++) {
         report r;
@@ -265,6 +319,28 @@ static int bench_scenario(const char *path, const options *opt)
         printed++;
         /* The memory pair: 4N runs take about the target time at the largest thread count. */
         mem_runs = round_up(r.runs / 4, wave_runs(counts[i]));
+        if (i == 0)
+            alone_runs = r.runs;
+    }
+    if (opt->control && ncount == 2) {
+        /* alone again, just before: the speed of a shared VM drifts between measurements */
+        report one, slow;
+        int n = opt->threads < 64 ? opt->threads : 64;
+        if (measure(path, 1, alone_runs, opt, &one) != 0 || one.status != REE_OK) {
+            print_error(path, &one);
+            return printed;
+        }
+        alone_s = one.seconds;
+        if (measure_together(path, n, alone_runs, opt, &slow) != 0) {
+            print_error(path, &slow);
+            return printed;
+        }
+        printf("bench-control scenario=%s processes=%d runs=%lld alone_s=%.3f slowest_s=%.3f "
+               "scaling=%.2f\n",
+               slow.name, n, alone_runs, alone_s, slow.seconds,
+               slow.seconds > 0 ? n * alone_s / slow.seconds : 0.0);
+        fflush(stdout);
+        printed++;
     }
     if (!opt->memory)
         return printed;
@@ -294,6 +370,7 @@ static const char usage[] =
     "  -j, --threads T    thread count for the parallel measurement (default: all cores)\n"
     "  -r, --root DIR     folder the default scenario list is relative to (default .)\n"
     "      --no-memory    skip the N / 4N memory measurement\n"
+    "      --no-control   skip the machine's own scaling (T one-thread processes at once)\n"
     "      --check        check the mass balance on every step (as the tests do)\n"
     "  -h, --help         this help\n";
 
@@ -310,7 +387,7 @@ static int parse_double(const char *s, double *out)
 
 int main(int argc, char **argv)
 {
-    options opt = {DEFAULT_TARGET_S, omp_get_num_procs(), 1, 0};
+    options opt = {DEFAULT_TARGET_S, omp_get_num_procs(), 1, 0, 1};
     const char *root = ".";
     char **files = calloc((size_t)argc + 1, sizeof *files);
     int nfiles = 0;
@@ -346,6 +423,8 @@ int main(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--no-memory")) {
             opt.memory = 0;
+        } else if (!strcmp(a, "--no-control")) {
+            opt.control = 0;
         } else if (!strcmp(a, "--check")) {
             opt.check = 1;
         } else if (a[0] == '-' && a[1]) {
