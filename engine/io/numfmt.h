@@ -1,6 +1,6 @@
 /*
  * Numbers for people: the tables `reesim run` and `reesim compare` print (CSV files keep their
- * own full-precision format, engine/io/outfile.c). Locale-independent: digits are produced by
+ * own full-precision format, engine/io/g10.c). Locale-independent: digits are produced by
  * integer arithmetic, the decimal point is always '.', and thousands are grouped with ','.
  *
  * Rounding, by magnitude of the rounded value:

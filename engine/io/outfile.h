@@ -137,7 +137,7 @@ void ree_csv_end_row(ree_csv *c);
  * (sync_file_range is Linux's) only the flush is done. No-op for a memory CSV. */
 void ree_csv_writeback(ree_csv *c);
 
-/* Tests: the background fdatasync of a large CSV file (outfile.c, SYNC_STEP). From now on a CSV
+/* Tests: the background fdatasync of a large CSV file (syncer.c, SYNC_STEP). From now on a CSV
  * file asks for one each time `step` more bytes of it have been written (looked at where its
  * writeback is started: every 8 MiB of ree_csv_mem_flush, and ree_csv_writeback) instead of every
  * 64 MiB; 0 restores the default. A nonzero `fail` makes the thread take each fdatasync as failed

@@ -61,7 +61,7 @@ for p in 0.01 0.03 0.05 0.1; do
 done
 echo "$n runs with faults, $failed failed with a documented code"
 # A runs.csv over 64 MiB (the gate example, 25,000 runs: 86 MB) is fdatasync'ed by a thread of its
-# own while it is written (engine/io/outfile.c, SYNC_STEP), and the fsync at commit may no longer
+# own while it is written (engine/io/syncer.c, SYNC_STEP), and the fsync at commit may no longer
 # see that sync's error (Linux reports it once per open file): fdatasync failing with EIO
 # (failinfo=5; nothing else calls it) must fail the run naming runs.csv and keep the old set;
 # with EINVAL (failinfo=22: a file that cannot be synced) the run succeeds, as for fsync.

@@ -1,4 +1,5 @@
-/* Tests for engine/io/outfile.c: atomic output sets, CSV quoting, gzip CSV, number format. */
+/* Tests for engine/io/outfile.c and its parts (outset_target.c, csvwrite.c, syncer.c, g10.c):
+ * atomic output sets, CSV quoting, gzip CSV, number format. */
 #define _DEFAULT_SOURCE /* mincore */
 #include <dirent.h>
 #include <errno.h>
@@ -841,7 +842,7 @@ static void test_number_format(void **state)
     check_numbers();
 }
 
-/* ree_format_num has its own %.10g (fast_g10 in outfile.c, exact 128-bit arithmetic) and asks
+/* ree_format_num has its own %.10g (fast_g10 in g10.c, exact 128-bit arithmetic) and asks
  * snprintf only at an exact rounding tie or where its products would pass 128 bits (|x| outside
  * about 1e-13 to 1e37): its bytes must be snprintf's "%.10g" (C locale) for every finite non-zero
  * double. Checked
