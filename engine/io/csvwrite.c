@@ -239,7 +239,7 @@ static void start_writeback(ree_csv *c, int last)
      * syncer asks for one more, for the tail, while the remaining outputs are made. */
     if (at >= 0 && (at - c->synced >= ree_csv_sync_step || (last && c->sync && at > c->synced))) {
         c->synced = at;
-        ree_csv_sync_ask(c, at);
+        ree_csv_sync_ask(c);
     }
 }
 

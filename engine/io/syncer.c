@@ -2,10 +2,11 @@
  * A large CSV file (runs.csv) gets a thread of its own that calls fdatasync on it each time
  * SYNC_STEP more bytes are written, and once more for the tail at ree_csv_writeback, so that
  * commit's fsync has little left to wait for. The writeback is started early (start_writeback) and
- * done by commit time, yet commit's fsync of runs.csv took 0.14-0.18 s (gate example, 100,000 runs,
- * --runs-csv csv, 346 MB, -j 1 and -j 2 alike; measured with strace -T on the development VM: 2
- * cores, ext4 on a virtual disk): the virtual disk's cache flush, whose cost grows with the bytes
- * written since the last one. A standalone test on that VM (/tmp/fs/fs.c, not kept: 346 MB written
+ * done by commit time, yet commit's fsync of runs.csv took up to 0.18 s (gate example, 100,000
+ * runs, --runs-csv csv, 346 MB, -j 1 and -j 2 alike; measured with strace -T on the development
+ * VM: 2 cores, ext4 on a virtual disk; 0.14-0.18 s in four runs one day, 0.002-0.146 s in five
+ * another, when ext4's own journal commit every 5 s may have flushed just before): the virtual
+ * disk's cache flush, whose cost grows with the bytes written since the last one. A standalone test on that VM (/tmp/fs/fs.c, not kept: 346 MB written
  * over 1.1 s, writeback started every 8 MB as here) gave a final fsync of 0.19 s, and of 0.02 s
  * with an fdatasync every 64 MB in the writing thread (those took 0.21 s in all, spread out). That
  * time is serial: the main thread spends it alone at the end, the other threads idle. In a thread
@@ -15,15 +16,6 @@
  * before the file is closed: a request not yet begun is dropped (the fsync covers it, or the file
  * is removed), so joining waits at most for the sync in progress. With it, the final fsync of that
  * runs.csv took under 4 ms in five runs (bench/README.md).
- *
- * What an fdatasync has put on disk the thread then drops from the page cache (POSIX_FADV_DONTNEED
- * up to the offset at the request): on the development VM, perf of the gate example at 100,000
- * runs, -j1, put 21% of all CPU time in the kernel's copy into the page cache
- * (copy_folio_from_iter_atomic, about 0.6 GB/s), which writing 346 MB alone (a standalone test)
- * showed to depend on whether the pages had been used before: 0.05 to 0.49 s for its write calls,
- * and 0.06 s every time when the file lets its synced pages go as it is written, so that they are
- * reused. After the change that copy left perf's top entries. The price: a reader right after the
- * run reads the file from disk.
  *
  * Linux reports a writeback error once per open file description: after a background fdatasync
  * failed, the fsync on the same descriptor may return 0. So the thread keeps the errno of the
@@ -61,7 +53,6 @@ struct syncer {
     int fd;
     int fail;   /* sync_fail when started */
     int asked;  /* a sync is asked for and not yet begun */
-    off_t upto; /* file bytes written when it was asked (guarded by lock) */
     int stop;   /* end: a request not yet begun is dropped */
     int err;    /* errno of the first failed fdatasync */
     long calls; /* fdatasync calls made */
@@ -78,14 +69,8 @@ static void *sync_main(void *arg)
         if (y->stop)
             break;
         y->asked = 0;
-        off_t upto = y->upto;
         pthread_mutex_unlock(&y->lock); /* the writer may ask again meanwhile */
         int e = fdatasync(y->fd) != 0 ? errno : 0;
-#if defined(POSIX_FADV_DONTNEED)
-        /* The bytes before `upto` are on disk now: let their pages go (DROP_BEHIND). */
-        if (!e && upto > 0)
-            (void)posix_fadvise(y->fd, 0, upto, POSIX_FADV_DONTNEED);
-#endif
         if (y->fail)
             e = y->fail;
         pthread_mutex_lock(&y->lock);
@@ -140,7 +125,7 @@ static struct syncer *sync_start(int fd)
 
 /* Ask for a background fdatasync of c's file, starting its thread on first need. Never waits
  * for a sync: the thread holds the lock only between syncs. */
-void ree_csv_sync_ask(ree_csv *c, off_t upto)
+void ree_csv_sync_ask(ree_csv *c)
 {
     if (!c->sync && !c->nosync && !(c->sync = sync_start(fileno(c->f))))
         c->nosync = 1;
@@ -149,7 +134,6 @@ void ree_csv_sync_ask(ree_csv *c, off_t upto)
         return;
     pthread_mutex_lock(&y->lock);
     y->asked = 1;
-    y->upto = upto;
     pthread_cond_signal(&y->wake);
     pthread_mutex_unlock(&y->lock);
 }

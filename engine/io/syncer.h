@@ -11,7 +11,7 @@
 
 extern off_t ree_csv_sync_step; /* bytes between syncs: SYNC_STEP, or ree_csv_set_sync's (tests) */
 
-void ree_csv_sync_ask(ree_csv *c, off_t upto);
+void ree_csv_sync_ask(ree_csv *c);
 int ree_csv_sync_stop(ree_csv *c);
 int ree_csv_sync_error(const ree_csv *c);
 

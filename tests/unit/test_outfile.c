@@ -1,6 +1,5 @@
 /* Tests for engine/io/outfile.c and its parts (outset_target.c, csvwrite.c, syncer.c, g10.c):
  * atomic output sets, CSV quoting, gzip CSV, number format. */
-#define _DEFAULT_SOURCE /* mincore */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -14,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
-#include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -1194,32 +1191,6 @@ static int reset_sync(void **state)
  * 64 MiB): asked at a writeback hint of ree_csv_mem_flush and at ree_csv_writeback, for a plain
  * and a gzip CSV alike; the committed files are complete and the same bytes as without. A small
  * file makes no thread. */
-/* Pages of the first `len` bytes of file `path` in the page cache (mincore), or -1 when that
- * cannot be told here. */
-static long resident_pages(const char *path, size_t len)
-{
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return -1;
-    void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-    close(fd);
-    if (p == MAP_FAILED)
-        return -1;
-    long page = sysconf(_SC_PAGESIZE), n = 0;
-    size_t np = (len + (size_t)page - 1) / (size_t)page;
-    unsigned char *vec = malloc(np);
-    if (!vec || mincore(p, len, vec) != 0) {
-        free(vec);
-        munmap(p, len);
-        return -1;
-    }
-    for (size_t i = 0; i < np; i++)
-        n += vec[i] & 1;
-    free(vec);
-    munmap(p, len);
-    return n;
-}
-
 static void test_background_sync(void **state)
 {
     (void)state;
@@ -1273,32 +1244,6 @@ static void test_background_sync(void **state)
     ree_outset_free(s);
     snprintf(path, sizeof path, "%s/runs.csv", dir);
     assert_int_equal(file_size(path), 2 + 9 * 1001000 + 5);
-    /* What the syncer has synced it lets go of (POSIX_FADV_DONTNEED): the first 8 MiB, synced
-     * at the first hint, are out of the page cache (looked at before the file is read back), while those of a file written and fsynced
-     * alike without the syncer stay in (the control: where the file system or the memory
-     * pressure keeps no pages, or they cannot be looked at, this says so and checks nothing). */
-    {
-        char ctl[512];
-        snprintf(ctl, sizeof ctl, "%s/control", base);
-        FILE *f = fopen(ctl, "wb");
-        assert_non_null(f);
-        for (int r = 0; r < 9000; r++)
-            assert_int_equal(fwrite(field, 1, sizeof field, f), sizeof field);
-        assert_int_equal(fflush(f), 0);
-        assert_int_equal(fsync(fileno(f)), 0);
-        assert_int_equal(fclose(f), 0);
-        size_t len = (size_t)8 << 20;
-        long kept = resident_pages(ctl, len), ours = resident_pages(path, len);
-        long all = (long)(len / (size_t)sysconf(_SC_PAGESIZE));
-        if (kept < all / 2 || ours < 0)
-            print_message("drop-behind not checked: control file keeps %ld of %ld pages\n", kept,
-                          all);
-        else if (ours > all / 4) {
-            print_error("synced pages kept: %ld of %ld (control %ld)\n", ours, all, kept);
-            fail();
-        }
-        unlink(ctl);
-    }
     FILE *in = fopen(path, "rb");
     assert_non_null(in);
     char line[1100];
