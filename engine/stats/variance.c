@@ -2,6 +2,7 @@
 #include "variance.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,9 +128,13 @@ size_t ree_vb_cells(const ree_plan *p, ree_vb_scope scope)
 
 size_t ree_vb_auto_limit(const ree_plan *p)
 {
-    size_t per_run = (size_t)p->nsteps * (size_t)(p->nnode + p->nlink + p->ngate);
-    size_t lim = REE_VB_AUTO_CELLS_PER_NODE_STEP * per_run;
-    return lim < REE_VB_AUTO_MAX_CELLS ? lim : REE_VB_AUTO_MAX_CELLS;
+    /* in 64 bits, saturated: steps x entities x 64 can pass a 32-bit size_t */
+    uint64_t per_run = (uint64_t)p->nsteps * (uint64_t)(p->nnode + p->nlink + p->ngate);
+    uint64_t lim = per_run > REE_VB_AUTO_MAX_CELLS ? REE_VB_AUTO_MAX_CELLS
+                                                   : REE_VB_AUTO_CELLS_PER_NODE_STEP * per_run;
+    if (lim < REE_VB_AUTO_MIN_CELLS)
+        lim = REE_VB_AUTO_MIN_CELLS;
+    return lim < REE_VB_AUTO_MAX_CELLS ? (size_t)lim : REE_VB_AUTO_MAX_CELLS;
 }
 
 ree_vb_scope ree_vb_auto_scope(const ree_plan *p)

@@ -41,18 +41,22 @@ typedef enum ree_vb_scope { REE_VB_OFF = 0, REE_VB_ALL = 1, REE_VB_REGIONS = 2 }
  * (--variance on forces every headline). */
 #define REE_VB_AUTO_MAX_CELLS ((size_t)1 << 21)
 /* Cells allowed per node-step of a run (steps x entities) by ree_vb_auto_limit: a run's budget
- * updates (cells / REE_VB_BINS) then cost at most about 6% of its simulation's instructions
- * (callgrind, generated 500-node 12-month network, 169 cells per node-step: the per-run part of
- * every headline's budget, past the fixed cost of its cells, was 139 instructions per node-step
- * on about 900; docs/uncertainty.md). Every shipped scenario is below it (the most,
- * baseline-2024, has 58). */
+ * updates (cells / REE_VB_BINS) then cost about 6% or less of its simulation's instructions, an
+ * estimate from callgrind (generated 500-node 12-month network, 169 cells per node-step: the
+ * per-run part of every headline's budget, past the fixed cost of its cells, was 139 instructions
+ * per node-step on about 900, i.e. about 0.8 per unit; docs/uncertainty.md). Every shipped
+ * scenario is below it (the most, baseline-2024, has 58). */
 #define REE_VB_AUTO_CELLS_PER_NODE_STEP 64
+/* Cells auto keeps whatever the size of the network (16 bytes each: 1 MiB per thread, and at
+ * most 3,277 updates a run): a short horizon does not lose a budget that costs so little (every
+ * shipped scenario has fewer cells, so it keeps its budget at any horizon). */
+#define REE_VB_AUTO_MIN_CELLS ((size_t)1 << 16)
 size_t ree_vb_cells(const ree_plan *p, ree_vb_scope scope);
 
 /* The most cells `--variance auto` keeps for plan `p`: REE_VB_AUTO_CELLS_PER_NODE_STEP per
- * entity and step, at most REE_VB_AUTO_MAX_CELLS (about 32 MB per thread), so that the budget's
- * share of a run's cost is bounded whatever the size of the network: the cost of a run stays
- * linear in its nodes. */
+ * entity and step, at least REE_VB_AUTO_MIN_CELLS and at most REE_VB_AUTO_MAX_CELLS (about 32 MB
+ * per thread), so that the budget's share of a run's cost is bounded as the network grows: the
+ * cost of a run stays linear in its nodes. */
 size_t ree_vb_auto_limit(const ree_plan *p);
 
 /* The scope `reesim run --variance auto` takes for plan `p`: REE_VB_ALL while it fits

@@ -64,6 +64,13 @@ if [ -x "$gen" ]; then
         awk -F, "$cols { bad += \$c[\"entity\"] != \"US\" } END { exit !bad }" \
         "$work/m60/variance.csv"
     check "auto: and no note" test ! -s "$work/m60.err"
+    # ... but a small budget is kept whatever the horizon (REE_VB_AUTO_MIN_CELLS, 2^16 cells): 30
+    # nodes over one month have 153 cells per entity and month, 8,400 in all.
+    "$gen" -n 30 -m 1 -o "$work/s1.yaml"
+    "$bin" run "$work/s1.yaml" -n 64 -o "$work/s1" > /dev/null 2> "$work/s1.err"
+    check "auto: a small budget over one month keeps every headline" \
+        awk -F, "$cols { bad += \$c[\"entity\"] != \"US\" } END { exit !bad }" \
+        "$work/s1/variance.csv"
     "$gen" -n 100 -m 12 -o "$work/mid.yaml"
     "$bin" run "$work/mid.yaml" -n 200 -j 2 -q --variance on -o "$work/g"
     "$bin" run "$work/mid.yaml" -n 200 -j 1 -q --variance regions -o "$work/h"
