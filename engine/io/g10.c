@@ -81,8 +81,11 @@ static size_t layout_g10(char *buf, int neg, uint64_t m, int X)
  * (s = 9 - X >= 0) or f 2^e / 10^-s (s < 0): both an integer quotient and remainder in exact
  * 128-bit arithmetic (10^27 < 2^90, f < 2^53), so m = floor(y) and the comparison of the
  * remainder with one half are exact. X starts at about floor(log10 2^(E-1)), E the binary
- * exponent of |x| (floor(log10 |x|) or up to two less), and moves by one while m is out of
+ * exponent of |x| (floor(log10 |x|) give or take one), and moves by one while m is out of
  * [10^9, 10^10).
+ * This is round-to-nearest, the default rounding mode, which reesim never changes; glibc's %g
+ * follows the current mode (fesetround), so a program that embeds the library and rounds
+ * otherwise gets round-to-nearest text here (as with the x87 path before).
  * snprintf decides only an exact tie (glibc's rounding mode then matters) and a |x| whose
  * products would pass 128 bits (outside about 1e-13 to 1e37). Before (until stop 16) y was formed
  * in x87 long double, within 2^-30 of exact, with snprintf for everything within 1e-5 of a tie;
@@ -176,10 +179,10 @@ static size_t fast_g10(char *buf, double x)
     if (f == 0 || be == 0x7ff)
         return 0;
     int E = e + 64 - __builtin_clzll(f); /* 2^(E-1) <= |x| < 2^E */
-    /* floor((E - 1) log10 2), or one less (78913 / 2^18 is just below log10 2), without floor():
-     * x86-64's baseline has no rounding instruction, so that is a call */
+    /* floor((E - 1) log10 2) give or take one (78913 / 2^18 is just below log10 2), without
+     * floor(): x86-64's baseline has no rounding instruction, so that is a call */
     int k = E - 1;
-    int X = k >= 0 ? (int)(((long)k * 78913) >> 18) : -(int)((-(long)k * 78913 + 262143) >> 18) - 1;
+    int X = k >= 0 ? (int)(((long)k * 78913) >> 18) : -(int)((-(long)k * 78913 + 262143) >> 18);
     uint64_t m = 0;
     int half = -1;
     for (int tries = 0;; tries++) {
