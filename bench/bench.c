@@ -177,9 +177,10 @@ static void child(const char *path, int threads, long long runs, const options *
 }
 
 /* Fork a child for one measurement: its pid in *pid and the read end of its report pipe in *rfd.
- * Returns 0, or -1 with the reason in r->err. */
+ * The child first closes the `nopen` descriptors of `open` (the read ends of siblings started
+ * before it). Returns 0, or -1 with the reason in r->err. */
 static int spawn(const char *path, int threads, long long runs, const options *opt, report *r,
-                 pid_t *pid, int *rfd)
+                 const int *open, int nopen, pid_t *pid, int *rfd)
 {
     memset(r, 0, sizeof *r);
     int fd[2];
@@ -197,6 +198,8 @@ static int spawn(const char *path, int threads, long long runs, const options *o
     }
     if (*pid == 0) {
         close(fd[0]);
+        for (int i = 0; i < nopen; i++)
+            close(open[i]);
         report mine;
         memset(&mine, 0, sizeof mine);
         child(path, threads, runs, opt, &mine);
@@ -251,41 +254,50 @@ static int measure(const char *path, int threads, long long runs, const options 
 {
     pid_t pid;
     int rfd;
-    if (spawn(path, threads, runs, opt, r, &pid, &rfd) != 0)
+    if (spawn(path, threads, runs, opt, r, NULL, 0, &pid, &rfd) != 0)
         return -1;
     return collect(pid, rfd, r);
 }
 
-/* The machine's own scaling, for the thread speed-up to be read against: `n` one-thread children
- * started together, each timing `runs` runs (the one-thread measurement's count). Independent
- * processes share nothing of reesim's (no merge, no ordered output), so n x alone / the slowest
- * of them is what the machine gives n copies of this work: about n on an idle machine of n
- * cores, less where the cores share caches or execution units, or other work runs. Returns 0
- * when every report arrived, with the slowest child's in *slow. */
+/* At most this many processes for the control (bench-control's `processes`). */
+#define CONTROL_MAX 64
+
+/* The machine's own scaling, for the thread speed-up to be read against: `n` (at most
+ * CONTROL_MAX) one-thread children started together, each timing `runs` runs (the one-thread
+ * measurement's count). Independent processes share nothing of reesim's (no merge, no ordered
+ * output), so n x alone / the slowest of them is what the machine gives n copies of this work:
+ * about n on an idle machine of n cores, less where the cores share caches or execution units,
+ * or other work runs. Returns 0 with the slowest child's report in *out when every child
+ * reported success; else -1 with the first failure's (with a status that is not REE_OK). */
 static int measure_together(const char *path, int n, long long runs, const options *opt,
-                            report *slow)
+                            report *out)
 {
-    pid_t pid[64];
-    int rfd[64], ok = 0, started = 0;
-    report r;
-    memset(slow, 0, sizeof *slow);
-    for (; started < n && started < 64; started++)
-        if (spawn(path, 1, runs, opt, &r, &pid[started], &rfd[started]) != 0) {
-            *slow = r;
+    pid_t pid[CONTROL_MAX];
+    int rfd[CONTROL_MAX], started = 0;
+    report r, fail;
+    memset(out, 0, sizeof *out);
+    memset(&fail, 0, sizeof fail);
+    for (; started < n && started < CONTROL_MAX; started++)
+        if (spawn(path, 1, runs, opt, &r, rfd, started, &pid[started], &rfd[started]) != 0) {
+            fail = r;
+            fail.status = REE_EINTERNAL;
             break;
         }
     for (int i = 0; i < started; i++) {
         if (collect(pid[i], rfd[i], &r) == 0 && r.status == REE_OK) {
-            ok++;
-            if (r.seconds > slow->seconds)
-                *slow = r;
-        } else if (slow->status == REE_OK && !slow->err[0]) {
-            *slow = r;
-            if (slow->status == REE_OK)
-                slow->status = REE_EINTERNAL;
+            if (r.seconds > out->seconds)
+                *out = r;
+        } else if (fail.status == REE_OK) { /* the first failure is the one reported */
+            fail = r;
+            if (fail.status == REE_OK)
+                fail.status = REE_EINTERNAL;
         }
     }
-    return ok == n ? 0 : -1;
+    if (fail.status != REE_OK || started < n) {
+        *out = fail;
+        return -1;
+    }
+    return 0;
 }
 
 static void print_error(const char *path, const report *r)
@@ -323,24 +335,23 @@ static int bench_scenario(const char *path, const options *opt)
             alone_runs = r.runs;
     }
     if (opt->control && ncount == 2) {
-        /* alone again, just before: the speed of a shared VM drifts between measurements */
+        /* alone again, just before: the speed of a shared VM drifts between measurements. A
+         * failure is reported and the memory pair still measured. */
         report one, slow;
-        int n = opt->threads < 64 ? opt->threads : 64;
+        int n = opt->threads < CONTROL_MAX ? opt->threads : CONTROL_MAX;
         if (measure(path, 1, alone_runs, opt, &one) != 0 || one.status != REE_OK) {
             print_error(path, &one);
-            return printed;
-        }
-        alone_s = one.seconds;
-        if (measure_together(path, n, alone_runs, opt, &slow) != 0) {
+        } else if (measure_together(path, n, alone_runs, opt, &slow) != 0) {
             print_error(path, &slow);
-            return printed;
+        } else {
+            alone_s = one.seconds;
+            printf("bench-control scenario=%s processes=%d runs=%lld alone_s=%.3f "
+                   "slowest_s=%.3f scaling=%.2f\n",
+                   slow.name, n, alone_runs, alone_s, slow.seconds,
+                   slow.seconds > 0 ? n * alone_s / slow.seconds : 0.0);
+            fflush(stdout);
+            printed++;
         }
-        printf("bench-control scenario=%s processes=%d runs=%lld alone_s=%.3f slowest_s=%.3f "
-               "scaling=%.2f\n",
-               slow.name, n, alone_runs, alone_s, slow.seconds,
-               slow.seconds > 0 ? n * alone_s / slow.seconds : 0.0);
-        fflush(stdout);
-        printed++;
     }
     if (!opt->memory)
         return printed;
@@ -370,7 +381,8 @@ static const char usage[] =
     "  -j, --threads T    thread count for the parallel measurement (default: all cores)\n"
     "  -r, --root DIR     folder the default scenario list is relative to (default .)\n"
     "      --no-memory    skip the N / 4N memory measurement\n"
-    "      --no-control   skip the machine's own scaling (T one-thread processes at once)\n"
+    "      --no-control   skip the machine's own scaling (T one-thread processes at once,\n"
+    "                     at most 64; only when T > 1)\n"
     "      --check        check the mass balance on every step (as the tests do)\n"
     "  -h, --help         this help\n";
 
