@@ -95,25 +95,41 @@ void ree_csv_free(ree_csv *c)
     free(c);
 }
 
-/* Text into a memory CSV, growing its buffer (doubling); on failure the text is dropped and
- * merr set. */
+/* Grow a memory CSV's buffer (doubling) to hold n more bytes. Returns 0, or -1 with merr set. */
+static int mem_grow(ree_csv *c, size_t n)
+{
+    size_t cap = c->mcap ? c->mcap : 4096;
+    while (cap - c->len < n)
+        cap *= 2;
+    unsigned char *b = realloc(c->buf, cap);
+    if (!b) {
+        c->merr = 1;
+        return -1;
+    }
+    c->buf = b;
+    c->mcap = cap;
+    return 0;
+}
+
+/* Room for n more bytes at the end of a memory CSV's text, or NULL when it cannot grow (merr
+ * set): the callers write there and add what they wrote to len, so that a short field is not
+ * copied twice (runs.csv's rows are five fields of a few bytes each). */
+static inline unsigned char *mem_room(ree_csv *c, size_t n)
+{
+    if (c->mcap - c->len < n && mem_grow(c, n) != 0)
+        return NULL;
+    return c->buf + c->len;
+}
+
+/* Text into a memory CSV; on failure the text is dropped and merr set. */
 static void mem_put(ree_csv *c, const char *p, size_t n)
 {
     if (n == 0)
         return; /* nothing to copy (and c->buf may still be NULL) */
-    if (c->mcap - c->len < n) {
-        size_t cap = c->mcap ? c->mcap : 4096;
-        while (cap - c->len < n)
-            cap *= 2;
-        unsigned char *b = realloc(c->buf, cap);
-        if (!b) {
-            c->merr = 1;
-            return;
-        }
-        c->buf = b;
-        c->mcap = cap;
-    }
-    memcpy(c->buf + c->len, p, n);
+    unsigned char *at = mem_room(c, n);
+    if (!at)
+        return;
+    memcpy(at, p, n);
     c->len += n;
 }
 
@@ -142,9 +158,13 @@ static void put_bytes(ree_csv *c, const char *p, size_t n)
 
 static inline void put_ch(ree_csv *c, char ch)
 {
-    if (c->mem)
-        mem_put(c, &ch, 1);
-    else if (!c->z)
+    unsigned char *at;
+    if (c->mem) {
+        if ((at = mem_room(c, 1)) != NULL) {
+            *at = (unsigned char)ch;
+            c->len++;
+        }
+    } else if (!c->z)
         putc(ch, c->f);
     else if (c->len < REE_GZ_CHUNK - 1)
         c->buf[c->len++] = (unsigned char)ch;
@@ -188,7 +208,13 @@ void ree_csv_str(ree_csv *c, const char *s)
 void ree_csv_num(ree_csv *c, double x)
 {
     char buf[40];
+    unsigned char *at;
     field_sep(c);
+    if (c->mem) { /* straight into the text */
+        if ((at = mem_room(c, sizeof buf)) != NULL)
+            c->len += ree_format_num_len((char *)at, sizeof buf, x);
+        return;
+    }
     put_bytes(c, buf, ree_format_num_len(buf, sizeof buf, x));
 }
 
