@@ -293,7 +293,7 @@ static int measure_together(const char *path, int n, long long runs, const optio
                 fail.status = REE_EINTERNAL;
         }
     }
-    if (fail.status != REE_OK || started < n) {
+    if (fail.status != REE_OK) {
         *out = fail;
         return -1;
     }
@@ -312,7 +312,6 @@ static int bench_scenario(const char *path, const options *opt)
     int counts[2] = {1, opt->threads};
     int ncount = opt->threads > 1 ? 2 : 1;
     long long mem_runs = 0, alone_runs = 0;
-    double alone_s;
     int printed = 0;
     for (int i = 0; i < ncount; i++) {
         report r;
@@ -344,7 +343,7 @@ static int bench_scenario(const char *path, const options *opt)
         } else if (measure_together(path, n, alone_runs, opt, &slow) != 0) {
             print_error(path, &slow);
         } else {
-            alone_s = one.seconds;
+            double alone_s = one.seconds;
             printf("bench-control scenario=%s processes=%d runs=%lld alone_s=%.3f "
                    "slowest_s=%.3f scaling=%.2f\n",
                    slow.name, n, alone_runs, alone_s, slow.seconds,
