@@ -1191,6 +1191,25 @@ static int reset_sync(void **state)
  * 64 MiB): asked at a writeback hint of ree_csv_mem_flush and at ree_csv_writeback, for a plain
  * and a gzip CSV alike; the committed files are complete and the same bytes as without. A small
  * file makes no thread. */
+/* A set at `dir` with one CSV of `rows` rows (runs.csv, or runs.csv.gz when `gz`) whose syncer
+ * has made at least one fdatasync, and a meta.json: ready to be checked or committed. */
+static ree_outset *synced_set(const char *dir, int gz, int rows)
+{
+    static const char *const cols[] = {"scenario", "run", "value"};
+    char err[256];
+    ree_status st;
+    ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    ree_csv *c = gz ? ree_outset_csv_gz(s, "runs.csv.gz", cols, 3, &st)
+                    : ree_outset_csv(s, "runs.csv", cols, 3, &st);
+    assert_non_null(c);
+    gz_rows(c, rows);
+    ree_csv_writeback(c);
+    wait_syncs(c, 1);
+    assert_non_null(ree_outset_file(s, "meta.json", &st));
+    return s;
+}
+
 static void test_background_sync(void **state)
 {
     (void)state;
@@ -1262,14 +1281,7 @@ static void test_background_sync(void **state)
     /* A gzip CSV written row by row: ree_csv_writeback starts the thread; the same bytes as the
      * set written without it. */
     snprintf(dir, sizeof dir, "%s/bgsyncgz", base);
-    s = ree_outset_open(dir, &st, err, sizeof err);
-    assert_non_null(s);
-    c = ree_outset_csv_gz(s, "runs.csv.gz", cols, 3, &st);
-    assert_non_null(c);
-    gz_rows(c, 20000);
-    ree_csv_writeback(c);
-    wait_syncs(c, 1);
-    assert_non_null(ree_outset_file(s, "meta.json", &st));
+    s = synced_set(dir, 1, 20000);
     assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_OK);
     ree_outset_free(s);
     size_t n1, n2;
@@ -1297,16 +1309,7 @@ static void test_background_sync_error(void **state)
     assert_int_equal(write_set(dir, "old", err, sizeof err), REE_OK);
     if (ree_csv_set_sync(4096, EIO) != 0)
         skip();
-    ree_status st;
-    ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
-    assert_non_null(s);
-    static const char *const cols[] = {"scenario", "run", "value"};
-    ree_csv *c = ree_outset_csv(s, "runs.csv", cols, 3, &st);
-    assert_non_null(c);
-    gz_rows(c, 2000);
-    ree_csv_writeback(c);
-    wait_syncs(c, 1);
-    assert_non_null(ree_outset_file(s, "meta.json", &st));
+    ree_outset *s = synced_set(dir, 0, 2000);
     snprintf(want, sizeof want, "cannot write '%s/runs.csv': %s", dir, strerror(EIO));
     assert_int_equal(ree_outset_check(s, err, sizeof err), REE_EIO);
     assert_string_equal(err, want);
@@ -1323,14 +1326,7 @@ static void test_background_sync_error(void **state)
     assert_null(strstr(got, ".syncfail.tmp."));
 
     /* A gzip CSV alike. */
-    s = ree_outset_open(dir, &st, err, sizeof err);
-    assert_non_null(s);
-    c = ree_outset_csv_gz(s, "runs.csv.gz", cols, 3, &st);
-    assert_non_null(c);
-    gz_rows(c, 20000);
-    ree_csv_writeback(c);
-    wait_syncs(c, 1);
-    assert_non_null(ree_outset_file(s, "meta.json", &st));
+    s = synced_set(dir, 1, 20000);
     assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_EIO);
     snprintf(want, sizeof want, "cannot write '%s/runs.csv.gz': %s", dir, strerror(EIO));
     assert_string_equal(err, want);
@@ -1340,9 +1336,11 @@ static void test_background_sync_error(void **state)
 
     /* Freed, and aborted, while the thread may be syncing or waiting. */
     for (int abort_first = 0; abort_first < 2; abort_first++) {
+        static const char *const cols[] = {"scenario", "run", "value"};
+        ree_status st;
         s = ree_outset_open(dir, &st, err, sizeof err);
         assert_non_null(s);
-        c = ree_outset_csv(s, "runs.csv", cols, 3, &st);
+        ree_csv *c = ree_outset_csv(s, "runs.csv", cols, 3, &st);
         assert_non_null(c);
         gz_rows(c, 2000);
         ree_csv_writeback(c);
@@ -1357,14 +1355,7 @@ static void test_background_sync_error(void **state)
 
     /* EINVAL: no sync on this file, no error. */
     assert_int_equal(ree_csv_set_sync(4096, EINVAL), 0);
-    s = ree_outset_open(dir, &st, err, sizeof err);
-    assert_non_null(s);
-    c = ree_outset_csv(s, "runs.csv", cols, 3, &st);
-    assert_non_null(c);
-    gz_rows(c, 2000);
-    ree_csv_writeback(c);
-    wait_syncs(c, 1);
-    assert_non_null(ree_outset_file(s, "meta.json", &st));
+    s = synced_set(dir, 0, 2000);
     assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_OK);
     ree_outset_free(s);
     listing(dir, got, sizeof got);
