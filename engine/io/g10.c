@@ -218,6 +218,22 @@ size_t ree_format_num_len(char *buf, size_t len, double x)
     if (len == 0)
         return 0;
     size_t fast;
+    /* A whole number of at most ten digits is its digits in %.10g (0 and -0 as "0"): counts and
+     * months, many of runs.csv's values, without the scaling. NaN fails the range test. */
+    if (len >= 24 && x > -1e10 && x < 1e10 && x == (double)(long long)x) {
+        long long v = (long long)x;
+        uint64_t u = v < 0 ? (uint64_t)-v : (uint64_t)v;
+        char d[10], *p = d + sizeof d;
+        do
+            *--p = (char)('0' + u % 10);
+        while (u /= 10);
+        size_t o = 0, nd = (size_t)(d + sizeof d - p);
+        if (v < 0)
+            buf[o++] = '-';
+        memcpy(buf + o, p, nd);
+        buf[o + nd] = '\0';
+        return o + nd;
+    }
     if (len >= 24 && x != 0.0 && isfinite(x) && (fast = fast_g10(buf, x)) != 0)
         return fast; /* straight into buf: no copy */
     if (isnan(x)) {

@@ -902,6 +902,9 @@ static void test_number_format_matches_printf(void **state)
                                   1.0 / 3.0,
                                   100.0 / 7.0,
                                   4503599627370496.5,
+                                  9999999999.0, /* whole numbers: their own path below 1e10 */
+                                  42.0,
+                                  1.0,
                                   1.2345678905e-13, /* about where 10^22 f stops fitting */
                                   9.99999999949e-14,
                                   1.00000000005e-13,
