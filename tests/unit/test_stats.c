@@ -1,4 +1,4 @@
-/* Tests for engine/stats/stats.c: moments, exact and sketched quantiles, merge, determinism, memory. */
+/* Tests for engine/stats/stats*.c: moments, exact and sketched quantiles, merge, determinism, memory. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,0 +1,245 @@
+/*
+ * Block staging for the Monte Carlo statistics: a block takes up to REE_BLOCK_MAX runs' values
+ * (ree_block_add: each cell's moments in run order, the values staged by run and moved into one
+ * column per cell), then sealing marks the constant columns and sorts the others, ready to merge
+ * into an accumulator (ree_acc_merge_block_cells, stats.c). The layout is in stats_priv.h.
+ */
+#include "stats_priv.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+ree_block *ree_block_alloc_moments(size_t ncell)
+{
+    size_t n = ncell ? ncell : 1;
+    if (n > SIZE_MAX / (4 * sizeof(double)))
+        return NULL;
+    ree_block *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->ncell = ncell;
+    b->light = 1;
+    if (!(b->mean = malloc(4 * n * sizeof *b->mean))) {
+        free(b);
+        return NULL;
+    }
+    b->m2 = b->mean + n;
+    b->min = b->m2 + n;
+    b->max = b->min + n;
+    return b;
+}
+
+ree_block *ree_block_alloc(size_t ncell)
+{
+    size_t n = ncell ? ncell : 1;
+    if (n > SIZE_MAX / (REE_BLOCK_MAX * sizeof(double)))
+        return NULL; /* the column buffer's size would overflow */
+    ree_block *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->ncell = ncell;
+    b->rows = malloc(REE_BLOCK_STAGE * n * sizeof *b->rows);
+    /* Aligned to a cache line: a column's 8 runs staged together are one line (flush_rows). */
+    b->cols = aligned_alloc(64, REE_BLOCK_MAX * n * sizeof *b->cols);
+    b->mean = malloc(4 * n * sizeof *b->mean);
+    b->konst = malloc(n);
+    if (!b->rows || !b->cols || !b->mean || !b->konst) {
+        ree_block_free(b);
+        return NULL;
+    }
+    b->m2 = b->mean + n;
+    b->min = b->m2 + n;
+    b->max = b->min + n;
+    return b;
+}
+
+void ree_block_free(ree_block *b)
+{
+    if (!b)
+        return;
+    free(b->rows);
+    free(b->cols);
+    free(b->mean);
+    free(b->konst);
+    free(b);
+}
+
+void ree_block_reset(ree_block *b)
+{
+    b->nruns = b->staged = 0;
+    b->sealed = 0;
+}
+
+int ree_block_runs(const ree_block *b)
+{
+    return b->nruns;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define REE_BLOCK_AVX512 1
+#include <immintrin.h>
+
+/* The 8 x 8 transpose of flush_rows for cells c, c + 1, ... as long as 8 remain, with AVX-512:
+ * the 8 staged rows' values of 8 cells in 8 registers, 24 shuffles, then each cell's 8 runs in
+ * one 64-byte store (a whole cache line of its column: `cols` is 64-byte aligned and `first` a
+ * multiple of 8) instead of 64 loads and 64 stores of one value. Returns the first cell not
+ * moved. Only moves bits, so the columns are those of the plain loop. */
+__attribute__((target("avx512f"))) static size_t flush_rows_avx512(const double *rows, size_t nc,
+                                                                   double *cols)
+{
+    /* Immediates: an enum, since clang takes only integer constant expressions there. */
+    enum { lo = _MM_SHUFFLE(2, 0, 2, 0), hi = _MM_SHUFFLE(3, 1, 3, 1) };
+    size_t c = 0;
+    for (; c + 8 <= nc; c += 8) {
+        __m512d r[8], t[8], u[4], v[4];
+        for (int k = 0; k < 8; k++)
+            r[k] = _mm512_loadu_pd(rows + (size_t)k * nc + c);
+        for (int k = 0; k < 8; k += 2) {
+            /* 128-bit lane q of t[k]: runs k, k + 1 of cell 2q; of t[k + 1]: of cell 2q + 1 */
+            t[k] = _mm512_unpacklo_pd(r[k], r[k + 1]);
+            t[k + 1] = _mm512_unpackhi_pd(r[k], r[k + 1]);
+        }
+        for (int p = 0; p < 2; p++) { /* p = 0: the even cells, 1: the odd ones */
+            /* u[2p + h]: runs 0-3 of cells p + 2h (128-bit lanes 0, 2) and p + 2h + 4 (lanes
+             * 1, 3); v[2p + h]: their runs 4-7 */
+            u[2 * p] = _mm512_shuffle_f64x2(t[p], t[2 + p], lo);
+            u[2 * p + 1] = _mm512_shuffle_f64x2(t[p], t[2 + p], hi);
+            v[2 * p] = _mm512_shuffle_f64x2(t[4 + p], t[6 + p], lo);
+            v[2 * p + 1] = _mm512_shuffle_f64x2(t[4 + p], t[6 + p], hi);
+        }
+        for (int p = 0; p < 2; p++)
+            for (int h = 0; h < 2; h++) {
+                double *col = cols + (c + (size_t)(2 * h + p)) * REE_BLOCK_MAX;
+                _mm512_storeu_pd(col, _mm512_shuffle_f64x2(u[2 * p + h], v[2 * p + h], lo));
+                _mm512_storeu_pd(col + 4 * REE_BLOCK_MAX,
+                                 _mm512_shuffle_f64x2(u[2 * p + h], v[2 * p + h], hi));
+            }
+    }
+    return c;
+}
+#endif
+
+/* Move the staged rows into the columns: one cache line of each column per 8 runs. */
+static void flush_rows(ree_block *b)
+{
+    int first = b->nruns - b->staged;
+    size_t c = 0;
+#if defined(REE_BLOCK_AVX512)
+    if (b->staged == REE_BLOCK_STAGE && ree_sort_avx512())
+        c = flush_rows_avx512(b->rows, b->ncell, b->cols + first);
+#endif
+    for (; c < b->ncell; c++) {
+        double *col = b->cols + c * REE_BLOCK_MAX + first;
+        for (int r = 0; r < b->staged; r++)
+            col[r] = b->rows[(size_t)r * b->ncell + c];
+    }
+    b->staged = 0;
+}
+
+/* One run's values into a block: moments in run order, the same Welford update as ree_acc_add
+ * (n: the count with this run), and the values staged in `row` (NULL: a moments-only block). The
+ * cells are independent and the arrays distinct, so the loops vectorise across cells. Inlined
+ * into a plain and an AVX build of the same operations (block_add_cells, block_add_cells_avx):
+ * no fused multiply-add (-ffp-contract=off) and IEEE results per operation, so either gives the
+ * same bits, NaNs included (one_nan). */
+static inline __attribute__((always_inline)) void
+block_add_body(size_t nc, const double *restrict values, double *restrict row,
+               double *restrict mean, double *restrict m2, double *restrict mn, double *restrict mx,
+               double n)
+{
+    if (n == 1.0) {
+        for (size_t c = 0; c < nc; c++) {
+            if (row) /* loop-invariant: the compilers unswitch it */
+                row[c] = values[c];
+            mean[c] = mn[c] = mx[c] = values[c];
+            m2[c] = 0.0;
+        }
+        return;
+    }
+    for (size_t c = 0; c < nc; c++) {
+        double x = values[c], d = x - mean[c];
+        if (row)
+            row[c] = x;
+        mean[c] = one_nan(mean[c] + d / n);
+        m2[c] = one_nan(m2[c] + d * (x - mean[c]));
+        mn[c] = x < mn[c] ? x : mn[c];
+        mx[c] = x > mx[c] ? x : mx[c];
+    }
+}
+
+/* GCC would make the staging stores a memcpy of its own, a second pass over the values. The
+ * attribute restates -ffp-contract=off: GCC's optimize attribute may reset options given on the
+ * command line, and a contracted (fused) Welford update would change results where FMA exists. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define ONE_PASS __attribute__((optimize("no-tree-loop-distribute-patterns", "fp-contract=off")))
+#else
+#define ONE_PASS
+#endif
+
+ONE_PASS static void block_add_cells(size_t nc, const double *restrict values, double *restrict row,
+                                     double *restrict mean, double *restrict m2,
+                                     double *restrict mn, double *restrict mx, double n)
+{
+    block_add_body(nc, values, row, mean, m2, mn, mx, n);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define REE_BLOCK_AVX 1
+/* The same loops on 4 cells an instruction where the processor has AVX (ree_sort_avx). */
+ONE_PASS __attribute__((target("avx"))) static void
+block_add_cells_avx(size_t nc, const double *restrict values, double *restrict row,
+                    double *restrict mean, double *restrict m2, double *restrict mn,
+                    double *restrict mx, double n)
+{
+    block_add_body(nc, values, row, mean, m2, mn, mx, n);
+}
+#endif
+
+int ree_block_add(ree_block *b, const double *values)
+{
+    if (b->nruns >= REE_BLOCK_MAX || b->sealed)
+        return -1;
+    /* a moments-only block stages nothing */
+    double *row = b->light ? NULL : b->rows + (size_t)b->staged * b->ncell;
+    double n = (double)(b->nruns + 1);
+#if defined(REE_BLOCK_AVX)
+    if (ree_sort_avx())
+        block_add_cells_avx(b->ncell, values, row, b->mean, b->m2, b->min, b->max, n);
+    else
+#endif
+        block_add_cells(b->ncell, values, row, b->mean, b->m2, b->min, b->max, n);
+    b->nruns++;
+    if (!b->light && ++b->staged == REE_BLOCK_STAGE)
+        flush_rows(b);
+    return 0;
+}
+
+void ree_block_seal(ree_block *b)
+{
+    if (b->sealed)
+        return;
+    if (b->light) {
+        b->sealed = 1;
+        return;
+    }
+    if (b->staged)
+        flush_rows(b);
+    int n = b->nruns;
+    double tmp[REE_BLOCK_MAX];
+    find_konst(b, 0, b->ncell); /* the same before and after sorting */
+    for (size_t c = 0; c < b->ncell && n > 0; c++) {
+        if (b->konst[c])
+            continue; /* in order already (e.g. zeros) */
+        double *x = b->cols + c * REE_BLOCK_MAX;
+        int i = 1;
+        while (i < n && !(x[i] < x[i - 1]))
+            i++;
+        /* No zero (all of one sign) and no NaN (a NaN makes the Welford mean NaN for good): the
+         * column's equal values are copies, and the sort need not check it. */
+        int copies = (b->min[c] > 0.0 || b->max[c] < 0.0) && b->mean[c] == b->mean[c];
+        if (i < n) /* not already in order */
+            ree_sort_column(x, (size_t)n, tmp, copies);
+    }
+    b->sealed = 1;
+}
