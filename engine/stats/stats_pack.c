@@ -13,6 +13,16 @@
 #define PACK_FIELDS(X)                                                                             \
     X(n) X(mean) X(m2) X(min) X(max) X(npts) X(unsorted0) X(pm) X(parity) X(nlev) X(cnt)
 
+/* The head every packed range starts with (lo, hi and a third word: 0, k or the block's runs):
+ * read into head[3]; returns the bytes after it, or NULL when `len` is too short for it. */
+static const unsigned char *read_head(const void *buf, size_t len, uint64_t head[3])
+{
+    if (len < 3 * sizeof(uint64_t))
+        return NULL;
+    memcpy(head, buf, 3 * sizeof(uint64_t));
+    return (const unsigned char *)buf + 3 * sizeof(uint64_t);
+}
+
 /* A moments-only accumulator: k = 0 in the head, then per cell n, mean, m2, min and max. */
 static size_t pack_mom(const ree_acc *a, size_t lo, size_t hi, void *buf, size_t cap)
 {
@@ -30,12 +40,10 @@ static size_t pack_mom(const ree_acc *a, size_t lo, size_t hi, void *buf, size_t
 
 static size_t unpack_mom(ree_acc *a, size_t lo, size_t hi, const void *buf, size_t len)
 {
-    const unsigned char *p = buf;
     uint64_t head[3];
-    if (len < sizeof head)
+    const unsigned char *p = read_head(buf, len, head);
+    if (!p)
         return 0;
-    memcpy(head, p, sizeof head);
-    p += sizeof head;
     if (lo > hi || hi > a->ncell || head[0] != lo || head[1] != hi || head[2] != 0 ||
         (len - sizeof head) / sizeof *a->mom < hi - lo)
         return 0;
@@ -88,12 +96,11 @@ size_t ree_acc_unpack_cells(ree_acc *a, size_t lo, size_t hi, const void *buf, s
 {
     if (!a->cells)
         return unpack_mom(a, lo, hi, buf, len);
-    const unsigned char *p = buf, *end = p + len;
+    const unsigned char *end = (const unsigned char *)buf + len;
     uint64_t head[3];
-    if (len < sizeof head)
+    const unsigned char *p = read_head(buf, len, head);
+    if (!p)
         return 0;
-    memcpy(head, p, sizeof head);
-    p += sizeof head;
     if (lo > hi || hi > a->ncell || head[0] != lo || head[1] != hi || head[2] != a->k)
         return 0;
     for (size_t i = lo; i < hi; i++) {
@@ -160,12 +167,10 @@ size_t ree_block_pack(ree_block *b, void *buf, size_t cap)
 
 size_t ree_block_unpack_cells(ree_block *b, size_t lo, size_t hi, const void *buf, size_t len)
 {
-    const unsigned char *p = buf;
     uint64_t head[3];
-    if (len < sizeof head)
+    const unsigned char *p = read_head(buf, len, head);
+    if (!p)
         return 0;
-    memcpy(head, p, sizeof head);
-    p += sizeof head;
     size_t n = (size_t)head[2], nc = hi - lo;
     size_t ncol = b->light ? 0 : n;
     if (lo > hi || hi > b->ncell || head[0] != lo || head[1] != hi || n > REE_BLOCK_MAX ||
