@@ -404,7 +404,8 @@ static const char run_help[] =
     "      --quantile-k K    points kept per statistic for quantiles (default 512; exact up\n"
     "                        to 2K runs)\n"
     "      --runs-csv F      per-run rows: csv (runs.csv), gz (runs.csv.gz, gzip) or none\n"
-    "                        (default: csv up to 100000 runs, gz above)\n"
+    "                        (default: csv up to 100000 runs and about 1 GB of\n"
+    "                        text, gz above either)\n"
     "      --variance M      variance budget (variance.csv): on (every headline\n"
     "                        indicator), regions (the region totals' only), off, or auto\n"
     "                        (default: on while its cells, inputs x headline indicators\n"
@@ -420,10 +421,12 @@ static const char run_help[] =
     "fit_summary.csv (with observations), variance.csv, scenario.resolved.yaml and\n"
     "meta.json; files appear complete or not at all.\n";
 
-/* Above this many runs, runs.csv is gzip-compressed unless --runs-csv says otherwise: about
- * 60 bytes per run and indicator, so 100,000 runs of a 10-indicator scenario are ~60 MB of text;
- * gzip keeps ~1/6 of it. */
+/* Above this many runs, or when the plain text would pass RUNS_CSV_GZ_BYTES, runs.csv is
+ * gzip-compressed unless --runs-csv says otherwise. A row is about 60 bytes, so 100,000 runs of a
+ * 10-indicator scenario are ~60 MB of text, but of historical-2025 (210 indicators) 1.2 GB: hence
+ * the size too (estimated by ree_mc_runs_csv_bytes). gzip keeps about a seventh. */
 #define RUNS_CSV_GZ_ABOVE 100000
+#define RUNS_CSV_GZ_BYTES 1e9
 
 enum runs_csv_format { RUNS_CSV_AUTO, RUNS_CSV_PLAIN, RUNS_CSV_GZ, RUNS_CSV_NONE };
 
@@ -665,7 +668,10 @@ ree_status ree_cmd_run(int argc, char **argv)
     ree_status st = REE_OK;
     ree_cli_catch_signals();
     if (rfmt == RUNS_CSV_AUTO)
-        rfmt = info.nruns > RUNS_CSV_GZ_ABOVE ? RUNS_CSV_GZ : RUNS_CSV_PLAIN;
+        rfmt = info.nruns > RUNS_CSV_GZ_ABOVE ||
+                       ree_mc_runs_csv_bytes(p, info.first_run, info.nruns) > RUNS_CSV_GZ_BYTES
+                   ? RUNS_CSV_GZ
+                   : RUNS_CSV_PLAIN;
     /* Every rank's threads format (and compress) the rows; rank 0 only writes them. */
     int rows = rfmt == RUNS_CSV_PLAIN ? REE_MC_ROWS_CSV
                : rfmt == RUNS_CSV_GZ  ? REE_MC_ROWS_GZ

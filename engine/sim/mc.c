@@ -1,4 +1,5 @@
 /* Monte Carlo driver of one scenario on the block executor (see mc.h). */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -64,6 +65,69 @@ static void write_runs_plain(const ree_plan *p, ree_csv *csv, const double *valu
         }
 }
 
+/* The text fields of the rows, quoted, in `t` (a memory CSV): the scenario's field is text[0 ..
+ * at[0] - 1), indicator k's three are text[at[k] .. at[k + 1] - 1), each a row of t without its
+ * newline; at has nindicator + 2 entries. Returns the text, or NULL when out of memory. */
+static const char *runs_text(const ree_plan *p, ree_csv *t, size_t *at)
+{
+    ree_csv_str(t, p->name);
+    ree_csv_end_row(t);
+    (void)ree_csv_mem_bytes(t, &at[0]);
+    for (int k = 0; k < p->nindicator; k++) {
+        ree_csv_str(t, p->indicators[k].entity_name);
+        ree_csv_str(t, p->indicators[k].name);
+        ree_csv_str(t, p->indicators[k].unit);
+        ree_csv_end_row(t);
+        (void)ree_csv_mem_bytes(t, &at[k + 1]);
+    }
+    return ree_csv_mem_lost(t) ? NULL : ree_csv_mem_bytes(t, &at[p->nindicator + 1]);
+}
+
+/* The decimal digits of the whole numbers lo .. hi - 1 (0 <= lo <= hi), added. */
+static double digits_sum(long long lo, long long hi)
+{
+    double sum = 0;
+    long long end = 10; /* numbers below `end` have d digits or fewer */
+    for (int d = 1; lo < hi; d++) {
+        long long b = hi < end ? hi : end;
+        if (lo < b) {
+            sum += (double)d * (double)(b - lo);
+            lo = b;
+        }
+        end = end > LLONG_MAX / 10 ? LLONG_MAX : end * 10;
+    }
+    return sum;
+}
+
+/* One row's bytes of indicator k's three text fields (and the comma between them), and of the
+ * scenario's name field; the unquoted lengths when out of memory (ids need no quotes). */
+static double fields_bytes(const char *text, const size_t *at, const ree_plan *p, int k)
+{
+    if (text)
+        return (double)(at[k + 1] - at[k] - 1);
+    const ree_indicator *ind = &p->indicators[k];
+    return (double)(strlen(ind->entity_name) + strlen(ind->name) + strlen(ind->unit) + 2);
+}
+
+double ree_mc_runs_csv_bytes(const ree_plan *p, long long first, long long nruns)
+{
+    if (nruns <= 0 || p->nindicator <= 0)
+        return 0;
+    ree_csv *t = ree_csv_mem_alloc();
+    size_t *at = malloc(((size_t)p->nindicator + 2) * sizeof *at);
+    const char *text = t && at ? runs_text(p, t, at) : NULL;
+    double fields = 0; /* one run's text fields, without the scenario's */
+    for (int k = 0; k < p->nindicator; k++)
+        fields += fields_bytes(text, at, p, k);
+    double name = text ? (double)(at[0] - 1) : (double)strlen(p->name);
+    free(at);
+    ree_csv_mem_free(t);
+    /* a row: name "," run "," entity,indicator,unit "," value "\n" */
+    double rows = (double)nruns * p->nindicator;
+    return (double)nruns * fields + rows * (name + REE_MC_VALUE_BYTES + 4) +
+           (double)p->nindicator * digits_sum(first, first + nruns);
+}
+
 /* The same bytes, with the text fields (scenario; entity, indicator, unit) quoted once per call
  * instead of once per row: they are the same on every run's rows. */
 void ree_mc_write_runs(const ree_plan *p, ree_csv *csv, const double *values, long long first,
@@ -71,20 +135,7 @@ void ree_mc_write_runs(const ree_plan *p, ree_csv *csv, const double *values, lo
 {
     ree_csv *t = ree_csv_mem_alloc();
     size_t *at = malloc(((size_t)p->nindicator + 2) * sizeof *at);
-    const char *text = NULL;
-    if (t && at) {
-        ree_csv_str(t, p->name);
-        ree_csv_end_row(t);
-        (void)ree_csv_mem_bytes(t, &at[0]);
-        for (int k = 0; k < p->nindicator; k++) {
-            ree_csv_str(t, p->indicators[k].entity_name);
-            ree_csv_str(t, p->indicators[k].name);
-            ree_csv_str(t, p->indicators[k].unit);
-            ree_csv_end_row(t);
-            (void)ree_csv_mem_bytes(t, &at[k + 1]);
-        }
-        text = ree_csv_mem_lost(t) ? NULL : ree_csv_mem_bytes(t, &at[p->nindicator + 1]);
-    }
+    const char *text = t && at ? runs_text(p, t, at) : NULL;
     if (!text) { /* out of memory: the plain way */
         write_runs_plain(p, csv, values, first, count);
     } else {

@@ -78,6 +78,13 @@ void ree_mc_result_free(ree_mc_result *r);
 void ree_mc_write_runs(const ree_plan *p, ree_csv *csv, const double *values, long long first,
                        int count);
 
+/* About how many bytes the runs.csv rows of `nruns` runs from run `first` take as plain text
+ * (the header not counted), for choosing a default format, never for sizing a buffer: the text
+ * fields, separators and run numbers exactly, each value at REE_MC_VALUE_BYTES (a %.10g number
+ * is 1 byte for 0, 11 for 166408.9749, at most 17). A double: it may pass 2^64 in principle. */
+#define REE_MC_VALUE_BYTES 10
+double ree_mc_runs_csv_bytes(const ree_plan *p, long long first, long long nruns);
+
 /* The executor's options for a Monte Carlo's options (runs, threads, cancel flag, progress), for
  * every driver built on ree_exec_run (this one, compare's). */
 ree_exec_opts ree_mc_exec_opts(const ree_mc_opts *o);
