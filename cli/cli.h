@@ -6,9 +6,9 @@
 #include <signal.h>
 #include "reesim/reesim.h"
 
-ree_status ree_cmd_run(int argc, char **argv);
-ree_status ree_cmd_validate(int argc, char **argv);
-ree_status ree_cmd_models(int argc, char **argv);
+ree_status ree_cmd_run(int argc, char **argv);         /* cli/cmd_run.c */
+ree_status ree_cmd_validate(int argc, char **argv);    /* cli/cmd_validate.c */
+ree_status ree_cmd_models(int argc, char **argv);      /* cli/cmd_models.c */
 ree_status ree_cmd_plot(int argc, char **argv);        /* cli/cmd_plot.c */
 ree_status ree_cmd_compare(int argc, char **argv);     /* cli/cmd_compare.c */
 ree_status ree_cmd_calibrate(int argc, char **argv);   /* cli/cmd_calibrate.c */
