@@ -6,7 +6,7 @@ JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 SCENARIO ?= scenarios/baseline-2024.yaml
 # `make test` = check (normal build, -Werror, ctest) + check-asan (the same suite built with
 # AddressSanitizer + UBSan in $(ASAN_BUILD)) + mpi (the MPI build in $(MPI_BUILD), its
-# byte-identity test across 1, 2 and 3 ranks) + fuzz (both libFuzzer targets, $(SECONDS) s each,
+# byte-identity test across 1, 2 and 3 ranks) + fuzz (the three libFuzzer targets, $(SECONDS) s each,
 # clang build in $(FUZZ_BUILD)). Each also runs alone.
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
@@ -57,7 +57,7 @@ mpi:
 fuzz-build:
 	@$(MAKE) --no-print-directory configure BUILD=$(FUZZ_BUILD) TYPE=Asan DEPS=test \
 	    CMAKE_ARGS="-DCMAKE_C_COMPILER=clang -DREESIM_FUZZ=ON"
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_loader fuzz_sim
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_loader fuzz_sim fuzz_csv
 
 fuzz: fuzz-build
 	@ASAN_OPTIONS=$(ASAN_OPTIONS) UBSAN_OPTIONS=$(UBSAN_OPTIONS) sh tests/fuzz/run.sh $(FUZZ_BUILD) $(SECONDS)

@@ -264,7 +264,8 @@ nomem:
     return -1;
 }
 
-ree_table *ree_table_load(const char *path, ree_status *status, char *err, size_t errlen)
+/* An empty table named `path`, or NULL (out of memory: the message in err). */
+static ree_table *table_new(const char *path, ree_status *status, char *err, size_t errlen)
 {
     ree_table *t = calloc(1, sizeof *t);
     if (!t || !(t->path = malloc(strlen(path) + 1))) {
@@ -274,9 +275,40 @@ ree_table *ree_table_load(const char *path, ree_status *status, char *err, size_
         return NULL;
     }
     strcpy(t->path, path);
+    return t;
+}
+
+ree_table *ree_table_load(const char *path, ree_status *status, char *err, size_t errlen)
+{
+    ree_table *t = table_new(path, status, err, errlen);
     size_t len;
+    if (!t)
+        return NULL;
     if (read_all(path, &t->buf, &len, status, err, errlen) < 0 ||
         parse(t, len, status, err, errlen) < 0) {
+        ree_table_free(t);
+        return NULL;
+    }
+    *status = REE_OK;
+    return t;
+}
+
+ree_table *ree_table_parse(const char *name, const char *data, size_t len, ree_status *status,
+                           char *err, size_t errlen)
+{
+    ree_table *t = table_new(name, status, err, errlen);
+    if (!t)
+        return NULL;
+    if (len == SIZE_MAX || !(t->buf = malloc(len + 1))) {
+        snprintf(err, errlen, "%s: out of memory", name);
+        *status = REE_ENOMEM;
+        ree_table_free(t);
+        return NULL;
+    }
+    if (len)
+        memcpy(t->buf, data, len);
+    t->buf[len] = '\0';
+    if (parse(t, len, status, err, errlen) < 0) {
         ree_table_free(t);
         return NULL;
     }

@@ -38,6 +38,12 @@ int ree_is_c1(const char *s, size_t n);
  * located as "PATH:LINE: what was expected, what was found" (PATH alone for open/read errors). */
 ree_table *ree_table_load(const char *path, ree_status *status, char *err, size_t errlen);
 
+/* The same for the `len` bytes at `data` (copied; they need no terminating NUL), named `name` in
+ * messages: REE_EINVALID or REE_ENOMEM. For the fuzz target (tests/fuzz/fuzz_csv.c) and callers
+ * holding a file's text already. */
+ree_table *ree_table_parse(const char *name, const char *data, size_t len, ree_status *status,
+                           char *err, size_t errlen);
+
 void ree_table_free(ree_table *t);
 
 const char *ree_table_path(const ree_table *t);

@@ -1,6 +1,7 @@
 /* Tests for the numbers of engine/io/csvread.c: a field reads as a number exactly when it is one
  * that ree_csv_num or ree_csv_int could have written (the CSV files `reesim plot` and
- * `reesim discover` read may come from someone else). */
+ * `reesim discover` read may come from someone else); and ree_table_parse, the fuzz target's
+ * entry, reads bytes as ree_table_load reads them from a file. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -138,12 +139,65 @@ static void test_whole_numbers(void **unused)
     ree_table_free(t);
 }
 
+/* ree_table_parse reads bytes as ree_table_load reads the same bytes from a file: the same
+ * cells and lines, or the same error with the name given in place of the path; the bytes need
+ * no NUL after them, and one inside them is refused. */
+static void test_parse_as_load(void **unused)
+{
+    (void)unused;
+    static const char *const inputs[] = {
+        "a,b\n1,2\n",      "\xef\xbb\xbfscenario,mean\r\n\r\n\"x,\"\"y\"\"\",-0\r\nz,1e-310\n",
+        "a,b\n\"open,1\n", "a,a\n1,2\n",
+        "a,b\n1,2,3\n",    "",
+    };
+    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
+        size_t len = strlen(inputs[i]);
+        char path[] = "/tmp/test_csvread.XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_true(write(fd, inputs[i], len) == (ssize_t)len);
+        close(fd);
+        ree_status sl = REE_OK, sp = REE_OK;
+        char el[256] = "", ep[256] = "";
+        ree_table *tl = ree_table_load(path, &sl, el, sizeof el);
+        /* a copy without its terminating NUL, as a fuzzer hands it over */
+        char *copy = malloc(len ? len : 1);
+        assert_non_null(copy);
+        memcpy(copy, inputs[i], len);
+        ree_table *tp = ree_table_parse(path, copy, len, &sp, ep, sizeof ep);
+        free(copy);
+        unlink(path);
+        assert_int_equal(sl, sp);
+        assert_string_equal(el, ep);
+        assert_int_equal(tl == NULL, tp == NULL);
+        if (tl) {
+            assert_int_equal(ree_table_nrows(tl), ree_table_nrows(tp));
+            assert_int_equal(ree_table_header_line(tl), ree_table_header_line(tp));
+            for (int c = 0; ree_table_colname(tl, c); c++) {
+                assert_string_equal(ree_table_colname(tl, c), ree_table_colname(tp, c));
+                for (size_t r = 0; r < ree_table_nrows(tl); r++) {
+                    assert_string_equal(ree_table_cell(tl, r, c), ree_table_cell(tp, r, c));
+                    assert_int_equal(ree_table_line(tl, r), ree_table_line(tp, r));
+                }
+            }
+        }
+        ree_table_free(tl);
+        ree_table_free(tp);
+    }
+    ree_status st = REE_OK;
+    char err[256] = "";
+    assert_null(ree_table_parse("nul.csv", "a,b\n1,\0002\n", 9, &st, err, sizeof err));
+    assert_int_equal(st, REE_EINVALID);
+    assert_true(strncmp(err, "nul.csv:2:", 10) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_what_reesim_writes),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_whole_numbers),
+        cmocka_unit_test(test_parse_as_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
