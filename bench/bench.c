@@ -12,11 +12,11 @@
  * an OpenMP region, so each child starts from the same small process. Children report back
  * through a pipe; only the parent prints the result lines.
  *
- * Run counts are calibrated per (scenario, threads): after one untimed wave (the process's
- * one-off costs), a short run of one wave of blocks, grown until it takes CALIB_MIN_S, then
- * scaled to the target time and rounded up to whole waves (2 * threads blocks of REE_MC_BLOCK
- * runs, the unit ree_mc_run schedules), so the timed run has no ragged last wave. A timed run
- * shorter than half the target is scaled from itself and timed again, once.
+ * Every child first runs one untimed wave (the process's one-off costs). Run counts are
+ * calibrated per (scenario, threads): a short run of one wave of blocks, grown until it takes
+ * CALIB_MIN_S, then scaled to the target time and rounded up to whole waves (2 * threads blocks
+ * of REE_MC_BLOCK runs, the unit ree_mc_run schedules), so the timed run has no ragged last wave.
+ * A timed run shorter than half the target is scaled from itself and timed again, once.
  */
 #include <errno.h>
 #include <glob.h>
@@ -48,6 +48,8 @@ typedef struct report {
     int nentity; /* nodes + links + gates */
     long long calib_runs;
     double calib_s;
+    long long retried_runs; /* a timed run too short for the target, timed again (else 0) */
+    double retried_s;
     long long runs;
     double seconds;
     double cpu_s; /* user + system CPU time of the timed run, all threads */
@@ -149,28 +151,29 @@ static void child(const char *path, int threads, long long runs, const options *
     snprintf(r->name, sizeof r->name, "%s", p->name);
     r->nsteps = p->nsteps;
     r->nentity = p->nentity;
+    long long unit = wave_runs(threads), most = MAX_RUNS / unit * unit; /* round_up's cap */
+    /* A first Monte Carlo in a process pays one-off costs that later ones do not (on
+     * historical-2025 one wave of 128 runs took 0.25 s, as long as 1,000 runs after it: the sketch
+     * pool's first touch, the allocator's arenas growing): one wave, not timed, before anything is
+     * timed, in every child (calibrated, the control's and the memory pair's), so that every
+     * figure is of a process past them. */
+    double t = 0;
+    st = time_mc(p, unit, threads, opt->check, &t, r->err, sizeof r->err);
     int calibrate = runs <= 0;
-    if (calibrate) {
-        long long n = wave_runs(threads);
-        double t = 0;
-        /* A first Monte Carlo in a process pays one-off costs that later ones do not (on
-         * historical-2025 one wave of 128 runs took 0.25 s, as long as 1,000 runs after it:
-         * the sketch pool's first touch, the allocator's arenas growing), and the timed run is
-         * never the first: one wave, not timed, so that they do not enter the calibration. */
-        st = time_mc(p, n, threads, opt->check, &t, r->err, sizeof r->err);
-        for (; st == REE_OK;) {
+    if (calibrate && st == REE_OK) {
+        long long n = unit;
+        for (;;) {
             st = time_mc(p, n, threads, opt->check, &t, r->err, sizeof r->err);
-            if (st != REE_OK || t >= CALIB_MIN_S || n >= MAX_RUNS)
+            if (st != REE_OK || t >= CALIB_MIN_S || n >= most)
                 break;
             /* Aim a little past the threshold; at most x16 per try in case the first was noise. */
             double f = t > 0 ? 1.5 * CALIB_MIN_S / t : 16;
-            n = round_up((long long)ceil((double)n * (f < 16 ? f : 16)), wave_runs(threads));
+            n = round_up((long long)ceil((double)n * (f < 16 ? f : 16)), unit);
         }
         r->calib_runs = n;
         r->calib_s = t;
         if (st == REE_OK)
-            runs = round_up((long long)ceil(opt->target_s * (double)n / (t > 0 ? t : 1e-9)),
-                            wave_runs(threads));
+            runs = round_up((long long)ceil(opt->target_s * (double)n / (t > 0 ? t : 1e-9)), unit);
     }
     /* A calibrated run that took under half the target (the calibration point was slowed by
      * the machine) is scaled from itself, a longer and so surer point, and timed again, once. */
@@ -179,10 +182,13 @@ static void child(const char *path, int threads, long long runs, const options *
         double c0 = cpu_seconds();
         st = time_mc(p, runs, threads, opt->check, &r->seconds, r->err, sizeof r->err);
         r->cpu_s = cpu_seconds() - c0;
-        if (!again || st != REE_OK || r->seconds >= opt->target_s / 2 || runs >= MAX_RUNS)
+        if (!again || st != REE_OK || r->seconds >= opt->target_s / 2 || runs >= most)
             break;
-        runs = round_up((long long)ceil(opt->target_s * (double)runs / r->seconds),
-                        wave_runs(threads));
+        r->retried_runs = runs;
+        r->retried_s = r->seconds;
+        runs = round_up(
+            (long long)ceil(opt->target_s * (double)runs / (r->seconds > 0 ? r->seconds : 1e-9)),
+            unit);
     }
     r->status = st;
     r->rss_kb = peak_rss_kb();
@@ -334,6 +340,9 @@ static int bench_scenario(const char *path, const options *opt)
         }
         fprintf(stderr, "# %s (%s): %d steps x %d entities; calibrated on %lld runs in %.3f s\n",
                 r.name, path, r.nsteps, r.nentity, r.calib_runs, r.calib_s);
+        if (r.retried_runs > 0)
+            fprintf(stderr, "# %s: %lld runs took %.3f s, under half the target: timed again\n",
+                    r.name, r.retried_runs, r.retried_s);
         double steps = (double)r.runs * r.nsteps * r.nentity;
         printf("bench scenario=%s threads=%d runs=%lld seconds=%.3f runs_per_s=%.1f "
                "ns_per_node_step=%.2f peak_rss_kb=%ld cpu_s=%.3f\n",
