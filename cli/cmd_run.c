@@ -295,26 +295,32 @@ ree_status ree_cmd_run(int argc, char **argv)
     char err[512] = "";
     ree_status st = REE_OK;
     ree_cli_catch_signals();
-    if (rfmt == RUNS_CSV_AUTO)
-        rfmt = info.nruns > RUNS_CSV_GZ_ABOVE ||
-                       ree_mc_runs_csv_bytes(p, info.first_run, info.nruns) > RUNS_CSV_GZ_BYTES
-                   ? RUNS_CSV_GZ
-                   : RUNS_CSV_PLAIN;
+    if (rfmt == RUNS_CSV_AUTO) {
+        double text = ree_mc_runs_csv_bytes(p, info.first_run, info.nruns);
+        rfmt = info.nruns > RUNS_CSV_GZ_ABOVE || text > RUNS_CSV_GZ_BYTES ? RUNS_CSV_GZ
+                                                                          : RUNS_CSV_PLAIN;
+        /* The run count says it; the size needs saying. */
+        if (rfmt == RUNS_CSV_GZ && info.nruns <= RUNS_CSV_GZ_ABOVE && !co.quiet && ree_rank() == 0)
+            fprintf(stderr,
+                    "reesim run: note: runs.csv.gz, not runs.csv: %lld runs x %d indicators "
+                    "make about %.1f GB of text (--runs-csv csv keeps it plain)\n",
+                    info.nruns, p->nindicator, text / 1e9);
+    }
     /* Every rank's threads format (and compress) the rows; rank 0 only writes them. */
     int rows = rfmt == RUNS_CSV_PLAIN ? REE_MC_ROWS_CSV
                : rfmt == RUNS_CSV_GZ  ? REE_MC_ROWS_GZ
                                       : REE_MC_ROWS_NONE;
+    ree_mc_opts mo = {.first_run = info.first_run,
+                      .rows = rows,
+                      .nruns = info.nruns,
+                      .seed = info.seed,
+                      .threads = (int)co.threads,
+                      .check = co.check,
+                      .sketch_k = (size_t)qk,
+                      .variance = variance,
+                      .series_moments_only = !squant,
+                      .cancel = &ree_cli_interrupted};
     if (ree_rank() > 0) { /* another MPI rank: the same collective steps as rank 0, no files */
-        ree_mc_opts mo = {.first_run = info.first_run,
-                          .rows = rows,
-                          .nruns = info.nruns,
-                          .seed = info.seed,
-                          .threads = (int)co.threads,
-                          .check = co.check,
-                          .sketch_k = (size_t)qk,
-                          .variance = variance,
-                          .series_moments_only = !squant,
-                          .cancel = &ree_cli_interrupted};
         st = ree_ranks_share(REE_OK); /* rank 0's output folder and runs.csv */
         if (st == REE_OK) {
             ree_mc_result res;
@@ -352,18 +358,8 @@ ree_status ree_cmd_run(int argc, char **argv)
     ree_progress bar;
     ree_progress_start(&bar, stderr, "runs");
     int show = !co.quiet && isatty(fileno(stderr));
-    ree_mc_opts mo = {.first_run = info.first_run,
-                      .rows = rows,
-                      .nruns = info.nruns,
-                      .seed = info.seed,
-                      .threads = (int)co.threads,
-                      .check = co.check,
-                      .sketch_k = (size_t)qk,
-                      .variance = variance,
-                      .series_moments_only = !squant,
-                      .cancel = &ree_cli_interrupted,
-                      .progress = show ? ree_progress_draw : NULL,
-                      .progress_arg = &bar};
+    mo.progress = show ? ree_progress_draw : NULL;
+    mo.progress_arg = &bar;
     ree_mc_result res;
     memset(&res, 0, sizeof res);
     if (st == REE_OK)

@@ -111,6 +111,10 @@ static double fields_bytes(const char *text, const size_t *at, const ree_plan *p
 
 double ree_mc_runs_csv_bytes(const ree_plan *p, long long first, long long nruns)
 {
+    if (first < 0) /* no such run: counted from run 0 */
+        first = 0;
+    if (nruns > LLONG_MAX - first) /* no such runs either: the sum below stays defined */
+        nruns = LLONG_MAX - first;
     if (nruns <= 0 || p->nindicator <= 0)
         return 0;
     ree_csv *t = ree_csv_mem_alloc();

@@ -7,6 +7,7 @@
  * 210 indicators; with every value 0 (one character) it is over by exactly 9 bytes a row. Also: an
  * empty range is 0, ranges add up, and the 1e8 runs of the loader's bound give a finite figure.
  */
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -150,6 +151,13 @@ static void test_ranges(void **state)
         parts += ree_mc_runs_csv_bytes(p, lo, 12500000);
     assert_true(isfinite(whole) && whole > 0);
     assert_true(fabs(whole - parts) <= 1e-12 * whole);
+    /* outside the runs that exist: a negative first counts from 0, a range past LLONG_MAX stops
+     * there (no signed overflow: this test runs under UBSan in make check-asan) */
+    assert_true(ree_mc_runs_csv_bytes(p, -5, 10) == ree_mc_runs_csv_bytes(p, 0, 10));
+    double top = ree_mc_runs_csv_bytes(p, LLONG_MAX - 2, 100);
+    assert_true(top == ree_mc_runs_csv_bytes(p, LLONG_MAX - 2, 2));
+    assert_true(top == 2 * (ree_mc_runs_csv_bytes(p, 10, 1) + 17.0 * p->nindicator));
+    assert_true(ree_mc_runs_csv_bytes(p, LLONG_MAX, 5) == 0);
     /* one more run: one more row per indicator, each with the run number's 9 digits */
     double one = ree_mc_runs_csv_bytes(p, 100000000, 1);
     assert_true(one == ree_mc_runs_csv_bytes(p, 10, 1) + 7.0 * p->nindicator);
