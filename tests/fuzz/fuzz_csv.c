@@ -4,10 +4,11 @@
  * located error, never a crash, a leak, a hang or undefined behaviour; and a table's every cell
  * must read back through the accessors the commands use (as a number, with and without empty
  * fields allowed, as a whole number, quoted into a message through ree_snippet) without one.
- * Checked besides: an error message starts with the name given and stays within its buffer; a
- * table's cells are NUL-terminated strings within the input's length; every data row starts on a line
- * after the header's. Built as fuzz_loader is (see tests/CMakeLists.txt): a libFuzzer target
- * with `make fuzz`, otherwise a replay program over tests/fuzz/corpus-csv and the golden CSVs.
+ * Checked besides: an error message starts with the name given and stays within its buffer;
+ * column names are distinct; a table's cells are NUL-terminated strings within the input's
+ * length; every data row starts on a line after the header's. Built as fuzz_loader is (see
+ * tests/CMakeLists.txt): a libFuzzer target with `make fuzz`, otherwise a replay program over
+ * tests/fuzz/corpus-csv and the golden CSVs.
  */
 #include <stdint.h>
 #include <stdio.h>
