@@ -36,6 +36,7 @@
 
 #define CALIB_MIN_S      0.2         /* s: least duration of the calibration run used for scaling */
 #define DEFAULT_TARGET_S 1.5         /* s: wanted duration of each timed run */
+#define DEFAULT_REPEATS  3           /* rounds of every timed measurement */
 #define MAX_RUNS         100000000LL /* the loader's bound on runs */
 
 /* What a child sends back. Fixed size, written with one write(2) (below PIPE_BUF is not
@@ -62,6 +63,7 @@ typedef struct options {
     int memory;  /* 1: also the N / 4N memory measurement */
     int check;   /* mass-balance check on every step */
     int control; /* 1: also the machine's own scaling (measure_together) */
+    int repeats; /* rounds of every timed measurement (min and median reported) */
 } options;
 
 static double now(void)
@@ -325,58 +327,144 @@ static void print_error(const char *path, const report *r)
            r->name[0] ? r->name : base_name(path), path, r->status, r->err);
 }
 
-/* All measurements of one scenario. Returns the number of result lines printed. */
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The minimum and the median of v[0 .. n-1] (n >= 1; v is sorted in place). */
+static void min_median(double *v, int n, double *mn, double *med)
+{
+    qsort(v, (size_t)n, sizeof *v, by_value);
+    *mn = v[0];
+    *med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define REPEAT_MAX 100
+
+/* The samples of one thread count over the rounds, and the first report (name, size, runs). */
+typedef struct series_of {
+    report first;
+    double s[REPEAT_MAX], cpu[REPEAT_MAX];
+    long rss_kb; /* the largest */
+    int n;
+} series_of;
+
+static void add_sample(series_of *z, const report *r)
+{
+    if (z->n == 0)
+        z->first = *r;
+    z->s[z->n] = r->seconds;
+    z->cpu[z->n] = r->cpu_s;
+    if (r->rss_kb > z->rss_kb)
+        z->rss_kb = r->rss_kb;
+    z->n++;
+}
+
+static void print_series(const series_of *z, int threads)
+{
+    double v[REPEAT_MAX], c[REPEAT_MAX], mn, med, cmn, cmed;
+    memcpy(v, z->s, sizeof v);
+    memcpy(c, z->cpu, sizeof c);
+    min_median(v, z->n, &mn, &med);
+    min_median(c, z->n, &cmn, &cmed);
+    const report *r = &z->first;
+    double steps = (double)r->runs * r->nsteps * r->nentity;
+    printf("bench scenario=%s threads=%d runs=%lld seconds=%.3f runs_per_s=%.1f "
+           "ns_per_node_step=%.2f peak_rss_kb=%ld cpu_s=%.3f repeats=%d seconds_median=%.3f "
+           "cpu_s_median=%.3f\n",
+           r->name, threads, r->runs, mn, (double)r->runs / mn, steps > 0 ? mn * 1e9 / steps : 0.0,
+           z->rss_kb, cmn, z->n, med, cmed);
+}
+
+/* All measurements of one scenario. Returns the number of result lines printed. With R
+ * repeats, R rounds, each of: one thread, T threads, and the control (one thread alone, then T
+ * together); the first round calibrates the run counts, the others reuse them. Interleaved so
+ * that the drift of a shared machine's speed falls on every figure alike. */
 static int bench_scenario(const char *path, const options *opt)
 {
     int counts[2] = {1, opt->threads};
     int ncount = opt->threads > 1 ? 2 : 1;
-    long long mem_runs = 0, alone_runs = 0;
-    int printed = 0;
+    int control = opt->control && ncount == 2;
+    int n = opt->threads < CONTROL_MAX ? opt->threads : CONTROL_MAX;
+    long long runs[2] = {0, 0};
+    static series_of z[2], alone, slowest;
+    memset(z, 0, sizeof z);
+    memset(&alone, 0, sizeof alone);
+    memset(&slowest, 0, sizeof slowest);
+    int printed = 0, control_failed = 0;
+    for (int round = 0; round < opt->repeats; round++) {
+        for (int i = 0; i < ncount; i++) {
+            report r;
+            if (measure(path, counts[i], runs[i], opt, &r) != 0 || r.status != REE_OK) {
+                print_error(path, &r);
+                return printed;
+            }
+            if (round == 0) {
+                fprintf(stderr,
+                        "# %s (%s): %d steps x %d entities; calibrated on %lld runs in %.3f s\n",
+                        r.name, path, r.nsteps, r.nentity, r.calib_runs, r.calib_s);
+                if (r.retried_runs > 0)
+                    fprintf(stderr,
+                            "# %s: %lld runs took %.3f s, under half the target: timed again\n",
+                            r.name, r.retried_runs, r.retried_s);
+                runs[i] = r.runs;
+            }
+            add_sample(&z[i], &r);
+        }
+        if (control && !control_failed) {
+            /* alone again, just before: the speed of a shared VM drifts between measurements. A
+             * failure is reported and the other measurements go on. */
+            report one, slow;
+            if (measure(path, 1, runs[0], opt, &one) != 0 || one.status != REE_OK) {
+                print_error(path, &one);
+                control_failed = 1;
+            } else if (measure_together(path, n, runs[0], opt, &slow) != 0) {
+                print_error(path, &slow);
+                control_failed = 1;
+            } else {
+                add_sample(&alone, &one);
+                add_sample(&slowest, &slow);
+            }
+        }
+    }
     for (int i = 0; i < ncount; i++) {
-        report r;
-        if (measure(path, counts[i], 0, opt, &r) != 0 || r.status != REE_OK) {
-            print_error(path, &r);
-            return printed;
-        }
-        fprintf(stderr, "# %s (%s): %d steps x %d entities; calibrated on %lld runs in %.3f s\n",
-                r.name, path, r.nsteps, r.nentity, r.calib_runs, r.calib_s);
-        if (r.retried_runs > 0)
-            fprintf(stderr, "# %s: %lld runs took %.3f s, under half the target: timed again\n",
-                    r.name, r.retried_runs, r.retried_s);
-        double steps = (double)r.runs * r.nsteps * r.nentity;
-        printf("bench scenario=%s threads=%d runs=%lld seconds=%.3f runs_per_s=%.1f "
-               "ns_per_node_step=%.2f peak_rss_kb=%ld cpu_s=%.3f\n",
-               r.name, counts[i], r.runs, r.seconds, (double)r.runs / r.seconds,
-               steps > 0 ? r.seconds * 1e9 / steps : 0.0, r.rss_kb, r.cpu_s);
-        fflush(stdout);
+        print_series(&z[i], counts[i]);
         printed++;
-        /* The memory pair: 4N runs take about the target time at the largest thread count. */
-        mem_runs = round_up(r.runs / 4, wave_runs(counts[i]));
-        if (i == 0)
-            alone_runs = r.runs;
     }
-    if (opt->control && ncount == 2) {
-        /* alone again, just before: the speed of a shared VM drifts between measurements. A
-         * failure is reported and the memory pair still measured. */
-        report one, slow;
-        int n = opt->threads < CONTROL_MAX ? opt->threads : CONTROL_MAX;
-        if (measure(path, 1, alone_runs, opt, &one) != 0 || one.status != REE_OK) {
-            print_error(path, &one);
-        } else if (measure_together(path, n, alone_runs, opt, &slow) != 0) {
-            print_error(path, &slow);
-        } else {
-            double alone_s = one.seconds;
-            printf("bench-control scenario=%s processes=%d runs=%lld alone_s=%.3f "
-                   "slowest_s=%.3f scaling=%.2f\n",
-                   slow.name, n, alone_runs, alone_s, slow.seconds,
-                   slow.seconds > 0 ? n * alone_s / slow.seconds : 0.0);
-            fflush(stdout);
-            printed++;
-        }
+    if (ncount == 2) {
+        double a[REPEAT_MAX], b[REPEAT_MAX], amn, amed, bmn, bmed;
+        memcpy(a, z[0].s, sizeof a);
+        memcpy(b, z[1].s, sizeof b);
+        min_median(a, z[0].n, &amn, &amed);
+        min_median(b, z[1].n, &bmn, &bmed);
+        /* per second of one-thread work: the two counts differ (each calibrated to the target) */
+        double r1 = (double)runs[0], rt = (double)runs[1];
+        printf("bench-speedup scenario=%s threads=%d by_min=%.2f by_median=%.2f repeats=%d\n",
+               z[0].first.name, counts[1], (rt / bmn) / (r1 / amn), (rt / bmed) / (r1 / amed),
+               z[0].n);
+        printed++;
     }
+    if (control && !control_failed) {
+        double a[REPEAT_MAX], b[REPEAT_MAX], amn, amed, bmn, bmed;
+        memcpy(a, alone.s, sizeof a);
+        memcpy(b, slowest.s, sizeof b);
+        min_median(a, alone.n, &amn, &amed);
+        min_median(b, slowest.n, &bmn, &bmed);
+        printf("bench-control scenario=%s processes=%d runs=%lld alone_s=%.3f slowest_s=%.3f "
+               "scaling=%.2f repeats=%d alone_s_median=%.3f slowest_s_median=%.3f "
+               "scaling_median=%.2f\n",
+               alone.first.name, n, runs[0], amn, bmn, bmn > 0 ? n * amn / bmn : 0.0, alone.n, amed,
+               bmed, bmed > 0 ? n * amed / bmed : 0.0);
+        printed++;
+    }
+    fflush(stdout);
     if (!opt->memory)
         return printed;
+    /* The memory pair: 4N runs take about the target time at the largest thread count. */
     int t = counts[ncount - 1];
+    long long mem_runs = round_up(runs[ncount - 1] / 4, wave_runs(t));
     report a, b;
     if (measure(path, t, mem_runs, opt, &a) != 0 || a.status != REE_OK) {
         print_error(path, &a);
@@ -401,6 +489,8 @@ static const char usage[] =
     "  -t, --target S     seconds each timed run should take (default 1.5)\n"
     "  -j, --threads T    thread count for the parallel measurement (default: all cores)\n"
     "  -r, --root DIR     folder the default scenario list is relative to (default .)\n"
+    "  -n, --repeat R     rounds of every timed measurement, interleaved; min and median\n"
+    "                     reported (default 3, at most 100)\n"
     "      --no-memory    skip the N / 4N memory measurement\n"
     "      --no-control   skip the machine's own scaling (T one-thread processes at once,\n"
     "                     at most 64; only when T > 1)\n"
@@ -420,7 +510,7 @@ static int parse_double(const char *s, double *out)
 
 int main(int argc, char **argv)
 {
-    options opt = {DEFAULT_TARGET_S, omp_get_num_procs(), 1, 0, 1};
+    options opt = {DEFAULT_TARGET_S, omp_get_num_procs(), 1, 0, 1, DEFAULT_REPEATS};
     const char *root = ".";
     char **files = calloc((size_t)argc + 1, sizeof *files);
     int nfiles = 0;
@@ -450,6 +540,15 @@ int main(int argc, char **argv)
                 return 64;
             }
             opt.threads = (int)d;
+            i++;
+        } else if ((!strcmp(a, "-n") || !strcmp(a, "--repeat")) && val) {
+            if (parse_double(val, &d) || d != floor(d) || d > REPEAT_MAX) {
+                fprintf(stderr, "reesim-bench: --repeat: expected 1 to %d, found '%s'\n",
+                        REPEAT_MAX, val);
+                free(files);
+                return 64;
+            }
+            opt.repeats = (int)d;
             i++;
         } else if ((!strcmp(a, "-r") || !strcmp(a, "--root")) && val) {
             root = val;
@@ -490,8 +589,9 @@ int main(int argc, char **argv)
     int n = nfiles ? nfiles : (int)g.gl_pathc;
     char **list = nfiles ? files : g.gl_pathv;
 
-    printf("bench-info cores=%d threads=%d target_s=%.2f block=%d check=%d scenarios=%d\n",
-           omp_get_num_procs(), opt.threads, opt.target_s, REE_MC_BLOCK, opt.check, n);
+    printf("bench-info cores=%d threads=%d target_s=%.2f block=%d check=%d scenarios=%d "
+           "repeats=%d\n",
+           omp_get_num_procs(), opt.threads, opt.target_s, REE_MC_BLOCK, opt.check, n, opt.repeats);
     fflush(stdout);
     int printed = 0;
     for (int i = 0; i < n; i++)
