@@ -333,15 +333,17 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The minimum and the median of v[0 .. n-1] (n >= 1; v is sorted in place). */
-static void min_median(double *v, int n, double *mn, double *med)
-{
-    qsort(v, (size_t)n, sizeof *v, by_value);
-    *mn = v[0];
-    *med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 #define REPEAT_MAX 100
+
+/* The minimum and the median of v[0 .. n-1] (1 <= n <= REPEAT_MAX). */
+static void min_median(const double *v, int n, double *mn, double *med)
+{
+    double w[REPEAT_MAX];
+    memcpy(w, v, (size_t)n * sizeof *w);
+    qsort(w, (size_t)n, sizeof *w, by_value);
+    *mn = w[0];
+    *med = n % 2 ? w[n / 2] : (w[n / 2 - 1] + w[n / 2]) / 2;
+}
 
 /* The samples of one thread count over the rounds, and the first report (name, size, runs). */
 typedef struct series_of {
@@ -364,11 +366,9 @@ static void add_sample(series_of *z, const report *r)
 
 static void print_series(const series_of *z, int threads)
 {
-    double v[REPEAT_MAX], c[REPEAT_MAX], mn, med, cmn, cmed;
-    memcpy(v, z->s, sizeof v);
-    memcpy(c, z->cpu, sizeof c);
-    min_median(v, z->n, &mn, &med);
-    min_median(c, z->n, &cmn, &cmed);
+    double mn, med, cmn, cmed;
+    min_median(z->s, z->n, &mn, &med);
+    min_median(z->cpu, z->n, &cmn, &cmed);
     const report *r = &z->first;
     double steps = (double)r->runs * r->nsteps * r->nentity;
     printf("bench scenario=%s threads=%d runs=%lld seconds=%.3f runs_per_s=%.1f "
@@ -434,11 +434,9 @@ static int bench_scenario(const char *path, const options *opt)
         printed++;
     }
     if (ncount == 2) {
-        double a[REPEAT_MAX], b[REPEAT_MAX], amn, amed, bmn, bmed;
-        memcpy(a, z[0].s, sizeof a);
-        memcpy(b, z[1].s, sizeof b);
-        min_median(a, z[0].n, &amn, &amed);
-        min_median(b, z[1].n, &bmn, &bmed);
+        double amn, amed, bmn, bmed;
+        min_median(z[0].s, z[0].n, &amn, &amed);
+        min_median(z[1].s, z[1].n, &bmn, &bmed);
         /* per second of one-thread work: the two counts differ (each calibrated to the target) */
         double r1 = (double)runs[0], rt = (double)runs[1];
         printf("bench-speedup scenario=%s threads=%d by_min=%.2f by_median=%.2f repeats=%d\n",
@@ -447,11 +445,9 @@ static int bench_scenario(const char *path, const options *opt)
         printed++;
     }
     if (control && !control_failed) {
-        double a[REPEAT_MAX], b[REPEAT_MAX], amn, amed, bmn, bmed;
-        memcpy(a, alone.s, sizeof a);
-        memcpy(b, slowest.s, sizeof b);
-        min_median(a, alone.n, &amn, &amed);
-        min_median(b, slowest.n, &bmn, &bmed);
+        double amn, amed, bmn, bmed;
+        min_median(alone.s, alone.n, &amn, &amed);
+        min_median(slowest.s, slowest.n, &bmn, &bmed);
         printf("bench-control scenario=%s processes=%d runs=%lld alone_s=%.3f slowest_s=%.3f "
                "scaling=%.2f repeats=%d alone_s_median=%.3f slowest_s_median=%.3f "
                "scaling_median=%.2f\n",
