@@ -23,6 +23,7 @@ typedef struct sched {
     pthread_cond_t cv; /* broadcast on every change a waiting thread could use */
     slot *ring;
     int nslot, nparts;
+    int owners;      /* > 0: part p is merged only by thread p % owners (see ree_exec_run) */
     long long next;  /* next local block to take */
     long long *turn; /* per part: the local block it merges next */
     char *busy;      /* per part: a thread is merging it */
@@ -54,13 +55,14 @@ static ree_status merge_one(const ree_exec_ops *ops, void *w, long long first, i
 }
 
 /* The part whose next block is run and waiting, the oldest such block first (to free its slot
- * soonest), or -1. */
-static int ready_part(const sched *s)
+ * soonest), or -1; only the parts thread `tid` owns, when parts have owners. */
+static int ready_part(const sched *s, int tid)
 {
     int best = -1;
     for (int p = 0; p < s->nparts; p++) {
         long long t = s->turn[p];
-        if (s->busy[p] || t >= s->next || s->ring[t % s->nslot].state != SLOT_READY)
+        if ((s->owners > 0 && p % s->owners != tid) || s->busy[p] || t >= s->next ||
+            s->ring[t % s->nslot].state != SLOT_READY)
             continue;
         if (best < 0 || t < s->turn[best])
             best = p;
@@ -74,9 +76,10 @@ static void work(sched *s, const ree_exec_ops *ops, const ree_exec_opts *o, long
                  long long b0, long long stride, char *err, size_t errlen)
 {
     char berr[512];
+    int tid = omp_get_thread_num();
     pthread_mutex_lock(&s->m);
     for (;;) {
-        int p = ready_part(s);
+        int p = ready_part(s, tid);
         if (p >= 0) {
             long long t = s->turn[p];
             slot *sl = &s->ring[t % s->nslot];
@@ -152,12 +155,18 @@ ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *e
         snprintf(err, errlen, "out of memory setting up the merge");
         return REE_ENOMEM;
     }
-    /* Workspaces: one per thread. More would let a thread whose block waits for its merges run
-     * the next one, but measured with two per thread (historical-2025, chain, gate; -j2, 5 to 8
-     * repeats) the times were the same within the machine's noise, and memory grew: a thread with
-     * a block to merge helps merge it instead. */
-    int nslot = nthreads;
-    sched s = {.nslot = nslot, .nparts = nparts, .fblock = nlocal, .fstatus = REE_OK};
+    /* Parts with owners: with at least one part per thread, part p is merged only by thread
+     * p % nthreads, so that its share of the totals stays in one core's cache (unowned, the
+     * totals' cache lines moved between the cores: the gate example's statistics took twice the
+     * CPU at -j2 as at -j1, bench/README.md stop 17). A thread then merges its parts of a block
+     * only when it is not running one, so a block waits longer to be merged in every part: two
+     * workspaces (slots) per thread keep the threads running meanwhile. Without owners, one per
+     * thread: a second one was measured to gain nothing then (historical-2025, chain, gate; -j2,
+     * 5 to 8 repeats), since a thread with a block to merge helped merge it. */
+    int owners = nthreads > 1 && nparts >= nthreads ? nthreads : 0;
+    int nslot = owners ? 2 * nthreads : nthreads;
+    sched s = {
+        .nslot = nslot, .nparts = nparts, .owners = owners, .fblock = nlocal, .fstatus = REE_OK};
     s.ring = calloc((size_t)nslot, sizeof *s.ring);
     s.turn = calloc((size_t)nparts, sizeof *s.turn);
     s.busy = calloc((size_t)nparts, 1);
@@ -175,7 +184,13 @@ ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *e
         pthread_mutex_init(&s.m, NULL);
         pthread_cond_init(&s.cv, NULL);
 #pragma omp parallel num_threads(nthreads)
-        work(&s, ops, o, nlocal, b0, stride, err, errlen);
+        {
+            /* Owners need every thread asked for: a part whose owner is missing would wait. */
+#pragma omp single
+            if (s.owners && omp_get_num_threads() != s.owners)
+                s.owners = 0;
+            work(&s, ops, o, nlocal, b0, stride, err, errlen);
+        }
         pthread_cond_destroy(&s.cv);
         pthread_mutex_destroy(&s.m);
     }

@@ -8,14 +8,18 @@
  * fills a free worker with `block`, and `merge` folds it into the totals strictly in block order,
  * whoever ran the block, so any result built by `merge` is byte-identical for every thread count.
  * With `split`, the merge is cut into parts (4 per thread) and each part is merged in block order
- * on its own: any thread merges any part of any block that is ready, so the parts of one block
- * are merged by several threads at once, and one block's merges overlap the next block's run: no
- * merge is a serial step for all threads. A thread with no part to merge takes the next block
- * when a worker is free (the block `threads` before it is merged in every part), else it sleeps
- * on a condition variable until another thread's change gives it work: no spinning, no wave and
- * no barrier between blocks. (Before, each thread merged the parts of its own block, and behind
- * a block whose merge was slow, when the sketches of every cell compact at once, the other
- * threads waited: 18% of two threads' time on historical-2025, bench/README.md.)
+ * on its own, so the parts of one block are merged by several threads at once, and one block's
+ * merges overlap the next block's run: no merge is a serial step for all threads. With at least
+ * one part per thread, part p is merged only by thread p % threads, its owner, so that its share
+ * of the totals stays in one core's cache, and the pool holds two workers per thread, so that a
+ * block waiting for an owner busy running another block holds nobody up (on the gate example,
+ * -j2 used 4% less CPU and ran 1.84x against 1.75x one thread, bench/README.md stop 17); with
+ * fewer parts, any thread merges any part. A thread with no part to merge takes the next block
+ * when a worker is free (the block as many workers before it is merged in every part), else it
+ * sleeps on a condition variable until another thread's change gives it work: no spinning, no
+ * wave and no barrier between blocks. (Before, each thread merged the parts of its own block,
+ * and behind a block whose merge was slow, when the sketches of every cell compact at once, the
+ * other threads waited: 18% of two threads' time on historical-2025, bench/README.md.)
  *
  * Cancellation: `cancel` is polled before each block; once set, remaining blocks are skipped
  * and REE_EINTERRUPTED is returned. Errors: the first failing block *in block order* decides the
@@ -41,7 +45,8 @@ typedef struct ree_exec_ops {
     void *ctx;
     /* The pool of workers (exec.h above), allocated before any block runs; NULL when out of
      * memory. A worker is used by one thread at a time, not always the same one; `merge_part`
-     * may fold different parts of one worker on different threads at once (read-only). */
+     * may fold different parts of one worker on different threads at once (read-only). There
+     * are one or two workers per thread (see above). */
     void *(*worker_alloc)(void *ctx);
     void (*worker_free)(void *ctx, void *worker);
     /* Simulate runs first .. first + count - 1 into the worker (runs concurrently with other

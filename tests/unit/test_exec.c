@@ -4,11 +4,13 @@
  * finish in shuffled orders; merge_part(part) (or merge, without split) checks that the worker holds
  * the block it is asked to merge and appends the block's first run to the part's log, flagging two
  * merges of one part at once. Checked for 1 to 4 threads, with split returning min(want, K) for K
- * in 1, 2, 5 and without split: every part sees every block exactly once, in block order; progress
+ * in 1, 2, 5 and without split: every part sees every block exactly once, in block order, and,
+ * with at least a part per thread, always from the same thread (parts have owners); progress
  * grows to the end of the last block; the first failure in block order (a block, or the merge of one
  * part of a block) decides the status and message whatever finishes first; the parts of one block
  * are merged by several threads at once; a cancel stops with REE_EINTERRUPTED; 0 runs, a partial
  * last block, a first-run offset, and block_offset/stride. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -45,6 +47,10 @@ typedef struct fake {
     atomic_int nlog[MAXP];
     atomic_int busy[MAXP];
     atomic_int overlap; /* a part merged by two threads at once */
+    pthread_mutex_t who_lock;
+    pthread_t who[MAXP]; /* the thread that merged each part first */
+    int who_set[MAXP];
+    atomic_int moved;   /* merges of a part by another thread than its first */
     atomic_int in_slow; /* merges of block mslow_block under way, and their most at once */
     atomic_int most_slow;
     atomic_int bad_worker; /* merged a worker that does not hold the block named */
@@ -146,6 +152,14 @@ static ree_status merge_part(void *ctx, void *wp, long long first, int count, in
     }
     if (atomic_exchange(&f->busy[part], 1))
         atomic_fetch_add(&f->overlap, 1);
+    pthread_mutex_lock(&f->who_lock);
+    if (!f->who_set[part]) {
+        f->who[part] = pthread_self();
+        f->who_set[part] = 1;
+    } else if (!pthread_equal(f->who[part], pthread_self())) {
+        atomic_fetch_add(&f->moved, 1);
+    }
+    pthread_mutex_unlock(&f->who_lock);
     if (w->first != first || w->count != count || w->value != mix((uint64_t)first) ||
         count != expected_count(f, first))
         atomic_fetch_add(&f->bad_worker, 1);
@@ -200,6 +214,7 @@ static void progress(void *arg, long long done, long long total)
 static void fake_init(fake *f, int k, long long first_run, long long nruns, unsigned seed)
 {
     memset(f, 0, sizeof *f);
+    pthread_mutex_init(&f->who_lock, NULL);
     f->k = k;
     f->first_run = first_run;
     f->nruns = nruns;
@@ -272,6 +287,11 @@ static void check_success(long long first_run, long long nruns, long long offset
                 }
                 assert_int_equal(atomic_load(&f->ran), nlocal);
                 assert_logs(f, nblocks, offset, s, nblocks);
+                /* With a part per thread or more, each part is merged by one thread, its owner
+                 * (exec.c: its share of the totals stays in one core's cache). */
+                int team = threads < nlocal ? threads : (int)nlocal;
+                if (ks[ki] && team > 1 && f->nparts >= team)
+                    assert_int_equal(atomic_load(&f->moved), 0);
                 /* progress: once per block, increasing, ending at the last local block's end */
                 assert_int_equal(atomic_load(&f->nprogress), nlocal);
                 for (int i = 1; i < nlocal; i++)
