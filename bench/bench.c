@@ -389,10 +389,7 @@ static int bench_scenario(const char *path, const options *opt)
     int control = opt->control && ncount == 2;
     int n = opt->threads < CONTROL_MAX ? opt->threads : CONTROL_MAX;
     long long runs[2] = {0, 0};
-    static series_of z[2], alone, slowest;
-    memset(z, 0, sizeof z);
-    memset(&alone, 0, sizeof alone);
-    memset(&slowest, 0, sizeof slowest);
+    series_of z[2] = {{.n = 0}}, alone = {.n = 0}, slowest = {.n = 0};
     int printed = 0, control_failed = 0;
     for (int round = 0; round < opt->repeats; round++) {
         for (int i = 0; i < ncount; i++) {
