@@ -1,5 +1,5 @@
 #!/bin/sh
-# Speed against the first version, on this machine: for bench/README.md ("against the first
+# Speed against the first version, on this machine: for bench/HISTORY.md ("against the first
 # version and numpy"). Usage: bench/v1.sh [BUILD_DIR [REPEATS]]   (from the repository root)
 #
 # Issue 12 measured a numpy implementation of reesim's semantics against reesim's first

@@ -93,7 +93,7 @@ static size_t layout_g10(char *buf, int neg, uint64_t m, int X)
  * a number against 38 ns now on this VM (a loop over 2 million log-uniform, integer and negative
  * values, best of 5), and 14% of all CPU time of the gate example at 100,000 runs (perf). Checked
  * against snprintf: tests/unit/test_outfile.c (edges and 400,000 random values) and 10^8 values
- * of seven kinds (bench/README.md, stop 16), no difference. */
+ * of seven kinds (bench/HISTORY.md, stop 16), no difference. */
 #if defined(__SIZEOF_INT128__)
 __extension__ typedef unsigned __int128 u128;
 

@@ -15,7 +15,7 @@
  * SYNC_STEP never make a thread. Commit joins the thread before its own fsync, and abort and free
  * before the file is closed: a request not yet begun is dropped (the fsync covers it, or the file
  * is removed), so joining waits at most for the sync in progress. With it, the final fsync of that
- * runs.csv took under 4 ms in five runs (bench/README.md).
+ * runs.csv took under 4 ms in five runs (bench/HISTORY.md).
  *
  * Linux reports a writeback error once per open file description: after a background fdatasync
  * failed, the fsync on the same descriptor may return 0. So the thread keeps the errno of the

@@ -158,7 +158,7 @@ ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *e
     /* Parts with owners: with at least one part per thread, part p is merged only by thread
      * p % nthreads, so that its share of the totals stays in one core's cache (unowned, the
      * totals' cache lines moved between the cores: the gate example's statistics took twice the
-     * CPU at -j2 as at -j1, bench/README.md stop 17). A thread then merges its parts of a block
+     * CPU at -j2 as at -j1, bench/HISTORY.md, stop 17). A thread then merges its parts of a block
      * only when it is not running one, so a block waits longer to be merged in every part: two
      * workspaces (slots) per thread keep the threads running meanwhile. Without owners, one per
      * thread: a second one was measured to gain nothing then (historical-2025, chain, gate; -j2,

@@ -13,13 +13,13 @@
  * one part per thread, part p is merged only by thread p % threads, its owner, so that its share
  * of the totals stays in one core's cache, and the pool holds two workers per thread, so that a
  * block waiting for an owner busy running another block holds nobody up (on the gate example,
- * -j2 used 4% less CPU and ran 1.84x against 1.75x one thread, bench/README.md stop 17); with
+ * -j2 used 4% less CPU and ran 1.84x against 1.75x one thread, bench/HISTORY.md, stop 17); with
  * fewer parts, any thread merges any part. A thread with no part to merge takes the next block
  * when a worker is free (the block as many workers before it is merged in every part), else it
  * sleeps on a condition variable until another thread's change gives it work: no spinning, no
  * wave and no barrier between blocks. (Before, each thread merged the parts of its own block,
  * and behind a block whose merge was slow, when the sketches of every cell compact at once, the
- * other threads waited: 18% of two threads' time on historical-2025, bench/README.md.)
+ * other threads waited: 18% of two threads' time on historical-2025, bench/HISTORY.md.)
  *
  * Cancellation: `cancel` is polled before each block; once set, remaining blocks are skipped
  * and REE_EINTERRUPTED is returned. Errors: the first failing block *in block order* decides the

@@ -93,7 +93,7 @@ struct mom {
  * (historical-2025: 102 MB peak at one thread against 78 MB on the heap, at 5,000 runs).
  * Why: historical-2025's ~80 MB of sketches took ~19,000 first-touch page faults, dear in a VM,
  * and as many TLB entries; with the pool `reesim run` took 10% less wall time on one thread and
- * 20% less on two on this project's VM (bench/README.md, stop 15). Without huge pages (a kernel
+ * 20% less on two on this project's VM (bench/HISTORY.md, stop 15). Without huge pages (a kernel
  * with them off) the pool is plain 4 KiB pages and gains less. Where no mapping can be made, under
  * an address-space limit or strict overcommit (pool_affordable, stats.c), under AddressSanitizer (whose
  * redzones guard heap buffers only), or when a test turns it off (ree_acc_set_pool), buffers

@@ -846,7 +846,7 @@ static void test_number_format(void **state)
  * on edge values (powers of ten and their neighbours, exact ties, the style e/f boundaries at
  * 1e-4 and 1e10, rounding up to the next power, subnormals, the extremes) and 400,000 values of
  * random bits, decimals, near ties, integers and log-uniform magnitudes (10^8 such values agreed,
- * bench/README.md). */
+ * bench/HISTORY.md). */
 static uint64_t xorshift(uint64_t *s)
 {
     *s ^= *s << 13;
