@@ -1,5 +1,6 @@
 /* What every command shares: signals, exit codes, the guarded output set, option parsing, paths,
  * loading a scenario. The commands are in cmd_*.c. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <omp.h>
@@ -219,6 +221,29 @@ int ree_cli_path(char *buf, size_t len, const char *cmd, const char *what, const
         return 0;
     ree_cli_usage_error(cmd, "%s is too long: a path may have at most %zu bytes", what, len - 1);
     return -1;
+}
+
+int ree_cli_out_holds(const char *out, const char *in)
+{
+    struct stat so, si;
+    char *p = realpath(in, NULL);
+    if (!p || stat(out, &so) != 0 || !S_ISDIR(so.st_mode)) {
+        free(p);
+        return 0;
+    }
+    int held = 0;
+    for (;;) { /* `in` (absolute: realpath), then each parent up to the root */
+        if (stat(p, &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino) {
+            held = 1;
+            break;
+        }
+        char *slash = strrchr(p, '/');
+        if (!slash || !strcmp(p, "/"))
+            break;
+        slash[slash == p] = '\0'; /* "/a" -> "/", "/a/b" -> "/a" */
+    }
+    free(p);
+    return held;
 }
 
 int ree_cli_long(const char *opt, const char *arg, long long min, long long max, long long *out)

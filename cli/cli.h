@@ -127,6 +127,12 @@ int ree_cli_path(char *buf, size_t len, const char *cmd, const char *what, const
 #endif
     ;
 
+/* Whether the folder `in`, which a command reads, would be lost if the folder `out` were
+ * replaced by a result set: `out` is `in` or one of its parents. Compared by device and inode,
+ * so another spelling of the same folder (a symlink, "a/./b", "a/../a") is caught; an `out`
+ * that does not exist holds nothing. 0 when `in` cannot be resolved (the read reports it). */
+int ree_cli_out_holds(const char *out, const char *in);
+
 /* Shared option parsing helpers. Both escape the controls of what they print (ree_snippet:
  * C0 and DEL as \xHH, C1 as \u00HH): their messages quote the command line, and ree_cli_usage_error's
  * also scenario text (a reason from ree_plan_slot naming an id), which must not reach the

@@ -431,6 +431,14 @@ ree_status ree_cmd_discover(int argc, char **argv)
         st = REE_EUSAGE;
         goto done;
     }
+    if (ree_cli_out_holds(dir, dirarg)) {
+        ree_cli_usage_error("discover",
+                            "-o %s is the sweep folder %s or holds it: writing the results there "
+                            "would replace the sweep; choose another folder",
+                            dir, dirarg);
+        st = REE_EUSAGE;
+        goto done;
+    }
     ree_cli_catch_signals();
     set = ree_outset_open(dir, &st, err, sizeof err);
     if (set) {

@@ -41,6 +41,16 @@ check "discover on a real sweep (default folder)" "$bin" discover "$work/sw" \
 check "default folder SWEEP_DIR-discover" test -s "$work/sw-discover/discover_box.csv"
 check "rerun into the same folder" "$bin" discover "$work/sw" --where 'us_cars/shortfall_share > 0.4' -q
 check "meta.json names the condition" grep -q '"where":.*shortfall_share > 0.4' "$work/sw-discover/meta.json"
+# -o naming the sweep folder, another spelling of it, or a folder holding it: refused before
+# anything is written (replacing it would delete the sweep being read), and the sweep is kept.
+ln -s "$work/sw" "$work/sw-link"
+for o in "$work/sw" "$work/sw/." "$work/sw-link" "$work"; do
+    "$bin" discover "$work/sw" --where 'us_cars/shortfall_share > 0.4' -q -o "$o" 2> "$work/e"
+    check "-o $o holds the sweep: 64, said" sh -c "test $? -eq 64 && grep -q 'would replace the sweep' '$work/e'"
+done
+"$bin" discover "$work/sw-link" --where 'us_cars/shortfall_share > 0.4' -q -o "$work/sw" 2> /dev/null
+check "sweep read through a link, -o the folder itself: 64" test $? -eq 64
+check "the sweep is still there" test -s "$work/sw/sweep.csv"
 # Errors.
 for w in 'us_cars shortfall > 1' 'us_cars/shortfall mode > 1' 'us_cars/shortfall > x' 'us_cars/shortfall 3'; do
     "$bin" discover "$work/syn" --where "$w" -q -o "$work/bad" 2> /dev/null
