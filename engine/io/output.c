@@ -283,8 +283,14 @@ static void ynum(FILE *f, double x)
         fputs("null", f); /* an unset rule parameter: the gate's value applies */
     else if (isinf(x))
         fputs(x > 0 ? "null" : "-1e308", f);
-    else
-        fputs(ree_format_num(buf, sizeof buf, x), f);
+    else { /* the shortest of 10 to 17 significant digits that reads back as x */
+        for (int digits = 10; digits <= 17; digits++) {
+            snprintf(buf, sizeof buf, "%.*g", digits, x);
+            if (strtod(buf, NULL) == x)
+                break;
+        }
+        fputs(buf, f);
+    }
 }
 
 static void yvalue(FILE *f, const ree_plan *p, const ree_param_def *def, const ree_pspec *s)
@@ -524,6 +530,14 @@ ree_status ree_output_resolved(const ree_plan *p, const ree_run_info *info, FILE
                 yvalue(f, p, def, &ch->value);
                 fputc('\n', f);
             }
+        }
+    }
+    if (p->nreport >= 0) {
+        fprintf(f, "report:\n  series:%s\n", p->nreport ? "" : " []");
+        for (int i = 0; i < p->nreport; i++) {
+            fputs("    - ", f);
+            yq(f, p->report[i]);
+            fputc('\n', f);
         }
     }
     if (p->nobs) {

@@ -21,6 +21,9 @@ void ree_plan_free(ree_plan *p)
     for (int i = 0; i < p->nsources; i++)
         free(p->sources[i]);
     free(p->sources);
+    for (int i = 0; i < p->nreport; i++)
+        free(p->report[i]);
+    free(p->report);
     for (int i = 0; i < p->nmat; i++) {
         free(p->mat_id[i]);
         free(p->mat_name[i]);

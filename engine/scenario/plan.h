@@ -168,6 +168,9 @@ typedef struct ree_free_param {
 } ree_free_param;
 
 /* An uncertain input `explore:` declares (plan_explore.c): a range, or a list of values. */
+/* Most values an explore: list or a --set list may hold. */
+#define REE_EXPLORE_MAX_VALUES 1000
+
 typedef struct ree_explore_input {
     char *path;      /* override path (override.h) */
     double min, max; /* the range; for a list, its smallest and largest value */
@@ -183,6 +186,8 @@ struct ree_plan {
     char *description;
     char **sources;
     int nsources;
+    char **report; /* the `report.series` patterns as given (for scenario.resolved.yaml) */
+    int nreport;   /* -1: no `report.series` (every series is reported) */
     char sha256_hex[65];
 
     int start; /* months since year 0 of step 0 (year*12 + month-1) */

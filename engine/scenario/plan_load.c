@@ -655,6 +655,7 @@ static ree_plan *plan_from_tree(ree_ytree *t, const char *path, ree_diag *d, ree
         *status = REE_ENOMEM;
         return NULL;
     }
+    p->nreport = -1; /* until a `report.series` is read */
     p->balance_tol = 1e-9;
     p->file = ld_strdup(&L, path);
     p->regime_initial = -1;

@@ -203,8 +203,17 @@ int ld_series(loader *L, const ree_ynode *root)
             }
             f.patterns = s;
             f.used = ld_calloc(L, s->n, sizeof(int));
-            if (!f.used)
+            p->report = ld_calloc(L, s->n ? s->n : 1, sizeof *p->report);
+            if (!f.used || !p->report) {
+                free(f.used);
                 return -1;
+            }
+            p->nreport = 0;
+            for (size_t i = 0; i < s->n; i++)
+                if (!(p->report[p->nreport++] = ld_strdup(L, s->items[i]->str))) {
+                    free(f.used);
+                    return -1;
+                }
         }
     }
     /* Room for one sum series per observation of several entities (ld_observations). */

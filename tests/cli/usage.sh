@@ -49,8 +49,18 @@ for f in "$src"/scenarios/examples/*.yaml "$src"/scenarios/historical-2025.yaml;
     b=$(basename "$f" .yaml)
     "$bin" run "$f" -n 64 -q -o "$work/r-$b" 2>/dev/null
     "$bin" run "$work/r-$b/scenario.resolved.yaml" -n 64 -q -o "$work/r2-$b" 2>"$work/r2-$b.err"
-    check "$b: resolved scenario reproduces the run" cmp -s "$work/r-$b/runs.csv" "$work/r2-$b/runs.csv"
+    check "$b: resolved scenario reproduces every result file" \
+        diff -r -x meta.json -x scenario.resolved.yaml "$work/r-$b" "$work/r2-$b"
 done
+# Numbers that need more than 10 significant digits are written so that they read back exactly
+# (they were rounded to 10, and the rerun differed).
+sed 's/capacity: 700 /capacity: 700.1234567890123 /; s/demand: 595 /demand: 595.00000000001234 /' \
+    "$src/scenarios/examples/gate.yaml" > "$work/prec.yaml"
+"$bin" run "$work/prec.yaml" -n 64 -q -o "$work/p1" 2>/dev/null
+"$bin" run "$work/p1/scenario.resolved.yaml" -n 64 -q -o "$work/p2" 2>/dev/null
+check "17 digits written back exactly" grep -q "capacity: 700.1234567890123  #" "$work/p1/scenario.resolved.yaml"
+check "17-digit scenario: resolved reproduces every result file" \
+    diff -r -x meta.json -x scenario.resolved.yaml "$work/p1" "$work/p2"
 check "meta.json records the seed" grep -q '"seed":.*"20250404"' "$work/q/meta.json"
 # An output folder that cannot be created: a file stands in the way.
 : > "$work/blocker"
