@@ -301,9 +301,9 @@ ree_status ree_cmd_search(int argc, char **argv)
     /* The lever alone: parse it as a --set with no explore: inputs; then the fixed values. */
     int nexp = p->nexplore;
     p->nexplore = 0;
-    st = ree_cli_inputs_get("search", p, sets, 1, 1, &x);
+    st = ree_cli_inputs_get("search", "--lever", p, sets, 1, 1, &x);
     if (st == REE_OK)
-        st = ree_cli_inputs_get("search", p, fixed, nfixed, 0, &fx);
+        st = ree_cli_inputs_get("search", "--set", p, fixed, nfixed, 0, &fx);
     p->nexplore = nexp;
     for (int i = 0; st == REE_OK && i < fx.k; i++) {
         char why[400];

@@ -50,12 +50,12 @@ void ree_cli_inputs_free(ree_cli_inputs *x)
 }
 
 /* Parse PATH=... into *in (path and values allocated). Returns 0, -1 (message printed), -2 OOM. */
-static int parse_set(const char *cmd, ree_plan *p, const char *arg, ree_explore_input *in,
-                     ree_param_slot *slot)
+static int parse_set(const char *cmd, const char *opt, ree_plan *p, const char *arg,
+                     ree_explore_input *in, ree_param_slot *slot)
 {
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg || !eq[1]) {
-        ree_cli_usage_error(cmd, "--set expects PATH=V1,V2,... or PATH=LO..HI, found '%s'", arg);
+        ree_cli_usage_error(cmd, "%s expects PATH=V1,V2,... or PATH=LO..HI, found '%s'", opt, arg);
         return -1;
     }
     memset(in, 0, sizeof *in);
@@ -66,20 +66,20 @@ static int parse_set(const char *cmd, ree_plan *p, const char *arg, ree_explore_
     in->path[eq - arg] = 0;
     char why[400];
     if (ree_plan_slot(p, in->path, slot, why, sizeof why)) {
-        ree_cli_usage_error(cmd, "--set %s: %s", in->path, why);
+        ree_cli_usage_error(cmd, "%s %s: %s", opt, in->path, why);
         return -1;
     }
     const char *v = eq + 1;
     if (strstr(v, "..")) {
         if (ree_cli_range(v, &in->min, &in->max)) {
-            ree_cli_usage_error(cmd, "--set %s: expected LO..HI with LO < HI, found '%s'", in->path,
-                                v);
+            ree_cli_usage_error(cmd, "%s %s: expected LO..HI with LO < HI, found '%s'", opt,
+                                in->path, v);
             return -1;
         }
         double ends[2] = {in->min, in->max};
         for (int e = 0; e < 2; e++)
             if (ree_slot_check(slot, ends[e], why, sizeof why)) {
-                ree_cli_usage_error(cmd, "--set %s: %s", in->path, why);
+                ree_cli_usage_error(cmd, "%s %s: %s", opt, in->path, why);
                 return -1;
             }
         return 0;
@@ -87,6 +87,11 @@ static int parse_set(const char *cmd, ree_plan *p, const char *arg, ree_explore_
     int n = 1;
     for (const char *c = v; *c; c++)
         n += *c == ',';
+    if (n > REE_EXPLORE_MAX_VALUES) { /* as an explore: list */
+        ree_cli_usage_error(cmd, "%s %s: expected 1 to %d values, found %d", opt, in->path,
+                            REE_EXPLORE_MAX_VALUES, n);
+        return -1;
+    }
     in->values = malloc((size_t)n * sizeof *in->values);
     if (!in->values)
         return -2;
@@ -96,12 +101,12 @@ static int parse_set(const char *cmd, ree_plan *p, const char *arg, ree_explore_
         if (!e)
             e = s + strlen(s);
         if (parse_num(s, e, &in->values[i])) {
-            ree_cli_usage_error(cmd, "--set %s: expected a number, found '%.*s'", in->path,
+            ree_cli_usage_error(cmd, "%s %s: expected a number, found '%.*s'", opt, in->path,
                                 (int)(e - s), s);
             return -1;
         }
         if (ree_slot_check(slot, in->values[i], why, sizeof why)) {
-            ree_cli_usage_error(cmd, "--set %s: %s", in->path, why);
+            ree_cli_usage_error(cmd, "%s %s: %s", opt, in->path, why);
             return -1;
         }
         if (i == 0 || in->values[i] < in->min)
@@ -114,8 +119,8 @@ static int parse_set(const char *cmd, ree_plan *p, const char *arg, ree_explore_
     return 0;
 }
 
-ree_status ree_cli_inputs_get(const char *cmd, ree_plan *p, char **sets, int nsets, int need,
-                              ree_cli_inputs *out)
+ree_status ree_cli_inputs_get(const char *cmd, const char *opt, ree_plan *p, char **sets, int nsets,
+                              int need, ree_cli_inputs *out)
 {
     memset(out, 0, sizeof *out);
     int cap = p->nexplore + nsets;
@@ -155,7 +160,7 @@ ree_status ree_cli_inputs_get(const char *cmd, ree_plan *p, char **sets, int nse
     for (int s = 0; s < nsets; s++) {
         ree_explore_input in = {0};
         ree_param_slot slot;
-        int r = parse_set(cmd, p, sets[s], &in, &slot);
+        int r = parse_set(cmd, opt, p, sets[s], &in, &slot);
         if (r) {
             free(in.path);
             free(in.values);
@@ -192,7 +197,7 @@ ree_plan *ree_cli_load_inputs(const char *cmd, const char *path, char **sets, in
     int nexp = p->nexplore;
     if (no_explore)
         p->nexplore = 0; /* only the --set inputs */
-    *status = ree_cli_inputs_get(cmd, p, sets, nsets, 1, x);
+    *status = ree_cli_inputs_get(cmd, "--set", p, sets, nsets, 1, x);
     p->nexplore = nexp;
     if (*status != REE_OK) {
         if (*status == REE_ENOMEM)

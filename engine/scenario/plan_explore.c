@@ -16,7 +16,6 @@
 #include "override.h"
 
 #define MAX_INPUTS 20
-#define MAX_VALUES 1000
 
 static int number(loader *L, const ree_ynode *n, const char *kp, double *out)
 {
@@ -89,8 +88,8 @@ static void input(loader *L, const ree_ynode *n, const char *path, int i)
         ld_path(kp, path, "values");
         if (ld_expect(L, vs, REE_Y_SEQ, kp))
             return;
-        if (vs->n < 1 || vs->n > MAX_VALUES) {
-            ld_err(L, vs, kp, "expected 1 to %d values, found %zu", MAX_VALUES, vs->n);
+        if (vs->n < 1 || vs->n > REE_EXPLORE_MAX_VALUES) {
+            ld_err(L, vs, kp, "expected 1 to %d values, found %zu", REE_EXPLORE_MAX_VALUES, vs->n);
             return;
         }
         in.values = ld_calloc(L, vs->n, sizeof *in.values);

@@ -57,7 +57,8 @@ for g in 'P(us_cars/shortfall <= x) >= 0.9' 'us_cars/shortfall <= 1' 'P(us_cars/
     check "bad goal '$g': 64" test $? -eq 64
 done
 "$bin" search "$toy" --lever gates.cn_export.approval=0.5..0.1 --goal 'P(us_cars/shortfall <= 1) >= 0.9' \
-    -q -o "$work/bad" 2> /dev/null
+    -q -o "$work/bad" 2> "$work/e-lever"
 check "empty lever range: 64" test $? -eq 64
+check "the message names --lever, the option given" grep -q "search: --lever gates.cn_export.approval: expected LO..HI" "$work/e-lever"
 check "nothing written" test ! -e "$work/bad"
 finish

@@ -54,6 +54,9 @@ check "message names the path" grep -q "no parameter 'aproval'" "$work/e1"
 check "not a number: 64" test $? -eq 64
 "$bin" sweep "$toy" --set gates.cn_export.approval=0.5..0.5 -q -o "$work/bad3" 2> "$work/e3"
 check "empty range: 64" test $? -eq 64
+"$bin" sweep "$toy" --set "gates.cn_export.approval=$(awk 'BEGIN { for (i = 0; i <= 1000; i++) printf "%s%g", i ? "," : "", i / 1000 }')" \
+    -q -o "$work/bad5" 2> "$work/e5"
+check "1,001 values (an explore: list holds 1 to 1000): 64, said" sh -c "test $? -eq 64 && grep -q 'expected 1 to 1000 values, found 1001' '$work/e5'"
 "$bin" sweep "$toy" --set gates.cn_export.approval=1.5 -q -o "$work/bad4" 2> "$work/e4"
 check "out of bounds: 64" test $? -eq 64
 check "bounds named" grep -q "outside its bounds" "$work/e4"
