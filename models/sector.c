@@ -565,7 +565,7 @@ static void sector_consume(const void *params, void *state, const ree_node_io *i
     if (s->stopped > s->max_stopped)
         s->max_stopped = s->stopped;
 
-    ree_resil_step(&s->resil, io->step, s->need, s->used, s->lost_units);
+    ree_resil_step(&s->resil, io->step, s->need, s->used, s->shortfall, s->lost_units);
     write_metrics(s, io->metrics);
 }
 

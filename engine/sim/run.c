@@ -63,7 +63,7 @@ static void region_setup(ree_run *r, int *bad)
     for (int i = 0; i < p->nindicator; i++)
         ng += p->indicators[i].kind == REE_IND_REGION && p->indicators[i].index == 0;
     r->region_ind = cal((size_t)ng, sizeof(int), bad);
-    r->region_sum = cal((size_t)ng * 3, sizeof(double), bad);
+    r->region_sum = cal((size_t)ng * 4, sizeof(double), bad);
     r->region_acc = cal((size_t)ng, sizeof(ree_resil), bad);
     if (*bad)
         return;

@@ -145,7 +145,7 @@ struct ree_run {
     int *region_ind;          /* nregion: the group's first indicator */
     int *region_of;           /* per entity: its region group, -1 when none */
     int *cons_idx, *lost_idx; /* per entity: sector metric indices, -1 otherwise */
-    double *region_sum;       /* nregion x 3: need, consumed, lost_units this step */
+    double *region_sum;       /* nregion x 4: need, consumed, shortfall, lost_units this step */
     ree_resil *region_acc;    /* nregion */
 
     double *series; /* nseries x nsteps */

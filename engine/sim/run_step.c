@@ -292,20 +292,21 @@ static void region_totals(ree_run *r)
     const ree_plan *p = r->p;
     if (!r->nregion)
         return;
-    memset(r->region_sum, 0, sizeof(double) * 3 * (size_t)r->nregion);
+    memset(r->region_sum, 0, sizeof(double) * 4 * (size_t)r->nregion);
     for (int i = 0; i < r->nsector; i++) {
         int e = p->nodes[r->sector_node[i]].entity, g = r->region_of[e];
         if (g < 0)
             continue;
         const double *mt = r->metrics + r->moff[e];
-        double *sum = r->region_sum + 3 * (size_t)g;
+        double *sum = r->region_sum + 4 * (size_t)g;
         sum[0] += r->need_idx[e] >= 0 ? mt[r->need_idx[e]] : 0;
         sum[1] += r->cons_idx[e] >= 0 ? mt[r->cons_idx[e]] : 0;
-        sum[2] += r->lost_idx[e] >= 0 ? mt[r->lost_idx[e]] : 0;
+        sum[2] += r->short_idx[e] >= 0 ? mt[r->short_idx[e]] : 0;
+        sum[3] += r->lost_idx[e] >= 0 ? mt[r->lost_idx[e]] : 0;
     }
     for (int g = 0; g < r->nregion; g++) {
-        const double *sum = r->region_sum + 3 * (size_t)g;
-        ree_resil_step(&r->region_acc[g], r->t, sum[0], sum[1], sum[2]);
+        const double *sum = r->region_sum + 4 * (size_t)g;
+        ree_resil_step(&r->region_acc[g], r->t, sum[0], sum[1], sum[2], sum[3]);
     }
 }
 

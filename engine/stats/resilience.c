@@ -17,9 +17,8 @@ void ree_resil_reset(ree_resil *a, double service_level, double shock, double re
     a->recovered = -1;
 }
 
-int ree_resil_step(ree_resil *a, int step, double need, double used, double lost)
+int ree_resil_step(ree_resil *a, int step, double need, double used, double shortfall, double lost)
 {
-    double shortfall = need - used;
     double share = need > 0 ? shortfall / need : 0;
     a->total_short += shortfall;
     a->total_need += need;

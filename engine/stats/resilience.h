@@ -49,9 +49,13 @@ typedef struct ree_resil_result {
 /* Start an accumulator: no step seen yet. */
 void ree_resil_reset(ree_resil *a, double service_level, double shock, double recover_months);
 
-/* Add step `step` (steps must come in order 0, 1, ...): need and used [t], lost [units] (any
- * per-step loss the caller wants summed into lost_units). Returns 1 when the month is short. */
-int ree_resil_step(ree_resil *a, int step, double need, double used, double lost);
+/* Add step `step` (steps must come in order 0, 1, ...): need, used and shortfall [t], lost
+ * [units] (any per-step loss the caller wants summed into lost_units). The shortfall is the
+ * caller's, >= 0: need - used for one buyer, the sum of its buyers' (or firm classes')
+ * shortfalls for a group, so that rounding leaves no residue (need - used of a group can come out
+ * at -1e-12 t, or at +4e-13 t when every buyer was served). Returns 1 when the month is short
+ * (used below service_level x need). */
+int ree_resil_step(ree_resil *a, int step, double need, double used, double shortfall, double lost);
 
 /* Indicators after `nsteps` steps into *out; `a` is left unchanged. */
 void ree_resil_finish(const ree_resil *a, int nsteps, ree_resil_result *out);

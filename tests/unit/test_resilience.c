@@ -20,7 +20,7 @@
 static void feed(ree_resil *a, const double *need, const double *used, int n)
 {
     for (int t = 0; t < n; t++)
-        ree_resil_step(a, t, need[t], used[t], (need[t] - used[t]) * 1000 / 2);
+        ree_resil_step(a, t, need[t], used[t], need[t] - used[t], (need[t] - used[t]) * 1000 / 2);
 }
 
 /* The worked example of docs/indicators.md: need 300, service level 0.95, shock month 1. */
