@@ -13,6 +13,10 @@
 #include "outfile.h"
 #include "output.h"
 
+/* The finest --tol, relative to the lever's largest magnitude: ten units of the tenth digit of
+ * %.10g, the precision search.csv and search_summary.csv are written with. */
+#define REE_SEARCH_TOL_REL 1e-8
+
 #define DEFAULT_RUNS 500
 #define MAX_EVALS    64
 #define Z95          1.959963984540054
@@ -33,7 +37,7 @@ static const char search_help[] =
     "      --set PATH=V         hold another parameter at V for the whole search (repeatable)\n"
     "      --largest            when the goal holds at both ends, report HI (default: LO)\n"
     "      --tol T              stop when the bracket is T wide (default (HI-LO)/256; whole\n"
-    "                           numbers for integral parameters)\n"
+    "                           numbers for integral parameters; at least 1e-8 x max(|LO|,|HI|))\n"
     "  -n, --runs N             runs per evaluation (default 500)\n"
     "  -s, --seed S             seed (default: the scenario's)\n"
     "  -j, --threads T          threads (default: all cores); results do not depend on it\n"
@@ -328,6 +332,17 @@ ree_status ree_cmd_search(int argc, char **argv)
     if (s.ind < 0) {
         ree_cli_usage_error("search", "%s has no indicator %s/%s (see its summary.csv)", p->file,
                             s.g.entity, s.g.indicator);
+        st = REE_EUSAGE;
+        goto done;
+    }
+    /* A bracket narrower than the 10 significant digits the results are written with would
+     * print its two ends as the same number, one meeting the goal and one not. */
+    double span = fmax(fabs(x.in[0].min), fabs(x.in[0].max)) * REE_SEARCH_TOL_REL;
+    if (tol > 0 && tol < span) {
+        ree_cli_usage_error("search",
+                            "--tol %g is finer than the 10 significant digits the results are "
+                            "written with; give at least %g for this lever",
+                            tol, span);
         st = REE_EUSAGE;
         goto done;
     }

@@ -59,6 +59,9 @@ done
 "$bin" search "$toy" --lever gates.cn_export.approval=0.5..0.1 --goal 'P(us_cars/shortfall <= 1) >= 0.9' \
     -q -o "$work/bad" 2> "$work/e-lever"
 check "empty lever range: 64" test $? -eq 64
+"$bin" search "$toy" --lever gates.cn_export.approval=0.1..0.9 --goal 'P(us_cars/shortfall <= 1) >= 0.9' \
+    --tol 1e-300 -q -o "$work/bad" 2> "$work/e-tol"
+check "--tol finer than the written digits: 64, said" sh -c "test $? -eq 64 && grep -q 'finer than the 10 significant digits' '$work/e-tol'"
 check "the message names --lever, the option given" grep -q "search: --lever gates.cn_export.approval: expected LO..HI" "$work/e-lever"
 check "nothing written" test ! -e "$work/bad"
 finish
