@@ -102,7 +102,7 @@ typedef struct ree_exec_opts {
 ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *err, size_t errlen);
 
 /*
- * MPI ranks (exec_mpi.c; built with -DREESIM_MPI=ON, otherwise one rank and these do nothing).
+ * MPI ranks (exec_mpi_ranks.c, exec_mpi.c; built with -DREESIM_MPI=ON, otherwise one rank and these do nothing).
  *
  * Under mpirun every rank runs the same program; ree_exec_run hands out blocks dynamically:
  * each rank starts with one range of `threads` blocks and asks rank 0 for the next range as soon

@@ -1,0 +1,116 @@
+/*
+ * The MPI job (exec.h): joining it under a launcher, this rank and the number of ranks, and the
+ * collectives outside the block executor (a status, bytes, a maximum shared from rank 0 or across
+ * ranks). Built without -DREESIM_MPI=ON it is one rank (the stubs at the end).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include "exec.h"
+
+#ifdef REESIM_MPI
+#include <mpi.h>
+
+static int joined, my_rank, nranks = 1;
+
+int ree_ranks_init(int *argc, char ***argv, char *err, size_t errlen)
+{
+    /* Only under a launcher: a plain `reesim run` in an MPI build stays one process. */
+    if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMI_SIZE") && !getenv("PMIX_RANK") &&
+        !getenv("PMI_RANK"))
+        return 0;
+    int provided = 0;
+    if (MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
+        snprintf(err, errlen, "cannot join the MPI job");
+        return -1;
+    }
+    joined = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &my_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &nranks);
+    if (provided < MPI_THREAD_SERIALIZED) {
+        snprintf(err, errlen, "the MPI library does not allow calls from threads");
+        return -1;
+    }
+    return 0;
+}
+
+void ree_ranks_finalize(void)
+{
+    if (joined)
+        MPI_Finalize();
+    joined = 0;
+}
+
+int ree_rank(void)
+{
+    return my_rank;
+}
+
+int ree_ranks(void)
+{
+    return nranks;
+}
+
+ree_status ree_ranks_share(ree_status st)
+{
+    if (nranks < 2)
+        return st;
+    int v = (int)st;
+    MPI_Bcast(&v, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return (ree_status)v;
+}
+
+void ree_ranks_bcast(void *buf, size_t len)
+{
+    for (size_t done = 0; nranks > 1 && done < len;) { /* MPI counts are int */
+        size_t part = len - done < (size_t)1 << 30 ? len - done : (size_t)1 << 30;
+        MPI_Bcast((char *)buf + done, (int)part, MPI_BYTE, 0, MPI_COMM_WORLD);
+        done += part;
+    }
+}
+
+int ree_ranks_max(int v)
+{
+    int m = v;
+    if (nranks > 1)
+        MPI_Allreduce(&v, &m, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return m;
+}
+
+#else /* one process: no MPI */
+
+int ree_ranks_init(int *argc, char ***argv, char *err, size_t errlen)
+{
+    (void)argc, (void)argv, (void)err, (void)errlen;
+    return 0;
+}
+
+void ree_ranks_finalize(void)
+{
+}
+
+int ree_rank(void)
+{
+    return 0;
+}
+
+int ree_ranks(void)
+{
+    return 1;
+}
+
+ree_status ree_ranks_share(ree_status st)
+{
+    return st;
+}
+
+void ree_ranks_bcast(void *buf, size_t len)
+{
+    (void)buf, (void)len;
+}
+
+int ree_ranks_max(int v)
+{
+    return v;
+}
+
+#endif
