@@ -6,12 +6,13 @@
  * because the loader would silently accept duplicate keys. Nodes live in an arena owned by the
  * tree. An alias becomes a second pointer to the anchored node; every node carries its expanded
  * size and height, so the expansion and depth bounds are checked without ever walking an
- * expansion. YAML 1.1 merge keys (`<<: *base`, `<<: [*a, *b]`) are resolved here: explicit keys
- * win over merged ones, earlier merged maps over later ones, and merged pairs take the place of
- * the `<<` key in document order.
+ * expansion. YAML 1.1 merge keys (`<<: *base`, `<<: [*a, *b]`) are resolved when a mapping is
+ * closed (ytree_map.c): explicit keys win over merged ones, earlier merged maps over later ones,
+ * and merged pairs take the place of the `<<` key in document order.
  */
 #include "ytree.h"
 #include "infile.h"
+#include "ytree_priv.h"
 
 #include "reesim/reesim.h"
 
@@ -24,15 +25,6 @@
 #include <yaml.h>
 
 #define ARENA_BLOCK 65536
-#define LIMIT_SIZE  ((size_t)REE_YTREE_MAX_NODES + 1) /* saturation value for node sizes */
-
-/* A node as built here: the public part first, so a `const ree_ynode *` we handed out can be
- * turned back into its `ynode`. */
-typedef struct ynode {
-    ree_ynode pub;
-    size_t size; /* nodes in the expanded subtree, saturated at LIMIT_SIZE */
-    int height;  /* 1 for a scalar */
-} ynode;
 
 typedef struct block {
     struct block *next;
@@ -46,44 +38,9 @@ struct ree_ytree {
     const ree_ynode *root;
 };
 
-/* A child being collected for an open sequence or mapping, with the mark of where it was
- * written (the alias's mark for an alias). */
-typedef struct kid {
-    ynode *node;
-    ree_mark mark;
-} kid;
-
-typedef struct frame {
-    ynode *node;
-    const char *anchor; /* anchor of this open node, for "recursive alias" */
-    kid *kids;
-    size_t n, cap;
-} frame;
-
-typedef struct anchor_slot {
-    const char *name;
-    ynode *node;
-} anchor_slot;
-
-/* Everything one parse needs; lives on the stack of load_owned (no file-static state). */
-typedef struct builder {
-    ree_ytree *t;
-    ree_diag *d;
-    frame *frames;
-    size_t depth, frames_cap;
-    anchor_slot *anchors;
-    size_t n_anchors, anchors_cap; /* cap is a power of two or 0 */
-    size_t expanded;               /* nodes so far, aliases counted per use */
-    int errors;
-    int oom;
-    int fatal;
-    ynode *root;
-    ree_mark root_mark;
-} builder;
-
 /* ---- arena ---- */
 
-static void *arena_alloc(ree_ytree *t, size_t n)
+void *ree_ytree_arena_alloc(ree_ytree *t, size_t n)
 {
     size_t unit = sizeof(max_align_t);
     n = (n + unit - 1) / unit * unit;
@@ -107,7 +64,7 @@ static void *arena_alloc(ree_ytree *t, size_t n)
 
 static char *arena_strdup(ree_ytree *t, const char *s, size_t len)
 {
-    char *c = arena_alloc(t, len + 1);
+    char *c = ree_ytree_arena_alloc(t, len + 1);
     if (c) {
         memcpy(c, s, len);
         c[len] = '\0';
@@ -131,11 +88,6 @@ void ree_ytree_free(ree_ytree *t)
 
 /* ---- helpers ---- */
 
-static size_t sat_add(size_t a, size_t b)
-{
-    return (a >= LIMIT_SIZE || b >= LIMIT_SIZE || a + b >= LIMIT_SIZE) ? LIMIT_SIZE : a + b;
-}
-
 static ree_mark mark_of(const builder *b, yaml_mark_t m)
 {
     ree_mark r = {&b->t->src, (int)m.line + 1, (int)m.column + 1};
@@ -157,7 +109,7 @@ const char *ree_ykind_name(ree_ykind k)
 
 static ynode *new_node(builder *b, ree_ykind kind, ree_mark mark)
 {
-    ynode *n = arena_alloc(b->t, sizeof *n);
+    ynode *n = ree_ytree_arena_alloc(b->t, sizeof *n);
     if (!n) {
         b->oom = b->fatal = 1;
         return NULL;
@@ -388,191 +340,10 @@ static void on_alias(builder *b, const yaml_event_t *ev)
     attach(b, target, m);
 }
 
-static int kid_is_merge_key(const kid *k)
-{
-    const ree_ynode *n = &k->node->pub;
-    return n->kind == REE_Y_SCALAR && !n->quoted && n->len == 2 && memcmp(n->str, "<<", 2) == 0;
-}
-
-/* A candidate pair of a mapping being closed: explicit (prio 0) or merged (prio 1 + index of
- * the merged map); `ord` is its place in document order. */
-typedef struct cand {
-    const ynode *key;
-    const ynode *value;
-    ree_mark mark;
-    size_t prio;
-    size_t ord;
-    int first_line; /* for a duplicate: line of the first occurrence */
-} cand;
-
-static int cand_by_key(const void *pa, const void *pb)
-{
-    const cand *a = pa, *b = pb;
-    const ree_ynode *ka = &a->key->pub, *kb = &b->key->pub;
-    if (ka->len != kb->len)
-        return ka->len < kb->len ? -1 : 1;
-    int c = memcmp(ka->str, kb->str, ka->len);
-    if (c)
-        return c;
-    if (a->prio != b->prio)
-        return a->prio < b->prio ? -1 : 1;
-    return a->ord < b->ord ? -1 : a->ord > b->ord;
-}
-
-static int cand_by_ord(const void *pa, const void *pb)
-{
-    const cand *a = pa, *b = pb;
-    return a->ord < b->ord ? -1 : a->ord > b->ord;
-}
-
-static int push_cand(builder *b, cand **c, size_t *n, size_t *cap, cand x)
-{
-    if (*n == *cap) {
-        size_t nc = *cap ? 2 * *cap : 16;
-        cand *p = realloc(*c, nc * sizeof *p);
-        if (!p) {
-            b->oom = b->fatal = 1;
-            return -1;
-        }
-        *c = p;
-        *cap = nc;
-    }
-    (*c)[(*n)++] = x;
-    return 0;
-}
-
-/* Candidates from the value of a `<<` key: its pairs, or the pairs of each mapping in it. */
-static int merge_cands(builder *b, const kid *val, cand **c, size_t *n, size_t *cap)
-{
-    const ree_ynode *v = &val->node->pub;
-    const ree_ynode *const *maps = NULL;
-    size_t n_maps = 0;
-    const ree_ynode *single = v;
-    if (v->kind == REE_Y_MAP) {
-        maps = &single;
-        n_maps = 1;
-    } else if (v->kind == REE_Y_SEQ) {
-        for (size_t i = 0; i < v->n; i++) {
-            if (v->items[i]->kind != REE_Y_MAP) {
-                ree_diag_error(b->d, v->items[i]->mark, NULL,
-                               "merge key '<<' expects mappings, found %s in its list",
-                               ree_ykind_article(v->items[i]->kind));
-                b->errors++;
-                return 0;
-            }
-        }
-        maps = v->items;
-        n_maps = v->n;
-    } else {
-        ree_diag_error(b->d, val->mark, NULL,
-                       "merge key '<<' expects a mapping or a list of mappings, found a scalar");
-        b->errors++;
-        return 0;
-    }
-    for (size_t j = 0; j < n_maps; j++) {
-        for (size_t p = 0; p < maps[j]->n; p++) {
-            const ree_ypair *pr = &maps[j]->pairs[p];
-            cand x = {
-                (const ynode *)pr->key, (const ynode *)pr->value, pr->key->mark, 1 + j, *n, 0};
-            if (push_cand(b, c, n, cap, x))
-                return -1;
-        }
-    }
-    return 0;
-}
-
-static void finish_map(builder *b, frame *f)
-{
-    ynode *node = f->node;
-    cand *c = NULL;
-    size_t n = 0, cap = 0;
-    size_t n_merge = 0;
-    for (size_t i = 0; i + 1 < f->n; i += 2) {
-        const kid *k = &f->kids[i], *v = &f->kids[i + 1];
-        if (k->node->pub.kind != REE_Y_SCALAR) {
-            ree_diag_error(b->d, k->mark, NULL, "mapping keys must be scalars, found %s",
-                           ree_ykind_article(k->node->pub.kind));
-            b->errors++;
-            continue;
-        }
-        if (kid_is_merge_key(k)) {
-            if (n_merge++) {
-                ree_diag_error(b->d, k->mark, NULL, "duplicate merge key '<<'");
-                b->errors++;
-                continue;
-            }
-            if (merge_cands(b, v, &c, &n, &cap))
-                goto out;
-            continue;
-        }
-        cand x = {k->node, v->node, k->mark, 0, n, 0};
-        if (push_cand(b, &c, &n, &cap, x))
-            goto out;
-    }
-
-    if (n > 1)
-        qsort(c, n, sizeof *c, cand_by_key);
-    /* Keep the first of each run of equal keys; a second explicit key is an error. Errors are
-     * gathered and reported in document order. */
-    size_t kept = 0, n_dup = 0;
-    cand *dups = NULL;
-    size_t dups_cap = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && c[j].key->pub.len == c[i].key->pub.len &&
-               memcmp(c[j].key->pub.str, c[i].key->pub.str, c[i].key->pub.len) == 0) {
-            if (c[j].prio == 0) {
-                cand dup = c[j];
-                dup.first_line = c[i].mark.line;
-                if (push_cand(b, &dups, &n_dup, &dups_cap, dup)) {
-                    free(dups);
-                    goto out;
-                }
-            }
-            j++;
-        }
-        c[kept++] = c[i];
-        i = j;
-    }
-    if (n_dup > 1)
-        qsort(dups, n_dup, sizeof *dups, cand_by_ord);
-    for (size_t i = 0; i < n_dup; i++) {
-        ree_diag_error(b->d, dups[i].mark, NULL, "duplicate key '%s' (first at line %d)",
-                       dups[i].key->pub.str, dups[i].first_line);
-        b->errors++;
-    }
-    free(dups);
-    if (kept > 1)
-        qsort(c, kept, sizeof *c, cand_by_ord);
-
-    ree_ypair *pairs = arena_alloc(b->t, (kept ? kept : 1) * sizeof *pairs);
-    if (!pairs) {
-        b->oom = b->fatal = 1;
-        goto out;
-    }
-    size_t size = 1;
-    int height = 1;
-    for (size_t i = 0; i < kept; i++) {
-        pairs[i].key = &c[i].key->pub;
-        pairs[i].value = &c[i].value->pub;
-        size = sat_add(size, sat_add(c[i].key->size, c[i].value->size));
-        if (c[i].value->height + 1 > height)
-            height = c[i].value->height + 1;
-        if (c[i].key->height + 1 > height)
-            height = c[i].key->height + 1;
-    }
-    node->pub.pairs = pairs;
-    node->pub.n = kept;
-    node->size = size;
-    node->height = height;
-out:
-    free(c);
-}
-
 static void finish_seq(builder *b, frame *f)
 {
     ynode *node = f->node;
-    const ree_ynode **items = arena_alloc(b->t, (f->n ? f->n : 1) * sizeof *items);
+    const ree_ynode **items = ree_ytree_arena_alloc(b->t, (f->n ? f->n : 1) * sizeof *items);
     if (!items) {
         b->oom = b->fatal = 1;
         return;
@@ -597,7 +368,7 @@ static void on_end(builder *b)
         return;
     frame *f = &b->frames[--b->depth];
     if (f->node->pub.kind == REE_Y_MAP)
-        finish_map(b, f);
+        ree_ytree_finish_map(b, f);
     else
         finish_seq(b, f);
     free(f->kids);
