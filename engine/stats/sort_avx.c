@@ -215,19 +215,7 @@ __attribute__((target("avx"))) void ree_sort_sort64_avx(double *x)
     for (int r = 0; r < 16; r++)
         v[r] = _mm256_loadu_pd(x + 4 * r);
 #define CE(i, j) CE4(v[i], v[j])
-    /* clang-format off */
-    CE(0, 1); CE(2, 3); CE(0, 2); CE(1, 3); CE(1, 2); CE(4, 5);
-    CE(6, 7); CE(4, 6); CE(5, 7); CE(5, 6); CE(0, 4); CE(2, 6);
-    CE(2, 4); CE(1, 5); CE(3, 7); CE(3, 5); CE(1, 2); CE(3, 4);
-    CE(5, 6); CE(8, 9); CE(10, 11); CE(8, 10); CE(9, 11); CE(9, 10);
-    CE(12, 13); CE(14, 15); CE(12, 14); CE(13, 15); CE(13, 14); CE(8, 12);
-    CE(10, 14); CE(10, 12); CE(9, 13); CE(11, 15); CE(11, 13); CE(9, 10);
-    CE(11, 12); CE(13, 14); CE(0, 8); CE(4, 12); CE(4, 8); CE(2, 10);
-    CE(6, 14); CE(6, 10); CE(2, 4); CE(6, 8); CE(10, 12); CE(1, 9);
-    CE(5, 13); CE(5, 9); CE(3, 11); CE(7, 15); CE(7, 11); CE(3, 5);
-    CE(7, 9); CE(11, 13); CE(1, 2); CE(3, 4); CE(5, 6); CE(7, 8);
-    CE(9, 10); CE(11, 12); CE(13, 14);
-    /* clang-format on */
+    REE_SORT16_NETWORK(CE);
 #undef CE
     for (int g = 0; g < 4; g++)
         transpose4(v + 4 * g);

@@ -7,6 +7,25 @@
 
 #include <stddef.h>
 
+/* The 63 comparators of a 16-input sorting network (Batcher's odd-even merge sort: elements 0-7
+ * and 8-15 sorted by 19 each, then merged by 25), each after those it depends on; CE(i, j) puts
+ * the smaller of elements i and j at i. One list for the SSE2 network of sort.c and the AVX one
+ * of sort_avx.c, which apply it across vector lanes. */
+/* clang-format off */
+#define REE_SORT16_NETWORK(CE) \
+    CE(0, 1); CE(2, 3); CE(0, 2); CE(1, 3); CE(1, 2); CE(4, 5); \
+    CE(6, 7); CE(4, 6); CE(5, 7); CE(5, 6); CE(0, 4); CE(2, 6); \
+    CE(2, 4); CE(1, 5); CE(3, 7); CE(3, 5); CE(1, 2); CE(3, 4); \
+    CE(5, 6); CE(8, 9); CE(10, 11); CE(8, 10); CE(9, 11); CE(9, 10); \
+    CE(12, 13); CE(14, 15); CE(12, 14); CE(13, 15); CE(13, 14); CE(8, 12); \
+    CE(10, 14); CE(10, 12); CE(9, 13); CE(11, 15); CE(11, 13); CE(9, 10); \
+    CE(11, 12); CE(13, 14); CE(0, 8); CE(4, 12); CE(4, 8); CE(2, 10); \
+    CE(6, 14); CE(6, 10); CE(2, 4); CE(6, 8); CE(10, 12); CE(1, 9); \
+    CE(5, 13); CE(5, 9); CE(3, 11); CE(7, 15); CE(7, 11); CE(3, 5); \
+    CE(7, 9); CE(11, 13); CE(1, 2); CE(3, 4); CE(5, 6); CE(7, 8); \
+    CE(9, 10); CE(11, 12); CE(13, 14)
+/* clang-format on */
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define REE_SORT_AVX512 1
 #define REE_SORT_AVX    1
