@@ -1,7 +1,8 @@
 /* What every command shares: signals, exit codes, the guarded output set, option parsing, paths,
  * loading a scenario. The commands are in cmd_*.c. */
-#define _XOPEN_SOURCE 700 /* realpath */
+#define _GNU_SOURCE /* O_PATH */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -163,9 +164,10 @@ ree_outset *ree_cli_open_shared(const char *cmd, const char *out, const char *na
 {
     char dir[REE_CLI_PATH_MAX];
     /* Every rank sees the same arguments, so every rank stops here alike. */
-    if (out ? ree_cli_path(dir, sizeof dir, cmd, "-o", "%s", out)
-            : ree_cli_path(dir, sizeof dir, cmd, "the default output folder", "out/%s-%s", name,
-                           suffix)) {
+    if ((out ? ree_cli_path(dir, sizeof dir, cmd, "-o", "%s", out)
+             : ree_cli_path(dir, sizeof dir, cmd, "the default output folder", "out/%s-%s", name,
+                            suffix)) ||
+        ree_cli_out_free(cmd, dir)) {
         *st = REE_EUSAGE;
         return NULL;
     }
@@ -223,27 +225,98 @@ int ree_cli_path(char *buf, size_t len, const char *cmd, const char *what, const
     return -1;
 }
 
-int ree_cli_out_holds(const char *out, const char *in)
+/* Whether the folder open as `fd` (closed here) is `so`'s folder or lies under it: walk up by
+ * "..", by file descriptors, so no path is built and none can be too long. 1, 0 (the root
+ * reached), or -1 when a step cannot be taken. */
+static int under(int fd, const struct stat *so)
 {
-    struct stat so, si;
-    char *p = realpath(in, NULL);
-    if (!p || stat(out, &so) != 0 || !S_ISDIR(so.st_mode)) {
-        free(p);
-        return 0;
-    }
-    int held = 0;
-    for (;;) { /* `in` (absolute: realpath), then each parent up to the root */
-        if (stat(p, &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino) {
+    int held = -1;
+    struct stat st, sp;
+    while (fd >= 0 && fstat(fd, &st) == 0) {
+        if (st.st_dev == so->st_dev && st.st_ino == so->st_ino) {
             held = 1;
             break;
         }
-        char *slash = strrchr(p, '/');
-        if (!slash || !strcmp(p, "/"))
+        int up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (up < 0 || fstat(up, &sp) != 0) {
+            if (up >= 0)
+                close(up);
             break;
-        slash[slash == p] = '\0'; /* "/a" -> "/", "/a/b" -> "/a" */
+        }
+        if (sp.st_dev == st.st_dev && sp.st_ino == st.st_ino) { /* ".." of the root */
+            close(up);
+            held = 0;
+            break;
+        }
+        close(fd);
+        fd = up;
     }
-    free(p);
+    if (fd >= 0)
+        close(fd);
     return held;
+}
+
+int ree_cli_out_holds(const char *out, const char *in)
+{
+    struct stat so, si;
+    if (stat(out, &so) != 0 || !S_ISDIR(so.st_mode))
+        return 0; /* no folder there to replace */
+    if (stat(in, &si) != 0)
+        return -1;
+    if (S_ISDIR(si.st_mode))
+        return under(open(in, O_PATH | O_DIRECTORY | O_CLOEXEC), &so);
+    /* A file: from its folder, a prefix of the path that opened it. */
+    const char *slash = strrchr(in, '/');
+    if (!slash)
+        return under(open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), &so);
+    size_t n = slash == in ? 1 : (size_t)(slash - in);
+    char *dir = malloc(n + 1);
+    if (!dir)
+        return -1;
+    memcpy(dir, in, n);
+    dir[n] = '\0';
+    int held = under(open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC), &so);
+    free(dir);
+    return held;
+}
+
+/* The files and folders this command reads (scenarios, a sweep): an output folder that holds one
+ * would delete it when replaced (ree_cli_out_free). Pointers to argv strings, which live as long
+ * as the program. */
+static const char **reads;
+static size_t nreads, capreads;
+
+void ree_cli_reads(const char *path)
+{
+    if (nreads == capreads) {
+        size_t cap = capreads ? 2 * capreads : 8;
+        const char **r = realloc(reads, cap * sizeof *r);
+        if (!r)
+            return; /* out of memory: the path is then not guarded; the command fails soon */
+        reads = r;
+        capreads = cap;
+    }
+    reads[nreads++] = path;
+}
+
+int ree_cli_out_free(const char *cmd, const char *dir)
+{
+    for (size_t i = 0; i < nreads; i++) {
+        int held = ree_cli_out_holds(dir, reads[i]);
+        if (held > 0)
+            ree_cli_usage_error(cmd,
+                                "the output folder %s holds %s, which this command reads: "
+                                "replacing the folder would delete it; choose another folder",
+                                dir, reads[i]);
+        else if (held < 0)
+            ree_cli_usage_error(cmd,
+                                "cannot tell whether the output folder %s holds %s, which this "
+                                "command reads (%s); choose another folder",
+                                dir, reads[i], strerror(errno));
+        if (held)
+            return -1;
+    }
+    return 0;
 }
 
 int ree_cli_long(const char *opt, const char *arg, long long min, long long max, long long *out)
@@ -394,11 +467,11 @@ ree_plan *ree_cli_load(const char *path, ree_status *status)
     ree_diag *d = ree_diag_alloc(0);
     if (!d) {
         ree_cli_report_oom("loading the scenario");
-        ree_cli_report_oom("loading the scenario");
         *status = REE_ENOMEM;
         return NULL;
     }
     ree_status st = REE_OK;
+    ree_cli_reads(path);
     ree_plan *p = ree_plan_load(path, d, &st);
     ree_diag_print(d, stderr);
     ree_diag_free(d);

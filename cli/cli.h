@@ -127,11 +127,21 @@ int ree_cli_path(char *buf, size_t len, const char *cmd, const char *what, const
 #endif
     ;
 
-/* Whether the folder `in`, which a command reads, would be lost if the folder `out` were
- * replaced by a result set: `out` is `in` or one of its parents. Compared by device and inode,
- * so another spelling of the same folder (a symlink, "a/./b", "a/../a") is caught; an `out`
- * that does not exist holds nothing. 0 when `in` cannot be resolved (the read reports it). */
+/* Whether replacing the folder `out` by a result set would delete `in`, a file or folder a
+ * command reads: `out` is `in`, or holds it at any depth. Compared by device and inode, walking
+ * up from `in` by "..", so another spelling of the same folder (a symlink, "a/./b", "a/../a") is
+ * caught and no path is too long. 1 held, 0 not (an `out` that does not exist holds nothing), -1
+ * when it cannot be told (errno says why). */
 int ree_cli_out_holds(const char *out, const char *in);
+
+/* Note that the command reads `path` (ree_cli_load notes every scenario it loads). The string
+ * must outlive the command (argv). */
+void ree_cli_reads(const char *path);
+
+/* 0 when the output folder `dir` holds nothing the command reads (ree_cli_reads); else -1 after
+ * a usage error of `cmd` naming what it would delete, or saying it cannot tell. Every command
+ * calls it before opening its output set. */
+int ree_cli_out_free(const char *cmd, const char *dir);
 
 /* Shared option parsing helpers. Both escape the controls of what they print (ree_snippet:
  * C0 and DEL as \xHH, C1 as \u00HH): their messages quote the command line, and ree_cli_usage_error's

@@ -125,8 +125,9 @@ ree_status ree_cmd_compare(int argc, char **argv)
                          .command = "compare",
                          .started = ree_cli_wall()};
     char dir[REE_CLI_PATH_MAX];
-    if (co.out ? ree_cli_path(dir, sizeof dir, "compare", "-o", "%s", co.out)
-               : default_dir(dir, sizeof dir, plans, nplan)) {
+    if ((co.out ? ree_cli_path(dir, sizeof dir, "compare", "-o", "%s", co.out)
+                : default_dir(dir, sizeof dir, plans, nplan)) ||
+        ree_cli_out_free("compare", dir)) {
         st = REE_EUSAGE; /* on every rank: the same arguments */
         goto done;
     }

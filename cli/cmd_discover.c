@@ -431,11 +431,8 @@ ree_status ree_cmd_discover(int argc, char **argv)
         st = REE_EUSAGE;
         goto done;
     }
-    if (ree_cli_out_holds(dir, dirarg)) {
-        ree_cli_usage_error("discover",
-                            "-o %s is the sweep folder %s or holds it: writing the results there "
-                            "would replace the sweep; choose another folder",
-                            dir, dirarg);
+    ree_cli_reads(dirarg);
+    if (ree_cli_out_free("discover", dir)) {
         st = REE_EUSAGE;
         goto done;
     }

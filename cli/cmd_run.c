@@ -292,6 +292,10 @@ ree_status ree_cmd_run(int argc, char **argv)
         ree_plan_free(p);
         return REE_EUSAGE;
     }
+    if (ree_cli_out_free("run", dir)) {
+        ree_plan_free(p);
+        return REE_EUSAGE;
+    }
     char err[512] = "";
     ree_status st = REE_OK;
     ree_cli_catch_signals();

@@ -154,9 +154,10 @@ ree_status ree_cmd_sweep(int argc, char **argv)
      * Monte Carlo is collective); rank 0 alone writes, and shares its statuses with the others. */
     int root = ree_rank() == 0, together = st == REE_OK;
     if (st == REE_OK) {
-        if (co.out ? ree_cli_path(dir, sizeof dir, "sweep", "-o", "%s", co.out)
-                   : ree_cli_path(dir, sizeof dir, "sweep", "the default output folder",
-                                  "out/%s-sweep", p->name))
+        if ((co.out ? ree_cli_path(dir, sizeof dir, "sweep", "-o", "%s", co.out)
+                    : ree_cli_path(dir, sizeof dir, "sweep", "the default output folder",
+                                   "out/%s-sweep", p->name)) ||
+            ree_cli_out_free("sweep", dir))
             st = REE_EUSAGE; /* on every rank: the same arguments */
         ree_cli_catch_signals();
         if (root && st == REE_OK)

@@ -46,7 +46,7 @@ check "meta.json names the condition" grep -q '"where":.*shortfall_share > 0.4' 
 ln -s "$work/sw" "$work/sw-link"
 for o in "$work/sw" "$work/sw/." "$work/sw-link" "$work"; do
     "$bin" discover "$work/sw" --where 'us_cars/shortfall_share > 0.4' -q -o "$o" 2> "$work/e"
-    check "-o $o holds the sweep: 64, said" sh -c "test $? -eq 64 && grep -q 'would replace the sweep' '$work/e'"
+    check "-o $o holds the sweep: 64, said" sh -c "test $? -eq 64 && grep -q 'replacing the folder would delete it' '$work/e'"
 done
 "$bin" discover "$work/sw-link" --where 'us_cars/shortfall_share > 0.4' -q -o "$work/sw" 2> /dev/null
 check "sweep read through a link, -o the folder itself: 64" test $? -eq 64
