@@ -37,7 +37,8 @@ static const char search_help[] =
     "      --set PATH=V         hold another parameter at V for the whole search (repeatable)\n"
     "      --largest            when the goal holds at both ends, report HI (default: LO)\n"
     "      --tol T              stop when the bracket is T wide (default (HI-LO)/256; whole\n"
-    "                           numbers for integral parameters; at least 1e-8 x max(|LO|,|HI|))\n"
+    "                           numbers for integral parameters; never below 1e-8 x "
+    "max(|LO|,|HI|))\n"
     "  -n, --runs N             runs per evaluation (default 500)\n"
     "  -s, --seed S             seed (default: the scenario's)\n"
     "  -j, --threads T          threads (default: all cores); results do not depend on it\n"
@@ -205,9 +206,19 @@ static void print_answer(const search_ctx *s, const char *lever_path, const ree_
                r->prob, lo, hi);
         return;
     }
-    printf("%s value meeting the goal: %.6g", r->smallest ? "smallest" : "largest", r->answer);
+    /* 6 significant digits, more (up to the files' 10) until the two ends print apart. */
+    int digits = 6;
+    char a[40], b[40] = "";
+    for (;; digits++) {
+        snprintf(a, sizeof a, "%.*g", digits, r->answer);
+        if (!isnan(r->bracket))
+            snprintf(b, sizeof b, "%.*g", digits, r->bracket);
+        if (digits == 10 || strcmp(a, b))
+            break;
+    }
+    printf("%s value meeting the goal: %s", r->smallest ? "smallest" : "largest", a);
     if (!isnan(r->bracket))
-        printf(" (%.6g fails it)", r->bracket);
+        printf(" (%s fails it)", b);
     printf("\nP there = %.4g of %lld runs (Wilson 95%% [%.4g, %.4g])\n", r->prob, r->n, lo, hi);
 }
 
@@ -336,16 +347,29 @@ ree_status ree_cmd_search(int argc, char **argv)
         goto done;
     }
     /* A bracket narrower than the 10 significant digits the results are written with would
-     * print its two ends as the same number, one meeting the goal and one not. */
-    double span = fmax(fabs(x.in[0].min), fabs(x.in[0].max)) * REE_SEARCH_TOL_REL;
-    if (tol > 0 && tol < span) {
+     * print its two ends as the same number, one meeting the goal and one not: the tolerance
+     * used, given or (HI - LO) / 256 by default, is at least `span`. */
+    double lo = x.in[0].min, hi = x.in[0].max;
+    double span = fmax(fabs(lo), fabs(hi)) * REE_SEARCH_TOL_REL;
+    double p10 = pow(10, floor(log10(span)) - 1), shown = ceil(span / p10 * (1 - 1e-9)) * p10;
+    if (hi - lo < span) {
         ree_cli_usage_error("search",
-                            "--tol %g is finer than the 10 significant digits the results are "
-                            "written with; give at least %g for this lever",
-                            tol, span);
+                            "--lever %s: the range is narrower than the 10 significant digits "
+                            "the results are written with (at least %.2g wide here)",
+                            x.in[0].path, shown);
         st = REE_EUSAGE;
         goto done;
     }
+    if (tol > 0 && tol < span * (1 - 1e-9)) { /* the slack: a limit given as printed passes */
+        ree_cli_usage_error("search",
+                            "--tol %g is finer than the 10 significant digits the results are "
+                            "written with; give at least %.2g for this lever",
+                            tol, shown);
+        st = REE_EUSAGE;
+        goto done;
+    }
+    if (!(tol > 0))
+        tol = fmax((hi - lo) / 256, span);
     s.p = p;
     s.slot = x.slots[0];
     s.mo = (ree_mc_opts){.nruns = co.runs > 0 ? co.runs : DEFAULT_RUNS,
@@ -361,9 +385,8 @@ ree_status ree_cmd_search(int argc, char **argv)
     set = ree_cli_open_shared("search", co.out, p->name, "search", &st, err, sizeof err);
     if (st != REE_OK)
         goto done;
-    double lo = x.in[0].min, hi = x.in[0].max;
-    st = ree_search_bisect(lo, hi, s.g.q, tol > 0 ? tol : (hi - lo) / 256,
-                           (s.slot.def->flags & REE_PF_INT) != 0, !largest, evaluate, &s, &r);
+    st = ree_search_bisect(lo, hi, s.g.q, tol, (s.slot.def->flags & REE_PF_INT) != 0, !largest,
+                           evaluate, &s, &r);
     if (s.progress)
         fputc('\n', stderr);
     if (set) {

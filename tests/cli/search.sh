@@ -62,6 +62,13 @@ check "empty lever range: 64" test $? -eq 64
 "$bin" search "$toy" --lever gates.cn_export.approval=0.1..0.9 --goal 'P(us_cars/shortfall <= 1) >= 0.9' \
     --tol 1e-300 -q -o "$work/bad" 2> "$work/e-tol"
 check "--tol finer than the written digits: 64, said" sh -c "test $? -eq 64 && grep -q 'finer than the 10 significant digits' '$work/e-tol'"
+"$bin" search "$toy" --lever gates.cn_export.approval=0.795339602..0.795339604 \
+    --goal 'P(us_cars/shortfall <= 1) >= 0.9' -q -o "$work/bad" 2> "$work/e-narrow"
+check "a lever range narrower than the written digits (default --tol): 64, said" sh -c "test $? -eq 64 && grep -q 'the range is narrower than the 10 significant digits' '$work/e-narrow'"
+"$bin" search "$toy" --lever gates.cn_export.approval=0.1..0.9 \
+    --goal 'P(us_cars/shortfall_share <= 0.3) >= 0.9' --tol 9e-9 -n 100 -q -o "$work/tol-limit" 2> /dev/null
+check "--tol at the limit (1e-8 x 0.9, as printed) is accepted" test $? -eq 0
+check "found, and its bracket's ends differ in the written digits" awk -F, 'NR == 2 && $3 == 1 && $5 != $10 { ok = 1 } END { exit !ok }' "$work/tol-limit/search_summary.csv"
 check "the message names --lever, the option given" grep -q "search: --lever gates.cn_export.approval: expected LO..HI" "$work/e-lever"
 check "nothing written" test ! -e "$work/bad"
 finish
