@@ -1,6 +1,7 @@
 #!/bin/sh
-# Print the "Final fit" section of docs/calibration.md (its summary sentence, the table and the
-# figures its caveats quote) as markdown, from one run of the historical scenario:
+# Print the "Final fit" section of docs/calibration.md (its summary sentence and table, as
+# markdown) and, as `figure NAME: VALUE` lines, the figures its text and caveats quote, from one
+# run of the historical scenario:
 #
 #   scripts/fit-table.sh [BUILD_DIR] > fit.md
 #
@@ -30,7 +31,8 @@ if ! "$reesim" run "$root/scenarios/historical-2025.yaml" -n "$runs" -j 2 --chec
     exit 1
 fi
 
-awk -F, -v runs="$runs" '
+seed=$(sed -n 's/.*"seed":[^"]*"\([0-9]*\)".*/\1/p' "$tmp/out/meta.json")
+awk -F, -v runs="$runs" -v seed="$seed" '
 function comma(x,   s, neg) { # a whole number with thousands grouped
     x = sprintf("%.0f", x)
     neg = x ~ /^-/
@@ -42,13 +44,14 @@ function comma(x,   s, neg) { # a whole number with thousands grouped
 function col(name) { return $(c[FILENAME, name]) }
 FNR == 1 { for (i = 1; i <= NF; i++) c[FILENAME, $i] = i; next }
 FILENAME ~ /fit_summary.csv$/ {
-    if (col("label") == "all") { pts = col("points"); inside = col("inside_p05_p95"); mape = col("mape_p50") }
+    if (col("label") == "all") mape = col("mape_p50")
     next
 }
 FILENAME ~ /fit.csv$/ {
     lab = col("label") ~ /to_us$/ ? "to US" : "total"
     obs = col("observed"); p50 = col("p50")
     n++
+    inside += col("within_p05_p95") == 1
     row[n] = sprintf("| %s | %s | %s | %s | %s | %s | %s | %.0f%% |", lab, col("date"), comma(obs),
         comma(col("p05")), comma(p50), comma(col("p95")), col("within_p05_p95") == 1 ? "yes" : "no",
         100 * (p50 > obs ? p50 - obs : obs - p50) / obs)
@@ -62,13 +65,22 @@ FILENAME ~ /timeseries.csv$/ {
     next
 }
 END {
-    printf "`reesim run scenarios/historical-2025.yaml -n %d --check-balance` (seed 20250404): %d of %d\n", runs, inside * pts, pts
-    printf "points inside the p05-p95 band; MAPE of the median %.1f%%; US-bound May 2025 median %s t (%.0f%% of\n", mape, comma(med["to US", "2025-05"]), 100 * med["to US", "2025-05"] / ob["to US", "2024-05"]
-    printf "May 2024'"'"'s %s t: %.0f%%); June medians above May (total %s t vs %s t; US %s t vs %s t).\n\n", comma(ob["to US", "2024-05"]), 100 * (med["to US", "2025-05"] / ob["to US", "2024-05"] - 1), comma(med["total", "2025-06"]), comma(med["total", "2025-05"]), comma(med["to US", "2025-06"]), comma(med["to US", "2025-05"])
+    usmay = med["to US", "2025-05"]; usmay24 = ob["to US", "2024-05"]
+    above = med["total", "2025-06"] > med["total", "2025-05"] && med["to US", "2025-06"] > usmay
+    printf "`reesim run scenarios/historical-2025.yaml -n %d --check-balance` (seed %s): %d of %d\n", runs, seed, inside, n
+    printf "points inside the p05-p95 band; MAPE of the median %.1f%%; US-bound May 2025 median %s t (%.0f%% of\n", mape, comma(usmay), 100 * usmay / usmay24
+    printf "May 2024'"'"'s %s t: %.0f%%); June medians %s May (total %s t vs %s t; US %s t vs %s t).\n\n", comma(usmay24), 100 * (usmay / usmay24 - 1), above ? "above" : "not both above", comma(med["total", "2025-06"]), comma(med["total", "2025-05"]), comma(med["to US", "2025-06"]), comma(usmay)
     print "| series | month | observed t | p05 | p50 | p95 | inside | APE of p50 |"
     print "|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= n; i++) print row[i]
-    printf "\nOut of sample (not fitted): US-bound July 2025 median %s t.\n", comma(ts["china_magnet_exports_to_us/shipped", "2025-07"])
-    printf "Caveats'"'"' figures: 2024-04 total p05 %s t; January 2025 total %s t against a median of %s (%.0f%% under);\n", comma(lo["total", "2024-04"]), comma(ob["total", "2025-01"]), comma(med["total", "2025-01"]), 100 * (1 - med["total", "2025-01"] / ob["total", "2025-01"])
-    printf "May 2025 total %s t against %s t (%.0f%% under); total exports, median: September 2025 %s t, October %s t, November %s t.\n", comma(med["total", "2025-05"]), comma(ob["total", "2025-05"]), 100 * (1 - med["total", "2025-05"] / ob["total", "2025-05"]), comma(ts["cn_export/shipped", "2025-09"]), comma(ts["cn_export/shipped", "2025-10"]), comma(ts["cn_export/shipped", "2025-11"])
+    # The figures the text and the caveats quote, one per line (tests/cli/doc_tables.sh finds
+    # each in docs/calibration.md).
+    print ""
+    printf "figure US-bound July 2025 median (out of sample): %s t\n", comma(ts["china_magnet_exports_to_us/shipped", "2025-07"])
+    printf "figure January 2025 total median: %s t\n", comma(med["total", "2025-01"])
+    printf "figure January 2025 under-prediction: %.0f%%\n", 100 * (1 - med["total", "2025-01"] / ob["total", "2025-01"])
+    printf "figure May 2025 total under-prediction: %.0f%%\n", 100 * (1 - med["total", "2025-05"] / ob["total", "2025-05"])
+    printf "figure total exports median, September 2025: %s t\n", comma(ts["cn_export/shipped", "2025-09"])
+    printf "figure total exports median, October 2025: %s t\n", comma(ts["cn_export/shipped", "2025-10"])
+    printf "figure total exports median, November 2025: %s t\n", comma(ts["cn_export/shipped", "2025-11"])
 }' "$tmp/out/fit_summary.csv" "$tmp/out/fit.csv" "$tmp/out/timeseries.csv"

@@ -1,8 +1,9 @@
 #!/bin/sh
-# The results tables the docs quote are what the scenarios give now: scripts/scenario-table.sh
+# The results the docs quote are what the scenarios give now: scripts/scenario-table.sh
 # (docs/scenarios.md, "Results") and scripts/fit-table.sh (docs/calibration.md, "Final fit") are
-# run with this build, and every table row they print must be in the doc, so a change to a model
-# or a scenario that moves a figure fails here until the tables are regenerated on purpose.
+# run with this build; every table row they print must be in the doc, the fit's summary sentence
+# too, and each figure the fit's text and caveats quote must be in its prose, so a change to a
+# model or a scenario that moves one fails here until the doc is regenerated on purpose.
 # Usage: doc_tables.sh REESIM SOURCE_DIR WORKDIR
 bin=$1 src=$2 work=$3
 . "$src/tests/cli/lib.sh"
@@ -22,5 +23,16 @@ check "docs/scenarios.md has every row of its table" rows_in "$work/scenarios.md
 TMPDIR=$work sh "$src/scripts/fit-table.sh" "$build" > "$work/fit.md" 2> "$work/f.err"
 check "fit-table.sh runs" test $? -eq 0
 check "docs/calibration.md has every row of its fit table" rows_in "$work/fit.md" "$src/docs/calibration.md"
-check "docs/calibration.md has its summary sentence" grep -qF "$(sed -n 2p "$work/fit.md")" "$src/docs/calibration.md"
+for l in 1 2 3; do
+    check "docs/calibration.md has line $l of the fit's summary" grep -qxF "$(sed -n ${l}p "$work/fit.md")" "$src/docs/calibration.md"
+done
+# The figures the text and the caveats quote: each in the doc's prose (outside its tables).
+grep -v '^|' "$src/docs/calibration.md" > "$work/prose"
+grep '^figure ' "$work/fit.md" > "$work/figures"
+check "fit-table.sh printed the quoted figures" test "$(wc -l < "$work/figures")" -ge 7
+while IFS= read -r f; do
+    v=${f##*: }
+    v=${v% t}
+    check "docs/calibration.md quotes ${f#figure }" grep -qF -- "$v" "$work/prose"
+done < "$work/figures"
 finish
