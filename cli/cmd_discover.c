@@ -424,9 +424,14 @@ ree_status ree_cmd_discover(int argc, char **argv)
         ree_cli_report_oom("running PRIM");
         goto done;
     }
+    /* The default folder sits beside the sweep: "sw/" gives "sw-discover", not "sw/-discover"
+     * inside it (a trailing slash is dropped; "/" alone stays). */
+    int base = (int)strlen(dirarg);
+    while (base > 1 && dirarg[base - 1] == '/')
+        base--;
     if (out ? ree_cli_path(dir, sizeof dir, "discover", "-o", "%s", out)
             : ree_cli_path(dir, sizeof dir, "discover",
-                           "the default output folder (SWEEP_DIR-discover)", "%s-discover",
+                           "the default output folder (SWEEP_DIR-discover)", "%.*s-discover", base,
                            dirarg)) {
         st = REE_EUSAGE;
         goto done;

@@ -303,7 +303,8 @@ ree_status ree_cmd_search(int argc, char **argv)
                             goal_text);
         return REE_EUSAGE;
     }
-    if (!strchr(lever, '=') || !strstr(lever, "..")) {
+    const char *eq = strchr(lever, '=');
+    if (!eq || eq == lever || !strstr(eq, "..")) {
         ree_cli_usage_error("search", "--lever expects PATH=LO..HI, found '%s'", lever);
         return REE_EUSAGE;
     }

@@ -260,7 +260,9 @@ ree_status ree_output_variance(const ree_plan *p, const ree_mc_result *res, ree_
                       NULL);
 }
 
-/* A YAML double-quoted string. */
+/* A YAML double-quoted scalar that reads back as s: quote and backslash escaped, and every
+ * control as an escape (C0 and DEL as \xHH, a C1 control in UTF-8 as \u00HH), since the loader
+ * refuses a raw control and YAML folds a raw NEL (U+0085) into a space. */
 static void yq(FILE *f, const char *s)
 {
     fputc('"', f);
@@ -268,8 +270,10 @@ static void yq(FILE *f, const char *s)
         unsigned char ch = (unsigned char)*s;
         if (ch == '"' || ch == '\\')
             fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
+        else if (ch < 0x20 || ch == 0x7f)
             fprintf(f, "\\x%02x", ch);
+        else if (ch == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f)
+            fprintf(f, "\\u00%02x", (unsigned char)*++s);
         else
             fputc(ch, f);
     }

@@ -6,7 +6,8 @@
  *
  * A month is short when used < service_level * need. With S = shock (a step, possibly not an
  * integer: a month counts once step >= S) and N = recover_months:
- *   shortfall_t = need_t - used_t, share_t = shortfall_t / need_t (0 when need_t = 0),
+ *   shortfall_t = the caller's (need_t - used_t for one buyer, a sum over buyers or firm classes
+ *   for a group: ree_resil_step), share_t = shortfall_t / need_t (0 when need_t = 0),
  *   onset f = first short step >= S, recovery r = first step after f opening N consecutive
  *   months that are not short.
  */

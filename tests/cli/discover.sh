@@ -39,6 +39,10 @@ check "review unrestricted" awk -F, "$cols \$c[\"input\"] == \"gates.cn_export.r
 check "discover on a real sweep (default folder)" "$bin" discover "$work/sw" \
     --where 'us_cars/shortfall_share > 0.5' -q
 check "default folder SWEEP_DIR-discover" test -s "$work/sw-discover/discover_box.csv"
+rm -rf "$work/sw-discover"
+"$bin" discover "$work/sw//" --where 'us_cars/shortfall_share > 0.5' -q
+check "SWEEP_DIR given with trailing slashes: the default folder is still beside it" test -s "$work/sw-discover/discover_box.csv"
+check "... and nothing inside the sweep" test ! -e "$work/sw/-discover"
 check "rerun into the same folder" "$bin" discover "$work/sw" --where 'us_cars/shortfall_share > 0.4' -q
 check "meta.json names the condition" grep -q '"where":.*shortfall_share > 0.4' "$work/sw-discover/meta.json"
 # -o naming the sweep folder, another spelling of it, or a folder holding it: refused before

@@ -61,6 +61,15 @@ sed 's/capacity: 700 /capacity: 700.1234567890123 /; s/demand: 595 /demand: 595.
 check "17 digits written back exactly" grep -q "capacity: 700.1234567890123  #" "$work/p1/scenario.resolved.yaml"
 check "17-digit scenario: resolved reproduces every result file" \
     diff -r -x meta.json -x scenario.resolved.yaml "$work/p1" "$work/p2"
+# report.series patterns with controls (DEL, and NEL, which YAML would fold into a space if
+# written raw) are written as escapes and read back as the same patterns.
+sed '/^report:/,/"cn_to_\*\/shipped"\]/d' "$src/scenarios/examples/gate.yaml" > "$work/ctl.yaml"
+printf '%s\n' 'report:' '  series: ["cn_export/*", "us_*/shortfal[l\x7f]", "us_*/stoc[k\u0085].*"]' >> "$work/ctl.yaml"
+"$bin" run "$work/ctl.yaml" -n 16 -q -o "$work/c1" 2>/dev/null
+"$bin" run "$work/c1/scenario.resolved.yaml" -n 16 -q -o "$work/c2" 2>/dev/null
+check "patterns with DEL and NEL: resolved reproduces every result file" \
+    diff -r -x meta.json -x scenario.resolved.yaml "$work/c1" "$work/c2"
+check "... and writes them as escapes" grep -qF '"us_*/stoc[k\u0085].*"' "$work/c1/scenario.resolved.yaml"
 check "meta.json records the seed" grep -q '"seed":.*"20250404"' "$work/q/meta.json"
 # An output folder that cannot be created: a file stands in the way.
 : > "$work/blocker"
