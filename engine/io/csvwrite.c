@@ -224,17 +224,24 @@ void ree_csv_text(ree_csv *c, const char *text, size_t n)
     put_bytes(c, text, n);
 }
 
-void ree_csv_int(ree_csv *c, long long x)
+size_t ree_format_int(char *buf, long long x)
 {
-    char buf[24], *e = buf + sizeof buf, *p = e;
+    char tmp[24], *e = tmp + sizeof tmp, *p = e;
     unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
-    field_sep(c);
     do
         *--p = (char)('0' + u % 10);
     while (u /= 10);
     if (x < 0)
         *--p = '-';
-    put_bytes(c, p, (size_t)(e - p));
+    memcpy(buf, p, (size_t)(e - p));
+    return (size_t)(e - p);
+}
+
+void ree_csv_int(ree_csv *c, long long x)
+{
+    char buf[24];
+    field_sep(c);
+    put_bytes(c, buf, ree_format_int(buf, x));
 }
 
 void ree_csv_end_row(ree_csv *c)

@@ -124,6 +124,9 @@ int ree_outset_discard_temp(const char *tmp);
 void ree_csv_str(ree_csv *c, const char *s);
 void ree_csv_num(ree_csv *c, double x);
 void ree_csv_int(ree_csv *c, long long x);
+/* x in decimal into buf (at least 20 bytes; no terminating NUL), as ree_csv_int writes it.
+ * Returns the number of bytes written. */
+size_t ree_format_int(char *buf, long long x);
 /* `n` bytes of text that are already one or more fields as the calls above write them (quoted
  * where needed, commas between), e.g. made once and repeated on many rows. */
 void ree_csv_text(ree_csv *c, const char *text, size_t n);

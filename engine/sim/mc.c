@@ -140,20 +140,26 @@ void ree_mc_write_runs(const ree_plan *p, ree_csv *csv, const double *values, lo
     ree_csv *t = ree_csv_mem_alloc();
     size_t *at = malloc(((size_t)p->nindicator + 2) * sizeof *at);
     const char *text = t && at ? runs_text(p, t, at) : NULL;
-    if (!text) { /* out of memory: the plain way */
+    char *lead = text ? malloc(at[0] + 24) : NULL; /* "scenario,run": fits a long long's digits */
+    if (!lead) {                                   /* out of memory: the plain way */
         write_runs_plain(p, csv, values, first, count);
     } else {
         /* the scenario's field is text[0 .. at[0] - 1), indicator k's three are text[at[k] ..
-         * at[k + 1] - 1): each row of t without its newline */
-        for (int i = 0; i < count; i++)
+         * at[k + 1] - 1): each row of t without its newline. A run's rows start with the same
+         * two fields, its lead, formatted once per run (a row's raw text may hold commas). */
+        memcpy(lead, text, at[0] - 1);
+        lead[at[0] - 1] = ',';
+        for (int i = 0; i < count; i++) {
+            size_t n = at[0] + (size_t)ree_format_int(lead + at[0], first + i);
             for (int k = 0; k < p->nindicator; k++) {
-                ree_csv_text(csv, text, at[0] - 1);
-                ree_csv_int(csv, first + i);
+                ree_csv_text(csv, lead, n);
                 ree_csv_text(csv, text + at[k], at[k + 1] - at[k] - 1);
                 ree_csv_num(csv, values[(size_t)i * (size_t)p->nindicator + (size_t)k]);
                 ree_csv_end_row(csv);
             }
+        }
     }
+    free(lead);
     free(at);
     ree_csv_mem_free(t);
 }
