@@ -256,27 +256,40 @@ static int under(int fd, const struct stat *so)
     return held;
 }
 
+/* under() from the folder of the file at `path`: the prefix before its last slash. */
+static int folder_under(const char *path, const struct stat *so)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return under(open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), so);
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    char *dir = malloc(n + 1);
+    if (!dir)
+        return -1;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    int held = under(open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC), so);
+    free(dir);
+    return held;
+}
+
 int ree_cli_out_holds(const char *out, const char *in)
 {
-    struct stat so, si;
+    struct stat so, si, sl;
     if (stat(out, &so) != 0 || !S_ISDIR(so.st_mode))
         return 0; /* no folder there to replace */
     if (stat(in, &si) != 0)
         return -1;
     if (S_ISDIR(si.st_mode))
         return under(open(in, O_PATH | O_DIRECTORY | O_CLOEXEC), &so);
-    /* A file: from its folder, a prefix of the path that opened it. */
-    const char *slash = strrchr(in, '/');
-    if (!slash)
-        return under(open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), &so);
-    size_t n = slash == in ? 1 : (size_t)(slash - in);
-    char *dir = malloc(n + 1);
-    if (!dir)
-        return -1;
-    memcpy(dir, in, n);
-    dir[n] = '\0';
-    int held = under(open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC), &so);
-    free(dir);
+    /* A file: its folder; and when it is a symlink, the folder of the file it leads to too (the
+     * replacement would delete that file, read through a link that lies elsewhere). */
+    int held = folder_under(in, &so);
+    if (held == 0 && lstat(in, &sl) == 0 && S_ISLNK(sl.st_mode)) {
+        char *real = realpath(in, NULL);
+        held = real ? folder_under(real, &so) : -1;
+        free(real);
+    }
     return held;
 }
 

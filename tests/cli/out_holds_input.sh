@@ -34,7 +34,10 @@ refused "sensitivity" "$bin" sensitivity "$scn" --method morris --set cn_magnets
 refused "search" "$bin" search "$scn" --lever cn_magnets.capacity=400..700 \
     --goal 'P(us_magnet_users/months_short <= 1) >= 0.5' -o R
 refused "calibrate" "$bin" calibrate "$scn" --iterations 1 -o R
+ln -s "$work/R/scenario.resolved.yaml" elsewhere.yaml
+refused "run of a link elsewhere to a scenario inside -o" "$bin" run elsewhere.yaml -o R
 check "another folder is fine" "$bin" run "$scn" -n 16 -q -o R2
+check "-o not there yet, beside the input: fine" "$bin" run "$scn" -n 16 -q -o R3
 # discover from a working folder deeper than PATH_MAX (4096 bytes): the sweep is still kept.
 # bash, whose cd goes one component at a time (dash's builds the whole path, which fails there).
 if command -v bash > /dev/null; then
