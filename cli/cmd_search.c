@@ -206,14 +206,15 @@ static void print_answer(const search_ctx *s, const char *lever_path, const ree_
                r->prob, lo, hi);
         return;
     }
-    /* 6 significant digits, more (up to the files' 10) until the two ends print apart. */
-    int digits = 6;
-    char a[40], b[40] = "";
-    for (;; digits++) {
+    /* 6 significant digits, more (up to the files' 10) until the answer reads as in the files
+     * and the two ends print apart. */
+    char a[40], b[40] = "", ten[40];
+    snprintf(ten, sizeof ten, "%.10g", r->answer);
+    for (int digits = 6; digits <= 10; digits++) {
         snprintf(a, sizeof a, "%.*g", digits, r->answer);
         if (!isnan(r->bracket))
             snprintf(b, sizeof b, "%.*g", digits, r->bracket);
-        if (digits == 10 || strcmp(a, b))
+        if (strtod(a, NULL) == strtod(ten, NULL) && strcmp(a, b))
             break;
     }
     printf("%s value meeting the goal: %s", r->smallest ? "smallest" : "largest", a);

@@ -31,7 +31,11 @@ if ! "$reesim" run "$root/scenarios/historical-2025.yaml" -n "$runs" -j 2 --chec
     exit 1
 fi
 
-seed=$(sed -n 's/.*"seed":[^"]*"\([0-9]*\)".*/\1/p' "$tmp/out/meta.json")
+seed=$(sed -n 's/.*"seed":[^0-9]*\([0-9][0-9]*\).*/\1/p' "$tmp/out/meta.json")
+if [ -z "$seed" ]; then
+    echo "fit-table: no seed in $tmp/out/meta.json" >&2
+    exit 1
+fi
 awk -F, -v runs="$runs" -v seed="$seed" '
 function comma(x,   s, neg) { # a whole number with thousands grouped
     x = sprintf("%.0f", x)
@@ -49,19 +53,19 @@ FILENAME ~ /fit_summary.csv$/ {
 }
 FILENAME ~ /fit.csv$/ {
     lab = col("label") ~ /to_us$/ ? "to US" : "total"
-    obs = col("observed"); p50 = col("p50")
+    obs = col("observed") + 0; p50 = col("p50") + 0 # numbers, not text, in every awk
     n++
     inside += col("within_p05_p95") == 1
     row[n] = sprintf("| %s | %s | %s | %s | %s | %s | %s | %.0f%% |", lab, col("date"), comma(obs),
         comma(col("p05")), comma(p50), comma(col("p95")), col("within_p05_p95") == 1 ? "yes" : "no",
         100 * (p50 > obs ? p50 - obs : obs - p50) / obs)
-    med[lab, col("date")] = p50; ob[lab, col("date")] = obs; lo[lab, col("date")] = col("p05")
+    med[lab, col("date")] = p50; ob[lab, col("date")] = obs
     next
 }
 FILENAME ~ /timeseries.csv$/ {
     k = col("entity") "/" col("metric")
     if (k == "cn_export/shipped" || k == "china_magnet_exports_to_us/shipped")
-        ts[k, col("date")] = col("p50")
+        ts[k, col("date")] = col("p50") + 0
     next
 }
 END {

@@ -261,8 +261,9 @@ ree_status ree_output_variance(const ree_plan *p, const ree_mc_result *res, ree_
 }
 
 /* A YAML double-quoted scalar that reads back as s: quote and backslash escaped, and every
- * control as an escape (C0 and DEL as \xHH, a C1 control in UTF-8 as \u00HH), since the loader
- * refuses a raw control and YAML folds a raw NEL (U+0085) into a space. */
+ * character YAML does not allow raw as an escape (C0 and DEL as \xHH, a C1 control in UTF-8 as
+ * \u00HH, U+FFFE and U+FFFF as \uFFFE and \uFFFF), since the loader refuses them raw, and YAML
+ * folds a raw NEL (U+0085) into a space. */
 static void yq(FILE *f, const char *s)
 {
     fputc('"', f);
@@ -274,7 +275,11 @@ static void yq(FILE *f, const char *s)
             fprintf(f, "\\x%02x", ch);
         else if (ch == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f)
             fprintf(f, "\\u00%02x", (unsigned char)*++s);
-        else
+        else if (ch == 0xef && (unsigned char)s[1] == 0xbf &&
+                 ((unsigned char)s[2] & 0xfe) == 0xbe) {
+            fprintf(f, "\\uFFF%c", s[2] == (char)0xbe ? 'E' : 'F'); /* noncharacters */
+            s += 2;
+        } else
             fputc(ch, f);
     }
     fputc('"', f);

@@ -33,6 +33,8 @@ check "fit-table.sh printed the quoted figures" test "$(wc -l < "$work/figures")
 while IFS= read -r f; do
     v=${f##*: }
     v=${v% t}
-    check "docs/calibration.md quotes ${f#figure }" grep -qF -- "$v" "$work/prose"
+    # The whole number: not inside a longer one (674 in 1,674, 14% in 114%).
+    re="(^|[^0-9,.])$(printf '%s' "$v" | sed 's/[.]/[.]/g')([^0-9,]|\$)"
+    check "docs/calibration.md quotes ${f#figure }" grep -qE -- "$re" "$work/prose"
 done < "$work/figures"
 finish

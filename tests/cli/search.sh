@@ -68,6 +68,9 @@ check "a lever range narrower than the written digits (default --tol): 64, said"
 "$bin" search "$toy" --lever gates.cn_export.approval=0.1..0.9 \
     --goal 'P(us_cars/shortfall_share <= 0.3) >= 0.9' --tol 9e-9 -n 100 -q -o "$work/tol-limit" 2> /dev/null
 check "--tol at the limit (1e-8 x 0.9, as printed) is accepted" test $? -eq 0
+"$bin" search "$toy" --lever nodes.us_cars.stock.ndfeb=999999990..1e9 \
+    --goal 'P(us_cars/months_short <= 2) >= 0.9' -n 20 -o "$work/both-ends" > "$work/both.out" 2> /dev/null
+check "met at both ends: the printed answer is LO (999999990), not 1e+09" grep -q "goal: 9.9999999e+08$" "$work/both.out"
 check "found, and its bracket's ends differ in the written digits" awk -F, 'NR == 2 && $3 == 1 && $5 != $10 { ok = 1 } END { exit !ok }' "$work/tol-limit/search_summary.csv"
 check "the message names --lever, the option given" grep -q "search: --lever gates.cn_export.approval: expected LO..HI" "$work/e-lever"
 check "nothing written" test ! -e "$work/bad"

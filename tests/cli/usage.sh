@@ -70,6 +70,12 @@ printf '%s\n' 'report:' '  series: ["cn_export/*", "us_*/shortfal[l\x7f]", "us_*
 check "patterns with DEL and NEL: resolved reproduces every result file" \
     diff -r -x meta.json -x scenario.resolved.yaml "$work/c1" "$work/c2"
 check "... and writes them as escapes" grep -qF '"us_*/stoc[k\u0085].*"' "$work/c1/scenario.resolved.yaml"
+# U+FFFE and U+FFFF, which YAML does not allow raw, in a description: written as escapes.
+awk '/^description:/ { print "description: \"ff\\uFFFEx\\uFFFFy\""; skip = 1; next }
+     skip && /^  / { next } { skip = 0; print }' "$src/scenarios/examples/gate.yaml" > "$work/nonchar.yaml"
+"$bin" run "$work/nonchar.yaml" -n 16 -q -o "$work/n1" 2>/dev/null
+check "a description with U+FFFE and U+FFFF: resolved scenario validates" \
+    "$bin" validate "$work/n1/scenario.resolved.yaml"
 check "meta.json records the seed" grep -q '"seed":.*"20250404"' "$work/q/meta.json"
 # An output folder that cannot be created: a file stands in the way.
 : > "$work/blocker"
