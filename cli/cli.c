@@ -298,14 +298,17 @@ int ree_cli_out_holds(const char *out, const char *in)
  * as the program. */
 static const char **reads;
 static size_t nreads, capreads;
+static int reads_lost; /* out of memory noting one: no output folder can be vouched for */
 
 void ree_cli_reads(const char *path)
 {
     if (nreads == capreads) {
         size_t cap = capreads ? 2 * capreads : 8;
         const char **r = realloc(reads, cap * sizeof *r);
-        if (!r)
-            return; /* out of memory: the path is then not guarded; the command fails soon */
+        if (!r) {
+            reads_lost = 1;
+            return;
+        }
         reads = r;
         capreads = cap;
     }
@@ -314,6 +317,13 @@ void ree_cli_reads(const char *path)
 
 int ree_cli_out_free(const char *cmd, const char *dir)
 {
+    if (reads_lost) {
+        ree_cli_usage_error(cmd,
+                            "out of memory noting the files read: cannot tell whether the "
+                            "output folder %s holds one",
+                            dir);
+        return -1;
+    }
     for (size_t i = 0; i < nreads; i++) {
         int held = ree_cli_out_holds(dir, reads[i]);
         if (held > 0)
