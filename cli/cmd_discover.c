@@ -362,6 +362,7 @@ ree_status ree_cmd_discover(int argc, char **argv)
     if (ree_cli_path(path, sizeof path, "discover", "SWEEP_DIR", "%s/sweep.csv", dirarg))
         return REE_EUSAGE;
     ree_status st;
+    ree_cli_reads(dirarg); /* the folder read: no output folder may hold it */
     ree_table *t = ree_table_load(path, &st, err, sizeof err);
     if (!t) {
         if (st == REE_ENOMEM)
@@ -429,15 +430,11 @@ ree_status ree_cmd_discover(int argc, char **argv)
     int base = (int)strlen(dirarg);
     while (base > 1 && dirarg[base - 1] == '/')
         base--;
-    if (out ? ree_cli_path(dir, sizeof dir, "discover", "-o", "%s", out)
-            : ree_cli_path(dir, sizeof dir, "discover",
-                           "the default output folder (SWEEP_DIR-discover)", "%.*s-discover", base,
-                           dirarg)) {
-        st = REE_EUSAGE;
-        goto done;
-    }
-    ree_cli_reads(dirarg);
-    if (ree_cli_out_free("discover", dir)) {
+    if ((out ? ree_cli_path(dir, sizeof dir, "discover", "-o", "%s", out)
+             : ree_cli_path(dir, sizeof dir, "discover",
+                            "the default output folder (SWEEP_DIR-discover)", "%.*s-discover", base,
+                            dirarg)) ||
+        ree_cli_out_free("discover", dir)) {
         st = REE_EUSAGE;
         goto done;
     }

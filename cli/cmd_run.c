@@ -284,15 +284,12 @@ ree_status ree_cmd_run(int argc, char **argv)
         info.nruns = 1;
     }
     char dir[REE_CLI_PATH_MAX];
-    if (co.out      ? ree_cli_path(dir, sizeof dir, "run", "-o", "%s", co.out)
-        : only >= 0 ? ree_cli_path(dir, sizeof dir, "run", "the default output folder",
-                                   "out/%s-run-%lld", p->name, only)
-                    : ree_cli_path(dir, sizeof dir, "run", "the default output folder", "out/%s",
-                                   p->name)) {
-        ree_plan_free(p);
-        return REE_EUSAGE;
-    }
-    if (ree_cli_out_free("run", dir)) {
+    if ((co.out      ? ree_cli_path(dir, sizeof dir, "run", "-o", "%s", co.out)
+         : only >= 0 ? ree_cli_path(dir, sizeof dir, "run", "the default output folder",
+                                    "out/%s-run-%lld", p->name, only)
+                     : ree_cli_path(dir, sizeof dir, "run", "the default output folder", "out/%s",
+                                    p->name)) ||
+        ree_cli_out_free("run", dir)) {
         ree_plan_free(p);
         return REE_EUSAGE;
     }
