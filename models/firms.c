@@ -2,8 +2,8 @@
 #include "firms.h"
 
 #include <math.h>
-#include <gsl/gsl_cdf.h>
 
+#include "exactmath.h"
 #include "model.h"
 
 void ree_firms_reset(ree_firms *f, double classes, double cover, double cover_sd)
@@ -19,7 +19,7 @@ void ree_firms_reset(ree_firms *f, double classes, double cover, double cover_sd
     /* exp(ln c - sl2 / 2 + sqrt(sl2) z_i): the first two terms and the root once per call */
     double mu = log(c) - sl2 / 2, sd = sqrt(sl2);
     for (int i = 0; i < f->k; i++)
-        f->cover[i] = exp(mu + sd * gsl_cdf_ugaussian_Pinv((i + 0.5) / f->k));
+        f->cover[i] = exp(mu + sd * ree_ugaussian_pinv((i + 0.5) / f->k));
 }
 
 /* v[0..k) scaled to sum to total, given their sum (added in index order from +0). A ratio of

@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
 #include "exactmath.h"
@@ -86,7 +85,7 @@ static double review_months(const gate_params *p, gate_state *s, double days, do
         s->cv_s2 = log1p(p->review_cv * p->review_cv);
         s->cv_sd = sqrt(s->cv_s2);
     }
-    return base * exp(s->cv_sd * gsl_cdf_ugaussian_Pinv(u) - 0.5 * s->cv_s2);
+    return base * exp(s->cv_sd * ree_ugaussian_pinv(u) - 0.5 * s->cv_s2);
 }
 
 /* Share of a batch of q t approved by the binomial rule at approval probability `ap`. */

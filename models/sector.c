@@ -7,7 +7,8 @@
  * (REE_MF_SECTOR): the engine adds it to the history recyclers read.
  *
  * Per step t (m = material, wpm = REE_WEEKS_PER_MONTH), in the order() hook:
- *   z        = gsl_cdf_ugaussian_Pinv(u), u = gsl_rng_uniform_pos(io->rng): one uniform every
+ *   z        = Phi^-1(u), the standard normal quantile (AS 241, as GSL's; models/exactmath.h),
+ *              u = gsl_rng_uniform_pos(io->rng): one uniform every
  *              step, except with `noise` 0 (factor 1; the stream is keyed per step, so
  *              skipping it moves no other draw and scenarios stay on common random numbers)
  *   demand_t = demand * (1 + growth)^(t / 12) * exp(noise * z - noise^2 / 2)   (mean-1 noise) [t]
@@ -41,7 +42,7 @@
  * each, of the sector's need) whose stock cover is lognormal across firms with mean
  * cover_weeks and sd cover_sd. Class i (0-based) gets the (i + 0.5) / K quantile:
  *   sl2 = ln(1 + cover_sd^2 / cover_weeks^2), c_i = exp(ln cover_weeks - sl2/2 + sqrt(sl2) z_i),
- *   z_i = gsl_cdf_ugaussian_Pinv((i + 0.5) / K)                  (cover_sd 0: c_i = cover_weeks)
+ *   z_i = Phi^-1((i + 0.5) / K)                                  (cover_sd 0: c_i = cover_weeks)
  * (The class machinery is models/firms.c, shared with the inventory's importer populations.)
  * Each class holds its own stock s_i and pipeline p_i (ordered and on the way), a split of the
  * node's: sum s_i = stock[m] and sum p_i = position[m] - stock[m] at every order() (the split is
@@ -127,8 +128,8 @@
 #include <float.h>
 #include <math.h>
 #include <stddef.h>
-#include <gsl/gsl_cdf.h>
 
+#include "exactmath.h"
 #include "firms.h"
 #include "model.h"
 #include "resilience.h"
@@ -451,7 +452,7 @@ static void sector_order(const void *params, void *state, const ree_node_io *io)
      * keyed per step and this is the model's only draw, so no other draw moves). */
     double factor = 1;
     if (p->noise != 0) {
-        double z = gsl_cdf_ugaussian_Pinv(ree_rng_uniform_pos_gsl(io->rng));
+        double z = ree_ugaussian_pinv(ree_rng_uniform_pos_gsl(io->rng));
         factor = exp(p->noise * z - p->noise * p->noise / 2);
     }
     /* pow(1, y) is 1 exactly (C11 F.10.4.4), so no growth costs no pow call. */
