@@ -604,9 +604,10 @@ static void link_params(ree_run *r, int all)
             k->lead = link_value(r, l, lc->lead_time);
             k->delay_months = link_value(r, l, lc->delay_months);
             k->priority = link_value(r, l, lc->priority); /* the destination's unless given */
-            double d = k->lead < 1 ? 1 : k->lead;
-            k->k0 = floor(d);
-            k->f0 = d - k->k0;
+            double d = k->lead < 1 ? 1 : k->lead, whole = floor(d);
+            k->k0 = (long)whole;
+            k->f0 = d - whole;
+            k->g0 = 1 - k->f0;
         }
     r->nrand_link = 0;
     for (int l = 0; l < p->nlink; l++) {

@@ -40,8 +40,10 @@ typedef struct link_rt {
     gsl_rng *rng;    /* its per-step stream: keyed for step t > 0 where it draws (shipping) */
     uint32_t kind;   /* that stream's ree_stream_kind */
     /* Read at reset: the whole and fractional months of its delivery without a random delay
-     * (dispatch: max(1, lead) split into floor and rest). */
-    double k0, f0;
+     * (dispatch: max(1, lead) split into floor and rest, lead_time being at most 120), and 1
+     * minus the rest: the share that arrives after the whole months. */
+    long k0;
+    double f0, g0;
     double lead, delay_prob, delay_months, priority;
     double share;       /* 1, normalised within its (destination, material, rank) group */
     double share_given; /* 1, the link's `share` parameter this step */

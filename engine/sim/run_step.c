@@ -122,23 +122,26 @@ static void gates_ship(ree_run *r)
     }
 }
 
-/* Put q tonnes on link l's pipeline, arriving after its lead time (plus a random delay). */
-static void dispatch(ree_run *r, int l, double q, double extra)
+/* Put q tonnes on link l's pipeline (k: its lk entry), arriving after its lead time (plus a
+ * random delay): the share 1 - f after the whole months, the rest f a month later; a part due
+ * beyond the horizon goes to the last slot (nsteps + 1). */
+static void dispatch(ree_run *r, const link_rt *k, int l, double q, double extra)
 {
-    size_t w = (size_t)r->nsteps + 2;
-    double k = r->lk[l].k0, f = r->lk[l].f0; /* extra 0: d = max(1, lead), split at reset */
+    long whole = k->k0, last = (long)r->nsteps + 1;
+    double f = k->f0, g = k->g0; /* extra 0: d = max(1, lead), split at reset */
     if (extra != 0) {
-        double d = r->lk[l].lead + extra;
+        double d = k->lead + extra;
         if (d < 1)
             d = 1;
-        k = floor(d);
-        f = d - k;
+        double kd = floor(d); /* at most 240: lead_time and delay_months are at most 120 */
+        f = d - kd;
+        g = 1 - f;
+        whole = (long)kd;
     }
-    double s1 = r->t + k, s2 = s1 + 1; /* whole, >= 1: through long, the cheaper conversion */
-    size_t i1 = s1 > r->nsteps + 1 ? (size_t)r->nsteps + 1 : (size_t)(long)s1;
-    size_t i2 = s2 > r->nsteps + 1 ? (size_t)r->nsteps + 1 : (size_t)(long)s2;
-    r->pipe[(size_t)l * w + i1] += q * (1 - f);
-    r->pipe[(size_t)l * w + i2] += q * f;
+    long i1 = r->t + whole, i2 = i1 + 1;
+    double *row = r->pipe + (size_t)l * ((size_t)r->nsteps + 2);
+    row[i1 > last ? last : i1] += q * g;
+    row[i2 > last ? last : i2] += q * f;
     r->transit[l] += q;
 }
 
@@ -183,7 +186,7 @@ static void allocate(ree_run *r, int pr, int rank, const double *extra)
             r->shipped[l] += q;
             r->ship[o] += q;
             r->stock[o] -= q;
-            dispatch(r, l, q, extra[l]);
+            dispatch(r, &r->lk[l], l, q, extra[l]);
         }
         avail -= give;
         level = prio;
