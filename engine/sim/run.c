@@ -192,6 +192,9 @@ static void hooks_setup(ree_run *r)
                                   .metrics = r->metrics + r->moff[e],
                                   .price = r->price,
                                   .rng = r->rng[e]};
+        if (!p->entities[e].model->offer) /* never changed: see offer in run_priv.h */
+            for (int m = 0; m < r->nmat; m++)
+                r->offer[o + (size_t)m] = INFINITY;
     }
     int k = 0;
     for (int ph = 0; ph < PH_COUNT; ph++) {

@@ -163,6 +163,7 @@ static void allocate(ree_run *r, int pr, int rank, const double *extra)
     const int *off = r->pair_roff + (size_t)pr * (REE_LINK_RANKS + 1) + rank;
     const int *lk = r->pair_rlink;
     size_t o = NM(r, n) + (size_t)m;
+    /* The offer of a node without an offer hook is +inf: avail is then its stock, at least 0. */
     double avail = r->offer[o] < r->stock[o] ? r->offer[o] : r->stock[o];
     if (avail < 0)
         avail = 0;
@@ -198,9 +199,6 @@ static void shipping(ree_run *r)
 {
     const ree_plan *p = r->p;
     size_t nnm = NM(r, p->nnode);
-    /* Offers: all stock, unless the model says less. */
-    for (size_t i = 0; i < nnm; i++)
-        r->offer[i] = r->stock[i] > 0 ? r->stock[i] : 0;
     /* What each node's customers ask of it at rank 0 this step, for offer() (the only reader:
      * nodes without that hook are not asked). */
     memset(r->asked, 0, sizeof(double) * nnm);
@@ -213,6 +211,8 @@ static void shipping(ree_run *r)
         ree_node_io *io = &r->nio[c->node];
         io->step = r->t;
         io->asked = r->asked + NM(r, c->node); /* offer() only: NULL in the other hooks */
+        for (int m = 0; m < r->nmat; m++)      /* all stock, unless the model says less */
+            io->offer[m] = io->stock[m] > 0 ? io->stock[m] : 0;
         c->hook(c->par, c->state, io);
         io->asked = NULL;
     }
