@@ -80,7 +80,9 @@ struct ree_run {
     double *metrics; /* per entity, at moff[e] */
     size_t *moff;
 
-    double *stock, *prev, *recv, *ship, *prod, *cons, *lost; /* node x material */
+    /* node x material. prev, prod and lost are read by the mass-balance check only: a step
+     * without it (r->check 0) neither clears nor writes them. */
+    double *stock, *prev, *recv, *ship, *prod, *cons, *lost;
     double *order, *position, *requested, *requested_now, *unmet, *unmet_next;
     /* node x material: what a node with an offer hook offers this step (preset to its stock,
      * at least 0, before the hook); +inf for the other nodes, set at allocation, so that the

@@ -29,9 +29,11 @@ static inline void book(ree_run *r, int n)
         if (((bp | bc | bl) << 1) == 0) /* all three +0 or -0 */
             continue;
         r->stock[o + m] += pr - co - lo;
-        r->prod[o + m] += pr;
         r->cons[o + m] += co;
-        r->lost[o + m] += lo;
+        if (r->check) { /* read by balance() only */
+            r->prod[o + m] += pr;
+            r->lost[o + m] += lo;
+        }
         r->total0[m] += pr - co - lo;
         r->produced_io[m] = r->consumed_io[m] = r->lost_io[m] = 0;
     }
@@ -533,8 +535,8 @@ ree_status ree_run_step(ree_run *r)
     size_t nnm = NM(r, p->nnode);
     if (r->check) /* the stocks at the start of the step: read by balance() only */
         memcpy(r->prev, r->stock, sizeof(double) * nnm);
-    double *flows[] = {r->recv, r->ship, r->prod, r->cons, r->lost, r->order};
-    for (size_t i = 0; i < sizeof flows / sizeof flows[0]; i++)
+    double *flows[] = {r->recv, r->ship, r->cons, r->order, r->prod, r->lost}; /* last 2: check */
+    for (size_t i = 0; i < sizeof flows / sizeof flows[0] - (r->check ? 0 : 2); i++)
         memset(flows[i], 0, sizeof(double) * nnm);
     memset(r->metrics, 0, sizeof(double) * r->moff[p->nentity]);
     memcpy(r->requested, r->requested_now, sizeof(double) * nnm);
