@@ -161,39 +161,43 @@ static inline void settle(ree_run *r, size_t o)
  * its priority is below the last served (+inf at first) and above -inf. */
 static void allocate(ree_run *r, int pr, int rank, const double *extra)
 {
-    int n = r->pair_node[pr], m = r->pair_mat[pr];
     const int *off = r->pair_roff + (size_t)pr * (REE_LINK_RANKS + 1) + rank;
-    const int *lk = r->pair_rlink;
-    size_t o = NM(r, n) + (size_t)m;
-    /* The offer of a node without an offer hook is +inf: avail is then its stock, at least 0. */
-    double avail = r->offer[o] < r->stock[o] ? r->offer[o] : r->stock[o];
+    const int *lk = r->pair_rlink, *gend = r->rlink_gend;
+    const double *req = r->req;
+    size_t o = NM(r, r->pair_node[pr]) + (size_t)r->pair_mat[pr];
+    /* The offer of a node without an offer hook is +inf: avail is then its stock, at least 0.
+     * The stock and shipments are kept here while the links are served. */
+    double stock = r->stock[o], ship = r->ship[o];
+    double avail = r->offer[o] < stock ? r->offer[o] : stock;
     if (avail < 0)
         avail = 0;
     double level = INFINITY;
-    for (int g = off[0], e; g < off[1] && avail > 0; g = e) {
-        e = r->rlink_gend[g];
+    for (int g = off[0], end = off[1], e; g < end && avail > 0; g = e) {
+        e = gend[g];
         double prio = r->lk[lk[g]].priority, want = 0;
         int asks = 0;
-        for (int i = g; i < e; i++)
-            asks |= r->req[lk[i]] > 0;
+        for (int i = g; i < e; i++) {
+            asks |= req[lk[i]] > 0;
+            want += req[lk[i]];
+        }
         if (!asks || !(prio < level) || !(prio > -INFINITY))
             continue;
-        for (int i = g; i < e; i++)
-            want += r->req[lk[i]];
         double give = want < avail ? want : avail, frac = want > 0 ? give / want : 0;
         for (int i = g; i < e; i++) {
             int l = lk[i];
-            if (r->req[l] <= 0)
+            if (req[l] <= 0)
                 continue;
-            double q = give >= want ? r->req[l] : r->req[l] * frac;
+            double q = give >= want ? req[l] : req[l] * frac;
             r->shipped[l] += q;
-            r->ship[o] += q;
-            r->stock[o] -= q;
+            ship += q;
+            stock -= q;
             dispatch(r, &r->lk[l], l, q, extra[l]);
         }
         avail -= give;
         level = prio;
     }
+    r->stock[o] = stock;
+    r->ship[o] = ship;
     settle(r, o);
 }
 
