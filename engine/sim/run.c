@@ -720,6 +720,7 @@ void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
     r->run = run;
     if (r->t > r->series_stale) /* the steps taken wrote series columns [0, t) */
         r->series_stale = r->t;
+    size_t taken = (size_t)r->t; /* pipeline slots [0, taken) are zero: see below */
     r->t = 0;
     r->err[0] = 0;
     r->next_event = 0;
@@ -760,7 +761,11 @@ void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
     for (int m = 0; m < nm; m++)
         r->price[m] = 1;
     memset(r->history, 0, sizeof(double) * (size_t)r->nsteps * (size_t)nm);
-    memset(r->pipe, 0, sizeof(double) * (size_t)p->nlink * (size_t)(r->nsteps + 2));
+    /* Arrivals cleared the slot of each step taken (those they skip as 0 hold +0: no part
+     * dispatched is -0), so only the later slots may hold an earlier run's shipments. */
+    size_t w = (size_t)r->nsteps + 2;
+    for (int l = 0; l < p->nlink; l++)
+        memset(r->pipe + (size_t)l * w + taken, 0, sizeof(double) * (w - taken));
     memset(r->transit, 0, sizeof(double) * (size_t)p->nlink);
     memset(r->g_on_order, 0, sizeof(double) * (size_t)p->nlink);
     memset(r->g_fallback, 0, sizeof(double) * (size_t)p->nlink);
