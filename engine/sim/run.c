@@ -207,7 +207,7 @@ static void hooks_setup(ree_run *r)
                            : ph == PH_OFFER   ? m->offer
                            : ph == PH_CONSUME ? m->consume
                                               : m->account,
-                           r->par[e], r->state + r->soff[e], n};
+                           r->par[e], r->state + r->soff[e], &r->nio[n], n};
             if (c.hook)
                 r->calls[k++] = c;
         }

@@ -18,11 +18,12 @@
 #define IN_RANGE(v)       (fabs(v) <= REE_RUN_VALUE_MAX) /* false for NaN and inf */
 
 /* A node hook of one phase, resolved once at allocation (run.c, hooks_setup): the phase's
- * nodes that have the hook, in node order, with their parameters and state. */
+ * nodes that have the hook, in node order, with their parameters, state and io block. */
 typedef struct node_call {
     void (*hook)(const void *, void *, const ree_node_io *);
     const void *par;
     void *state;
+    ree_node_io *io; /* nio + node */
     int node;
 } node_call;
 

@@ -45,11 +45,10 @@ static inline void book(ree_run *r, int n)
 static void call_nodes(ree_run *r, int ph)
 {
     int books = ph == PH_PRODUCE || ph == PH_CONSUME;
-    for (int i = r->ncall[ph]; i < r->ncall[ph + 1]; i++) {
+    for (int i = r->ncall[ph], end = r->ncall[ph + 1]; i < end; i++) {
         const node_call *c = &r->calls[i];
-        ree_node_io *io = &r->nio[c->node];
-        io->step = r->t;
-        c->hook(c->par, c->state, io);
+        c->io->step = r->t;
+        c->hook(c->par, c->state, c->io);
         if (books)
             book(r, c->node);
     }
@@ -214,7 +213,7 @@ static void shipping(ree_run *r)
     }
     for (int i = r->ncall[PH_OFFER]; i < r->ncall[PH_OFFER + 1]; i++) {
         const node_call *c = &r->calls[i];
-        ree_node_io *io = &r->nio[c->node];
+        ree_node_io *io = c->io;
         io->step = r->t;
         io->asked = r->asked + NM(r, c->node); /* offer() only: NULL in the other hooks */
         for (int m = 0; m < r->nmat; m++)      /* all stock, unless the model says less */
