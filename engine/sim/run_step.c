@@ -474,24 +474,31 @@ static double series_value(const ree_run *r, int s)
     return v;
 }
 
-/* 1 when every a[i] and b[i], i < n, is IN_RANGE, else 0, two values to a vector. The bits of a
- * magnitude (the value with its sign bit cleared) order as the magnitudes do, and those of inf
- * and NaN above every finite one: a magnitude is in range when its bits are at most those of
- * REE_RUN_VALUE_MAX, i.e. when that bound's bits minus them leave the top bit clear. */
-static int all_in_range(const double *a, const double *b, size_t n)
+/* The bits of a magnitude (a value with its sign bit cleared, MAG_MASK) order as the magnitudes
+ * do, and those of inf and NaN above every finite one: a magnitude is in range (IN_RANGE) when
+ * its bits are at most those of REE_RUN_VALUE_MAX, i.e. when adding the excess below leaves the
+ * top bit clear (the sum stays below 2^64). */
+#define MAG_MASK (~(UINT64_C(1) << 63))
+static uint64_t range_excess(void)
 {
-    const uint64_t mask = ~(UINT64_C(1) << 63);
     const double maxv = REE_RUN_VALUE_MAX;
     uint64_t lim;
     memcpy(&lim, &maxv, sizeof lim);
-    const u64x2 mag = {mask, mask}, top = {lim, lim};
+    return MAG_MASK - lim; /* 2^63 - 1 minus the bound's bits */
+}
+
+/* 1 when every a[i] and b[i], i < n, is IN_RANGE, else 0, two values to a vector (range_excess). */
+static int all_in_range(const double *a, const double *b, size_t n)
+{
+    const uint64_t ex = range_excess();
+    const u64x2 mag = {MAG_MASK, MAG_MASK}, over = {ex, ex};
     u64x2 bad = {0, 0};
     size_t i = 0;
     for (; i + 2 <= n; i += 2) {
         u64x2 x, y;
         memcpy(&x, a + i, sizeof x);
         memcpy(&y, b + i, sizeof y);
-        bad |= (top - (x & mag)) | (top - (y & mag));
+        bad |= ((x & mag) + over) | ((y & mag) + over);
     }
     int all = ((bad[0] | bad[1]) >> 63) == 0;
     for (; i < n; i++)
@@ -500,32 +507,30 @@ static int all_in_range(const double *a, const double *b, size_t n)
 }
 
 /* Record the step's series values, and check them and the node stocks and orders in range
- * (IN_RANGE) at the cost of a few integer operations each, without a branch (as in
- * all_in_range); only on failure are they searched. The series read from one workspace value
- * go first, then the computed ones in table order (a sum's terms come earlier in the table, so
- * they are recorded before it either way). Returns 1 when all are in range, else 0
- * (out_of_range() then names the first). */
+ * (IN_RANGE) at the cost of a few integer operations each, without a branch (range_excess);
+ * only on failure are they searched. The series read from one workspace value go first, then
+ * the computed ones in table order (a sum's terms come earlier in the table, so they are
+ * recorded before it either way). Returns 1 when all are in range, else 0 (out_of_range() then
+ * names the first). */
 static int record(ree_run *r)
 {
     const ree_plan *p = r->p;
     size_t T = (size_t)r->nsteps, t = (size_t)r->t;
-    const uint64_t mask = ~(UINT64_C(1) << 63);
-    const double maxv = REE_RUN_VALUE_MAX;
-    uint64_t lim, bad = 0, b;
-    memcpy(&lim, &maxv, sizeof lim);
+    const uint64_t ex = range_excess();
+    uint64_t bad = 0, b;
     double *col = r->series + t;
     for (int i = 0; i < r->nsdirect; i++) {
         double v = *r->sdirect[i].src;
         r->sdirect[i].row[t] = v;
         memcpy(&b, &v, sizeof b);
-        bad |= lim - (b & mask);
+        bad |= (b & MAG_MASK) + ex;
     }
     for (int i = 0; i < r->nscomputed; i++) {
         int s = r->scomputed[i];
         double v = series_value(r, s);
         col[(size_t)s * T] = v;
         memcpy(&b, &v, sizeof b);
-        bad |= lim - (b & mask);
+        bad |= (b & MAG_MASK) + ex;
     }
     return (bad >> 63) == 0 && all_in_range(r->stock, r->order, NM(r, p->nnode));
 }
