@@ -32,24 +32,23 @@ void ree_run_free(ree_run *r)
     gsl_rng_free(r->tmp);
     gsl_rng_free(r->regime_rng);
     void *arrays[] = {
-        r->base,          r->eff,          r->poff,        r->par,         r->state,
-        r->soff,          r->ctx,          r->metrics,     r->moff,        r->stock,
-        r->prev,          r->recv,         r->ship,        r->prod,        r->cons,
-        r->lost,          r->order,        r->offer,       r->position,    r->requested,
-        r->requested_now, r->unmet,        r->unmet_next,  r->produced_io, r->nio,
-        r->calls,         r->kind,         r->price,       r->history,     r->scarcity,
-        r->need_sum,      r->short_sum,    r->need_idx,    r->short_idx,   r->lk,
-        r->pipe,          r->transit,      r->shipped,     r->req,         r->lead_in,
-        r->extra,         r->before,       r->goff,        r->g_material,  r->g_end_use,
-        r->g_applied,     r->g_shipped,    r->g_licensed,  r->g_on_order,  r->total0,
-        r->chval,         r->regime_touch, r->sector_mat,  r->series,      r->indicators,
-        r->region_ind,    r->region_of,    r->cons_idx,    r->lost_idx,    r->region_sum,
-        r->region_acc,    r->g_granted,    r->g_fallback,  r->asked,       (void *)r->g_rule,
-        r->base0,         r->sampled_ent,  r->sampled_par, r->pair_link,   r->pair_mat,
-        r->pair_node,     r->pair_off,     r->pair_ranks,  r->rank_link,   r->sector_node,
-        (void *)r->ssrc,  r->step_rng,     r->step_kind,   r->sdirect,     r->scomputed,
-        r->gio,           r->pair_rlink,   r->rlink_gend,  r->pair_roff,   r->rank_pair,
-        r->pair_idle,     r->extra0,       r->rand_link,   r->ask_link};
+        r->base,          r->eff,         r->poff,        r->par,         r->state,
+        r->soff,          r->ctx,         r->metrics,     r->moff,        r->stock,
+        r->prev,          r->recv,        r->ship,        r->prod,        r->cons,
+        r->lost,          r->order,       r->offer,       r->position,    r->requested,
+        r->requested_now, r->unmet,       r->unmet_next,  r->produced_io, r->nio,
+        r->calls,         r->kind,        r->price,       r->history,     r->scarcity,
+        r->need_sum,      r->short_sum,   r->lk,          r->pipe,        r->transit,
+        r->shipped,       r->req,         r->lead_in,     r->extra,       r->before,
+        r->goff,          r->g_material,  r->g_end_use,   r->g_applied,   r->g_shipped,
+        r->g_licensed,    r->g_on_order,  r->total0,      r->chval,       r->regime_touch,
+        r->series,        r->indicators,  r->region_ind,  r->region_of,   r->region_sum,
+        r->region_acc,    r->g_granted,   r->g_fallback,  r->asked,       (void *)r->g_rule,
+        r->base0,         r->sampled_ent, r->sampled_par, r->pair_link,   r->pair_mat,
+        r->pair_node,     r->pair_off,    r->pair_ranks,  r->rank_link,   (void *)r->ssrc,
+        r->step_rng,      r->step_kind,   r->sdirect,     r->scomputed,   r->gio,
+        r->pair_rlink,    r->rlink_gend,  r->pair_roff,   r->rank_pair,   r->pair_idle,
+        r->extra0,        r->rand_link,   r->ask_link,    r->sector};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -79,6 +78,28 @@ static void region_setup(ree_run *r, int *bad)
                 r->region_of[e] = r->nregion;
         }
         r->nregion++;
+    }
+}
+
+/* The sector nodes (run_priv.h), after region_setup. */
+static void sectors_setup(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    for (int n = 0; n < p->nnode; n++) {
+        int e = p->nodes[n].entity;
+        const ree_model *m = p->entities[e].model;
+        const ree_sector_contract *sc = m->sector; /* set exactly for REE_MF_SECTOR */
+        if (!(m->flags & REE_MF_SECTOR))
+            continue;
+        const double *mt = r->metrics + r->moff[e];
+        r->sector[r->nsector++] =
+            (sector_rt){mt + sc->need,
+                        mt + sc->consumed,
+                        mt + sc->shortfall,
+                        mt + sc->lost_units,
+                        n,
+                        p->entities[e].pspecs[ree_model_param_at(m, sc->material)].ival,
+                        r->region_of[e]};
     }
 }
 
@@ -241,13 +262,8 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->kind = cal((size_t)ne, sizeof *r->kind, &bad);
     r->step_rng = cal((size_t)ne, sizeof *r->step_rng, &bad);
     r->step_kind = cal((size_t)ne, sizeof *r->step_kind, &bad);
-    r->need_idx = cal((size_t)ne, sizeof(int), &bad);
-    r->short_idx = cal((size_t)ne, sizeof(int), &bad);
     r->regime_touch = cal((size_t)ne, sizeof(int), &bad);
-    r->sector_mat = cal((size_t)ne, sizeof(int), &bad);
     r->region_of = cal((size_t)ne, sizeof(int), &bad);
-    r->cons_idx = cal((size_t)ne, sizeof(int), &bad);
-    r->lost_idx = cal((size_t)ne, sizeof(int), &bad);
     if (bad) {
         ree_run_free(r);
         return NULL;
@@ -260,14 +276,7 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
         r->poff[e + 1] = r->poff[e] + ALIGN(m->params_size);
         r->soff[e + 1] = r->soff[e] + ALIGN(ss);
         r->moff[e + 1] = r->moff[e] + m->nmetrics;
-        const ree_sector_contract *sc = m->sector;
-        r->need_idx[e] = sc ? (int)sc->need : -1;
-        r->short_idx[e] = sc ? (int)sc->shortfall : -1;
-        r->cons_idx[e] = sc ? (int)sc->consumed : -1;
-        r->lost_idx[e] = sc ? (int)sc->lost_units : -1;
         r->region_of[e] = -1;
-        r->sector_mat[e] =
-            sc ? p->entities[e].pspecs[ree_model_param_at(m, sc->material)].ival : -1;
         if (!(r->rng[e] = gsl_rng_alloc(ree_rng_philox)))
             bad = 1;
         r->kind[e] = m->kind == REE_MODEL_GATE   ? REE_STREAM_GATE
@@ -295,7 +304,7 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     /* The bookings of a hook (produced, consumed, lost: nmat each), one block. */
     r->produced_io = cal(3 * (size_t)nm, sizeof(double), &bad);
     r->nio = cal((size_t)nn, sizeof *r->nio, &bad);
-    r->sector_node = cal((size_t)nn, sizeof(int), &bad);
+    r->sector = cal((size_t)nn, sizeof *r->sector, &bad);
     r->calls = cal((size_t)nn * PH_COUNT, sizeof *r->calls, &bad);
     r->history = cal((size_t)nsteps * (size_t)nm, sizeof(double), &bad);
     r->lk = cal((size_t)nl, sizeof *r->lk, &bad);
@@ -361,9 +370,7 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
         r->lk[l].rng = r->rng[lk->entity];
         r->lk[l].kind = r->kind[lk->entity];
     }
-    for (int n = 0; n < nn; n++)
-        if (p->entities[p->nodes[n].entity].model->flags & REE_MF_SECTOR)
-            r->sector_node[r->nsector++] = n;
+    sectors_setup(r);
     for (int i = 0; i < p->nseries; i++) {
         const ree_series *se = &p->series[i];
         size_t e = (size_t)se->entity, x = (size_t)se->index;

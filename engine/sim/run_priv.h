@@ -27,6 +27,13 @@ typedef struct node_call {
     int node;
 } node_call;
 
+/* A sector node: its metrics the engine reads (ree_sector_contract, in its entity's block of
+ * metrics), its `material` and its region group (-1 when none). */
+typedef struct sector_rt {
+    const double *need, *consumed, *shortfall, *lost_units;
+    int node, mat, region;
+} sector_rt;
+
 /* Phases with node hooks, in step order. */
 enum { PH_PRODUCE, PH_ORDER, PH_OFFER, PH_CONSUME, PH_ACCOUNT, PH_COUNT };
 
@@ -94,9 +101,8 @@ struct ree_run {
     double *history;                             /* nsteps x nmat: sector consumption */
     double *scarcity, *need_sum, *short_sum;     /* nmat */
     double *price;                               /* nmat: price index, 1 when not modelled */
-    int *sector_node, nsector;                   /* nodes whose model is a sector, in node order */
-    int *need_idx, *short_idx; /* per entity: sector metric indices, -1 otherwise */
-    int *sector_mat;           /* per entity: a sector's `material`, -1 otherwise */
+    sector_rt *sector; /* the nodes whose model is a sector, in node order (run.c, sectors_setup) */
+    int nsector;
 
     link_rt *lk;
     double *pipe; /* nlink x (nsteps + 2) */
@@ -151,11 +157,10 @@ struct ree_run {
 
     /* Region totals (plan indicators of kind REE_IND_REGION), one group per region. */
     int nregion;
-    int *region_ind;          /* nregion: the group's first indicator */
-    int *region_of;           /* per entity: its region group, -1 when none */
-    int *cons_idx, *lost_idx; /* per entity: sector metric indices, -1 otherwise */
-    double *region_sum;       /* nregion x 4: need, consumed, shortfall, lost_units this step */
-    ree_resil *region_acc;    /* nregion */
+    int *region_ind;       /* nregion: the group's first indicator */
+    int *region_of;        /* per entity: its region group, -1 when none */
+    double *region_sum;    /* nregion x 4: need, consumed, shortfall, lost_units this step */
+    ree_resil *region_acc; /* nregion */
 
     double *series; /* nseries x nsteps */
     /* Columns [t, series_stale) of series may still hold an earlier run's values: a step writes

@@ -297,20 +297,18 @@ static void shipping(ree_run *r)
  * resilience accumulator. */
 static void region_totals(ree_run *r)
 {
-    const ree_plan *p = r->p;
     if (!r->nregion)
         return;
     memset(r->region_sum, 0, sizeof(double) * 4 * (size_t)r->nregion);
     for (int i = 0; i < r->nsector; i++) {
-        int e = p->nodes[r->sector_node[i]].entity, g = r->region_of[e];
-        if (g < 0)
+        const sector_rt *sc = &r->sector[i];
+        if (sc->region < 0)
             continue;
-        const double *mt = r->metrics + r->moff[e];
-        double *sum = r->region_sum + 4 * (size_t)g;
-        sum[0] += r->need_idx[e] >= 0 ? mt[r->need_idx[e]] : 0;
-        sum[1] += r->cons_idx[e] >= 0 ? mt[r->cons_idx[e]] : 0;
-        sum[2] += r->short_idx[e] >= 0 ? mt[r->short_idx[e]] : 0;
-        sum[3] += r->lost_idx[e] >= 0 ? mt[r->lost_idx[e]] : 0;
+        double *sum = r->region_sum + 4 * (size_t)sc->region;
+        sum[0] += *sc->need;
+        sum[1] += *sc->consumed;
+        sum[2] += *sc->shortfall;
+        sum[3] += *sc->lost_units;
     }
     for (int g = 0; g < r->nregion; g++) {
         const double *sum = r->region_sum + 4 * (size_t)g;
@@ -321,21 +319,18 @@ static void region_totals(ree_run *r)
 /* Sector consumption: the history recyclers read, and the shortage ratio of each material. */
 static void consumption(ree_run *r)
 {
-    const ree_plan *p = r->p;
     call_nodes(r, PH_CONSUME);
     memset(r->need_sum, 0, sizeof(double) * (size_t)r->nmat);
     memset(r->short_sum, 0, sizeof(double) * (size_t)r->nmat);
     for (int i = 0; i < r->nsector; i++) {
-        int n = r->sector_node[i], e = p->nodes[n].entity;
+        const sector_rt *sc = &r->sector[i];
         for (int m = 0; m < r->nmat; m++)
-            r->history[(size_t)r->t * (size_t)r->nmat + (size_t)m] += r->cons[NM(r, n) + (size_t)m];
-        int m = r->sector_mat[e];
-        if (m < 0)
+            r->history[(size_t)r->t * (size_t)r->nmat + (size_t)m] +=
+                r->cons[NM(r, sc->node) + (size_t)m];
+        if (sc->mat < 0)
             continue;
-        if (r->need_idx[e] >= 0)
-            r->need_sum[m] += r->metrics[r->moff[e] + (size_t)r->need_idx[e]];
-        if (r->short_idx[e] >= 0)
-            r->short_sum[m] += r->metrics[r->moff[e] + (size_t)r->short_idx[e]];
+        r->need_sum[sc->mat] += *sc->need;
+        r->short_sum[sc->mat] += *sc->shortfall;
     }
     region_totals(r);
 }
