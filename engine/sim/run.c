@@ -39,7 +39,7 @@ void ree_run_free(ree_run *r)
         r->requested_now, r->unmet,       r->unmet_next,  r->produced_io, r->nio,
         r->calls,         r->kind,        r->price,       r->history,     r->scarcity,
         r->need_sum,      r->short_sum,   r->lk,          r->pipe,        r->transit,
-        r->shipped,       r->req,         r->lead_in,     r->extra,       r->before,
+        r->shipped,       r->req,         r->lead_in,     r->extra,       r->sector,
         r->goff,          r->g_material,  r->g_end_use,   r->g_applied,   r->g_shipped,
         r->g_licensed,    r->g_on_order,  r->total0,      r->chval,       r->regime_touch,
         r->series,        r->indicators,  r->region_ind,  r->region_of,   r->region_sum,
@@ -48,7 +48,7 @@ void ree_run_free(ree_run *r)
         r->pair_node,     r->pair_off,    r->pair_ranks,  r->rank_link,   (void *)r->ssrc,
         r->step_rng,      r->step_kind,   r->sdirect,     r->scomputed,   r->gio,
         r->pair_rlink,    r->rlink_gend,  r->pair_roff,   r->rank_pair,   r->pair_idle,
-        r->extra0,        r->rand_link,   r->ask_link,    r->sector};
+        r->extra0,        r->rand_link,   r->ask_link};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -315,7 +315,6 @@ ree_run *ree_run_alloc_horizon(const ree_plan *p, int nsteps)
     r->extra = cal((size_t)nl, sizeof(double), &bad);
     r->extra0 = cal((size_t)nl, sizeof(double), &bad);
     r->rand_link = cal((size_t)nl, sizeof(int), &bad);
-    r->before = cal((size_t)nl, sizeof(double), &bad);
     r->goff = cal((size_t)p->ngate + 1, sizeof(int), &bad);
     r->gio = cal((size_t)p->ngate, sizeof *r->gio, &bad);
     r->g_material = cal((size_t)nl, sizeof(int), &bad);

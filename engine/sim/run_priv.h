@@ -107,8 +107,8 @@ struct ree_run {
     link_rt *lk;
     double *pipe; /* nlink x (nsteps + 2) */
     double *transit, *shipped, *req;
-    double *lead_in;        /* node x material: rank-0 supply lead time [months] */
-    double *extra, *before; /* per link: delay this step, shipped before this rank */
+    double *lead_in; /* node x material: rank-0 supply lead time [months] */
+    double *extra;   /* per link: delay this step */
     /* Per link: its delay when it is not random (delay_prob 0 or 1); the links whose delay is
      * (0 < delay_prob < 1), in link order (set with delay_prob, in link_params). */
     double *extra0;

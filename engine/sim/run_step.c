@@ -238,26 +238,30 @@ static void shipping(ree_run *r)
     }
     /* Ranks in turn. req is read for the links of the rank at hand only (allocate walks the
      * rank's links), each written first; unmet (what rank k failed to deliver, asked of rank
-     * k + 1) is read from rank 1 on, so the last rank does not compute it. */
+     * k + 1) is read from rank 1 on, so the last rank does not compute it. What a rank's links
+     * shipped this step is all they shipped: a link ships at its own rank only, after shipped
+     * was cleared above. */
+    const link_rt *lk = r->lk;
+    double *req = r->req, *shipped = r->shipped;
     for (int rank = 0; rank <= r->maxrank && rank < REE_LINK_RANKS; rank++) {
         const int *rl = r->rank_link + r->rank_off[rank];
         int nrl = r->rank_off[rank + 1] - r->rank_off[rank];
         int last = rank == r->maxrank || rank + 1 == REE_LINK_RANKS;
+        /* What reached this rank at each destination: the order at rank 0, then unmet. */
+        const double *reached = rank == 0 ? r->order : r->unmet;
+        double *requested_now = r->requested_now;
         for (int i = 0; i < nrl; i++) {
             int l = rl[i];
-            const link_rt *k = &r->lk[l];
+            const link_rt *k = &lk[l];
             size_t o = k->to;
             if (k->slot >= 0) {
-                r->req[l] = r->g_licensed[k->slot];
+                req[l] = r->g_licensed[k->slot];
                 if (rank > 0) /* next step's application (gates_decide) */
-                    r->g_fallback[k->slot] = r->unmet[o] * k->share;
+                    r->g_fallback[k->slot] = reached[o] * k->share;
             } else
-                r->req[l] = (rank == 0 ? r->order[o] : r->unmet[o]) * k->share;
-            r->requested_now[k->from] += r->req[l];
+                req[l] = reached[o] * k->share;
+            requested_now[k->from] += req[l];
         }
-        double *before = r->before;
-        if (!last)
-            memcpy(before, r->shipped, sizeof(double) * (size_t)p->nlink);
         /* The pairs with links of this rank allocate (and settle); those with none of rank 0
          * are settled then. A pair's allocation touches its own stock and links only, so the
          * pairs may go in any order. At a later rank settling one with nothing to ship would
@@ -271,23 +275,23 @@ static void shipping(ree_run *r)
         }
         if (last)
             break;
-        memset(r->unmet_next, 0, sizeof(double) * nnm);
+        double *unmet_next = r->unmet_next;
+        memset(unmet_next, 0, sizeof(double) * nnm);
         for (int i = 0; i < nrl; i++) {
             int l = rl[i];
-            size_t o = r->lk[l].to;
-            double got = r->shipped[l] - before[l];
-            if (r->lk[l].slot < 0) {
-                r->unmet_next[o] += r->req[l] - got;
+            const link_rt *k = &lk[l];
+            size_t o = k->to;
+            if (k->slot < 0) {
+                unmet_next[o] += req[l] - shipped[l];
             } else {
                 /* A gated link's request is its licences, not the order: what it fails to
                  * deliver of what reached its rank is asked of the next rank. */
-                double want = (rank == 0 ? r->order[o] : r->unmet[o]) * r->lk[l].share - got;
-                r->unmet_next[o] += want > 0 ? want : 0;
+                double want = reached[o] * k->share - shipped[l];
+                unmet_next[o] += want > 0 ? want : 0;
             }
         }
-        double *u = r->unmet; /* unmet_next becomes unmet: the next rank's */
-        r->unmet = r->unmet_next;
-        r->unmet_next = u;
+        r->unmet_next = r->unmet; /* unmet_next becomes unmet: the next rank's */
+        r->unmet = unmet_next;
     }
     gates_ship(r);
 }
