@@ -19,23 +19,26 @@ typedef uint64_t u64x2 __attribute__((vector_size(16)));
  * theirs books something: each material is tested, with no pass over the block first. */
 static inline void book(ree_run *r, int n)
 {
-    size_t o = NM(r, n);
-    for (int m = 0; m < r->nmat; m++) {
-        double pr = r->produced_io[m], co = r->consumed_io[m], lo = r->lost_io[m];
+    double *pio = r->produced_io, *cio = r->consumed_io, *lio = r->lost_io;
+    double *stock = r->stock + NM(r, n), *cons = r->cons + NM(r, n), *total0 = r->total0;
+    int check = r->check;
+    for (int m = 0, nm = r->nmat; m < nm; m++) {
+        /* The test reads the bits straight from the block; the values only when they book. */
         uint64_t bp, bc, bl;
-        memcpy(&bp, &pr, sizeof bp);
-        memcpy(&bc, &co, sizeof bc);
-        memcpy(&bl, &lo, sizeof bl);
+        memcpy(&bp, pio + m, sizeof bp);
+        memcpy(&bc, cio + m, sizeof bc);
+        memcpy(&bl, lio + m, sizeof bl);
         if (((bp | bc | bl) << 1) == 0) /* all three +0 or -0 */
             continue;
-        r->stock[o + m] += pr - co - lo;
-        r->cons[o + m] += co;
-        if (r->check) { /* read by balance() only */
-            r->prod[o + m] += pr;
-            r->lost[o + m] += lo;
+        double pr = pio[m], co = cio[m], lo = lio[m];
+        stock[m] += pr - co - lo;
+        cons[m] += co;
+        if (check) { /* read by balance() only */
+            r->prod[NM(r, n) + (size_t)m] += pr;
+            r->lost[NM(r, n) + (size_t)m] += lo;
         }
-        r->total0[m] += pr - co - lo;
-        r->produced_io[m] = r->consumed_io[m] = r->lost_io[m] = 0;
+        total0[m] += pr - co - lo;
+        pio[m] = cio[m] = lio[m] = 0;
     }
 }
 
@@ -56,17 +59,18 @@ static void call_nodes(ree_run *r, int ph)
 
 static void arrivals(ree_run *r)
 {
-    const ree_plan *p = r->p;
     size_t w = (size_t)r->nsteps + 2;
-    for (int l = 0; l < p->nlink; l++) {
-        double q = r->pipe[(size_t)l * w + (size_t)r->t];
+    const link_rt *lk = r->lk;
+    double *slot = r->pipe + r->t, *stock = r->stock, *recv = r->recv, *transit = r->transit;
+    for (int l = 0, nl = r->p->nlink; l < nl; l++, slot += w) { /* slot: link l's, step t */
+        double q = *slot;
         if (q == 0)
             continue;
-        size_t o = r->lk[l].to;
-        r->stock[o] += q;
-        r->recv[o] += q;
-        r->transit[l] -= q;
-        r->pipe[(size_t)l * w + (size_t)r->t] = 0;
+        size_t o = lk[l].to;
+        stock[o] += q;
+        recv[o] += q;
+        transit[l] -= q;
+        *slot = 0;
     }
 }
 
@@ -74,12 +78,15 @@ static void positions(ree_run *r)
 {
     const ree_plan *p = r->p;
     size_t nnm = NM(r, p->nnode);
-    memcpy(r->position, r->stock, sizeof(double) * nnm);
+    double *pos = r->position;
+    const double *transit = r->transit, *on_order = r->g_on_order;
+    const link_rt *lk = r->lk;
+    memcpy(pos, r->stock, sizeof(double) * nnm);
     for (int l = 0; l < p->nlink; l++) {
-        size_t o = r->lk[l].to;
-        r->position[o] += r->transit[l];
-        if (r->lk[l].slot >= 0)
-            r->position[o] += r->g_on_order[r->lk[l].slot];
+        size_t o = lk[l].to;
+        pos[o] += transit[l];
+        if (lk[l].slot >= 0)
+            pos[o] += on_order[lk[l].slot];
     }
 }
 
@@ -195,9 +202,10 @@ static void allocate(ree_run *r, int pr, int rank, const double *extra)
         avail -= give;
         level = prio;
     }
+    if (stock < 0 && stock > -1e-9 * (ship + 1)) /* settle() on the locals */
+        stock = 0;
     r->stock[o] = stock;
     r->ship[o] = ship;
-    settle(r, o);
 }
 
 static void shipping(ree_run *r)
