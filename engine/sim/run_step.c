@@ -334,11 +334,12 @@ static void consumption(ree_run *r)
     call_nodes(r, PH_CONSUME);
     memset(r->need_sum, 0, sizeof(double) * (size_t)r->nmat);
     memset(r->short_sum, 0, sizeof(double) * (size_t)r->nmat);
+    double *history = r->history + NM(r, r->t); /* this step's row */
     for (int i = 0; i < r->nsector; i++) {
         const sector_rt *sc = &r->sector[i];
-        for (int m = 0; m < r->nmat; m++)
-            r->history[(size_t)r->t * (size_t)r->nmat + (size_t)m] +=
-                r->cons[NM(r, sc->node) + (size_t)m];
+        const double *cons = r->cons + NM(r, sc->node);
+        for (int m = 0, nm = r->nmat; m < nm; m++)
+            history[m] += cons[m];
         if (sc->mat < 0)
             continue;
         r->need_sum[sc->mat] += *sc->need;
@@ -513,6 +514,17 @@ static int all_in_range(const double *a, const double *b, size_t n)
     return all;
 }
 
+/* Copy series c's workspace value to its row at step t; returns the value's check term (its
+ * top bit set when it is out of range: range_excess). */
+static inline uint64_t record_direct(const struct ree_run_scopy *c, size_t t, uint64_t ex)
+{
+    double v = *c->src;
+    uint64_t b;
+    c->row[t] = v;
+    memcpy(&b, &v, sizeof b);
+    return (b & MAG_MASK) + ex;
+}
+
 /* Record the step's series values, and check them and the node stocks and orders in range
  * (IN_RANGE) at the cost of a few integer operations each, without a branch (range_excess);
  * only on failure are they searched. The series read from one workspace value go first, then
@@ -526,13 +538,12 @@ static int record(ree_run *r)
     const uint64_t ex = range_excess();
     uint64_t bad = 0, b;
     double *col = r->series + t;
-    for (int i = 0; i < r->nsdirect; i++) {
-        double v = *r->sdirect[i].src;
-        r->sdirect[i].row[t] = v;
-        memcpy(&b, &v, sizeof b);
-        bad |= (b & MAG_MASK) + ex;
-    }
-    for (int i = 0; i < r->nscomputed; i++) {
+    int i = 0;
+    for (; i + 2 <= r->nsdirect; i += 2) /* two a turn: half the loop's own work */
+        bad |= record_direct(&r->sdirect[i], t, ex) | record_direct(&r->sdirect[i + 1], t, ex);
+    if (i < r->nsdirect)
+        bad |= record_direct(&r->sdirect[i], t, ex);
+    for (i = 0; i < r->nscomputed; i++) {
         int s = r->scomputed[i];
         double v = series_value(r, s);
         col[(size_t)s * T] = v;
