@@ -44,11 +44,11 @@ void ree_run_free(ree_run *r)
         r->g_licensed,    r->g_on_order,  r->total0,      r->chval,       r->regime_touch,
         r->series,        r->indicators,  r->region_ind,  r->region_of,   r->region_sum,
         r->region_acc,    r->g_granted,   r->g_fallback,  r->asked,       (void *)r->g_rule,
-        r->base0,         r->sampled_ent, r->sampled_par, r->pair_link,   r->pair_mat,
-        r->pair_node,     r->pair_off,    r->pair_ranks,  r->rank_link,   (void *)r->ssrc,
+        r->base0,         r->sampled_ent, r->sampled_par, r->pair_link,   r->pair_nm,
+        r->ask_link,      r->pair_off,    r->pair_ranks,  r->rank_link,   (void *)r->ssrc,
         r->step_rng,      r->step_kind,   r->sdirect,     r->scomputed,   r->gio,
         r->pair_rlink,    r->rlink_gend,  r->pair_roff,   r->rank_pair,   r->pair_idle,
-        r->extra0,        r->rand_link,   r->ask_link};
+        r->extra0,        r->rand_link};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     free(r);
@@ -156,8 +156,7 @@ static void pairs_setup(ree_run *r, int *bad)
 {
     const ree_plan *p = r->p;
     size_t nnm = (size_t)p->nnode * (size_t)r->nmat;
-    r->pair_node = cal(nnm, sizeof(int), bad);
-    r->pair_mat = cal(nnm, sizeof(int), bad);
+    r->pair_nm = cal(nnm, sizeof(size_t), bad);
     r->pair_off = cal(nnm + 1, sizeof(int), bad);
     r->pair_link = cal((size_t)p->nlink, sizeof(int), bad);
     r->pair_ranks = cal(nnm, sizeof(unsigned), bad);
@@ -175,8 +174,7 @@ static void pairs_setup(ree_run *r, int *bad)
         for (int m = 0; m < r->nmat; m++) {
             if (!(p->nodes[n].materials & (UINT64_C(1) << m)))
                 continue;
-            r->pair_node[k] = n;
-            r->pair_mat[k] = m;
+            r->pair_nm[k] = (size_t)n * (size_t)r->nmat + (size_t)m;
             r->pair_off[k] = nl;
             for (int i = 0; i < p->nodes[n].nout; i++) {
                 int l = p->nodes[n].out_links[i];

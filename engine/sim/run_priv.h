@@ -126,7 +126,8 @@ struct ree_run {
     /* Node-material pairs (n, m) with m in the node's `materials`, in node then material order,
      * and the outbound links of each pair in file order (pairs_setup in run.c). */
     int npair;
-    int *pair_node, *pair_mat, *pair_off, *pair_link;
+    size_t *pair_nm; /* per pair: its node-material offset, n * nmat + m */
+    int *pair_off, *pair_link;
     unsigned *pair_ranks; /* per pair: bit k set when one of its links has rank k */
     /* pair_rlink: each pair's links sorted by rank, then priority (highest first), then as in
      * pair_link (a stable sort); pair pr's links of rank k are pair_rlink[i] for i from

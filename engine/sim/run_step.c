@@ -170,7 +170,7 @@ static void allocate(ree_run *r, int pr, int rank, const double *extra)
     const int *off = r->pair_roff + (size_t)pr * (REE_LINK_RANKS + 1) + rank;
     const int *lk = r->pair_rlink, *gend = r->rlink_gend;
     const double *req = r->req;
-    size_t o = NM(r, r->pair_node[pr]) + (size_t)r->pair_mat[pr];
+    size_t o = r->pair_nm[pr];
     /* The offer of a node without an offer hook is +inf: avail is then its stock, at least 0.
      * The stock and shipments are kept here while the links are served. */
     double stock = r->stock[o], ship = r->ship[o];
@@ -279,7 +279,7 @@ static void shipping(ree_run *r)
             allocate(r, r->rank_pair[i], rank, extra);
         for (int i = 0; rank == 0 && i < r->npair_idle; i++) {
             int pr = r->pair_idle[i];
-            settle(r, NM(r, r->pair_node[pr]) + (size_t)r->pair_mat[pr]);
+            settle(r, r->pair_nm[pr]);
         }
         if (last)
             break;
