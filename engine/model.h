@@ -152,8 +152,8 @@ typedef struct ree_model_ctx {
 
 /* What a node hook sees and writes in one step. Arrays have nmat entries.
  * A hook gets the block as `const ree_node_io *`: it writes through the out pointers (produced,
- * consumed, lost, order, offer, metrics, price) and never changes the block's own fields (step,
- * nmat, the pointers themselves). The engine relies on it: each node's block is built once per
+ * consumed, lost, order, offer, metrics, price; offer in offer() only) and never changes the
+ * block's own fields (step, nmat, the pointers themselves). The engine relies on it: each node's block is built once per
  * workspace and handed to every hook of the node by pointer, not copied per call (run_step.c,
  * call_nodes), so a field changed by one hook would be seen by the next. Casting the const
  * away to change a field breaks that. */
@@ -178,7 +178,9 @@ typedef struct ree_node_io {
     double *consumed;        /* out (produce, consume), t: used up (recipe inputs, final use) */
     double *lost;            /* out (produce, consume), t: destroyed or written off */
     double *order;           /* out, t: wanted from suppliers this step (0 = nothing) */
-    double *offer;           /* out, t: the most this node will ship this step (preset to stock) */
+    double *offer;           /* out (offer only), t: the most this node will ship this step
+                                (preset to its stock, at least 0, before offer(); the other
+                                hooks leave it alone: a node without offer() has +inf there) */
     double *metrics;         /* out: one value per metric of the model, in table order */
     double *price;           /* scarcity price index of each material (1 when none is modelled):
                                 read by any hook, written only by price models in account() */

@@ -189,6 +189,18 @@ static void pairs_setup(ree_run *r, int *bad)
 
 /* Each node's io block (its slices of the node-material arrays, the shared arrays, its stream;
  * all fixed for the workspace's life) and each phase's list of hooks to call. */
+/* The offers of the nodes without an offer hook: +inf (run_priv.h, offer). Only offer() writes
+ * an offer (engine/model.h), so they stay so; set again at each reset, so that a model breaking
+ * that rule cannot carry one run's value into the next. */
+static void offers_unbounded(ree_run *r)
+{
+    const ree_plan *p = r->p;
+    for (int n = 0; n < p->nnode; n++)
+        if (!p->entities[p->nodes[n].entity].model->offer)
+            for (int m = 0; m < r->nmat; m++)
+                r->offer[(size_t)n * (size_t)r->nmat + (size_t)m] = INFINITY;
+}
+
 static void hooks_setup(ree_run *r)
 {
     const ree_plan *p = r->p;
@@ -211,10 +223,8 @@ static void hooks_setup(ree_run *r)
                                   .metrics = r->metrics + r->moff[e],
                                   .price = r->price,
                                   .rng = r->rng[e]};
-        if (!p->entities[e].model->offer) /* never changed: see offer in run_priv.h */
-            for (int m = 0; m < r->nmat; m++)
-                r->offer[o + (size_t)m] = INFINITY;
     }
+    offers_unbounded(r);
     int k = 0;
     for (int ph = 0; ph < PH_COUNT; ph++) {
         r->ncall[ph] = k;
@@ -612,7 +622,8 @@ static void link_params(ree_run *r, int all)
             k->delay_months = link_value(r, l, lc->delay_months);
             k->priority = link_value(r, l, lc->priority); /* the destination's unless given */
             double d = k->lead < 1 ? 1 : k->lead, whole = floor(d);
-            k->k0 = (long)whole;
+            /* Bounded before the conversion (dispatch: past the last slot is the last slot). */
+            k->k0 = whole < r->nsteps + 1 ? (long)whole : (long)r->nsteps + 1;
             k->f0 = d - whole;
             k->g0 = 1 - k->f0;
         }
@@ -758,6 +769,7 @@ void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
     memset(r->total0, 0, sizeof(double) * (size_t)nm);
     for (size_t i = 0; i < nnm; i++)
         r->total0[i % (size_t)nm] += r->stock[i];
+    offers_unbounded(r);
     double *zero_nm[] = {r->requested, r->requested_now, r->unmet, r->unmet_next};
     for (size_t i = 0; i < sizeof zero_nm / sizeof zero_nm[0]; i++)
         memset(zero_nm[i], 0, sizeof(double) * nnm);

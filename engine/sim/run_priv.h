@@ -93,8 +93,9 @@ struct ree_run {
     double *stock, *prev, *recv, *ship, *prod, *cons, *lost;
     double *order, *position, *requested, *requested_now, *unmet, *unmet_next;
     /* node x material: what a node with an offer hook offers this step (preset to its stock,
-     * at least 0, before the hook); +inf for the other nodes, set at allocation, so that the
-     * least of offer and stock (allocate in run_step.c) is their stock. */
+     * at least 0, before the hook); +inf for the other nodes, set at allocation and at each
+     * reset (offers_unbounded in run.c), so that the least of offer and stock (allocate in
+     * run_step.c) is their stock. */
     double *offer;
     double *asked; /* node x material: this step's rank-0 requests on its outbound links */
     double *produced_io, *consumed_io, *lost_io; /* nmat scratch */

@@ -1,7 +1,8 @@
 /* The node-hook contract of engine/model.h: a hook never changes the io block's own fields (step,
  * nmat, its pointers), because the engine hands every hook of a node the same block by pointer
- * (engine/sim/run_step.c, call_nodes); and only produce() and consume() book (write produced,
- * consumed, lost), because the engine books after those two only. Every node model of the
+ * (engine/sim/run_step.c, call_nodes); only produce() and consume() book (write produced,
+ * consumed, lost), because the engine books after those two only; and only offer() writes the
+ * offer, because the engine presets it before offer() only (a node without one keeps +inf). Every node model of the
  * registry is run through all its hooks for a few steps, with some stock, orders, scarcity and
  * prices, and the block must be byte for byte what it was before each call. The const in the
  * hooks' signature makes a change a compile error; this catches one made through a cast. */
@@ -44,7 +45,7 @@ static void *params_any(const ree_model *m)
 
 /* Call one hook; `books` 0 for the hooks that may not book (order, offer, account): the block's
  * produced, consumed and lost must then be as they were (the engine books after produce() and
- * consume() only, run_step.c). */
+ * consume() only, run_step.c). Every hook but offer() must leave the offer as it was. */
 static void call_checked(const ree_model *m, const char *hook, int books,
                          void (*fn)(const void *, void *, const ree_node_io *), const void *p,
                          void *s, const ree_node_io *io)
@@ -52,11 +53,14 @@ static void call_checked(const ree_model *m, const char *hook, int books,
     if (!fn)
         return;
     ree_node_io before = *io;
-    double io0[3][NMAT];
+    double io0[3][NMAT], offer0[NMAT];
     memcpy(io0[0], io->produced, sizeof io0[0]);
     memcpy(io0[1], io->consumed, sizeof io0[1]);
     memcpy(io0[2], io->lost, sizeof io0[2]);
+    memcpy(offer0, io->offer, sizeof offer0);
     fn(p, s, io);
+    if (strcmp(hook, "offer") != 0 && memcmp(offer0, io->offer, sizeof offer0) != 0)
+        fail_msg("model %s: %s() wrote the offer", m->name, hook);
     if (memcmp(&before, io, sizeof before) != 0)
         fail_msg("model %s: %s() changed its io block's fields", m->name, hook);
     if (!books && (memcmp(io0[0], io->produced, sizeof io0[0]) != 0 ||
