@@ -50,6 +50,11 @@ static inline double ree_rat77(const double c[16], double x)
  * values). GSL's version rebuilds its coefficient arrays on the stack at each call; the sector's
  * demand noise and the gate's review times take one per entity and step, where that was about a
  * twentieth of a run. p = 0 gives -inf, p = 1 +inf; p outside [0, 1] or NaN gives NaN.
+ * Bit for bit needs the same arithmetic as GSL's build: here no contraction into fused
+ * multiply-adds (-ffp-contract=off, CMakeLists.txt) on a GSL built without them, as Debian's
+ * x86-64 packages are (baseline x86-64 has no FMA). Where a GSL fuses them (a build for a target
+ * with FMA in GNU C mode, e.g. arm64), the last bit may differ from that GSL's, as results
+ * already may across architectures.
  *
  * Three regions: |p - 1/2| <= 0.425, q = p - 1/2: q R1(0.180625 - q^2); otherwise, with
  * r = sqrt(-log(min(p, 1 - p))), R2(r - 1.6) for r <= 5 and R3(r - 5) beyond, negated for

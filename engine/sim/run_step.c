@@ -141,10 +141,13 @@ static void dispatch(ree_run *r, const link_rt *k, int l, double q, double extra
         double d = k->lead + extra;
         if (d < 1)
             d = 1;
-        double kd = floor(d); /* at most 240: lead_time and delay_months are at most 120 */
+        double kd = floor(d);
         f = d - kd;
         g = 1 - f;
-        whole = (long)kd;
+        /* Whole months beyond the last slot (lead_time and delay_months are at most 120 each,
+         * so only a horizon shorter than that) go there too, and are bounded before the
+         * conversion, which would be undefined for a huge or NaN value. */
+        whole = kd < last ? (long)kd : last;
     }
     long i1 = r->t + whole, i2 = i1 + 1;
     double *row = r->pipe + (size_t)l * ((size_t)r->nsteps + 2);
