@@ -156,10 +156,16 @@ static void dispatch(ree_run *r, const link_rt *k, int l, double q, double extra
     r->transit[l] += q;
 }
 
-/* A stock left a hair below zero by the rounding of proportional shares is zero. */
+/* A stock left a hair below zero by the rounding of proportional shares (after shipping `ship`)
+ * is zero: whether `stock` is such a hair. */
+static inline int hair_below_zero(double stock, double ship)
+{
+    return stock < 0 && stock > -1e-9 * (ship + 1);
+}
+
 static inline void settle(ree_run *r, size_t o)
 {
-    if (r->stock[o] < 0 && r->stock[o] > -1e-9 * (r->ship[o] + 1))
+    if (hair_below_zero(r->stock[o], r->ship[o]))
         r->stock[o] = 0;
 }
 
@@ -205,7 +211,7 @@ static void allocate(ree_run *r, int pr, int rank, const double *extra)
         avail -= give;
         level = prio;
     }
-    if (stock < 0 && stock > -1e-9 * (ship + 1)) /* settle() on the locals */
+    if (hair_below_zero(stock, ship)) /* settle() on the locals */
         stock = 0;
     r->stock[o] = stock;
     r->ship[o] = ship;
