@@ -512,6 +512,41 @@ static void test_chain_processor(void **unused)
     stop(&s);
 }
 
+/* A processor's max_stock changed by timeline events: the plant (no outbound link, so its
+ * magnets stay) starts no batch once its stock reaches max_stock. 30 t at first: 30 made at
+ * t=0, none at t=1; raised to 60 from 2025-03: 30 more at t=2, none at t=3; no limit (null) from
+ * 2025-05: capacity, 100, at t=4 (its oxide, 100 t at first and 40 a month after, is never
+ * short: 0.5 t a tonne). */
+static void test_processor_max_stock_timeline(void **unused)
+{
+    (void)unused;
+    sim s =
+        start("reesim: 1\n"
+              "name: cap\n"
+              "horizon: {start: 2025-01, steps: 5}\n"
+              "seed: 3\n"
+              "materials: [{id: oxide}, {id: magnet}]\n"
+              "nodes:\n"
+              "  - id: mine\n"
+              "    model: source\n"
+              "    params: {output: {oxide: 1}, capacity: 40}\n"
+              "  - id: plant\n"
+              "    model: processor\n"
+              "    stock: {oxide: 100}\n"
+              "    params: {inputs: {oxide: 0.5}, output: magnet, capacity: 100, max_stock: 30}\n"
+              "links:\n"
+              "  - {from: mine, to: plant, material: oxide}\n"
+              "timeline:\n"
+              "  - {date: 2025-03, set: {plant.max_stock: 60}}\n"
+              "  - {date: 2025-05, set: {plant.max_stock: null}}\n");
+    static const row rows[] = {
+        {"plant", "production", {30, 0, 30, 0, 100}},
+        {"plant", "stock.magnet", {30, 30, 60, 60, 160}},
+    };
+    step_and_check(&s, rows, NROWS(rows));
+    stop(&s);
+}
+
 /* A recycler collecting half of what the users used two months earlier (the engine's sector
  * consumption history), recovering 80% of it (yield), on the lead-1 two-node plan where the users
  * use 300 t every month. Before the horizon the end-of-life flow is eol0 = 100 t/month.
@@ -1214,6 +1249,7 @@ int main(void)
         cmocka_unit_test(test_firm_classes_stop),
         cmocka_unit_test(test_observation_sum),
         cmocka_unit_test(test_chain_processor),
+        cmocka_unit_test(test_processor_max_stock_timeline),
         cmocka_unit_test(test_recycler_yield),
         cmocka_unit_test(test_gate_approval_one),
         cmocka_unit_test(test_gate_review_two_months),
