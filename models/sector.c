@@ -11,7 +11,14 @@
  *              u = gsl_rng_uniform_pos(io->rng): one uniform every
  *              step, except with `noise` 0 (factor 1; the stream is keyed per step, so
  *              skipping it moves no other draw and scenarios stay on common random numbers)
- *   demand_t = demand * (1 + growth)^(t / 12) * exp(noise * z - noise^2 / 2)   (mean-1 noise) [t]
+ *   demand_t = demand * G_t * exp(noise * z - noise^2 / 2)                 (mean-1 noise) [t]
+ *   G_t      = G0 * (1 + growth)^((t - t0) / 12)                    (growth path, G_0 = 1) [1]
+ *              with G0 = 1, t0 = 0 at the start of a run, so G_t = (1 + growth)^(t / 12) while
+ *              growth stays as it was; growth may be changed by timeline events and regimes:
+ *              at the first step t1 whose growth differs from the last step's, G0 becomes the
+ *              old path's value at t1, G0 * (1 + old growth)^((t1 - t0) / 12), and t0 = t1, so
+ *              demand is continuous at the change (the level reached carries on) and compounds
+ *              at the new rate from t1.
  *   sub      : if last step's shortfall_share > sub_trigger,
  *                  sub += (sub_max - sub) * min(1, 1 / sub_months)
  *              else sub -= sub * min(1, 1 / sub_revert_months)                 (sub_0 = 0)   [1]
@@ -176,6 +183,9 @@ typedef struct sector_state {
     double lost_units;    /* units */
     double stopped;       /* 1, share of firms stopped this month */
     double plag;          /* 1, lagged price index */
+    double g0;            /* 1, the growth path's factor G0 at step t0 */
+    double g_rate;        /* 1/year, the growth the path from t0 compounds at */
+    int t0;               /* step the current growth path starts from */
     ree_firms f;          /* the firm classes (k = 1: the pool) */
     int first_stop;       /* first stopped step, -1 if none */
     int first_stop_after; /* first stopped step at or after shock_start, -1 */
@@ -206,8 +216,9 @@ static const ree_param_def sector_param_defs[] = {
      .offset = offsetof(sector_params, growth),
      .min = -0.5,
      .max = 2,
+     .flags = REE_PF_TIMELINE,
      .unit = "1/year",
-     .doc = "annual demand growth rate"},
+     .doc = "annual demand growth rate (a change compounds from the level reached)"},
     {.key = "noise",
      .type = REE_PT_NUM,
      .offset = offsetof(sector_params, noise),
@@ -417,6 +428,15 @@ static double rate(double months)
     return months > 1 ? 1 / months : 1;
 }
 
+/* The growth factor `months` after the start of a path at level g0 and rate growth [1/year].
+ * pow(1, y) is 1 exactly (C11 F.10.4.4), so no growth costs no pow call; g0 * x is x exactly
+ * for g0 = 1. */
+static double growth_path(double g0, double growth, int months)
+{
+    double base = 1 + growth;
+    return g0 * (base == 1 ? 1 : pow(base, months / 12.0));
+}
+
 static void write_metrics(const sector_state *s, double *metrics)
 {
     metrics[M_DEMAND] = s->demand_t;
@@ -438,6 +458,9 @@ static void sector_reset(const void *params, void *state, const ree_model_ctx *c
     *s = (sector_state){0};
     ree_resil_reset(&s->resil, p->service_level, ceil(p->shock_start), p->recover_months);
     s->plag = 1;
+    s->g0 = 1;
+    s->g_rate = p->growth;
+    s->t0 = 0;
     s->first_stop = s->first_stop_after = -1;
     ree_firms_reset(&s->f, p->firm_classes, p->cover_weeks, p->cover_sd);
 }
@@ -455,9 +478,14 @@ static void sector_order(const void *params, void *state, const ree_node_io *io)
         double z = ree_ugaussian_pinv(ree_rng_uniform_pos_gsl(io->rng));
         factor = exp(p->noise * z - p->noise * p->noise / 2);
     }
-    /* pow(1, y) is 1 exactly (C11 F.10.4.4), so no growth costs no pow call. */
-    double base = 1 + p->growth;
-    double grown = base == 1 ? 1 : pow(base, io->step / 12.0);
+    /* A changed growth (timeline, regime) starts a new path from the level reached. Without a
+     * change g0 stays 1 and t0 0, so grown is pow(base, step / 12.0) bit for bit. */
+    if (p->growth != s->g_rate) {
+        s->g0 = growth_path(s->g0, s->g_rate, io->step - s->t0);
+        s->g_rate = p->growth;
+        s->t0 = io->step;
+    }
+    double grown = growth_path(s->g0, s->g_rate, io->step - s->t0);
     s->demand_t = p->demand * grown * factor;
 
     double price = io->price ? io->price[m] : 1;

@@ -547,6 +547,60 @@ static void test_processor_max_stock_timeline(void **unused)
     stop(&s);
 }
 
+/* A sector's growth changed by timeline events: demand carries on from the level reached and
+ * compounds at the new rate from the step of the change (models/sector.c, the growth path).
+ * 300 t/month growing 17.4% a year; from 2025-04 (t=3) 5% a year; from 2025-06 (t=5) no growth:
+ *   t=0..3  300 * 1.174^(t/12)                  (t=3: the old path's level, no jump)
+ *   t=3..5  300 * 1.174^(3/12) * 1.05^((t-3)/12)
+ *   t=5..6  300 * 1.174^(3/12) * 1.05^(2/12)    (flat)
+ * Steps 0-2 are the unchanged path bit for bit. The users' own consumption is not looked at
+ * (the source is generous); demand is the metric before supply. */
+static void test_sector_growth_timeline(void **unused)
+{
+    (void)unused;
+    sim s = start("reesim: 1\n"
+                  "name: growth\n"
+                  "horizon: {start: 2025-01, steps: 7}\n"
+                  "seed: 5\n"
+                  "materials: [{id: ndfeb}]\n"
+                  "nodes:\n"
+                  "  - id: src\n"
+                  "    model: source\n"
+                  "    params: {output: {ndfeb: 1}, capacity: 1000}\n"
+                  "  - id: users\n"
+                  "    model: sector\n"
+                  "    stock: {ndfeb: 400}\n"
+                  "    params: {material: ndfeb, demand: 300, growth: 0.174, kg_per_unit: 2}\n"
+                  "links:\n"
+                  "  - {from: src, to: users, material: ndfeb, lead_time: 1}\n"
+                  "timeline:\n"
+                  "  - {date: 2025-04, set: {users.growth: 0.05}}\n"
+                  "  - {date: 2025-06, set: {users.growth: 0}}\n");
+    double l3 = pow(1.174, 3 / 12.0), l5 = l3 * pow(1.05, 2 / 12.0);
+    double want[7];
+    for (int t = 0; t < 7; t++)
+        want[t] = t <= 3 ? 300 * pow(1.174, t / 12.0)
+                         : 300 * (t <= 5 ? l3 * pow(1.05, (t - 3) / 12.0) : l5);
+    for (int t = 0; t < 7; t++) {
+        int st = ree_run_step(s.r);
+        if (st != REE_OK)
+            fail_msg("step %d: status %d: %s", t, st, ree_run_error(s.r));
+        double got = value(&s, "users", "demand", t);
+        expect_at(got, want[t], "users", "demand", t);
+        if (t < 3 && got != want[t])
+            fail_msg("users/demand at step %d: %.17g, not the unchanged path's %.17g", t, got,
+                     want[t]);
+    }
+    /* Continuity and the new rates, read off the trace itself. */
+    expect_at(value(&s, "users", "demand", 3) / value(&s, "users", "demand", 2),
+              pow(1.174, 1 / 12.0), "users", "demand ratio 3/2", 3);
+    expect_at(value(&s, "users", "demand", 5) / value(&s, "users", "demand", 4),
+              pow(1.05, 1 / 12.0), "users", "demand ratio 5/4", 5);
+    expect_at(value(&s, "users", "demand", 6), value(&s, "users", "demand", 5), "users", "demand",
+              6);
+    stop(&s);
+}
+
 /* A recycler collecting half of what the users used two months earlier (the engine's sector
  * consumption history), recovering 80% of it (yield), on the lead-1 two-node plan where the users
  * use 300 t every month. Before the horizon the end-of-life flow is eol0 = 100 t/month.
@@ -1250,6 +1304,7 @@ int main(void)
         cmocka_unit_test(test_observation_sum),
         cmocka_unit_test(test_chain_processor),
         cmocka_unit_test(test_processor_max_stock_timeline),
+        cmocka_unit_test(test_sector_growth_timeline),
         cmocka_unit_test(test_recycler_yield),
         cmocka_unit_test(test_gate_approval_one),
         cmocka_unit_test(test_gate_review_two_months),
