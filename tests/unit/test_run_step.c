@@ -601,6 +601,87 @@ static void test_sector_growth_timeline(void **unused)
     stop(&s);
 }
 
+/* Growth set at the horizon's first month (step 0) is the path's rate from the start, bit for
+ * bit the same as that growth in the base parameters; set back to the base's 17.4% at 2025-04
+ * (an earlier rate again), demand carries on from the level reached: 300 (1.1)^(t/12) up to
+ * t = 3, then 300 (1.1)^(3/12) (1.174)^((t - 3)/12). */
+static void test_sector_growth_start_and_back(void **unused)
+{
+    (void)unused;
+    sim s = start("reesim: 1\n"
+                  "name: growth\n"
+                  "horizon: {start: 2025-01, steps: 7}\n"
+                  "materials: [{id: ndfeb}]\n"
+                  "nodes:\n"
+                  "  - {id: src, model: source, params: {output: {ndfeb: 1}, capacity: 1000}}\n"
+                  "  - id: users\n"
+                  "    model: sector\n"
+                  "    stock: {ndfeb: 400}\n"
+                  "    params: {material: ndfeb, demand: 300, growth: 0.174, kg_per_unit: 2}\n"
+                  "links:\n"
+                  "  - {from: src, to: users, material: ndfeb, lead_time: 1}\n"
+                  "timeline:\n"
+                  "  - {date: 2025-01, set: {users.growth: 0.10}}\n"
+                  "  - {date: 2025-04, set: {users.growth: 0.174}}\n");
+    double l3 = pow(1 + 0.10, 3 / 12.0);
+    for (int t = 0; t < 7; t++) {
+        int st = ree_run_step(s.r);
+        if (st != REE_OK)
+            fail_msg("step %d: status %d: %s", t, st, ree_run_error(s.r));
+        double got = value(&s, "users", "demand", t);
+        double want =
+            t <= 3 ? 300 * pow(1 + 0.10, t / 12.0) : 300 * (l3 * pow(1.174, (t - 3) / 12.0));
+        expect_at(got, want, "users", "demand", t);
+        if (t <= 3 && got != want)
+            fail_msg("users/demand at step %d: %.17g, not growth 0.10's path %.17g", t, got, want);
+    }
+    stop(&s);
+}
+
+/* A regime that flips every month between 100% growth ("up") and none (the base's 0): each
+ * month's demand is last month's times 2^(1/12) when the regime was up last month and times 1
+ * otherwise (a change shows from the month after it, as a timeline change does), never a jump;
+ * so demand at t is 300 * 2^(u/12), u the months "up" before t. */
+static void test_sector_growth_regime(void **unused)
+{
+    (void)unused;
+    sim s = start("reesim: 1\n"
+                  "name: growth\n"
+                  "horizon: {start: 2025-01, steps: 9}\n"
+                  "materials: [{id: ndfeb}]\n"
+                  "nodes:\n"
+                  "  - {id: src, model: source, params: {output: {ndfeb: 1}, capacity: 1000}}\n"
+                  "  - id: users\n"
+                  "    model: sector\n"
+                  "    stock: {ndfeb: 400}\n"
+                  "    params: {material: ndfeb, demand: 300, growth: 0, kg_per_unit: 2}\n"
+                  "links:\n"
+                  "  - {from: src, to: users, material: ndfeb, lead_time: 1}\n"
+                  "regimes:\n"
+                  "  start: 2025-01\n"
+                  "  initial: up\n"
+                  "  states:\n"
+                  "    - {id: up, set: {users.growth: 1}, to: {flat: 1}}\n"
+                  "    - {id: flat, to: {up: 1}}\n");
+    int ups = 0, flips = 0;
+    for (int t = 0; t < 9; t++) {
+        int st = ree_run_step(s.r);
+        if (st != REE_OK)
+            fail_msg("step %d: status %d: %s", t, st, ree_run_error(s.r));
+        double got = value(&s, "users", "demand", t);
+        expect_at(got, 300 * pow(2, ups / 12.0), "users", "demand", t);
+        if (t > 0) {
+            double ratio = got / value(&s, "users", "demand", t - 1);
+            int was_up = value(&s, "regime", "up", t - 1) == 1;
+            expect_at(ratio, was_up ? pow(2, 1 / 12.0) : 1, "users", "demand ratio", t);
+            flips += was_up != (value(&s, "regime", "up", t) == 1);
+        }
+        ups += value(&s, "regime", "up", t) == 1;
+    }
+    assert_true(flips >= 6); /* the regime did flip, so the rebasing was exercised */
+    stop(&s);
+}
+
 /* A recycler collecting half of what the users used two months earlier (the engine's sector
  * consumption history), recovering 80% of it (yield), on the lead-1 two-node plan where the users
  * use 300 t every month. Before the horizon the end-of-life flow is eol0 = 100 t/month.
@@ -1305,6 +1386,8 @@ int main(void)
         cmocka_unit_test(test_chain_processor),
         cmocka_unit_test(test_processor_max_stock_timeline),
         cmocka_unit_test(test_sector_growth_timeline),
+        cmocka_unit_test(test_sector_growth_start_and_back),
+        cmocka_unit_test(test_sector_growth_regime),
         cmocka_unit_test(test_recycler_yield),
         cmocka_unit_test(test_gate_approval_one),
         cmocka_unit_test(test_gate_review_two_months),
