@@ -461,6 +461,9 @@ class Sector(Node):
         self.first_stop = np.full(n, -1.0)
         self.first_after = np.full(n, -1.0)
         self.firm_months, self.max_stopped = z(n), z(n)
+        # the growth path: G = g0 (1 + rate)^((t - t0)/12), rebased when growth changes
+        self.g0, self.t0 = np.ones(n), z(n)
+        self.g_rate = p["growth"] + z(n)
 
     @staticmethod
     def rate(months):
@@ -474,8 +477,18 @@ class Sector(Node):
             factor = np.exp(noise * z - noise * noise / 2)
         else:
             factor = 1.0
-        base = 1 + p["growth"]
-        grown = np.where(base == 1, 1.0, np.power(base, t / 12.0))
+        # A changed growth (timeline, regime) compounds from the level reached: the old path's
+        # value at t becomes the new path's start (docs/models.md, sector).
+        g = p["growth"] + np.zeros(sim.n)
+        ch = g != self.g_rate
+        if np.any(ch):
+            old = 1 + self.g_rate
+            at = np.where(old == 1, 1.0, np.power(old, (t - self.t0) / 12.0))
+            self.g0 = np.where(ch, self.g0 * at, self.g0)
+            self.t0 = np.where(ch, float(t), self.t0)
+            self.g_rate = np.where(ch, g, self.g_rate)
+        base = 1 + self.g_rate
+        grown = self.g0 * np.where(base == 1, 1.0, np.power(base, (t - self.t0) / 12.0))
         self.demand_t = p["demand"] * grown * factor + np.zeros(sim.n)
         # no price index: the lagged price stays 1, ln = 0, so the price-led target is 0
         trig = self.share > p["sub_trigger"]
