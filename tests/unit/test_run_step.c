@@ -547,6 +547,23 @@ static void test_processor_max_stock_timeline(void **unused)
     stop(&s);
 }
 
+/* The plan of the growth tests: a generous source and 300 t/month of users (lead 1) growing at
+ * GROWTH a year, over STEPS months from 2025-01; the test appends its timeline or regimes. */
+#define GROWTH_PLAN(STEPS, GROWTH)                                                                 \
+    "reesim: 1\n"                                                                                  \
+    "name: growth\n"                                                                               \
+    "horizon: {start: 2025-01, steps: " STEPS "}\n"                                                \
+    "seed: 5\n"                                                                                    \
+    "materials: [{id: ndfeb}]\n"                                                                   \
+    "nodes:\n"                                                                                     \
+    "  - {id: src, model: source, params: {output: {ndfeb: 1}, capacity: 1000}}\n"                 \
+    "  - id: users\n"                                                                              \
+    "    model: sector\n"                                                                          \
+    "    stock: {ndfeb: 400}\n"                                                                    \
+    "    params: {material: ndfeb, demand: 300, growth: " GROWTH ", kg_per_unit: 2}\n"             \
+    "links:\n"                                                                                     \
+    "  - {from: src, to: users, material: ndfeb, lead_time: 1}\n"
+
 /* A sector's growth changed by timeline events: demand carries on from the level reached and
  * compounds at the new rate from the step of the change (models/sector.c, the growth path).
  * 300 t/month growing 17.4% a year; from 2025-04 (t=3) 5% a year; from 2025-06 (t=5) no growth:
@@ -558,24 +575,9 @@ static void test_processor_max_stock_timeline(void **unused)
 static void test_sector_growth_timeline(void **unused)
 {
     (void)unused;
-    sim s = start("reesim: 1\n"
-                  "name: growth\n"
-                  "horizon: {start: 2025-01, steps: 7}\n"
-                  "seed: 5\n"
-                  "materials: [{id: ndfeb}]\n"
-                  "nodes:\n"
-                  "  - id: src\n"
-                  "    model: source\n"
-                  "    params: {output: {ndfeb: 1}, capacity: 1000}\n"
-                  "  - id: users\n"
-                  "    model: sector\n"
-                  "    stock: {ndfeb: 400}\n"
-                  "    params: {material: ndfeb, demand: 300, growth: 0.174, kg_per_unit: 2}\n"
-                  "links:\n"
-                  "  - {from: src, to: users, material: ndfeb, lead_time: 1}\n"
-                  "timeline:\n"
-                  "  - {date: 2025-04, set: {users.growth: 0.05}}\n"
-                  "  - {date: 2025-06, set: {users.growth: 0}}\n");
+    sim s = start(GROWTH_PLAN("7", "0.174") "timeline:\n"
+                                            "  - {date: 2025-04, set: {users.growth: 0.05}}\n"
+                                            "  - {date: 2025-06, set: {users.growth: 0}}\n");
     double l3 = pow(1.174, 3 / 12.0), l5 = l3 * pow(1.05, 2 / 12.0);
     double want[7];
     for (int t = 0; t < 7; t++)
@@ -608,21 +610,9 @@ static void test_sector_growth_timeline(void **unused)
 static void test_sector_growth_start_and_back(void **unused)
 {
     (void)unused;
-    sim s = start("reesim: 1\n"
-                  "name: growth\n"
-                  "horizon: {start: 2025-01, steps: 7}\n"
-                  "materials: [{id: ndfeb}]\n"
-                  "nodes:\n"
-                  "  - {id: src, model: source, params: {output: {ndfeb: 1}, capacity: 1000}}\n"
-                  "  - id: users\n"
-                  "    model: sector\n"
-                  "    stock: {ndfeb: 400}\n"
-                  "    params: {material: ndfeb, demand: 300, growth: 0.174, kg_per_unit: 2}\n"
-                  "links:\n"
-                  "  - {from: src, to: users, material: ndfeb, lead_time: 1}\n"
-                  "timeline:\n"
-                  "  - {date: 2025-01, set: {users.growth: 0.10}}\n"
-                  "  - {date: 2025-04, set: {users.growth: 0.174}}\n");
+    sim s = start(GROWTH_PLAN("7", "0.174") "timeline:\n"
+                                            "  - {date: 2025-01, set: {users.growth: 0.10}}\n"
+                                            "  - {date: 2025-04, set: {users.growth: 0.174}}\n");
     double l3 = pow(1 + 0.10, 3 / 12.0);
     for (int t = 0; t < 7; t++) {
         int st = ree_run_step(s.r);
@@ -645,24 +635,12 @@ static void test_sector_growth_start_and_back(void **unused)
 static void test_sector_growth_regime(void **unused)
 {
     (void)unused;
-    sim s = start("reesim: 1\n"
-                  "name: growth\n"
-                  "horizon: {start: 2025-01, steps: 9}\n"
-                  "materials: [{id: ndfeb}]\n"
-                  "nodes:\n"
-                  "  - {id: src, model: source, params: {output: {ndfeb: 1}, capacity: 1000}}\n"
-                  "  - id: users\n"
-                  "    model: sector\n"
-                  "    stock: {ndfeb: 400}\n"
-                  "    params: {material: ndfeb, demand: 300, growth: 0, kg_per_unit: 2}\n"
-                  "links:\n"
-                  "  - {from: src, to: users, material: ndfeb, lead_time: 1}\n"
-                  "regimes:\n"
-                  "  start: 2025-01\n"
-                  "  initial: up\n"
-                  "  states:\n"
-                  "    - {id: up, set: {users.growth: 1}, to: {flat: 1}}\n"
-                  "    - {id: flat, to: {up: 1}}\n");
+    sim s = start(GROWTH_PLAN("9", "0") "regimes:\n"
+                                        "  start: 2025-01\n"
+                                        "  initial: up\n"
+                                        "  states:\n"
+                                        "    - {id: up, set: {users.growth: 1}, to: {flat: 1}}\n"
+                                        "    - {id: flat, to: {up: 1}}\n");
     int ups = 0, flips = 0;
     for (int t = 0; t < 9; t++) {
         int st = ree_run_step(s.r);
