@@ -52,11 +52,23 @@ static double ghz;
         }                                                                                          \
         printf("throughput %-14s %5.2f per cycle\n", #name, 96.0 * N / (best * ghz * 1e9));        \
     }
+/* clang-format off */
 LAT(vpaddq, "vpaddq")
-LAT(vpmuludq, "vpmuludq") LAT(vpmullq, "vpmullq") LAT(vpmadd52luq, "vpmadd52luq")
-    LAT(vpxorq, "vpxorq") LAT(vpandq, "vpandq") TPUT(vpaddq, "vpaddq") TPUT(vpmuludq, "vpmuludq")
-        TPUT(vpmullq, "vpmullq") TPUT(vpmadd52luq, "vpmadd52luq") TPUT(vpmadd52huq, "vpmadd52huq")
-            TPUT(vpxorq, "vpxorq") TPUT(vpandq, "vpandq") static void lat_srl(void)
+LAT(vpmuludq, "vpmuludq")
+LAT(vpmullq, "vpmullq")
+LAT(vpmadd52luq, "vpmadd52luq")
+LAT(vpxorq, "vpxorq")
+LAT(vpandq, "vpandq")
+TPUT(vpaddq, "vpaddq")
+TPUT(vpmuludq, "vpmuludq")
+TPUT(vpmullq, "vpmullq")
+TPUT(vpmadd52luq, "vpmadd52luq")
+TPUT(vpmadd52huq, "vpmadd52huq")
+TPUT(vpxorq, "vpxorq")
+TPUT(vpandq, "vpandq")
+/* clang-format on */
+
+static void lat_srl(void)
 {
     double best = 1e9;
     for (int r = 0; r < 5; r++) {
