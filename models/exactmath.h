@@ -17,6 +17,8 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "remath.h"
+
 static inline double ree_floor_pos(double x)
 {
     return x > 0 && x < 0x1p52 ? (double)(int64_t)x : floor(x);
@@ -44,10 +46,13 @@ static inline double ree_rat77(const double c[16], double x)
 
 /*
  * The standard normal quantile, Phi^-1(p), by Wichura's algorithm AS 241 (PPND16: Applied
- * Statistics 37 (1988) 477-484, relative accuracy about 1e-16), bit for bit GSL's
- * gsl_cdf_ugaussian_Pinv, which implements the same algorithm with the same evaluation order
- * (tests/unit/test_exactmath.c compares the two on every branch, their edges and millions of
- * values). GSL's version rebuilds its coefficient arrays on the stack at each call; the sector's
+ * Statistics 37 (1988) 477-484, relative accuracy about 1e-16), as GSL's gsl_cdf_ugaussian_Pinv
+ * implements it, with the same evaluation order: bit for bit GSL's in the central region
+ * (|p - 1/2| <= 0.425) and outside (0, 1); in the tails it takes reesim's log (engine/sim/
+ * remath.h), the same on every CPU, where GSL takes the C library's, which glibc picks by CPU,
+ * so there the two may differ in the last bits (108 of 1.3 million tail values, by at most
+ * 4 ulp; tests/unit/test_exactmath.c compares the two on every branch, their edges and
+ * millions of values). GSL's version rebuilds its coefficient arrays on the stack at each call; the sector's
  * demand noise and the gate's review times take one per entity and step, where that was about a
  * twentieth of a run. p = 0 gives -inf, p = 1 +inf; p outside [0, 1] or NaN gives NaN.
  * Bit for bit needs the same arithmetic as GSL's build: here no contraction into fused
@@ -90,7 +95,7 @@ static inline double ree_ugaussian_pinv(double p)
     double q = p - 0.5;
     if (fabs(q) <= 0.425)
         return q * ree_rat77(central, 0.180625 - q * q);
-    double r = sqrt(-log(p < 0.5 ? p : 1.0 - p));
+    double r = sqrt(-ree_log(p < 0.5 ? p : 1.0 - p));
     double x = r <= 5.0 ? ree_rat77(middle, r - 1.6) : ree_rat77(tail, r - 5.0);
     return p < 0.5 ? -x : x;
 }

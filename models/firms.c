@@ -10,16 +10,16 @@ void ree_firms_reset(ree_firms *f, double classes, double cover, double cover_sd
 {
     *f = (ree_firms){0};
     f->k = classes < 1 ? 1 : classes > REE_FIRMS_MAX ? REE_FIRMS_MAX : (int)classes;
-    double c = cover, sl2 = c > 0 ? log1p(cover_sd * cover_sd / (c * c)) : 0;
+    double c = cover, sl2 = c > 0 ? ree_log1p(cover_sd * cover_sd / (c * c)) : 0;
     if (!(sl2 > 0)) {
         for (int i = 0; i < f->k; i++)
             f->cover[i] = c;
         return;
     }
     /* exp(ln c - sl2 / 2 + sqrt(sl2) z_i): the first two terms and the root once per call */
-    double mu = log(c) - sl2 / 2, sd = sqrt(sl2);
+    double mu = ree_log(c) - sl2 / 2, sd = sqrt(sl2);
     for (int i = 0; i < f->k; i++)
-        f->cover[i] = exp(mu + sd * ree_ugaussian_pinv((i + 0.5) / f->k));
+        f->cover[i] = ree_exp(mu + sd * ree_ugaussian_pinv((i + 0.5) / f->k));
 }
 
 /* v[0..k) scaled to sum to total, given their sum (added in index order from +0). A ratio of

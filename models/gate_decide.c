@@ -82,10 +82,10 @@ static double review_months(const gate_params *p, gate_state *s, double days, do
         return base;
     if (p->review_cv != s->cv_key) {
         s->cv_key = p->review_cv;
-        s->cv_s2 = log1p(p->review_cv * p->review_cv);
+        s->cv_s2 = ree_log1p(p->review_cv * p->review_cv);
         s->cv_sd = sqrt(s->cv_s2);
     }
-    return base * exp(s->cv_sd * ree_ugaussian_pinv(u) - 0.5 * s->cv_s2);
+    return base * ree_exp(s->cv_sd * ree_ugaussian_pinv(u) - 0.5 * s->cv_s2);
 }
 
 /* Share of a batch of q t approved by the binomial rule at approval probability `ap`. */

@@ -56,6 +56,7 @@
 #include <stdio.h>
 
 #include "model.h"
+#include "remath.h"
 #include "rng.h"
 
 #define REE_PROC_RING  25 /* work-in-progress slots: delay 0..24 */
@@ -238,7 +239,7 @@ static double price_utilisation(const processor_params *p, double plag)
 {
     if (!(p->price_util_elasticity > 0) || !(plag > 1))
         return p->utilisation;
-    double u = p->utilisation * pow(plag, p->price_util_elasticity);
+    double u = p->utilisation * ree_pow(plag, p->price_util_elasticity);
     return u < 1 ? u : 1;
 }
 

@@ -434,7 +434,7 @@ static double rate(double months)
 static double growth_path(double g0, double growth, int months)
 {
     double base = 1 + growth;
-    return g0 * (base == 1 ? 1 : pow(base, months / 12.0));
+    return g0 * (base == 1 ? 1 : ree_pow(base, months / 12.0));
 }
 
 static void write_metrics(const sector_state *s, double *metrics)
@@ -476,7 +476,7 @@ static void sector_order(const void *params, void *state, const ree_node_io *io)
     double factor = 1;
     if (p->noise != 0) {
         double z = ree_ugaussian_pinv(ree_rng_uniform_pos_gsl(io->rng));
-        factor = exp(p->noise * z - p->noise * p->noise / 2);
+        factor = ree_exp(p->noise * z - p->noise * p->noise / 2);
     }
     /* A changed growth (timeline, regime) starts a new path from the level reached. Without a
      * change g0 stays 1 and t0 0, so grown is pow(base, step / 12.0) bit for bit. */
@@ -490,7 +490,7 @@ static void sector_order(const void *params, void *state, const ree_node_io *io)
 
     double price = io->price ? io->price[m] : 1;
     s->plag += (price - s->plag) * rate(p->price_lag_months);
-    double lnp = s->plag > 1 ? log(s->plag) : 0;
+    double lnp = s->plag > 1 ? ree_log(s->plag) : 0;
     double sub_p = p->price_sub_elasticity * lnp;
     if (sub_p > p->sub_max)
         sub_p = p->sub_max;

@@ -9,6 +9,7 @@
  */
 #include "dist.h"
 #include "rng.h"
+#include "remath.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -83,9 +84,9 @@ static beta_shape shape_of(const ree_dist *d)
 static void lognormal_params(const ree_dist *d, double *mu, double *sigma)
 {
     double cv = d->b / d->a;
-    double s2 = log1p(cv * cv);
+    double s2 = ree_log1p(cv * cv);
     *sigma = sqrt(s2);
-    *mu = log(d->a) - s2 / 2.0;
+    *mu = ree_log(d->a) - s2 / 2.0;
 }
 
 /* Truncation bounds actually applied: for beta, lo/hi are its support, not a truncation. */

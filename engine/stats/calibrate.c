@@ -9,6 +9,7 @@
 #include <string.h>
 #include "mc.h"
 #include "override.h"
+#include "remath.h"
 #include "score.h"
 
 #define BAD_SCORE   1e300 /* a candidate the model check refuses */
@@ -28,7 +29,7 @@ typedef struct objective {
 
 static double to_x(const ree_free_param *f, const ree_param_slot *s, double z)
 {
-    double x = f->min + (f->max - f->min) / (1.0 + exp(-z));
+    double x = f->min + (f->max - f->min) / (1.0 + ree_exp(-z));
     if (s->def->flags & REE_PF_INT)
         x = nearbyint(x);
     return x < f->min ? f->min : x > f->max ? f->max : x;
@@ -137,7 +138,7 @@ static ree_status run(objective *ob, ree_calib_result *out)
         x = x < lo ? lo : x > hi ? hi : x;
         out->initial[i] = x;
         double u = (x - f->min) / w;
-        gsl_vector_set(z, (size_t)i, log(u / (1 - u)));
+        gsl_vector_set(z, (size_t)i, ree_log(u / (1 - u)));
         gsl_vector_set(step, (size_t)i, START_STEP);
     }
     gsl_multimin_function fn = {.f = f_eval, .n = (size_t)n, .params = ob};

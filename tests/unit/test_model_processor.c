@@ -2,6 +2,7 @@
  * orders, outages. */
 #include "model_fixture.h"
 #include "models.h"
+#include "remath.h"
 
 #define M (&ree_model_processor)
 
@@ -331,7 +332,7 @@ static void test_order_rate_of_the_step(void **unused)
         }
         M->order(p, s, &f.io);
         double ramp = (double)t / 6 < 1 ? (double)t / 6 : 1;
-        double cap = 250 + 120 * ramp, u = 0.5 * pow(plag, 0.5);
+        double cap = 250 + 120 * ramp, u = 0.5 * ree_pow(plag, 0.5);
         double want = (1 + 0 + 1.0) * (cap * (u < 1 ? u : 1)) * 0.32 - 40;
         assert_memory_equal(&f.order[0], &want, sizeof want);
         if (!alone)

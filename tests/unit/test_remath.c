@@ -1,0 +1,260 @@
+/* Tests for engine/sim/remath.c (ree_exp, ree_log, ree_log1p, ree_pow):
+ * - accuracy against long double references (x87 expl, logl: about 2^-63 relative, far below a
+ *   double's unit), measured in units in the last place (ulp) of the double result: exp and log
+ *   within 1 ulp on a million arguments spread over their whole ranges and at the edges of the
+ *   range reduction; pow within 1 + |y ln x| / 4 ulp (remath.h says why), on the models' arguments
+ *   (growth paths, price elasticities) and on a spread;
+ * - special values (C11 Annex F), overflow and underflow through the subnormals;
+ * - known answers: the bits of a few results, so that a change of algorithm or of compiler
+ *   flags that moves a bit (an FMA contraction, say) fails here, not in the goldens. They are
+ *   the point of the functions: the same bits on every CPU. */
+#include <float.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <gsl/gsl_rng.h>
+
+#include "remath.h"
+
+/* |got - want| in ulps of the double nearest want (the ulp of a subnormal is 2^-1074). */
+static double ulps(double got, long double want)
+{
+    double w = (double)want;
+    if (w == 0 || !isfinite(w))
+        return got == w ? 0 : INFINITY;
+    int e;
+    frexp(w, &e);
+    long double u = e - 53 < -1074 ? ldexpl(1, -1074) : ldexpl(1, e - 53);
+    return (double)(fabsl((long double)got - want) / u);
+}
+
+static double worst_exp, worst_log, worst_log1p, worst_pow;
+
+static void check_exp(double x)
+{
+    double d = ulps(ree_exp(x), expl((long double)x));
+    if (d > worst_exp)
+        worst_exp = d;
+    if (!(d <= 1.0))
+        fail_msg("ree_exp(%a) = %a, %.3f ulp from expl's %La", x, ree_exp(x), d,
+                 expl((long double)x));
+}
+
+static void check_log(double x)
+{
+    double d = ulps(ree_log(x), logl((long double)x));
+    if (d > worst_log)
+        worst_log = d;
+    if (!(d <= 1.0))
+        fail_msg("ree_log(%a) = %a, %.3f ulp from logl's %La", x, ree_log(x), d,
+                 logl((long double)x));
+}
+
+static void check_log1p(double x)
+{
+    double d = ulps(ree_log1p(x), log1pl((long double)x));
+    if (d > worst_log1p)
+        worst_log1p = d;
+    if (!(d <= 1.0))
+        fail_msg("ree_log1p(%a) = %a, %.3f ulp from log1pl's %La", x, ree_log1p(x), d,
+                 log1pl((long double)x));
+}
+
+static void check_pow(double x, double y)
+{
+    long double want = powl((long double)x, (long double)y);
+    double a = fabs(y * log(fabs(x))), d = ulps(ree_pow(x, y), want), bound = 1.0 + 0.25 * a;
+    if (a > 0 && (d - 1) / a > worst_pow)
+        worst_pow = (d - 1) / a;
+    if (!(d <= bound))
+        fail_msg("ree_pow(%a, %a) = %a, %.3f ulp from powl's %La (bound %.3f)", x, y, ree_pow(x, y),
+                 d, want, bound);
+}
+
+static void same_bits(double got, double want, const char *what)
+{
+    if (memcmp(&got, &want, sizeof got) != 0)
+        fail_msg("%s: %a, expected %a", what, got, want);
+}
+
+static void test_exp(void **unused)
+{
+    (void)unused;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 21);
+    for (int i = 0; i < 1000000; i++) {
+        check_exp(-745.0 + 1454.0 * gsl_rng_uniform(r)); /* the whole range */
+        check_exp((gsl_rng_uniform(r) - 0.5) * 2.0);     /* the models' noise */
+        check_exp(ldexp(gsl_rng_uniform(r) - 0.5, -(int)gsl_rng_uniform_int(r, 60)));
+    }
+    /* The edges of the range reduction: (k + 1/2) ln 2 and their neighbours. */
+    for (int k = -1075; k <= 1024; k++)
+        for (int s = -1; s <= 1; s += 2) {
+            double x = (k + 0.5 * s) * 0.6931471805599453;
+            for (int j = 0; j < 8 && x > -745 && x < 709.7; j++) {
+                check_exp(x);
+                x = nextafter(x, x * 2);
+            }
+        }
+    gsl_rng_free(r);
+    print_message("exp: worst %.3f ulp\n", worst_exp);
+}
+
+static void test_log(void **unused)
+{
+    (void)unused;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 22);
+    for (int i = 0; i < 1000000; i++) {
+        int e = (int)gsl_rng_uniform_int(r, 2098) - 1074; /* every binade, subnormals too */
+        check_log(ldexp(0.5 + 0.5 * gsl_rng_uniform(r), e));
+        check_log(1.0 + (gsl_rng_uniform(r) - 0.5) * 0.1); /* near 1 */
+        check_log(gsl_rng_uniform_pos(r));                 /* uniforms, as the tails take */
+    }
+    const double xs[] = {0x1p-1074,
+                         0x1p-1022,
+                         DBL_MAX,
+                         0.7071067811865475,
+                         0.7071067811865476,
+                         1.4142135623730951,
+                         1.4142135623730950,
+                         1.0 + 0x1p-52,
+                         1.0 - 0x1p-53,
+                         2,
+                         0.5,
+                         10,
+                         1e-300,
+                         1e300};
+    for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
+        check_log(xs[i]);
+        check_log(nextafter(xs[i], 0));
+        check_log(nextafter(xs[i], INFINITY));
+    }
+    gsl_rng_free(r);
+    print_message("log: worst %.3f ulp\n", worst_log);
+}
+
+static void test_log1p(void **unused)
+{
+    (void)unused;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 24);
+    for (int i = 0; i < 1000000; i++) {
+        int e = (int)gsl_rng_uniform_int(r, 1100) - 1074; /* 2^-1074 .. 2^25 */
+        check_log1p(ldexp(0.5 + 0.5 * gsl_rng_uniform(r), e));
+        check_log1p(-gsl_rng_uniform(r)); /* (-1, 0] */
+        double cv = 2 * gsl_rng_uniform(r);
+        check_log1p(cv * cv); /* the lognormal shapes: log1p(cv^2) */
+    }
+    const double xs[] = {0x1p-53, -0x1p-54, 0x1p-52, -0x1p-53, 1e-300, 1, -0.5, 1e300, DBL_MAX};
+    for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
+        check_log1p(xs[i]);
+        check_log1p(nextafter(xs[i], 0));
+        check_log1p(nextafter(xs[i], INFINITY));
+    }
+    gsl_rng_free(r);
+    print_message("log1p: worst %.3f ulp\n", worst_log1p);
+}
+
+static void test_pow(void **unused)
+{
+    (void)unused;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 23);
+    /* The sector's growth path: (1 + growth)^(months / 12). */
+    for (int g = -99; g <= 300; g++)
+        for (int t = 1; t <= 1200; t += 7)
+            check_pow(1 + g / 100.0, t / 12.0);
+    for (int i = 0; i < 1000000; i++) {
+        /* the processor's price response: lagged index ^ elasticity */
+        check_pow(0.2 + 10 * gsl_rng_uniform(r), (gsl_rng_uniform(r) - 0.5) * 4);
+        /* a spread: results over most of the range */
+        double x = ldexp(0.5 + 0.5 * gsl_rng_uniform(r), (int)gsl_rng_uniform_int(r, 200) - 100);
+        check_pow(x, (gsl_rng_uniform(r) - 0.5) * 20);
+    }
+    gsl_rng_free(r);
+    print_message("pow: worst %.3f ulp per unit of |y ln x| above 1 ulp\n", worst_pow);
+}
+
+static void test_special(void **unused)
+{
+    (void)unused;
+    assert_true(isnan(ree_exp(NAN)));
+    assert_true(ree_exp(INFINITY) == INFINITY);
+    same_bits(ree_exp(-INFINITY), 0.0, "exp(-inf)");
+    same_bits(ree_exp(0.0), 1.0, "exp(0)");
+    same_bits(ree_exp(-0.0), 1.0, "exp(-0)");
+    assert_true(ree_exp(709.79) == INFINITY);
+    assert_true(ree_exp(1000) == INFINITY);
+    assert_true(isfinite(ree_exp(709.78)));
+    same_bits(ree_exp(-746), 0.0, "exp(-746)");
+    assert_true(ree_exp(-745.0) > 0 && ree_exp(-745.0) < DBL_MIN); /* subnormal */
+    same_bits(ree_exp(-745.0), (double)expl(-745.0L), "exp(-745), a subnormal");
+    assert_true(isnan(ree_log(NAN)));
+    assert_true(isnan(ree_log(-1)));
+    assert_true(isnan(ree_log(-INFINITY)));
+    assert_true(ree_log(0.0) == -INFINITY);
+    assert_true(ree_log(-0.0) == -INFINITY);
+    assert_true(ree_log(INFINITY) == INFINITY);
+    same_bits(ree_log(1.0), 0.0, "log(1)");
+    assert_true(isnan(ree_log1p(NAN)));
+    assert_true(isnan(ree_log1p(-1.5)));
+    assert_true(ree_log1p(-1.0) == -INFINITY);
+    assert_true(ree_log1p(INFINITY) == INFINITY);
+    same_bits(ree_log1p(0.0), 0.0, "log1p(0)");
+    same_bits(ree_log1p(-0.0), -0.0, "log1p(-0)");
+    same_bits(ree_log1p(0x1p-1074), 0x1p-1074, "log1p(2^-1074)");
+    same_bits(ree_pow(2.5, 0.0), 1.0, "pow(x, 0)");
+    same_bits(ree_pow(1.0, 1e300), 1.0, "pow(1, y)");
+    same_bits(ree_pow(1.0, NAN), 1.0, "pow(1, NaN)");
+    same_bits(ree_pow(NAN, 0.0), 1.0, "pow(NaN, 0)");
+    same_bits(ree_pow(3.7, 1.0), 3.7, "pow(x, 1)");
+    same_bits(ree_pow(0.0, 2.0), 0.0, "pow(0, 2)");
+    assert_true(ree_pow(0.0, -1.0) == INFINITY);
+    assert_true(isnan(ree_pow(-2.0, 0.5)));
+    assert_true(isnan(ree_pow(NAN, 2.0)));
+    assert_true(ree_pow(INFINITY, 2.0) == INFINITY);
+    same_bits(ree_pow(INFINITY, -2.0), 0.0, "pow(inf, -2)");
+    assert_true(ree_pow(-2.0, 3.0) < 0 && fabs(ree_pow(-2.0, 3.0) + 8) <= 8 * 0x1p-50);
+    assert_true(ree_pow(-2.0, 4.0) > 0 && fabs(ree_pow(-2.0, 4.0) - 16) <= 16 * 0x1p-50);
+    assert_true(ree_pow(-2.0, 0x1p60) == INFINITY); /* even */
+    assert_true(ree_pow(10.0, 400) == INFINITY);
+    same_bits(ree_pow(10.0, -400), 0.0, "pow(10, -400)");
+}
+
+/* The bits of a few results, as this code computes them on any CPU (taken from it when it was
+ * written; each is within 1 ulp of the long double reference, and exp(1), exp(-0.111...) are
+ * not the nearest doubles: these functions are faithful, not correctly rounded). */
+static void test_known_answers(void **unused)
+{
+    (void)unused;
+    same_bits(ree_exp(1.0), 0x1.5bf0a8b14576ap+1, "exp(1)");
+    same_bits(ree_exp(-0.11117026293579216), 0x1.ca2170fa27888p-1, "exp(-0.111...)");
+    same_bits(ree_exp(0.0096021856980211609), 0x1.027851df0ac34p+0, "exp(0.0096...)");
+    same_bits(ree_exp(700.0), 0x1.d945df4f8ec8ep+1009, "exp(700)");
+    same_bits(ree_exp(-740.0), 0x0.0000000000055p-1022, "exp(-740)");
+    same_bits(ree_log(2.0), 0x1.62e42fefa39efp-1, "log(2)");
+    same_bits(ree_log(10.0), 0x1.26bb1bbb55516p+1, "log(10)");
+    same_bits(ree_log(0x1p-1074), -0x1.74385446d71c3p+9, "log(2^-1074)");
+    same_bits(ree_log(1.0 + 0x1p-30), 0x1.fffffffcp-31, "log(1 + 2^-30)");
+    same_bits(ree_log1p(0.25), 0x1.c8ff7c79a9a22p-3, "log1p(0.25)");
+    same_bits(ree_log1p(1e-10), 0x1.b7cdfd9d1d693p-34, "log1p(1e-10)");
+    same_bits(ree_log1p(-0.5), -0x1.62e42fefa39efp-1, "log1p(-0.5)");
+    same_bits(ree_pow(1.1, 5.0 / 12.0), 0x1.0a5ef8e7a661bp+0, "pow(1.1, 5/12)");
+    same_bits(ree_pow(1.174, 30.0 / 12.0), 0x1.7e4e21b99b855p+0, "pow(1.174, 2.5)");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exp),     cmocka_unit_test(test_log),
+        cmocka_unit_test(test_log1p),   cmocka_unit_test(test_pow),
+        cmocka_unit_test(test_special), cmocka_unit_test(test_known_answers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
