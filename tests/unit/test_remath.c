@@ -35,34 +35,42 @@ static double ulps(double got, long double want)
 
 static double worst_exp, worst_log, worst_log1p, worst_pow;
 
+/* One function of one argument against its long double reference: within 1 ulp; the worst
+ * distance seen is kept in *worst. */
+typedef struct unary {
+    const char *name;
+    double (*f)(double);
+    long double (*ref)(long double);
+    double *worst;
+} unary;
+
+static const unary EXP = {"exp", ree_exp, expl, &worst_exp};
+static const unary LOG = {"log", ree_log, logl, &worst_log};
+static const unary LOG1P = {"log1p", ree_log1p, log1pl, &worst_log1p};
+
+static void check(const unary *u, double x)
+{
+    long double want = u->ref((long double)x);
+    double got = u->f(x), d = ulps(got, want);
+    if (d > *u->worst)
+        *u->worst = d;
+    if (!(d <= 1.0))
+        fail_msg("ree_%s(%a) = %a, %.3f ulp from the reference %La", u->name, x, got, d, want);
+}
+
 static void check_exp(double x)
 {
-    double d = ulps(ree_exp(x), expl((long double)x));
-    if (d > worst_exp)
-        worst_exp = d;
-    if (!(d <= 1.0))
-        fail_msg("ree_exp(%a) = %a, %.3f ulp from expl's %La", x, ree_exp(x), d,
-                 expl((long double)x));
+    check(&EXP, x);
 }
 
 static void check_log(double x)
 {
-    double d = ulps(ree_log(x), logl((long double)x));
-    if (d > worst_log)
-        worst_log = d;
-    if (!(d <= 1.0))
-        fail_msg("ree_log(%a) = %a, %.3f ulp from logl's %La", x, ree_log(x), d,
-                 logl((long double)x));
+    check(&LOG, x);
 }
 
 static void check_log1p(double x)
 {
-    double d = ulps(ree_log1p(x), log1pl((long double)x));
-    if (d > worst_log1p)
-        worst_log1p = d;
-    if (!(d <= 1.0))
-        fail_msg("ree_log1p(%a) = %a, %.3f ulp from log1pl's %La", x, ree_log1p(x), d,
-                 log1pl((long double)x));
+    check(&LOG1P, x);
 }
 
 static void check_pow(double x, double y)
