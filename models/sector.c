@@ -185,6 +185,7 @@ typedef struct sector_state {
     double plag;          /* 1, lagged price index */
     double g0;            /* 1, the growth path's factor G0 at step t0 */
     double g_rate;        /* 1/year, the growth the path from t0 compounds at */
+    ree_logx gbase;       /* 1 + g_rate with its log, for the path's powers */
     int t0;               /* step the current growth path starts from */
     ree_firms f;          /* the firm classes (k = 1: the pool) */
     int first_stop;       /* first stopped step, -1 if none */
@@ -428,13 +429,12 @@ static double rate(double months)
     return months > 1 ? 1 / months : 1;
 }
 
-/* The growth factor `months` after the start of a path at level g0 and rate growth [1/year].
- * pow(1, y) is 1 exactly (C11 F.10.4.4), so no growth costs no pow call; g0 * x is x exactly
- * for g0 = 1. */
-static double growth_path(double g0, double growth, int months)
+/* The growth factor `months` after the start of a path at level g0 and base 1 + growth [1/year]
+ * (with its log, taken once per path: ree_pow_logx is ree_pow bit for bit). A base of 1 gives 1
+ * exactly, so no growth costs no power; g0 * x is x exactly for g0 = 1. */
+static double growth_path(double g0, const ree_logx *base, int months)
 {
-    double base = 1 + growth;
-    return g0 * (base == 1 ? 1 : ree_pow(base, months / 12.0));
+    return g0 * ree_pow_logx(base, months / 12.0);
 }
 
 static void write_metrics(const sector_state *s, double *metrics)
@@ -460,6 +460,7 @@ static void sector_reset(const void *params, void *state, const ree_model_ctx *c
     s->plag = 1;
     s->g0 = 1;
     s->g_rate = p->growth;
+    ree_logx_set(&s->gbase, 1 + p->growth);
     s->t0 = 0;
     s->first_stop = s->first_stop_after = -1;
     ree_firms_reset(&s->f, p->firm_classes, p->cover_weeks, p->cover_sd);
@@ -479,13 +480,14 @@ static void sector_order(const void *params, void *state, const ree_node_io *io)
         factor = ree_exp(p->noise * z - p->noise * p->noise / 2);
     }
     /* A changed growth (timeline, regime) starts a new path from the level reached. Without a
-     * change g0 stays 1 and t0 0, so grown is pow(base, step / 12.0) bit for bit. */
+     * change g0 stays 1 and t0 0, so grown is ree_pow(base, step / 12.0) bit for bit. */
     if (p->growth != s->g_rate) {
-        s->g0 = growth_path(s->g0, s->g_rate, io->step - s->t0);
+        s->g0 = growth_path(s->g0, &s->gbase, io->step - s->t0);
         s->g_rate = p->growth;
+        ree_logx_set(&s->gbase, 1 + p->growth);
         s->t0 = io->step;
     }
-    double grown = growth_path(s->g0, s->g_rate, io->step - s->t0);
+    double grown = growth_path(s->g0, &s->gbase, io->step - s->t0);
     s->demand_t = p->demand * grown * factor;
 
     double price = io->price ? io->price[m] : 1;
