@@ -338,8 +338,10 @@ double ree_pow_logx(const ree_logx *l, double y)
         return ree_pow(x, y);
     /* exp(y log x) with log x and y log x carried as pairs */
     double ph = y * l->hi;
-    if (!(fabs(ph) < 1000) || fabs(y) > 0x1p900)
-        return ree_exp(ph); /* overflows or underflows: the pair changes nothing */
+    /* Beyond 1000 the result overflows or underflows, and the pair changes nothing. Below it
+     * |y| < 2^63 (|log x| >= 2^-53 for x != 1), so Dekker's split cannot overflow. */
+    if (!(fabs(ph) < 1000))
+        return ree_exp(ph);
     double pl;
     two_prod(y, l->hi, &ph, &pl);
     return exp_corr(ph, pl + y * l->lo);
@@ -347,21 +349,13 @@ double ree_pow_logx(const ree_logx *l, double y)
 
 double ree_pow(double x, double y)
 {
-    if (y == 0 || x == 1)
-        return 1.0;
-    if (y == 1)
-        return x;
     if (!isfinite(x) || !isfinite(y) || x == 0)
         return pow(x, y); /* special values, exact on every CPU (C11 F.10.4.4) */
+    if (x < 0 && floor(y) != y)
+        return pow(x, y); /* NaN */
     ree_logx l;
-    if (x < 0) {
-        if (floor(y) != y)
-            return pow(x, y); /* NaN */
-        ree_logx_set(&l, -x);
-        double r = ree_pow_logx(&l, y);
-        /* odd integral y: negative; |y| >= 2^53 is even */
-        return fabs(y) < 0x1p53 && fmod(y, 2.0) != 0 ? -r : r;
-    }
-    ree_logx_set(&l, x);
-    return ree_pow_logx(&l, y);
+    ree_logx_set(&l, fabs(x));
+    double r = ree_pow_logx(&l, y); /* y = 0 or |x| = 1: 1; y = 1: |x| */
+    /* x < 0 and y integral: odd y negative (|y| >= 2^53 is even) */
+    return x < 0 && fabs(y) < 0x1p53 && fmod(y, 2.0) != 0 ? -r : r;
 }
