@@ -2,27 +2,26 @@
  * Probability distributions for uncertain parameters, sampled by inverse transform (dist.h).
  *
  * Each kind supplies its untruncated CDF F, survival function Q = 1 - F and their inverses:
- * closed forms for uniform and triangular, GSL's gsl_cdf_* for normal, lognormal, beta and PERT.
+ * closed forms for uniform and triangular, engine/sim/respecial.h's for normal, lognormal, beta
+ * and PERT (the same bits on every x86-64 CPU, where GSL's gsl_cdf_* take the C library's exp and
+ * log, which glibc picks by CPU).
  * Truncation maps u into [F(lo), F(hi)]; past the median the same map is done on the survival
  * side, Q(x) = Q(hi) + (1 - u) (F(hi) - F(lo)), x = Q^{-1}(.), because F loses every digit far
  * in the upper tail (F(10 sd) rounds to 1, while Q(10 sd) = 7.6e-24 is exact enough).
  */
 #include "dist.h"
 #include "rng.h"
+#include "exactmath.h"
 #include "remath.h"
+#include "respecial.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <gsl/gsl_cdf.h>
 
 /* Vose's PERT shape: weight of the mode. */
 #define PERT_LAMBDA 4.0
-
-/* Bisection steps for the beta inverse when GSL's iteration fails: halving [0,1] reaches two
- * adjacent doubles within about 1075 steps, even down at the smallest subnormal. */
-#define BETA_BISECT_MAX 1100
 
 static const char *const kind_names[] = {
     [REE_DIST_CONST] = "const",
@@ -143,27 +142,6 @@ static double tri_inv(const ree_dist *d, double p, int upper)
     return a + sqrt((1.0 - p) * w * (c - a));
 }
 
-/* Inverse of the standard beta F (upper = 0) or Q (upper = 1). GSL's iteration can fail to
- * converge for extreme shapes; then bisect on the CDF, which is monotone and always works. */
-static double beta_inv(double p, double alpha, double beta, int upper)
-{
-    double t = upper ? gsl_cdf_beta_Qinv(p, alpha, beta) : gsl_cdf_beta_Pinv(p, alpha, beta);
-    if (isfinite(t) && t >= 0.0 && t <= 1.0)
-        return t;
-    double lo = 0.0, hi = 1.0;
-    for (int i = 0; i < BETA_BISECT_MAX; i++) {
-        double mid = lo + (hi - lo) / 2.0;
-        if (mid <= lo || mid >= hi)
-            break;
-        double f = upper ? gsl_cdf_beta_Q(mid, alpha, beta) : gsl_cdf_beta_P(mid, alpha, beta);
-        if (upper ? (f > p) : (f < p))
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo + (hi - lo) / 2.0;
-}
-
 /* Untruncated F(x) (upper = 0) or Q(x) (upper = 1) of a continuous kind. */
 static double cdf(const ree_dist *d, double x, int upper)
 {
@@ -177,7 +155,7 @@ static double cdf(const ree_dist *d, double x, int upper)
     case REE_DIST_NORMAL:
         if (isinf(x))
             return (x > 0) == (upper != 0) ? 0.0 : 1.0;
-        return upper ? gsl_cdf_gaussian_Q(x - d->a, d->b) : gsl_cdf_gaussian_P(x - d->a, d->b);
+        return upper ? ree_ugaussian_Q((x - d->a) / d->b) : ree_ugaussian_P((x - d->a) / d->b);
     case REE_DIST_LOGNORMAL: {
         if (x <= 0.0)
             return upper ? 1.0 : 0.0;
@@ -185,7 +163,8 @@ static double cdf(const ree_dist *d, double x, int upper)
             return upper ? 0.0 : 1.0;
         double mu, sigma;
         lognormal_params(d, &mu, &sigma);
-        return upper ? gsl_cdf_lognormal_Q(x, mu, sigma) : gsl_cdf_lognormal_P(x, mu, sigma);
+        double z = (ree_log(x) - mu) / sigma;
+        return upper ? ree_ugaussian_Q(z) : ree_ugaussian_P(z);
     }
     case REE_DIST_BETA:
     case REE_DIST_PERT: {
@@ -195,7 +174,7 @@ static double cdf(const ree_dist *d, double x, int upper)
         if (x >= s.max)
             return upper ? 0.0 : 1.0;
         double t = (x - s.min) / (s.max - s.min);
-        return upper ? gsl_cdf_beta_Q(t, s.alpha, s.beta) : gsl_cdf_beta_P(t, s.alpha, s.beta);
+        return upper ? ree_beta_Q(t, s.alpha, s.beta) : ree_beta_P(t, s.alpha, s.beta);
     }
     case REE_DIST_CONST:
     default:
@@ -212,16 +191,21 @@ static double inv(const ree_dist *d, double p, int upper)
     case REE_DIST_TRIANGULAR:
         return tri_inv(d, p, upper);
     case REE_DIST_NORMAL:
-        return d->a + (upper ? gsl_cdf_gaussian_Qinv(p, d->b) : gsl_cdf_gaussian_Pinv(p, d->b));
+        return d->a + d->b * (upper ? -ree_ugaussian_pinv(p) : ree_ugaussian_pinv(p));
     case REE_DIST_LOGNORMAL: {
         double mu, sigma;
         lognormal_params(d, &mu, &sigma);
-        return upper ? gsl_cdf_lognormal_Qinv(p, mu, sigma) : gsl_cdf_lognormal_Pinv(p, mu, sigma);
+        if (p == 0.0) /* P^-1(0) = 0 and Q^-1(0) = +inf, as GSL's */
+            return upper ? INFINITY : 0.0;
+        if (p == 1.0)
+            return upper ? 0.0 : INFINITY;
+        return ree_exp(mu + sigma * (upper ? -ree_ugaussian_pinv(p) : ree_ugaussian_pinv(p)));
     }
     case REE_DIST_BETA:
     case REE_DIST_PERT: {
         beta_shape s = shape_of(d);
-        return s.min + (s.max - s.min) * beta_inv(p, s.alpha, s.beta, upper);
+        double t = upper ? ree_beta_Qinv(p, s.alpha, s.beta) : ree_beta_Pinv(p, s.alpha, s.beta);
+        return s.min + (s.max - s.min) * t;
     }
     case REE_DIST_CONST:
     default:

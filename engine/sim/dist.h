@@ -35,9 +35,8 @@
 /* Largest beta shape (alpha and beta alike). With either shape above it the sd is below 0.5% of
  * max - min (sd^2 = m (1 - m) / (alpha + beta + 1) <= 1 / (4 * 10001)): a point mass at any
  * tonnage resolution, better written as a const or a narrower min..max. The bound also keeps
- * the quantile well inside what GSL computes: with both shapes above about 5e5,
- * gsl_cdf_beta_P returns NaN near the mean and gsl_cdf_beta_Pinv's bisection then never ends
- * (GSL 2.7). */
+ * the quantile accurate (engine/sim/respecial.h: the CDF's relative error grows with the shape,
+ * about 1e-12 here), and the continued fraction short (a few hundred terms at most). */
 #define REE_DIST_BETA_SHAPE_MAX 1e4
 
 typedef enum ree_dist_kind {
