@@ -276,19 +276,23 @@ static int dist_value(loader *L, const ree_param_def *def, const ree_ynode *n, c
         if (d->hi > def->max)
             d->hi = def->max;
     }
-    /* The beta shape bound is reported at the shape itself, with its reason (dist.h). */
+    /* The beta shape bounds are reported at the shape itself, with their reason (dist.h). */
     if (d->kind == REE_DIST_BETA) {
         for (int j = 0; j < 2; j++) {
-            if (v[j] > REE_DIST_BETA_SHAPE_MAX) {
-                char kp[REE_PATH_MAX];
-                ld_path(kp, path, forms[f].need[j]);
-                ld_err(L, ree_ymap_get(n, forms[f].need[j]), kp,
-                       "%g is above %g, the largest beta shape: with a shape above it the sd is "
-                       "below 0.5%% of max - min, in effect a constant; use a const or a "
-                       "narrower min..max",
-                       v[j], REE_DIST_BETA_SHAPE_MAX);
-                return -1;
-            }
+            int above = v[j] > REE_DIST_BETA_SHAPE_MAX;
+            if (!above && !(v[j] > 0 && v[j] < REE_DIST_BETA_SHAPE_MIN))
+                continue;
+            char kp[REE_PATH_MAX];
+            ld_path(kp, path, forms[f].need[j]);
+            ld_err(L, ree_ymap_get(n, forms[f].need[j]), kp, "%g is %s %g, the %s beta shape: %s",
+                   v[j], above ? "above" : "below",
+                   above ? REE_DIST_BETA_SHAPE_MAX : REE_DIST_BETA_SHAPE_MIN,
+                   above ? "largest" : "smallest",
+                   above ? "with a shape above it the sd is below 0.5% of max - min, in effect a "
+                           "constant; use a const or a narrower min..max"
+                         : "the quantile is tested down to it, and there the mass is at the two "
+                           "ends already; use a const or a larger shape");
+            return -1;
         }
     }
     char why[200];

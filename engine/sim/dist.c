@@ -399,6 +399,10 @@ static int check_shape(const ree_dist *d, const char *name, char *why, size_t wh
                         "beta needs alpha > 0 and beta > 0, found alpha %.15g, "
                         "beta %.15g",
                         a, b);
+        if (!(a >= REE_DIST_BETA_SHAPE_MIN && b >= REE_DIST_BETA_SHAPE_MIN))
+            return fail(why, whylen,
+                        "beta needs alpha and beta at least %g, found alpha %.15g, beta %.15g",
+                        REE_DIST_BETA_SHAPE_MIN, a, b);
         if (!(a <= REE_DIST_BETA_SHAPE_MAX && b <= REE_DIST_BETA_SHAPE_MAX))
             return fail(why, whylen,
                         "beta needs alpha and beta at most %g, found alpha %.15g, beta %.15g",

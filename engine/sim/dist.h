@@ -14,7 +14,7 @@
  *   lognormal   mean = a, sd = b of the variable itself (a > 0, b > 0); mu and sigma derived:
  *               sigma^2 = ln(1 + b^2/a^2), mu = ln a - sigma^2/2
  *   beta        alpha = a, beta = b, on [lo, hi] given by min/max (default [0,1])
- *               (0 < a, b <= REE_DIST_BETA_SHAPE_MAX).
+ *               (REE_DIST_BETA_SHAPE_MIN <= a, b <= REE_DIST_BETA_SHAPE_MAX).
  *               For beta alone, lo/hi are the support it is scaled onto, not a truncation: both
  *               finite (lo < hi) or both left at -INFINITY/INFINITY for [0,1]; c is unused.
  *   pert        min = a, mode = c, max = b, shape lambda = 4 (Vose): alpha = 1 + 4(c-a)/(b-a),
@@ -38,6 +38,12 @@
  * the quantile accurate (engine/sim/respecial.h: the CDF's relative error grows with the shape,
  * about 1e-12 here), and the continued fraction short (a few hundred terms at most). */
 #define REE_DIST_BETA_SHAPE_MAX 1e4
+
+/* Smallest beta shape, the smallest the quantile is tested at (tests/unit/test_dist.c): lower,
+ * near 1e-320, ln B(alpha, beta) passes 745 and the incomplete beta function's prefactor
+ * underflows (engine/sim/respecial.h); and no distribution of a quantity needs one: at 1e-300 the
+ * mass already sits at the two ends but for about 1e-300 of it. */
+#define REE_DIST_BETA_SHAPE_MIN 1e-300
 
 typedef enum ree_dist_kind {
     REE_DIST_CONST,

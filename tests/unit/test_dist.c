@@ -311,6 +311,9 @@ static void test_check_messages(void **state)
     assert_invalid(&d, "lognormal sd/mean ratio out of range, found mean 1e-200, sd 1e+200");
     d = mk(REE_DIST_BETA, 0, 2, 0);
     assert_invalid(&d, "beta needs alpha > 0 and beta > 0, found alpha 0, beta 2");
+    d = mk(REE_DIST_BETA, 5e-324, 2, 0);
+    assert_invalid(
+        &d, "beta needs alpha and beta at least 1e-300, found alpha 4.94065645841247e-324, beta 2");
     d = mk(REE_DIST_BETA, 2, 5, 0);
     d.lo = 0.2;
     assert_invalid(
