@@ -247,26 +247,27 @@ static int shape_ok(double a, double b)
     return a > 0 && b > 0 && !isinf(a) && !isinf(b);
 }
 
-double ree_beta_P(double x, double a, double b)
+/* P (upper = 0) or Q (upper = 1) at x, with the domain checks. */
+static double beta_side(double x, double a, double b, int upper)
 {
     if (!shape_ok(a, b) || isnan(x))
         return NAN;
     if (x <= 0)
-        return 0.0;
+        return upper ? 1.0 : 0.0;
     if (x >= 1)
-        return 1.0;
-    return beta_eval(x, a, b, ree_lnbeta(a, b)).P;
+        return upper ? 0.0 : 1.0;
+    beta_at v = beta_eval(x, a, b, ree_lnbeta(a, b));
+    return upper ? v.Q : v.P;
+}
+
+double ree_beta_P(double x, double a, double b)
+{
+    return beta_side(x, a, b, 0);
 }
 
 double ree_beta_Q(double x, double a, double b)
 {
-    if (!shape_ok(a, b) || isnan(x))
-        return NAN;
-    if (x <= 0)
-        return 1.0;
-    if (x >= 1)
-        return 0.0;
-    return beta_eval(x, a, b, ree_lnbeta(a, b)).Q;
+    return beta_side(x, a, b, 1);
 }
 
 /* A point strictly inside (lo, hi), 0 <= lo < hi <= 1, when there is one (else lo or hi): the
@@ -355,25 +356,25 @@ static double beta_inv(double p, double a, double b, int upper)
     return x;
 }
 
-double ree_beta_Pinv(double p, double a, double b)
+/* The inverse of P (upper = 0) or Q (upper = 1), with the domain checks. Above 1/2 it inverts the
+ * other side, where 1 - p is exact and the other keeps its digits. */
+static double beta_side_inv(double p, double a, double b, int upper)
 {
     if (!shape_ok(a, b) || !(p >= 0 && p <= 1))
         return NAN;
     if (p == 0)
-        return 0.0;
+        return upper ? 1.0 : 0.0;
     if (p == 1)
-        return 1.0;
-    /* Above 1/2 on the other side, where 1 - p is exact and Q keeps its digits. */
-    return p <= 0.5 ? beta_inv(p, a, b, 0) : beta_inv(1.0 - p, a, b, 1);
+        return upper ? 0.0 : 1.0;
+    return p <= 0.5 ? beta_inv(p, a, b, upper) : beta_inv(1.0 - p, a, b, !upper);
+}
+
+double ree_beta_Pinv(double p, double a, double b)
+{
+    return beta_side_inv(p, a, b, 0);
 }
 
 double ree_beta_Qinv(double q, double a, double b)
 {
-    if (!shape_ok(a, b) || !(q >= 0 && q <= 1))
-        return NAN;
-    if (q == 0)
-        return 1.0;
-    if (q == 1)
-        return 0.0;
-    return q <= 0.5 ? beta_inv(q, a, b, 1) : beta_inv(1.0 - q, a, b, 0);
+    return beta_side_inv(q, a, b, 1);
 }
