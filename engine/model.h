@@ -256,6 +256,10 @@ typedef struct ree_model {
     /* End of a run: indicators (in table order) from the state. May be NULL. */
     void (*finish)(const void *params, const void *state, const ree_model_ctx *ctx,
                    double *indicators);
+
+    /* The same hooks on REE_LANES runs at once (model_lanes.h), bit for bit the scalar ones per
+     * lane; NULL: a lockstep engine runs the scalar hooks lane by lane. */
+    const struct ree_model_lanes *lanes;
 } ree_model;
 
 /* The registry: every model, in a fixed order. */

@@ -25,7 +25,7 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "model.h"
+#include "model_lanes.h"
 
 /* Bounds: the index is a multiple of the normal price; the 2010-11 peaks were ~10-20x, so a cap
  * of 1e4 and a monthly rise of 1000 per unit of shortage leave ample headroom and keep the index
@@ -124,6 +124,57 @@ static void price_finish(const void *params, const void *state, const ree_model_
     indicators[1] = s->steps ? s->sum / s->steps : 1;
 }
 
+/* The hooks on lanes (model_lanes.h): the same operations per lane. */
+typedef struct price_state_lanes {
+    ree_vd index, max, sum;
+    int steps; /* the lanes step together */
+} price_state_lanes;
+
+static void price_reset_lanes(const void *params, void *state, const ree_model_ctx *ctx)
+{
+    (void)params;
+    (void)ctx;
+    price_state_lanes *s = state;
+    s->index = REE_VSPLAT(1.0);
+    s->max = REE_VSPLAT(1.0);
+}
+
+static void price_account_lanes(const void *params, void *state, const ree_node_io_lanes *io)
+{
+    int mat = REE_LP0(params, price_params, material, int);
+    ree_vd decay = REE_LP(params, price_params, decay_months);
+    ree_vd elast = REE_LP(params, price_params, elasticity);
+    ree_vd cap = REE_LP(params, price_params, cap);
+    price_state_lanes *s = state;
+    ree_vd sc = io->scarcity[mat], zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0);
+    ree_vd v = one + (s->index - one) * (one - one / decay) + elast * REE_VSEL(sc > zero, sc, zero);
+    s->index = REE_VSEL(v > cap, cap, v);
+    s->max = REE_VSEL(s->index > s->max, s->index, s->max);
+    s->sum += s->index;
+    s->steps++;
+    io->price[mat] = s->index;
+    io->metrics[0] = s->index;
+}
+
+static void price_finish_lanes(const void *params, const void *state, const ree_model_ctx *ctx,
+                               double *ind)
+{
+    (void)params;
+    (void)ctx;
+    const price_state_lanes *s = state;
+    for (int l = 0; l < REE_LANES; l++) {
+        ind[0 * REE_LANES + l] = s->max[l];
+        ind[1 * REE_LANES + l] = s->steps ? s->sum[l] / s->steps : 1;
+    }
+}
+
+static const ree_model_lanes price_lanes = {
+    .state_bytes = sizeof(price_state_lanes),
+    .reset = price_reset_lanes,
+    .account = price_account_lanes,
+    .finish = price_finish_lanes,
+};
+
 static const ree_price_contract price_contract = {.material = offsetof(price_params, material)};
 
 const ree_model ree_model_price = {
@@ -143,4 +194,5 @@ const ree_model ree_model_price = {
     .reset = price_reset,
     .account = price_account,
     .finish = price_finish,
+    .lanes = &price_lanes,
 };

@@ -1,0 +1,600 @@
+/*
+ * Lane hooks against scalar hooks (engine/model_lanes.h): every model that has lane hooks must
+ * give, in each lane, the same bits as its scalar hooks on that lane's run.
+ *
+ * How: every shipped scenario (scenarios/, scenarios/examples/, bench/scenarios/) is run by the
+ * engine as it is (scalar), runs 0 .. NRUN-1, with each entity's model swapped for a copy whose
+ * hooks call the original and record, per call, the effective parameters, the io arrays before
+ * and after, and the entity's stream before and after. Then, for each entity whose model has
+ * lane hooks, groups of REE_LANES runs are replayed through the lane hooks: parameters
+ * transposed from the recorded ones, io arrays interleaved from the recorded "before", each
+ * lane's stream a copy of the recorded one; every array after the call, every stream after it
+ * and every indicator must equal the scalar run's, bit for bit. The lane state evolves by the
+ * lane hooks alone from the lane reset, so a state that drifts shows in a later output.
+ */
+#include <glob.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "diag.h"
+#include "model_lanes.h"
+#include "plan.h"
+#include "run_priv.h"
+
+#define NGROUP 2 /* lane groups replayed per scenario */
+#define NRUN   (NGROUP * REE_LANES)
+
+/* Phases of a recorded call: the node phases (run_priv.h's PH_*), then the gate's two. */
+enum { C_DECIDE = PH_COUNT, C_SHIP, C_KINDS };
+static const char *const phase_name[C_KINDS] = {"produce", "order",  "offer",    "consume",
+                                                "account", "decide", "gate_ship"};
+
+/* Node io arrays in record order: 13 per material, then the metrics. */
+enum {
+    A_STOCK,
+    A_POS,
+    A_REQ,
+    A_RECV,
+    A_SCAR,
+    A_LEAD,
+    A_ASKED,
+    A_PROD,
+    A_CONS,
+    A_LOST,
+    A_ORDER,
+    A_OFFER,
+    A_PRICE,
+    A_NODE
+};
+static const char *const node_array[A_NODE] = {
+    "stock",    "position", "requested", "received", "scarcity", "lead", "asked",
+    "produced", "consumed", "lost",      "order",    "offer",    "price"};
+/* Gate io arrays: 5 per link, then the metrics. */
+enum { G_APPLIED, G_SHIPPED, G_LICENSED, G_ON_ORDER, G_GRANTED, G_GATE };
+static const char *const gate_array[G_GATE] = {"applied", "shipped", "licensed", "on_order",
+                                               "granted"};
+
+typedef struct rec {
+    int e, ph, step;
+    int has_asked, has_granted;
+    unsigned char *par;        /* params_size bytes */
+    unsigned char *rules;      /* gate: per link its rule's params (rule params_size), or NULL */
+    unsigned char *rule_given; /* gate: per link 1 when it has a rule */
+    double *pre, *post;
+    gsl_rng *rng_pre, *rng_post;
+} rec;
+
+typedef struct runrec {
+    rec *v;
+    size_t n, cap;
+    unsigned char **reset_par; /* per entity, the parameters at reset (NULL: no reset hook) */
+    double *history;           /* the final nsteps x nmat history */
+    double *ind;               /* every indicator of the run (plan order) */
+} runrec;
+
+static ree_run *G;
+static const ree_model **G_orig;
+static ree_model *G_wrap;
+static runrec *G_cur;
+
+static int entity_of(const void *par)
+{
+    for (int e = 0; e < G->p->nentity; e++)
+        if (G->par[e] == par)
+            return e;
+    fail_msg("lanes test: a hook called with parameters of no entity");
+    return -1;
+}
+
+static size_t node_width(int e)
+{
+    return (size_t)A_NODE * (size_t)G->nmat + G->p->entities[e].model->nmetrics;
+}
+
+static size_t gate_width(int e, int nlink)
+{
+    return (size_t)G_GATE * (size_t)nlink + G->p->entities[e].model->nmetrics;
+}
+
+static void copy_or_zero(double *d, const double *s, size_t n)
+{
+    if (s)
+        memcpy(d, s, n * sizeof *d);
+    else
+        memset(d, 0, n * sizeof *d);
+}
+
+static void snap_node(double *d, const ree_node_io *io, int e)
+{
+    const double *a[A_NODE] = {io->stock, io->position, io->requested, io->received, io->scarcity,
+                               io->lead,  io->asked,    io->produced,  io->consumed, io->lost,
+                               io->order, io->offer,    io->price};
+    size_t nm = (size_t)G->nmat;
+    for (int i = 0; i < A_NODE; i++)
+        copy_or_zero(d + (size_t)i * nm, a[i], nm);
+    memcpy(d + A_NODE * nm, io->metrics, G->p->entities[e].model->nmetrics * sizeof *d);
+}
+
+static void snap_gate(double *d, const ree_gate_io *io, int e)
+{
+    const double *a[G_GATE] = {io->applied, io->shipped, io->licensed, io->on_order, io->granted};
+    size_t nl = (size_t)io->nlink;
+    for (int i = 0; i < G_GATE; i++)
+        copy_or_zero(d + (size_t)i * nl, a[i], nl);
+    memcpy(d + G_GATE * nl, io->metrics, G->p->entities[e].model->nmetrics * sizeof *d);
+}
+
+static rec *rec_new(int e, int ph, int step, const void *par, const gsl_rng *rng, size_t width)
+{
+    runrec *rr = G_cur;
+    if (rr->n == rr->cap) {
+        rr->cap = rr->cap ? 2 * rr->cap : 1024;
+        rr->v = realloc(rr->v, rr->cap * sizeof *rr->v);
+        assert_non_null(rr->v);
+    }
+    rec *c = &rr->v[rr->n++];
+    memset(c, 0, sizeof *c);
+    c->e = e, c->ph = ph, c->step = step;
+    size_t ps = G->p->entities[e].model->params_size;
+    c->par = malloc(ps ? ps : 1);
+    c->pre = malloc(width * sizeof(double));
+    c->post = malloc(width * sizeof(double));
+    assert_true(c->par && c->pre && c->post);
+    memcpy(c->par, par, ps);
+    c->rng_pre = gsl_rng_clone(rng);
+    assert_non_null(c->rng_pre);
+    return c;
+}
+
+static void node_call_rec(int ph, const void *par, void *st, const ree_node_io *io)
+{
+    int e = entity_of(par);
+    const ree_model *m = G_orig[e];
+    rec *c = rec_new(e, ph, io->step, par, io->rng, node_width(e));
+    c->has_asked = io->asked != NULL;
+    snap_node(c->pre, io, e);
+    void (*hook)(const void *, void *, const ree_node_io *) = ph == PH_PRODUCE   ? m->produce
+                                                              : ph == PH_ORDER   ? m->order
+                                                              : ph == PH_OFFER   ? m->offer
+                                                              : ph == PH_CONSUME ? m->consume
+                                                                                 : m->account;
+    hook(par, st, io);
+    snap_node(c->post, io, e);
+    c->rng_post = gsl_rng_clone(io->rng);
+    assert_non_null(c->rng_post);
+}
+
+static void w_produce(const void *par, void *st, const ree_node_io *io)
+{
+    node_call_rec(PH_PRODUCE, par, st, io);
+}
+static void w_order(const void *par, void *st, const ree_node_io *io)
+{
+    node_call_rec(PH_ORDER, par, st, io);
+}
+static void w_offer(const void *par, void *st, const ree_node_io *io)
+{
+    node_call_rec(PH_OFFER, par, st, io);
+}
+static void w_consume(const void *par, void *st, const ree_node_io *io)
+{
+    node_call_rec(PH_CONSUME, par, st, io);
+}
+static void w_account(const void *par, void *st, const ree_node_io *io)
+{
+    node_call_rec(PH_ACCOUNT, par, st, io);
+}
+
+static void gate_call_rec(int ph, const void *par, void *st, ree_gate_io *io)
+{
+    int e = entity_of(par);
+    const ree_model *m = G_orig[e];
+    rec *c = rec_new(e, ph, io->step, par, io->rng, gate_width(e, io->nlink));
+    c->has_granted = io->granted != NULL;
+    if (io->rule) {
+        size_t rs = m->rules->params_size;
+        c->rules = calloc((size_t)io->nlink, rs ? rs : 1);
+        c->rule_given = calloc((size_t)io->nlink, 1);
+        assert_true(c->rules && c->rule_given);
+        for (int i = 0; i < io->nlink; i++)
+            if (io->rule[i]) {
+                memcpy(c->rules + (size_t)i * rs, io->rule[i], rs);
+                c->rule_given[i] = 1;
+            }
+    }
+    snap_gate(c->pre, io, e);
+    (ph == C_DECIDE ? m->gate_decide : m->gate_ship)(par, st, io);
+    snap_gate(c->post, io, e);
+    c->rng_post = gsl_rng_clone(io->rng);
+    assert_non_null(c->rng_post);
+}
+
+static void w_decide(const void *par, void *st, ree_gate_io *io)
+{
+    gate_call_rec(C_DECIDE, par, st, io);
+}
+static void w_ship(const void *par, void *st, ree_gate_io *io)
+{
+    gate_call_rec(C_SHIP, par, st, io);
+}
+
+static void w_reset(const void *par, void *st, const ree_model_ctx *ctx)
+{
+    int e = entity_of(par);
+    size_t ps = G_orig[e]->params_size;
+    unsigned char *b = malloc(ps ? ps : 1);
+    assert_non_null(b);
+    memcpy(b, par, ps);
+    free(G_cur->reset_par[e]);
+    G_cur->reset_par[e] = b;
+    G_orig[e]->reset(par, st, ctx);
+}
+
+static void w_finish(const void *par, const void *st, const ree_model_ctx *ctx, double *ind)
+{
+    G_orig[entity_of(par)]->finish(par, st, ctx, ind);
+}
+
+static void runrec_free(runrec *rr, int nentity)
+{
+    for (size_t i = 0; i < rr->n; i++) {
+        rec *c = &rr->v[i];
+        free(c->par), free(c->rules), free(c->rule_given), free(c->pre), free(c->post);
+        gsl_rng_free(c->rng_pre), gsl_rng_free(c->rng_post);
+    }
+    free(rr->v);
+    for (int e = 0; e < nentity; e++)
+        free(rr->reset_par[e]);
+    free(rr->reset_par), free(rr->history), free(rr->ind);
+}
+
+static void *zalloc64(size_t bytes)
+{
+    size_t b = (bytes + 63) & ~(size_t)63;
+    void *q = aligned_alloc(64, b ? b : 64);
+    assert_non_null(q);
+    memset(q, 0, b ? b : 64);
+    return q;
+}
+
+/* Interleave lane l's n values of src into dst ([i][lane]). */
+static void put_lane(ree_vd *dst, const double *src, size_t n, int l)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i][l] = src[i];
+}
+
+static int same_bits(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* Compare the lane arrays after a call with each run's recorded "after". */
+static void check_arrays(const char *scen, int e, const rec *const *c, const ree_vd *got,
+                         size_t width, size_t per, const char *const *names, int narray)
+{
+    for (int l = 0; l < REE_LANES; l++)
+        for (size_t i = 0; i < width; i++)
+            if (!same_bits(got[i][l], c[l]->post[i])) {
+                const char *what = (int)(i / per) < narray ? names[i / per] : "metric";
+                size_t at = (int)(i / per) < narray ? i % per : i - (size_t)narray * per;
+                fail_msg("%s: %s, %s at step %d, lane %d: %s[%zu] is %a, the scalar hook gave %a",
+                         scen, G->p->entities[e].id, phase_name[c[0]->ph], c[0]->step, l, what, at,
+                         got[i][l], c[l]->post[i]);
+            }
+}
+
+static void check_rngs(const char *scen, int e, const rec *const *c, gsl_rng *const *rng)
+{
+    for (int l = 0; l < REE_LANES; l++)
+        if (memcmp(gsl_rng_state(rng[l]), gsl_rng_state(c[l]->rng_post), gsl_rng_size(rng[l])))
+            fail_msg("%s: %s, %s at step %d, lane %d: the stream is not where the scalar hook "
+                     "left it (a different number of draws)",
+                     scen, G->p->entities[e].id, phase_name[c[0]->ph], c[0]->step, l);
+}
+
+/* Replay entity e of runs g * REE_LANES .. through its model's lane hooks. */
+static void replay(const char *scen, runrec *runs, int g, int e, size_t *calls)
+{
+    const ree_model *m = G_orig[e];
+    const ree_model_lanes *lm = m->lanes;
+    const ree_model_ctx *ctx = &G->ctx[e];
+    runrec *rr = runs + (size_t)g * REE_LANES;
+    size_t ps = m->params_size;
+    assert_int_equal(ps % 8, 0);
+    unsigned char *lpar = zalloc64(ps * REE_LANES);
+    size_t ss = lm->state_size ? lm->state_size(ctx) : lm->state_bytes;
+    unsigned char *lst = zalloc64(ss);
+    const void *src[REE_LANES];
+
+    if (lm->reset) {
+        for (int l = 0; l < REE_LANES; l++)
+            src[l] = rr[l].reset_par[e];
+        ree_lanes_transpose(lpar, src, ps);
+        lm->reset(lpar, lst, ctx);
+    }
+    size_t nm = (size_t)G->nmat, nhist = (size_t)G->nsteps * nm;
+    ree_vd *hist = zalloc64(nhist * sizeof(ree_vd));
+    for (int l = 0; l < REE_LANES; l++)
+        put_lane(hist, rr[l].history, nhist, l);
+
+    size_t pos[REE_LANES] = {0};
+    for (;;) {
+        const rec *c[REE_LANES];
+        int done = 0;
+        for (int l = 0; l < REE_LANES; l++) {
+            while (pos[l] < rr[l].n && rr[l].v[pos[l]].e != e)
+                pos[l]++;
+            c[l] = pos[l] < rr[l].n ? &rr[l].v[pos[l]++] : NULL;
+            done += c[l] == NULL;
+        }
+        if (done == REE_LANES)
+            break;
+        for (int l = 0; l < REE_LANES; l++)
+            if (!c[l] || c[l]->ph != c[0]->ph || c[l]->step != c[0]->step)
+                fail_msg("%s: %s: the runs of a group call its hooks in different orders", scen,
+                         G->p->entities[e].id);
+        for (int l = 0; l < REE_LANES; l++)
+            src[l] = c[l]->par;
+        ree_lanes_transpose(lpar, src, ps);
+        gsl_rng *rng[REE_LANES];
+        for (int l = 0; l < REE_LANES; l++) {
+            rng[l] = gsl_rng_clone(c[l]->rng_pre);
+            assert_non_null(rng[l]);
+        }
+        int ph = c[0]->ph;
+        if (ph < PH_COUNT) {
+            size_t width = node_width(e);
+            ree_vd *a = zalloc64(width * sizeof(ree_vd));
+            for (int l = 0; l < REE_LANES; l++)
+                put_lane(a, c[l]->pre, width, l);
+            ree_node_io_lanes io = {
+                .step = c[0]->step,
+                .nmat = G->nmat,
+                .stock = a + A_STOCK * nm,
+                .position = a + A_POS * nm,
+                .requested = a + A_REQ * nm,
+                .received = a + A_RECV * nm,
+                .history = hist,
+                .scarcity = a + A_SCAR * nm,
+                .lead = a + A_LEAD * nm,
+                .asked = c[0]->has_asked ? a + A_ASKED * nm : NULL,
+                .produced = a + A_PROD * nm,
+                .consumed = a + A_CONS * nm,
+                .lost = a + A_LOST * nm,
+                .order = a + A_ORDER * nm,
+                .offer = a + A_OFFER * nm,
+                .metrics = a + A_NODE * nm,
+                .price = a + A_PRICE * nm,
+                .rng = rng,
+            };
+            void (*hook)(const void *, void *, const ree_node_io_lanes *) =
+                ph == PH_PRODUCE   ? lm->produce
+                : ph == PH_ORDER   ? lm->order
+                : ph == PH_OFFER   ? lm->offer
+                : ph == PH_CONSUME ? lm->consume
+                                   : lm->account;
+            if (!hook)
+                fail_msg("%s: model %s has a scalar %s hook and no lane one", scen, m->name,
+                         phase_name[ph]);
+            hook(lpar, lst, &io);
+            check_arrays(scen, e, c, a, width, nm, node_array, A_NODE);
+            free(a);
+        } else {
+            int gi = 0;
+            while (G->p->gates[gi].entity != e)
+                gi++;
+            int nlink = G->p->gates[gi].nlink;
+            size_t nl = (size_t)nlink, width = gate_width(e, nlink);
+            ree_vd *a = zalloc64(width * sizeof(ree_vd));
+            for (int l = 0; l < REE_LANES; l++)
+                put_lane(a, c[l]->pre, width, l);
+            const void **rules = NULL;
+            unsigned char *rpar = NULL;
+            if (c[0]->rules) {
+                size_t rs = m->rules->params_size;
+                assert_int_equal(rs % 8, 0);
+                rules = calloc(nl, sizeof *rules);
+                rpar = zalloc64(nl * rs * REE_LANES);
+                assert_non_null(rules);
+                for (size_t i = 0; i < nl; i++)
+                    if (c[0]->rule_given[i]) {
+                        for (int l = 0; l < REE_LANES; l++)
+                            src[l] = c[l]->rules + i * rs;
+                        ree_lanes_transpose(rpar + i * rs * REE_LANES, src, rs);
+                        rules[i] = rpar + i * rs * REE_LANES;
+                    }
+            }
+            ree_gate_io_lanes io = {
+                .step = c[0]->step,
+                .nlink = nlink,
+                .material = G->gio[gi].material,
+                .end_use = G->gio[gi].end_use,
+                .applied = a + G_APPLIED * nl,
+                .shipped = a + G_SHIPPED * nl,
+                .licensed = a + G_LICENSED * nl,
+                .on_order = a + G_ON_ORDER * nl,
+                .metrics = a + G_GATE * nl,
+                .rng = rng,
+                .rule = rules,
+                .granted = c[0]->has_granted ? a + G_GRANTED * nl : NULL,
+            };
+            void (*hook)(const void *, void *, ree_gate_io_lanes *) =
+                ph == C_DECIDE ? lm->gate_decide : lm->gate_ship;
+            if (!hook)
+                fail_msg("%s: model %s has a scalar %s hook and no lane one", scen, m->name,
+                         phase_name[ph]);
+            hook(lpar, lst, &io);
+            check_arrays(scen, e, c, a, width, nl, gate_array, G_GATE);
+            free(a), free(rules), free(rpar);
+        }
+        check_rngs(scen, e, c, rng);
+        for (int l = 0; l < REE_LANES; l++)
+            gsl_rng_free(rng[l]);
+        ++*calls;
+    }
+    if (m->finish) {
+        if (!lm->finish)
+            fail_msg("%s: model %s has a scalar finish and no lane one", scen, m->name);
+        size_t ni = m->nindicators;
+        double *ind = calloc(ni * REE_LANES + 1, sizeof *ind);
+        assert_non_null(ind);
+        /* lpar: the parameters of the last call, those in force at the end of the run */
+        lm->finish(lpar, lst, ctx, ind);
+        int first = -1;
+        for (int i = 0; i < G->p->nindicator && first < 0; i++)
+            if (G->p->indicators[i].kind == REE_IND_MODEL && G->p->indicators[i].entity == e)
+                first = i;
+        assert_true(first >= 0 || ni == 0);
+        for (size_t i = 0; i < ni; i++)
+            for (int l = 0; l < REE_LANES; l++)
+                if (!same_bits(ind[i * REE_LANES + (size_t)l], rr[l].ind[(size_t)first + i]))
+                    fail_msg("%s: %s, finish, lane %d: indicator %s is %a, the scalar hook gave "
+                             "%a",
+                             scen, G->p->entities[e].id, l, m->indicators[i].name,
+                             ind[i * REE_LANES + (size_t)l], rr[l].ind[(size_t)first + i]);
+        free(ind);
+    }
+    free(hist), free(lst), free(lpar);
+}
+
+/* Run one scenario scalar with recording hooks, then replay its entities with lane hooks;
+ * returns the number of lane calls checked. */
+static size_t check_scenario(const char *path)
+{
+    ree_diag *d = ree_diag_alloc(0);
+    assert_non_null(d);
+    ree_status st = REE_STATUS_COUNT;
+    ree_plan *p = ree_plan_load(path, d, &st);
+    if (!p)
+        ree_diag_print(d, stderr);
+    ree_diag_free(d);
+    assert_non_null(p);
+
+    int ne = p->nentity, any = 0;
+    G_orig = calloc((size_t)ne, sizeof *G_orig);
+    G_wrap = calloc((size_t)ne, sizeof *G_wrap);
+    assert_true(G_orig && G_wrap);
+    for (int e = 0; e < ne; e++) {
+        const ree_model *m = p->entities[e].model;
+        G_orig[e] = m;
+        if (!m->lanes)
+            continue;
+        any = 1;
+        ree_model *w = &G_wrap[e];
+        *w = *m;
+        w->reset = m->reset ? w_reset : NULL;
+        w->produce = m->produce ? w_produce : NULL;
+        w->order = m->order ? w_order : NULL;
+        w->offer = m->offer ? w_offer : NULL;
+        w->consume = m->consume ? w_consume : NULL;
+        w->account = m->account ? w_account : NULL;
+        w->gate_decide = m->gate_decide ? w_decide : NULL;
+        w->gate_ship = m->gate_ship ? w_ship : NULL;
+        w->finish = m->finish ? w_finish : NULL;
+        ((ree_entity *)&p->entities[e])->model = w;
+    }
+    size_t calls = 0;
+    if (any) {
+        G = ree_run_alloc(p);
+        assert_non_null(G);
+        runrec *runs = calloc(NRUN, sizeof *runs);
+        assert_non_null(runs);
+        size_t nhist = (size_t)G->nsteps * (size_t)G->nmat;
+        for (int k = 0; k < NRUN; k++) {
+            G_cur = &runs[k];
+            G_cur->reset_par = calloc((size_t)ne, sizeof *G_cur->reset_par);
+            assert_non_null(G_cur->reset_par);
+            ree_run_reset(G, p->seed, k);
+            ree_status rs = ree_run_finish(G);
+            if (rs != REE_OK)
+                fail_msg("%s: run %d: %s", path, k, ree_run_error(G));
+            G_cur->history = malloc(nhist * sizeof(double) + 1);
+            G_cur->ind = malloc((size_t)p->nindicator * sizeof(double) + 1);
+            assert_true(G_cur->history && G_cur->ind);
+            memcpy(G_cur->history, G->history, nhist * sizeof(double));
+            memcpy(G_cur->ind, ree_run_indicators(G), (size_t)p->nindicator * sizeof(double));
+        }
+        for (int g = 0; g < NGROUP; g++)
+            for (int e = 0; e < ne; e++)
+                if (G_orig[e]->lanes)
+                    replay(path, runs, g, e, &calls);
+        for (int k = 0; k < NRUN; k++)
+            runrec_free(&runs[k], ne);
+        free(runs);
+        ree_run_free(G);
+    }
+    for (int e = 0; e < ne; e++) /* the plan frees through its entities' models */
+        ((ree_entity *)&p->entities[e])->model = G_orig[e];
+    ree_plan_free(p);
+    free(G_orig), free(G_wrap);
+    return calls;
+}
+
+static void test_every_scenario(void **state)
+{
+    (void)state;
+    const char *pat[] = {REESIM_SOURCE_DIR "/scenarios/*.yaml",
+                         REESIM_SOURCE_DIR "/scenarios/examples/*.yaml",
+                         REESIM_SOURCE_DIR "/bench/scenarios/*.yaml"};
+    size_t total = 0, nscen = 0;
+    for (size_t i = 0; i < sizeof pat / sizeof pat[0]; i++) {
+        glob_t gl;
+        if (glob(pat[i], 0, NULL, &gl) != 0)
+            continue;
+        for (size_t j = 0; j < gl.gl_pathc; j++) {
+            total += check_scenario(gl.gl_pathv[j]);
+            nscen++;
+        }
+        globfree(&gl);
+    }
+    printf("lane hooks: %zu lane calls checked over %zu scenarios\n", total, nscen);
+    assert_true(nscen >= 12);
+    assert_true(total > 0);
+}
+
+/* The transposition's layout (model_lanes.h): word w of lane l at w * REE_LANES + l, and a
+ * shared field read from lane 0's copy. */
+static void test_transpose(void **state)
+{
+    (void)state;
+    typedef struct toy {
+        int mat;
+        double a, b;
+    } toy;
+    toy t[REE_LANES];
+    const void *src[REE_LANES];
+    for (int l = 0; l < REE_LANES; l++) {
+        memset(&t[l], 0, sizeof t[l]);
+        t[l].mat = 7;
+        t[l].a = l + 0.5;
+        t[l].b = -l;
+        src[l] = &t[l];
+    }
+    unsigned char *blk = zalloc64(sizeof(toy) * REE_LANES);
+    ree_lanes_transpose(blk, src, sizeof(toy));
+    assert_int_equal(REE_LP0(blk, toy, mat, int), 7);
+    ree_vd a = REE_LP(blk, toy, a), b = REE_LP(blk, toy, b);
+    for (int l = 0; l < REE_LANES; l++) {
+        assert_true(a[l] == l + 0.5);
+        assert_true(b[l] == -l);
+    }
+    free(blk);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_transpose),
+        cmocka_unit_test(test_every_scenario),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
