@@ -2,7 +2,8 @@
  * Lane hooks against scalar hooks (engine/model_lanes.h): every model that has lane hooks must
  * give, in each lane, the same bits as its scalar hooks on that lane's run.
  *
- * How: every shipped scenario (scenarios/, scenarios/examples/, bench/scenarios/) is run by the
+ * How: every shipped scenario (scenarios/, scenarios/examples/, bench/scenarios/), and those of
+ * tests/lanes/ (written to reach branches the shipped ones do not), is run by the
  * engine as it is (scalar), runs 0 .. NRUN-1, with each entity's model swapped for a copy whose
  * hooks call the original and record, per call, the effective parameters, the io arrays before
  * and after, and the entity's stream before and after. Then, for each entity whose model has
@@ -542,9 +543,9 @@ static size_t check_scenario(const char *path)
 static void test_every_scenario(void **state)
 {
     (void)state;
-    const char *pat[] = {REESIM_SOURCE_DIR "/scenarios/*.yaml",
-                         REESIM_SOURCE_DIR "/scenarios/examples/*.yaml",
-                         REESIM_SOURCE_DIR "/bench/scenarios/*.yaml"};
+    const char *pat[] = {
+        REESIM_SOURCE_DIR "/scenarios/*.yaml", REESIM_SOURCE_DIR "/scenarios/examples/*.yaml",
+        REESIM_SOURCE_DIR "/bench/scenarios/*.yaml", REESIM_SOURCE_DIR "/tests/lanes/*.yaml"};
     size_t total = 0, nscen = 0;
     for (size_t i = 0; i < sizeof pat / sizeof pat[0]; i++) {
         glob_t gl;
