@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include "mc.h"
+#include "lrun.h"
 #include "run.h"
 
 _Static_assert(REE_MC_BLOCK <= REE_BLOCK_MAX, "a block of runs must fit an ree_block");
@@ -11,6 +12,7 @@ _Static_assert(REE_MC_BLOCK <= REE_BLOCK_MAX, "a block of runs must fit an ree_b
 /* One thread's worker: its run workspace and the statistics of the block it is running. */
 typedef struct worker {
     ree_run *run;
+    ree_lrun *lanes;         /* runs in lockstep when every model has lane hooks, else NULL */
     ree_block *series, *ind; /* the block's values, summarised (sealed) by this thread */
     ree_vb *vb;              /* NULL unless the variance budget is asked */
     double *values;          /* REE_MC_BLOCK x nindicator, for runs.csv */
@@ -171,6 +173,7 @@ static void worker_free(void *ctx, void *wp)
     if (!w)
         return;
     ree_run_free(w->run);
+    ree_lrun_free(w->lanes);
     ree_block_free(w->series);
     ree_block_free(w->ind);
     ree_vb_free(w->vb);
@@ -187,6 +190,7 @@ static void *worker_alloc(void *ctx)
     if (!w)
         return NULL;
     w->run = ree_run_alloc(j->p);
+    w->lanes = ree_lrun_alloc(j->p);
     size_t ncell = (size_t)j->p->nseries * (size_t)j->p->nsteps;
     w->series = j->o->series_moments_only ? ree_block_alloc_moments(ncell) : ree_block_alloc(ncell);
     w->ind = ree_block_alloc(nind);
@@ -201,6 +205,8 @@ static void *worker_alloc(void *ctx)
         return NULL;
     }
     ree_run_set_check(w->run, j->o->check);
+    if (w->lanes)
+        ree_lrun_set_check(w->lanes, j->o->check);
     return w;
 }
 
@@ -214,19 +220,33 @@ static ree_status run_block(void *ctx, void *wp, long long first, int count, cha
     ree_block_reset(w->ind);
     if (w->vb)
         ree_vb_reset(w->vb);
-    for (int i = 0; i < count; i++) {
-        ree_run_reset(w->run, j->o->seed, first + i);
-        ree_status st = (ree_status)ree_run_finish(w->run);
+    /* Lane groups of REE_LANES runs in lockstep, or one run at a time: the same values. */
+    int step = w->lanes ? REE_LANES : 1;
+    for (int i = 0; i < count; i += step) {
+        int n = count - i < step ? count - i : step, bad = 0;
+        ree_status st;
+        if (w->lanes) {
+            ree_lrun_reset(w->lanes, j->o->seed, first + i, n);
+            st = ree_lrun_finish(w->lanes, &bad);
+        } else {
+            ree_run_reset(w->run, j->o->seed, first + i);
+            st = (ree_status)ree_run_finish(w->run);
+        }
+        const ree_run *fail = w->lanes ? ree_lrun_run(w->lanes, bad) : w->run;
         if (st != REE_OK) {
-            snprintf(err, errlen, "run %lld: %s", first + i, ree_run_error(w->run));
+            snprintf(err, errlen, "run %lld: %s", first + i + bad, ree_run_error(fail));
             return st;
         }
-        memcpy(w->values + (size_t)i * nind, ree_run_indicators(w->run), nind * sizeof(double));
-        if (w->vb)
-            ree_vb_add(w->vb, j->o->seed, first + i, ree_run_indicators(w->run));
-        /* Cannot fail: count <= REE_MC_BLOCK <= REE_BLOCK_MAX and the block was reset. */
-        (void)ree_block_add(w->series, ree_run_series(w->run));
-        (void)ree_block_add(w->ind, ree_run_indicators(w->run));
+        for (int k = 0; k < n; k++) {
+            const ree_run *r = w->lanes ? ree_lrun_run(w->lanes, k) : w->run;
+            const double *ind = ree_run_indicators(r);
+            memcpy(w->values + (size_t)(i + k) * nind, ind, nind * sizeof(double));
+            if (w->vb)
+                ree_vb_add(w->vb, j->o->seed, first + i + k, ind);
+            /* Cannot fail: count <= REE_MC_BLOCK <= REE_BLOCK_MAX and the block was reset. */
+            (void)ree_block_add(w->series, ree_run_series(r));
+            (void)ree_block_add(w->ind, ind);
+        }
     }
     /* Summarise here, in parallel, so that the ordered merge is only an append per cell, and
      * format the block's runs.csv rows, so that it only appends their text. */

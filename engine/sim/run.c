@@ -714,28 +714,26 @@ void ree_run_streams(ree_run *r)
     ree_rng_select_kind(r->regime_rng, REE_STREAM_REGIME | step);
 }
 
-void ree_run_policy(ree_run *r)
+int ree_run_policy(ree_run *r)
 {
     int applied = apply_events(r), regime = r->regime;
     regime_transition(r);
     /* The effective parameters are a function of the base ones and the regime: when neither
      * changed (no event, no transition), they and the link parameters are as last step. */
     if (r->t > 0 && !applied && r->regime == regime)
-        return;
+        return 0;
     apply_regime(r);
     link_params(r, r->t == 0);
+    return 1;
 }
 
-void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
+void ree_run_reset_params(ree_run *r, unsigned long long seed, long long run)
 {
     const ree_plan *p = r->p;
-    int nm = r->nmat;
-    size_t nnm = (size_t)p->nnode * (size_t)nm;
     r->seed = seed;
     r->run = run;
     if (r->t > r->series_stale) /* the steps taken wrote series columns [0, t) */
         r->series_stale = r->t;
-    size_t taken = (size_t)r->t; /* pipeline slots [0, taken) are zero: see below */
     r->t = 0;
     r->err[0] = 0;
     r->next_event = 0;
@@ -760,6 +758,17 @@ void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
         for (int c = 0; c < p->regimes[i].nchange; c++)
             sample_change(r, &p->regimes[i].changes[c], ci++);
     ree_run_policy(r);
+    for (int g = 0; g < r->nregion; g++)
+        ree_resil_reset(&r->region_acc[g], region_service_level(r, g), 0, REE_RESIL_RECOVER_MONTHS);
+}
+
+void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
+{
+    const ree_plan *p = r->p;
+    int nm = r->nmat;
+    size_t nnm = (size_t)p->nnode * (size_t)nm;
+    size_t taken = (size_t)r->t; /* pipeline slots [0, taken) are zero: see below */
+    ree_run_reset_params(r, seed, run);
     memset(r->state, 0, r->state_bytes);
     for (int e = 0; e < p->nentity; e++)
         if (p->entities[e].model->reset)
@@ -789,6 +798,4 @@ void ree_run_reset(ree_run *r, unsigned long long seed, long long run)
     /* Not zeroed here: every step overwrites its column, and ree_run_series zeroes the columns
      * of the steps not yet taken when it is asked before the run's end. */
     memset(r->indicators, 0, sizeof(double) * (size_t)p->nindicator);
-    for (int g = 0; g < r->nregion; g++)
-        ree_resil_reset(&r->region_acc[g], region_service_level(r, g), 0, REE_RESIL_RECOVER_MONTHS);
 }

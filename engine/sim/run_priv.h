@@ -182,8 +182,23 @@ struct ree_run {
 };
 
 /* Phase 2 of a step after the first (run.c): timeline events of this step, the regime's
- * transition and overrides, and the link parameters that follow from them. */
-void ree_run_policy(ree_run *r);
+ * transition and overrides, and the link parameters that follow from them. Returns 1 when the
+ * effective parameters were laid anew (they may have changed), 0 when nothing was due. */
+int ree_run_policy(ree_run *r);
+
+/* The part of ree_run_reset that is the run's and not its step state: the parameters sampled,
+ * the changes' values, the streams keyed, step 0's policy applied and the region accumulators
+ * reset. The lockstep workspace (lrun.c) keeps one ree_run per lane for it. */
+void ree_run_reset_params(ree_run *r, unsigned long long seed, long long run);
+
+/* The end of a run after its model indicators are written (run_step.c): the region indicators,
+ * then every indicator checked in range. Returns REE_OK or REE_ENONFINITE with the message. */
+ree_status ree_run_close(ree_run *r);
+
+/* The mass-balance check of step r->t and the search for its first value out of range (named
+ * in r->err), on the workspace's values (run_step.c). */
+int ree_run_balance(ree_run *r);
+int ree_run_out_of_range(ree_run *r);
 
 /* Select this step's random streams: each entity's per-step stream is keyed by (seed, run,
  * entity, kind | (step + 1) << 8), so the draws of a month do not depend on how many draws the

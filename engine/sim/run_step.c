@@ -359,7 +359,7 @@ static void consumption(ree_run *r)
 
 /* Mass balance of every node and material, then of the network. A residual or stock that is
  * not finite fails the check (the comparisons are written so that NaN fails them). */
-static int balance(ree_run *r)
+int ree_run_balance(ree_run *r)
 {
     const ree_plan *p = r->p;
     char date[16];
@@ -409,7 +409,7 @@ static int balance(ree_run *r)
 /* Name the first value of step t out of range (IN_RANGE: not finite, or beyond
  * REE_RUN_VALUE_MAX) among the series and the node-material state (stock, order) in r->err;
  * returns REE_ENONFINITE, or REE_OK when there is none. */
-static int out_of_range(ree_run *r)
+int ree_run_out_of_range(ree_run *r)
 {
     const ree_plan *p = r->p;
     size_t T = (size_t)r->nsteps, t = (size_t)r->t;
@@ -584,16 +584,16 @@ ree_status ree_run_step(ree_run *r)
         ree_run_policy(r);     /* 2 (step 0's policy applied at reset) */
     call_nodes(r, PH_PRODUCE); /* 3 */
     positions(r);
-    call_nodes(r, PH_ORDER);                 /* 4 */
-    gates_decide(r);                         /* 5 */
-    shipping(r);                             /* 6 */
-    consumption(r);                          /* 7 */
-    int st = r->check ? balance(r) : REE_OK; /* 8 */
+    call_nodes(r, PH_ORDER);                         /* 4 */
+    gates_decide(r);                                 /* 5 */
+    shipping(r);                                     /* 6 */
+    consumption(r);                                  /* 7 */
+    int st = r->check ? ree_run_balance(r) : REE_OK; /* 8 */
     for (int m = 0; m < r->nmat; m++)
         r->scarcity[m] = r->need_sum[m] > 0 ? r->short_sum[m] / r->need_sum[m] : 0;
     call_nodes(r, PH_ACCOUNT);
     if (!record(r) && st == REE_OK)
-        st = out_of_range(r);
+        st = ree_run_out_of_range(r);
     r->t++;
     return st;
 }
@@ -617,6 +617,12 @@ ree_status ree_run_finish(ree_run *r)
             m->finish(r->par[e], r->state + r->soff[e], &r->ctx[e], r->indicators + i);
         i += (int)m->nindicators;
     }
+    return ree_run_close(r);
+}
+
+ree_status ree_run_close(ree_run *r)
+{
+    const ree_plan *p = r->p;
     for (int g = 0; g < r->nregion; g++) {
         ree_resil_result res;
         ree_resil_finish(&r->region_acc[g], r->nsteps, &res);

@@ -1,0 +1,41 @@
+/*
+ * Runs in lockstep (issue 12): REE_LANES runs of one plan stepped together, every per-run value
+ * of the step an array over the lanes (engine/model_lanes.h), the models' lane hooks called once
+ * for all lanes. Each lane gives the bits ree_run gives for its run (run.h): the same parameters,
+ * draws, step and checks, lane by lane; tests/unit/test_lrun.c compares them on every shipped
+ * scenario. What is the run's and not the step's (parameter sampling, timeline events, regimes,
+ * link parameters, streams, region accumulators, indicators and messages) stays in one ree_run
+ * per lane, which the caller reads the results from (ree_lrun_run).
+ */
+#ifndef REESIM_LRUN_H
+#define REESIM_LRUN_H
+
+#include "model_lanes.h"
+#include "run.h"
+
+typedef struct ree_lrun ree_lrun;
+
+/* A lockstep workspace for runs of plan `p`, or NULL when out of memory or when a model with
+ * lane hooks has a parameter struct that does not transpose by words (the caller then steps
+ * runs one at a time with ree_run). A model without lane hooks runs its scalar hooks lane by
+ * lane, on each lane's ree_run. REESIM_LANES=0 in the environment also gives NULL (to compare
+ * the two paths). */
+ree_lrun *ree_lrun_alloc(const ree_plan *p);
+void ree_lrun_free(ree_lrun *g);
+
+void ree_lrun_set_check(ree_lrun *g, int on);
+
+/* Start runs first .. first + count - 1 (1 <= count <= REE_LANES) of seed `seed` in lanes
+ * 0 .. count - 1; the lanes past them repeat the last run and are not reported. */
+void ree_lrun_reset(ree_lrun *g, unsigned long long seed, long long first, int count);
+
+/* Every step and the indicators of every lane. Returns REE_OK, or the status of the first lane
+ * (in run order) that failed, as ree_run_finish would for its run; *lane (may be NULL) is then
+ * that lane. */
+ree_status ree_lrun_finish(ree_lrun *g, int *lane);
+
+/* The run of lane `lane` after ree_lrun_finish: ree_run_series, ree_run_indicators and
+ * ree_run_error on it give what a ree_run would give for that run. */
+const ree_run *ree_lrun_run(const ree_lrun *g, int lane);
+
+#endif

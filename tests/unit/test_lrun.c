@@ -1,0 +1,117 @@
+/*
+ * Runs in lockstep against runs one at a time (engine/sim/lrun.h): on every shipped scenario,
+ * and those of tests/lanes/, each lane's series, indicators, status and message must be the
+ * bits ree_run gives for its run, with the mass-balance check off and on, for whole groups and
+ * a last group of fewer runs than lanes.
+ */
+#include <glob.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "diag.h"
+#include "lrun.h"
+#include "plan.h"
+
+#define NRUN (2 * REE_LANES + 3) /* two whole groups and three runs */
+
+static ree_plan *load(const char *path)
+{
+    ree_diag *d = ree_diag_alloc(0);
+    assert_non_null(d);
+    ree_status st = REE_STATUS_COUNT;
+    ree_plan *p = ree_plan_load(path, d, &st);
+    if (!p)
+        ree_diag_print(d, stderr);
+    ree_diag_free(d);
+    assert_non_null(p);
+    return p;
+}
+
+/* Compare runs 0 .. NRUN-1 of plan p; returns the number of values compared. */
+static size_t check_plan(const char *name, const ree_plan *p, int check)
+{
+    ree_run *r = ree_run_alloc(p);
+    ree_lrun *g = ree_lrun_alloc(p);
+    assert_non_null(r);
+    assert_non_null(g);
+    ree_run_set_check(r, check);
+    ree_lrun_set_check(g, check);
+    size_t ns = (size_t)p->nseries * (size_t)p->nsteps, ni = (size_t)p->nindicator, n = 0;
+    for (int first = 0; first < NRUN; first += REE_LANES) {
+        int count = NRUN - first < REE_LANES ? NRUN - first : REE_LANES, bad = -1;
+        ree_lrun_reset(g, p->seed, first, count);
+        ree_status gst = ree_lrun_finish(g, &bad);
+        ree_status first_st = REE_OK;
+        int first_lane = -1;
+        for (int l = 0; l < count; l++) {
+            ree_run_reset(r, p->seed, first + l);
+            ree_status st = ree_run_finish(r);
+            const ree_run *q = ree_lrun_run(g, l);
+            if (st != REE_OK && first_lane < 0)
+                first_st = st, first_lane = l;
+            if (strcmp(ree_run_error(r), ree_run_error(q)))
+                fail_msg("%s (check %d): run %d: message \"%s\", in lockstep \"%s\"", name, check,
+                         first + l, ree_run_error(r), ree_run_error(q));
+            if (st != REE_OK)
+                continue; /* a failed run's values are not reported */
+            const double *a = ree_run_series(r), *b = ree_run_series(q);
+            for (size_t i = 0; i < ns; i++, n++)
+                if (memcmp(a + i, b + i, sizeof(double)))
+                    fail_msg("%s (check %d): run %d: series %s/%s step %zu is %a, in lockstep %a",
+                             name, check, first + l, p->series[i / (size_t)p->nsteps].entity_name,
+                             p->series[i / (size_t)p->nsteps].metric, i % (size_t)p->nsteps, a[i],
+                             b[i]);
+            a = ree_run_indicators(r), b = ree_run_indicators(q);
+            for (size_t i = 0; i < ni; i++, n++)
+                if (memcmp(a + i, b + i, sizeof(double)))
+                    fail_msg("%s (check %d): run %d: indicator %s/%s is %a, in lockstep %a", name,
+                             check, first + l, p->indicators[i].entity_name, p->indicators[i].name,
+                             a[i], b[i]);
+        }
+        assert_int_equal(gst, first_st);
+        if (first_lane >= 0)
+            assert_int_equal(bad, first_lane);
+    }
+    ree_lrun_free(g);
+    ree_run_free(r);
+    return n;
+}
+
+static void test_every_scenario(void **state)
+{
+    (void)state;
+    const char *pat[] = {
+        REESIM_SOURCE_DIR "/scenarios/*.yaml", REESIM_SOURCE_DIR "/scenarios/examples/*.yaml",
+        REESIM_SOURCE_DIR "/bench/scenarios/*.yaml", REESIM_SOURCE_DIR "/tests/lanes/*.yaml"};
+    size_t n = 0, nscen = 0;
+    for (size_t i = 0; i < sizeof pat / sizeof pat[0]; i++) {
+        glob_t gl;
+        if (glob(pat[i], 0, NULL, &gl) != 0)
+            continue;
+        for (size_t k = 0; k < gl.gl_pathc; k++) {
+            ree_plan *p = load(gl.gl_pathv[k]);
+            n += check_plan(gl.gl_pathv[k], p, 0);
+            n += check_plan(gl.gl_pathv[k], p, 1);
+            ree_plan_free(p);
+            nscen++;
+        }
+        globfree(&gl);
+    }
+    printf("lockstep: %zu values compared over %zu scenarios\n", n, nscen);
+    assert_true(nscen >= 12);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_scenario),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
