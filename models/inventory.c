@@ -52,7 +52,7 @@
 #include <stddef.h>
 
 #include "firms.h"
-#include "model.h"
+#include "model_lanes.h"
 
 #define STOCKOUT_EPS 1e-9  /* t: stock below this counts as none */
 #define FORECAST_EPS 1e-12 /* t/month: a forecast at or below this counts as no demand */
@@ -262,6 +262,223 @@ static void inventory_finish(const void *params, const void *state, const ree_mo
     indicators[1] = isinf(s->min_cover) ? 0 : s->min_cover;
 }
 
+/* The hooks on lanes (model_lanes.h): the same operations per lane. Importer classes are
+ * per-lane arrays over the most classes of any lane; a lane with fewer (k) computes the classes
+ * past its k too but never counts them in a sum, and a lane with k = 1 computes the class orders
+ * and offers whenever another lane has classes, then keeps its pooled ones (the scalar hooks
+ * never read its classes). */
+typedef struct inventory_state_lanes {
+    ree_vd forecast, stockout_steps, min_cover;
+    ree_vd k; /* classes, as exact doubles */
+    ree_vd cover[REE_FIRMS_MAX], cstock[REE_FIRMS_MAX], cpipe[REE_FIRMS_MAX];
+    ree_vd corder[REE_FIRMS_MAX], offered[REE_FIRMS_MAX];
+    ree_vd qprev, offered_from;
+    int kmax;    /* most classes over the lanes: 1 when every lane is pooled */
+    int started; /* the class split is set (in every lane at once: the lanes order together) */
+} inventory_state_lanes;
+
+static void inventory_reset_lanes(const void *params, void *state, const ree_model_ctx *ctx)
+{
+    (void)ctx;
+    inventory_state_lanes *s = state;
+    ree_vd classes = REE_LP(params, inventory_params, firm_classes);
+    ree_vd cover = REE_LP(params, inventory_params, cover_weeks);
+    ree_vd sd = REE_LP(params, inventory_params, cover_sd);
+    s->forecast = REE_LP(params, inventory_params, demand0);
+    s->min_cover = REE_VSPLAT(INFINITY);
+    s->kmax = 1;
+    /* once per run, per lane: the classes' covers through the scalar code (library functions) */
+    for (int l = 0; l < REE_LANES; l++) {
+        ree_firms f;
+        ree_firms_reset(&f, classes[l], cover[l], sd[l]);
+        s->k[l] = f.k;
+        if (f.k > s->kmax)
+            s->kmax = f.k;
+        for (int i = 0; i < f.k; i++)
+            s->cover[i][l] = f.cover[i];
+    }
+}
+
+/* order_for() on lanes, into *q. */
+static inline void order_for_lanes(ree_vd *q, const void *params, const ree_vd *f,
+                                   const ree_vd *lead, const ree_vd *cover, const ree_vd *pos)
+{
+    ree_vd rw = REE_LP(params, inventory_params, reorder_weeks);
+    ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0), wpm = REE_VSPLAT(REE_WEEKS_PER_MONTH);
+    ree_vd inf = REE_VSPLAT(INFINITY);
+    ree_vd target = *f * (one + *lead + *cover / wpm);
+    ree_vd rp = *f * (one + *lead + rw / wpm);
+    rp = REE_VSEL(rp > target, target, rp);
+    ree_vd v = REE_VSEL(*pos <= rp, target - *pos, zero);
+    v = REE_VSEL((rw == inf) | (rw == -inf), target - *pos, v);
+    *q = REE_VSEL(v > zero, v, zero);
+}
+
+/* scale_to() (firms.c) on lanes: v[0..k) to sum to total, given their sum. */
+static void scale_to_lanes(ree_vd *v, const inventory_state_lanes *s, const ree_vd *total,
+                           const ree_vd *sum)
+{
+    ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0);
+    ree_vl pos = *sum > zero;
+    ree_vd r = *total / *sum, e = *total / s->k;
+    ree_vl keep = pos & (r == one);
+    for (int i = 0; i < s->kmax; i++)
+        v[i] = REE_VSEL(keep, v[i], REE_VSEL(pos, v[i] * r, e));
+}
+
+/* v[0] + ... + v[k-1] from +0, per lane. */
+static inline void sum_classes(ree_vd *sum, const ree_vd *v, const inventory_state_lanes *s)
+{
+    ree_vd t = REE_VSPLAT(0.0);
+    for (int i = 0; i < s->kmax; i++)
+        t = REE_VSEL(REE_VSPLAT((double)i) < s->k, t + v[i], t);
+    *sum = t;
+}
+
+/* ree_firms_split() (firms.c) on lanes. */
+static void split_lanes(inventory_state_lanes *s, const ree_vd *stock, const ree_vd *position,
+                        const ree_vd *received)
+{
+    ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0), wpm = REE_VSPLAT(REE_WEEKS_PER_MONTH);
+    ree_vd st = REE_VSEL(*stock > zero, *stock, zero);
+    ree_vd q = *position - *stock;
+    q = REE_VSEL(q < zero, zero, q);
+    ree_vd ssum = zero, psum = zero;
+    if (!s->started) {
+        for (int i = 0; i < s->kmax; i++) {
+            ree_vl in = REE_VSPLAT((double)i) < s->k;
+            s->cstock[i] = one + s->cover[i] / wpm;
+            s->cpipe[i] = one;
+            ssum = REE_VSEL(in, ssum + s->cstock[i], ssum);
+            psum = REE_VSEL(in, psum + s->cpipe[i], psum);
+        }
+        s->started = 1;
+    } else {
+        ree_vd x = q - s->qprev + *received, ord, pipe = zero;
+        x = REE_VSEL(x < zero, zero, x);
+        sum_classes(&ord, s->corder, s);
+        ree_vl byord = ord > zero;
+        ree_vd e = one / s->k;
+        for (int i = 0; i < s->kmax; i++) {
+            s->cpipe[i] += REE_VSEL(byord, x * (s->corder[i] / ord), x * e);
+            pipe = REE_VSEL(REE_VSPLAT((double)i) < s->k, pipe + s->cpipe[i], pipe);
+        }
+        ree_vl bypipe = pipe > zero;
+        for (int i = 0; i < s->kmax; i++) {
+            ree_vl in = REE_VSPLAT((double)i) < s->k;
+            ree_vd r = REE_VSEL(bypipe, *received * (s->cpipe[i] / pipe), *received / s->k);
+            s->cpipe[i] -= r;
+            s->cpipe[i] = REE_VSEL(s->cpipe[i] < zero, zero, s->cpipe[i]);
+            s->cstock[i] += r;
+            ssum = REE_VSEL(in, ssum + s->cstock[i], ssum);
+            psum = REE_VSEL(in, psum + s->cpipe[i], psum);
+        }
+    }
+    scale_to_lanes(s->cstock, s, &st, &ssum);
+    scale_to_lanes(s->cpipe, s, &q, &psum);
+    s->qprev = q;
+}
+
+/* class_orders() on lanes, into *total. */
+static void class_orders_lanes(ree_vd *total, const void *params, inventory_state_lanes *s,
+                               const ree_node_io_lanes *io, const ree_vd *f, const ree_vd *lead)
+{
+    int m = REE_LP0(params, inventory_params, material, int);
+    ree_vd zero = REE_VSPLAT(0.0);
+    ree_vd rec = io->received ? io->received[m] : zero;
+    if (s->started) {
+        ree_vd shipped = s->offered_from + rec - io->stock[m], off;
+        sum_classes(&off, s->offered, s);
+        ree_vl take = (shipped > zero) & (off > zero);
+        for (int i = 0; i < s->kmax; i++) {
+            ree_vd c = s->cstock[i] - shipped * (s->offered[i] / off);
+            c = REE_VSEL(c < zero, zero, c);
+            s->cstock[i] = REE_VSEL(take, c, s->cstock[i]);
+        }
+    }
+    split_lanes(s, &io->stock[m], &io->position[m], &rec);
+    ree_vd t = zero, fi = *f / s->k;
+    for (int i = 0; i < s->kmax; i++) {
+        ree_vd pos = s->cstock[i] + s->cpipe[i];
+        order_for_lanes(&s->corder[i], params, &fi, lead, &s->cover[i], &pos);
+        t = REE_VSEL(REE_VSPLAT((double)i) < s->k, t + s->corder[i], t);
+    }
+    *total = t;
+}
+
+static void inventory_order_lanes(const void *params, void *state, const ree_node_io_lanes *io)
+{
+    int m = REE_LP0(params, inventory_params, material, int);
+    ree_vd sm = REE_LP(params, inventory_params, smoothing);
+    ree_vd cw = REE_LP(params, inventory_params, cover_weeks);
+    inventory_state_lanes *s = state;
+    ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0), wpm = REE_VSPLAT(REE_WEEKS_PER_MONTH);
+
+    ree_vd req = REE_VSEL(io->requested[m] > zero, io->requested[m], zero);
+    if (io->step > 0)
+        s->forecast = sm * req + (one - sm) * s->forecast;
+    ree_vd f = s->forecast;
+
+    ree_vd lead = io->lead ? io->lead[m] : zero;
+    order_for_lanes(&io->order[m], params, &f, &lead, &cw, &io->position[m]);
+    if (s->kmax > 1) {
+        ree_vd qc;
+        class_orders_lanes(&qc, params, s, io, &f, &lead);
+        io->order[m] = REE_VSEL(s->k > one, qc, io->order[m]);
+    }
+
+    ree_vd stock = REE_VSEL(io->stock[m] > zero, io->stock[m], zero);
+    ree_vl fpos = f > REE_VSPLAT(FORECAST_EPS);
+    ree_vd cover = stock / f * wpm;
+    s->min_cover = REE_VSEL(fpos & (cover < s->min_cover), cover, s->min_cover);
+    ree_vl out = fpos & (io->stock[m] < REE_VSPLAT(STOCKOUT_EPS));
+    s->stockout_steps = REE_VSEL(out, s->stockout_steps + one, s->stockout_steps);
+    io->metrics[0] = f;
+    io->metrics[1] = f * (one + lead + cw / wpm);
+    io->metrics[2] = REE_VSEL(fpos, cover, zero);
+}
+
+static void inventory_offer_lanes(const void *params, void *state, const ree_node_io_lanes *io)
+{
+    inventory_state_lanes *s = state;
+    if (s->kmax == 1)
+        return; /* the engine's default in every lane */
+    int m = REE_LP0(params, inventory_params, material, int);
+    ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0);
+    ree_vd stock = REE_VSEL(io->stock[m] > zero, io->stock[m], zero), sum;
+    sum_classes(&sum, s->cstock, s);
+    scale_to_lanes(s->cstock, s, &stock, &sum);
+    ree_vd share = io->asked ? io->asked[m] / s->k : REE_VSPLAT(INFINITY), total = zero;
+    s->offered_from = zero;
+    for (int i = 0; i < s->kmax; i++) {
+        ree_vl in = REE_VSPLAT((double)i) < s->k;
+        s->offered[i] = REE_VSEL(s->cstock[i] < share, s->cstock[i], share);
+        total = REE_VSEL(in, total + s->offered[i], total);
+        s->offered_from = REE_VSEL(in, s->offered_from + s->cstock[i], s->offered_from);
+    }
+    io->offer[m] = REE_VSEL(s->k > one, total, io->offer[m]);
+}
+
+static void inventory_finish_lanes(const void *params, const void *state, const ree_model_ctx *ctx,
+                                   double *ind)
+{
+    (void)params;
+    (void)ctx;
+    const inventory_state_lanes *s = state;
+    for (int l = 0; l < REE_LANES; l++) {
+        ind[0 * REE_LANES + l] = s->stockout_steps[l];
+        ind[1 * REE_LANES + l] = isinf(s->min_cover[l]) ? 0 : s->min_cover[l];
+    }
+}
+
+static const ree_model_lanes inventory_lanes = {
+    .state_bytes = sizeof(inventory_state_lanes),
+    .reset = inventory_reset_lanes,
+    .order = inventory_order_lanes,
+    .offer = inventory_offer_lanes,
+    .finish = inventory_finish_lanes,
+};
+
 const ree_model ree_model_inventory = {
     .name = "inventory",
     .summary = "importer, distributor or OEM stock: smoothed forecast, (s, S) ordering",
@@ -279,4 +496,5 @@ const ree_model ree_model_inventory = {
     .order = inventory_order,
     .offer = inventory_offer,
     .finish = inventory_finish,
+    .lanes = &inventory_lanes,
 };

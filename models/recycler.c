@@ -29,7 +29,7 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "model.h"
+#include "model_lanes.h"
 
 typedef struct recycler_params {
     int material;      /* material index, recovered */
@@ -149,6 +149,69 @@ static void recycler_finish(const void *params, const void *state, const ree_mod
     indicators[0] = s->total_recovered;
 }
 
+/* The hooks on lanes (model_lanes.h): the same operations per lane. */
+typedef struct recycler_state_lanes {
+    ree_vd total_recovered;
+} recycler_state_lanes;
+
+static void recycler_reset_lanes(const void *params, void *state, const ree_model_ctx *ctx)
+{
+    (void)params;
+    (void)ctx;
+    recycler_state_lanes *s = state;
+    s->total_recovered = REE_VSPLAT(0.0);
+}
+
+static void recycler_produce_lanes(const void *params, void *state, const ree_node_io_lanes *io)
+{
+    int mat = REE_LP0(params, recycler_params, material, int);
+    int feed = REE_LP0(params, recycler_params, feed, int);
+    ree_vd lag_months = REE_LP(params, recycler_params, lag_months);
+    ree_vd eol0 = REE_LP(params, recycler_params, eol0);
+    ree_vd collect = REE_LP(params, recycler_params, collect);
+    ree_vd yield = REE_LP(params, recycler_params, yield);
+    ree_vd capacity = REE_LP(params, recycler_params, capacity);
+    recycler_state_lanes *s = state;
+    ree_vd zero = REE_VSPLAT(0.0);
+
+    /* Per lane: the lag may differ between runs, so each lane reads its own step of history. */
+    ree_vd eol;
+    for (int l = 0; l < REE_LANES; l++) {
+        int lag = (int)lag_months[l];
+        if (lag < 1)
+            lag = 1;
+        int src = io->step - lag;
+        eol[l] = src >= 0 ? io->history[(size_t)src * (size_t)io->nmat + (size_t)feed][l] : eol0[l];
+    }
+    eol = REE_VSEL(eol > zero, eol, zero);
+
+    ree_vd collected = collect * eol;
+    ree_vd recovered = yield * collected;
+    recovered = REE_VSEL(recovered > capacity, capacity, recovered);
+    io->produced[mat] = recovered;
+
+    s->total_recovered += recovered;
+    io->metrics[0] = collected;
+    io->metrics[1] = recovered;
+}
+
+static void recycler_finish_lanes(const void *params, const void *state, const ree_model_ctx *ctx,
+                                  double *ind)
+{
+    (void)params;
+    (void)ctx;
+    const recycler_state_lanes *s = state;
+    for (int l = 0; l < REE_LANES; l++)
+        ind[l] = s->total_recovered[l];
+}
+
+static const ree_model_lanes recycler_lanes = {
+    .state_bytes = sizeof(recycler_state_lanes),
+    .reset = recycler_reset_lanes,
+    .produce = recycler_produce_lanes,
+    .finish = recycler_finish_lanes,
+};
+
 const ree_model ree_model_recycler = {
     .name = "recycler",
     .summary = "recovers material from end-of-life sector use, after a lag",
@@ -165,4 +228,5 @@ const ree_model ree_model_recycler = {
     .reset = recycler_reset,
     .produce = recycler_produce,
     .finish = recycler_finish,
+    .lanes = &recycler_lanes,
 };

@@ -36,7 +36,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "model.h"
+#include "model_lanes.h"
 #include "rng.h"
 
 typedef struct source_params {
@@ -240,6 +240,99 @@ static void source_finish(const void *params, const void *state, const ree_model
     indicators[1] = s->outage_steps;
 }
 
+/* The hooks on lanes (model_lanes.h): the same operations per lane. */
+typedef struct source_state_lanes {
+    ree_vd down; /* 1 while in an outage, else 0: the outage metric as it is */
+    ree_vd total_production, outage_steps;
+    uint64_t out_mask; /* output is a MATMAP, the same in every lane */
+} source_state_lanes;
+
+static void source_reset_lanes(const void *params, void *state, const ree_model_ctx *ctx)
+{
+    const double *output = REE_LP0(params, source_params, output, const double *);
+    source_state_lanes *s = state;
+    for (int m = 0; m < ctx->nmat && m < REE_MAX_MATERIALS; m++)
+        if (output[m] > 0)
+            s->out_mask |= UINT64_C(1) << m;
+}
+
+static void source_produce_lanes(const void *params, void *state, const ree_node_io_lanes *io)
+{
+    const double *output = REE_LP0(params, source_params, output, const double *);
+    ree_vd capacity = REE_LP(params, source_params, capacity);
+    ree_vd util = REE_LP(params, source_params, utilisation);
+    ree_vd ramp_add = REE_LP(params, source_params, ramp_add);
+    ree_vd ramp_start = REE_LP(params, source_params, ramp_start);
+    ree_vd ramp_months = REE_LP(params, source_params, ramp_months);
+    ree_vd outage_prob = REE_LP(params, source_params, outage_prob);
+    ree_vd outage_months = REE_LP(params, source_params, outage_months);
+    ree_vd max_stock = REE_LP(params, source_params, max_stock);
+    source_state_lanes *s = state;
+    ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0);
+
+    /* The chain: a lane draws only where its q is strictly between 0 and 1, as the scalar hook
+     * does, so each stream ends where the scalar run's does; u is not read in the other lanes. */
+    ree_vl down = s->down != zero;
+    ree_vd q = REE_VSEL(down, one / outage_months, outage_prob);
+    ree_vl draw = (q > zero) & (q < one);
+    ree_vd u = one;
+    if (REE_VANY(draw))
+        for (int l = 0; l < REE_LANES; l++)
+            if (draw[l])
+                u[l] = ree_rng_uniform_pos_gsl(io->rng[l]);
+    ree_vl change = (draw & (u < q)) | (~draw & (q >= one));
+    s->down = REE_VSEL(change, one - s->down, s->down);
+    down = s->down != zero;
+
+    /* ramped_capacity() with both branches computed: x (inf or NaN where ramp_months is 0) is
+     * not selected there. */
+    ree_vd t = REE_VSPLAT((double)io->step);
+    ree_vd x = (t - ramp_start) / ramp_months;
+    ree_vd f = REE_VSEL(x < zero, zero, REE_VSEL(x > one, one, x));
+    f = REE_VSEL(ramp_months > zero, f, REE_VSEL(t >= ramp_start, one, zero));
+    ree_vd cap = capacity + ramp_add * f;
+    cap = REE_VSEL(cap > zero, cap, zero);
+
+    ree_vd held = zero;
+    uint64_t out = io->nmat >= REE_MAX_MATERIALS ? s->out_mask
+                   : io->nmat > 0                ? s->out_mask & ((UINT64_C(1) << io->nmat) - 1)
+                                                 : 0;
+    for (; out; out &= out - 1)
+        held += io->stock[__builtin_ctzll(out)];
+    ree_vd room = max_stock - held;
+    room = REE_VSEL(room > zero, room, zero);
+    ree_vd production = REE_VSEL(down, zero, cap * util);
+    production = REE_VSEL(production > room, room, production);
+
+    for (int m = 0; m < io->nmat; m++)
+        io->produced[m] = production * REE_VSPLAT(output[m]);
+
+    s->total_production += production;
+    s->outage_steps = REE_VSEL(down, s->outage_steps + one, s->outage_steps);
+    io->metrics[0] = cap;
+    io->metrics[1] = production;
+    io->metrics[2] = s->down;
+}
+
+static void source_finish_lanes(const void *params, const void *state, const ree_model_ctx *ctx,
+                                double *ind)
+{
+    (void)params;
+    (void)ctx;
+    const source_state_lanes *s = state;
+    for (int l = 0; l < REE_LANES; l++) {
+        ind[0 * REE_LANES + l] = s->total_production[l];
+        ind[1 * REE_LANES + l] = s->outage_steps[l];
+    }
+}
+
+static const ree_model_lanes source_lanes = {
+    .state_bytes = sizeof(source_state_lanes),
+    .reset = source_reset_lanes,
+    .produce = source_produce_lanes,
+    .finish = source_finish_lanes,
+};
+
 const ree_model ree_model_source = {
     .name = "source",
     .summary = "mine or concentrate producer: ramping capacity, random outages",
@@ -257,4 +350,5 @@ const ree_model ree_model_source = {
     .reset = source_reset,
     .produce = source_produce,
     .finish = source_finish,
+    .lanes = &source_lanes,
 };

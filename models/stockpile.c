@@ -36,7 +36,7 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "model.h"
+#include "model_lanes.h"
 
 #define LEVEL_EPS 1e-9 /* t: tolerance on "at the floor" */
 
@@ -206,6 +206,93 @@ static void stockpile_finish(const void *params, const void *state, const ree_mo
     indicators[2] = s->ever_exhausted ? s->first_exhausted : ctx->nsteps;
 }
 
+/* The hooks on lanes (model_lanes.h): the same operations per lane. The flags are 0 or 1 as
+ * doubles, the values the scalar hooks write as metrics and indicators. */
+typedef struct stockpile_state_lanes {
+    ree_vd level, releasing, exhausted, filled, min_level, ever_exhausted, first_exhausted;
+} stockpile_state_lanes;
+
+static void write_metrics_lanes(const stockpile_state_lanes *s, ree_vd *metrics)
+{
+    metrics[0] = s->level;
+    metrics[1] = s->releasing;
+    metrics[2] = s->exhausted;
+}
+
+static void stockpile_reset_lanes(const void *params, void *state, const ree_model_ctx *ctx)
+{
+    (void)params;
+    (void)ctx;
+    stockpile_state_lanes *s = state;
+    s->min_level = REE_VSPLAT(INFINITY);
+    s->first_exhausted = REE_VSPLAT(-1.0);
+}
+
+static void stockpile_order_lanes(const void *params, void *state, const ree_node_io_lanes *io)
+{
+    int m = REE_LP0(params, stockpile_params, material, int);
+    ree_vd release = REE_LP(params, stockpile_params, release);
+    ree_vd trigger = REE_LP(params, stockpile_params, trigger);
+    ree_vd target = REE_LP(params, stockpile_params, target);
+    ree_vd refill = REE_LP(params, stockpile_params, refill_rate);
+    ree_vd floor_eps = REE_LP(params, stockpile_params, floor) + REE_VSPLAT(LEVEL_EPS);
+    stockpile_state_lanes *s = state;
+    ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0);
+
+    ree_vd sc = io->scarcity[m];
+    ree_vl triggered = (sc >= trigger) & (sc > zero);
+    ree_vl still_asked = (s->releasing != zero) & (io->requested[m] > zero);
+    ree_vl rel = (release > REE_VSPLAT(0.5)) & (triggered | still_asked);
+    s->releasing = REE_VSEL(rel, one, zero);
+    ree_vd gap = target - io->position[m];
+    gap = REE_VSEL(gap > zero, gap, zero);
+    io->order[m] = REE_VSEL(rel | (sc > zero), zero, REE_VSEL(gap < refill, gap, refill));
+
+    s->level = REE_VSEL(io->stock[m] > zero, io->stock[m], zero);
+    s->min_level = REE_VSEL(s->level < s->min_level, s->level, s->min_level);
+    s->filled = REE_VSEL(s->level > floor_eps, one, s->filled);
+    ree_vl exhausted = (s->filled != zero) & (s->level <= floor_eps);
+    s->exhausted = REE_VSEL(exhausted, one, zero);
+    ree_vl first = exhausted & (s->ever_exhausted == zero);
+    s->ever_exhausted = REE_VSEL(first, one, s->ever_exhausted);
+    s->first_exhausted = REE_VSEL(first, REE_VSPLAT((double)io->step), s->first_exhausted);
+    write_metrics_lanes(s, io->metrics);
+}
+
+static void stockpile_offer_lanes(const void *params, void *state, const ree_node_io_lanes *io)
+{
+    int m = REE_LP0(params, stockpile_params, material, int);
+    ree_vd max_release = REE_LP(params, stockpile_params, max_release);
+    const stockpile_state_lanes *s = state;
+    ree_vd zero = REE_VSPLAT(0.0);
+    for (int i = 0; i < io->nmat; i++)
+        io->offer[i] = zero;
+    ree_vd q = io->stock[m] - REE_LP(params, stockpile_params, floor);
+    q = REE_VSEL(q > zero, q, zero);
+    io->offer[m] = REE_VSEL(s->releasing != zero, REE_VSEL(q < max_release, q, max_release), zero);
+    write_metrics_lanes(s, io->metrics);
+}
+
+static void stockpile_finish_lanes(const void *params, const void *state, const ree_model_ctx *ctx,
+                                   double *ind)
+{
+    (void)params;
+    const stockpile_state_lanes *s = state;
+    for (int l = 0; l < REE_LANES; l++) {
+        ind[0 * REE_LANES + l] = isinf(s->min_level[l]) ? 0 : s->min_level[l];
+        ind[1 * REE_LANES + l] = s->ever_exhausted[l];
+        ind[2 * REE_LANES + l] = s->ever_exhausted[l] != 0 ? s->first_exhausted[l] : ctx->nsteps;
+    }
+}
+
+static const ree_model_lanes stockpile_lanes = {
+    .state_bytes = sizeof(stockpile_state_lanes),
+    .reset = stockpile_reset_lanes,
+    .order = stockpile_order_lanes,
+    .offer = stockpile_offer_lanes,
+    .finish = stockpile_finish_lanes,
+};
+
 const ree_model ree_model_stockpile = {
     .name = "stockpile",
     .summary = "strategic stockpile: releases under scarcity, refills towards a target",
@@ -223,4 +310,5 @@ const ree_model ree_model_stockpile = {
     .order = stockpile_order,
     .offer = stockpile_offer,
     .finish = stockpile_finish,
+    .lanes = &stockpile_lanes,
 };
