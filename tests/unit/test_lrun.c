@@ -21,6 +21,8 @@
 
 #define NRUN (2 * REE_LANES + 3) /* two whole groups and three runs */
 
+static int nfailed; /* runs that failed, over the last check_plan */
+
 static ree_plan *load(const char *path)
 {
     ree_diag *d = ree_diag_alloc(0);
@@ -44,6 +46,7 @@ static size_t check_plan(const char *name, const ree_plan *p, int check)
     ree_run_set_check(r, check);
     ree_lrun_set_check(g, check);
     size_t ns = (size_t)p->nseries * (size_t)p->nsteps, ni = (size_t)p->nindicator, n = 0;
+    nfailed = 0;
     for (int first = 0; first < NRUN; first += REE_LANES) {
         int count = NRUN - first < REE_LANES ? NRUN - first : REE_LANES, bad = -1;
         ree_lrun_reset(g, p->seed, first, count);
@@ -56,6 +59,7 @@ static size_t check_plan(const char *name, const ree_plan *p, int check)
             const ree_run *q = ree_lrun_run(g, l);
             if (st != REE_OK && first_lane < 0)
                 first_st = st, first_lane = l;
+            nfailed += st != REE_OK;
             if (strcmp(ree_run_error(r), ree_run_error(q)))
                 fail_msg("%s (check %d): run %d: message \"%s\", in lockstep \"%s\"", name, check,
                          first + l, ree_run_error(r), ree_run_error(q));
@@ -108,9 +112,49 @@ static void test_every_scenario(void **state)
     assert_true(nscen >= 12);
 }
 
+/* Runs that fail at different steps, or not at all, within a group: a chain of inventories
+ * whose cover (drawn per run) compounds the orders until they overflow (test_run_nonfinite.c).
+ * Each lane must stop reporting at its own first failure, with its run's message. */
+static void test_lanes_failing(void **state)
+{
+    (void)state;
+    static char yaml[65536];
+    size_t k = 0;
+#define PUT(...) k += (size_t)snprintf(yaml + k, sizeof yaml - k, __VA_ARGS__)
+    PUT("reesim: 1\nname: cover-chain\nhorizon: {start: 2025-01, steps: 200}\n"
+        "materials:\n  - {id: ndfeb, name: magnets}\nnodes:\n"
+        "  - {id: mine, model: source, params: {output: {ndfeb: 1}, capacity: 1e9}}\n");
+    int n = 38; /* with covers of 300-520 weeks, about half the runs overflow */
+    for (int i = 0; i < n; i++)
+        PUT("  - {id: inv%d, model: inventory, params: {material: ndfeb, cover_weeks: "
+            "{dist: uniform, min: 300, max: 520}, smoothing: 1}}\n",
+            i);
+    PUT("  - {id: cars, model: sector, params: {material: ndfeb, demand: 1e9, cover_weeks: 520, "
+        "kg_per_unit: 2}}\nlinks:\n  - {from: mine, to: inv0, material: ndfeb, lead_time: 120}\n");
+    for (int i = 0; i + 1 < n; i++)
+        PUT("  - {from: inv%d, to: inv%d, material: ndfeb, lead_time: 120}\n", i, i + 1);
+    PUT("  - {from: inv%d, to: cars, material: ndfeb, lead_time: 120}\n", n - 1);
+#undef PUT
+    assert_true(k < sizeof yaml);
+    ree_diag *d = ree_diag_alloc(0);
+    ree_status st = REE_STATUS_COUNT;
+    ree_plan *p = ree_plan_load_buffer("cover-chain.yaml", yaml, k, d, &st);
+    if (!p)
+        ree_diag_print(d, stderr);
+    ree_diag_free(d);
+    assert_non_null(p);
+    for (int check = 0; check < 2; check++) {
+        check_plan("cover-chain", p, check);
+        printf("cover-chain (check %d): %d of %d runs failed\n", check, nfailed, NRUN);
+        assert_true(nfailed > 0 && nfailed < NRUN);
+    }
+    ree_plan_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lanes_failing),
         cmocka_unit_test(test_every_scenario),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
