@@ -439,10 +439,6 @@ void ree_gate_decide(const void *params, void *state, ree_gate_io *io)
 /* A 64-bit parameter of every lane (a tag mask that timelines and regimes may set per run). */
 #define LP_BITS(par, field)                                                                        \
     (*(const ree_vl *)((const char *)(par) + offsetof(gate_params, field) * REE_LANES))
-/* floor() of x >= 0 (either zero, huge and infinite included), as ree_floor_pos gives it. */
-#define VFLOOR_NONNEG(x)                                                                           \
-    REE_VSEL(((x) > GATE_V0) & ((x) < REE_VSPLAT(0x1p52)),                                         \
-             __builtin_convertvector(__builtin_convertvector((x), ree_vl), ree_vd), (x))
 
 typedef struct gate_flows_lanes {
     ree_vd applied, granted, denied, expired, decided_ok, wait_sum;
@@ -453,6 +449,24 @@ typedef struct terms_lanes {
     ree_vd approval, partial, review_days, licence_t, licence_months;
     ree_vl deny;
 } terms_lanes;
+
+/* x truncated toward zero in the lanes of m, where |x| < 2^63; 0 elsewhere (no conversion of a
+ * value out of range). */
+static void vtrunc(ree_vd *out, const ree_vl *m, const ree_vd *x)
+{
+    ree_vd in = REE_VSEL(*m, *x, GATE_V0);
+    *out = __builtin_convertvector(__builtin_convertvector(in, ree_vl), ree_vd);
+}
+
+/* ree_floor_pos(x) for x >= 0 (either zero, huge and infinite included): truncation in
+ * (0, 2^52), x itself elsewhere. */
+static void vfloor_nonneg(ree_vd *out, const ree_vd *x)
+{
+    ree_vl m = (*x > GATE_V0) & (*x < REE_VSPLAT(0x1p52));
+    ree_vd t;
+    vtrunc(&t, &m, x);
+    *out = REE_VSEL(m, t, *x);
+}
 
 static double vmin_lane(const ree_vd *v, const ree_vl *m, double none)
 {
@@ -493,7 +507,9 @@ static void terms_of_lanes(const void *par, const ree_gate_io_lanes *io, int l, 
     tm->partial = REE_VSEL(pa != pa, tm->partial, pa);
     tm->review_days = REE_VSEL(rd != rd, tm->review_days, rd);
     tm->licence_t = GATE_NONNEG(lt);
-    tm->licence_months = REE_VSEL(lm >= GATE_V1, VFLOOR_NONNEG(lm), GATE_V1);
+    ree_vd lm_floor;
+    vfloor_nonneg(&lm_floor, &lm);
+    tm->licence_months = REE_VSEL(lm >= GATE_V1, lm_floor, GATE_V1);
     tm->deny |= REE_LP(r, gate_rule_params, deny) >= REE_VSPLAT(0.5);
 }
 
@@ -613,7 +629,8 @@ static void enter_cohort_lanes(gate_state_lanes *s, int l, const ree_vl *m, cons
     ree_vd ns = REE_VSPLAT((double)s->nsteps), tv = REE_VSPLAT((double)t);
     ree_vd mo = REE_VSEL(*months >= GATE_V0, *months, GATE_V0);
     ree_vl far = ~(tv + mo < ns); /* due at or past the horizon (or m infinite) */
-    ree_vd fl = VFLOOR_NONNEG(mo);
+    ree_vd fl;
+    vfloor_nonneg(&fl, &mo);
     ree_vd fr = mo - fl;
     ree_vd d0 = tv + fl, d1 = d0 + GATE_V1;
     d1 = REE_VSEL(d1 < ns, d1, ns);
@@ -748,8 +765,8 @@ static void quota_pool_lanes(gate_state_lanes *s, gate_flows_lanes *f, const ree
             row[l] = REE_VSEL(g, REE_VSEL(whole, GATE_V0, row[l] - q), row[l]);
             roww[l] = REE_VSEL(g, REE_VSEL(whole, GATE_V0, roww[l] * (GATE_V1 - share)), roww[l]);
         }
-        ree_vl stop =
-            in & (share < GATE_V1); /* quota used up: this and every later month keep waiting */
+        /* quota used up: this and every later month keep waiting */
+        ree_vl stop = in & (share < GATE_V1);
         *first = REE_VSEL(stop, REE_VSPLAT((double)w), *first);
         going &= ~stop;
     }
@@ -816,11 +833,10 @@ void ree_gate_decide_lanes(const void *params, void *state, ree_gate_io_lanes *i
     if (REE_VANY(inactive)) /* (1) */
         release_all_lanes(s, &f, t, &inactive);
 
-    ree_vd v = REE_LP(par, gate_params, validity_months); /* (2), validity() per lane */
-    v = REE_VSEL(v >= GATE_V1,
-                 REE_VSEL(v > REE_VSPLAT(1e9), REE_VSPLAT(1e9),
-                          __builtin_convertvector(__builtin_convertvector(v, ree_vl), ree_vd)),
-                 GATE_V1);
+    ree_vd v = REE_LP(par, gate_params, validity_months), vt; /* (2), validity() per lane */
+    ree_vl v_in = (v >= GATE_V1) & ~(v > REE_VSPLAT(1e9));
+    vtrunc(&vt, &v_in, &v);
+    v = REE_VSEL(v >= GATE_V1, REE_VSEL(v > REE_VSPLAT(1e9), REE_VSPLAT(1e9), vt), GATE_V1);
     expire_lanes(s, &f, t, &v);
 
     uint64_t covers = REE_LP0(par, gate_params, covers, uint64_t);
