@@ -364,22 +364,31 @@ static void gate_ship_lanes(const void *params, void *state, ree_gate_io_lanes *
     size_t nl = (size_t)s->nlink;
     if (t < 0 || t >= s->nsteps || io->nlink != s->nlink)
         return;
-    int lo = t + 1; /* the lowest first open row of any lane */
-    for (int k = 0; k < REE_LANES; k++)
+    int lo = t + 1, hi = 0; /* the lowest and highest first open row of the lanes */
+    for (int k = 0; k < REE_LANES; k++) {
         if (s->lic_lo[k] < lo)
             lo = (int)s->lic_lo[k];
+        if (s->lic_lo[k] > hi)
+            hi = (int)s->lic_lo[k];
+    }
 
+    /* From row hi on every lane is in its rows, and once no lane needs more only `open` adds up:
+     * the masks are computed only where they can differ. */
     for (size_t l = 0; l < nl; l++) {
         ree_vd need = GATE_NONNEG(io->shipped[l]);
         ree_vd open = GATE_V0;
+        int needy = REE_VANY(need > GATE_V0);
         for (int g = lo; g <= t; g++) {
-            ree_vl in = REE_VSPLAT((double)g) >= s->lic_lo;
+            ree_vl in = g < hi ? REE_VSPLAT((double)g) >= s->lic_lo : ~GATE_NONE;
             ree_vd *c = &a->lic[(size_t)g * nl + l];
-            ree_vl use_m = in & (need > GATE_V0);
-            ree_vd use = REE_VSEL(*c < need, *c, need);
-            *c = REE_VSEL(use_m, *c - use, *c);
-            need = REE_VSEL(use_m, need - use, need);
-            open = REE_VSEL(in, open + *c, open);
+            if (needy) {
+                ree_vl use_m = in & (need > GATE_V0);
+                ree_vd use = REE_VSEL(*c < need, *c, need);
+                *c = REE_VSEL(use_m, *c - use, *c);
+                need = REE_VSEL(use_m, need - use, need);
+                needy = REE_VANY(need > GATE_V0);
+            }
+            open = g < hi ? REE_VSEL(in, open + *c, open) : open + *c;
         }
         a->lic_tot[l] = open;
         io->on_order[l] = a->pend_tot[l] + a->wait_tot[l] + open;

@@ -855,7 +855,9 @@ void ree_gate_decide_lanes(const void *params, void *state, ree_gate_io_lanes *i
         for (int k = 0; k < REE_LANES; k++) /* drawn even for q = 0: aligned streams */
             if (active[k])
                 a->u[l][k] = ree_rng_uniform_pos_gsl(io->rng[k]);
-        ree_vl st = active & (q > GATE_V0) & (tv < a->lo_until[l]) & (a->lo_left[l] > GATE_V0);
+        ree_vl st = a->lo_left[l] > GATE_V0; /* most links hold no standing licence */
+        if (REE_VANY(st))
+            st &= active & (q > GATE_V0) & (tv < a->lo_until[l]);
         if (REE_VANY(st)) { /* a standing licence covers it */
             ree_vd c = REE_VSEL(q < a->lo_left[l], q, a->lo_left[l]);
             grant_lanes(s, &f, t, l, &st, &c, &tv);
