@@ -324,6 +324,115 @@ static void gate_finish(const void *params, const void *state, const ree_model_c
     indicators[6] = s->max_backlog;
 }
 
+/* The hooks on lanes (model_lanes.h): the same operations per lane. */
+static size_t gate_state_size_lanes(const ree_model_ctx *ctx)
+{
+    size_t nl = ctx->nlink > 0 ? (size_t)ctx->nlink : 0;
+    size_t ns = ctx->nsteps > 0 ? (size_t)ctx->nsteps : 0;
+    size_t n = 5 * (ns + 1) * nl + 3 * ns * nl + 8 * nl;
+    return offsetof(gate_state_lanes, data) + n * sizeof(ree_vd);
+}
+
+static void gate_reset_lanes(const void *params, void *state, const ree_model_ctx *ctx)
+{
+    (void)params;
+    gate_state_lanes *s = state;
+    s->nlink = ctx->nlink > 0 ? ctx->nlink : 0;
+    s->nsteps = ctx->nsteps > 0 ? ctx->nsteps : 0;
+    s->pend_hi = REE_VSPLAT(-1.0);
+    size_t nl = (size_t)s->nlink, ns = (size_t)s->nsteps;
+    gate_arrays_lanes *a = &s->arr;
+    ree_vd *d = s->data;
+    ree_vd **rows[] = {&a->pend, &a->pend_w, &a->pend_ok, &a->pend_lt, &a->pend_lm};
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++, d += (ns + 1) * nl)
+        *rows[k] = d;
+    ree_vd **steps[] = {&a->wait, &a->wait_w, &a->lic};
+    for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++, d += ns * nl)
+        *steps[k] = d;
+    ree_vd **links[] = {&a->pend_tot, &a->wait_tot, &a->lic_tot, &a->lo_left,
+                        &a->lo_until, &a->u,        &a->rest,    &a->pool};
+    for (size_t k = 0; k < sizeof links / sizeof links[0]; k++, d += nl)
+        *links[k] = d;
+}
+
+static void gate_ship_lanes(const void *params, void *state, ree_gate_io_lanes *io)
+{
+    (void)params;
+    gate_state_lanes *s = state;
+    const gate_arrays_lanes *a = &s->arr;
+    int t = io->step;
+    size_t nl = (size_t)s->nlink;
+    if (t < 0 || t >= s->nsteps || io->nlink != s->nlink)
+        return;
+    int lo = t + 1, hi = 0; /* the lowest and highest first open row of the lanes */
+    for (int k = 0; k < REE_LANES; k++) {
+        if (s->lic_lo[k] < lo)
+            lo = (int)s->lic_lo[k];
+        if (s->lic_lo[k] > hi)
+            hi = (int)s->lic_lo[k];
+    }
+
+    /* From row hi on every lane is in its rows, and once no lane needs more only `open` adds up:
+     * the masks are computed only where they can differ. */
+    for (size_t l = 0; l < nl; l++) {
+        ree_vd need = GATE_NONNEG(io->shipped[l]);
+        ree_vd open = GATE_V0;
+        int needy = REE_VANY(need > GATE_V0);
+        for (int g = lo; g <= t; g++) {
+            ree_vl in = g < hi ? REE_VSPLAT((double)g) >= s->lic_lo : ~GATE_NONE;
+            ree_vd *c = &a->lic[(size_t)g * nl + l];
+            if (needy) {
+                ree_vl use_m = in & (need > GATE_V0);
+                ree_vd use = REE_VSEL(*c < need, *c, need);
+                *c = REE_VSEL(use_m, *c - use, *c);
+                need = REE_VSEL(use_m, need - use, need);
+                needy = REE_VANY(need > GATE_V0);
+            }
+            open = g < hi ? REE_VSEL(in, open + *c, open) : open + *c;
+        }
+        a->lic_tot[l] = open;
+        io->on_order[l] = a->pend_tot[l] + a->wait_tot[l] + open;
+    }
+    /* A lane still dropping rows has lic_lo == g; one that found an open row keeps it. */
+    for (int g = lo; g <= t; g++) {
+        ree_vl at = s->lic_lo == REE_VSPLAT((double)g);
+        if (!REE_VANY(at))
+            continue;
+        ree_vl open = GATE_NONE;
+        for (size_t l = 0; l < nl; l++)
+            open |= a->lic[(size_t)g * nl + l] > GATE_V0;
+        s->lic_lo = REE_VSEL(at & ~open, REE_VSPLAT((double)(g + 1)), s->lic_lo);
+    }
+}
+
+static void gate_finish_lanes(const void *params, const void *state, const ree_model_ctx *ctx,
+                              double *ind)
+{
+    (void)params;
+    (void)ctx;
+    const gate_state_lanes *s = state;
+    ree_vd decided = s->sum_decided_ok + s->sum_denied;
+    ree_vd share = REE_VSEL(decided > GATE_V0, s->sum_decided_ok / decided, GATE_V0);
+    ree_vd wait = REE_VSEL(s->sum_granted > GATE_V0, s->sum_wait_granted / s->sum_granted, GATE_V0);
+    for (int l = 0; l < REE_LANES; l++) {
+        ind[0 * REE_LANES + l] = s->sum_applied[l];
+        ind[1 * REE_LANES + l] = s->sum_granted[l];
+        ind[2 * REE_LANES + l] = s->sum_denied[l];
+        ind[3 * REE_LANES + l] = s->sum_expired[l];
+        ind[4 * REE_LANES + l] = share[l];
+        ind[5 * REE_LANES + l] = wait[l];
+        ind[6 * REE_LANES + l] = s->max_backlog[l];
+    }
+}
+
+static const ree_model_lanes gate_lanes = {
+    .state_size = gate_state_size_lanes,
+    .reset = gate_reset_lanes,
+    .gate_decide = ree_gate_decide_lanes,
+    .gate_ship = gate_ship_lanes,
+    .finish = gate_finish_lanes,
+};
+
 const ree_model ree_model_gate = {
     .name = "gate",
     .summary = "export licence gate: review, approval, quota, end-use denial, licence expiry",
@@ -344,4 +453,5 @@ const ree_model ree_model_gate = {
     .gate_decide = ree_gate_decide,
     .gate_ship = gate_ship,
     .finish = gate_finish,
+    .lanes = &gate_lanes,
 };

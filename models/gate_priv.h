@@ -8,6 +8,7 @@
 #define REESIM_GATE_PRIV_H
 
 #include <stdint.h>
+#include "model_lanes.h"
 #include "models.h"
 
 typedef struct gate_params {
@@ -73,5 +74,35 @@ static inline double nonneg(double x)
 
 /* The gate's hook gate_decide (gate_decide.c): steps (1) to (6) of gate.c's opening comment. */
 void ree_gate_decide(const void *params, void *state, ree_gate_io *io);
+
+/* The state on lanes (model_lanes.h): gate_state with every value a lane vector; row bounds and
+ * the cv cache per lane (exact integers as doubles). The rows are [row][link] lane vectors: what
+ * is uniform across lanes (a row or link of every lane) is one vector operation; only where a
+ * lane's own review time puts its cohort (pending rows) is written lane by lane. */
+typedef struct gate_arrays_lanes {
+    ree_vd *pend, *pend_w, *pend_ok, *pend_lt, *pend_lm;        /* (nsteps + 1) x nlink */
+    ree_vd *wait, *wait_w, *lic;                                /* nsteps x nlink */
+    ree_vd *pend_tot, *wait_tot, *lic_tot, *lo_left, *lo_until; /* nlink */
+    ree_vd *u, *rest; /* nlink scratch: review uniforms, t to review */
+    ree_vd *pool;     /* nlink scratch: quota pool of each link (-1: the gate's) */
+} gate_arrays_lanes;
+
+typedef struct gate_state_lanes {
+    ree_vd lic_lo, wait_lo, pend_hi;
+    ree_vd sum_applied, sum_granted, sum_denied, sum_expired, sum_decided_ok, sum_wait_granted;
+    ree_vd max_backlog;
+    ree_vd cv_key, cv_s2, cv_sd;
+    int nlink, nsteps;
+    gate_arrays_lanes arr;
+    ree_vd data[]; /* the arrays of `arr` */
+} gate_state_lanes;
+
+/* Lane vectors of 0 and 1, a mask of no lane, and nonneg() per lane. */
+#define GATE_V0        REE_VSPLAT(0.0)
+#define GATE_V1        REE_VSPLAT(1.0)
+#define GATE_NONE      ((ree_vl){0})
+#define GATE_NONNEG(x) REE_VSEL((x) > GATE_V0, (x), GATE_V0)
+
+void ree_gate_decide_lanes(const void *params, void *state, ree_gate_io_lanes *io);
 
 #endif
