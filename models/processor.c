@@ -428,6 +428,7 @@ typedef struct processor_state_lanes {
     ree_vd delay;     /* steps, delay_steps() as an exact double (0 in lanes without a ring) */
     uint32_t busy;    /* bit i set when wip[i] may be nonzero in some lane */
     uint64_t in_mask; /* inputs is a matmap, shared by the lanes */
+    int same_delay;   /* the delay when every lane has the same one, else -1 */
     int rate_step;    /* the lanes step together */
 } processor_state_lanes;
 
@@ -489,6 +490,10 @@ static void processor_reset_lanes(const void *par, void *state, const ree_model_
     s->rate_step = -1;
     for (int l = 0; l < REE_LANES; l++)
         s->delay[l] = (int)clamp(d[l], 0, REE_PROC_RING - 1);
+    s->same_delay = (int)s->delay[0];
+    for (int l = 1; l < REE_LANES; l++)
+        if (s->delay[l] != s->delay[0])
+            s->same_delay = -1;
     for (int m = 0; m < ctx->nmat && m < REE_MAX_MATERIALS; m++)
         if (inputs[m] > 0)
             s->in_mask |= UINT64_C(1) << m;
@@ -548,13 +553,26 @@ static void processor_produce_lanes(const void *par, void *state, const ree_node
         io->consumed[m] = REE_VSEL(c < st, c, st);
     }
 
-    /* Lanes without delay take the batch started now and keep their ring empty; the others
-     * take the batch of their own slot (the delay may differ by lane), then share this step's. */
-    ree_vl ring = s->delay > zero;
+    /* Lanes without delay take the batch started now and keep their ring empty. With one delay
+     * d > 0 in every lane (the usual case) the batch out is one slot of all lanes; otherwise each
+     * lane takes the batch of its own slot. Either way this step's batch goes into the step's. */
     ree_vd done = started;
-    if (REE_VANY(ring)) {
-        int slot_in = io->step % REE_PROC_RING;
-        uint32_t emptied = 0;
+    int slot_in = io->step % REE_PROC_RING;
+    if (s->same_delay > 0) {
+        int slot_out = slot_in - s->same_delay;
+        if (slot_out < 0)
+            slot_out += REE_PROC_RING;
+        done = s->wip[slot_out];
+        s->wip[slot_out] = zero;
+        s->busy &= ~(UINT32_C(1) << slot_out);
+        s->wip[slot_in] = started;
+        if (REE_VANY(started != zero))
+            s->busy |= UINT32_C(1) << slot_in;
+        else
+            s->busy &= ~(UINT32_C(1) << slot_in);
+    } else if (s->same_delay < 0) {
+        ree_vl ring = s->delay > zero;
+        uint32_t emptied = UINT32_C(1) << slot_in;
         for (int l = 0; l < REE_LANES; l++) {
             if (!ring[l])
                 continue;
@@ -566,7 +584,6 @@ static void processor_produce_lanes(const void *par, void *state, const ree_node
             emptied |= UINT32_C(1) << slot_out;
         }
         s->wip[slot_in] = REE_VSEL(ring, started, zero);
-        emptied |= UINT32_C(1) << slot_in;
         for (uint32_t b = emptied; b; b &= b - 1) {
             int i = __builtin_ctz(b);
             if (REE_VANY(s->wip[i] != zero))
