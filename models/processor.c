@@ -55,7 +55,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "model.h"
+#include "model_lanes.h"
 #include "remath.h"
 #include "rng.h"
 
@@ -419,6 +419,235 @@ static void processor_finish(const void *params, const void *state, const ree_mo
     indicators[1] = s->input_limited_steps;
 }
 
+/* The hooks on lanes (model_lanes.h): the same operations per lane. */
+typedef struct processor_state_lanes {
+    ree_vd wip[REE_PROC_RING]; /* t, [slot][lane] as in the scalar state */
+    ree_vd down;               /* 1 during an outage, else 0 */
+    ree_vd cap, production, input_limited, wip_total, total_production, input_limited_steps;
+    ree_vd plag, rate;
+    ree_vd delay;     /* steps, delay_steps() as an exact double (0 in lanes without a ring) */
+    uint32_t busy;    /* bit i set when wip[i] may be nonzero in some lane */
+    uint64_t in_mask; /* inputs is a matmap, shared by the lanes */
+    int same_delay;   /* the delay when every lane has the same one, else -1 */
+    int rate_step;    /* the lanes step together */
+} processor_state_lanes;
+
+/* The matmap pointer's type as one name, for REE_LP0. */
+typedef const double *processor_inputs;
+
+static void ramped_capacity_lanes(const void *par, int step, ree_vd *cap)
+{
+    ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0), t = REE_VSPLAT((double)step);
+    ree_vd start = REE_LP(par, processor_params, ramp_start);
+    ree_vd months = REE_LP(par, processor_params, ramp_months);
+    ree_vd x = (t - start) / months; /* inf or NaN where months is 0: not selected */
+    ree_vd f = REE_VSEL(x < zero, zero, REE_VSEL(x > one, one, x));
+    f = REE_VSEL(months > zero, f, REE_VSEL(t >= start, one, zero));
+    ree_vd c =
+        REE_LP(par, processor_params, capacity) + REE_LP(par, processor_params, ramp_add) * f;
+    *cap = REE_VSEL(c > zero, c, zero);
+}
+
+static void price_utilisation_lanes(const void *par, const ree_vd *plag, ree_vd *u)
+{
+    ree_vd util = REE_LP(par, processor_params, utilisation);
+    ree_vd el = REE_LP(par, processor_params, price_util_elasticity);
+    ree_vd one = REE_VSPLAT(1.0);
+    ree_vl resp = (el > REE_VSPLAT(0.0)) & (*plag > one);
+    *u = util;
+    if (!REE_VANY(resp))
+        return;
+    ree_vd pw = one; /* the power only where the scalar code takes it */
+    for (int l = 0; l < REE_LANES; l++)
+        if (resp[l])
+            pw[l] = ree_pow((*plag)[l], el[l]);
+    ree_vd v = util * pw;
+    *u = REE_VSEL(resp, REE_VSEL(v < one, v, one), util);
+}
+
+static uint64_t input_mask_lanes(const processor_state_lanes *s, int nmat)
+{
+    return nmat >= REE_MAX_MATERIALS ? s->in_mask
+           : nmat > 0                ? s->in_mask & ((UINT64_C(1) << nmat) - 1)
+                                     : 0;
+}
+
+static void write_metrics_lanes(const processor_state_lanes *s, ree_vd *metrics)
+{
+    metrics[0] = s->cap;
+    metrics[1] = s->production;
+    metrics[2] = s->input_limited;
+    metrics[3] = s->down;
+    metrics[4] = s->wip_total;
+}
+
+static void processor_reset_lanes(const void *par, void *state, const ree_model_ctx *ctx)
+{
+    processor_state_lanes *s = state;
+    processor_inputs inputs = REE_LP0(par, processor_params, inputs, processor_inputs);
+    ree_vd d = REE_LP(par, processor_params, delay);
+    s->plag = REE_VSPLAT(1.0);
+    s->rate_step = -1;
+    for (int l = 0; l < REE_LANES; l++)
+        s->delay[l] = (int)clamp(d[l], 0, REE_PROC_RING - 1);
+    s->same_delay = (int)s->delay[0];
+    for (int l = 1; l < REE_LANES; l++)
+        if (s->delay[l] != s->delay[0])
+            s->same_delay = -1;
+    for (int m = 0; m < ctx->nmat && m < REE_MAX_MATERIALS; m++)
+        if (inputs[m] > 0)
+            s->in_mask |= UINT64_C(1) << m;
+}
+
+static void processor_produce_lanes(const void *par, void *state, const ree_node_io_lanes *io)
+{
+    processor_state_lanes *s = state;
+    int out = REE_LP0(par, processor_params, output, int);
+    processor_inputs inputs = REE_LP0(par, processor_params, inputs, processor_inputs);
+    ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0);
+
+    /* One uniform per lane whose chance of a change is strictly between 0 and 1. */
+    ree_vd q = REE_VSEL(s->down != zero, one / REE_LP(par, processor_params, outage_months),
+                        REE_LP(par, processor_params, outage_prob));
+    ree_vl draw = (q > zero) & (q < one);
+    ree_vd u = one; /* compared only in the lanes that draw */
+    if (REE_VANY(draw))
+        for (int l = 0; l < REE_LANES; l++)
+            if (draw[l])
+                u[l] = ree_rng_uniform_pos_gsl(io->rng[l]);
+    ree_vl change = (draw & (u < q)) | (~draw & (q >= one));
+    s->down = REE_VSEL(change, one - s->down, s->down);
+
+    ree_vd price = io->price ? io->price[out] : one;
+    ree_vd lag = REE_LP(par, processor_params, price_lag_months);
+    s->plag += (price - s->plag) * REE_VSEL(lag > one, one / lag, one);
+    ramped_capacity_lanes(par, io->step, &s->cap);
+    ree_vd pu;
+    price_utilisation_lanes(par, &s->plag, &pu);
+    s->rate = s->cap * pu;
+    s->rate_step = io->step;
+    ree_vd avail = REE_VSEL(s->down != zero, zero, s->rate);
+    ree_vd by_input = REE_VSPLAT(INFINITY);
+    uint64_t in = input_mask_lanes(s, io->nmat);
+    for (uint64_t b = in; b; b &= b - 1) {
+        int m = __builtin_ctzll(b);
+        ree_vd st = REE_VSEL(io->stock[m] > zero, io->stock[m], zero);
+        ree_vd n = st / REE_VSPLAT(inputs[m]);
+        by_input = REE_VSEL(n < by_input, n, by_input);
+    }
+    /* x - x is 0 exactly where x is finite: elsewhere nothing can start */
+    by_input = REE_VSEL(by_input - by_input == zero, by_input, zero);
+    ree_vd room = REE_LP(par, processor_params, max_stock) - io->stock[out] - s->wip_total;
+    room = REE_VSEL(room > zero, room, zero);
+
+    ree_vd started = avail;
+    started = REE_VSEL(by_input < started, by_input, started);
+    started = REE_VSEL(room < started, room, started);
+    s->input_limited =
+        REE_VSEL((by_input < avail - REE_VSPLAT(INPUT_BIND_TOL)) & (by_input <= room), one, zero);
+
+    for (uint64_t b = in; b; b &= b - 1) {
+        int m = __builtin_ctzll(b);
+        ree_vd c = started * REE_VSPLAT(inputs[m]);
+        ree_vd st = REE_VSEL(io->stock[m] > zero, io->stock[m], zero);
+        io->consumed[m] = REE_VSEL(c < st, c, st);
+    }
+
+    /* Lanes without delay take the batch started now and keep their ring empty. With one delay
+     * d > 0 in every lane (the usual case) the batch out is one slot of all lanes; otherwise each
+     * lane takes the batch of its own slot. Either way this step's batch goes into the step's. */
+    ree_vd done = started;
+    int slot_in = io->step % REE_PROC_RING;
+    if (s->same_delay > 0) {
+        int slot_out = slot_in - s->same_delay;
+        if (slot_out < 0)
+            slot_out += REE_PROC_RING;
+        done = s->wip[slot_out];
+        s->wip[slot_out] = zero;
+        s->busy &= ~(UINT32_C(1) << slot_out);
+        s->wip[slot_in] = started;
+        if (REE_VANY(started != zero))
+            s->busy |= UINT32_C(1) << slot_in;
+        else
+            s->busy &= ~(UINT32_C(1) << slot_in);
+    } else if (s->same_delay < 0) {
+        ree_vl ring = s->delay > zero;
+        uint32_t emptied = UINT32_C(1) << slot_in;
+        for (int l = 0; l < REE_LANES; l++) {
+            if (!ring[l])
+                continue;
+            int slot_out = slot_in - (int)s->delay[l];
+            if (slot_out < 0)
+                slot_out += REE_PROC_RING;
+            done[l] = s->wip[slot_out][l];
+            s->wip[slot_out][l] = 0;
+            emptied |= UINT32_C(1) << slot_out;
+        }
+        s->wip[slot_in] = REE_VSEL(ring, started, zero);
+        for (uint32_t b = emptied; b; b &= b - 1) {
+            int i = __builtin_ctz(b);
+            if (REE_VANY(s->wip[i] != zero))
+                s->busy |= UINT32_C(1) << i;
+            else
+                s->busy &= ~(UINT32_C(1) << i);
+        }
+    }
+    io->produced[out] = done;
+
+    /* The busy slots in slot order, as the scalar sum: a slot empty in one lane (+0 or -0) but
+     * busy in another adds nothing to that lane's w (+0 or more, or NaN). */
+    ree_vd w = zero;
+    for (uint32_t b = s->busy; b; b &= b - 1)
+        w += s->wip[__builtin_ctz(b)];
+    s->wip_total = w;
+    s->production = done;
+    s->total_production += done;
+    s->input_limited_steps += s->input_limited;
+    write_metrics_lanes(s, io->metrics);
+}
+
+static void processor_order_lanes(const void *par, void *state, const ree_node_io_lanes *io)
+{
+    processor_state_lanes *s = state;
+    processor_inputs inputs = REE_LP0(par, processor_params, inputs, processor_inputs);
+    ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0);
+    ree_vd rate = s->rate;
+    if (s->rate_step != io->step) { /* as the scalar hook: order() without produce() */
+        ree_vd pu;
+        ramped_capacity_lanes(par, io->step, &rate);
+        price_utilisation_lanes(par, &s->plag, &pu);
+        rate = rate * pu;
+    }
+    ree_vd cover = REE_LP(par, processor_params, input_cover);
+    for (uint64_t b = input_mask_lanes(s, io->nmat); b; b &= b - 1) {
+        int m = __builtin_ctzll(b);
+        ree_vd lead = io->lead ? io->lead[m] : zero;
+        ree_vd want = (one + lead + cover) * rate * REE_VSPLAT(inputs[m]) - io->position[m];
+        io->order[m] = REE_VSEL(want > zero, want, zero);
+    }
+    write_metrics_lanes(s, io->metrics);
+}
+
+static void processor_finish_lanes(const void *par, const void *state, const ree_model_ctx *ctx,
+                                   double *ind)
+{
+    (void)par;
+    (void)ctx;
+    const processor_state_lanes *s = state;
+    for (int l = 0; l < REE_LANES; l++) {
+        ind[0 * REE_LANES + l] = s->total_production[l];
+        ind[1 * REE_LANES + l] = s->input_limited_steps[l];
+    }
+}
+
+static const ree_model_lanes processor_lanes = {
+    .state_bytes = sizeof(processor_state_lanes),
+    .reset = processor_reset_lanes,
+    .produce = processor_produce_lanes,
+    .order = processor_order_lanes,
+    .finish = processor_finish_lanes,
+};
+
 const ree_model ree_model_processor = {
     .name = "processor",
     .summary = "separation, refining, metal or magnet making: recipe, capacity, delay, outages",
@@ -437,4 +666,5 @@ const ree_model ree_model_processor = {
     .produce = processor_produce,
     .order = processor_order,
     .finish = processor_finish,
+    .lanes = &processor_lanes,
 };
