@@ -53,6 +53,18 @@ typedef int64_t ree_vl __attribute__((vector_size(REE_LANES * sizeof(int64_t))))
     (*(const ftype *)((const char *)(par) + (offsetof(type, field) & ~(size_t)7) * REE_LANES +     \
                       (offsetof(type, field) & 7u)))
 
+/* Instruction sets. GCC turns a comparison of two 8-double vectors into 8 scalar comparisons
+ * unless the target has 512-bit vectors, so lane code built for the x86-64 baseline is slow. The
+ * build therefore compiles the models, the resilience accumulator and the lockstep step a second
+ * time for x86-64-v4 (AVX-512; CMake option REESIM_LANES_V4, on where the compiler can), every
+ * external name suffixed _v4, and ree_lanes_of gives that build's lane hooks on a CPU with
+ * AVX-512 (F, BW, CD, DQ and VL), unless REESIM_LANES_ISA=base. The bits are the same: the same
+ * IEEE operations in the same order, no contraction into FMA (-ffp-contract=off), the same
+ * library calls. ree_lanes_of(m) is NULL when m has no lane hooks; ree_lanes_v4 says which
+ * build is in use. */
+const struct ree_model_lanes *ree_lanes_of(const ree_model *m);
+int ree_lanes_v4(void);
+
 /* Transpose REE_LANES parameter structs of `bytes` bytes (a multiple of 8) into `dst`
  * (bytes * REE_LANES, 8-byte aligned): word w of src[l] to word w * REE_LANES + l. */
 void ree_lanes_transpose(void *dst, const void *const src[REE_LANES], size_t bytes);

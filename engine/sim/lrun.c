@@ -42,6 +42,13 @@ static int lanes_fit(const ree_plan *p)
     return 1;
 }
 
+#ifndef REESIM_LANES_V4
+void ree_lrun_step_v4(ree_lrun *g) /* no second build: never chosen (ree_lanes_v4 is 0) */
+{
+    ree_lrun_step(g);
+}
+#endif
+
 ree_lrun *ree_lrun_alloc(const ree_plan *p)
 {
     const char *env = getenv("REESIM_LANES");
@@ -67,13 +74,15 @@ ree_lrun *ree_lrun_alloc(const ree_plan *p)
     size_t nnm = g->nnm, nslot = (size_t)nl;
     g->lpoff = calloc((size_t)ne + 1, sizeof(size_t));
     g->lsoff = calloc((size_t)ne + 1, sizeof(size_t));
-    if (!g->lpoff || !g->lsoff) {
+    g->lanes = calloc((size_t)ne + 1, sizeof *g->lanes);
+    g->step = ree_lanes_v4() ? ree_lrun_step_v4 : ree_lrun_step;
+    if (!g->lpoff || !g->lsoff || !g->lanes) {
         ree_lrun_free(g);
         return NULL;
     }
     for (int e = 0; e < ne; e++) {
         const ree_model *m = p->entities[e].model;
-        const ree_model_lanes *lm = m->lanes;
+        const ree_model_lanes *lm = g->lanes[e] = ree_lanes_of(m);
         size_t ss = !lm ? 0 : lm->state_size ? lm->state_size(&r0->ctx[e]) : lm->state_bytes;
         g->lpoff[e + 1] = g->lpoff[e] + ((m->params_size * REE_LANES + 63) & ~(size_t)63);
         g->lsoff[e + 1] = g->lsoff[e] + ((ss + 63) & ~(size_t)63);
@@ -255,9 +264,10 @@ void ree_lrun_reset(ree_lrun *g, unsigned long long seed, long long first, int c
     const ree_model_ctx *ctx = g->run[0]->ctx;
     for (int e = 0; e < p->nentity; e++) {
         const ree_model *m = p->entities[e].model;
-        if (m->lanes && m->lanes->reset)
-            m->lanes->reset(g->lpar + g->lpoff[e], g->lstate + g->lsoff[e], &ctx[e]);
-        else if (!m->lanes && m->reset) /* the scalar hooks, lane by lane (lrun_step.c) */
+        const ree_model_lanes *lm = g->lanes[e];
+        if (lm && lm->reset)
+            lm->reset(g->lpar + g->lpoff[e], g->lstate + g->lsoff[e], &ctx[e]);
+        else if (!lm && m->reset) /* the scalar hooks, lane by lane (lrun_step.c) */
             for (int l = 0; l < REE_LANES; l++) {
                 ree_run *r = g->run[l];
                 memset(r->state + r->soff[e], 0, r->soff[e + 1] - r->soff[e]);
@@ -306,7 +316,7 @@ ree_status ree_lrun_finish(ree_lrun *g, int *lane)
 {
     const ree_plan *p = g->p;
     while (g->t < g->nsteps)
-        ree_lrun_step(g);
+        g->step(g);
     const ree_model_ctx *ctx = g->run[0]->ctx;
     for (int i = 0; i < p->nindicator;) {
         if (p->indicators[i].kind != REE_IND_MODEL) {
@@ -316,13 +326,13 @@ ree_status ree_lrun_finish(ree_lrun *g, int *lane)
         int e = p->indicators[i].entity;
         const ree_model *m = p->entities[e].model;
         size_t ni = m->nindicators;
-        if (m->finish && !m->lanes) {
+        if (m->finish && !g->lanes[e]) {
             for (int l = 0; l < g->count; l++) {
                 ree_run *r = g->run[l];
                 m->finish(r->par[e], r->state + r->soff[e], &r->ctx[e], r->indicators + i);
             }
         } else if (m->finish) {
-            m->lanes->finish(g->lpar + g->lpoff[e], g->lstate + g->lsoff[e], &ctx[e], g->ind);
+            g->lanes[e]->finish(g->lpar + g->lpoff[e], g->lstate + g->lsoff[e], &ctx[e], g->ind);
             for (int l = 0; l < g->count; l++)
                 for (size_t k = 0; k < ni; k++)
                     g->run[l]->indicators[(size_t)i + k] = g->ind[k * REE_LANES + (size_t)l];

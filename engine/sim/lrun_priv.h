@@ -26,7 +26,10 @@ struct ree_lrun {
     size_t *lpoff;
     unsigned char *lstate; /* per entity: its lane state, at lsoff[e] */
     size_t *lsoff;
-    ree_vd *metrics; /* per entity, at run[0]->moff[e] */
+    const ree_model_lanes **lanes; /* per entity: its lane hooks for this CPU (ree_lanes_of), or
+                                      NULL: its scalar hooks lane by lane */
+    void (*step)(ree_lrun *g);     /* ree_lrun_step, built for this CPU */
+    ree_vd *metrics;               /* per entity, at run[0]->moff[e] */
 
     ree_vd *stock, *prev, *recv, *ship, *prod, *cons, *lost; /* node x material */
     ree_vd *order, *position, *requested, *requested_now, *unmet, *unmet_next, *offer, *asked;
@@ -59,7 +62,9 @@ struct ree_lrun {
 /* lrun.c: lay the lanes' parameters, link numbers and layouts anew after a policy step. */
 void ree_lrun_params(ree_lrun *g);
 
-/* lrun_step.c: one step of every lane. */
+/* lrun_step.c: one step of every lane; the same built for x86-64-v4 (AVX-512) when the
+ * compiler can (model_lanes.h, "Instruction sets"), else the same function. */
 void ree_lrun_step(ree_lrun *g);
+void ree_lrun_step_v4(ree_lrun *g);
 
 #endif

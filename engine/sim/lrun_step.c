@@ -119,7 +119,7 @@ static void node_call_lanes(ree_lrun *g, int i, int ph)
 {
     const ree_plan *p = g->p;
     int n = g->run[0]->calls[i].node, e = p->nodes[n].entity;
-    const ree_model_lanes *lm = p->entities[e].model->lanes;
+    const ree_model_lanes *lm = g->lanes[e];
     if (!lm) {
         scalar_node_call(g, i, ph);
         return;
@@ -205,11 +205,12 @@ static void gate_call(ree_lrun *g, int gi, int ship)
     const ree_plan *p = g->p;
     int e = p->gates[gi].entity;
     const ree_model *m = p->entities[e].model;
-    if (m->lanes) {
+    const ree_model_lanes *lm = g->lanes[e];
+    if (lm) {
         ree_gate_io_lanes io = g->gio[gi]; /* a copy, as gate_io() in run_step.c */
         io.step = g->t;
-        (ship ? m->lanes->gate_ship : m->lanes->gate_decide)(g->lpar + g->lpoff[e],
-                                                             g->lstate + g->lsoff[e], &io);
+        (ship ? lm->gate_ship : lm->gate_decide)(g->lpar + g->lpoff[e], g->lstate + g->lsoff[e],
+                                                 &io);
         return;
     }
     size_t off = (size_t)g->run[0]->goff[gi], nl = (size_t)p->gates[gi].nlink;

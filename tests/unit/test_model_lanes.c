@@ -69,6 +69,8 @@ typedef struct rec {
     unsigned char *par;        /* params_size bytes */
     unsigned char *rules;      /* gate: per link its rule's params (rule params_size), or NULL */
     unsigned char *rule_given; /* gate: per link 1 when it has a rule */
+    int *rule_first;           /* gate: per link the first link with the same rule (the engine
+                                  hands links of one rule the same parameters: pools by rule) */
     double *pre, *post;
     gsl_rng *rng_pre, *rng_post;
 } rec;
@@ -204,7 +206,14 @@ static void gate_call_rec(int ph, const void *par, void *st, ree_gate_io *io)
         size_t rs = m->rules->params_size;
         c->rules = calloc((size_t)io->nlink, rs ? rs : 1);
         c->rule_given = calloc((size_t)io->nlink, 1);
-        assert_true(c->rules && c->rule_given);
+        c->rule_first = calloc((size_t)io->nlink, sizeof(int));
+        assert_true(c->rules && c->rule_given && c->rule_first);
+        for (int i = 0; i < io->nlink; i++) {
+            c->rule_first[i] = i;
+            for (int j = 0; j < i && c->rule_first[i] == i; j++)
+                if (io->rule[j] == io->rule[i])
+                    c->rule_first[i] = j;
+        }
         for (int i = 0; i < io->nlink; i++)
             if (io->rule[i]) {
                 memcpy(c->rules + (size_t)i * rs, io->rule[i], rs);
@@ -248,7 +257,8 @@ static void runrec_free(runrec *rr, int nentity)
 {
     for (size_t i = 0; i < rr->n; i++) {
         rec *c = &rr->v[i];
-        free(c->par), free(c->rules), free(c->rule_given), free(c->pre), free(c->post);
+        free(c->par), free(c->rules), free(c->rule_given), free(c->rule_first);
+        free(c->pre), free(c->post);
         gsl_rng_free(c->rng_pre), gsl_rng_free(c->rng_post);
     }
     free(rr->v);
@@ -306,7 +316,7 @@ static void check_rngs(const char *scen, int e, const rec *const *c, gsl_rng *co
 static void replay(const char *scen, runrec *runs, int g, int e, size_t *calls)
 {
     const ree_model *m = G_orig[e];
-    const ree_model_lanes *lm = m->lanes;
+    const ree_model_lanes *lm = ree_lanes_of(m);
     const ree_model_ctx *ctx = &G->ctx[e];
     runrec *rr = runs + (size_t)g * REE_LANES;
     size_t ps = m->params_size;
@@ -407,7 +417,9 @@ static void replay(const char *scen, runrec *runs, int g, int e, size_t *calls)
                 rpar = zalloc64(nl * rs * REE_LANES);
                 assert_non_null(rules);
                 for (size_t i = 0; i < nl; i++)
-                    if (c[0]->rule_given[i]) {
+                    if (c[0]->rule_first[i] != (int)i) /* the block of the same rule */
+                        rules[i] = rules[c[0]->rule_first[i]];
+                    else if (c[0]->rule_given[i]) {
                         for (int l = 0; l < REE_LANES; l++)
                             src[l] = c[l]->rules + i * rs;
                         ree_lanes_transpose(rpar + i * rs * REE_LANES, src, rs);
@@ -487,7 +499,7 @@ static size_t check_scenario(const char *path)
     for (int e = 0; e < ne; e++) {
         const ree_model *m = p->entities[e].model;
         G_orig[e] = m;
-        if (!m->lanes)
+        if (!ree_lanes_of(m))
             continue;
         any = 1;
         ree_model *w = &G_wrap[e];
@@ -526,7 +538,7 @@ static size_t check_scenario(const char *path)
         }
         for (int g = 0; g < NGROUP; g++)
             for (int e = 0; e < ne; e++)
-                if (G_orig[e]->lanes)
+                if (ree_lanes_of(G_orig[e]))
                     replay(path, runs, g, e, &calls);
         for (int k = 0; k < NRUN; k++)
             runrec_free(&runs[k], ne);
