@@ -119,10 +119,11 @@ void ree_firms_reset_lanes(ree_firms_lanes *f, const ree_vd *classes, const ree_
 
 /* scale_to() on each lane: the sums given, v[i] * (total / sum) or the equal split. A ratio of
  * exactly 1 in every lane that scales changes nothing, as there. */
-static void scale_to_lanes(const ree_firms_lanes *f, ree_vd *v, ree_vd total, ree_vd sum)
+static void scale_to_lanes(const ree_firms_lanes *f, ree_vd *v, const ree_vd *total,
+                           const ree_vd *sum)
 {
-    ree_vl scale = sum > REE_VSPLAT(0.0);
-    ree_vd r = total / sum, e = total / f->kd;
+    ree_vl scale = *sum > REE_VSPLAT(0.0);
+    ree_vd r = *total / *sum, e = *total / f->kd;
     if (REE_VALL(scale & (r == REE_VSPLAT(1.0))))
         return;
     for (int i = 0; i < f->kmax; i++)
@@ -134,7 +135,7 @@ void ree_firms_rescale_lanes(const ree_firms_lanes *f, ree_vd *v, const ree_vd *
     ree_vd sum = REE_VSPLAT(0.0);
     for (int i = 0; i < f->kmax; i++)
         sum = REE_VSEL(REE_FIRMS_LIVE(f, i), sum + v[i], sum);
-    scale_to_lanes(f, v, *total, sum);
+    scale_to_lanes(f, v, total, &sum);
 }
 
 void ree_firms_split_lanes(ree_firms_lanes *f, const ree_vd *stock, const ree_vd *position,
@@ -178,7 +179,7 @@ void ree_firms_split_lanes(ree_firms_lanes *f, const ree_vd *stock, const ree_vd
             psum = REE_VSEL(live, psum + f->cpipe[i], psum);
         }
     }
-    scale_to_lanes(f, f->cstock, st, ssum);
-    scale_to_lanes(f, f->cpipe, q, psum);
+    scale_to_lanes(f, f->cstock, &st, &ssum);
+    scale_to_lanes(f, f->cpipe, &q, &psum);
     f->qprev = q;
 }

@@ -828,8 +828,7 @@ static void sector_consume_lanes(const void *params, void *state, const ree_node
     s->firm_months += months;
     s->max_stopped = REE_VSEL(stopped > s->max_stopped, stopped, s->max_stopped);
 
-    ree_resil_step_lanes(&s->resil, io->step, &s->need, &s->used, &s->shortfall, &s->lost_units,
-                         NULL);
+    ree_resil_step_lanes(&s->resil, io->step, &s->need, &s->used, &s->shortfall, &s->lost_units);
     write_metrics_lanes(s, io->metrics);
 }
 

@@ -81,7 +81,7 @@ void ree_resil_reset_lanes(ree_resil_lanes *a, const ree_vd *service_level, cons
 }
 
 void ree_resil_step_lanes(ree_resil_lanes *a, int step, const ree_vd *need, const ree_vd *used,
-                          const ree_vd *shortfall, const ree_vd *lost, ree_vl *is_short)
+                          const ree_vd *shortfall, const ree_vd *lost)
 {
     const ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0), t = REE_VSPLAT((double)step);
     ree_vd n = *need, sf = *shortfall;
@@ -104,8 +104,6 @@ void ree_resil_step_lanes(ree_resil_lanes *a, int step, const ree_vd *need, cons
     a->ok_from = REE_VSEL(ok & (a->ok_from < zero), t, a->ok_from);
     a->recovered =
         REE_VSEL(ok & (t - a->ok_from + one >= a->recover_months), a->ok_from, a->recovered);
-    if (is_short)
-        *is_short = sh;
 }
 
 void ree_resil_finish_lanes(const ree_resil_lanes *a, int nsteps, ree_resil_result out[REE_LANES])

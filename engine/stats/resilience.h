@@ -74,10 +74,9 @@ typedef struct ree_resil_lanes {
 void ree_resil_reset_lanes(ree_resil_lanes *a, const ree_vd *service_level, const ree_vd *shock,
                            const ree_vd *recover_months);
 
-/* ree_resil_step on each lane (the lanes step together); *is_short, when not NULL, gets the mask
- * of the lanes whose month is short (all bits set), the scalar's return value. */
+/* ree_resil_step on each lane (the lanes step together). */
 void ree_resil_step_lanes(ree_resil_lanes *a, int step, const ree_vd *need, const ree_vd *used,
-                          const ree_vd *shortfall, const ree_vd *lost, ree_vl *is_short);
+                          const ree_vd *shortfall, const ree_vd *lost);
 
 /* ree_resil_finish of each lane l into out[l]. */
 void ree_resil_finish_lanes(const ree_resil_lanes *a, int nsteps, ree_resil_result out[REE_LANES]);
