@@ -122,9 +122,9 @@ void ree_firms_reset_lanes(ree_firms_lanes *f, const ree_vd *classes, const ree_
 static void scale_to_lanes(const ree_firms_lanes *f, ree_vd *v, const ree_vd *total,
                            const ree_vd *sum)
 {
-    ree_vl scale = *sum > REE_VSPLAT(0.0);
+    ree_vl scale = REE_VCMP(*sum, >, REE_VSPLAT(0.0));
     ree_vd r = *total / *sum, e = *total / f->kd;
-    if (REE_VALL(scale & (r == REE_VSPLAT(1.0))))
+    if (REE_VALL(scale & REE_VCMP(r, ==, REE_VSPLAT(1.0))))
         return;
     for (int i = 0; i < f->kmax; i++)
         v[i] = REE_VSEL(scale, v[i] * r, e);
@@ -143,9 +143,9 @@ void ree_firms_split_lanes(ree_firms_lanes *f, const ree_vd *stock, const ree_vd
 {
     const ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0);
     int kmax = f->kmax;
-    ree_vd st = REE_VSEL(*stock > zero, *stock, zero);
+    ree_vd st = REE_VSEL(REE_VCMP(*stock, >, zero), *stock, zero);
     ree_vd q = *position - *stock;
-    q = REE_VSEL(q < zero, zero, q);
+    q = REE_VSEL(REE_VCMP(q, <, zero), zero, q);
     ree_vd ssum = zero, psum = zero, rec = *received;
     if (!f->started) {
         for (int i = 0; i < kmax; i++) {
@@ -158,22 +158,22 @@ void ree_firms_split_lanes(ree_firms_lanes *f, const ree_vd *stock, const ree_vd
         f->started = 1;
     } else {
         ree_vd x = q - f->qprev + rec, ord = zero, pipe = zero;
-        x = REE_VSEL(x < zero, zero, x);
+        x = REE_VSEL(REE_VCMP(x, <, zero), zero, x);
         for (int i = 0; i < kmax; i++)
             ord = REE_VSEL(REE_FIRMS_LIVE(f, i), ord + f->corder[i], ord);
-        ree_vl byorder = ord > zero;
+        ree_vl byorder = REE_VCMP(ord, >, zero);
         ree_vd e = one / f->kd;
         for (int i = 0; i < kmax; i++) {
             f->cpipe[i] += REE_VSEL(byorder, x * (f->corder[i] / ord), x * e);
             pipe = REE_VSEL(REE_FIRMS_LIVE(f, i), pipe + f->cpipe[i], pipe);
         }
-        ree_vl bypipe = pipe > zero;
+        ree_vl bypipe = REE_VCMP(pipe, >, zero);
         ree_vd even = rec / f->kd;
         for (int i = 0; i < kmax; i++) {
             ree_vl live = REE_FIRMS_LIVE(f, i);
             ree_vd r = REE_VSEL(bypipe, rec * (f->cpipe[i] / pipe), even);
             f->cpipe[i] -= r;
-            f->cpipe[i] = REE_VSEL(f->cpipe[i] < zero, zero, f->cpipe[i]);
+            f->cpipe[i] = REE_VSEL(REE_VCMP(f->cpipe[i], <, zero), zero, f->cpipe[i]);
             f->cstock[i] += r;
             ssum = REE_VSEL(live, ssum + f->cstock[i], ssum);
             psum = REE_VSEL(live, psum + f->cpipe[i], psum);

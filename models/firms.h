@@ -11,6 +11,7 @@
 #define REESIM_FIRMS_H
 
 #include "model_lanes.h"
+#include "model_lanes_cmp.h"
 
 /* Most classes a population holds: enough for the 5%-quantile class at K = 10 and a smooth
  * cover distribution; the state is a fixed block of this many classes. */
@@ -56,7 +57,7 @@ typedef struct ree_firms_lanes {
 } ree_firms_lanes;
 
 /* The mask of the lanes that have class i. */
-#define REE_FIRMS_LIVE(f, i) (REE_VSPLAT((double)(i)) < (f)->kd)
+#define REE_FIRMS_LIVE(f, i) REE_VCMP(REE_VSPLAT((double)(i)), <, (f)->kd)
 
 /* ree_firms_reset on each lane. */
 void ree_firms_reset_lanes(ree_firms_lanes *f, const ree_vd *classes, const ree_vd *cover,

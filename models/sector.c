@@ -139,6 +139,7 @@
 #include "exactmath.h"
 #include "firms.h"
 #include "model_lanes.h"
+#include "model_lanes_cmp.h"
 #include "resilience.h"
 #include "rng.h"
 
@@ -639,7 +640,7 @@ typedef struct sector_state_lanes {
 
 /* rate() of a lane vector of months. */
 #define RATE_LANES(months)                                                                         \
-    REE_VSEL((months) > REE_VSPLAT(1.0), REE_VSPLAT(1.0) / (months), REE_VSPLAT(1.0))
+    REE_VSEL(REE_VCMP(months, >, REE_VSPLAT(1.0)), REE_VSPLAT(1.0) / (months), REE_VSPLAT(1.0))
 
 #define SP(field) REE_LP(params, sector_params, field)
 
@@ -683,7 +684,7 @@ static void sector_order_lanes(const void *params, void *state, const ree_node_i
 
     /* noise 0: no draw in that lane (sector_order) */
     ree_vd noise = SP(noise), factor = one;
-    ree_vl draw = noise != zero;
+    ree_vl draw = REE_VCMP(noise, !=, zero);
     if (REE_VANY(draw)) {
         ree_vd z = zero;
         for (int l = 0; l < REE_LANES; l++)
@@ -695,7 +696,7 @@ static void sector_order_lanes(const void *params, void *state, const ree_node_i
                 factor[l] = ree_exp(arg[l]);
     }
     ree_vd growth = SP(growth);
-    ree_vl changed = growth != s->g_rate;
+    ree_vl changed = REE_VCMP(growth, !=, s->g_rate);
     if (REE_VANY(changed))
         for (int l = 0; l < REE_LANES; l++)
             if (changed[l]) {
@@ -707,7 +708,8 @@ static void sector_order_lanes(const void *params, void *state, const ree_node_i
     /* Lanes on one path (the same growth since the same step, as without sampled growth) share
      * one power: the same call on the same arguments. */
     ree_vd y = (REE_VSPLAT((double)io->step) - s->t0) / 12.0, pw = one;
-    if (REE_VALL((s->g_rate == REE_VSPLAT(s->g_rate[0])) & (s->t0 == REE_VSPLAT(s->t0[0]))))
+    if (REE_VALL(REE_VCMP(s->g_rate, ==, REE_VSPLAT(s->g_rate[0])) &
+                 REE_VCMP(s->t0, ==, REE_VSPLAT(s->t0[0]))))
         pw = REE_VSPLAT(ree_pow_logx(&s->gbase[0], y[0]));
     else
         for (int l = 0; l < REE_LANES; l++)
@@ -717,31 +719,32 @@ static void sector_order_lanes(const void *params, void *state, const ree_node_i
     ree_vd price = io->price ? io->price[m] : one;
     s->plag += (price - s->plag) * RATE_LANES(SP(price_lag_months));
     ree_vd lnp = zero;
-    ree_vl up = s->plag > one;
+    ree_vl up = REE_VCMP(s->plag, >, one);
     if (REE_VANY(up))
         for (int l = 0; l < REE_LANES; l++)
             if (up[l])
                 lnp[l] = ree_log(s->plag[l]);
     ree_vd sub_max = SP(sub_max), sub_months = SP(sub_months);
     ree_vd sub_p = SP(price_sub_elasticity) * lnp;
-    sub_p = REE_VSEL(sub_p > sub_max, sub_max, sub_p);
-    ree_vl trig = s->share > SP(sub_trigger);
-    ree_vl rise = ~trig & (s->sub < sub_p);
+    sub_p = REE_VSEL(REE_VCMP(sub_p, >, sub_max), sub_max, sub_p);
+    ree_vl trig = REE_VCMP(s->share, >, SP(sub_trigger));
+    ree_vl rise = ~trig & REE_VCMP(s->sub, <, sub_p);
     ree_vd to_max = s->sub + (sub_max - s->sub) * RATE_LANES(sub_months);
     ree_vd to_p = s->sub + (sub_p - s->sub) * RATE_LANES(sub_months);
     ree_vd back = s->sub - (s->sub - sub_p) * RATE_LANES(SP(sub_revert_months));
     s->sub = REE_VSEL(trig, to_max, REE_VSEL(rise, to_p, back));
 
     ree_vd sc = io->scarcity[m], dd_max = SP(dd_max);
-    ree_vd dd = SP(dd_elasticity) * REE_VSEL(sc > zero, sc, zero) + SP(price_dd_elasticity) * lnp;
-    dd = REE_VSEL(dd > dd_max, dd_max, dd);
+    ree_vd dd = SP(dd_elasticity) * REE_VSEL(REE_VCMP(sc, >, zero), sc, zero) +
+                SP(price_dd_elasticity) * lnp;
+    dd = REE_VSEL(REE_VCMP(dd, >, dd_max), dd_max, dd);
     ree_vd kept = s->demand_t * (one - s->sub);
     s->destroyed = kept * dd;
     s->need = kept * (one - dd);
 
     ree_vd lead = io->lead ? io->lead[m] : zero;
     ree_vd q = s->need * (one + lead + SP(cover_weeks) / REE_WEEKS_PER_MONTH) - io->position[m];
-    ree_vd order = REE_VSEL(q > zero, q, zero);
+    ree_vd order = REE_VSEL(REE_VCMP(q, >, zero), q, zero);
     if (s->f.kmax > 1) {
         ree_firms_lanes *f = &s->f;
         ree_vd rec = io->received ? io->received[m] : zero;
@@ -750,10 +753,10 @@ static void sector_order_lanes(const void *params, void *state, const ree_node_i
         for (int i = 0; i < f->kmax; i++) {
             ree_vd qi =
                 n * (one + lead + f->cover[i] / REE_WEEKS_PER_MONTH) - f->cstock[i] - f->cpipe[i];
-            f->corder[i] = REE_VSEL(qi > zero, qi, zero);
+            f->corder[i] = REE_VSEL(REE_VCMP(qi, >, zero), qi, zero);
             total = REE_VSEL(REE_FIRMS_LIVE(f, i), total + f->corder[i], total);
         }
-        order = REE_VSEL(f->kd == one, order, total);
+        order = REE_VSEL(REE_VCMP(f->kd, ==, one), order, total);
     }
     io->order[m] = order;
 
@@ -771,22 +774,22 @@ static void sector_consume_lanes(const void *params, void *state, const ree_node
     const ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0);
     ree_vd kg = SP(kg_per_unit), stop_days = SP(stop_days), k = s->f.kd;
 
-    ree_vd stock = REE_VSEL(io->stock[m] > zero, io->stock[m], zero);
-    ree_vd need = s->need, months = zero, stopped = zero;
-    /* class_stop(): a stop that counts adds 1 / k of the firms and stop / k months */
+    ree_vd stock = REE_VSEL(REE_VCMP(io->stock[m], >, zero), io->stock[m], zero);
+    ree_vd need = s->need, months = zero, stopped = zero, firm = one / k;
+    /* class_stop(): a stop that counts adds 1 / k of the firms (firm) and stop / k months */
 #define CLASS_STOP(mask, stop)                                                                     \
     do {                                                                                           \
-        ree_vl counts_ =                                                                           \
-            (mask) & ((stop) > REE_VSPLAT(STOP_EPS)) & ((stop)*REE_DAYS_PER_MONTH >= stop_days);   \
-        stopped = REE_VSEL(counts_, stopped + one / k, stopped);                                   \
+        ree_vl counts_ = (mask)&REE_VCMP(stop, >, REE_VSPLAT(STOP_EPS)) &                          \
+                         REE_VCMP((stop)*REE_DAYS_PER_MONTH, >=, stop_days);                       \
+        stopped = REE_VSEL(counts_, stopped + firm, stopped);                                      \
         months = REE_VSEL(counts_, months + (stop) / k, months);                                   \
     } while (0)
 
-    ree_vd used = REE_VSEL(stock < need, stock, need);
+    ree_vd used = REE_VSEL(REE_VCMP(stock, <, need), stock, need);
     ree_vd shortfall = need - used;
     ree_vd lost = shortfall * 1000 / kg;
-    ree_vl pooled = k == one;
-    ree_vd stop = REE_VSEL(need > zero, shortfall / need, zero);
+    ree_vl pooled = REE_VCMP(k, ==, one);
+    ree_vd stop = REE_VSEL(REE_VCMP(need, >, zero), shortfall / need, zero);
     CLASS_STOP(pooled, stop);
     if (s->f.kmax > 1) {
         ree_firms_lanes *f = &s->f;
@@ -794,17 +797,19 @@ static void sector_consume_lanes(const void *params, void *state, const ree_node
         ree_firms_rescale_lanes(f, f->cstock, &stock);
         for (int i = 0; i < f->kmax; i++) {
             ree_vl live = ~pooled & REE_FIRMS_LIVE(f, i);
-            ree_vd u = REE_VSEL(f->cstock[i] < n, f->cstock[i], n);
+            ree_vd u = REE_VSEL(REE_VCMP(f->cstock[i], <, n), f->cstock[i], n);
             f->cstock[i] -= u;
             cused = REE_VSEL(live, cused + u, cused);
             /* a class served in full adds nothing (sector_consume) */
-            ree_vl part = live & ~((u == n) & (n < INFINITY));
+            ree_vl part = live & ~(REE_VCMP(u, ==, n) & REE_VCMP(n, <, REE_VSPLAT(INFINITY)));
+            if (!REE_VANY(part))
+                continue;
             cshort = REE_VSEL(part, cshort + (n - u), cshort);
-            ree_vd cstop = REE_VSEL(n > zero, one - u / n, zero);
+            ree_vd cstop = REE_VSEL(REE_VCMP(n, >, zero), one - u / n, zero);
             clost = REE_VSEL(part, clost + cstop * n * 1000 / kg, clost);
             CLASS_STOP(part, cstop);
         }
-        used = REE_VSEL(pooled, used, REE_VSEL(cused < stock, cused, stock));
+        used = REE_VSEL(pooled, used, REE_VSEL(REE_VCMP(cused, <, stock), cused, stock));
         shortfall = REE_VSEL(pooled, shortfall, cshort);
         lost = REE_VSEL(pooled, lost, clost);
     }
@@ -814,19 +819,20 @@ static void sector_consume_lanes(const void *params, void *state, const ree_node
     s->lost_units = lost;
     s->stopped = stopped;
     io->consumed[m] = used;
-    s->share = REE_VSEL(need > zero, shortfall / need, zero);
+    s->share = REE_VSEL(REE_VCMP(need, >, zero), shortfall / need, zero);
 
-    ree_vl any = stopped > zero;
+    ree_vl any = REE_VCMP(stopped, >, zero);
     if (REE_VANY(any)) {
         ree_vd t = REE_VSPLAT((double)io->step), shock = SP(shock_start);
         for (int l = 0; l < REE_LANES; l++)
             shock[l] = ceil(shock[l]);
-        s->first_stop = REE_VSEL(any & (s->first_stop < zero), t, s->first_stop);
+        s->first_stop = REE_VSEL(any & REE_VCMP(s->first_stop, <, zero), t, s->first_stop);
         s->first_stop_after =
-            REE_VSEL(any & (s->first_stop_after < zero) & (t >= shock), t, s->first_stop_after);
+            REE_VSEL(any & REE_VCMP(s->first_stop_after, <, zero) & REE_VCMP(t, >=, shock), t,
+                     s->first_stop_after);
     }
     s->firm_months += months;
-    s->max_stopped = REE_VSEL(stopped > s->max_stopped, stopped, s->max_stopped);
+    s->max_stopped = REE_VSEL(REE_VCMP(stopped, >, s->max_stopped), stopped, s->max_stopped);
 
     ree_resil_step_lanes(&s->resil, io->step, &s->need, &s->used, &s->shortfall, &s->lost_units);
     write_metrics_lanes(s, io->metrics);

@@ -85,25 +85,25 @@ void ree_resil_step_lanes(ree_resil_lanes *a, int step, const ree_vd *need, cons
 {
     const ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0), t = REE_VSPLAT((double)step);
     ree_vd n = *need, sf = *shortfall;
-    ree_vd share = REE_VSEL(n > zero, sf / n, zero);
+    ree_vd share = REE_VSEL(REE_VCMP(n, >, zero), sf / n, zero);
     a->total_short += sf;
     a->total_need += n;
     a->total_lost += *lost;
-    a->max_share = REE_VSEL(share > a->max_share, share, a->max_share);
-    a->max_short = REE_VSEL(sf > a->max_short, sf, a->max_short);
+    a->max_share = REE_VSEL(REE_VCMP(share, >, a->max_share), share, a->max_share);
+    a->max_short = REE_VSEL(REE_VCMP(sf, >, a->max_short), sf, a->max_short);
     a->sum_share += share;
-    ree_vl sh = *used < a->service_level * n;
+    ree_vl sh = REE_VCMP(*used, <, a->service_level * n);
     a->months_short = REE_VSEL(sh, a->months_short + one, a->months_short);
-    a->first_short = REE_VSEL(sh & (a->first_short < zero), t, a->first_short);
+    a->first_short = REE_VSEL(sh & REE_VCMP(a->first_short, <, zero), t, a->first_short);
     /* The branches of the scalar step on the onset as it was before this step. */
-    ree_vl before = a->onset < zero;
-    a->onset = REE_VSEL(before & sh & (t >= a->shock), t, a->onset);
-    ree_vl open = ~before & (a->recovered < zero);
+    ree_vl before = REE_VCMP(a->onset, <, zero);
+    a->onset = REE_VSEL(before & sh & REE_VCMP(t, >=, a->shock), t, a->onset);
+    ree_vl open = ~before & REE_VCMP(a->recovered, <, zero);
     a->ok_from = REE_VSEL(open & sh, REE_VSPLAT(-1.0), a->ok_from);
     ree_vl ok = open & ~sh;
-    a->ok_from = REE_VSEL(ok & (a->ok_from < zero), t, a->ok_from);
-    a->recovered =
-        REE_VSEL(ok & (t - a->ok_from + one >= a->recover_months), a->ok_from, a->recovered);
+    a->ok_from = REE_VSEL(ok & REE_VCMP(a->ok_from, <, zero), t, a->ok_from);
+    a->recovered = REE_VSEL(ok & REE_VCMP(t - a->ok_from + one, >=, a->recover_months), a->ok_from,
+                            a->recovered);
 }
 
 void ree_resil_finish_lanes(const ree_resil_lanes *a, int nsteps, ree_resil_result out[REE_LANES])

@@ -15,6 +15,7 @@
 #define REESIM_RESILIENCE_H
 
 #include "model_lanes.h"
+#include "model_lanes_cmp.h"
 
 typedef struct ree_resil {
     double service_level;  /* 1 */
