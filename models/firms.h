@@ -10,6 +10,9 @@
 #ifndef REESIM_FIRMS_H
 #define REESIM_FIRMS_H
 
+#include "model_lanes.h"
+#include "model_lanes_cmp.h"
+
 /* Most classes a population holds: enough for the 5%-quantile class at K = 10 and a smooth
  * cover distribution; the state is a fixed block of this many classes. */
 #define REE_FIRMS_MAX 32
@@ -37,5 +40,36 @@ void ree_firms_rescale(double *v, int k, double total);
  * in proportion to their last orders, and the arrivals `received` leave the pipelines in
  * proportion to p_i for the stocks. Both are then rescaled to stock and Q. */
 void ree_firms_split(ree_firms *f, double stock, double position, double received);
+
+/* A population on lanes (model_lanes.h): each lane its own run's classes, bit for bit the scalar
+ * functions' on that lane. A lane has classes 0 .. k - 1 of the REE_FIRMS_MAX (kd: its k as a
+ * double); the class loops run to kmax, the most classes of any lane, and a class a lane lacks
+ * takes no part in its sums (its values are scratch). */
+typedef struct ree_firms_lanes {
+    ree_vd kd;
+    ree_vd cover[REE_FIRMS_MAX];
+    ree_vd cstock[REE_FIRMS_MAX];
+    ree_vd cpipe[REE_FIRMS_MAX];
+    ree_vd corder[REE_FIRMS_MAX];
+    ree_vd qprev;
+    int kmax;
+    int started; /* the lanes split together: ree_firms_split_lanes steps every lane */
+} ree_firms_lanes;
+
+/* The mask of the lanes that have class i. */
+#define REE_FIRMS_LIVE(f, i) REE_VCMP(REE_VSPLAT((double)(i)), <, (f)->kd)
+
+/* ree_firms_reset on each lane. */
+void ree_firms_reset_lanes(ree_firms_lanes *f, const ree_vd *classes, const ree_vd *cover,
+                           const ree_vd *cover_sd);
+
+/* ree_firms_rescale of v[0..k) on each lane (v: REE_FIRMS_MAX lane vectors, a class each). */
+void ree_firms_rescale_lanes(const ree_firms_lanes *f, ree_vd *v, const ree_vd *total);
+
+/* ree_firms_split on each lane. Every lane takes part, a lane with k = 1 too (its caller may
+ * ignore the result): the first call on a population sets every lane's split, the later ones
+ * carry every lane's on, as the scalar calls at every step would. */
+void ree_firms_split_lanes(ree_firms_lanes *f, const ree_vd *stock, const ree_vd *position,
+                           const ree_vd *received);
 
 #endif

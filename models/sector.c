@@ -138,7 +138,8 @@
 
 #include "exactmath.h"
 #include "firms.h"
-#include "model.h"
+#include "model_lanes.h"
+#include "model_lanes_cmp.h"
 #include "resilience.h"
 #include "rng.h"
 
@@ -624,6 +625,256 @@ static void sector_finish(const void *params, const void *state, const ree_model
     indicators[13] = s->max_stopped;
 }
 
+/* The hooks on lanes (model_lanes.h): the same operations per lane, branches as selects. Draws
+ * and library functions (the quantile, exp, log, the growth path's power) are per lane, and a
+ * lane with k = 1 takes the pooled rules while the others take their classes. */
+typedef struct sector_state_lanes {
+    ree_vd demand_t, need, sub, destroyed, used, shortfall, share, lost_units, stopped, plag;
+    ree_vd g0, g_rate, t0;               /* t0: a step, as an exact double */
+    ree_vd first_stop, first_stop_after; /* steps, -1 if none */
+    ree_vd firm_months, max_stopped;
+    ree_logx gbase[REE_LANES];
+    ree_resil_lanes resil;
+    ree_firms_lanes f;
+} sector_state_lanes;
+
+/* rate() of a lane vector of months. */
+#define RATE_LANES(months)                                                                         \
+    REE_VSEL(REE_VCMP(months, >, REE_VSPLAT(1.0)), REE_VSPLAT(1.0) / (months), REE_VSPLAT(1.0))
+
+#define SP(field) REE_LP(params, sector_params, field)
+
+static void write_metrics_lanes(const sector_state_lanes *s, ree_vd *metrics)
+{
+    metrics[M_DEMAND] = s->demand_t;
+    metrics[M_NEED] = s->need;
+    metrics[M_CONSUMED] = s->used;
+    metrics[M_SHORTFALL] = s->shortfall;
+    metrics[M_SHORTFALL_SHARE] = s->share;
+    metrics[M_SUBSTITUTION] = s->sub;
+    metrics[M_DESTROYED] = s->destroyed;
+    metrics[M_LOST_UNITS] = s->lost_units;
+    metrics[M_FIRMS_STOPPED] = s->stopped;
+}
+
+static void sector_reset_lanes(const void *params, void *state, const ree_model_ctx *ctx)
+{
+    (void)ctx;
+    sector_state_lanes *s = state;
+    ree_vd sl = SP(service_level), rm = SP(recover_months), shock = SP(shock_start);
+    ree_vd growth = SP(growth), classes = SP(firm_classes), cover = SP(cover_weeks),
+           cover_sd = SP(cover_sd);
+    for (int l = 0; l < REE_LANES; l++) {
+        shock[l] = ceil(shock[l]);
+        ree_logx_set(&s->gbase[l], 1 + growth[l]);
+    }
+    ree_resil_reset_lanes(&s->resil, &sl, &shock, &rm);
+    s->plag = REE_VSPLAT(1.0);
+    s->g0 = REE_VSPLAT(1.0);
+    s->g_rate = growth;
+    s->first_stop = s->first_stop_after = REE_VSPLAT(-1.0);
+    ree_firms_reset_lanes(&s->f, &classes, &cover, &cover_sd);
+}
+
+static void sector_order_lanes(const void *params, void *state, const ree_node_io_lanes *io)
+{
+    sector_state_lanes *s = state;
+    int m = REE_LP0(params, sector_params, material, int);
+    const ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0);
+
+    /* noise 0: no draw in that lane (sector_order) */
+    ree_vd noise = SP(noise), factor = one;
+    ree_vl draw = REE_VCMP(noise, !=, zero);
+    if (REE_VANY(draw)) {
+        ree_vd z = zero;
+        for (int l = 0; l < REE_LANES; l++)
+            if (draw[l])
+                z[l] = ree_ugaussian_pinv(ree_rng_uniform_pos_gsl(io->rng[l]));
+        ree_vd arg = noise * z - noise * noise / 2.0;
+        for (int l = 0; l < REE_LANES; l++)
+            if (draw[l])
+                factor[l] = ree_exp(arg[l]);
+    }
+    ree_vd growth = SP(growth);
+    ree_vl changed = REE_VCMP(growth, !=, s->g_rate);
+    if (REE_VANY(changed))
+        for (int l = 0; l < REE_LANES; l++)
+            if (changed[l]) {
+                s->g0[l] = growth_path(s->g0[l], &s->gbase[l], io->step - (int)s->t0[l]);
+                s->g_rate[l] = growth[l];
+                ree_logx_set(&s->gbase[l], 1 + growth[l]);
+                s->t0[l] = io->step;
+            }
+    /* Lanes on one path (the same growth since the same step, as without sampled growth) share
+     * one power: the same call on the same arguments. */
+    ree_vd y = (REE_VSPLAT((double)io->step) - s->t0) / 12.0, pw = one;
+    if (REE_VALL(REE_VCMP(s->g_rate, ==, REE_VSPLAT(s->g_rate[0])) &
+                 REE_VCMP(s->t0, ==, REE_VSPLAT(s->t0[0]))))
+        pw = REE_VSPLAT(ree_pow_logx(&s->gbase[0], y[0]));
+    else
+        for (int l = 0; l < REE_LANES; l++)
+            pw[l] = ree_pow_logx(&s->gbase[l], y[l]);
+    s->demand_t = SP(demand) * (s->g0 * pw) * factor;
+
+    ree_vd price = io->price ? io->price[m] : one;
+    s->plag += (price - s->plag) * RATE_LANES(SP(price_lag_months));
+    ree_vd lnp = zero;
+    ree_vl up = REE_VCMP(s->plag, >, one);
+    if (REE_VANY(up))
+        for (int l = 0; l < REE_LANES; l++)
+            if (up[l])
+                lnp[l] = ree_log(s->plag[l]);
+    ree_vd sub_max = SP(sub_max), sub_months = SP(sub_months);
+    ree_vd sub_p = SP(price_sub_elasticity) * lnp;
+    sub_p = REE_VSEL(REE_VCMP(sub_p, >, sub_max), sub_max, sub_p);
+    ree_vl trig = REE_VCMP(s->share, >, SP(sub_trigger));
+    ree_vl rise = ~trig & REE_VCMP(s->sub, <, sub_p);
+    ree_vd to_max = s->sub + (sub_max - s->sub) * RATE_LANES(sub_months);
+    ree_vd to_p = s->sub + (sub_p - s->sub) * RATE_LANES(sub_months);
+    ree_vd back = s->sub - (s->sub - sub_p) * RATE_LANES(SP(sub_revert_months));
+    s->sub = REE_VSEL(trig, to_max, REE_VSEL(rise, to_p, back));
+
+    ree_vd sc = io->scarcity[m], dd_max = SP(dd_max);
+    ree_vd dd = SP(dd_elasticity) * REE_VSEL(REE_VCMP(sc, >, zero), sc, zero) +
+                SP(price_dd_elasticity) * lnp;
+    dd = REE_VSEL(REE_VCMP(dd, >, dd_max), dd_max, dd);
+    ree_vd kept = s->demand_t * (one - s->sub);
+    s->destroyed = kept * dd;
+    s->need = kept * (one - dd);
+
+    ree_vd lead = io->lead ? io->lead[m] : zero;
+    ree_vd q = s->need * (one + lead + SP(cover_weeks) / REE_WEEKS_PER_MONTH) - io->position[m];
+    ree_vd order = REE_VSEL(REE_VCMP(q, >, zero), q, zero);
+    if (s->f.kmax > 1) {
+        ree_firms_lanes *f = &s->f;
+        ree_vd rec = io->received ? io->received[m] : zero;
+        ree_firms_split_lanes(f, &io->stock[m], &io->position[m], &rec);
+        ree_vd total = zero, n = s->need / f->kd;
+        for (int i = 0; i < f->kmax; i++) {
+            ree_vd qi =
+                n * (one + lead + f->cover[i] / REE_WEEKS_PER_MONTH) - f->cstock[i] - f->cpipe[i];
+            f->corder[i] = REE_VSEL(REE_VCMP(qi, >, zero), qi, zero);
+            total = REE_VSEL(REE_FIRMS_LIVE(f, i), total + f->corder[i], total);
+        }
+        order = REE_VSEL(REE_VCMP(f->kd, ==, one), order, total);
+    }
+    io->order[m] = order;
+
+    s->used = zero;
+    s->shortfall = zero;
+    s->lost_units = zero;
+    s->stopped = zero;
+    write_metrics_lanes(s, io->metrics);
+}
+
+static void sector_consume_lanes(const void *params, void *state, const ree_node_io_lanes *io)
+{
+    sector_state_lanes *s = state;
+    int m = REE_LP0(params, sector_params, material, int);
+    const ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0);
+    ree_vd kg = SP(kg_per_unit), stop_days = SP(stop_days), k = s->f.kd;
+
+    ree_vd stock = REE_VSEL(REE_VCMP(io->stock[m], >, zero), io->stock[m], zero);
+    ree_vd need = s->need, months = zero, stopped = zero, firm = one / k;
+    /* class_stop(): a stop that counts adds 1 / k of the firms (firm) and stop / k months */
+#define CLASS_STOP(mask, stop)                                                                     \
+    do {                                                                                           \
+        ree_vl counts_ = (mask)&REE_VCMP(stop, >, REE_VSPLAT(STOP_EPS)) &                          \
+                         REE_VCMP((stop)*REE_DAYS_PER_MONTH, >=, stop_days);                       \
+        stopped = REE_VSEL(counts_, stopped + firm, stopped);                                      \
+        months = REE_VSEL(counts_, months + (stop) / k, months);                                   \
+    } while (0)
+
+    ree_vd used = REE_VSEL(REE_VCMP(stock, <, need), stock, need);
+    ree_vd shortfall = need - used;
+    ree_vd lost = shortfall * 1000 / kg;
+    ree_vl pooled = REE_VCMP(k, ==, one);
+    ree_vd stop = REE_VSEL(REE_VCMP(need, >, zero), shortfall / need, zero);
+    CLASS_STOP(pooled, stop);
+    if (s->f.kmax > 1) {
+        ree_firms_lanes *f = &s->f;
+        ree_vd n = need / k, cused = zero, clost = zero, cshort = zero;
+        ree_firms_rescale_lanes(f, f->cstock, &stock);
+        for (int i = 0; i < f->kmax; i++) {
+            ree_vl live = ~pooled & REE_FIRMS_LIVE(f, i);
+            ree_vd u = REE_VSEL(REE_VCMP(f->cstock[i], <, n), f->cstock[i], n);
+            f->cstock[i] -= u;
+            cused = REE_VSEL(live, cused + u, cused);
+            /* a class served in full adds nothing (sector_consume) */
+            ree_vl part = live & ~(REE_VCMP(u, ==, n) & REE_VCMP(n, <, REE_VSPLAT(INFINITY)));
+            if (!REE_VANY(part))
+                continue;
+            cshort = REE_VSEL(part, cshort + (n - u), cshort);
+            ree_vd cstop = REE_VSEL(REE_VCMP(n, >, zero), one - u / n, zero);
+            clost = REE_VSEL(part, clost + cstop * n * 1000 / kg, clost);
+            CLASS_STOP(part, cstop);
+        }
+        used = REE_VSEL(pooled, used, REE_VSEL(REE_VCMP(cused, <, stock), cused, stock));
+        shortfall = REE_VSEL(pooled, shortfall, cshort);
+        lost = REE_VSEL(pooled, lost, clost);
+    }
+#undef CLASS_STOP
+    s->used = used;
+    s->shortfall = shortfall;
+    s->lost_units = lost;
+    s->stopped = stopped;
+    io->consumed[m] = used;
+    s->share = REE_VSEL(REE_VCMP(need, >, zero), shortfall / need, zero);
+
+    ree_vl any = REE_VCMP(stopped, >, zero);
+    if (REE_VANY(any)) {
+        ree_vd t = REE_VSPLAT((double)io->step), shock = SP(shock_start);
+        for (int l = 0; l < REE_LANES; l++)
+            shock[l] = ceil(shock[l]);
+        s->first_stop = REE_VSEL(any & REE_VCMP(s->first_stop, <, zero), t, s->first_stop);
+        s->first_stop_after =
+            REE_VSEL(any & REE_VCMP(s->first_stop_after, <, zero) & REE_VCMP(t, >=, shock), t,
+                     s->first_stop_after);
+    }
+    s->firm_months += months;
+    s->max_stopped = REE_VSEL(REE_VCMP(stopped, >, s->max_stopped), stopped, s->max_stopped);
+
+    ree_resil_step_lanes(&s->resil, io->step, &s->need, &s->used, &s->shortfall, &s->lost_units);
+    write_metrics_lanes(s, io->metrics);
+}
+
+static void sector_finish_lanes(const void *params, const void *state, const ree_model_ctx *ctx,
+                                double *ind)
+{
+    const sector_state_lanes *s = state;
+    ree_resil_result res[REE_LANES];
+    ree_resil_finish_lanes(&s->resil, ctx->nsteps, res);
+    ree_vd shock = SP(shock_start);
+    for (int l = 0; l < REE_LANES; l++) {
+        const ree_resil_result *r = &res[l];
+        const double v[] = {r->shortfall,
+                            r->shortfall_share,
+                            r->months_short,
+                            r->max_shortfall_share,
+                            r->lost_units,
+                            r->first_short_month,
+                            r->max_shortfall,
+                            r->depth_duration,
+                            r->onset_lag,
+                            r->time_to_recover,
+                            s->first_stop[l] >= 0 ? s->first_stop[l] : ctx->nsteps,
+                            s->first_stop_after[l] >= 0 ? s->first_stop_after[l] - ceil(shock[l])
+                                                        : ctx->nsteps,
+                            s->firm_months[l],
+                            s->max_stopped[l]};
+        for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+            ind[i * REE_LANES + (size_t)l] = v[i];
+    }
+}
+
+static const ree_model_lanes sector_lanes = {
+    .state_bytes = sizeof(sector_state_lanes),
+    .reset = sector_reset_lanes,
+    .order = sector_order_lanes,
+    .consume = sector_consume_lanes,
+    .finish = sector_finish_lanes,
+};
+
 const ree_model ree_model_sector = {
     .name = "sector",
     .summary = "demand sector: pooled or firm classes with own stocks, stoppages, substitution",
@@ -642,4 +893,5 @@ const ree_model ree_model_sector = {
     .order = sector_order,
     .consume = sector_consume,
     .finish = sector_finish,
+    .lanes = &sector_lanes,
 };

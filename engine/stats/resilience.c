@@ -68,6 +68,65 @@ void ree_resil_finish(const ree_resil *a, int nsteps, ree_resil_result *out)
                                                : n - a->onset;
 }
 
+/* The lane versions: the same operations per lane, branches as selects. */
+void ree_resil_reset_lanes(ree_resil_lanes *a, const ree_vd *service_level, const ree_vd *shock,
+                           const ree_vd *recover_months)
+{
+    const ree_vd none = REE_VSPLAT(-1.0);
+    *a = (ree_resil_lanes){0};
+    a->service_level = *service_level;
+    a->shock = *shock;
+    a->recover_months = *recover_months;
+    a->first_short = a->onset = a->ok_from = a->recovered = none;
+}
+
+void ree_resil_step_lanes(ree_resil_lanes *a, int step, const ree_vd *need, const ree_vd *used,
+                          const ree_vd *shortfall, const ree_vd *lost)
+{
+    const ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0), t = REE_VSPLAT((double)step);
+    ree_vd n = *need, sf = *shortfall;
+    ree_vd share = REE_VSEL(REE_VCMP(n, >, zero), sf / n, zero);
+    a->total_short += sf;
+    a->total_need += n;
+    a->total_lost += *lost;
+    a->max_share = REE_VSEL(REE_VCMP(share, >, a->max_share), share, a->max_share);
+    a->max_short = REE_VSEL(REE_VCMP(sf, >, a->max_short), sf, a->max_short);
+    a->sum_share += share;
+    ree_vl sh = REE_VCMP(*used, <, a->service_level * n);
+    a->months_short = REE_VSEL(sh, a->months_short + one, a->months_short);
+    a->first_short = REE_VSEL(sh & REE_VCMP(a->first_short, <, zero), t, a->first_short);
+    /* The branches of the scalar step on the onset as it was before this step. */
+    ree_vl before = REE_VCMP(a->onset, <, zero);
+    a->onset = REE_VSEL(before & sh & REE_VCMP(t, >=, a->shock), t, a->onset);
+    ree_vl open = ~before & REE_VCMP(a->recovered, <, zero);
+    a->ok_from = REE_VSEL(open & sh, REE_VSPLAT(-1.0), a->ok_from);
+    ree_vl ok = open & ~sh;
+    a->ok_from = REE_VSEL(ok & REE_VCMP(a->ok_from, <, zero), t, a->ok_from);
+    a->recovered = REE_VSEL(ok & REE_VCMP(t - a->ok_from + one, >=, a->recover_months), a->ok_from,
+                            a->recovered);
+}
+
+void ree_resil_finish_lanes(const ree_resil_lanes *a, int nsteps, ree_resil_result out[REE_LANES])
+{
+    for (int l = 0; l < REE_LANES; l++) {
+        ree_resil s = {.service_level = a->service_level[l],
+                       .shock = a->shock[l],
+                       .recover_months = a->recover_months[l],
+                       .total_short = a->total_short[l],
+                       .total_need = a->total_need[l],
+                       .months_short = a->months_short[l],
+                       .max_share = a->max_share[l],
+                       .total_lost = a->total_lost[l],
+                       .max_short = a->max_short[l],
+                       .sum_share = a->sum_share[l],
+                       .first_short = (int)a->first_short[l],
+                       .onset = (int)a->onset[l],
+                       .ok_from = (int)a->ok_from[l],
+                       .recovered = (int)a->recovered[l]};
+        ree_resil_finish(&s, nsteps, &out[l]);
+    }
+}
+
 const ree_metric_def ree_resil_region_defs[] = {
     {"shortfall", "t", "total shortfall of the region's sectors", REE_DIR_HIGHER_WORSE,
      REE_MD_HEADLINE},

@@ -14,7 +14,8 @@
 #ifndef REESIM_RESILIENCE_H
 #define REESIM_RESILIENCE_H
 
-#include "model.h"
+#include "model_lanes.h"
+#include "model_lanes_cmp.h"
 
 typedef struct ree_resil {
     double service_level;  /* 1 */
@@ -60,6 +61,26 @@ int ree_resil_step(ree_resil *a, int step, double need, double used, double shor
 
 /* Indicators after `nsteps` steps into *out; `a` is left unchanged. */
 void ree_resil_finish(const ree_resil *a, int nsteps, ree_resil_result *out);
+
+/* The accumulator on lanes (model_lanes.h): REE_LANES trajectories stepped together, each lane
+ * bit for bit the scalar accumulator fed that lane's values. The steps of ree_resil (first_short,
+ * onset, ok_from, recovered) are held as exact doubles, -1 as there. */
+typedef struct ree_resil_lanes {
+    ree_vd service_level, shock, recover_months;
+    ree_vd total_short, total_need, months_short, max_share, total_lost, max_short, sum_share;
+    ree_vd first_short, onset, ok_from, recovered;
+} ree_resil_lanes;
+
+/* ree_resil_reset on each lane. */
+void ree_resil_reset_lanes(ree_resil_lanes *a, const ree_vd *service_level, const ree_vd *shock,
+                           const ree_vd *recover_months);
+
+/* ree_resil_step on each lane (the lanes step together). */
+void ree_resil_step_lanes(ree_resil_lanes *a, int step, const ree_vd *need, const ree_vd *used,
+                          const ree_vd *shortfall, const ree_vd *lost);
+
+/* ree_resil_finish of each lane l into out[l]. */
+void ree_resil_finish_lanes(const ree_resil_lanes *a, int nsteps, ree_resil_result out[REE_LANES]);
 
 /* Region totals: the service level when the region's sectors do not share one, and the months
  * at service that count as recovered (the sector model's defaults). The shock is the horizon
