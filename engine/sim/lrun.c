@@ -42,6 +42,28 @@ static int lanes_fit(const ree_plan *p)
     return 1;
 }
 
+/* The entities timeline events or regimes change, and whether a link is one of them: the only
+ * parameters a policy step can change (ree_lrun_params). */
+static void policy_setup(ree_lrun *g)
+{
+    const ree_plan *p = g->p;
+    int *mark = g->policy; /* n entries, zeroed: first as marks, then as the list */
+    for (int i = 0; i < p->nevent; i++)
+        for (int c = 0; c < p->events[i].nchange; c++)
+            mark[p->events[i].changes[c].entity] = 1;
+    for (int i = 0; i < p->nregime; i++)
+        for (int c = 0; c < p->regimes[i].nchange; c++)
+            mark[p->regimes[i].changes[c].entity] = 1;
+    g->npolicy = 0;
+    for (int e = 0; e < p->nentity; e++)
+        if (mark[e]) {
+            mark[e] = 0;
+            mark[g->npolicy++] = e; /* npolicy <= e: an entry not yet read */
+            if (p->entities[e].model->kind == REE_MODEL_LINK)
+                g->policy_links = 1;
+        }
+}
+
 #ifndef REESIM_LANES_V4
 void ree_lrun_step_v4(ree_lrun *g) /* no second build: never chosen (ree_lanes_v4 is 0) */
 {
@@ -75,8 +97,9 @@ ree_lrun *ree_lrun_alloc(const ree_plan *p)
     g->lpoff = calloc((size_t)ne + 1, sizeof(size_t));
     g->lsoff = calloc((size_t)ne + 1, sizeof(size_t));
     g->lanes = calloc((size_t)ne + 1, sizeof *g->lanes);
+    g->policy = calloc((size_t)ne + 1, sizeof(int));
     g->step = ree_lanes_v4() ? ree_lrun_step_v4 : ree_lrun_step;
-    if (!g->lpoff || !g->lsoff || !g->lanes) {
+    if (!g->lpoff || !g->lsoff || !g->lanes || !g->policy) {
         ree_lrun_free(g);
         return NULL;
     }
@@ -139,6 +162,7 @@ ree_lrun *ree_lrun_alloc(const ree_plan *p)
     for (int e = 0; e < ne; e++)
         for (int l = 0; l < REE_LANES; l++)
             g->rng[(size_t)e * REE_LANES + (size_t)l] = g->run[l]->rng[e];
+    policy_setup(g);
     for (int n = 0; n < p->nnode; n++) {
         int e = p->nodes[n].entity;
         size_t o = (size_t)n * (size_t)nm;
@@ -213,11 +237,12 @@ static int pair_same(const ree_lrun *g, int pr)
     return 1;
 }
 
-void ree_lrun_params(ree_lrun *g)
+void ree_lrun_params(ree_lrun *g, int all)
 {
     const ree_plan *p = g->p;
     const void *src[REE_LANES];
-    for (int e = 0; e < p->nentity; e++) {
+    for (int i = 0, n = all ? p->nentity : g->npolicy; i < n; i++) {
+        int e = all ? i : g->policy[i];
         size_t ps = p->entities[e].model->params_size;
         if (!ps)
             continue;
@@ -225,6 +250,8 @@ void ree_lrun_params(ree_lrun *g)
             src[l] = g->run[l]->par[e];
         ree_lanes_transpose(g->lpar + g->lpoff[e], src, ps);
     }
+    if (!all && !g->policy_links)
+        return;
     g->uni = 1;
     for (int i = 0; i < p->nlink; i++) {
         llink *k = &g->lk[i];
@@ -259,7 +286,7 @@ void ree_lrun_reset(ree_lrun *g, unsigned long long seed, long long first, int c
         memset(g->run[l]->indicators, 0, sizeof(double) * (size_t)p->nindicator);
         g->st[l] = REE_OK;
     }
-    ree_lrun_params(g);
+    ree_lrun_params(g, 1);
     memset(g->lstate, 0, g->lsoff[p->nentity]);
     const ree_model_ctx *ctx = g->run[0]->ctx;
     for (int e = 0; e < p->nentity; e++) {

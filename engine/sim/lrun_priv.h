@@ -55,12 +55,15 @@ struct ree_lrun {
     int uni;
     int *pair_same;
     int *oldrank; /* REE_LANES x nlink: the ranks before a policy step */
+    int *policy;  /* the entities timeline events or regimes change (policy_setup in lrun.c) */
+    int npolicy, policy_links;
 
     ree_status st[REE_LANES]; /* the first failure of each lane's run */
 };
 
-/* lrun.c: lay the lanes' parameters, link numbers and layouts anew after a policy step. */
-void ree_lrun_params(ree_lrun *g);
+/* lrun.c: lay the lanes' parameters, link numbers and layouts anew: all of them (at reset), or
+ * after a policy step those that policy can change. */
+void ree_lrun_params(ree_lrun *g, int all);
 
 /* lrun_step.c: one step of every lane; the same built for x86-64-v4 (AVX-512) when the
  * compiler can (model_lanes.h, "Instruction sets"), else the same function. */

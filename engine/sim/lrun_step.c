@@ -195,7 +195,7 @@ static void policy(ree_lrun *g)
             if (k->slot >= 0 && k->rank != g->oldrank[(size_t)l * (size_t)nl + (size_t)i])
                 g->g_fallback[k->slot][l] = 0;
         }
-    ree_lrun_params(g);
+    ree_lrun_params(g, 0);
 }
 
 /* Gate gi's decide (ship 0) or ship hook: its lane hook, or its scalar hook lane by lane on the
