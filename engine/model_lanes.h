@@ -9,12 +9,15 @@
  * Layouts (a "lane vector" is REE_LANES doubles, lane l at index l, 64-byte aligned):
  *  - parameters: the model's own parameter struct transposed by 8-byte words
  *    (ree_lanes_transpose): word w of lane l's struct at word w * REE_LANES + l. A double field
- *    is then a lane vector, read with REE_LP; a field the runs share (REE_PT_MATERIAL, MATSET,
- *    TAGSET, MATMAP: never sampled nor changed per run) is read from lane 0's copy with REE_LP0;
+ *    is then a lane vector, read with REE_LP; a field the runs share (a REE_PT_MATERIAL,
+ *    MATSET, TAGSET or MATMAP parameter without REE_PF_TIMELINE: never sampled nor changed per
+ *    run) is read from lane 0's copy with REE_LP0; one that timelines or regimes may set (the
+ *    gate's `deny_end_use`) differs per lane: its 8-byte words with REE_LPW;
  *  - io arrays: one lane vector per material ([material][lane]), per link for gates, per metric
  *    for metrics; `history` is [step][material][lane];
  *  - state: the model's own lane struct (REE_LANES-wide fields), zeroed before reset, 64-byte
- *    aligned; the engine never reads it (finish() reports what a run's state says);
+ *    aligned, never moved within a run (a model may keep pointers into it, as the gate does);
+ *    the engine never reads it (finish() reports what a run's state says);
  *  - indicators: finish() writes indicator i of lane l to ind[i * REE_LANES + l].
  *
  * Lanes past the last run of a group hold a copy of a real run and are discarded: a hook must
@@ -64,6 +67,11 @@ typedef int64_t ree_vl __attribute__((vector_size(REE_LANES * sizeof(int64_t))))
  * build is in use. */
 const struct ree_model_lanes *ree_lanes_of(const ree_model *m);
 int ree_lanes_v4(void);
+
+/* The 8-byte field `field` of struct `type` in every lane, as REE_LANES 64-bit words (a tag or
+ * material mask that timelines may set per run). */
+#define REE_LPW(par, type, field)                                                                  \
+    (*(const ree_vl *)((const char *)(par) + offsetof(type, field) * REE_LANES))
 
 /* Transpose REE_LANES parameter structs of `bytes` bytes (a multiple of 8) into `dst`
  * (bytes * REE_LANES, 8-byte aligned): word w of src[l] to word w * REE_LANES + l. */
