@@ -22,10 +22,11 @@ void ree_lrun_free(ree_lrun *g)
         return;
     for (int l = 0; l < REE_LANES; l++)
         ree_run_free(g->run[l]);
-    void *a[] = {g->lpar,   g->lpoff,  g->lstate,    g->lsoff,      g->metrics, g->stock,
-                 g->bk,     g->price,  g->history,   g->pipe,       g->lk,      g->g_applied,
-                 g->g_rule, g->series, g->ssrc,      g->region_sum, g->nio,     g->gio,
-                 g->rng,    g->ind,    g->pair_same, g->oldrank,    g->transit};
+    void *a[] = {g->lpar,       g->lpoff,     g->lstate,  g->lsoff,   g->metrics,
+                 g->stock,      g->bk,        g->price,   g->history, g->pipe,
+                 g->lk,         g->g_applied, g->g_rule,  g->series,  g->ssrc,
+                 g->region_sum, g->nio,       g->gio,     g->rng,     g->ind,
+                 g->pair_same,  g->oldrank,   g->transit, g->lanes,   g->policy};
     for (size_t i = 0; i < sizeof a / sizeof a[0]; i++)
         free(a[i]);
     free(g);
