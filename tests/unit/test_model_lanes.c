@@ -6,7 +6,8 @@
  * tests/lanes/ (written to reach branches the shipped ones do not), is run by the
  * engine as it is (scalar), runs 0 .. NRUN-1, with each entity's model swapped for a copy whose
  * hooks call the original and record, per call, the effective parameters, the io arrays before
- * and after, and the entity's stream before and after. Then, for each entity whose model has
+ * and after, and the entity's stream before and after (the recording is tests/lanes/capture.c,
+ * which bench/lanes.c times the hooks on). Then, for each entity whose model has
  * lane hooks, groups of REE_LANES runs are replayed through the lane hooks: parameters
  * transposed from the recorded ones, io arrays interleaved from the recorded "before", each
  * lane's stream a copy of the recorded one; every array after the call, every stream after it
@@ -30,72 +31,13 @@
 #include "plan.h"
 #include "run_priv.h"
 
+#include "../lanes/capture.h"
+
 #define NGROUP 2 /* lane groups replayed per scenario */
 #define NRUN   (NGROUP * REE_LANES)
 
-/* Phases of a recorded call: the node phases (run_priv.h's PH_*), then the gate's two. */
-enum { C_DECIDE = PH_COUNT, C_SHIP, C_KINDS };
-static const char *const phase_name[C_KINDS] = {"produce", "order",  "offer",    "consume",
-                                                "account", "decide", "gate_ship"};
-
-/* Node io arrays in record order: 13 per material, then the metrics. */
-enum {
-    A_STOCK,
-    A_POS,
-    A_REQ,
-    A_RECV,
-    A_SCAR,
-    A_LEAD,
-    A_ASKED,
-    A_PROD,
-    A_CONS,
-    A_LOST,
-    A_ORDER,
-    A_OFFER,
-    A_PRICE,
-    A_NODE
-};
-static const char *const node_array[A_NODE] = {
-    "stock",    "position", "requested", "received", "scarcity", "lead", "asked",
-    "produced", "consumed", "lost",      "order",    "offer",    "price"};
-/* Gate io arrays: 5 per link, then the metrics. */
-enum { G_APPLIED, G_SHIPPED, G_LICENSED, G_ON_ORDER, G_GRANTED, G_GATE };
-static const char *const gate_array[G_GATE] = {"applied", "shipped", "licensed", "on_order",
-                                               "granted"};
-
-typedef struct rec {
-    int e, ph, step;
-    int has_asked, has_granted;
-    unsigned char *par;        /* params_size bytes */
-    unsigned char *rules;      /* gate: per link its rule's params (rule params_size), or NULL */
-    unsigned char *rule_given; /* gate: per link 1 when it has a rule */
-    int *rule_first;           /* gate: per link the first link with the same rule (the engine
-                                  hands links of one rule the same parameters: pools by rule) */
-    double *pre, *post;
-    gsl_rng *rng_pre, *rng_post;
-} rec;
-
-typedef struct runrec {
-    rec *v;
-    size_t n, cap;
-    unsigned char **reset_par; /* per entity, the parameters at reset (NULL: no reset hook) */
-    double *history;           /* the final nsteps x nmat history */
-    double *ind;               /* every indicator of the run (plan order) */
-} runrec;
-
 static ree_run *G;
 static const ree_model **G_orig;
-static ree_model *G_wrap;
-static runrec *G_cur;
-
-static int entity_of(const void *par)
-{
-    for (int e = 0; e < G->p->nentity; e++)
-        if (G->par[e] == par)
-            return e;
-    fail_msg("lanes test: a hook called with parameters of no entity");
-    return -1;
-}
 
 static size_t node_width(int e)
 {
@@ -107,164 +49,13 @@ static size_t gate_width(int e, int nlink)
     return (size_t)G_GATE * (size_t)nlink + G->p->entities[e].model->nmetrics;
 }
 
-static void copy_or_zero(double *d, const double *s, size_t n)
+/* A failure of the recording, as fail_msg reports it. */
+__attribute__((format(printf, 1, 0))) static void capture_fail(const char *fmt, va_list ap)
 {
-    if (s)
-        memcpy(d, s, n * sizeof *d);
-    else
-        memset(d, 0, n * sizeof *d);
-}
-
-static void snap_node(double *d, const ree_node_io *io, int e)
-{
-    const double *a[A_NODE] = {io->stock, io->position, io->requested, io->received, io->scarcity,
-                               io->lead,  io->asked,    io->produced,  io->consumed, io->lost,
-                               io->order, io->offer,    io->price};
-    size_t nm = (size_t)G->nmat;
-    for (int i = 0; i < A_NODE; i++)
-        copy_or_zero(d + (size_t)i * nm, a[i], nm);
-    memcpy(d + A_NODE * nm, io->metrics, G->p->entities[e].model->nmetrics * sizeof *d);
-}
-
-static void snap_gate(double *d, const ree_gate_io *io, int e)
-{
-    const double *a[G_GATE] = {io->applied, io->shipped, io->licensed, io->on_order, io->granted};
-    size_t nl = (size_t)io->nlink;
-    for (int i = 0; i < G_GATE; i++)
-        copy_or_zero(d + (size_t)i * nl, a[i], nl);
-    memcpy(d + G_GATE * nl, io->metrics, G->p->entities[e].model->nmetrics * sizeof *d);
-}
-
-static rec *rec_new(int e, int ph, int step, const void *par, const gsl_rng *rng, size_t width)
-{
-    runrec *rr = G_cur;
-    if (rr->n == rr->cap) {
-        rr->cap = rr->cap ? 2 * rr->cap : 1024;
-        rr->v = realloc(rr->v, rr->cap * sizeof *rr->v);
-        assert_non_null(rr->v);
-    }
-    rec *c = &rr->v[rr->n++];
-    memset(c, 0, sizeof *c);
-    c->e = e, c->ph = ph, c->step = step;
-    size_t ps = G->p->entities[e].model->params_size;
-    c->par = malloc(ps ? ps : 1);
-    c->pre = malloc(width * sizeof(double));
-    c->post = malloc(width * sizeof(double));
-    assert_true(c->par && c->pre && c->post);
-    memcpy(c->par, par, ps);
-    c->rng_pre = gsl_rng_clone(rng);
-    assert_non_null(c->rng_pre);
-    return c;
-}
-
-static void node_call_rec(int ph, const void *par, void *st, const ree_node_io *io)
-{
-    int e = entity_of(par);
-    const ree_model *m = G_orig[e];
-    rec *c = rec_new(e, ph, io->step, par, io->rng, node_width(e));
-    c->has_asked = io->asked != NULL;
-    snap_node(c->pre, io, e);
-    void (*hook)(const void *, void *, const ree_node_io *) = ph == PH_PRODUCE   ? m->produce
-                                                              : ph == PH_ORDER   ? m->order
-                                                              : ph == PH_OFFER   ? m->offer
-                                                              : ph == PH_CONSUME ? m->consume
-                                                                                 : m->account;
-    hook(par, st, io);
-    snap_node(c->post, io, e);
-    c->rng_post = gsl_rng_clone(io->rng);
-    assert_non_null(c->rng_post);
-}
-
-static void w_produce(const void *par, void *st, const ree_node_io *io)
-{
-    node_call_rec(PH_PRODUCE, par, st, io);
-}
-static void w_order(const void *par, void *st, const ree_node_io *io)
-{
-    node_call_rec(PH_ORDER, par, st, io);
-}
-static void w_offer(const void *par, void *st, const ree_node_io *io)
-{
-    node_call_rec(PH_OFFER, par, st, io);
-}
-static void w_consume(const void *par, void *st, const ree_node_io *io)
-{
-    node_call_rec(PH_CONSUME, par, st, io);
-}
-static void w_account(const void *par, void *st, const ree_node_io *io)
-{
-    node_call_rec(PH_ACCOUNT, par, st, io);
-}
-
-static void gate_call_rec(int ph, const void *par, void *st, ree_gate_io *io)
-{
-    int e = entity_of(par);
-    const ree_model *m = G_orig[e];
-    rec *c = rec_new(e, ph, io->step, par, io->rng, gate_width(e, io->nlink));
-    c->has_granted = io->granted != NULL;
-    if (io->rule) {
-        size_t rs = m->rules->params_size;
-        c->rules = calloc((size_t)io->nlink, rs ? rs : 1);
-        c->rule_given = calloc((size_t)io->nlink, 1);
-        c->rule_first = calloc((size_t)io->nlink, sizeof(int));
-        assert_true(c->rules && c->rule_given && c->rule_first);
-        for (int i = 0; i < io->nlink; i++) {
-            c->rule_first[i] = i;
-            for (int j = 0; j < i && c->rule_first[i] == i; j++)
-                if (io->rule[j] == io->rule[i])
-                    c->rule_first[i] = j;
-        }
-        for (int i = 0; i < io->nlink; i++)
-            if (io->rule[i]) {
-                memcpy(c->rules + (size_t)i * rs, io->rule[i], rs);
-                c->rule_given[i] = 1;
-            }
-    }
-    snap_gate(c->pre, io, e);
-    (ph == C_DECIDE ? m->gate_decide : m->gate_ship)(par, st, io);
-    snap_gate(c->post, io, e);
-    c->rng_post = gsl_rng_clone(io->rng);
-    assert_non_null(c->rng_post);
-}
-
-static void w_decide(const void *par, void *st, ree_gate_io *io)
-{
-    gate_call_rec(C_DECIDE, par, st, io);
-}
-static void w_ship(const void *par, void *st, ree_gate_io *io)
-{
-    gate_call_rec(C_SHIP, par, st, io);
-}
-
-static void w_reset(const void *par, void *st, const ree_model_ctx *ctx)
-{
-    int e = entity_of(par);
-    size_t ps = G_orig[e]->params_size;
-    unsigned char *b = malloc(ps ? ps : 1);
-    assert_non_null(b);
-    memcpy(b, par, ps);
-    free(G_cur->reset_par[e]);
-    G_cur->reset_par[e] = b;
-    G_orig[e]->reset(par, st, ctx);
-}
-
-static void w_finish(const void *par, const void *st, const ree_model_ctx *ctx, double *ind)
-{
-    G_orig[entity_of(par)]->finish(par, st, ctx, ind);
-}
-
-static void runrec_free(runrec *rr, int nentity)
-{
-    for (size_t i = 0; i < rr->n; i++) {
-        rec *c = &rr->v[i];
-        free(c->par), free(c->rules), free(c->rule_given), free(c->rule_first);
-        free(c->pre), free(c->post);
-        gsl_rng_free(c->rng_pre), gsl_rng_free(c->rng_post);
-    }
-    free(rr->v);
-    for (int e = 0; e < nentity; e++)
-        free(rr->reset_par[e]);
-    free(rr->reset_par), free(rr->history), free(rr->ind);
+    print_error("ERROR: ");
+    vprint_error(fmt, ap);
+    print_error("\n");
+    fail();
 }
 
 static void *zalloc64(size_t bytes)
@@ -289,7 +80,7 @@ static int same_bits(double a, double b)
 }
 
 /* Compare the lane arrays after a call with each run's recorded "after". */
-static void check_arrays(const char *scen, int e, const rec *const *c, const ree_vd *got,
+static void check_arrays(const char *scen, int e, const lanes_rec *const *c, const ree_vd *got,
                          size_t width, size_t per, const char *const *names, int narray)
 {
     for (int l = 0; l < REE_LANES; l++)
@@ -298,27 +89,27 @@ static void check_arrays(const char *scen, int e, const rec *const *c, const ree
                 const char *what = (int)(i / per) < narray ? names[i / per] : "metric";
                 size_t at = (int)(i / per) < narray ? i % per : i - (size_t)narray * per;
                 fail_msg("%s: %s, %s at step %d, lane %d: %s[%zu] is %a, the scalar hook gave %a",
-                         scen, G->p->entities[e].id, phase_name[c[0]->ph], c[0]->step, l, what, at,
-                         got[i][l], c[l]->post[i]);
+                         scen, G->p->entities[e].id, lanes_phase_name[c[0]->ph], c[0]->step, l,
+                         what, at, got[i][l], c[l]->post[i]);
             }
 }
 
-static void check_rngs(const char *scen, int e, const rec *const *c, gsl_rng *const *rng)
+static void check_rngs(const char *scen, int e, const lanes_rec *const *c, gsl_rng *const *rng)
 {
     for (int l = 0; l < REE_LANES; l++)
         if (memcmp(gsl_rng_state(rng[l]), gsl_rng_state(c[l]->rng_post), gsl_rng_size(rng[l])))
             fail_msg("%s: %s, %s at step %d, lane %d: the stream is not where the scalar hook "
                      "left it (a different number of draws)",
-                     scen, G->p->entities[e].id, phase_name[c[0]->ph], c[0]->step, l);
+                     scen, G->p->entities[e].id, lanes_phase_name[c[0]->ph], c[0]->step, l);
 }
 
 /* Replay entity e of runs g * REE_LANES .. through its model's lane hooks. */
-static void replay(const char *scen, runrec *runs, int g, int e, size_t *calls)
+static void replay(const char *scen, lanes_runrec *runs, int g, int e, size_t *calls)
 {
     const ree_model *m = G_orig[e];
     const ree_model_lanes *lm = ree_lanes_of(m);
     const ree_model_ctx *ctx = &G->ctx[e];
-    runrec *rr = runs + (size_t)g * REE_LANES;
+    lanes_runrec *rr = runs + (size_t)g * REE_LANES;
     size_t ps = m->params_size;
     assert_int_equal(ps % 8, 0);
     unsigned char *lpar = zalloc64(ps * REE_LANES);
@@ -339,7 +130,7 @@ static void replay(const char *scen, runrec *runs, int g, int e, size_t *calls)
 
     size_t pos[REE_LANES] = {0};
     for (;;) {
-        const rec *c[REE_LANES];
+        const lanes_rec *c[REE_LANES];
         int done = 0;
         for (int l = 0; l < REE_LANES; l++) {
             while (pos[l] < rr[l].n && rr[l].v[pos[l]].e != e)
@@ -395,9 +186,9 @@ static void replay(const char *scen, runrec *runs, int g, int e, size_t *calls)
                                    : lm->account;
             if (!hook)
                 fail_msg("%s: model %s has a scalar %s hook and no lane one", scen, m->name,
-                         phase_name[ph]);
+                         lanes_phase_name[ph]);
             hook(lpar, lst, &io);
-            check_arrays(scen, e, c, a, width, nm, node_array, A_NODE);
+            check_arrays(scen, e, c, a, width, nm, lanes_node_array, A_NODE);
             free(a);
         } else {
             int gi = 0;
@@ -444,9 +235,9 @@ static void replay(const char *scen, runrec *runs, int g, int e, size_t *calls)
                 ph == C_DECIDE ? lm->gate_decide : lm->gate_ship;
             if (!hook)
                 fail_msg("%s: model %s has a scalar %s hook and no lane one", scen, m->name,
-                         phase_name[ph]);
+                         lanes_phase_name[ph]);
             hook(lpar, lst, &io);
-            check_arrays(scen, e, c, a, width, nl, gate_array, G_GATE);
+            check_arrays(scen, e, c, a, width, nl, lanes_gate_array, G_GATE);
             free(a), free(rules), free(rpar);
         }
         check_rngs(scen, e, c, rng);
@@ -492,63 +283,24 @@ static size_t check_scenario(const char *path)
     ree_diag_free(d);
     assert_non_null(p);
 
-    int ne = p->nentity, any = 0;
-    G_orig = calloc((size_t)ne, sizeof *G_orig);
-    G_wrap = calloc((size_t)ne, sizeof *G_wrap);
-    assert_true(G_orig && G_wrap);
-    for (int e = 0; e < ne; e++) {
-        const ree_model *m = p->entities[e].model;
-        G_orig[e] = m;
-        if (!ree_lanes_of(m))
-            continue;
-        any = 1;
-        ree_model *w = &G_wrap[e];
-        *w = *m;
-        w->reset = m->reset ? w_reset : NULL;
-        w->produce = m->produce ? w_produce : NULL;
-        w->order = m->order ? w_order : NULL;
-        w->offer = m->offer ? w_offer : NULL;
-        w->consume = m->consume ? w_consume : NULL;
-        w->account = m->account ? w_account : NULL;
-        w->gate_decide = m->gate_decide ? w_decide : NULL;
-        w->gate_ship = m->gate_ship ? w_ship : NULL;
-        w->finish = m->finish ? w_finish : NULL;
-        ((ree_entity *)&p->entities[e])->model = w;
-    }
+    lanes_capture cap;
+    int any = lanes_capture_wrap(&cap, p, capture_fail);
+    int ne = p->nentity;
+    G_orig = cap.orig;
     size_t calls = 0;
     if (any) {
-        G = ree_run_alloc(p);
-        assert_non_null(G);
-        runrec *runs = calloc(NRUN, sizeof *runs);
-        assert_non_null(runs);
-        size_t nhist = (size_t)G->nsteps * (size_t)G->nmat;
-        for (int k = 0; k < NRUN; k++) {
-            G_cur = &runs[k];
-            G_cur->reset_par = calloc((size_t)ne, sizeof *G_cur->reset_par);
-            assert_non_null(G_cur->reset_par);
-            ree_run_reset(G, p->seed, k);
-            ree_status rs = ree_run_finish(G);
-            if (rs != REE_OK)
-                fail_msg("%s: run %d: %s", path, k, ree_run_error(G));
-            G_cur->history = malloc(nhist * sizeof(double) + 1);
-            G_cur->ind = malloc((size_t)p->nindicator * sizeof(double) + 1);
-            assert_true(G_cur->history && G_cur->ind);
-            memcpy(G_cur->history, G->history, nhist * sizeof(double));
-            memcpy(G_cur->ind, ree_run_indicators(G), (size_t)p->nindicator * sizeof(double));
-        }
+        lanes_capture_record(&cap, path, NRUN);
+        G = cap.run;
+        lanes_runrec *runs = cap.runs;
         for (int g = 0; g < NGROUP; g++)
             for (int e = 0; e < ne; e++)
                 if (ree_lanes_of(G_orig[e]))
                     replay(path, runs, g, e, &calls);
-        for (int k = 0; k < NRUN; k++)
-            runrec_free(&runs[k], ne);
-        free(runs);
-        ree_run_free(G);
+        G = NULL;
     }
-    for (int e = 0; e < ne; e++) /* the plan frees through its entities' models */
-        ((ree_entity *)&p->entities[e])->model = G_orig[e];
+    lanes_capture_free(&cap); /* gives the entities their own models back */
     ree_plan_free(p);
-    free(G_orig), free(G_wrap);
+    G_orig = NULL;
     return calls;
 }
 

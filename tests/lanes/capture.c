@@ -1,0 +1,280 @@
+/* Recording of scalar hook calls for replay through lane hooks (capture.h). */
+#include "capture.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const lanes_phase_name[C_KINDS] = {"produce", "order",  "offer",    "consume",
+                                               "account", "decide", "gate_ship"};
+const char *const lanes_node_array[A_NODE] = {
+    "stock",    "position", "requested", "received", "scarcity", "lead", "asked",
+    "produced", "consumed", "lost",      "order",    "offer",    "price"};
+const char *const lanes_gate_array[G_GATE] = {"applied", "shipped", "licensed", "on_order",
+                                              "granted"};
+
+static lanes_capture *G;    /* the capture under way */
+static lanes_runrec *G_cur; /* the run being recorded */
+
+__attribute__((format(printf, 1, 2))) static void fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    G->fail(fmt, ap);
+    va_end(ap);
+    abort(); /* fail must not return */
+}
+
+static void *alloc_or_fail(void *q)
+{
+    if (!q)
+        fail("lanes capture: out of memory");
+    return q;
+}
+
+static int entity_of(const void *par)
+{
+    for (int e = 0; e < G->p->nentity; e++)
+        if (G->run->par[e] == par)
+            return e;
+    fail("lanes test: a hook called with parameters of no entity");
+    return -1;
+}
+
+size_t lanes_node_width(const lanes_capture *c, int e)
+{
+    return (size_t)A_NODE * (size_t)c->run->nmat + c->orig[e]->nmetrics;
+}
+
+size_t lanes_gate_width(const lanes_capture *c, int e, int nlink)
+{
+    return (size_t)G_GATE * (size_t)nlink + c->orig[e]->nmetrics;
+}
+
+static void copy_or_zero(double *d, const double *s, size_t n)
+{
+    if (s)
+        memcpy(d, s, n * sizeof *d);
+    else
+        memset(d, 0, n * sizeof *d);
+}
+
+static void snap_node(double *d, const ree_node_io *io, int e)
+{
+    const double *a[A_NODE] = {io->stock, io->position, io->requested, io->received, io->scarcity,
+                               io->lead,  io->asked,    io->produced,  io->consumed, io->lost,
+                               io->order, io->offer,    io->price};
+    size_t nm = (size_t)G->run->nmat;
+    for (int i = 0; i < A_NODE; i++)
+        copy_or_zero(d + (size_t)i * nm, a[i], nm);
+    memcpy(d + A_NODE * nm, io->metrics, G->orig[e]->nmetrics * sizeof *d);
+}
+
+static void snap_gate(double *d, const ree_gate_io *io, int e)
+{
+    const double *a[G_GATE] = {io->applied, io->shipped, io->licensed, io->on_order, io->granted};
+    size_t nl = (size_t)io->nlink;
+    for (int i = 0; i < G_GATE; i++)
+        copy_or_zero(d + (size_t)i * nl, a[i], nl);
+    memcpy(d + G_GATE * nl, io->metrics, G->orig[e]->nmetrics * sizeof *d);
+}
+
+static lanes_rec *rec_new(int e, int ph, int step, const void *par, const gsl_rng *rng,
+                          size_t width)
+{
+    lanes_runrec *rr = G_cur;
+    if (rr->n == rr->cap) {
+        rr->cap = rr->cap ? 2 * rr->cap : 1024;
+        rr->v = alloc_or_fail(realloc(rr->v, rr->cap * sizeof *rr->v));
+    }
+    lanes_rec *c = &rr->v[rr->n++];
+    memset(c, 0, sizeof *c);
+    c->e = e, c->ph = ph, c->step = step;
+    size_t ps = G->orig[e]->params_size;
+    c->par = alloc_or_fail(malloc(ps ? ps : 1));
+    c->pre = alloc_or_fail(malloc(width * sizeof(double)));
+    c->post = alloc_or_fail(malloc(width * sizeof(double)));
+    memcpy(c->par, par, ps);
+    c->rng_pre = alloc_or_fail(gsl_rng_clone(rng));
+    return c;
+}
+
+static void node_call_rec(int ph, const void *par, void *st, const ree_node_io *io)
+{
+    int e = entity_of(par);
+    const ree_model *m = G->orig[e];
+    lanes_rec *c = rec_new(e, ph, io->step, par, io->rng, lanes_node_width(G, e));
+    c->has_asked = io->asked != NULL;
+    snap_node(c->pre, io, e);
+    void (*hook)(const void *, void *, const ree_node_io *) = ph == PH_PRODUCE   ? m->produce
+                                                              : ph == PH_ORDER   ? m->order
+                                                              : ph == PH_OFFER   ? m->offer
+                                                              : ph == PH_CONSUME ? m->consume
+                                                                                 : m->account;
+    hook(par, st, io);
+    snap_node(c->post, io, e);
+    c->rng_post = alloc_or_fail(gsl_rng_clone(io->rng));
+}
+
+static void w_produce(const void *par, void *st, const ree_node_io *io)
+{
+    node_call_rec(PH_PRODUCE, par, st, io);
+}
+static void w_order(const void *par, void *st, const ree_node_io *io)
+{
+    node_call_rec(PH_ORDER, par, st, io);
+}
+static void w_offer(const void *par, void *st, const ree_node_io *io)
+{
+    node_call_rec(PH_OFFER, par, st, io);
+}
+static void w_consume(const void *par, void *st, const ree_node_io *io)
+{
+    node_call_rec(PH_CONSUME, par, st, io);
+}
+static void w_account(const void *par, void *st, const ree_node_io *io)
+{
+    node_call_rec(PH_ACCOUNT, par, st, io);
+}
+
+static void gate_call_rec(int ph, const void *par, void *st, ree_gate_io *io)
+{
+    int e = entity_of(par);
+    const ree_model *m = G->orig[e];
+    lanes_rec *c = rec_new(e, ph, io->step, par, io->rng, lanes_gate_width(G, e, io->nlink));
+    c->has_granted = io->granted != NULL;
+    if (io->rule) {
+        size_t rs = m->rules->params_size;
+        c->rules = alloc_or_fail(calloc((size_t)io->nlink, rs ? rs : 1));
+        c->rule_given = alloc_or_fail(calloc((size_t)io->nlink, 1));
+        c->rule_first = alloc_or_fail(calloc((size_t)io->nlink, sizeof(int)));
+        for (int i = 0; i < io->nlink; i++) {
+            c->rule_first[i] = i;
+            for (int j = 0; j < i && c->rule_first[i] == i; j++)
+                if (io->rule[j] == io->rule[i])
+                    c->rule_first[i] = j;
+        }
+        for (int i = 0; i < io->nlink; i++)
+            if (io->rule[i]) {
+                memcpy(c->rules + (size_t)i * rs, io->rule[i], rs);
+                c->rule_given[i] = 1;
+            }
+    }
+    snap_gate(c->pre, io, e);
+    (ph == C_DECIDE ? m->gate_decide : m->gate_ship)(par, st, io);
+    snap_gate(c->post, io, e);
+    c->rng_post = alloc_or_fail(gsl_rng_clone(io->rng));
+}
+
+static void w_decide(const void *par, void *st, ree_gate_io *io)
+{
+    gate_call_rec(C_DECIDE, par, st, io);
+}
+static void w_ship(const void *par, void *st, ree_gate_io *io)
+{
+    gate_call_rec(C_SHIP, par, st, io);
+}
+
+static void w_reset(const void *par, void *st, const ree_model_ctx *ctx)
+{
+    int e = entity_of(par);
+    size_t ps = G->orig[e]->params_size;
+    unsigned char *b = alloc_or_fail(malloc(ps ? ps : 1));
+    memcpy(b, par, ps);
+    free(G_cur->reset_par[e]);
+    G_cur->reset_par[e] = b;
+    G->orig[e]->reset(par, st, ctx);
+}
+
+static void w_finish(const void *par, const void *st, const ree_model_ctx *ctx, double *ind)
+{
+    G->orig[entity_of(par)]->finish(par, st, ctx, ind);
+}
+
+int lanes_capture_wrap(lanes_capture *c, ree_plan *p, void (*failf)(const char *fmt, va_list ap))
+{
+    memset(c, 0, sizeof *c);
+    c->p = p;
+    c->fail = failf;
+    G = c;
+    int ne = p->nentity, any = 0;
+    c->orig = alloc_or_fail(calloc((size_t)ne, sizeof *c->orig));
+    c->wrap = alloc_or_fail(calloc((size_t)ne, sizeof *c->wrap));
+    for (int e = 0; e < ne; e++) {
+        const ree_model *m = p->entities[e].model;
+        c->orig[e] = m;
+        if (!ree_lanes_of(m))
+            continue;
+        any++;
+        ree_model *w = &c->wrap[e];
+        *w = *m;
+        w->reset = m->reset ? w_reset : NULL;
+        w->produce = m->produce ? w_produce : NULL;
+        w->order = m->order ? w_order : NULL;
+        w->offer = m->offer ? w_offer : NULL;
+        w->consume = m->consume ? w_consume : NULL;
+        w->account = m->account ? w_account : NULL;
+        w->gate_decide = m->gate_decide ? w_decide : NULL;
+        w->gate_ship = m->gate_ship ? w_ship : NULL;
+        w->finish = m->finish ? w_finish : NULL;
+        ((ree_entity *)&p->entities[e])->model = w;
+    }
+    return any;
+}
+
+void lanes_capture_record(lanes_capture *c, const char *what, int nrun)
+{
+    G = c;
+    ree_plan *p = c->p;
+    int ne = p->nentity;
+    c->run = alloc_or_fail(ree_run_alloc(p));
+    c->nrun = nrun;
+    c->runs = alloc_or_fail(calloc((size_t)nrun, sizeof *c->runs));
+    size_t nhist = (size_t)c->run->nsteps * (size_t)c->run->nmat;
+    for (int k = 0; k < nrun; k++) {
+        G_cur = &c->runs[k];
+        G_cur->reset_par = alloc_or_fail(calloc((size_t)ne, sizeof *G_cur->reset_par));
+        ree_run_reset(c->run, p->seed, k);
+        ree_status rs = ree_run_finish(c->run);
+        if (rs != REE_OK)
+            fail("%s: run %d: %s", what, k, ree_run_error(c->run));
+        G_cur->history = alloc_or_fail(malloc(nhist * sizeof(double) + 1));
+        G_cur->ind = alloc_or_fail(malloc((size_t)p->nindicator * sizeof(double) + 1));
+        memcpy(G_cur->history, c->run->history, nhist * sizeof(double));
+        memcpy(G_cur->ind, ree_run_indicators(c->run), (size_t)p->nindicator * sizeof(double));
+    }
+    G_cur = NULL;
+}
+
+static void runrec_free(lanes_runrec *rr, int nentity)
+{
+    for (size_t i = 0; i < rr->n; i++) {
+        lanes_rec *c = &rr->v[i];
+        free(c->par), free(c->rules), free(c->rule_given), free(c->rule_first);
+        free(c->pre), free(c->post);
+        gsl_rng_free(c->rng_pre), gsl_rng_free(c->rng_post);
+    }
+    free(rr->v);
+    if (rr->reset_par)
+        for (int e = 0; e < nentity; e++)
+            free(rr->reset_par[e]);
+    free(rr->reset_par), free(rr->history), free(rr->ind);
+}
+
+void lanes_capture_free(lanes_capture *c)
+{
+    int ne = c->p->nentity;
+    if (c->runs)
+        for (int k = 0; k < c->nrun; k++)
+            runrec_free(&c->runs[k], ne);
+    free(c->runs);
+    if (c->run)
+        ree_run_free(c->run);
+    for (int e = 0; e < ne; e++) /* the plan frees through its entities' models */
+        if (c->orig)
+            ((ree_entity *)&c->p->entities[e])->model = c->orig[e];
+    free(c->orig), free(c->wrap);
+    if (G == c)
+        G = NULL;
+    memset(c, 0, sizeof *c);
+}
