@@ -787,17 +787,10 @@ static double timer_overhead_ns(void)
     return best;
 }
 
-/* The widest vector instructions this build allows (its flags are the library's): GCC lowers a
- * lane vector to whatever it is, so the lane hooks' speed depends on it. */
-#if defined(__AVX512F__)
-#define VECTOR_ISA "avx512f"
-#elif defined(__AVX2__)
-#define VECTOR_ISA "avx2"
-#elif defined(__AVX__)
-#define VECTOR_ISA "avx"
-#else
-#define VECTOR_ISA "sse2"
-#endif
+/* The build of the lane code the library chose for this CPU (engine/model_lanes.h,
+ * "Instruction sets"): its x86-64-v4 one (AVX-512) or the baseline one (REESIM_LANES_ISA=base,
+ * or a CPU or compiler without AVX-512). The lane hooks' speed depends on it. */
+#define VECTOR_ISA (ree_lanes_v4() ? "x86-64-v4" : "baseline")
 
 static const char usage[] =
     "Usage: reesim-lanes-bench [OPTIONS] [SCENARIO.yaml...]\n"
