@@ -331,13 +331,18 @@ void ree_lrun_reset(ree_lrun *g, unsigned long long seed, long long first, int c
         memset(zero_l[i], 0, sizeof(ree_vd) * nl);
 }
 
-/* Lane l's series in its run's own layout (ree_run_series). */
-static void series_out(ree_lrun *g, int l)
+const double *ree_lrun_series_lanes(const ree_lrun *g)
+{
+    return (const double *)g->series;
+}
+
+const double *ree_lrun_series(ree_lrun *g, int l)
 {
     size_t n = (size_t)g->p->nseries * (size_t)g->nsteps;
     double *dst = g->run[l]->series;
     for (size_t i = 0; i < n; i++)
         dst[i] = g->series[i][l];
+    return dst;
 }
 
 ree_status ree_lrun_finish(ree_lrun *g, int *lane)
@@ -373,7 +378,6 @@ ree_status ree_lrun_finish(ree_lrun *g, int *lane)
         r->t = g->nsteps; /* every column written: nothing stale (ree_run_series) */
         if (g->st[l] == REE_OK)
             g->st[l] = ree_run_close(r);
-        series_out(g, l);
         if (g->st[l] != REE_OK && first == REE_OK) {
             first = g->st[l];
             if (lane)
