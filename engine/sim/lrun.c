@@ -75,14 +75,21 @@ void ree_lrun_step_v4(ree_lrun *g) /* no second build: never chosen (ree_lanes_v
 ree_lrun *ree_lrun_alloc(const ree_plan *p)
 {
     const char *env = getenv("REESIM_LANES");
-    if ((env && !strcmp(env, "0")) || !lanes_fit(p))
+    if (env && !strcmp(env, "0"))
+        return NULL;
+    return ree_lrun_alloc_horizon(p, p->nsteps);
+}
+
+ree_lrun *ree_lrun_alloc_horizon(const ree_plan *p, int nsteps)
+{
+    if (nsteps < 1 || nsteps > p->nsteps || !lanes_fit(p))
         return NULL;
     ree_lrun *g = calloc(1, sizeof *g);
     if (!g)
         return NULL;
     int bad = 0, ne = p->nentity, nm = p->nmat, nl = p->nlink;
     for (int l = 0; l < REE_LANES; l++)
-        if (!(g->run[l] = ree_run_alloc(p)))
+        if (!(g->run[l] = ree_run_alloc_horizon(p, nsteps)))
             bad = 1;
     if (bad) {
         ree_lrun_free(g);
@@ -90,10 +97,10 @@ ree_lrun *ree_lrun_alloc(const ree_plan *p)
     }
     const ree_run *r0 = g->run[0];
     g->p = p;
-    g->nsteps = p->nsteps;
+    g->nsteps = nsteps;
     g->nmat = nm;
     g->nnm = (size_t)p->nnode * (size_t)nm;
-    g->w = (size_t)p->nsteps + 2;
+    g->w = (size_t)nsteps + 2;
     size_t nnm = g->nnm, nslot = (size_t)nl;
     g->lpoff = calloc((size_t)ne + 1, sizeof(size_t));
     g->lsoff = calloc((size_t)ne + 1, sizeof(size_t));

@@ -21,6 +21,9 @@ typedef struct ree_lrun ree_lrun;
  * lane, on each lane's ree_run. REESIM_LANES=0 in the environment also gives NULL (to compare
  * the two paths). */
 ree_lrun *ree_lrun_alloc(const ree_plan *p);
+/* Same, for runs clipped to the first `nsteps` steps (ree_run_alloc_horizon), whatever
+ * REESIM_LANES says: for tests and the simulation's fuzz target. */
+ree_lrun *ree_lrun_alloc_horizon(const ree_plan *p, int nsteps);
 void ree_lrun_free(ree_lrun *g);
 
 void ree_lrun_set_check(ree_lrun *g, int on);
