@@ -75,14 +75,21 @@ void ree_lrun_step_v4(ree_lrun *g) /* no second build: never chosen (ree_lanes_v
 ree_lrun *ree_lrun_alloc(const ree_plan *p)
 {
     const char *env = getenv("REESIM_LANES");
-    if ((env && !strcmp(env, "0")) || !lanes_fit(p))
+    if (env && !strcmp(env, "0"))
+        return NULL;
+    return ree_lrun_alloc_horizon(p, p->nsteps);
+}
+
+ree_lrun *ree_lrun_alloc_horizon(const ree_plan *p, int nsteps)
+{
+    if (nsteps < 1 || nsteps > p->nsteps || !lanes_fit(p))
         return NULL;
     ree_lrun *g = calloc(1, sizeof *g);
     if (!g)
         return NULL;
     int bad = 0, ne = p->nentity, nm = p->nmat, nl = p->nlink;
     for (int l = 0; l < REE_LANES; l++)
-        if (!(g->run[l] = ree_run_alloc(p)))
+        if (!(g->run[l] = ree_run_alloc_horizon(p, nsteps)))
             bad = 1;
     if (bad) {
         ree_lrun_free(g);
@@ -90,10 +97,10 @@ ree_lrun *ree_lrun_alloc(const ree_plan *p)
     }
     const ree_run *r0 = g->run[0];
     g->p = p;
-    g->nsteps = p->nsteps;
+    g->nsteps = nsteps;
     g->nmat = nm;
     g->nnm = (size_t)p->nnode * (size_t)nm;
-    g->w = (size_t)p->nsteps + 2;
+    g->w = (size_t)nsteps + 2;
     size_t nnm = g->nnm, nslot = (size_t)nl;
     g->lpoff = calloc((size_t)ne + 1, sizeof(size_t));
     g->lsoff = calloc((size_t)ne + 1, sizeof(size_t));
@@ -331,13 +338,18 @@ void ree_lrun_reset(ree_lrun *g, unsigned long long seed, long long first, int c
         memset(zero_l[i], 0, sizeof(ree_vd) * nl);
 }
 
-/* Lane l's series in its run's own layout (ree_run_series). */
-static void series_out(ree_lrun *g, int l)
+const double *ree_lrun_series_lanes(const ree_lrun *g)
+{
+    return (const double *)g->series;
+}
+
+const double *ree_lrun_series(ree_lrun *g, int l)
 {
     size_t n = (size_t)g->p->nseries * (size_t)g->nsteps;
     double *dst = g->run[l]->series;
     for (size_t i = 0; i < n; i++)
         dst[i] = g->series[i][l];
+    return dst;
 }
 
 ree_status ree_lrun_finish(ree_lrun *g, int *lane)
@@ -373,7 +385,6 @@ ree_status ree_lrun_finish(ree_lrun *g, int *lane)
         r->t = g->nsteps; /* every column written: nothing stale (ree_run_series) */
         if (g->st[l] == REE_OK)
             g->st[l] = ree_run_close(r);
-        series_out(g, l);
         if (g->st[l] != REE_OK && first == REE_OK) {
             first = g->st[l];
             if (lane)

@@ -21,6 +21,9 @@ typedef struct ree_lrun ree_lrun;
  * lane, on each lane's ree_run. REESIM_LANES=0 in the environment also gives NULL (to compare
  * the two paths). */
 ree_lrun *ree_lrun_alloc(const ree_plan *p);
+/* Same, for runs clipped to the first `nsteps` steps (ree_run_alloc_horizon), whatever
+ * REESIM_LANES says: for tests and the simulation's fuzz target. */
+ree_lrun *ree_lrun_alloc_horizon(const ree_plan *p, int nsteps);
 void ree_lrun_free(ree_lrun *g);
 
 void ree_lrun_set_check(ree_lrun *g, int on);
@@ -34,8 +37,14 @@ void ree_lrun_reset(ree_lrun *g, unsigned long long seed, long long first, int c
  * that lane. */
 ree_status ree_lrun_finish(ree_lrun *g, int *lane);
 
-/* The run of lane `lane` after ree_lrun_finish: ree_run_series, ree_run_indicators and
- * ree_run_error on it give what a ree_run would give for that run. */
+/* The run of lane `lane` after ree_lrun_finish: ree_run_indicators and ree_run_error on it
+ * give what a ree_run would give for that run (its series: ree_lrun_series). */
 const ree_run *ree_lrun_run(const ree_lrun *g, int lane);
+
+/* After ree_lrun_finish: lane `lane`'s series in ree_run_series's layout (copied out of the
+ * lanes on this call), and every lane's at once as the lanes hold them, series value i of lane
+ * l at [i * REE_LANES + l] (what ree_block_add_lanes takes). */
+const double *ree_lrun_series(ree_lrun *g, int lane);
+const double *ree_lrun_series_lanes(const ree_lrun *g);
 
 #endif

@@ -289,8 +289,10 @@ static void dispatch_lane(ree_lrun *g, int l, int j, double q, double extra)
 
 /* dispatch() for the lanes of mask kq: when none of them has a random delay and their whole
  * months agree, two masked adds; otherwise lane by lane. */
-static void dispatch(ree_lrun *g, int l, ree_vl kq, ree_vd q)
+static void dispatch(ree_lrun *g, int l, const ree_vl *kqp, const ree_vd *qp)
 {
+    ree_vl kq = *kqp; /* by pointer: a vector argument's ABI depends on the build (-Wpsabi) */
+    ree_vd q = *qp;
     const llink *k = &g->lk[l];
     ree_vd extra = g->extra[l];
     ree_vl ke = kq & ~(extra == VZERO);
@@ -400,7 +402,7 @@ static void allocate(ree_lrun *g, int pr, int rank)
             g->shipped[l] = REE_VSEL(kq, g->shipped[l] + q, g->shipped[l]);
             ship = REE_VSEL(kq, ship + q, ship);
             stock = REE_VSEL(kq, stock - q, stock);
-            dispatch(g, l, kq, q);
+            dispatch(g, l, &kq, &q);
         }
         avail = REE_VSEL(serve, avail - give, avail);
         level = REE_VSEL(serve, prio, level);

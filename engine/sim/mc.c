@@ -8,6 +8,8 @@
 #include "run.h"
 
 _Static_assert(REE_MC_BLOCK <= REE_BLOCK_MAX, "a block of runs must fit an ree_block");
+_Static_assert(REE_BLOCK_LANES == REE_LANES,
+               "a block takes the lanes as runs in lockstep hold them");
 
 /* One thread's worker: its run workspace and the statistics of the block it is running. */
 typedef struct worker {
@@ -237,14 +239,18 @@ static ree_status run_block(void *ctx, void *wp, long long first, int count, cha
             snprintf(err, errlen, "run %lld: %s", first + i + bad, ree_run_error(fail));
             return st;
         }
+        /* Cannot fail: count <= REE_MC_BLOCK <= REE_BLOCK_MAX and the block was reset. The
+         * series of runs in lockstep go in as the lanes hold them (REE_BLOCK_LANES apart). */
+        if (w->lanes)
+            (void)ree_block_add_lanes(w->series, ree_lrun_series_lanes(w->lanes), n);
         for (int k = 0; k < n; k++) {
             const ree_run *r = w->lanes ? ree_lrun_run(w->lanes, k) : w->run;
             const double *ind = ree_run_indicators(r);
             memcpy(w->values + (size_t)(i + k) * nind, ind, nind * sizeof(double));
             if (w->vb)
                 ree_vb_add(w->vb, j->o->seed, first + i + k, ind);
-            /* Cannot fail: count <= REE_MC_BLOCK <= REE_BLOCK_MAX and the block was reset. */
-            (void)ree_block_add(w->series, ree_run_series(r));
+            if (!w->lanes)
+                (void)ree_block_add(w->series, ree_run_series(r));
             (void)ree_block_add(w->ind, ind);
         }
     }

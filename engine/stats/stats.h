@@ -134,6 +134,12 @@ void ree_block_reset(ree_block *b); /* empty, ready for the next block */
 /* Add one run (`values[i]` to cell i). Returns 0, or -1 when the block already holds
  * REE_BLOCK_MAX runs or is sealed. */
 int ree_block_add(ree_block *b, const double *values);
+/* Add `count` runs (1..REE_BLOCK_LANES) whose values are interleaved, as runs in lockstep keep
+ * them (engine/sim/lrun.h): run k's value of cell i at values[i * REE_BLOCK_LANES + k]. The same
+ * state as ree_block_add of each run in turn. Returns 0, or -1 when they do not fit (as
+ * ree_block_add) or count is out of range. */
+#define REE_BLOCK_LANES 8
+int ree_block_add_lanes(ree_block *b, const double *values, int count);
 int ree_block_runs(const ree_block *b);
 /* Summarise the block (idempotent); no more adds until the next reset. */
 void ree_block_seal(ree_block *b);

@@ -144,21 +144,21 @@ static void flush_rows(ree_block *b)
  * no fused multiply-add (-ffp-contract=off) and IEEE results per operation, so either gives the
  * same bits, NaNs included (one_nan). */
 static inline __attribute__((always_inline)) void
-block_add_body(size_t nc, const double *restrict values, double *restrict row,
+block_add_body(size_t nc, const double *restrict values, size_t stride, double *restrict row,
                double *restrict mean, double *restrict m2, double *restrict mn, double *restrict mx,
                double n)
 {
     if (n == 1.0) {
         for (size_t c = 0; c < nc; c++) {
             if (row) /* loop-invariant: the compilers unswitch it */
-                row[c] = values[c];
-            mean[c] = mn[c] = mx[c] = values[c];
+                row[c] = values[c * stride];
+            mean[c] = mn[c] = mx[c] = values[c * stride];
             m2[c] = 0.0;
         }
         return;
     }
     for (size_t c = 0; c < nc; c++) {
-        double x = values[c], d = x - mean[c];
+        double x = values[c * stride], d = x - mean[c];
         if (row)
             row[c] = x;
         mean[c] = one_nan(mean[c] + d / n);
@@ -181,7 +181,15 @@ ONE_PASS static void block_add_cells(size_t nc, const double *restrict values, d
                                      double *restrict mean, double *restrict m2,
                                      double *restrict mn, double *restrict mx, double n)
 {
-    block_add_body(nc, values, row, mean, m2, mn, mx, n);
+    block_add_body(nc, values, 1, row, mean, m2, mn, mx, n);
+}
+
+/* The moments of one run whose values are REE_BLOCK_LANES apart (ree_block_add_lanes). */
+static void block_add_moments_lanes(size_t nc, const double *restrict values, double *restrict mean,
+                                    double *restrict m2, double *restrict mn, double *restrict mx,
+                                    double n)
+{
+    block_add_body(nc, values, REE_BLOCK_LANES, NULL, mean, m2, mn, mx, n);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -192,7 +200,14 @@ block_add_cells_avx(size_t nc, const double *restrict values, double *restrict r
                     double *restrict mean, double *restrict m2, double *restrict mn,
                     double *restrict mx, double n)
 {
-    block_add_body(nc, values, row, mean, m2, mn, mx, n);
+    block_add_body(nc, values, 1, row, mean, m2, mn, mx, n);
+}
+
+ONE_PASS __attribute__((target("avx"))) static void
+block_add_moments_lanes_avx(size_t nc, const double *restrict values, double *restrict mean,
+                            double *restrict m2, double *restrict mn, double *restrict mx, double n)
+{
+    block_add_body(nc, values, REE_BLOCK_LANES, NULL, mean, m2, mn, mx, n);
 }
 #endif
 
@@ -212,6 +227,29 @@ int ree_block_add(ree_block *b, const double *values)
     b->nruns++;
     if (!b->light && ++b->staged == REE_BLOCK_STAGE)
         flush_rows(b);
+    return 0;
+}
+
+int ree_block_add_lanes(ree_block *b, const double *values, int count)
+{
+    if (count < 1 || count > REE_BLOCK_LANES || b->nruns + count > REE_BLOCK_MAX || b->sealed)
+        return -1;
+    if (!b->light && b->staged)
+        flush_rows(b); /* runs added one at a time before: their columns first */
+    for (int k = 0; k < count; k++) {
+        double n = (double)(b->nruns + k + 1);
+#if defined(REE_BLOCK_AVX)
+        if (ree_sort_avx())
+            block_add_moments_lanes_avx(b->ncell, values + k, b->mean, b->m2, b->min, b->max, n);
+        else
+#endif
+            block_add_moments_lanes(b->ncell, values + k, b->mean, b->m2, b->min, b->max, n);
+    }
+    if (!b->light) /* each cell's runs are already side by side: a copy into its column */
+        for (size_t c = 0; c < b->ncell; c++)
+            memcpy(b->cols + c * REE_BLOCK_MAX + b->nruns, values + c * REE_BLOCK_LANES,
+                   (size_t)count * sizeof(double));
+    b->nruns += count;
     return 0;
 }
 

@@ -6,7 +6,9 @@
  *  - loading ends in anything but a plan or a validation error with at least one diagnostic
  *    (REE_EINVALID), e.g. REE_ENOMEM;
  *  - a run step returns anything but REE_OK (a balance violation, an internal error);
- *  - any series value of a step taken, or any indicator, is NaN or infinite.
+ *  - any series value of a step taken, or any indicator, is NaN or infinite;
+ *  - the same runs stepped in lockstep (engine/sim/lrun.h) give other bits, another status or
+ *    another message.
  * To keep each input fast it skips inputs over FUZZ_MAX_BYTES and plans of more than
  * FUZZ_MAX_ENTITIES entities. Built as a libFuzzer target with -DREESIM_FUZZ=ON (`make fuzz`),
  * otherwise linked with tests/fuzz/replay.c (ctest: fuzz_sim_replay).
@@ -15,9 +17,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "diag.h"
 #include "plan.h"
+#include "lrun.h"
 #include "run.h"
 
 #define FUZZ_MONTHS       24
@@ -78,16 +82,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (p->nentity <= FUZZ_MAX_ENTITIES) {
         int nsteps = p->nsteps < FUZZ_MONTHS ? p->nsteps : FUZZ_MONTHS;
         ree_run *r = ree_run_alloc_horizon(p, nsteps);
-        if (!r)
+        ree_lrun *g = ree_lrun_alloc_horizon(p, nsteps);
+        if (!r || !g)
             fail("ree_run_alloc_horizon", "out of memory");
         ree_run_set_check(r, 1);
+        ree_lrun_set_check(g, 1);
+        ree_lrun_reset(g, p->seed, 0, FUZZ_RUNS);
+        if (ree_lrun_finish(g, NULL) != REE_OK)
+            fail("in lockstep", "a run failed");
+        size_t ns = (size_t)p->nseries * (size_t)nsteps;
         for (long long run = 0; run < FUZZ_RUNS; run++) {
             ree_run_reset(r, p->seed, run);
             st = ree_run_finish(r);
             if (st != REE_OK)
                 fail(ree_status_message((ree_status)st), ree_run_error(r));
             check_finite(p, r, nsteps, run);
+            if (memcmp(ree_run_series(r), ree_lrun_series(g, (int)run), ns * sizeof(double)) ||
+                memcmp(ree_run_indicators(r), ree_run_indicators(ree_lrun_run(g, (int)run)),
+                       (size_t)p->nindicator * sizeof(double)))
+                fail("in lockstep", "other values than one run at a time");
         }
+        ree_lrun_free(g);
         ree_run_free(r);
     }
     ree_plan_free(p);

@@ -65,7 +65,7 @@ static size_t check_plan(const char *name, const ree_plan *p, int check)
                          first + l, ree_run_error(r), ree_run_error(q));
             if (st != REE_OK)
                 continue; /* a failed run's values are not reported */
-            const double *a = ree_run_series(r), *b = ree_run_series(q);
+            const double *a = ree_run_series(r), *b = ree_lrun_series(g, l);
             for (size_t i = 0; i < ns; i++, n++)
                 if (memcmp(a + i, b + i, sizeof(double)))
                     fail_msg("%s (check %d): run %d: series %s/%s step %zu is %a, in lockstep %a",
