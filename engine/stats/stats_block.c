@@ -230,20 +230,44 @@ int ree_block_add(ree_block *b, const double *values)
     return 0;
 }
 
+_Static_assert(REE_BLOCK_STAGE >= REE_BLOCK_LANES, "the staging rows hold a lane group");
+
 int ree_block_add_lanes(ree_block *b, const double *values, int count)
 {
     if (count < 1 || count > REE_BLOCK_LANES || b->nruns + count > REE_BLOCK_MAX || b->sealed)
         return -1;
     if (!b->light && b->staged)
         flush_rows(b); /* runs added one at a time before: their columns first */
+    if (b->light) {    /* no staging rows: the moments read the lanes in place */
+        for (int k = 0; k < count; k++) {
+            double n = (double)(b->nruns + k + 1);
+#if defined(REE_BLOCK_AVX)
+            if (ree_sort_avx())
+                block_add_moments_lanes_avx(b->ncell, values + k, b->mean, b->m2, b->min, b->max,
+                                            n);
+            else
+#endif
+                block_add_moments_lanes(b->ncell, values + k, b->mean, b->m2, b->min, b->max, n);
+        }
+        b->nruns += count;
+        return 0;
+    }
+    /* The moments are a run's pass over every cell, which vectorises across cells from a run's
+     * own row: the lanes transposed into the staging rows (REE_BLOCK_STAGE = REE_BLOCK_LANES of
+     * them), each row then added as ree_block_add adds one, without staging it again. */
+    size_t nc = b->ncell;
+    for (size_t c = 0; c < nc; c++)
+        for (int k = 0; k < count; k++)
+            b->rows[(size_t)k * nc + c] = values[c * REE_BLOCK_LANES + (size_t)k];
     for (int k = 0; k < count; k++) {
         double n = (double)(b->nruns + k + 1);
+        const double *row = b->rows + (size_t)k * nc;
 #if defined(REE_BLOCK_AVX)
         if (ree_sort_avx())
-            block_add_moments_lanes_avx(b->ncell, values + k, b->mean, b->m2, b->min, b->max, n);
+            block_add_cells_avx(nc, row, NULL, b->mean, b->m2, b->min, b->max, n);
         else
 #endif
-            block_add_moments_lanes(b->ncell, values + k, b->mean, b->m2, b->min, b->max, n);
+            block_add_cells(nc, row, NULL, b->mean, b->m2, b->min, b->max, n);
     }
     if (!b->light) /* each cell's runs are already side by side: a copy into its column */
         for (size_t c = 0; c < b->ncell; c++)
