@@ -74,8 +74,12 @@ void ree_lrun_step_v4(ree_lrun *g) /* no second build: never chosen (ree_lanes_v
 
 ree_lrun *ree_lrun_alloc(const ree_plan *p)
 {
+    /* Without the x86-64-v4 build the lane code is slower than one run at a time (GCC turns its
+     * 8-wide comparisons into scalar ones): lanes only when asked for then. */
     const char *env = getenv("REESIM_LANES");
     if (env && !strcmp(env, "0"))
+        return NULL;
+    if (!ree_lanes_v4() && !(env && !strcmp(env, "1")))
         return NULL;
     return ree_lrun_alloc_horizon(p, p->nsteps);
 }

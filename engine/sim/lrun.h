@@ -18,8 +18,9 @@ typedef struct ree_lrun ree_lrun;
 /* A lockstep workspace for runs of plan `p`, or NULL when out of memory or when a model with
  * lane hooks has a parameter struct that does not transpose by words (the caller then steps
  * runs one at a time with ree_run). A model without lane hooks runs its scalar hooks lane by
- * lane, on each lane's ree_run. REESIM_LANES=0 in the environment also gives NULL (to compare
- * the two paths). */
+ * lane, on each lane's ree_run. NULL too where the lane code's x86-64-v4 build is not in use
+ * (ree_lanes_v4: a CPU without AVX-512), where lockstep is slower than one run at a time,
+ * unless REESIM_LANES=1; and whenever REESIM_LANES=0 (to compare the two paths). */
 ree_lrun *ree_lrun_alloc(const ree_plan *p);
 /* Same, for runs clipped to the first `nsteps` steps (ree_run_alloc_horizon), whatever
  * REESIM_LANES says: for tests and the simulation's fuzz target. */

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs in lockstep give the bytes of runs one at a time (engine/sim/lrun.h): `reesim run` with
 # lane groups of 8 built for x86-64-v4 (the default on a CPU with AVX-512), for the x86-64
-# baseline (REESIM_LANES_ISA=base) and without lanes (REESIM_LANES=0), every CSV compared byte
+# baseline (REESIM_LANES=1 REESIM_LANES_ISA=base: by default a CPU without AVX-512 runs one run at
+# a time, faster there) and without lanes (REESIM_LANES=0), every CSV compared byte
 # for byte. 300 runs: 37 whole groups and one of 4, on two threads. The scenarios: a regime
 # chain per run, the whole 2025 record with gates, and the lane tests' scenario whose runs
 # differ in link ranks under a gate.
@@ -13,7 +14,8 @@ for s in scenarios/policy-uncertainty-2026-2028 scenarios/historical-2025 \
     tests/lanes/engine-gate-ranks; do
     n=$(basename "$s")
     REESIM_LANES=0 "$bin" run "$src/$s.yaml" -n 300 -j 2 -q -o "$work/$n.one" >/dev/null
-    REESIM_LANES_ISA=base "$bin" run "$src/$s.yaml" -n 300 -j 2 -q -o "$work/$n.base" >/dev/null
+    REESIM_LANES=1 REESIM_LANES_ISA=base "$bin" run "$src/$s.yaml" -n 300 -j 2 -q \
+        -o "$work/$n.base" >/dev/null
     "$bin" run "$src/$s.yaml" -n 300 -j 2 -q -o "$work/$n.lanes" >/dev/null
     for f in "$work/$n.one"/*.csv; do
         c=$(basename "$f")
