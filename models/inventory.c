@@ -262,19 +262,15 @@ static void inventory_finish(const void *params, const void *state, const ree_mo
     indicators[1] = isinf(s->min_cover) ? 0 : s->min_cover;
 }
 
-/* The hooks on lanes (model_lanes.h): the same operations per lane. Importer classes are
- * per-lane arrays over the most classes of any lane; a lane with fewer (k) computes the classes
- * past its k too but never counts them in a sum, and a lane with k = 1 computes the class orders
- * and offers whenever another lane has classes, then keeps its pooled ones (the scalar hooks
- * never read its classes). */
+/* The hooks on lanes (model_lanes.h): the same operations per lane. The importer classes are
+ * firms.h's population on lanes, shared with the sector: per-lane arrays over the most classes
+ * of any lane, where a lane with fewer (k) computes the classes past its k too but never counts
+ * them in a sum; a lane with k = 1 computes the class orders and offers whenever another lane has
+ * classes, then keeps its pooled ones (the scalar hooks never read its classes). */
 typedef struct inventory_state_lanes {
     ree_vd forecast, stockout_steps, min_cover;
-    ree_vd k; /* classes, as exact doubles */
-    ree_vd cover[REE_FIRMS_MAX], cstock[REE_FIRMS_MAX], cpipe[REE_FIRMS_MAX];
-    ree_vd corder[REE_FIRMS_MAX], offered[REE_FIRMS_MAX];
-    ree_vd qprev, offered_from;
-    int kmax;    /* most classes over the lanes: 1 when every lane is pooled */
-    int started; /* the class split is set (in every lane at once: the lanes order together) */
+    ree_firms_lanes f; /* the importer classes on lanes (firms.h) */
+    ree_vd offered[REE_FIRMS_MAX], offered_from;
 } inventory_state_lanes;
 
 static void inventory_reset_lanes(const void *params, void *state, const ree_model_ctx *ctx)
@@ -286,17 +282,7 @@ static void inventory_reset_lanes(const void *params, void *state, const ree_mod
     ree_vd sd = REE_LP(params, inventory_params, cover_sd);
     s->forecast = REE_LP(params, inventory_params, demand0);
     s->min_cover = REE_VSPLAT(INFINITY);
-    s->kmax = 1;
-    /* once per run, per lane: the classes' covers through the scalar code (library functions) */
-    for (int l = 0; l < REE_LANES; l++) {
-        ree_firms f;
-        ree_firms_reset(&f, classes[l], cover[l], sd[l]);
-        s->k[l] = f.k;
-        if (f.k > s->kmax)
-            s->kmax = f.k;
-        for (int i = 0; i < f.k; i++)
-            s->cover[i][l] = f.cover[i];
-    }
+    ree_firms_reset_lanes(&s->f, &classes, &cover, &sd);
 }
 
 /* order_for() on lanes, into *q. */
@@ -314,69 +300,13 @@ static inline void order_for_lanes(ree_vd *q, const void *params, const ree_vd *
     *q = REE_VSEL(v > zero, v, zero);
 }
 
-/* scale_to() (firms.c) on lanes: v[0..k) to sum to total, given their sum. */
-static void scale_to_lanes(ree_vd *v, const inventory_state_lanes *s, const ree_vd *total,
-                           const ree_vd *sum)
-{
-    ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0);
-    ree_vl pos = *sum > zero;
-    ree_vd r = *total / *sum, e = *total / s->k;
-    ree_vl keep = pos & (r == one);
-    for (int i = 0; i < s->kmax; i++)
-        v[i] = REE_VSEL(keep, v[i], REE_VSEL(pos, v[i] * r, e));
-}
-
 /* v[0] + ... + v[k-1] from +0, per lane. */
-static inline void sum_classes(ree_vd *sum, const ree_vd *v, const inventory_state_lanes *s)
+static inline void sum_classes(ree_vd *sum, const ree_vd *v, const ree_firms_lanes *c)
 {
     ree_vd t = REE_VSPLAT(0.0);
-    for (int i = 0; i < s->kmax; i++)
-        t = REE_VSEL(REE_VSPLAT((double)i) < s->k, t + v[i], t);
+    for (int i = 0; i < c->kmax; i++)
+        t = REE_VSEL(REE_FIRMS_LIVE(c, i), t + v[i], t);
     *sum = t;
-}
-
-/* ree_firms_split() (firms.c) on lanes. */
-static void split_lanes(inventory_state_lanes *s, const ree_vd *stock, const ree_vd *position,
-                        const ree_vd *received)
-{
-    ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0), wpm = REE_VSPLAT(REE_WEEKS_PER_MONTH);
-    ree_vd st = REE_VSEL(*stock > zero, *stock, zero);
-    ree_vd q = *position - *stock;
-    q = REE_VSEL(q < zero, zero, q);
-    ree_vd ssum = zero, psum = zero;
-    if (!s->started) {
-        for (int i = 0; i < s->kmax; i++) {
-            ree_vl in = REE_VSPLAT((double)i) < s->k;
-            s->cstock[i] = one + s->cover[i] / wpm;
-            s->cpipe[i] = one;
-            ssum = REE_VSEL(in, ssum + s->cstock[i], ssum);
-            psum = REE_VSEL(in, psum + s->cpipe[i], psum);
-        }
-        s->started = 1;
-    } else {
-        ree_vd x = q - s->qprev + *received, ord, pipe = zero;
-        x = REE_VSEL(x < zero, zero, x);
-        sum_classes(&ord, s->corder, s);
-        ree_vl byord = ord > zero;
-        ree_vd e = one / s->k;
-        for (int i = 0; i < s->kmax; i++) {
-            s->cpipe[i] += REE_VSEL(byord, x * (s->corder[i] / ord), x * e);
-            pipe = REE_VSEL(REE_VSPLAT((double)i) < s->k, pipe + s->cpipe[i], pipe);
-        }
-        ree_vl bypipe = pipe > zero;
-        for (int i = 0; i < s->kmax; i++) {
-            ree_vl in = REE_VSPLAT((double)i) < s->k;
-            ree_vd r = REE_VSEL(bypipe, *received * (s->cpipe[i] / pipe), *received / s->k);
-            s->cpipe[i] -= r;
-            s->cpipe[i] = REE_VSEL(s->cpipe[i] < zero, zero, s->cpipe[i]);
-            s->cstock[i] += r;
-            ssum = REE_VSEL(in, ssum + s->cstock[i], ssum);
-            psum = REE_VSEL(in, psum + s->cpipe[i], psum);
-        }
-    }
-    scale_to_lanes(s->cstock, s, &st, &ssum);
-    scale_to_lanes(s->cpipe, s, &q, &psum);
-    s->qprev = q;
 }
 
 /* class_orders() on lanes, into *total. */
@@ -384,24 +314,25 @@ static void class_orders_lanes(ree_vd *total, const void *params, inventory_stat
                                const ree_node_io_lanes *io, const ree_vd *f, const ree_vd *lead)
 {
     int m = REE_LP0(params, inventory_params, material, int);
+    ree_firms_lanes *c = &s->f;
     ree_vd zero = REE_VSPLAT(0.0);
     ree_vd rec = io->received ? io->received[m] : zero;
-    if (s->started) {
+    if (c->started) {
         ree_vd shipped = s->offered_from + rec - io->stock[m], off;
-        sum_classes(&off, s->offered, s);
+        sum_classes(&off, s->offered, c);
         ree_vl take = (shipped > zero) & (off > zero);
-        for (int i = 0; i < s->kmax; i++) {
-            ree_vd c = s->cstock[i] - shipped * (s->offered[i] / off);
-            c = REE_VSEL(c < zero, zero, c);
-            s->cstock[i] = REE_VSEL(take, c, s->cstock[i]);
+        for (int i = 0; i < c->kmax; i++) {
+            ree_vd x = c->cstock[i] - shipped * (s->offered[i] / off);
+            x = REE_VSEL(x < zero, zero, x);
+            c->cstock[i] = REE_VSEL(take, x, c->cstock[i]);
         }
     }
-    split_lanes(s, &io->stock[m], &io->position[m], &rec);
-    ree_vd t = zero, fi = *f / s->k;
-    for (int i = 0; i < s->kmax; i++) {
-        ree_vd pos = s->cstock[i] + s->cpipe[i];
-        order_for_lanes(&s->corder[i], params, &fi, lead, &s->cover[i], &pos);
-        t = REE_VSEL(REE_VSPLAT((double)i) < s->k, t + s->corder[i], t);
+    ree_firms_split_lanes(c, &io->stock[m], &io->position[m], &rec);
+    ree_vd t = zero, fi = *f / c->kd;
+    for (int i = 0; i < c->kmax; i++) {
+        ree_vd pos = c->cstock[i] + c->cpipe[i];
+        order_for_lanes(&c->corder[i], params, &fi, lead, &c->cover[i], &pos);
+        t = REE_VSEL(REE_FIRMS_LIVE(c, i), t + c->corder[i], t);
     }
     *total = t;
 }
@@ -421,10 +352,10 @@ static void inventory_order_lanes(const void *params, void *state, const ree_nod
 
     ree_vd lead = io->lead ? io->lead[m] : zero;
     order_for_lanes(&io->order[m], params, &f, &lead, &cw, &io->position[m]);
-    if (s->kmax > 1) {
+    if (s->f.kmax > 1) {
         ree_vd qc;
         class_orders_lanes(&qc, params, s, io, &f, &lead);
-        io->order[m] = REE_VSEL(s->k > one, qc, io->order[m]);
+        io->order[m] = REE_VSEL(s->f.kd > one, qc, io->order[m]);
     }
 
     ree_vd stock = REE_VSEL(io->stock[m] > zero, io->stock[m], zero);
@@ -441,22 +372,22 @@ static void inventory_order_lanes(const void *params, void *state, const ree_nod
 static void inventory_offer_lanes(const void *params, void *state, const ree_node_io_lanes *io)
 {
     inventory_state_lanes *s = state;
-    if (s->kmax == 1)
+    ree_firms_lanes *c = &s->f;
+    if (c->kmax == 1)
         return; /* the engine's default in every lane */
     int m = REE_LP0(params, inventory_params, material, int);
     ree_vd zero = REE_VSPLAT(0.0), one = REE_VSPLAT(1.0);
-    ree_vd stock = REE_VSEL(io->stock[m] > zero, io->stock[m], zero), sum;
-    sum_classes(&sum, s->cstock, s);
-    scale_to_lanes(s->cstock, s, &stock, &sum);
-    ree_vd share = io->asked ? io->asked[m] / s->k : REE_VSPLAT(INFINITY), total = zero;
+    ree_vd stock = REE_VSEL(io->stock[m] > zero, io->stock[m], zero);
+    ree_firms_rescale_lanes(c, c->cstock, &stock);
+    ree_vd share = io->asked ? io->asked[m] / c->kd : REE_VSPLAT(INFINITY), total = zero;
     s->offered_from = zero;
-    for (int i = 0; i < s->kmax; i++) {
-        ree_vl in = REE_VSPLAT((double)i) < s->k;
-        s->offered[i] = REE_VSEL(s->cstock[i] < share, s->cstock[i], share);
+    for (int i = 0; i < c->kmax; i++) {
+        ree_vl in = REE_FIRMS_LIVE(c, i);
+        s->offered[i] = REE_VSEL(c->cstock[i] < share, c->cstock[i], share);
         total = REE_VSEL(in, total + s->offered[i], total);
-        s->offered_from = REE_VSEL(in, s->offered_from + s->cstock[i], s->offered_from);
+        s->offered_from = REE_VSEL(in, s->offered_from + c->cstock[i], s->offered_from);
     }
-    io->offer[m] = REE_VSEL(s->k > one, total, io->offer[m]);
+    io->offer[m] = REE_VSEL(c->kd > one, total, io->offer[m]);
 }
 
 static void inventory_finish_lanes(const void *params, const void *state, const ree_model_ctx *ctx,
