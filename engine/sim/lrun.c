@@ -32,15 +32,34 @@ void ree_lrun_free(ree_lrun *g)
     free(g);
 }
 
-/* The parameter structs of models with lane hooks must transpose by words. */
+/* Every parameter struct must transpose by words: each entity's is transposed (a gate reads its
+ * rules' so, and the rule model has no hooks of its own). */
 static int lanes_fit(const ree_plan *p)
 {
+    for (int e = 0; e < p->nentity; e++)
+        if (p->entities[e].model->params_size % 8)
+            return 0;
+    return 1;
+}
+
+/* The bytes of a lockstep workspace's lane arrays and lane states for plan p (what
+ * ree_lrun_alloc_horizon gives them, within a few lines). Its eight run workspaces take about as
+ * much again: each holds one run's step arrays and model states. */
+static double lanes_bytes(const ree_plan *p, int nsteps)
+{
+    const double v = sizeof(ree_vd);
+    double n = 0, nnm = (double)p->nnode * p->nmat, w = nsteps + 2.0;
     for (int e = 0; e < p->nentity; e++) {
         const ree_model *m = p->entities[e].model;
-        if (m->lanes && m->params_size % 8)
-            return 0;
+        const ree_model_lanes *lm = m->lanes;
+        ree_model_ctx ctx = ree_plan_ctx(p, e);
+        ctx.nsteps = nsteps;
+        n += (double)m->params_size * REE_LANES + (double)m->nmetrics * v;
+        n += !lm ? 0 : lm->state_size ? (double)lm->state_size(&ctx) : (double)lm->state_bytes;
     }
-    return 1;
+    n += v * (16 * nnm + (3 + 5 + (double)nsteps) * p->nmat);
+    n += v * ((double)p->nlink * (w + 10) + (double)p->nseries * nsteps) + sizeof(llink) * p->nlink;
+    return n;
 }
 
 /* The entities timeline events or regimes change, and whether a link is one of them: the only
@@ -79,7 +98,12 @@ ree_lrun *ree_lrun_alloc(const ree_plan *p)
     const char *env = getenv("REESIM_LANES");
     if (env && !strcmp(env, "0"))
         return NULL;
-    if (!ree_lanes_v4() && !(env && !strcmp(env, "1")))
+    int forced = env && !strcmp(env, "1");
+    if (!forced && !ree_lanes_v4())
+        return NULL;
+    /* A large network's lanes hold eight runs' step state at once (and eight run workspaces):
+     * above the budget, one run at a time, in a sixteenth of the memory per thread. */
+    if (!forced && 2 * lanes_bytes(p, p->nsteps) > REE_LRUN_BUDGET)
         return NULL;
     return ree_lrun_alloc_horizon(p, p->nsteps);
 }
@@ -396,6 +420,11 @@ ree_status ree_lrun_finish(ree_lrun *g, int *lane)
         }
     }
     return first;
+}
+
+ree_status ree_lrun_status(const ree_lrun *g, int lane)
+{
+    return g->st[lane];
 }
 
 const ree_run *ree_lrun_run(const ree_lrun *g, int lane)

@@ -19,8 +19,12 @@ typedef struct ree_lrun ree_lrun;
  * lane hooks has a parameter struct that does not transpose by words (the caller then steps
  * runs one at a time with ree_run). A model without lane hooks runs its scalar hooks lane by
  * lane, on each lane's ree_run. NULL too where the lane code's x86-64-v4 build is not in use
- * (ree_lanes_v4: a CPU without AVX-512), where lockstep is slower than one run at a time,
- * unless REESIM_LANES=1; and whenever REESIM_LANES=0 (to compare the two paths). */
+ * (ree_lanes_v4: a CPU without AVX-512), where lockstep is slower than one run at a time, and
+ * where the workspace would take more than REE_LRUN_BUDGET bytes (about sixteen times one run's
+ * step state: eight runs' lane arrays and their eight run workspaces; a large network's runs go
+ * one at a time, so that lockstep never multiplies the memory a thread needs by more than a few
+ * tens of MB), unless REESIM_LANES=1; and whenever REESIM_LANES=0 (to compare the two paths). */
+#define REE_LRUN_BUDGET (64.0 * 1024 * 1024)
 ree_lrun *ree_lrun_alloc(const ree_plan *p);
 /* Same, for runs clipped to the first `nsteps` steps (ree_run_alloc_horizon), whatever
  * REESIM_LANES says: for tests and the simulation's fuzz target. */
@@ -37,6 +41,9 @@ void ree_lrun_reset(ree_lrun *g, unsigned long long seed, long long first, int c
  * (in run order) that failed, as ree_run_finish would for its run; *lane (may be NULL) is then
  * that lane. */
 ree_status ree_lrun_finish(ree_lrun *g, int *lane);
+
+/* The status of lane `lane`'s run after ree_lrun_finish (what ree_run_finish gave for it). */
+ree_status ree_lrun_status(const ree_lrun *g, int lane);
 
 /* The run of lane `lane` after ree_lrun_finish: ree_run_indicators and ree_run_error on it
  * give what a ree_run would give for that run (its series: ree_lrun_series). */

@@ -191,8 +191,9 @@ static void *worker_alloc(void *ctx)
     worker *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
-    w->run = ree_run_alloc(j->p);
     w->lanes = ree_lrun_alloc(j->p);
+    if (!w->lanes) /* one run at a time: its workspace (lockstep has its own per lane) */
+        w->run = ree_run_alloc(j->p);
     size_t ncell = (size_t)j->p->nseries * (size_t)j->p->nsteps;
     w->series = j->o->series_moments_only ? ree_block_alloc_moments(ncell) : ree_block_alloc(ncell);
     w->ind = ree_block_alloc(nind);
@@ -201,14 +202,15 @@ static void *worker_alloc(void *ctx)
         w->vb = ree_vb_alloc(j->p, (ree_vb_scope)j->o->variance);
     if (j->rows)
         w->rows = ree_csv_mem_alloc();
-    if (!w->run || !w->series || !w->ind || !w->values || (j->o->variance && !w->vb) ||
-        (j->rows && !w->rows)) {
+    if ((!w->run && !w->lanes) || !w->series || !w->ind || !w->values ||
+        (j->o->variance && !w->vb) || (j->rows && !w->rows)) {
         worker_free(ctx, w);
         return NULL;
     }
-    ree_run_set_check(w->run, j->o->check);
     if (w->lanes)
         ree_lrun_set_check(w->lanes, j->o->check);
+    else
+        ree_run_set_check(w->run, j->o->check);
     return w;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <gsl/gsl_cdf.h>
 #include "compare.h"
+#include "lrun.h"
 #include "numfmt.h"
 #include "run.h"
 
@@ -250,9 +251,12 @@ ree_compare *ree_compare_alloc(const ree_plan *base, const ree_plan *const *othe
 
 /* ---- the paired Monte Carlo ----------------------------------------------------------------- */
 
-/* One thread's worker: a run workspace per scenario (base first) and its block's paired sums. */
+/* One thread's worker: a run workspace per scenario (base first), or a lockstep one per scenario
+ * when every scenario has one (engine/sim/lrun.h; NULL otherwise), and its block's paired sums. */
 typedef struct worker {
     ree_run **runs;
+    ree_lrun **lanes;
+    const ree_run **lane_runs; /* the scenarios' runs of one lane, for add_run */
     ree_pair_acc *acc;
 } worker;
 
@@ -263,7 +267,7 @@ typedef struct job {
 } job;
 
 /* Add run j's pairs of every scenario; runs[0] is the base. */
-static void add_run(const ree_compare *c, ree_run *const *runs, ree_pair_acc *acc)
+static void add_run(const ree_compare *c, const ree_run *const *runs, ree_pair_acc *acc)
 {
     const double *bi = ree_run_indicators(runs[0]), *bs = ree_run_series(runs[0]);
     int bsteps = c->base->nsteps;
@@ -291,7 +295,11 @@ static void worker_free(void *ctx, void *wp)
         return;
     for (int q = 0; w->runs && q <= j->c->nother; q++)
         ree_run_free(w->runs[q]);
+    for (int q = 0; w->lanes && q <= j->c->nother; q++)
+        ree_lrun_free(w->lanes[q]);
     free(w->runs);
+    free(w->lanes);
+    free(w->lane_runs);
     free(w->acc);
     free(w);
 }
@@ -316,7 +324,56 @@ static void *worker_alloc(void *ctx)
         worker_free(ctx, w);
         return NULL;
     }
+    /* Lockstep where every scenario can take it (each plan's runs in lanes of its own). */
+    w->lanes = calloc((size_t)c->nother + 1, sizeof *w->lanes);
+    w->lane_runs = calloc((size_t)c->nother + 1, sizeof *w->lane_runs);
+    int lanes = w->lanes && w->lane_runs;
+    for (int q = 0; lanes && q <= c->nother; q++) {
+        w->lanes[q] = ree_lrun_alloc(q ? c->m[q - 1].p : c->base);
+        if ((lanes = w->lanes[q] != NULL))
+            ree_lrun_set_check(w->lanes[q], j->o->check);
+    }
+    if (!lanes && w->lanes) { /* one at a time: the same values */
+        for (int q = 0; q <= c->nother; q++)
+            ree_lrun_free(w->lanes[q]);
+        free(w->lanes);
+        w->lanes = NULL;
+    }
     return w;
+}
+
+/* Runs first .. first + count - 1 in lockstep, each scenario's lanes stepped in turn; the
+ * failure reported is the one a run at a time would meet first (the first run, then the first
+ * scenario, that fails). */
+static ree_status run_lanes(const job *j, worker *w, long long first, int count, char *err,
+                            size_t errlen)
+{
+    const ree_compare *c = j->c;
+    for (int i = 0; i < count; i += REE_LANES) {
+        int n = count - i < REE_LANES ? count - i : REE_LANES;
+        for (int q = 0; q <= c->nother; q++) {
+            ree_lrun_reset(w->lanes[q], j->o->seed, first + i, n);
+            (void)ree_lrun_finish(w->lanes[q], NULL);
+        }
+        for (int l = 0; l < n; l++)
+            for (int q = 0; q <= c->nother; q++) {
+                ree_status st = ree_lrun_status(w->lanes[q], l);
+                if (st != REE_OK) {
+                    const ree_plan *p = q ? c->m[q - 1].p : c->base;
+                    snprintf(err, errlen, "%s: run %lld: %s", p->name, first + i + l,
+                             ree_run_error(ree_lrun_run(w->lanes[q], l)));
+                    return st;
+                }
+            }
+        for (int l = 0; l < n; l++) {
+            for (int q = 0; q <= c->nother; q++) {
+                (void)ree_lrun_series(w->lanes[q], l); /* into the lane's run */
+                w->lane_runs[q] = ree_lrun_run(w->lanes[q], l);
+            }
+            add_run(c, w->lane_runs, w->acc);
+        }
+    }
+    return REE_OK;
 }
 
 static ree_status run_block(void *ctx, void *wp, long long first, int count, char *err,
@@ -326,6 +383,8 @@ static ree_status run_block(void *ctx, void *wp, long long first, int count, cha
     const ree_compare *c = j->c;
     worker *w = wp;
     memset(w->acc, 0, c->ncell * sizeof *w->acc);
+    if (w->lanes)
+        return run_lanes(j, w, first, count, err, errlen);
     for (int i = 0; i < count; i++) {
         for (int q = 0; q <= c->nother; q++) {
             ree_run_reset(w->runs[q], j->o->seed, first + i);
@@ -337,7 +396,7 @@ static ree_status run_block(void *ctx, void *wp, long long first, int count, cha
                 return st;
             }
         }
-        add_run(c, w->runs, w->acc);
+        add_run(c, (const ree_run *const *)w->runs, w->acc);
     }
     return REE_OK;
 }
