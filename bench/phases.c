@@ -9,8 +9,10 @@
  *
  *   load          ree_plan_load of the scenario (minimum of 5 loads; first_s: the first, which
  *                 pays any one-off initialisation, as `reesim validate` does)
- *   reset         ree_run_reset: parameter sampling, state set-up
- *   steps         ree_run_finish: every month of every model, draws included
+ *   reset         ree_run_reset: parameter sampling, state set-up (ree_lrun_reset for a lane
+ *                 group when `reesim run` would step runs in lockstep: engine/sim/lrun.h)
+ *   steps         ree_run_finish: every month of every model, draws included (ree_lrun_finish
+ *                 of a lane group)
  *   draws (est.)  the part of reset + steps spent producing random numbers: the draws of the
  *                 first runs counted (below), times the cost of one draw measured alone
  *   statistics    ree_block_add / ree_vb_add per run; ree_block_seal, ree_acc_merge_block and
@@ -36,6 +38,7 @@
 #include "output.h"
 #include "plan.h"
 #include "rng.h"
+#include "lrun.h"
 #include "run.h"
 #include "stats.h"
 #include "variance.h"
@@ -99,6 +102,7 @@ static double draw_ns(void)
 
 typedef struct ws {
     ree_run *run;
+    ree_lrun *lanes;         /* as mc.c's worker: lockstep where reesim run takes it, else NULL */
     ree_block *series, *ind; /* the block's values, as mc.c's worker stages them */
     ree_acc *tseries, *tind;
     ree_vb *vb, *tvb;
@@ -108,6 +112,7 @@ typedef struct ws {
 static void ws_free(ws *w)
 {
     ree_run_free(w->run);
+    ree_lrun_free(w->lanes);
     ree_block_free(w->series);
     ree_block_free(w->ind);
     ree_acc_free(w->tseries);
@@ -122,6 +127,7 @@ static int ws_alloc(ws *w, const ree_plan *p)
     size_t ncell = (size_t)p->nseries * (size_t)p->nsteps, nind = (size_t)p->nindicator;
     memset(w, 0, sizeof *w);
     w->run = ree_run_alloc(p);
+    w->lanes = ree_lrun_alloc(p);
     w->series = ree_block_alloc(ncell);
     w->ind = ree_block_alloc(nind);
     w->tseries = ree_acc_alloc(ncell, REE_MC_DEFAULT_K);
@@ -181,6 +187,8 @@ static int profile(const char *path, long long nruns, const char *outdir)
         return 1;
     }
     size_t nind = (size_t)p->nindicator;
+    const ree_run *failed = w.run;       /* whose message a failure prints */
+    int lanes = w.lanes ? REE_LANES : 1; /* runs stepped together */
     double t[NPHASE] = {0};
     double wall0 = now();
     for (long long first = 0; first < nruns && st == REE_OK; first += REE_MC_BLOCK) {
@@ -191,19 +199,34 @@ static int profile(const char *path, long long nruns, const char *outdir)
         ree_vb_reset(w.vb);
         b = now();
         t[P_STATS] += b - a;
-        for (int i = 0; i < count && st == REE_OK; i++) {
+        int step = w.lanes ? REE_LANES : 1;
+        for (int i = 0; i < count && st == REE_OK; i += step) {
+            int n = count - i < step ? count - i : step, bad = 0;
             a = now();
-            ree_run_reset(w.run, p->seed, first + i);
+            if (w.lanes)
+                ree_lrun_reset(w.lanes, p->seed, first + i, n);
+            else
+                ree_run_reset(w.run, p->seed, first + i);
             b = now();
             t[P_RESET] += b - a;
-            st = (ree_status)ree_run_finish(w.run);
+            st = w.lanes ? ree_lrun_finish(w.lanes, &bad) : (ree_status)ree_run_finish(w.run);
             a = now();
             t[P_STEPS] += a - b;
-            const double *ind = ree_run_indicators(w.run);
-            memcpy(w.values + (size_t)i * nind, ind, nind * sizeof(double));
-            ree_vb_add(w.vb, p->seed, first + i, ind);
-            if (ree_block_add(w.series, ree_run_series(w.run)) || ree_block_add(w.ind, ind))
+            if (st != REE_OK) {
+                failed = w.lanes ? ree_lrun_run(w.lanes, bad) : w.run;
+                break;
+            }
+            if (w.lanes && ree_block_add_lanes(w.series, ree_lrun_series_lanes(w.lanes), n))
                 st = REE_ENOMEM;
+            for (int k = 0; k < n; k++) {
+                const ree_run *r = w.lanes ? ree_lrun_run(w.lanes, k) : w.run;
+                const double *ind = ree_run_indicators(r);
+                memcpy(w.values + (size_t)(i + k) * nind, ind, nind * sizeof(double));
+                ree_vb_add(w.vb, p->seed, first + i + k, ind);
+                if ((!w.lanes && ree_block_add(w.series, ree_run_series(r))) ||
+                    ree_block_add(w.ind, ind))
+                    st = REE_ENOMEM;
+            }
             t[P_STATS] += now() - a;
         }
         a = now();
@@ -226,7 +249,7 @@ static int profile(const char *path, long long nruns, const char *outdir)
     double tmc = now() - wall0;
     ree_csv_mem_free(rows);
     if (st != REE_OK) {
-        fprintf(stderr, "reesim-phases: %s: %s\n", path, ree_run_error(w.run));
+        fprintf(stderr, "reesim-phases: %s: %s\n", path, ree_run_error(failed));
         ree_outset_free(set);
         ws_free(&w);
         ree_plan_free(p);
@@ -269,9 +292,9 @@ static int profile(const char *path, long long nruns, const char *outdir)
     double total = tload;
     for (int i = 0; i < NPHASE; i++)
         total += t[i];
-    printf("phases scenario=%s runs=%lld steps=%d entities=%d threads=1 total_s=%.4f "
+    printf("phases scenario=%s runs=%lld steps=%d entities=%d threads=1 lanes=%d total_s=%.4f "
            "ns_per_node_step=%.1f draws_per_run=%.0f ns_per_draw=%.1f\n",
-           p->name, nruns, p->nsteps, p->nentity, total,
+           p->name, nruns, p->nsteps, p->nentity, lanes, total,
            (t[P_RESET] + t[P_STEPS]) * 1e9 / node_steps, per_run, dns);
     printf("phase scenario=%s name=load s=%.5f pct=%.1f first_s=%.5f\n", p->name, tload,
            100 * tload / total, tfirst);
