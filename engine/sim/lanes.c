@@ -39,8 +39,8 @@ const ree_model_lanes *ree_lanes_of(const ree_model *m)
     if (m->lanes && ree_lanes_v4()) {
         size_t n, n4;
         const ree_model *const *a = ree_models(&n), *const *b = ree_models_v4(&n4);
-        for (size_t i = 0; i < n && i < n4; i++)
-            if (a[i] == m)
+        for (size_t i = 0; i < n && i < n4; i++) /* the same registry.c: the same order */
+            if (a[i] == m && !strcmp(b[i]->name, m->name))
                 return b[i]->lanes;
     }
 #endif
