@@ -1,7 +1,9 @@
 /* Recording of scalar hook calls for replay through lane hooks (capture.h). */
 #include "capture.h"
 
+#include <glob.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -277,4 +279,22 @@ void lanes_capture_free(lanes_capture *c)
     if (G == c)
         G = NULL;
     memset(c, 0, sizeof *c);
+}
+
+size_t lanes_each_scenario(const char *root, void (*fn)(const char *path, void *ctx), void *ctx)
+{
+    const char *pat[] = {"scenarios/*.yaml", "scenarios/examples/*.yaml", "bench/scenarios/*.yaml",
+                         "tests/lanes/*.yaml"};
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof pat / sizeof pat[0]; i++) {
+        char full[4096];
+        glob_t gl;
+        snprintf(full, sizeof full, "%s/%s", root, pat[i]);
+        if (glob(full, 0, NULL, &gl) != 0)
+            continue;
+        for (size_t j = 0; j < gl.gl_pathc; j++, n++)
+            fn(gl.gl_pathv[j], ctx);
+        globfree(&gl);
+    }
+    return n;
 }

@@ -89,6 +89,11 @@ void lanes_capture_record(lanes_capture *c, const char *what, int nrun);
 void lanes_capture_free(lanes_capture *c);
 
 /* Doubles in a node call's / gate call's record of entity e. */
+/* Call fn(path, ctx) on every scenario the lane tests run, under the source tree `root`: the
+ * shipped ones (scenarios/, scenarios/examples/, bench/scenarios/) and tests/lanes/. Returns how
+ * many. */
+size_t lanes_each_scenario(const char *root, void (*fn)(const char *path, void *ctx), void *ctx);
+
 size_t lanes_node_width(const lanes_capture *c, int e);
 size_t lanes_gate_width(const lanes_capture *c, int e, int nlink);
 

@@ -4,7 +4,6 @@
  * bits ree_run gives for its run, with the mass-balance check off and on, for whole groups and
  * a last group of fewer runs than lanes.
  */
-#include <glob.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "../lanes/capture.h"
 #include "diag.h"
 #include "lrun.h"
 #include "plan.h"
@@ -119,27 +119,17 @@ static size_t without_lanes(const char *name, ree_plan *p)
     return n;
 }
 
+static void check_one(const char *path, void *n)
+{
+    ree_plan *p = load(path);
+    *(size_t *)n += check_plan(path, p, 0) + check_plan(path, p, 1) + without_lanes(path, p);
+    ree_plan_free(p);
+}
+
 static void test_every_scenario(void **state)
 {
     (void)state;
-    const char *pat[] = {
-        REESIM_SOURCE_DIR "/scenarios/*.yaml", REESIM_SOURCE_DIR "/scenarios/examples/*.yaml",
-        REESIM_SOURCE_DIR "/bench/scenarios/*.yaml", REESIM_SOURCE_DIR "/tests/lanes/*.yaml"};
-    size_t n = 0, nscen = 0;
-    for (size_t i = 0; i < sizeof pat / sizeof pat[0]; i++) {
-        glob_t gl;
-        if (glob(pat[i], 0, NULL, &gl) != 0)
-            continue;
-        for (size_t k = 0; k < gl.gl_pathc; k++) {
-            ree_plan *p = load(gl.gl_pathv[k]);
-            n += check_plan(gl.gl_pathv[k], p, 0);
-            n += check_plan(gl.gl_pathv[k], p, 1);
-            n += without_lanes(gl.gl_pathv[k], p);
-            ree_plan_free(p);
-            nscen++;
-        }
-        globfree(&gl);
-    }
+    size_t n = 0, nscen = lanes_each_scenario(REESIM_SOURCE_DIR, check_one, &n);
     printf("lockstep: %zu values compared over %zu scenarios\n", n, nscen);
     assert_true(nscen >= 12);
 }

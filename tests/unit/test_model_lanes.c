@@ -14,7 +14,6 @@
  * and every indicator must equal the scalar run's, bit for bit. The lane state evolves by the
  * lane hooks alone from the lane reset, so a state that drifts shows in a later output.
  */
-#include <glob.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -304,23 +303,15 @@ static size_t check_scenario(const char *path)
     return calls;
 }
 
+static void check_one(const char *path, void *total)
+{
+    *(size_t *)total += check_scenario(path);
+}
+
 static void test_every_scenario(void **state)
 {
     (void)state;
-    const char *pat[] = {
-        REESIM_SOURCE_DIR "/scenarios/*.yaml", REESIM_SOURCE_DIR "/scenarios/examples/*.yaml",
-        REESIM_SOURCE_DIR "/bench/scenarios/*.yaml", REESIM_SOURCE_DIR "/tests/lanes/*.yaml"};
-    size_t total = 0, nscen = 0;
-    for (size_t i = 0; i < sizeof pat / sizeof pat[0]; i++) {
-        glob_t gl;
-        if (glob(pat[i], 0, NULL, &gl) != 0)
-            continue;
-        for (size_t j = 0; j < gl.gl_pathc; j++) {
-            total += check_scenario(gl.gl_pathv[j]);
-            nscen++;
-        }
-        globfree(&gl);
-    }
+    size_t total = 0, nscen = lanes_each_scenario(REESIM_SOURCE_DIR, check_one, &total);
     printf("lane hooks: %zu lane calls checked over %zu scenarios\n", total, nscen);
     assert_true(nscen >= 12);
     assert_true(total > 0);
