@@ -22,8 +22,8 @@ typedef struct ree_lrun ree_lrun;
  * (ree_lanes_v4: a CPU without AVX-512), where lockstep is slower than one run at a time, and
  * where the workspace would take more than REE_LRUN_BUDGET bytes (about sixteen times one run's
  * step state: eight runs' lane arrays and their eight run workspaces; a large network's runs go
- * one at a time, so that lockstep never multiplies the memory a thread needs by more than a few
- * tens of MB), unless REESIM_LANES=1; and whenever REESIM_LANES=0 (to compare the two paths). */
+ * one at a time, so that lockstep adds at most that to a worker: the executor keeps one or two
+ * workers per thread, exec.h), unless REESIM_LANES=1; and whenever REESIM_LANES=0 (to compare the two paths). */
 #define REE_LRUN_BUDGET (64.0 * 1024 * 1024)
 ree_lrun *ree_lrun_alloc(const ree_plan *p);
 /* Same, for runs clipped to the first `nsteps` steps (ree_run_alloc_horizon), whatever

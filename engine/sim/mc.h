@@ -4,9 +4,9 @@
  * statistics merged into the totals strictly in block order. The result depends on the plan,
  * the seed and the run range only: byte-identical for any number of threads.
  *
- * Memory: per thread one run workspace, or a lockstep one (lrun.h: eight runs' step state and
- * eight run workspaces, used only while it stays under REE_LRUN_BUDGET), and a block (ree_block:
- * about REE_MC_BLOCK + 12 doubles per cell); the totals keep at most 2k sketch points per cell (stats.h). None of it grows with the
+ * Memory: per worker (one or two per thread, exec.h) one run workspace, or a lockstep one
+ * (lrun.h: eight runs' step state and eight run workspaces, used only while it stays under
+ * REE_LRUN_BUDGET), and a block (ree_block: about REE_MC_BLOCK + 12 doubles per cell); the totals keep at most 2k sketch points per cell (stats.h). None of it grows with the
  * number of runs. With opts.series_moments_only the series cells keep moments only: 4 doubles a
  * cell per thread, 40 bytes a cell in the totals.
  */
