@@ -80,43 +80,59 @@ int ree_block_runs(const ree_block *b)
 #define REE_BLOCK_AVX512 1
 #include <immintrin.h>
 
-/* The 8 x 8 transpose of flush_rows for cells c, c + 1, ... as long as 8 remain, with AVX-512:
- * the 8 staged rows' values of 8 cells in 8 registers, 24 shuffles, then each cell's 8 runs in
- * one 64-byte store (a whole cache line of its column: `cols` is 64-byte aligned and `first` a
- * multiple of 8) instead of 64 loads and 64 stores of one value. Returns the first cell not
- * moved. Only moves bits, so the columns are those of the plain loop. */
-__attribute__((target("avx512f"))) static size_t flush_rows_avx512(const double *rows, size_t nc,
-                                                                   double *cols)
+/* One 8 x 8 tile transposed with AVX-512: dst[q * ds + k] = src[k * ss + q] for q, k < 8. The
+ * tile's 8 rows in 8 registers, 24 shuffles, 8 stores of 8 values. Only moves bits. */
+__attribute__((target("avx512f"), always_inline)) static inline void
+tile8_avx512(const double *src, size_t ss, double *dst, size_t ds)
 {
     /* Immediates: an enum, since clang takes only integer constant expressions there. */
     enum { lo = _MM_SHUFFLE(2, 0, 2, 0), hi = _MM_SHUFFLE(3, 1, 3, 1) };
-    size_t c = 0;
-    for (; c + 8 <= nc; c += 8) {
-        __m512d r[8], t[8], u[4], v[4];
-        for (int k = 0; k < 8; k++)
-            r[k] = _mm512_loadu_pd(rows + (size_t)k * nc + c);
-        for (int k = 0; k < 8; k += 2) {
-            /* 128-bit lane q of t[k]: runs k, k + 1 of cell 2q; of t[k + 1]: of cell 2q + 1 */
-            t[k] = _mm512_unpacklo_pd(r[k], r[k + 1]);
-            t[k + 1] = _mm512_unpackhi_pd(r[k], r[k + 1]);
-        }
-        for (int p = 0; p < 2; p++) { /* p = 0: the even cells, 1: the odd ones */
-            /* u[2p + h]: runs 0-3 of cells p + 2h (128-bit lanes 0, 2) and p + 2h + 4 (lanes
-             * 1, 3); v[2p + h]: their runs 4-7 */
-            u[2 * p] = _mm512_shuffle_f64x2(t[p], t[2 + p], lo);
-            u[2 * p + 1] = _mm512_shuffle_f64x2(t[p], t[2 + p], hi);
-            v[2 * p] = _mm512_shuffle_f64x2(t[4 + p], t[6 + p], lo);
-            v[2 * p + 1] = _mm512_shuffle_f64x2(t[4 + p], t[6 + p], hi);
-        }
-        for (int p = 0; p < 2; p++)
-            for (int h = 0; h < 2; h++) {
-                double *col = cols + (c + (size_t)(2 * h + p)) * REE_BLOCK_MAX;
-                _mm512_storeu_pd(col, _mm512_shuffle_f64x2(u[2 * p + h], v[2 * p + h], lo));
-                _mm512_storeu_pd(col + 4 * REE_BLOCK_MAX,
-                                 _mm512_shuffle_f64x2(u[2 * p + h], v[2 * p + h], hi));
-            }
+    __m512d r[8], t[8], u[4], v[4];
+    for (int k = 0; k < 8; k++)
+        r[k] = _mm512_loadu_pd(src + (size_t)k * ss);
+    for (int k = 0; k < 8; k += 2) {
+        /* 128-bit lane q of t[k]: rows k, k + 1 of column 2q; of t[k + 1]: of column 2q + 1 */
+        t[k] = _mm512_unpacklo_pd(r[k], r[k + 1]);
+        t[k + 1] = _mm512_unpackhi_pd(r[k], r[k + 1]);
     }
+    for (int p = 0; p < 2; p++) { /* p = 0: the even columns, 1: the odd ones */
+        /* u[2p + h]: rows 0-3 of columns p + 2h (128-bit lanes 0, 2) and p + 2h + 4 (lanes
+         * 1, 3); v[2p + h]: their rows 4-7 */
+        u[2 * p] = _mm512_shuffle_f64x2(t[p], t[2 + p], lo);
+        u[2 * p + 1] = _mm512_shuffle_f64x2(t[p], t[2 + p], hi);
+        v[2 * p] = _mm512_shuffle_f64x2(t[4 + p], t[6 + p], lo);
+        v[2 * p + 1] = _mm512_shuffle_f64x2(t[4 + p], t[6 + p], hi);
+    }
+    for (int p = 0; p < 2; p++)
+        for (int h = 0; h < 2; h++) {
+            double *row = dst + (size_t)(2 * h + p) * ds;
+            _mm512_storeu_pd(row, _mm512_shuffle_f64x2(u[2 * p + h], v[2 * p + h], lo));
+            _mm512_storeu_pd(row + 4 * ds, _mm512_shuffle_f64x2(u[2 * p + h], v[2 * p + h], hi));
+        }
+}
+
+/* The transpose of flush_rows for cells c, c + 1, ... as long as 8 remain: each cell's 8 staged
+ * runs in one 64-byte store (a whole cache line of its column: `cols` is 64-byte aligned and
+ * `first` a multiple of 8) instead of 64 loads and 64 stores of one value. Returns the first
+ * cell not moved. */
+__attribute__((target("avx512f"))) static size_t flush_rows_avx512(const double *rows, size_t nc,
+                                                                   double *cols)
+{
+    size_t c = 0;
+    for (; c + 8 <= nc; c += 8)
+        tile8_avx512(rows + c, nc, cols + c * REE_BLOCK_MAX, REE_BLOCK_MAX);
     return c;
+}
+
+/* The lanes' transpose of ree_block_add_lanes for cells j, j + 1, ... of m as long as 8 remain:
+ * rows[k * m + j] = lanes[j * REE_BLOCK_LANES + k]. Returns the first cell not moved. */
+__attribute__((target("avx512f"))) static size_t lanes_rows_avx512(const double *lanes, size_t m,
+                                                                   double *rows)
+{
+    size_t j = 0;
+    for (; j + 8 <= m; j += 8)
+        tile8_avx512(lanes + j * REE_BLOCK_LANES, REE_BLOCK_LANES, rows + j, m);
+    return j;
 }
 #endif
 
@@ -144,21 +160,21 @@ static void flush_rows(ree_block *b)
  * no fused multiply-add (-ffp-contract=off) and IEEE results per operation, so either gives the
  * same bits, NaNs included (one_nan). */
 static inline __attribute__((always_inline)) void
-block_add_body(size_t nc, const double *restrict values, size_t stride, double *restrict row,
+block_add_body(size_t nc, const double *restrict values, double *restrict row,
                double *restrict mean, double *restrict m2, double *restrict mn, double *restrict mx,
                double n)
 {
     if (n == 1.0) {
         for (size_t c = 0; c < nc; c++) {
             if (row) /* loop-invariant: the compilers unswitch it */
-                row[c] = values[c * stride];
-            mean[c] = mn[c] = mx[c] = values[c * stride];
+                row[c] = values[c];
+            mean[c] = mn[c] = mx[c] = values[c];
             m2[c] = 0.0;
         }
         return;
     }
     for (size_t c = 0; c < nc; c++) {
-        double x = values[c * stride], d = x - mean[c];
+        double x = values[c], d = x - mean[c];
         if (row)
             row[c] = x;
         mean[c] = one_nan(mean[c] + d / n);
@@ -181,15 +197,7 @@ ONE_PASS static void block_add_cells(size_t nc, const double *restrict values, d
                                      double *restrict mean, double *restrict m2,
                                      double *restrict mn, double *restrict mx, double n)
 {
-    block_add_body(nc, values, 1, row, mean, m2, mn, mx, n);
-}
-
-/* The moments of one run whose values are REE_BLOCK_LANES apart (ree_block_add_lanes). */
-static void block_add_moments_lanes(size_t nc, const double *restrict values, double *restrict mean,
-                                    double *restrict m2, double *restrict mn, double *restrict mx,
-                                    double n)
-{
-    block_add_body(nc, values, REE_BLOCK_LANES, NULL, mean, m2, mn, mx, n);
+    block_add_body(nc, values, row, mean, m2, mn, mx, n);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -200,14 +208,7 @@ block_add_cells_avx(size_t nc, const double *restrict values, double *restrict r
                     double *restrict mean, double *restrict m2, double *restrict mn,
                     double *restrict mx, double n)
 {
-    block_add_body(nc, values, 1, row, mean, m2, mn, mx, n);
-}
-
-ONE_PASS __attribute__((target("avx"))) static void
-block_add_moments_lanes_avx(size_t nc, const double *restrict values, double *restrict mean,
-                            double *restrict m2, double *restrict mn, double *restrict mx, double n)
-{
-    block_add_body(nc, values, REE_BLOCK_LANES, NULL, mean, m2, mn, mx, n);
+    block_add_body(nc, values, row, mean, m2, mn, mx, n);
 }
 #endif
 
@@ -230,7 +231,40 @@ int ree_block_add(ree_block *b, const double *values)
     return 0;
 }
 
-_Static_assert(REE_BLOCK_STAGE >= REE_BLOCK_LANES, "the staging rows hold a lane group");
+_Static_assert(REE_BLOCK_LANES == 8, "a lane group is one 8 x 8 tile a cell group");
+
+/* Cells whose lane values ree_block_add_lanes transposes at a time: the chunk's run rows (16 KiB
+ * on the stack) and its cells' moments (8 KiB) stay in the first-level cache over the runs'
+ * passes. */
+#define LANES_CHUNK 256
+
+/* rows[k * m + j] = lanes[j * REE_BLOCK_LANES + k] for the m cells of lanes and k < count. */
+static void lanes_rows(const double *lanes, size_t m, int count, double *rows)
+{
+    size_t j = 0;
+#if defined(REE_BLOCK_AVX512)
+    if (count == REE_BLOCK_LANES && ree_sort_avx512())
+        j = lanes_rows_avx512(lanes, m, rows);
+#endif
+    for (; j < m; j++)
+        for (int k = 0; k < count; k++)
+            rows[(size_t)k * m + j] = lanes[j * REE_BLOCK_LANES + (size_t)k];
+}
+
+/* cols[j * REE_BLOCK_MAX + k] = lanes[j * REE_BLOCK_LANES + k] for the m cells and k < count. A
+ * whole group is one copy of a constant size (vector moves; a variable size becomes a `rep movs`,
+ * whose start-up cost is that of several such copies). */
+static void lanes_cols(const double *lanes, size_t m, int count, double *cols)
+{
+    const size_t group = REE_BLOCK_LANES * sizeof(double);
+    for (size_t j = 0; j < m; j++) {
+        if (count == REE_BLOCK_LANES)
+            memcpy(cols + j * REE_BLOCK_MAX, lanes + j * REE_BLOCK_LANES, group);
+        else
+            memcpy(cols + j * REE_BLOCK_MAX, lanes + j * REE_BLOCK_LANES,
+                   (size_t)count * sizeof(double));
+    }
+}
 
 int ree_block_add_lanes(ree_block *b, const double *values, int count)
 {
@@ -238,41 +272,29 @@ int ree_block_add_lanes(ree_block *b, const double *values, int count)
         return -1;
     if (!b->light && b->staged)
         flush_rows(b); /* runs added one at a time before: their columns first */
-    if (b->light) {    /* no staging rows: the moments read the lanes in place */
+    /* The moments are a run's pass over every cell, which vectorises across cells from a run's
+     * own row: a chunk of cells at a time, the lanes transposed into run rows, each row then
+     * added as ree_block_add adds one (the same operations per cell in the same run order). */
+    _Alignas(64) double rows[REE_BLOCK_LANES * LANES_CHUNK];
+    for (size_t c0 = 0; c0 < b->ncell; c0 += LANES_CHUNK) {
+        size_t m = b->ncell - c0 < LANES_CHUNK ? b->ncell - c0 : LANES_CHUNK;
+        const double *lanes = values + c0 * REE_BLOCK_LANES;
+        lanes_rows(lanes, m, count, rows);
         for (int k = 0; k < count; k++) {
             double n = (double)(b->nruns + k + 1);
+            const double *row = rows + (size_t)k * m;
 #if defined(REE_BLOCK_AVX)
             if (ree_sort_avx())
-                block_add_moments_lanes_avx(b->ncell, values + k, b->mean, b->m2, b->min, b->max,
-                                            n);
+                block_add_cells_avx(m, row, NULL, b->mean + c0, b->m2 + c0, b->min + c0,
+                                    b->max + c0, n);
             else
 #endif
-                block_add_moments_lanes(b->ncell, values + k, b->mean, b->m2, b->min, b->max, n);
+                block_add_cells(m, row, NULL, b->mean + c0, b->m2 + c0, b->min + c0, b->max + c0,
+                                n);
         }
-        b->nruns += count;
-        return 0;
+        if (!b->light) /* each cell's runs are already side by side: a copy into its column */
+            lanes_cols(lanes, m, count, b->cols + c0 * REE_BLOCK_MAX + b->nruns);
     }
-    /* The moments are a run's pass over every cell, which vectorises across cells from a run's
-     * own row: the lanes transposed into the staging rows (REE_BLOCK_STAGE = REE_BLOCK_LANES of
-     * them), each row then added as ree_block_add adds one, without staging it again. */
-    size_t nc = b->ncell;
-    for (size_t c = 0; c < nc; c++)
-        for (int k = 0; k < count; k++)
-            b->rows[(size_t)k * nc + c] = values[c * REE_BLOCK_LANES + (size_t)k];
-    for (int k = 0; k < count; k++) {
-        double n = (double)(b->nruns + k + 1);
-        const double *row = b->rows + (size_t)k * nc;
-#if defined(REE_BLOCK_AVX)
-        if (ree_sort_avx())
-            block_add_cells_avx(nc, row, NULL, b->mean, b->m2, b->min, b->max, n);
-        else
-#endif
-            block_add_cells(nc, row, NULL, b->mean, b->m2, b->min, b->max, n);
-    }
-    if (!b->light) /* each cell's runs are already side by side: a copy into its column */
-        for (size_t c = 0; c < b->ncell; c++)
-            memcpy(b->cols + c * REE_BLOCK_MAX + b->nruns, values + c * REE_BLOCK_LANES,
-                   (size_t)count * sizeof(double));
     b->nruns += count;
     return 0;
 }

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "sort.h"
 #include "stats.h"
 
 #define NCELL 37
@@ -50,32 +51,32 @@ static unsigned char *packed(ree_block *b, size_t *len)
 
 /* Runs 0 .. nruns-1 into a block one at a time, and into another in the pattern `adds` (0: one
  * run with ree_block_add; k > 0: k runs with ree_block_add_lanes), then the same packed bytes. */
-static void check(int light, int nruns, const int *adds, int nadds)
+static void check_cells(int light, size_t ncell, int nruns, const int *adds, int nadds)
 {
-    double *v = malloc(sizeof(double) * NCELL * (size_t)nruns);
-    assert_non_null(v);
+    double *v = malloc(sizeof(double) * ncell * (size_t)nruns);
+    double *lanes = malloc(sizeof(double) * ncell * REE_BLOCK_LANES);
+    assert_true(v && lanes);
     uint64_t seed = 0x9e3779b97f4a7c15u;
     for (int r = 0; r < nruns; r++)
-        for (int c = 0; c < NCELL; c++)
-            v[(size_t)r * NCELL + (size_t)c] = value(c, r, &seed);
-    ree_block *one = light ? ree_block_alloc_moments(NCELL) : ree_block_alloc(NCELL);
-    ree_block *mix = light ? ree_block_alloc_moments(NCELL) : ree_block_alloc(NCELL);
+        for (size_t c = 0; c < ncell; c++)
+            v[(size_t)r * ncell + c] = value((int)c, r, &seed);
+    ree_block *one = light ? ree_block_alloc_moments(ncell) : ree_block_alloc(ncell);
+    ree_block *mix = light ? ree_block_alloc_moments(ncell) : ree_block_alloc(ncell);
     assert_true(one && mix);
     for (int r = 0; r < nruns; r++)
-        assert_int_equal(ree_block_add(one, v + (size_t)r * NCELL), 0);
-    double lanes[NCELL * REE_BLOCK_LANES];
+        assert_int_equal(ree_block_add(one, v + (size_t)r * ncell), 0);
     int r = 0;
     for (int i = 0; i < nadds && r < nruns; i++) {
         if (adds[i] == 0) {
-            assert_int_equal(ree_block_add(mix, v + (size_t)r * NCELL), 0);
+            assert_int_equal(ree_block_add(mix, v + (size_t)r * ncell), 0);
             r++;
             continue;
         }
         int k = adds[i] < nruns - r ? adds[i] : nruns - r;
         for (int l = 0; l < REE_BLOCK_LANES; l++) /* lanes past k: another run's values */
-            for (int c = 0; c < NCELL; c++)
-                lanes[c * REE_BLOCK_LANES + l] =
-                    v[(size_t)(r + (l < k ? l : 0)) * NCELL + (size_t)c];
+            for (size_t c = 0; c < ncell; c++)
+                lanes[c * REE_BLOCK_LANES + (size_t)l] =
+                    v[(size_t)(r + (l < k ? l : 0)) * ncell + c];
         assert_int_equal(ree_block_add_lanes(mix, lanes, k), 0);
         r += k;
     }
@@ -85,8 +86,13 @@ static void check(int light, int nruns, const int *adds, int nadds)
     unsigned char *a = packed(one, &la), *b = packed(mix, &lb);
     assert_int_equal(la, lb);
     assert_memory_equal(a, b, la);
-    free(a), free(b), free(v);
+    free(a), free(b), free(v), free(lanes);
     ree_block_free(one), ree_block_free(mix);
+}
+
+static void check(int light, int nruns, const int *adds, int nadds)
+{
+    check_cells(light, NCELL, nruns, adds, nadds);
 }
 
 static void test_same_state(void **state)
@@ -101,6 +107,25 @@ static void test_same_state(void **state)
         check(light, 13, ragged, 3);
         check(light, 1, ragged, 1);
     }
+}
+
+/* More cells than ree_block_add_lanes transposes at a time (256), and a last chunk that is not
+ * a whole number of 8-cell tiles, with the AVX-512 transpose, the AVX moments only and the
+ * plain loops (where the processor has them). */
+static void test_many_cells(void **state)
+{
+    (void)state;
+    const int lanes8[] = {8, 8, 8, 8, 8, 8, 8, 8};
+    const int mixed[] = {0, 0, 0, 8, 5, 0, 8, 8, 1, 0, 7, 8, 8, 8};
+    for (int set = -1; set <= 1; set++) {
+        ree_sort_set_avx(set);
+        for (int light = 0; light < 2; light++) {
+            check_cells(light, 603, 64, lanes8, 8);
+            check_cells(light, 603, 64, mixed, 14);
+            check_cells(light, 256, 24, lanes8, 3);
+        }
+    }
+    ree_sort_set_avx(-1);
 }
 
 static void test_refused(void **state)
@@ -125,6 +150,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_state),
+        cmocka_unit_test(test_many_cells),
         cmocka_unit_test(test_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
