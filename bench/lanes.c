@@ -51,11 +51,6 @@
 #define MAX_MODELS       64
 #define MAX_MODEL_FILTER 32
 
-typedef void (*node_hook)(const void *, void *, const ree_node_io *);
-typedef void (*gate_hook)(const void *, void *, ree_gate_io *);
-typedef void (*node_lhook)(const void *, void *, const ree_node_io_lanes *);
-typedef void (*gate_lhook)(const void *, void *, ree_gate_io_lanes *);
-
 /* One entity, one group of REE_LANES runs, in both layouts. */
 typedef struct unit {
     int e, gi; /* entity; its gate slot, -1 for a node */
@@ -75,8 +70,8 @@ typedef struct unit {
     unsigned char *sreset;     /* ps per run */
     const unsigned char *sfin[REE_LANES];
     const double *shist[REE_LANES];
-    node_hook *snh;
-    gate_hook *sgh;
+    lanes_node_fn *snh;
+    lanes_gate_fn *sgh;
     void *sst;
     size_t ss;
     double *sind; /* [l * ni + i] */
@@ -90,8 +85,8 @@ typedef struct unit {
     const void **lrule;   /* nl each */
     unsigned char *lreset, *lfin;
     ree_vd *lhist;
-    node_lhook *lnh;
-    gate_lhook *lgh;
+    lanes_node_lfn *lnh;
+    lanes_gate_lfn *lgh;
     gsl_rng **lrng; /* [k * REE_LANES + l], the same streams as rng */
     void *lst;
     size_t ls;
@@ -272,65 +267,18 @@ static int unit_build(unit *u, const lanes_capture *c, int e, int g, char *why, 
         u->lnh = xalloc(nc * sizeof *u->lnh);
         for (size_t k = 0; k < nc; k++) {
             int ph = u->rec[k]->ph;
-            u->snh[k] = ph == PH_PRODUCE   ? m->produce
-                        : ph == PH_ORDER   ? m->order
-                        : ph == PH_OFFER   ? m->offer
-                        : ph == PH_CONSUME ? m->consume
-                                           : m->account;
-            u->lnh[k] = ph == PH_PRODUCE   ? lm->produce
-                        : ph == PH_ORDER   ? lm->order
-                        : ph == PH_OFFER   ? lm->offer
-                        : ph == PH_CONSUME ? lm->consume
-                                           : lm->account;
+            u->snh[k] = lanes_node_hook(m, ph);
+            u->lnh[k] = lanes_node_lhook(lm, ph);
             if (!u->lnh[k] || !u->snh[k]) {
                 snprintf(why, whylen, "a scalar %s hook and no lane one", lanes_phase_name[ph]);
                 return -1;
             }
-            for (size_t l = 0; l < L; l++) {
-                const lanes_rec *r = u->rec[l * nc + k];
-                double *a = u->swork + (l * nc + k) * w;
-                u->snio[l * nc + k] = (ree_node_io){
-                    .step = r->step,
-                    .nmat = (int)nm,
-                    .stock = a + A_STOCK * nm,
-                    .position = a + A_POS * nm,
-                    .requested = a + A_REQ * nm,
-                    .received = a + A_RECV * nm,
-                    .history = rr[l].history,
-                    .scarcity = a + A_SCAR * nm,
-                    .lead = a + A_LEAD * nm,
-                    .asked = r->has_asked ? a + A_ASKED * nm : NULL,
-                    .produced = a + A_PROD * nm,
-                    .consumed = a + A_CONS * nm,
-                    .lost = a + A_LOST * nm,
-                    .order = a + A_ORDER * nm,
-                    .offer = a + A_OFFER * nm,
-                    .metrics = a + A_NODE * nm,
-                    .price = a + A_PRICE * nm,
-                    .rng = u->rng[l * nc + k],
-                };
-            }
-            ree_vd *a = u->lwork + k * w;
-            u->lnio[k] = (ree_node_io_lanes){
-                .step = u->rec[k]->step,
-                .nmat = (int)nm,
-                .stock = a + A_STOCK * nm,
-                .position = a + A_POS * nm,
-                .requested = a + A_REQ * nm,
-                .received = a + A_RECV * nm,
-                .history = u->lhist,
-                .scarcity = a + A_SCAR * nm,
-                .lead = a + A_LEAD * nm,
-                .asked = u->rec[k]->has_asked ? a + A_ASKED * nm : NULL,
-                .produced = a + A_PROD * nm,
-                .consumed = a + A_CONS * nm,
-                .lost = a + A_LOST * nm,
-                .order = a + A_ORDER * nm,
-                .offer = a + A_OFFER * nm,
-                .metrics = a + A_NODE * nm,
-                .price = a + A_PRICE * nm,
-                .rng = u->lrng + k * L,
-            };
+            for (size_t l = 0; l < L; l++)
+                u->snio[l * nc + k] =
+                    lanes_node_io(u->swork + (l * nc + k) * w, nm, u->rec[l * nc + k],
+                                  rr[l].history, u->rng[l * nc + k]);
+            u->lnio[k] =
+                lanes_node_io_lanes(u->lwork + k * w, nm, u->rec[k], u->lhist, u->lrng + k * L);
         }
     } else {
         const ree_gate_io *gio = &run->gio[u->gi];
@@ -348,66 +296,31 @@ static int unit_build(unit *u, const lanes_capture *c, int e, int g, char *why, 
         u->lrpar = xalloc(nc * nl * rs * L + 8);
         for (size_t k = 0; k < nc; k++) {
             int ph = u->rec[k]->ph;
-            u->sgh[k] = ph == C_DECIDE ? m->gate_decide : m->gate_ship;
-            u->lgh[k] = ph == C_DECIDE ? lm->gate_decide : lm->gate_ship;
+            u->sgh[k] = lanes_gate_hook(m, ph);
+            u->lgh[k] = lanes_gate_lhook(lm, ph);
             if (!u->lgh[k] || !u->sgh[k]) {
                 snprintf(why, whylen, "a scalar %s hook and no lane one", lanes_phase_name[ph]);
                 return -1;
             }
             int has_rules = u->rec[k]->rules != NULL;
+            const lanes_rec *rec[REE_LANES];
             for (size_t l = 0; l < L; l++) {
-                const lanes_rec *r = u->rec[l * nc + k];
+                const lanes_rec *r = rec[l] = u->rec[l * nc + k];
                 if ((r->rules != NULL) != has_rules) {
                     snprintf(why, whylen, "the runs of group %d give rules differently", g);
                     return -1;
                 }
                 const void **sr = u->srule + (l * nc + k) * nl;
-                for (size_t i = 0; has_rules && i < nl; i++)
-                    sr[i] = r->rule_first[i] != (int)i ? sr[r->rule_first[i]] /* one rule */
-                            : r->rule_given[i]         ? r->rules + i * rs
-                                                       : NULL;
-                double *a = u->swork + (l * nc + k) * w;
-                u->sgio[l * nc + k] = (ree_gate_io){
-                    .step = r->step,
-                    .nlink = (int)nl,
-                    .material = gio->material,
-                    .end_use = gio->end_use,
-                    .applied = a + G_APPLIED * nl,
-                    .shipped = a + G_SHIPPED * nl,
-                    .licensed = a + G_LICENSED * nl,
-                    .on_order = a + G_ON_ORDER * nl,
-                    .metrics = a + G_GATE * nl,
-                    .rng = u->rng[l * nc + k],
-                    .rule = has_rules ? sr : NULL,
-                    .granted = r->has_granted ? a + G_GRANTED * nl : NULL,
-                };
+                if (has_rules)
+                    lanes_rules(r, nl, rs, sr);
+                u->sgio[l * nc + k] = lanes_gate_io(u->swork + (l * nc + k) * w, nl, r, gio,
+                                                    u->rng[l * nc + k], has_rules ? sr : NULL);
             }
             const void **lr = u->lrule + k * nl;
-            for (size_t i = 0; has_rules && i < nl; i++)
-                if (u->rec[k]->rule_first[i] != (int)i)
-                    lr[i] = lr[u->rec[k]->rule_first[i]];
-                else if (u->rec[k]->rule_given[i]) {
-                    unsigned char *dst = u->lrpar + (k * nl + i) * rs * L;
-                    for (size_t l = 0; l < L; l++)
-                        src[l] = u->rec[l * nc + k]->rules + i * rs;
-                    ree_lanes_transpose(dst, src, rs);
-                    lr[i] = dst;
-                }
-            ree_vd *a = u->lwork + k * w;
-            u->lgio[k] = (ree_gate_io_lanes){
-                .step = u->rec[k]->step,
-                .nlink = (int)nl,
-                .material = gio->material,
-                .end_use = gio->end_use,
-                .applied = a + G_APPLIED * nl,
-                .shipped = a + G_SHIPPED * nl,
-                .licensed = a + G_LICENSED * nl,
-                .on_order = a + G_ON_ORDER * nl,
-                .metrics = a + G_GATE * nl,
-                .rng = u->lrng + k * L,
-                .rule = has_rules ? lr : NULL,
-                .granted = u->rec[k]->has_granted ? a + G_GRANTED * nl : NULL,
-            };
+            if (has_rules)
+                lanes_rules_lanes(rec, nl, rs, u->lrpar + k * nl * rs * L, lr);
+            u->lgio[k] = lanes_gate_io_lanes(u->lwork + k * w, nl, u->rec[k], gio, u->lrng + k * L,
+                                             has_rules ? lr : NULL);
         }
     }
     u->bytes = L * nc * (w * sizeof(double) + ps);

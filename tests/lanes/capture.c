@@ -104,16 +104,10 @@ static lanes_rec *rec_new(int e, int ph, int step, const void *par, const gsl_rn
 static void node_call_rec(int ph, const void *par, void *st, const ree_node_io *io)
 {
     int e = entity_of(par);
-    const ree_model *m = G->orig[e];
     lanes_rec *c = rec_new(e, ph, io->step, par, io->rng, lanes_node_width(G, e));
     c->has_asked = io->asked != NULL;
     snap_node(c->pre, io, e);
-    void (*hook)(const void *, void *, const ree_node_io *) = ph == PH_PRODUCE   ? m->produce
-                                                              : ph == PH_ORDER   ? m->order
-                                                              : ph == PH_OFFER   ? m->offer
-                                                              : ph == PH_CONSUME ? m->consume
-                                                                                 : m->account;
-    hook(par, st, io);
+    lanes_node_hook(G->orig[e], ph)(par, st, io);
     snap_node(c->post, io, e);
     c->rng_post = alloc_or_fail(gsl_rng_clone(io->rng));
 }
@@ -163,7 +157,7 @@ static void gate_call_rec(int ph, const void *par, void *st, ree_gate_io *io)
             }
     }
     snap_gate(c->pre, io, e);
-    (ph == C_DECIDE ? m->gate_decide : m->gate_ship)(par, st, io);
+    lanes_gate_hook(m, ph)(par, st, io);
     snap_gate(c->post, io, e);
     c->rng_post = alloc_or_fail(gsl_rng_clone(io->rng));
 }
@@ -297,4 +291,98 @@ size_t lanes_each_scenario(const char *root, void (*fn)(const char *path, void *
         globfree(&gl);
     }
     return n;
+}
+
+lanes_node_fn lanes_node_hook(const ree_model *m, int ph)
+{
+    return ph == PH_PRODUCE   ? m->produce
+           : ph == PH_ORDER   ? m->order
+           : ph == PH_OFFER   ? m->offer
+           : ph == PH_CONSUME ? m->consume
+                              : m->account;
+}
+
+lanes_node_lfn lanes_node_lhook(const ree_model_lanes *lm, int ph)
+{
+    return ph == PH_PRODUCE   ? lm->produce
+           : ph == PH_ORDER   ? lm->order
+           : ph == PH_OFFER   ? lm->offer
+           : ph == PH_CONSUME ? lm->consume
+                              : lm->account;
+}
+
+lanes_gate_fn lanes_gate_hook(const ree_model *m, int ph)
+{
+    return ph == C_DECIDE ? m->gate_decide : m->gate_ship;
+}
+
+lanes_gate_lfn lanes_gate_lhook(const ree_model_lanes *lm, int ph)
+{
+    return ph == C_DECIDE ? lm->gate_decide : lm->gate_ship;
+}
+
+/* The node io's fields over arrays of type T (double or ree_vd) at `a`, record order. */
+#define NODE_IO_FIELDS(a, nm, r)                                                                   \
+    .step = (r)->step, .nmat = (int)(nm), .stock = (a) + A_STOCK * (nm),                           \
+    .position = (a) + A_POS * (nm), .requested = (a) + A_REQ * (nm),                               \
+    .received = (a) + A_RECV * (nm), .scarcity = (a) + A_SCAR * (nm), .lead = (a) + A_LEAD * (nm), \
+    .asked = (r)->has_asked ? (a) + A_ASKED * (nm) : NULL, .produced = (a) + A_PROD * (nm),        \
+    .consumed = (a) + A_CONS * (nm), .lost = (a) + A_LOST * (nm), .order = (a) + A_ORDER * (nm),   \
+    .offer = (a) + A_OFFER * (nm), .metrics = (a) + A_NODE * (nm), .price = (a) + A_PRICE * (nm)
+
+ree_node_io lanes_node_io(double *a, size_t nm, const lanes_rec *r, const double *history,
+                          gsl_rng *rng)
+{
+    return (ree_node_io){NODE_IO_FIELDS(a, nm, r), .history = history, .rng = rng};
+}
+
+ree_node_io_lanes lanes_node_io_lanes(ree_vd *a, size_t nm, const lanes_rec *r,
+                                      const ree_vd *history, gsl_rng *const *rng)
+{
+    return (ree_node_io_lanes){NODE_IO_FIELDS(a, nm, r), .history = history, .rng = rng};
+}
+
+/* The gate io's fields over arrays at `a`, record order. */
+#define GATE_IO_FIELDS(a, nl, r, gio)                                                              \
+    .step = (r)->step, .nlink = (int)(nl), .material = (gio)->material, .end_use = (gio)->end_use, \
+    .applied = (a) + G_APPLIED * (nl), .shipped = (a) + G_SHIPPED * (nl),                          \
+    .licensed = (a) + G_LICENSED * (nl), .on_order = (a) + G_ON_ORDER * (nl),                      \
+    .metrics = (a) + G_GATE * (nl), .granted = (r)->has_granted ? (a) + G_GRANTED * (nl) : NULL
+
+ree_gate_io lanes_gate_io(double *a, size_t nl, const lanes_rec *r, const ree_gate_io *gio,
+                          gsl_rng *rng, const void *const *rule)
+{
+    return (ree_gate_io){GATE_IO_FIELDS(a, nl, r, gio), .rng = rng, .rule = rule};
+}
+
+ree_gate_io_lanes lanes_gate_io_lanes(ree_vd *a, size_t nl, const lanes_rec *r,
+                                      const ree_gate_io *gio, gsl_rng *const *rng,
+                                      const void *const *rule)
+{
+    return (ree_gate_io_lanes){GATE_IO_FIELDS(a, nl, r, gio), .rng = rng, .rule = rule};
+}
+
+void lanes_rules(const lanes_rec *r, size_t nl, size_t rs, const void **rule)
+{
+    for (size_t i = 0; i < nl; i++)
+        rule[i] = r->rule_first[i] != (int)i ? rule[r->rule_first[i]] /* one rule */
+                  : r->rule_given[i]         ? r->rules + i * rs
+                                             : NULL;
+}
+
+void lanes_rules_lanes(const lanes_rec *const rec[REE_LANES], size_t nl, size_t rs,
+                       unsigned char *rpar, const void **rule)
+{
+    const void *src[REE_LANES];
+    for (size_t i = 0; i < nl; i++) {
+        rule[i] = NULL;
+        if (rec[0]->rule_first[i] != (int)i)
+            rule[i] = rule[rec[0]->rule_first[i]];
+        else if (rec[0]->rule_given[i]) {
+            for (int l = 0; l < REE_LANES; l++)
+                src[l] = rec[l]->rules + i * rs;
+            ree_lanes_transpose(rpar + i * rs * REE_LANES, src, rs);
+            rule[i] = rpar + i * rs * REE_LANES;
+        }
+    }
 }

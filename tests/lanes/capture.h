@@ -97,4 +97,33 @@ size_t lanes_each_scenario(const char *root, void (*fn)(const char *path, void *
 size_t lanes_node_width(const lanes_capture *c, int e);
 size_t lanes_gate_width(const lanes_capture *c, int e, int nlink);
 
+/* Replaying a record: the hook of a node phase (PH_*) or gate phase (C_DECIDE, C_SHIP), scalar
+ * and lane (NULL where the model has none), and the io of a call whose arrays are `a`, laid out
+ * as the record's (lanes_node_width / lanes_gate_width doubles, or lane vectors), with the flags
+ * and step of record r (lane 0's, for lanes) and the gate's links from gio. */
+typedef void (*lanes_node_fn)(const void *, void *, const ree_node_io *);
+typedef void (*lanes_node_lfn)(const void *, void *, const ree_node_io_lanes *);
+typedef void (*lanes_gate_fn)(const void *, void *, ree_gate_io *);
+typedef void (*lanes_gate_lfn)(const void *, void *, ree_gate_io_lanes *);
+lanes_node_fn lanes_node_hook(const ree_model *m, int ph);
+lanes_node_lfn lanes_node_lhook(const ree_model_lanes *lm, int ph);
+lanes_gate_fn lanes_gate_hook(const ree_model *m, int ph);
+lanes_gate_lfn lanes_gate_lhook(const ree_model_lanes *lm, int ph);
+ree_node_io lanes_node_io(double *a, size_t nm, const lanes_rec *r, const double *history,
+                          gsl_rng *rng);
+ree_node_io_lanes lanes_node_io_lanes(ree_vd *a, size_t nm, const lanes_rec *r,
+                                      const ree_vd *history, gsl_rng *const *rng);
+ree_gate_io lanes_gate_io(double *a, size_t nl, const lanes_rec *r, const ree_gate_io *gio,
+                          gsl_rng *rng, const void *const *rule);
+ree_gate_io_lanes lanes_gate_io_lanes(ree_vd *a, size_t nl, const lanes_rec *r,
+                                      const ree_gate_io *gio, gsl_rng *const *rng,
+                                      const void *const *rule);
+/* A gate call's rules (rs bytes of parameters each) for its nl links, as the engine hands them:
+ * links of one rule share one block (rule_first), links without one get NULL. lanes_rules: the
+ * record's own blocks; lanes_rules_lanes: the REE_LANES records' blocks transposed into rpar
+ * (nl * rs * REE_LANES bytes, 8-byte aligned). */
+void lanes_rules(const lanes_rec *r, size_t nl, size_t rs, const void **rule);
+void lanes_rules_lanes(const lanes_rec *const rec[REE_LANES], size_t nl, size_t rs,
+                       unsigned char *rpar, const void **rule);
+
 #endif

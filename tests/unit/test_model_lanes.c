@@ -157,32 +157,8 @@ static void replay(const char *scen, lanes_runrec *runs, int g, int e, size_t *c
             ree_vd *a = zalloc64(width * sizeof(ree_vd));
             for (int l = 0; l < REE_LANES; l++)
                 put_lane(a, c[l]->pre, width, l);
-            ree_node_io_lanes io = {
-                .step = c[0]->step,
-                .nmat = G->nmat,
-                .stock = a + A_STOCK * nm,
-                .position = a + A_POS * nm,
-                .requested = a + A_REQ * nm,
-                .received = a + A_RECV * nm,
-                .history = hist,
-                .scarcity = a + A_SCAR * nm,
-                .lead = a + A_LEAD * nm,
-                .asked = c[0]->has_asked ? a + A_ASKED * nm : NULL,
-                .produced = a + A_PROD * nm,
-                .consumed = a + A_CONS * nm,
-                .lost = a + A_LOST * nm,
-                .order = a + A_ORDER * nm,
-                .offer = a + A_OFFER * nm,
-                .metrics = a + A_NODE * nm,
-                .price = a + A_PRICE * nm,
-                .rng = rng,
-            };
-            void (*hook)(const void *, void *, const ree_node_io_lanes *) =
-                ph == PH_PRODUCE   ? lm->produce
-                : ph == PH_ORDER   ? lm->order
-                : ph == PH_OFFER   ? lm->offer
-                : ph == PH_CONSUME ? lm->consume
-                                   : lm->account;
+            ree_node_io_lanes io = lanes_node_io_lanes(a, nm, c[0], hist, rng);
+            lanes_node_lfn hook = lanes_node_lhook(lm, ph);
             if (!hook)
                 fail_msg("%s: model %s has a scalar %s hook and no lane one", scen, m->name,
                          lanes_phase_name[ph]);
@@ -206,32 +182,10 @@ static void replay(const char *scen, lanes_runrec *runs, int g, int e, size_t *c
                 rules = calloc(nl, sizeof *rules);
                 rpar = zalloc64(nl * rs * REE_LANES);
                 assert_non_null(rules);
-                for (size_t i = 0; i < nl; i++)
-                    if (c[0]->rule_first[i] != (int)i) /* the block of the same rule */
-                        rules[i] = rules[c[0]->rule_first[i]];
-                    else if (c[0]->rule_given[i]) {
-                        for (int l = 0; l < REE_LANES; l++)
-                            src[l] = c[l]->rules + i * rs;
-                        ree_lanes_transpose(rpar + i * rs * REE_LANES, src, rs);
-                        rules[i] = rpar + i * rs * REE_LANES;
-                    }
+                lanes_rules_lanes(c, nl, rs, rpar, rules);
             }
-            ree_gate_io_lanes io = {
-                .step = c[0]->step,
-                .nlink = nlink,
-                .material = G->gio[gi].material,
-                .end_use = G->gio[gi].end_use,
-                .applied = a + G_APPLIED * nl,
-                .shipped = a + G_SHIPPED * nl,
-                .licensed = a + G_LICENSED * nl,
-                .on_order = a + G_ON_ORDER * nl,
-                .metrics = a + G_GATE * nl,
-                .rng = rng,
-                .rule = rules,
-                .granted = c[0]->has_granted ? a + G_GRANTED * nl : NULL,
-            };
-            void (*hook)(const void *, void *, ree_gate_io_lanes *) =
-                ph == C_DECIDE ? lm->gate_decide : lm->gate_ship;
+            ree_gate_io_lanes io = lanes_gate_io_lanes(a, nl, c[0], &G->gio[gi], rng, rules);
+            lanes_gate_lfn hook = lanes_gate_lhook(lm, ph);
             if (!hook)
                 fail_msg("%s: model %s has a scalar %s hook and no lane one", scen, m->name,
                          lanes_phase_name[ph]);
