@@ -59,6 +59,7 @@
  * to +inf above ln(DBL_MAX), underflow to 0 (through the subnormals) below; log(+-0) = -inf,
  * log(x < 0) = NaN, log(+inf) = +inf; log1p(-1) = -inf, log1p(x < -1) = NaN, log1p(+-0) = +-0.
  * errno is not set.
+ * Lane versions (8 arguments at once, the same bits in every lane): remath_lanes.h.
  */
 #ifndef REESIM_REMATH_H
 #define REESIM_REMATH_H
