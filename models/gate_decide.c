@@ -10,6 +10,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "exactmath.h"
+#include "exactmath_lanes.h"
 #include "gate_priv.h"
 #include "gate_rule.h"
 #include "models.h"
@@ -673,14 +674,17 @@ static void review_months_lanes(const void *par, gate_state_lanes *s, const ree_
             s->cv_s2[k] = ree_log1p(cv[k] * cv[k]);
             s->cv_sd[k] = sqrt(s->cv_s2[k]);
         }
-    ree_vd z = GATE_V0, e = GATE_V0;
-    for (int k = 0; k < REE_LANES; k++)
-        if (spread[k])
-            z[k] = ree_ugaussian_pinv((*u)[k]);
+    if (!REE_VANY(spread)) {
+        *months = base;
+        return;
+    }
+    /* the quantile and exp on lane vectors (exactmath_lanes.h, remath_lanes.h: the scalar bits
+     * in every lane); the lanes without a spread take them of p = 1/2 and discard them */
+    ree_vd p = REE_VSEL(spread, *u, REE_VSPLAT(0.5)), z, e;
+    ree_ugaussian_pinv_lanes(&p, &z);
+    z = REE_VSEL(spread, z, GATE_V0);
     ree_vd x = s->cv_sd * z - REE_VSPLAT(0.5) * s->cv_s2;
-    for (int k = 0; k < REE_LANES; k++)
-        if (spread[k])
-            e[k] = ree_exp(x[k]);
+    ree_exp_lanes(&x, &e);
     *months = REE_VSEL(spread, base * e, base);
 }
 

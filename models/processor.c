@@ -57,6 +57,7 @@
 
 #include "model_lanes.h"
 #include "remath.h"
+#include "remath_lanes.h"
 #include "rng.h"
 
 #define REE_PROC_RING  25 /* work-in-progress slots: delay 0..24 */
@@ -457,10 +458,10 @@ static void price_utilisation_lanes(const void *par, const ree_vd *plag, ree_vd 
     *u = util;
     if (!REE_VANY(resp))
         return;
-    ree_vd pw = one; /* the power only where the scalar code takes it */
-    for (int l = 0; l < REE_LANES; l++)
-        if (resp[l])
-            pw[l] = ree_pow((*plag)[l], el[l]);
+    /* the power (remath_lanes.h: ree_pow's bits in every lane) only where the scalar code takes
+     * it, the other lanes on 2^0 */
+    ree_vd x = REE_VSEL(resp, *plag, REE_VSPLAT(2.0)), y = REE_VSEL(resp, el, REE_VSPLAT(0.0)), pw;
+    ree_pow_lanes(&x, &y, &pw);
     ree_vd v = util * pw;
     *u = REE_VSEL(resp, REE_VSEL(v < one, v, one), util);
 }

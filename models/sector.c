@@ -137,9 +137,11 @@
 #include <stddef.h>
 
 #include "exactmath.h"
+#include "exactmath_lanes.h"
 #include "firms.h"
 #include "model_lanes.h"
 #include "model_lanes_cmp.h"
+#include "remath_lanes.h"
 #include "resilience.h"
 #include "rng.h"
 
@@ -626,14 +628,16 @@ static void sector_finish(const void *params, const void *state, const ree_model
 }
 
 /* The hooks on lanes (model_lanes.h): the same operations per lane, branches as selects. Draws
- * and library functions (the quantile, exp, log, the growth path's power) are per lane, and a
- * lane with k = 1 takes the pooled rules while the others take their classes. */
+ * are per lane; the quantile, exp, log and the growth path's power are their lane versions
+ * (exactmath_lanes.h, remath_lanes.h: the scalar bits in every lane), but a new growth path is
+ * started lane by lane (rare). A lane with k = 1 takes the pooled rules while the others take
+ * their classes. */
 typedef struct sector_state_lanes {
     ree_vd demand_t, need, sub, destroyed, used, shortfall, share, lost_units, stopped, plag;
     ree_vd g0, g_rate, t0;               /* t0: a step, as an exact double */
     ree_vd first_stop, first_stop_after; /* steps, -1 if none */
     ree_vd firm_months, max_stopped;
-    ree_logx gbase[REE_LANES];
+    ree_logx_lanes gbase;
     ree_resil_lanes resil;
     ree_firms_lanes f;
 } sector_state_lanes;
@@ -664,10 +668,10 @@ static void sector_reset_lanes(const void *params, void *state, const ree_model_
     ree_vd sl = SP(service_level), rm = SP(recover_months), shock = SP(shock_start);
     ree_vd growth = SP(growth), classes = SP(firm_classes), cover = SP(cover_weeks),
            cover_sd = SP(cover_sd);
-    for (int l = 0; l < REE_LANES; l++) {
+    for (int l = 0; l < REE_LANES; l++)
         shock[l] = ceil(shock[l]);
-        ree_logx_set(&s->gbase[l], 1 + growth[l]);
-    }
+    ree_vd base = 1 + growth;
+    ree_logx_set_lanes(&s->gbase, &base);
     ree_resil_reset_lanes(&s->resil, &sl, &shock, &rm);
     s->plag = REE_VSPLAT(1.0);
     s->g0 = REE_VSPLAT(1.0);
@@ -686,44 +690,50 @@ static void sector_order_lanes(const void *params, void *state, const ree_node_i
     ree_vd noise = SP(noise), factor = one;
     ree_vl draw = REE_VCMP(noise, !=, zero);
     if (REE_VANY(draw)) {
-        ree_vd z = zero;
+        ree_vd u = REE_VSPLAT(0.5), z, e; /* the quantile of 1/2 is 0 */
         for (int l = 0; l < REE_LANES; l++)
             if (draw[l])
-                z[l] = ree_ugaussian_pinv(ree_rng_uniform_pos_gsl(io->rng[l]));
+                u[l] = ree_rng_uniform_pos_gsl(io->rng[l]);
+        ree_ugaussian_pinv_lanes(&u, &z);
+        z = REE_VSEL(draw, z, zero);
         ree_vd arg = noise * z - noise * noise / 2.0;
-        for (int l = 0; l < REE_LANES; l++)
-            if (draw[l])
-                factor[l] = ree_exp(arg[l]);
+        ree_exp_lanes(&arg, &e);
+        factor = REE_VSEL(draw, e, one);
     }
     ree_vd growth = SP(growth);
     ree_vl changed = REE_VCMP(growth, !=, s->g_rate);
     if (REE_VANY(changed))
         for (int l = 0; l < REE_LANES; l++)
             if (changed[l]) {
-                s->g0[l] = growth_path(s->g0[l], &s->gbase[l], io->step - (int)s->t0[l]);
+                ree_logx b = {s->gbase.x[l], s->gbase.hi[l], s->gbase.lo[l]};
+                s->g0[l] = growth_path(s->g0[l], &b, io->step - (int)s->t0[l]);
                 s->g_rate[l] = growth[l];
-                ree_logx_set(&s->gbase[l], 1 + growth[l]);
+                ree_logx_set(&b, 1 + growth[l]);
+                s->gbase.x[l] = b.x;
+                s->gbase.hi[l] = b.hi;
+                s->gbase.lo[l] = b.lo;
                 s->t0[l] = io->step;
             }
     /* Lanes on one path (the same growth since the same step, as without sampled growth) share
      * one power: the same call on the same arguments. */
     ree_vd y = (REE_VSPLAT((double)io->step) - s->t0) / 12.0, pw = one;
     if (REE_VALL(REE_VCMP(s->g_rate, ==, REE_VSPLAT(s->g_rate[0])) &
-                 REE_VCMP(s->t0, ==, REE_VSPLAT(s->t0[0]))))
-        pw = REE_VSPLAT(ree_pow_logx(&s->gbase[0], y[0]));
-    else
-        for (int l = 0; l < REE_LANES; l++)
-            pw[l] = ree_pow_logx(&s->gbase[l], y[l]);
+                 REE_VCMP(s->t0, ==, REE_VSPLAT(s->t0[0])))) {
+        ree_logx b = {s->gbase.x[0], s->gbase.hi[0], s->gbase.lo[0]};
+        pw = REE_VSPLAT(ree_pow_logx(&b, y[0]));
+    } else
+        ree_pow_logx_lanes(&s->gbase, &y, &pw);
     s->demand_t = SP(demand) * (s->g0 * pw) * factor;
 
     ree_vd price = io->price ? io->price[m] : one;
     s->plag += (price - s->plag) * RATE_LANES(SP(price_lag_months));
     ree_vd lnp = zero;
     ree_vl up = REE_VCMP(s->plag, >, one);
-    if (REE_VANY(up))
-        for (int l = 0; l < REE_LANES; l++)
-            if (up[l])
-                lnp[l] = ree_log(s->plag[l]);
+    if (REE_VANY(up)) {
+        ree_vd x = REE_VSEL(up, s->plag, one);
+        ree_log_lanes(&x, &lnp);
+        lnp = REE_VSEL(up, lnp, zero);
+    }
     ree_vd sub_max = SP(sub_max), sub_months = SP(sub_months);
     ree_vd sub_p = SP(price_sub_elasticity) * lnp;
     sub_p = REE_VSEL(REE_VCMP(sub_p, >, sub_max), sub_max, sub_p);
