@@ -142,6 +142,7 @@
 #include "model_lanes_cmp.h"
 #include "resilience.h"
 #include "rng.h"
+#include "rng_lanes.h"
 
 typedef struct sector_params {
     int material;                /* material index */
@@ -686,10 +687,11 @@ static void sector_order_lanes(const void *params, void *state, const ree_node_i
     ree_vd noise = SP(noise), factor = one;
     ree_vl draw = REE_VCMP(noise, !=, zero);
     if (REE_VANY(draw)) {
-        ree_vd z = zero;
+        ree_vd u = REE_VSPLAT(0.5), z = zero; /* u is not drawn nor read where draw is 0 */
+        ree_rng_uniform_pos_gsl_lanes(io->rng, &draw, &u);
         for (int l = 0; l < REE_LANES; l++)
             if (draw[l])
-                z[l] = ree_ugaussian_pinv(ree_rng_uniform_pos_gsl(io->rng[l]));
+                z[l] = ree_ugaussian_pinv(u[l]);
         ree_vd arg = noise * z - noise * noise / 2.0;
         for (int l = 0; l < REE_LANES; l++)
             if (draw[l])
