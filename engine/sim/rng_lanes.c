@@ -10,6 +10,10 @@
  * bench/spikes/philox/, p64x8_u32mullq, bit-identical to Random123's philox4x64); in the baseline
  * build by Random123's philox4x64 lane by lane. The rare cases stay on the scalar path: a lane
  * in the middle of its block, a zero 53-bit draw (GSL's retry), a generator of another type.
+ *
+ * The gain is small: one 8-lane Philox4x64-10 is a chain of ten dependent rounds of about 17
+ * cycles each (spike README, "What limits the vector versions"), while the scalar path's eight
+ * blocks are independent and the core overlaps them; the hook needs u right after the draw.
  */
 #include "rng_lanes.h"
 
@@ -27,7 +31,8 @@
 
 /* Below this many fresh blocks the scalar path is as fast: one AVX-512 Philox over eight lanes
  * takes about as long as five scalar blocks (bench/spikes/philox/README.md: 48 ns for 8 lanes
- * against 10 ns a block, throughput; 55 ns against 16 ns, latency). */
+ * against 10 ns a block, throughput; 55 ns against 16 ns, latency). An estimate, not tuned: the
+ * lane hooks draw in all eight lanes or in none nearly always. */
 #define MIN_FRESH 4
 
 /* hi(a * M), *lo = lo(a * M) in every lane; m = M broadcast, mh = M >> 32 broadcast. The four
