@@ -15,6 +15,7 @@
 #include "gate_rule.h"
 #include "models.h"
 #include "rng.h"
+#include "rng_lanes.h"
 
 /* Bound on the number of applications of one batch: gsl_ran_binomial takes an unsigned int, and
  * beyond a billion applications the binomial share k/n is within 2e-5 of its mean anyway. */
@@ -856,9 +857,8 @@ void ree_gate_decide_lanes(const void *params, void *state, ree_gate_io_lanes *i
         }
         if (!cov)
             continue;
-        for (int k = 0; k < REE_LANES; k++) /* drawn even for q = 0: aligned streams */
-            if (active[k])
-                a->u[l][k] = ree_rng_uniform_pos_gsl(io->rng[k]);
+        /* drawn even for q = 0: aligned streams */
+        ree_rng_uniform_pos_gsl_lanes(io->rng, &active, &a->u[l]);
         ree_vl st = a->lo_left[l] > GATE_V0; /* most links hold no standing licence */
         if (REE_VANY(st))
             st &= active & (q > GATE_V0) & (tv < a->lo_until[l]);

@@ -59,6 +59,7 @@
 #include "remath.h"
 #include "remath_lanes.h"
 #include "rng.h"
+#include "rng_lanes.h"
 
 #define REE_PROC_RING  25 /* work-in-progress slots: delay 0..24 */
 #define INPUT_BIND_TOL 1e-12
@@ -513,9 +514,7 @@ static void processor_produce_lanes(const void *par, void *state, const ree_node
     ree_vl draw = (q > zero) & (q < one);
     ree_vd u = one; /* compared only in the lanes that draw */
     if (REE_VANY(draw))
-        for (int l = 0; l < REE_LANES; l++)
-            if (draw[l])
-                u[l] = ree_rng_uniform_pos_gsl(io->rng[l]);
+        ree_rng_uniform_pos_gsl_lanes(io->rng, &draw, &u);
     ree_vl change = (draw & (u < q)) | (~draw & (q >= one));
     s->down = REE_VSEL(change, one - s->down, s->down);
 

@@ -144,6 +144,7 @@
 #include "remath_lanes.h"
 #include "resilience.h"
 #include "rng.h"
+#include "rng_lanes.h"
 
 typedef struct sector_params {
     int material;                /* material index */
@@ -691,9 +692,7 @@ static void sector_order_lanes(const void *params, void *state, const ree_node_i
     ree_vl draw = REE_VCMP(noise, !=, zero);
     if (REE_VANY(draw)) {
         ree_vd u = REE_VSPLAT(0.5), z, e; /* the quantile of 1/2 is 0 */
-        for (int l = 0; l < REE_LANES; l++)
-            if (draw[l])
-                u[l] = ree_rng_uniform_pos_gsl(io->rng[l]);
+        ree_rng_uniform_pos_gsl_lanes(io->rng, &draw, &u);
         ree_ugaussian_pinv_lanes(&u, &z);
         z = REE_VSEL(draw, z, zero);
         ree_vd arg = noise * z - noise * noise / 2.0;

@@ -38,6 +38,7 @@
 
 #include "model_lanes.h"
 #include "rng.h"
+#include "rng_lanes.h"
 
 typedef struct source_params {
     const double *output; /* 1, share of each material in the output */
@@ -277,9 +278,7 @@ static void source_produce_lanes(const void *params, void *state, const ree_node
     ree_vl draw = (q > zero) & (q < one);
     ree_vd u = one;
     if (REE_VANY(draw))
-        for (int l = 0; l < REE_LANES; l++)
-            if (draw[l])
-                u[l] = ree_rng_uniform_pos_gsl(io->rng[l]);
+        ree_rng_uniform_pos_gsl_lanes(io->rng, &draw, &u);
     ree_vl change = (draw & (u < q)) | (~draw & (q >= one));
     s->down = REE_VSEL(change, one - s->down, s->down);
     down = s->down != zero;

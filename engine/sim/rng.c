@@ -1,27 +1,16 @@
 /*
  * Keyed random streams: Random123's Philox4x64-10 as a gsl_rng_type.
  *
- * The state is plain data (key, counter, the current output block and a position in it), so
- * gsl_rng_memcpy and gsl_rng_clone work byte for byte. Stream layout, output order and the
- * double conversions are documented in rng.h and frozen by known-answer tests.
+ * The state (rng_priv.h) is plain data (key, counter, the current output block and a position in
+ * it), so gsl_rng_memcpy and gsl_rng_clone work byte for byte. Stream layout, output order and
+ * the double conversions are documented in rng.h and frozen by known-answer tests.
  */
 #include "rng.h"
 
 #include <stddef.h>
 #include <Random123/philox.h>
 
-/* 32-bit outputs per 4x64 block: four words, low half first. */
-#define HALVES_PER_BLOCK 8u
-
-/* Position of the block number in the counter {run, kind, block, 0}. */
-#define CTR_BLOCK 2
-
-typedef struct philox_state {
-    philox4x64_key_t key; /* {seed, entity} */
-    philox4x64_ctr_t ctr; /* {run, kind, next block, 0} */
-    philox4x64_ctr_t out; /* current output block */
-    unsigned idx;         /* next 32-bit half of `out` to hand out; 8 = block used up */
-} philox_state;
+#include "rng_priv.h"
 
 static void position(philox_state *s, const ree_stream_key *k)
 {

@@ -86,7 +86,8 @@ double ree_rng_uniform_pos(gsl_rng *r);
  * through the type's function pointer, then the block's refill); other types (the models' unit
  * tests drive them with mt19937) are passed to GSL: k / 2^53 in (0,1), where GSL's loop skipping
  * k = 0 is kept. NOT the same values as ree_rng_uniform_pos, which rounds differently and
- * never needs a second draw: models draw through this one, and their streams are frozen. */
+ * never needs a second draw: models draw through this one, and their streams are frozen. Lane
+ * hooks draw eight at once with ree_rng_uniform_pos_gsl_lanes (rng_lanes.h): the same bits. */
 double ree_rng_uniform_pos_gsl(gsl_rng *r);
 
 #endif

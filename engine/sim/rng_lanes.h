@@ -1,0 +1,23 @@
+/*
+ * A lane draw (engine/model_lanes.h): ree_rng_uniform_pos_gsl in every lane of a lockstep group
+ * at once, the lanes' fresh Philox blocks computed together (rng_lanes.c).
+ */
+#ifndef REESIM_RNG_LANES_H
+#define REESIM_RNG_LANES_H
+
+#include <gsl/gsl_rng.h>
+
+#include "model_lanes.h"
+#include "rng.h"
+
+/* In every lane l whose mask word is nonzero: u[l] = ree_rng_uniform_pos_gsl(r[l]), bit for bit,
+ * leaving r[l] exactly where that call would. Lanes whose mask word is 0: neither u[l] nor r[l]
+ * is touched (r[l] is not read and may be NULL). The r[l] of the set lanes must be distinct
+ * generators (each lane its own stream): the lanes are not drawn one after another. Any
+ * generator type works; a ree_rng_philox one at the end of its block (the first draw after
+ * ree_rng_select*, or after eight 32-bit outputs) has its next block computed together with the
+ * other lanes' in one 8-lane Philox4x64-10 evaluation (AVX-512 in the x86-64-v4 build, one lane
+ * at a time in the baseline one). */
+void ree_rng_uniform_pos_gsl_lanes(gsl_rng *const r[REE_LANES], const ree_vl *mask, ree_vd *u);
+
+#endif

@@ -1,0 +1,232 @@
+/*
+ * Tests for engine/sim/rng_lanes.c: the lane draw ree_rng_uniform_pos_gsl_lanes against
+ * ree_rng_uniform_pos_gsl lane by lane (the same bits, the same stream positions afterwards, the
+ * lanes whose mask is clear untouched) over random keys, masks, block numbers, positions in the
+ * block and mixed generator types, in the baseline build and, on a CPU with AVX-512, in the
+ * x86-64-v4 one (whose blocks come from the 8-lane AVX-512 Philox).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "rng_lanes.h"
+#include "rng_priv.h"
+
+typedef void lanes_fn(gsl_rng *const r[REE_LANES], const ree_vl *mask, ree_vd *u);
+
+#ifdef REESIM_LANES_V4
+void ree_rng_uniform_pos_gsl_lanes_v4(gsl_rng *const r[REE_LANES], const ree_vl *mask, ree_vd *u);
+#endif
+
+static uint64_t mix_state;
+
+/* SplitMix64 (Steele, Lea, Flood 2014): the test's own choices, independent of the code under
+ * test. */
+static uint64_t next_u64(void)
+{
+    uint64_t z = (mix_state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+/* A 64-bit word, often an edge value. */
+static uint64_t word(void)
+{
+    static const uint64_t edge[] = {0,
+                                    1,
+                                    UINT64_C(0xffffffff),
+                                    UINT64_C(0x100000000),
+                                    UINT64_C(0x7fffffffffffffff),
+                                    UINT64_C(0x8000000000000000),
+                                    UINT64_MAX - 1,
+                                    UINT64_MAX};
+    uint64_t x = next_u64();
+    return x % 4 == 0 ? edge[(x >> 8) % 8] : next_u64();
+}
+
+static void assert_same_bits(double a, double b)
+{
+    uint64_t x, y;
+    memcpy(&x, &a, sizeof x);
+    memcpy(&y, &b, sizeof y);
+    assert_int_equal(x, y);
+}
+
+/* Put Philox generator `r` somewhere: a random key, sometimes a random block number (white box:
+ * every counter word then varies), then 0 to 19 32-bit outputs in (so mid-block at odd and even
+ * positions, or at the end of a block again). */
+static void place_philox(gsl_rng *r)
+{
+    ree_stream_key key = {.seed = word(), .run = word(), .entity = word(), .kind = 0};
+    key.kind = (uint32_t)word();
+    ree_rng_select(r, &key);
+    uint64_t x = next_u64();
+    if (x % 4 == 0) {
+        philox_state *s = r->state;
+        s->ctr.v[CTR_BLOCK] = word();
+        if (x % 16 == 0)
+            s->ctr.v[3] = word();
+    }
+    int skip = (x >> 8) % 2 ? 0 : (int)((x >> 16) % 20);
+    for (int i = 0; i < skip; i++)
+        gsl_rng_get(r);
+}
+
+/* `rounds` random groups of lanes through `fn`, each checked against the scalar draws. */
+static void check_lanes(lanes_fn *fn, int rounds)
+{
+    gsl_rng *philox[REE_LANES], *mt[REE_LANES], *ref_philox[REE_LANES], *ref_mt[REE_LANES];
+    for (int l = 0; l < REE_LANES; l++) {
+        philox[l] = gsl_rng_alloc(ree_rng_philox);
+        ref_philox[l] = gsl_rng_alloc(ree_rng_philox);
+        mt[l] = gsl_rng_alloc(gsl_rng_mt19937);
+        ref_mt[l] = gsl_rng_alloc(gsl_rng_mt19937);
+        assert_non_null(philox[l]);
+        assert_non_null(ref_philox[l]);
+        assert_non_null(mt[l]);
+        assert_non_null(ref_mt[l]);
+    }
+    long fresh_lanes = 0;
+    for (int round = 0; round < rounds; round++) {
+        gsl_rng *r[REE_LANES], *ref[REE_LANES];
+        ree_vl mask;
+        uint64_t pick = next_u64();
+        /* a third of the groups draw in every lane (the usual case, past the vector threshold) */
+        uint64_t bits = pick % 3 == 0 ? 0xff : (pick >> 8) & 0xff;
+        for (int l = 0; l < REE_LANES; l++) {
+            mask[l] = (bits >> l) & 1 ? -1 : 0;
+            if (l == 3 && mask[l])
+                mask[l] = 1; /* any nonzero word counts as set */
+            int is_mt = (pick >> (16 + 4 * l)) % 16 == 0;
+            r[l] = is_mt ? mt[l] : philox[l];
+            ref[l] = is_mt ? ref_mt[l] : ref_philox[l];
+            if (is_mt)
+                gsl_rng_set(r[l], (unsigned long)next_u64());
+            else
+                place_philox(r[l]);
+            if (!is_mt && ((philox_state *)r[l]->state)->idx >= HALVES_PER_BLOCK && mask[l])
+                fresh_lanes++;
+            gsl_rng_memcpy(ref[l], r[l]);
+        }
+        /* clear lanes may have no generator at all */
+        gsl_rng *arg[REE_LANES];
+        for (int l = 0; l < REE_LANES; l++)
+            arg[l] = mask[l] == 0 && (pick >> (48 + l)) % 2 ? NULL : r[l];
+
+        /* twice: the second call finds the lanes in the middle of their block */
+        for (int call = 0; call < 2; call++) {
+            ree_vd u, want;
+            for (int l = 0; l < REE_LANES; l++)
+                u[l] = want[l] = -1.0 - l;
+            fn(arg, &mask, &u);
+            for (int l = 0; l < REE_LANES; l++)
+                if (mask[l])
+                    want[l] = ree_rng_uniform_pos_gsl(ref[l]);
+            for (int l = 0; l < REE_LANES; l++) {
+                assert_same_bits(u[l], want[l]);
+                if (mask[l])
+                    assert_true(u[l] > 0.0 && u[l] < 1.0);
+                /* the same position: the same state bytes and the same draws from here on */
+                assert_memory_equal(r[l]->state, ref[l]->state, r[l]->type->size);
+            }
+        }
+        for (int l = 0; l < REE_LANES; l++)
+            for (int i = 0; i < 3; i++)
+                assert_int_equal(gsl_rng_get(r[l]), gsl_rng_get(ref[l]));
+    }
+    assert_true(fresh_lanes > rounds); /* the fresh-block path was taken, often */
+    for (int l = 0; l < REE_LANES; l++) {
+        gsl_rng_free(philox[l]);
+        gsl_rng_free(ref_philox[l]);
+        gsl_rng_free(mt[l]);
+        gsl_rng_free(ref_mt[l]);
+    }
+}
+
+static void test_lanes_base(void **state)
+{
+    (void)state;
+    mix_state = 1;
+    check_lanes(ree_rng_uniform_pos_gsl_lanes, 20000);
+}
+
+/* The x86-64-v4 build, where it is built and the CPU runs it (the test of ree_lanes_v4 in
+ * engine/sim/lanes.c, without its REESIM_LANES_ISA override). */
+static void test_lanes_v4(void **state)
+{
+    (void)state;
+#ifdef REESIM_LANES_V4
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl")) {
+        mix_state = 2;
+        check_lanes(ree_rng_uniform_pos_gsl_lanes_v4, 20000);
+        return;
+    }
+#endif
+    skip();
+}
+
+/* Every lane fresh, on the streams of a lockstep step (keys as the runs' per-step streams):
+ * the common case, many times. */
+static void test_lanes_steps(void **state)
+{
+    (void)state;
+    lanes_fn *fn[2] = {ree_rng_uniform_pos_gsl_lanes, NULL};
+#ifdef REESIM_LANES_V4
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl"))
+        fn[1] = ree_rng_uniform_pos_gsl_lanes_v4;
+#endif
+    gsl_rng *r[REE_LANES], *ref[REE_LANES];
+    for (int l = 0; l < REE_LANES; l++) {
+        r[l] = gsl_rng_alloc(ree_rng_philox);
+        ref[l] = gsl_rng_alloc(ree_rng_philox);
+        assert_non_null(r[l]);
+        assert_non_null(ref[l]);
+    }
+    const ree_vl all = {-1, -1, -1, -1, -1, -1, -1, -1};
+    for (int f = 0; f < 2 && fn[f]; f++)
+        for (uint64_t entity = 0; entity < 50; entity++)
+            for (uint32_t step = 0; step < 240; step++) {
+                uint32_t kind[REE_LANES];
+                for (int l = 0; l < REE_LANES; l++) {
+                    ree_stream_key key = {.seed = 42,
+                                          .run = (uint64_t)l + 8 * entity,
+                                          .entity = ree_hash_id("entity") + entity,
+                                          .kind = REE_STREAM_MODEL};
+                    ree_rng_select(r[l], &key);
+                    ree_rng_select(ref[l], &key);
+                    kind[l] = REE_STREAM_MODEL;
+                }
+                ree_rng_select_kinds(r, kind, (step + 1) << 8, REE_LANES);
+                ree_rng_select_kinds(ref, kind, (step + 1) << 8, REE_LANES);
+                ree_vd u;
+                fn[f](r, &all, &u);
+                for (int l = 0; l < REE_LANES; l++) {
+                    assert_same_bits(u[l], ree_rng_uniform_pos_gsl(ref[l]));
+                    assert_memory_equal(r[l]->state, ref[l]->state, sizeof(philox_state));
+                }
+            }
+    for (int l = 0; l < REE_LANES; l++) {
+        gsl_rng_free(r[l]);
+        gsl_rng_free(ref[l]);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lanes_base),
+        cmocka_unit_test(test_lanes_v4),
+        cmocka_unit_test(test_lanes_steps),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
