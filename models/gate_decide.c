@@ -521,15 +521,23 @@ static void judge_lanes(const void *par, const terms_lanes *tm, const ree_vd *q,
 {
     ree_vd ap = tm->approval, at = REE_LP(par, gate_params, application_t), kn = GATE_V0;
     ree_vl draw = *m & ~tm->deny & (ap > GATE_V0) & ~(ap >= GATE_V1);
-    for (int k = 0; k < REE_LANES; k++) {
-        if (!draw[k])
-            continue;
-        double n = at[k] > 0 ? ree_round_pos((*q)[k] / at[k]) : MAX_APPLICATIONS;
-        if (!(n >= 1))
-            n = 1;
-        if (n > MAX_APPLICATIONS)
-            n = MAX_APPLICATIONS;
-        kn[k] = (double)gsl_ran_binomial(rng[k], ap[k], (unsigned int)n) / n;
+    if (REE_VANY(draw)) {
+        ree_vd n = GATE_V1;
+        unsigned int ni[REE_LANES] = {0}, ki[REE_LANES] = {0};
+        for (int k = 0; k < REE_LANES; k++) {
+            if (!draw[k])
+                continue;
+            n[k] = at[k] > 0 ? ree_round_pos((*q)[k] / at[k]) : MAX_APPLICATIONS;
+            if (!(n[k] >= 1))
+                n[k] = 1;
+            if (n[k] > MAX_APPLICATIONS)
+                n[k] = MAX_APPLICATIONS;
+            ni[k] = (unsigned int)n[k];
+        }
+        ree_ran_binomial_lanes(rng, &draw, &ap, ni, ki);
+        for (int k = 0; k < REE_LANES; k++)
+            if (draw[k])
+                kn[k] = (double)ki[k] / n[k];
     }
     ree_vd share = REE_VSEL(ap > GATE_V0, REE_VSEL(ap >= GATE_V1, GATE_V1, kn), GATE_V0);
     ree_vd o = *q * share * tm->partial;

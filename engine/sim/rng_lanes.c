@@ -22,6 +22,7 @@
 #include <Random123/philox.h>
 
 #include "rng_priv.h"
+#include <gsl/gsl_randist.h>
 
 /* The first two outputs of a block whose word 0 is x, as the 53-bit k of rng.h (next53). */
 #define FIRST53(x) ((((x)&0xffffffffu) << 21) | (((x) >> 32) >> 11))
@@ -180,4 +181,90 @@ void ree_rng_uniform_pos_gsl_lanes(gsl_rng *const r[REE_LANES], const ree_vl *ma
     for (int l = 0; l < REE_LANES; l++)
         if ((*mask)[l] != 0 && (!(fresh & (1u << l)) || (scalar & (1u << l))))
             (*u)[l] = ree_rng_uniform_pos_gsl(r[l]);
+}
+
+/*
+ * gsl_ran_binomial in lanes. GSL 2.7's randist/binomial_tpe.c, for n > 0: p' = min(p, 1 - p)
+ * (flipped when p > 0.5), q = 1 - p', s = p' / q, np = n p'. Where np < 14 (BINV, inversion):
+ * f = q^n by gsl_pow_uint's repeated squaring, u = gsl_rng_uniform, then for ix = 0 .. 110: stop
+ * at ix if u < f, else u -= f and f *= s (n - ix) / (ix + 1) (n - ix in unsigned int); past 110,
+ * a new u and again. The result is ix, or n - ix when flipped. Elsewhere BTPE, left to GSL.
+ */
+#define BINV_MEAN   14  /* GSL's SMALL_MEAN */
+#define BINV_CUTOFF 110 /* GSL's BINV_CUTOFF */
+
+/* BINV in one lane from a new u, until it ends (GSL's retry). */
+static int binv_one(gsl_rng *r, double f0, double s, unsigned int n)
+{
+    for (;;) {
+        double f = f0, u = gsl_rng_uniform(r);
+        for (int ix = 0; ix <= BINV_CUTOFF; ++ix) {
+            if (u < f)
+                return ix;
+            u -= f;
+            f *= s * (n - ix) / (ix + 1);
+        }
+    }
+}
+
+void ree_ran_binomial_lanes(gsl_rng *const r[REE_LANES], const ree_vl *mask, const ree_vd *p,
+                            const unsigned int n[REE_LANES], unsigned int k[REE_LANES])
+{
+    const ree_vd one = REE_VSPLAT(1.0);
+    ree_vd pl = *p, q = one, s = one, x = one, f = one, u = one;
+    ree_vl nn = {0}, inv = {0}, flip = {0};
+    for (int l = 0; l < REE_LANES; l++) {
+        if ((*mask)[l] == 0)
+            continue;
+        if (n[l] == 0) {
+            k[l] = 0;
+            continue;
+        }
+        double pp = pl[l], qq;
+        if (pp > 0.5) {
+            pp = 1.0 - pp;
+            flip[l] = -1;
+        }
+        qq = 1 - pp;
+        if (!(n[l] * pp < BINV_MEAN)) { /* BTPE (or a NaN p): GSL's own */
+            k[l] = gsl_ran_binomial(r[l], pl[l], n[l]);
+            continue;
+        }
+        inv[l] = -1;
+        q[l] = qq;
+        s[l] = pp / qq;
+        nn[l] = n[l];
+    }
+    if (!REE_VANY(inv))
+        return;
+    /* gsl_pow_uint(q, n) in every lane: a lane whose n is used up multiplies nothing more */
+    x = q;
+    ree_vl e = nn;
+    do {
+        f = REE_VSEL((e & 1) != 0, f * x, f);
+        e >>= 1;
+        x *= x;
+    } while (REE_VANY(e != 0));
+    ree_vd f0 = f;
+    for (int l = 0; l < REE_LANES; l++)
+        if (inv[l])
+            u[l] = gsl_rng_uniform(r[l]);
+    /* Every lane still going is at the same ix: the loop's own count. */
+    ree_vl going = inv, ix = {0}; /* ix: where each lane stopped */
+    for (int i = 0; i <= BINV_CUTOFF && REE_VANY(going); i++) {
+        ree_vl stop = going & (u < f);
+        ix = (stop & ((ree_vl){0} + i)) | (~stop & ix);
+        going &= ~stop;
+        /* (n - ix) as unsigned int, then double; (ix + 1) exact */
+        ree_vl left = (nn - i) & 0xffffffffll;
+        ree_vd t = s * __builtin_convertvector(left, ree_vd) / (double)(i + 1);
+        u = REE_VSEL(going, u - f, u);
+        f = REE_VSEL(going, f * t, f);
+    }
+    for (int l = 0; l < REE_LANES; l++) {
+        if (!inv[l])
+            continue;
+        long long j = going[l] ? binv_one(r[l], f0[l], s[l], n[l]) : ix[l];
+        k[l] = flip[l] ? n[l] - (unsigned int)j : (unsigned int)j;
+    }
 }

@@ -1,6 +1,6 @@
 /*
- * A lane draw (engine/model_lanes.h): ree_rng_uniform_pos_gsl in every lane of a lockstep group
- * at once, the lanes' fresh Philox blocks computed together (rng_lanes.c).
+ * Lane draws (engine/model_lanes.h): ree_rng_uniform_pos_gsl and gsl_ran_binomial in every lane
+ * of a lockstep group at once (rng_lanes.c).
  */
 #ifndef REESIM_RNG_LANES_H
 #define REESIM_RNG_LANES_H
@@ -19,5 +19,13 @@
  * other lanes' in one 8-lane Philox4x64-10 evaluation (AVX-512 in the x86-64-v4 build, one lane
  * at a time in the baseline one). */
 void ree_rng_uniform_pos_gsl_lanes(gsl_rng *const r[REE_LANES], const ree_vl *mask, ree_vd *u);
+
+/* In every lane l whose mask word is nonzero: k[l] = gsl_ran_binomial(r[l], (*p)[l], n[l]), bit
+ * for bit, leaving r[l] exactly where that call would (the same preconditions on r as above).
+ * GSL's inversion (BINV, where n min(p, 1 - p) < 14) runs on the lanes together, the same
+ * operations in the same order per lane; its other method (BTPE, which calls glibc's log) and a
+ * retry after roundoff (u within a few ulps of 1) go through gsl_ran_binomial lane by lane. */
+void ree_ran_binomial_lanes(gsl_rng *const r[REE_LANES], const ree_vl *mask, const ree_vd *p,
+                            const unsigned int n[REE_LANES], unsigned int k[REE_LANES]);
 
 #endif

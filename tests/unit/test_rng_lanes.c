@@ -1,5 +1,7 @@
 /*
- * Tests for engine/sim/rng_lanes.c: the lane draw ree_rng_uniform_pos_gsl_lanes against
+ * Tests for engine/sim/rng_lanes.c. The lane binomial ree_ran_binomial_lanes against
+ * gsl_ran_binomial lane by lane (both of GSL's methods, its retry, the same stream positions), and
+ * the lane draw ree_rng_uniform_pos_gsl_lanes against
  * ree_rng_uniform_pos_gsl lane by lane (the same bits, the same stream positions afterwards, the
  * lanes whose mask is clear untouched) over random keys, masks, block numbers, positions in the
  * block and mixed generator types, in the baseline build and, on a CPU with AVX-512, in the
@@ -13,14 +15,35 @@
 
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
+
 #include "rng_lanes.h"
 #include "rng_priv.h"
 
 typedef void lanes_fn(gsl_rng *const r[REE_LANES], const ree_vl *mask, ree_vd *u);
 
+typedef void binom_fn(gsl_rng *const r[REE_LANES], const ree_vl *mask, const ree_vd *p,
+                      const unsigned int n[REE_LANES], unsigned int k[REE_LANES]);
+
 #ifdef REESIM_LANES_V4
 void ree_rng_uniform_pos_gsl_lanes_v4(gsl_rng *const r[REE_LANES], const ree_vl *mask, ree_vd *u);
+void ree_ran_binomial_lanes_v4(gsl_rng *const r[REE_LANES], const ree_vl *mask, const ree_vd *p,
+                               const unsigned int n[REE_LANES], unsigned int k[REE_LANES]);
 #endif
+
+/* Whether the x86-64-v4 build is built and the CPU runs it (the test of ree_lanes_v4 in
+ * engine/sim/lanes.c, without its REESIM_LANES_ISA override). */
+static int have_v4(void)
+{
+#ifdef REESIM_LANES_V4
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl");
+#else
+    return 0;
+#endif
+}
 
 static uint64_t mix_state;
 
@@ -155,16 +178,12 @@ static void test_lanes_base(void **state)
     check_lanes(ree_rng_uniform_pos_gsl_lanes, 20000);
 }
 
-/* The x86-64-v4 build, where it is built and the CPU runs it (the test of ree_lanes_v4 in
- * engine/sim/lanes.c, without its REESIM_LANES_ISA override). */
+/* The x86-64-v4 build, where it is built and the CPU runs it. */
 static void test_lanes_v4(void **state)
 {
     (void)state;
 #ifdef REESIM_LANES_V4
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
-        __builtin_cpu_supports("avx512vl")) {
+    if (have_v4()) {
         mix_state = 2;
         check_lanes(ree_rng_uniform_pos_gsl_lanes_v4, 20000);
         return;
@@ -180,9 +199,7 @@ static void test_lanes_steps(void **state)
     (void)state;
     lanes_fn *fn[2] = {ree_rng_uniform_pos_gsl_lanes, NULL};
 #ifdef REESIM_LANES_V4
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
-        __builtin_cpu_supports("avx512vl"))
+    if (have_v4())
         fn[1] = ree_rng_uniform_pos_gsl_lanes_v4;
 #endif
     gsl_rng *r[REE_LANES], *ref[REE_LANES];
@@ -221,12 +238,185 @@ static void test_lanes_steps(void **state)
     }
 }
 
+/* A binomial's (p, n): both of GSL's methods and the edges between them (n p' = 14, p = 1/2),
+ * p' tiny or 0 and 1, n = 0, 1 and large (up to the gate's MAX_APPLICATIONS, 1e9). */
+static void binom_case(double *p, unsigned int *n)
+{
+    static const unsigned int ns[] = {0,  1,   2,   3,   13,   14,     27,         28,
+                                      29, 100, 139, 140, 1000, 100000, 1000000000u};
+    static const double ps[] = {
+        0.5, 0x1.0000000000001p-1, 0x1.fffffffffffffp-2, 0.0, 1.0, 1e-300, 0.9, 0.1, 0.75, 0.25};
+    uint64_t x = next_u64();
+    *n = x % 3 == 0 ? ns[(x >> 8) % 15] : (unsigned int)((x >> 8) % 200);
+    double u = (double)(next_u64() >> 11) * 0x1p-53;
+    switch ((x >> 40) % 4) {
+    case 0:
+        *p = ps[(x >> 48) % 10];
+        break;
+    case 1: /* n p' near 14, either side, p below or above 1/2 */
+        *p = *n ? (13.0 + 2.0 * u) / *n : u;
+        if (*p > 0.5)
+            *p = u;
+        if ((x >> 50) % 2)
+            *p = 1.0 - *p;
+        break;
+    default:
+        *p = u;
+    }
+}
+
+/* `rounds` groups of binomial draws through `fn` against gsl_ran_binomial lane by lane: the same
+ * k, the same stream positions, clear lanes untouched. */
+static void check_binomial(binom_fn *fn, int rounds)
+{
+    gsl_rng *r[REE_LANES], *ref[REE_LANES], *mt[REE_LANES], *ref_mt[REE_LANES];
+    for (int l = 0; l < REE_LANES; l++) {
+        r[l] = gsl_rng_alloc(ree_rng_philox);
+        ref[l] = gsl_rng_alloc(ree_rng_philox);
+        mt[l] = gsl_rng_alloc(gsl_rng_mt19937);
+        ref_mt[l] = gsl_rng_alloc(gsl_rng_mt19937);
+        assert_true(r[l] && ref[l] && mt[l] && ref_mt[l]);
+    }
+    long binv = 0, btpe = 0;
+    for (int round = 0; round < rounds; round++) {
+        uint64_t pick = next_u64();
+        uint64_t bits = pick % 2 == 0 ? 0xff : (pick >> 8) & 0xff;
+        ree_vl mask;
+        ree_vd p;
+        unsigned int n[REE_LANES], k[REE_LANES];
+        gsl_rng *g[REE_LANES], *gref[REE_LANES];
+        for (int l = 0; l < REE_LANES; l++) {
+            mask[l] = (bits >> l) & 1 ? -1 : 0;
+            binom_case(&p[l], &n[l]);
+            k[l] = 12345u + (unsigned int)l;
+            int is_mt = (pick >> (16 + 4 * l)) % 16 == 0;
+            g[l] = is_mt ? mt[l] : r[l];
+            gref[l] = is_mt ? ref_mt[l] : ref[l];
+            if (is_mt)
+                gsl_rng_set(g[l], (unsigned long)next_u64());
+            else
+                place_philox(g[l]);
+            gsl_rng_memcpy(gref[l], g[l]);
+            double pp = p[l] > 0.5 ? 1.0 - p[l] : p[l];
+            if (mask[l] && n[l])
+                *(n[l] * pp < 14 ? &binv : &btpe) += 1;
+        }
+        fn(g, &mask, &p, n, k);
+        for (int l = 0; l < REE_LANES; l++) {
+            if (!mask[l]) {
+                assert_int_equal(k[l], 12345u + (unsigned int)l);
+                assert_memory_equal(g[l]->state, gref[l]->state, g[l]->type->size);
+                continue;
+            }
+            assert_int_equal(k[l], gsl_ran_binomial(gref[l], p[l], n[l]));
+            assert_memory_equal(g[l]->state, gref[l]->state, g[l]->type->size);
+        }
+    }
+    assert_true(binv > 10 * rounds / 4 && btpe > rounds / 4); /* both methods, often */
+    for (int l = 0; l < REE_LANES; l++) {
+        gsl_rng_free(r[l]);
+        gsl_rng_free(ref[l]);
+        gsl_rng_free(mt[l]);
+        gsl_rng_free(ref_mt[l]);
+    }
+}
+
+/* A generator of scripted doubles (gsl_rng_uniform's get_double): the uniforms that make BINV's
+ * loop run past its cutoff by roundoff (u = 1 - 2^-53) and start again, which no real stream
+ * reaches in a test's time. */
+typedef struct script {
+    double u[4];
+    int pos, calls;
+} script;
+
+static void script_set(void *s, unsigned long int seed)
+{
+    (void)seed;
+    memset(s, 0, sizeof(script));
+}
+
+static unsigned long int script_get(void *s)
+{
+    (void)s;
+    return 0;
+}
+
+static double script_get_double(void *vs)
+{
+    script *s = vs;
+    s->calls++;
+    return s->u[s->pos++ % 4];
+}
+
+static const gsl_rng_type script_type = {
+    "script", 0xffffffffUL, 0, sizeof(script), script_set, script_get, script_get_double};
+
+static void check_binomial_retry(binom_fn *fn)
+{
+    gsl_rng *g[REE_LANES], *gref[REE_LANES];
+    for (int l = 0; l < REE_LANES; l++) {
+        g[l] = gsl_rng_alloc(&script_type);
+        gref[l] = gsl_rng_alloc(&script_type);
+        assert_true(g[l] && gref[l]);
+    }
+    const ree_vl all = {-1, -1, -1, -1, -1, -1, -1, -1};
+    long retries = 0;
+    for (int round = 0; round < 2000; round++) {
+        ree_vd p;
+        unsigned int n[REE_LANES], k[REE_LANES];
+        for (int l = 0; l < REE_LANES; l++) {
+            n[l] = 1u + (unsigned int)((round * REE_LANES + l) % 7);
+            p[l] = 0.5 * (double)(next_u64() >> 11) * 0x1p-53;
+            if (l % 2)
+                p[l] = 1.0 - p[l];
+            script *s = g[l]->state;
+            s->pos = s->calls = 0;
+            s->u[0] = l % 4 ? 1.0 - 0x1p-53 : 0.5; /* some lanes end at once */
+            s->u[1] = s->u[2] = s->u[3] = (double)(next_u64() >> 11) * 0x1p-53;
+            gsl_rng_memcpy(gref[l], g[l]);
+        }
+        fn(g, &all, &p, n, k);
+        for (int l = 0; l < REE_LANES; l++) {
+            assert_int_equal(k[l], gsl_ran_binomial(gref[l], p[l], n[l]));
+            assert_memory_equal(g[l]->state, gref[l]->state, sizeof(script));
+            retries += ((script *)g[l]->state)->calls > 1;
+        }
+    }
+    assert_true(retries > 100); /* the retry was taken */
+    for (int l = 0; l < REE_LANES; l++) {
+        gsl_rng_free(g[l]);
+        gsl_rng_free(gref[l]);
+    }
+}
+
+static void test_binomial_base(void **state)
+{
+    (void)state;
+    mix_state = 3;
+    check_binomial(ree_ran_binomial_lanes, 40000);
+    check_binomial_retry(ree_ran_binomial_lanes);
+}
+
+static void test_binomial_v4(void **state)
+{
+    (void)state;
+#ifdef REESIM_LANES_V4
+    if (have_v4()) {
+        mix_state = 4;
+        check_binomial(ree_ran_binomial_lanes_v4, 40000);
+        check_binomial_retry(ree_ran_binomial_lanes_v4);
+        return;
+    }
+#endif
+    skip();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lanes_base),
-        cmocka_unit_test(test_lanes_v4),
-        cmocka_unit_test(test_lanes_steps),
+        cmocka_unit_test(test_lanes_base),  cmocka_unit_test(test_lanes_v4),
+        cmocka_unit_test(test_lanes_steps), cmocka_unit_test(test_binomial_base),
+        cmocka_unit_test(test_binomial_v4),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
