@@ -181,7 +181,8 @@ static void positions(ree_lrun *g)
 static void policy(ree_lrun *g)
 {
     const ree_plan *p = g->p;
-    int nl = p->nlink, any = 0;
+    /* ranks change only with a link's parameters: not at all when no event or regime sets any */
+    int nl = g->policy_links ? p->nlink : 0, any = 0;
     for (int l = 0; l < REE_LANES; l++)
         for (int i = 0; i < nl; i++)
             g->oldrank[(size_t)l * (size_t)nl + (size_t)i] = g->run[l]->lk[i].rank;
