@@ -123,6 +123,10 @@ struct ree_run {
     double *g_fallback;  /* per gate slot of a rank > 0 link: what reached its rank last step */
     const void **g_rule; /* per gate slot: effective parameters of its rule, NULL when none */
     double *total0;      /* nmat: initial network stock (global check) */
+    double *gross;       /* nmat: all that stood or moved in the network so far (the initial
+                            stock, then each step's receipts, shipments, production,
+                            consumption and losses, every node): the global check's scale,
+                            kept by ree_run_balance */
 
     /* Node-material pairs (n, m) with m in the node's `materials`, in node then material order,
      * and the outbound links of each pair in file order (pairs_setup in run.c). */

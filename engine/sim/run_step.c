@@ -363,6 +363,8 @@ int ree_run_balance(ree_run *r)
 {
     const ree_plan *p = r->p;
     char date[16];
+    if (r->t == 0)
+        memset(r->gross, 0, sizeof(double) * (size_t)r->nmat);
     for (int n = 0; n < p->nnode; n++)
         for (int m = 0; m < r->nmat; m++) {
             size_t o = NM(r, n) + (size_t)m;
@@ -370,6 +372,9 @@ int ree_run_balance(ree_run *r)
             double res = r->stock[o] - r->prev[o] - flows;
             double scale =
                 fabs(r->prev[o]) + r->recv[o] + r->ship[o] + r->prod[o] + r->cons[o] + r->lost[o];
+            r->gross[m] += (r->t == 0 ? fabs(r->prev[o]) : 0) + fabs(r->recv[o]) +
+                           fabs(r->ship[o]) + fabs(r->prod[o]) + fabs(r->cons[o]) +
+                           fabs(r->lost[o]);
             double tol = p->balance_tol * (scale > 1 ? scale : 1);
             if (!(fabs(res) <= tol) || !(r->stock[o] >= -tol)) {
                 int nf = !isfinite(res) || !isfinite(r->stock[o]);
@@ -382,10 +387,15 @@ int ree_run_balance(ree_run *r)
                 return nf ? REE_ENONFINITE : REE_EBALANCE;
             }
         }
-    /* Network-wide: stock + in transit = initial + produced - consumed - lost. */
+    /* Network-wide: stock + in transit = initial + produced - consumed - lost, within
+     * balance_tol of all that stood or moved so far: each stock and pipeline slot carries the
+     * rounding of every amount that passed through it (flows of 1e9 t that cancel out leave
+     * residuals of 1e-8 t in a network that holds little). */
     size_t w = (size_t)r->nsteps + 2;
     for (int m = 0; m < r->nmat; m++) {
         double held = 0, scale = fabs(r->total0[m]);
+        if (r->gross[m] > scale)
+            scale = r->gross[m];
         for (int n = 0; n < p->nnode; n++)
             held += r->stock[NM(r, n) + (size_t)m];
         for (int l = 0; l < p->nlink; l++)
