@@ -704,13 +704,11 @@ static void sector_order_lanes(const void *params, void *state, const ree_node_i
     if (REE_VANY(changed))
         for (int l = 0; l < REE_LANES; l++)
             if (changed[l]) {
-                ree_logx b = {s->gbase.x[l], s->gbase.hi[l], s->gbase.lo[l]};
+                ree_logx b = ree_logx_lane(&s->gbase, l);
                 s->g0[l] = growth_path(s->g0[l], &b, io->step - (int)s->t0[l]);
                 s->g_rate[l] = growth[l];
                 ree_logx_set(&b, 1 + growth[l]);
-                s->gbase.x[l] = b.x;
-                s->gbase.hi[l] = b.hi;
-                s->gbase.lo[l] = b.lo;
+                ree_logx_put_lane(&s->gbase, l, &b);
                 s->t0[l] = io->step;
             }
     /* Lanes on one path (the same growth since the same step, as without sampled growth) share
@@ -718,7 +716,7 @@ static void sector_order_lanes(const void *params, void *state, const ree_node_i
     ree_vd y = (REE_VSPLAT((double)io->step) - s->t0) / 12.0, pw = one;
     if (REE_VALL(REE_VCMP(s->g_rate, ==, REE_VSPLAT(s->g_rate[0])) &
                  REE_VCMP(s->t0, ==, REE_VSPLAT(s->t0[0])))) {
-        ree_logx b = {s->gbase.x[0], s->gbase.hi[0], s->gbase.lo[0]};
+        ree_logx b = ree_logx_lane(&s->gbase, 0);
         pw = REE_VSPLAT(ree_pow_logx(&b, y[0]));
     } else
         ree_pow_logx_lanes(&s->gbase, &y, &pw);

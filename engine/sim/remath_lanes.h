@@ -46,11 +46,22 @@ typedef struct ree_logx_lanes {
     ree_vd x, hi, lo;
 } ree_logx_lanes;
 
+/* Lane l of lx as a ree_logx, and a ree_logx into lane l. */
+static inline ree_logx ree_logx_lane(const ree_logx_lanes *lx, int l)
+{
+    return (ree_logx){.x = lx->x[l], .hi = lx->hi[l], .lo = lx->lo[l]};
+}
+
+static inline void ree_logx_put_lane(ree_logx_lanes *lx, int l, const ree_logx *v)
+{
+    lx->x[l] = v->x;
+    lx->hi[l] = v->hi;
+    lx->lo[l] = v->lo;
+}
+
 /* Bits of a double as an integer and back. */
 #define REE_VBITS(v) ((ree_vl)(v))
 #define REE_VFROM(b) ((ree_vd)(b))
-/* REE_VSEL for 64-bit integer lanes: m ? a : b. */
-#define REE_VSELL(m, a, b) (((m) & (a)) | (~(m) & (b)))
 
 /* a * b = *hi + *lo exactly (remath.c's two_prod, lane by lane). */
 static inline void ree_two_prod_lanes(const ree_vd *a, const ree_vd *b, ree_vd *hi, ree_vd *lo)
@@ -215,7 +226,7 @@ static inline void ree_pow_logx_lanes(const ree_logx_lanes *lx, const ree_vd *yp
     if (REE_VANY(other))
         for (int l = 0; l < REE_LANES; l++)
             if (other[l]) {
-                ree_logx one_l = {x[l], lx->hi[l], lx->lo[l]};
+                ree_logx one_l = ree_logx_lane(lx, l);
                 res[l] = ree_pow_logx(&one_l, y[l]);
             }
     *out = res;

@@ -19,10 +19,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <gsl/gsl_randist.h>
 #include <Random123/philox.h>
 
 #include "rng_priv.h"
-#include <gsl/gsl_randist.h>
 
 /* The first two outputs of a block whose word 0 is x, as the 53-bit k of rng.h (next53). */
 #define FIRST53(x) ((((x)&0xffffffffu) << 21) | (((x) >> 32) >> 11))
@@ -253,7 +253,7 @@ void ree_ran_binomial_lanes(gsl_rng *const r[REE_LANES], const ree_vl *mask, con
     ree_vl going = inv, ix = {0}; /* ix: where each lane stopped */
     for (int i = 0; i <= BINV_CUTOFF && REE_VANY(going); i++) {
         ree_vl stop = going & (u < f);
-        ix = (stop & ((ree_vl){0} + i)) | (~stop & ix);
+        ix = REE_VSELL(stop, (long long)i, ix);
         going &= ~stop;
         /* (n - ix) as unsigned int, then double; (ix + 1) exact */
         ree_vl left = (nn - i) & 0xffffffffll;
