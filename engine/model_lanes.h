@@ -44,7 +44,7 @@ typedef int64_t ree_vl __attribute__((vector_size(REE_LANES * sizeof(int64_t))))
 /* Lane by lane, m ? a : b, for a mask m from a vector comparison (all bits set where true): the
  * scalar `c ? a : b` with both sides computed. */
 #define REE_VSEL(m, a, b) ((ree_vd)(((m) & (ree_vl)(a)) | (~(m) & (ree_vl)(b))))
-/* REE_VSEL for 64-bit integer lanes (ree_vl, or a scalar broadcast): m ? a : b. */
+/* REE_VSEL for 64-bit integer lanes (ree_vl): m ? a : b. */
 #define REE_VSELL(m, a, b) (((m) & (a)) | (~(m) & (b)))
 /* Nonzero when some lane of mask m is set / every lane is set. */
 #define REE_VANY(m) (((m)[0] | (m)[1] | (m)[2] | (m)[3] | (m)[4] | (m)[5] | (m)[6] | (m)[7]) != 0)

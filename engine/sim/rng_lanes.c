@@ -253,7 +253,7 @@ void ree_ran_binomial_lanes(gsl_rng *const r[REE_LANES], const ree_vl *mask, con
     ree_vl going = inv, ix = {0}; /* ix: where each lane stopped */
     for (int i = 0; i <= BINV_CUTOFF && REE_VANY(going); i++) {
         ree_vl stop = going & (u < f);
-        ix = REE_VSELL(stop, (long long)i, ix);
+        ix = REE_VSELL(stop, (ree_vl){0} + i, ix);
         going &= ~stop;
         /* (n - ix) as unsigned int, then double; (ix + 1) exact */
         ree_vl left = (nn - i) & 0xffffffffll;
