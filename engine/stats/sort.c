@@ -379,12 +379,16 @@ static void sort_chunks(double *x, size_t n, double *tmp)
  * that could differ there. */
 /* The end of the run in order that goes on at x[a] (a >= 1): the first a' >= a with a' == n or
  * x[a'] before x[a' - 1]. With SSE2, four points a turn while every x[i - 1] <= x[i] (ordered, so
- * no NaN); at the first turn that fails, one point at a time by ree_sort_lt (which places NaN) for
- * those four. */
-static size_t run_end(const double *x, size_t a, size_t n)
+ * no NaN; v512: eight a turn first, ree_sort_in_order_avx512); at the first turn that fails, one
+ * point at a time by ree_sort_lt (which places NaN) for those four. */
+static size_t run_end(const double *x, size_t a, size_t n, int v512)
 {
 #if defined(__SSE2__)
     for (;;) {
+#if defined(REE_SORT_AVX512)
+        if (v512)
+            a = ree_sort_in_order_avx512(x, a, n);
+#endif
         while (a + 4 <= n) {
             __m128d ok0 = _mm_cmple_pd(_mm_loadu_pd(x + a - 1), _mm_loadu_pd(x + a));
             __m128d ok1 = _mm_cmple_pd(_mm_loadu_pd(x + a + 1), _mm_loadu_pd(x + a + 2));
@@ -400,6 +404,7 @@ static size_t run_end(const double *x, size_t a, size_t n)
             return n;
     }
 #else
+    (void)v512;
     while (a < n && !ree_sort_lt(x[a], x[a - 1]))
         a++;
     return a;
@@ -444,23 +449,28 @@ static int sort_points(double *x, size_t n, double *tmp, size_t pick, double *ke
         return 0;
     }
     size_t bound[MAXRUN + 1], nrun = 0; /* run r is [bound[r], bound[r + 1]) */
+#if defined(REE_SORT_AVX512)
+    int v512 = ree_sort_avx512();
+#else
+    int v512 = 0;
+#endif
     for (size_t i = 0; i < n;) {
         if (nrun == MAXRUN) {
             sort_chunks(x, n, tmp); /* what is sorted so far stays so: harmless */
             return 0;
         }
-        size_t a = run_end(x, i + 1, n);
+        size_t a = run_end(x, i + 1, n, v512);
         if (a - i < MINRUN && a < n) {
             a = n - i < MINRUN ? n : i + MINRUN;
             insertion_sort(x + i, a - i);
-            a = a < n ? run_end(x, a, n) : n;
+            a = a < n ? run_end(x, a, n, v512) : n;
         }
         bound[nrun++] = i;
         i = a;
     }
     bound[nrun] = n;
 #if defined(REE_SORT_AVX512)
-    int vec = copies && nrun > 1 && ree_sort_avx512();
+    int vec = copies && nrun > 1 && v512;
 #else
     (void)copies;
 #endif

@@ -129,6 +129,15 @@ ree_sort_merge_runs_avx512(const double *a, size_t na, const double *b, size_t n
     merge_avx512(a, na, b, nb, out, 2);
 }
 
+__attribute__((target("avx512f"), noinline)) size_t ree_sort_in_order_avx512(const double *x,
+                                                                             size_t a, size_t n)
+{
+    while (a + 8 <= n && _mm512_cmp_pd_mask(_mm512_loadu_pd(x + a - 1), _mm512_loadu_pd(x + a),
+                                            _CMP_LE_OQ) == 0xFF)
+        a += 8;
+    return a;
+}
+
 __attribute__((target("avx512f"), noinline)) void
 ree_sort_merge_pick_avx512(const double *a, size_t na, const double *b, size_t nb, double *out,
                            size_t pick)

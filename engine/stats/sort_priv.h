@@ -36,6 +36,9 @@ void ree_sort_merge_runs_avx512(const double *a, size_t na, const double *b, siz
                                 double *out);
 void ree_sort_merge_pick_avx512(const double *a, size_t na, const double *b, size_t nb, double *out,
                                 size_t pick);
+/* The first a' >= a (1 <= a <= n) such that a' + 8 > n or one of x[i - 1] <= x[i], a' <= i < a' + 8,
+ * is false (by an ordered compare: NaN fails): every x[i - 1] <= x[i] for a <= i < a'. */
+size_t ree_sort_in_order_avx512(const double *x, size_t a, size_t n);
 /* Sort x[0..64) in place with AVX min/max networks (only for values whose ties are copies). */
 void ree_sort_sort64_avx(double *x);
 #endif
