@@ -18,9 +18,16 @@
 #define AS_U(v)   ((ree_vu)(v))
 #define MASK_U(m) ((ree_vl)(m))
 
+/* a[0..n) = 0 by vector stores: the step clears about a dozen arrays of a few KiB each, where
+ * memset's `rep stosb` costs more to start than the stores themselves (the loop is kept a loop:
+ * GCC would otherwise turn it back into a call to memset). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
 static void vzero(ree_vd *a, size_t n)
 {
-    memset(a, 0, sizeof(ree_vd) * n);
+    for (size_t i = 0; i < n; i++)
+        a[i] = VZERO;
 }
 
 /* book() of run_step.c: the lanes where any of the three bookings has a bit besides the sign. */
