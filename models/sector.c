@@ -754,7 +754,8 @@ static void sector_order_lanes(const void *params, void *state, const ree_node_i
     if (REE_VALL(REE_VCMP(s->g_rate, ==, REE_VSPLAT(s->g_rate[0])) &
                  REE_VCMP(s->t0, ==, REE_VSPLAT(s->t0[0])))) {
         ree_logx b = ree_logx_lane(&s->gbase, 0);
-        pw = REE_VSPLAT(pow_cached(s, io->step, &b, y[0]));
+        double p1 = pow_cached(s, io->step, &b, y[0]); /* once: REE_VSPLAT repeats its argument */
+        pw = REE_VSPLAT(p1);
     } else
         ree_pow_logx_lanes(&s->gbase, &y, &pw);
     s->demand_t = SP(demand) * (s->g0 * pw) * factor;
