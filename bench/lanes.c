@@ -12,7 +12,8 @@
  * its io arrays. A timed pass over a unit then:
  *  - scalar: for each of its REE_LANES runs, zeroes the state, calls reset, the entity's scalar
  *    hooks in recorded order, finish;
- *  - lanes: zeroes the lane state, calls the lane reset, the lane hooks in recorded order, the
+ *  - lanes: zeroes the lane state (as the engine does: a model's cache past kept_from stays from
+ *    one pass to the next), calls the lane reset, the lane hooks in recorded order, the
  *    lane finish.
  * What hooks overwrite (io arrays, streams) is restored from the pristine copies before each
  * timed pass, outside the timed region, in both variants alike. Units are timed in batches of at
@@ -373,7 +374,7 @@ static void pass_lanes(unit *u)
 {
     const ree_model_lanes *lm = ree_lanes_of(u->m);
     size_t nc = (size_t)u->ncall, lps = u->ps * REE_LANES;
-    memset(u->lst, 0, u->ls);
+    memset(u->lst, 0, lm->kept_from ? lm->kept_from : u->ls);
     if (lm->reset)
         lm->reset(u->lreset, u->lst, u->ctx);
     if (u->gi < 0)

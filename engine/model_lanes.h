@@ -17,7 +17,9 @@
  *    for metrics; `history` is [step][material][lane];
  *  - state: the model's own lane struct (REE_LANES-wide fields), zeroed before reset, 64-byte
  *    aligned, never moved within a run (a model may keep pointers into it, as the gate does);
- *    the engine never reads it (finish() reports what a run's state says);
+ *    the engine never reads it (finish() reports what a run's state says). Its bytes from
+ *    `kept_from` on (if set) are a cache that a lockstep workspace zeroes once and keeps from one
+ *    group of runs to the next (one workspace is used by one thread at a time);
  *  - indicators: finish() writes indicator i of lane l to ind[i * REE_LANES + l].
  *
  * Lanes past the last run of a group hold a copy of a real run and are discarded: a hook must
@@ -114,6 +116,9 @@ typedef struct ree_gate_io_lanes {
 typedef struct ree_model_lanes {
     size_t state_bytes; /* the lane state; state_size(ctx) when set */
     size_t (*state_size)(const ree_model_ctx *ctx);
+    /* 0, or the offset in the state of a cache not zeroed before reset (see above): the hooks
+     * must give the same bits whatever it holds, zeros or what earlier groups of any runs left. */
+    size_t kept_from;
     void (*reset)(const void *par, void *state, const ree_model_ctx *ctx);
     void (*produce)(const void *par, void *state, const ree_node_io_lanes *io);
     void (*order)(const void *par, void *state, const ree_node_io_lanes *io);

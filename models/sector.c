@@ -135,6 +135,8 @@
 #include <float.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "exactmath.h"
 #include "exactmath_lanes.h"
@@ -641,7 +643,41 @@ typedef struct sector_state_lanes {
     ree_logx_lanes gbase;
     ree_resil_lanes resil;
     ree_firms_lanes f;
+    int npow; /* entries of pcache: the horizon's steps */
+    /* The one-path power's cache, per step (sector_order_lanes), kept across groups of runs
+     * (kept_from): the bits of ree_pow_logx's arguments (base x, hi, lo; y) and its result. */
+    struct sector_pow {
+        uint64_t key[4], full; /* full: 0 in an entry never filled */
+        double pw;
+    } pcache[];
 } sector_state_lanes;
+
+static size_t sector_state_size_lanes(const ree_model_ctx *ctx)
+{
+    size_t n = ctx->nsteps > 0 ? (size_t)ctx->nsteps : 0;
+    return offsetof(sector_state_lanes, pcache) + n * sizeof(struct sector_pow);
+}
+
+/* ree_pow_logx(b, y), from step's cache entry when that holds the bits of these very arguments
+ * (then the same call's bits), else computed and stored there. */
+static double pow_cached(sector_state_lanes *s, int step, const ree_logx *b, double y)
+{
+    if (step < 0 || step >= s->npow)
+        return ree_pow_logx(b, y);
+    uint64_t k[4];
+    memcpy(&k[0], &b->x, sizeof k[0]);
+    memcpy(&k[1], &b->hi, sizeof k[1]);
+    memcpy(&k[2], &b->lo, sizeof k[2]);
+    memcpy(&k[3], &y, sizeof k[3]);
+    struct sector_pow *c = &s->pcache[step];
+    if (c->full && c->key[0] == k[0] && c->key[1] == k[1] && c->key[2] == k[2] && c->key[3] == k[3])
+        return c->pw;
+    double pw = ree_pow_logx(b, y);
+    memcpy(c->key, k, sizeof k);
+    c->pw = pw;
+    c->full = 1;
+    return pw;
+}
 
 /* rate() of a lane vector of months. */
 #define RATE_LANES(months)                                                                         \
@@ -664,8 +700,8 @@ static void write_metrics_lanes(const sector_state_lanes *s, ree_vd *metrics)
 
 static void sector_reset_lanes(const void *params, void *state, const ree_model_ctx *ctx)
 {
-    (void)ctx;
     sector_state_lanes *s = state;
+    s->npow = ctx->nsteps > 0 ? ctx->nsteps : 0;
     ree_vd sl = SP(service_level), rm = SP(recover_months), shock = SP(shock_start);
     ree_vd growth = SP(growth), classes = SP(firm_classes), cover = SP(cover_weeks),
            cover_sd = SP(cover_sd);
@@ -712,12 +748,14 @@ static void sector_order_lanes(const void *params, void *state, const ree_node_i
                 s->t0[l] = io->step;
             }
     /* Lanes on one path (the same growth since the same step, as without sampled growth) share
-     * one power: the same call on the same arguments. */
+     * one power: the same call on the same arguments, which every group of runs repeats, so it
+     * is cached per step across groups, keyed by the bits of its arguments (pow_cached). */
     ree_vd y = (REE_VSPLAT((double)io->step) - s->t0) / 12.0, pw = one;
     if (REE_VALL(REE_VCMP(s->g_rate, ==, REE_VSPLAT(s->g_rate[0])) &
                  REE_VCMP(s->t0, ==, REE_VSPLAT(s->t0[0])))) {
         ree_logx b = ree_logx_lane(&s->gbase, 0);
-        pw = REE_VSPLAT(ree_pow_logx(&b, y[0]));
+        double p1 = pow_cached(s, io->step, &b, y[0]); /* once: REE_VSPLAT repeats its argument */
+        pw = REE_VSPLAT(p1);
     } else
         ree_pow_logx_lanes(&s->gbase, &y, &pw);
     s->demand_t = SP(demand) * (s->g0 * pw) * factor;
@@ -875,7 +913,8 @@ static void sector_finish_lanes(const void *params, const void *state, const ree
 }
 
 static const ree_model_lanes sector_lanes = {
-    .state_bytes = sizeof(sector_state_lanes),
+    .state_size = sector_state_size_lanes,
+    .kept_from = offsetof(sector_state_lanes, pcache),
     .reset = sector_reset_lanes,
     .order = sector_order_lanes,
     .consume = sector_consume_lanes,

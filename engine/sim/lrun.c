@@ -323,11 +323,12 @@ void ree_lrun_reset(ree_lrun *g, unsigned long long seed, long long first, int c
         g->st[l] = REE_OK;
     }
     ree_lrun_params(g, 1);
-    memset(g->lstate, 0, g->lsoff[p->nentity]);
     const ree_model_ctx *ctx = g->run[0]->ctx;
     for (int e = 0; e < p->nentity; e++) {
         const ree_model *m = p->entities[e].model;
         const ree_model_lanes *lm = g->lanes[e];
+        size_t ss = g->lsoff[e + 1] - g->lsoff[e]; /* a cache after kept_from stays */
+        memset(g->lstate + g->lsoff[e], 0, lm && lm->kept_from ? lm->kept_from : ss);
         if (lm && lm->reset)
             lm->reset(g->lpar + g->lpoff[e], g->lstate + g->lsoff[e], &ctx[e]);
         else if (!lm && m->reset) /* the scalar hooks, lane by lane (lrun_step.c) */

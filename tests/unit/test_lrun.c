@@ -36,8 +36,9 @@ static ree_plan *load(const char *path)
     return p;
 }
 
-/* Compare runs 0 .. NRUN-1 of plan p; returns the number of values compared. */
-static size_t check_plan(const char *name, const ree_plan *p, int check)
+/* Compare runs 0 .. nrun-1 of plan p, in groups of `per` runs; returns the number of values
+ * compared. */
+static size_t check_runs(const char *name, const ree_plan *p, int check, int per, int nrun)
 {
     ree_run *r = ree_run_alloc(p);
     ree_lrun *g = ree_lrun_alloc_horizon(p, p->nsteps); /* whatever the CPU */
@@ -47,8 +48,8 @@ static size_t check_plan(const char *name, const ree_plan *p, int check)
     ree_lrun_set_check(g, check);
     size_t ns = (size_t)p->nseries * (size_t)p->nsteps, ni = (size_t)p->nindicator, n = 0;
     nfailed = 0;
-    for (int first = 0; first < NRUN; first += REE_LANES) {
-        int count = NRUN - first < REE_LANES ? NRUN - first : REE_LANES, bad = -1;
+    for (int first = 0; first < nrun; first += per) {
+        int count = nrun - first < per ? nrun - first : per, bad = -1;
         ree_lrun_reset(g, p->seed, first, count);
         ree_status gst = ree_lrun_finish(g, &bad);
         ree_status first_st = REE_OK;
@@ -86,6 +87,11 @@ static size_t check_plan(const char *name, const ree_plan *p, int check)
     ree_lrun_free(g);
     ree_run_free(r);
     return n;
+}
+
+static size_t check_plan(const char *name, const ree_plan *p, int check)
+{
+    return check_runs(name, p, check, REE_LANES, NRUN);
 }
 
 /* The same plan with the source, inventory (an offer hook), sector, price index and gate models
@@ -173,9 +179,46 @@ static void test_lanes_failing(void **state)
     ree_plan_free(p);
 }
 
+/* The sector's cache of its one-path growth power (sector_order_lanes), which a workspace keeps
+ * from one group of runs to the next: groups of one run (its eight lanes on one path), growth
+ * sampled per run, changed by a timeline event and by regimes at different steps per run, so
+ * that one step's entry is asked for other bases and other exponents by later groups (a stale
+ * value shows as another demand). */
+static void test_sector_pow_cache(void **state)
+{
+    (void)state;
+    static const char yaml[] =
+        "reesim: 1\nname: sector-pow-cache\nhorizon: {start: 2025-01, steps: 40}\nseed: 7\n"
+        "materials:\n  - {id: m, name: test material}\nnodes:\n"
+        "  - {id: src, model: source, params: {output: {m: 1}, capacity: 1e6}}\n"
+        "  - {id: cars, model: sector, params: {material: m, demand: 100, noise: 0, kg_per_unit: "
+        "2, "
+        "growth: {dist: uniform, min: -0.2, max: 0.5}}}\n"
+        "  - {id: wind, model: sector, params: {material: m, demand: 50, noise: 0, kg_per_unit: 2, "
+        "growth: 0.1}}\n"
+        "links:\n  - {from: src, to: cars, material: m, lead_time: 1}\n"
+        "  - {from: src, to: wind, material: m, lead_time: 1}\n"
+        "timeline:\n  - {date: 2025-07, set: {cars.growth: 0.3}, note: test input}\n"
+        "regimes:\n  start: 2025-01\n  initial: calm\n  states:\n"
+        "    - {id: calm, set: {wind.growth: 0.05}, to: {boom: 0.2}}\n"
+        "    - {id: boom, set: {wind.growth: 0.8}, to: {calm: 0.3}}\n";
+    ree_diag *d = ree_diag_alloc(0);
+    ree_status st = REE_STATUS_COUNT;
+    ree_plan *p = ree_plan_load_buffer("sector-pow-cache.yaml", yaml, sizeof yaml - 1, d, &st);
+    if (!p)
+        ree_diag_print(d, stderr);
+    ree_diag_free(d);
+    assert_non_null(p);
+    size_t n = check_runs("sector-pow-cache", p, 0, 1, 24) +
+               check_runs("sector-pow-cache", p, 0, REE_LANES, 3 * REE_LANES);
+    assert_true(n > 0);
+    ree_plan_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sector_pow_cache),
         cmocka_unit_test(test_lanes_failing),
         cmocka_unit_test(test_every_scenario),
     };
