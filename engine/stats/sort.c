@@ -606,6 +606,12 @@ void ree_sort_column(double *x, size_t n, double *tmp, int copies)
 {
 #if defined(__SSE2__)
     if (n == 64 && (copies || ties_are_copies(x, n))) {
+#if defined(REE_SORT_AVX512)
+        if (ree_sort_avx512()) {
+            ree_sort_sort64_avx512(x);
+            return;
+        }
+#endif
 #if defined(REE_SORT_AVX)
         if (ree_sort_avx()) {
             ree_sort_sort64_avx(x);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include "sort.h"
 #include "sort_priv.h"
+#include "transpose8.h"
 
 /* ree_sort_set_avx: -1 automatic, 0 off, 1 AVX where supported but not AVX-512 */
 static int avx_setting = -1;
@@ -127,6 +128,93 @@ __attribute__((target("avx512f"), noinline)) void
 ree_sort_merge_runs_avx512(const double *a, size_t na, const double *b, size_t nb, double *out)
 {
     merge_avx512(a, na, b, nb, out, 2);
+}
+
+/* Order a <= b lane by lane. */
+AVX512_FN void ce8(__m512d *a, __m512d *b)
+{
+    __m512d t = _mm512_min_pd(*a, *b);
+    *b = _mm512_max_pd(*a, *b);
+    *a = t;
+}
+
+/* The eight lanes of v in reverse order. */
+AVX512_FN __m512d rev8(__m512d v)
+{
+    return _mm512_permutexvar_pd(_mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7), v);
+}
+
+/* Runs of w registers (w = 1, 2 or 4, a constant) in v[0..8) merged two by two: the run after
+ * each reversed as a whole, a half-cleaner between them, the half-cleaners above a register, then
+ * bitonic8 in each register. Every index a constant once inlined and unrolled, so that the
+ * registers stay registers. */
+__attribute__((target("avx512f"), always_inline)) static inline void bitonic_pairs8(__m512d *v,
+                                                                                    int w)
+{
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; k += 2 * w) {
+        __m512d *a = v + k, *b = v + k + w;
+#pragma GCC unroll 8
+        for (int i = 0; i < w / 2; i++) { /* b reversed as a whole */
+            __m512d t = rev8(b[i]);
+            b[i] = rev8(b[w - 1 - i]);
+            b[w - 1 - i] = t;
+        }
+        if (w == 1)
+            b[0] = rev8(b[0]);
+#pragma GCC unroll 8
+        for (int i = 0; i < w; i++)
+            ce8(&a[i], &b[i]);
+        if (w == 4) /* distance 2 registers */
+#pragma GCC unroll 8
+            for (int i = 0; i < 8; i++)
+                if (!(i & 2))
+                    ce8(&a[i], &a[i + 2]);
+        if (w >= 2) /* distance 1 register */
+#pragma GCC unroll 8
+            for (int i = 0; i < 2 * w; i += 2)
+                ce8(&a[i], &a[i + 1]);
+#pragma GCC unroll 8
+        for (int i = 0; i < 2 * w; i++)
+            a[i] = bitonic8(a[i], 1);
+    }
+}
+
+/* Sort x[0..64) in place with AVX-512 (only for values whose ties are copies, as
+ * ree_sort_sort64_avx, which it gives the bits of): Batcher's 8-input odd-even merge sort (19
+ * comparators) on 8 registers sorts the lanes' columns of 8 at once; a transpose makes them 8
+ * runs of 8, one a register; bitonic merges (the second run reversed, a half-cleaner, then
+ * bitonic8 per register) make 4 runs of 16, 2 of 32, one of 64. */
+__attribute__((target("avx512f"), noinline)) void ree_sort_sort64_avx512(double *x)
+{
+    __m512d v[8];
+    for (int r = 0; r < 8; r++)
+        v[r] = _mm512_loadu_pd(x + 8 * r);
+    ce8(&v[0], &v[1]);
+    ce8(&v[2], &v[3]);
+    ce8(&v[4], &v[5]);
+    ce8(&v[6], &v[7]);
+    ce8(&v[0], &v[2]);
+    ce8(&v[1], &v[3]);
+    ce8(&v[4], &v[6]);
+    ce8(&v[5], &v[7]);
+    ce8(&v[1], &v[2]);
+    ce8(&v[5], &v[6]);
+    ce8(&v[0], &v[4]);
+    ce8(&v[1], &v[5]);
+    ce8(&v[2], &v[6]);
+    ce8(&v[3], &v[7]);
+    ce8(&v[2], &v[4]);
+    ce8(&v[3], &v[5]);
+    ce8(&v[1], &v[2]);
+    ce8(&v[3], &v[4]);
+    ce8(&v[5], &v[6]);
+    ree_transpose8_avx512(v);
+    bitonic_pairs8(v, 1);
+    bitonic_pairs8(v, 2);
+    bitonic_pairs8(v, 4);
+    for (int r = 0; r < 8; r++)
+        _mm512_storeu_pd(x + 8 * r, v[r]);
 }
 
 __attribute__((target("avx512f"), noinline)) size_t ree_sort_in_order_avx512(const double *x,

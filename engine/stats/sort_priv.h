@@ -41,6 +41,8 @@ void ree_sort_merge_pick_avx512(const double *a, size_t na, const double *b, siz
 size_t ree_sort_in_order_avx512(const double *x, size_t a, size_t n);
 /* Sort x[0..64) in place with AVX min/max networks (only for values whose ties are copies). */
 void ree_sort_sort64_avx(double *x);
+/* The same with AVX-512. */
+void ree_sort_sort64_avx512(double *x);
 #endif
 
 #endif

@@ -79,36 +79,19 @@ int ree_block_runs(const ree_block *b)
 #if defined(__x86_64__) && defined(__GNUC__)
 #define REE_BLOCK_AVX512 1
 #include <immintrin.h>
+#include "transpose8.h"
 
 /* One 8 x 8 tile transposed with AVX-512: dst[q * ds + k] = src[k * ss + q] for q, k < 8. The
  * tile's 8 rows in 8 registers, 24 shuffles, 8 stores of 8 values. Only moves bits. */
 __attribute__((target("avx512f"), always_inline)) static inline void
 tile8_avx512(const double *src, size_t ss, double *dst, size_t ds)
 {
-    /* Immediates: an enum, since clang takes only integer constant expressions there. */
-    enum { lo = _MM_SHUFFLE(2, 0, 2, 0), hi = _MM_SHUFFLE(3, 1, 3, 1) };
-    __m512d r[8], t[8], u[4], v[4];
+    __m512d r[8];
     for (int k = 0; k < 8; k++)
         r[k] = _mm512_loadu_pd(src + (size_t)k * ss);
-    for (int k = 0; k < 8; k += 2) {
-        /* 128-bit lane q of t[k]: rows k, k + 1 of column 2q; of t[k + 1]: of column 2q + 1 */
-        t[k] = _mm512_unpacklo_pd(r[k], r[k + 1]);
-        t[k + 1] = _mm512_unpackhi_pd(r[k], r[k + 1]);
-    }
-    for (int p = 0; p < 2; p++) { /* p = 0: the even columns, 1: the odd ones */
-        /* u[2p + h]: rows 0-3 of columns p + 2h (128-bit lanes 0, 2) and p + 2h + 4 (lanes
-         * 1, 3); v[2p + h]: their rows 4-7 */
-        u[2 * p] = _mm512_shuffle_f64x2(t[p], t[2 + p], lo);
-        u[2 * p + 1] = _mm512_shuffle_f64x2(t[p], t[2 + p], hi);
-        v[2 * p] = _mm512_shuffle_f64x2(t[4 + p], t[6 + p], lo);
-        v[2 * p + 1] = _mm512_shuffle_f64x2(t[4 + p], t[6 + p], hi);
-    }
-    for (int p = 0; p < 2; p++)
-        for (int h = 0; h < 2; h++) {
-            double *row = dst + (size_t)(2 * h + p) * ds;
-            _mm512_storeu_pd(row, _mm512_shuffle_f64x2(u[2 * p + h], v[2 * p + h], lo));
-            _mm512_storeu_pd(row + 4 * ds, _mm512_shuffle_f64x2(u[2 * p + h], v[2 * p + h], hi));
-        }
+    ree_transpose8_avx512(r);
+    for (int q = 0; q < 8; q++)
+        _mm512_storeu_pd(dst + (size_t)q * ds, r[q]);
 }
 
 /* The transpose of flush_rows for cells c, c + 1, ... as long as 8 remain: each cell's 8 staged
