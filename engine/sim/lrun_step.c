@@ -12,6 +12,7 @@
 #include <string.h>
 #include "lrun_priv.h"
 #include "rng.h"
+#include "rng_lanes.h"
 
 #define NM(g, n)  ((size_t)(n) * (size_t)(g)->nmat)
 #define VZERO     REE_VSPLAT(0.0)
@@ -177,7 +178,9 @@ static void positions(ree_lrun *g)
 
 /* Policy (phase 2, after the first step): each lane's own; when any lane laid its parameters
  * anew, the lane copies follow, and a gated link whose rank changed in a lane forgets in that
- * lane what reached its old rank (link_params in run.c). */
+ * lane what reached its old rank (link_params in run.c). The regime transitions' draws, one per
+ * lane from its regime stream, are made together first: that stream is the transition's alone
+ * and the timeline events before it draw nothing, so each lane gets the u it would draw. */
 static void policy(ree_lrun *g)
 {
     const ree_plan *p = g->p;
@@ -186,8 +189,19 @@ static void policy(ree_lrun *g)
     for (int l = 0; l < REE_LANES; l++)
         for (int i = 0; i < nl; i++)
             g->oldrank[(size_t)l * (size_t)nl + (size_t)i] = g->run[l]->lk[i].rank;
-    for (int l = 0; l < REE_LANES; l++)
-        any |= ree_run_policy(g->run[l]);
+    gsl_rng *rr[REE_LANES];
+    ree_vl draws;
+    ree_vd u = VZERO;
+    for (int l = 0; l < REE_LANES; l++) {
+        rr[l] = g->run[l]->regime_rng;
+        draws[l] = ree_run_regime_draws(g->run[l]) ? -1 : 0;
+    }
+    if (REE_VANY(draws))
+        ree_rng_uniform_pos_lanes(rr, &draws, &u);
+    for (int l = 0; l < REE_LANES; l++) {
+        double ul = u[l];
+        any |= ree_run_policy_u(g->run[l], &ul);
+    }
     if (!any)
         return;
     for (int l = 0; l < REE_LANES; l++)
