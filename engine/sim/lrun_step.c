@@ -565,20 +565,34 @@ static void shipping(ree_lrun *g)
         node_call_lanes(g, i, PH_OFFER);
     }
     /* Random delays: each lane's links that draw, from their own streams (shipping() in
-     * run_step.c). */
+     * run_step.c), a link at a time: the lanes where it draws together. Each lane's stream of
+     * a link is its own and draws once a step, so the order across links and lanes is free. */
     uint32_t step = (uint32_t)(g->t + 1) << 8;
     for (int l = 0; l < p->nlink; l++)
         g->extra[l] = g->lk[l].extra0;
     vzero(g->shipped, (size_t)p->nlink);
-    for (int j = 0; j < REE_LANES; j++) {
-        ree_run *r = g->run[j];
-        for (int i = 0; i < r->nrand_link; i++) {
-            const link_rt *k = &r->lk[r->rand_link[i]];
-            if (g->t > 0)
+    for (int i = 0; i < g->nrand_link; i++) {
+        int l = g->rand_link[i];
+        unsigned lanes = g->lk[l].rand;
+        gsl_rng *rr[REE_LANES];
+        ree_vl draws;
+        ree_vd u = VZERO;
+        for (int j = 0; j < REE_LANES; j++) {
+            const link_rt *k = &g->run[j]->lk[l];
+            draws[j] = lanes >> j & 1u ? -1 : 0;
+            rr[j] = k->rng;
+            if (draws[j] && g->t > 0)
                 ree_rng_select_kind(k->rng, k->kind | step);
-            g->extra[r->rand_link[i]][j] =
-                ree_rng_uniform_pos(k->rng) < k->delay_prob ? k->delay_months : 0;
         }
+        if (lanes & (lanes - 1)) /* two lanes or more */
+            ree_rng_uniform_pos_lanes(rr, &draws, &u);
+        else
+            u[__builtin_ctz(lanes)] = ree_rng_uniform_pos(rr[__builtin_ctz(lanes)]);
+        for (int j = 0; j < REE_LANES; j++)
+            if (draws[j]) {
+                const link_rt *k = &g->run[j]->lk[l];
+                g->extra[l][j] = u[j] < k->delay_prob ? k->delay_months : 0;
+            }
     }
     if (g->uni)
         ranks(g);
