@@ -729,8 +729,11 @@ int ree_run_policy(ree_run *r)
 
 int ree_run_policy_u(ree_run *r, const double *u)
 {
-    int applied = apply_events(r), regime = r->regime;
+    /* The transition before the events: neither reads what the other writes (the regime and its
+     * stream; the base parameters and the next event), and u is then used up at once. */
+    int regime = r->regime;
     regime_transition(r, u);
+    int applied = apply_events(r);
     /* The effective parameters are a function of the base ones and the regime: when neither
      * changed (no event, no transition), they and the link parameters are as last step. */
     if (r->t > 0 && !applied && r->regime == regime)
