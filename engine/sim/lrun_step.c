@@ -180,7 +180,7 @@ static void positions(ree_lrun *g)
  * anew, the lane copies follow, and a gated link whose rank changed in a lane forgets in that
  * lane what reached its old rank (link_params in run.c). The regime transitions' draws, one per
  * lane from its regime stream, are made together first: that stream is the transition's alone
- * and the timeline events before it draw nothing, so each lane gets the u it would draw. */
+ * and the timeline events draw nothing, so each lane gets the u it would draw itself. */
 static void policy(ree_lrun *g)
 {
     const ree_plan *p = g->p;
