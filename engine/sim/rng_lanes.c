@@ -103,10 +103,8 @@ static inline __attribute__((always_inline)) void philox8(__m512i x[4], __m512i 
  * ree_rng_uniform_pos_gsl), or with `pos` (floor(k / 2) + 0.5) / 2^52 (ree_rng_uniform_pos).
  * Returns the lanes whose k was 0 without `pos`, left for the scalar path to go on from (GSL's
  * retry); with `pos` none. */
-static inline __attribute__((always_inline)) unsigned fresh_draws(gsl_rng *const r[REE_LANES],
-                                                                  philox_state *const s[REE_LANES],
-                                                                  unsigned fresh, ree_vd *u,
-                                                                  int pos)
+static inline unsigned fresh_draws(gsl_rng *const r[REE_LANES], philox_state *const s[REE_LANES],
+                                   unsigned fresh, ree_vd *u, int pos)
 {
     __mmask8 m = (__mmask8)fresh;
     /* the states' addresses gathered too: s[] has just been stored lane by lane */
@@ -155,10 +153,8 @@ static inline __attribute__((always_inline)) unsigned fresh_draws(gsl_rng *const
 #define MIN_FRESH 1
 
 /* The same as the AVX-512 fresh_draws, a lane at a time. */
-static inline __attribute__((always_inline)) unsigned fresh_draws(gsl_rng *const r[REE_LANES],
-                                                                  philox_state *const s[REE_LANES],
-                                                                  unsigned fresh, ree_vd *u,
-                                                                  int pos)
+static inline unsigned fresh_draws(gsl_rng *const r[REE_LANES], philox_state *const s[REE_LANES],
+                                   unsigned fresh, ree_vd *u, int pos)
 {
     (void)r;
     unsigned retry = 0;
