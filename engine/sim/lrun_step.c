@@ -189,15 +189,17 @@ static void policy(ree_lrun *g)
     for (int l = 0; l < REE_LANES; l++)
         for (int i = 0; i < nl; i++)
             g->oldrank[(size_t)l * (size_t)nl + (size_t)i] = g->run[l]->lk[i].rank;
-    gsl_rng *rr[REE_LANES];
-    ree_vl draws;
     ree_vd u = VZERO;
-    for (int l = 0; l < REE_LANES; l++) {
-        rr[l] = g->run[l]->regime_rng;
-        draws[l] = ree_run_regime_draws(g->run[l]) ? -1 : 0;
+    if (p->nregime) {
+        gsl_rng *rr[REE_LANES];
+        ree_vl draws;
+        for (int l = 0; l < REE_LANES; l++) {
+            rr[l] = g->run[l]->regime_rng;
+            draws[l] = ree_run_regime_draws(g->run[l]) ? -1 : 0;
+        }
+        if (REE_VANY(draws))
+            ree_rng_uniform_pos_lanes(rr, &draws, &u);
     }
-    if (REE_VANY(draws))
-        ree_rng_uniform_pos_lanes(rr, &draws, &u);
     for (int l = 0; l < REE_LANES; l++) {
         double ul = u[l];
         any |= ree_run_policy_u(g->run[l], &ul);

@@ -515,11 +515,6 @@ static void apply_regime(ree_run *r)
         apply_change(r, &rg->changes[c], ci + c, r->eff);
 }
 
-int ree_run_regime_draws(const ree_run *r)
-{
-    return r->p->nregime && r->t > r->p->regime_start;
-}
-
 /* The chain's step: the initial regime at its start, then a move drawn from the current
  * regime's row with u, this step's draw from regime_rng (ree_run_policy_u), or drawn here when
  * u is NULL. */

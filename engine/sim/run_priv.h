@@ -193,7 +193,10 @@ int ree_run_policy(ree_run *r);
 /* Whether this step's regime transition draws (the chain past its first step): its one draw,
  * ree_rng_uniform_pos(r->regime_rng), on the stream ree_run_streams keyed for the step, which
  * nothing else in the step draws from. */
-int ree_run_regime_draws(const ree_run *r);
+static inline int ree_run_regime_draws(const ree_run *r)
+{
+    return r->p->nregime && r->t > r->p->regime_start;
+}
 
 /* ree_run_policy with that draw made by the caller: *u is the value it would have drawn (read
  * only where ree_run_regime_draws), or u NULL to draw it here (ree_run_policy). The lockstep
