@@ -22,11 +22,11 @@ void ree_lrun_free(ree_lrun *g)
         return;
     for (int l = 0; l < REE_LANES; l++)
         ree_run_free(g->run[l]);
-    void *a[] = {g->lpar,       g->lpoff,     g->lstate,  g->lsoff,   g->metrics,
-                 g->stock,      g->bk,        g->price,   g->history, g->pipe,
-                 g->lk,         g->g_applied, g->g_rule,  g->series,  g->ssrc,
-                 g->region_sum, g->nio,       g->gio,     g->rng,     g->ind,
-                 g->pair_same,  g->oldrank,   g->transit, g->lanes,   g->policy};
+    void *a[] = {g->lpar,   g->lpoff,    g->lstate,    g->lsoff,      g->metrics, g->stock,
+                 g->bk,     g->price,    g->history,   g->pipe,       g->lk,      g->g_applied,
+                 g->g_rule, g->series,   g->ssrc,      g->region_sum, g->nio,     g->gio,
+                 g->rng,    g->ind,      g->pair_same, g->oldrank,    g->transit, g->lanes,
+                 g->policy, g->rand_link};
     for (size_t i = 0; i < sizeof a / sizeof a[0]; i++)
         free(a[i]);
     free(g);
@@ -190,8 +190,9 @@ ree_lrun *ree_lrun_alloc_horizon(const ree_plan *p, int nsteps)
     g->ind = calloc(maxind * REE_LANES, sizeof(double));
     g->pair_same = calloc((size_t)r0->npair + 1, sizeof(int));
     g->oldrank = calloc((size_t)nl * REE_LANES + 1, sizeof(int));
+    g->rand_link = calloc((size_t)nl + 1, sizeof(int));
     if (bad || !g->g_rule || !g->ssrc || !g->nio || !g->gio || !g->rng || !g->ind ||
-        !g->pair_same || !g->oldrank) {
+        !g->pair_same || !g->oldrank || !g->rand_link) {
         ree_lrun_free(g);
         return NULL;
     }
@@ -303,7 +304,15 @@ void ree_lrun_params(ree_lrun *g, int all)
             if (q->rank != g->run[0]->lk[i].rank)
                 g->uni = 0;
         }
+        k->rand = 0;
     }
+    for (int l = 0; l < REE_LANES; l++) /* the lanes drawing each link's delay */
+        for (int i = 0; i < g->run[l]->nrand_link; i++)
+            g->lk[g->run[l]->rand_link[i]].rand |= 1u << l;
+    g->nrand_link = 0;
+    for (int i = 0; i < p->nlink; i++)
+        if (g->lk[i].rand)
+            g->rand_link[g->nrand_link++] = i;
     for (int pr = 0; pr < g->run[0]->npair; pr++)
         g->pair_same[pr] = g->uni && pair_same(g, pr);
     for (int l = 0; l < REE_LANES; l++) /* each lane's node lead times */

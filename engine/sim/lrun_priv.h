@@ -13,7 +13,8 @@ typedef uint64_t ree_vu __attribute__((vector_size(REE_LANES * sizeof(uint64_t))
 typedef struct llink {
     ree_vd f0, g0, lead, priority, share, extra0;
     long k0[REE_LANES];
-    long k0u; /* the lanes' common k0, or -1 when they differ */
+    long k0u;      /* the lanes' common k0, or -1 when they differ */
+    unsigned rand; /* bit l: the link's delay is random in lane l (in run l's rand_link) */
 } llink;
 
 struct ree_lrun {
@@ -54,6 +55,8 @@ struct ree_lrun {
      * same order and priority groups in every lane. */
     int uni;
     int *pair_same;
+    /* The links whose delay is random in some lane (llink.rand nonzero), in link order. */
+    int *rand_link, nrand_link;
     int *oldrank; /* REE_LANES x nlink: the ranks before a policy step */
     int *policy;  /* the entities timeline events or regimes change (policy_setup in lrun.c) */
     int npolicy, policy_links;

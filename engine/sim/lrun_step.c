@@ -12,6 +12,7 @@
 #include <string.h>
 #include "lrun_priv.h"
 #include "rng.h"
+#include "rng_lanes.h"
 
 #define NM(g, n)  ((size_t)(n) * (size_t)(g)->nmat)
 #define VZERO     REE_VSPLAT(0.0)
@@ -184,7 +185,9 @@ static void positions(ree_lrun *g)
 
 /* Policy (phase 2, after the first step): each lane's own; when any lane laid its parameters
  * anew, the lane copies follow, and a gated link whose rank changed in a lane forgets in that
- * lane what reached its old rank (link_params in run.c). */
+ * lane what reached its old rank (link_params in run.c). The regime transitions' draws, one per
+ * lane from its regime stream, are made together first: that stream is the transition's alone
+ * and the timeline events draw nothing, so each lane gets the u it would draw itself. */
 static void policy(ree_lrun *g)
 {
     const ree_plan *p = g->p;
@@ -193,8 +196,21 @@ static void policy(ree_lrun *g)
     for (int l = 0; l < REE_LANES; l++)
         for (int i = 0; i < nl; i++)
             g->oldrank[(size_t)l * (size_t)nl + (size_t)i] = g->run[l]->lk[i].rank;
-    for (int l = 0; l < REE_LANES; l++)
-        any |= ree_run_policy(g->run[l]);
+    ree_vd u = VZERO;
+    if (p->nregime) {
+        gsl_rng *rr[REE_LANES];
+        ree_vl draws;
+        for (int l = 0; l < REE_LANES; l++) {
+            rr[l] = g->run[l]->regime_rng;
+            draws[l] = ree_run_regime_draws(g->run[l]) ? -1 : 0;
+        }
+        if (REE_VANY(draws))
+            ree_rng_uniform_pos_lanes(rr, &draws, &u);
+    }
+    for (int l = 0; l < REE_LANES; l++) {
+        double ul = u[l];
+        any |= ree_run_policy_u(g->run[l], &ul);
+    }
     if (!any)
         return;
     for (int l = 0; l < REE_LANES; l++)
@@ -558,20 +574,34 @@ static void shipping(ree_lrun *g)
         node_call_lanes(g, i, PH_OFFER);
     }
     /* Random delays: each lane's links that draw, from their own streams (shipping() in
-     * run_step.c). */
+     * run_step.c), a link at a time: the lanes where it draws together. Each lane's stream of
+     * a link is its own and draws once a step, so the order across links and lanes is free. */
     uint32_t step = (uint32_t)(g->t + 1) << 8;
     for (int l = 0; l < p->nlink; l++)
         g->extra[l] = g->lk[l].extra0;
     vzero(g->shipped, (size_t)p->nlink);
-    for (int j = 0; j < REE_LANES; j++) {
-        ree_run *r = g->run[j];
-        for (int i = 0; i < r->nrand_link; i++) {
-            const link_rt *k = &r->lk[r->rand_link[i]];
-            if (g->t > 0)
+    for (int i = 0; i < g->nrand_link; i++) {
+        int l = g->rand_link[i];
+        unsigned lanes = g->lk[l].rand;
+        gsl_rng *rr[REE_LANES];
+        ree_vl draws;
+        ree_vd u = VZERO;
+        for (int j = 0; j < REE_LANES; j++) {
+            const link_rt *k = &g->run[j]->lk[l];
+            draws[j] = lanes >> j & 1u ? -1 : 0;
+            rr[j] = k->rng;
+            if (draws[j] && g->t > 0)
                 ree_rng_select_kind(k->rng, k->kind | step);
-            g->extra[r->rand_link[i]][j] =
-                ree_rng_uniform_pos(k->rng) < k->delay_prob ? k->delay_months : 0;
         }
+        if (lanes & (lanes - 1)) /* two lanes or more */
+            ree_rng_uniform_pos_lanes(rr, &draws, &u);
+        else
+            u[__builtin_ctz(lanes)] = ree_rng_uniform_pos(rr[__builtin_ctz(lanes)]);
+        for (int j = 0; j < REE_LANES; j++)
+            if (draws[j]) {
+                const link_rt *k = &g->run[j]->lk[l];
+                g->extra[l][j] = u[j] < k->delay_prob ? k->delay_months : 0;
+            }
     }
     if (g->uni)
         ranks(g);

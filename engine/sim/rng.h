@@ -78,7 +78,8 @@ uint64_t ree_hash_id(const char *id);
  * as above and j = floor(k / 2), the top 52 bits, returns (j + 0.5) / 2^52. Exact in double
  * (j + 0.5 needs 53 bits), never 0 or 1, so inverse transforms stay finite, and symmetric:
  * 1 - u is exact and is itself a possible value. (53 bits would not do: (k + 0.5) / 2^53
- * rounds to 1.0 for k = 2^53 - 1.) `r` must be a ree_rng_philox generator. */
+ * rounds to 1.0 for k = 2^53 - 1.) `r` must be a ree_rng_philox generator. The lockstep step
+ * draws eight at once with ree_rng_uniform_pos_lanes (rng_lanes.h): the same bits. */
 double ree_rng_uniform_pos(gsl_rng *r);
 
 /* gsl_rng_uniform_pos(r), bit for bit and leaving `r` at the same position, for any generator

@@ -1,6 +1,7 @@
 /*
- * The lane draw ree_rng_uniform_pos_gsl_lanes (rng_lanes.h): one uniform per lane of a lockstep
- * group, the same bits and stream positions as ree_rng_uniform_pos_gsl lane by lane.
+ * The lane draws ree_rng_uniform_pos_gsl_lanes and ree_rng_uniform_pos_lanes (rng_lanes.h): one
+ * uniform per lane of a lockstep group, the same bits and stream positions as
+ * ree_rng_uniform_pos_gsl (ree_rng_uniform_pos) lane by lane.
  *
  * Most lane draws are the first of a stream the step has just re-keyed (ree_rng_select_kinds),
  * so each needs a whole Philox4x64-10 block. Those lanes' blocks are computed together: in the
@@ -98,10 +99,12 @@ static inline __attribute__((always_inline)) void philox8(__m512i x[4], __m512i 
 
 /* Lanes in `fresh` (bit l: r[l], whose state is s[l], is a Philox stream at the end of its
  * block): the next block into the state, as rng.c's compute_block, its first two outputs handed
- * out and k / 2^53 written to u[l] (next53_direct and ree_rng_uniform_pos_gsl). Returns the lanes
- * whose k was 0, left for the scalar path to go on from (GSL's retry). */
-static unsigned fresh_draws(gsl_rng *const r[REE_LANES], philox_state *const s[REE_LANES],
-                            unsigned fresh, ree_vd *u)
+ * out and, from their 53-bit k, u[l] written: k / 2^53 (next53_direct and
+ * ree_rng_uniform_pos_gsl), or with `pos` (floor(k / 2) + 0.5) / 2^52 (ree_rng_uniform_pos).
+ * Returns the lanes whose k was 0 without `pos`, left for the scalar path to go on from (GSL's
+ * retry); with `pos` none. */
+static inline unsigned fresh_draws(gsl_rng *const r[REE_LANES], philox_state *const s[REE_LANES],
+                                   unsigned fresh, ree_vd *u, int pos)
 {
     __mmask8 m = (__mmask8)fresh;
     /* the states' addresses gathered too: s[] has just been stored lane by lane */
@@ -113,12 +116,21 @@ static unsigned fresh_draws(gsl_rng *const r[REE_LANES], philox_state *const s[R
     __m512i k1 = GATHER(m, p, offsetof(philox_state, key) + sizeof(uint64_t));
     philox8(x, k0, k1);
 
-    /* u = k / 2^53 where k != 0 */
+    /* u = k / 2^53 where k != 0; with pos, (floor(k / 2) + 0.5) / 2^52 everywhere */
     __m512i k = _mm512_or_si512(
         _mm512_slli_epi64(_mm512_and_si512(x[0], _mm512_set1_epi64(0xffffffffll)), 21),
         _mm512_srli_epi64(x[0], 43));
-    __mmask8 ok = _mm512_mask_test_epi64_mask(m, k, k);
-    __m512d d = _mm512_mul_pd(_mm512_cvtepi64_pd(k), _mm512_set1_pd(0x1p-53));
+    __mmask8 ok;
+    __m512d d;
+    if (pos) {
+        ok = m;
+        d = _mm512_mul_pd(
+            _mm512_add_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(k, 1)), _mm512_set1_pd(0.5)),
+            _mm512_set1_pd(0x1p-52));
+    } else {
+        ok = _mm512_mask_test_epi64_mask(m, k, k);
+        d = _mm512_mul_pd(_mm512_cvtepi64_pd(k), _mm512_set1_pd(0x1p-53));
+    }
     _mm512_storeu_pd((double *)u, _mm512_mask_mov_pd(_mm512_loadu_pd((const double *)u), ok, d));
 
     uint64_t o[4][REE_LANES];
@@ -141,8 +153,8 @@ static unsigned fresh_draws(gsl_rng *const r[REE_LANES], philox_state *const s[R
 #define MIN_FRESH 1
 
 /* The same as the AVX-512 fresh_draws, a lane at a time. */
-static unsigned fresh_draws(gsl_rng *const r[REE_LANES], philox_state *const s[REE_LANES],
-                            unsigned fresh, ree_vd *u)
+static inline unsigned fresh_draws(gsl_rng *const r[REE_LANES], philox_state *const s[REE_LANES],
+                                   unsigned fresh, ree_vd *u, int pos)
 {
     (void)r;
     unsigned retry = 0;
@@ -152,7 +164,9 @@ static unsigned fresh_draws(gsl_rng *const r[REE_LANES], philox_state *const s[R
             s[l]->ctr.v[CTR_BLOCK]++;
             s[l]->idx = 2;
             uint64_t k = FIRST53(s[l]->out.v[0]);
-            if (k != 0)
+            if (pos) /* ree_rng_uniform_pos */
+                (*u)[l] = ((double)(int64_t)(k >> 1) + 0.5) * 0x1p-52;
+            else if (k != 0)
                 (*u)[l] = (double)(int64_t)k * 0x1p-53;
             else
                 retry |= 1u << l;
@@ -162,7 +176,10 @@ static unsigned fresh_draws(gsl_rng *const r[REE_LANES], philox_state *const s[R
 
 #endif
 
-void ree_rng_uniform_pos_gsl_lanes(gsl_rng *const r[REE_LANES], const ree_vl *mask, ree_vd *u)
+/* The lane draw of ree_rng_uniform_pos (pos) or ree_rng_uniform_pos_gsl: fresh blocks together,
+ * the rest lane by lane with the scalar draw. */
+static inline __attribute__((always_inline)) void
+uniform_lanes(gsl_rng *const r[REE_LANES], const ree_vl *mask, ree_vd *u, int pos)
 {
     philox_state *s[REE_LANES];
     unsigned fresh = 0;
@@ -177,10 +194,20 @@ void ree_rng_uniform_pos_gsl_lanes(gsl_rng *const r[REE_LANES], const ree_vl *ma
         }
     /* The fresh lanes together; then the others one by one, and a fresh one whose 53-bit draw
      * was 0 goes on with the rest of its block, as GSL's loop would. */
-    unsigned scalar = nfresh >= MIN_FRESH ? fresh_draws(r, s, fresh, u) : fresh;
+    unsigned scalar = nfresh >= MIN_FRESH ? fresh_draws(r, s, fresh, u, pos) : fresh;
     for (int l = 0; l < REE_LANES; l++)
         if ((*mask)[l] != 0 && (!(fresh & (1u << l)) || (scalar & (1u << l))))
-            (*u)[l] = ree_rng_uniform_pos_gsl(r[l]);
+            (*u)[l] = pos ? ree_rng_uniform_pos(r[l]) : ree_rng_uniform_pos_gsl(r[l]);
+}
+
+void ree_rng_uniform_pos_gsl_lanes(gsl_rng *const r[REE_LANES], const ree_vl *mask, ree_vd *u)
+{
+    uniform_lanes(r, mask, u, 0);
+}
+
+void ree_rng_uniform_pos_lanes(gsl_rng *const r[REE_LANES], const ree_vl *mask, ree_vd *u)
+{
+    uniform_lanes(r, mask, u, 1);
 }
 
 /*

@@ -1,6 +1,6 @@
 /*
- * Lane draws (engine/model_lanes.h): ree_rng_uniform_pos_gsl and gsl_ran_binomial in every lane
- * of a lockstep group at once (rng_lanes.c).
+ * Lane draws (engine/model_lanes.h): ree_rng_uniform_pos_gsl, ree_rng_uniform_pos and
+ * gsl_ran_binomial in every lane of a lockstep group at once (rng_lanes.c).
  */
 #ifndef REESIM_RNG_LANES_H
 #define REESIM_RNG_LANES_H
@@ -19,6 +19,12 @@
  * other lanes' in one 8-lane Philox4x64-10 evaluation (AVX-512 in the x86-64-v4 build, one lane
  * at a time in the baseline one). */
 void ree_rng_uniform_pos_gsl_lanes(gsl_rng *const r[REE_LANES], const ree_vl *mask, ree_vd *u);
+
+/* The same for ree_rng_uniform_pos, the engine's own draw (regime transitions, random link
+ * delays): u[l] = ree_rng_uniform_pos(r[l]) in the set lanes, bit for bit and leaving r[l] where
+ * that call would; fresh blocks computed together as above. Every set lane's r[l] must be a
+ * ree_rng_philox generator, as for ree_rng_uniform_pos. */
+void ree_rng_uniform_pos_lanes(gsl_rng *const r[REE_LANES], const ree_vl *mask, ree_vd *u);
 
 /* In every lane l whose mask word is nonzero: k[l] = gsl_ran_binomial(r[l], (*p)[l], n[l]), bit
  * for bit, leaving r[l] exactly where that call would (the same preconditions on r as above).

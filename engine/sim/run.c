@@ -515,7 +515,10 @@ static void apply_regime(ree_run *r)
         apply_change(r, &rg->changes[c], ci + c, r->eff);
 }
 
-static void regime_transition(ree_run *r)
+/* The chain's step: the initial regime at its start, then a move drawn from the current
+ * regime's row with u, this step's draw from regime_rng (ree_run_policy_u), or drawn here when
+ * u is NULL. */
+static void regime_transition(ree_run *r, const double *u_drawn)
 {
     const ree_plan *p = r->p;
     if (!p->nregime || r->t < p->regime_start)
@@ -524,7 +527,7 @@ static void regime_transition(ree_run *r)
         r->regime = p->regime_initial;
         return;
     }
-    double u = ree_rng_uniform_pos(r->regime_rng), acc = 0;
+    double u = u_drawn ? *u_drawn : ree_rng_uniform_pos(r->regime_rng), acc = 0;
     const double *to = p->regimes[r->regime].to;
     for (int j = 0; j < p->nregime; j++) {
         acc += to[j];
@@ -716,8 +719,16 @@ void ree_run_streams(ree_run *r)
 
 int ree_run_policy(ree_run *r)
 {
-    int applied = apply_events(r), regime = r->regime;
-    regime_transition(r);
+    return ree_run_policy_u(r, NULL);
+}
+
+int ree_run_policy_u(ree_run *r, const double *u)
+{
+    /* The transition before the events: neither reads what the other writes (the regime and its
+     * stream; the base parameters and the next event), and u is then used up at once. */
+    int regime = r->regime;
+    regime_transition(r, u);
+    int applied = apply_events(r);
     /* The effective parameters are a function of the base ones and the regime: when neither
      * changed (no event, no transition), they and the link parameters are as last step. */
     if (r->t > 0 && !applied && r->regime == regime)

@@ -190,6 +190,19 @@ struct ree_run {
  * effective parameters were laid anew (they may have changed), 0 when nothing was due. */
 int ree_run_policy(ree_run *r);
 
+/* Whether this step's regime transition draws (the chain past its first step): its one draw,
+ * ree_rng_uniform_pos(r->regime_rng), on the stream ree_run_streams keyed for the step, which
+ * nothing else in the step draws from. */
+static inline int ree_run_regime_draws(const ree_run *r)
+{
+    return r->p->nregime && r->t > r->p->regime_start;
+}
+
+/* ree_run_policy with that draw made by the caller: *u is the value it would have drawn (read
+ * only where ree_run_regime_draws), or u NULL to draw it here (ree_run_policy). The lockstep
+ * step draws the lanes' together (lrun_step.c, policy). */
+int ree_run_policy_u(ree_run *r, const double *u);
+
 /* The part of ree_run_reset that is the run's and not its step state: the parameters sampled,
  * the changes' values, the streams keyed, step 0's policy applied and the region accumulators
  * reset. The lockstep workspace (lrun.c) keeps one ree_run per lane for it. */

@@ -4,14 +4,15 @@
 # baseline (REESIM_LANES=1 REESIM_LANES_ISA=base: by default a CPU without AVX-512 runs one run at
 # a time, faster there) and without lanes (REESIM_LANES=0), every CSV compared byte
 # for byte. 300 runs: 37 whole groups and one of 4, on two threads. The scenarios: a regime
-# chain per run, the whole 2025 record with gates, and the lane tests' scenario whose runs
-# differ in link ranks under a gate; and `reesim compare` of two scenarios.
+# chain per run, the whole 2025 record with gates, the lane tests' scenario whose runs differ in
+# link ranks under a gate and the one whose runs differ in which links draw a random delay
+# (drawn for the lanes together); and `reesim compare` of two scenarios.
 bin=$1 src=$2 work=$3
 . "$src/tests/cli/lib.sh"
 rm -rf "$work" && mkdir -p "$work"
 
 for s in scenarios/policy-uncertainty-2026-2028 scenarios/historical-2025 \
-    tests/lanes/engine-gate-ranks; do
+    tests/lanes/engine-gate-ranks tests/lanes/engine-regime-delays; do
     n=$(basename "$s")
     REESIM_LANES=0 "$bin" run "$src/$s.yaml" -n 300 -j 2 -q -o "$work/$n.one" >/dev/null
     REESIM_LANES=1 REESIM_LANES_ISA=base "$bin" run "$src/$s.yaml" -n 300 -j 2 -q \

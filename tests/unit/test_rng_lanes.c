@@ -1,11 +1,12 @@
 /*
  * Tests for engine/sim/rng_lanes.c. The lane binomial ree_ran_binomial_lanes against
  * gsl_ran_binomial lane by lane (both of GSL's methods, its retry, the same stream positions), and
- * the lane draw ree_rng_uniform_pos_gsl_lanes against
- * ree_rng_uniform_pos_gsl lane by lane (the same bits, the same stream positions afterwards, the
- * lanes whose mask is clear untouched) over random keys, masks, block numbers, positions in the
- * block and mixed generator types, in the baseline build and, on a CPU with AVX-512, in the
- * x86-64-v4 one (whose blocks come from the 8-lane AVX-512 Philox).
+ * the lane draws ree_rng_uniform_pos_gsl_lanes and ree_rng_uniform_pos_lanes against
+ * ree_rng_uniform_pos_gsl and ree_rng_uniform_pos lane by lane (the same bits, the same stream
+ * positions afterwards, the lanes whose mask is clear untouched) over random keys, masks, block
+ * numbers, positions in the block and (for the first) mixed generator types, in the baseline
+ * build and, on a CPU with AVX-512, in the x86-64-v4 one (whose blocks come from the 8-lane
+ * AVX-512 Philox).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,6 +28,7 @@ typedef void binom_fn(gsl_rng *const r[REE_LANES], const ree_vl *mask, const ree
 
 #ifdef REESIM_LANES_V4
 void ree_rng_uniform_pos_gsl_lanes_v4(gsl_rng *const r[REE_LANES], const ree_vl *mask, ree_vd *u);
+void ree_rng_uniform_pos_lanes_v4(gsl_rng *const r[REE_LANES], const ree_vl *mask, ree_vd *u);
 void ree_ran_binomial_lanes_v4(gsl_rng *const r[REE_LANES], const ree_vl *mask, const ree_vd *p,
                                const unsigned int n[REE_LANES], unsigned int k[REE_LANES]);
 #endif
@@ -93,8 +95,10 @@ static void place_philox(gsl_rng *r)
         gsl_rng_get(r);
 }
 
-/* `rounds` random groups of lanes through `fn`, each checked against the scalar draws. */
-static void check_lanes(lanes_fn *fn, int rounds)
+/* `rounds` random groups of lanes through `fn`, each checked against the scalar draws: `pos` 0,
+ * ree_rng_uniform_pos_gsl's (on Philox and mt19937 generators), 1, ree_rng_uniform_pos's (on
+ * Philox ones only, as it needs). */
+static void check_lanes(lanes_fn *fn, int rounds, int pos)
 {
     gsl_rng *philox[REE_LANES], *mt[REE_LANES], *ref_philox[REE_LANES], *ref_mt[REE_LANES];
     for (int l = 0; l < REE_LANES; l++) {
@@ -118,7 +122,7 @@ static void check_lanes(lanes_fn *fn, int rounds)
             mask[l] = (bits >> l) & 1 ? -1 : 0;
             if (l == 3 && mask[l])
                 mask[l] = 1; /* any nonzero word counts as set */
-            int is_mt = (pick >> (16 + 4 * l)) % 16 == 0;
+            int is_mt = !pos && (pick >> (16 + 4 * l)) % 16 == 0;
             r[l] = is_mt ? mt[l] : philox[l];
             ref[l] = is_mt ? ref_mt[l] : ref_philox[l];
             if (is_mt)
@@ -142,7 +146,7 @@ static void check_lanes(lanes_fn *fn, int rounds)
             fn(arg, &mask, &u);
             for (int l = 0; l < REE_LANES; l++)
                 if (mask[l])
-                    want[l] = ree_rng_uniform_pos_gsl(ref[l]);
+                    want[l] = pos ? ree_rng_uniform_pos(ref[l]) : ree_rng_uniform_pos_gsl(ref[l]);
             for (int l = 0; l < REE_LANES; l++) {
                 assert_same_bits(u[l], want[l]);
                 if (mask[l])
@@ -168,7 +172,9 @@ static void test_lanes_base(void **state)
 {
     (void)state;
     mix_state = 1;
-    check_lanes(ree_rng_uniform_pos_gsl_lanes, 20000);
+    check_lanes(ree_rng_uniform_pos_gsl_lanes, 20000, 0);
+    mix_state = 5;
+    check_lanes(ree_rng_uniform_pos_lanes, 20000, 1);
 }
 
 /* The x86-64-v4 build, where it is built and the CPU runs it. */
@@ -178,7 +184,9 @@ static void test_lanes_v4(void **state)
 #ifdef REESIM_LANES_V4
     if (have_v4()) {
         mix_state = 2;
-        check_lanes(ree_rng_uniform_pos_gsl_lanes_v4, 20000);
+        check_lanes(ree_rng_uniform_pos_gsl_lanes_v4, 20000, 0);
+        mix_state = 6;
+        check_lanes(ree_rng_uniform_pos_lanes_v4, 20000, 1);
         return;
     }
 #endif
@@ -186,14 +194,16 @@ static void test_lanes_v4(void **state)
 }
 
 /* Every lane fresh, on the streams of a lockstep step (keys as the runs' per-step streams):
- * the common case, many times. */
+ * the common case, many times; both draws (fn[f] draws as ree_rng_uniform_pos for odd f). */
 static void test_lanes_steps(void **state)
 {
     (void)state;
-    lanes_fn *fn[2] = {ree_rng_uniform_pos_gsl_lanes, NULL};
+    lanes_fn *fn[4] = {ree_rng_uniform_pos_gsl_lanes, ree_rng_uniform_pos_lanes, NULL, NULL};
 #ifdef REESIM_LANES_V4
-    if (have_v4())
-        fn[1] = ree_rng_uniform_pos_gsl_lanes_v4;
+    if (have_v4()) {
+        fn[2] = ree_rng_uniform_pos_gsl_lanes_v4;
+        fn[3] = ree_rng_uniform_pos_lanes_v4;
+    }
 #endif
     gsl_rng *r[REE_LANES], *ref[REE_LANES];
     for (int l = 0; l < REE_LANES; l++) {
@@ -203,7 +213,7 @@ static void test_lanes_steps(void **state)
         assert_non_null(ref[l]);
     }
     const ree_vl all = {-1, -1, -1, -1, -1, -1, -1, -1};
-    for (int f = 0; f < 2 && fn[f]; f++)
+    for (int f = 0; f < 4 && fn[f]; f++)
         for (uint64_t entity = 0; entity < 50; entity++)
             for (uint32_t step = 0; step < 240; step++) {
                 uint32_t kind[REE_LANES];
@@ -221,7 +231,8 @@ static void test_lanes_steps(void **state)
                 ree_vd u;
                 fn[f](r, &all, &u);
                 for (int l = 0; l < REE_LANES; l++) {
-                    assert_same_bits(u[l], ree_rng_uniform_pos_gsl(ref[l]));
+                    assert_same_bits(u[l], f % 2 ? ree_rng_uniform_pos(ref[l])
+                                                 : ree_rng_uniform_pos_gsl(ref[l]));
                     assert_memory_equal(r[l]->state, ref[l]->state, sizeof(philox_state));
                 }
             }
