@@ -23,9 +23,11 @@
  * memset's `rep stosb` costs more to start than the stores themselves (the loop is kept a loop:
  * GCC would otherwise turn it back into a call to memset). */
 #if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("no-tree-loop-distribute-patterns")))
+#define KEEP_LOOP __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define KEEP_LOOP
 #endif
-static void vzero(ree_vd *a, size_t n)
+static KEEP_LOOP void vzero(ree_vd *a, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         a[i] = VZERO;
