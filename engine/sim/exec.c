@@ -174,22 +174,40 @@ ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *e
         snprintf(err, errlen, "out of memory setting up %d threads", nthreads);
         s.fstatus = REE_ENOMEM;
     }
-    for (int i = 0; i < nslot && s.fstatus == REE_OK; i++)
-        if (!(s.ring[i].w = ops->worker_alloc(ops->ctx))) {
-            snprintf(err, errlen, "out of memory setting up the workspace of thread %d of %d",
-                     i + 1, nthreads);
-            s.fstatus = REE_ENOMEM;
-        }
+    int ready = 0; /* every worker allocated: written once, in the single below */
     if (s.fstatus == REE_OK) {
         pthread_mutex_init(&s.m, NULL);
         pthread_cond_init(&s.cv, NULL);
 #pragma omp parallel num_threads(nthreads)
         {
-            /* Owners need every thread asked for: a part whose owner is missing would wait. */
+            /* Each thread allocates the workers of the slots i with i % (its team's size) == its
+             * number. A worker (an 8-run lockstep workspace, a block's staging) took 4-5 ms to
+             * allocate and first touch on the chain and 9-13 ms on historical-2025, so one
+             * thread allocating all 2T was a serial start growing with T (at -j2 about 18 and
+             * 45 ms, of the chain's 0.78 s and historical-2025's 1.9 s; bench/HISTORY.md). A worker's pages are then first touched, and on a NUMA
+             * machine placed, by one of the threads that use the workers. */
+            int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+            for (int i = tid; i < nslot; i += nt)
+                s.ring[i].w = ops->worker_alloc(ops->ctx);
+#pragma omp barrier
 #pragma omp single
-            if (s.owners && omp_get_num_threads() != s.owners)
-                s.owners = 0;
-            work(&s, ops, o, nlocal, b0, stride, err, errlen);
+            {
+                /* Owners need every thread asked for: a part whose owner is missing would wait. */
+                if (s.owners && nt != s.owners)
+                    s.owners = 0;
+                ready = 1;
+                for (int i = 0; i < nslot && ready; i++)
+                    if (!s.ring[i].w) {
+                        snprintf(err, errlen,
+                                 "out of memory setting up the workspace of thread %d of %d",
+                                 i % nt + 1, nthreads);
+                        s.fstatus = REE_ENOMEM;
+                        ready = 0;
+                    }
+            } /* the single's barrier: every thread sees owners and ready. Not fstatus: a thread
+               * in work() may already have changed it (record) when another reads it. */
+            if (ready)
+                work(&s, ops, o, nlocal, b0, stride, err, errlen);
         }
         pthread_cond_destroy(&s.cv);
         pthread_mutex_destroy(&s.m);

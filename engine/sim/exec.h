@@ -43,8 +43,9 @@
  * than REE_OK writes a message into `err` (errlen bytes). */
 typedef struct ree_exec_ops {
     void *ctx;
-    /* The pool of workers (exec.h above), allocated before any block runs; NULL when out of
-     * memory. A worker is used by one thread at a time, not always the same one; `merge_part`
+    /* The pool of workers (exec.h above), allocated before any block runs, by the threads
+     * themselves and so concurrently (worker_alloc must be safe to call from several threads
+     * at once); NULL when out of memory. A worker is used by one thread at a time, not always the same one; `merge_part`
      * may fold different parts of one worker on different threads at once (read-only). There
      * are one or two workers per thread (see above). */
     void *(*worker_alloc)(void *ctx);

@@ -56,6 +56,8 @@ typedef struct fake {
     atomic_int bad_worker; /* merged a worker that does not hold the block named */
     atomic_int ran;        /* blocks run */
     atomic_int allocs, frees;
+    pthread_t caller;            /* the thread that called ree_exec_run (fake_init's) */
+    atomic_int allocs_elsewhere; /* workers allocated on another thread than the caller */
     long long progress[MAXB + 1];
     atomic_int nprogress;
     atomic_int progress_bad; /* progress total other than nruns */
@@ -91,6 +93,8 @@ static void *w_alloc(void *ctx)
 {
     fake *f = ctx;
     atomic_fetch_add(&f->allocs, 1);
+    if (!pthread_equal(pthread_self(), f->caller))
+        atomic_fetch_add(&f->allocs_elsewhere, 1);
     worker *w = calloc(1, sizeof *w);
     if (w)
         w->first = -1;
@@ -215,6 +219,7 @@ static void fake_init(fake *f, int k, long long first_run, long long nruns, unsi
 {
     memset(f, 0, sizeof *f);
     pthread_mutex_init(&f->who_lock, NULL);
+    f->caller = pthread_self();
     f->k = k;
     f->first_run = first_run;
     f->nruns = nruns;
@@ -466,6 +471,26 @@ static void test_parts_of_a_block_merge_at_once(void **state)
     }
 }
 
+/* The team's threads allocate the workers, not the caller alone one after another (a worker
+ * costs milliseconds, so that was a serial start of the run growing with the threads): with T
+ * threads and owners, 2T workers, of which T - 1 pairs on the threads other than the caller; at
+ * least one is asked for. */
+static void test_workers_allocated_by_the_team(void **state)
+{
+    (void)state;
+    for (int threads = 2; threads <= 4; threads++) {
+        fake *f = malloc(sizeof *f);
+        assert_non_null(f);
+        fake_init(f, 8, 0, 12 * REE_EXEC_BLOCK, 5u);
+        char err[256];
+        assert_int_equal(run(f, threads, 0, 0, err, sizeof err), REE_OK);
+        assert_int_equal(atomic_load(&f->allocs), 2 * threads);
+        assert_true(atomic_load(&f->allocs_elsewhere) >= 1);
+        assert_logs(f, 12, 0, 1, 12);
+        free(f);
+    }
+}
+
 /* A cancel seen before a block stops the run with REE_EINTERRUPTED: set from block 3, and set
  * before the start (no block runs). */
 static void test_cancel(void **state)
@@ -537,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_earlier_slow_failure_beats_many_fast_ones),
         cmocka_unit_test(test_merge_failure),
         cmocka_unit_test(test_parts_of_a_block_merge_at_once),
+        cmocka_unit_test(test_workers_allocated_by_the_team),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_worker_alloc_fails),
     };
