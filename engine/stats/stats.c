@@ -123,6 +123,11 @@ void ree_acc_set_pool(int on)
     pool_on = on != 0;
 }
 
+size_t ree_acc_pool_slots(const ree_acc *a)
+{
+    return a->pool ? atomic_load(&((ree_acc *)a)->pool_next) : 0;
+}
+
 #if defined(__linux__) && defined(MAP_NORESERVE) && !defined(REE_NO_POOL)
 /* Whether the system will carry a pool's upfront address space without taking it from the
  * rest of the run: not under an address-space limit (RLIMIT_AS counts a MAP_NORESERVE mapping
@@ -211,6 +216,7 @@ ree_acc *ree_acc_alloc(size_t ncell, size_t k)
         return NULL;
     }
     a->slot_pts = 2 * k + REE_BLOCK_MAX;
+    atomic_init(&a->pool_next, 0);
     pool_map(a);
     return a;
 }

@@ -76,6 +76,9 @@ int ree_acc_add(ree_acc *a, const double *values);
 /* Tests: accumulators made after ree_acc_set_pool(0) keep every sketch buffer on the heap (see
  * the pool in stats.c); 1 (the default) lets them map their pool. Results are the same bytes. */
 void ree_acc_set_pool(int on);
+/* Tests: slots of the pool handed out, one to each cell whose points left the heap, in the order
+ * they first needed one (a point mass never does); 0 without a pool. */
+size_t ree_acc_pool_slots(const ree_acc *a);
 
 int ree_acc_merge(ree_acc *into, const ree_acc *from);
 

@@ -12,6 +12,7 @@
 #include "stats.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,14 +84,18 @@ struct mom {
 };
 
 /* Sketch memory. A cell's buffer starts on the heap (INITIAL_CAP points, doubled as it fills);
- * once it would pass POOL_FROM points it takes, for good, its slot in the accumulator's pool: one
+ * once it would pass POOL_FROM points it takes, for good, a slot in the accumulator's pool: one
  * anonymous mapping of ncell slots of the largest buffer a cell can need (2k + REE_BLOCK_MAX
- * points), cell i at slot i, mapped when the accumulator is made (merges grow the cells of one
- * accumulator on several threads at once) and asked for transparent huge pages (MADV_HUGEPAGE).
- * A page is committed at its first write (MAP_NORESERVE), so the pool never holds more than the
- * steady state ree_mc_series_sketch_bytes counts; with huge pages a slot commits its 2 MiB
- * neighbourhood, so a Monte Carlo of a few hundred runs reaches that steady state's memory early
- * (historical-2025: 102 MB peak at one thread against 78 MB on the heap, at 5,000 runs).
+ * points), mapped when the accumulator is made (merges grow the cells of one accumulator on
+ * several threads at once) and asked for transparent huge pages (MADV_HUGEPAGE). The slots are
+ * handed out in the order cells first need one (an atomic count, pool_next), so the cells that
+ * never do -- point masses, most shortfall and outage series -- leave pages untouched at the end
+ * of the pool instead of holes between their neighbours' slots (at cell i's slot i, huge pages
+ * committed them all: historical-2025 at 20,000 runs peaked at 106 MB, 87-89 MB with the count;
+ * bench/HISTORY.md, stop 26). A page is committed at its first write (MAP_NORESERVE), so the pool
+ * never holds more than the steady state ree_mc_series_sketch_bytes counts; with huge pages a
+ * slot commits its 2 MiB neighbourhood, so a Monte Carlo of a few hundred runs reaches that
+ * steady state's memory early.
  * Why: historical-2025's ~80 MB of sketches took ~19,000 first-touch page faults, dear in a VM,
  * and as many TLB entries; with the pool `reesim run` took 10% less wall time on one thread and
  * 20% less on two on this project's VM (bench/HISTORY.md, stop 15). Without huge pages (a kernel
@@ -101,13 +106,14 @@ struct mom {
 #define POOL_FROM 64
 
 struct ree_acc {
-    size_t ncell, k;    /* k == 0: moments only (`mom`, no `cells`) */
-    double *pool;       /* ncell slots of slot_pts points, or NULL (not mapped: heap only) */
-    size_t slot_pts;    /* 2k + REE_BLOCK_MAX */
-    struct cell *cells; /* the cells, with their sketches; NULL when moments only */
-    struct mom *mom;    /* the cells of a moments-only accumulator; NULL otherwise */
-    double *scratch;    /* 4k points for merging two sketches, allocated at first need */
-    double *tmp;        /* 4k + REE_BLOCK_MAX points for sorting and merging, at first need */
+    size_t ncell, k;         /* k == 0: moments only (`mom`, no `cells`) */
+    double *pool;            /* ncell slots of slot_pts points, or NULL (not mapped: heap only) */
+    size_t slot_pts;         /* 2k + REE_BLOCK_MAX */
+    atomic_size_t pool_next; /* slots handed out (in the order cells first needed one) */
+    struct cell *cells;      /* the cells, with their sketches; NULL when moments only */
+    struct mom *mom;         /* the cells of a moments-only accumulator; NULL otherwise */
+    double *scratch;         /* 4k points for merging two sketches, allocated at first need */
+    double *tmp;             /* 4k + REE_BLOCK_MAX points for sorting and merging, at first need */
 };
 
 /* Sort level 0 (the only level that can be out of order) when needed. */
@@ -136,7 +142,10 @@ static inline int grow(ree_acc *a, struct cell *c, size_t want, size_t limit)
     if (cap > limit)
         cap = limit;
     if (cap > POOL_FROM && a->pool) {
-        double *slot = a->pool + (size_t)(c - a->cells) * a->slot_pts;
+        /* the next slot: the cells that ever need one (not the point masses) share the first
+         * pages of the pool, so the pages never touched are those of cells that never do */
+        size_t i = atomic_fetch_add_explicit(&a->pool_next, 1, memory_order_relaxed);
+        double *slot = a->pool + i * a->slot_pts;
         if (c->npts > 0 && !c->pm)
             memcpy(slot, c->v, c->npts * sizeof *slot);
         free(c->v);
