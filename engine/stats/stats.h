@@ -74,7 +74,8 @@ int ree_acc_add(ree_acc *a, const double *values);
  * in-place sorting, as for queries). Returns 0, or -1 when out of memory or when the shapes
  * do not fit or into == from (`into` then unchanged). */
 /* Tests: accumulators made after ree_acc_set_pool(0) keep every sketch buffer on the heap (see
- * the pool in stats.c); 1 (the default) lets them map their pool. Results are the same bytes. */
+ * the pool in stats_priv.h); 1 (the default) lets those of 8 MiB of slots or more map their pool,
+ * 2 those of any size. Results are the same bytes. */
 void ree_acc_set_pool(int on);
 /* Tests: slots of the pool handed out, one to each cell whose points left the heap, in the order
  * they first needed one (a point mass never does); 0 without a pool. */

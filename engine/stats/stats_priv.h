@@ -95,7 +95,8 @@ struct mom {
  * bench/HISTORY.md, stop 26). A page is committed at its first write (MAP_NORESERVE), so the pool
  * never holds more than the steady state ree_mc_series_sketch_bytes counts; with huge pages a
  * slot commits its 2 MiB neighbourhood, so a Monte Carlo of a few hundred runs reaches that
- * steady state's memory early.
+ * steady state's memory early. An accumulator whose slots would take under 8 MiB
+ * (POOL_MIN_BYTES, stats.c) stays on the heap.
  * Why: historical-2025's ~80 MB of sketches took ~19,000 first-touch page faults, dear in a VM,
  * and as many TLB entries; with the pool `reesim run` took 10% less wall time on one thread and
  * 20% less on two on this project's VM (bench/HISTORY.md, stop 15). Without huge pages (a kernel
