@@ -377,7 +377,8 @@ ree_status ree_cmd_search(int argc, char **argv)
     s.mo = (ree_mc_opts){.nruns = co.runs > 0 ? co.runs : DEFAULT_RUNS,
                          .seed = co.seed >= 0 ? (unsigned long long)co.seed : p->seed,
                          .threads = (int)co.threads,
-                         .cancel = &ree_cli_interrupted};
+                         .cancel = &ree_cli_interrupted,
+                         .series_moments_only = 1 /* only indicators are read: ree_explore_case */};
     s.err = err;
     s.errlen = sizeof err;
     s.progress = !co.quiet && isatty(fileno(stderr));

@@ -283,8 +283,11 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
     memset(&e, 0, sizeof e);
     e.p = p;
     e.x = &x;
-    e.mo = (ree_mc_opts){
-        .nruns = runs, .seed = seed, .threads = (int)co.threads, .cancel = &ree_cli_interrupted};
+    e.mo = (ree_mc_opts){.nruns = runs,
+                         .seed = seed,
+                         .threads = (int)co.threads,
+                         .cancel = &ree_cli_interrupted,
+                         .series_moments_only = 1 /* only indicators are read: ree_explore_case */};
     e.err = err;
     e.errlen = sizeof err;
     e.progress = !co.quiet && isatty(fileno(stderr));

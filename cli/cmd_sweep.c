@@ -148,7 +148,8 @@ ree_status ree_cmd_sweep(int argc, char **argv)
     ree_mc_opts mo = {.nruns = co.runs > 0 ? co.runs : DEFAULT_RUNS,
                       .seed = seed,
                       .threads = (int)co.threads,
-                      .cancel = &ree_cli_interrupted};
+                      .cancel = &ree_cli_interrupted,
+                      .series_moments_only = 1 /* only indicators are read: ree_explore_case */};
     ree_run_info info = {0, mo.nruns, seed, (int)co.threads, 0, "sweep", ree_cli_wall(), 0};
     /* Under MPI ranks (docs/cluster.md) every rank runs every case in the same order (each case's
      * Monte Carlo is collective); rank 0 alone writes, and shares its statuses with the others. */
