@@ -62,98 +62,6 @@ static ree_status write_case(ree_csv *c, long long cs, const ree_cli_inputs *x, 
     return REE_OK;
 }
 
-/* Cases run `conc` at a time, case cs + t on plan copy t (copy 0 is the plan itself; a case sets
- * its inputs in the plan it runs on) with one thread each. A case's results do not depend on the
- * threads it has, so sweep.csv is the same bytes as with one case at a time; its rows are written
- * in case order. Why: a case of the default 200 runs is 4 blocks (3 full), so its own threads
- * gave 1.33x at -j2 (licensing-april-2025, bench/HISTORY.md, stop 26), and no more than 4
- * threads could ever work on it. Memory: that of `conc` cases (their series keep moments only). */
-typedef struct cases {
-    ree_plan *p;        /* the plan (copy 0) */
-    ree_cli_inputs *x;  /* its inputs */
-    int conc;           /* cases at once (copies) */
-    ree_plan **copy;    /* copy[t], t >= 1: the scenario loaded again */
-    ree_cli_inputs *cx; /* their inputs */
-    ree_mc_result *res; /* per copy: its current case's result */
-    ree_status *st;     /* and status */
-    char (*err)[512];   /* and message */
-} cases;
-
-static void cases_close(cases *c)
-{
-    for (int t = 1; c->copy && t < c->conc; t++) {
-        ree_cli_inputs_free(&c->cx[t]);
-        ree_plan_free(c->copy[t]);
-    }
-    free(c->copy);
-    free(c->cx);
-    free(c->res);
-    free(c->st);
-    free(c->err);
-}
-
-/* Load conc - 1 more copies of the scenario, as the first was loaded. A copy whose file is not
- * the same bytes (changed since) is an error: its cases would not be the sweep's. */
-static ree_status cases_open(cases *c, int conc, const char *path, char **sets, int nsets,
-                             int no_explore, char *err, size_t errlen)
-{
-    c->copy = calloc((size_t)conc, sizeof *c->copy);
-    c->cx = calloc((size_t)conc, sizeof *c->cx);
-    c->res = calloc((size_t)conc, sizeof *c->res);
-    c->st = calloc((size_t)conc, sizeof *c->st);
-    c->err = calloc((size_t)conc, sizeof *c->err);
-    if (!c->copy || !c->cx || !c->res || !c->st || !c->err) {
-        snprintf(err, errlen, "out of memory setting up %d cases at once", conc);
-        return REE_ENOMEM;
-    }
-    c->copy[0] = c->p;
-    c->cx[0] = *c->x;
-    for (int t = 1; t < conc; t++) {
-        ree_status st;
-        ree_plan *q = ree_cli_load_inputs("sweep", path, sets, nsets, no_explore, &c->cx[t], &st);
-        if (!q)
-            return st; /* said by the loader */
-        c->copy[t] = q;
-        c->conc = t + 1; /* what cases_close frees */
-        if (strcmp(q->sha256_hex, c->p->sha256_hex) || c->cx[t].k != c->x->k) {
-            snprintf(err, errlen, "%s changed while the sweep was loading it", path);
-            return REE_EIO;
-        }
-    }
-    c->conc = conc;
-    return REE_OK;
-}
-
-/* Cases first .. first + m - 1 (m <= conc), at once, then their rows in order: the first failure
- * in case order decides, as one at a time. */
-static ree_status cases_run(cases *c, long long first, int m, const double *design,
-                            const ree_mc_opts *mo, ree_csv *csv, char *err, size_t errlen)
-{
-    int k = c->x->k;
-    ree_mc_opts one = *mo;
-    if (m > 1)
-        one.threads = 1;
-#pragma omp parallel for num_threads(m) schedule(static, 1) if (m > 1)
-    for (int t = 0; t < m; t++) {
-        c->err[t][0] = 0;
-        c->st[t] = ree_explore_case(c->copy[t], c->cx[t].slots, k, design + (first + t) * k, &one,
-                                    &c->res[t], c->err[t], sizeof c->err[t]);
-    }
-    ree_status st = REE_OK;
-    for (int t = 0; t < m; t++) {
-        if (st == REE_OK && c->st[t] != REE_OK) {
-            st = c->st[t];
-            snprintf(err, errlen, "%s", c->err[t]);
-        }
-        if (c->st[t] == REE_OK) {
-            if (st == REE_OK && csv)
-                write_case(csv, first + t, c->x, design + (first + t) * k, c->p, &c->res[t]);
-            ree_mc_result_free(&c->res[t]);
-        }
-    }
-    return st;
-}
-
 /* sweep's own options. */
 typedef struct sweep_opts {
     char *sets[MAX_SETS];
@@ -278,23 +186,31 @@ ree_status ree_cmd_sweep(int argc, char **argv)
     if (together) /* rank 0's output folder and sweep.csv */
         st = ree_ranks_share(st == REE_OK && root && !csv ? REE_EIO : st);
     together = st == REE_OK;
-    /* Cases at once: one per thread, each on its own copy of the plan, when a case is too short
-     * to keep the threads busy on its own (under 4 blocks per thread) and this process is the
-     * only rank (under MPI each case's Monte Carlo is collective: one at a time). */
-    int conc = 1;
-    if (st == REE_OK && ree_ranks() == 1 && mo.threads > 1 && ncase > 1 &&
-        mo.nruns < 4LL * REE_EXEC_BLOCK * mo.threads)
-        conc = (int)(ncase < mo.threads ? ncase : mo.threads);
-    cases c = {.p = p, .x = &x, .conc = 1};
+    /* Short cases one per thread at once (explore_cli.h): a case of the default 200 runs is 4
+     * blocks (3 full), so its own threads gave 1.33x at -j2 (licensing-april-2025,
+     * bench/HISTORY.md, stop 26), and no more than 4 threads could ever work on it. */
+    ree_cli_cases c = {0};
     if (st == REE_OK)
-        st = cases_open(&c, conc, argv[optind], sets, nsets, no_explore, err, sizeof err);
+        st = ree_cli_cases_open(&c, "sweep", p, &x, ree_cli_cases_conc(mo.nruns, mo.threads, ncase),
+                                argv[optind], sets, nsets, no_explore, err, sizeof err);
     for (long long cs = 0; st == REE_OK && cs < ncase; cs += c.conc) {
         int m = (int)(ncase - cs < c.conc ? ncase - cs : c.conc);
         if (progress)
             fprintf(stderr, "\rcase %lld of %lld   ", cs + m, ncase);
-        st = cases_run(&c, cs, m, design, &mo, csv, err, sizeof err);
+        ree_cli_cases_run(&c, m, design + cs * x.k, &mo);
+        for (int t = 0; t < m; t++) { /* in case order: the first failure decides */
+            if (st == REE_OK && c.st[t] != REE_OK) {
+                st = c.st[t];
+                snprintf(err, sizeof err, "%s", c.err[t]);
+            }
+            if (c.st[t] == REE_OK) {
+                if (st == REE_OK && csv)
+                    write_case(csv, cs + t, &x, design + (cs + t) * x.k, p, &c.res[t]);
+                ree_mc_result_free(&c.res[t]);
+            }
+        }
     }
-    cases_close(&c);
+    ree_cli_cases_close(&c);
     if (progress && together)
         fputc('\n', stderr);
     free(cols);

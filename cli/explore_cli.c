@@ -215,3 +215,72 @@ ree_status ree_cli_explore_meta(ree_outset *set, const ree_plan *p, const ree_ru
     ree_mc_result none = {0};
     return f ? ree_output_meta(p, info, &none, f) : st;
 }
+
+int ree_cli_cases_conc(long long runs, int threads, long long ncase)
+{
+    if (ree_ranks() > 1 || threads < 2 || ncase < 2 || runs >= 4LL * REE_EXEC_BLOCK * threads)
+        return 1;
+    return (int)(ncase < threads ? ncase : threads);
+}
+
+void ree_cli_cases_close(ree_cli_cases *c)
+{
+    for (int t = 1; c->copy && t < c->conc; t++) {
+        ree_cli_inputs_free(&c->cx[t]);
+        ree_plan_free(c->copy[t]);
+    }
+    free(c->copy);
+    free(c->cx);
+    free(c->res);
+    free(c->st);
+    free(c->err);
+    memset(c, 0, sizeof *c);
+}
+
+ree_status ree_cli_cases_open(ree_cli_cases *c, const char *cmd, ree_plan *p, ree_cli_inputs *x,
+                              int conc, const char *path, char **sets, int nsets, int no_explore,
+                              char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    c->p = p;
+    c->x = x;
+    c->conc = 1; /* what ree_cli_cases_close frees: the copies loaded so far */
+    c->copy = calloc((size_t)conc, sizeof *c->copy);
+    c->cx = calloc((size_t)conc, sizeof *c->cx);
+    c->res = calloc((size_t)conc, sizeof *c->res);
+    c->st = calloc((size_t)conc, sizeof *c->st);
+    c->err = calloc((size_t)conc, sizeof *c->err);
+    if (!c->copy || !c->cx || !c->res || !c->st || !c->err) {
+        snprintf(err, errlen, "out of memory setting up %d cases at once", conc);
+        return REE_ENOMEM;
+    }
+    c->copy[0] = p;
+    c->cx[0] = *x;
+    for (int t = 1; t < conc; t++) {
+        ree_status st;
+        ree_plan *q = ree_cli_load_inputs(cmd, path, sets, nsets, no_explore, &c->cx[t], &st);
+        if (!q)
+            return st;
+        c->copy[t] = q;
+        c->conc = t + 1;
+        if (strcmp(q->sha256_hex, p->sha256_hex) || c->cx[t].k != x->k) {
+            snprintf(err, errlen, "%s changed while it was being loaded again", path);
+            return REE_EIO;
+        }
+    }
+    return REE_OK;
+}
+
+void ree_cli_cases_run(ree_cli_cases *c, int m, const double *vals, const ree_mc_opts *mo)
+{
+    int k = c->x->k;
+    ree_mc_opts one = *mo;
+    if (m > 1)
+        one.threads = 1;
+#pragma omp parallel for num_threads(m) schedule(static, 1) if (m > 1)
+    for (int t = 0; t < m; t++) {
+        c->err[t][0] = 0;
+        c->st[t] = ree_explore_case(c->copy[t], c->cx[t].slots, k, vals + (size_t)t * (size_t)k,
+                                    &one, &c->res[t], c->err[t], sizeof c->err[t]);
+    }
+}

@@ -28,6 +28,42 @@ void ree_cli_inputs_free(ree_cli_inputs *x);
 ree_plan *ree_cli_load_inputs(const char *cmd, const char *path, char **sets, int nsets,
                               int no_explore, ree_cli_inputs *x, ree_status *status);
 
+/* Cases at once (`reesim sweep`, `sensitivity`): case t of a wave on plan copy t (copy 0 is the
+ * plan itself: a case sets its inputs in the plan it runs on) with one thread each, so that cases
+ * too short to keep the threads busy on their own (a case of 200 runs is 4 blocks) still do. A
+ * case's results do not depend on its threads, so results are the same bytes as one case at a
+ * time on all threads; the caller reads them in case order. Memory: that of `conc` cases. */
+typedef struct ree_cli_cases {
+    ree_plan *p;        /* the plan (copy 0) */
+    ree_cli_inputs *x;  /* its inputs */
+    int conc;           /* cases at once: plan copies */
+    ree_plan **copy;    /* copy[t], t >= 1: the scenario loaded again */
+    ree_cli_inputs *cx; /* their inputs */
+    ree_mc_result *res; /* per copy: its case's result (when st[t] is REE_OK) */
+    ree_status *st;     /* and status */
+    char (*err)[512];   /* and message */
+} ree_cli_cases;
+
+/* How many cases of `runs` runs to run at once on `threads` threads: one per thread when a case
+ * has under 4 blocks per thread and this process is the only rank (under MPI each case's Monte
+ * Carlo is collective), else 1; never more than `ncase`. */
+int ree_cli_cases_conc(long long runs, int threads, long long ncase);
+
+/* Set up `conc` cases at once on plan p with inputs x (loaded from `path` with these arguments
+ * of ree_cli_load_inputs): conc - 1 more copies, each checked to be the same file bytes
+ * (SHA-256) with as many inputs. Returns REE_OK, or a failure with a message in err (a copy
+ * whose load failed: said by the loader); ree_cli_cases_close frees what was set up either way. */
+ree_status ree_cli_cases_open(ree_cli_cases *c, const char *cmd, ree_plan *p, ree_cli_inputs *x,
+                              int conc, const char *path, char **sets, int nsets, int no_explore,
+                              char *err, size_t errlen);
+
+/* Run cases 0 .. m - 1 (m <= conc) at once, case t with input values vals[t * k ..] (k = x->k)
+ * on copy t, with options mo (one thread each when m > 1): results in c->res[t], statuses in
+ * c->st[t], messages in c->err[t]. The caller frees each result whose status is REE_OK. */
+void ree_cli_cases_run(ree_cli_cases *c, int m, const double *vals, const ree_mc_opts *mo);
+
+void ree_cli_cases_close(ree_cli_cases *c);
+
 /* meta.json of an exploration (or calibration) into `set`: the scenario, the run information and
  * no Monte Carlo result of its own. Returns REE_OK or the write's failure. */
 ree_status ree_cli_explore_meta(ree_outset *set, const ree_plan *p, const ree_run_info *info);
