@@ -54,33 +54,56 @@ typedef struct eval_ctx {
     ree_mc_opts mo;
     int *ind; /* indicator index of each output */
     int m;
-    double *vals, *noise; /* k values; m sums of squared standard errors */
+    double *vals, *noise; /* conc x k values; m sums of squared standard errors */
+    ree_cli_cases cases;  /* evaluations at once (explore_cli.h) */
     long long evals;
     int progress;
     char *err;
     size_t errlen;
 } eval_ctx;
 
-static ree_status evaluate(void *arg, const double *u, double *y)
+/* One evaluation's outputs from its Monte Carlo result: the headline run-means, and their
+ * squared standard errors summed in evaluation order. */
+static void take(eval_ctx *e, const ree_mc_result *res, double *y)
 {
-    eval_ctx *e = arg;
-    for (int i = 0; i < e->x->k; i++)
-        e->vals[i] = ree_explore_at(&e->x->in[i], u[i]);
-    ree_mc_result res;
-    ree_status st =
-        ree_explore_case(e->p, e->x->slots, e->x->k, e->vals, &e->mo, &res, e->err, e->errlen);
-    if (st != REE_OK)
-        return st;
     for (int j = 0; j < e->m && ree_rank() > 0; j++)
         y[j] = 0; /* another MPI rank: the result is rank 0's; only the sequence of cases counts */
     for (int j = 0; j < e->m && ree_rank() == 0; j++) {
         ree_cell_stats s;
-        ree_acc_cell(res.indicators, (size_t)e->ind[j], &s);
+        ree_acc_cell(res->indicators, (size_t)e->ind[j], &s);
         y[j] = s.mean;
         e->noise[j] += s.n > 0 ? s.sd * s.sd / s.n : 0;
     }
     e->evals++;
-    ree_mc_result_free(&res);
+}
+
+/* A design's points (a Morris trajectory, a Sobol row), as many at once as there are plan copies,
+ * then taken in order: the first failure decides, as one at a time. */
+static ree_status evaluate(void *arg, int count, const double *u, double *y)
+{
+    eval_ctx *e = arg;
+    int k = e->x->k;
+    for (int q0 = 0; q0 < count; q0 += e->cases.conc) {
+        int n = count - q0 < e->cases.conc ? count - q0 : e->cases.conc;
+        for (int t = 0; t < n; t++)
+            for (int i = 0; i < k; i++)
+                e->vals[t * k + i] = ree_explore_at(&e->x->in[i], u[(q0 + t) * k + i]);
+        ree_cli_cases_run(&e->cases, n, e->vals, &e->mo);
+        ree_status st = REE_OK;
+        for (int t = 0; t < n; t++) {
+            if (st == REE_OK && e->cases.st[t] != REE_OK) {
+                st = e->cases.st[t];
+                snprintf(e->err, e->errlen, "%s", e->cases.err[t]);
+            }
+            if (e->cases.st[t] == REE_OK) {
+                if (st == REE_OK)
+                    take(e, &e->cases.res[t], y + (size_t)(q0 + t) * (size_t)e->m);
+                ree_mc_result_free(&e->cases.res[t]);
+            }
+        }
+        if (st != REE_OK)
+            return st;
+    }
     return REE_OK;
 }
 
@@ -314,6 +337,17 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
     set = ree_cli_open_shared("sensitivity", co.out, p->name, "sensitivity", &st, err, sizeof err);
     if (st != REE_OK)
         goto done;
+    /* A trajectory's or a row's evaluations at once when they are short (explore_cli.h) */
+    int conc = ree_cli_cases_conc(runs, (int)co.threads, sobol ? x.k + 2 : x.k + 1);
+    st = ree_cli_cases_open(&e.cases, "sensitivity", p, &x, conc, argv[optind], sets, nsets,
+                            no_explore, err, sizeof err);
+    double *vals = st == REE_OK ? realloc(e.vals, (size_t)conc * (size_t)x.k * sizeof *vals) : NULL;
+    if (vals)
+        e.vals = vals;
+    else if (st == REE_OK)
+        st = REE_ENOMEM;
+    if (st != REE_OK)
+        goto done;
     ree_gsa_opts go = {.k = x.k,
                        .lo = lo,
                        .hi = hi,
@@ -324,7 +358,7 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
                        .levels = (int)levels,
                        .nboot = (int)boot,
                        .seed = seed,
-                       .f = evaluate,
+                       .fb = evaluate,
                        .arg = &e,
                        .progress = on_progress};
     st = e.m == 0 ? REE_EINVALID : sobol ? ree_gsa_sobol(&go, &r) : ree_gsa_morris(&go, &r);
@@ -359,6 +393,7 @@ done:
         print_table(&e, &r, sobol, share, ree_outset_dir(set));
     ree_outset_free(set);
     ree_gsa_result_free(&r);
+    ree_cli_cases_close(&e.cases);
     free(e.ind);
     free(e.vals);
     free(e.noise);

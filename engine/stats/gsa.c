@@ -27,7 +27,7 @@ void ree_gsa_result_free(ree_gsa_result *r)
 static ree_status check_opts(const ree_gsa_opts *o, int min_n)
 {
     if (o->k < 1 || o->k > REE_GSA_MAX_INPUTS || o->m < 1 || o->n < min_n || o->nboot < 0 ||
-        !o->f || !o->lo || !o->hi)
+        (!o->f && !o->fb) || !o->lo || !o->hi)
         return REE_EUSAGE;
     for (int i = 0; i < o->k; i++)
         if (!(o->lo[i] < o->hi[i]))
@@ -57,6 +57,20 @@ static void to_box(const ree_gsa_opts *o, const double *u, double *x)
 {
     for (int i = 0; i < o->k; i++)
         x[i] = o->lo[i] + (o->hi[i] - o->lo[i]) * u[i];
+}
+
+/* Outputs of `count` points (x[q * k] -> y[q * m]): the batch hook when there is one, else f
+ * point by point; the first failure in point order. */
+static ree_status eval_points(const ree_gsa_opts *o, int count, const double *x, double *y)
+{
+    if (o->fb)
+        return o->fb(o->arg, count, x, y);
+    for (int q = 0; q < count; q++) {
+        ree_status st = o->f(o->arg, x + (size_t)q * (size_t)o->k, y + (size_t)q * (size_t)o->m);
+        if (st != REE_OK)
+            return st;
+    }
+    return REE_OK;
 }
 
 /* Percentile interval of the nboot values in `s` (sorted in place) into ci->lo, ci->hi. */
@@ -173,13 +187,15 @@ ree_status ree_gsa_morris(const ree_gsa_opts *o, ree_gsa_result *out)
     double delta = p / (2.0 * (p - 1));
     double *ee = malloc((size_t)r * (size_t)k * (size_t)m * sizeof *ee);
     double *y0 = malloc((size_t)r * (size_t)m * sizeof *y0); /* each trajectory's start */
-    double *y1 = malloc((size_t)m * sizeof *y1), *yp = malloc((size_t)m * sizeof *yp);
-    double *u = malloc((size_t)k * sizeof *u), *x = malloc((size_t)k * sizeof *x);
+    /* a trajectory's k + 1 points, their outputs, and the step each move took */
+    double *xs = malloc((size_t)(k + 1) * (size_t)k * sizeof *xs);
+    double *ys = malloc((size_t)(k + 1) * (size_t)m * sizeof *ys);
+    double *u = malloc((size_t)k * sizeof *u), *dd = malloc((size_t)k * sizeof *dd);
     double *mustar = malloc((size_t)k * (size_t)m * sizeof *mustar);
     double *sigma = malloc((size_t)k * (size_t)m * sizeof *sigma);
     int *perm = malloc((size_t)k * sizeof *perm), *idx = malloc((size_t)r * sizeof *idx);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!ee || !y0 || !y1 || !yp || !u || !x || !mustar || !sigma || !perm || !idx || !rng ||
+    if (!ee || !y0 || !xs || !ys || !u || !dd || !mustar || !sigma || !perm || !idx || !rng ||
         alloc_result(o, out, 1) != REE_OK) {
         st = REE_ENOMEM;
         goto done;
@@ -192,28 +208,26 @@ ree_status ree_gsa_morris(const ree_gsa_opts *o, ree_gsa_result *out)
             perm[i] = i;
         }
         gsl_ran_shuffle(rng, perm, (size_t)k, sizeof *perm);
-        to_box(o, u, x);
-        double *ys = y0 + (size_t)t * (size_t)m;
-        if ((st = o->f(o->arg, x, ys)) != REE_OK)
-            break;
-        memcpy(yp, ys, (size_t)m * sizeof *yp);
-        out->evaluations++;
-        for (int s = 0; s < k && st == REE_OK; s++) {
+        to_box(o, u, xs);
+        for (int s = 0; s < k; s++) { /* move input perm[s]: point s + 1 */
             int i = perm[s];
             double d = u[i] + delta <= 1 + 1e-12 ? delta : -delta;
             u[i] = fmin(1, fmax(0, u[i] + d));
-            to_box(o, u, x);
-            if ((st = o->f(o->arg, x, y1)) != REE_OK)
-                break;
-            out->evaluations++;
-            for (int j = 0; j < m; j++) {
-                ee[((size_t)t * (size_t)k + (size_t)i) * (size_t)m + (size_t)j] =
-                    (y1[j] - yp[j]) / d;
-                yp[j] = y1[j];
-            }
-            if (o->progress)
-                o->progress(o->arg, out->evaluations, total);
+            dd[s] = d;
+            to_box(o, u, xs + (size_t)(s + 1) * (size_t)k);
         }
+        if ((st = eval_points(o, k + 1, xs, ys)) != REE_OK)
+            break;
+        memcpy(y0 + (size_t)t * (size_t)m, ys, (size_t)m * sizeof *y0);
+        out->evaluations += k + 1;
+        for (int s = 0; s < k; s++) {
+            const double *yp = ys + (size_t)s * (size_t)m, *y1 = yp + m;
+            for (int j = 0; j < m; j++)
+                ee[((size_t)t * (size_t)k + (size_t)perm[s]) * (size_t)m + (size_t)j] =
+                    (y1[j] - yp[j]) / dd[s];
+        }
+        if (o->progress)
+            o->progress(o->arg, out->evaluations, total);
     }
     if (st != REE_OK)
         goto done;
@@ -232,10 +246,10 @@ done:
         ree_gsa_result_free(out);
     free(ee);
     free(y0);
-    free(y1);
-    free(yp);
+    free(xs);
+    free(ys);
     free(u);
-    free(x);
+    free(dd);
     free(mustar);
     free(sigma);
     free(perm);
@@ -290,37 +304,41 @@ ree_status ree_gsa_sobol(const ree_gsa_opts *o, ree_gsa_result *out)
     double *ya = malloc(nm * sizeof *ya), *yb = malloc(nm * sizeof *yb);
     double *yab = malloc((size_t)k * nm * sizeof *yab);
     double *pt = malloc(2 * (size_t)k * sizeof *pt), *u = malloc((size_t)k * sizeof *u);
-    double *x = malloc((size_t)k * sizeof *x);
+    /* a row's k + 2 points (A, B, A_B^1 .. A_B^k) and their outputs */
+    double *xs = malloc((size_t)(k + 2) * (size_t)k * sizeof *xs);
+    double *ys = malloc((size_t)(k + 2) * (size_t)m * sizeof *ys);
     double *s1 = malloc((size_t)k * (size_t)m * sizeof *s1);
     double *stt = malloc((size_t)k * (size_t)m * sizeof *stt);
     gsl_qrng *q = gsl_qrng_alloc(gsl_qrng_sobol, 2 * (unsigned)k);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!ya || !yb || !yab || !pt || !u || !x || !s1 || !stt || !q || !rng ||
+    if (!ya || !yb || !yab || !pt || !u || !xs || !ys || !s1 || !stt || !q || !rng ||
         alloc_result(o, out, 0) != REE_OK) {
         st = REE_ENOMEM;
         goto done;
     }
     gsl_rng_set(rng, (unsigned long)o->seed);
     long long total = (long long)n * (k + 2);
+    size_t ms = (size_t)m * sizeof *ys;
     for (int t = 0; t < n && st == REE_OK; t++) {
         if (gsl_qrng_get(q, pt)) {
             st = REE_EINTERNAL;
             break;
         }
-        to_box(o, pt, x);
-        if ((st = o->f(o->arg, x, ya + (size_t)t * (size_t)m)) != REE_OK)
-            break;
-        to_box(o, pt + k, x);
-        if ((st = o->f(o->arg, x, yb + (size_t)t * (size_t)m)) != REE_OK)
-            break;
-        out->evaluations += 2;
-        for (int i = 0; i < k && st == REE_OK; i++) {
+        to_box(o, pt, xs);
+        to_box(o, pt + k, xs + k);
+        for (int i = 0; i < k; i++) {
             memcpy(u, pt, (size_t)k * sizeof *u);
             u[i] = pt[k + i];
-            to_box(o, u, x);
-            st = o->f(o->arg, x, yab + ((size_t)i * (size_t)n + (size_t)t) * (size_t)m);
-            out->evaluations++;
+            to_box(o, u, xs + (size_t)(2 + i) * (size_t)k);
         }
+        if ((st = eval_points(o, k + 2, xs, ys)) != REE_OK)
+            break;
+        memcpy(ya + (size_t)t * (size_t)m, ys, ms);
+        memcpy(yb + (size_t)t * (size_t)m, ys + m, ms);
+        for (int i = 0; i < k; i++)
+            memcpy(yab + ((size_t)i * (size_t)n + (size_t)t) * (size_t)m,
+                   ys + (size_t)(2 + i) * (size_t)m, ms);
+        out->evaluations += k + 2;
         if (o->progress)
             o->progress(o->arg, out->evaluations, total);
     }
@@ -342,7 +360,8 @@ done:
     free(yab);
     free(pt);
     free(u);
-    free(x);
+    free(xs);
+    free(ys);
     free(s1);
     free(stt);
     gsl_qrng_free(q);

@@ -34,6 +34,11 @@
 /* Evaluate the model at inputs x[k] (in their units), writing its m outputs to y[m]. Returns
  * REE_OK, or a status that stops the analysis and is returned by it. */
 typedef ree_status (*ree_gsa_fn)(void *arg, const double *x, double *y);
+/* Evaluate `count` points at once: point q's inputs at x[q * k], its outputs to y[q * m]. Returns
+ * REE_OK, or the status of the first point in order that failed (the analysis stops with it).
+ * Its outputs must be those f would give point by point. The designs hand it a Morris
+ * trajectory's k + 1 points, or a Sobol row's k + 2 (A, B, then A_B^1 .. A_B^k). */
+typedef ree_status (*ree_gsa_batch_fn)(void *arg, int count, const double *x, double *y);
 
 typedef struct ree_gsa_opts {
     int k;                   /* inputs, 1 .. REE_GSA_MAX_INPUTS */
@@ -43,7 +48,8 @@ typedef struct ree_gsa_opts {
     int levels;              /* Morris: grid levels p (even, >= 2; 0: 4) */
     int nboot;               /* bootstrap resamples (0: no intervals, NaN bounds) */
     unsigned long long seed; /* Morris design and the bootstrap */
-    ree_gsa_fn f;
+    ree_gsa_fn f;            /* one point; or NULL with fb */
+    ree_gsa_batch_fn fb;     /* several at once (may be NULL); used instead of f when set */
     void *arg;
     void (*progress)(void *arg, long long done, long long total); /* may be NULL */
 } ree_gsa_opts;
