@@ -568,14 +568,22 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
         }
         check_done(&j); /* no block at all */
     }
+    /* Each thread allocates its own worker (as ree_exec_run's threads do: a worker costs
+     * milliseconds, one thread allocating them all was a serial start growing with the threads);
+     * a thread without one (out of memory, or not in the team) runs no block. */
     void **workers = calloc((size_t)nthreads, sizeof *workers);
-    int nalloc = workers ? nthreads : 0;
-    if (!workers)
-        nthreads = 0;
-    for (int i = 0; workers && i < nalloc; i++)
-        if (!(workers[i] = ops->worker_alloc(ops->ctx)))
-            nthreads = i;
-    if (nthreads < 1) { /* no worker at all: this rank cannot run blocks */
+    int nalloc = workers ? nthreads : 0, have = 0;
+    if (workers) {
+#pragma omp parallel num_threads(nthreads)
+        {
+            int t = omp_get_thread_num();
+            if (t < nalloc)
+                workers[t] = ops->worker_alloc(ops->ctx);
+        }
+    }
+    for (int i = 0; i < nalloc; i++)
+        have += workers[i] != NULL;
+    if (have < 1) { /* no worker at all: this rank cannot run blocks */
         st = REE_ENOMEM;
         snprintf(msg, sizeof msg, "out of memory setting up the workspace of rank %d", j.rank);
         if (j.rank == 0) {
@@ -586,7 +594,11 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
         }
     } else {
 #pragma omp parallel num_threads(nthreads)
-        work(&j, workers[omp_get_thread_num()]);
+        {
+            int t = omp_get_thread_num();
+            if (t < nalloc && workers[t])
+                work(&j, workers[t]);
+        }
     }
     for (int i = 0; i < nalloc; i++)
         if (workers[i])
