@@ -183,8 +183,9 @@ ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *e
             /* Each thread allocates the workers of the slots i with i % (its team's size) == its
              * number. A worker (an 8-run lockstep workspace, a block's staging) took 4-5 ms to
              * allocate and first touch on the chain and 9-13 ms on historical-2025, so one
-             * thread allocating all 2T was a serial start growing with T (at -j2 about 18 and
-             * 45 ms, of the chain's 0.78 s and historical-2025's 1.9 s; bench/HISTORY.md). A worker's pages are then first touched, and on a NUMA
+             * thread allocating all 2T was a serial start growing with T: the chain's main
+             * thread ran alone for its first 31 ms at -j2, 11 ms since (perf sched;
+             * bench/HISTORY.md, stop 26). A worker's pages are then first touched, and on a NUMA
              * machine placed, by one of the threads that use the workers. */
             int tid = omp_get_thread_num(), nt = omp_get_num_threads();
             for (int i = tid; i < nslot; i += nt)
@@ -200,7 +201,7 @@ ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *e
                     if (!s.ring[i].w) {
                         snprintf(err, errlen,
                                  "out of memory setting up the workspace of thread %d of %d",
-                                 i % nt + 1, nthreads);
+                                 i % nt + 1, nt);
                         s.fstatus = REE_ENOMEM;
                         ready = 0;
                     }

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <omp.h>
 
 #include "exec.h"
 
@@ -485,7 +486,9 @@ static void test_workers_allocated_by_the_team(void **state)
         char err[256];
         assert_int_equal(run(f, threads, 0, 0, err, sizeof err), REE_OK);
         assert_int_equal(atomic_load(&f->allocs), 2 * threads);
-        assert_true(atomic_load(&f->allocs_elsewhere) >= 1);
+        /* unless the environment keeps the team to one thread (OMP_THREAD_LIMIT, OMP_DYNAMIC) */
+        if (omp_get_thread_limit() >= 2 && !omp_get_dynamic())
+            assert_true(atomic_load(&f->allocs_elsewhere) >= 1);
         assert_logs(f, 12, 0, 1, 12);
         free(f);
     }

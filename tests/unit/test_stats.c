@@ -505,7 +505,8 @@ static void test_acc_pool_same_bytes(void **state)
         ree_acc_free(a);
         ree_acc_free(b);
     }
-    ree_acc_set_pool(1);
+    const char *pool = getenv("REESIM_TEST_POOL");
+    ree_acc_set_pool(pool ? atoi(pool) : 1); /* as main() set it */
     assert_int_equal(len[0], len[1]);
     assert_memory_equal(bytes[0], bytes[1], len[0]);
     free(bytes[0]);
@@ -684,6 +685,11 @@ static void test_point_mass_memory(void **state)
 
 int main(void)
 {
+    /* REESIM_TEST_POOL=2 (tests/CMakeLists.txt, the *_pool runs): every accumulator maps its
+     * sketch pool, whatever its size (the plain runs keep small ones on the heap) */
+    const char *pool = getenv("REESIM_TEST_POOL");
+    if (pool)
+        ree_acc_set_pool(atoi(pool));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ten_values_by_hand),
         cmocka_unit_test(test_matches_r_type7_exactly),

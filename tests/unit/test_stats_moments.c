@@ -232,6 +232,11 @@ static void test_pack_ranges(void **state)
 
 int main(void)
 {
+    /* REESIM_TEST_POOL=2 (tests/CMakeLists.txt, the *_pool runs): every accumulator maps its
+     * sketch pool, whatever its size (the plain runs keep small ones on the heap) */
+    const char *pool = getenv("REESIM_TEST_POOL");
+    if (pool)
+        ree_acc_set_pool(atoi(pool));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_bits_as_full),
         cmocka_unit_test(test_pack_ranges),
