@@ -89,18 +89,11 @@ static ree_status evaluate(void *arg, int count, const double *u, double *y)
             for (int i = 0; i < k; i++)
                 e->vals[t * k + i] = ree_explore_at(&e->x->in[i], u[(q0 + t) * k + i]);
         ree_cli_cases_run(&e->cases, n, e->vals, &e->mo);
-        ree_status st = REE_OK;
-        for (int t = 0; t < n; t++) {
-            if (st == REE_OK && e->cases.st[t] != REE_OK) {
-                st = e->cases.st[t];
-                snprintf(e->err, e->errlen, "%s", e->cases.err[t]);
-            }
-            if (e->cases.st[t] == REE_OK) {
-                if (st == REE_OK)
-                    take(e, &e->cases.res[t], y + (size_t)(q0 + t) * (size_t)e->m);
-                ree_mc_result_free(&e->cases.res[t]);
-            }
-        }
+        ree_status st;
+        int ok = ree_cli_cases_ok(&e->cases, n, &st, e->err, e->errlen);
+        for (int t = 0; t < ok; t++)
+            take(e, &e->cases.res[t], y + (size_t)(q0 + t) * (size_t)e->m);
+        ree_cli_cases_free(&e->cases, n);
         if (st != REE_OK)
             return st;
     }
@@ -315,7 +308,9 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
     e.errlen = sizeof err;
     e.progress = !co.quiet && isatty(fileno(stderr));
     e.ind = malloc((size_t)(p->nindicator > 0 ? p->nindicator : 1) * sizeof *e.ind);
-    e.vals = malloc((size_t)x.k * sizeof *e.vals);
+    /* A trajectory's or a row's evaluations at once when they are short (explore_cli.h) */
+    int conc = ree_cli_cases_conc(runs, (int)co.threads, sobol ? x.k + 2 : x.k + 1);
+    e.vals = malloc((size_t)conc * (size_t)x.k * sizeof *e.vals);
     e.noise = calloc((size_t)(p->nindicator > 0 ? p->nindicator : 1), sizeof *e.noise);
     double *lo = calloc((size_t)x.k, sizeof *lo), *hi = malloc((size_t)x.k * sizeof *hi);
     double *share = calloc((size_t)(p->nindicator > 0 ? p->nindicator : 1), sizeof *share);
@@ -337,15 +332,8 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
     set = ree_cli_open_shared("sensitivity", co.out, p->name, "sensitivity", &st, err, sizeof err);
     if (st != REE_OK)
         goto done;
-    /* A trajectory's or a row's evaluations at once when they are short (explore_cli.h) */
-    int conc = ree_cli_cases_conc(runs, (int)co.threads, sobol ? x.k + 2 : x.k + 1);
     st = ree_cli_cases_open(&e.cases, "sensitivity", p, &x, conc, argv[optind], sets, nsets,
                             no_explore, err, sizeof err);
-    double *vals = st == REE_OK ? realloc(e.vals, (size_t)conc * (size_t)x.k * sizeof *vals) : NULL;
-    if (vals)
-        e.vals = vals;
-    else if (st == REE_OK)
-        st = REE_ENOMEM;
     if (st != REE_OK)
         goto done;
     ree_gsa_opts go = {.k = x.k,

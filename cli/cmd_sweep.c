@@ -198,17 +198,10 @@ ree_status ree_cmd_sweep(int argc, char **argv)
         if (progress)
             fprintf(stderr, "\rcase %lld of %lld   ", cs + m, ncase);
         ree_cli_cases_run(&c, m, design + cs * x.k, &mo);
-        for (int t = 0; t < m; t++) { /* in case order: the first failure decides */
-            if (st == REE_OK && c.st[t] != REE_OK) {
-                st = c.st[t];
-                snprintf(err, sizeof err, "%s", c.err[t]);
-            }
-            if (c.st[t] == REE_OK) {
-                if (st == REE_OK && csv)
-                    write_case(csv, cs + t, &x, design + (cs + t) * x.k, p, &c.res[t]);
-                ree_mc_result_free(&c.res[t]);
-            }
-        }
+        int ok = ree_cli_cases_ok(&c, m, &st, err, sizeof err); /* the first failure decides */
+        for (int t = 0; t < ok && csv; t++)
+            write_case(csv, cs + t, &x, design + (cs + t) * x.k, p, &c.res[t]);
+        ree_cli_cases_free(&c, m);
     }
     ree_cli_cases_close(&c);
     if (progress && together)

@@ -284,3 +284,22 @@ void ree_cli_cases_run(ree_cli_cases *c, int m, const double *vals, const ree_mc
                                     &one, &c->res[t], c->err[t], sizeof c->err[t]);
     }
 }
+
+int ree_cli_cases_ok(const ree_cli_cases *c, int m, ree_status *st, char *err, size_t errlen)
+{
+    *st = REE_OK;
+    for (int t = 0; t < m; t++)
+        if (c->st[t] != REE_OK) {
+            *st = c->st[t];
+            snprintf(err, errlen, "%s", c->err[t]);
+            return t;
+        }
+    return m;
+}
+
+void ree_cli_cases_free(ree_cli_cases *c, int m)
+{
+    for (int t = 0; t < m; t++)
+        if (c->st[t] == REE_OK)
+            ree_mc_result_free(&c->res[t]);
+}

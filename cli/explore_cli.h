@@ -62,6 +62,14 @@ ree_status ree_cli_cases_open(ree_cli_cases *c, const char *cmd, ree_plan *p, re
  * c->st[t], messages in c->err[t]. The caller frees each result whose status is REE_OK. */
 void ree_cli_cases_run(ree_cli_cases *c, int m, const double *vals, const ree_mc_opts *mo);
 
+/* After ree_cli_cases_run of m cases: how many, from the first, succeeded before the first
+ * failure in case order (m when none failed), that failure's status in *st (else REE_OK) and its
+ * message in err. The caller reads results 0 .. (returned) - 1, then ree_cli_cases_free. */
+int ree_cli_cases_ok(const ree_cli_cases *c, int m, ree_status *st, char *err, size_t errlen);
+
+/* Free the results of cases 0 .. m - 1 that succeeded. */
+void ree_cli_cases_free(ree_cli_cases *c, int m);
+
 void ree_cli_cases_close(ree_cli_cases *c);
 
 /* meta.json of an exploration (or calibration) into `set`: the scenario, the run information and
