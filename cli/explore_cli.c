@@ -229,11 +229,13 @@ void ree_cli_cases_close(ree_cli_cases *c)
         ree_cli_inputs_free(&c->cx[t]);
         ree_plan_free(c->copy[t]);
     }
-    free(c->copy);
-    free(c->cx);
-    free(c->res);
-    free(c->st);
-    free(c->err);
+    if (c->copy != &c->copy1) {
+        free(c->copy);
+        free(c->cx);
+        free(c->res);
+        free(c->st);
+        free(c->err);
+    }
     memset(c, 0, sizeof *c);
 }
 
@@ -245,11 +247,19 @@ ree_status ree_cli_cases_open(ree_cli_cases *c, const char *cmd, ree_plan *p, re
     c->p = p;
     c->x = x;
     c->conc = 1; /* what ree_cli_cases_close frees: the copies loaded so far */
-    c->copy = calloc((size_t)conc, sizeof *c->copy);
-    c->cx = calloc((size_t)conc, sizeof *c->cx);
-    c->res = calloc((size_t)conc, sizeof *c->res);
-    c->st = calloc((size_t)conc, sizeof *c->st);
-    c->err = calloc((size_t)conc, sizeof *c->err);
+    if (conc <= 1) {
+        c->copy = &c->copy1;
+        c->cx = &c->cx1;
+        c->res = &c->res1;
+        c->st = &c->st1;
+        c->err = c->err1;
+    } else {
+        c->copy = calloc((size_t)conc, sizeof *c->copy);
+        c->cx = calloc((size_t)conc, sizeof *c->cx);
+        c->res = calloc((size_t)conc, sizeof *c->res);
+        c->st = calloc((size_t)conc, sizeof *c->st);
+        c->err = calloc((size_t)conc, sizeof *c->err);
+    }
     if (!c->copy || !c->cx || !c->res || !c->st || !c->err) {
         snprintf(err, errlen, "out of memory setting up %d cases at once", conc);
         return REE_ENOMEM;

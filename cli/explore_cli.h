@@ -42,6 +42,14 @@ typedef struct ree_cli_cases {
     ree_mc_result *res; /* per copy: its case's result (when st[t] is REE_OK) */
     ree_status *st;     /* and status */
     char (*err)[512];   /* and message */
+    /* One case at a time (always under MPI ranks) uses these, not the heap: a failed allocation
+     * on one rank alone would send it away while the others enter the next case's collectives.
+     * So a set-up ree_cli_cases is not to be copied. */
+    ree_plan *copy1;
+    ree_cli_inputs cx1;
+    ree_mc_result res1;
+    ree_status st1;
+    char err1[1][512];
 } ree_cli_cases;
 
 /* How many cases of `runs` runs to run at once on `threads` threads: one per thread when a case
