@@ -5,7 +5,8 @@
  * the block it is asked to merge and appends the block's first run to the part's log, flagging two
  * merges of one part at once. Checked for 1 to 4 threads, with split returning min(want, K) for K
  * in 1, 2, 5 and without split: every part sees every block exactly once, in block order, and,
- * with at least a part per thread, always from the same thread (parts have owners); progress
+ * with at least a part per thread, always from the same thread (parts have owners, when OpenMP
+ * grants the team asked for: OMP_DYNAMIC or OMP_THREAD_LIMIT may give fewer); progress
  * grows to the end of the last block; the first failure in block order (a block, or the merge of one
  * part of a block) decides the status and message whatever finishes first; the parts of one block
  * are merged by several threads at once; a cancel stops with REE_EINTERRUPTED; 0 runs, a partial
@@ -278,6 +279,13 @@ static void assert_logs(const fake *f, long long nblocks, long long offset, long
 
 static const int ks[] = {0, 1, 2, 5};
 
+/* Whether OpenMP must grant a team of `threads`: not with OMP_DYNAMIC, nor above
+ * OMP_THREAD_LIMIT. */
+static int granted_all(int threads)
+{
+    return !omp_get_dynamic() && omp_get_thread_limit() >= threads;
+}
+
 /* Success: every part sees every block once, in block order; progress grows to the end. */
 static void check_success(long long first_run, long long nruns, long long offset, long long stride)
 {
@@ -302,6 +310,10 @@ static void check_success(long long first_run, long long nruns, long long offset
                  * (exec.c: its share of the totals stays in one core's cache), when OpenMP
                  * granted every thread asked for (without, exec.c gives parts no owners). */
                 int team = threads < nlocal ? threads : (int)nlocal;
+                /* the team asked for, unless the environment may shrink it: so an executor
+                 * that asks for the wrong number of threads still fails here */
+                if (granted_all(team))
+                    assert_int_equal(atomic_load(&f->team), team > 1 ? team : 1);
                 if (ks[ki] && team > 1 && f->nparts >= team && atomic_load(&f->team) == team)
                     assert_int_equal(atomic_load(&f->moved), 0);
                 /* progress: once per block, increasing, ending at the last local block's end */
@@ -473,6 +485,8 @@ static void test_parts_of_a_block_merge_at_once(void **state)
         assert_int_equal(run(f, threads, 0, 0, err, sizeof err), REE_OK);
         assert_int_equal(f->nparts, 5);
         assert_logs(f, 12, 0, 1, 12);
+        if (granted_all(threads))
+            assert_int_equal(atomic_load(&f->team), threads);
         if (atomic_load(&f->team) >= 2) /* not when OMP_THREAD_LIMIT=1 keeps one thread */
             assert_true(atomic_load(&f->most_slow) >= 2);
         free(f);
