@@ -229,7 +229,7 @@ void ree_cli_cases_close(ree_cli_cases *c)
         ree_cli_inputs_free(&c->cx[t]);
         ree_plan_free(c->copy[t]);
     }
-    if (c->copy != &c->copy1) {
+    if (c->copy != &c->one_copy) {
         free(c->copy);
         free(c->cx);
         free(c->res);
@@ -248,11 +248,11 @@ ree_status ree_cli_cases_open(ree_cli_cases *c, const char *cmd, ree_plan *p, re
     c->x = x;
     c->conc = 1; /* what ree_cli_cases_close frees: the copies loaded so far */
     if (conc <= 1) {
-        c->copy = &c->copy1;
-        c->cx = &c->cx1;
-        c->res = &c->res1;
-        c->st = &c->st1;
-        c->err = c->err1;
+        c->copy = &c->one_copy;
+        c->cx = &c->one_cx;
+        c->res = &c->one_res;
+        c->st = &c->one_st;
+        c->err = c->one_err;
     } else {
         c->copy = calloc((size_t)conc, sizeof *c->copy);
         c->cx = calloc((size_t)conc, sizeof *c->cx);

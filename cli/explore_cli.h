@@ -42,14 +42,15 @@ typedef struct ree_cli_cases {
     ree_mc_result *res; /* per copy: its case's result (when st[t] is REE_OK) */
     ree_status *st;     /* and status */
     char (*err)[512];   /* and message */
-    /* One case at a time (always under MPI ranks) uses these, not the heap: a failed allocation
-     * on one rank alone would send it away while the others enter the next case's collectives.
-     * So a set-up ree_cli_cases is not to be copied. */
-    ree_plan *copy1;
-    ree_cli_inputs cx1;
-    ree_mc_result res1;
-    ree_status st1;
-    char err1[1][512];
+    /* One case at a time (always under MPI ranks) points copy, cx, res, st and err at these
+     * (one_copy is copy[0], the plan) instead of allocating them: a failed allocation on one
+     * rank alone would send it away while the others enter the next case's collectives. So a
+     * set-up ree_cli_cases is not to be copied. */
+    ree_plan *one_copy;
+    ree_cli_inputs one_cx;
+    ree_mc_result one_res;
+    ree_status one_st;
+    char one_err[1][512];
 } ree_cli_cases;
 
 /* How many cases of `runs` runs to run at once on `threads` threads: one per thread when a case
