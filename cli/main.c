@@ -100,8 +100,9 @@ static int dispatch(int argc, char **argv)
 
 /* Under MPI ranks (docs/cluster.md) rank 0 alone prints: the others' stdout and stderr go to
  * /dev/null. REESIM_MPI_TRACE (set, any value) has rank 0 print the executor's per-call figures
- * (blocks, bytes received, blocks run per rank) on stderr; REESIM_MPI_SLOW=R:MS (a test aid) has
- * rank R sleep MS ms after each block. */
+ * (blocks, bytes received, blocks run per rank) on stderr. Test aids: REESIM_MPI_SLOW=R:MS has
+ * rank R sleep MS ms after each block; REESIM_MPI_NOMEM=R has rank R's Monte Carlo fail as out
+ * of memory. */
 static int join_ranks(int *argc, char ***argv)
 {
     char err[256] = "";
@@ -112,6 +113,9 @@ static int join_ranks(int *argc, char ***argv)
     const char *slow = getenv("REESIM_MPI_SLOW"); /* R:MS, tests/cli/mpi.sh */
     if (slow && strchr(slow, ':') && atoi(slow) == ree_rank())
         ree_ranks_set_slow(atol(strchr(slow, ':') + 1));
+    const char *nomem = getenv("REESIM_MPI_NOMEM"); /* R, tests/cli/mpi.sh */
+    if (nomem && ree_ranks() > 1 && atoi(nomem) == ree_rank())
+        ree_ranks_set_no_memory(1);
     if (ree_rank() > 0) {
         int fd = open("/dev/null", O_WRONLY);
         if (fd >= 0) {

@@ -142,6 +142,10 @@ FILE *ree_ranks_trace(void);
 /* A test aid (tests/cli/mpi.sh): this rank sleeps `ms` milliseconds after each block it runs, to
  * show that blocks go to the ranks that ask for them. 0 (the default): no sleep. */
 void ree_ranks_set_slow(long ms);
+/* A test aid (tests/cli/mpi.sh): with `on`, this rank's Monte Carlo (ree_mc_run) fails as if its
+ * statistics could not be allocated, to show that no rank is then left waiting for it. */
+void ree_ranks_set_no_memory(int on);
+int ree_ranks_no_memory(void);
 
 /* The executor across ranks (exec_mpi.c); ree_exec_run calls it when ree_ranks() > 1. */
 ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *err,

@@ -681,6 +681,18 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
 #endif
 
 /* Executor settings (exec.h). */
+static int no_memory; /* ree_ranks_set_no_memory */
+
+void ree_ranks_set_no_memory(int on)
+{
+    no_memory = on != 0;
+}
+
+int ree_ranks_no_memory(void)
+{
+    return no_memory;
+}
+
 #ifdef REESIM_MPI
 static FILE *trace_to;
 

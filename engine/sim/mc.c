@@ -458,10 +458,18 @@ ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv
     out->indicators = ree_acc_alloc((size_t)p->nindicator, k);
     if (o->variance)
         out->variance = ree_vb_alloc(p, (ree_vb_scope)o->variance);
-    if (!out->series || !out->indicators || (o->variance && !out->variance)) {
+    int mine = !out->series || !out->indicators || (o->variance && !out->variance);
+    mine |= ree_ranks_no_memory(); /* a test aid (exec.h) */
+    /* On several MPI ranks the Monte Carlo is collective (ree_exec_run): every rank learns
+     * whether any could not allocate, so that none enters it while another has left. */
+    if (ree_ranks() > 1 ? ree_ranks_max(mine) : mine) {
         ree_mc_result_free(out);
-        snprintf(err, errlen, "out of memory allocating the statistics of %d series x %d months",
-                 p->nseries, p->nsteps);
+        if (mine)
+            snprintf(err, errlen,
+                     "out of memory allocating the statistics of %d series x %d months", p->nseries,
+                     p->nsteps);
+        else
+            snprintf(err, errlen, "out of memory on another MPI rank, allocating the statistics");
         return REE_ENOMEM;
     }
     ree_exec_ops ops = {.ctx = &j,

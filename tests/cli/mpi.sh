@@ -4,8 +4,9 @@
 # rank (more blocks than ranks, a partial last block, and fewer blocks than ranks); an invalid scenario exits 65
 # with one diagnostic, an output folder that cannot be created exits 73 and nothing is written;
 # a command that cannot run on ranks is refused; the assignment of blocks is dynamic (a slow rank
-# runs fewer blocks, the bytes unchanged). Skips (passes) when reesim was built without
-# MPI or mpirun is missing. Runs without series quantiles (--series-quantiles off) too.
+# runs fewer blocks, the bytes unchanged); a rank out of memory stops every rank. Skips (passes)
+# when reesim was built without MPI or mpirun is missing. Runs without series quantiles
+# (--series-quantiles off) too.
 # Usage: mpi.sh REESIM SOURCE_DIR WORKDIR
 bin=$1 src=$2 work=$3
 . "$src/tests/cli/lib.sh"
@@ -114,6 +115,23 @@ echo "blocks run per rank (2 ranks, rank 1 slow): $per_rank"
 check "the slow rank ran fewer than its cyclic share of 8 blocks" \
     test -n "$per_rank" -a "${per_rank#* }" -lt 8 -a "${per_rank% *}" -gt 8
 check "slow rank: every CSV identical" same_csv "$work/slow1" "$work/slow"
+
+# A rank whose statistics cannot be allocated (REESIM_MPI_NOMEM=R, a test aid): every rank stops
+# with out of memory (71) and none waits for it in a collective (a hang would meet the timeout:
+# 124); rank 0 says whose memory ran out, and nothing is written.
+nomem() { # nomem R: 2 ranks, rank R out of memory; prints the exit code
+    (export REESIM_MPI_NOMEM=$1
+        status timeout 120 mpirun --oversubscribe --allow-run-as-root -np 2 "$bin" run "$g" \
+            -n 200 -j 1 -q -o "$work/nomem$1")
+}
+check "rank 0 out of memory: every rank stops, exit 71" test "$(nomem 0)" = 71
+check "rank 0 out of memory: said so" grep -q "out of memory allocating the statistics" \
+    "$work/stderr"
+check "rank 0 out of memory: nothing written" test ! -e "$work/nomem0"
+check "rank 1 out of memory: every rank stops, exit 71" test "$(nomem 1)" = 71
+check "rank 1 out of memory: rank 0 says another rank's" \
+    grep -q "out of memory on another MPI rank" "$work/stderr"
+check "rank 1 out of memory: nothing written" test ! -e "$work/nomem1"
 
 check "compare, one process" \
     test "$(status "$bin" compare "$g" "$work/tight.yaml" -n 200 -j 2 -q -o "$work/cmp1")" = 0
