@@ -110,12 +110,21 @@ ree_status ree_cmd_compare(int argc, char **argv)
     ree_compare *cmp = NULL;
     ree_outset *set = NULL;
     char err[512] = "";
-    if (worst)
-        goto done;
-    cmp = ree_compare_alloc(plans[0], (const ree_plan *const *)plans + 1, nplan - 1, stderr);
-    if (!cmp) {
-        st = REE_ENOMEM;
-        snprintf(err, sizeof err, "out of memory matching the scenarios");
+    if (!worst)
+        cmp = ree_compare_alloc(plans[0], (const ree_plan *const *)plans + 1, nplan - 1, stderr);
+    /* The Monte Carlo is collective on several MPI ranks: a rank that could not load the
+     * scenarios (a file that differs between hosts) or had no memory for the paired sums stops
+     * every rank, not itself alone. */
+    int mine = worst != REE_OK || !cmp;
+    int who = ree_ranks() > 1 ? ree_ranks_max(mine ? ree_rank() + 1 : 0) : mine;
+    if (who) {
+        if (worst) /* the loader said why */
+            goto done;
+        st = cmp ? REE_EINVALID : REE_ENOMEM;
+        if (cmp)
+            snprintf(err, sizeof err, "MPI rank %d could not load or match the scenarios", who - 1);
+        else
+            snprintf(err, sizeof err, "out of memory matching the scenarios");
         goto done;
     }
     ree_run_info info = {.nruns = co.runs > 0 ? co.runs : plans[0]->runs,

@@ -113,8 +113,10 @@ static int join_ranks(int *argc, char ***argv)
     const char *slow = getenv("REESIM_MPI_SLOW"); /* R:MS, tests/cli/mpi.sh */
     if (slow && strchr(slow, ':') && atoi(slow) == ree_rank())
         ree_ranks_set_slow(atol(strchr(slow, ':') + 1));
-    const char *nomem = getenv("REESIM_MPI_NOMEM"); /* R, tests/cli/mpi.sh */
-    if (nomem && ree_ranks() > 1 && atoi(nomem) == ree_rank())
+    const char *nomem = getenv("REESIM_MPI_NOMEM"); /* R, tests/cli/mpi.sh: a rank number only */
+    char *end = NULL;
+    long r = nomem && *nomem ? strtol(nomem, &end, 10) : -1;
+    if (end && !*end && r == ree_rank() && ree_ranks() > 1)
         ree_ranks_set_no_memory(1);
     if (ree_rank() > 0) {
         int fd = open("/dev/null", O_WRONLY);

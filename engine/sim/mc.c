@@ -461,15 +461,18 @@ ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv
     int mine = !out->series || !out->indicators || (o->variance && !out->variance);
     mine |= ree_ranks_no_memory(); /* a test aid (exec.h) */
     /* On several MPI ranks the Monte Carlo is collective (ree_exec_run): every rank learns
-     * whether any could not allocate, so that none enters it while another has left. */
-    if (ree_ranks() > 1 ? ree_ranks_max(mine) : mine) {
+     * whether any could not allocate (the highest such rank + 1), so that none enters it while
+     * another has left. */
+    int who = ree_ranks() > 1 ? ree_ranks_max(mine ? ree_rank() + 1 : 0) : mine;
+    if (who) {
         ree_mc_result_free(out);
         if (mine)
             snprintf(err, errlen,
                      "out of memory allocating the statistics of %d series x %d months", p->nseries,
                      p->nsteps);
         else
-            snprintf(err, errlen, "out of memory on another MPI rank, allocating the statistics");
+            snprintf(err, errlen, "out of memory on MPI rank %d, allocating the statistics",
+                     who - 1);
         return REE_ENOMEM;
     }
     ree_exec_ops ops = {.ctx = &j,

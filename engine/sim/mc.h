@@ -68,7 +68,9 @@ typedef struct ree_mc_result {
 /* Run the Monte Carlo. When `runs_csv` is not NULL, one row per run and indicator is written
  * to it in run order (scenario,run,entity,indicator,unit,value). Returns REE_OK and fills *out
  * (release with ree_mc_result_free), or REE_EBALANCE / REE_ENOMEM / REE_EINTERRUPTED with a
- * message in `err`. */
+ * message in `err`. Collective on several MPI ranks (ree_ranks() > 1): every rank calls it with
+ * the same plan and options, and a rank that cannot allocate the statistics makes every rank
+ * return REE_ENOMEM. */
 ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv,
                       ree_mc_result *out, char *err, size_t errlen);
 

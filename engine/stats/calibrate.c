@@ -84,9 +84,13 @@ static double f_eval(const gsl_vector *z, void *arg)
     for (int i = 0; i < ob->n; i++)
         ob->x[i] = to_x(&ob->p->calib[i], &ob->slots[i], gsl_vector_get(z, (size_t)i));
     ree_ranks_bcast(ob->x, (size_t)ob->n * sizeof *ob->x); /* rank 0's point (exp may differ) */
-    for (int i = 0; i < ob->n; i++)
-        if (ree_slot_set(ob->p, &ob->slots[i], ob->x[i], why, sizeof why))
-            return BAD_SCORE;
+    int bad = 0;
+    for (int i = 0; i < ob->n && !bad; i++)
+        bad = ree_slot_set(ob->p, &ob->slots[i], ob->x[i], why, sizeof why) != 0;
+    /* score_now is collective on several ranks: a point one rank alone could not set (out of
+     * memory) scores badly on every rank, not on that one alone. */
+    if (ree_ranks() > 1 ? ree_ranks_max(bad) : bad)
+        return BAD_SCORE;
     double s = score_now(ob);
     return ob->status == REE_OK && isfinite(s) ? s : BAD_SCORE;
 }

@@ -82,15 +82,19 @@ ree_status ree_explore_case(ree_plan *p, const ree_param_slot *slots, int k, con
                             const ree_mc_opts *mo, ree_mc_result *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    for (int i = 0; i < k; i++) {
+    int bad = 0;
+    for (int i = 0; i < k && !bad; i++) {
         double v = slots[i].def->flags & REE_PF_INT ? nearbyint(x[i]) : x[i];
         char why[400];
-        if (ree_slot_set(p, &slots[i], v, why, sizeof why)) {
+        if ((bad = ree_slot_set(p, &slots[i], v, why, sizeof why) != 0))
             snprintf(err, errlen, "%s", why);
-            return REE_EINVALID;
-        }
     }
-    return ree_mc_run(p, mo, NULL, out, err, errlen);
+    /* The case is collective on several MPI ranks (ree_mc_run): a value that one rank alone
+     * could not set (out of memory) stops every rank, not that one alone. */
+    int who = ree_ranks() > 1 ? ree_ranks_max(bad ? ree_rank() + 1 : 0) : bad;
+    if (who && !bad)
+        snprintf(err, errlen, "MPI rank %d could not set the case's inputs", who - 1);
+    return who ? REE_EINVALID : ree_mc_run(p, mo, NULL, out, err, errlen);
 }
 
 double ree_explore_share(const ree_acc *a, size_t cell, const char *op, double x)
