@@ -116,7 +116,7 @@ ree_status ree_cmd_compare(int argc, char **argv)
      * scenarios (a file that differs between hosts) or had no memory for the paired sums stops
      * every rank, not itself alone. */
     int mine = worst != REE_OK || !cmp;
-    int who = ree_ranks() > 1 ? ree_ranks_max(mine ? ree_rank() + 1 : 0) : mine;
+    int who = ree_ranks_failed(mine);
     if (who) {
         if (worst) /* the loader said why */
             goto done;

@@ -134,6 +134,10 @@ void ree_ranks_bcast(void *buf, size_t len);
 /* Collective: the largest of every rank's `v` (e.g. the number of the signal that stopped any
  * rank), returned on every rank. Returns `v` on one rank. */
 int ree_ranks_max(int v);
+/* Collective: whether any rank failed (`mine` nonzero on it) before a collective step, so that
+ * every rank stops there together: 0 when none did, else 1 + the highest rank that did. On one
+ * rank: 1 when `mine`, else 0. */
+int ree_ranks_failed(int mine);
 /* Where rank 0 reports, after each executor call on several ranks, the figures of the cluster
  * estimate (docs/cluster.md: ranks, blocks, blocks received and their bytes); NULL (the default):
  * nowhere. The stream stays the caller's. */

@@ -114,3 +114,8 @@ int ree_ranks_max(int v)
 }
 
 #endif
+
+int ree_ranks_failed(int mine)
+{
+    return ree_ranks_max(mine ? ree_rank() + 1 : 0);
+}

@@ -461,9 +461,8 @@ ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv
     int mine = !out->series || !out->indicators || (o->variance && !out->variance);
     mine |= ree_ranks_no_memory(); /* a test aid (exec.h) */
     /* On several MPI ranks the Monte Carlo is collective (ree_exec_run): every rank learns
-     * whether any could not allocate (the highest such rank + 1), so that none enters it while
-     * another has left. */
-    int who = ree_ranks() > 1 ? ree_ranks_max(mine ? ree_rank() + 1 : 0) : mine;
+     * whether any could not allocate, so that none enters it while another has left. */
+    int who = ree_ranks_failed(mine);
     if (who) {
         ree_mc_result_free(out);
         if (mine)

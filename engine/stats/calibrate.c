@@ -89,7 +89,7 @@ static double f_eval(const gsl_vector *z, void *arg)
         bad = ree_slot_set(ob->p, &ob->slots[i], ob->x[i], why, sizeof why) != 0;
     /* score_now is collective on several ranks: a point one rank alone could not set (out of
      * memory) scores badly on every rank, not on that one alone. */
-    if (ree_ranks() > 1 ? ree_ranks_max(bad) : bad)
+    if (ree_ranks_failed(bad))
         return BAD_SCORE;
     double s = score_now(ob);
     return ob->status == REE_OK && isfinite(s) ? s : BAD_SCORE;

@@ -91,7 +91,7 @@ ree_status ree_explore_case(ree_plan *p, const ree_param_slot *slots, int k, con
     }
     /* The case is collective on several MPI ranks (ree_mc_run): a value that one rank alone
      * could not set (out of memory) stops every rank, not that one alone. */
-    int who = ree_ranks() > 1 ? ree_ranks_max(bad ? ree_rank() + 1 : 0) : bad;
+    int who = ree_ranks_failed(bad);
     if (who && !bad)
         snprintf(err, errlen, "MPI rank %d could not set the case's inputs", who - 1);
     return who ? REE_EINVALID : ree_mc_run(p, mo, NULL, out, err, errlen);
