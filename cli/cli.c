@@ -485,21 +485,68 @@ double ree_cli_wall(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Under several MPI ranks every rank loads the scenario itself, so a host whose files differ
+ * must stop every rank: a rank that could not load would leave the others waiting at their first
+ * collective step, and one that loaded other bytes would mix its runs into the results. Collective;
+ * returns `p`, or NULL (freeing it) with *status the same on every rank: rank 0's when it failed
+ * (it has printed its diagnostics), else the failing rank's. Rank 0 says which rank and why. */
+static ree_plan *agree_loaded(const char *path, ree_plan *p, const ree_diag *d, ree_status *status)
+{
+    int who = ree_ranks_failed(p == NULL);
+    if (who) {
+        ree_status root = ree_ranks_share(p ? REE_OK : *status);
+        struct {
+            int status;
+            char why[400];
+        } msg = {0};
+        if (ree_rank() == who - 1) {
+            msg.status = (int)*status;
+            ree_diag_first_error(d, msg.why, sizeof msg.why);
+            if (!*msg.why)
+                snprintf(msg.why, sizeof msg.why, "%s", ree_status_message(*status));
+        }
+        ree_ranks_bcast_from(who - 1, &msg, sizeof msg);
+        if (root == REE_OK)
+            fprintf(stderr,
+                    "reesim: MPI rank %d could not load %s: %s; no rank runs (give every "
+                    "host the same files)\n",
+                    who - 1, path, msg.why);
+        *status = root != REE_OK ? root : (ree_status)msg.status;
+        ree_plan_free(p);
+        return NULL;
+    }
+    char mine[65], theirs[65];
+    ree_plan_inputs_sha256(p, mine);
+    who = ree_ranks_differ(mine, sizeof mine);
+    if (!who)
+        return p;
+    memcpy(theirs, mine, sizeof theirs);
+    ree_ranks_bcast_from(who - 1, theirs, sizeof theirs);
+    fprintf(stderr,
+            "reesim: MPI rank %d loaded %s with other contents than rank 0 (the scenario or an "
+            "observations file differs between hosts: SHA-256 %.16s... against %.16s...); no "
+            "rank runs (give every host the same files)\n",
+            who - 1, path, theirs, mine);
+    *status = REE_EINVALID;
+    ree_plan_free(p);
+    return NULL;
+}
+
 ree_plan *ree_cli_load(const char *path, ree_status *status)
 {
     ree_diag *d = ree_diag_alloc(0);
-    if (!d) {
-        ree_cli_report_oom("loading the scenario");
-        *status = REE_ENOMEM;
-        return NULL;
+    ree_status st = REE_ENOMEM;
+    ree_plan *p = NULL;
+    if (d) {
+        ree_cli_reads(path);
+        p = ree_plan_load(path, d, &st);
+        ree_diag_print(d, stderr);
     }
-    ree_status st = REE_OK;
-    ree_cli_reads(path);
-    ree_plan *p = ree_plan_load(path, d, &st);
-    ree_diag_print(d, stderr);
-    ree_diag_free(d);
     if (!p && st == REE_ENOMEM)
         ree_cli_report_oom("loading the scenario");
     *status = p ? REE_OK : st;
+    if (ree_ranks() > 1)
+        p = agree_loaded(path, p, d, status);
+    ree_diag_free(d);
     return p;
 }

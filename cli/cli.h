@@ -67,7 +67,9 @@ ree_status ree_cli_parse(int argc, char **argv, const ree_cli_spec *spec, ree_cl
 /* REE_OK when exactly one operand (the scenario) follows the options, else a usage message. */
 ree_status ree_cli_one_operand(int argc, char **argv, const char *cmd);
 
-/* Load a scenario, printing its diagnostics on stderr; NULL with *status why. */
+/* Load a scenario, printing its diagnostics on stderr; NULL with *status why. Collective on
+ * several MPI ranks: every rank loads it, and all stop together, with the same status, when one
+ * could not or loaded other contents than rank 0 (ree_plan_inputs_sha256). */
 ree_plan *ree_cli_load(const char *path, ree_status *status);
 
 /* Wall-clock time in seconds since the epoch (for meta.json). */

@@ -102,12 +102,31 @@ static int dispatch(int argc, char **argv)
  * /dev/null. REESIM_MPI_TRACE (set, any value) has rank 0 print the executor's per-call figures
  * (blocks, bytes received, blocks run per rank) on stderr. Test aids: REESIM_MPI_SLOW=R:MS has
  * rank R sleep MS ms after each block; REESIM_MPI_NOMEM=R has rank R's Monte Carlo fail as out
- * of memory. */
+ * of memory; REESIM_MPI_BUILD=R:TEXT has rank R say it runs reesim TEXT. */
 static int join_ranks(int *argc, char ***argv)
 {
     char err[256] = "";
     if (ree_ranks_init(argc, argv, err, sizeof err) != 0) {
         fprintf(stderr, "reesim: %s\n", err);
+        return -1;
+    }
+    /* Every rank must run the same reesim: another build may simulate otherwise. */
+    char mine[128] = "", theirs[128];
+    const char *fake = getenv("REESIM_MPI_BUILD"); /* R:TEXT, tests/cli/mpi.sh */
+    char *colon = NULL;
+    if (fake && strtol(fake, &colon, 10) == ree_rank() && colon != fake && *colon == ':')
+        snprintf(mine, sizeof mine, "%s", colon + 1);
+    else
+        snprintf(mine, sizeof mine, "%s (git %s)", ree_version(), REESIM_GIT_REV);
+    int who = ree_ranks_differ(mine, sizeof mine);
+    if (who) {
+        memcpy(theirs, mine, sizeof theirs);
+        ree_ranks_bcast_from(who - 1, theirs, sizeof theirs);
+        if (ree_rank() == 0)
+            fprintf(stderr,
+                    "reesim: MPI rank %d runs reesim %s, rank 0 reesim %s; every rank must "
+                    "run the same build\n",
+                    who - 1, theirs, mine);
         return -1;
     }
     const char *slow = getenv("REESIM_MPI_SLOW"); /* R:MS, tests/cli/mpi.sh */

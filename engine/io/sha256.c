@@ -6,21 +6,34 @@
  */
 #include "sha256.h"
 #include <stdint.h>
-#include <sys/types.h>
-#include <sha2.h>
 
-int ree_sha256_hex(const void *data, size_t len, char hex[65])
+void ree_sha256_init(ree_sha256 *h)
 {
-    SHA2_CTX ctx;
+    SHA256Init(h);
+}
+
+void ree_sha256_add(ree_sha256 *h, const void *data, size_t len)
+{
+    SHA256Update(h, data, len);
+}
+
+void ree_sha256_hex_end(ree_sha256 *h, char hex[65])
+{
     uint8_t md[SHA256_DIGEST_LENGTH];
-    SHA256Init(&ctx);
-    SHA256Update(&ctx, data, len);
-    SHA256Final(md, &ctx);
+    SHA256Final(md, h);
     static const char digits[] = "0123456789abcdef";
     for (unsigned i = 0; i < SHA256_DIGEST_LENGTH; i++) {
         hex[2 * i] = digits[md[i] >> 4];
         hex[2 * i + 1] = digits[md[i] & 15];
     }
     hex[64] = '\0';
+}
+
+int ree_sha256_hex(const void *data, size_t len, char hex[65])
+{
+    ree_sha256 h;
+    ree_sha256_init(&h);
+    ree_sha256_add(&h, data, len);
+    ree_sha256_hex_end(&h, hex);
     return 0;
 }

@@ -385,25 +385,49 @@ static void print_caret(const char *line, int col, int indent, FILE *out)
     fputs("^\n", out);
 }
 
+/* A message's first line, `file:line:col: error: path: text`, without its line break. */
+static void print_head(const message *m, FILE *out)
+{
+    if (m->file) {
+        fputs(m->file, out);
+        if (m->line > 0) {
+            fprintf(out, ":%d", m->line);
+            if (m->col > 0)
+                fprintf(out, ":%d", m->col);
+        }
+        fputs(": ", out);
+    }
+    fputs(m->sev == SEV_ERROR ? "error: " : "warning: ", out);
+    if (m->path)
+        fprintf(out, "%s: ", m->path);
+    fputs(m->text, out);
+}
+
+void ree_diag_first_error(const ree_diag *d, char *buf, size_t len)
+{
+    if (!len)
+        return;
+    *buf = '\0';
+    for (size_t i = 0; d && i < d->n; i++)
+        if (d->msgs[i].sev == SEV_ERROR) {
+            FILE *f = fmemopen(buf, len, "w");
+            if (f) {
+                print_head(&d->msgs[i], f);
+                fclose(f);
+            }
+            buf[len - 1] = '\0'; /* fmemopen need not end a full buffer with a NUL */
+            return;
+        }
+}
+
 void ree_diag_print(const ree_diag *d, FILE *out)
 {
     if (!d || !out)
         return;
     for (size_t i = 0; i < d->n; i++) {
         const message *m = &d->msgs[i];
-        if (m->file) {
-            fputs(m->file, out);
-            if (m->line > 0) {
-                fprintf(out, ":%d", m->line);
-                if (m->col > 0)
-                    fprintf(out, ":%d", m->col);
-            }
-            fputs(": ", out);
-        }
-        fputs(m->sev == SEV_ERROR ? "error: " : "warning: ", out);
-        if (m->path)
-            fprintf(out, "%s: ", m->path);
-        fprintf(out, "%s\n", m->text);
+        print_head(m, out);
+        fputc('\n', out);
         if (m->source_line) {
             fprintf(out, "%s%s%s\n", m->cut_left ? "..." : "", m->source_line,
                     m->cut_right ? "..." : "");

@@ -46,6 +46,10 @@ void ree_diag_warning(ree_diag *d, ree_mark m, const char *path, const char *fmt
 #endif
     ;
 
+/* The first error recorded, as the first line ree_diag_print gives it (`file:line:col: error:
+ * path: message`, no source line), into `buf` (len bytes, cut to fit); "" when there is none. */
+void ree_diag_first_error(const ree_diag *d, char *buf, size_t len);
+
 /* ree_diag_count (declared in reesim/reesim.h) counts errors recorded, including those past the
  * bound; warnings do not count.
  *

@@ -131,6 +131,8 @@ ree_status ree_ranks_share(ree_status st);
 /* Collective: the `len` bytes at `buf` on rank 0 copied into `buf` on every rank (rank 0's
  * decision: the next lever value, a minimiser's score or point). Does nothing on one rank. */
 void ree_ranks_bcast(void *buf, size_t len);
+/* Collective: the same from rank `root` (0 .. ree_ranks() - 1), e.g. the rank that failed. */
+void ree_ranks_bcast_from(int root, void *buf, size_t len);
 /* Collective: the largest of every rank's `v` (e.g. the number of the signal that stopped any
  * rank), returned on every rank. Returns `v` on one rank. */
 int ree_ranks_max(int v);
@@ -138,6 +140,10 @@ int ree_ranks_max(int v);
  * every rank stops there together: 0 when none did, else 1 + the highest rank that did. On one
  * rank: 1 when `mine`, else 0. */
 int ree_ranks_failed(int mine);
+/* Collective: whether every rank holds the same `len` bytes at `buf` as rank 0 (a digest of what
+ * it loaded, its build): 0 when all do, else 1 + the highest rank whose bytes differ. 0 on one
+ * rank. */
+int ree_ranks_differ(const void *buf, size_t len);
 /* Where rank 0 reports, after each executor call on several ranks, the figures of the cluster
  * estimate (docs/cluster.md: ranks, blocks, blocks received and their bytes); NULL (the default):
  * nowhere. The stream stays the caller's. */

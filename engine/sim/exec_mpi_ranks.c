@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "exec.h"
 
 #ifdef REESIM_MPI
@@ -59,11 +60,11 @@ ree_status ree_ranks_share(ree_status st)
     return (ree_status)v;
 }
 
-void ree_ranks_bcast(void *buf, size_t len)
+void ree_ranks_bcast_from(int root, void *buf, size_t len)
 {
     for (size_t done = 0; nranks > 1 && done < len;) { /* MPI counts are int */
         size_t part = len - done < (size_t)1 << 30 ? len - done : (size_t)1 << 30;
-        MPI_Bcast((char *)buf + done, (int)part, MPI_BYTE, 0, MPI_COMM_WORLD);
+        MPI_Bcast((char *)buf + done, (int)part, MPI_BYTE, root, MPI_COMM_WORLD);
         done += part;
     }
 }
@@ -103,9 +104,9 @@ ree_status ree_ranks_share(ree_status st)
     return st;
 }
 
-void ree_ranks_bcast(void *buf, size_t len)
+void ree_ranks_bcast_from(int root, void *buf, size_t len)
 {
-    (void)buf, (void)len;
+    (void)root, (void)buf, (void)len;
 }
 
 int ree_ranks_max(int v)
@@ -118,4 +119,24 @@ int ree_ranks_max(int v)
 int ree_ranks_failed(int mine)
 {
     return ree_ranks_max(mine ? ree_rank() + 1 : 0);
+}
+
+void ree_ranks_bcast(void *buf, size_t len)
+{
+    ree_ranks_bcast_from(0, buf, len);
+}
+
+int ree_ranks_differ(const void *buf, size_t len)
+{
+    if (ree_ranks() < 2)
+        return 0;
+    unsigned char part[256]; /* rank 0's bytes, a part at a time */
+    int differs = 0;
+    for (size_t done = 0; done < len; done += sizeof part) {
+        size_t n = len - done < sizeof part ? len - done : sizeof part;
+        memcpy(part, (const unsigned char *)buf + done, n);
+        ree_ranks_bcast(part, n);
+        differs |= memcmp(part, (const unsigned char *)buf + done, n) != 0;
+    }
+    return ree_ranks_failed(differs);
 }

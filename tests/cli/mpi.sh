@@ -4,7 +4,8 @@
 # rank (more blocks than ranks, a partial last block, and fewer blocks than ranks); an invalid scenario exits 65
 # with one diagnostic, an output folder that cannot be created exits 73 and nothing is written;
 # a command that cannot run on ranks is refused; the assignment of blocks is dynamic (a slow rank
-# runs fewer blocks, the bytes unchanged); a rank out of memory stops every rank. Skips (passes)
+# runs fewer blocks, the bytes unchanged); a rank out of memory, or one whose scenario or build
+# differs from rank 0's, stops every rank. Skips (passes)
 # when reesim was built without MPI or mpirun is missing. Runs without series quantiles
 # (--series-quantiles off) too.
 # Usage: mpi.sh REESIM SOURCE_DIR WORKDIR
@@ -184,6 +185,64 @@ check "one message from reesim sweep" test "$(grep -c '^reesim' "$work/stderr")"
 check "sensitivity, output under a file on 3 ranks: 73" \
     test "$(status mpi 3 sensitivity "$t" $gsa -j 1 -o "$work/file/g")" = 73
 check "one message from reesim sensitivity" test "$(grep -c '^reesim' "$work/stderr")" = 1
+
+# Hosts whose files differ (an MPMD launch gives each rank its own operand): every rank loads the
+# scenario itself, and all stop together before any run when one could not load it (exit 65, or
+# its own status; rank 0 names it and quotes its first error) or loaded other contents than rank 0
+# (the scenario's text, or its observations file: exit 65), the parent folder left empty. The
+# same bytes under another path run. The code before this check exits 0 with the other host's
+# scenario's runs mixed into the results.
+mkdir -p "$work/host2" "$work/host3"
+cp "$g" "$work/observed.csv" "$work/host2/"
+cp "$g" "$work/host3/"
+sed '3s/,[0-9]*$/,1/' "$work/observed.csv" >"$work/host3/observed.csv"
+sed 's/capacity: 6000,/capacity: 6001,/' "$g" >"$work/other.yaml"
+sed 's/^nodes:/nodez:/' "$g" >"$work/broken.yaml"
+two() { # two CMD A B [args]: rank 0 runs CMD A, rank 1 CMD B; prints the exit code
+    rm -rf "$work/two" && mkdir "$work/two"
+    c=$1 a=$2 b=$3
+    shift 3
+    status timeout -k 10 120 mpirun --oversubscribe --allow-run-as-root \
+        -np 1 "$bin" "$c" "$a" "$@" -o "$work/two/out" : -np 1 "$bin" "$c" "$b" "$@" -o "$work/two/out"
+}
+check "fixture: other.yaml differs" test -n "$(cmp "$g" "$work/other.yaml")"
+check "fixture: host3's observations differ" \
+    test -n "$(cmp "$work/observed.csv" "$work/host3/observed.csv")"
+check "the same bytes under another path: exit 0" \
+    test "$(two run "$g" "$work/host2/golden.yaml" -n 200 -j 1 -q)" = 0
+check "the same bytes under another path: every CSV identical" same_csv "$work/run1" "$work/two/out"
+check "another scenario on rank 1: every rank stops, exit 65" \
+    test "$(two run "$g" "$work/other.yaml" -n 200 -j 1 -q)" = 65
+check "another scenario on rank 1: said so" grep -q "MPI rank 1 loaded .* other contents" \
+    "$work/stderr"
+check "another scenario on rank 1: nothing written" test -z "$(ls -A "$work/two")"
+check "other observations on rank 1: exit 65" \
+    test "$(two run "$g" "$work/host3/golden.yaml" -n 200 -j 1 -q)" = 65
+check "other observations on rank 1: nothing written" test -z "$(ls -A "$work/two")"
+check "rank 1 cannot load: exit 65" test "$(two run "$g" "$work/broken.yaml" -n 200 -j 1 -q)" = 65
+check "rank 1 cannot load: rank 0 quotes its first error" \
+    grep -q "MPI rank 1 could not load .*broken.yaml:[0-9]*:[0-9]*: error: nodez: unknown key" \
+    "$work/stderr"
+check "rank 1 cannot load: nothing written" test -z "$(ls -A "$work/two")"
+check "rank 0 cannot load: exit 65" test "$(two run "$work/broken.yaml" "$g" -n 200 -j 1 -q)" = 65
+check "rank 0 cannot load: its own diagnostics, no word of rank 1" \
+    sh -c '! grep -q "MPI rank" "$1" && grep -q "error: nodez" "$1"' sh "$work/stderr"
+check "sweep, another scenario on rank 1: exit 65" \
+    test "$(two sweep "$g" "$work/other.yaml" --no-explore --set nodes.us_cars.demand=200,400 \
+        -n 64 -j 1 -q)" = 65
+check "sweep: nothing written" test -z "$(ls -A "$work/two")"
+check "compare, another second scenario on rank 1: exit 65" \
+    test "$(status timeout -k 10 120 mpirun --oversubscribe --allow-run-as-root \
+        -np 1 "$bin" compare "$g" "$work/tight.yaml" -n 64 -j 1 -q -o "$work/two/out" : \
+        -np 1 "$bin" compare "$g" "$work/other.yaml" -n 64 -j 1 -q -o "$work/two/out")" = 65
+check "compare: nothing written" test -z "$(ls -A "$work/two")"
+# Another build on a rank (the test aid REESIM_MPI_BUILD=R:TEXT): every rank stops at the start.
+check "another build on rank 1: exit 70" \
+    test "$(export REESIM_MPI_BUILD=1:0.0.0; status timeout -k 10 120 mpirun --oversubscribe \
+        --allow-run-as-root -np 2 "$bin" run "$g" -n 64 -q -o "$work/two/out")" = 70
+check "another build on rank 1: said so" grep -q "MPI rank 1 runs reesim 0.0.0, rank 0 reesim" \
+    "$work/stderr"
+check "another build on rank 1: nothing written" test -z "$(ls -A "$work/two")"
 
 # search and calibrate: every evaluation's Monte Carlo runs on the ranks; rank 0's probability
 # (search) or score and point (calibrate) is shared, so every rank takes the same next step.

@@ -144,6 +144,38 @@ static void test_no_path_and_warning(void **state)
     ree_diag_free(d);
 }
 
+/* ree_diag_first_error: the first error's head line (a warning before it skipped), cut to the
+ * buffer and always terminated; "" without an error. */
+static void test_first_error(void **state)
+{
+    (void)state;
+    ree_source src = src_of("a.yaml", "runs: 10000\nseed: 20250404\n");
+    ree_diag *d = ree_diag_alloc(0);
+    char buf[64];
+    ree_diag_first_error(d, buf, sizeof buf);
+    assert_string_equal(buf, "");
+    ree_mark m1 = {&src, 1, 7};
+    ree_mark m2 = {&src, 2, 1};
+    ree_diag_warning(d, m2, "", "seed given twice");
+    ree_diag_first_error(d, buf, sizeof buf);
+    assert_string_equal(buf, "");
+    ree_diag_error(d, m1, "runs", "at most %d", 5000);
+    ree_diag_error(d, m2, "seed", "bad");
+    memset(buf, 'x', sizeof buf);
+    ree_diag_first_error(d, buf, sizeof buf);
+    assert_string_equal(buf, "a.yaml:1:7: error: runs: at most 5000");
+    char small[12];
+    memset(small, 'x', sizeof small);
+    ree_diag_first_error(d, small, sizeof small);
+    assert_string_equal(small, "a.yaml:1:7:");
+    char one[1] = {'x'};
+    ree_diag_first_error(d, one, sizeof one);
+    assert_int_equal(one[0], '\0');
+    ree_diag_first_error(NULL, buf, sizeof buf);
+    assert_string_equal(buf, "");
+    ree_diag_free(d);
+}
+
 /* Marks without a source, without a line, without a column. */
 static void test_partial_marks(void **state)
 {
@@ -477,6 +509,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_with_path_and_caret),
         cmocka_unit_test(test_no_path_and_warning),
+        cmocka_unit_test(test_first_error),
         cmocka_unit_test(test_control_bytes_escaped),
         cmocka_unit_test(test_c1_controls_escaped),
         cmocka_unit_test(test_snippet_c1),

@@ -1,4 +1,5 @@
-/* Tests for engine/io/sha256.c: FIPS 180-2 test vectors and padding boundaries. */
+/* Tests for engine/io/sha256.c: FIPS 180-2 test vectors and padding boundaries, one-shot and
+ * incremental. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,6 +40,17 @@ static void test_sha256(void **state)
         buf[i] = (unsigned char)((i * 7 + 3) % 251);
     for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
         assert_int_equal(ree_sha256_hex(buf, v[k].n, hex), 0);
+        assert_string_equal(hex, v[k].hex);
+        /* the same bytes in parts of 1, 3, 7 .. bytes, with an empty part between */
+        ree_sha256 h;
+        ree_sha256_init(&h);
+        for (size_t at = 0, part = 1; at < v[k].n; at += part, part = part * 2 + 1) {
+            size_t n = v[k].n - at < part ? v[k].n - at : part;
+            ree_sha256_add(&h, buf + at, n);
+            ree_sha256_add(&h, buf, 0);
+        }
+        memset(hex, 'x', sizeof hex);
+        ree_sha256_hex_end(&h, hex);
         assert_string_equal(hex, v[k].hex);
     }
     /* FIPS 180-2: one million 'a'. */
