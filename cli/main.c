@@ -98,11 +98,18 @@ static int dispatch(int argc, char **argv)
     return ree_cli_exit_code(REE_EUSAGE);
 }
 
+/* How long a rank whose command failed waits at the end for the others (ree_ranks_end) before
+ * it ends the job: agreed failures reach the end together, within milliseconds. */
+static double end_wait = 60;
+static int fail_alone;           /* REESIM_MPI_FAIL names this rank */
+static int loud = STDERR_FILENO; /* this rank's stderr before any redirection to /dev/null */
+
 /* Under MPI ranks (docs/cluster.md) rank 0 alone prints: the others' stdout and stderr go to
  * /dev/null. REESIM_MPI_TRACE (set, any value) has rank 0 print the executor's per-call figures
  * (blocks, bytes received, blocks run per rank) on stderr. Test aids: REESIM_MPI_SLOW=R:MS has
  * rank R sleep MS ms after each block; REESIM_MPI_NOMEM=R has rank R's Monte Carlo fail as out
- * of memory; REESIM_MPI_BUILD=R:TEXT has rank R say it runs reesim TEXT. */
+ * of memory; REESIM_MPI_BUILD=R:TEXT has rank R say it runs reesim TEXT; REESIM_MPI_FAIL=R has
+ * rank R's command fail at once, alone, as out of memory; REESIM_MPI_END_WAIT=S sets end_wait. */
 static int join_ranks(int *argc, char ***argv)
 {
     char err[256] = "";
@@ -137,7 +144,15 @@ static int join_ranks(int *argc, char ***argv)
     long r = nomem && *nomem ? strtol(nomem, &end, 10) : -1;
     if (end && !*end && r == ree_rank() && ree_ranks() > 1)
         ree_ranks_set_no_memory(1);
+    const char *wait = getenv("REESIM_MPI_END_WAIT"); /* S, tests/cli/mpi.sh */
+    double w = wait && *wait ? strtod(wait, &end) : 0;
+    if (wait && *wait && !*end && w > 0 && w <= 3600)
+        end_wait = w;
+    const char *fail = getenv("REESIM_MPI_FAIL"); /* R, tests/cli/mpi.sh */
+    r = fail && *fail ? strtol(fail, &end, 10) : -1;
+    fail_alone = fail && *fail && !*end && r == ree_rank() && ree_ranks() > 1;
     if (ree_rank() > 0) {
+        loud = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
         int fd = open("/dev/null", O_WRONLY);
         if (fd >= 0) {
             fflush(stdout);
@@ -159,7 +174,16 @@ int main(int argc, char **argv)
         ree_ranks_finalize();
         return ree_cli_exit_code(REE_EINTERNAL);
     }
-    int code = dispatch(argc, argv);
+    int code = fail_alone ? ree_cli_exit_code(REE_ENOMEM) : dispatch(argc, argv);
+    /* A rank that failed alone, where no step agreed on it (docs/cluster.md, "Failures"), ends
+     * the job rather than leave the others waiting for it. */
+    if (ree_ranks_end(code != 0, end_wait) != 0) {
+        dprintf(loud,
+                "reesim: MPI rank %d stopped with exit %d, and the other ranks did not end within "
+                "%g s: they wait for it at a step it left; ending the job\n",
+                ree_rank(), code, end_wait);
+        ree_ranks_abort(code);
+    }
     ree_ranks_finalize();
     return code;
 }

@@ -124,6 +124,14 @@ ree_status ree_exec_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *e
 int ree_ranks_init(int *argc, char ***argv, char *err, size_t errlen);
 /* Leave the MPI job (when joined). */
 void ree_ranks_finalize(void);
+/* At the end of a command, on every rank: 0 once every rank has reached it (a barrier on a
+ * communicator of its own, so it cannot match a collective step another rank is still waiting
+ * in). A rank whose command failed (`failed`) waits at most `wait_s` seconds, then returns -1:
+ * it failed alone, another rank waits for it at a collective step it left, and the caller ends
+ * the job (ree_ranks_abort). 0 on one rank. */
+int ree_ranks_end(int failed, double wait_s);
+/* End every rank of the job now (MPI_Abort) with exit `code`; on one rank, exit(code). */
+_Noreturn void ree_ranks_abort(int code);
 int ree_rank(void);  /* this rank, 0 .. ree_ranks() - 1; 0 without MPI */
 int ree_ranks(void); /* number of ranks; 1 without MPI */
 /* Collective (every rank calls it at the same point): rank 0's status, returned on every rank. */

@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "exec.h"
 
 #ifdef REESIM_MPI
 #include <mpi.h>
 
 static int joined, my_rank, nranks = 1;
+static MPI_Comm end_comm = MPI_COMM_NULL; /* ree_ranks_end's own */
 
 int ree_ranks_init(int *argc, char ***argv, char *err, size_t errlen)
 {
@@ -31,14 +33,49 @@ int ree_ranks_init(int *argc, char ***argv, char *err, size_t errlen)
         snprintf(err, errlen, "the MPI library does not allow calls from threads");
         return -1;
     }
+    if (nranks > 1 && MPI_Comm_dup(MPI_COMM_WORLD, &end_comm) != MPI_SUCCESS) {
+        snprintf(err, errlen, "cannot set up the MPI job's communicators");
+        return -1;
+    }
     return 0;
 }
 
 void ree_ranks_finalize(void)
 {
+    if (end_comm != MPI_COMM_NULL)
+        MPI_Comm_free(&end_comm);
     if (joined)
         MPI_Finalize();
     joined = 0;
+}
+
+int ree_ranks_end(int failed, double wait_s)
+{
+    if (end_comm == MPI_COMM_NULL)
+        return 0;
+    MPI_Request rq;
+    MPI_Ibarrier(end_comm, &rq);
+    if (!failed) {
+        MPI_Wait(&rq, MPI_STATUS_IGNORE);
+        return 0;
+    }
+    double until = MPI_Wtime() + wait_s;
+    for (;;) {
+        int done = 0;
+        MPI_Test(&rq, &done, MPI_STATUS_IGNORE);
+        if (done)
+            return 0;
+        if (MPI_Wtime() > until)
+            return -1; /* the request stays pending: the caller aborts */
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
+}
+
+void ree_ranks_abort(int code)
+{
+    if (joined && nranks > 1)
+        MPI_Abort(MPI_COMM_WORLD, code);
+    exit(code);
 }
 
 int ree_rank(void)
@@ -87,6 +124,17 @@ int ree_ranks_init(int *argc, char ***argv, char *err, size_t errlen)
 
 void ree_ranks_finalize(void)
 {
+}
+
+int ree_ranks_end(int failed, double wait_s)
+{
+    (void)failed, (void)wait_s;
+    return 0;
+}
+
+void ree_ranks_abort(int code)
+{
+    exit(code);
 }
 
 int ree_rank(void)

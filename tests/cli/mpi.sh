@@ -5,7 +5,7 @@
 # with one diagnostic, an output folder that cannot be created exits 73 and nothing is written;
 # a command that cannot run on ranks is refused; the assignment of blocks is dynamic (a slow rank
 # runs fewer blocks, the bytes unchanged); a rank out of memory, or one whose scenario or build
-# differs from rank 0's, stops every rank. Skips (passes)
+# differs from rank 0's, stops every rank, and a rank that fails alone ends the job. Skips (passes)
 # when reesim was built without MPI or mpirun is missing. Runs without series quantiles
 # (--series-quantiles off) too.
 # Usage: mpi.sh REESIM SOURCE_DIR WORKDIR
@@ -243,6 +243,26 @@ check "another build on rank 1: exit 70" \
 check "another build on rank 1: said so" grep -q "MPI rank 1 runs reesim 0.0.0, rank 0 reesim" \
     "$work/stderr"
 check "another build on rank 1: nothing written" test -z "$(ls -A "$work/two")"
+
+# A rank that fails alone where no step agrees on it (the test aid REESIM_MPI_FAIL=R: its command
+# fails at once as out of memory, while the others wait for it at the load's agreement): it waits
+# REESIM_MPI_END_WAIT (2 s) at the end for the others, then ends the job with its exit code,
+# saying so; the timeout (124) means a hang. Nothing is written.
+alone() { # alone R: prints mpirun's exit code
+    rm -rf "$work/two" && mkdir "$work/two"
+    (export REESIM_MPI_FAIL=$1 REESIM_MPI_END_WAIT=2
+        status timeout -k 10 120 mpirun --oversubscribe --allow-run-as-root -np 2 "$bin" run \
+            "$g" -n 200 -j 1 -q -o "$work/two/out")
+}
+for r in 0 1; do
+    check "rank $r fails alone: the job ends, exit 71" test "$(alone $r)" = 71
+    check "rank $r fails alone: said so" \
+        grep -q "MPI rank $r stopped with exit 71, and the other ranks did not end within 2 s" \
+        "$work/stderr"
+    check "rank $r fails alone: nothing written" test -z "$(ls -A "$work/two")"
+done
+check "REESIM_MPI_FAIL not a rank number: ignored" test "$(export REESIM_MPI_FAIL=1x
+    status mpi 2 run "$g" -n 64 -j 1 -q -o "$work/two/fail-off")" = 0
 
 # search and calibrate: every evaluation's Monte Carlo runs on the ranks; rank 0's probability
 # (search) or score and point (calibrate) is shared, so every rank takes the same next step.
