@@ -163,7 +163,8 @@ ree_outset *ree_cli_open_shared(const char *cmd, const char *out, const char *na
                                 const char *suffix, ree_status *st, char *err, size_t errlen)
 {
     char dir[REE_CLI_PATH_MAX];
-    /* Every rank sees the same arguments, so every rank stops here alike. */
+    /* Every rank sees the same arguments, and ree_cli_out_free shares rank 0's verdict, so every
+     * rank stops here alike. */
     if ((out ? ree_cli_path(dir, sizeof dir, cmd, "-o", "%s", out)
              : ree_cli_path(dir, sizeof dir, cmd, "the default output folder", "out/%s-%s", name,
                             suffix)) ||
@@ -315,7 +316,7 @@ void ree_cli_reads(const char *path)
     reads[nreads++] = path;
 }
 
-int ree_cli_out_free(const char *cmd, const char *dir)
+static int out_free(const char *cmd, const char *dir)
 {
     if (reads_lost) {
         ree_cli_usage_error(cmd,
@@ -340,6 +341,14 @@ int ree_cli_out_free(const char *cmd, const char *dir)
             return -1;
     }
     return 0;
+}
+
+int ree_cli_out_free(const char *cmd, const char *dir)
+{
+    /* The other ranks' files may differ (another host): rank 0's verdict, or a rank that checked
+     * alone would return alone, and the others wait for it. */
+    int held = ree_rank() == 0 ? out_free(cmd, dir) : 0;
+    return ree_ranks_share(held ? REE_EUSAGE : REE_OK) == REE_OK ? 0 : -1;
 }
 
 int ree_cli_long(const char *opt, const char *arg, long long min, long long max, long long *out)
@@ -485,48 +494,84 @@ double ree_cli_wall(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* What a rank that could not load the scenario tells rank 0. */
+typedef struct load_failure {
+    int status;
+    char why[400];
+} load_failure;
+
+/* A rank could not load: every rank returns NULL (freeing `p`) with *status rank 0's when it
+ * failed too (it has printed its diagnostics), else the status of `who` - 1, the highest rank
+ * that failed, whose first error rank 0 quotes. Collective. */
+static ree_plan *failed_load(int who, const char *path, ree_plan *p, const ree_diag *d,
+                             ree_status *status)
+{
+    int nfailed = ree_ranks_sum(p == NULL);
+    ree_status root = ree_ranks_share(p ? REE_OK : *status);
+    load_failure msg = {0};
+    if (ree_rank() == who - 1) {
+        msg.status = (int)*status;
+        ree_diag_first_error(d, msg.why, sizeof msg.why);
+        if (!*msg.why)
+            snprintf(msg.why, sizeof msg.why, "%s", ree_status_message(*status));
+    }
+    ree_ranks_bcast_from(who - 1, &msg, sizeof msg);
+    if (root == REE_OK) {
+        char more[64] = "";
+        if (nfailed > 1)
+            snprintf(more, sizeof more, " (nor could %d other rank%s)", nfailed - 1,
+                     nfailed > 2 ? "s" : "");
+        fprintf(stderr, "reesim: MPI rank %d could not load %s%s: %s; no rank runs%s\n", who - 1,
+                path, more, msg.why,
+                msg.status == REE_ENOMEM ? "" : " (give every host the same files)");
+    }
+    *status = root != REE_OK ? root : (ree_status)msg.status;
+    ree_plan_free(p);
+    return NULL;
+}
+
+/* Whether any rank's `hex`, the SHA-256 of the `what` it read from `path`, differs from rank
+ * 0's; if so rank 0 names the highest such rank and both digests' first 16 characters.
+ * Collective: every rank calls it with its own `hex`. */
+static int name_differing(const char *hex, const char *path, const char *what)
+{
+    int who = ree_ranks_differ(hex, 65);
+    if (!who)
+        return 0;
+    char theirs[65];
+    memcpy(theirs, hex, sizeof theirs);
+    ree_ranks_bcast_from(who - 1, theirs, sizeof theirs);
+    fprintf(stderr,
+            "reesim: MPI rank %d read other %s than rank 0 from %s (SHA-256 %.16s..., rank 0's "
+            "%.16s...); no rank runs (give every host the same files)\n",
+            who - 1, what, path, theirs, hex);
+    return 1;
+}
+
 /* Under several MPI ranks every rank loads the scenario itself, so a host whose files differ
  * must stop every rank: a rank that could not load would leave the others waiting at their first
  * collective step, and one that loaded other bytes would mix its runs into the results. Collective;
- * returns `p`, or NULL (freeing it) with *status the same on every rank: rank 0's when it failed
- * (it has printed its diagnostics), else the failing rank's. Rank 0 says which rank and why. */
+ * returns `p`, or NULL (freeing it) with *status the same on every rank. Rank 0 says which rank
+ * failed and why, or which file differs. */
 static ree_plan *agree_loaded(const char *path, ree_plan *p, const ree_diag *d, ree_status *status)
 {
     int who = ree_ranks_failed(p == NULL);
-    if (who) {
-        ree_status root = ree_ranks_share(p ? REE_OK : *status);
-        struct {
-            int status;
-            char why[400];
-        } msg = {0};
-        if (ree_rank() == who - 1) {
-            msg.status = (int)*status;
-            ree_diag_first_error(d, msg.why, sizeof msg.why);
-            if (!*msg.why)
-                snprintf(msg.why, sizeof msg.why, "%s", ree_status_message(*status));
-        }
-        ree_ranks_bcast_from(who - 1, &msg, sizeof msg);
-        if (root == REE_OK)
-            fprintf(stderr,
-                    "reesim: MPI rank %d could not load %s: %s; no rank runs (give every "
-                    "host the same files)\n",
-                    who - 1, path, msg.why);
-        *status = root != REE_OK ? root : (ree_status)msg.status;
-        ree_plan_free(p);
-        return NULL;
-    }
-    char mine[65], theirs[65];
-    ree_plan_inputs_sha256(p, mine);
-    who = ree_ranks_differ(mine, sizeof mine);
-    if (!who)
+    if (who)
+        return failed_load(who, path, p, d, status);
+    char all[65];
+    ree_plan_inputs_sha256(p, all);
+    if (!ree_ranks_differ(all, sizeof all))
         return p;
-    memcpy(theirs, mine, sizeof theirs);
-    ree_ranks_bcast_from(who - 1, theirs, sizeof theirs);
-    fprintf(stderr,
-            "reesim: MPI rank %d loaded %s with other contents than rank 0 (the scenario or an "
-            "observations file differs between hosts: SHA-256 %.16s... against %.16s...); no "
-            "rank runs (give every host the same files)\n",
-            who - 1, path, theirs, mine);
+    /* Which input: the scenario's text (its SHA-256 is sha256sum's of the file), else the first
+     * observations file whose points differ (the same text names the same files, in order). */
+    int named = name_differing(p->sha256_hex, path, "text");
+    for (int i = 0; i < p->nobs && !named; i++) {
+        char oh[65];
+        ree_plan_obs_sha256(p, i, oh);
+        named = name_differing(oh, p->observations[i].file, "observations");
+    }
+    if (!named) /* not reached: the digest covers only these */
+        fprintf(stderr, "reesim: an MPI rank loaded %s with other contents than rank 0\n", path);
     *status = REE_EINVALID;
     ree_plan_free(p);
     return NULL;

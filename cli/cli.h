@@ -142,7 +142,8 @@ void ree_cli_reads(const char *path);
 
 /* 0 when the output folder `dir` holds nothing the command reads (ree_cli_reads); else -1 after
  * a usage error of `cmd` naming what it would delete, or saying it cannot tell. Every command
- * calls it before opening its output set. */
+ * calls it before opening its output set. Collective on several MPI ranks: rank 0, which alone
+ * writes the folder, checks its own files, and every rank returns its verdict. */
 int ree_cli_out_free(const char *cmd, const char *dir);
 
 /* Shared option parsing helpers. Both escape the controls of what they print (ree_snippet:

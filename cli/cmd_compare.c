@@ -110,19 +110,18 @@ ree_status ree_cmd_compare(int argc, char **argv)
     ree_compare *cmp = NULL;
     ree_outset *set = NULL;
     char err[512] = "";
-    if (!worst)
-        cmp = ree_compare_alloc(plans[0], (const ree_plan *const *)plans + 1, nplan - 1, stderr);
-    /* The Monte Carlo is collective on several MPI ranks: a rank that could not load the
-     * scenarios (a file that differs between hosts) or had no memory for the paired sums stops
-     * every rank, not itself alone. */
-    int mine = worst != REE_OK || !cmp;
-    int who = ree_ranks_failed(mine);
+    if (worst) /* on every rank alike (ree_cli_load agrees); the loader said why */
+        goto done;
+    cmp = ree_compare_alloc(plans[0], (const ree_plan *const *)plans + 1, nplan - 1, stderr);
+    /* The Monte Carlo is collective on several MPI ranks: a rank that had no memory for the
+     * paired sums (the scenarios are the same on every rank) stops every rank, not itself
+     * alone. */
+    int who = ree_ranks_failed(!cmp);
     if (who) {
-        if (worst) /* the loader said why */
-            goto done;
-        st = cmp ? REE_EINVALID : REE_ENOMEM;
+        st = REE_ENOMEM;
         if (cmp)
-            snprintf(err, sizeof err, "MPI rank %d could not load or match the scenarios", who - 1);
+            snprintf(err, sizeof err, "out of memory on MPI rank %d, matching the scenarios",
+                     who - 1);
         else
             snprintf(err, sizeof err, "out of memory matching the scenarios");
         goto done;
@@ -137,7 +136,7 @@ ree_status ree_cmd_compare(int argc, char **argv)
     if ((co.out ? ree_cli_path(dir, sizeof dir, "compare", "-o", "%s", co.out)
                 : default_dir(dir, sizeof dir, plans, nplan)) ||
         ree_cli_out_free("compare", dir)) {
-        st = REE_EUSAGE; /* on every rank: the same arguments */
+        st = REE_EUSAGE; /* on every rank: the same arguments, rank 0's verdict */
         goto done;
     }
     ree_cli_catch_signals();

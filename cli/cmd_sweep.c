@@ -160,7 +160,7 @@ ree_status ree_cmd_sweep(int argc, char **argv)
                     : ree_cli_path(dir, sizeof dir, "sweep", "the default output folder",
                                    "out/%s-sweep", p->name)) ||
             ree_cli_out_free("sweep", dir))
-            st = REE_EUSAGE; /* on every rank: the same arguments */
+            st = REE_EUSAGE; /* on every rank: the same arguments, rank 0's verdict */
         ree_cli_catch_signals();
         if (root && st == REE_OK)
             set = ree_outset_open(dir, &st, err, sizeof err);

@@ -266,6 +266,8 @@ ree_status ree_cli_cases_open(ree_cli_cases *c, const char *cmd, ree_plan *p, re
     }
     c->copy[0] = p;
     c->cx[0] = *x;
+    char first[65], again[65];
+    ree_plan_inputs_sha256(p, first);
     for (int t = 1; t < conc; t++) {
         ree_status st;
         ree_plan *q = ree_cli_load_inputs(cmd, path, sets, nsets, no_explore, &c->cx[t], &st);
@@ -273,8 +275,10 @@ ree_status ree_cli_cases_open(ree_cli_cases *c, const char *cmd, ree_plan *p, re
             return st;
         c->copy[t] = q;
         c->conc = t + 1;
-        if (strcmp(q->sha256_hex, p->sha256_hex) || c->cx[t].k != x->k) {
-            snprintf(err, errlen, "%s changed while it was being loaded again", path);
+        ree_plan_inputs_sha256(q, again);
+        if (strcmp(again, first) || c->cx[t].k != x->k) {
+            snprintf(err, errlen,
+                     "%s or an observations file changed while it was being loaded again", path);
             return REE_EIO;
         }
     }

@@ -59,8 +59,8 @@ typedef struct ree_cli_cases {
 int ree_cli_cases_conc(long long runs, int threads, long long ncase);
 
 /* Set up `conc` cases at once on plan p with inputs x (loaded from `path` with these arguments
- * of ree_cli_load_inputs): conc - 1 more copies, each checked to be the same file bytes
- * (SHA-256) with as many inputs. Returns REE_OK, or a failure with a message in err (a copy
+ * of ree_cli_load_inputs): conc - 1 more copies, each checked to hold what p does (the scenario's
+ * text and observations, ree_plan_inputs_sha256) with as many inputs. Returns REE_OK, or a failure with a message in err (a copy
  * whose load failed: said by the loader); ree_cli_cases_close frees what was set up either way. */
 ree_status ree_cli_cases_open(ree_cli_cases *c, const char *cmd, ree_plan *p, ree_cli_inputs *x,
                               int conc, const char *path, char **sets, int nsets, int no_explore,

@@ -410,12 +410,15 @@ void ree_diag_first_error(const ree_diag *d, char *buf, size_t len)
     *buf = '\0';
     for (size_t i = 0; d && i < d->n; i++)
         if (d->msgs[i].sev == SEV_ERROR) {
-            FILE *f = fmemopen(buf, len, "w");
+            char *text = NULL;
+            size_t n = 0;
+            FILE *f = open_memstream(&text, &n);
             if (f) {
                 print_head(&d->msgs[i], f);
-                fclose(f);
+                if (fclose(f) == 0 && text)
+                    ree_snippet(text, n, buf, len);
             }
-            buf[len - 1] = '\0'; /* fmemopen need not end a full buffer with a NUL */
+            free(text);
             return;
         }
 }

@@ -47,7 +47,8 @@ void ree_diag_warning(ree_diag *d, ree_mark m, const char *path, const char *fmt
     ;
 
 /* The first error recorded, as the first line ree_diag_print gives it (`file:line:col: error:
- * path: message`, no source line), into `buf` (len bytes, cut to fit); "" when there is none. */
+ * path: message`, no source line), into `buf` (len bytes; cut to fit between characters, ending
+ * "...", as ree_snippet cuts); "" when there is none or no memory to format it. */
 void ree_diag_first_error(const ree_diag *d, char *buf, size_t len);
 
 /* ree_diag_count (declared in reesim/reesim.h) counts errors recorded, including those past the

@@ -248,9 +248,12 @@ ree_model_ctx ree_plan_ctx(const ree_plan *p, int entity);
 /* Index of an entity by id; -1 when absent. */
 int ree_plan_entity(const ree_plan *p, const char *id);
 
-/* SHA-256 of what the plan was loaded from: the scenario's text (sha256_hex) and the points read
- * from each observations file, in order, as 64 hex characters plus NUL. MPI ranks, each of which
- * loads the scenario itself, agree on it (cli/cli.c, ree_cli_load). */
+/* SHA-256 of the points read from observations file `i` (their steps and values), as 64 hex
+ * characters plus NUL. */
+void ree_plan_obs_sha256(const ree_plan *p, int i, char hex[65]);
+/* SHA-256 of what the plan was loaded from: the scenario's text (sha256_hex) and each
+ * observations file's ree_plan_obs_sha256, in order. MPI ranks, each of which loads the scenario
+ * itself, agree on it (cli/cli.c, ree_cli_load). */
 void ree_plan_inputs_sha256(const ree_plan *p, char hex[65]);
 
 #endif

@@ -591,18 +591,28 @@ int ld_observations(loader *L, const ree_ynode *root, const char *scenario_path)
     return 0;
 }
 
+void ree_plan_obs_sha256(const ree_plan *p, int i, char hex[65])
+{
+    const ree_observation *o = &p->observations[i];
+    ree_sha256 h;
+    ree_sha256_init(&h);
+    ree_sha256_add(&h, &o->npoint, sizeof o->npoint);
+    if (o->npoint > 0) {
+        ree_sha256_add(&h, o->step, (size_t)o->npoint * sizeof *o->step);
+        ree_sha256_add(&h, o->value, (size_t)o->npoint * sizeof *o->value);
+    }
+    ree_sha256_hex_end(&h, hex);
+}
+
 void ree_plan_inputs_sha256(const ree_plan *p, char hex[65])
 {
     ree_sha256 h;
     ree_sha256_init(&h);
     ree_sha256_add(&h, p->sha256_hex, 64);
     for (int i = 0; i < p->nobs; i++) {
-        const ree_observation *o = &p->observations[i];
-        ree_sha256_add(&h, &o->npoint, sizeof o->npoint);
-        if (o->npoint > 0) {
-            ree_sha256_add(&h, o->step, (size_t)o->npoint * sizeof *o->step);
-            ree_sha256_add(&h, o->value, (size_t)o->npoint * sizeof *o->value);
-        }
+        char oh[65];
+        ree_plan_obs_sha256(p, i, oh);
+        ree_sha256_add(&h, oh, 64);
     }
     ree_sha256_hex_end(&h, hex);
 }

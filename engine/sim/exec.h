@@ -144,6 +144,8 @@ void ree_ranks_bcast_from(int root, void *buf, size_t len);
 /* Collective: the largest of every rank's `v` (e.g. the number of the signal that stopped any
  * rank), returned on every rank. Returns `v` on one rank. */
 int ree_ranks_max(int v);
+/* Collective: the sum of every rank's `v` (e.g. how many ranks failed). Returns `v` on one rank. */
+int ree_ranks_sum(int v);
 /* Collective: whether any rank failed (`mine` nonzero on it) before a collective step, so that
  * every rank stops there together: 0 when none did, else 1 + the highest rank that did. On one
  * rank: 1 when `mine`, else 0. */

@@ -114,6 +114,14 @@ int ree_ranks_max(int v)
     return m;
 }
 
+int ree_ranks_sum(int v)
+{
+    int m = v;
+    if (nranks > 1)
+        MPI_Allreduce(&v, &m, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    return m;
+}
+
 #else /* one process: no MPI */
 
 int ree_ranks_init(int *argc, char ***argv, char *err, size_t errlen)
@@ -158,6 +166,11 @@ void ree_ranks_bcast_from(int root, void *buf, size_t len)
 }
 
 int ree_ranks_max(int v)
+{
+    return v;
+}
+
+int ree_ranks_sum(int v)
 {
     return v;
 }

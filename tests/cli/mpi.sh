@@ -213,12 +213,20 @@ check "the same bytes under another path: exit 0" \
 check "the same bytes under another path: every CSV identical" same_csv "$work/run1" "$work/two/out"
 check "another scenario on rank 1: every rank stops, exit 65" \
     test "$(two run "$g" "$work/other.yaml" -n 200 -j 1 -q)" = 65
-check "another scenario on rank 1: said so" grep -q "MPI rank 1 loaded .* other contents" \
-    "$work/stderr"
+check "another scenario on rank 1: rank 0 names the file" \
+    grep -q "MPI rank 1 read other text than rank 0 from .*golden.yaml" "$work/stderr"
 check "another scenario on rank 1: nothing written" test -z "$(ls -A "$work/two")"
 check "other observations on rank 1: exit 65" \
     test "$(two run "$g" "$work/host3/golden.yaml" -n 200 -j 1 -q)" = 65
+check "other observations on rank 1: rank 0 names the file" \
+    grep -q "MPI rank 1 read other observations than rank 0 from .*observed.csv" "$work/stderr"
 check "other observations on rank 1: nothing written" test -z "$(ls -A "$work/two")"
+mkdir -p "$work/host5"
+cp "$g" "$work/host5/"
+{ sed 's/$/\r/' "$work/observed.csv"; printf '1999-01,7\r\n'; } >"$work/host5/observed.csv"
+check "the same points written otherwise (CRLF, a row outside the horizon): exit 0" \
+    test "$(two run "$g" "$work/host5/golden.yaml" -n 200 -j 1 -q)" = 0
+check "the same points written otherwise: every CSV identical" same_csv "$work/run1" "$work/two/out"
 check "rank 1 cannot load: exit 65" test "$(two run "$g" "$work/broken.yaml" -n 200 -j 1 -q)" = 65
 check "rank 1 cannot load: rank 0 quotes its first error" \
     grep -q "MPI rank 1 could not load .*broken.yaml:[0-9]*:[0-9]*: error: nodez: unknown key" \
@@ -227,6 +235,29 @@ check "rank 1 cannot load: nothing written" test -z "$(ls -A "$work/two")"
 check "rank 0 cannot load: exit 65" test "$(two run "$work/broken.yaml" "$g" -n 200 -j 1 -q)" = 65
 check "rank 0 cannot load: its own diagnostics, no word of rank 1" \
     sh -c '! grep -q "MPI rank" "$1" && grep -q "error: nodez" "$1"' sh "$work/stderr"
+check "rank 1 cannot open its scenario: every rank ends with its status, 66" \
+    test "$(two run "$g" "$work/nowhere.yaml" -n 200 -j 1 -q)" = 66
+check "rank 0 invalid, rank 1 cannot open: rank 0's status, 65" \
+    test "$(two run "$work/broken.yaml" "$work/nowhere.yaml" -n 200 -j 1 -q)" = 65
+rm -rf "$work/two" && mkdir "$work/two"
+check "3 ranks, 1 and 2 cannot load: exit 65" \
+    test "$(status timeout -k 10 120 mpirun --oversubscribe --allow-run-as-root \
+        -np 1 "$bin" run "$g" -n 64 -q -o "$work/two/out" : \
+        -np 1 "$bin" run "$work/nowhere.yaml" -n 64 -q -o "$work/two/out" : \
+        -np 1 "$bin" run "$work/broken.yaml" -n 64 -q -o "$work/two/out")" = 65
+check "3 ranks: rank 0 names the highest and counts the other" \
+    grep -q "MPI rank 2 could not load .* (nor could 1 other rank): .*error: nodez" "$work/stderr"
+check "3 ranks: nothing written" test -z "$(ls -A "$work/two")"
+# Whether the output folder holds a file the command reads is rank 0's check: another host's
+# folder of that name (here rank 1's own -o, holding its scenario) neither stops nor hangs the job.
+rm -rf "$work/two" "$work/mine" && mkdir -p "$work/two" "$work/mine"
+cp "$g" "$work/observed.csv" "$work/mine/"
+check "rank 1's scenario inside its output folder: exit 0" \
+    test "$(status timeout -k 10 120 mpirun --oversubscribe --allow-run-as-root \
+        -np 1 "$bin" run "$g" -n 200 -j 1 -q -o "$work/two/out" : \
+        -np 1 "$bin" run "$work/mine/golden.yaml" -n 200 -j 1 -q -o "$work/mine")" = 0
+check "rank 1's scenario inside its output folder: every CSV identical" \
+    same_csv "$work/run1" "$work/two/out"
 check "sweep, another scenario on rank 1: exit 65" \
     test "$(two sweep "$g" "$work/other.yaml" --no-explore --set nodes.us_cars.demand=200,400 \
         -n 64 -j 1 -q)" = 65
@@ -280,6 +311,11 @@ cp "$src/tests/calibrate/toy-truth.yaml" "$src/tests/calibrate/toy-fit.yaml" "$w
 cal="--iterations 8 -n 100"
 check "calibrate, one process" \
     test "$(status "$bin" calibrate "$work/toy-fit.yaml" $cal -j 2 -q -o "$work/ca1")" = 0
+sed 's/^name: .*/&-b/' "$work/toy-fit.yaml" >"$work/toy-fit-b.yaml"
+check "fixture: toy-fit-b.yaml differs" test -n "$(cmp "$work/toy-fit.yaml" "$work/toy-fit-b.yaml")"
+check "calibrate, another scenario on rank 1: exit 65" \
+    test "$(two calibrate "$work/toy-fit.yaml" "$work/toy-fit-b.yaml" $cal -j 1 -q)" = 65
+check "calibrate: nothing written" test -z "$(ls -A "$work/two")"
 # Every file but meta.json (which counts the ranks).
 same_files() {
     for f in "$1"/*.csv "$1"/*.yaml; do

@@ -167,12 +167,21 @@ static void test_first_error(void **state)
     char small[12];
     memset(small, 'x', sizeof small);
     ree_diag_first_error(d, small, sizeof small);
-    assert_string_equal(small, "a.yaml:1:7:");
+    assert_string_equal(small, "a.yaml:1...");
     char one[1] = {'x'};
     ree_diag_first_error(d, one, sizeof one);
     assert_int_equal(one[0], '\0');
     ree_diag_first_error(NULL, buf, sizeof buf);
     assert_string_equal(buf, "");
+    ree_diag_free(d);
+    /* a cut never splits a UTF-8 character: "a.yaml:1:7: error: " is 19 bytes, then 2-byte
+     * characters (6 bytes): 25 bytes hold the text whole but not with its NUL; 19 + 2 + 3 ("...") +
+     * 1 leaves one character, where a plain cut at 24 bytes would split the third */
+    d = ree_diag_alloc(0);
+    ree_diag_error(d, m1, NULL, "\xc3\xa9\xc3\xa9\xc3\xa9");
+    char cut[25];
+    ree_diag_first_error(d, cut, sizeof cut);
+    assert_string_equal(cut, "a.yaml:1:7: error: \xc3\xa9...");
     ree_diag_free(d);
 }
 
