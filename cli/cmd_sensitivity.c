@@ -316,7 +316,10 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
     double *share = calloc((size_t)(p->nindicator > 0 ? p->nindicator : 1), sizeof *share);
     ree_gsa_result r = {0};
     ree_outset *set = NULL;
-    if (!e.ind || !e.vals || !e.noise || !lo || !hi || !share) {
+    /* The evaluations are collective on MPI ranks: memory one rank alone lacked stops every
+     * rank before the first. */
+    if (ree_ranks_lack_memory(!e.ind || !e.vals || !e.noise || !lo || !hi || !share, "setup",
+                              "setting up the analysis", err, sizeof err)) {
         st = REE_ENOMEM;
         goto done;
     }
@@ -348,7 +351,9 @@ ree_status ree_cmd_sensitivity(int argc, char **argv)
                        .seed = seed,
                        .fb = evaluate,
                        .arg = &e,
-                       .progress = on_progress};
+                       .progress = on_progress,
+                       .err = err,
+                       .errlen = sizeof err};
     st = e.m == 0 ? REE_EINVALID : sobol ? ree_gsa_sobol(&go, &r) : ree_gsa_morris(&go, &r);
     if (e.m == 0)
         snprintf(err, sizeof err, "no indicator to analyse");

@@ -145,6 +145,10 @@ ree_status ree_cmd_sweep(int argc, char **argv)
     if (st == REE_EUSAGE)
         ree_cli_usage_error("sweep", "the design would exceed %d cases", REE_DESIGN_MAX_CASES);
     char dir[REE_CLI_PATH_MAX], err[512] = "";
+    /* The cases are collective on MPI ranks: a design one rank alone had no memory for stops
+     * every rank (a design too large is so on every rank). */
+    if (ree_ranks_lack_memory(st == REE_ENOMEM, "setup", "setting up the design", err, sizeof err))
+        st = REE_ENOMEM;
     ree_outset *set = NULL;
     ree_mc_opts mo = {.nruns = co.runs > 0 ? co.runs : DEFAULT_RUNS,
                       .seed = seed,

@@ -98,8 +98,8 @@ static int dispatch(int argc, char **argv)
     return ree_cli_exit_code(REE_EUSAGE);
 }
 
-/* How long a rank whose command failed waits at the end for the others (ree_ranks_end) before
- * it ends the job: agreed failures reach the end together, within milliseconds. */
+/* How long a rank whose command failed where no collective step told the others waits at the
+ * end for them (ree_ranks_end) before it ends the job. */
 static double end_wait = 60;
 static int fail_alone;           /* REESIM_MPI_FAIL names this rank */
 static int loud = STDERR_FILENO; /* this rank's stderr before any redirection to /dev/null */
@@ -107,8 +107,8 @@ static int loud = STDERR_FILENO; /* this rank's stderr before any redirection to
 /* Under MPI ranks (docs/cluster.md) rank 0 alone prints: the others' stdout and stderr go to
  * /dev/null. REESIM_MPI_TRACE (set, any value) has rank 0 print the executor's per-call figures
  * (blocks, bytes received, blocks run per rank) on stderr. Test aids: REESIM_MPI_SLOW=R:MS has
- * rank R sleep MS ms after each block; REESIM_MPI_NOMEM=R has rank R's Monte Carlo fail as out
- * of memory; REESIM_MPI_BUILD=R:TEXT has rank R say it runs reesim TEXT; REESIM_MPI_FAIL=R has
+ * rank R sleep MS ms after each block; REESIM_MPI_NOMEM=R[:SITE] has rank R fail as out of
+ * memory at SITE (stats, the default: its Monte Carlo's statistics; setup; method: exec.h); REESIM_MPI_BUILD=R:TEXT has rank R say it runs reesim TEXT; REESIM_MPI_FAIL=R has
  * rank R's command fail at once, alone, as out of memory; REESIM_MPI_END_WAIT=S sets end_wait. */
 static int join_ranks(int *argc, char ***argv)
 {
@@ -139,11 +139,11 @@ static int join_ranks(int *argc, char ***argv)
     const char *slow = getenv("REESIM_MPI_SLOW"); /* R:MS, tests/cli/mpi.sh */
     if (slow && strchr(slow, ':') && atoi(slow) == ree_rank())
         ree_ranks_set_slow(atol(strchr(slow, ':') + 1));
-    const char *nomem = getenv("REESIM_MPI_NOMEM"); /* R, tests/cli/mpi.sh: a rank number only */
+    const char *nomem = getenv("REESIM_MPI_NOMEM"); /* R or R:SITE, tests/cli/mpi.sh */
     char *end = NULL;
     long r = nomem && *nomem ? strtol(nomem, &end, 10) : -1;
-    if (end && !*end && r == ree_rank() && ree_ranks() > 1)
-        ree_ranks_set_no_memory(1);
+    if (end && end != nomem && (!*end || *end == ':') && r == ree_rank() && ree_ranks() > 1)
+        ree_ranks_set_no_memory(*end ? end + 1 : "stats");
     const char *wait = getenv("REESIM_MPI_END_WAIT"); /* S, tests/cli/mpi.sh */
     double w = wait && *wait ? strtod(wait, &end) : 0;
     if (wait && *wait && !*end && w > 0 && w <= 3600)

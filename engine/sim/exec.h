@@ -126,9 +126,10 @@ int ree_ranks_init(int *argc, char ***argv, char *err, size_t errlen);
 void ree_ranks_finalize(void);
 /* At the end of a command, on every rank: 0 once every rank has reached it (a barrier on a
  * communicator of its own, so it cannot match a collective step another rank is still waiting
- * in). A rank whose command failed (`failed`) waits at most `wait_s` seconds, then returns -1:
- * it failed alone, another rank waits for it at a collective step it left, and the caller ends
- * the job (ree_ranks_abort). 0 on one rank. */
+ * in). A rank whose command failed (`failed`) where no collective step told every rank of a
+ * failure waits at most `wait_s` seconds, then returns -1: it failed alone, another rank waits
+ * for it at a collective step it left, and the caller ends the job (ree_ranks_abort). A rank
+ * that succeeded, or saw a failure every rank saw, waits without limit. 0 on one rank. */
 int ree_ranks_end(int failed, double wait_s);
 /* End every rank of the job now (MPI_Abort) with exit `code`; on one rank, exit(code). */
 _Noreturn void ree_ranks_abort(int code);
@@ -150,6 +151,11 @@ int ree_ranks_sum(int v);
  * every rank stops there together: 0 when none did, else 1 + the highest rank that did. On one
  * rank: 1 when `mine`, else 0. */
 int ree_ranks_failed(int mine);
+/* Collective: as ree_ranks_failed, for memory one rank may lack before a collective step (`mine`,
+ * or the test aid at `site`): 0 when every rank has it, else 1 + the highest rank that does not,
+ * with a message in err: "out of memory WHAT" on that rank, "out of memory on MPI rank R, WHAT"
+ * on the others. */
+int ree_ranks_lack_memory(int mine, const char *site, const char *what, char *err, size_t errlen);
 /* Collective: whether every rank holds the same `len` bytes at `buf` as rank 0 (a digest of what
  * it loaded, its build): 0 when all do, else 1 + the highest rank whose bytes differ. 0 on one
  * rank. */
@@ -162,10 +168,13 @@ FILE *ree_ranks_trace(void);
 /* A test aid (tests/cli/mpi.sh): this rank sleeps `ms` milliseconds after each block it runs, to
  * show that blocks go to the ranks that ask for them. 0 (the default): no sleep. */
 void ree_ranks_set_slow(long ms);
-/* A test aid (tests/cli/mpi.sh): with `on`, this rank's Monte Carlo (ree_mc_run) fails as if its
- * statistics could not be allocated, to show that no rank is then left waiting for it. */
-void ree_ranks_set_no_memory(int on);
-int ree_ranks_no_memory(void);
+/* A test aid (tests/cli/mpi.sh): this rank fails as if out of memory at `site`, to show that no
+ * rank is then left waiting for it: "stats", its Monte Carlo's statistics (ree_mc_run); "setup",
+ * a command's set-up (sweep's design, sensitivity's and calibrate's arrays); "method", a method's
+ * work arrays (Morris, Sobol, the calibration's minimiser). NULL (the default): nowhere.
+ * ree_ranks_no_memory(site): whether this rank is to fail at `site`. */
+void ree_ranks_set_no_memory(const char *site);
+int ree_ranks_no_memory(const char *site);
 
 /* The executor across ranks (exec_mpi.c); ree_exec_run calls it when ree_ranks() > 1. */
 ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, char *err,

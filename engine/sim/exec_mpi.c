@@ -681,16 +681,16 @@ ree_status ree_exec_mpi_run(const ree_exec_ops *ops, const ree_exec_opts *o, cha
 #endif
 
 /* Executor settings (exec.h). */
-static int no_memory; /* ree_ranks_set_no_memory */
+static const char *no_memory; /* ree_ranks_set_no_memory */
 
-void ree_ranks_set_no_memory(int on)
+void ree_ranks_set_no_memory(const char *site)
 {
-    no_memory = on != 0;
+    no_memory = site;
 }
 
-int ree_ranks_no_memory(void)
+int ree_ranks_no_memory(const char *site)
 {
-    return no_memory;
+    return no_memory && !strcmp(no_memory, site);
 }
 
 #ifdef REESIM_MPI

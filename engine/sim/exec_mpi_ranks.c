@@ -9,6 +9,11 @@
 #include <time.h>
 #include "exec.h"
 
+/* Whether this rank has seen a failure every rank saw (a failing status from ree_ranks_share, a
+ * failing rank from ree_ranks_failed): at the end (ree_ranks_end) it then waits for the others
+ * without limit, since they saw it too and come. */
+static int agreed;
+
 #ifdef REESIM_MPI
 #include <mpi.h>
 
@@ -55,7 +60,7 @@ int ree_ranks_end(int failed, double wait_s)
         return 0;
     MPI_Request rq;
     MPI_Ibarrier(end_comm, &rq);
-    if (!failed) {
+    if (!failed || agreed) { /* the others come: they saw the failure too */
         MPI_Wait(&rq, MPI_STATUS_IGNORE);
         return 0;
     }
@@ -94,6 +99,7 @@ ree_status ree_ranks_share(ree_status st)
         return st;
     int v = (int)st;
     MPI_Bcast(&v, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    agreed |= v != REE_OK;
     return (ree_status)v;
 }
 
@@ -179,7 +185,23 @@ int ree_ranks_sum(int v)
 
 int ree_ranks_failed(int mine)
 {
-    return ree_ranks_max(mine ? ree_rank() + 1 : 0);
+    int who = ree_ranks_max(mine ? ree_rank() + 1 : 0);
+    /* Also a failure calibrate's f_eval recovers from (a point scored badly): the flag then stays,
+     * and a later failure of this rank alone waits without limit at the end, as before the
+     * flag. */
+    agreed |= ree_ranks() > 1 && who != 0;
+    return who;
+}
+
+int ree_ranks_lack_memory(int mine, const char *site, const char *what, char *err, size_t errlen)
+{
+    mine |= ree_ranks_no_memory(site);
+    int who = ree_ranks_failed(mine);
+    if (who && mine)
+        snprintf(err, errlen, "out of memory %s", what);
+    else if (who)
+        snprintf(err, errlen, "out of memory on MPI rank %d, %s", who - 1, what);
+    return who;
 }
 
 void ree_ranks_bcast(void *buf, size_t len)

@@ -459,19 +459,13 @@ ree_status ree_mc_run(const ree_plan *p, const ree_mc_opts *o, ree_csv *runs_csv
     if (o->variance)
         out->variance = ree_vb_alloc(p, (ree_vb_scope)o->variance);
     int mine = !out->series || !out->indicators || (o->variance && !out->variance);
-    mine |= ree_ranks_no_memory(); /* a test aid (exec.h) */
     /* On several MPI ranks the Monte Carlo is collective (ree_exec_run): every rank learns
      * whether any could not allocate, so that none enters it while another has left. */
-    int who = ree_ranks_failed(mine);
-    if (who) {
+    char what[96];
+    snprintf(what, sizeof what, "allocating the statistics of %d series x %d months", p->nseries,
+             p->nsteps);
+    if (ree_ranks_lack_memory(mine, "stats", what, err, errlen)) {
         ree_mc_result_free(out);
-        if (mine)
-            snprintf(err, errlen,
-                     "out of memory allocating the statistics of %d series x %d months", p->nseries,
-                     p->nsteps);
-        else
-            snprintf(err, errlen, "out of memory on MPI rank %d, allocating the statistics",
-                     who - 1);
         return REE_ENOMEM;
     }
     ree_exec_ops ops = {.ctx = &j,

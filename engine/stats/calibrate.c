@@ -128,11 +128,13 @@ static ree_status run(objective *ob, ree_calib_result *out)
     gsl_vector *z = gsl_vector_alloc((size_t)n), *step = gsl_vector_alloc((size_t)n);
     gsl_multimin_fminimizer *s =
         gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, (size_t)n);
-    if (!z || !step || !s) {
+    /* The evaluations are collective on MPI ranks: a minimiser one rank alone had no memory for
+     * stops every rank. */
+    if (ree_ranks_lack_memory(!z || !step || !s, "method", "setting up the minimiser", ob->err,
+                              ob->errlen)) {
         gsl_vector_free(z);
         gsl_vector_free(step);
         gsl_multimin_fminimizer_free(s);
-        snprintf(ob->err, ob->errlen, "out of memory setting up the minimiser");
         return REE_ENOMEM;
     }
     for (int i = 0; i < n; i++) {
@@ -208,11 +210,12 @@ int ree_calibrate(ree_plan *p, const ree_calib_opts *o, ree_calib_result *out, c
     out->fitted = calloc((size_t)p->ncalib, sizeof *out->fitted);
     ree_param_slot *slots = calloc((size_t)p->ncalib, sizeof *slots);
     double *x = calloc((size_t)p->ncalib, sizeof *x);
-    if (!out->initial || !out->fitted || !slots || !x) {
+    /* as the minimiser, below */
+    if (ree_ranks_lack_memory(!out->initial || !out->fitted || !slots || !x, "setup",
+                              "setting up the calibration", err, errlen)) {
         free(slots);
         free(x);
         ree_calib_result_free(out);
-        snprintf(err, errlen, "out of memory");
         return REE_ENOMEM;
     }
     objective ob = {p, o, slots, x, p->ncalib, until, 0, 0, REE_OK, err, errlen};

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "exec.h"
 
 #define CI_LEVEL 0.95
 
@@ -33,6 +34,15 @@ static ree_status check_opts(const ree_gsa_opts *o, int min_n)
         if (!(o->lo[i] < o->hi[i]))
             return REE_EUSAGE;
     return REE_OK;
+}
+
+/* Whether this rank (`mine`) or another lacks memory for the method's work arrays: the
+ * evaluations are collective on MPI ranks, so every rank stops before the first. */
+static int lack_memory(const ree_gsa_opts *o, int mine)
+{
+    char none[1];
+    return ree_ranks_lack_memory(mine, "method", "for the method's work arrays",
+                                 o->err ? o->err : none, o->err ? o->errlen : sizeof none) != 0;
 }
 
 static ree_status alloc_result(const ree_gsa_opts *o, ree_gsa_result *r, int with_mu)
@@ -195,8 +205,8 @@ ree_status ree_gsa_morris(const ree_gsa_opts *o, ree_gsa_result *out)
     double *sigma = malloc((size_t)k * (size_t)m * sizeof *sigma);
     int *perm = malloc((size_t)k * sizeof *perm), *idx = malloc((size_t)r * sizeof *idx);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!ee || !y0 || !xs || !ys || !u || !dd || !mustar || !sigma || !perm || !idx || !rng ||
-        alloc_result(o, out, 1) != REE_OK) {
+    if (lack_memory(o, !ee || !y0 || !xs || !ys || !u || !dd || !mustar || !sigma || !perm ||
+                           !idx || !rng || alloc_result(o, out, 1) != REE_OK)) {
         st = REE_ENOMEM;
         goto done;
     }
@@ -311,8 +321,8 @@ ree_status ree_gsa_sobol(const ree_gsa_opts *o, ree_gsa_result *out)
     double *stt = malloc((size_t)k * (size_t)m * sizeof *stt);
     gsl_qrng *q = gsl_qrng_alloc(gsl_qrng_sobol, 2 * (unsigned)k);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!ya || !yb || !yab || !pt || !u || !xs || !ys || !s1 || !stt || !q || !rng ||
-        alloc_result(o, out, 0) != REE_OK) {
+    if (lack_memory(o, !ya || !yb || !yab || !pt || !u || !xs || !ys || !s1 || !stt || !q || !rng ||
+                           alloc_result(o, out, 0) != REE_OK)) {
         st = REE_ENOMEM;
         goto done;
     }

@@ -52,6 +52,8 @@ typedef struct ree_gsa_opts {
     ree_gsa_batch_fn fb;     /* several at once (may be NULL); used instead of f when set */
     void *arg;
     void (*progress)(void *arg, long long done, long long total); /* may be NULL */
+    char *err;     /* where a failure of the method's own is said (may be NULL) */
+    size_t errlen; /* bytes at err */
 } ree_gsa_opts;
 
 typedef struct ree_gsa_ci {

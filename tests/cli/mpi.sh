@@ -276,9 +276,9 @@ check "another build on rank 1: said so" grep -q "MPI rank 1 runs reesim 0.0.0, 
 check "another build on rank 1: nothing written" test -z "$(ls -A "$work/two")"
 
 # A rank that fails alone where no step agrees on it (the test aid REESIM_MPI_FAIL=R: its command
-# fails at once as out of memory, while the others wait for it at the load's agreement): it waits
-# REESIM_MPI_END_WAIT (2 s) at the end for the others, then ends the job with its exit code,
-# saying so; the timeout (124) means a hang. Nothing is written.
+# fails at once as out of memory, before any output folder, while the others wait for it at the
+# load's agreement): it waits REESIM_MPI_END_WAIT (2 s) at the end for the others, then ends the
+# job with its exit code, saying so; the timeout (124) means a hang.
 alone() { # alone R: prints mpirun's exit code
     rm -rf "$work/two" && mkdir "$work/two"
     (export REESIM_MPI_FAIL=$1 REESIM_MPI_END_WAIT=2
@@ -290,7 +290,6 @@ for r in 0 1; do
     check "rank $r fails alone: said so" \
         grep -q "MPI rank $r stopped with exit 71, and the other ranks did not end within 2 s" \
         "$work/stderr"
-    check "rank $r fails alone: nothing written" test -z "$(ls -A "$work/two")"
 done
 check "REESIM_MPI_FAIL not a rank number: ignored" test "$(export REESIM_MPI_FAIL=1x
     status mpi 2 run "$g" -n 64 -j 1 -q -o "$work/two/fail-off")" = 0
@@ -316,6 +315,44 @@ check "fixture: toy-fit-b.yaml differs" test -n "$(cmp "$work/toy-fit.yaml" "$wo
 check "calibrate, another scenario on rank 1: exit 65" \
     test "$(two calibrate "$work/toy-fit.yaml" "$work/toy-fit-b.yaml" $cal -j 1 -q)" = 65
 check "calibrate: nothing written" test -z "$(ls -A "$work/two")"
+
+# Memory a rank alone lacks before a command's first shared step (REESIM_MPI_NOMEM=R:SITE): a
+# sweep's design, sensitivity's and calibrate's set-up (setup), the Morris and Sobol work arrays
+# and the minimiser (method) are agreed like the statistics: every rank stops, exit 71, and rank 0
+# names the rank; a message only an agreement prints, so a lone failure's abort (also 71) fails it.
+tx="$src/tests/explore/toy-explore.yaml"
+nomem_at() { # nomem_at R:SITE CMD ARGS...: 2 ranks; prints the exit code
+    rm -rf "$work/nomem" && mkdir "$work/nomem"
+    site=$1
+    shift
+    (export REESIM_MPI_NOMEM=$site
+        status timeout -k 10 120 mpirun --oversubscribe --allow-run-as-root -np 2 "$bin" "$@" \
+            -j 1 -q -o "$work/nomem/out")
+}
+for case in "setup|setting up the design|sweep $tx --no-explore --set nodes.us_cars.demand=200,400 -n 64" \
+    "setup|setting up the analysis|sensitivity $tx --method morris -n 2 -r 64" \
+    "method|for the method's work arrays|sensitivity $tx --method morris -n 2 -r 64" \
+    "method|for the method's work arrays|sensitivity $tx --method sobol -n 2 -r 64" \
+    "setup|setting up the calibration|calibrate $work/toy-fit.yaml --iterations 2 -n 64" \
+    "method|setting up the minimiser|calibrate $work/toy-fit.yaml --iterations 2 -n 64"; do
+    site=${case%%|*} rest=${case#*|}
+    what=${rest%%|*} cmd=${rest#*|}
+    check "rank 1 out of memory at $site ($cmd): every rank stops, exit 71" \
+        test "$(nomem_at "1:$site" $cmd)" = 71
+    check "rank 1 out of memory at $site ($cmd): rank 0 names it" \
+        grep -q "out of memory on MPI rank 1, $what" "$work/stderr"
+    check "rank 1 out of memory at $site ($cmd): nothing written" test -z "$(ls -A "$work/nomem")"
+done
+check "rank 0 out of memory at method: exit 71" \
+    test "$(nomem_at 0:method sensitivity "$tx" --method morris -n 2 -r 64)" = 71
+check "rank 0 out of memory at method: said so" \
+    grep -q "out of memory for the method's work arrays" "$work/stderr"
+# An agreed failure never starts the lone-failure clock: with a wait of 1 ms, rank 1 would end the
+# job while rank 0 still cleans up; it waits for rank 0 instead (no such message).
+check "agreed failure, 1 ms end wait: exit 71" test "$(export REESIM_MPI_END_WAIT=0.001
+    nomem_at 1 run "$g" -n 200)" = 71
+check "agreed failure: no rank ends the job alone" sh -c '! grep -q "ending the job" "$1"' sh \
+    "$work/stderr"
 # Every file but meta.json (which counts the ranks).
 same_files() {
     for f in "$1"/*.csv "$1"/*.yaml; do
