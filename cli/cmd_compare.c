@@ -96,8 +96,11 @@ ree_status ree_cmd_compare(int argc, char **argv)
         return REE_EUSAGE;
     }
     ree_plan **plans = calloc((size_t)nplan, sizeof *plans);
-    if (!plans) {
-        ree_cli_report_oom("loading the scenarios");
+    /* ree_cli_load is collective on MPI ranks: so is this */
+    char why[96];
+    if (ree_ranks_lack_memory(!plans, "inputs", "loading the scenarios", why, sizeof why)) {
+        ree_cli_report_oom(why);
+        free(plans);
         return REE_ENOMEM;
     }
     ree_status worst = REE_OK;

@@ -330,12 +330,17 @@ ree_status ree_cmd_search(int argc, char **argv)
         } else if (ree_slot_same(&fx.slots[i], &x.slots[0])) {
             ree_cli_usage_error("search", "--set %s: that is the lever", fx.in[i].path);
             st = REE_EUSAGE;
-        } else if (ree_slot_set(p, &fx.slots[i], fx.in[i].values[0], why, sizeof why)) {
+        } else if ((st = ree_slot_set(p, &fx.slots[i], fx.in[i].values[0], why, sizeof why)) ==
+                   REE_EINVALID) {
             ree_cli_usage_error("search", "--set %s: %s", fx.in[i].path, why);
             st = REE_EUSAGE;
         }
     }
     char err[512] = "";
+    /* The evaluations are collective on MPI ranks: memory one rank alone lacked for the inputs
+     * stops every rank (a usage error is every rank's: the same arguments and scenario). */
+    if (ree_ranks_lack_memory(st == REE_ENOMEM, "inputs", "reading the inputs", err, sizeof err))
+        st = REE_ENOMEM;
     ree_outset *set = NULL;
     ree_search_result r;
     memset(&r, 0, sizeof r);

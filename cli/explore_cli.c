@@ -199,9 +199,18 @@ ree_plan *ree_cli_load_inputs(const char *cmd, const char *path, char **sets, in
         p->nexplore = 0; /* only the --set inputs */
     *status = ree_cli_inputs_get(cmd, "--set", p, sets, nsets, 1, x);
     p->nexplore = nexp;
+    /* The cases are collective on MPI ranks: memory one rank alone lacked stops every rank (a
+     * usage error is every rank's: the same arguments, the same scenario). */
+    char why[96];
+    if (ree_ranks_lack_memory(*status == REE_ENOMEM, "inputs", "reading the inputs", why,
+                              sizeof why)) {
+        if (*status == REE_OK)
+            ree_cli_inputs_free(x);
+        *status = REE_ENOMEM;
+    }
     if (*status != REE_OK) {
         if (*status == REE_ENOMEM)
-            ree_cli_report_oom("reading the inputs");
+            ree_cli_report_oom(why);
         ree_plan_free(p);
         return NULL;
     }

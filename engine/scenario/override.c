@@ -222,7 +222,7 @@ int ree_slot_check(const ree_param_slot *s, double v, char *why, size_t whylen)
 int ree_slot_set(const ree_plan *p, const ree_param_slot *s, double v, char *why, size_t whylen)
 {
     if (ree_slot_check(s, v, why, whylen))
-        return -1;
+        return REE_EINVALID;
     if (s->stock) {
         *s->stock = v;
         return 0;
@@ -237,7 +237,7 @@ int ree_slot_set(const ree_plan *p, const ree_param_slot *s, double v, char *why
     if (!buf) {
         *s->spec = old;
         snprintf(why, whylen, "out of memory");
-        return -1;
+        return REE_ENOMEM;
     }
     ree_params_fill(p, s->entity, buf, NULL, 0, 0);
     ree_model_ctx ctx = ree_plan_ctx(p, s->entity);
@@ -248,7 +248,7 @@ int ree_slot_set(const ree_plan *p, const ree_param_slot *s, double v, char *why
     if (bad) {
         *s->spec = old;
         snprintf(why, whylen, "%s = %g: %s", s->def->key, v, mwhy);
-        return -1;
+        return REE_EINVALID;
     }
     return 0;
 }

@@ -51,7 +51,8 @@ int ree_plan_slot(ree_plan *p, const char *path, ree_param_slot *out, char *why,
 int ree_slot_check(const ree_param_slot *s, double v, char *why, size_t whylen);
 
 /* Set the slot to the constant v after ree_slot_check and the entity's model check (a failed
- * check leaves the plan unchanged). Returns 0, or -1 with the reason in `why`. */
+ * check leaves the plan unchanged). Returns 0, or with the reason in `why` REE_EINVALID (a
+ * check refused v) or REE_ENOMEM. */
 int ree_slot_set(const ree_plan *p, const ree_param_slot *s, double v, char *why, size_t whylen);
 
 /* The slot's current central value: its constant, or its distribution's mean clipped to its

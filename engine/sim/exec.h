@@ -151,6 +151,10 @@ int ree_ranks_sum(int v);
  * every rank stops there together: 0 when none did, else 1 + the highest rank that did. On one
  * rank: 1 when `mine`, else 0. */
 int ree_ranks_failed(int mine);
+/* Collective: the same answer for a condition every rank recovers from (a calibration point
+ * scored badly): ree_ranks_failed also marks the failure as seen by every rank, so that the
+ * command's end (ree_ranks_end) waits for the others without limit. */
+int ree_ranks_who(int mine);
 /* Collective: as ree_ranks_failed, for memory one rank may lack before a collective step (`mine`,
  * or the test aid at `site`): 0 when every rank has it, else 1 + the highest rank that does not,
  * with a message in err: "out of memory WHAT" on that rank, "out of memory on MPI rank R, WHAT"

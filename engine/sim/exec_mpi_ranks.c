@@ -183,12 +183,14 @@ int ree_ranks_sum(int v)
 
 #endif
 
+int ree_ranks_who(int mine)
+{
+    return ree_ranks_max(mine ? ree_rank() + 1 : 0);
+}
+
 int ree_ranks_failed(int mine)
 {
-    int who = ree_ranks_max(mine ? ree_rank() + 1 : 0);
-    /* Also a failure calibrate's f_eval recovers from (a point scored badly): the flag then stays,
-     * and a later failure of this rank alone waits without limit at the end, as before the
-     * flag. */
+    int who = ree_ranks_who(mine);
     agreed |= ree_ranks() > 1 && who != 0;
     return who;
 }

@@ -88,8 +88,9 @@ static double f_eval(const gsl_vector *z, void *arg)
     for (int i = 0; i < ob->n && !bad; i++)
         bad = ree_slot_set(ob->p, &ob->slots[i], ob->x[i], why, sizeof why) != 0;
     /* score_now is collective on several ranks: a point one rank alone could not set (out of
-     * memory) scores badly on every rank, not on that one alone. */
-    if (ree_ranks_failed(bad))
+     * memory) scores badly on every rank, not on that one alone; a failure they recover from, so
+     * ree_ranks_who, not ree_ranks_failed. */
+    if (ree_ranks_who(bad))
         return BAD_SCORE;
     double s = score_now(ob);
     return ob->status == REE_OK && isfinite(s) ? s : BAD_SCORE;

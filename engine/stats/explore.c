@@ -86,15 +86,20 @@ ree_status ree_explore_case(ree_plan *p, const ree_param_slot *slots, int k, con
     for (int i = 0; i < k && !bad; i++) {
         double v = slots[i].def->flags & REE_PF_INT ? nearbyint(x[i]) : x[i];
         char why[400];
-        if ((bad = ree_slot_set(p, &slots[i], v, why, sizeof why) != 0))
+        if ((bad = ree_slot_set(p, &slots[i], v, why, sizeof why)) != 0)
             snprintf(err, errlen, "%s", why);
     }
     /* The case is collective on several MPI ranks (ree_mc_run): a value that one rank alone
-     * could not set (out of memory) stops every rank, not that one alone. */
+     * could not set (out of memory) stops every rank, not that one alone, with its status. */
     int who = ree_ranks_failed(bad);
-    if (who && !bad)
-        snprintf(err, errlen, "MPI rank %d could not set the case's inputs", who - 1);
-    return who ? REE_EINVALID : ree_mc_run(p, mo, NULL, out, err, errlen);
+    if (!who)
+        return ree_mc_run(p, mo, NULL, out, err, errlen);
+    int code = bad;
+    ree_ranks_bcast_from(who - 1, &code, sizeof code);
+    if (!bad)
+        snprintf(err, errlen, "%s on MPI rank %d, setting the case's inputs",
+                 code == REE_ENOMEM ? "out of memory" : "an invalid value", who - 1);
+    return (ree_status)code;
 }
 
 double ree_explore_share(const ree_acc *a, size_t cell, const char *op, double x)

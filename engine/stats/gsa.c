@@ -41,7 +41,7 @@ static ree_status check_opts(const ree_gsa_opts *o, int min_n)
 static int lack_memory(const ree_gsa_opts *o, int mine)
 {
     char none[1];
-    return ree_ranks_lack_memory(mine, "method", "for the method's work arrays",
+    return ree_ranks_lack_memory(mine, "method", "allocating the method's work arrays",
                                  o->err ? o->err : none, o->err ? o->errlen : sizeof none) != 0;
 }
 

@@ -316,10 +316,11 @@ check "calibrate, another scenario on rank 1: exit 65" \
     test "$(two calibrate "$work/toy-fit.yaml" "$work/toy-fit-b.yaml" $cal -j 1 -q)" = 65
 check "calibrate: nothing written" test -z "$(ls -A "$work/two")"
 
-# Memory a rank alone lacks before a command's first shared step (REESIM_MPI_NOMEM=R:SITE): a
-# sweep's design, sensitivity's and calibrate's set-up (setup), the Morris and Sobol work arrays
-# and the minimiser (method) are agreed like the statistics: every rank stops, exit 71, and rank 0
-# names the rank; a message only an agreement prints, so a lone failure's abort (also 71) fails it.
+# Memory a rank alone lacks before a command's next shared step (REESIM_MPI_NOMEM=R:SITE): the
+# inputs of sweep, sensitivity and search and compare's list of scenarios (inputs), a sweep's
+# design, sensitivity's and calibrate's set-up (setup), the Morris and Sobol work arrays and the
+# minimiser (method) are agreed like the statistics: every rank stops, exit 71, and rank 0 names
+# the rank; a message only an agreement prints, so a lone failure's abort (also 71) fails it.
 tx="$src/tests/explore/toy-explore.yaml"
 nomem_at() { # nomem_at R:SITE CMD ARGS...: 2 ranks; prints the exit code
     rm -rf "$work/nomem" && mkdir "$work/nomem"
@@ -329,10 +330,14 @@ nomem_at() { # nomem_at R:SITE CMD ARGS...: 2 ranks; prints the exit code
         status timeout -k 10 120 mpirun --oversubscribe --allow-run-as-root -np 2 "$bin" "$@" \
             -j 1 -q -o "$work/nomem/out")
 }
-for case in "setup|setting up the design|sweep $tx --no-explore --set nodes.us_cars.demand=200,400 -n 64" \
+for case in "inputs|reading the inputs|sweep $tx --no-explore --set nodes.us_cars.demand=200,400 -n 64" \
+    "inputs|reading the inputs|sensitivity $tx --method morris -n 2 -r 64" \
+    "inputs|reading the inputs|search $tx --lever gates.cn_export.approval=0..1 --tol 0.1 --goal P(us_cars/shortfall_share<=0.3)>=0.9 -n 64" \
+    "inputs|loading the scenarios|compare $g $work/tight.yaml -n 64" \
+    "setup|setting up the design|sweep $tx --no-explore --set nodes.us_cars.demand=200,400 -n 64" \
     "setup|setting up the analysis|sensitivity $tx --method morris -n 2 -r 64" \
-    "method|for the method's work arrays|sensitivity $tx --method morris -n 2 -r 64" \
-    "method|for the method's work arrays|sensitivity $tx --method sobol -n 2 -r 64" \
+    "method|allocating the method's work arrays|sensitivity $tx --method morris -n 2 -r 64" \
+    "method|allocating the method's work arrays|sensitivity $tx --method sobol -n 2 -r 64" \
     "setup|setting up the calibration|calibrate $work/toy-fit.yaml --iterations 2 -n 64" \
     "method|setting up the minimiser|calibrate $work/toy-fit.yaml --iterations 2 -n 64"; do
     site=${case%%|*} rest=${case#*|}
@@ -346,7 +351,7 @@ done
 check "rank 0 out of memory at method: exit 71" \
     test "$(nomem_at 0:method sensitivity "$tx" --method morris -n 2 -r 64)" = 71
 check "rank 0 out of memory at method: said so" \
-    grep -q "out of memory for the method's work arrays" "$work/stderr"
+    grep -q "out of memory allocating the method's work arrays" "$work/stderr"
 # An agreed failure never starts the lone-failure clock: with a wait of 1 ms, rank 1 would end the
 # job while rank 0 still cleans up; it waits for rank 0 instead (no such message).
 check "agreed failure, 1 ms end wait: exit 71" test "$(export REESIM_MPI_END_WAIT=0.001
