@@ -104,12 +104,25 @@ static double end_wait = 60;
 static int fail_alone;           /* REESIM_MPI_FAIL names this rank */
 static int loud = STDERR_FILENO; /* this rank's stderr before any redirection to /dev/null */
 
+/* A test aid's value (tests/cli/mpi.sh) when it names this rank: what follows the rank number
+ * ("" or ":..."); NULL when it is unset, names another rank, or does not start with a number. */
+static const char *aid_for_me(const char *name)
+{
+    const char *v = getenv(name);
+    char *rest = NULL;
+    if (!v || ree_ranks() < 2)
+        return NULL;
+    long r = strtol(v, &rest, 10);
+    return rest != v && r == ree_rank() ? rest : NULL;
+}
+
 /* Under MPI ranks (docs/cluster.md) rank 0 alone prints: the others' stdout and stderr go to
  * /dev/null. REESIM_MPI_TRACE (set, any value) has rank 0 print the executor's per-call figures
  * (blocks, bytes received, blocks run per rank) on stderr. Test aids: REESIM_MPI_SLOW=R:MS has
  * rank R sleep MS ms after each block; REESIM_MPI_NOMEM=R[:SITE] has rank R fail as out of
- * memory at SITE (stats, the default: its Monte Carlo's statistics; setup; method: exec.h); REESIM_MPI_BUILD=R:TEXT has rank R say it runs reesim TEXT; REESIM_MPI_FAIL=R has
- * rank R's command fail at once, alone, as out of memory; REESIM_MPI_END_WAIT=S sets end_wait. */
+ * memory at SITE (stats, the default; inputs; setup; method: exec.h); REESIM_MPI_BUILD=R:TEXT
+ * has rank R say it runs reesim TEXT; REESIM_MPI_FAIL=R has rank R's command fail at once,
+ * alone, as out of memory; REESIM_MPI_END_WAIT=S sets end_wait. */
 static int join_ranks(int *argc, char ***argv)
 {
     char err[256] = "";
@@ -119,10 +132,9 @@ static int join_ranks(int *argc, char ***argv)
     }
     /* Every rank must run the same reesim: another build may simulate otherwise. */
     char mine[128] = "", theirs[128];
-    const char *fake = getenv("REESIM_MPI_BUILD"); /* R:TEXT, tests/cli/mpi.sh */
-    char *colon = NULL;
-    if (fake && strtol(fake, &colon, 10) == ree_rank() && colon != fake && *colon == ':')
-        snprintf(mine, sizeof mine, "%s", colon + 1);
+    const char *fake = aid_for_me("REESIM_MPI_BUILD");
+    if (fake && *fake == ':')
+        snprintf(mine, sizeof mine, "%s", fake + 1);
     else
         snprintf(mine, sizeof mine, "%s (git %s)", ree_version(), REESIM_GIT_REV);
     int who = ree_ranks_differ(mine, sizeof mine);
@@ -136,21 +148,19 @@ static int join_ranks(int *argc, char ***argv)
                     who - 1, theirs, mine);
         return -1;
     }
-    const char *slow = getenv("REESIM_MPI_SLOW"); /* R:MS, tests/cli/mpi.sh */
-    if (slow && strchr(slow, ':') && atoi(slow) == ree_rank())
-        ree_ranks_set_slow(atol(strchr(slow, ':') + 1));
-    const char *nomem = getenv("REESIM_MPI_NOMEM"); /* R or R:SITE, tests/cli/mpi.sh */
-    char *end = NULL;
-    long r = nomem && *nomem ? strtol(nomem, &end, 10) : -1;
-    if (end && end != nomem && (!*end || *end == ':') && r == ree_rank() && ree_ranks() > 1)
-        ree_ranks_set_no_memory(*end ? end + 1 : "stats");
+    const char *slow = aid_for_me("REESIM_MPI_SLOW");
+    if (slow && *slow == ':')
+        ree_ranks_set_slow(atol(slow + 1));
+    const char *nomem = aid_for_me("REESIM_MPI_NOMEM");
+    if (nomem && (!*nomem || *nomem == ':'))
+        ree_ranks_set_no_memory(*nomem ? nomem + 1 : "stats");
+    const char *fail = aid_for_me("REESIM_MPI_FAIL");
+    fail_alone = fail && !*fail;
     const char *wait = getenv("REESIM_MPI_END_WAIT"); /* S, tests/cli/mpi.sh */
+    char *end = NULL;
     double w = wait && *wait ? strtod(wait, &end) : 0;
     if (wait && *wait && !*end && w > 0 && w <= 3600)
         end_wait = w;
-    const char *fail = getenv("REESIM_MPI_FAIL"); /* R, tests/cli/mpi.sh */
-    r = fail && *fail ? strtol(fail, &end, 10) : -1;
-    fail_alone = fail && *fail && !*end && r == ree_rank() && ree_ranks() > 1;
     if (ree_rank() > 0) {
         loud = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
         int fd = open("/dev/null", O_WRONLY);

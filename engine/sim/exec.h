@@ -173,9 +173,10 @@ FILE *ree_ranks_trace(void);
  * show that blocks go to the ranks that ask for them. 0 (the default): no sleep. */
 void ree_ranks_set_slow(long ms);
 /* A test aid (tests/cli/mpi.sh): this rank fails as if out of memory at `site`, to show that no
- * rank is then left waiting for it: "stats", its Monte Carlo's statistics (ree_mc_run); "setup",
- * a command's set-up (sweep's design, sensitivity's and calibrate's arrays); "method", a method's
- * work arrays (Morris, Sobol, the calibration's minimiser). NULL (the default): nowhere.
+ * rank is then left waiting for it: "stats", its Monte Carlo's statistics (ree_mc_run); "inputs",
+ * the inputs of sweep, sensitivity and search, compare's list of scenarios; "setup", a command's
+ * set-up (sweep's design, sensitivity's and calibrate's arrays); "method", a method's work arrays
+ * (Morris, Sobol, the calibration's minimiser). NULL (the default): nowhere.
  * ree_ranks_no_memory(site): whether this rank is to fail at `site`. */
 void ree_ranks_set_no_memory(const char *site);
 int ree_ranks_no_memory(const char *site);
