@@ -243,22 +243,24 @@ static struct entry *new_entry(ree_outset *s, const char *name, ree_status *stat
         !strcmp(name, "..") || (s->single && s->n > 0))
         return NULL;
     for (size_t i = 0; i < s->n; i++)
-        if (!strcmp(s->e[i].name, name))
+        if (!strcmp(s->e[i]->name, name))
             return NULL;
+    /* Only the list of pointers moves when it grows; the entries stay (see struct entry). */
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 8;
-        struct entry *e = realloc(s->e, cap * sizeof *e);
-        if (!e) {
+        struct entry **list = realloc(s->e, cap * sizeof *list);
+        if (!list) {
             *status = REE_ENOMEM;
             return NULL;
         }
-        s->e = e;
+        s->e = list;
         s->cap = cap;
     }
-    struct entry *e = &s->e[s->n];
-    memset(e, 0, sizeof *e);
-    e->name = dup_str(name);
-    if (!e->name) {
+    struct entry *e = calloc(1, sizeof *e);
+    if (e)
+        e->name = dup_str(name);
+    if (!e || !e->name) {
+        free(e);
         *status = REE_ENOMEM;
         return NULL;
     }
@@ -270,9 +272,10 @@ static struct entry *new_entry(ree_outset *s, const char *name, ree_status *stat
             unlinkat(s->tmpfd, name, 0);
         }
         free(e->name);
+        free(e);
         return NULL;
     }
-    s->n++;
+    s->e[s->n++] = e;
     *status = REE_OK;
     return e;
 }
@@ -383,7 +386,7 @@ ree_csv *ree_outset_csv_gz(ree_outset *s, const char *name, const char *const *c
 static void remove_temps(ree_outset *s)
 {
     for (size_t i = 0; i < s->n; i++) {
-        struct entry *e = &s->e[i];
+        struct entry *e = s->e[i];
         mem_discard(e);
         ree_csv_sync_stop(e->csv); /* before its file is closed */
         if (e->f) {
@@ -464,7 +467,7 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
     }
     s->done = 1;
     for (size_t i = 0; i < s->n; i++) {
-        struct entry *e = &s->e[i];
+        struct entry *e = s->e[i];
         if (!e->f) { /* written by another program through ree_outset_path */
             int fd = openat(s->tmpfd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
             int bad = fd < 0 || (fsync(fd) != 0 && errno != EINVAL && errno != EROFS);
@@ -527,7 +530,7 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
         return st;
     }
     if (s->single) {
-        char *from = s->n ? ree_outset_join(s->tmp, s->e[0].name, "", "") : NULL;
+        char *from = s->n ? ree_outset_join(s->tmp, s->e[0]->name, "", "") : NULL;
         if (!from || rename(from, s->dir) != 0) {
             ree_outset_err(err, errlen, "cannot rename to", s->dir, from ? errno : ENOMEM);
             free(from);
@@ -588,7 +591,7 @@ ree_status ree_outset_check(ree_outset *s, char *err, size_t errlen)
 {
     int e0 = errno; /* the failed write's reason, when called right after it */
     for (size_t i = 0; i < s->n; i++) {
-        struct entry *e = &s->e[i];
+        struct entry *e = s->e[i];
         if (!e->f)
             continue;
         errno = 0;
@@ -625,8 +628,9 @@ void ree_outset_free(ree_outset *s)
         return;
     remove_temps(s);
     for (size_t i = 0; i < s->n; i++) {
-        free(s->e[i].name);
-        ree_csv_free(s->e[i].csv);
+        free(s->e[i]->name);
+        ree_csv_free(s->e[i]->csv);
+        free(s->e[i]);
     }
     free(s->e);
     free(s->dir);

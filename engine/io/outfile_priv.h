@@ -45,6 +45,9 @@ struct ree_csv {
     int nosync;          /* its thread could not be started: the file goes without */
 };
 
+/* One file of a set. Each is allocated on its own and never moves (ree_outset.e is a list of
+ * pointers): open_memstream keeps the addresses of membuf and memlen and stores into them at each
+ * flush and at fclose, which commit may reach only after many more files were added. */
 struct entry {
     char *name; /* plain file name inside the set */
     FILE *f;    /* NULL once closed */
@@ -65,8 +68,8 @@ struct ree_outset {
     int single;   /* one file replacing `dir` (ree_outset_open_file) rather than a folder */
     mode_t mode;  /* mode for a new committed folder: 0777 & ~umask (a replacing one: the old's) */
     const volatile sig_atomic_t *cancel;
-    char *leftover; /* a stale temporary folder of an earlier run that could not be removed */
-    struct entry *e;
+    char *leftover;   /* a stale temporary folder of an earlier run that could not be removed */
+    struct entry **e; /* n files, each its own allocation (struct entry); room for cap */
     size_t n, cap;
     int done; /* committed or aborted: no more files */
 };

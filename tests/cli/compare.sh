@@ -3,7 +3,8 @@
 # the golden scenario (a tight one and a harsher one), written into WORKDIR: compare.csv columns,
 # paired CIs narrower than unpaired for the shortfall indicators, byte-identical results for -j1
 # and -j2, a case against itself gives differences of exactly 0, cases with different networks
-# compare on what they share and list the rest as skipped, exit codes as `reesim run`.
+# compare on what they share and list the rest as skipped, nine scenarios each get a whole resolved
+# scenario, exit codes as `reesim run`.
 # Usage: compare.sh REESIM SOURCE_DIR WORKDIR
 bin=$1 src=$2 work=$3
 . "$src/tests/cli/lib.sh"
@@ -78,6 +79,23 @@ check "shared quantities present" grep -q "^tight,norecycle,us_cars,lost_units,"
 (cd "$work" && "$bin" compare tight.yaml harsh.yaml tight.yaml -n 64 -q)
 check "default folder out/compare-<base>-vs-<others>" test -s "$work/out/compare-tight-vs-harsh-tight/compare.csv"
 check "rows for both scenarios" test "$(cut -d, -f2 "$work/out/compare-tight-vs-harsh-tight/compare.csv" | sort -u | tr '\n' ' ')" = "harsh scenario tight "
+
+# Nine scenarios: a resolved scenario for each, every one whole (the base and the first five
+# were written empty, and glibc stored into freed memory, while the set's list of files was one
+# array that moved when it grew past 8) and valid to run again.
+set -- "$work/tight.yaml"
+for i in 1 2 3 4 5 6 7 8; do
+    sed "s/^name: tight/name: case$i/" "$work/tight.yaml" >"$work/case$i.yaml"
+    set -- "$@" "$work/case$i.yaml"
+done
+check "nine scenarios compare" test "$(status "$bin" compare "$@" -n 16 -j 2 -q -o "$work/nine")" = 0
+set -- "$work/nine/base.resolved.yaml"
+for i in 1 2 3 4 5 6 7 8; do set -- "$@" "$work/nine/scenario$i.resolved.yaml"; done
+for f in "$@"; do check "nine: $(basename "$f") not empty" test -s "$f"; done
+check "nine: every resolved scenario valid" "$bin" validate "$@"
+check "nine: a resolved scenario runs again" "$bin" run "$work/nine/scenario8.resolved.yaml" -n 8 -q \
+    -o "$work/nine-again"
+check "nine: and names its case" grep -q '^name: "case8"' "$work/nine/scenario8.resolved.yaml"
 
 # Exit codes as `reesim run`.
 check "help exits 0" test "$(status "$bin" compare --help)" = 0

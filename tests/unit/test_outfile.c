@@ -814,6 +814,58 @@ static void test_resolved_write_error(void **state)
     plain_file_error("scenario.resolved.yaml", 1);
 }
 
+/* Many plain files in one set, as `compare` writes one resolved scenario for each of up to 64
+ * cases: each file's memory stream keeps the addresses of its buffer and length until commit
+ * closes it, so opening more files must not move them. Before, the set's files were one array
+ * grown by realloc past 8, and glibc stored into the freed array at the next flush or close: the
+ * first files came out empty (ASan: heap-use-after-free). Text goes into each file both before
+ * and after the later files are opened, with CSV files among them, and every file's bytes are
+ * checked after commit. */
+static void test_many_plain_files(void **state)
+{
+    (void)state;
+    enum { NFILES = 40 };
+    char dir[128], name[64], path[256], want[128], got[256], err[256];
+    snprintf(dir, sizeof dir, "%s/many", base);
+    ree_status st;
+    ree_outset *s = ree_outset_open(dir, &st, err, sizeof err);
+    assert_non_null(s);
+    FILE *f[NFILES];
+    static const char *const cols[] = {"scenario"};
+    for (int i = 0; i < NFILES; i++) {
+        snprintf(name, sizeof name, "s%02d.resolved.yaml", i);
+        f[i] = ree_outset_file(s, name, &st);
+        assert_non_null(f[i]);
+        assert_int_equal(st, REE_OK);
+        fprintf(f[i], "name: s%02d\n", i);
+        assert_int_equal(fflush(f[i]), 0); /* the stream stores its buffer's address now */
+        if (i % 7 == 3) {
+            snprintf(name, sizeof name, "c%02d.csv", i);
+            ree_csv *c = ree_outset_csv(s, name, cols, 1, &st);
+            assert_non_null(c);
+            ree_csv_int(c, i);
+            ree_csv_end_row(c);
+        }
+    }
+    for (int i = 0; i < NFILES; i++)
+        fprintf(f[i], "runs: %d\n", 100 + i);
+    assert_int_equal(ree_outset_check(s, err, sizeof err), REE_OK);
+    assert_int_equal(ree_outset_commit(s, err, sizeof err), REE_OK);
+    ree_outset_free(s);
+    for (int i = 0; i < NFILES; i++) {
+        snprintf(path, sizeof path, "%s/s%02d.resolved.yaml", dir, i);
+        slurp(path, got, sizeof got);
+        snprintf(want, sizeof want, "name: s%02d\nruns: %d\n", i, 100 + i);
+        assert_string_equal(got, want);
+        if (i % 7 == 3) {
+            snprintf(path, sizeof path, "%s/c%02d.csv", dir, i);
+            slurp(path, got, sizeof got);
+            snprintf(want, sizeof want, "scenario\n%d\n", i);
+            assert_string_equal(got, want);
+        }
+    }
+}
+
 static void check_numbers(void)
 {
     char b[32];
@@ -1383,6 +1435,7 @@ int main(void)
         cmocka_unit_test(test_csv_gz_write_error),
         cmocka_unit_test(test_meta_write_error),
         cmocka_unit_test(test_resolved_write_error),
+        cmocka_unit_test(test_many_plain_files),
         cmocka_unit_test(test_number_format),
         cmocka_unit_test(test_number_format_matches_printf),
         cmocka_unit_test(test_csv_memory_rows),
