@@ -6,6 +6,7 @@
 #define REESIM_LOADER_H
 
 #include <stddef.h>
+#include "override.h"
 #include "plan.h"
 #include "ytree.h"
 
@@ -47,6 +48,15 @@ int ld_ident(loader *L, const ree_ynode *n, const char *path);
  * after recording an error. */
 int ld_param_value(loader *L, const ree_param_def *def, const ree_ynode *n, const char *path,
                    ree_pspec *spec);
+
+/* Whether the override path at scalar `pn` (key path `kp`), resolved to `slot`, sets the same
+ * parameter as one of the n earlier entries of the list `list` ("explore", "calibrate.free"),
+ * however either is spelled (`nodes.ID.KEY` and `ID.KEY`): `earlier(p, j)` gives entry j's path
+ * (NULL for an entry in error). 1 after an error naming the first such entry ("'PATH' is
+ * already VERB (LIST[J], 'ITS PATH')"), else 0. */
+int ld_slot_repeated(loader *L, const ree_ynode *pn, const char *kp, const ree_param_slot *slot,
+                     const char *list, const char *verb, int n,
+                     const char *(*earlier)(const ree_plan *p, int j));
 
 /* The loader's passes, each in its own file: every one records its errors in L->d and returns
  * 0, or -1 when it found errors (or ran out of memory: L->oom). */

@@ -8,6 +8,8 @@
  *     free:                 # 1 to 20 parameters, each an override path (override.h) and a box
  *       - {path: gates.cn_export.approval, min: 0.05, max: 0.95}
  *       - {path: 'timeline[3].set.gates.cn_export.approval', min: 0.1, max: 0.9}
+ *
+ * A parameter is free once, however its path is spelled (`nodes.ID.KEY` and `ID.KEY` are one).
  */
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +36,11 @@ static int number(loader *L, const ree_ynode *map, const char *key, const char *
     return 0;
 }
 
+static const char *freed(const ree_plan *p, int j)
+{
+    return p->calib[j].path;
+}
+
 static void free_param(loader *L, const ree_ynode *n, const char *path, int i)
 {
     ree_plan *p = L->p;
@@ -55,11 +62,8 @@ static void free_param(loader *L, const ree_ynode *n, const char *path, int i)
         ld_err(L, pn, kp, "%s", why);
         return;
     }
-    for (int j = 0; j < i; j++)
-        if (p->calib[j].path && !strcmp(p->calib[j].path, pp)) {
-            ld_err(L, pn, kp, "'%s' is already free (free[%d])", pp, j);
-            return;
-        }
+    if (ld_slot_repeated(L, pn, kp, &slot, "calibrate.free", "free", i, freed))
+        return;
     if (bad)
         return;
     const char *keys2[2] = {"min", "max"};

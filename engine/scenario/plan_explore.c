@@ -7,7 +7,8 @@
  *     - {path: nodes.us_nds.stock.ndfeb, values: [0, 500, 1000]}     # a list of values
  *
  * Every value (the ends of a range, each listed value) must lie within the parameter's bounds;
- * a range must have min < max; a list holds 1 to 1000 values; a path appears once.
+ * a range must have min < max; a list holds 1 to 1000 values; a parameter appears once, however
+ * its path is spelled (ld_slot_repeated).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,11 @@ static int checked(loader *L, const ree_param_slot *slot, const ree_ynode *n, co
     return 0;
 }
 
+static const char *explored(const ree_plan *p, int j)
+{
+    return p->explore[j].path;
+}
+
 static void input(loader *L, const ree_ynode *n, const char *path, int i)
 {
     ree_plan *p = L->p;
@@ -62,16 +68,8 @@ static void input(loader *L, const ree_ynode *n, const char *path, int i)
             pp = NULL;
         } else {
             sp = &slot;
-            ree_param_slot other;
-            for (int j = 0; j < i; j++)
-                if (p->explore[j].path &&
-                    ree_plan_slot(p, p->explore[j].path, &other, why, sizeof why) == 0 &&
-                    ree_slot_same(&other, &slot)) {
-                    ld_err(L, pn, kp, "'%s' is already explored (explore[%d], '%s')", pp, j,
-                           p->explore[j].path);
-                    pp = NULL;
-                    break;
-                }
+            if (ld_slot_repeated(L, pn, kp, &slot, "explore", "explored", i, explored))
+                pp = NULL;
         }
     }
     if (vs && (mn || mx)) {

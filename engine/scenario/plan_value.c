@@ -126,6 +126,23 @@ int ld_ident(loader *L, const ree_ynode *n, const char *path)
     return ok ? 0 : -1;
 }
 
+int ld_slot_repeated(loader *L, const ree_ynode *pn, const char *kp, const ree_param_slot *slot,
+                     const char *list, const char *verb, int n,
+                     const char *(*earlier)(const ree_plan *p, int j))
+{
+    char why[400];
+    ree_param_slot other;
+    for (int j = 0; j < n; j++) {
+        const char *path = earlier(L->p, j);
+        if (path && ree_plan_slot(L->p, path, &other, why, sizeof why) == 0 &&
+            ree_slot_same(&other, slot)) {
+            ld_err(L, pn, kp, "'%s' is already %s (%s[%d], '%s')", pn->str, verb, list, j, path);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int ld_material(const ree_plan *p, const char *id)
 {
     for (int i = 0; i < p->nmat; i++)
