@@ -544,6 +544,29 @@ static int check_label(loader *L, const ree_ynode *n, const char *label, const c
     return 0;
 }
 
+/* Every observation has its own label: it names the observation's rows in fit.csv and its row in
+ * fit_summary.csv, whose `all` row would count a repeated one's points twice. Returns 0, or -1
+ * after an error at the label naming the first observation that has it (however that one fared). */
+static int unique_label(loader *L, const ree_ynode *seq, size_t i, const char *path)
+{
+    const ree_ynode *ln = ree_ymap_get(seq->items[i], "label");
+    for (size_t j = 0; j < i; j++) {
+        const ree_ynode *other = ree_ymap_get(seq->items[j], "label");
+        if (other && other->kind == REE_Y_SCALAR && !ree_ynode_is_null(other) &&
+            other->len == ln->len && memcmp(other->str, ln->str, ln->len) == 0) {
+            char lp[REE_PATH_MAX];
+            ld_path(lp, path, "label");
+            ld_err(L, ln, lp,
+                   "label '%s' is already used by observations[%zu] (line %d): each observation "
+                   "needs a "
+                   "label of its own",
+                   ln->str, j, other->mark.line);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int ld_observations(loader *L, const ree_ynode *root, const char *scenario_path)
 {
     ree_plan *p = L->p;
@@ -568,7 +591,8 @@ int ld_observations(loader *L, const ree_ynode *root, const char *scenario_path)
         const char *ent = several ? "" : ld_str(L, n, "entity", path, 1);
         const char *met = ld_str(L, n, "metric", path, 1);
         const char *file = ld_str(L, n, "file", path, 1);
-        if (!label || !ent || !met || !file || check_label(L, n, label, path))
+        if (!label || !ent || !met || !file || check_label(L, n, label, path) ||
+            unique_label(L, seq, i, path))
             continue;
         int s = several ? sum_series(L, en, label, met, path) : find(p, ent, met);
         if (s == -2)
