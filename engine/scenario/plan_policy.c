@@ -171,6 +171,21 @@ int ld_regimes(loader *L, const ree_ynode *root)
             ld_err(L, sn, "regimes.start", "%s", why);
         return -1;
     }
+    /* Outside the horizon is allowed, as for timeline events, but said: before it, the chain
+     * starts at step 0 (docs/engine.md); after it, never. */
+    char edge[16];
+    if (month - p->start >= p->nsteps) {
+        ree_plan_date(p, p->nsteps - 1, edge, sizeof edge);
+        ree_diag_warning(L->d, sn->mark, "regimes.start",
+                         "start after the horizon (its last month is %s): the regimes never start "
+                         "and are ignored",
+                         edge);
+    } else if (month < p->start) {
+        ree_plan_date(p, 0, edge, sizeof edge);
+        ree_diag_warning(L->d, sn->mark, "regimes.start",
+                         "start before the horizon: the regimes start at its first month, %s",
+                         edge);
+    }
     p->regime_start = month - p->start < 0 ? 0 : month - p->start;
     const ree_ynode *states = ree_ymap_get(r, "states");
     if (!states) {

@@ -68,11 +68,18 @@ static const char scenario[] =
     "    - {id: shut, set: {lic.approval: 0}, to: {tense: 0.5}}\n"
     "%s";
 
-/* Load the scenario with `extra` appended; the diagnostics (warnings only) go to *printed. */
-static ree_plan *load(const char *extra, char *printed, size_t len)
+/* Load the scenario with `extra` appended and the regimes starting in `start` (YYYY-MM; NULL for
+ * 2025-04); the diagnostics (warnings only) go to *printed. */
+static ree_plan *load_start(const char *extra, const char *start, char *printed, size_t len)
 {
     static char buf[4096];
     snprintf(buf, sizeof buf, scenario, extra);
+    if (start) {
+        char *at = strstr(buf, "  start: 2025-04\n");
+        assert_non_null(at);
+        assert_int_equal(strlen(start), 7);
+        memcpy(at + 9, start, 7);
+    }
     ree_diag *d = ree_diag_alloc(0);
     assert_non_null(d);
     ree_status st = REE_STATUS_COUNT;
@@ -91,6 +98,11 @@ static ree_plan *load(const char *extra, char *printed, size_t len)
     assert_non_null(p);
     assert_int_equal(st, REE_OK);
     return p;
+}
+
+static ree_plan *load(const char *extra, char *printed, size_t len)
+{
+    return load_start(extra, NULL, printed, len);
 }
 
 /* The specification of parameter `key` of entity `id`. */
@@ -340,6 +352,30 @@ static void test_regime_rows(void **unused)
     assert_true(p->regimes[1].changes[0].value.dist.a == 120);
     assert_int_equal(p->regimes[2].nchange, 1);
     assert_true(p->regimes[2].changes[0].value.dist.a == 0);
+    assert_null(strstr(msg, "regimes.start"));
+    ree_plan_free(p);
+}
+
+/* A regimes start outside the horizon (2025-03 to 2026-02) loads, with a located warning: before
+ * it, the chain starts at step 0 (docs/engine.md); after it, never. */
+static void test_regime_start_outside(void **unused)
+{
+    (void)unused;
+    char msg[2048];
+    ree_plan *p = load_start("", "2024-11", msg, sizeof msg);
+    assert_int_equal(p->regime_start, 0);
+    assert_non_null(strstr(msg,
+                           "plan.yaml:39:10: warning: regimes.start: start before the horizon: "
+                           "the regimes start at its first month, 2025-03"));
+    ree_plan_free(p);
+    p = load_start("", "2026-03", msg, sizeof msg);
+    assert_true(p->regime_start >= p->nsteps);
+    assert_non_null(strstr(msg, "plan.yaml:39:10: warning: regimes.start: start after the horizon "
+                                "(its last month is 2026-02): the regimes never start"));
+    ree_plan_free(p);
+    p = load_start("", "2026-02", msg, sizeof msg); /* the last month: no warning */
+    assert_int_equal(p->regime_start, 11);
+    assert_null(strstr(msg, "regimes.start"));
     ree_plan_free(p);
 }
 
@@ -419,11 +455,9 @@ static void test_series_report_globs(void **unused)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_indices_in_file_order),
-        cmocka_unit_test(test_defaults_resolved),
-        cmocka_unit_test(test_timeline_in_steps),
-        cmocka_unit_test(test_regime_rows),
-        cmocka_unit_test(test_series_all),
+        cmocka_unit_test(test_indices_in_file_order), cmocka_unit_test(test_defaults_resolved),
+        cmocka_unit_test(test_timeline_in_steps),     cmocka_unit_test(test_regime_rows),
+        cmocka_unit_test(test_regime_start_outside),  cmocka_unit_test(test_series_all),
         cmocka_unit_test(test_series_report_globs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
