@@ -13,6 +13,7 @@
 #include "explore_cli.h"
 #include "outfile.h"
 #include "output.h"
+#include "diag.h"
 #include "plan.h"
 
 #define DEFAULT_RUNS       200
@@ -141,6 +142,31 @@ static int calib_opt(int c, const char *arg, void *ctx)
     return -1;
 }
 
+/* What calibrate needs of a scenario that `validate` accepts: free parameters and observations
+ * to fit them to. Each one missing is an error located at the scenario's `calibrate:` key (line 1
+ * when there is none), like a scenario's diagnostics; the scenario is valid, so the status is
+ * REE_EUSAGE (exit 64, docs/reliability.md), as sweep's without inputs to explore. REE_OK when
+ * nothing is missing; REE_ENOMEM when the message could not be made. */
+static ree_status needs(const ree_plan *p)
+{
+    if (p->ncalib > 0 && p->nobs > 0)
+        return REE_OK;
+    ree_diag *d = ree_diag_alloc(0);
+    if (!d)
+        return REE_ENOMEM;
+    ree_source src = {p->file, NULL, 0};
+    ree_mark at = {&src, p->calib_line ? p->calib_line : 1, p->calib_line ? p->calib_col : 1};
+    if (p->ncalib == 0)
+        ree_diag_error(d, at, "calibrate",
+                       "the scenario declares no free parameter (a 'calibrate:' section)");
+    if (p->nobs == 0)
+        ree_diag_error(d, at, "observations",
+                       "the scenario has no observations to fit to (an 'observations:' section)");
+    ree_diag_print(d, stderr);
+    ree_diag_free(d);
+    return REE_EUSAGE;
+}
+
 ree_status ree_cmd_calibrate(int argc, char **argv)
 {
     static const struct option own[] = {{"until", required_argument, 0, 'U'},
@@ -171,6 +197,13 @@ ree_status ree_cmd_calibrate(int argc, char **argv)
     ree_plan *p = ree_cli_load(argv[optind], &code);
     if (!p)
         return code;
+    ree_status need = needs(p);
+    if (need != REE_OK) {
+        if (need == REE_ENOMEM)
+            ree_cli_report_oom("reporting what the scenario lacks");
+        ree_plan_free(p);
+        return need;
+    }
     int until = -1;
     if (until_arg) {
         until = until_month - p->start;

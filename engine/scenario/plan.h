@@ -233,6 +233,7 @@ struct ree_plan {
     int ncalib;
     int calib_until;            /* last step fitted (nsteps - 1 when not given) */
     ree_score_kind calib_score; /* what is minimised */
+    int calib_line, calib_col;  /* the `calibrate:` key (0 when the scenario has none) */
 
     /* explore: (optional) */
     ree_explore_input *explore;

@@ -89,6 +89,13 @@ int ld_calibrate(loader *L, const ree_ynode *root)
     ree_plan *p = L->p;
     p->calib_until = p->nsteps - 1;
     p->calib_score = REE_SCORE_CRPS;
+    /* Where the section's key is, for what `reesim calibrate` says a scenario lacks: the plan
+     * keeps no YAML. */
+    for (size_t i = 0; i < root->n; i++)
+        if (!strcmp(root->pairs[i].key->str, "calibrate")) {
+            p->calib_line = root->pairs[i].key->mark.line;
+            p->calib_col = root->pairs[i].key->mark.col;
+        }
     const ree_ynode *c = ree_ymap_get(root, "calibrate");
     if (!c || ree_ynode_is_null(c))
         return 0;

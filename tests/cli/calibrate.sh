@@ -53,4 +53,13 @@ check "bad --until: exit 64" test $? -eq 64
 "$bin" calibrate "$work/toy-truth.yaml" -q -o "$work/x" 2> "$work/none.err"
 check "no calibrate section: exit 64, said" test $? -eq 64 -a ! -e "$work/x"
 check "message names the section" grep -q "calibrate:" "$work/none.err"
+check "no calibrate section: located at line 1" \
+    grep -qF "$work/toy-truth.yaml:1:1: error: calibrate: " "$work/none.err"
+# A calibrate: section but no observations: exit 64, located at the section's key.
+grep -v '^observations:\|^  - {label:' "$work/toy-fit.yaml" > "$work/no-obs.yaml"
+line=$(grep -n '^calibrate:' "$work/no-obs.yaml" | cut -d: -f1)
+"$bin" calibrate "$work/no-obs.yaml" -q -o "$work/x" 2> "$work/no-obs.err"
+check "no observations: exit 64, nothing written" test $? -eq 64 -a ! -e "$work/x"
+check "no observations: located at the calibrate: key" \
+    grep -qF "$work/no-obs.yaml:$line:1: error: observations: " "$work/no-obs.err"
 finish
