@@ -376,7 +376,15 @@ void ree_cli_common_init(ree_cli_common *o)
     o->check = 0;
 }
 
-int ree_cli_common_opt(int c, const char *arg, ree_cli_common *o)
+int ree_cli_out_arg(const char *cmd, const char *arg)
+{
+    if (*arg)
+        return 0;
+    ree_cli_usage_error(cmd, "option --out (-o) needs a non-empty value");
+    return -1;
+}
+
+int ree_cli_common_opt(const char *cmd, int c, const char *arg, ree_cli_common *o)
 {
     switch (c) {
     case 'n':
@@ -386,6 +394,8 @@ int ree_cli_common_opt(int c, const char *arg, ree_cli_common *o)
     case 'j':
         return ree_cli_long("--threads", arg, 1, 1024, &o->threads) ? -1 : 1;
     case 'o':
+        if (ree_cli_out_arg(cmd, arg))
+            return -1;
         o->out = arg;
         return 1;
     case 'q':
@@ -451,8 +461,9 @@ ree_status ree_cli_parse(int argc, char **argv, const ree_cli_spec *spec, ree_cl
         if (c > 0 && c < 256 &&
             ree_cli_once(spec->cmd, opts, shortopts, spec->repeatable, seen, c) != 0)
             return REE_EUSAGE;
-        int handled =
-            strchr(ex, c) || (spec->no_check && c == 'B') ? 0 : ree_cli_common_opt(c, optarg, co);
+        int handled = strchr(ex, c) || (spec->no_check && c == 'B')
+                          ? 0
+                          : ree_cli_common_opt(spec->cmd, c, optarg, co);
         if (handled < 0)
             return REE_EUSAGE;
         if (handled)

@@ -27,9 +27,13 @@ typedef struct ree_cli_common {
 /* Defaults: the scenario's runs and seed, all cores, no folder, not quiet, no balance check. */
 void ree_cli_common_init(ree_cli_common *o);
 
-/* Handle one of -n, -s, -j, -o, -q, --check-balance ('B'). Returns 1 when handled, 0 when `c`
- * is not one of them, -1 (message printed) when its value is invalid. */
-int ree_cli_common_opt(int c, const char *arg, ree_cli_common *o);
+/* Handle one of -n, -s, -j, -o, -q, --check-balance ('B') of command `cmd`. Returns 1 when
+ * handled, 0 when `c` is not one of them, -1 (message printed) when its value is invalid. */
+int ree_cli_common_opt(const char *cmd, int c, const char *arg, ree_cli_common *o);
+
+/* 0 when `arg`, the value of -o, names something; else -1 after a usage error of `cmd`: an empty
+ * -o is a usage error (64) for every command that takes it, before anything is read or written. */
+int ree_cli_out_arg(const char *cmd, const char *arg);
 
 /* How a command parses its options (ree_cli_parse). */
 struct option;

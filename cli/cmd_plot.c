@@ -601,6 +601,8 @@ ree_status ree_cmd_plot(int argc, char **argv)
             return REE_EUSAGE;
         switch (c) {
         case 'o':
+            if (ree_cli_out_arg("plot", optarg))
+                return REE_EUSAGE;
             out = optarg;
             break;
         case 'F':

@@ -77,6 +77,25 @@ awk '/^description:/ { print "description: \"ff\\uFFFEx\\uFFFFy\""; skip = 1; ne
 check "a description with U+FFFE and U+FFFF: resolved scenario validates" \
     "$bin" validate "$work/n1/scenario.resolved.yaml"
 check "meta.json records the seed" grep -q '"seed":.*"20250404"' "$work/q/meta.json"
+# An empty -o is a usage error of every command that takes -o, before anything is read or
+# written (before: 73, "empty output directory name", after loading the scenario; `plot -o ''`
+# wrote its charts into /, the empty name joined to each chart's file name).
+toy="$src/tests/explore/toy-explore.yaml"
+for c in run compare sweep sensitivity search calibrate discover plot; do
+    case $c in
+    run) set -- "$scn" -n 4 ;;
+    compare) set -- "$scn" "$scn" -n 4 ;;
+    sweep | sensitivity) set -- "$toy" -n 2 ;;
+    search) set -- "$toy" --lever gates.cn_export.approval=0..1 \
+        --goal 'P(us_cars/shortfall_share <= 0.3) >= 0.9' -n 2 ;;
+    calibrate) set -- "$src/tests/calibrate/toy-fit.yaml" -n 2 ;;
+    discover) set -- "$work/q" --where 'us_cars/shortfall_share > 0.4' ;;
+    plot) set -- "$work/q" ;;
+    esac
+    check "$c -o '' is 64" test "$(status "$bin" $c "$@" -q -o '')" = 64
+    check "$c -o '': said" grep -q "^reesim $c: option --out (-o) needs a non-empty value" \
+        "$work/stderr"
+done
 # An output folder that cannot be created: a file stands in the way.
 : > "$work/blocker"
 check "uncreatable output is 73" test "$(status "$bin" run "$scn" -n 64 -q -o "$work/blocker/out")" = 73
