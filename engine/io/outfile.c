@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -33,6 +34,19 @@ void ree_outset_err(char *err, size_t errlen, const char *what, const char *path
 {
     if (err && errlen > 0)
         snprintf(err, errlen, "%s '%s': %s", what, path, strerror(errnum));
+}
+
+void ree_outset_err_link(char *err, size_t errlen, const char *what, const char *path)
+{
+    if (err && errlen > 0)
+        snprintf(err, errlen,
+                 "refusing to %s '%s': it is a symbolic link (give the folder it points to)", what,
+                 path);
+}
+
+const char *ree_outset_tmp_name(const ree_outset *s)
+{
+    return strrchr(s->tmp, '/') + 1; /* ree_outset_join always puts one there */
 }
 
 static char *dup_str(const char *s)
@@ -80,6 +94,39 @@ static int make_dirs(char *path)
     return 0;
 }
 
+/* mkdtemp in the folder open on `at`: the last six characters of `path` (ending "XXXXXX", its
+ * last component a name in `at`) become random letters and digits until mkdirat makes a new
+ * folder, mode 0700. Returns 0, or -1 with errno. */
+static int mkdtemp_at(int at, char *path)
+{
+    static const char abc[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    size_t n = strlen(path);
+    const char *name = strrchr(path, '/') + 1;
+    if (n < 6 || strcmp(path + n - 6, "XXXXXX") != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    for (int try = 0; try < 1000; try++) {
+        unsigned char r[6];
+        if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) { /* fall back on the clock */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            unsigned long long x = (unsigned long long)ts.tv_nsec * 6364136223846793005ULL ^
+                                   (unsigned long long)getpid() << 20 ^ (unsigned)try;
+            for (int i = 0; i < 6; i++, x >>= 8)
+                r[i] = (unsigned char)x;
+        }
+        for (int i = 0; i < 6; i++)
+            path[n - 6 + (size_t)i] = abc[r[i] % (sizeof abc - 1)];
+        if (mkdirat(at, name, 0700) == 0)
+            return 0;
+        if (errno != EEXIST)
+            return -1;
+    }
+    errno = EEXIST;
+    return -1;
+}
+
 /* Attempts make_temp gives a new folder that another process removed before it was locked. */
 #define TEMP_TRIES 50
 
@@ -104,7 +151,7 @@ static ree_status make_temp(ree_outset *s, char *err, size_t errlen)
                 snprintf(err, errlen, "out of memory");
             return REE_ENOMEM;
         }
-        if (!mkdtemp(s->tmp)) {
+        if (mkdtemp_at(s->parentfd, s->tmp) != 0) {
             ree_outset_err(err, errlen, "cannot create directory", s->tmp, errno);
             free(s->tmp);
             s->tmp = NULL;
@@ -112,10 +159,12 @@ static ree_status make_temp(ree_outset *s, char *err, size_t errlen)
         }
         struct stat held, named;
         int gone;
-        s->tmpfd = open(s->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        const char *nm = ree_outset_tmp_name(s);
+        s->tmpfd = openat(s->parentfd, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (s->tmpfd < 0) {
             int e = errno;
-            gone = e == ENOENT && lstat(s->tmp, &named) != 0 && errno == ENOENT;
+            gone = e == ENOENT && fstatat(s->parentfd, nm, &named, AT_SYMLINK_NOFOLLOW) != 0 &&
+                   errno == ENOENT;
             if (!gone) {
                 ree_outset_err(err, errlen, "cannot open directory", s->tmp, e);
                 return REE_ECANTCREATE;
@@ -126,7 +175,7 @@ static ree_status make_temp(ree_outset *s, char *err, size_t errlen)
                 return REE_ECANTCREATE;
             }
             gone = held.st_nlink == 0 ||
-                   (lstat(s->tmp, &named) == 0 &&
+                   (fstatat(s->parentfd, nm, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
                     (named.st_ino != held.st_ino || named.st_dev != held.st_dev));
             if (!gone)
                 return REE_OK;
@@ -143,7 +192,48 @@ static ree_status make_temp(ree_outset *s, char *err, size_t errlen)
     }
 }
 
-static ree_outset *open_set(const char *dir, int single, ree_status *status, char *err,
+int ree_outset_split_path(const char *path, char **dir, char **parent, char **base)
+{
+    *dir = dup_str(path);
+    *parent = *base = NULL;
+    if (*dir) {
+        /* Trailing slashes would give "dir//name"; drop them (keep a lone "/"). */
+        for (size_t n = strlen(*dir); n > 1 && (*dir)[n - 1] == '/'; n--)
+            (*dir)[n - 1] = '\0';
+        char *slash = strrchr(*dir, '/');
+        *base = dup_str(slash ? slash + 1 : *dir);
+        *parent = slash ? dup_str(*dir) : dup_str(".");
+        if (slash && *parent)
+            (*parent)[slash == *dir ? 1 : slash - *dir] = '\0';
+    }
+    if (*dir && *parent && *base)
+        return 0;
+    free(*dir);
+    free(*parent);
+    free(*base);
+    *dir = *parent = *base = NULL;
+    return -1;
+}
+
+int ree_outset_open_parent(const char *parent, char *err, size_t errlen)
+{
+    char *work = dup_str(parent);
+    if (!work) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int fd = -1;
+    if (make_dirs(work) != 0)
+        ree_outset_err(err, errlen, "cannot create directory", work, errno);
+    else if ((fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        ree_outset_err(err, errlen, "cannot open directory", parent, errno);
+    free(work);
+    return fd;
+}
+
+/* A set replacing `dir`; its parent is created and opened, or, when `at` is not -1, is the
+ * folder open on `at` (then `dir` is the name to show, PARENT/NAME). */
+static ree_outset *open_set(const char *dir, int single, int at, ree_status *status, char *err,
                             size_t errlen)
 {
     *status = REE_ECANTCREATE;
@@ -155,20 +245,10 @@ static ree_outset *open_set(const char *dir, int single, ree_status *status, cha
     ree_outset *s = calloc(1, sizeof *s);
     if (s) {
         s->tmpfd = -1;
+        s->parentfd = -1;
         s->single = single;
-        s->dir = dup_str(dir);
     }
-    if (s && s->dir) {
-        /* Trailing slashes would give "dir//name"; drop them (keep a lone "/"). */
-        for (size_t n = strlen(s->dir); n > 1 && s->dir[n - 1] == '/'; n--)
-            s->dir[n - 1] = '\0';
-        char *slash = strrchr(s->dir, '/');
-        s->base = dup_str(slash ? slash + 1 : s->dir);
-        s->parent = slash ? dup_str(s->dir) : dup_str(".");
-        if (slash && s->parent)
-            s->parent[slash == s->dir ? 1 : slash - s->dir] = '\0';
-    }
-    if (!s || !s->dir || !s->base || !s->parent) {
+    if (!s || ree_outset_split_path(dir, &s->dir, &s->parent, &s->base) != 0) {
         ree_outset_free(s);
         *status = REE_ENOMEM;
         if (err && errlen > 0)
@@ -181,25 +261,25 @@ static ree_outset *open_set(const char *dir, int single, ree_status *status, cha
         ree_outset_free(s);
         return NULL;
     }
-    char *work = dup_str(s->parent);
-    if (!work || make_dirs(work) != 0) {
-        if (work) {
-            ree_outset_err(err, errlen, "cannot create directory", work, errno);
-        } else {
+    s->parentfd =
+        at >= 0 ? fcntl(at, F_DUPFD_CLOEXEC, 0) : ree_outset_open_parent(s->parent, err, errlen);
+    if (s->parentfd < 0) {
+        if (errno == ENOMEM) {
             *status = REE_ENOMEM;
             snprintf(err, errlen, "out of memory");
+        } else if (at >= 0) {
+            ree_outset_err(err, errlen, "cannot open directory", s->parent, errno);
         }
-        free(work);
         ree_outset_free(s);
         return NULL;
     }
-    free(work);
     if (ree_outset_check_target(s, status, err, errlen) != 0) {
         ree_outset_free(s);
         return NULL;
     }
-    if (access(s->parent, W_OK | X_OK) != 0) {
+    if (faccessat(s->parentfd, ".", W_OK | X_OK, 0) != 0) {
         ree_outset_err(err, errlen, "cannot write to directory", s->parent, errno);
+        *status = REE_ECANTCREATE;
         ree_outset_free(s);
         return NULL;
     }
@@ -218,12 +298,33 @@ static ree_outset *open_set(const char *dir, int single, ree_status *status, cha
 
 ree_outset *ree_outset_open(const char *dir, ree_status *status, char *err, size_t errlen)
 {
-    return open_set(dir, 0, status, err, errlen);
+    return open_set(dir, 0, -1, status, err, errlen);
 }
 
 ree_outset *ree_outset_open_file(const char *path, ree_status *status, char *err, size_t errlen)
 {
-    return open_set(path, 1, status, err, errlen);
+    return open_set(path, 1, -1, status, err, errlen);
+}
+
+ree_outset *ree_outset_open_file_at(int dirfd, const char *dir, const char *name,
+                                    ree_status *status, char *err, size_t errlen)
+{
+    *status = REE_ECANTCREATE;
+    if (!name || !*name || strchr(name, '/')) {
+        if (err && errlen > 0)
+            snprintf(err, errlen, "'%s' is not a file name", name ? name : "");
+        return NULL;
+    }
+    char *path = ree_outset_join(dir, name, "", "");
+    if (!path) {
+        *status = REE_ENOMEM;
+        if (err && errlen > 0)
+            snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    ree_outset *s = open_set(path, 1, dirfd, status, err, errlen);
+    free(path);
+    return s;
 }
 
 void ree_outset_set_cancel(ree_outset *s, const volatile sig_atomic_t *cancel)
@@ -399,7 +500,7 @@ static void remove_temps(ree_outset *s)
     /* The temporary folder is private (0700): whatever else is in it is removed, never
      * followed. */
     if (s->tmp)
-        ree_outset_remove_retry(s->tmp);
+        ree_outset_remove_retry(s->parentfd, ree_outset_tmp_name(s));
     if (s->tmp) {
         free(s->tmp);
         s->tmp = NULL;
@@ -410,49 +511,43 @@ static void remove_temps(ree_outset *s)
     }
 }
 
-/* Swap the folder at `from` with the existing `to`: after success `to` holds the new set and
- * `from` the old one. renameat2(RENAME_EXCHANGE) where the kernel and file system offer it;
- * otherwise the old set goes aside under a fresh hidden name (reported back in `from`). */
-static int exchange(char *from, const char *to, const char *parent, const char *base)
+/* Swap the set's temporary folder with the existing target, both in the parent: after success
+ * the target holds the new set and s->tmp names the old one. renameat2(RENAME_EXCHANGE) where
+ * the kernel and file system offer it; otherwise the old set goes aside under a fresh hidden
+ * name (then written into s->tmp, which has the same length). */
+static int exchange(ree_outset *s)
 {
+    int at = s->parentfd;
+    const char *from = ree_outset_tmp_name(s);
 #ifdef SYS_renameat2
-    if (syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_EXCHANGE) == 0)
+    if (syscall(SYS_renameat2, at, from, at, s->base, RENAME_EXCHANGE) == 0)
         return 0;
     if (errno != ENOSYS && errno != EINVAL)
         return -1;
 #endif
-    char *aside = ree_outset_join(parent, ".", base, ".tmp.XXXXXX");
+    char *aside = ree_outset_join(s->parent, ".", s->base, ".tmp.XXXXXX");
     if (!aside) {
         errno = ENOMEM;
         return -1;
     }
-    if (!mkdtemp(aside) || rename(to, aside) != 0) {
+    const char *an = strrchr(aside, '/') + 1;
+    if (mkdtemp_at(at, aside) != 0 || renameat(at, s->base, at, an) != 0) {
         int e = errno;
-        rmdir(aside);
+        unlinkat(at, an, AT_REMOVEDIR);
         free(aside);
         errno = e;
         return -1;
     }
-    if (rename(from, to) != 0) {
+    if (renameat(at, from, at, s->base) != 0) {
         int e = errno;
-        rename(aside, to);
+        renameat(at, an, at, s->base);
         free(aside);
         errno = e;
         return -1;
     }
-    /* `from` now names the old set's place: copy the aside name into it (same length). */
-    memcpy(from, aside, strlen(aside) + 1);
+    memcpy(s->tmp, aside, strlen(aside) + 1);
     free(aside);
     return 0;
-}
-
-static void sync_dir(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
 }
 
 /* Renames ree_outset_commit tries again when a concurrent reesim swapped the target meanwhile. */
@@ -530,16 +625,13 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
         return st;
     }
     if (s->single) {
-        char *from = s->n ? ree_outset_join(s->tmp, s->e[0]->name, "", "") : NULL;
-        if (!from || rename(from, s->dir) != 0) {
-            ree_outset_err(err, errlen, "cannot rename to", s->dir, from ? errno : ENOMEM);
-            free(from);
+        if (!s->n || renameat(s->tmpfd, s->e[0]->name, s->parentfd, s->base) != 0) {
+            ree_outset_err(err, errlen, "cannot rename to", s->dir, s->n ? errno : ENOENT);
             remove_temps(s);
             return REE_EIO;
         }
-        free(from);
         remove_temps(s);
-        sync_dir(s->parent);
+        fsync(s->parentfd);
         return REE_OK;
     }
     /* A folder that replaces one of this user's takes over its permission bits (a private
@@ -547,7 +639,7 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
      * one replacing a folder someone else owns (who may have made it 0777 in a shared place, to
      * make the new results writable to all), gets the usual 0777 & ~umask. Never set-user-ID. */
     struct stat sb;
-    int exists = lstat(s->dir, &sb) == 0;
+    int exists = fstatat(s->parentfd, s->base, &sb, AT_SYMLINK_NOFOLLOW) == 0;
     mode_t mode =
         exists && S_ISDIR(sb.st_mode) && sb.st_uid == geteuid() ? sb.st_mode & 03777 : s->mode;
     if (fchmod(s->tmpfd, mode) != 0 || fsync(s->tmpfd) != 0) {
@@ -555,7 +647,8 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
         remove_temps(s);
         return REE_EIO;
     }
-    int rc = exists ? exchange(s->tmp, s->dir, s->parent, s->base) : rename(s->tmp, s->dir);
+    int rc =
+        exists ? exchange(s) : renameat(s->parentfd, ree_outset_tmp_name(s), s->parentfd, s->base);
     /* Another reesim writing the same target may swap its set in between the look and the
      * rename: a folder that appeared makes rename fail (ENOTEMPTY, EEXIST), one that vanished
      * makes the exchange fail (ENOENT). Look again, a bounded number of times; a folder that
@@ -567,8 +660,9 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
             remove_temps(s);
             return st;
         }
-        exists = lstat(s->dir, &sb) == 0;
-        rc = exists ? exchange(s->tmp, s->dir, s->parent, s->base) : rename(s->tmp, s->dir);
+        exists = fstatat(s->parentfd, s->base, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+        rc = exists ? exchange(s)
+                    : renameat(s->parentfd, ree_outset_tmp_name(s), s->parentfd, s->base);
     }
     if (rc != 0) {
         ree_outset_err(err, errlen, "cannot rename to", s->dir, errno);
@@ -580,10 +674,10 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
     close(s->tmpfd);
     s->tmpfd = -1;
     if (exists)
-        ree_outset_remove_retry(s->tmp);
+        ree_outset_remove_retry(s->parentfd, ree_outset_tmp_name(s));
     free(s->tmp);
     s->tmp = NULL;
-    sync_dir(s->parent);
+    fsync(s->parentfd);
     return REE_OK;
 }
 
@@ -633,6 +727,8 @@ void ree_outset_free(ree_outset *s)
         free(s->e[i]);
     }
     free(s->e);
+    if (s->parentfd >= 0)
+        close(s->parentfd);
     free(s->dir);
     free(s->parent);
     free(s->base);
@@ -669,7 +765,7 @@ int ree_outset_discard_temp(const char *tmp)
                     struct timespec ts = {0, 20 * 1000000L};
                     nanosleep(&ts, NULL);
                 }
-                ree_outset_remove_retry(aside);
+                ree_outset_remove_retry(AT_FDCWD, aside);
                 rc = lstat(aside, &st) != 0 && errno == ENOENT ? 1 : -1;
             }
         }

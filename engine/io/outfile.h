@@ -16,7 +16,9 @@
  * *.resolved.yaml, .svg/.png charts, hidden ".*.tmp.*" files of older versions) and a `plots`
  * folder of .svg/.png charts. Anything else (a symlink, another folder, an unknown file) is
  * refused with REE_ECANTCREATE, so `-o ~` never deletes a home folder. A DIR that is itself a
- * symlink is refused, never followed. Temporary folders of earlier runs that no live process
+ * symlink is refused, never followed. The parent folder is looked up once, when the set opens,
+ * and every later step reaches the target and the temporary folder through a descriptor on it
+ * (*at calls). Temporary folders of earlier runs that no live process
  * holds are removed when the next set for the same DIR opens.
  *
  * CSV follows RFC 4180 quoting: fields separated by commas, quoted with '"' when they contain a
@@ -49,6 +51,21 @@ ree_outset *ree_outset_open(const char *dir, ree_status *status, char *err, size
  * symlink or folder is refused), written in a private folder PARENT/.NAME.tmp.XXXXXX and renamed
  * over `path` on commit. Same errors as ree_outset_open. */
 ree_outset *ree_outset_open_file(const char *path, ree_status *status, char *err, size_t errlen);
+
+/* As ree_outset_open_file for the file `name` (a plain name, no '/') in the folder open on
+ * `dirfd` (not consumed; the set keeps its own descriptor), whose path `dir` is used only in
+ * messages. Nothing is looked up by path: the folder may not be swapped for a symlink between
+ * the caller's check and the commit. Same errors as ree_outset_open_file. */
+ree_outset *ree_outset_open_file_at(int dirfd, const char *dir, const char *name,
+                                    ree_status *status, char *err, size_t errlen);
+
+/* Create the folder `path` (and its parents) when missing and open it (O_DIRECTORY, close on
+ * exec), for single-file sets in it (ree_outset_open_file_at). Symlinks among its parents are
+ * followed as for any path, but `path` itself is never followed: a symlink there is refused
+ * ("refusing to write into 'PATH': it is a symbolic link (give the folder it points to)").
+ * Returns the descriptor (the caller closes it), or -1 with *status REE_ECANTCREATE (REE_ENOMEM
+ * when out of memory) and a message in `err`. */
+int ree_outset_open_dir(const char *path, ree_status *status, char *err, size_t errlen);
 
 /* Let ree_outset_commit refuse (REE_EINTERRUPTED, temporaries removed) once *cancel is nonzero.
  * The caller owns the flag (set from a signal handler, say); NULL disables the check. */

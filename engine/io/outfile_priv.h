@@ -63,6 +63,9 @@ struct ree_outset {
     char *dir;    /* target folder as given, without trailing slashes */
     char *parent; /* folder holding the target ("." when none given) */
     char *base;   /* last component of the target */
+    int parentfd; /* open on `parent`, looked up once: every name beside the target (the target,
+                     the temporary folders) is reached through it with *at calls, so a parent
+                     swapped for a symlink meanwhile is never followed; -1 when closed */
     char *tmp;    /* private temporary folder PARENT/.BASE.tmp.XXXXXX; NULL once gone */
     int tmpfd;    /* open on tmp, flock'ed; -1 when closed */
     int single;   /* one file replacing `dir` (ree_outset_open_file) rather than a folder */
@@ -77,9 +80,22 @@ struct ree_outset {
 /* outfile.c */
 void ree_outset_err(char *err, size_t errlen, const char *what, const char *path, int errnum);
 char *ree_outset_join(const char *dir, const char *a, const char *b, const char *c);
+/* Split `path` into *dir (without trailing slashes; a lone "/" kept), *parent (the folder
+ * holding it, "." when none is given) and *base (its last component). Returns 0, or -1 when out
+ * of memory (then nothing is left allocated). */
+int ree_outset_split_path(const char *path, char **dir, char **parent, char **base);
+/* Create the folder `parent` with its parents (following symlinks, as a path does) and open
+ * it. Returns the descriptor, or -1 with the message in err (errno ENOMEM: none). */
+int ree_outset_open_parent(const char *parent, char *err, size_t errlen);
+
+/* The last component of a temporary folder's path s->tmp (its name in the parent). */
+const char *ree_outset_tmp_name(const ree_outset *s);
+/* "refusing to WHAT 'PATH': it is a symbolic link (give the folder it points to)" in err. */
+void ree_outset_err_link(char *err, size_t errlen, const char *what, const char *path);
 
 /* outset_target.c */
-void ree_outset_remove_retry(const char *path);
+/* Remove the folder `name` in the folder open on `at` (AT_FDCWD: a path), as remove_set. */
+void ree_outset_remove_retry(int at, const char *name);
 void ree_outset_clean_leftovers(ree_outset *s);
 int ree_outset_check_target(const ree_outset *s, ree_status *status, char *err, size_t errlen);
 

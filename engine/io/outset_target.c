@@ -1,14 +1,16 @@
 /*
  * The target of an output set (outfile.c): whether it may be replaced (absent, or a folder, or for
  * a single-file set a file, that reesim wrote: never a symlink, never a folder holding anything
- * else), and the removal of a set's folders: an old set, a set's own temporary folder, and the
- * temporary folders that earlier runs left beside the target.
+ * else), the folder single-file sets go into (ree_outset_open_dir), and the removal of a set's
+ * folders: an old set, a set's own temporary folder, and the temporary folders that earlier runs
+ * left beside the target.
  */
 #define _GNU_SOURCE /* flock */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -120,16 +122,16 @@ static int remove_set(int at, const char *name, int fd)
     return unlinkat(at, name, AT_REMOVEDIR);
 }
 
-/* remove_set on the folder `path`, tried up to 20 times: a transient failure (EINTR, EIO while
- * listing) should not leave a hidden folder behind. */
-void ree_outset_remove_retry(const char *path)
+/* remove_set on the folder `name` in `at`, tried up to 20 times: a transient failure (EINTR,
+ * EIO while listing) should not leave a hidden folder behind. */
+void ree_outset_remove_retry(int at, const char *name)
 {
     for (int i = 0; i < 20; i++) {
         struct stat st;
-        if (lstat(path, &st) != 0 && errno == ENOENT)
+        if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
             return;
-        int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd >= 0 && remove_set(AT_FDCWD, path, fd) == 0)
+        int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0 && remove_set(at, name, fd) == 0)
             return;
     }
 }
@@ -138,9 +140,13 @@ void ree_outset_remove_retry(const char *path)
  * flock is free); remember the first one that stays. */
 void ree_outset_clean_leftovers(ree_outset *s)
 {
-    DIR *d = opendir(s->parent);
-    if (!d)
+    int pfd = openat(s->parentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = pfd >= 0 ? fdopendir(pfd) : NULL;
+    if (!d) {
+        if (pfd >= 0)
+            close(pfd);
         return;
+    }
     size_t bl = strlen(s->base);
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
@@ -181,18 +187,14 @@ static int check_target_once(const ree_outset *s, ree_status *status, char *err,
     struct stat st;
     *moved = 0;
     *status = REE_ECANTCREATE;
-    if (lstat(s->dir, &st) != 0) {
+    if (fstatat(s->parentfd, s->base, &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT)
             return 0;
         ree_outset_err(err, errlen, "cannot create directory", s->dir, errno);
         return -1;
     }
     if (S_ISLNK(st.st_mode)) {
-        if (err && errlen > 0)
-            snprintf(err, errlen,
-                     "refusing to replace '%s': it is a symbolic link (give the folder it "
-                     "points to)",
-                     s->dir);
+        ree_outset_err_link(err, errlen, "replace", s->dir);
         return -1;
     }
     if (s->single) {
@@ -207,7 +209,7 @@ static int check_target_once(const ree_outset *s, ree_status *status, char *err,
         ree_outset_err(err, errlen, "cannot create directory", s->dir, ENOTDIR);
         return -1;
     }
-    int fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(s->parentfd, s->base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         ree_outset_err(err, errlen, "cannot read directory", s->dir, errno);
         return -1;
@@ -221,8 +223,8 @@ static int check_target_once(const ree_outset *s, ree_status *status, char *err,
     if (k && ((k & F_FOREIGN) || !(k & F_ANCHOR))) {
         /* The folder read may have been swapped out by a concurrent reesim's commit and emptied
          * while it was listed (its meta.json gone before the rest): not the target any more. */
-        *moved = known && (lstat(s->dir, &now) != 0 || now.st_ino != held.st_ino ||
-                           now.st_dev != held.st_dev);
+        *moved = known && (fstatat(s->parentfd, s->base, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
+                           now.st_ino != held.st_ino || now.st_dev != held.st_dev);
         if (err && errlen > 0)
             snprintf(err, errlen,
                      "refusing to replace '%s': not a reesim output folder (%s); choose "
@@ -245,4 +247,52 @@ int ree_outset_check_target(const ree_outset *s, ree_status *status, char *err, 
         if (r == 0 || !moved || try == 10)
             return r;
     }
+}
+
+int ree_outset_open_dir(const char *path, ree_status *status, char *err, size_t errlen)
+{
+    *status = REE_ECANTCREATE;
+    if (!path || !*path) {
+        if (err && errlen > 0)
+            snprintf(err, errlen, "empty output directory name");
+        return -1;
+    }
+    char *dir, *parent, *base;
+    if (ree_outset_split_path(path, &dir, &parent, &base) != 0) {
+        *status = REE_ENOMEM;
+        if (err && errlen > 0)
+            snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int fd = -1;
+    if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+        /* "/", "x/." or "x/..": never a symlink itself */
+        if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+            ree_outset_err(err, errlen, "cannot open directory", dir, errno);
+    } else {
+        int pfd = ree_outset_open_parent(parent, err, errlen);
+        struct stat st;
+        if (pfd < 0 && errno == ENOMEM) {
+            *status = REE_ENOMEM;
+            if (err && errlen > 0)
+                snprintf(err, errlen, "out of memory");
+        } else if (pfd >= 0 && mkdirat(pfd, base, 0777) != 0 && errno != EEXIST) {
+            ree_outset_err(err, errlen, "cannot create directory", dir, errno);
+        } else if (pfd >= 0 &&
+                   (fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+            int e = errno;
+            if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+                ree_outset_err_link(err, errlen, "write into", dir);
+            else
+                ree_outset_err(err, errlen, "cannot create directory", dir, e);
+        }
+        if (pfd >= 0)
+            close(pfd);
+    }
+    free(dir);
+    free(parent);
+    free(base);
+    if (fd >= 0)
+        *status = REE_OK;
+    return fd;
 }
