@@ -48,10 +48,12 @@ static const char plot_help[] =
     "sweep-ENTITY-INDICATOR (sweep.csv: the headline indicators, or --series ENTITY/INDICATOR,\n"
     "against the first input that varies: one line per value of a second input when exactly\n"
     "two vary, else the cases as points; mean with p05-p95 bars).\n"
-    "Each chart file appears complete or not at all.\n"
+    "Each chart file appears complete or not at all; a chart folder that is a symlink\n"
+    "is refused.\n"
     "\n"
     "Exit status: 0 ok, 64 usage error, 65 malformed CSV, 66 no results in OUTDIR,\n"
-    "69 gnuplot not installed, 70 gnuplot failed, 73 cannot create output, 74 I/O error.\n";
+    "69 gnuplot not installed, 70 gnuplot failed, 73 cannot create output (or a symlink),\n"
+    "74 I/O error (a chart could not be written).\n";
 
 job *pc_new_job(plotter *pl)
 {
@@ -507,29 +509,17 @@ static ree_status load_opt(plotter *pl, const char *name, ree_table **t)
     return *t ? REE_OK : st;
 }
 
-/* Draw one chart into `image`, replaced as a whole: gnuplot writes into a private temporary
- * folder beside it (ree_outset_open_file), so no symlink is followed and a failure leaves the
- * old image. */
-static ree_status render(const job *j, const char *image, ree_plot_format fmt, int *missing,
-                         char *err, size_t errlen)
+/* Draw one chart: gnuplot's image, whole and complete, into *image (*imagelen bytes; the
+ * caller frees it). */
+static ree_status draw(const job *j, ree_plot_format fmt, char **image, size_t *imagelen,
+                       int *missing, char *err, size_t errlen)
 {
-    ree_status st;
-    ree_outset *o = ree_outset_open_file(image, &st, err, errlen);
-    if (!o)
-        return st;
-    char tmp[4096];
-    const char *slash = strrchr(image, '/');
-    if (ree_outset_path(o, slash ? slash + 1 : image, tmp, sizeof tmp, &st) < 0) {
-        snprintf(err, errlen, "cannot create a temporary file for '%.200s'", image);
-        ree_outset_free(o);
-        return st;
-    }
     char *script = NULL;
     size_t len = 0;
+    *image = NULL;
     FILE *s = open_memstream(&script, &len);
     if (!s) {
         snprintf(err, errlen, "out of memory");
-        ree_outset_free(o);
         return REE_ENOMEM;
     }
     ree_chart_text tx = {j->title, *j->subtitle ? j->subtitle : NULL, j->ylabel,
@@ -545,30 +535,45 @@ static ree_status render(const job *j, const char *image, ree_plot_format fmt, i
     if (fclose(s) != 0) {
         free(script);
         snprintf(err, errlen, "out of memory");
-        ree_outset_free(o);
         return REE_ENOMEM;
     }
-    /* The image goes to gnuplot's stdout (the script names no file), into the file the set
-     * reserved in its private folder, opened without following links. */
-    int fd = open(tmp, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot create '%.200s': %s", tmp, strerror(errno));
-        st = REE_ECANTCREATE;
-    } else {
-        st = ree_plot_run(script, len, fd, missing, err, errlen);
-        if (close(fd) < 0 && st == REE_OK) {
-            snprintf(err, errlen, "cannot write '%.200s': %s", image, strerror(errno));
-            st = REE_EIO;
-        }
-    }
+    ree_status st = ree_plot_run(script, len, image, imagelen, missing, err, errlen);
     free(script);
-    struct stat sb;
-    if (st == REE_OK && (stat(tmp, &sb) < 0 || sb.st_size == 0)) {
+    if (st == REE_OK && !*imagelen) {
         snprintf(err, errlen, "gnuplot wrote no image");
         st = REE_EINTERNAL;
+    } else if (st == REE_OK && !ree_plot_complete(fmt, *image, *imagelen)) {
+        snprintf(err, errlen, "gnuplot wrote an incomplete image (%zu bytes, no %s at its end)",
+                 *imagelen, fmt == REE_PLOT_PNG ? "IEND chunk" : "</svg>");
+        st = REE_EINTERNAL;
     }
-    if (st == REE_OK)
+    if (st != REE_OK) {
+        free(*image);
+        *image = NULL;
+    }
+    return st;
+}
+
+/* Write `image` to the chart file: `name` in the folder open on `dirfd` (shown as `dir`), or,
+ * when dirfd is -1, the path `path` (-o FILE). A single-file output set: written in a private
+ * folder beside the chart, fsynced and renamed over it, so the file is complete or untouched; a
+ * failed write is REE_EIO naming the chart ("cannot write 'PATH': No space left on device"). */
+static ree_status save(const char *image, size_t len, int dirfd, const char *dir, const char *name,
+                       const char *path, char *err, size_t errlen)
+{
+    ree_status st;
+    ree_outset *o = dirfd >= 0 ? ree_outset_open_file_at(dirfd, dir, name, &st, err, errlen)
+                               : ree_outset_open_file(path, &st, err, errlen);
+    if (!o)
+        return st;
+    const char *slash = strrchr(path, '/');
+    FILE *f = ree_outset_file(o, slash ? slash + 1 : path, &st);
+    if (!f) {
+        snprintf(err, errlen, st == REE_ENOMEM ? "out of memory" : "cannot create '%.200s'", path);
+    } else {
+        fwrite(image, 1, len, f); /* into memory; commit writes it and reports the failure */
         st = ree_outset_commit(o, err, errlen);
+    }
     ree_outset_free(o);
     return st;
 }
@@ -591,7 +596,7 @@ ree_status ree_cmd_plot(int argc, char **argv)
     plotter pl;
     memset(&pl, 0, sizeof pl);
     const char *out = NULL;
-    int fmt = -1, quiet = 0, kinds = 0, c;
+    int fmt = -1, quiet = 0, kinds = 0, c, dirfd = -1;
     unsigned char seen[256] = {0};
     optind = 1;
     opterr = 0;
@@ -752,11 +757,24 @@ ree_status ree_cmd_plot(int argc, char **argv)
             goto done;
         }
         int missing = 0;
-        st = render(&pl.jobs[i], image, (ree_plot_format)fmt, &missing, pl.err, sizeof pl.err);
+        char *bytes = NULL;
+        size_t nbytes = 0;
+        st = draw(&pl.jobs[i], (ree_plot_format)fmt, &bytes, &nbytes, &missing, pl.err,
+                  sizeof pl.err);
         if (missing) {
             fprintf(stderr, "reesim plot needs gnuplot: apt-get install gnuplot-nox (%s)\n",
                     pl.err);
             code = REE_EUNAVAILABLE;
+            goto done;
+        }
+        /* The chart folder (OUTDIR/plots or -o DIR) is created and opened once, when the first
+         * chart is drawn, without following a symlink there: a result folder from someone else
+         * may hold a `plots` link pointing anywhere. Each chart is then created through it. */
+        if (st == REE_OK && !single && dirfd < 0 &&
+            (dirfd = ree_outset_open_dir(dir, &st, pl.err, sizeof pl.err)) < 0) {
+            free(bytes);
+            fprintf(stderr, "reesim plot: %s\n", pl.err);
+            code = st;
             goto done;
         }
         if (st != REE_OK) {
@@ -764,10 +782,20 @@ ree_status ree_cmd_plot(int argc, char **argv)
             code = st;
             goto done;
         }
+        const char *name = strrchr(image, '/');
+        st = save(bytes, nbytes, dirfd, dir, name ? name + 1 : image, image, pl.err, sizeof pl.err);
+        free(bytes);
+        if (st != REE_OK) { /* the message names the chart */
+            fprintf(stderr, "reesim plot: %s\n", pl.err);
+            code = st;
+            goto done;
+        }
         if (!quiet)
             printf("%s\n", image);
     }
 done:
+    if (dirfd >= 0)
+        close(dirfd);
     free_jobs(&pl);
     free(pl.full);
     ree_table_free(ts);

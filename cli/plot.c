@@ -448,9 +448,52 @@ int ree_plot_bars_script(FILE *out, ree_plot_format fmt, const ree_chart_text *t
 
 /* ---- running gnuplot ---------------------------------------------------------------------- */
 
-int ree_plot_run(const char *script, size_t len, int outfd, int *missing, char *err, size_t errlen)
+/* Read the descriptor `fd` to its end into *buf (*len bytes). Returns 0; -1 with errno when a
+ * read failed, ENOMEM when the bytes could not all be kept (the rest is read and dropped, so
+ * the writer never blocks). */
+static int read_all(int fd, char **buf, size_t *len)
+{
+    size_t cap = 0;
+    int lost = 0;
+    *buf = NULL;
+    *len = 0;
+    for (;;) {
+        char chunk[65536];
+        ssize_t r = read(fd, chunk, sizeof chunk);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        if (lost)
+            continue;
+        if (*len + (size_t)r > cap) {
+            size_t nc = cap ? 2 * cap : 256 * 1024;
+            while (nc < *len + (size_t)r)
+                nc *= 2;
+            char *nb = realloc(*buf, nc);
+            if (!nb) {
+                lost = 1;
+                continue;
+            }
+            *buf = nb;
+            cap = nc;
+        }
+        memcpy(*buf + *len, chunk, (size_t)r);
+        *len += (size_t)r;
+    }
+    if (lost)
+        errno = ENOMEM;
+    return lost ? -1 : 0;
+}
+
+int ree_plot_run(const char *script, size_t len, char **image, size_t *imagelen, int *missing,
+                 char *err, size_t errlen)
 {
     *missing = 0;
+    *image = NULL;
+    *imagelen = 0;
     FILE *tmp = tmpfile();
     if (!tmp || fwrite(script, 1, len, tmp) != len || fflush(tmp) || fseek(tmp, 0, SEEK_SET)) {
         snprintf(err, errlen, "cannot write a temporary gnuplot script: %s", strerror(errno));
@@ -458,27 +501,38 @@ int ree_plot_run(const char *script, size_t len, int outfd, int *missing, char *
             fclose(tmp);
         return REE_EIO;
     }
-    /* The child reports a failed exec through a close-on-exec pipe: EOF means exec worked. */
-    int fds[2];
+    /* The child reports a failed exec through a close-on-exec pipe: EOF means exec worked. Its
+     * stdout is another pipe, which reesim reads whole: the image never touches a file before
+     * reesim has it all. */
+    int fds[2], out[2];
     if (pipe(fds) < 0) {
         snprintf(err, errlen, "cannot start gnuplot: %s", strerror(errno));
         fclose(tmp);
         return REE_EIO;
     }
-    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
+    if (pipe(out) < 0) {
         snprintf(err, errlen, "cannot start gnuplot: %s", strerror(errno));
         close(fds[0]);
         close(fds[1]);
         fclose(tmp);
         return REE_EIO;
     }
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    fcntl(out[0], F_SETFD, FD_CLOEXEC);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "cannot start gnuplot: %s", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        close(out[0]);
+        close(out[1]);
+        fclose(tmp);
+        return REE_EIO;
+    }
     if (pid == 0) {
         close(fds[0]);
-        if (dup2(fileno(tmp), STDIN_FILENO) >= 0 &&
-            (outfd < 0 || dup2(outfd, STDOUT_FILENO) >= 0)) {
+        if (dup2(fileno(tmp), STDIN_FILENO) >= 0 && dup2(out[1], STDOUT_FILENO) >= 0) {
             char *const argv[] = {"gnuplot", NULL};
             execvp("gnuplot", argv);
         }
@@ -488,12 +542,15 @@ int ree_plot_run(const char *script, size_t len, int outfd, int *missing, char *
         _exit(127);
     }
     close(fds[1]);
+    close(out[1]);
     int child_errno = 0;
     ssize_t r;
     do
         r = read(fds[0], &child_errno, sizeof child_errno);
     while (r < 0 && errno == EINTR);
     close(fds[0]);
+    int rerr = read_all(out[0], image, imagelen) ? errno : 0;
+    close(out[0]);
     int wst = 0;
     while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
         ;
@@ -510,7 +567,24 @@ int ree_plot_run(const char *script, size_t len, int outfd, int *missing, char *
             snprintf(err, errlen, "gnuplot failed (exit status %d)", WEXITSTATUS(wst));
         return REE_EINTERNAL;
     }
+    if (rerr) {
+        snprintf(err, errlen, rerr == ENOMEM ? "out of memory" : "cannot read gnuplot's image: %s",
+                 strerror(rerr));
+        return rerr == ENOMEM ? REE_ENOMEM : REE_EIO;
+    }
     return REE_OK;
+}
+
+int ree_plot_complete(ree_plot_format fmt, const char *image, size_t len)
+{
+    if (fmt == REE_PLOT_PNG) { /* the IEND chunk: length 0, type, CRC */
+        static const char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', '\xae', 'B', '`', '\x82'};
+        return len >= 8 + sizeof iend && !memcmp(image, "\x89PNG\r\n\x1a\n", 8) &&
+               !memcmp(image + len - sizeof iend, iend, sizeof iend);
+    }
+    while (len && (image[len - 1] == '\n' || image[len - 1] == '\r' || image[len - 1] == ' '))
+        len--;
+    return len >= 6 && !memcmp(image + len - 6, "</svg>", 6);
 }
 
 int ree_plot_response_script(FILE *out, ree_plot_format fmt, const ree_chart_text *tx,

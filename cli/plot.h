@@ -4,9 +4,9 @@
  *
  * gnuplot is an external program found at run time on PATH (Debian package gnuplot-nox); each
  * chart is one gnuplot process reading its script, data inlined as a datablock, on stdin, and
- * writing the image on its stdout into a temporary file (".NAME.tmp.XXXXXX", created by reesim
- * with mkstemp in the chart's directory) that is renamed into place when gnuplot succeeded, so a
- * chart file is complete or absent. Text from the CSV files reaches gnuplot only as data-like
+ * writing the image on its stdout, a pipe reesim reads whole; reesim checks the image is
+ * complete and writes it itself as a single-file output set (engine/io/outfile.h), so a chart
+ * file is complete or absent. Text from the CSV files reaches gnuplot only as data-like
  * single-quoted strings, never as code, and no path is written into a script.
  */
 #ifndef REESIM_PLOT_H
@@ -89,10 +89,17 @@ int ree_plot_response_script(FILE *out, ree_plot_format fmt, const ree_chart_tex
                              const ree_resp_point *pts, int scatter);
 
 /* Run gnuplot (found on PATH) on the script held in `script` (len bytes, read from its stdin),
- * with its stdout on the descriptor `outfd` (the image goes there: the scripts hold no "set
- * output"; -1 keeps reesim's stdout). Returns REE_OK; REE_ENOINPUT with *missing = 1 when gnuplot
+ * its stdout a pipe read whole into *image (*imagelen bytes, malloc'ed, the caller frees it; the
+ * scripts hold no "set output"). Returns REE_OK; REE_ENOINPUT with *missing = 1 when gnuplot
  * cannot be executed (not installed); REE_EINTERNAL when gnuplot failed (its own messages went to
- * stderr); REE_EIO when the script could not be handed over. `err` gets a message. */
-int ree_plot_run(const char *script, size_t len, int outfd, int *missing, char *err, size_t errlen);
+ * stderr); REE_ENOMEM when the image could not be kept; REE_EIO when the script could not be
+ * handed over. `err` gets a message. */
+int ree_plot_run(const char *script, size_t len, char **image, size_t *imagelen, int *missing,
+                 char *err, size_t errlen);
+
+/* Whether `image` (len bytes) is a whole image of format `fmt`: a PNG signature and the IEND
+ * chunk at its end, or an SVG ending in </svg> (gnuplot exits 0 even when its output was cut
+ * short). */
+int ree_plot_complete(ree_plot_format fmt, const char *image, size_t len);
 
 #endif

@@ -134,6 +134,53 @@ mkdir -p "$work/empty"
 check "folder without results exits 66" test $? -eq 66
 check "... and says what it looked for" grep -q 'holds no timeseries.csv' "$work/empty.err"
 
+# ---- symlinked chart folders: refused (73), nothing written through them -----------------------
+# A result folder from someone else may hold a `plots` symlink pointing anywhere; -o may name one.
+empty_dir() { [ -z "$(ls -A "$1")" ]; }
+mkdir -p "$work/hostile" "$work/victim" "$work/victim2"
+cp "$work/run/timeseries.csv" "$work/run/summary.csv" "$work/hostile/"
+ln -s "$work/victim" "$work/hostile/plots"
+"$bin" plot "$work/hostile" --series us_cars/shortfall -q 2> "$work/link.err"
+check "a symlinked plots folder is refused: exit 73" test $? -eq 73
+check "... saying it is a symbolic link" grep -q "hostile/plots': it is a symbolic link" "$work/link.err"
+check "... nothing written where it points" empty_dir "$work/victim"
+ln -s "$work/victim2" "$work/linkdir"
+for o in "$work/linkdir" "$work/linkdir/"; do
+    "$bin" plot "$work/run" -o "$o" --series us_cars/shortfall -q 2> "$work/link.err"
+    check "-o $(basename "$o")$(case $o in */) echo /;; esac) (a symlink) is refused: exit 73" test $? -eq 73
+done
+check "... nothing written where it points" empty_dir "$work/victim2"
+
+# ---- a full disk: exit 74 naming the chart, no partial chart -----------------------------------
+# gnuplot exits 0 after a failed write: a chart cut short was kept, and a disk with no byte free
+# gave 70 "gnuplot wrote no image". A 300 KiB tmpfs in a private mount namespace (unshare -rm),
+# filled to leave 16 KiB (less than a chart) and then nothing.
+mkdir -p "$work/mnt"
+if unshare -rm sh -c "mount -t tmpfs -o size=300k tmpfs '$work/mnt'" 2>/dev/null; then
+    cat > "$work/full.sh" <<'SH'
+bin=$1 work=$2 m=$2/mnt
+mount -t tmpfs -o size=300k tmpfs "$m" || exit 99
+cp "$work/run/timeseries.csv" "$work/run/summary.csv" "$m/"
+for left in 16 0; do
+    rm -rf "$m/plots" "$m/fill"
+    avail=$(df -k "$m" | awk 'NR == 2 { print $4 }')
+    dd if=/dev/zero of="$m/fill" bs=1k count=$((avail - left)) 2>/dev/null
+    "$bin" plot "$m" --series us_cars/shortfall -q 2> "$work/full$left.err"
+    echo "$left $? $(find "$m/plots" -type f | wc -l) $(find "$m" -name '.*.tmp.*' | wc -l)"
+done
+SH
+    unshare -rm sh "$work/full.sh" "$bin" "$work" > "$work/full.out"
+    for left in 16 0; do
+        check "full disk, $left KiB free: exit 74, no chart, no temporary" \
+            grep -qx "$left 74 0 0" "$work/full.out"
+        check "... naming the chart and the reason" grep -q \
+            "cannot write '.*/plots/fan-us_cars-shortfall.svg': No space left on device" \
+            "$work/full$left.err"
+    done
+else
+    echo "skip: cannot mount a tmpfs in a private namespace (unshare -rm)"
+fi
+
 # ---- gnuplot missing --------------------------------------------------------------------------
 env PATH=/nonexistent "$bin" plot "$work/run" -q -o "$work/nognuplot" 2> "$work/nognuplot.err"
 check "without gnuplot: exit 69" test $? -eq 69
