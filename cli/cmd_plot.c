@@ -51,7 +51,8 @@ static const char plot_help[] =
     "Each chart file appears complete or not at all; a chart folder that is a symlink\n"
     "is refused.\n"
     "\n"
-    "Exit status: 0 ok, 64 usage error, 65 malformed CSV, 66 no results in OUTDIR,\n"
+    "Exit status: 0 ok, 64 usage error, 65 malformed CSV, 66 no results in OUTDIR (or\n"
+    "nothing to draw, e.g. none of the file --chart asks for),\n"
     "69 gnuplot not installed, 70 gnuplot failed, 73 cannot create output (or a symlink),\n"
     "74 I/O error (a chart could not be written).\n";
 
@@ -352,6 +353,11 @@ static ree_status add_fans(plotter *pl, const ree_table *t, long long runs)
             size_t r = g[i].rows[k];
             ree_fan_point *q = &j->fan[k];
             q->date = ree_table_cell(t, r, c[2]);
+            int month; /* a tick label: a month as reesim writes one, or a located error */
+            if (ree_table_month(t, r, c[2], &month, pl->err, sizeof pl->err) < 0) {
+                st = REE_EINVALID;
+                break;
+            }
             /* The mean always (a cell has every run's value); the quantiles all five, or none
              * when the run kept no series quantiles (--series-quantiles). */
             double *v[6] = {&q->mean, &q->p05, &q->p25, &q->p50, &q->p75, &q->p95};
@@ -413,6 +419,12 @@ static ree_status add_compare(plotter *pl, const ree_table *t)
     for (size_t i = 0; i < ng && st == REE_OK; i++)
         if (sort_steps(t, c[2], &g[i], pl->err, sizeof pl->err) < 0)
             st = REE_EINVALID;
+    /* Dates are tick labels: a month as reesim writes one on every row, or a located error. */
+    for (size_t r = 0, nr = ree_table_nrows(t); r < nr && st == REE_OK; r++) {
+        int month;
+        if (ree_table_month(t, r, c[3], &month, pl->err, sizeof pl->err) < 0)
+            st = REE_EINVALID;
+    }
     char *done = calloc(ng ? ng : 1, 1);
     if (!done)
         st = REE_ENOMEM;
@@ -461,6 +473,7 @@ static ree_status add_compare(plotter *pl, const ree_table *t)
                 long step = atol(ree_table_cell(t, rp, c[2]));
                 ree_cmp_point *q = &j->cmp[k * n + p];
                 q->date = ree_table_cell(t, rp, c[3]);
+
                 while (m < s->n && atol(ree_table_cell(t, s->rows[m], c[2])) < step)
                     m++;
                 if (m >= s->n || atol(ree_table_cell(t, s->rows[m], c[2])) != step) {
@@ -698,6 +711,7 @@ ree_status ree_cmd_plot(int argc, char **argv)
     long long runs = 0;
     if (st == REE_OK && runs_count(summary, &runs, pl.err, sizeof pl.err) < 0)
         st = REE_EINVALID;
+    int asked = kinds; /* the kinds --chart named, 0 for all */
     if (!kinds)
         kinds = 1 << CHART_FAN | 1 << CHART_COMPARE | 1 << CHART_BARS | 1 << CHART_RESPONSE;
     if (st == REE_OK && ts && (kinds & 1 << CHART_FAN))
@@ -721,9 +735,28 @@ ree_status ree_cmd_plot(int argc, char **argv)
             code = REE_EUSAGE;
             goto done;
         }
-    if (!pl.njob) {
-        fprintf(stderr, "reesim plot: nothing to draw in %s\n", pl.dir);
-        code = REE_EINVALID;
+    if (!pl.njob) { /* a missing input (66), never malformed (65) */
+        static const char *const files[] = {"timeseries.csv", "compare_timeseries.csv",
+                                            "compare.csv", "sweep.csv"};
+        static const char *const names[] = {"fan", "compare", "diff", "sweep"};
+        const ree_table *src[] = {ts, cmpts, cmp, sweep};
+        int absent = 1;
+        for (int k = 0; k < 4; k++)
+            if ((kinds & 1 << k) && src[k])
+                absent = 0;
+        if (asked && absent) {
+            fprintf(stderr, "reesim plot: nothing to draw in %s: it holds no", pl.dir);
+            for (int k = 0, n = 0; k < 4; k++)
+                if (asked & 1 << k)
+                    fprintf(stderr, "%s %s (--chart %s)", n++ ? " or" : "", files[k], names[k]);
+            fputc('\n', stderr);
+        } else {
+            fprintf(stderr,
+                    "reesim plot: nothing to draw in %s: no series that the selection covers "
+                    "(choose with --series or --chart)\n",
+                    pl.dir);
+        }
+        code = REE_ENOINPUT;
         goto done;
     }
     if (single && pl.njob != 1) {

@@ -418,6 +418,17 @@ int ree_table_int(const ree_table *t, size_t row, int col, long long *out, char 
     }
 }
 
+int ree_table_month(const ree_table *t, size_t row, int col, int *out, char *err, size_t errlen)
+{
+    const char *s = ree_table_cell(t, row, col);
+    if (ree_ynum_month(s, out) == REE_YNUM_OK)
+        return 0;
+    return cell_error(t, row, col, err, errlen,
+                      *s ? "expected a month YYYY-MM (01 to 12, from 1900), found "
+                         : "expected a month YYYY-MM, found an empty field",
+                      *s ? s : NULL, "");
+}
+
 int ree_table_require(const ree_table *t, const char *const *names, size_t n, char *err,
                       size_t errlen)
 {

@@ -81,6 +81,11 @@ int ree_table_num(const ree_table *t, size_t row, int col, unsigned flags, doubl
 int ree_table_int(const ree_table *t, size_t row, int col, long long *out, char *err,
                   size_t errlen);
 
+/* Parse the field as a month as reesim writes one ("YYYY-MM", ree_ynum_month: the grammar of a
+ * scenario's months). Returns 0 with *out months since year 0, or -1 with "PATH:LINE: column
+ * 'COL': expected a month YYYY-MM (01 to 12, from 1900), found 'X'" in `err`, *out unchanged. */
+int ree_table_month(const ree_table *t, size_t row, int col, int *out, char *err, size_t errlen);
+
 /* Check that every one of the `n` names is a column. Returns 0, or -1 with
  * "PATH:LINE: missing column 'NAME'" (LINE of the header) in `err`. */
 int ree_table_require(const ree_table *t, const char *const *names, size_t n, char *err,

@@ -154,6 +154,21 @@ int ree_ynum_int(const char *s, long long *out)
     return REE_YNUM_OK;
 }
 
+int ree_ynum_month(const char *s, int *out)
+{
+    if (strlen(s) != 7 || s[4] != '-')
+        return REE_YNUM_SYNTAX;
+    for (int i = 0; i < 7; i++)
+        if (i != 4 && !is_digit(s[i]))
+            return REE_YNUM_SYNTAX;
+    int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int month = (s[5] - '0') * 10 + (s[6] - '0');
+    if (month < 1 || month > 12 || year < 1900)
+        return REE_YNUM_RANGE;
+    *out = year * 12 + month - 1;
+    return REE_YNUM_OK;
+}
+
 int ree_yscalar_double(const ree_ynode *n, double *out, char *why, size_t whylen)
 {
     const char *what = "a number";
@@ -218,21 +233,16 @@ int ree_yscalar_month(const ree_ynode *n, int *out, char *why, size_t whylen)
     if (want_plain(n, what, 1, why, whylen))
         return -1;
     const char *s = n->str;
-    if (n->len != 7 || s[4] != '-')
+    int rc = n->len != 7 ? REE_YNUM_SYNTAX : ree_ynum_month(s, out);
+    if (rc == REE_YNUM_SYNTAX)
         return found(why, whylen, what, n);
-    for (int i = 0; i < 7; i++)
-        if (i != 4 && !is_digit(s[i]))
-            return found(why, whylen, what, n);
-    int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    if (rc == REE_YNUM_OK)
+        return 0;
     int month = (s[5] - '0') * 10 + (s[6] - '0');
     if (month < 1 || month > 12) {
         snprintf(why, whylen, "month '%s' has no month %d (months are 01 to 12)", s, month);
         return -1;
     }
-    if (year < 1900) {
-        snprintf(why, whylen, "month '%s' is before 1900", s);
-        return -1;
-    }
-    *out = year * 12 + month - 1;
-    return 0;
+    snprintf(why, whylen, "month '%s' is before 1900", s);
+    return -1;
 }

@@ -101,6 +101,9 @@ enum { REE_YNUM_OK = 0, REE_YNUM_SYNTAX = -1, REE_YNUM_RANGE = -2, REE_YNUM_TINY
 #define REE_YNUM_SUBNORMAL 1u /* accept subnormals, as "%.10g" writes them */
 int ree_ynum_double(const char *s, unsigned flags, double *out);
 int ree_ynum_int(const char *s, long long *out);
+/* A month "YYYY-MM" as ree_yscalar_month reads one: REE_YNUM_SYNTAX when not four digits, '-',
+ * two digits; REE_YNUM_RANGE when the month is not 01 to 12 or the year is before 1900. */
+int ree_ynum_month(const char *s, int *out);
 
 /* Name of a kind with its article, for messages: "a scalar", "a sequence", "a mapping". */
 const char *ree_ykind_article(ree_ykind k);

@@ -127,12 +127,26 @@ bad "bad number" "$hdr${row}g,1,2025-02,us_cars,shortfall,t,1,0,0,0,12kt,2,3\n" 
 bad "missing column" 'scenario,step,date,entity,metric,unit,mean\n' 65 \
     "timeseries.csv:1: missing column 'p05'"
 bad "duplicate step" "$hdr$row$row" 65 'timeseries.csv:3: step 0 appears twice'
+# A date is a tick label: a month as reesim writes one, else a located 65 (it was drawn as given).
+bad "month 13" "$hdr${row}g,1,2026-13,us_cars,shortfall,t,1,0,0,0,1,2,3\n" 65 \
+    "timeseries.csv:3: column 'date': expected a month YYYY-MM (01 to 12, from 1900), found '2026-13'"
+bad "not a month" "$hdr${row}g,1,Feb 2025,us_cars,shortfall,t,1,0,0,0,1,2,3\n" 65 \
+    "timeseries.csv:3: column 'date': expected a month YYYY-MM"
 bad "NUL byte" "$hdr\0$row" 65 'timeseries.csv:2: NUL byte'
 bad "empty file" "" 65 'timeseries.csv:1: empty file'
 mkdir -p "$work/empty"
 "$bin" plot "$work/empty" 2> "$work/empty.err"
 check "folder without results exits 66" test $? -eq 66
 check "... and says what it looked for" grep -q 'holds no timeseries.csv' "$work/empty.err"
+mkdir -p "$work/badcmp"
+sed '3s/,2025-01,/,2025-00,/' "$work/cmp/compare_timeseries.csv" > "$work/badcmp/compare_timeseries.csv"
+"$bin" plot "$work/badcmp" -q 2> "$work/badcmp.err"
+check "compare_timeseries.csv month 00: exit 65" test $? -eq 65
+check "... located" grep -q "compare_timeseries.csv:3: column 'date': expected a month" "$work/badcmp.err"
+# --chart asking for a kind whose file the folder lacks: a missing input (66), not malformed (65).
+"$bin" plot "$work/cmp" --chart fan -q 2> "$work/nofan.err"
+check "--chart fan on a comparison folder exits 66" test $? -eq 66
+check "... naming the file it lacks" grep -q 'it holds no timeseries.csv (--chart fan)' "$work/nofan.err"
 
 # ---- symlinked chart folders: refused (73), nothing written through them -----------------------
 # A result folder from someone else may hold a `plots` symlink pointing anywhere; -o may name one.
