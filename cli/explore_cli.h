@@ -4,6 +4,7 @@
 #ifndef REESIM_EXPLORE_CLI_H
 #define REESIM_EXPLORE_CLI_H
 
+#include "csvread.h"
 #include "explore.h"
 #include "output.h"
 
@@ -89,6 +90,21 @@ ree_status ree_cli_explore_meta(ree_outset *set, const ree_plan *p, const ree_ru
  * discover` expects them (cli/explore_cli.c). */
 #define REE_SWEEP_TAIL 8
 extern const char *const ree_sweep_tail[REE_SWEEP_TAIL];
+
+/* Reading sweep.csv back (cli/sweep_csv.c), for `discover` and `plot`. The header `reesim
+ * sweep` writes: `case`, at least one input, then ree_sweep_tail and nothing else, with `entity`
+ * at column `cent`. Returns 0, or -1 with "PATH:LINE: expected the header of a sweep: ..." in
+ * err. */
+int ree_sweep_check_header(const ree_table *t, int cent, char *err, size_t errlen);
+
+/* Every row as `reesim sweep` writes it (docs/exploration.md): the case a whole number from 0,
+ * each input and each of mean, sd, p05, p50, p95 a number (ree_table_num without
+ * REE_TABLE_EMPTY: a sweep writes every one, all finite), one row per case and indicator, and
+ * the same inputs on every row of a case. xall (nrows x k) gets each row's inputs, stat (nrows, or NULL
+ * when cstat is -1) the column `cstat`. Returns REE_OK, REE_ENOMEM, or REE_EINVALID with the error of the earliest line
+ * in err ("PATH:LINE: ..."). */
+ree_status ree_sweep_check_rows(const ree_table *t, int k, int cstat, double *xall, double *stat,
+                                char *err, size_t errlen);
 
 /* Parse one "LO..HI" range into lo < hi. Returns 0, or -1. */
 int ree_cli_range(const char *s, double *lo, double *hi);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "explore_cli.h"
 #include "model.h"
 #include "plot_cmd.h"
 
@@ -164,12 +165,18 @@ ree_status pc_add_sweep(plotter *pl, const ree_table *t)
     int c[7];
     for (int i = 0; i < 7; i++)
         c[i] = ree_table_col(t, cols[i]);
-    if (c[0] != 0 || c[1] < 2) {
-        snprintf(pl->err, sizeof pl->err, "%s: expected 'case', the inputs, then 'entity'",
-                 ree_table_path(t));
-        return REE_EINVALID;
-    }
+    /* Read as `reesim discover` reads it (cli/sweep_csv.c): the header `reesim sweep` writes,
+     * and every row checked, the same inputs on every row of a case among them. */
     size_t nrow = ree_table_nrows(t);
+    if (ree_sweep_check_header(t, c[1], pl->err, sizeof pl->err))
+        return REE_EINVALID;
+    double *xall = malloc((nrow ? nrow : 1) * (size_t)(c[1] - 1) * sizeof *xall);
+    if (!xall)
+        return REE_ENOMEM;
+    ree_status chk = ree_sweep_check_rows(t, c[1] - 1, -1, xall, NULL, pl->err, sizeof pl->err);
+    free(xall);
+    if (chk != REE_OK)
+        return chk;
     int vx = -1, vg = -1, nvary = 0;
     for (int i = 1; i < c[1]; i++) {
         int v = 0;

@@ -36,5 +36,23 @@ mkdir -p "$work/hostile"
 } > "$work/hostile/sweep.csv"
 check "hostile names plot" "$bin" plot "$work/hostile" -q -o "$work/hostile.svg"
 check "nothing ran" test ! -e "$work/pwned"
+# A sweep.csv whose rows for one case disagree on an input: `discover` refuses it (65), and plot
+# reads sweep.csv with the same code (it drew the file, exit 0).
+mkdir -p "$work/disagree"
+{ echo 'case,x,entity,indicator,unit,mean,sd,p05,p50,p95'
+  for i in 0 1 2; do
+      echo "$i,$i,us_cars,shortfall,t,$((10 * i)),0,$i,$i,$((20 * i))"
+      echo "$i,$((i + (i == 1))),us_cars,months_short,months,$i,0,0,$i,$i"
+  done
+} > "$work/disagree/sweep.csv"
+"$bin" plot "$work/disagree" -q 2> "$work/disagree.err"
+check "rows of a case with different inputs: exit 65" test $? -eq 65
+check "... located, as discover says it" grep -q \
+    "sweep.csv:4: column 'x': case 1 has '1' here but '2' at line 5 (every row of a case has the same inputs)" \
+    "$work/disagree.err"
+"$bin" discover "$work/disagree" --where 'us_cars/shortfall > 5' -q -o "$work/disagree-d" 2> "$work/disagree-d.err"
+sed 's/^reesim plot: //' "$work/disagree.err" > "$work/disagree.plot"
+sed 's/^reesim discover: //' "$work/disagree-d.err" > "$work/disagree.disc"
+check "... the message discover gives" cmp -s "$work/disagree.plot" "$work/disagree.disc"
 check "--chart kinds include sweep" sh -c "'$bin' plot '$work/grid' --chart bogus -q 2>&1 | grep -q 'fan, compare, diff or sweep'"
 finish
