@@ -439,10 +439,21 @@ int ree_plot_bars_script(FILE *out, ree_plot_format fmt, const ree_chart_text *t
             "set cbrange [0:1]\nset cblabel \"P(scenario worse than base)\"\n"
             "set arrow 1 from 0, graph 0 to 0, graph 1 nohead lc rgb \"#333333\" lw 1.5\n"
             "plot $bars using ($3/2):1:(abs($3)/2):(0.35):6 with boxxyerror "
-            "lc palette notitle, \\\n"
-            "     $bars using 3:1:4:5 with xerrorbars pt 7 ps 0.6 lw 1.5 lc rgb \"#000000\" "
-            "title \"mean difference with 95%% CI\"\n",
+            "lc palette notitle, \\\n",
             n - 1);
+    /* Without a CI anywhere (a one-run comparison writes none) the points go without error
+     * bars: a column gnuplot finds no valid point in makes it warn on stderr. */
+    int ci = 0;
+    for (size_t i = 0; i < n && !ci; i++)
+        ci = isfinite(bars[i].lo) && isfinite(bars[i].hi);
+    if (ci)
+        fputs("     $bars using 3:1:4:5 with xerrorbars pt 7 ps 0.6 lw 1.5 lc rgb \"#000000\" "
+              "title \"mean difference with 95% CI\"\n",
+              out);
+    else
+        fputs("     $bars using 3:1 with points pt 7 ps 0.6 lc rgb \"#000000\" "
+              "title \"mean difference (no CI)\"\n",
+              out);
     return 0;
 }
 

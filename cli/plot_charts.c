@@ -115,8 +115,12 @@ ree_status pc_add_bars(plotter *pl, const ree_table *t)
         j->n = n;
         snprintf(j->title, sizeof j->title, "%s vs %s: indicator differences in %s", scn, base,
                  pc_unit_text(unit));
+        int ci = 0; /* a one-run comparison has no CI: the subtitle says so */
+        for (size_t k = 0; k < n && !ci; k++)
+            ci = isfinite(bars[k].lo) && isfinite(bars[k].hi);
         int w = snprintf(j->subtitle, sizeof j->subtitle,
-                         "mean paired difference with 95%% CI, largest first");
+                         ci ? "mean paired difference with 95%% CI, largest first"
+                            : "mean paired difference, largest first (one run: no CI)");
         if (same && w > 0 && (size_t)w < sizeof j->subtitle)
             snprintf(j->subtitle + w, sizeof j->subtitle - (size_t)w,
                      "; %zu indicator%s equal in every run not shown", same, same == 1 ? "" : "s");

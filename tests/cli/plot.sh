@@ -95,6 +95,17 @@ check "quoted entity name drawn unchanged" grep -q 'us_&quot;fleet&quot;, west\|
     "$work/cmp/plots/diff-embargo-fraction.svg"
 check "no temporary files left (compare)" no_tmp "$work/cmp/plots"
 
+# A one-run comparison (`compare -n 1`) writes no CI: the bars are drawn without error bars and
+# say so, and gnuplot has nothing to warn about (it printed "Skipping data file with no valid
+# points" on stderr, once per chart).
+mkdir -p "$work/cmp1"
+awk -F, -v OFS=, 'NR > 1 && !/fleet/ { $9 = ""; $10 = "" } { print }' "$work/cmp/compare.csv" \
+    | grep -v fleet > "$work/cmp1/compare.csv"
+"$bin" plot "$work/cmp1" -q 2> "$work/cmp1.err"
+check "one-run comparison: exit 0" test $? -eq 0
+check "... nothing on stderr" test ! -s "$work/cmp1.err"
+check "... the subtitle says there is no CI" grep -q 'one run: no CI' "$work/cmp1/plots/diff-embargo-t.svg"
+
 # A real comparison of two shipped licensing cases, when `reesim compare` is built in.
 if "$bin" compare --help >/dev/null 2>&1; then
     "$bin" compare "$src/scenarios/licensing-april-2025.yaml" \
