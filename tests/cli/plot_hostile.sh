@@ -1,6 +1,6 @@
 #!/bin/sh
 # reesim plot on a result folder from someone else: no text of a CSV file ever runs as gnuplot
-# code or as a shell command. Entity, scenario, metric, unit, date and indicator names carry
+# code or as a shell command. Entity, scenario, metric, unit and indicator names carry
 # backquoted `touch PWNED...` commands, quotes of both kinds, backslashes, line breaks inside
 # quoted fields, @macros, system(...), enhanced-text codes, invalid UTF-8, markup and a very
 # long name; every chart kind (fan, compare, diff) is drawn from them (exit 0, well-formed
@@ -51,8 +51,7 @@ mkdir -p h/run h/cmp
     echo 'scenario,step,date,entity,metric,unit,mean,sd,p05,p25,p50,p75,p95'
     for e in "$e1" "$e2" "$e3" "$e4" "$e5" "$e6" "$e7" "$e8"; do
         for s in 0 1 2 3; do
-            d=$date1
-            [ $s -gt 0 ] && d="2025-0$((s + 1))"
+            d="2025-0$((s + 1))"
             echo "$scn,$s,$d,$e,shortfall,$unit,$s.5,1,0,$s,$s.25,$((s + 1)),$((s + 2))"
         done
         echo "$scn,0,2025-01,us_x,$e,$unit,1,1,0,1,1,2,3"
@@ -62,7 +61,7 @@ mkdir -p h/run h/cmp
     echo 'base,scenario,step,date,entity,metric,unit,base_mean,scenario_mean,diff_mean,diff_ci95_low,diff_ci95_high'
     for e in "$e1" "$e3" "$e5" "$e7" "$e8"; do
         for s in 0 1 2; do
-            echo "$e2,$e6,$s,$date1,$e,shortfall,$unit,$s,$((s * 2)),$s,0,$((s + 1))"
+            echo "$e2,$e6,$s,2025-0$((s + 1)),$e,shortfall,$unit,$s,$((s * 2)),$s,0,$((s + 1))"
             echo "$e2,$e4,$s,2025-0$((s + 1)),$e,shortfall,$unit,$s,$((s * 3)),$((s * 2)),1,$((s * 3))"
         done
     done
@@ -89,6 +88,14 @@ for fmt in svg png; do
     check "no command from a CSV ran ($fmt)" no_marker
     check "no temporary file left ($fmt)" no_tmp "$work/h"
 done
+# A date is a month YYYY-MM or a located error: a hostile one is refused, never drawn.
+mkdir -p "$work/h/date"
+printf 'scenario,step,date,entity,metric,unit,mean,sd,p05,p25,p50,p75,p95\ng,0,%s,us_cars,shortfall,t,1,0,0,1,1,2,3\n' \
+    "$date1" > "$work/h/date/timeseries.csv"
+timeout 60 "$bin" plot "$work/h/date" -q 2> "$work/date.err"
+check "a hostile date: exit 65" test $? -eq 65
+check "... located" grep -q "timeseries.csv:2: column 'date': expected a month YYYY-MM" "$work/date.err"
+check "... nothing ran" no_marker
 check "every SVG is well-formed XML" xml_ok "$work"/h/fan-svg/*.svg "$work"/h/cmp-svg/*.svg
 check "hostile text is drawn as text" grep -lq 'touch PWNED1' "$work"/h/fan-svg/*.svg
 for f in "$work"/h/cmp-svg/diff-*.svg; do
