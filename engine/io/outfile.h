@@ -2,7 +2,7 @@
  * Output sets committed as one unit (docs/reliability.md, "Output sets").
  *
  * A ree_outset is a group of files that replaces a target folder DIR as a whole. The files are
- * written into a private temporary folder beside it, PARENT/.NAME.tmp.XXXXXX (mkdtemp: an
+ * written into a private temporary folder beside it, PARENT/.NAME.tmp.XXXXXX (as mkdtemp: an
  * unpredictable name, mode 0700, flock'ed while this set lives), each created with
  * O_CREAT|O_EXCL|O_NOFOLLOW, so nothing written follows a symlink. ree_outset_commit fsyncs them
  * and swaps the folder in with one rename (renameat2 RENAME_EXCHANGE when DIR exists; else the
