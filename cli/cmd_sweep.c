@@ -48,7 +48,7 @@ static ree_status write_case(ree_csv *c, long long cs, const ree_cli_inputs *x, 
         ree_acc_cell(res->indicators, (size_t)i, &s);
         ree_csv_int(c, cs);
         for (int j = 0; j < x->k; j++)
-            ree_csv_num(c, x->slots[j].def->flags & REE_PF_INT ? nearbyint(v[j]) : v[j]);
+            ree_csv_num_exact(c, x->slots[j].def->flags & REE_PF_INT ? nearbyint(v[j]) : v[j]);
         ree_csv_str(c, ind->entity_name);
         ree_csv_str(c, ind->name);
         ree_csv_str(c, ind->unit);

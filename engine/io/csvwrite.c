@@ -218,6 +218,13 @@ void ree_csv_num(ree_csv *c, double x)
     put_bytes(c, buf, ree_format_num_len(buf, sizeof buf, x));
 }
 
+void ree_csv_num_exact(ree_csv *c, double x)
+{
+    char buf[40];
+    field_sep(c);
+    put_bytes(c, buf, ree_format_num_exact_len(buf, sizeof buf, x));
+}
+
 void ree_csv_text(ree_csv *c, const char *text, size_t n)
 {
     field_sep(c);

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "outfile.h"
@@ -212,6 +213,27 @@ static size_t fast_g10(char *buf, double x)
 }
 #endif
 
+/* The text g of "%g" with '.' for the locale's decimal point, into tmp (at least as long).
+ * Returns the length, without a terminating NUL. */
+static size_t plain_g(char *tmp, const char *g)
+{
+    size_t n = 0;
+    /* %g writes digits, sign, exponent and the locale's decimal point (possibly several bytes);
+     * whatever else appears is that decimal point, written as '.'. */
+    int in_point = 0;
+    for (const char *p = g; *p; p++) {
+        int plain = (*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == 'e';
+        if (plain) {
+            tmp[n++] = *p;
+            in_point = 0;
+        } else if (!in_point) {
+            tmp[n++] = '.';
+            in_point = 1;
+        }
+    }
+    return n;
+}
+
 /* ree_format_num, returning the length of the text in buf. */
 size_t ree_format_num_len(char *buf, size_t len, double x)
 {
@@ -249,19 +271,7 @@ size_t ree_format_num_len(char *buf, size_t len, double x)
     } else if (!(n = fast_g10(tmp, x))) {
         char g[64];
         snprintf(g, sizeof g, "%.10g", x);
-        /* %g writes digits, sign, exponent and the locale's decimal point (possibly several
-         * bytes); whatever else appears is that decimal point, written as '.'. */
-        int in_point = 0;
-        for (const char *p = g; *p; p++) {
-            int plain = (*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == 'e';
-            if (plain) {
-                tmp[n++] = *p;
-                in_point = 0;
-            } else if (!in_point) {
-                tmp[n++] = '.';
-                in_point = 1;
-            }
-        }
+        n = plain_g(tmp, g);
     }
     n = n < len - 1 ? n : len - 1;
     memcpy(buf, tmp, n);
@@ -272,5 +282,37 @@ size_t ree_format_num_len(char *buf, size_t len, double x)
 char *ree_format_num(char *buf, size_t len, double x)
 {
     (void)ree_format_num_len(buf, len, x);
+    return buf;
+}
+
+size_t ree_format_num_exact_len(char *buf, size_t len, double x)
+{
+    /* The fewest digits from 10 that read back as x; 17 always do (IEEE 754 binary64). Written
+     * and read in the same locale, whatever its decimal point. */
+    char g[64];
+    int digits = 10;
+    if (isfinite(x) && x != 0.0 && len >= 40)
+        for (; digits < 17; digits++) {
+            snprintf(g, sizeof g, "%.*g", digits, x);
+            if (strtod(g, NULL) == x)
+                break;
+        }
+    if (digits == 10) /* what ree_csv_num writes */
+        return ree_format_num_len(buf, len, x);
+    snprintf(g, sizeof g, "%.*g", digits, x);
+    size_t n = plain_g(buf, g);
+    buf[n] = '\0';
+    return n;
+}
+
+char *ree_format_num_exact(char *buf, size_t len, double x)
+{
+    char tmp[40];
+    size_t n = ree_format_num_exact_len(tmp, sizeof tmp, x);
+    if (len == 0)
+        return buf;
+    n = n < len - 1 ? n : len - 1;
+    memcpy(buf, tmp, n);
+    buf[n] = '\0';
     return buf;
 }

@@ -140,6 +140,10 @@ int ree_outset_discard_temp(const char *tmp);
  * errors are not reported here: they stick to the FILE and make ree_outset_commit fail. */
 void ree_csv_str(ree_csv *c, const char *s);
 void ree_csv_num(ree_csv *c, double x);
+/* x as ree_csv_num writes it when that text reads back as x; else with more significant digits,
+ * the fewest up to 17 that read back as x: for a value that must reproduce a
+ * result when read back and used again (an input of a sweep's case). */
+void ree_csv_num_exact(ree_csv *c, double x);
 void ree_csv_int(ree_csv *c, long long x);
 /* x in decimal into buf (at least 20 bytes; no terminating NUL), as ree_csv_int writes it.
  * Returns the number of bytes written. */
@@ -204,5 +208,8 @@ int ree_csv_mem_set(ree_csv *c, const void *bytes, size_t len, int member);
  * -0, "inf"/"-inf" for infinities) into buf (at least 32 bytes; truncated if shorter). Returns
  * buf. */
 char *ree_format_num(char *buf, size_t len, double x);
+/* Format x as ree_csv_num_exact writes it into buf (at least 32 bytes; truncated if shorter).
+ * Returns buf. */
+char *ree_format_num_exact(char *buf, size_t len, double x);
 
 #endif

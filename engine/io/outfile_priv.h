@@ -105,5 +105,7 @@ void ree_csv_free(ree_csv *c);
 
 /* g10.c: ree_format_num, returning the length of the text in buf. */
 size_t ree_format_num_len(char *buf, size_t len, double x);
+/* g10.c: ree_format_num_exact, returning the length of the text in buf (at least 40 bytes). */
+size_t ree_format_num_exact_len(char *buf, size_t len, double x);
 
 #endif

@@ -8,11 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* v, a point of [min, max] computed as min + a part of (max - min), kept inside it: rounding
+ * alone can leave it (0.2 + 0.8 * 3 / 3 is 1.0000000000000002, which a parameter bounded by 1
+ * refuses; 0.3 + (0.9 - 0.3) is 0.9000000000000001). */
+static double inside(double v, double min, double max)
+{
+    return v < min ? min : v > max ? max : v;
+}
+
 double ree_explore_at(const ree_explore_input *in, double u)
 {
     u = u < 0 ? 0 : u > 1 ? 1 : u;
     if (!in->values)
-        return in->min + u * (in->max - in->min);
+        return u == 1 ? in->max : inside(in->min + u * (in->max - in->min), in->min, in->max);
     int i = (int)floor(u * in->nvalues);
     return in->values[i >= in->nvalues ? in->nvalues - 1 : i];
 }
@@ -39,8 +47,11 @@ ree_status ree_design_grid(const ree_explore_input *in, int k, int levels, doubl
             int nl = in[i].values ? in[i].nvalues : levels;
             int l = (int)(r % nl);
             r /= nl;
-            v[c * k + i] =
-                in[i].values ? in[i].values[l] : in[i].min + (in[i].max - in[i].min) * l / (nl - 1);
+            const ree_explore_input *e = &in[i];
+            v[c * k + i] = e->values ? e->values[l]
+                           : l == nl - 1
+                               ? e->max /* the ends exact: min at l = 0, max here */
+                               : inside(e->min + (e->max - e->min) * l / (nl - 1), e->min, e->max);
         }
     }
     *x = v;

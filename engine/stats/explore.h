@@ -15,14 +15,15 @@
 /* Most cases a design may hold (a full grid grows fast). */
 #define REE_DESIGN_MAX_CASES 100000
 
-/* Value of input `in` at u in [0,1]: min + u (max - min) for a range, the listed value
- * floor(u n) (the last one at u = 1) for a list. */
+/* Value of input `in` at u in [0,1]: min + u (max - min) for a range (exactly max at u = 1, never
+ * outside [min, max] by rounding), the listed value floor(u n) (the last one at u = 1) for a
+ * list. */
 double ree_explore_at(const ree_explore_input *in, double u);
 
-/* Full-factorial grid: a range takes `levels` (>= 2) evenly spaced values from min to max, a
- * list its values; the last input varies fastest. Returns REE_OK with *x (ncase rows of k
- * values; caller frees) and *ncase, REE_EUSAGE when the grid would exceed REE_DESIGN_MAX_CASES
- * cases, or REE_ENOMEM. */
+/* Full-factorial grid: a range takes `levels` (>= 2) evenly spaced values from exactly min to
+ * exactly max (none outside them by rounding), a list its values; the last input varies
+ * fastest. Returns REE_OK with *x (ncase rows of k values; caller frees) and *ncase, REE_EUSAGE
+ * when the grid would exceed REE_DESIGN_MAX_CASES cases, or REE_ENOMEM. */
 ree_status ree_design_grid(const ree_explore_input *in, int k, int levels, double **x,
                            long long *ncase);
 

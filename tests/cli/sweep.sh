@@ -46,6 +46,17 @@ check "8 lhs cases, one approval per eighth of [0.1, 0.9]" awk -F, \
 check "lhs deterministic" cmp "$work/lhs/sweep.csv" "$work/lhs2/sweep.csv"
 "$bin" sweep "$toy" --design lhs -k 8 -n 40 -s 99 -q -o "$work/lhs3"
 check "lhs moves with the seed" sh -c "! cmp -s '$work/lhs/sweep.csv' '$work/lhs3/sweep.csv'"
+# A range's ends are exactly its min and max (0.2 + 0.8 * 3 / 3 rounds to 1.0000000000000002,
+# which approval's bound of 1 refused), and an input is written with the digits that read back
+# as the value the case used, so a printed row can be run again.
+check "grid up to a bound: its top is the bound" "$bin" sweep "$toy" --no-explore \
+    --set gates.cn_export.approval=0.2..1 -k 4 -n 20 -q -o "$work/top"
+check "the top case is 1" awk -F, 'NR > 1 && $1 == 3 { ok = $2 == "1" } END { exit !ok }' "$work/top/sweep.csv"
+"$bin" sweep "$toy" --no-explore --set gates.cn_export.approval=0.1..0.5 -k 4 -n 20 -q -o "$work/exact"
+v=$(awk -F, 'NR > 1 && !($1 in s) { s[$1] = 1; printf "%s%s", sep, $2; sep = "," }' "$work/exact/sweep.csv")
+check "inputs in the digits that read back: $v" test "$v" = "0.1,0.23333333333333334,0.3666666666666667,0.5"
+"$bin" sweep "$toy" --no-explore --set "gates.cn_export.approval=$v" -n 20 -q -o "$work/again"
+check "the printed inputs run again give the same rows" cmp "$work/exact/sweep.csv" "$work/again/sweep.csv"
 # Bad options: usage errors (64), nothing written.
 "$bin" sweep "$toy" --set gates.cn_export.aproval=0.1 -q -o "$work/bad1" 2> "$work/e1"
 check "unknown path: 64" test $? -eq 64

@@ -111,6 +111,40 @@ static void test_at(void **state)
     assert_true(ree_explore_at(&r, 0.25) == 12.5);
 }
 
+/* A range's ends are exactly its min and max, and rounding never takes a point outside it:
+ * 0.2 + 0.8 * 3 / 3 is 1.0000000000000002, which a parameter bounded by 1 refused. */
+static void test_range_ends(void **state)
+{
+    (void)state;
+    ree_explore_input a = {NULL, 0.2, 1, NULL, 0}, b = {NULL, 0.1, 0.5, NULL, 0};
+    double *x;
+    long long n;
+    assert_int_equal(ree_design_grid(&a, 1, 4, &x, &n), REE_OK);
+    assert_true(x[0] == 0.2 && x[3] == 1);
+    free(x);
+    assert_int_equal(ree_design_grid(&b, 1, 4, &x, &n), REE_OK);
+    assert_true(x[0] == 0.1 && x[3] == 0.5);
+    free(x);
+    assert_true(ree_explore_at(&a, 1) == 1 && ree_explore_at(&a, 0) == 0.2);
+    ree_explore_input c = {NULL, 0.3, 0.9, NULL, 0}; /* 0.3 + (0.9 - 0.3) is 0.9000000000000001 */
+    assert_true(ree_explore_at(&c, 1) == 0.9);
+    /* Many ranges and level counts: ends exact, every point inside. */
+    for (int t = 1; t < 400; t++) {
+        ree_explore_input r = {NULL, t * 0.01 - 1.3, t * 0.037 + 0.1 * (t % 7), NULL, 0};
+        int levels = 2 + t % 13;
+        assert_int_equal(ree_design_grid(&r, 1, levels, &x, &n), REE_OK);
+        assert_true(x[0] == r.min && x[levels - 1] == r.max);
+        for (int l = 0; l < levels; l++)
+            assert_true(x[l] >= r.min && x[l] <= r.max);
+        free(x);
+        for (int q = 0; q <= 64; q++) {
+            double v = ree_explore_at(&r, q / 64.0);
+            assert_true(v >= r.min && v <= r.max);
+        }
+        assert_true(ree_explore_at(&r, 1) == r.max && ree_explore_at(&r, 0) == r.min);
+    }
+}
+
 static void test_wilson(void **state)
 {
     (void)state;
@@ -181,8 +215,10 @@ static void test_bisect(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_grid),   cmocka_unit_test(test_lhs),    cmocka_unit_test(test_at),
-        cmocka_unit_test(test_wilson), cmocka_unit_test(test_bisect), cmocka_unit_test(test_loaded),
+        cmocka_unit_test(test_grid),   cmocka_unit_test(test_lhs),
+        cmocka_unit_test(test_at),     cmocka_unit_test(test_range_ends),
+        cmocka_unit_test(test_wilson), cmocka_unit_test(test_bisect),
+        cmocka_unit_test(test_loaded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -883,6 +883,27 @@ static void check_numbers(void)
     assert_string_equal(ree_format_num(b, sizeof b, NAN), "");
     assert_string_equal(ree_format_num(b, sizeof b, INFINITY), "inf");
     assert_string_equal(ree_format_num(b, sizeof b, -INFINITY), "-inf");
+    /* The exact form: ree_format_num's text when it reads back as the value, else the fewest
+     * digits up to 17 that do (a sweep's inputs). */
+    assert_string_equal(ree_format_num_exact(b, sizeof b, 0.5), "0.5");
+    assert_string_equal(ree_format_num_exact(b, sizeof b, 0.1 + 0.4 * 1 / 3),
+                        "0.23333333333333334");
+    assert_string_equal(ree_format_num_exact(b, sizeof b, 0.1 + 0.4 * 3 / 3), "0.5000000000000001");
+    assert_string_equal(ree_format_num_exact(b, sizeof b, 1.0 / 3.0), "0.3333333333333333");
+    assert_string_equal(ree_format_num_exact(b, sizeof b, 1e21), "1e+21");
+    assert_string_equal(ree_format_num_exact(b, sizeof b, -0.0), "0");
+    assert_string_equal(ree_format_num_exact(b, sizeof b, NAN), "");
+}
+
+/* ree_format_num_exact reads back as the very value (strtod, C locale). */
+static void test_number_exact_reads_back(void **state)
+{
+    (void)state;
+    char b[32];
+    for (int t = 1; t < 4000; t++) {
+        double x = (t % 2 ? 1 : -1) * t * 0.0123456789 / 7 * pow(10, t % 41 - 20);
+        assert_true(strtod(ree_format_num_exact(b, sizeof b, x), NULL) == x);
+    }
 }
 
 static void test_number_format(void **state)
@@ -1422,6 +1443,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commit_renames_all),
+        cmocka_unit_test(test_number_exact_reads_back),
         cmocka_unit_test(test_abort_leaves_nothing),
         cmocka_unit_test(test_cannot_create_directory),
         cmocka_unit_test(test_write_error_on_commit),
