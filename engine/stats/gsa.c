@@ -63,10 +63,14 @@ static ree_status alloc_result(const ree_gsa_opts *o, ree_gsa_result *r, int wit
     return REE_OK;
 }
 
+/* u in the unit cube to the boxes: the ends exactly lo and hi, never outside (rounding alone
+ * makes 0.3 + (0.9 - 0.3) 0.9000000000000001). */
 static void to_box(const ree_gsa_opts *o, const double *u, double *x)
 {
-    for (int i = 0; i < o->k; i++)
-        x[i] = o->lo[i] + (o->hi[i] - o->lo[i]) * u[i];
+    for (int i = 0; i < o->k; i++) {
+        double lo = o->lo[i], hi = o->hi[i], v = lo + (hi - lo) * u[i];
+        x[i] = u[i] >= 1 ? hi : v < lo ? lo : v > hi ? hi : v;
+    }
 }
 
 /* Outputs of `count` points (x[q * k] -> y[q * m]): the batch hook when there is one, else f
@@ -99,19 +103,23 @@ static void interval(double *s, int nboot, ree_gsa_ci *ci)
     ci->hi = gsl_stats_quantile_from_sorted_data(s, 1, (size_t)n, 1 - (1 - CI_LEVEL) / 2);
 }
 
-/* Welford mean and variance of output j over the base evaluations. */
-static void base_stats(const double *y, size_t stride, int n, int m, ree_gsa_result *r)
+/* Welford's mean and variance of every output over every evaluation: `count` more of them,
+ * outputs at y[q * m], after r->evaluations; r->var holds the sum of squared deviations until
+ * finish_stats. */
+static void add_stats(ree_gsa_result *r, int count, const double *y)
 {
-    for (int j = 0; j < m; j++) {
-        double mean = 0, m2 = 0;
-        for (int t = 0; t < n; t++) {
-            double v = y[(size_t)t * stride + (size_t)j], d = v - mean;
-            mean += d / (t + 1);
-            m2 += d * (v - mean);
+    for (int q = 0; q < count; q++)
+        for (int j = 0; j < r->m; j++) {
+            double v = y[(size_t)q * (size_t)r->m + (size_t)j], d = v - r->mean[j];
+            r->mean[j] += d / (double)(r->evaluations + q + 1);
+            r->var[j] += d * (v - r->mean[j]);
         }
-        r->mean[j] = mean;
-        r->var[j] = n > 1 ? m2 / (n - 1) : 0;
-    }
+}
+
+static void finish_stats(ree_gsa_result *r)
+{
+    for (int j = 0; j < r->m; j++)
+        r->var[j] = r->evaluations > 1 ? r->var[j] / (double)(r->evaluations - 1) : 0;
 }
 
 /* Morris statistics of every cell from the trajectories idx[0..r) (with repeats). */
@@ -196,7 +204,6 @@ ree_status ree_gsa_morris(const ree_gsa_opts *o, ree_gsa_result *out)
     int k = o->k, m = o->m, r = o->n;
     double delta = p / (2.0 * (p - 1));
     double *ee = malloc((size_t)r * (size_t)k * (size_t)m * sizeof *ee);
-    double *y0 = malloc((size_t)r * (size_t)m * sizeof *y0); /* each trajectory's start */
     /* a trajectory's k + 1 points, their outputs, and the step each move took */
     double *xs = malloc((size_t)(k + 1) * (size_t)k * sizeof *xs);
     double *ys = malloc((size_t)(k + 1) * (size_t)m * sizeof *ys);
@@ -205,8 +212,8 @@ ree_status ree_gsa_morris(const ree_gsa_opts *o, ree_gsa_result *out)
     double *sigma = malloc((size_t)k * (size_t)m * sizeof *sigma);
     int *perm = malloc((size_t)k * sizeof *perm), *idx = malloc((size_t)r * sizeof *idx);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (lack_memory(o, !ee || !y0 || !xs || !ys || !u || !dd || !mustar || !sigma || !perm ||
-                           !idx || !rng || alloc_result(o, out, 1) != REE_OK)) {
+    if (lack_memory(o, !ee || !xs || !ys || !u || !dd || !mustar || !sigma || !perm || !idx ||
+                           !rng || alloc_result(o, out, 1) != REE_OK)) {
         st = REE_ENOMEM;
         goto done;
     }
@@ -228,7 +235,7 @@ ree_status ree_gsa_morris(const ree_gsa_opts *o, ree_gsa_result *out)
         }
         if ((st = eval_points(o, k + 1, xs, ys)) != REE_OK)
             break;
-        memcpy(y0 + (size_t)t * (size_t)m, ys, (size_t)m * sizeof *y0);
+        add_stats(out, k + 1, ys);
         out->evaluations += k + 1;
         for (int s = 0; s < k; s++) {
             const double *yp = ys + (size_t)s * (size_t)m, *y1 = yp + m;
@@ -241,7 +248,7 @@ ree_status ree_gsa_morris(const ree_gsa_opts *o, ree_gsa_result *out)
     }
     if (st != REE_OK)
         goto done;
-    base_stats(y0, (size_t)m, r, m, out);
+    finish_stats(out);
     for (int t = 0; t < r; t++)
         idx[t] = t;
     morris_stats(ee, idx, r, k, m, mustar, out->mu, sigma);
@@ -255,7 +262,6 @@ done:
     if (st != REE_OK)
         ree_gsa_result_free(out);
     free(ee);
-    free(y0);
     free(xs);
     free(ys);
     free(u);
@@ -348,13 +354,14 @@ ree_status ree_gsa_sobol(const ree_gsa_opts *o, ree_gsa_result *out)
         for (int i = 0; i < k; i++)
             memcpy(yab + ((size_t)i * (size_t)n + (size_t)t) * (size_t)m,
                    ys + (size_t)(2 + i) * (size_t)m, ms);
+        add_stats(out, k + 2, ys);
         out->evaluations += k + 2;
         if (o->progress)
             o->progress(o->arg, out->evaluations, total);
     }
     if (st != REE_OK)
         goto done;
-    base_stats(ya, (size_t)m, n, m, out);
+    finish_stats(out);
     sobol_ctx sc = {ya, yb, yab, n, k, m};
     sobol_stats(&sc, NULL, s1, stt);
     for (size_t c = 0; c < (size_t)k * (size_t)m; c++) {

@@ -67,8 +67,8 @@ typedef struct ree_gsa_result {
     ree_gsa_ci *a; /* Morris: mu*; Sobol: S1 */
     ree_gsa_ci *b; /* Morris: sigma; Sobol: ST */
     double *mu;    /* Morris: mean EE; Sobol: NULL */
-    double *mean;  /* per output: mean over the base evaluations */
-    double *var;   /* per output: variance over the base evaluations */
+    double *mean;  /* per output: mean over every evaluation */
+    double *var;   /* per output: variance over every evaluation (n - 1) */
 } ree_gsa_result;
 
 /* Run the analysis. Returns REE_OK and fills *out (release with ree_gsa_result_free), or

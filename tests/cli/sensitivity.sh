@@ -29,6 +29,14 @@ check "noise share small and intervals around the estimate" awk -F, \
     "$cols \$c[\"index\"] == \"mu_star\" { if (!(\$c[\"noise_share\"] >= 0 && \$c[\"noise_share\"] < 0.05)) exit 1;
         if (!(\$c[\"lo\"] <= \$c[\"estimate\"] && \$c[\"estimate\"] <= \$c[\"hi\"])) exit 1 }" \
     "$work/m/sensitivity.csv"
+# variance and noise_share are over every evaluation's run-mean (docs/exploration.md), not the
+# trajectories' starts alone: here the two starts give the same shortfall, so that variance was
+# 0 and the noise share empty.
+check "morris, two trajectories" "$bin" sensitivity "$toy" --no-explore --set gates.cn_export.approval=0.1..0.5 \
+    -n 2 -r 20 -q -o "$work/m2"
+check "variance over every evaluation: above 0, a noise share" awk -F, \
+    "$cols \$c[\"indicator\"] == \"shortfall\" { n++; if (!(\$c[\"variance\"] > 0 && \$c[\"noise_share\"] != \"\")) exit 1 }
+     END { exit n != 3 }" "$work/m2/sensitivity.csv"
 check "sobol" "$bin" sensitivity "$toy" --method sobol -n 16 -r 40 --boot 100 -q -j 2 -o "$work/s2"
 "$bin" sensitivity "$toy" --method sobol -n 16 -r 40 --boot 100 -q -j 1 -o "$work/s1"
 check "sobol byte-identical for -j1 and -j2" cmp "$work/s1/sensitivity.csv" "$work/s2/sensitivity.csv"
