@@ -132,7 +132,9 @@ ree_status ree_cli_inputs_get(const char *cmd, const char *opt, ree_plan *p, cha
     }
     out->in = calloc((size_t)cap, sizeof *out->in);
     out->slots = calloc((size_t)cap, sizeof *out->slots);
-    if (!out->in || !out->slots) {
+    int *by = malloc((size_t)cap * sizeof *by); /* the option that gave each input, or -1 */
+    if (!out->in || !out->slots || !by) {
+        free(by);
         ree_cli_inputs_free(out);
         return REE_ENOMEM;
     }
@@ -140,6 +142,7 @@ ree_status ree_cli_inputs_get(const char *cmd, const char *opt, ree_plan *p, cha
     for (int i = 0; i < p->nexplore; i++) {
         const ree_explore_input *e = &p->explore[i];
         ree_explore_input *in = &out->in[out->k];
+        by[out->k] = -1;
         *in = *e;
         in->path = strdup(e->path);
         in->values = NULL;
@@ -153,6 +156,7 @@ ree_status ree_cli_inputs_get(const char *cmd, const char *opt, ree_plan *p, cha
         }
         if (ree_plan_slot(p, in->path, &out->slots[out->k - 1], why, sizeof why)) {
             ree_cli_usage_error(cmd, "explore[%d].path: %s", i, why); /* checked at load */
+            free(by);
             ree_cli_inputs_free(out);
             return REE_EINVALID;
         }
@@ -161,18 +165,26 @@ ree_status ree_cli_inputs_get(const char *cmd, const char *opt, ree_plan *p, cha
         ree_explore_input in = {0};
         ree_param_slot slot;
         int r = parse_set(cmd, opt, p, sets[s], &in, &slot);
+        int at = out->k;
+        for (int i = 0; !r && i < out->k; i++)
+            if (ree_slot_same(&out->slots[i], &slot))
+                at = i;
+        /* A --set replaces an explore: input; a second one for the same parameter (under any
+         * spelling) is refused, as a repeated option is: which value was meant? */
+        if (!r && at < out->k && by[at] >= 0) {
+            ree_cli_usage_error(cmd, "%s %s and %s %s set the same parameter: give it once", opt,
+                                sets[by[at]], opt, sets[s]);
+            r = -1;
+        }
         if (r) {
             free(in.path);
             free(in.values);
             if (r == -2)
                 goto oom;
+            free(by);
             ree_cli_inputs_free(out);
             return REE_EUSAGE;
         }
-        int at = out->k;
-        for (int i = 0; i < out->k; i++)
-            if (ree_slot_same(&out->slots[i], &slot))
-                at = i;
         if (at < out->k) {
             free(out->in[at].path);
             free(out->in[at].values);
@@ -181,9 +193,12 @@ ree_status ree_cli_inputs_get(const char *cmd, const char *opt, ree_plan *p, cha
         }
         out->in[at] = in;
         out->slots[at] = slot;
+        by[at] = s;
     }
+    free(by);
     return REE_OK;
 oom:
+    free(by);
     ree_cli_inputs_free(out);
     return REE_ENOMEM;
 }

@@ -18,7 +18,8 @@ typedef struct ree_cli_inputs {
  * --set options in order. A --set is PATH=V1,V2,... (a list of 1 to REE_EXPLORE_MAX_VALUES) or
  * PATH=LO..HI (a range). Returns REE_OK, REE_EUSAGE after a message on stderr naming `cmd` and
  * the option `opt` the values came from ("--set", or search's "--lever") (bad syntax, path,
- * value; no input at all when `need` is set), or REE_ENOMEM. */
+ * value; two of them for one parameter, under any spelling; no input at all when `need` is set),
+ * or REE_ENOMEM. */
 ree_status ree_cli_inputs_get(const char *cmd, const char *opt, ree_plan *p, char **sets, int nsets,
                               int need, ree_cli_inputs *out);
 void ree_cli_inputs_free(ree_cli_inputs *x);

@@ -50,6 +50,29 @@ for cmd in sweep sensitivity search; do
     "$bin" $cmd "$scn" --set a=1 --set b=2 -o "$work/o" >/dev/null 2>"$work/stderr"
     check "$cmd: --set repeats" sh -c "! grep -q 'more than once' '$work/stderr'"
 done
+# ... but not twice for one parameter (the same path, or two spellings of it): which value was
+# meant? A usage error naming both, nothing written; the last one used to be kept silently.
+toy=$src/tests/explore/toy-explore.yaml
+# twice NAME CMD ARGS...: 64, both --set named, nothing written.
+twice() {
+    what=$1
+    shift
+    rm -rf "$work/o"
+    check "$what: 64" test "$(status "$bin" "$@" -n 20 -o "$work/o")" = 64
+    check "$what: both named" grep -q -- "--set $a and --set $b set the same parameter" "$work/stderr"
+    check "$what: nothing written" test ! -e "$work/o"
+}
+a=gates.cn_export.approval=0.1..0.5 b=gates.cn_export.approval=0.2
+twice "sweep, one path twice" sweep "$toy" --set "$a" --set "$b"
+a=nodes.us_cars.demand=200,300 b=us_cars.demand=250
+twice "sweep, two spellings" sweep "$toy" --set "$a" --set "$b"
+a=us_cars.demand=200..300 b=nodes.us_cars.demand=250..260
+twice "sensitivity, two spellings" sensitivity "$toy" --set "$a" --set "$b"
+a=nodes.us_cars.demand=200 b=us_cars.demand=250
+twice "search, --set twice" search "$toy" --lever gates.cn_export.approval=0.1..0.9 \
+    --goal 'P(us_cars/months_short <= 1) >= 0.5' --set "$a" --set "$b"
+check "a --set still replaces an explore: input" \
+    test "$(status "$bin" sweep "$toy" --set gates.cn_export.approval=0.2 -k 2 -n 20 -o "$work/rep")" = 0
 # A flag given twice is the flag.
 check "run -q -q runs" test "$(status "$bin" run "$scn" -q -q -n 64 -o "$work/q")" = 0
 "$bin" run "$scn" -q -n 64 -o "$work/q1" >/dev/null 2>&1
