@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -351,12 +352,30 @@ int ree_cli_out_free(const char *cmd, const char *dir)
     return ree_ranks_share(held ? REE_EUSAGE : REE_OK) == REE_OK ? 0 : -1;
 }
 
+/* strtoll and strtod skip leading white space but stop at trailing: an option's number is its
+ * whole text, neither. */
+static int blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+int ree_cli_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (!*s || blank(*s) || *end || errno || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
 int ree_cli_long(const char *opt, const char *arg, long long min, long long max, long long *out)
 {
     char *end;
     errno = 0;
     long long v = strtoll(arg, &end, 10);
-    if (!*arg || *end || errno || v < min || v > max) {
+    if (!*arg || blank(*arg) || *end || errno || v < min || v > max) {
         char shown[REE_SNIPPET_LEN];
         fprintf(stderr, "reesim: %s expects a whole number from %lld to %lld, found '%s'\n", opt,
                 min, max, ree_snippet(arg, strlen(arg), shown, sizeof shown));

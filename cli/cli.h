@@ -150,7 +150,14 @@ void ree_cli_reads(const char *path);
  * writes the folder, checks its own files, and every rank returns its verdict. */
 int ree_cli_out_free(const char *cmd, const char *dir);
 
-/* Shared option parsing helpers. Both escape the controls of what they print (ree_snippet:
+/* An option's real number: the whole of s (strtod's syntax; no white space before or after, as
+ * ree_cli_long), finite, no overflow or underflow. Returns 0 with *out, or -1 (*out unchanged,
+ * nothing printed). */
+int ree_cli_double(const char *s, double *out);
+
+/* Shared option parsing helpers. ree_cli_long: the whole of arg a decimal whole number in
+ * [min, max], no white space before or after it (' 64' and '64 ' alike); returns 0 with *out,
+ * or -1 after a message naming opt. Both escape the controls of what they print (ree_snippet:
  * C0 and DEL as \xHH, C1 as \u00HH): their messages quote the command line, and ree_cli_usage_error's
  * also scenario text (a reason from ree_plan_slot naming an id), which must not reach the
  * terminal raw. */

@@ -134,10 +134,8 @@ static ree_status write_results(ree_outset *set, const ree_prim_result *r, const
 
 static int parse_share(const char *opt, const char *arg, double lo, double hi, double *out)
 {
-    char *e;
-    errno = 0;
-    double v = strtod(arg, &e);
-    if (*e || !*arg || errno || !(v >= lo && v <= hi)) {
+    double v;
+    if (ree_cli_double(arg, &v) || !(v >= lo && v <= hi)) {
         ree_cli_usage_error("discover", "%s expects a number in [%g, %g], found '%s'", opt, lo, hi,
                             arg);
         return -1;

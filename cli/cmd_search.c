@@ -251,16 +251,12 @@ static int search_opt(int c, const char *arg, void *ctx)
         }
         o->fixed[o->nfixed++] = (char *)arg;
         return 0;
-    case 'T': {
-        char *e;
-        errno = 0;
-        o->tol = strtod(arg, &e);
-        if (*e || !*arg || errno || !(o->tol > 0) || !isfinite(o->tol)) {
+    case 'T':
+        if (ree_cli_double(arg, &o->tol) || !(o->tol > 0)) {
             ree_cli_usage_error("search", "--tol expects a positive number, found '%s'", arg);
             return -1;
         }
         return 0;
-    }
     default:
         return -1;
     }

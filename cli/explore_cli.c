@@ -21,13 +21,7 @@ static int parse_num(const char *s, const char *end, double *out)
         return -1;
     memcpy(buf, s, n);
     buf[n] = 0;
-    char *e;
-    errno = 0;
-    double v = strtod(buf, &e);
-    if (*e || errno == ERANGE || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
+    return ree_cli_double(buf, out);
 }
 
 int ree_cli_range(const char *s, double *lo, double *hi)

@@ -20,6 +20,27 @@ check "run without scenario is 64" test "$(status "$bin" run)" = 64
 check "run with unknown option is 64" test "$(status "$bin" run "$scn" --bogus)" = 64
 check "run -n 0 is 64" test "$(status "$bin" run "$scn" -n 0)" = 64
 check "run -n abc is 64" test "$(status "$bin" run "$scn" -n abc)" = 64
+# A number option is its whole text: white space before it is refused as after it, by every
+# command's parser (ree_cli_long, ree_cli_double).
+spaced() {
+    what=$1
+    shift
+    check "$what is 64" test "$(status "$bin" "$@")" = 64
+    check "$what: the value named" grep -q "found '" "$work/stderr"
+}
+toy=$src/tests/explore/toy-explore.yaml
+spaced "run -n ' 64'" run "$scn" -n ' 64' -o "$work/sp"
+spaced "run -n '64 '" run "$scn" -n '64 ' -o "$work/sp"
+spaced "run -s ' 7'" run "$scn" -s ' 7' -o "$work/sp"
+spaced "sweep -k ' 3'" sweep "$toy" -k ' 3' -n 20 -o "$work/sp"
+spaced "sensitivity -r ' 20'" sensitivity "$toy" -r ' 20' -o "$work/sp"
+spaced "sweep --set P=' 0.2'" sweep "$toy" --set 'gates.cn_export.approval= 0.2' -n 20 -o "$work/sp"
+spaced "sweep --set P='0.2, 0.3'" sweep "$toy" --set 'gates.cn_export.approval=0.2, 0.3' -n 20 -o "$work/sp"
+spaced "sweep --set P='0.2.. 0.3'" sweep "$toy" --set 'gates.cn_export.approval=0.2.. 0.3' -n 20 -o "$work/sp"
+spaced "search --tol ' 0.1'" search "$toy" --lever gates.cn_export.approval=0.1..0.9 --tol ' 0.1' \
+    --goal 'P(us_cars/months_short <= 1) >= 0.5' -n 20 -o "$work/sp"
+spaced "discover --alpha ' 0.1'" discover "$work" --where 'us_cars/months_short > 1' --alpha ' 0.1' -o "$work/sp"
+check "nothing written" test ! -e "$work/sp"
 check "run -j without value is 64" test "$(status "$bin" run "$scn" -j)" = 64
 check "missing scenario file is 66" test "$(status "$bin" run "$work/nope.yaml")" = 66
 check "validate good scenario is 0" test "$(status "$bin" validate "$scn")" = 0
