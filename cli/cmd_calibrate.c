@@ -37,9 +37,10 @@ static const char calibrate_help[] =
     "  -q, --quiet           no progress and no table\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Writes calibration.csv (path,min,max,initial,fitted), calibration_summary.csv (score\n"
-    "before and after, parameters, points, runs, iterations), calibrated.resolved.yaml (the\n"
-    "scenario with the fitted values, runnable with 'reesim run') and meta.json.\n";
+    "Writes calibration.csv (scenario,path,min,max,initial,fitted), calibration_summary.csv\n"
+    "(scenario,until,score,parameters,points,runs,seed,iterations,evaluations,converged,\n"
+    "before,after: the mean score before and after), calibrated.resolved.yaml (the scenario\n"
+    "with the fitted values, runnable with 'reesim run') and meta.json.\n";
 
 static int parse_month(const char *s, int *month)
 {

@@ -36,9 +36,10 @@ static void usage(FILE *f)
           "An option that takes a value may be given once, unless its help says repeatable.\n"
           "\n"
           "Exit status: 0 ok, 64 usage error, 65 invalid scenario, 66 cannot open input,\n"
-          "70 internal error (including a failed mass-balance check), 71 out of memory or no\n"
-          "threads, 73 cannot create output, 74 input/output error, 128+N stopped by signal N\n"
-          "(129 SIGHUP, 130 SIGINT, 131 SIGQUIT, 143 SIGTERM, 153 SIGXFSZ).\n",
+          "69 a required program is missing (gnuplot for plot), 70 internal error (including a\n"
+          "failed mass-balance check or a non-finite value), 71 out of memory or no threads,\n"
+          "73 cannot create output, 74 input/output error, 128+N stopped by signal N (129 SIGHUP,\n"
+          "130 SIGINT, 131 SIGQUIT, 143 SIGTERM, 153 SIGXFSZ).\n",
           f);
 }
 

@@ -17,6 +17,13 @@ for f in calibration.csv calibration_summary.csv calibrated.resolved.yaml meta.j
     check "$f written" test -s "$work/cal/$f"
 done
 cols='NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }'
+# --help names each file's columns as the file's header row has them.
+"$bin" calibrate --help > "$work/help.txt"
+for f in calibration calibration_summary; do
+    h=$(head -1 "$work/cal/$f.csv")
+    check "--help gives $f.csv's header ($h)" sh -c "tr '\n' ' ' < '$work/help.txt' | sed 's/, */,/g; s/ *(/(/g' |
+        grep -q -- '$f.csv($h[):]'"
+done
 check "approval recovered within 0.05 of 0.35" \
     awk -F, "$cols { v = \$c[\"fitted\"]; printf \"  fitted %s\n\", v; ok = v > 0.30 && v < 0.40 }
              END { exit !ok }" "$work/cal/calibration.csv"

@@ -41,6 +41,14 @@ spaced "search --tol ' 0.1'" search "$toy" --lever gates.cn_export.approval=0.1.
     --goal 'P(us_cars/months_short <= 1) >= 0.5' -n 20 -o "$work/sp"
 spaced "discover --alpha ' 0.1'" discover "$work" --where 'us_cars/months_short > 1' --alpha ' 0.1' -o "$work/sp"
 check "nothing written" test ! -e "$work/sp"
+# The exit codes of reesim --help are README's (69: gnuplot missing was left out).
+readme=$(sed -n '/^take several. Exit status:/,/^SIGXFSZ/p' "$src/README.md" | tr '\n' ' ')
+codes=$(echo "$readme" | grep -o '[ (]\(0\|6[4-9]\|7[0-4]\|1[2-5][0-9]\) ' | tr -d ' (' | sort -u | tr '\n' ' ')
+check "README lists exit codes ($codes)" test -n "$codes"
+status "$bin" --help > /dev/null
+for code in $codes; do
+    check "reesim --help lists exit $code" grep -q "\\(^\\|[ (]\\)$code " "$work/stdout"
+done
 check "run -j without value is 64" test "$(status "$bin" run "$scn" -j)" = 64
 check "missing scenario file is 66" test "$(status "$bin" run "$work/nope.yaml")" = 66
 check "validate good scenario is 0" test "$(status "$bin" validate "$scn")" = 0
