@@ -66,6 +66,14 @@ void ree_cli_report_oom(const char *what)
     (void)w;
 }
 
+void ree_cli_report_stopped(const char *cmd, const char *err)
+{
+    int sig = (int)ree_cli_interrupted, named = *err && strcmp(err, "interrupted") != 0;
+    fprintf(stderr, "reesim %s: %s (signal %d)%s%s; no output written\n", cmd,
+            sig == SIGXFSZ ? "stopped at the file size limit" : "interrupted", sig,
+            named ? ": " : "", named ? err : "");
+}
+
 /* The output set being written, removed if the program exits from elsewhere (libgomp calls
  * exit(1) when it cannot create a thread). */
 static ree_outset *pending_set;

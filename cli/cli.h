@@ -98,6 +98,12 @@ ree_status ree_cli_worse(ree_status a, ree_status b);
 /* "reesim: out of memory WHAT" on stderr through write(2): works with no memory left. */
 void ree_cli_report_oom(const char *what);
 
+/* A command stopped by the signal in ree_cli_interrupted, on stderr as `reesim run` says it:
+ * "reesim CMD: interrupted (signal N); no output written", "stopped at the file size limit"
+ * for SIGXFSZ, with the write error in `err` (naming the file, from ree_cli_finish_set) before
+ * the ';' when there is one. */
+void ree_cli_report_stopped(const char *cmd, const char *err);
+
 /* Remember the output set being written (NULL: none) so that an exit from inside a library
  * (libgomp's exit(1) when it cannot create a thread) removes it, says so and exits 71. */
 struct ree_outset;

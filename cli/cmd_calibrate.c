@@ -253,8 +253,7 @@ ree_status ree_cmd_calibrate(int argc, char **argv)
     if (st == REE_ENOMEM)
         ree_cli_report_oom(*err ? err : "calibrating the scenario");
     else if (st != REE_OK && ree_cli_interrupted)
-        fprintf(stderr, "reesim calibrate: interrupted (signal %d); no output written\n",
-                (int)ree_cli_interrupted);
+        ree_cli_report_stopped("calibrate", err);
     else if (st != REE_OK && !(st == REE_EUSAGE && !*err)) /* a usage error is printed */
         fprintf(stderr, "reesim calibrate: %s: %s\n", p->file,
                 *err ? err : ree_status_message((ree_status)st));

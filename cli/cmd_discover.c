@@ -330,8 +330,7 @@ ree_status ree_cmd_discover(int argc, char **argv)
         st = ree_cli_finish_set(set, st, err, sizeof err);
     }
     if (st != REE_OK && ree_cli_interrupted)
-        fprintf(stderr, "reesim discover: interrupted (signal %d); no output written\n",
-                (int)ree_cli_interrupted);
+        ree_cli_report_stopped("discover", err);
     else if (st != REE_OK)
         fprintf(stderr, "reesim discover: %s\n", *err ? err : ree_status_message(st));
     else if (!quiet)

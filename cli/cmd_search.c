@@ -407,8 +407,7 @@ done:
     if (st == REE_ENOMEM)
         ree_cli_report_oom(*err ? err : "searching");
     else if (st != REE_OK && ree_cli_interrupted)
-        fprintf(stderr, "reesim search: interrupted (signal %d); no output written\n",
-                (int)ree_cli_interrupted);
+        ree_cli_report_stopped("search", err);
     else if (st != REE_OK && st != REE_EUSAGE)
         fprintf(stderr, "reesim search: %s: %s\n", p->file,
                 *err ? err : ree_status_message((ree_status)st));

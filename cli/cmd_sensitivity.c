@@ -377,8 +377,7 @@ done:
     if (st == REE_ENOMEM)
         ree_cli_report_oom(*err ? err : "analysing the scenario");
     else if (st != REE_OK && ree_cli_interrupted)
-        fprintf(stderr, "reesim sensitivity: interrupted (signal %d); no output written\n",
-                (int)ree_cli_interrupted);
+        ree_cli_report_stopped("sensitivity", err);
     else if (st != REE_OK && !(st == REE_EUSAGE && !*err)) /* a usage error is printed */
         fprintf(stderr, "reesim sensitivity: %s: %s\n", p->file,
                 *err ? err : ree_status_message((ree_status)st));

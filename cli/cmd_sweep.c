@@ -222,8 +222,7 @@ ree_status ree_cmd_sweep(int argc, char **argv)
     if (st == REE_ENOMEM)
         ree_cli_report_oom(*err ? err : "sweeping the scenario");
     else if (st != REE_OK && ree_cli_interrupted)
-        fprintf(stderr, "reesim sweep: interrupted (signal %d); no output written\n",
-                (int)ree_cli_interrupted);
+        ree_cli_report_stopped("sweep", err);
     else if (st != REE_OK && st != REE_EUSAGE)
         fprintf(stderr, "reesim sweep: %s: %s\n", p->file,
                 *err ? err : ree_status_message((ree_status)st));

@@ -31,6 +31,11 @@ check "score improved, 1 parameter, 7 points up to 2025-08" \
     awk -F, "$cols { ok = \$c[\"after\"] < \$c[\"before\"] && \$c[\"parameters\"] == 1 &&
              \$c[\"points\"] == 7 && \$c[\"until\"] == \"2025-08\" } END { exit !ok }" \
     "$work/cal/calibration_summary.csv"
+# The file size limit (ulimit -f, 512-byte blocks): exit 153, the file named, nothing written.
+code=$( (ulimit -f 1; "$bin" calibrate "$work/toy-fit.yaml" -n 50 --iterations 5 -q -o "$work/fsz" 2>"$work/efsz"; echo $?) )
+check "ulimit -f: exit 153" test "$code" = 153
+check "ulimit -f: the file named" grep -q "file size limit (signal 25): cannot write '$work/fsz/[a-z_.]*': File too large; no output written" "$work/efsz"
+check "ulimit -f: nothing written" test ! -e "$work/fsz"
 # Deterministic (common random numbers) and thread-count invariant.
 "$bin" calibrate "$work/toy-fit.yaml" -n 100 -j 1 -q -o "$work/cal1"
 check "same fit with one thread" cmp "$work/cal/calibration.csv" "$work/cal1/calibration.csv"

@@ -37,6 +37,11 @@ check "morris, two trajectories" "$bin" sensitivity "$toy" --no-explore --set ga
 check "variance over every evaluation: above 0, a noise share" awk -F, \
     "$cols \$c[\"indicator\"] == \"shortfall\" { n++; if (!(\$c[\"variance\"] > 0 && \$c[\"noise_share\"] != \"\")) exit 1 }
      END { exit n != 3 }" "$work/m2/sensitivity.csv"
+# The file size limit (ulimit -f, 512-byte blocks): exit 153, the file named, nothing written.
+code=$( (ulimit -f 1; "$bin" sensitivity "$toy" -n 2 -r 20 -q -o "$work/fsz" 2>"$work/efsz"; echo $?) )
+check "ulimit -f: exit 153" test "$code" = 153
+check "ulimit -f: the file named" grep -q "file size limit (signal 25): cannot write '$work/fsz/sensitivity.csv': File too large; no output written" "$work/efsz"
+check "ulimit -f: nothing written" test ! -e "$work/fsz"
 check "sobol" "$bin" sensitivity "$toy" --method sobol -n 16 -r 40 --boot 100 -q -j 2 -o "$work/s2"
 "$bin" sensitivity "$toy" --method sobol -n 16 -r 40 --boot 100 -q -j 1 -o "$work/s1"
 check "sobol byte-identical for -j1 and -j2" cmp "$work/s1/sensitivity.csv" "$work/s2/sensitivity.csv"

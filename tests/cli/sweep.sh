@@ -57,6 +57,12 @@ v=$(awk -F, 'NR > 1 && !($1 in s) { s[$1] = 1; printf "%s%s", sep, $2; sep = ","
 check "inputs in the digits that read back: $v" test "$v" = "0.1,0.23333333333333334,0.3666666666666667,0.5"
 "$bin" sweep "$toy" --no-explore --set "gates.cn_export.approval=$v" -n 20 -q -o "$work/again"
 check "the printed inputs run again give the same rows" cmp "$work/exact/sweep.csv" "$work/again/sweep.csv"
+# The file size limit (ulimit -f, 512-byte blocks): exit 153, the file named as `reesim run`
+# names it (docs/reliability.md), nothing written.
+code=$( (ulimit -f 1; "$bin" sweep "$toy" -k 3 -n 20 -q -o "$work/fsz" 2>"$work/efsz"; echo $?) )
+check "ulimit -f: exit 153" test "$code" = 153
+check "ulimit -f: the file named" grep -q "file size limit (signal 25): cannot write '$work/fsz/sweep.csv': File too large; no output written" "$work/efsz"
+check "ulimit -f: nothing written" test ! -e "$work/fsz"
 # Bad options: usage errors (64), nothing written.
 "$bin" sweep "$toy" --set gates.cn_export.aproval=0.1 -q -o "$work/bad1" 2> "$work/e1"
 check "unknown path: 64" test $? -eq 64
