@@ -198,13 +198,6 @@ ree_status ree_cmd_calibrate(int argc, char **argv)
     ree_plan *p = ree_cli_load(argv[optind], &code);
     if (!p)
         return code;
-    ree_status need = needs(p);
-    if (need != REE_OK) {
-        if (need == REE_ENOMEM)
-            ree_cli_report_oom("reporting what the scenario lacks");
-        ree_plan_free(p);
-        return need;
-    }
     int until = -1;
     if (until_arg) {
         until = until_month - p->start;
@@ -237,7 +230,9 @@ ree_status ree_cmd_calibrate(int argc, char **argv)
     ree_calib_result cr;
     memset(&cr, 0, sizeof cr);
     int together = st == REE_OK;
-    if (together) {
+    /* What the scenario lacks is said after the output folder's checks, which come first for
+     * every command (an -o holding the input, tests/cli/out_holds_input.sh). */
+    if (together && (st = needs(p)) == REE_OK) {
         st = ree_calibrate(p, &cop, &cr, err, sizeof err);
         if (cop.iteration)
             fputc('\n', stderr);
