@@ -252,7 +252,7 @@ ree_status ree_cmd_calibrate(int argc, char **argv)
     else if (st != REE_OK && !(st == REE_EUSAGE && !*err)) /* a usage error is printed */
         fprintf(stderr, "reesim calibrate: %s: %s\n", p->file,
                 *err ? err : ree_status_message((ree_status)st));
-    else if (!co.quiet && set)
+    else if (st == REE_OK && !co.quiet && set)
         print_table(p, &cr, ree_outset_dir(set));
     ree_outset_free(set);
     ree_calib_result_free(&cr);

@@ -74,4 +74,7 @@ line=$(grep -n '^calibrate:' "$work/no-obs.yaml" | cut -d: -f1)
 check "no observations: exit 64, nothing written" test $? -eq 64 -a ! -e "$work/x"
 check "no observations: located at the calibrate: key" \
     grep -qF "$work/no-obs.yaml:$line:1: error: observations: " "$work/no-obs.err"
+# Not quiet: the error alone, no table of a fit that did not run.
+"$bin" calibrate "$work/no-obs.yaml" -o "$work/x" > "$work/no-obs.out" 2> /dev/null
+check "no observations, not quiet: exit 64, nothing on stdout" test $? -eq 64 -a ! -s "$work/no-obs.out"
 finish
