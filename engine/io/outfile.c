@@ -223,10 +223,18 @@ int ree_outset_open_parent(const char *parent, char *err, size_t errlen)
         return -1;
     }
     int fd = -1;
-    if (make_dirs(work) != 0)
+    if (make_dirs(work) != 0) {
         ree_outset_err(err, errlen, "cannot create directory", work, errno);
-    else if ((fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        ree_outset_err(err, errlen, "cannot open directory", parent, errno);
+    } else {
+        fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        /* A folder one may write and search but not list (a drop box, mode 1733): everything
+         * the set does through it is an *at call or faccessat, which O_PATH allows; fsync of
+         * it fails (EBADF) and is not checked, as on file systems without directory fsync. */
+        if (fd < 0 && errno == EACCES)
+            fd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            ree_outset_err(err, errlen, "cannot open directory", parent, errno);
+    }
     free(work);
     return fd;
 }
