@@ -15,6 +15,7 @@
 #include "output.h"
 #include "diag.h"
 #include "plan.h"
+#include "ytree.h"
 
 #define DEFAULT_RUNS       200
 #define DEFAULT_ITERATIONS 100
@@ -42,15 +43,11 @@ static const char calibrate_help[] =
     "before,after: the mean score before and after), calibrated.resolved.yaml (the scenario\n"
     "with the fitted values, runnable with 'reesim run') and meta.json.\n";
 
+/* --until's month, by the scenario's own grammar (four digits, '-', two digits: no blank or sign,
+ * which sscanf's %2d took). A month outside the horizon is refused later. */
 static int parse_month(const char *s, int *month)
 {
-    int y, m;
-    char tail;
-    if (strlen(s) != 7 || sscanf(s, "%4d-%2d%c", &y, &m, &tail) != 2 || s[4] != '-' || y < 1900 ||
-        y > 2200 || m < 1 || m > 12)
-        return -1;
-    *month = y * 12 + m - 1;
-    return 0;
+    return ree_ynum_month(s, month) == REE_YNUM_OK ? 0 : -1;
 }
 
 static void on_iteration(void *arg, int iter, double best, double size)

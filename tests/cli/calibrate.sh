@@ -62,6 +62,10 @@ check "interrupted calibrate: no output" test ! -e "$work/sig"
 # Usage errors and a scenario without a calibrate section.
 "$bin" calibrate "$work/toy-fit.yaml" --until 2025-13 -q -o "$work/x" 2>/dev/null
 check "bad --until: exit 64" test $? -eq 64
+for u in '2025- 5' '2025-+5' ' 2025-05'; do
+    "$bin" calibrate "$work/toy-fit.yaml" --until "$u" -q -o "$work/x" 2>/dev/null
+    check "--until '$u' (a blank or a sign in the month): exit 64" test $? -eq 64 -a ! -e "$work/x"
+done
 "$bin" calibrate "$work/toy-truth.yaml" -q -o "$work/x" 2> "$work/none.err"
 check "no calibrate section: exit 64, said" test $? -eq 64 -a ! -e "$work/x"
 check "message names the section" grep -q "calibrate:" "$work/none.err"
