@@ -522,14 +522,14 @@ static ree_status load_opt(plotter *pl, const char *name, ree_table **t)
     return *t ? REE_OK : st;
 }
 
-/* Draw one chart: gnuplot's image, whole and complete, into *image (*imagelen bytes; the
- * caller frees it). */
-static ree_status draw(const job *j, ree_plot_format fmt, char **image, size_t *imagelen,
-                       int *missing, char *err, size_t errlen)
+/* Draw one chart: gnuplot's image, whole and complete, into *im (in a temporary file; the
+ * caller frees it with ree_plot_image_free). */
+static ree_status draw(const job *j, ree_plot_format fmt, ree_plot_image *im, int *missing,
+                       char *err, size_t errlen)
 {
     char *script = NULL;
     size_t len = 0;
-    *image = NULL;
+    memset(im, 0, sizeof *im);
     FILE *s = open_memstream(&script, &len);
     if (!s) {
         snprintf(err, errlen, "out of memory");
@@ -550,28 +550,27 @@ static ree_status draw(const job *j, ree_plot_format fmt, char **image, size_t *
         snprintf(err, errlen, "out of memory");
         return REE_ENOMEM;
     }
-    ree_status st = ree_plot_run(script, len, image, imagelen, missing, err, errlen);
+    ree_status st = ree_plot_run(script, len, im, missing, err, errlen);
     free(script);
-    if (st == REE_OK && !*imagelen) {
+    if (st == REE_OK && !im->len) {
         snprintf(err, errlen, "gnuplot wrote no image");
         st = REE_EINTERNAL;
-    } else if (st == REE_OK && !ree_plot_complete(fmt, *image, *imagelen)) {
+    } else if (st == REE_OK && !ree_plot_complete(fmt, im)) {
         snprintf(err, errlen, "gnuplot wrote an incomplete image (%zu bytes, no %s at its end)",
-                 *imagelen, fmt == REE_PLOT_PNG ? "IEND chunk" : "</svg>");
+                 im->len, fmt == REE_PLOT_PNG ? "IEND chunk" : "</svg>");
         st = REE_EINTERNAL;
     }
-    if (st != REE_OK) {
-        free(*image);
-        *image = NULL;
-    }
+    if (st != REE_OK)
+        ree_plot_image_free(im);
     return st;
 }
 
-/* Write `image` to the chart file: `name` in the folder open on `dirfd` (shown as `dir`), or,
+/* Copy the image to the chart file: `name` in the folder open on `dirfd` (shown as `dir`), or,
  * when dirfd is -1, the path `path` (-o FILE). A single-file output set: written in a private
- * folder beside the chart, fsynced and renamed over it, so the file is complete or untouched; a
- * failed write is REE_EIO naming the chart ("cannot write 'PATH': No space left on device"). */
-static ree_status save(const char *image, size_t len, int dirfd, const char *dir, const char *name,
+ * folder beside the chart, a chunk at a time (ree_outset_file_direct: nothing held in memory),
+ * fsynced and renamed over it, so the file is complete or untouched; a failed write is REE_EIO
+ * naming the chart ("cannot write 'PATH': No space left on device"). */
+static ree_status save(ree_plot_image *im, int dirfd, const char *dir, const char *name,
                        const char *path, char *err, size_t errlen)
 {
     ree_status st;
@@ -580,12 +579,29 @@ static ree_status save(const char *image, size_t len, int dirfd, const char *dir
     if (!o)
         return st;
     const char *slash = strrchr(path, '/');
-    FILE *f = ree_outset_file(o, slash ? slash + 1 : path, &st);
+    FILE *f = ree_outset_file_direct(o, slash ? slash + 1 : path, &st);
+    int werr = 0;
     if (!f) {
         snprintf(err, errlen, st == REE_ENOMEM ? "out of memory" : "cannot create '%.200s'", path);
+    } else if (fseek(im->f, 0, SEEK_SET) != 0) {
+        werr = errno;
+        snprintf(err, errlen, "cannot read gnuplot's image back: %s", strerror(werr));
+        st = REE_EIO;
     } else {
-        fwrite(image, 1, len, f); /* into memory; commit writes it and reports the failure */
-        st = ree_outset_commit(o, err, errlen);
+        unsigned char chunk[65536];
+        size_t n;
+        while (!werr && (n = fread(chunk, 1, sizeof chunk, im->f)) > 0)
+            if (fwrite(chunk, 1, n, f) != n)
+                werr = errno ? errno : EIO;
+        if (!werr && ferror(im->f)) {
+            snprintf(err, errlen, "cannot read gnuplot's image back: %s", strerror(EIO));
+            st = REE_EIO;
+        } else if (werr) { /* the set is aborted below: the chart is untouched */
+            snprintf(err, errlen, "cannot write '%.200s': %s", path, strerror(werr));
+            st = REE_EIO;
+        } else {
+            st = ree_outset_commit(o, err, errlen);
+        }
     }
     ree_outset_free(o);
     return st;
@@ -790,10 +806,8 @@ ree_status ree_cmd_plot(int argc, char **argv)
             goto done;
         }
         int missing = 0;
-        char *bytes = NULL;
-        size_t nbytes = 0;
-        st = draw(&pl.jobs[i], (ree_plot_format)fmt, &bytes, &nbytes, &missing, pl.err,
-                  sizeof pl.err);
+        ree_plot_image im;
+        st = draw(&pl.jobs[i], (ree_plot_format)fmt, &im, &missing, pl.err, sizeof pl.err);
         if (missing) {
             fprintf(stderr, "reesim plot needs gnuplot: apt-get install gnuplot-nox (%s)\n",
                     pl.err);
@@ -805,7 +819,7 @@ ree_status ree_cmd_plot(int argc, char **argv)
          * may hold a `plots` link pointing anywhere. Each chart is then created through it. */
         if (st == REE_OK && !single && dirfd < 0 &&
             (dirfd = ree_outset_open_dir(dir, &st, pl.err, sizeof pl.err)) < 0) {
-            free(bytes);
+            ree_plot_image_free(&im);
             fprintf(stderr, "reesim plot: %s\n", pl.err);
             code = st;
             goto done;
@@ -816,8 +830,8 @@ ree_status ree_cmd_plot(int argc, char **argv)
             goto done;
         }
         const char *name = strrchr(image, '/');
-        st = save(bytes, nbytes, dirfd, dir, name ? name + 1 : image, image, pl.err, sizeof pl.err);
-        free(bytes);
+        st = save(&im, dirfd, dir, name ? name + 1 : image, image, pl.err, sizeof pl.err);
+        ree_plot_image_free(&im);
         if (st != REE_OK) { /* the message names the chart */
             fprintf(stderr, "reesim plot: %s\n", pl.err);
             code = st;

@@ -2,7 +2,8 @@
  * Charts of reesim results: the gnuplot back end (see plot.h).
  *
  * gnuplot reads each script on its stdin from an anonymous temporary file (tmpfile), so there is
- * no pipe to fill or break and no script file left behind, and writes the image on its stdout.
+ * no pipe to fill or break and no script file left behind, and writes the image on its stdout, a
+ * pipe reesim copies into another anonymous temporary file (memory does not grow with a chart).
  * Data go inline as datablocks with tab separators, numbers printed with "%.10g" ('.' decimal
  * point: reesim never changes LC_NUMERIC), NaN as "NaN", declared missing. Every text is printed
  * by gp_text as a single-quoted gnuplot string (no command substitution, no macros, no escapes
@@ -120,8 +121,8 @@ static void gp_header(FILE *out, ree_plot_format fmt, int w, int h, const ree_ch
                 "set terminal svg size %d,%d dynamic noenhanced font \"sans,13\" "
                 "background \"#ffffff\"\n",
                 w, h);
-    /* No "set output": gnuplot writes the image on its stdout, which ree_plot_render points at a
-     * file it created itself, so no path is ever part of the script. */
+    /* No "set output": gnuplot writes the image on its stdout, a pipe ree_plot_run reads, so no
+     * path is ever part of the script. */
     fputs("set encoding utf8\nset datafile separator \"\\t\"\nset datafile missing \"NaN\"\n"
           "set grid lc rgb \"#dddddd\"\nset border lc rgb \"#555555\"\n",
           out);
@@ -459,17 +460,21 @@ int ree_plot_bars_script(FILE *out, ree_plot_format fmt, const ree_chart_text *t
 
 /* ---- running gnuplot ---------------------------------------------------------------------- */
 
-/* Read the descriptor `fd` to its end into *buf (*len bytes). Returns 0; -1 with errno when a
- * read failed, ENOMEM when the bytes could not all be kept (the rest is read and dropped, so
- * the writer never blocks). */
-static int read_all(int fd, char **buf, size_t *len)
+void ree_plot_image_free(ree_plot_image *im)
 {
-    size_t cap = 0;
-    int lost = 0;
-    *buf = NULL;
-    *len = 0;
+    if (im->f)
+        fclose(im->f);
+    im->f = NULL;
+}
+
+/* Copy the descriptor `fd` to its end into im->f, keeping its first and last bytes. Returns 0;
+ * -1 with errno when a read failed, or when a write failed (*werr its errno; the rest is read and
+ * dropped, so the writer never blocks). */
+static int copy_all(int fd, ree_plot_image *im, int *werr)
+{
+    *werr = 0;
     for (;;) {
-        char chunk[65536];
+        unsigned char chunk[65536];
         ssize_t r = read(fd, chunk, sizeof chunk);
         if (r < 0 && errno == EINTR)
             continue;
@@ -477,34 +482,51 @@ static int read_all(int fd, char **buf, size_t *len)
             return -1;
         if (r == 0)
             break;
-        if (lost)
-            continue;
-        if (*len + (size_t)r > cap) {
-            size_t nc = cap ? 2 * cap : 256 * 1024;
-            while (nc < *len + (size_t)r)
-                nc *= 2;
-            char *nb = realloc(*buf, nc);
-            if (!nb) {
-                lost = 1;
-                continue;
-            }
-            *buf = nb;
-            cap = nc;
+        size_t n = (size_t)r;
+        for (size_t i = 0; i < n && im->len + i < sizeof im->head; i++)
+            im->head[im->len + i] = chunk[i];
+        if (n >= REE_PLOT_TAIL) {
+            memcpy(im->tail, chunk + n - REE_PLOT_TAIL, REE_PLOT_TAIL);
+            im->ntail = REE_PLOT_TAIL;
+        } else {
+            size_t keep = im->ntail + n > REE_PLOT_TAIL ? REE_PLOT_TAIL - n : im->ntail;
+            memmove(im->tail, im->tail + im->ntail - keep, keep);
+            memcpy(im->tail + keep, chunk, n);
+            im->ntail = keep + n;
         }
-        memcpy(*buf + *len, chunk, (size_t)r);
-        *len += (size_t)r;
+        im->len += n;
+        if (!*werr && fwrite(chunk, 1, n, im->f) != n)
+            *werr = errno ? errno : EIO;
     }
-    if (lost)
-        errno = ENOMEM;
-    return lost ? -1 : 0;
+    if (!*werr && fflush(im->f) != 0)
+        *werr = errno ? errno : EIO;
+    if (*werr)
+        errno = *werr;
+    return *werr ? -1 : 0;
 }
 
-int ree_plot_run(const char *script, size_t len, char **image, size_t *imagelen, int *missing,
-                 char *err, size_t errlen)
+static ree_status run_gnuplot(const char *script, size_t len, ree_plot_image *im, int *missing,
+                              char *err, size_t errlen);
+
+int ree_plot_run(const char *script, size_t len, ree_plot_image *im, int *missing, char *err,
+                 size_t errlen)
 {
     *missing = 0;
-    *image = NULL;
-    *imagelen = 0;
+    memset(im, 0, sizeof *im);
+    if (!(im->f = tmpfile())) {
+        snprintf(err, errlen, "cannot keep gnuplot's image in a temporary file: %s",
+                 strerror(errno));
+        return REE_EIO;
+    }
+    ree_status st = run_gnuplot(script, len, im, missing, err, errlen);
+    if (st != REE_OK)
+        ree_plot_image_free(im);
+    return st;
+}
+
+static ree_status run_gnuplot(const char *script, size_t len, ree_plot_image *im, int *missing,
+                              char *err, size_t errlen)
+{
     FILE *tmp = tmpfile();
     if (!tmp || fwrite(script, 1, len, tmp) != len || fflush(tmp) || fseek(tmp, 0, SEEK_SET)) {
         snprintf(err, errlen, "cannot write a temporary gnuplot script: %s", strerror(errno));
@@ -513,8 +535,8 @@ int ree_plot_run(const char *script, size_t len, char **image, size_t *imagelen,
         return REE_EIO;
     }
     /* The child reports a failed exec through a close-on-exec pipe: EOF means exec worked. Its
-     * stdout is another pipe, which reesim reads whole: the image never touches a file before
-     * reesim has it all. */
+     * stdout is another pipe, which reesim copies whole into im->f: the chart file is written
+     * only once reesim has the whole image and has checked it. */
     int fds[2], out[2];
     if (pipe(fds) < 0) {
         snprintf(err, errlen, "cannot start gnuplot: %s", strerror(errno));
@@ -560,7 +582,8 @@ int ree_plot_run(const char *script, size_t len, char **image, size_t *imagelen,
         r = read(fds[0], &child_errno, sizeof child_errno);
     while (r < 0 && errno == EINTR);
     close(fds[0]);
-    int rerr = read_all(out[0], image, imagelen) ? errno : 0;
+    int werr = 0;
+    int rerr = copy_all(out[0], im, &werr) ? errno : 0;
     close(out[0]);
     int wst = 0;
     while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
@@ -578,24 +601,31 @@ int ree_plot_run(const char *script, size_t len, char **image, size_t *imagelen,
             snprintf(err, errlen, "gnuplot failed (exit status %d)", WEXITSTATUS(wst));
         return REE_EINTERNAL;
     }
+    if (werr) {
+        snprintf(err, errlen, "cannot keep gnuplot's image in a temporary file: %s",
+                 strerror(werr));
+        return REE_EIO;
+    }
     if (rerr) {
-        snprintf(err, errlen, rerr == ENOMEM ? "out of memory" : "cannot read gnuplot's image: %s",
-                 strerror(rerr));
-        return rerr == ENOMEM ? REE_ENOMEM : REE_EIO;
+        snprintf(err, errlen, "cannot read gnuplot's image: %s", strerror(rerr));
+        return REE_EIO;
     }
     return REE_OK;
 }
 
-int ree_plot_complete(ree_plot_format fmt, const char *image, size_t len)
+int ree_plot_complete(ree_plot_format fmt, const ree_plot_image *im)
 {
+    const unsigned char *tail = im->tail;
+    size_t n = im->ntail;
     if (fmt == REE_PLOT_PNG) { /* the IEND chunk: length 0, type, CRC */
-        static const char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', '\xae', 'B', '`', '\x82'};
-        return len >= 8 + sizeof iend && !memcmp(image, "\x89PNG\r\n\x1a\n", 8) &&
-               !memcmp(image + len - sizeof iend, iend, sizeof iend);
+        static const unsigned char iend[12] = {0,   0,   0,    0,   'I', 'E',
+                                               'N', 'D', 0xae, 'B', '`', 0x82};
+        return im->len >= 8 + sizeof iend && !memcmp(im->head, "\x89PNG\r\n\x1a\n", 8) &&
+               n >= sizeof iend && !memcmp(tail + n - sizeof iend, iend, sizeof iend);
     }
-    while (len && (image[len - 1] == '\n' || image[len - 1] == '\r' || image[len - 1] == ' '))
-        len--;
-    return len >= 6 && !memcmp(image + len - 6, "</svg>", 6);
+    while (n && (tail[n - 1] == '\n' || tail[n - 1] == '\r' || tail[n - 1] == ' '))
+        n--;
+    return n >= 6 && !memcmp(tail + n - 6, "</svg>", 6);
 }
 
 int ree_plot_response_script(FILE *out, ree_plot_format fmt, const ree_chart_text *tx,

@@ -88,18 +88,28 @@ int ree_plot_response_script(FILE *out, ree_plot_format fmt, const ree_chart_tex
                              const char *const *groups, const size_t *count, size_t ngroup,
                              const ree_resp_point *pts, int scatter);
 
-/* Run gnuplot (found on PATH) on the script held in `script` (len bytes, read from its stdin),
- * its stdout a pipe read whole into *image (*imagelen bytes, malloc'ed, the caller frees it; the
- * scripts hold no "set output"). Returns REE_OK; REE_ENOINPUT with *missing = 1 when gnuplot
- * cannot be executed (not installed); REE_EINTERNAL when gnuplot failed (its own messages went to
- * stderr); REE_ENOMEM when the image could not be kept; REE_EIO when the script could not be
- * handed over. `err` gets a message. */
-int ree_plot_run(const char *script, size_t len, char **image, size_t *imagelen, int *missing,
-                 char *err, size_t errlen);
+/* gnuplot's image, kept in an anonymous temporary file rather than in memory (a chart's size is
+ * gnuplot's to choose): `f` positioned anywhere, `len` bytes, its first 8 and its last `ntail` (at
+ * most REE_PLOT_TAIL) bytes for ree_plot_complete. ree_plot_image_free closes it. */
+#define REE_PLOT_TAIL 64
+typedef struct ree_plot_image {
+    FILE *f;
+    size_t len, ntail;
+    unsigned char head[8], tail[REE_PLOT_TAIL];
+} ree_plot_image;
+void ree_plot_image_free(ree_plot_image *im);
 
-/* Whether `image` (len bytes) is a whole image of format `fmt`: a PNG signature and the IEND
- * chunk at its end, or an SVG ending in </svg> (gnuplot exits 0 even when its output was cut
- * short). */
-int ree_plot_complete(ree_plot_format fmt, const char *image, size_t len);
+/* Run gnuplot (found on PATH) on the script held in `script` (len bytes, read from its stdin),
+ * its stdout a pipe copied whole into *im (the scripts hold no "set output"). Returns REE_OK;
+ * REE_ENOINPUT with *missing = 1 when gnuplot cannot be executed (not installed); REE_EINTERNAL
+ * when gnuplot failed (its own messages went to stderr); REE_EIO when the script could not be
+ * handed over or the image not kept (the temporary file's errno in `err`); REE_ENOMEM. `err` gets
+ * a message. On failure *im holds no file. */
+int ree_plot_run(const char *script, size_t len, ree_plot_image *im, int *missing, char *err,
+                 size_t errlen);
+
+/* Whether *im is a whole image of format `fmt`: a PNG signature and the IEND chunk at its end, or
+ * an SVG ending in </svg> and white space (gnuplot exits 0 even when its output was cut short). */
+int ree_plot_complete(ree_plot_format fmt, const ree_plot_image *im);
 
 #endif

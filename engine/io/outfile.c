@@ -406,6 +406,12 @@ FILE *ree_outset_file(ree_outset *s, const char *name, ree_status *status)
     return e->mem;
 }
 
+FILE *ree_outset_file_direct(ree_outset *s, const char *name, ree_status *status)
+{
+    struct entry *e = new_entry(s, name, status);
+    return e ? e->f : NULL;
+}
+
 /* Close a plain file's memory stream and write its text into the file. Returns 0, or -1 with
  * e->werr the reason (ENOMEM when the text could not all be kept in memory). */
 static int mem_out(struct entry *e)

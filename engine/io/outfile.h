@@ -86,6 +86,12 @@ int ree_outset_path(ree_outset *s, const char *name, char *path, size_t len, ree
  * names the file with the errno of a failed write, as for a CSV file. */
 FILE *ree_outset_file(ree_outset *s, const char *name, ree_status *status);
 
+/* As ree_outset_file, but the FILE writes straight into the file in the set's private folder
+ * (nothing kept in memory), for bytes too many to hold (a chart gnuplot drew). A failed write
+ * sets the stream's error: the caller, which sees the errno, reports it and frees the set
+ * (commit would refuse it too, with a less precise reason). */
+FILE *ree_outset_file_direct(ree_outset *s, const char *name, ree_status *status);
+
 /* Open a CSV file `name` in the set and write its header row from `columns` (ncol names).
  * NULL on failure. The ree_csv belongs to the set. */
 ree_csv *ree_outset_csv(ree_outset *s, const char *name, const char *const *columns, size_t ncol,
