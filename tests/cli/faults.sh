@@ -1,7 +1,8 @@
 #!/bin/sh
 # All-or-nothing output sets under injected I/O faults (libfiu's fiu-run, Debian fiu-utils):
 # `reesim run` into a folder holding a complete earlier set, with random faults in posix/io/*
-# (open, close, read, write, fsync, rename, unlink, readdir...) and posix/stdio/* (fwrite, fputs,
+# (close, read, write, fsync, readdir...; not the *at calls through which the output set opens,
+# creates and renames since 2026-12-03: docs/reliability.md) and posix/stdio/* (fwrite, fputs,
 # fprintf, fflush, fclose...; glibc's stdio calls write() internally, out of reach of the
 # posix/io preload) at several probabilities and seeds. After each run the folder holds exactly
 # the old set or exactly the new one (file list and SHA-256 of every file; meta.json by its seed),
