@@ -11,13 +11,14 @@ SCENARIO ?= scenarios/baseline-2024.yaml
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 MPI_BUILD  ?= build-mpi
+FIU_BUILD  ?= build-fiu
 SECONDS    ?= 60
 # Sanitizer run-time options: leaks are errors (LeakSanitizer needs ptrace; where a container
 # forbids it, run with ASAN_OPTIONS=detect_leaks=0), UBSan stops at the first finding.
 ASAN_OPTIONS  ?= detect_leaks=1
 UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
-.PHONY: all deps configure build run test check check-asan mpi fuzz fuzz-build bench bench-scale format install clean
+.PHONY: all deps configure build run test check check-asan mpi faults fuzz fuzz-build bench bench-scale format install clean
 
 all: build
 
@@ -37,6 +38,7 @@ test:
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory check-asan
 	@$(MAKE) --no-print-directory mpi
+	@$(MAKE) --no-print-directory faults
 	@$(MAKE) --no-print-directory fuzz SECONDS=$(SECONDS)
 
 check: WERROR = ON
@@ -53,6 +55,13 @@ check-asan:
 mpi:
 	@$(MAKE) --no-print-directory build BUILD=$(MPI_BUILD) WERROR=ON DEPS=test CMAKE_ARGS="-DREESIM_MPI=ON"
 	@cd $(MPI_BUILD) && ctest --output-on-failure -L mpi
+
+# The output set's own fault points (engine/io/fault.h) in a build of their own, so no other
+# build links libfiu; only the program is needed by tests/cli/faults.sh.
+faults:
+	@$(MAKE) --no-print-directory configure BUILD=$(FIU_BUILD) WERROR=ON DEPS=test CMAKE_ARGS="-DREESIM_FIU=ON"
+	@cmake --build $(FIU_BUILD) -j $(JOBS) --target reesim
+	@cd $(FIU_BUILD) && ctest --output-on-failure -R '^cli_faults$$'
 
 fuzz-build:
 	@$(MAKE) --no-print-directory configure BUILD=$(FUZZ_BUILD) TYPE=Asan DEPS=test \

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fault.h"
 #include "outfile_priv.h"
 #include "reesim/reesim.h"
 #include "syncer.h"
@@ -118,7 +119,7 @@ static int mkdtemp_at(int at, char *path)
         }
         for (int i = 0; i < 6; i++)
             path[n - 6 + (size_t)i] = abc[r[i] % (sizeof abc - 1)];
-        if (mkdirat(at, name, 0700) == 0)
+        if (!REE_FAULT("reesim/outset/mkdtemp") && mkdirat(at, name, 0700) == 0)
             return 0;
         if (errno != EEXIST)
             return -1;
@@ -373,7 +374,10 @@ static struct entry *new_entry(ree_outset *s, const char *name, ree_status *stat
         *status = REE_ENOMEM;
         return NULL;
     }
-    int fd = openat(s->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    int fd =
+        REE_FAULT("reesim/outset/create")
+            ? -1
+            : openat(s->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     e->f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!e->f) {
         if (fd >= 0) {
@@ -639,7 +643,8 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
         return st;
     }
     if (s->single) {
-        if (!s->n || renameat(s->tmpfd, s->e[0]->name, s->parentfd, s->base) != 0) {
+        if (!s->n || REE_FAULT("reesim/outset/rename") ||
+            renameat(s->tmpfd, s->e[0]->name, s->parentfd, s->base) != 0) {
             ree_outset_err(err, errlen, "cannot rename to", s->dir, s->n ? errno : ENOENT);
             remove_temps(s);
             return REE_EIO;
@@ -661,8 +666,9 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
         remove_temps(s);
         return REE_EIO;
     }
-    int rc =
-        exists ? exchange(s) : renameat(s->parentfd, ree_outset_tmp_name(s), s->parentfd, s->base);
+    int rc = REE_FAULT("reesim/outset/rename") ? -1
+             : exists                          ? exchange(s)
+                      : renameat(s->parentfd, ree_outset_tmp_name(s), s->parentfd, s->base);
     /* Another reesim writing the same target may swap its set in between the look and the
      * rename: a folder that appeared makes rename fail (ENOTEMPTY, EEXIST), one that vanished
      * makes the exchange fail (ENOENT). Look again, a bounded number of times; a folder that
