@@ -216,6 +216,17 @@ int ree_outset_split_path(const char *path, char **dir, char **parent, char **ba
     return -1;
 }
 
+int ree_outset_open_dirfd(int at, const char *name, int flags)
+{
+    int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | flags);
+    /* A folder one may write and search but not list (a drop box, mode 1733): everything done
+     * through it is an *at call or faccessat, which O_PATH allows; fsync of it fails (EBADF)
+     * and is not checked, as on file systems without directory fsync. */
+    if (fd < 0 && errno == EACCES)
+        fd = openat(at, name, O_PATH | O_DIRECTORY | O_CLOEXEC | flags);
+    return fd;
+}
+
 int ree_outset_open_parent(const char *parent, char *err, size_t errlen)
 {
     char *work = dup_str(parent);
@@ -227,12 +238,7 @@ int ree_outset_open_parent(const char *parent, char *err, size_t errlen)
     if (make_dirs(work) != 0) {
         ree_outset_err(err, errlen, "cannot create directory", work, errno);
     } else {
-        fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        /* A folder one may write and search but not list (a drop box, mode 1733): everything
-         * the set does through it is an *at call or faccessat, which O_PATH allows; fsync of
-         * it fails (EBADF) and is not checked, as on file systems without directory fsync. */
-        if (fd < 0 && errno == EACCES)
-            fd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        fd = ree_outset_open_dirfd(AT_FDCWD, parent, 0);
         if (fd < 0)
             ree_outset_err(err, errlen, "cannot open directory", parent, errno);
     }

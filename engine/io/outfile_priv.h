@@ -88,6 +88,11 @@ int ree_outset_split_path(const char *path, char **dir, char **parent, char **ba
  * it. Returns the descriptor, or -1 with the message in err (errno ENOMEM: none). */
 int ree_outset_open_parent(const char *parent, char *err, size_t errlen);
 
+/* Open the folder `name` (relative to `at`, or AT_FDCWD) for *at calls: read-only, or O_PATH
+ * when it may be written and searched but not listed (a drop box, 1733); `flags` adds e.g.
+ * O_NOFOLLOW. Returns the descriptor (close-on-exec), or -1 with errno. */
+int ree_outset_open_dirfd(int at, const char *name, int flags);
+
 /* The last component of a temporary folder's path s->tmp (its name in the parent). */
 const char *ree_outset_tmp_name(const ree_outset *s);
 /* "refusing to WHAT 'PATH': it is a symbolic link (give the folder it points to)" in err. */

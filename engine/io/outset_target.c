@@ -267,7 +267,7 @@ int ree_outset_open_dir(const char *path, ree_status *status, char *err, size_t 
     int fd = -1;
     if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
         /* "/", "x/." or "x/..": never a symlink itself */
-        if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        if ((fd = ree_outset_open_dirfd(AT_FDCWD, dir, 0)) < 0)
             ree_outset_err(err, errlen, "cannot open directory", dir, errno);
     } else {
         int pfd = ree_outset_open_parent(parent, err, errlen);
@@ -278,8 +278,7 @@ int ree_outset_open_dir(const char *path, ree_status *status, char *err, size_t 
                 snprintf(err, errlen, "out of memory");
         } else if (pfd >= 0 && mkdirat(pfd, base, 0777) != 0 && errno != EEXIST) {
             ree_outset_err(err, errlen, "cannot create directory", dir, errno);
-        } else if (pfd >= 0 &&
-                   (fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+        } else if (pfd >= 0 && (fd = ree_outset_open_dirfd(pfd, base, O_NOFOLLOW)) < 0) {
             int e = errno;
             if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
                 ree_outset_err_link(err, errlen, "write into", dir);

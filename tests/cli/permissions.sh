@@ -59,6 +59,12 @@ if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null 2>&1 && id nobody >/dev/n
         test $? -eq 0 -a -s "$pub/drop/out/summary.csv"
     drop out 2>> "$work/drop.err"
     check "  and replaces it" test $? -eq 0 -a -s "$pub/drop/out/summary.csv"
+    # plot's chart folder may be a drop box too (its descriptor is only used for *at calls).
+    if command -v gnuplot >/dev/null 2>&1; then
+        runuser -u nobody -- "$pub/reesim" plot "$pub/drop/out" -q -o "$pub/drop" 2> "$work/dropplot.err"
+        check "plot -o a drop box (1733), another user: exit 0, charts written" \
+            test $? -eq 0 -a -n "$(ls "$pub/drop" | grep '[.]svg$')"
+    fi
     chmod 311 "$pub/drop"
     drop out2 2> "$work/drop311.err"
     check "a parent nobody may not write (0311): 73, 'cannot write to directory'" \
