@@ -467,6 +467,30 @@ void ree_plot_image_free(ree_plot_image *im)
     im->f = NULL;
 }
 
+static int is_white(unsigned char c)
+{
+    return c == ' ' || c == '\n' || c == '\r';
+}
+
+/* buf (*len of REE_PLOT_TAIL bytes) keeps the last bytes of what it held, then `white` spaces,
+ * then src[0..n). */
+static void keep_last(unsigned char *buf, size_t *len, size_t white, const unsigned char *src,
+                      size_t n)
+{
+    unsigned char add[REE_PLOT_TAIL];
+    size_t w = white < REE_PLOT_TAIL ? white : REE_PLOT_TAIL;
+    size_t s = n < REE_PLOT_TAIL ? n : REE_PLOT_TAIL; /* the last s of src */
+    size_t a = w + s > REE_PLOT_TAIL ? REE_PLOT_TAIL : w + s;
+    /* add = the last a bytes of (w spaces, then src's last s) */
+    size_t sp = a > s ? a - s : 0;
+    memset(add, ' ', sp);
+    memcpy(add + sp, src + n - (a - sp), a - sp);
+    size_t keep = *len + a > REE_PLOT_TAIL ? REE_PLOT_TAIL - a : *len;
+    memmove(buf, buf + *len - keep, keep);
+    memcpy(buf + keep, add, a);
+    *len = keep + a;
+}
+
 /* Copy the descriptor `fd` to its end into im->f, keeping its first and last bytes. Returns 0;
  * -1 with errno when a read failed, or when a write failed (*werr its errno; the rest is read and
  * dropped, so the writer never blocks). */
@@ -485,14 +509,18 @@ static int copy_all(int fd, ree_plot_image *im, int *werr)
         size_t n = (size_t)r;
         for (size_t i = 0; i < n && im->len + i < sizeof im->head; i++)
             im->head[im->len + i] = chunk[i];
-        if (n >= REE_PLOT_TAIL) {
-            memcpy(im->tail, chunk + n - REE_PLOT_TAIL, REE_PLOT_TAIL);
-            im->ntail = REE_PLOT_TAIL;
+        keep_last(im->tail, &im->ntail, 0, chunk, n);
+        /* The bytes before the trailing white space: the white space seen so far joins them
+         * when this chunk has more than white space (only its count matters: "</svg>" holds
+         * none, so any white byte stands for it). */
+        size_t k = n;
+        while (k && is_white(chunk[k - 1]))
+            k--;
+        if (k) {
+            keep_last(im->last, &im->nlast, im->white, chunk, k);
+            im->white = n - k;
         } else {
-            size_t keep = im->ntail + n > REE_PLOT_TAIL ? REE_PLOT_TAIL - n : im->ntail;
-            memmove(im->tail, im->tail + im->ntail - keep, keep);
-            memcpy(im->tail + keep, chunk, n);
-            im->ntail = keep + n;
+            im->white += n;
         }
         im->len += n;
         if (!*werr && fwrite(chunk, 1, n, im->f) != n)
@@ -513,9 +541,11 @@ int ree_plot_run(const char *script, size_t len, ree_plot_image *im, int *missin
 {
     *missing = 0;
     memset(im, 0, sizeof *im);
-    if (!(im->f = tmpfile())) {
-        snprintf(err, errlen, "cannot keep gnuplot's image in a temporary file: %s",
-                 strerror(errno));
+    /* Close-on-exec: gnuplot gets only its stdin and stdout (below), not this file. */
+    if (!(im->f = tmpfile()) || fcntl(fileno(im->f), F_SETFD, FD_CLOEXEC) != 0) {
+        int e = errno;
+        ree_plot_image_free(im);
+        snprintf(err, errlen, "cannot keep gnuplot's image in a temporary file: %s", strerror(e));
         return REE_EIO;
     }
     ree_status st = run_gnuplot(script, len, im, missing, err, errlen);
@@ -550,8 +580,12 @@ static ree_status run_gnuplot(const char *script, size_t len, ree_plot_image *im
         fclose(tmp);
         return REE_EIO;
     }
+    /* Close-on-exec everywhere: the child's stdin and stdout are dup2'ed copies (dup2 clears the
+     * flag on them), so gnuplot holds no other descriptor of reesim's. */
     fcntl(fds[1], F_SETFD, FD_CLOEXEC);
     fcntl(out[0], F_SETFD, FD_CLOEXEC);
+    fcntl(out[1], F_SETFD, FD_CLOEXEC);
+    fcntl(fileno(tmp), F_SETFD, FD_CLOEXEC);
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
@@ -623,9 +657,7 @@ int ree_plot_complete(ree_plot_format fmt, const ree_plot_image *im)
         return im->len >= 8 + sizeof iend && !memcmp(im->head, "\x89PNG\r\n\x1a\n", 8) &&
                n >= sizeof iend && !memcmp(tail + n - sizeof iend, iend, sizeof iend);
     }
-    while (n && (tail[n - 1] == '\n' || tail[n - 1] == '\r' || tail[n - 1] == ' '))
-        n--;
-    return n >= 6 && !memcmp(tail + n - 6, "</svg>", 6);
+    return im->nlast >= 6 && !memcmp(im->last + im->nlast - 6, "</svg>", 6);
 }
 
 int ree_plot_response_script(FILE *out, ree_plot_format fmt, const ree_chart_text *tx,

@@ -89,13 +89,14 @@ int ree_plot_response_script(FILE *out, ree_plot_format fmt, const ree_chart_tex
                              const ree_resp_point *pts, int scatter);
 
 /* gnuplot's image, kept in an anonymous temporary file rather than in memory (a chart's size is
- * gnuplot's to choose): `f` positioned anywhere, `len` bytes, its first 8 and its last `ntail` (at
- * most REE_PLOT_TAIL) bytes for ree_plot_complete. ree_plot_image_free closes it. */
+ * gnuplot's to choose): `f` positioned anywhere, `len` bytes, for ree_plot_complete its first 8
+ * bytes, its last `ntail` (at most REE_PLOT_TAIL) and the last `nlast` before its trailing white
+ * space (' ', '\n', '\r'; `white` bytes of it, however many). ree_plot_image_free closes it. */
 #define REE_PLOT_TAIL 64
 typedef struct ree_plot_image {
     FILE *f;
-    size_t len, ntail;
-    unsigned char head[8], tail[REE_PLOT_TAIL];
+    size_t len, ntail, nlast, white;
+    unsigned char head[8], tail[REE_PLOT_TAIL], last[REE_PLOT_TAIL];
 } ree_plot_image;
 void ree_plot_image_free(ree_plot_image *im);
 

@@ -213,6 +213,23 @@ check "without gnuplot: install hint" grep -q 'reesim plot needs gnuplot: apt-ge
     "$work/nognuplot.err"
 check "without gnuplot: no partial file" sh -c "[ -z \"\$(ls -A '$work/nognuplot' 2>/dev/null)\" ]"
 
+# An SVG may end in any amount of white space after </svg> (only the last 64 bytes were kept
+# and trimmed: 59 newlines made it 'incomplete', exit 70); gnuplot gets no descriptor of reesim's
+# but its stdin, stdout and stderr (the image's temporary file and the pipe's write end leaked).
+mkdir -p "$work/fakews"
+printf '%s\n' '#!/bin/sh' 'cat > /dev/null' 'ls -l /proc/self/fd > "$FDS"' "printf '<svg>x</svg>'" \
+    "i=0; while [ \$i -lt 100 ]; do echo; i=\$((i + 1)); done" > "$work/fakews/gnuplot"
+chmod +x "$work/fakews/gnuplot"
+FDS="$work/fds" PATH="$work/fakews:$PATH" "$bin" plot "$work/run" --series us_cars/demand -q \
+    -o "$work/ws.svg" 2> "$work/ws.err"
+check "an SVG ending in 100 newlines is complete: exit 0" test $? -eq 0 -a -s "$work/ws.svg"
+# gnuplot's descriptors but ls's own (on /proc), 0, 1, 2 and those reesim inherited from here
+ls /proc/$$/fd > "$work/shellfds"
+grep -- '->' "$work/fds" | grep -v ' -> /proc/' | awk '{print $9}' | grep -vx '[012]' |
+    grep -vxF -f "$work/shellfds" > "$work/leaked"
+check "gnuplot holds no descriptor of reesim's but its stdin, stdout and stderr" \
+    test ! -s "$work/leaked"
+
 # Memory does not grow with the chart: a stand-in gnuplot writes a 100 MB SVG, and plot copies it
 # under an 80 MB address-space limit (the image was held in memory about three times over: 71).
 # ASan reserves far more address space than that, so the sanitized build skips it.
