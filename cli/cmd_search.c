@@ -164,7 +164,7 @@ static ree_status write_results(ree_outset *set, const search_ctx *s, const char
         double lo, hi;
         ree_wilson(s->prob[i] * (double)s->n[i], (double)s->n[i], Z95, &lo, &hi);
         ree_csv_int(c, i + 1);
-        ree_csv_num(c, s->lever[i]);
+        ree_csv_num_exact(c, s->lever[i]);
         ree_csv_num(c, s->prob[i]);
         ree_csv_int(c, s->n[i]);
         ree_csv_int(c, s->prob[i] >= s->g.q);
@@ -181,12 +181,12 @@ static ree_status write_results(ree_outset *set, const search_ctx *s, const char
     ree_csv_str(t, goal_text);
     ree_csv_int(t, r->found);
     ree_csv_str(t, !r->found ? "" : r->smallest ? "smallest" : "largest");
-    ree_csv_num(t, r->answer);
+    ree_csv_num_exact(t, r->answer);
     ree_csv_num(t, r->prob);
     ree_csv_num(t, lo);
     ree_csv_num(t, hi);
     ree_csv_int(t, r->n);
-    ree_csv_num(t, r->bracket);
+    ree_csv_num_exact(t, r->bracket);
     ree_csv_int(t, r->evaluations);
     ree_csv_end_row(t);
     return REE_OK;
