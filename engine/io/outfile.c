@@ -446,21 +446,6 @@ static void mem_discard(struct entry *e)
     e->membuf = NULL;
 }
 
-int ree_outset_path(ree_outset *s, const char *name, char *path, size_t len, ree_status *status)
-{
-    struct entry *e = new_entry(s, name, status);
-    if (!e)
-        return -1;
-    fclose(e->f); /* the other program truncates and writes the empty file */
-    e->f = NULL;
-    int n = snprintf(path, len, "%s/%s", s->tmp, name);
-    if (n < 0 || (size_t)n >= len) {
-        *status = REE_ECANTCREATE;
-        return -1;
-    }
-    return 0;
-}
-
 ree_csv *ree_outset_csv(ree_outset *s, const char *name, const char *const *columns, size_t ncol,
                         ree_status *status)
 {
@@ -587,19 +572,6 @@ ree_status ree_outset_commit(ree_outset *s, char *err, size_t errlen)
     s->done = 1;
     for (size_t i = 0; i < s->n; i++) {
         struct entry *e = s->e[i];
-        if (!e->f) { /* written by another program through ree_outset_path */
-            int fd = openat(s->tmpfd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-            int bad = fd < 0 || (fsync(fd) != 0 && errno != EINVAL && errno != EROFS);
-            int e1 = errno;
-            if (fd >= 0)
-                close(fd);
-            if (bad) {
-                ree_outset_err(err, errlen, "cannot write", s->single ? s->dir : e->name, e1);
-                remove_temps(s);
-                return REE_EIO;
-            }
-            continue;
-        }
         errno = 0;
         if (e->mem)
             mem_out(e);

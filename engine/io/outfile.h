@@ -75,10 +75,6 @@ void ree_outset_set_cancel(ree_outset *s, const volatile sig_atomic_t *cancel);
  * something reesim does not write), for the caller to mention; NULL when none. Borrowed. */
 const char *ree_outset_leftover(const ree_outset *s);
 
-/* Reserve `name` in the set for another program (gnuplot) to write: creates it empty and puts
- * its temporary path in `path`. Returns 0, or -1 with *status as ree_outset_file. */
-int ree_outset_path(ree_outset *s, const char *name, char *path, size_t len, ree_status *status);
-
 /* Open a plain file `name` in the set for writing (binary mode). `name` is a plain file name
  * (no '/'), not already in the set. NULL on failure, with *status REE_ECANTCREATE (REE_ENOMEM
  * when out of memory); also after commit or abort. The FILE belongs to the set: do not fclose
