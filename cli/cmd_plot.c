@@ -473,7 +473,6 @@ static ree_status add_compare(plotter *pl, const ree_table *t)
                 long step = atol(ree_table_cell(t, rp, c[2]));
                 ree_cmp_point *q = &j->cmp[k * n + p];
                 q->date = ree_table_cell(t, rp, c[3]);
-
                 while (m < s->n && atol(ree_table_cell(t, s->rows[m], c[2])) < step)
                     m++;
                 if (m >= s->n || atol(ree_table_cell(t, s->rows[m], c[2])) != step) {

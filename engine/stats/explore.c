@@ -16,11 +16,16 @@ static double inside(double v, double min, double max)
     return v < min ? min : v > max ? max : v;
 }
 
+double ree_explore_scale(double lo, double hi, double u)
+{
+    return u >= 1 ? hi : inside(lo + (hi - lo) * u, lo, hi);
+}
+
 double ree_explore_at(const ree_explore_input *in, double u)
 {
     u = u < 0 ? 0 : u > 1 ? 1 : u;
     if (!in->values)
-        return u == 1 ? in->max : inside(in->min + u * (in->max - in->min), in->min, in->max);
+        return ree_explore_scale(in->min, in->max, u);
     int i = (int)floor(u * in->nvalues);
     return in->values[i >= in->nvalues ? in->nvalues - 1 : i];
 }

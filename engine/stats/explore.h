@@ -20,6 +20,11 @@
  * list. */
 double ree_explore_at(const ree_explore_input *in, double u);
 
+/* u of [0, 1] to [lo, hi]: lo + (hi - lo) u, exactly hi from u = 1 and never outside the range
+ * (rounding alone makes 0.3 + (0.9 - 0.3) 0.9000000000000001, which a parameter bounded by 0.9
+ * refuses). The continuous inputs' map of ree_explore_at and of the sensitivity designs. */
+double ree_explore_scale(double lo, double hi, double u);
+
 /* Full-factorial grid: a range takes `levels` (>= 2) evenly spaced values from exactly min to
  * exactly max (none outside them by rounding), a list its values; the last input varies
  * fastest. Returns REE_OK with *x (ncase rows of k values; caller frees) and *ncase, REE_EUSAGE

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "exec.h"
+#include "explore.h"
 
 #define CI_LEVEL 0.95
 
@@ -63,14 +64,11 @@ static ree_status alloc_result(const ree_gsa_opts *o, ree_gsa_result *r, int wit
     return REE_OK;
 }
 
-/* u in the unit cube to the boxes: the ends exactly lo and hi, never outside (rounding alone
- * makes 0.3 + (0.9 - 0.3) 0.9000000000000001). */
+/* u in the unit cube to the boxes, each coordinate as an explored input's (ends exact). */
 static void to_box(const ree_gsa_opts *o, const double *u, double *x)
 {
-    for (int i = 0; i < o->k; i++) {
-        double lo = o->lo[i], hi = o->hi[i], v = lo + (hi - lo) * u[i];
-        x[i] = u[i] >= 1 ? hi : v < lo ? lo : v > hi ? hi : v;
-    }
+    for (int i = 0; i < o->k; i++)
+        x[i] = ree_explore_scale(o->lo[i], o->hi[i], u[i]);
 }
 
 /* Outputs of `count` points (x[q * k] -> y[q * m]): the batch hook when there is one, else f
