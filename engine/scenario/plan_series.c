@@ -558,8 +558,7 @@ static int unique_label(loader *L, const ree_ynode *seq, size_t i, const char *p
             ld_path(lp, path, "label");
             ld_err(L, ln, lp,
                    "label '%s' is already used by observations[%zu] (line %d): each observation "
-                   "needs a "
-                   "label of its own",
+                   "needs a label of its own",
                    ln->str, j, other->mark.line);
             return -1;
         }
